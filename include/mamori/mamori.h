@@ -1,0 +1,139 @@
+/*
+ * mamori.h - public API of libmamori.
+ *
+ * libmamori scans one message at a time and returns a result: symbols with
+ * weights and options, a score and an action.  It has no I/O policy of its
+ * own: the CLI, the milter and the HTTP server are thin front ends over
+ * mamori_scan().
+ *
+ * Threads: a struct mamori_engine is immutable once built and may be shared
+ * by any number of threads, each calling mamori_scan() concurrently.  A
+ * struct mamori_result belongs to the caller that received it.
+ *
+ * Ownership: functions returning `char *` return memory owned by the caller
+ * (free with g_free()); functions returning `const char *` return memory
+ * borrowed from the object they were called on.
+ */
+#ifndef MAMORI_MAMORI_H
+#define MAMORI_MAMORI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MAMORI_VERSION "0.1.0"
+/* Version of the JSON report schema (docs/report.md). */
+#define MAMORI_REPORT_VERSION 1
+
+enum mamori_status {
+	MAMORI_OK = 0,
+	MAMORI_ERR_CONFIG,	/* bad configuration (message in the error buffer) */
+	MAMORI_ERR_IO,		/* could not read a file */
+	MAMORI_ERR_INTERNAL,	/* a bug or resource failure: treat as tempfail */
+};
+
+/*
+ * Actions in increasing order of severity.  When several actions apply
+ * (score threshold and forced actions) the most severe one wins; see
+ * docs/report.md for the reasoning behind the order.
+ */
+enum mamori_action {
+	MAMORI_ACTION_ACCEPT = 0,
+	MAMORI_ACTION_ADD_HEADER,
+	MAMORI_ACTION_TEMPFAIL,
+	MAMORI_ACTION_HOLD,
+	MAMORI_ACTION_QUARANTINE,
+	MAMORI_ACTION_REJECT,
+	MAMORI_ACTION_COUNT
+};
+
+const char *mamori_action_name(enum mamori_action a);
+/* Returns false if name is not an action name. */
+bool mamori_action_parse(const char *name, enum mamori_action *out);
+
+/* ---- configuration ---------------------------------------------------- */
+
+struct mamori_config;
+
+/* Built-in defaults; never fails. */
+struct mamori_config *mamori_config_new_default(void);
+/*
+ * Load and validate a configuration file.  On error returns
+ * MAMORI_ERR_CONFIG and writes "FILE:LINE: message" into err.
+ */
+enum mamori_status mamori_config_load(const char *path,
+    struct mamori_config **out, char *err, size_t errlen);
+void mamori_config_free(struct mamori_config *cfg);
+/* Worker threads the configuration asks for (0 = one per core). */
+unsigned mamori_config_threads(const struct mamori_config *cfg);
+
+/* ---- engine ----------------------------------------------------------- */
+
+struct mamori_engine;
+
+/*
+ * Build an engine from a configuration (ownership of cfg passes to the
+ * engine, also on failure).  Initialises the libraries mamori uses.
+ */
+enum mamori_status mamori_engine_new(struct mamori_config *cfg,
+    struct mamori_engine **out, char *err, size_t errlen);
+void mamori_engine_free(struct mamori_engine *eng);
+
+/* ---- scanning --------------------------------------------------------- */
+
+/* SMTP envelope and provenance of a message; every field may be NULL. */
+struct mamori_envelope {
+	const char *client_ip;
+	const char *helo;
+	const char *mail_from;
+	const char *const *rcpt;
+	size_t n_rcpt;
+	const char *source;	/* where the bytes came from, e.g. a file path */
+	const char *queue_id;
+};
+
+struct mamori_result;
+
+/*
+ * Scan one message of len bytes.  Never fails on hostile input: malformed
+ * mail yields symbols.  MAMORI_ERR_INTERNAL means the scan could not be
+ * completed; the caller must tempfail the message.
+ */
+enum mamori_status mamori_scan(const struct mamori_engine *eng,
+    const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    struct mamori_result **out);
+
+enum mamori_action mamori_result_action(const struct mamori_result *res);
+double mamori_result_score(const struct mamori_result *res);
+/* Number of symbols, and the i-th in the order they were added. */
+size_t mamori_result_nsymbols(const struct mamori_result *res);
+const char *mamori_result_symbol(const struct mamori_result *res, size_t i,
+    double *score);
+bool mamori_result_has_symbol(const struct mamori_result *res,
+    const char *name);
+
+enum mamori_report_flags {
+	MAMORI_REPORT_PRETTY = 1 << 0,	/* indented JSON instead of one line */
+};
+/* The JSON report (docs/report.md), owned by the caller. */
+char *mamori_result_json(const struct mamori_result *res, unsigned flags);
+/* One human-readable line: "ACTION score SYM(w)[opt] ...", owned by caller. */
+char *mamori_result_summary(const struct mamori_result *res, size_t max_symbols);
+void mamori_result_free(struct mamori_result *res);
+
+/*
+ * Parse a message and return a JSON dump of the message model (decoded
+ * headers, addresses, parts with their UTF-8 text), for operators and
+ * tests.  Owned by the caller.
+ */
+char *mamori_dump_message(const struct mamori_engine *eng,
+    const uint8_t *msg, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

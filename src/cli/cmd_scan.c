@@ -1,0 +1,350 @@
+/*
+ * cmd_scan.c - `mamori scan`: scan files, directories, mbox files, stdin.
+ *
+ * Design: the main thread lists inputs, maps files (read-only mmap) and
+ * splits mbox files; worker threads (GThreadPool, -j N) scan; the main
+ * thread prints results in input order, so output is the same whatever
+ * the thread count.  At most WINDOW_PER_THREAD jobs per thread are in
+ * flight, which bounds memory over corpora of any size.
+ *
+ * Exit status: 0 if every message was accepted, 1 if any other action was
+ * chosen, 2 if any input could not be read or scanned.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#include "cli.h"
+#include "mime/mbox.h"
+
+#define WINDOW_PER_THREAD 8
+#define SUMMARY_SYMBOLS 6
+
+struct job {
+	char *source;
+	GMappedFile *map;	/* NULL for stdin data */
+	GBytes *bytes;		/* stdin data */
+	const uint8_t *p;
+	size_t len;
+	char *out;		/* what to print */
+	enum mamori_status status;
+	enum mamori_action action;
+	bool done;
+};
+
+struct runner {
+	const struct mamori_engine *eng;
+	struct mamori_envelope env;
+	bool json;
+	GThreadPool *pool;
+	GMutex lock;
+	GCond cond;
+	GQueue queue;		/* struct job *, in input order */
+	unsigned window;
+	int exit_code;
+};
+
+static void
+job_free(struct job *j)
+{
+	g_free(j->source);
+	if (j->map != NULL)
+		g_mapped_file_unref(j->map);
+	if (j->bytes != NULL)
+		g_bytes_unref(j->bytes);
+	g_free(j->out);
+	g_free(j);
+}
+
+static void
+job_run(struct runner *r, struct job *j)
+{
+	struct mamori_envelope env = r->env;
+	struct mamori_result *res = NULL;
+
+	env.source = j->source;
+	j->status = mamori_scan(r->eng, j->p, j->len, &env, &res);
+	if (j->status != MAMORI_OK) {
+		j->out = g_strdup_printf("%s: internal error: tempfail\n", j->source);
+		j->action = MAMORI_ACTION_TEMPFAIL;
+	} else if (r->json) {
+		char *s = mamori_result_json(res, 0);
+		j->out = g_strconcat(s, "\n", NULL);
+		g_free(s);
+	} else {
+		char *s = mamori_result_summary(res, SUMMARY_SYMBOLS);
+		j->out = g_strdup_printf("%s: %s\n", j->source, s);
+		g_free(s);
+	}
+	if (res != NULL) {
+		j->action = mamori_result_action(res);
+		mamori_result_free(res);
+	}
+}
+
+static void
+worker(gpointer data, gpointer user)
+{
+	struct job *j = data;
+	struct runner *r = user;
+
+	job_run(r, j);
+	g_mutex_lock(&r->lock);
+	j->done = true;
+	g_cond_broadcast(&r->cond);
+	g_mutex_unlock(&r->lock);
+}
+
+static void
+finish_job(struct runner *r, struct job *j)
+{
+	fputs(j->out, stdout);
+	if (j->status != MAMORI_OK)
+		r->exit_code = 2;
+	else if (j->action != MAMORI_ACTION_ACCEPT && r->exit_code == 0)
+		r->exit_code = 1;
+	job_free(j);
+}
+
+/* Print finished jobs from the head of the queue; wait while it is full. */
+static void
+drain(struct runner *r, unsigned keep)
+{
+	g_mutex_lock(&r->lock);
+	while (r->queue.length > keep) {
+		struct job *head = g_queue_peek_head(&r->queue);
+		while (!head->done)
+			g_cond_wait(&r->cond, &r->lock);
+		g_queue_pop_head(&r->queue);
+		g_mutex_unlock(&r->lock);
+		finish_job(r, head);
+		g_mutex_lock(&r->lock);
+	}
+	g_mutex_unlock(&r->lock);
+}
+
+static void
+submit(struct runner *r, struct job *j)
+{
+	if (r->pool == NULL) {
+		job_run(r, j);
+		finish_job(r, j);
+		return;
+	}
+	drain(r, r->window - 1);
+	g_mutex_lock(&r->lock);
+	g_queue_push_tail(&r->queue, j);
+	g_mutex_unlock(&r->lock);
+	g_thread_pool_push(r->pool, j, NULL);
+}
+
+static void
+input_error(struct runner *r, const char *what, const char *msg)
+{
+	fflush(stdout);
+	fprintf(stderr, "mamori: %s: %s\n", what, msg);
+	r->exit_code = 2;
+}
+
+/* Queue the messages of one buffer: one message, or each of an mbox. */
+static void
+submit_buffer(struct runner *r, const char *source, GMappedFile *map,
+    GBytes *bytes, const uint8_t *p, size_t len, bool force_mbox)
+{
+	if (!(force_mbox || mbox_is_mbox(p, len))) {
+		struct job *j = g_new0(struct job, 1);
+		j->source = g_strdup(source);
+		j->map = map != NULL ? g_mapped_file_ref(map) : NULL;
+		j->bytes = bytes != NULL ? g_bytes_ref(bytes) : NULL;
+		j->p = p;
+		j->len = len;
+		submit(r, j);
+		return;
+	}
+	GArray *msgs = mbox_split(p, len);
+	for (guint i = 0; i < msgs->len; i++) {
+		const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
+		struct job *j = g_new0(struct job, 1);
+		j->source = msgs->len == 1 ? g_strdup(source)
+		    : g_strdup_printf("%s#%u", source, i + 1);
+		j->map = map != NULL ? g_mapped_file_ref(map) : NULL;
+		j->bytes = bytes != NULL ? g_bytes_ref(bytes) : NULL;
+		j->p = p + m->off;
+		j->len = m->len;
+		submit(r, j);
+	}
+	g_array_unref(msgs);
+}
+
+static void
+scan_file(struct runner *r, const char *path, bool force_mbox)
+{
+	GError *err = NULL;
+	GMappedFile *map = g_mapped_file_new(path, FALSE, &err);
+	if (map == NULL) {
+		input_error(r, path, err->message);
+		g_error_free(err);
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)g_mapped_file_get_contents(map);
+	size_t len = g_mapped_file_get_length(map);
+	submit_buffer(r, path, map, NULL, p != NULL ? p : (const uint8_t *)"", len,
+	    force_mbox);
+	g_mapped_file_unref(map);
+}
+
+static gint
+str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Regular files under dir, recursively, in name order; links not followed. */
+static void
+list_dir(struct runner *r, const char *dir, GPtrArray *out, unsigned depth)
+{
+	GError *err = NULL;
+	GDir *d = g_dir_open(dir, 0, &err);
+	if (d == NULL) {
+		input_error(r, dir, err->message);
+		g_error_free(err);
+		return;
+	}
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *n;
+	while ((n = g_dir_read_name(d)) != NULL)
+		g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+	g_dir_close(d);
+	g_ptr_array_sort(names, str_cmp);
+	for (guint i = 0; i < names->len; i++) {
+		const char *path = g_ptr_array_index(names, i);
+		struct stat st;
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 64)
+			list_dir(r, path, out, depth + 1);
+		else if (S_ISREG(st.st_mode))
+			g_ptr_array_add(out, g_strdup(path));
+	}
+	g_ptr_array_unref(names);
+}
+
+static void
+scan_stdin(struct runner *r, bool force_mbox)
+{
+	GByteArray *ba = g_byte_array_new();
+	guint8 buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+		g_byte_array_append(ba, buf, (guint)n);
+	if (ferror(stdin)) {
+		input_error(r, "-", g_strerror(errno));
+		g_byte_array_unref(ba);
+		return;
+	}
+	GBytes *bytes = g_byte_array_free_to_bytes(ba);
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(bytes, &len);
+	submit_buffer(r, "-", NULL, bytes, p != NULL ? p : (const uint8_t *)"", len,
+	    force_mbox);
+	g_bytes_unref(bytes);
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	gboolean json = FALSE, mbox = FALSE;
+	gchar *config = NULL, *from = NULL, *ip = NULL, *helo = NULL;
+	gchar **rcpt = NULL, **files = NULL;
+	gint threads = 0;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON Lines: one report per message", NULL },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &from, "envelope sender (MAIL FROM)", "ADDR" },
+		{ "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &rcpt, "envelope recipient (repeatable)", "ADDR" },
+		{ "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "client IP address", "IP" },
+		{ "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "client HELO name", "NAME" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &threads, "worker threads (default: all cores)", "N" },
+		{ "mbox", 0, 0, G_OPTION_ARG_NONE, &mbox, "treat every input as an mbox file", NULL },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE|DIR|-" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	GOptionContext *oc = g_option_context_new("[FILE|DIR|-]... - scan messages");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_set_summary(oc, "Scans .eml files, directories (recursively), "
+	    "mbox files and standard input.\nExit status: 0 all accepted, 1 another "
+	    "action for some message, 2 error.");
+	GError *err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "mamori scan: %s\n", err->message);
+		g_error_free(err);
+		g_option_context_free(oc);
+		return 2;
+	}
+	g_option_context_free(oc);
+	int rc = 2;
+	if (threads < 0 || threads > 1024) {
+		fprintf(stderr, "mamori scan: -j must be between 1 and 1024\n");
+		goto out;
+	}
+
+	unsigned cfg_threads = 0;
+	struct mamori_engine *eng = cli_engine(config, &cfg_threads);
+	if (eng == NULL)
+		goto out;
+	struct runner r = { .eng = eng, .json = json };
+	r.env.mail_from = from;
+	r.env.client_ip = ip;
+	r.env.helo = helo;
+	r.env.rcpt = (const char *const *)rcpt;
+	r.env.n_rcpt = rcpt != NULL ? g_strv_length(rcpt) : 0;
+	unsigned n = threads > 0 ? (unsigned)threads : cfg_threads;
+	if (n == 0)
+		n = g_get_num_processors();
+	g_mutex_init(&r.lock);
+	g_cond_init(&r.cond);
+	g_queue_init(&r.queue);
+	r.window = n * WINDOW_PER_THREAD;
+	if (n > 1)
+		r.pool = g_thread_pool_new(worker, &r, (gint)n, TRUE, NULL);
+
+	if (files == NULL || files[0] == NULL) {
+		scan_stdin(&r, mbox);
+	} else {
+		for (size_t i = 0; files[i] != NULL; i++) {
+			struct stat st;
+			if (strcmp(files[i], "-") == 0) {
+				scan_stdin(&r, mbox);
+			} else if (stat(files[i], &st) != 0) {
+				input_error(&r, files[i], g_strerror(errno));
+			} else if (S_ISDIR(st.st_mode)) {
+				GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+				list_dir(&r, files[i], list, 0);
+				for (guint k = 0; k < list->len; k++)
+					scan_file(&r, g_ptr_array_index(list, k), mbox);
+				g_ptr_array_unref(list);
+			} else {
+				scan_file(&r, files[i], mbox);
+			}
+		}
+	}
+	drain(&r, 0);
+	if (r.pool != NULL)
+		g_thread_pool_free(r.pool, FALSE, TRUE);
+	g_mutex_clear(&r.lock);
+	g_cond_clear(&r.cond);
+	fflush(stdout);
+	rc = r.exit_code;
+	mamori_engine_free(eng);
+out:
+	g_free(config);
+	g_free(from);
+	g_free(ip);
+	g_free(helo);
+	g_strfreev(rcpt);
+	g_strfreev(files);
+	return rc;
+}

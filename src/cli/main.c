@@ -1,0 +1,50 @@
+/*
+ * main.c - `mamori COMMAND ...`: dispatch to a sub-command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mamori COMMAND [OPTIONS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  scan [--json] [-j N] [--config F] [--from A] [--rcpt A] [--ip IP] [--helo H] FILE|DIR|mbox|-\n"
+	    "                       scan messages and print a verdict for each\n"
+	    "  check-config [FILE]  validate a configuration file\n"
+	    "  dump FILE            print the parsed message model as JSON\n"
+	    "  version              print the version\n"
+	    "\n"
+	    "See `mamori scan --help` and docs/ for details.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "dump") == 0)
+		return cmd_dump(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("mamori %s\n", MAMORI_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "mamori: unknown command %s\n", cmd);
+	usage(stderr);
+	return 2;
+}

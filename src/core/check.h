@@ -1,0 +1,60 @@
+/*
+ * check.h - what a check is and what it may do.
+ *
+ * A check is a row in the registry (registry.c): a name, a stage, the
+ * symbols it may add (with default weights and descriptions) and a run
+ * function.  It reads the parsed message and the envelope and adds
+ * symbols; it never decides the action and never talks to another check.
+ * Only the driver (scan.c) knows the order of stages.
+ *
+ * Everything reachable from a struct scan_ctx is borrowed for the duration
+ * of run().
+ */
+#ifndef MAMORI_CORE_CHECK_H
+#define MAMORI_CORE_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "mamori/mamori.h"
+
+struct mime_message;
+struct mamori_config;
+struct scan_ctx;
+
+struct mamori_symbol_def {
+	const char *name;	/* UPPER_SNAKE, stable: operators configure it */
+	double weight;		/* default weight */
+	const char *desc;	/* one line for docs/symbols.md */
+};
+
+enum mamori_stage {
+	MAMORI_STAGE_MESSAGE,	/* structure and headers of the message */
+	MAMORI_STAGE_AUTH,	/* SPF, DKIM, DMARC, ARC */
+	MAMORI_STAGE_CONTENT,	/* objects, URLs, impersonation, spam */
+	MAMORI_STAGE_POST,	/* checks that read other checks' symbols */
+	MAMORI_STAGE_COUNT
+};
+
+struct mamori_check {
+	const char *name;
+	enum mamori_stage stage;
+	const struct mamori_symbol_def *symbols;
+	size_t nsymbols;
+	void (*run)(struct scan_ctx *ctx);	/* NULL: symbols only */
+};
+
+const struct mime_message *scan_message(const struct scan_ctx *ctx);
+const struct mamori_envelope *scan_envelope(const struct scan_ctx *ctx);
+const struct mamori_config *scan_config(const struct scan_ctx *ctx);
+
+/* Add a symbol, with an option (may be NULL); repeated calls add options. */
+void scan_add(struct scan_ctx *ctx, const char *symbol, const char *option);
+void scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+/* True once the scan's time budget is spent: long checks should stop. */
+bool scan_expired(const struct scan_ctx *ctx);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * check_message.c - symbols for the message itself: its MIME structure,
+ * its headers and its charsets.  The parser (src/mime) records defects;
+ * this check names them.  Limits the parser hit become
+ * SCAN_LIMIT_EXCEEDED, with the limit's name as the option.
+ */
+#include <string.h>
+
+#include "check.h"
+#include "mime/message.h"
+
+static const struct mamori_symbol_def symbols[] = {
+	{ "MIME_MALFORMED", 2.0, "The MIME structure is damaged: a multipart without boundary or never closed, invalid base64, unparsable Content-Type or parameters, an unknown transfer encoding. Options name each defect." },
+	{ "MIME_NUL_BYTES", 1.5, "The message contains NUL bytes, which no mail client writes." },
+	{ "MIME_LONG_LINE", 0.5, "A line is longer than the 998 octets RFC 5322 allows." },
+	{ "HEADER_8BIT", 0.5, "A header holds raw 8-bit bytes instead of RFC 2047 encoded-words; options name the headers. The text is decoded with a detected charset." },
+	{ "HEADER_DUPLICATE", 1.5, "A header that may appear only once (From, To, Subject, Date, Message-ID ...) appears more than once; options name them." },
+	{ "HEADER_BAD_RFC2047", 0.3, "A header holds malformed RFC 2047 encoded-words (decoded leniently, as mail clients do)." },
+	{ "HEADER_BAD_ADDRESS", 1.0, "An address header (From, To, Cc, Reply-To, Sender) could not be parsed as an address list." },
+	{ "INVALID_DATE", 1.0, "The Date header is present but is not a date." },
+	{ "MISSING_FROM", 2.0, "There is no From header, or it holds no address." },
+	{ "MISSING_DATE", 1.0, "There is no Date header." },
+	{ "MISSING_MESSAGE_ID", 1.5, "There is no Message-ID header, or it is empty." },
+	{ "MISSING_SUBJECT", 1.0, "There is no Subject header." },
+	{ "MISSING_TO", 1.0, "There is no To header." },
+	{ "CHARSET_UNDECLARED", 0.5, "A text part holds 8-bit text without a charset (or labelled us-ascii); the option is the charset detected and used." },
+	{ "CHARSET_UNKNOWN", 1.0, "A text part declares a charset that is not known; the text was decoded with a detected charset." },
+	{ "CHARSET_MISMATCH", 0.5, "A text part's declared charset does not fit its bytes, another charset does; the option is the declared one." },
+	{ "CHARSET_DECODE_ERROR", 0.5, "Some bytes of a text part could not be decoded in any charset tried and became U+FFFD." },
+};
+
+static const char *
+defect_symbol(enum mime_defect d)
+{
+	switch (d) {
+	case MIME_DEF_NUL_BYTE: return "MIME_NUL_BYTES";
+	case MIME_DEF_LONG_LINE: return "MIME_LONG_LINE";
+	case MIME_DEF_8BIT_HEADER: return "HEADER_8BIT";
+	case MIME_DEF_DUPLICATE_HEADER: return "HEADER_DUPLICATE";
+	case MIME_DEF_BAD_RFC2047: return "HEADER_BAD_RFC2047";
+	case MIME_DEF_BAD_ADDRESS: return "HEADER_BAD_ADDRESS";
+	case MIME_DEF_BAD_DATE: return "INVALID_DATE";
+	case MIME_DEF_CHARSET_UNKNOWN: return "CHARSET_UNKNOWN";
+	case MIME_DEF_CHARSET_UNDECLARED: return "CHARSET_UNDECLARED";
+	case MIME_DEF_CHARSET_MISMATCH: return "CHARSET_MISMATCH";
+	case MIME_DEF_CHARSET_LOSSY: return "CHARSET_DECODE_ERROR";
+	case MIME_DEF_LIMIT_SIZE:
+	case MIME_DEF_LIMIT_PARTS:
+	case MIME_DEF_LIMIT_DEPTH:
+	case MIME_DEF_LIMIT_DECODED:
+		return "SCAN_LIMIT_EXCEEDED";
+	case MIME_DEF_BAD_HEADER:
+	case MIME_DEF_NO_BOUNDARY:
+	case MIME_DEF_TRUNCATED:
+	case MIME_DEF_EMPTY_MULTIPART:
+	case MIME_DEF_BAD_STRUCTURE:
+	case MIME_DEF_BAD_CONTENT_TYPE:
+	case MIME_DEF_BAD_PARAMETER:
+	case MIME_DEF_BAD_ENCODING:
+	case MIME_DEF_NESTING:
+	case MIME_DEF_COUNT:
+		break;
+	}
+	return "MIME_MALFORMED";
+}
+
+static void
+run(struct scan_ctx *ctx)
+{
+	const struct mime_message *msg = scan_message(ctx);
+	const struct mime_headers *h = msg->headers;
+
+	for (guint i = 0; i < msg->defects->len; i++) {
+		const struct mime_defect_rec *r = g_ptr_array_index(msg->defects, i);
+		const char *sym = defect_symbol(r->kind);
+		const char *name = mime_defect_name(r->kind);
+		if (strcmp(sym, "MIME_MALFORMED") == 0) {
+			if (r->detail != NULL)
+				scan_addf(ctx, sym, "%s:%s", name, r->detail);
+			else
+				scan_add(ctx, sym, name);
+			if (r->kind == MIME_DEF_NESTING)
+				scan_add(ctx, "SCAN_LIMIT_EXCEEDED", "depth");
+		} else if (strcmp(sym, "SCAN_LIMIT_EXCEEDED") == 0) {
+			scan_add(ctx, sym, name);
+		} else {
+			scan_add(ctx, sym, r->detail);
+		}
+	}
+
+	if (h->from->len == 0)
+		scan_add(ctx, "MISSING_FROM", NULL);
+	if (mime_headers_get(h, "Date", 0) == NULL)
+		scan_add(ctx, "MISSING_DATE", NULL);
+	if (h->message_id == NULL || h->message_id[0] == '\0')
+		scan_add(ctx, "MISSING_MESSAGE_ID", NULL);
+	if (mime_headers_get(h, "Subject", 0) == NULL)
+		scan_add(ctx, "MISSING_SUBJECT", NULL);
+	if (mime_headers_get(h, "To", 0) == NULL)
+		scan_add(ctx, "MISSING_TO", NULL);
+}
+
+const struct mamori_check check_message = {
+	.name = "message",
+	.stage = MAMORI_STAGE_MESSAGE,
+	.symbols = symbols,
+	.nsymbols = G_N_ELEMENTS(symbols),
+	.run = run,
+};

@@ -1,0 +1,339 @@
+/*
+ * config.c - configuration file (libconfig syntax) and built-in defaults.
+ *
+ * Design: every key is known here; an unknown key, a value of the wrong
+ * type or out of range is an error that names FILE:LINE, so a typo never
+ * silently leaves a default in force.  Symbol names are checked later,
+ * against the registry, by the engine (engine.c), still with FILE:LINE.
+ * Every key is documented in docs/configuration.md; a test checks that.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "mamori/mamori.h"
+
+#define MIB (1024ull * 1024ull)
+
+static const struct mamori_limits default_limits = {
+	.message_size = 50 * MIB,
+	.decoded_bytes = 200 * MIB,
+	.parts = 500,
+	.depth = 20,
+	.scan_time_ms = 30000,
+	.symbol_options = 16,
+};
+
+struct mamori_config *
+mamori_config_new_default(void)
+{
+	struct mamori_config *cfg = g_new0(struct mamori_config, 1);
+	cfg->limits = default_limits;
+	for (int i = 0; i < MAMORI_ACTION_COUNT; i++)
+		cfg->threshold[i] = NAN;
+	cfg->threshold[MAMORI_ACTION_ADD_HEADER] = 6.0;
+	cfg->threshold[MAMORI_ACTION_QUARANTINE] = 10.0;
+	cfg->threshold[MAMORI_ACTION_REJECT] = 15.0;
+	cfg->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return cfg;
+}
+
+void
+mamori_config_free(struct mamori_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_free(cfg->path);
+	g_hash_table_unref(cfg->symbols);
+	g_free(cfg);
+}
+
+unsigned
+mamori_config_threads(const struct mamori_config *cfg)
+{
+	return cfg->threads;
+}
+
+struct load_ctx {
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static bool G_GNUC_PRINTF(3, 4)
+fail(struct load_ctx *lc, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (lc->failed)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
+	snprintf(lc->err, lc->errlen, "%s:%d: %s", file != NULL ? file : lc->path,
+	    s != NULL ? (int)config_setting_source_line(s) : 0, msg);
+	lc->failed = true;
+	return false;
+}
+
+/* An integer, or a string with a K/M/G (binary) suffix. */
+static bool
+get_size(struct load_ctx *lc, const config_setting_t *s, uint64_t max, uint64_t *out)
+{
+	const char *name = config_setting_name(s);
+	long long v;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = config_setting_get_int64(s);
+		if (v < 0)
+			return fail(lc, s, "%s must not be negative", name);
+		*out = (uint64_t)v;
+		break;
+	case CONFIG_TYPE_STRING: {
+		const char *str = config_setting_get_string(s);
+		char *end = NULL;
+		guint64 n = g_ascii_strtoull(str, &end, 10);
+		uint64_t mult = 1;
+		if (end == str)
+			return fail(lc, s, "%s: \"%s\" is not a size", name, str);
+		switch (*end) {
+		case 'k': case 'K': mult = 1024; end++; break;
+		case 'm': case 'M': mult = MIB; end++; break;
+		case 'g': case 'G': mult = 1024 * MIB; end++; break;
+		default: break;
+		}
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end != '\0' || n > UINT64_MAX / mult)
+			return fail(lc, s, "%s: \"%s\" is not a size (use 512K, 50M, 1G)",
+			    name, str);
+		*out = n * mult;
+		break;
+	}
+	default:
+		return fail(lc, s, "%s must be a number or a size such as \"50M\"", name);
+	}
+	if (*out > max)
+		return fail(lc, s, "%s must be at most %llu", name,
+		    (unsigned long long)max);
+	return true;
+}
+
+static bool
+get_uint32(struct load_ctx *lc, const config_setting_t *s, uint32_t min,
+    uint32_t max, uint32_t *out)
+{
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return fail(lc, s, "%s must be an integer", config_setting_name(s));
+	long long v = config_setting_get_int64(s);
+	if (v < (long long)min || v > (long long)max)
+		return fail(lc, s, "%s must be between %u and %u",
+		    config_setting_name(s), min, max);
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool
+get_number(struct load_ctx *lc, const config_setting_t *s, double *out)
+{
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_FLOAT)
+		return fail(lc, s, "%s must be a number", config_setting_name(s));
+	*out = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+	    : (double)config_setting_get_int64(s);
+	if (!isfinite(*out) || fabs(*out) > 1e6)
+		return fail(lc, s, "%s is out of range", config_setting_name(s));
+	return true;
+}
+
+static bool
+expect_group(struct load_ctx *lc, const config_setting_t *s)
+{
+	if (!config_setting_is_group(s))
+		return fail(lc, s, "%s must be a group: %s = { ... };",
+		    config_setting_name(s), config_setting_name(s));
+	return true;
+}
+
+static void
+load_scan(struct load_ctx *lc, const config_setting_t *g, struct mamori_config *cfg)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		uint32_t v;
+		if (strcmp(k, "threads") == 0) {
+			if (get_uint32(lc, s, 0, 1024, &v))
+				cfg->threads = v;
+		} else {
+			fail(lc, s, "unknown key scan.%s", k);
+		}
+	}
+}
+
+static void
+load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "message_size") == 0)
+			get_size(lc, s, 4096 * MIB, &l->message_size);
+		else if (strcmp(k, "decoded_bytes") == 0)
+			get_size(lc, s, 64 * 1024 * MIB, &l->decoded_bytes);
+		else if (strcmp(k, "parts") == 0)
+			get_uint32(lc, s, 1, 1000000, &l->parts);
+		else if (strcmp(k, "depth") == 0)
+			get_uint32(lc, s, 1, 1000, &l->depth);
+		else if (strcmp(k, "scan_time_ms") == 0)
+			get_uint32(lc, s, 1, 3600000, &l->scan_time_ms);
+		else if (strcmp(k, "symbol_options") == 0)
+			get_uint32(lc, s, 1, 1000, &l->symbol_options);
+		else
+			fail(lc, s, "unknown key limits.%s", k);
+	}
+}
+
+static void
+load_actions(struct load_ctx *lc, const config_setting_t *g, struct mamori_config *cfg)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		enum mamori_action a;
+		if (!mamori_action_parse(k, &a) || (a != MAMORI_ACTION_ADD_HEADER &&
+		    a != MAMORI_ACTION_QUARANTINE && a != MAMORI_ACTION_REJECT)) {
+			fail(lc, s, "unknown key actions.%s (score thresholds exist for "
+			    "add_header, quarantine and reject)", k);
+			return;
+		}
+		if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+			if (config_setting_get_bool(s))
+				fail(lc, s, "actions.%s: give a score, or false to disable", k);
+			else
+				cfg->threshold[a] = NAN;
+			continue;
+		}
+		double v;
+		if (get_number(lc, s, &v))
+			cfg->threshold[a] = v;
+	}
+	/* enabled thresholds must rise with severity */
+	double prev = -INFINITY;
+	enum mamori_action prev_a = MAMORI_ACTION_ACCEPT;
+	for (int a = MAMORI_ACTION_ADD_HEADER; a < MAMORI_ACTION_COUNT && !lc->failed; a++) {
+		if (isnan(cfg->threshold[a]))
+			continue;
+		if (cfg->threshold[a] < prev) {
+			fail(lc, g, "actions.%s (%g) is below actions.%s (%g)",
+			    mamori_action_name((enum mamori_action)a), cfg->threshold[a],
+			    mamori_action_name(prev_a), prev);
+			return;
+		}
+		prev = cfg->threshold[a];
+		prev_a = (enum mamori_action)a;
+	}
+}
+
+static void
+load_symbol(struct load_ctx *lc, const config_setting_t *s, struct mamori_config *cfg)
+{
+	struct symbol_conf *sc = g_new0(struct symbol_conf, 1);
+	sc->action = -1;
+	sc->line = (int)config_setting_source_line(s);
+
+	if (config_setting_is_number(s)) {
+		sc->has_weight = get_number(lc, s, &sc->weight);
+	} else if (config_setting_is_group(s)) {
+		for (int i = 0; i < config_setting_length(s) && !lc->failed; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			const char *k = config_setting_name(e);
+			if (strcmp(k, "weight") == 0) {
+				sc->has_weight = get_number(lc, e, &sc->weight);
+			} else if (strcmp(k, "action") == 0) {
+				enum mamori_action a;
+				const char *v = config_setting_get_string(e);
+				if (v == NULL || !mamori_action_parse(v, &a))
+					fail(lc, e, "symbols.%s.action must be one of accept, "
+					    "add_header, tempfail, hold, quarantine, reject",
+					    config_setting_name(s));
+				else
+					sc->action = (int)a;
+			} else {
+				fail(lc, e, "unknown key symbols.%s.%s", config_setting_name(s), k);
+			}
+		}
+	} else {
+		fail(lc, s, "symbols.%s must be a weight or { weight = ...; action = \"...\"; }",
+		    config_setting_name(s));
+	}
+	if (lc->failed) {
+		g_free(sc);
+		return;
+	}
+	g_hash_table_replace(cfg->symbols, g_strdup(config_setting_name(s)), sc);
+}
+
+enum mamori_status
+mamori_config_load(const char *path, struct mamori_config **out, char *err,
+    size_t errlen)
+{
+	config_t c;
+	struct load_ctx lc = { .path = path, .err = err, .errlen = errlen };
+	struct mamori_config *cfg = mamori_config_new_default();
+
+	*out = NULL;
+	config_init(&c);
+	if (!config_read_file(&c, path)) {
+		const char *file = config_error_file(&c);
+		if (config_error_type(&c) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+			    config_error_text(&c));
+		else
+			snprintf(err, errlen, "%s:%d: %s", file != NULL ? file : path,
+			    config_error_line(&c), config_error_text(&c));
+		config_destroy(&c);
+		mamori_config_free(cfg);
+		return MAMORI_ERR_CONFIG;
+	}
+	cfg->path = g_strdup(path);
+	const config_setting_t *root = config_root_setting(&c);
+	for (int i = 0; i < config_setting_length(root) && !lc.failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "scan") == 0) {
+			if (expect_group(&lc, s))
+				load_scan(&lc, s, cfg);
+		} else if (strcmp(k, "limits") == 0) {
+			if (expect_group(&lc, s))
+				load_limits(&lc, s, &cfg->limits);
+		} else if (strcmp(k, "actions") == 0) {
+			if (expect_group(&lc, s))
+				load_actions(&lc, s, cfg);
+		} else if (strcmp(k, "symbols") == 0) {
+			if (expect_group(&lc, s))
+				for (int j = 0; j < config_setting_length(s) && !lc.failed; j++)
+					load_symbol(&lc, config_setting_get_elem(s, (unsigned)j), cfg);
+		} else {
+			fail(&lc, s, "unknown section %s", k);
+		}
+	}
+	config_destroy(&c);
+	if (lc.failed) {
+		mamori_config_free(cfg);
+		return MAMORI_ERR_CONFIG;
+	}
+	*out = cfg;
+	return MAMORI_OK;
+}

@@ -1,0 +1,25 @@
+/*
+ * registry.c - the table of checks.  A new check is a new row here and a
+ * file of its own; the driver (scan.c) does not change.
+ */
+#include "scan_ctx.h"
+
+static const struct mamori_symbol_def core_symbols[] = {
+	{ "SCAN_LIMIT_EXCEEDED", 1.0, "A limit stopped part of the scan (message_size, parts, depth, decoded_bytes, scan_time); the option names it. What was not scanned was not passed: weight it or force an action to suit your policy." },
+};
+
+static const struct mamori_check check_core = {
+	.name = "core",
+	.stage = MAMORI_STAGE_MESSAGE,
+	.symbols = core_symbols,
+	.nsymbols = G_N_ELEMENTS(core_symbols),
+	.run = NULL,
+};
+
+extern const struct mamori_check check_message;
+
+const struct mamori_check *const mamori_registry[] = {
+	&check_core,
+	&check_message,
+	NULL,
+};

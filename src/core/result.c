@@ -1,0 +1,243 @@
+/*
+ * result.c - symbols, score and action of one scan.
+ *
+ * Design: a symbol is added once with the configured weight; later adds of
+ * the same symbol only add options (the evidence).  Options are capped per
+ * symbol (limits.symbol_options) and each is cut to OPTION_MAX bytes of
+ * valid UTF-8, since they often quote attacker-chosen text.
+ *
+ * The action is the most severe of: the action the score reaches, and the
+ * actions forced by symbols (docs/report.md explains the order).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan_ctx.h"
+
+#define OPTION_MAX 200
+
+const struct mime_message *
+scan_message(const struct scan_ctx *ctx)
+{
+	return ctx->msg;
+}
+
+const struct mamori_envelope *
+scan_envelope(const struct scan_ctx *ctx)
+{
+	return ctx->env;
+}
+
+const struct mamori_config *
+scan_config(const struct scan_ctx *ctx)
+{
+	return ctx->eng->cfg;
+}
+
+bool
+scan_expired(const struct scan_ctx *ctx)
+{
+	return g_get_monotonic_time() > ctx->deadline_us;
+}
+
+static void
+hit_free(gpointer p)
+{
+	struct sym_hit *h = p;
+	g_ptr_array_unref(h->options);
+	g_free(h);
+}
+
+struct mamori_result *
+result_new(unsigned max_options)
+{
+	struct mamori_result *res = g_new0(struct mamori_result, 1);
+	res->hits = g_ptr_array_new_with_free_func(hit_free);
+	res->index = g_hash_table_new(g_str_hash, g_str_equal);
+	res->max_options = max_options;
+	return res;
+}
+
+static char *
+option_copy(const char *s)
+{
+	size_t len = strlen(s);
+	if (len > OPTION_MAX) {
+		/* cut on a character boundary */
+		const char *end = g_utf8_find_prev_char(s, s + OPTION_MAX + 1);
+		len = end != NULL ? (size_t)(end - s) : OPTION_MAX;
+	}
+	char *v = g_utf8_make_valid(s, (gssize)len);
+	for (char *c = v; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return v;
+}
+
+void
+scan_add(struct scan_ctx *ctx, const char *symbol, const char *option)
+{
+	struct mamori_result *res = ctx->res;
+	struct sym_hit *h = g_hash_table_lookup(res->index, symbol);
+
+	if (h == NULL) {
+		const struct sym_info *info = g_hash_table_lookup(ctx->eng->symbols, symbol);
+		if (info == NULL) {
+			/* a check added a symbol it did not declare: a bug */
+			g_critical("symbol %s is not registered", symbol);
+			return;
+		}
+		h = g_new0(struct sym_hit, 1);
+		h->info = info;
+		h->score = info->weight;
+		h->options = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(res->hits, h);
+		g_hash_table_insert(res->index, (gpointer)info->def->name, h);
+	}
+	if (option == NULL || h->options->len >= res->max_options)
+		return;
+	char *o = option_copy(option);
+	for (guint i = 0; i < h->options->len; i++) {
+		if (strcmp(g_ptr_array_index(h->options, i), o) == 0) {
+			g_free(o);
+			return;
+		}
+	}
+	g_ptr_array_add(h->options, o);
+}
+
+void
+scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *o = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	scan_add(ctx, symbol, o);
+	g_free(o);
+}
+
+void
+result_finish(struct mamori_result *res, const struct mamori_config *cfg)
+{
+	double score = 0;
+	enum mamori_action act = MAMORI_ACTION_ACCEPT;
+
+	for (guint i = 0; i < res->hits->len; i++) {
+		const struct sym_hit *h = g_ptr_array_index(res->hits, i);
+		score += h->score;
+		if (h->info->action >= 0 && (enum mamori_action)h->info->action > act)
+			act = (enum mamori_action)h->info->action;
+	}
+	/* round away float noise: scores are shown with two decimals */
+	score = round(score * 1000.0) / 1000.0;
+	for (int a = MAMORI_ACTION_COUNT - 1; a > MAMORI_ACTION_ACCEPT; a--) {
+		if (!isnan(cfg->threshold[a]) && score >= cfg->threshold[a]) {
+			if ((enum mamori_action)a > act)
+				act = (enum mamori_action)a;
+			break;
+		}
+	}
+	res->score = score;
+	res->action = act;
+}
+
+enum mamori_action
+mamori_result_action(const struct mamori_result *res)
+{
+	return res->action;
+}
+
+double
+mamori_result_score(const struct mamori_result *res)
+{
+	return res->score;
+}
+
+size_t
+mamori_result_nsymbols(const struct mamori_result *res)
+{
+	return res->hits->len;
+}
+
+const char *
+mamori_result_symbol(const struct mamori_result *res, size_t i, double *score)
+{
+	if (i >= res->hits->len)
+		return NULL;
+	const struct sym_hit *h = g_ptr_array_index(res->hits, (guint)i);
+	if (score != NULL)
+		*score = h->score;
+	return h->info->def->name;
+}
+
+bool
+mamori_result_has_symbol(const struct mamori_result *res, const char *name)
+{
+	return g_hash_table_contains(res->index, name);
+}
+
+char *
+mamori_result_json(const struct mamori_result *res, unsigned flags)
+{
+	size_t f = JSON_REAL_PRECISION(6);
+	f |= (flags & MAMORI_REPORT_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT;
+	char *s = json_dumps(res->report, f);
+	char *out = g_strdup(s != NULL ? s : "{}");
+	free(s);
+	return out;
+}
+
+static gint
+hit_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct sym_hit *x = *(const struct sym_hit *const *)a;
+	const struct sym_hit *y = *(const struct sym_hit *const *)b;
+	if (fabs(x->score) != fabs(y->score))
+		return fabs(x->score) > fabs(y->score) ? -1 : 1;
+	return strcmp(x->info->def->name, y->info->def->name);
+}
+
+char *
+mamori_result_summary(const struct mamori_result *res, size_t max_symbols)
+{
+	GString *s = g_string_new(NULL);
+	GPtrArray *sorted = g_ptr_array_sized_new(res->hits->len);
+
+	for (guint i = 0; i < res->hits->len; i++)
+		g_ptr_array_add(sorted, g_ptr_array_index(res->hits, i));
+	g_ptr_array_sort(sorted, hit_cmp);
+	g_string_append_printf(s, "%-10s %6.2f", mamori_action_name(res->action),
+	    res->score);
+	for (guint i = 0; i < sorted->len && i < max_symbols; i++) {
+		const struct sym_hit *h = g_ptr_array_index(sorted, i);
+		g_string_append_printf(s, " %s(%.2f)", h->info->def->name, h->score);
+		if (h->options->len > 0) {
+			g_string_append_c(s, '[');
+			for (guint j = 0; j < h->options->len && j < 3; j++)
+				g_string_append_printf(s, "%s%s", j ? "," : "",
+				    (const char *)g_ptr_array_index(h->options, j));
+			if (h->options->len > 3)
+				g_string_append(s, ",...");
+			g_string_append_c(s, ']');
+		}
+	}
+	if (sorted->len > max_symbols)
+		g_string_append_printf(s, " +%u more", sorted->len - (guint)max_symbols);
+	g_ptr_array_unref(sorted);
+	return g_string_free(s, FALSE);
+}
+
+void
+mamori_result_free(struct mamori_result *res)
+{
+	if (res == NULL)
+		return;
+	g_ptr_array_unref(res->hits);
+	g_hash_table_unref(res->index);
+	if (res->report != NULL)
+		json_decref(res->report);
+	g_free(res);
+}

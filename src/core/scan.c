@@ -1,0 +1,154 @@
+/*
+ * scan.c - the engine and the scan driver: the only code that knows the
+ * order of stages.
+ *
+ * An engine is built once from a configuration: it merges every check's
+ * symbol definitions with the configured weights and forced actions (an
+ * unknown symbol name in the configuration is an error with FILE:LINE)
+ * and is immutable afterwards, so scans on many threads share it.
+ *
+ * A scan parses the message (GMime, bounded by the limits), runs the checks
+ * stage by stage until the time budget is spent (then SCAN_LIMIT_EXCEEDED
+ * says so: never a silent pass), scores, chooses the action and builds the
+ * JSON report.  Everything but the result is freed before returning.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan_ctx.h"
+
+static void
+sym_info_free(gpointer p)
+{
+	g_free(p);
+}
+
+static bool
+engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
+{
+	const struct mamori_config *cfg = eng->cfg;
+
+	eng->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sym_info_free);
+	for (size_t i = 0; eng->checks[i] != NULL; i++) {
+		const struct mamori_check *c = eng->checks[i];
+		for (size_t j = 0; j < c->nsymbols; j++) {
+			const struct mamori_symbol_def *d = &c->symbols[j];
+			if (g_hash_table_contains(eng->symbols, d->name)) {
+				snprintf(err, errlen, "symbol %s is defined twice (check %s)",
+				    d->name, c->name);
+				return false;
+			}
+			struct sym_info *si = g_new0(struct sym_info, 1);
+			si->def = d;
+			si->weight = d->weight;
+			si->action = -1;
+			g_hash_table_insert(eng->symbols, (gpointer)d->name, si);
+		}
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, cfg->symbols);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const struct symbol_conf *sc = v;
+		struct sym_info *si = g_hash_table_lookup(eng->symbols, k);
+		if (si == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown symbol %s (see docs/symbols.md)",
+			    cfg->path != NULL ? cfg->path : "config", sc->line,
+			    (const char *)k);
+			return false;
+		}
+		if (sc->has_weight)
+			si->weight = sc->weight;
+		if (sc->action >= 0)
+			si->action = sc->action;
+	}
+	return true;
+}
+
+enum mamori_status
+mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
+    char *err, size_t errlen)
+{
+	struct mamori_engine *eng = g_new0(struct mamori_engine, 1);
+
+	*out = NULL;
+	eng->cfg = cfg;
+	eng->checks = mamori_registry;
+	eng->mime_limits = (struct mime_limits){
+		.max_size = (size_t)MIN(cfg->limits.message_size, (uint64_t)SIZE_MAX),
+		.max_decoded = (size_t)MIN(cfg->limits.decoded_bytes, (uint64_t)SIZE_MAX),
+		.max_parts = cfg->limits.parts,
+		.max_depth = cfg->limits.depth,
+	};
+	if (!engine_symbols(eng, err, errlen)) {
+		mamori_engine_free(eng);
+		return MAMORI_ERR_CONFIG;
+	}
+	*out = eng;
+	return MAMORI_OK;
+}
+
+void
+mamori_engine_free(struct mamori_engine *eng)
+{
+	if (eng == NULL)
+		return;
+	if (eng->symbols != NULL)
+		g_hash_table_unref(eng->symbols);
+	mamori_config_free(eng->cfg);
+	g_free(eng);
+}
+
+static const struct mamori_envelope no_envelope;
+
+enum mamori_status
+mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, struct mamori_result **out)
+{
+	struct scan_ctx ctx = {
+		.eng = eng,
+		.env = env != NULL ? env : &no_envelope,
+		.start_us = g_get_monotonic_time(),
+	};
+
+	ctx.deadline_us = ctx.start_us + (gint64)eng->cfg->limits.scan_time_ms * 1000;
+	ctx.res = result_new(eng->cfg->limits.symbol_options);
+	struct mime_message *m = mime_message_parse(msg != NULL ? msg : (const uint8_t *)"",
+	    msg != NULL ? len : 0, &eng->mime_limits);
+	ctx.msg = m;
+
+	bool expired = false;
+	for (int stage = 0; stage < MAMORI_STAGE_COUNT && !expired; stage++) {
+		for (size_t i = 0; eng->checks[i] != NULL; i++) {
+			const struct mamori_check *c = eng->checks[i];
+			if ((int)c->stage != stage || c->run == NULL)
+				continue;
+			if (scan_expired(&ctx)) {
+				scan_addf(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time(%s)", c->name);
+				expired = true;
+				break;
+			}
+			c->run(&ctx);
+		}
+	}
+	result_finish(ctx.res, eng->cfg);
+	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
+	ctx.res->report = report_build(&ctx, ms);
+	mime_message_free(m);
+	*out = ctx.res;
+	return ctx.res->report != NULL ? MAMORI_OK : MAMORI_ERR_INTERNAL;
+}
+
+char *
+mamori_dump_message(const struct mamori_engine *eng, const uint8_t *msg, size_t len)
+{
+	struct mime_message *m = mime_message_parse(msg, len, &eng->mime_limits);
+	json_t *j = report_message_dump(m);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	char *out = g_strdup(s != NULL ? s : "{}");
+	free(s);
+	json_decref(j);
+	mime_message_free(m);
+	return out;
+}

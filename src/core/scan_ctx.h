@@ -1,0 +1,68 @@
+/*
+ * scan_ctx.h - the per-scan state: private to src/core.
+ *
+ * The context is split as STYLE.md suggests: the immutable message and
+ * envelope, and the result the checks write.  Nothing here outlives one
+ * call of mamori_scan() except the result, which the caller owns.
+ */
+#ifndef MAMORI_CORE_SCAN_CTX_H
+#define MAMORI_CORE_SCAN_CTX_H
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "check.h"
+#include "config.h"
+#include "mime/message.h"
+
+/* A symbol as the engine knows it: definition plus configured weight. */
+struct sym_info {
+	const struct mamori_symbol_def *def;
+	double weight;
+	int action;		/* forced action, or -1 */
+};
+
+struct mamori_engine {
+	struct mamori_config *cfg;
+	GHashTable *symbols;		/* name -> struct sym_info * */
+	const struct mamori_check *const *checks;	/* NULL-terminated */
+	struct mime_limits mime_limits;
+};
+
+struct sym_hit {
+	const struct sym_info *info;
+	double score;
+	GPtrArray *options;		/* char * */
+};
+
+struct mamori_result {
+	GPtrArray *hits;		/* struct sym_hit *, in the order added */
+	GHashTable *index;		/* name -> struct sym_hit * */
+	unsigned max_options;
+	double score;
+	enum mamori_action action;
+	json_t *report;
+};
+
+struct scan_ctx {
+	const struct mamori_engine *eng;
+	const struct mamori_envelope *env;
+	const struct mime_message *msg;
+	struct mamori_result *res;
+	gint64 start_us;
+	gint64 deadline_us;
+};
+
+struct mamori_result *result_new(unsigned max_options);
+/* Sum the score and choose the action from thresholds and forced actions. */
+void result_finish(struct mamori_result *res, const struct mamori_config *cfg);
+
+/* The JSON report of a finished scan (report.c). */
+json_t *report_build(const struct scan_ctx *ctx, double time_ms);
+json_t *report_message_dump(const struct mime_message *msg);
+
+extern const struct mamori_check *const mamori_registry[];
+
+#endif

@@ -1,0 +1,510 @@
+/*
+ * charset.c - decode text in mail charsets to UTF-8.
+ *
+ * Design: declared names go through one alias table (charset_canon) that
+ * follows what mail clients do; conversion is glibc iconv except for
+ * ISO-2022-JP, which is re-coded to Shift_JIS and converted as CP932 (see
+ * charset.h).  Detection is escape sequences, then UTF-8 validity, then a
+ * Japanese byte-structure score (short Japanese headers are too short for
+ * statistics), then ICU's ucsdet.
+ *
+ * Limits: the detector looks at no more than DETECT_MAX bytes.  Output is
+ * never larger than 3 bytes per input byte plus a constant, so a caller
+ * that bounds its input bounds its output.
+ *
+ * Security: input is (pointer, length) and never assumed NUL-terminated;
+ * the output never contains NUL bytes (they become U+FFFD), so it is safe
+ * to treat as a C string.
+ */
+#include "charset.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib.h>
+#include <unicode/ucsdet.h>
+
+#define DETECT_MAX (64 * 1024)
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+struct alias {
+	const char *name;	/* lower case, as declared */
+	const char *canon;	/* iconv name, or ISO-2022-JP for ours */
+};
+
+static const struct alias aliases[] = {
+	{ "utf-8", "UTF-8" }, { "utf8", "UTF-8" }, { "x-unicode-2-0-utf-8", "UTF-8" },
+	{ "us-ascii", "CP1252" }, { "ascii", "CP1252" }, { "ansi_x3.4-1968", "CP1252" },
+	{ "iso-8859-1", "CP1252" }, { "iso8859-1", "CP1252" }, { "iso_8859-1", "CP1252" },
+	{ "latin1", "CP1252" }, { "l1", "CP1252" }, { "windows-1252", "CP1252" },
+	{ "cp1252", "CP1252" }, { "x-cp1252", "CP1252" }, { "default", "CP1252" },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" }, { "sjis", "CP932" },
+	{ "x-sjis", "CP932" }, { "ms_kanji", "CP932" }, { "csshiftjis", "CP932" },
+	{ "windows-31j", "CP932" }, { "cp932", "CP932" }, { "ms932", "CP932" },
+	{ "x-ms-cp932", "CP932" }, { "x-shift_jis", "CP932" },
+	{ "euc-jp", "EUC-JP-MS" }, { "x-euc-jp", "EUC-JP-MS" }, { "eucjp", "EUC-JP-MS" },
+	{ "cseucpkdfmtjapanese", "EUC-JP-MS" }, { "euc-jp-ms", "EUC-JP-MS" },
+	{ "iso-2022-jp", "ISO-2022-JP" }, { "csiso2022jp", "ISO-2022-JP" },
+	{ "iso-2022-jp-1", "ISO-2022-JP" }, { "iso-2022-jp-2", "ISO-2022-JP" },
+	{ "iso-2022-jp-3", "ISO-2022-JP" }, { "jis", "ISO-2022-JP" }, { "x-jis", "ISO-2022-JP" },
+	{ "euc-kr", "CP949" }, { "ks_c_5601-1987", "CP949" }, { "ks_c_5601", "CP949" },
+	{ "ks_c_5601-1989", "CP949" }, { "ksc5601", "CP949" }, { "korean", "CP949" },
+	{ "csksc56011987", "CP949" }, { "cp949", "CP949" }, { "windows-949", "CP949" },
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "gb18030", "GB18030" },
+	{ "x-gbk", "GB18030" }, { "cp936", "GB18030" }, { "euc-cn", "GB18030" },
+	{ "csgb2312", "GB18030" }, { "chinese", "GB18030" }, { "gb_2312-80", "GB18030" },
+	{ "big5", "BIG5-HKSCS" }, { "big5-hkscs", "BIG5-HKSCS" }, { "x-x-big5", "BIG5-HKSCS" },
+	{ "cn-big5", "BIG5-HKSCS" }, { "csbig5", "BIG5-HKSCS" },
+	{ "iso-8859-9", "CP1254" }, { "latin5", "CP1254" },
+	{ "tis-620", "CP874" }, { "iso-8859-11", "CP874" }, { "windows-874", "CP874" },
+	{ "koi8-r", "KOI8-R" }, { "koi8-u", "KOI8-U" }, { "ibm866", "CP866" },
+	{ "cp866", "CP866" }, { "macintosh", "MACINTOSH" }, { "x-mac-roman", "MACINTOSH" },
+	{ "utf-7", "UTF-7" }, { "utf-16", "UTF-16" }, { "utf-16le", "UTF-16LE" },
+	{ "utf-16be", "UTF-16BE" }, { "utf-32", "UTF-32" }, { "utf-32le", "UTF-32LE" },
+	{ "utf-32be", "UTF-32BE" }, { "ucs-2", "UTF-16" },
+};
+
+/* iso-8859-N and windows-125N, N given by index */
+static const char *const iso8859[] = {
+	NULL, "CP1252", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5",
+	"ISO-8859-6", "ISO-8859-7", "ISO-8859-8", "CP1254", "ISO-8859-10",
+	"CP874", NULL, "ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
+};
+static const char *const cp125x[] = {
+	"CP1250", "CP1251", "CP1252", "CP1253", "CP1254", "CP1255", "CP1256",
+	"CP1257", "CP1258",
+};
+
+const char *
+charset_canon(const char *declared)
+{
+	char name[48];
+	size_t n = 0;
+
+	if (declared == NULL)
+		return NULL;
+	/* lower case, without quotes and blanks that broken mailers add */
+	for (const char *s = declared; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\'' || g_ascii_isspace(*s))
+			continue;
+		if (n + 1 >= sizeof name)
+			return NULL;
+		name[n++] = g_ascii_tolower(*s);
+	}
+	name[n] = '\0';
+	/* RFC 2231 language suffix: "iso-8859-1*en" */
+	char *star = strchr(name, '*');
+	if (star != NULL)
+		*star = '\0';
+
+	for (size_t i = 0; i < G_N_ELEMENTS(aliases); i++)
+		if (strcmp(name, aliases[i].name) == 0)
+			return aliases[i].canon;
+
+	const char *num = NULL;
+	if (g_str_has_prefix(name, "iso-8859-"))
+		num = name + 9;
+	else if (g_str_has_prefix(name, "iso8859-") || g_str_has_prefix(name, "iso_8859-"))
+		num = strchr(name, '-') + 1;
+	if (num != NULL && num[0] != '\0' && strlen(num) <= 2 &&
+	    g_ascii_isdigit(num[0]) && (num[1] == '\0' || g_ascii_isdigit(num[1]))) {
+		unsigned v = (unsigned)g_ascii_strtoull(num, NULL, 10);
+		if (v < G_N_ELEMENTS(iso8859))
+			return iso8859[v];
+		return NULL;
+	}
+	num = NULL;
+	if (g_str_has_prefix(name, "windows-125"))
+		num = name + 11;
+	else if (g_str_has_prefix(name, "cp125") || g_str_has_prefix(name, "x-cp125"))
+		num = strstr(name, "125") + 3;
+	if (num != NULL && g_ascii_isdigit(num[0]) && num[1] == '\0')
+		return cp125x[num[0] - '0'];
+	return NULL;
+}
+
+bool
+charset_is_plain_ascii(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] >= 0x80 || p[i] == 0x1b || p[i] == 0x0e)
+			return false;
+	return true;
+}
+
+static bool
+has_iso2022jp_escape(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (p[i] != 0x1b)
+			continue;
+		if ((p[i + 1] == '$' && (p[i + 2] == 'B' || p[i + 2] == '@')) ||
+		    (p[i + 1] == '(' && (p[i + 2] == 'I' || p[i + 2] == 'J')))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Score how well the bytes fit Shift_JIS and EUC-JP.  Returns a canonical
+ * name when the bytes are Japanese with no doubt, else NULL.  Kana in
+ * Shift_JIS lead with 0x82/0x83, in EUC-JP with 0xA4/0xA5; most Japanese
+ * text, even a short subject, has kana.
+ */
+static const char *
+japanese_guess(const uint8_t *p, size_t len)
+{
+	size_t sjis_bad = 0, sjis_kana = 0, sjis_dbl = 0;
+	size_t euc_bad = 0, euc_kana = 0, euc_dbl = 0;
+
+	for (size_t i = 0; i < len;) {
+		uint8_t c = p[i];
+		if (c < 0x80) { i++; continue; }
+		if (c >= 0xA1 && c <= 0xDF) {		/* half-width kana */
+			i++; continue;
+		}
+		if (((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC)) &&
+		    i + 1 < len) {
+			uint8_t d = p[i + 1];
+			if ((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC)) {
+				sjis_dbl++;
+				if (c == 0x82 || c == 0x83)
+					sjis_kana++;
+				i += 2;
+				continue;
+			}
+		}
+		sjis_bad++;
+		i++;
+	}
+	for (size_t i = 0; i < len;) {
+		uint8_t c = p[i];
+		if (c < 0x80) { i++; continue; }
+		if (c == 0x8E && i + 1 < len && p[i + 1] >= 0xA1 && p[i + 1] <= 0xDF) {
+			i += 2; continue;
+		}
+		if (c == 0x8F && i + 2 < len && p[i + 1] >= 0xA1 && p[i + 2] >= 0xA1 &&
+		    p[i + 1] != 0xFF && p[i + 2] != 0xFF) {
+			euc_dbl++; i += 3; continue;
+		}
+		if (c >= 0xA1 && c <= 0xFE && i + 1 < len &&
+		    p[i + 1] >= 0xA1 && p[i + 1] <= 0xFE) {
+			euc_dbl++;
+			if (c == 0xA4 || c == 0xA5)
+				euc_kana++;
+			i += 2;
+			continue;
+		}
+		euc_bad++;
+		i++;
+	}
+	if (sjis_bad == 0 && sjis_dbl > 0 && sjis_kana * 5 >= sjis_dbl &&
+	    (euc_bad > 0 || euc_kana < sjis_kana))
+		return "CP932";
+	if (euc_bad == 0 && euc_dbl > 0 && euc_kana * 5 >= euc_dbl &&
+	    (sjis_bad > 0 || sjis_kana < euc_kana))
+		return "EUC-JP-MS";
+	return NULL;
+}
+
+const char *
+charset_detect(const uint8_t *p, size_t len, const char *hint)
+{
+	if (len > DETECT_MAX)
+		len = DETECT_MAX;
+	if (charset_is_plain_ascii(p, len))
+		return "US-ASCII";
+	bool seven_bit = true;
+	for (size_t i = 0; i < len && seven_bit; i++)
+		seven_bit = p[i] < 0x80;
+	if (seven_bit && has_iso2022jp_escape(p, len))
+		return "ISO-2022-JP";
+	if (g_utf8_validate_len((const char *)p, (gssize)len, NULL))
+		return "UTF-8";
+	/* A cut at DETECT_MAX may split a UTF-8 sequence; allow 3 bytes */
+	const char *end = NULL;
+	if (!g_utf8_validate_len((const char *)p, (gssize)len, &end) &&
+	    len == DETECT_MAX && (size_t)(end - (const char *)p) + 3 >= len)
+		return "UTF-8";
+	const char *ja = japanese_guess(p, len);
+	if (ja != NULL)
+		return ja;
+
+	const char *canon_hint = charset_canon(hint);
+	UErrorCode st = U_ZERO_ERROR;
+	UCharsetDetector *csd = ucsdet_open(&st);
+	const char *res = NULL;
+	if (U_SUCCESS(st)) {
+		ucsdet_setText(csd, (const char *)p, (int32_t)len, &st);
+		if (canon_hint != NULL && hint != NULL)
+			ucsdet_setDeclaredEncoding(csd, hint, -1, &st);
+		const UCharsetMatch *m = U_SUCCESS(st) ? ucsdet_detect(csd, &st) : NULL;
+		if (m != NULL && U_SUCCESS(st)) {
+			const char *name = ucsdet_getName(m, &st);
+			if (U_SUCCESS(st) && name != NULL &&
+			    strncmp(name, "UTF-16", 6) != 0 &&
+			    strncmp(name, "UTF-32", 6) != 0 &&
+			    strncmp(name, "IBM42", 5) != 0)
+				res = charset_canon(name);
+		}
+		ucsdet_close(csd);
+	}
+	if (res != NULL)
+		return res;
+	if (canon_hint != NULL && strcmp(canon_hint, "UTF-8") != 0)
+		return canon_hint;
+	return "CP1252";
+}
+
+/*
+ * iconv loop.  lossy: replace unconvertible bytes with U+FFFD and go on;
+ * otherwise return NULL at the first one.
+ */
+static GString *
+iconv_convert(const char *cs, const uint8_t *p, size_t len, bool lossy,
+    bool *errors)
+{
+	GIConv cd = g_iconv_open("UTF-8", cs);
+	if (cd == (GIConv)-1)
+		return NULL;
+	GString *out = g_string_sized_new(len + len / 2 + 16);
+	char buf[4096];
+	char *in = (char *)(uintptr_t)p;
+	gsize inleft = len;
+
+	while (inleft > 0) {
+		char *o = buf;
+		gsize oleft = sizeof buf;
+		gsize r = g_iconv(cd, &in, &inleft, &o, &oleft);
+		int e = errno;
+		g_string_append_len(out, buf, (gssize)(o - buf));
+		if (r != (gsize)-1 || e == E2BIG)
+			continue;
+		if ((e == EILSEQ || e == EINVAL) && lossy) {
+			g_string_append(out, REPLACEMENT);
+			*errors = true;
+			in++;
+			inleft--;
+			continue;
+		}
+		g_iconv_close(cd);
+		g_string_free(out, TRUE);
+		*errors = true;
+		return NULL;
+	}
+	/* end of input: let a stateful decoder emit what it holds */
+	char *o = buf;
+	gsize oleft = sizeof buf;
+	if (g_iconv(cd, NULL, NULL, &o, &oleft) != (gsize)-1)
+		g_string_append_len(out, buf, (gssize)(o - buf));
+	g_iconv_close(cd);
+	return out;
+}
+
+/* JIS X 0208 row/cell to Shift_JIS, the arithmetic every decoder uses. */
+static void
+jis_to_sjis(uint8_t j1, uint8_t j2, GByteArray *out)
+{
+	uint8_t s1 = (uint8_t)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
+	uint8_t s2 = (uint8_t)(j2 + ((j1 & 1) ? (j2 < 0x60 ? 0x1F : 0x20) : 0x7E));
+	uint8_t b[2] = { s1, s2 };
+	g_byte_array_append(out, b, 2);
+}
+
+enum jis_state { JIS_ASCII, JIS_KANA, JIS_0208, JIS_OTHER2 };
+
+/* ISO-2022-JP (and what ISO-2022-JP-2 adds that Japanese mail uses). */
+static GString *
+iso2022jp_convert(const uint8_t *p, size_t len, bool *errors)
+{
+	GByteArray *sj = g_byte_array_sized_new((guint)MIN(len, G_MAXUINT32 / 2));
+	enum jis_state st = JIS_ASCII;
+	bool shifted = false;
+	static const uint8_t bad = 0xFF;	/* invalid in CP932: becomes U+FFFD */
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+		if (c == 0x1b) {
+			size_t rest = len - i - 1;
+			const uint8_t *e = p + i + 1;
+			if (rest >= 2 && e[0] == '(' && (e[1] == 'B' || e[1] == 'J' || e[1] == 'H')) {
+				st = JIS_ASCII; i += 2;
+			} else if (rest >= 2 && e[0] == '(' && e[1] == 'I') {
+				st = JIS_KANA; i += 2;
+			} else if (rest >= 2 && e[0] == '$' && (e[1] == 'B' || e[1] == '@')) {
+				st = JIS_0208; i += 2;
+			} else if (rest >= 2 && e[0] == '$' && e[1] == 'A') {
+				st = JIS_OTHER2; i += 2;
+			} else if (rest >= 3 && e[0] == '$' && e[1] == '(') {
+				st = (e[2] == 'B' || e[2] == '@') ? JIS_0208 : JIS_OTHER2;
+				i += 3;
+			} else if (rest >= 2 && e[0] == '&' && e[1] == '@') {
+				i += 2;		/* JIS X 0208-1990 announcer */
+			} else if (rest >= 2 && e[0] == '.') {
+				i += 2;		/* G2 designation: ignored */
+			} else if (rest >= 1 && e[0] == 'N') {
+				i += rest >= 2 ? 2 : 1;	/* single shift 2 */
+				g_byte_array_append(sj, &bad, 1);
+				*errors = true;
+			} else {
+				g_byte_array_append(sj, &bad, 1);
+				*errors = true;
+			}
+			continue;
+		}
+		if (c == 0x0e) { shifted = true; continue; }
+		if (c == 0x0f) { shifted = false; continue; }
+		if (c == '\n' || c == '\r') {
+			/* lines end in ASCII; broken mailers forget to say so */
+			st = JIS_ASCII;
+			shifted = false;
+			g_byte_array_append(sj, &c, 1);
+			continue;
+		}
+		if ((st == JIS_KANA || shifted) && c >= 0x21 && c <= 0x5F) {
+			uint8_t k = (uint8_t)(c + 0x80);
+			g_byte_array_append(sj, &k, 1);
+			continue;
+		}
+		if ((st == JIS_0208 || st == JIS_OTHER2) && c >= 0x21 && c <= 0x7E) {
+			if (i + 1 < len && p[i + 1] >= 0x21 && p[i + 1] <= 0x7E) {
+				if (st == JIS_0208)
+					jis_to_sjis(c, p[i + 1], sj);
+				else {
+					g_byte_array_append(sj, &bad, 1);
+					*errors = true;
+				}
+				i++;
+				continue;
+			}
+			g_byte_array_append(sj, &bad, 1);
+			*errors = true;
+			continue;
+		}
+		/* ASCII, or raw 8-bit Shift_JIS some mailers mix in */
+		g_byte_array_append(sj, &c, 1);
+	}
+	GString *out = iconv_convert("CP932", sj->data, sj->len, true, errors);
+	g_byte_array_free(sj, TRUE);
+	return out;
+}
+
+static GString *
+convert(const char *canon, const uint8_t *p, size_t len, bool lossy, bool *errors)
+{
+	if (strcmp(canon, "ISO-2022-JP") == 0) {
+		bool e = false;
+		GString *s = iso2022jp_convert(p, len, &e);
+		if (e && !lossy) {
+			g_string_free(s, TRUE);
+			*errors = true;
+			return NULL;
+		}
+		*errors = *errors || e;
+		return s;
+	}
+	if (strcmp(canon, "UTF-8") == 0 || strcmp(canon, "US-ASCII") == 0) {
+		if (g_utf8_validate_len((const char *)p, (gssize)len, NULL))
+			return g_string_new_len((const char *)p, (gssize)len);
+		if (!lossy) {
+			*errors = true;
+			return NULL;
+		}
+		*errors = true;
+		gchar *v = g_utf8_make_valid((const char *)p, (gssize)len);
+		GString *s = g_string_new(v);
+		g_free(v);
+		return s;
+	}
+	return iconv_convert(canon, p, len, lossy, errors);
+}
+
+/* Replace NUL bytes (valid UTF-8, but they cut C strings) with U+FFFD. */
+static void
+replace_nul(GString *s)
+{
+	if (memchr(s->str, '\0', s->len) == NULL)
+		return;
+	GString *t = g_string_sized_new(s->len + 16);
+	for (gsize i = 0; i < s->len; i++) {
+		if (s->str[i] == '\0')
+			g_string_append(t, REPLACEMENT);
+		else
+			g_string_append_c(t, s->str[i]);
+	}
+	g_string_truncate(s, 0);
+	g_string_append_len(s, t->str, (gssize)t->len);
+	g_string_free(t, TRUE);
+}
+
+static bool
+stateless_ascii_compatible(const char *canon)
+{
+	return strncmp(canon, "UTF-7", 5) != 0 && strncmp(canon, "UTF-16", 6) != 0 &&
+	    strncmp(canon, "UTF-32", 6) != 0;
+}
+
+char *
+charset_to_utf8(const char *declared, const uint8_t *p, size_t len,
+    const char *hint, size_t *out_len, const char **used, unsigned *flags)
+{
+	unsigned fl = 0;
+	const char *canon = charset_canon(declared);
+	GString *s = NULL;
+	bool errors = false;
+
+	if (declared != NULL && declared[0] != '\0' && canon == NULL)
+		fl |= CHARSET_UNKNOWN;
+	/* us-ascii (and nothing) declared over 8-bit text: the label is a lie */
+	if (canon != NULL && declared != NULL &&
+	    (g_ascii_strcasecmp(declared, "us-ascii") == 0 ||
+	     g_ascii_strcasecmp(declared, "ascii") == 0) &&
+	    !charset_is_plain_ascii(p, len))
+		canon = NULL;
+
+	if (canon != NULL && charset_is_plain_ascii(p, len) &&
+	    stateless_ascii_compatible(canon)) {
+		s = g_string_new_len((const char *)p, (gssize)len);
+		goto done;
+	}
+	if (canon != NULL) {
+		s = convert(canon, p, len, false, &errors);
+		if (s != NULL)
+			goto done;
+		const char *det = charset_detect(p, len, declared);
+		if (strcmp(det, canon) != 0) {
+			errors = false;
+			s = convert(det, p, len, false, &errors);
+			if (s != NULL) {
+				fl |= CHARSET_MISMATCH;
+				canon = det;
+				goto done;
+			}
+		}
+		errors = false;
+		s = convert(canon, p, len, true, &errors);
+		if (s != NULL)
+			goto done;
+	}
+	canon = charset_detect(p, len, hint);
+	if (!charset_is_plain_ascii(p, len))
+		fl |= CHARSET_DETECTED;
+	errors = false;
+	s = convert(canon, p, len, true, &errors);
+	if (s == NULL) {
+		canon = "UTF-8";
+		errors = false;
+		s = convert(canon, p, len, true, &errors);
+	}
+done:
+	if (errors)
+		fl |= CHARSET_LOSSY;
+	replace_nul(s);
+	if (out_len != NULL)
+		*out_len = s->len;
+	if (used != NULL)
+		*used = canon;
+	if (flags != NULL)
+		*flags = fl;
+	return g_string_free(s, FALSE);
+}

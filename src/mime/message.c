@@ -1,0 +1,895 @@
+/*
+ * message.c - build the message model (message.h) from bytes, with GMime.
+ *
+ * Design: GMime does all MIME parsing (headers, multiparts, RFC 2047/2231,
+ * transfer encodings, addresses, dates).  This file walks what GMime built,
+ * copies it into our own structures and records defects: GMime's parser
+ * warnings, plus the checks GMime does not make (NUL bytes, long lines,
+ * invalid base64, charset trouble, duplicate single headers).
+ *
+ * Header text is decoded the way mail clients do: raw 8-bit bytes are run
+ * through the charset detector first (one guess per message, from all 8-bit
+ * header bytes together, since a single subject is short), then
+ * encoded-words are decoded in GMime's lenient mode.
+ *
+ * Limits (struct mime_limits): the message is cut at max_size; parts past
+ * max_parts and deeper than max_depth are not walked; decoded content past
+ * max_decoded is cut.  Each cut is recorded as a defect.  GMime itself caps
+ * MIME nesting and reports it (MIME_DEF_NESTING).
+ *
+ * Security: GMime is given a bounded buffer.  Everything copied out of it
+ * is length-checked; details recorded with defects are cut to
+ * DETAIL_MAX bytes and made valid UTF-8.
+ */
+#include "message.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "charset.h"
+
+#define DETAIL_MAX 100
+#define DEFECTS_MAX 64
+#define HEADER_DETECT_MAX (64 * 1024)
+#define RFC5322_LINE_MAX 998
+
+struct parse_ctx {
+	struct mime_message *msg;
+	const struct mime_limits *lim;
+	GMimeParserOptions *opts;
+	const char *header_charset;	/* guess for raw 8-bit header bytes */
+	const char *body_hint;		/* first charset declared in the message */
+	size_t decoded_total;
+	bool parts_capped;
+};
+
+static const char *const defect_names[MIME_DEF_COUNT] = {
+	[MIME_DEF_NUL_BYTE] = "nul_byte",
+	[MIME_DEF_LONG_LINE] = "long_line",
+	[MIME_DEF_8BIT_HEADER] = "8bit_header",
+	[MIME_DEF_DUPLICATE_HEADER] = "duplicate_header",
+	[MIME_DEF_BAD_HEADER] = "bad_header",
+	[MIME_DEF_NO_BOUNDARY] = "no_boundary",
+	[MIME_DEF_TRUNCATED] = "truncated",
+	[MIME_DEF_EMPTY_MULTIPART] = "empty_multipart",
+	[MIME_DEF_BAD_STRUCTURE] = "bad_structure",
+	[MIME_DEF_BAD_CONTENT_TYPE] = "bad_content_type",
+	[MIME_DEF_BAD_PARAMETER] = "bad_parameter",
+	[MIME_DEF_BAD_ENCODING] = "bad_encoding",
+	[MIME_DEF_BAD_RFC2047] = "bad_rfc2047",
+	[MIME_DEF_BAD_ADDRESS] = "bad_address",
+	[MIME_DEF_BAD_DATE] = "bad_date",
+	[MIME_DEF_CHARSET_UNKNOWN] = "charset_unknown",
+	[MIME_DEF_CHARSET_UNDECLARED] = "charset_undeclared",
+	[MIME_DEF_CHARSET_MISMATCH] = "charset_mismatch",
+	[MIME_DEF_CHARSET_LOSSY] = "charset_lossy",
+	[MIME_DEF_NESTING] = "nesting_overflow",
+	[MIME_DEF_LIMIT_SIZE] = "message_size",
+	[MIME_DEF_LIMIT_PARTS] = "parts",
+	[MIME_DEF_LIMIT_DEPTH] = "depth",
+	[MIME_DEF_LIMIT_DECODED] = "decoded_bytes",
+};
+
+const char *
+mime_defect_name(enum mime_defect d)
+{
+	return (unsigned)d < MIME_DEF_COUNT ? defect_names[d] : "unknown";
+}
+
+bool
+mime_message_has_defect(const struct mime_message *msg, enum mime_defect d)
+{
+	return (msg->defect_mask & (1u << d)) != 0;
+}
+
+/* A short, valid UTF-8, printable copy of untrusted text. */
+static char *
+detail_copy(const char *s, size_t len)
+{
+	if (s == NULL)
+		return NULL;
+	if (len > DETAIL_MAX)
+		len = DETAIL_MAX;
+	char *v = g_utf8_make_valid(s, (gssize)len);
+	for (char *c = v; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return v;
+}
+
+static void
+add_defect(struct mime_message *msg, enum mime_defect kind, const char *detail)
+{
+	char *d = detail != NULL ? detail_copy(detail, strlen(detail)) : NULL;
+
+	msg->defect_mask |= 1u << kind;
+	for (guint i = 0; i < msg->defects->len; i++) {
+		struct mime_defect_rec *r = g_ptr_array_index(msg->defects, i);
+		if (r->kind == kind && g_strcmp0(r->detail, d) == 0) {
+			g_free(d);
+			return;
+		}
+	}
+	if (msg->defects->len >= DEFECTS_MAX) {
+		g_free(d);
+		return;
+	}
+	struct mime_defect_rec *r = g_new0(struct mime_defect_rec, 1);
+	r->kind = kind;
+	r->detail = d;
+	g_ptr_array_add(msg->defects, r);
+}
+
+static void
+defect_rec_free(gpointer p)
+{
+	struct mime_defect_rec *r = p;
+	g_free(r->detail);
+	g_free(r);
+}
+
+static void
+parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+    gpointer user_data)
+{
+	struct parse_ctx *pc = user_data;
+	enum mime_defect d;
+
+	(void)offset;
+	switch (code) {
+	case GMIME_WARN_DUPLICATED_HEADER:
+	case GMIME_CRIT_CONFLICTING_HEADER:
+		d = MIME_DEF_DUPLICATE_HEADER;
+		break;
+	case GMIME_WARN_UNENCODED_8BIT_HEADER:
+		d = MIME_DEF_8BIT_HEADER;
+		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		d = MIME_DEF_BAD_CONTENT_TYPE;
+		break;
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+		d = MIME_DEF_BAD_RFC2047;
+		break;
+	case GMIME_WARN_MALFORMED_MULTIPART:
+		d = MIME_DEF_EMPTY_MULTIPART;
+		break;
+	case GMIME_WARN_TRUNCATED_MESSAGE:
+		d = MIME_DEF_TRUNCATED;
+		break;
+	case GMIME_WARN_INVALID_ADDRESS_LIST:
+		d = MIME_DEF_BAD_ADDRESS;
+		break;
+	case GMIME_CRIT_INVALID_HEADER_NAME:
+		d = MIME_DEF_BAD_HEADER;
+		break;
+	case GMIME_WARN_DUPLICATED_PARAMETER:
+	case GMIME_CRIT_CONFLICTING_PARAMETER:
+	case GMIME_WARN_INVALID_PARAMETER:
+		d = MIME_DEF_BAD_PARAMETER;
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		d = MIME_DEF_NO_BOUNDARY;
+		break;
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		d = MIME_DEF_NESTING;
+		break;
+	case GMIME_WARN_MALFORMED_MESSAGE:
+	case GMIME_WARN_PART_WITHOUT_CONTENT:
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+	default:
+		d = MIME_DEF_BAD_STRUCTURE;
+		break;
+	}
+	/* Items that are whole header values say little; names say much. */
+	if (d == MIME_DEF_BAD_RFC2047 || d == MIME_DEF_BAD_ADDRESS ||
+	    d == MIME_DEF_BAD_CONTENT_TYPE || d == MIME_DEF_TRUNCATED ||
+	    d == MIME_DEF_BAD_STRUCTURE || d == MIME_DEF_EMPTY_MULTIPART)
+		item = NULL;
+	add_defect(pc->msg, d, item);
+}
+
+/* ---- raw checks GMime does not make ---------------------------------- */
+
+static void
+scan_raw(struct mime_message *msg, const uint8_t *p, size_t len)
+{
+	if (memchr(p, '\0', len) != NULL)
+		add_defect(msg, MIME_DEF_NUL_BYTE, NULL);
+	size_t off = 0;
+	while (off < len) {
+		const uint8_t *nl = memchr(p + off, '\n', len - off);
+		size_t end = nl != NULL ? (size_t)(nl - p) : len;
+		size_t l = end - off;
+		if (l > 0 && p[end - 1] == '\r')
+			l--;
+		if (l > RFC5322_LINE_MAX) {
+			add_defect(msg, MIME_DEF_LONG_LINE, NULL);
+			return;
+		}
+		off = end + 1;
+	}
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+static bool
+has_8bit(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80 || *s == 0x1b)
+			return true;
+	return false;
+}
+
+/* Raw header text to UTF-8 (8-bit or ISO-2022-JP escapes detected). */
+static char *
+raw_to_utf8(struct parse_ctx *pc, const char *raw)
+{
+	if (!has_8bit(raw))
+		return g_strdup(raw);
+	return charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
+	    pc->header_charset, NULL, NULL, NULL);
+}
+
+static char *
+decode_text(struct parse_ctx *pc, const char *raw)
+{
+	char *utf8 = raw_to_utf8(pc, raw);
+	char *unfolded = g_mime_utils_header_unfold(utf8);
+	char *dec = g_mime_utils_header_decode_text(pc->opts, unfolded);
+	g_free(utf8);
+	g_free(unfolded);
+	if (dec == NULL)
+		return g_strdup("");
+	if (!g_utf8_validate(dec, -1, NULL)) {
+		char *v = g_utf8_make_valid(dec, -1);
+		g_free(dec);
+		dec = v;
+	}
+	return dec;
+}
+
+static void
+addr_clear(gpointer p)
+{
+	struct mime_addr *a = p;
+	g_free(a->name);
+	g_free(a->addr);
+}
+
+static GArray *
+addr_array_new(void)
+{
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct mime_addr));
+	g_array_set_clear_func(a, addr_clear);
+	return a;
+}
+
+static void
+addr_list_flatten(InternetAddressList *list, GArray *out, unsigned depth)
+{
+	int n = internet_address_list_length(list);
+	for (int i = 0; i < n && out->len < 1000; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			if (depth == 0)
+				addr_list_flatten(internet_address_group_get_members(
+				    INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+			continue;
+		}
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+			continue;
+		const char *name = internet_address_get_name(ia);
+		const char *addr = internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia));
+		struct mime_addr a = {
+			.name = g_utf8_make_valid(name != NULL ? name : "", -1),
+			.addr = g_utf8_make_valid(addr != NULL ? addr : "", -1),
+		};
+		g_array_append_val(out, a);
+	}
+}
+
+static void
+parse_addresses(struct parse_ctx *pc, const char *raw, GArray *out)
+{
+	char *utf8 = raw_to_utf8(pc, raw);
+	InternetAddressList *list = internet_address_list_parse(pc->opts, utf8);
+	g_free(utf8);
+	if (list == NULL) {
+		add_defect(pc->msg, MIME_DEF_BAD_ADDRESS, NULL);
+		return;
+	}
+	addr_list_flatten(list, out, 0);
+	g_object_unref(list);
+}
+
+static void
+header_free(gpointer p)
+{
+	struct mime_header *h = p;
+	g_free(h->name);
+	g_free(h->raw);
+	g_free(h->value);
+	g_free(h);
+}
+
+static void
+headers_free(struct mime_headers *h)
+{
+	if (h == NULL)
+		return;
+	g_ptr_array_unref(h->all);
+	g_array_unref(h->from);
+	g_array_unref(h->sender);
+	g_array_unref(h->reply_to);
+	g_array_unref(h->to);
+	g_array_unref(h->cc);
+	g_free(h->subject);
+	g_free(h->message_id);
+	g_free(h->in_reply_to);
+	g_ptr_array_unref(h->references);
+	g_ptr_array_unref(h->received);
+	g_free(h->date_raw);
+	g_free(h);
+}
+
+static struct mime_headers *
+headers_new(void)
+{
+	struct mime_headers *h = g_new0(struct mime_headers, 1);
+	h->all = g_ptr_array_new_with_free_func(header_free);
+	h->from = addr_array_new();
+	h->sender = addr_array_new();
+	h->reply_to = addr_array_new();
+	h->to = addr_array_new();
+	h->cc = addr_array_new();
+	h->references = g_ptr_array_new_with_free_func(g_free);
+	h->received = g_ptr_array_new_with_free_func(g_free);
+	return h;
+}
+
+const struct mime_header *
+mime_headers_get(const struct mime_headers *h, const char *name, unsigned nth)
+{
+	for (guint i = 0; i < h->all->len; i++) {
+		const struct mime_header *hd = g_ptr_array_index(h->all, i);
+		if (g_ascii_strcasecmp(hd->name, name) == 0 && nth-- == 0)
+			return hd;
+	}
+	return NULL;
+}
+
+unsigned
+mime_headers_count(const struct mime_headers *h, const char *name)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < h->all->len; i++) {
+		const struct mime_header *hd = g_ptr_array_index(h->all, i);
+		if (g_ascii_strcasecmp(hd->name, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* RFC 5322 3.6: these may appear at most once. */
+static const char *const single_headers[] = {
+	"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Date",
+	"Message-ID", "In-Reply-To", "References",
+};
+
+/* One charset guess for all raw 8-bit bytes in this header block. */
+static const char *
+guess_header_charset(GMimeHeaderList *list)
+{
+	GString *all = NULL;
+	int n = g_mime_header_list_get_count(list);
+	for (int i = 0; i < n; i++) {
+		const char *raw = g_mime_header_get_raw_value(
+		    g_mime_header_list_get_header_at(list, i));
+		if (raw == NULL || !has_8bit(raw))
+			continue;
+		if (all == NULL)
+			all = g_string_new(NULL);
+		if (all->len < HEADER_DETECT_MAX)
+			g_string_append(all, raw);
+	}
+	if (all == NULL)
+		return NULL;
+	const char *cs = charset_detect((const uint8_t *)all->str, all->len, NULL);
+	g_string_free(all, TRUE);
+	return cs;
+}
+
+static struct mime_headers *
+headers_build(struct parse_ctx *pc, GMimeObject *obj)
+{
+	struct mime_headers *h = headers_new();
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = g_mime_header_list_get_count(list);
+
+	pc->header_charset = guess_header_charset(list);
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *gh = g_mime_header_list_get_header_at(list, i);
+		const char *name = g_mime_header_get_name(gh);
+		const char *raw = g_mime_header_get_raw_value(gh);
+		if (name == NULL)
+			continue;
+		if (raw == NULL)
+			raw = "";
+		struct mime_header *hd = g_new0(struct mime_header, 1);
+		hd->name = g_utf8_make_valid(name, -1);
+		hd->raw = g_strdup(raw);
+		hd->value = decode_text(pc, raw);
+		g_ptr_array_add(h->all, hd);
+		if (has_8bit(raw))
+			add_defect(pc->msg, MIME_DEF_8BIT_HEADER, hd->name);
+	}
+
+	for (size_t i = 0; i < G_N_ELEMENTS(single_headers); i++)
+		if (mime_headers_count(h, single_headers[i]) > 1)
+			add_defect(pc->msg, MIME_DEF_DUPLICATE_HEADER, single_headers[i]);
+
+	const struct mime_header *hd;
+	static const struct { const char *name; size_t off; } addr_fields[] = {
+		{ "From", offsetof(struct mime_headers, from) },
+		{ "Sender", offsetof(struct mime_headers, sender) },
+		{ "Reply-To", offsetof(struct mime_headers, reply_to) },
+		{ "To", offsetof(struct mime_headers, to) },
+		{ "Cc", offsetof(struct mime_headers, cc) },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(addr_fields); i++) {
+		GArray **dst = (GArray **)(void *)((char *)h + addr_fields[i].off);
+		if ((hd = mime_headers_get(h, addr_fields[i].name, 0)) != NULL)
+			parse_addresses(pc, hd->raw, *dst);
+	}
+	if ((hd = mime_headers_get(h, "Subject", 0)) != NULL)
+		h->subject = g_strdup(hd->value);
+	if ((hd = mime_headers_get(h, "Message-ID", 0)) != NULL) {
+		char *id = g_mime_utils_decode_message_id(hd->raw);
+		h->message_id = id != NULL ? g_utf8_make_valid(id, -1)
+		    : g_strstrip(g_strdup(hd->value));
+		g_free(id);
+	}
+	if ((hd = mime_headers_get(h, "In-Reply-To", 0)) != NULL) {
+		char *id = g_mime_utils_decode_message_id(hd->raw);
+		if (id != NULL)
+			h->in_reply_to = g_utf8_make_valid(id, -1);
+		g_free(id);
+	}
+	if ((hd = mime_headers_get(h, "References", 0)) != NULL) {
+		GMimeReferences *refs = g_mime_references_parse(pc->opts, hd->raw);
+		if (refs != NULL) {
+			int nr = g_mime_references_length(refs);
+			for (int i = 0; i < nr && i < 1000; i++)
+				g_ptr_array_add(h->references, g_utf8_make_valid(
+				    g_mime_references_get_message_id(refs, i), -1));
+			g_mime_references_free(refs);
+		}
+	}
+	if ((hd = mime_headers_get(h, "Date", 0)) != NULL) {
+		h->date_raw = g_strstrip(g_strdup(hd->value));
+		GDateTime *dt = g_mime_utils_header_decode_date(hd->raw);
+		if (dt != NULL) {
+			h->date = g_date_time_to_unix(dt);
+			h->date_ok = true;
+			g_date_time_unref(dt);
+		} else {
+			add_defect(pc->msg, MIME_DEF_BAD_DATE, NULL);
+		}
+	}
+	for (unsigned i = 0; (hd = mime_headers_get(h, "Received", i)) != NULL; i++)
+		g_ptr_array_add(h->received, g_strdup(hd->value));
+	return h;
+}
+
+/* ---- parts ------------------------------------------------------------ */
+
+static void
+part_free(gpointer p)
+{
+	struct mime_part *part = p;
+	g_free(part->type);
+	g_free(part->charset);
+	g_free(part->filename);
+	g_free(part->disposition);
+	g_free(part->encoding);
+	g_free(part->path);
+	g_free(part->data);
+	g_free(part->text);
+	headers_free(part->embedded);
+	g_free(part);
+}
+
+static struct mime_part *
+part_new(struct parse_ctx *pc, struct mime_part *parent, unsigned depth,
+    enum mime_part_kind kind)
+{
+	struct mime_message *msg = pc->msg;
+
+	if (msg->parts->len >= pc->lim->max_parts) {
+		add_defect(msg, MIME_DEF_LIMIT_PARTS, NULL);
+		return NULL;
+	}
+	struct mime_part *part = g_new0(struct mime_part, 1);
+	part->index = msg->parts->len;
+	part->depth = depth;
+	part->parent = parent;
+	part->kind = kind;
+	g_ptr_array_add(msg->parts, part);
+	return part;
+}
+
+/* Path of names from the message to this part (containers are skipped). */
+static void
+part_set_path(struct mime_part *part)
+{
+	char *name = part->filename != NULL ? g_strdup(part->filename)
+	    : g_strdup_printf(part->kind == MIME_PART_MESSAGE ? "part%u.eml"
+	    : "part%u", part->index);
+	const struct mime_part *up = part->parent;
+	while (up != NULL && up->kind == MIME_PART_MULTIPART)
+		up = up->parent;
+	if (up != NULL) {
+		part->path = g_strconcat(up->path, "/", name, NULL);
+		g_free(name);
+	} else {
+		part->path = name;
+	}
+}
+
+/* Decoded bytes still allowed by max_decoded; records the cut. */
+static size_t
+decoded_budget(struct parse_ctx *pc, struct mime_part *part, size_t want)
+{
+	size_t left = pc->lim->max_decoded > pc->decoded_total
+	    ? pc->lim->max_decoded - pc->decoded_total : 0;
+	if (want > left) {
+		add_defect(pc->msg, MIME_DEF_LIMIT_DECODED, part->path);
+		part->truncated = true;
+		want = left;
+	}
+	pc->decoded_total += want;
+	return want;
+}
+
+/*
+ * Check base64 as it is on the wire: characters outside the alphabet,
+ * data after the final padding, and a length that is not a whole number
+ * of quanta (a truncated attachment).
+ */
+static void
+check_base64(struct parse_ctx *pc, GMimeStream *raw, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	size_t quanta = 0;
+	bool bad = false, padded = false, after_pad = false;
+
+	g_mime_stream_reset(raw);
+	while ((n = g_mime_stream_read(raw, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (g_ascii_isalnum(c) || c == '+' || c == '/') {
+				if (padded)
+					after_pad = true;
+				quanta++;
+			} else if (c == '=') {
+				padded = true;
+				quanta++;
+			} else if (!g_ascii_isspace(c)) {
+				bad = true;
+			}
+		}
+	}
+	g_mime_stream_reset(raw);
+	if (bad || after_pad)
+		add_defect(pc->msg, MIME_DEF_BAD_ENCODING, path);
+	else if (quanta % 4 != 0)
+		add_defect(pc->msg, MIME_DEF_TRUNCATED, path);
+}
+
+static void
+part_decode(struct parse_ctx *pc, GMimePart *gp, struct mime_part *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(gp);
+	if (dw == NULL)
+		return;
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(dw);
+	if (raw == NULL)
+		return;
+	if (g_mime_data_wrapper_get_encoding(dw) == GMIME_CONTENT_ENCODING_BASE64)
+		check_base64(pc, raw, part->path);
+
+	GMimeStream *mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	size_t keep = decoded_budget(pc, part, ba->len);
+	part->len = keep;
+	part->data = g_malloc(keep + 1);
+	memcpy(part->data, ba->data, keep);
+	part->data[keep] = '\0';
+	g_object_unref(mem);
+}
+
+static void
+part_make_text(struct parse_ctx *pc, struct mime_part *part)
+{
+	unsigned fl = 0;
+
+	part->text = charset_to_utf8(part->charset, part->data, part->len,
+	    pc->body_hint, &part->text_len, &part->charset_used, &fl);
+	if (fl & CHARSET_UNKNOWN)
+		add_defect(pc->msg, MIME_DEF_CHARSET_UNKNOWN, part->charset);
+	if (fl & CHARSET_DETECTED)
+		add_defect(pc->msg, MIME_DEF_CHARSET_UNDECLARED, part->charset_used);
+	if (fl & CHARSET_MISMATCH)
+		add_defect(pc->msg, MIME_DEF_CHARSET_MISMATCH, part->charset);
+	if (fl & CHARSET_LOSSY)
+		add_defect(pc->msg, MIME_DEF_CHARSET_LOSSY, part->charset_used);
+}
+
+static const uint8_t *
+find_line(const uint8_t *p, size_t len, const char *prefix, size_t *off)
+{
+	size_t pl = strlen(prefix);
+	size_t i = *off;
+	while (i + pl <= len) {
+		if ((i == 0 || p[i - 1] == '\n') && memcmp(p + i, prefix, pl) == 0) {
+			*off = i;
+			return p + i;
+		}
+		const uint8_t *nl = memchr(p + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - p) + 1;
+	}
+	return NULL;
+}
+
+/*
+ * uuencoded files inside a text body ("begin 644 name" ... "end"), which
+ * old mailers and some malware still send, become child parts.
+ */
+static void
+extract_uuencoded(struct parse_ctx *pc, struct mime_part *text)
+{
+	const uint8_t *p = text->data;
+	size_t len = text->len, off = 0;
+
+	while (find_line(p, len, "begin ", &off) != NULL) {
+		size_t i = off + 6;
+		size_t digits = 0;
+		while (i < len && p[i] >= '0' && p[i] <= '7' && digits < 5) {
+			i++;
+			digits++;
+		}
+		const uint8_t *eol = memchr(p + off, '\n', len - off);
+		size_t line_end = eol != NULL ? (size_t)(eol - p) : len;
+		if (digits < 3 || i >= line_end || p[i] != ' ') {
+			off = line_end;
+			continue;
+		}
+		size_t name_len = line_end - i - 1;
+		if (name_len > 0 && p[line_end - 1] == '\r')
+			name_len--;
+		size_t start = line_end + 1, end_off = start;
+		if (start >= len || find_line(p, len, "end", &end_off) == NULL)
+			end_off = len;
+		if (start > end_off)
+			start = end_off;
+
+		struct mime_part *part = part_new(pc, text, text->depth + 1,
+		    MIME_PART_ATTACHMENT);
+		if (part == NULL)
+			return;
+		part->origin = MIME_ORIGIN_UUENCODE;
+		part->type = g_strdup("application/octet-stream");
+		part->encoding = g_strdup("x-uuencode");
+		part->filename = detail_copy((const char *)p + i + 1, name_len);
+		part_set_path(part);
+		size_t in_len = end_off - start;
+		uint8_t *out = g_malloc(in_len + 3);
+		int state = GMIME_UUDECODE_STATE_BEGIN;
+		guint32 save = 0;
+		size_t n = g_mime_encoding_uudecode_step(p + start, in_len, out,
+		    &state, &save);
+		size_t keep = decoded_budget(pc, part, n);
+		part->data = out;
+		part->len = keep;
+		off = end_off >= len ? len : end_off + 3;
+	}
+}
+
+static char *
+lower_dup(const char *s)
+{
+	return s != NULL ? g_ascii_strdown(s, -1) : NULL;
+}
+
+static void walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
+    unsigned depth);
+
+static void
+walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
+    unsigned depth, char *type)
+{
+	GMimePart *gp = GMIME_PART(obj);
+	const char *disp = g_mime_object_get_disposition(obj);
+	bool attach = disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0;
+	enum mime_part_kind kind = MIME_PART_ATTACHMENT;
+
+	if (!attach && strcmp(type, "text/html") == 0)
+		kind = MIME_PART_HTML;
+	else if (!attach && (strcmp(type, "text/plain") == 0 ||
+	    strcmp(type, "text/enriched") == 0 || strcmp(type, "text/richtext") == 0))
+		kind = MIME_PART_TEXT;
+
+	struct mime_part *part = part_new(pc, parent, depth, kind);
+	if (part == NULL) {
+		g_free(type);
+		return;
+	}
+	part->type = type;
+	part->disposition = lower_dup(disp);
+	const char *fn = g_mime_part_get_filename(gp);
+	if (fn != NULL)
+		part->filename = detail_copy(fn, strlen(fn) > 255 ? 255 : strlen(fn));
+	const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
+	if (cs != NULL) {
+		part->charset = detail_copy(cs, strlen(cs));
+		if (pc->body_hint == NULL)
+			pc->body_hint = charset_canon(cs);
+	}
+	const char *cte = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
+	if (cte != NULL) {
+		char *t = g_strstrip(lower_dup(cte));
+		part->encoding = detail_copy(t, strlen(t));
+		g_free(t);
+		if (part->encoding[0] != '\0' &&
+		    g_mime_content_encoding_from_string(part->encoding) ==
+		    GMIME_CONTENT_ENCODING_DEFAULT)
+			add_defect(pc->msg, MIME_DEF_BAD_ENCODING, part->encoding);
+	}
+	part_set_path(part);
+	part_decode(pc, gp, part);
+	if (kind == MIME_PART_TEXT || kind == MIME_PART_HTML)
+		part_make_text(pc, part);
+	if (kind == MIME_PART_TEXT && part->data != NULL &&
+	    g_strstr_len((const char *)part->data, (gssize)part->len, "begin ") != NULL)
+		extract_uuencoded(pc, part);
+}
+
+static void
+walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
+    unsigned depth)
+{
+	if (obj == NULL)
+		return;
+	if (depth > pc->lim->max_depth) {
+		add_defect(pc->msg, MIME_DEF_LIMIT_DEPTH, parent ? parent->path : NULL);
+		return;
+	}
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char *type = ct != NULL ? g_mime_content_type_get_mime_type(ct)
+	    : g_strdup("text/plain");
+	char *lt = g_ascii_strdown(type, -1);
+	g_free(type);
+	type = lt;
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_MULTIPART);
+		if (part == NULL) {
+			g_free(type);
+			return;
+		}
+		part->type = type;
+		part_set_path(part);
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n; i++)
+			walk(pc, g_mime_multipart_get_part(mp, i), part, depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_MESSAGE);
+		if (part == NULL) {
+			g_free(type);
+			return;
+		}
+		part->type = type;
+		const char *fn = g_mime_object_get_content_disposition_parameter(obj,
+		    "filename");
+		if (fn == NULL)
+			fn = g_mime_object_get_content_type_parameter(obj, "name");
+		if (fn != NULL)
+			part->filename = detail_copy(fn, strlen(fn));
+		part->disposition = lower_dup(g_mime_object_get_disposition(obj));
+		part_set_path(part);
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m != NULL) {
+			const char *saved = pc->header_charset;
+			part->embedded = headers_build(pc, GMIME_OBJECT(m));
+			pc->header_charset = saved;
+			walk(pc, g_mime_message_get_mime_part(m), part, depth + 1);
+		}
+	} else if (GMIME_IS_PART(obj)) {
+		walk_leaf(pc, obj, parent, depth, type);
+	} else {
+		/* message/partial and other GMime object kinds */
+		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_ATTACHMENT);
+		if (part == NULL) {
+			g_free(type);
+			return;
+		}
+		part->type = type;
+		part_set_path(part);
+	}
+}
+
+/* ---- entry ------------------------------------------------------------ */
+
+static void
+gmime_init_once(void)
+{
+	static gsize once = 0;
+	if (g_once_init_enter(&once)) {
+		g_mime_init();
+		g_once_init_leave(&once, 1);
+	}
+}
+
+struct mime_message *
+mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
+{
+	struct mime_message *msg = g_new0(struct mime_message, 1);
+	struct parse_ctx pc = { .msg = msg, .lim = lim };
+
+	gmime_init_once();
+	msg->size = len;
+	msg->parts = g_ptr_array_new_with_free_func(part_free);
+	msg->defects = g_ptr_array_new_with_free_func(defect_rec_free);
+	if (len > lim->max_size) {
+		add_defect(msg, MIME_DEF_LIMIT_SIZE, NULL);
+		len = lim->max_size;
+	}
+	scan_raw(msg, p, len);
+
+	static const char *fallback[] = { "UTF-8", "CP1252", NULL };
+	pc.opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(pc.opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(pc.opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(pc.opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_allow_addresses_without_domain(pc.opts, TRUE);
+	g_mime_parser_options_set_fallback_charsets(pc.opts, fallback);
+	g_mime_parser_options_set_warning_callback(pc.opts, parser_warning, &pc);
+
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)p, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *gm = g_mime_parser_construct_message(parser, pc.opts);
+
+	if (gm != NULL) {
+		msg->headers = headers_build(&pc, GMIME_OBJECT(gm));
+		pc.header_charset = NULL;
+		walk(&pc, g_mime_message_get_mime_part(gm), NULL, 0);
+		g_object_unref(gm);
+	} else {
+		add_defect(msg, MIME_DEF_BAD_STRUCTURE, "no message");
+		msg->headers = headers_new();
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_mime_parser_options_free(pc.opts);
+	return msg;
+}
+
+void
+mime_message_free(struct mime_message *msg)
+{
+	if (msg == NULL)
+		return;
+	headers_free(msg->headers);
+	g_ptr_array_unref(msg->parts);
+	g_ptr_array_unref(msg->defects);
+	g_free(msg);
+}
