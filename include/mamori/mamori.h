@@ -116,11 +116,8 @@ const char *mamori_result_symbol(const struct mamori_result *res, size_t i,
 bool mamori_result_has_symbol(const struct mamori_result *res,
     const char *name);
 
-enum mamori_report_flags {
-	MAMORI_REPORT_PRETTY = 1 << 0,	/* indented JSON instead of one line */
-};
-/* The JSON report (docs/report.md), owned by the caller. */
-char *mamori_result_json(const struct mamori_result *res, unsigned flags);
+/* The JSON report (docs/report.md) on one line, borrowed from res. */
+const char *mamori_result_json(const struct mamori_result *res);
 /* One human-readable line: "ACTION score SYM(w)[opt] ...", owned by caller. */
 char *mamori_result_summary(const struct mamori_result *res, size_t max_symbols);
 void mamori_result_free(struct mamori_result *res);

@@ -71,9 +71,7 @@ job_run(struct runner *r, struct job *j)
 		j->out = g_strdup_printf("%s: internal error: tempfail\n", j->source);
 		j->action = MAMORI_ACTION_TEMPFAIL;
 	} else if (r->json) {
-		char *s = mamori_result_json(res, 0);
-		j->out = g_strconcat(s, "\n", NULL);
-		g_free(s);
+		j->out = g_strconcat(mamori_result_json(res), "\n", NULL);
 	} else {
 		char *s = mamori_result_summary(res, SUMMARY_SYMBOLS);
 		j->out = g_strdup_printf("%s: %s\n", j->source, s);

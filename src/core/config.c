@@ -172,7 +172,7 @@ load_scan(struct load_ctx *lc, const config_setting_t *g, struct mamori_config *
 	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
-		uint32_t v;
+		uint32_t v = 0;
 		if (strcmp(k, "threads") == 0) {
 			if (get_uint32(lc, s, 0, 1024, &v))
 				cfg->threads = v;
@@ -225,7 +225,7 @@ load_actions(struct load_ctx *lc, const config_setting_t *g, struct mamori_confi
 				cfg->threshold[a] = NAN;
 			continue;
 		}
-		double v;
+		double v = 0;
 		if (get_number(lc, s, &v))
 			cfg->threshold[a] = v;
 	}

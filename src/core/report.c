@@ -3,82 +3,71 @@
  *
  * The top-level keys action, score, symbols, objects, urls, auth, message
  * and time_ms are a contract read outside the project: never rename them.
- * All strings put in the report are valid UTF-8 (the message model
- * guarantees it), so jansson never refuses one.
+ * The report is streamed with util/jsonw, which escapes and repairs every
+ * string, so hostile header bytes cannot break the JSON.
  */
 #include <math.h>
 #include <string.h>
 
 #include "scan_ctx.h"
+#include "util/jsonw.h"
 
-/* A JSON string from any C string (invalid UTF-8 is repaired), or null. */
-static json_t *
-str_or_null(const char *s)
+static void
+addr_list(struct jsonw *w, const char *key, const GArray *a)
 {
-	if (s == NULL)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j == NULL) {
-		char *v = g_utf8_make_valid(s, -1);
-		j = json_string(v);
-		g_free(v);
-	}
-	return j;
-}
-
-static json_t *
-addr_list(const GArray *a)
-{
-	json_t *arr = json_array();
+	jw_arr(w, key);
 	for (guint i = 0; i < a->len; i++) {
 		const struct mime_addr *ad = &g_array_index(a, struct mime_addr, i);
-		json_array_append_new(arr, json_pack("{s:o, s:o}", "name", str_or_null(ad->name),
-		    "address", str_or_null(ad->addr)));
+		jw_obj(w, NULL);
+		jw_str(w, "name", ad->name);
+		jw_str(w, "address", ad->addr);
+		jw_obj_end(w);
 	}
-	return arr;
+	jw_arr_end(w);
 }
 
-static json_t *
-date_iso(const struct mime_headers *h)
+static void
+str_array(struct jsonw *w, const char *key, const GPtrArray *a)
 {
-	if (!h->date_ok)
-		return json_null();
-	GDateTime *dt = g_date_time_new_from_unix_utc(h->date);
-	if (dt == NULL)
-		return json_null();
+	jw_arr(w, key);
+	for (guint i = 0; i < a->len; i++)
+		jw_str(w, NULL, g_ptr_array_index(a, i));
+	jw_arr_end(w);
+}
+
+static void
+date_iso(struct jsonw *w, const struct mime_headers *h)
+{
+	GDateTime *dt = h->date_ok ? g_date_time_new_from_unix_utc(h->date) : NULL;
+	if (dt == NULL) {
+		jw_null(w, "date");
+		return;
+	}
 	char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
 	g_date_time_unref(dt);
-	json_t *j = json_string(s);
+	jw_str(w, "date", s);
 	g_free(s);
-	return j;
 }
 
-static json_t *
-str_array(const GPtrArray *a)
+/* Identity of a message: what operators search for.  Inside an object. */
+static void
+headers_summary(struct jsonw *w, const struct mime_headers *h, bool full)
 {
-	json_t *arr = json_array();
-	for (guint i = 0; i < a->len; i++)
-		json_array_append_new(arr, str_or_null(g_ptr_array_index(a, i)));
-	return arr;
-}
-
-/* Identity of a message: what operators search for. */
-static json_t *
-headers_summary(const struct mime_headers *h)
-{
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "message_id", str_or_null(h->message_id),
-	    "subject", str_or_null(h->subject),
-	    "from", addr_list(h->from),
-	    "sender", addr_list(h->sender),
-	    "reply_to", addr_list(h->reply_to),
-	    "to", addr_list(h->to),
-	    "cc", addr_list(h->cc),
-	    "date", date_iso(h),
-	    "date_raw", str_or_null(h->date_raw),
-	    "in_reply_to", str_or_null(h->in_reply_to),
-	    "references", str_array(h->references),
-	    "received", json_integer((json_int_t)h->received->len));
+	jw_str(w, "message_id", h->message_id);
+	jw_str(w, "subject", h->subject);
+	addr_list(w, "from", h->from);
+	addr_list(w, "sender", h->sender);
+	addr_list(w, "reply_to", h->reply_to);
+	addr_list(w, "to", h->to);
+	addr_list(w, "cc", h->cc);
+	date_iso(w, h);
+	jw_str(w, "date_raw", h->date_raw);
+	jw_str(w, "in_reply_to", h->in_reply_to);
+	str_array(w, "references", h->references);
+	if (full)
+		str_array(w, "received", h->received);
+	else
+		jw_int(w, "received", h->received->len);
 }
 
 static const char *
@@ -100,165 +89,232 @@ is_object(const struct mime_part *p)
 	return p->kind == MIME_PART_ATTACHMENT || p->kind == MIME_PART_MESSAGE;
 }
 
-static json_t *
-object_json(const struct mime_part *p)
+/* The object a part belongs under: its nearest ancestor that is one. */
+static const struct mime_part *
+object_parent(const struct mime_part *p)
 {
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o}",
-	    "path", str_or_null(p->path),
-	    "name", str_or_null(p->filename),
-	    "declared_type", str_or_null(p->type),
-	    "disposition", str_or_null(p->disposition),
-	    "encoding", str_or_null(p->encoding),
-	    "size", (json_int_t)p->len,
-	    "depth", (int)p->depth,
-	    "children", json_array());
-	if (p->origin == MIME_ORIGIN_UUENCODE)
-		json_object_set_new(o, "origin", json_string("uuencode"));
-	if (p->truncated)
-		json_object_set_new(o, "truncated", json_true());
-	if (p->embedded != NULL)
-		json_object_set_new(o, "message", headers_summary(p->embedded));
-	return o;
+	const struct mime_part *up = p->parent;
+	while (up != NULL && !is_object(up))
+		up = up->parent;
+	return up;
 }
 
-/* Attachments and attached messages as a tree (by nearest object parent). */
-static json_t *
-objects_tree(const struct mime_message *msg)
-{
-	json_t *root = json_array();
-	json_t **node = g_new0(json_t *, msg->parts->len);
+/*
+ * Attachments and attached messages as a tree, built once as first-child /
+ * next-sibling links (parts are in document order, so linking in reverse
+ * keeps that order).  JSON nesting is bounded: every OBJ_NEST_MAX levels
+ * the tree starts again at the top, with each object's path saying where
+ * it sits.
+ */
+#define OBJ_NEST_MAX 8
 
-	for (guint i = 0; i < msg->parts->len; i++) {
+struct otree {
+	const struct mime_message *msg;
+	int *first_child;
+	int *next;
+	unsigned *level;
+};
+
+static void
+object_json(struct jsonw *w, const struct otree *t, int i)
+{
+	const struct mime_part *p = g_ptr_array_index(t->msg->parts, (guint)i);
+
+	jw_obj(w, NULL);
+	jw_str(w, "path", p->path);
+	jw_str(w, "name", p->filename);
+	jw_str(w, "declared_type", p->type);
+	jw_str(w, "disposition", p->disposition);
+	jw_str(w, "encoding", p->encoding);
+	jw_int(w, "size", (int64_t)p->len);
+	jw_int(w, "depth", p->depth);
+	if (p->origin == MIME_ORIGIN_UUENCODE)
+		jw_str(w, "origin", "uuencode");
+	if (p->truncated)
+		jw_bool(w, "truncated", true);
+	if (p->embedded != NULL) {
+		jw_obj(w, "message");
+		headers_summary(w, p->embedded, false);
+		jw_obj_end(w);
+	}
+	jw_arr(w, "children");
+	if ((t->level[i] + 1) % OBJ_NEST_MAX != 0)
+		for (int c = t->first_child[i]; c >= 0; c = t->next[c])
+			object_json(w, t, c);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void
+objects_tree(struct jsonw *w, const struct mime_message *msg)
+{
+	guint n = msg->parts->len;
+	struct otree t = {
+		.msg = msg,
+		.first_child = g_new(int, n + 1),
+		.next = g_new(int, n + 1),
+		.level = g_new0(unsigned, n + 1),
+	};
+	int root = -1;
+
+	for (guint i = 0; i < n; i++) {
+		t.first_child[i] = -1;
+		t.next[i] = -1;
 		const struct mime_part *p = g_ptr_array_index(msg->parts, i);
+		const struct mime_part *up = is_object(p) ? object_parent(p) : NULL;
+		t.level[i] = up != NULL ? t.level[up->index] + 1 : 0;
+	}
+	for (guint k = n; k-- > 0;) {
+		const struct mime_part *p = g_ptr_array_index(msg->parts, k);
 		if (!is_object(p))
 			continue;
-		json_t *o = object_json(p);
-		node[i] = o;
-		const struct mime_part *up = p->parent;
-		while (up != NULL && !is_object(up))
-			up = up->parent;
-		if (up != NULL && node[up->index] != NULL)
-			json_array_append_new(json_object_get(node[up->index], "children"), o);
-		else
-			json_array_append_new(root, o);
+		const struct mime_part *up = object_parent(p);
+		if (up != NULL && t.level[k] % OBJ_NEST_MAX != 0) {
+			t.next[k] = t.first_child[up->index];
+			t.first_child[up->index] = (int)k;
+		} else {
+			t.next[k] = root;
+			root = (int)k;
+		}
 	}
-	g_free(node);
-	return root;
+	jw_arr(w, "objects");
+	for (int i = root; i >= 0; i = t.next[i])
+		object_json(w, &t, i);
+	jw_arr_end(w);
+	g_free(t.first_child);
+	g_free(t.next);
+	g_free(t.level);
 }
 
-static json_t *
-parts_json(const struct mime_message *msg, bool with_text)
+static void
+parts_json(struct jsonw *w, const struct mime_message *msg, bool with_text)
 {
-	json_t *arr = json_array();
+	jw_arr(w, "parts");
 	for (guint i = 0; i < msg->parts->len; i++) {
 		const struct mime_part *p = g_ptr_array_index(msg->parts, i);
-		json_t *o = json_pack("{s:i, s:s, s:o, s:i, s:o}",
-		    "index", (int)p->index,
-		    "kind", kind_name(p->kind),
-		    "type", str_or_null(p->type),
-		    "depth", (int)p->depth,
-		    "parent", p->parent != NULL ? json_integer(p->parent->index) : json_null());
+		jw_obj(w, NULL);
+		jw_int(w, "index", p->index);
+		jw_str(w, "kind", kind_name(p->kind));
+		jw_str(w, "type", p->type);
+		jw_int(w, "depth", p->depth);
+		if (p->parent != NULL)
+			jw_int(w, "parent", p->parent->index);
+		else
+			jw_null(w, "parent");
 		if (p->kind != MIME_PART_MULTIPART)
-			json_object_set_new(o, "size", json_integer((json_int_t)p->len));
+			jw_int(w, "size", (int64_t)p->len);
 		if (p->charset != NULL)
-			json_object_set_new(o, "charset", str_or_null(p->charset));
+			jw_str(w, "charset", p->charset);
 		if (p->text != NULL) {
-			json_object_set_new(o, "charset_used", json_string(p->charset_used));
+			jw_str(w, "charset_used", p->charset_used);
 			if (with_text)
-				json_object_set_new(o, "text", json_stringn(p->text, p->text_len));
+				jw_strn(w, "text", p->text, p->text_len);
 		}
 		if (p->filename != NULL)
-			json_object_set_new(o, "filename", str_or_null(p->filename));
+			jw_str(w, "filename", p->filename);
 		if (with_text)
-			json_object_set_new(o, "path", str_or_null(p->path));
-		json_array_append_new(arr, o);
+			jw_str(w, "path", p->path);
+		jw_obj_end(w);
 	}
-	return arr;
+	jw_arr_end(w);
 }
 
-static json_t *
-envelope_json(const struct mamori_envelope *env)
+static void
+envelope_json(struct jsonw *w, const struct mamori_envelope *env)
 {
-	json_t *rcpt = json_array();
+	jw_obj(w, "envelope");
+	jw_str(w, "client_ip", env->client_ip);
+	jw_str(w, "helo", env->helo);
+	jw_str(w, "mail_from", env->mail_from);
+	jw_arr(w, "rcpt");
 	for (size_t i = 0; i < env->n_rcpt; i++)
 		if (env->rcpt[i] != NULL)
-			json_array_append_new(rcpt, str_or_null(env->rcpt[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
-	    "client_ip", str_or_null(env->client_ip),
-	    "helo", str_or_null(env->helo),
-	    "mail_from", str_or_null(env->mail_from),
-	    "rcpt", rcpt,
-	    "queue_id", str_or_null(env->queue_id));
+			jw_str(w, NULL, env->rcpt[i]);
+	jw_arr_end(w);
+	jw_str(w, "queue_id", env->queue_id);
+	jw_obj_end(w);
 }
 
-static json_t *
-symbols_json(const struct mamori_result *res)
+static void
+symbols_json(struct jsonw *w, const struct mamori_result *res)
 {
-	json_t *o = json_object();
+	jw_obj(w, "symbols");
 	for (guint i = 0; i < res->hits->len; i++) {
 		const struct sym_hit *h = g_ptr_array_index(res->hits, i);
-		json_object_set_new(o, h->info->def->name, json_pack("{s:f, s:o}",
-		    "score", h->score, "options", str_array(h->options)));
+		jw_obj(w, h->info->def->name);
+		jw_real(w, "score", h->score);
+		str_array(w, "options", h->options);
+		jw_obj_end(w);
 	}
-	return o;
+	jw_obj_end(w);
 }
 
-static json_t *
-threshold_json(const struct mamori_config *cfg, enum mamori_action a)
-{
-	return isnan(cfg->threshold[a]) ? json_null() : json_real(cfg->threshold[a]);
-}
-
-json_t *
+char *
 report_build(const struct scan_ctx *ctx, double time_ms)
 {
 	const struct mamori_result *res = ctx->res;
 	const struct mamori_config *cfg = ctx->eng->cfg;
 	const struct mime_message *msg = ctx->msg;
+	GString *s = g_string_sized_new(2048);
+	struct jsonw w;
 
-	json_t *message = headers_summary(msg->headers);
-	json_object_set_new(message, "size", json_integer((json_int_t)msg->size));
-	json_object_set_new(message, "source", str_or_null(ctx->env->source));
-	json_object_set_new(message, "envelope", envelope_json(ctx->env));
-	json_object_set_new(message, "parts", parts_json(msg, false));
-
-	return json_pack("{s:i, s:s, s:f, s:{s:o, s:o, s:o}, s:o, s:o, s:[], s:{}, s:o, s:f}",
-	    "version", MAMORI_REPORT_VERSION,
-	    "action", mamori_action_name(res->action),
-	    "score", res->score,
-	    "thresholds",
-	    "add_header", threshold_json(cfg, MAMORI_ACTION_ADD_HEADER),
-	    "quarantine", threshold_json(cfg, MAMORI_ACTION_QUARANTINE),
-	    "reject", threshold_json(cfg, MAMORI_ACTION_REJECT),
-	    "symbols", symbols_json(res),
-	    "objects", objects_tree(msg),
-	    "urls",
-	    "auth",
-	    "message", message,
-	    "time_ms", round(time_ms * 1000.0) / 1000.0);
+	jw_init(&w, s, false);
+	jw_obj(&w, NULL);
+	jw_int(&w, "version", MAMORI_REPORT_VERSION);
+	jw_str(&w, "action", mamori_action_name(res->action));
+	jw_real(&w, "score", res->score);
+	jw_obj(&w, "thresholds");
+	jw_real(&w, "add_header", cfg->threshold[MAMORI_ACTION_ADD_HEADER]);
+	jw_real(&w, "quarantine", cfg->threshold[MAMORI_ACTION_QUARANTINE]);
+	jw_real(&w, "reject", cfg->threshold[MAMORI_ACTION_REJECT]);
+	jw_obj_end(&w);
+	symbols_json(&w, res);
+	objects_tree(&w, msg);
+	jw_arr(&w, "urls");
+	jw_arr_end(&w);
+	jw_obj(&w, "auth");
+	jw_obj_end(&w);
+	jw_obj(&w, "message");
+	headers_summary(&w, msg->headers, false);
+	jw_int(&w, "size", (int64_t)msg->size);
+	jw_str(&w, "source", ctx->env->source);
+	envelope_json(&w, ctx->env);
+	parts_json(&w, msg, false);
+	jw_obj_end(&w);
+	jw_real(&w, "time_ms", round(time_ms * 1000.0) / 1000.0);
+	jw_obj_end(&w);
+	return g_string_free(s, FALSE);
 }
 
-json_t *
+char *
 report_message_dump(const struct mime_message *msg)
 {
-	json_t *headers = json_array();
+	GString *s = g_string_sized_new(4096);
+	struct jsonw w;
+
+	jw_init(&w, s, true);
+	jw_obj(&w, NULL);
+	headers_summary(&w, msg->headers, true);
+	jw_arr(&w, "headers");
 	for (guint i = 0; i < msg->headers->all->len; i++) {
 		const struct mime_header *h = g_ptr_array_index(msg->headers->all, i);
-		json_array_append_new(headers, json_pack("{s:o, s:o}", "name", str_or_null(h->name),
-		    "value", str_or_null(h->value)));
+		jw_obj(&w, NULL);
+		jw_str(&w, "name", h->name);
+		jw_str(&w, "value", h->value);
+		jw_obj_end(&w);
 	}
-	json_t *defects = json_array();
+	jw_arr_end(&w);
+	parts_json(&w, msg, true);
+	objects_tree(&w, msg);
+	jw_arr(&w, "defects");
 	for (guint i = 0; i < msg->defects->len; i++) {
 		const struct mime_defect_rec *r = g_ptr_array_index(msg->defects, i);
-		json_array_append_new(defects, json_pack("{s:s, s:o}", "defect",
-		    mime_defect_name(r->kind), str_or_null(r->detail)));
+		jw_obj(&w, NULL);
+		jw_str(&w, "defect", mime_defect_name(r->kind));
+		jw_str(&w, "detail", r->detail);
+		jw_obj_end(&w);
 	}
-	json_t *received = str_array(msg->headers->received);
-	json_t *j = headers_summary(msg->headers);
-	json_object_set_new(j, "received", received);
-	json_object_set_new(j, "headers", headers);
-	json_object_set_new(j, "parts", parts_json(msg, true));
-	json_object_set_new(j, "objects", objects_tree(msg));
-	json_object_set_new(j, "defects", defects);
-	return j;
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	return g_string_free(s, FALSE);
 }

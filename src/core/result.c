@@ -179,15 +179,10 @@ mamori_result_has_symbol(const struct mamori_result *res, const char *name)
 	return g_hash_table_contains(res->index, name);
 }
 
-char *
-mamori_result_json(const struct mamori_result *res, unsigned flags)
+const char *
+mamori_result_json(const struct mamori_result *res)
 {
-	size_t f = JSON_REAL_PRECISION(6);
-	f |= (flags & MAMORI_REPORT_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT;
-	char *s = json_dumps(res->report, f);
-	char *out = g_strdup(s != NULL ? s : "{}");
-	free(s);
-	return out;
+	return res->report;
 }
 
 static gint
@@ -237,7 +232,6 @@ mamori_result_free(struct mamori_result *res)
 		return;
 	g_ptr_array_unref(res->hits);
 	g_hash_table_unref(res->index);
-	if (res->report != NULL)
-		json_decref(res->report);
+	g_free(res->report);
 	g_free(res);
 }

@@ -144,11 +144,7 @@ char *
 mamori_dump_message(const struct mamori_engine *eng, const uint8_t *msg, size_t len)
 {
 	struct mime_message *m = mime_message_parse(msg, len, &eng->mime_limits);
-	json_t *j = report_message_dump(m);
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	char *out = g_strdup(s != NULL ? s : "{}");
-	free(s);
-	json_decref(j);
+	char *out = report_message_dump(m);
 	mime_message_free(m);
 	return out;
 }

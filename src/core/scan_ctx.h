@@ -11,7 +11,6 @@
 #include <stdbool.h>
 
 #include <glib.h>
-#include <jansson.h>
 
 #include "check.h"
 #include "config.h"
@@ -43,7 +42,7 @@ struct mamori_result {
 	unsigned max_options;
 	double score;
 	enum mamori_action action;
-	json_t *report;
+	char *report;		/* JSON, built when the scan ends */
 };
 
 struct scan_ctx {
@@ -60,8 +59,8 @@ struct mamori_result *result_new(unsigned max_options);
 void result_finish(struct mamori_result *res, const struct mamori_config *cfg);
 
 /* The JSON report of a finished scan (report.c). */
-json_t *report_build(const struct scan_ctx *ctx, double time_ms);
-json_t *report_message_dump(const struct mime_message *msg);
+char *report_build(const struct scan_ctx *ctx, double time_ms);
+char *report_message_dump(const struct mime_message *msg);
 
 extern const struct mamori_check *const mamori_registry[];
 

@@ -25,6 +25,8 @@
 #include <unicode/ucsdet.h>
 
 #define DETECT_MAX (64 * 1024)
+/* ICU's n-gram statistics settle long before this; more only costs time */
+#define ICU_DETECT_MAX 2048
 #define REPLACEMENT "\xEF\xBF\xBD"
 
 struct alias {
@@ -126,10 +128,18 @@ charset_canon(const char *declared)
 bool
 charset_is_plain_ascii(const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i] >= 0x80 || p[i] == 0x1b || p[i] == 0x0e)
+	size_t i = 0;
+	/* eight bytes at a time for the high bit; escapes via memchr */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
 			return false;
-	return true;
+	}
+	for (; i < len; i++)
+		if (p[i] >= 0x80)
+			return false;
+	return memchr(p, 0x1b, len) == NULL && memchr(p, 0x0e, len) == NULL;
 }
 
 static bool
@@ -207,6 +217,31 @@ japanese_guess(const uint8_t *p, size_t len)
 	return NULL;
 }
 
+/*
+ * What ICU is shown: the neighbourhoods of the 8-bit bytes, where the
+ * charsets differ, rather than kilobytes of ASCII markup around them.
+ */
+static size_t
+icu_sample(const uint8_t *p, size_t len, uint8_t *out)
+{
+	size_t n = 0, covered = 0;
+
+	for (size_t i = 0; i < len && n < ICU_DETECT_MAX; i++) {
+		if (p[i] < 0x80)
+			continue;
+		size_t from = i > 8 ? i - 8 : 0;
+		if (from < covered)
+			from = covered;
+		size_t to = MIN(len, i + 24);
+		size_t take = MIN(to - from, ICU_DETECT_MAX - n);
+		memcpy(out + n, p + from, take);
+		n += take;
+		covered = from + take;
+		i = covered - 1;
+	}
+	return n;
+}
+
 const char *
 charset_detect(const uint8_t *p, size_t len, const char *hint)
 {
@@ -231,11 +266,13 @@ charset_detect(const uint8_t *p, size_t len, const char *hint)
 		return ja;
 
 	const char *canon_hint = charset_canon(hint);
+	uint8_t sample[ICU_DETECT_MAX];
+	size_t slen = icu_sample(p, len, sample);
 	UErrorCode st = U_ZERO_ERROR;
 	UCharsetDetector *csd = ucsdet_open(&st);
 	const char *res = NULL;
 	if (U_SUCCESS(st)) {
-		ucsdet_setText(csd, (const char *)p, (int32_t)len, &st);
+		ucsdet_setText(csd, (const char *)sample, (int32_t)slen, &st);
 		if (canon_hint != NULL && hint != NULL)
 			ucsdet_setDeclaredEncoding(csd, hint, -1, &st);
 		const UCharsetMatch *m = U_SUCCESS(st) ? ucsdet_detect(csd, &st) : NULL;
@@ -465,6 +502,7 @@ charset_to_utf8(const char *declared, const uint8_t *p, size_t len,
 	if (canon != NULL && charset_is_plain_ascii(p, len) &&
 	    stateless_ascii_compatible(canon)) {
 		s = g_string_new_len((const char *)p, (gssize)len);
+		canon = "US-ASCII";
 		goto done;
 	}
 	if (canon != NULL) {

@@ -36,6 +36,8 @@
 
 struct parse_ctx {
 	struct mime_message *msg;
+	const uint8_t *raw;		/* the bytes GMime parses */
+	size_t raw_len;
 	const struct mime_limits *lim;
 	GMimeParserOptions *opts;
 	const char *header_charset;	/* guess for raw 8-bit header bytes */
@@ -129,66 +131,6 @@ defect_rec_free(gpointer p)
 	g_free(r);
 }
 
-static void
-parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
-    gpointer user_data)
-{
-	struct parse_ctx *pc = user_data;
-	enum mime_defect d;
-
-	(void)offset;
-	switch (code) {
-	case GMIME_WARN_DUPLICATED_HEADER:
-	case GMIME_CRIT_CONFLICTING_HEADER:
-		d = MIME_DEF_DUPLICATE_HEADER;
-		break;
-	case GMIME_WARN_UNENCODED_8BIT_HEADER:
-		d = MIME_DEF_8BIT_HEADER;
-		break;
-	case GMIME_WARN_INVALID_CONTENT_TYPE:
-		d = MIME_DEF_BAD_CONTENT_TYPE;
-		break;
-	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
-		d = MIME_DEF_BAD_RFC2047;
-		break;
-	case GMIME_WARN_MALFORMED_MULTIPART:
-		d = MIME_DEF_EMPTY_MULTIPART;
-		break;
-	case GMIME_WARN_TRUNCATED_MESSAGE:
-		d = MIME_DEF_TRUNCATED;
-		break;
-	case GMIME_WARN_INVALID_ADDRESS_LIST:
-		d = MIME_DEF_BAD_ADDRESS;
-		break;
-	case GMIME_CRIT_INVALID_HEADER_NAME:
-		d = MIME_DEF_BAD_HEADER;
-		break;
-	case GMIME_WARN_DUPLICATED_PARAMETER:
-	case GMIME_CRIT_CONFLICTING_PARAMETER:
-	case GMIME_WARN_INVALID_PARAMETER:
-		d = MIME_DEF_BAD_PARAMETER;
-		break;
-	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-		d = MIME_DEF_NO_BOUNDARY;
-		break;
-	case GMIME_CRIT_NESTING_OVERFLOW:
-		d = MIME_DEF_NESTING;
-		break;
-	case GMIME_WARN_MALFORMED_MESSAGE:
-	case GMIME_WARN_PART_WITHOUT_CONTENT:
-	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-	default:
-		d = MIME_DEF_BAD_STRUCTURE;
-		break;
-	}
-	/* Items that are whole header values say little; names say much. */
-	if (d == MIME_DEF_BAD_RFC2047 || d == MIME_DEF_BAD_ADDRESS ||
-	    d == MIME_DEF_BAD_CONTENT_TYPE || d == MIME_DEF_TRUNCATED ||
-	    d == MIME_DEF_BAD_STRUCTURE || d == MIME_DEF_EMPTY_MULTIPART)
-		item = NULL;
-	add_defect(pc->msg, d, item);
-}
-
 /* ---- raw checks GMime does not make ---------------------------------- */
 
 static void
@@ -232,11 +174,17 @@ raw_to_utf8(struct parse_ctx *pc, const char *raw)
 	    pc->header_charset, NULL, NULL, NULL);
 }
 
+static char *unfold(const char *raw);
+
 static char *
-decode_text(struct parse_ctx *pc, const char *raw)
+decode_text(struct parse_ctx *pc, const char *raw, bool eight)
 {
-	char *utf8 = raw_to_utf8(pc, raw);
-	char *unfolded = g_mime_utils_header_unfold(utf8);
+	/* most headers are plain ASCII without encoded-words: just unfold */
+	if (!eight && strstr(raw, "=?") == NULL)
+		return unfold(raw);
+	char *utf8 = eight ? charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
+	    pc->header_charset, NULL, NULL, NULL) : g_strdup(raw);
+	char *unfolded = unfold(utf8);
 	char *dec = g_mime_utils_header_decode_text(pc->opts, unfolded);
 	g_free(utf8);
 	g_free(unfolded);
@@ -373,43 +321,127 @@ mime_headers_count(const struct mime_headers *h, const char *name)
 	return n;
 }
 
-/* RFC 5322 3.6: these may appear at most once. */
-static const char *const single_headers[] = {
+/*
+ * The headers RFC 5322 3.6 allows once, which the model also reads: one
+ * pass over the header list finds the first of each and counts them.
+ */
+enum single_hdr {
+	H_FROM, H_SENDER, H_REPLY_TO, H_TO, H_CC, H_BCC, H_SUBJECT, H_DATE,
+	H_MESSAGE_ID, H_IN_REPLY_TO, H_REFERENCES, H_SINGLE_COUNT
+};
+static const char *const single_names[H_SINGLE_COUNT] = {
 	"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject", "Date",
 	"Message-ID", "In-Reply-To", "References",
 };
 
+/* Index in single_names, H_RECEIVED for Received, or -1. */
+#define H_RECEIVED H_SINGLE_COUNT
+static int
+single_index(const char *name)
+{
+	int lo, hi;
+
+	/* a switch on the first letter keeps this off the profile */
+	switch (g_ascii_tolower(name[0])) {
+	case 'f': lo = H_FROM; hi = H_FROM; break;
+	case 's': lo = H_SENDER; hi = H_SUBJECT; break;
+	case 'r':
+		if (g_ascii_strcasecmp(name, "Received") == 0)
+			return H_RECEIVED;
+		lo = H_REPLY_TO; hi = H_REFERENCES; break;
+	case 't': lo = H_TO; hi = H_TO; break;
+	case 'c': lo = H_CC; hi = H_CC; break;
+	case 'b': lo = H_BCC; hi = H_BCC; break;
+	case 'd': lo = H_DATE; hi = H_DATE; break;
+	case 'm': lo = H_MESSAGE_ID; hi = H_MESSAGE_ID; break;
+	case 'i': lo = H_IN_REPLY_TO; hi = H_IN_REPLY_TO; break;
+	default: return -1;
+	}
+	for (int i = lo; i <= hi; i++)
+		if (g_ascii_strcasecmp(name, single_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Unfold a raw header value: drop CR and LF, trim blanks at both ends. */
+static char *
+unfold(const char *raw)
+{
+	while (*raw == ' ' || *raw == '\t' || *raw == '\r' || *raw == '\n')
+		raw++;
+	size_t len = strlen(raw);
+	char *out = g_malloc(len + 1), *o = out;
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] != '\r' && raw[i] != '\n')
+			*o++ = raw[i];
+	while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
+		o--;
+	*o = '\0';
+	return out;
+}
+
 /* One charset guess for all raw 8-bit bytes in this header block. */
 static const char *
-guess_header_charset(GMimeHeaderList *list)
+guess_header_charset(GMimeHeaderList *list, int n, const bool *eight)
 {
-	GString *all = NULL;
-	int n = g_mime_header_list_get_count(list);
-	for (int i = 0; i < n; i++) {
-		const char *raw = g_mime_header_get_raw_value(
-		    g_mime_header_list_get_header_at(list, i));
-		if (raw == NULL || !has_8bit(raw))
-			continue;
-		if (all == NULL)
-			all = g_string_new(NULL);
-		if (all->len < HEADER_DETECT_MAX)
-			g_string_append(all, raw);
-	}
-	if (all == NULL)
-		return NULL;
+	GString *all = g_string_new(NULL);
+	for (int i = 0; i < n && all->len < HEADER_DETECT_MAX; i++)
+		if (eight[i])
+			g_string_append(all, g_mime_header_get_raw_value(
+			    g_mime_header_list_get_header_at(list, i)));
 	const char *cs = charset_detect((const uint8_t *)all->str, all->len, NULL);
 	g_string_free(all, TRUE);
 	return cs;
 }
 
+static void
+headers_addresses(struct parse_ctx *pc, GMimeMessage *gm, struct mime_headers *h,
+    const struct mime_header *const first[H_SINGLE_COUNT])
+{
+	static const struct {
+		enum single_hdr which;
+		GMimeAddressType type;
+		size_t off;
+	} fields[] = {
+		{ H_FROM, GMIME_ADDRESS_TYPE_FROM, offsetof(struct mime_headers, from) },
+		{ H_SENDER, GMIME_ADDRESS_TYPE_SENDER, offsetof(struct mime_headers, sender) },
+		{ H_REPLY_TO, GMIME_ADDRESS_TYPE_REPLY_TO, offsetof(struct mime_headers, reply_to) },
+		{ H_TO, GMIME_ADDRESS_TYPE_TO, offsetof(struct mime_headers, to) },
+		{ H_CC, GMIME_ADDRESS_TYPE_CC, offsetof(struct mime_headers, cc) },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+		const struct mime_header *hd = first[fields[i].which];
+		if (hd == NULL)
+			continue;
+		GArray *dst = *(GArray **)(void *)((char *)h + fields[i].off);
+		/* GMime parsed 7-bit address headers already; 8-bit ones are
+		 * parsed again after charset detection */
+		if (!has_8bit(hd->raw))
+			addr_list_flatten(g_mime_message_get_addresses(gm, fields[i].type),
+			    dst, 0);
+		else
+			parse_addresses(pc, hd->raw, dst);
+	}
+}
+
 static struct mime_headers *
-headers_build(struct parse_ctx *pc, GMimeObject *obj)
+headers_build(struct parse_ctx *pc, GMimeMessage *gm)
 {
 	struct mime_headers *h = headers_new();
-	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(gm));
 	int n = g_mime_header_list_get_count(list);
+	const struct mime_header *first[H_SINGLE_COUNT] = { 0 };
+	unsigned count[H_SINGLE_COUNT] = { 0 };
 
-	pc->header_charset = guess_header_charset(list);
+	bool *eight = g_new0(bool, (gsize)n + 1);
+	bool any8 = false;
+	for (int i = 0; i < n; i++) {
+		const char *raw = g_mime_header_get_raw_value(
+		    g_mime_header_list_get_header_at(list, i));
+		eight[i] = raw != NULL && has_8bit(raw);
+		any8 = any8 || eight[i];
+	}
+	pc->header_charset = any8 ? guess_header_charset(list, n, eight) : NULL;
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *gh = g_mime_header_list_get_header_at(list, i);
 		const char *name = g_mime_header_get_name(gh);
@@ -421,44 +453,38 @@ headers_build(struct parse_ctx *pc, GMimeObject *obj)
 		struct mime_header *hd = g_new0(struct mime_header, 1);
 		hd->name = g_utf8_make_valid(name, -1);
 		hd->raw = g_strdup(raw);
-		hd->value = decode_text(pc, raw);
+		hd->value = decode_text(pc, raw, eight[i]);
 		g_ptr_array_add(h->all, hd);
-		if (has_8bit(raw))
+		if (eight[i])
 			add_defect(pc->msg, MIME_DEF_8BIT_HEADER, hd->name);
+		int si = single_index(name);
+		if (si == H_RECEIVED)
+			g_ptr_array_add(h->received, g_strdup(hd->value));
+		else if (si >= 0 && count[si]++ == 0)
+			first[si] = hd;
 	}
+	g_free(eight);
+	for (int i = 0; i < H_SINGLE_COUNT; i++)
+		if (count[i] > 1)
+			add_defect(pc->msg, MIME_DEF_DUPLICATE_HEADER, single_names[i]);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(single_headers); i++)
-		if (mime_headers_count(h, single_headers[i]) > 1)
-			add_defect(pc->msg, MIME_DEF_DUPLICATE_HEADER, single_headers[i]);
-
+	headers_addresses(pc, gm, h, first);
 	const struct mime_header *hd;
-	static const struct { const char *name; size_t off; } addr_fields[] = {
-		{ "From", offsetof(struct mime_headers, from) },
-		{ "Sender", offsetof(struct mime_headers, sender) },
-		{ "Reply-To", offsetof(struct mime_headers, reply_to) },
-		{ "To", offsetof(struct mime_headers, to) },
-		{ "Cc", offsetof(struct mime_headers, cc) },
-	};
-	for (size_t i = 0; i < G_N_ELEMENTS(addr_fields); i++) {
-		GArray **dst = (GArray **)(void *)((char *)h + addr_fields[i].off);
-		if ((hd = mime_headers_get(h, addr_fields[i].name, 0)) != NULL)
-			parse_addresses(pc, hd->raw, *dst);
-	}
-	if ((hd = mime_headers_get(h, "Subject", 0)) != NULL)
+	if ((hd = first[H_SUBJECT]) != NULL)
 		h->subject = g_strdup(hd->value);
-	if ((hd = mime_headers_get(h, "Message-ID", 0)) != NULL) {
+	if ((hd = first[H_MESSAGE_ID]) != NULL) {
 		char *id = g_mime_utils_decode_message_id(hd->raw);
 		h->message_id = id != NULL ? g_utf8_make_valid(id, -1)
 		    : g_strstrip(g_strdup(hd->value));
 		g_free(id);
 	}
-	if ((hd = mime_headers_get(h, "In-Reply-To", 0)) != NULL) {
+	if ((hd = first[H_IN_REPLY_TO]) != NULL) {
 		char *id = g_mime_utils_decode_message_id(hd->raw);
 		if (id != NULL)
 			h->in_reply_to = g_utf8_make_valid(id, -1);
 		g_free(id);
 	}
-	if ((hd = mime_headers_get(h, "References", 0)) != NULL) {
+	if ((hd = first[H_REFERENCES]) != NULL) {
 		GMimeReferences *refs = g_mime_references_parse(pc->opts, hd->raw);
 		if (refs != NULL) {
 			int nr = g_mime_references_length(refs);
@@ -468,8 +494,8 @@ headers_build(struct parse_ctx *pc, GMimeObject *obj)
 			g_mime_references_free(refs);
 		}
 	}
-	if ((hd = mime_headers_get(h, "Date", 0)) != NULL) {
-		h->date_raw = g_strstrip(g_strdup(hd->value));
+	if ((hd = first[H_DATE]) != NULL) {
+		h->date_raw = g_strdup(hd->value);
 		GDateTime *dt = g_mime_utils_header_decode_date(hd->raw);
 		if (dt != NULL) {
 			h->date = g_date_time_to_unix(dt);
@@ -479,8 +505,6 @@ headers_build(struct parse_ctx *pc, GMimeObject *obj)
 			add_defect(pc->msg, MIME_DEF_BAD_DATE, NULL);
 		}
 	}
-	for (unsigned i = 0; (hd = mime_headers_get(h, "Received", i)) != NULL; i++)
-		g_ptr_array_add(h->received, g_strdup(hd->value));
 	return h;
 }
 
@@ -711,6 +735,55 @@ lower_dup(const char *s)
 static void walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
     unsigned depth);
 
+/*
+ * Structural defects of a multipart.  (GMime's parser warnings would say
+ * the same, but enabling them makes GMime decode every header of every
+ * message, which costs more than the rest of parsing.)  A boundary that
+ * occurs in the raw bytes but never with the closing "--" means the
+ * multipart was cut short; boundaries of parts GMime found inside decoded
+ * content are not in the raw bytes and are not judged.
+ */
+static void
+check_multipart(struct parse_ctx *pc, GMimeMultipart *mp, struct mime_part *part,
+    int nchildren)
+{
+	const char *b = g_mime_multipart_get_boundary(mp);
+	if (b == NULL || b[0] == '\0') {
+		add_defect(pc->msg, MIME_DEF_NO_BOUNDARY, part->path);
+		return;
+	}
+	if (nchildren == 0)
+		add_defect(pc->msg, MIME_DEF_EMPTY_MULTIPART, part->path);
+	size_t bl = strlen(b);
+	if (bl > 200)
+		return;
+	char delim[208];
+	memcpy(delim, "--", 2);
+	memcpy(delim + 2, b, bl);
+	const void *open = memmem(pc->raw, pc->raw_len, delim, bl + 2);
+	if (open == NULL)
+		return;
+	memcpy(delim + 2 + bl, "--", 2);
+	if (memmem(pc->raw, pc->raw_len, delim, bl + 4) == NULL)
+		add_defect(pc->msg, MIME_DEF_TRUNCATED, part->path);
+}
+
+/* GMime turns a Content-Type it cannot parse into application/octet-stream. */
+static void
+check_content_type(struct parse_ctx *pc, GMimeObject *obj, const char *type,
+    const struct mime_part *part)
+{
+	if (strcmp(type, "application/octet-stream") != 0)
+		return;
+	const char *ct = g_mime_object_get_header(obj, "Content-Type");
+	if (ct == NULL)
+		return;
+	while (g_ascii_isspace(*ct))
+		ct++;
+	if (g_ascii_strncasecmp(ct, "application/octet-stream", 24) != 0)
+		add_defect(pc->msg, MIME_DEF_BAD_CONTENT_TYPE, part->path);
+}
+
 static void
 walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
     unsigned depth, char *type)
@@ -753,11 +826,12 @@ walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 			add_defect(pc->msg, MIME_DEF_BAD_ENCODING, part->encoding);
 	}
 	part_set_path(part);
+	check_content_type(pc, obj, type, part);
 	part_decode(pc, gp, part);
 	if (kind == MIME_PART_TEXT || kind == MIME_PART_HTML)
 		part_make_text(pc, part);
 	if (kind == MIME_PART_TEXT && part->data != NULL &&
-	    g_strstr_len((const char *)part->data, (gssize)part->len, "begin ") != NULL)
+	    memmem(part->data, part->len, "begin ", 6) != NULL)
 		extract_uuencoded(pc, part);
 }
 
@@ -788,6 +862,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		part_set_path(part);
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		check_multipart(pc, mp, part, n);
 		for (int i = 0; i < n; i++)
 			walk(pc, g_mime_multipart_get_part(mp, i), part, depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -808,7 +883,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		if (m != NULL) {
 			const char *saved = pc->header_charset;
-			part->embedded = headers_build(pc, GMIME_OBJECT(m));
+			part->embedded = headers_build(pc, m);
 			pc->header_charset = saved;
 			walk(pc, g_mime_message_get_mime_part(m), part, depth + 1);
 		}
@@ -842,7 +917,7 @@ struct mime_message *
 mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 {
 	struct mime_message *msg = g_new0(struct mime_message, 1);
-	struct parse_ctx pc = { .msg = msg, .lim = lim };
+	struct parse_ctx pc = { .msg = msg, .lim = lim, .raw = p };
 
 	gmime_init_once();
 	msg->size = len;
@@ -852,6 +927,7 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 		add_defect(msg, MIME_DEF_LIMIT_SIZE, NULL);
 		len = lim->max_size;
 	}
+	pc.raw_len = len;
 	scan_raw(msg, p, len);
 
 	static const char *fallback[] = { "UTF-8", "CP1252", NULL };
@@ -861,7 +937,6 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 	g_mime_parser_options_set_parameter_compliance_mode(pc.opts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_allow_addresses_without_domain(pc.opts, TRUE);
 	g_mime_parser_options_set_fallback_charsets(pc.opts, fallback);
-	g_mime_parser_options_set_warning_callback(pc.opts, parser_warning, &pc);
 
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)p, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
@@ -869,7 +944,7 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 	GMimeMessage *gm = g_mime_parser_construct_message(parser, pc.opts);
 
 	if (gm != NULL) {
-		msg->headers = headers_build(&pc, GMIME_OBJECT(gm));
+		msg->headers = headers_build(&pc, gm);
 		pc.header_charset = NULL;
 		walk(&pc, g_mime_message_get_mime_part(gm), NULL, 0);
 		g_object_unref(gm);
