@@ -13,7 +13,7 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "MIME_MALFORMED", 2.0, "The MIME structure is damaged: a multipart without boundary or never closed, invalid base64, unparsable Content-Type or parameters, an unknown transfer encoding. Options name each defect." },
 	{ "MIME_NUL_BYTES", 1.5, "The message contains NUL bytes, which no mail client writes." },
 	{ "MIME_LONG_LINE", 0.5, "A line is longer than the 998 octets RFC 5322 allows." },
-	{ "HEADER_8BIT", 0.5, "A header holds raw 8-bit bytes instead of RFC 2047 encoded-words; options name the headers. The text is decoded with a detected charset." },
+	{ "HEADER_8BIT", 0.5, "A header holds raw 8-bit bytes (or raw ISO-2022-JP escape sequences) instead of RFC 2047 encoded-words; options name the headers. The text is decoded with the charset detected for the header block." },
 	{ "HEADER_DUPLICATE", 1.5, "A header that may appear only once (From, To, Subject, Date, Message-ID ...) appears more than once; options name them." },
 	{ "HEADER_BAD_RFC2047", 0.3, "A header holds malformed RFC 2047 encoded-words (decoded leniently, as mail clients do)." },
 	{ "HEADER_BAD_ADDRESS", 1.0, "An address header (From, To, Cc, Reply-To, Sender) could not be parsed as an address list." },

@@ -164,14 +164,100 @@ has_8bit(const char *s)
 	return false;
 }
 
-/* Raw header text to UTF-8 (8-bit or ISO-2022-JP escapes detected). */
-static char *
-raw_to_utf8(struct parse_ctx *pc, const char *raw)
+static bool
+has_jis_word(const char *s)
 {
-	if (!has_8bit(raw))
-		return g_strdup(raw);
-	return charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
-	    pc->header_charset, NULL, NULL, NULL);
+	return strcasestr(s, "=?iso-2022-jp") != NULL;
+}
+
+/* Decode the encoded text of a Q word (RFC 2047 4.2) into out. */
+static void
+q_decode(const char *t, size_t len, GByteArray *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		guint8 c = (guint8)t[i];
+		if (c == '_') {
+			c = ' ';
+		} else if (c == '=' && i + 2 < len && g_ascii_isxdigit(t[i + 1]) &&
+		    g_ascii_isxdigit(t[i + 2])) {
+			c = (guint8)(g_ascii_xdigit_value(t[i + 1]) * 16 +
+			    g_ascii_xdigit_value(t[i + 2]));
+			i += 2;
+		}
+		g_byte_array_append(out, &c, 1);
+	}
+}
+
+/*
+ * ISO-2022-JP encoded-words re-coded as UTF-8 ones.  GMime converts them
+ * with glibc's strict ISO-2022-JP, which rejects the NEC and IBM
+ * extensions (circled digits, (株) ...) that Japanese mailers send and
+ * mail clients show; our decoder (charset.c) handles them.  Only the words
+ * are touched; GMime still does all RFC 2047 decoding and joining.
+ */
+static char *
+rewrite_jis_words(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s) + 16);
+	const char *p = s, *w;
+
+	while ((w = strcasestr(p, "=?iso-2022-jp")) != NULL) {
+		const char *cs_end = w + 13;
+		if (*cs_end == '*')		/* RFC 2231 language tag */
+			while (*cs_end != '\0' && *cs_end != '?')
+				cs_end++;
+		const char *text = cs_end + 3;
+		const char *end = *cs_end == '?' && cs_end[1] != '\0' && cs_end[2] == '?'
+		    ? strstr(text, "?=") : NULL;
+		char enc = *cs_end == '?' ? g_ascii_toupper(cs_end[1]) : 0;
+		if (end == NULL || (enc != 'B' && enc != 'Q') ||
+		    memchr(text, ' ', (size_t)(end - text)) != NULL) {
+			g_string_append_len(out, p, (gssize)(cs_end - p));
+			p = cs_end;
+			continue;
+		}
+		GByteArray *bytes = g_byte_array_new();
+		size_t tl = (size_t)(end - text);
+		if (enc == 'B') {
+			guint8 *buf = g_malloc(tl + 3);
+			gint state = 0;
+			guint save = 0;
+			gsize n = g_base64_decode_step(text, tl, buf, &state, &save);
+			g_byte_array_append(bytes, buf, (guint)n);
+			g_free(buf);
+		} else {
+			q_decode(text, tl, bytes);
+		}
+		char *utf8 = charset_to_utf8("ISO-2022-JP", bytes->data, bytes->len,
+		    NULL, NULL, NULL, NULL);
+		char *b64 = g_base64_encode((const guchar *)utf8, strlen(utf8));
+		g_string_append_len(out, p, (gssize)(w - p));
+		g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
+		g_free(b64);
+		g_free(utf8);
+		g_byte_array_free(bytes, TRUE);
+		p = end + 2;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * A raw header value made ready for GMime: raw 8-bit text converted from
+ * the charset guessed for this header block (a single value is often too
+ * short to guess from), ISO-2022-JP encoded-words re-coded.
+ */
+static char *
+header_to_utf8(struct parse_ctx *pc, const char *raw, bool eight)
+{
+	char *utf8 = eight ? charset_to_utf8(pc->header_charset, (const uint8_t *)raw,
+	    strlen(raw), NULL, NULL, NULL, NULL) : g_strdup(raw);
+	if (has_jis_word(utf8)) {
+		char *r = rewrite_jis_words(utf8);
+		g_free(utf8);
+		utf8 = r;
+	}
+	return utf8;
 }
 
 static char *unfold(const char *raw);
@@ -182,8 +268,7 @@ decode_text(struct parse_ctx *pc, const char *raw, bool eight)
 	/* most headers are plain ASCII without encoded-words: just unfold */
 	if (!eight && strstr(raw, "=?") == NULL)
 		return unfold(raw);
-	char *utf8 = eight ? charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
-	    pc->header_charset, NULL, NULL, NULL) : g_strdup(raw);
+	char *utf8 = header_to_utf8(pc, raw, eight);
 	char *unfolded = unfold(utf8);
 	char *dec = g_mime_utils_header_decode_text(pc->opts, unfolded);
 	g_free(utf8);
@@ -242,7 +327,7 @@ addr_list_flatten(InternetAddressList *list, GArray *out, unsigned depth)
 static void
 parse_addresses(struct parse_ctx *pc, const char *raw, GArray *out)
 {
-	char *utf8 = raw_to_utf8(pc, raw);
+	char *utf8 = header_to_utf8(pc, raw, has_8bit(raw));
 	InternetAddressList *list = internet_address_list_parse(pc->opts, utf8);
 	g_free(utf8);
 	if (list == NULL) {
@@ -416,7 +501,7 @@ headers_addresses(struct parse_ctx *pc, GMimeMessage *gm, struct mime_headers *h
 		GArray *dst = *(GArray **)(void *)((char *)h + fields[i].off);
 		/* GMime parsed 7-bit address headers already; 8-bit ones are
 		 * parsed again after charset detection */
-		if (!has_8bit(hd->raw))
+		if (!has_8bit(hd->raw) && !has_jis_word(hd->raw))
 			addr_list_flatten(g_mime_message_get_addresses(gm, fields[i].type),
 			    dst, 0);
 		else
