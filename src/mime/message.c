@@ -715,10 +715,12 @@ part_decode(struct parse_ctx *pc, GMimePart *gp, struct mime_part *part)
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	size_t keep = decoded_budget(pc, part, ba->len);
+	/* take the stream's buffer instead of copying it; NUL-terminate it */
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	g_byte_array_set_size(ba, (guint)keep);
+	g_byte_array_append(ba, (const guint8 *)"", 1);
 	part->len = keep;
-	part->data = g_malloc(keep + 1);
-	memcpy(part->data, ba->data, keep);
-	part->data[keep] = '\0';
+	part->data = g_byte_array_free(ba, FALSE);
 	g_object_unref(mem);
 }
 
