@@ -30,6 +30,7 @@
 #include "charset.h"
 
 #define DETAIL_MAX 100
+#define NAME_MAX_BYTES 1024
 #define DEFECTS_MAX 64
 #define HEADER_DETECT_MAX (64 * 1024)
 #define RFC5322_LINE_MAX 998
@@ -85,19 +86,32 @@ mime_message_has_defect(const struct mime_message *msg, enum mime_defect d)
 	return (msg->defect_mask & (1u << d)) != 0;
 }
 
-/* A short, valid UTF-8, printable copy of untrusted text. */
+/* A valid UTF-8 copy of untrusted text, at most max bytes, no controls. */
 static char *
-detail_copy(const char *s, size_t len)
+sanitize_copy(const char *s, size_t len, size_t max)
 {
 	if (s == NULL)
 		return NULL;
-	if (len > DETAIL_MAX)
-		len = DETAIL_MAX;
+	if (len > max)
+		len = max;
 	char *v = g_utf8_make_valid(s, (gssize)len);
 	for (char *c = v; *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
 	return v;
+}
+
+static char *
+detail_copy(const char *s, size_t len)
+{
+	return sanitize_copy(s, len, DETAIL_MAX);
+}
+
+/* Names keep their whole length (up to NAME_MAX): the tail is the lie. */
+static char *
+name_copy(const char *s)
+{
+	return s != NULL ? sanitize_copy(s, strlen(s), NAME_MAX_BYTES) : NULL;
 }
 
 static void
@@ -206,10 +220,11 @@ rewrite_jis_words(const char *s)
 		if (*cs_end == '*')		/* RFC 2231 language tag */
 			while (*cs_end != '\0' && *cs_end != '?')
 				cs_end++;
-		const char *text = cs_end + 3;
-		const char *end = *cs_end == '?' && cs_end[1] != '\0' && cs_end[2] == '?'
-		    ? strstr(text, "?=") : NULL;
-		char enc = *cs_end == '?' ? g_ascii_toupper(cs_end[1]) : 0;
+		/* "?B?" or "?Q?", then the encoded text up to "?=" */
+		bool form = cs_end[0] == '?' && cs_end[1] != '\0' && cs_end[2] == '?';
+		char enc = form ? g_ascii_toupper(cs_end[1]) : 0;
+		const char *text = form ? cs_end + 3 : NULL;
+		const char *end = form ? strstr(text, "?=") : NULL;
 		if (end == NULL || (enc != 'B' && enc != 'Q') ||
 		    memchr(text, ' ', (size_t)(end - text)) != NULL) {
 			g_string_append_len(out, p, (gssize)(cs_end - p));
@@ -798,7 +813,8 @@ extract_uuencoded(struct parse_ctx *pc, struct mime_part *text)
 		part->origin = MIME_ORIGIN_UUENCODE;
 		part->type = g_strdup("application/octet-stream");
 		part->encoding = g_strdup("x-uuencode");
-		part->filename = detail_copy((const char *)p + i + 1, name_len);
+		part->filename = sanitize_copy((const char *)p + i + 1, name_len,
+		    NAME_MAX_BYTES);
 		part_set_path(part);
 		size_t in_len = end_off - start;
 		uint8_t *out = g_malloc(in_len + 3);
@@ -813,10 +829,16 @@ extract_uuencoded(struct parse_ctx *pc, struct mime_part *text)
 	}
 }
 
+/* Lower-case, sanitised copy of a short token (type, disposition). */
 static char *
 lower_dup(const char *s)
 {
-	return s != NULL ? g_ascii_strdown(s, -1) : NULL;
+	if (s == NULL)
+		return NULL;
+	char *l = g_ascii_strdown(s, -1);
+	char *v = sanitize_copy(l, strlen(l), 255);
+	g_free(l);
+	return v;
 }
 
 static void walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
@@ -893,9 +915,7 @@ walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 	}
 	part->type = type;
 	part->disposition = lower_dup(disp);
-	const char *fn = g_mime_part_get_filename(gp);
-	if (fn != NULL)
-		part->filename = detail_copy(fn, strlen(fn) > 255 ? 255 : strlen(fn));
+	part->filename = name_copy(g_mime_part_get_filename(gp));
 	const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
 	if (cs != NULL) {
 		part->charset = detail_copy(cs, strlen(cs));
@@ -935,7 +955,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	char *type = ct != NULL ? g_mime_content_type_get_mime_type(ct)
 	    : g_strdup("text/plain");
-	char *lt = g_ascii_strdown(type, -1);
+	char *lt = lower_dup(type);
 	g_free(type);
 	type = lt;
 
@@ -963,8 +983,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		    "filename");
 		if (fn == NULL)
 			fn = g_mime_object_get_content_type_parameter(obj, "name");
-		if (fn != NULL)
-			part->filename = detail_copy(fn, strlen(fn));
+		part->filename = name_copy(fn);
 		part->disposition = lower_dup(g_mime_object_get_disposition(obj));
 		part_set_path(part);
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
