@@ -6,6 +6,9 @@
 
 #include "mime/charset.h"
 
+/* A string literal as (char pointer, length) for tables. */
+#define BYTES_STR(s) (s), (sizeof(s) - 1)
+
 /* Japanese test text in its real encodings (Python codecs). */
 /* "お世話になっております。\n請求書を添付いたします。\n" */
 #define JA_TEXT "\343\201\212\344\270\226\350\251\261\343\201\253\343\201\252\343\201\243\343\201\246\343\201\212\343\202\212\343\201\276\343\201\231\343\200\202\n" \
@@ -275,6 +278,42 @@ test_to_utf8_unknown_and_mismatch(void **state)
 }
 
 static void
+test_to_utf8_truncated_last_char(void **state)
+{
+	(void)state;
+	/* Text in its declared charset, cut inside the last character (a
+	 * size limit, a broken gateway): the label still fits every complete
+	 * character, so it is kept and only the cut one becomes U+FFFD. */
+	static const struct {
+		const char *declared;
+		const char *bytes;
+		size_t len;
+		const char *canon;
+	} cases[] = {
+		/* "こんにちは" without its last byte */
+		{ "shift_jis", BYTES_STR("\202\261\202\361\202\311\202\277\202"), "CP932" },
+		{ "euc-jp", BYTES_STR("\244\263\244\363\244\313\244\301\244"), "EUC-JP-MS" },
+		{ "utf-8", BYTES_STR("\343\201\223\343\202\223\343\201\253\343\201\241\343\201"), "UTF-8" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *used = NULL;
+		unsigned fl = 0;
+		char *s = charset_to_utf8(cases[i].declared, (const uint8_t *)cases[i].bytes,
+		    cases[i].len, NULL, NULL, &used, &fl);
+		/* "こんにち" then U+FFFD */
+		if (!g_str_has_prefix(s, "\343\201\223\343\202\223\343\201\253\343\201\241\357\277\275") ||
+		    strcmp(used, cases[i].canon) != 0) {
+			print_error("%s: got \"%s\" as %s\n", cases[i].declared, s, used);
+			g_free(s);
+			fail();
+		}
+		assert_true(fl & CHARSET_LOSSY);
+		assert_false(fl & CHARSET_MISMATCH);
+		g_free(s);
+	}
+}
+
+static void
 test_to_utf8_hint(void **state)
 {
 	(void)state;
@@ -347,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_to_utf8_ascii_fast_path),
 		cmocka_unit_test(test_to_utf8_undeclared),
 		cmocka_unit_test(test_to_utf8_unknown_and_mismatch),
+		cmocka_unit_test(test_to_utf8_truncated_last_char),
 		cmocka_unit_test(test_to_utf8_hint),
 		cmocka_unit_test(test_to_utf8_nul_and_bounds),
 		cmocka_unit_test(test_to_utf8_null_outputs),
