@@ -118,6 +118,12 @@ bool mamori_result_has_symbol(const struct mamori_result *res,
 
 /* The JSON report (docs/report.md) on one line, borrowed from res. */
 const char *mamori_result_json(const struct mamori_result *res);
+/*
+ * The report for a message that could not be scanned (action tempfail,
+ * "error" set), with the same top-level keys, ending in a newline; owned
+ * by the caller.
+ */
+char *mamori_error_report(const char *source);
 /* One human-readable line: "ACTION score SYM(w)[opt] ...", owned by caller. */
 char *mamori_result_summary(const struct mamori_result *res, size_t max_symbols);
 void mamori_result_free(struct mamori_result *res);

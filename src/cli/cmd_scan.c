@@ -68,7 +68,10 @@ job_run(struct runner *r, struct job *j)
 	env.source = j->source;
 	j->status = mamori_scan(r->eng, j->p, j->len, &env, &res);
 	if (j->status != MAMORI_OK) {
-		j->out = g_strdup_printf("%s: internal error: tempfail\n", j->source);
+		/* the message could not be scanned: say so, in the output format */
+		fprintf(stderr, "mamori: %s: internal error, tempfail\n", j->source);
+		j->out = r->json ? mamori_error_report(j->source)
+		    : g_strdup_printf("%s: tempfail (internal error)\n", j->source);
 		j->action = MAMORI_ACTION_TEMPFAIL;
 	} else if (r->json) {
 		j->out = g_strconcat(mamori_result_json(res), "\n", NULL);
@@ -77,10 +80,9 @@ job_run(struct runner *r, struct job *j)
 		j->out = g_strdup_printf("%s: %s\n", j->source, s);
 		g_free(s);
 	}
-	if (res != NULL) {
+	if (j->status == MAMORI_OK)
 		j->action = mamori_result_action(res);
-		mamori_result_free(res);
-	}
+	mamori_result_free(res);
 }
 
 static void

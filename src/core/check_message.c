@@ -49,15 +49,12 @@ defect_symbol(enum mime_defect d)
 	case MIME_DEF_LIMIT_DEPTH:
 	case MIME_DEF_LIMIT_DECODED:
 		return "SCAN_LIMIT_EXCEEDED";
-	case MIME_DEF_BAD_HEADER:
 	case MIME_DEF_NO_BOUNDARY:
 	case MIME_DEF_TRUNCATED:
 	case MIME_DEF_EMPTY_MULTIPART:
 	case MIME_DEF_BAD_STRUCTURE:
 	case MIME_DEF_BAD_CONTENT_TYPE:
-	case MIME_DEF_BAD_PARAMETER:
 	case MIME_DEF_BAD_ENCODING:
-	case MIME_DEF_NESTING:
 	case MIME_DEF_COUNT:
 		break;
 	}
@@ -79,8 +76,6 @@ run(struct scan_ctx *ctx)
 				scan_addf(ctx, sym, "%s:%s", name, r->detail);
 			else
 				scan_add(ctx, sym, name);
-			if (r->kind == MIME_DEF_NESTING)
-				scan_add(ctx, "SCAN_LIMIT_EXCEEDED", "depth");
 		} else if (strcmp(sym, "SCAN_LIMIT_EXCEEDED") == 0) {
 			scan_add(ctx, sym, name);
 		} else {

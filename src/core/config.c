@@ -4,7 +4,8 @@
  * Design: every key is known here; an unknown key, a value of the wrong
  * type or out of range is an error that names FILE:LINE, so a typo never
  * silently leaves a default in force.  Symbol names are checked later,
- * against the registry, by the engine (engine.c), still with FILE:LINE.
+ * against the registry, when the engine is built (scan.c), still with
+ * FILE:LINE.
  * Every key is documented in docs/configuration.md; a test checks that.
  */
 #include "config.h"
@@ -86,7 +87,8 @@ fail(struct load_ctx *lc, const config_setting_t *s, const char *fmt, ...)
 
 /* An integer, or a string with a K/M/G (binary) suffix. */
 static bool
-get_size(struct load_ctx *lc, const config_setting_t *s, uint64_t max, uint64_t *out)
+get_size(struct load_ctx *lc, const config_setting_t *s, uint64_t min, uint64_t max,
+    uint64_t *out)
 {
 	const char *name = config_setting_name(s);
 	long long v;
@@ -123,8 +125,10 @@ get_size(struct load_ctx *lc, const config_setting_t *s, uint64_t max, uint64_t 
 	default:
 		return fail(lc, s, "%s must be a number or a size such as \"50M\"", name);
 	}
-	if (*out > max)
-		return fail(lc, s, "%s must be at most %llu", name,
+	/* (libconfig wraps plain integers above 2^31: sizes as strings are safe) */
+	if (*out < min || *out > max)
+		return fail(lc, s, "%s must be between %llu and %llu bytes; write large "
+		    "sizes as strings such as \"4G\"", name, (unsigned long long)min,
 		    (unsigned long long)max);
 	return true;
 }
@@ -189,9 +193,9 @@ load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
 		if (strcmp(k, "message_size") == 0)
-			get_size(lc, s, 4096 * MIB, &l->message_size);
+			get_size(lc, s, 1024, 4096 * MIB, &l->message_size);
 		else if (strcmp(k, "decoded_bytes") == 0)
-			get_size(lc, s, 64 * 1024 * MIB, &l->decoded_bytes);
+			get_size(lc, s, 1024, 64 * 1024 * MIB, &l->decoded_bytes);
 		else if (strcmp(k, "parts") == 0)
 			get_uint32(lc, s, 1, 1000000, &l->parts);
 		else if (strcmp(k, "depth") == 0)
@@ -264,9 +268,12 @@ load_symbol(struct load_ctx *lc, const config_setting_t *s, struct mamori_config
 			} else if (strcmp(k, "action") == 0) {
 				enum mamori_action a;
 				const char *v = config_setting_get_string(e);
-				if (v == NULL || !mamori_action_parse(v, &a))
-					fail(lc, e, "symbols.%s.action must be one of accept, "
-					    "add_header, tempfail, hold, quarantine, reject",
+				if (v == NULL || !mamori_action_parse(v, &a) ||
+				    a == MAMORI_ACTION_ACCEPT)
+					fail(lc, e, "symbols.%s.action must be one of "
+					    "add_header, tempfail, hold, quarantine, reject (the most "
+					    "severe action wins, so a symbol cannot force accept: "
+					    "give it a negative weight instead)",
 					    config_setting_name(s));
 				else
 					sc->action = (int)a;

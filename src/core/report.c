@@ -287,6 +287,35 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 }
 
 char *
+mamori_error_report(const char *source)
+{
+	GString *s = g_string_sized_new(256);
+	struct jsonw w;
+
+	jw_init(&w, s, false);
+	jw_obj(&w, NULL);
+	jw_int(&w, "version", MAMORI_REPORT_VERSION);
+	jw_str(&w, "action", mamori_action_name(MAMORI_ACTION_TEMPFAIL));
+	jw_real(&w, "score", 0);
+	jw_obj(&w, "symbols");
+	jw_obj_end(&w);
+	jw_arr(&w, "objects");
+	jw_arr_end(&w);
+	jw_arr(&w, "urls");
+	jw_arr_end(&w);
+	jw_obj(&w, "auth");
+	jw_obj_end(&w);
+	jw_obj(&w, "message");
+	jw_str(&w, "source", source);
+	jw_obj_end(&w);
+	jw_real(&w, "time_ms", 0);
+	jw_str(&w, "error", "internal error: the message was not scanned");
+	jw_obj_end(&w);
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
+}
+
+char *
 report_message_dump(const struct mime_message *msg)
 {
 	GString *s = g_string_sized_new(4096);

@@ -118,13 +118,18 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	    msg != NULL ? len : 0, &eng->mime_limits);
 	ctx.msg = m;
 
+	/*
+	 * The message stage only names what the parser found and is cheap: it
+	 * always runs, so a slow parse cannot hide its own findings.  Later
+	 * stages stop when the budget is spent.
+	 */
 	bool expired = false;
 	for (int stage = 0; stage < MAMORI_STAGE_COUNT && !expired; stage++) {
 		for (size_t i = 0; eng->checks[i] != NULL; i++) {
 			const struct mamori_check *c = eng->checks[i];
 			if ((int)c->stage != stage || c->run == NULL)
 				continue;
-			if (scan_expired(&ctx)) {
+			if (stage != MAMORI_STAGE_MESSAGE && scan_expired(&ctx)) {
 				scan_addf(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time(%s)", c->name);
 				expired = true;
 				break;

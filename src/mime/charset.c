@@ -162,7 +162,7 @@ has_iso2022jp_escape(const uint8_t *p, size_t len)
  * text, even a short subject, has kana.
  */
 static const char *
-japanese_guess(const uint8_t *p, size_t len)
+japanese_guess(const uint8_t *p, size_t len, bool ja_context)
 {
 	size_t sjis_bad = 0, sjis_kana = 0, sjis_dbl = 0;
 	size_t euc_bad = 0, euc_kana = 0, euc_dbl = 0;
@@ -214,6 +214,11 @@ japanese_guess(const uint8_t *p, size_t len)
 	if (euc_bad == 0 && euc_dbl > 0 && euc_kana * 5 >= euc_dbl &&
 	    (sjis_bad > 0 || sjis_kana < euc_kana))
 		return "EUC-JP-MS";
+	/* kanji-only text (a file name) in a message known to be Japanese */
+	if (ja_context && sjis_bad == 0 && sjis_dbl > 0 && euc_bad > 0)
+		return "CP932";
+	if (ja_context && euc_bad == 0 && euc_dbl > 0 && sjis_bad > 0)
+		return "EUC-JP-MS";
 	return NULL;
 }
 
@@ -261,11 +266,13 @@ charset_detect(const uint8_t *p, size_t len, const char *hint)
 	if (!g_utf8_validate_len((const char *)p, (gssize)len, &end) &&
 	    len == DETECT_MAX && (size_t)(end - (const char *)p) + 3 >= len)
 		return "UTF-8";
-	const char *ja = japanese_guess(p, len);
+	const char *canon_hint = charset_canon(hint);
+	bool ja_context = canon_hint != NULL && (strcmp(canon_hint, "CP932") == 0 ||
+	    strcmp(canon_hint, "EUC-JP-MS") == 0 || strcmp(canon_hint, "ISO-2022-JP") == 0);
+	const char *ja = japanese_guess(p, len, ja_context);
 	if (ja != NULL)
 		return ja;
 
-	const char *canon_hint = charset_canon(hint);
 	uint8_t sample[ICU_DETECT_MAX];
 	size_t slen = icu_sample(p, len, sample);
 	UErrorCode st = U_ZERO_ERROR;
@@ -352,7 +359,7 @@ enum jis_state { JIS_ASCII, JIS_KANA, JIS_0208, JIS_OTHER2 };
 
 /* ISO-2022-JP (and what ISO-2022-JP-2 adds that Japanese mail uses). */
 static GString *
-iso2022jp_convert(const uint8_t *p, size_t len, bool *errors)
+iso2022jp_convert(const uint8_t *p, size_t len, bool *errors, bool *eight)
 {
 	GByteArray *sj = g_byte_array_sized_new((guint)MIN(len, G_MAXUINT32 / 2));
 	enum jis_state st = JIS_ASCII;
@@ -419,6 +426,8 @@ iso2022jp_convert(const uint8_t *p, size_t len, bool *errors)
 			continue;
 		}
 		/* ASCII, or raw 8-bit Shift_JIS some mailers mix in */
+		if (c >= 0x80)
+			*eight = true;
 		g_byte_array_append(sj, &c, 1);
 	}
 	GString *out = iconv_convert("CP932", sj->data, sj->len, true, errors);
@@ -430,9 +439,11 @@ static GString *
 convert(const char *canon, const uint8_t *p, size_t len, bool lossy, bool *errors)
 {
 	if (strcmp(canon, "ISO-2022-JP") == 0) {
-		bool e = false;
-		GString *s = iso2022jp_convert(p, len, &e);
-		if (e && !lossy) {
+		bool e = false, eight = false;
+		GString *s = iso2022jp_convert(p, len, &e, &eight);
+		/* strictly, 8-bit bytes are not ISO-2022-JP: let detection
+		 * name the real charset (lossy mode still reads them as CP932) */
+		if ((e || eight) && !lossy) {
 			g_string_free(s, TRUE);
 			*errors = true;
 			return NULL;
@@ -525,7 +536,8 @@ charset_to_utf8(const char *declared, const uint8_t *p, size_t len,
 			goto done;
 	}
 	canon = charset_detect(p, len, hint);
-	if (!charset_is_plain_ascii(p, len))
+	/* an unknown label is already flagged; "detected" is for no label */
+	if (!charset_is_plain_ascii(p, len) && !(fl & CHARSET_UNKNOWN))
 		fl |= CHARSET_DETECTED;
 	errors = false;
 	s = convert(canon, p, len, true, &errors);

@@ -3,19 +3,21 @@
  *
  * Design: GMime does all MIME parsing (headers, multiparts, RFC 2047/2231,
  * transfer encodings, addresses, dates).  This file walks what GMime built,
- * copies it into our own structures and records defects: GMime's parser
- * warnings, plus the checks GMime does not make (NUL bytes, long lines,
- * invalid base64, charset trouble, duplicate single headers).
+ * copies it into our own structures and records defects (NUL bytes, long
+ * lines, unclosed multiparts, invalid base64, charset trouble, duplicate
+ * single headers ...).  GMime's own parser warnings are not used: enabling
+ * them makes GMime decode every header of every message, which cost more
+ * than all the rest of parsing (bench/).
  *
  * Header text is decoded the way mail clients do: raw 8-bit bytes are run
  * through the charset detector first (one guess per message, from all 8-bit
- * header bytes together, since a single subject is short), then
- * encoded-words are decoded in GMime's lenient mode.
+ * header bytes together, since a single subject is short), encoded-words
+ * are normalised (rfc2047.h), then decoded in GMime's lenient mode.
  *
  * Limits (struct mime_limits): the message is cut at max_size; parts past
  * max_parts and deeper than max_depth are not walked; decoded content past
- * max_decoded is cut.  Each cut is recorded as a defect.  GMime itself caps
- * MIME nesting and reports it (MIME_DEF_NESTING).
+ * max_decoded is cut.  Each cut is recorded as a defect.  GMime also caps
+ * MIME nesting on its own, far above our default max_depth.
  *
  * Security: GMime is given a bounded buffer.  Everything copied out of it
  * is length-checked; details recorded with defects are cut to
@@ -28,10 +30,11 @@
 #include <gmime/gmime.h>
 
 #include "charset.h"
+#include "rfc2047.h"
 
 #define DETAIL_MAX 100
 #define NAME_MAX_BYTES 1024
-#define DEFECTS_MAX 64
+#define DEFECTS_PER_KIND 8
 #define HEADER_DETECT_MAX (64 * 1024)
 #define RFC5322_LINE_MAX 998
 
@@ -52,13 +55,11 @@ static const char *const defect_names[MIME_DEF_COUNT] = {
 	[MIME_DEF_LONG_LINE] = "long_line",
 	[MIME_DEF_8BIT_HEADER] = "8bit_header",
 	[MIME_DEF_DUPLICATE_HEADER] = "duplicate_header",
-	[MIME_DEF_BAD_HEADER] = "bad_header",
 	[MIME_DEF_NO_BOUNDARY] = "no_boundary",
 	[MIME_DEF_TRUNCATED] = "truncated",
 	[MIME_DEF_EMPTY_MULTIPART] = "empty_multipart",
 	[MIME_DEF_BAD_STRUCTURE] = "bad_structure",
 	[MIME_DEF_BAD_CONTENT_TYPE] = "bad_content_type",
-	[MIME_DEF_BAD_PARAMETER] = "bad_parameter",
 	[MIME_DEF_BAD_ENCODING] = "bad_encoding",
 	[MIME_DEF_BAD_RFC2047] = "bad_rfc2047",
 	[MIME_DEF_BAD_ADDRESS] = "bad_address",
@@ -67,7 +68,6 @@ static const char *const defect_names[MIME_DEF_COUNT] = {
 	[MIME_DEF_CHARSET_UNDECLARED] = "charset_undeclared",
 	[MIME_DEF_CHARSET_MISMATCH] = "charset_mismatch",
 	[MIME_DEF_CHARSET_LOSSY] = "charset_lossy",
-	[MIME_DEF_NESTING] = "nesting_overflow",
 	[MIME_DEF_LIMIT_SIZE] = "message_size",
 	[MIME_DEF_LIMIT_PARTS] = "parts",
 	[MIME_DEF_LIMIT_DEPTH] = "depth",
@@ -119,17 +119,18 @@ add_defect(struct mime_message *msg, enum mime_defect kind, const char *detail)
 {
 	char *d = detail != NULL ? detail_copy(detail, strlen(detail)) : NULL;
 
+	/* every kind is recorded; details are capped per kind, so a flood of
+	 * one defect cannot push another out of sight */
 	msg->defect_mask |= 1u << kind;
+	unsigned same_kind = 0;
 	for (guint i = 0; i < msg->defects->len; i++) {
 		struct mime_defect_rec *r = g_ptr_array_index(msg->defects, i);
-		if (r->kind == kind && g_strcmp0(r->detail, d) == 0) {
+		if (r->kind != kind)
+			continue;
+		if (g_strcmp0(r->detail, d) == 0 || ++same_kind >= DEFECTS_PER_KIND) {
 			g_free(d);
 			return;
 		}
-	}
-	if (msg->defects->len >= DEFECTS_MAX) {
-		g_free(d);
-		return;
 	}
 	struct mime_defect_rec *r = g_new0(struct mime_defect_rec, 1);
 	r->kind = kind;
@@ -178,99 +179,23 @@ has_8bit(const char *s)
 	return false;
 }
 
-static bool
-has_jis_word(const char *s)
-{
-	return strcasestr(s, "=?iso-2022-jp") != NULL;
-}
-
-/* Decode the encoded text of a Q word (RFC 2047 4.2) into out. */
-static void
-q_decode(const char *t, size_t len, GByteArray *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		guint8 c = (guint8)t[i];
-		if (c == '_') {
-			c = ' ';
-		} else if (c == '=' && i + 2 < len && g_ascii_isxdigit(t[i + 1]) &&
-		    g_ascii_isxdigit(t[i + 2])) {
-			c = (guint8)(g_ascii_xdigit_value(t[i + 1]) * 16 +
-			    g_ascii_xdigit_value(t[i + 2]));
-			i += 2;
-		}
-		g_byte_array_append(out, &c, 1);
-	}
-}
-
-/*
- * ISO-2022-JP encoded-words re-coded as UTF-8 ones.  GMime converts them
- * with glibc's strict ISO-2022-JP, which rejects the NEC and IBM
- * extensions (circled digits, (株) ...) that Japanese mailers send and
- * mail clients show; our decoder (charset.c) handles them.  Only the words
- * are touched; GMime still does all RFC 2047 decoding and joining.
- */
-static char *
-rewrite_jis_words(const char *s)
-{
-	GString *out = g_string_sized_new(strlen(s) + 16);
-	const char *p = s, *w;
-
-	while ((w = strcasestr(p, "=?iso-2022-jp")) != NULL) {
-		const char *cs_end = w + 13;
-		if (*cs_end == '*')		/* RFC 2231 language tag */
-			while (*cs_end != '\0' && *cs_end != '?')
-				cs_end++;
-		/* "?B?" or "?Q?", then the encoded text up to "?=" */
-		bool form = cs_end[0] == '?' && cs_end[1] != '\0' && cs_end[2] == '?';
-		char enc = form ? g_ascii_toupper(cs_end[1]) : 0;
-		const char *text = form ? cs_end + 3 : NULL;
-		const char *end = form ? strstr(text, "?=") : NULL;
-		if (end == NULL || (enc != 'B' && enc != 'Q') ||
-		    memchr(text, ' ', (size_t)(end - text)) != NULL) {
-			g_string_append_len(out, p, (gssize)(cs_end - p));
-			p = cs_end;
-			continue;
-		}
-		GByteArray *bytes = g_byte_array_new();
-		size_t tl = (size_t)(end - text);
-		if (enc == 'B') {
-			guint8 *buf = g_malloc(tl + 3);
-			gint state = 0;
-			guint save = 0;
-			gsize n = g_base64_decode_step(text, tl, buf, &state, &save);
-			g_byte_array_append(bytes, buf, (guint)n);
-			g_free(buf);
-		} else {
-			q_decode(text, tl, bytes);
-		}
-		char *utf8 = charset_to_utf8("ISO-2022-JP", bytes->data, bytes->len,
-		    NULL, NULL, NULL, NULL);
-		char *b64 = g_base64_encode((const guchar *)utf8, strlen(utf8));
-		g_string_append_len(out, p, (gssize)(w - p));
-		g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
-		g_free(b64);
-		g_free(utf8);
-		g_byte_array_free(bytes, TRUE);
-		p = end + 2;
-	}
-	g_string_append(out, p);
-	return g_string_free(out, FALSE);
-}
-
 /*
  * A raw header value made ready for GMime: raw 8-bit text converted from
  * the charset guessed for this header block (a single value is often too
- * short to guess from), ISO-2022-JP encoded-words re-coded.
+ * short to guess from), encoded-words normalised (rfc2047.h).
  */
 static char *
-header_to_utf8(struct parse_ctx *pc, const char *raw, bool eight)
+header_to_utf8(struct parse_ctx *pc, const char *raw, bool eight, const char *name)
 {
 	char *utf8 = eight ? charset_to_utf8(pc->header_charset, (const uint8_t *)raw,
 	    strlen(raw), NULL, NULL, NULL, NULL) : g_strdup(raw);
-	if (has_jis_word(utf8)) {
-		char *r = rewrite_jis_words(utf8);
+	bool malformed = false;
+	char *norm = rfc2047_normalize(utf8, &malformed);
+	if (malformed)
+		add_defect(pc->msg, MIME_DEF_BAD_RFC2047, name);
+	if (norm != NULL) {
 		g_free(utf8);
-		utf8 = r;
+		utf8 = norm;
 	}
 	return utf8;
 }
@@ -278,12 +203,12 @@ header_to_utf8(struct parse_ctx *pc, const char *raw, bool eight)
 static char *unfold(const char *raw);
 
 static char *
-decode_text(struct parse_ctx *pc, const char *raw, bool eight)
+decode_text(struct parse_ctx *pc, const char *raw, bool eight, const char *name)
 {
 	/* most headers are plain ASCII without encoded-words: just unfold */
 	if (!eight && strstr(raw, "=?") == NULL)
 		return unfold(raw);
-	char *utf8 = header_to_utf8(pc, raw, eight);
+	char *utf8 = header_to_utf8(pc, raw, eight, name);
 	char *unfolded = unfold(utf8);
 	char *dec = g_mime_utils_header_decode_text(pc->opts, unfolded);
 	g_free(utf8);
@@ -340,17 +265,31 @@ addr_list_flatten(InternetAddressList *list, GArray *out, unsigned depth)
 }
 
 static void
-parse_addresses(struct parse_ctx *pc, const char *raw, GArray *out)
+parse_addresses(struct parse_ctx *pc, const char *raw, GArray *out,
+    const char *name)
 {
-	char *utf8 = header_to_utf8(pc, raw, has_8bit(raw));
+	char *utf8 = header_to_utf8(pc, raw, has_8bit(raw), name);
 	InternetAddressList *list = internet_address_list_parse(pc->opts, utf8);
 	g_free(utf8);
-	if (list == NULL) {
-		add_defect(pc->msg, MIME_DEF_BAD_ADDRESS, NULL);
+	if (list == NULL)
 		return;
-	}
 	addr_list_flatten(list, out, 0);
 	g_object_unref(list);
+}
+
+/*
+ * An address header that yields no address (and is not an empty group
+ * such as "undisclosed-recipients:;"), or a mailbox without an address,
+ * is damaged: clients show something the filter cannot check.
+ */
+static void
+check_addresses(struct parse_ctx *pc, const struct mime_header *hd, const GArray *a)
+{
+	bool bad = a->len == 0 && hd->value[0] != '\0' && strchr(hd->value, ':') == NULL;
+	for (guint i = 0; i < a->len && !bad; i++)
+		bad = g_array_index(a, struct mime_addr, i).addr[0] == '\0';
+	if (bad)
+		add_defect(pc->msg, MIME_DEF_BAD_ADDRESS, hd->name);
 }
 
 static void
@@ -514,13 +453,14 @@ headers_addresses(struct parse_ctx *pc, GMimeMessage *gm, struct mime_headers *h
 		if (hd == NULL)
 			continue;
 		GArray *dst = *(GArray **)(void *)((char *)h + fields[i].off);
-		/* GMime parsed 7-bit address headers already; 8-bit ones are
-		 * parsed again after charset detection */
-		if (!has_8bit(hd->raw) && !has_jis_word(hd->raw))
+		/* GMime parsed plain address headers already; 8-bit ones and
+		 * ones with encoded-words are parsed again, prepared */
+		if (!has_8bit(hd->raw) && strstr(hd->raw, "=?") == NULL)
 			addr_list_flatten(g_mime_message_get_addresses(gm, fields[i].type),
 			    dst, 0);
 		else
-			parse_addresses(pc, hd->raw, dst);
+			parse_addresses(pc, hd->raw, dst, hd->name);
+		check_addresses(pc, hd, dst);
 	}
 }
 
@@ -553,7 +493,7 @@ headers_build(struct parse_ctx *pc, GMimeMessage *gm)
 		struct mime_header *hd = g_new0(struct mime_header, 1);
 		hd->name = g_utf8_make_valid(name, -1);
 		hd->raw = g_strdup(raw);
-		hd->value = decode_text(pc, raw, eight[i]);
+		hd->value = decode_text(pc, raw, eight[i], hd->name);
 		g_ptr_array_add(h->all, hd);
 		if (eight[i])
 			add_defect(pc->msg, MIME_DEF_8BIT_HEADER, hd->name);
@@ -845,6 +785,76 @@ static void walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *paren
     unsigned depth);
 
 /*
+ * A parameter of a part header, from the raw header when GMime's own
+ * decoding would go wrong: raw 8-bit names (Shift_JIS file names are
+ * common) are converted with the message's charset, and encoded-words
+ * normalised (rfc2047.h), before GMime parses the parameters.
+ */
+static char *
+raw_param(struct parse_ctx *pc, GMimeObject *obj, const char *header,
+    const char *param, bool *found)
+{
+	GMimeHeader *h = g_mime_header_list_get_header(
+	    g_mime_object_get_header_list(obj), header);
+	const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+	*found = false;
+	if (raw == NULL)
+		return NULL;
+	bool eight = has_8bit(raw);
+	if (!eight && strstr(raw, "=?") == NULL)
+		return NULL;
+	*found = true;
+	char *utf8;
+	if (eight) {
+		const char *hint = pc->header_charset != NULL ? pc->header_charset
+		    : pc->body_hint;
+		char *conv = charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
+		    hint, NULL, NULL, NULL);
+		utf8 = header_to_utf8(pc, conv, false, header);
+		g_free(conv);
+	} else {
+		utf8 = header_to_utf8(pc, raw, false, header);
+	}
+	char *unfolded = unfold(utf8);
+	char *value = NULL;
+	if (strcmp(header, "Content-Disposition") == 0) {
+		GMimeContentDisposition *cd = g_mime_content_disposition_parse(pc->opts,
+		    unfolded);
+		if (cd != NULL) {
+			value = name_copy(g_mime_content_disposition_get_parameter(cd, param));
+			g_object_unref(cd);
+		}
+	} else {
+		GMimeContentType *ct = g_mime_content_type_parse(pc->opts, unfolded);
+		if (ct != NULL) {
+			value = name_copy(g_mime_content_type_get_parameter(ct, param));
+			g_object_unref(ct);
+		}
+	}
+	g_free(unfolded);
+	g_free(utf8);
+	return value;
+}
+
+/* The declared file name: Content-Disposition filename, else Content-Type name. */
+static char *
+part_filename(struct parse_ctx *pc, GMimeObject *obj)
+{
+	bool found;
+	char *v = raw_param(pc, obj, "Content-Disposition", "filename", &found);
+	if (v != NULL)
+		return v;
+	const char *fn = found ? NULL
+	    : g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (fn != NULL)
+		return name_copy(fn);
+	v = raw_param(pc, obj, "Content-Type", "name", &found);
+	if (v != NULL || found)
+		return v;
+	return name_copy(g_mime_object_get_content_type_parameter(obj, "name"));
+}
+
+/*
  * Structural defects of a multipart.  (GMime's parser warnings would say
  * the same, but enabling them makes GMime decode every header of every
  * message, which costs more than the rest of parsing.)  A boundary that
@@ -856,7 +866,9 @@ static void
 check_multipart(struct parse_ctx *pc, GMimeMultipart *mp, struct mime_part *part,
     int nchildren)
 {
-	const char *b = g_mime_multipart_get_boundary(mp);
+	/* the parameter itself: g_mime_multipart_get_boundary() invents one */
+	const char *b = g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp),
+	    "boundary");
 	if (b == NULL || b[0] == '\0') {
 		add_defect(pc->msg, MIME_DEF_NO_BOUNDARY, part->path);
 		return;
@@ -915,7 +927,7 @@ walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 	}
 	part->type = type;
 	part->disposition = lower_dup(disp);
-	part->filename = name_copy(g_mime_part_get_filename(gp));
+	part->filename = part_filename(pc, obj);
 	const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
 	if (cs != NULL) {
 		part->charset = detail_copy(cs, strlen(cs));

@@ -34,22 +34,19 @@ enum mime_defect {
 	MIME_DEF_LONG_LINE,		/* a line longer than 998 octets */
 	MIME_DEF_8BIT_HEADER,		/* raw 8-bit bytes in a header */
 	MIME_DEF_DUPLICATE_HEADER,	/* a header that must be single, repeated */
-	MIME_DEF_BAD_HEADER,		/* unparsable header line or name */
 	MIME_DEF_NO_BOUNDARY,		/* multipart without a boundary */
 	MIME_DEF_TRUNCATED,		/* multipart never closed, message cut */
 	MIME_DEF_EMPTY_MULTIPART,	/* a multipart with no parts */
 	MIME_DEF_BAD_STRUCTURE,		/* other structural damage */
 	MIME_DEF_BAD_CONTENT_TYPE,	/* unparsable Content-Type */
-	MIME_DEF_BAD_PARAMETER,		/* broken or conflicting parameters */
 	MIME_DEF_BAD_ENCODING,		/* invalid or truncated base64, unknown CTE */
 	MIME_DEF_BAD_RFC2047,		/* broken encoded-words */
-	MIME_DEF_BAD_ADDRESS,		/* unparsable address list */
+	MIME_DEF_BAD_ADDRESS,		/* address header without an address */
 	MIME_DEF_BAD_DATE,		/* a Date header that does not parse */
 	MIME_DEF_CHARSET_UNKNOWN,	/* declared charset nobody knows */
 	MIME_DEF_CHARSET_UNDECLARED,	/* 8-bit text without a charset: detected */
 	MIME_DEF_CHARSET_MISMATCH,	/* declared charset wrong, another fit */
 	MIME_DEF_CHARSET_LOSSY,		/* bytes that did not decode */
-	MIME_DEF_NESTING,		/* GMime's own nesting guard tripped */
 	MIME_DEF_LIMIT_SIZE,		/* limits: see struct mime_limits */
 	MIME_DEF_LIMIT_PARTS,
 	MIME_DEF_LIMIT_DEPTH,

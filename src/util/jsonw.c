@@ -142,7 +142,7 @@ jw_real(struct jsonw *w, const char *key, double v)
 		return;
 	}
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-	/* shortest form that reads back the same; locale-independent */
+	/* six significant digits (scores are rounded to 0.001); C locale */
 	g_ascii_formatd(buf, sizeof buf, "%.6g", v);
 	g_string_append(w->s, buf);
 }
