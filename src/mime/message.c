@@ -806,6 +806,7 @@ raw_param(struct parse_ctx *pc, GMimeObject *obj, const char *header,
 	*found = true;
 	char *utf8;
 	if (eight) {
+		add_defect(pc->msg, MIME_DEF_8BIT_HEADER, header);
 		const char *hint = pc->header_charset != NULL ? pc->header_charset
 		    : pc->body_hint;
 		char *conv = charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw),
