@@ -217,7 +217,6 @@ test_sizes(void **state)
 		{ "\"10MB\"", 10 * MIB },
 		{ "\"2G\"", 2048 * MIB },
 		{ "\"4096\"", 4096 },
-		{ "0", 0 },
 		{ "5000000000L", 5000000000ull },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
@@ -236,8 +235,11 @@ test_sizes(void **state)
 	load_fails(state, "limits = {\n message_size = \"M\";\n};\n", 2, "is not a size");
 	load_fails(state, "limits = {\n message_size = \"\";\n};\n", 2, "is not a size");
 	load_fails(state, "limits = {\n message_size = -5;\n};\n", 2, "negative");
+	/* below the minimum of 1K */
+	load_fails(state, "limits = {\n message_size = 0;\n};\n", 2, "must be between");
+	load_fails(state, "limits = {\n decoded_bytes = \"1000\";\n};\n", 2, "must be between");
 	load_fails(state, "limits = {\n message_size = \"5T\";\n};\n", 2, "message_size");
-	load_fails(state, "limits = {\n message_size = \"99999G\";\n};\n", 2, "at most");
+	load_fails(state, "limits = {\n message_size = \"99999G\";\n};\n", 2, "must be between");
 	load_fails(state, "limits = {\n message_size = 1.5;\n};\n", 2, "message_size");
 	load_fails(state, "limits = {\n message_size = \"18446744073709551615G\";\n};\n", 2,
 	    "message_size");
@@ -318,6 +320,9 @@ test_symbols(void **state)
 	load_fails(state, "symbols = {\n  MISSING_DATE = { action = \"drop\"; };\n};\n", 2,
 	    "symbols.MISSING_DATE.action must be one of");
 	load_fails(state, "symbols = {\n  MISSING_DATE = { action = 3; };\n};\n", 2,
+	    "symbols.MISSING_DATE.action must be one of");
+	/* the most severe action wins: forcing accept would do nothing */
+	load_fails(state, "symbols = {\n  MISSING_DATE = { action = \"accept\"; };\n};\n", 2,
 	    "symbols.MISSING_DATE.action must be one of");
 	load_fails(state, "symbols = {\n  MISSING_DATE = \"high\";\n};\n", 2,
 	    "symbols.MISSING_DATE must be a weight");

@@ -278,13 +278,6 @@ test_forced_action(void **state)
 	assert_action(res, MAMORI_ACTION_HOLD);
 	mamori_result_free(res);
 	mamori_engine_free(eng);
-
-	/* a forced accept does not lower a score action */
-	eng = engine("symbols = { MISSING_DATE = { weight = 16; action = \"accept\"; }; };\n");
-	res = SCAN(eng, NO_DATE_ID);
-	assert_action(res, MAMORI_ACTION_REJECT);
-	mamori_result_free(res);
-	mamori_engine_free(eng);
 }
 
 static void
@@ -415,10 +408,17 @@ test_limits_from_config(void **state)
 	mamori_result_free(res);
 	mamori_engine_free(eng);
 
-	eng = engine("limits = { message_size = 100; };\n");
-	res = SCAN(eng, msg);
+	eng = engine("limits = { message_size = \"1K\"; };\n");
+	GString *big = g_string_new(msg);
+	while (big->len <= 1024)
+		g_string_append(big, "0123456789012345678901234567890123456789\r\n");
+	res = scan(eng, big->str, big->len);
 	assert_contains(mamori_result_json(res), "\"options\":[\"message_size\"]");
 	mamori_result_free(res);
+	res = SCAN(eng, msg);
+	assert_false(mamori_result_has_symbol(res, "SCAN_LIMIT_EXCEEDED"));
+	mamori_result_free(res);
+	g_string_free(big, TRUE);
 	mamori_engine_free(eng);
 }
 
@@ -435,6 +435,36 @@ test_symbol_options_capped(void **state)
 	    "\"HEADER_DUPLICATE\":{\"score\":1.5,\"options\":[\"From\",\"To\"]}");
 	mamori_result_free(res);
 	mamori_engine_free(eng);
+}
+
+static void
+test_error_report(void **state)
+{
+	(void)state;
+	/* the report for a message that could not be scanned */
+	char *json = mamori_error_report("queue/4TDx\"odd\\name");
+	assert_non_null(json);
+	size_t n = strlen(json);
+	assert_true(n > 0 && json[n - 1] == '\n');
+	json[n - 1] = '\0';
+	assert_true(g_utf8_validate(json, -1, NULL));
+	GPtrArray *keys = json_top_keys(json);
+	if (keys == NULL) {
+		print_error("broken JSON: %s\n", json);
+		fail();
+	}
+	static const char *const fixed[] = { "action", "score", "symbols", "objects",
+		"urls", "auth", "message", "time_ms", "error" };
+	for (size_t k = 0; k < G_N_ELEMENTS(fixed); k++) {
+		if (!has_key(keys, fixed[k])) {
+			print_error("no top-level key \"%s\" in %s\n", fixed[k], json);
+			fail();
+		}
+	}
+	g_ptr_array_unref(keys);
+	assert_contains(json, "\"action\":\"tempfail\"");
+	assert_contains(json, "queue/4TDx\\\"odd\\\\name");
+	g_free(json);
 }
 
 static void
@@ -525,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_hostile_header_json),
 		cmocka_unit_test(test_limits_from_config),
 		cmocka_unit_test(test_symbol_options_capped),
+		cmocka_unit_test(test_error_report),
 		cmocka_unit_test(test_null_and_empty),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_threads_share_engine),
