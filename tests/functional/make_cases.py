@@ -1,0 +1,597 @@
+#!/usr/bin/env python3
+"""make_cases.py - write the functional test cases (cases/NAME.eml and
+cases/NAME.expect.json), byte for byte reproducibly.
+
+usage: make_cases.py [OUTDIR]      (default: cases/ next to this script)
+
+Messages are built from bytes with real encodings (Python codecs), CRLF
+line ends unless a case says otherwise.  The expectations say what a
+correct scan reports (see run.py for their format); default weights are in
+src/core/check_message.c and src/core/registry.c, thresholds add_header 6,
+quarantine 10, reject 15.
+"""
+
+import base64
+import binascii
+import json
+import os
+import sys
+
+CRLF = b"\r\n"
+
+# Japanese text used throughout
+SUBJ_JA = "【重要】請求書のご確認のお願い"
+NAME_JA = "山田 太郎"
+BODY_JA = ("株式会社サンプル\n経理部 御中\n\nいつもお世話になっております。\n"
+           "先月分の請求書を添付いたしますので、ご確認のほどよろしくお願いいたします。\n\n"
+           "山田\n")
+FILE_JA = "請求書_2024年1月分.pdf"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def b64(b):
+    return base64.b64encode(b).decode("ascii")
+
+
+def b64_lines(b, width=76):
+    s = base64.b64encode(b)
+    return CRLF.join(s[i:i + width] for i in range(0, len(s), width)) + CRLF
+
+
+def ew(text, charset, codec=None, enc="B"):
+    """An RFC 2047 encoded-word."""
+    raw = text.encode(codec or charset) if isinstance(text, str) else text
+    if enc == "B":
+        return f"=?{charset}?B?{b64(raw)}?=".encode("ascii")
+    q = "".join("_" if c == 0x20 else
+                (chr(c) if 0x21 <= c < 0x7F and c not in b"=?_" else f"={c:02X}")
+                for c in raw)
+    return f"=?{charset}?Q?{q}?=".encode("ascii")
+
+
+def pct(b):
+    """RFC 2231 percent encoding."""
+    return "".join(chr(c) if 0x21 <= c < 0x7F and c not in b"%'*;()\"\\<>@,/:=?[]" else
+                   f"%{c:02X}" for c in b)
+
+
+def crlf(text):
+    """Text with LF line ends, as bytes with CRLF."""
+    return text.replace("\n", "\r\n")
+
+
+def headers(*pairs):
+    """Header lines from (name, bytes|str) pairs."""
+    out = b""
+    for name, value in pairs:
+        if isinstance(value, str):
+            value = value.encode("ascii")
+        out += name.encode("ascii") + b": " + value + CRLF
+    return out
+
+
+STD = [
+    ("Date", "Tue, 16 Jan 2024 10:23:45 +0900"),
+    ("Message-ID", "<20240116102345.4711@mail.example.co.jp>"),
+    ("MIME-Version", "1.0"),
+]
+
+
+def std_headers(subject=b"Meeting notes", frm=b"Hanako Sato <hanako@example.co.jp>",
+                to=b"taro@example.jp", extra=()):
+    return headers(("From", frm), ("To", to), ("Subject", subject), *STD, *extra)
+
+
+def multipart(boundary, parts, preamble=b"", close=True):
+    out = preamble
+    for p in parts:
+        out += b"--" + boundary + CRLF + p
+        if not out.endswith(CRLF):
+            out += CRLF
+    if close:
+        out += b"--" + boundary + b"--" + CRLF
+    return out
+
+
+def part(ctype, body, extra=b""):
+    return b"Content-Type: " + ctype + CRLF + extra + CRLF + body
+
+
+def uuencode(data, name, mode=b"644"):
+    out = b"begin " + mode + b" " + name + CRLF
+    for i in range(0, len(data), 45):
+        out += binascii.b2a_uu(data[i:i + 45]).rstrip(b"\n") + CRLF
+    return out + b"`" + CRLF + b"end" + CRLF
+
+
+CASES = []
+
+
+def case(name, data, expect):
+    CASES.append((name, data, expect))
+
+
+# ---- clean mail ----------------------------------------------------------
+
+case("clean_plain", std_headers(extra=[
+    ("Received", "from mx.example.co.jp (mx.example.co.jp [192.0.2.25]) by mx.example.jp "
+                 "with ESMTPS id 4TDx; Tue, 16 Jan 2024 10:23:46 +0900"),
+    ("Content-Type", "text/plain; charset=us-ascii"),
+    ("Content-Transfer-Encoding", "7bit")]) + CRLF +
+    crlf("Hi Taro,\n\nThe notes from today's meeting are below.\n\n- budget approved\n"
+         "- next meeting on Friday\n\nHanako\n").encode("ascii"),
+    {"description": "a clean plain-text mail: accept, no symbols",
+     "action": "accept", "symbols": {},
+     "message": {"subject": "Meeting notes",
+                 "from": [{"name": "Hanako Sato", "address": "hanako@example.co.jp"}],
+                 "to": [{"name": "", "address": "taro@example.jp"}],
+                 "message_id": "20240116102345.4711@mail.example.co.jp",
+                 "date": "2024-01-16T01:23:45Z", "received": 1,
+                 "parts": [{"kind": "text", "type": "text/plain", "charset": "us-ascii"}]},
+     "dump": {"subject": "Meeting notes",
+              "parts": [{"index": 0, "kind": "text", "text": crlf(
+                  "Hi Taro,\n\nThe notes from today's meeting are below.\n\n- budget approved\n"
+                  "- next meeting on Friday\n\nHanako\n")}],
+              "defects": []}})
+
+# ---- Japanese mail ---------------------------------------------------------
+
+jis_file = FILE_JA.encode("iso-2022-jp")
+case("ja_iso2022jp_rfc2231",
+     headers(("From", ew(NAME_JA, "ISO-2022-JP") + b" <yamada@example.co.jp>"),
+             ("To", "keiri@example.jp"),
+             ("Subject", ew(SUBJ_JA, "ISO-2022-JP")), *STD,
+             ("Content-Type", 'multipart/mixed; boundary="----=_NextPart_000_0001"'),
+             ("X-Mailer", "Microsoft Outlook 16.0")) + CRLF +
+     multipart(b"----=_NextPart_000_0001", [
+         part(b"text/plain; charset=ISO-2022-JP", crlf(BODY_JA).encode("iso-2022-jp"),
+              b"Content-Transfer-Encoding: 7bit\r\n"),
+         part(b"application/pdf", b64_lines(PDF),
+              b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n"
+              b" filename*0*=iso-2022-jp''" + pct(jis_file[:14]).encode() + b";\r\n"
+              b" filename*1*=" + pct(jis_file[14:30]).encode() + b";\r\n"
+              b" filename*2*=" + pct(jis_file[30:]).encode() + b"\r\n"),
+     ], preamble=b"This is a multi-part message in MIME format.\r\n\r\n"),
+     {"description": "ISO-2022-JP subject, name and body; file name as RFC 2231 "
+                     "continuations in ISO-2022-JP",
+      "action": "accept", "symbols": {},
+      "message": {"subject": SUBJ_JA,
+                  "from": [{"name": NAME_JA, "address": "yamada@example.co.jp"}]},
+      "dump": {"subject": SUBJ_JA,
+               "parts": [{"kind": "multipart"},
+                         {"kind": "text", "charset": "ISO-2022-JP",
+                          "charset_used": "ISO-2022-JP", "text": crlf(BODY_JA)[:-2]},
+                         {"kind": "attachment", "type": "application/pdf",
+                          "filename": FILE_JA, "size": len(PDF)}],
+               "objects": [{"name": FILE_JA, "path": FILE_JA, "declared_type": "application/pdf",
+                            "disposition": "attachment", "encoding": "base64"}],
+               "defects": []}})
+
+case("ja_iso2022jp_rfc2047_name",
+     headers(("From", ew("経理部", "ISO-2022-JP") + b" <keiri@example.co.jp>"),
+             ("To", ew(NAME_JA, "ISO-2022-JP") + b" <yamada@example.jp>"),
+             # ① is NEC row 13 (ESC $ B 0x2D 0x21): not in Python's codec
+             ("Subject", b"=?ISO-2022-JP?B?" + base64.b64encode(
+                 b"Re: \x1b$B-!" + "お見積りの件".encode("iso-2022-jp")[3:]) + b"?="),
+             *STD, ("Content-Type", "multipart/mixed; boundary=BOUNDARY_2047")) + CRLF +
+     multipart(b"BOUNDARY_2047", [
+         part(b"text/plain; charset=iso-2022-jp",
+              b"\x1b$B-!\x1b(B " + crlf("お見積書を送付いたします。\n(株)サンプル\n").encode(
+                  "iso-2022-jp")),
+         part(b"application/vnd.ms-excel;\r\n name=\"" + ew("見積書.xls", "ISO-2022-JP") + b"\"",
+              b64_lines(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 56),
+              b"Content-Transfer-Encoding: base64\r\n"
+              b"Content-Disposition: attachment\r\n"),
+     ]),
+     {"description": "ISO-2022-JP: file name as an RFC 2047 word in name= (Outlook "
+                     "style), NEC row 13 circled digit in subject and body",
+      "action": "accept", "symbols": {},
+      "message": {"subject": "Re: ①お見積りの件",
+                  "from": [{"name": "経理部", "address": "keiri@example.co.jp"}],
+                  "to": [{"name": NAME_JA, "address": "yamada@example.jp"}]},
+      "dump": {"parts": [{"kind": "multipart"},
+                         {"kind": "text",
+                          "text": "① お見積書を送付いたします。\r\n(株)サンプル"},
+                         {"kind": "attachment", "filename": "見積書.xls", "size": 64}],
+               "defects": []}})
+
+sjis_subject = "お支払いのご案内".encode("cp932")
+sjis_body = crlf("お客様各位\n\nお支払い期限が近づいております。\n下記のリンクよりご確認ください。\n").encode("cp932")
+case("ja_sjis_raw_8bit",
+     b"From: " + "サポートセンター".encode("cp932") + b" <support@example.net>\r\n"
+     b"To: customer@example.jp\r\nSubject: " + sjis_subject + CRLF +
+     b"Date: Tue, 16 Jan 2024 10:23:45 +0900\r\n"
+     b"Message-ID: <sjis.raw.1@example.net>\r\nMIME-Version: 1.0\r\n"
+     b"Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + sjis_body,
+     {"description": "raw 8-bit Shift_JIS in From, Subject and body, no charset anywhere",
+      "action": "accept",
+      "symbols": {"HEADER_8BIT": ["From", "Subject"], "CHARSET_UNDECLARED": ["CP932"]},
+      "message": {"subject": "お支払いのご案内",
+                  "from": [{"name": "サポートセンター", "address": "support@example.net"}],
+                  "parts": [{"kind": "text", "charset_used": "CP932"}]},
+      "dump": {"parts": [{"text": crlf("お客様各位\n\nお支払い期限が近づいております。\n"
+                                       "下記のリンクよりご確認ください。\n")}]}})
+
+case("ja_sjis_kanji_only",
+     b"From: " + NAME_JA.encode("cp932") + b" <yamada@example.net>\r\n"
+     b"To: customer@example.jp\r\nSubject: " + "請求書送付".encode("cp932") + CRLF +
+     b"Date: Tue, 16 Jan 2024 10:23:45 +0900\r\n"
+     b"Message-ID: <sjis.kanji.1@example.net>\r\n"
+     b"Content-Type: text/plain; charset=Shift_JIS\r\n\r\n" +
+     crlf("請求書を送付します。\n").encode("cp932"),
+     {"description": "raw Shift_JIS display name and subject of kanji only (no kana "
+                     "to detect by); the body declares Shift_JIS",
+      "action": "accept", "symbols": {"HEADER_8BIT": ["From", "Subject"]},
+      "message": {"subject": "請求書送付",
+                  "from": [{"name": NAME_JA, "address": "yamada@example.net"}]}})
+
+case("ja_eucjp",
+     headers(("From", ew(NAME_JA, "EUC-JP") + b" <yamada@example.co.jp>"),
+             ("To", "user@example.jp"), ("Subject", ew(SUBJ_JA, "EUC-JP")), *STD,
+             ("Content-Type", "text/plain; charset=EUC-JP"),
+             ("Content-Transfer-Encoding", "8bit")) + CRLF + crlf(BODY_JA).encode("euc-jp"),
+     {"description": "EUC-JP subject (encoded-word), name and body",
+      "action": "accept", "symbols": {},
+      "message": {"subject": SUBJ_JA,
+                  "from": [{"name": NAME_JA, "address": "yamada@example.co.jp"}],
+                  "parts": [{"charset": "EUC-JP", "charset_used": "EUC-JP-MS"}]},
+      "dump": {"parts": [{"text": crlf(BODY_JA)}], "defects": []}})
+
+case("ja_eucjp_undeclared",
+     std_headers(subject=b"report", extra=[("Content-Type", "text/plain")]) + CRLF +
+     crlf(BODY_JA).encode("euc-jp"),
+     {"description": "EUC-JP body without a charset: detected",
+      "action": "accept", "symbols": {"CHARSET_UNDECLARED": ["EUC-JP-MS"]},
+      "dump": {"parts": [{"text": crlf(BODY_JA), "charset_used": "EUC-JP-MS"}]}})
+
+case("ja_utf8",
+     headers(("From", ew(NAME_JA, "UTF-8") + b" <yamada@example.co.jp>"),
+             ("To", "user@example.jp"), ("Subject", ew(SUBJ_JA, "UTF-8", enc="Q")), *STD,
+             ("Content-Type", "multipart/alternative; boundary=alt")) + CRLF +
+     multipart(b"alt", [
+         part(b"text/plain; charset=UTF-8", b64_lines(crlf(BODY_JA).encode()),
+              b"Content-Transfer-Encoding: base64\r\n"),
+         part(b"text/html; charset=UTF-8",
+              ("<html><body><p>" + BODY_JA.replace("\n", "<br>") + "</p></body></html>").encode(),
+              b"Content-Transfer-Encoding: 8bit\r\n"),
+     ]),
+     {"description": "UTF-8 everywhere: Q-encoded subject, base64 text, 8bit HTML",
+      "action": "accept", "symbols": {},
+      "message": {"subject": SUBJ_JA},
+      "dump": {"parts": [{"kind": "multipart", "type": "multipart/alternative"},
+                         {"kind": "text", "text": crlf(BODY_JA)},
+                         {"kind": "html", "charset_used": "UTF-8"}],
+               "defects": []}})
+
+jis_subj = SUBJ_JA.encode("iso-2022-jp")
+case("ja_iso2022jp_split_words",
+     std_headers(subject=b"=?ISO-2022-JP?B?" + base64.b64encode(jis_subj[:11]) + b"?=\r\n"
+                 b" =?ISO-2022-JP?B?" + base64.b64encode(jis_subj[11:]) + b"?=",
+                 extra=[("Content-Type", "text/plain; charset=ISO-2022-JP")]) + CRLF +
+     crlf("ご確認ください。\n").encode("iso-2022-jp"),
+     {"description": "an ISO-2022-JP subject split into two encoded-words inside a "
+                     "shift state (the second word has no ESC $ B), as some "
+                     "mailers write it; mail clients join them",
+      "action": "accept",
+      "message": {"subject": SUBJ_JA}})
+
+case("european_charsets",
+     headers(("From", ew("Иван Петров", "windows-1251") + b" <ivan@example.ru>"),
+             ("To", ew("Łukasz Żółw", "ISO-8859-2", enc="Q") + b" <lukasz@example.pl>"),
+             ("Subject", ew("Faktura – €100", "windows-1252", enc="Q")), *STD,
+             ("Content-Type", "multipart/mixed; boundary=eu")) + CRLF +
+     multipart(b"eu", [
+         part(b"text/plain; charset=iso-8859-15", "Prix: 100 € – œuvre\r\n".replace(
+             "–", "-").encode("iso-8859-15"), b"Content-Transfer-Encoding: 8bit\r\n"),
+         part(b"text/plain; charset=windows-1251", "Здравствуйте!\r\n".encode("cp1251")),
+         part(b"text/plain; charset=iso-8859-2",
+              b"Za=BF=F3=B3=E6 g=EA=B6l=B1 ja=BC=F1\r\n",
+              b"Content-Transfer-Encoding: quoted-printable\r\n"),
+     ]),
+     {"description": "European charsets in encoded-words and bodies",
+      "action": "accept", "symbols": {},
+      "message": {"subject": "Faktura – €100",
+                  "from": [{"name": "Иван Петров", "address": "ivan@example.ru"}],
+                  "to": [{"name": "Łukasz Żółw", "address": "lukasz@example.pl"}]},
+      "dump": {"parts": [{"kind": "multipart"},
+                         {"text": "Prix: 100 € - œuvre", "charset_used": "ISO-8859-15"},
+                         {"text": "Здравствуйте!", "charset_used": "CP1251"},
+                         {"text": "Zażółć gęślą jaźń", "charset_used": "ISO-8859-2"}]}})
+
+# ---- parse-level symbols ----------------------------------------------------
+
+case("mime_malformed_unclosed",
+     std_headers(subject=b"Invoice", extra=[("Content-Type", "multipart/mixed; boundary=XYZ")]) +
+     CRLF + multipart(b"XYZ", [
+         part(b"text/plain", b"Please see the attached invoice.\r\n"),
+         part(b"application/pdf; name=invoice.pdf", b64_lines(PDF),
+              b"Content-Transfer-Encoding: base64\r\n"),
+     ], close=False),
+     {"description": "a multipart whose closing boundary never comes",
+      "action": "accept", "symbols": {"MIME_MALFORMED": ["truncated:part0"]},
+      "dump": {"parts": [{"kind": "multipart"}, {"kind": "text"},
+                         {"kind": "attachment", "filename": "invoice.pdf", "size": len(PDF)}]}})
+
+case("mime_malformed_no_boundary",
+     std_headers(subject=b"Invoice", extra=[("Content-Type", "multipart/mixed")]) + CRLF +
+     b"--XYZ\r\nContent-Type: text/plain\r\n\r\nPlease see the attached invoice.\r\n--XYZ--\r\n",
+     {"description": "multipart/mixed without a boundary parameter",
+      "action": "accept", "symbols": {"MIME_MALFORMED": None},
+      "dump": {"defects": [{"defect": "no_boundary"}]}})
+
+case("mime_malformed_bad_base64",
+     std_headers(subject=b"Invoice", extra=[("Content-Type", "multipart/mixed; boundary=XYZ")]) +
+     CRLF + multipart(b"XYZ", [
+         part(b"text/plain", b"Please see the attached invoice.\r\n"),
+         part(b"application/octet-stream; name=invoice.zip",
+              b"UEsDBBQAAAAIA*#$ZWx1ZQ!!\r\nAAAA\r\n",
+              b"Content-Transfer-Encoding: base64\r\n"),
+     ]),
+     {"description": "base64 with characters outside the alphabet",
+      "action": "accept", "symbols": {"MIME_MALFORMED": ["bad_encoding:invoice.zip"]}})
+
+case("mime_malformed_truncated_base64",
+     std_headers(subject=b"Invoice", extra=[("Content-Type", "multipart/mixed; boundary=XYZ")]) +
+     CRLF + multipart(b"XYZ", [
+         part(b"text/plain", b"Please see the attached invoice.\r\n"),
+         part(b"application/pdf; name=invoice.pdf", b64_lines(PDF)[:-9] + CRLF,
+              b"Content-Transfer-Encoding: base64\r\n"),
+     ]),
+     {"description": "a base64 attachment cut inside a quantum",
+      "action": "accept", "symbols": {"MIME_MALFORMED": None}})
+
+case("mime_nul_bytes",
+     std_headers(subject=b"data", extra=[("Content-Type", "multipart/mixed; boundary=NUL")]) +
+     CRLF + multipart(b"NUL", [
+         part(b"text/plain", b"Binary data attached.\r\n"),
+         part(b"application/octet-stream; name=data.bin", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\r\n",
+              b"Content-Transfer-Encoding: binary\r\n"),
+     ]),
+     {"description": "NUL bytes in a binary part",
+      "action": "accept", "symbols": {"MIME_NUL_BYTES": []}})
+
+case("mime_long_line",
+     std_headers(subject=b"Newsletter", extra=[("Content-Type", "text/html; charset=utf-8")]) +
+     CRLF + b"<html><body><table>" + b"<tr><td>item</td><td>price</td></tr>" * 50 +
+     b"</table></body></html>\r\n",
+     {"description": "an HTML body on one line of 1800 octets",
+      "action": "accept", "symbols": {"MIME_LONG_LINE": []}})
+
+case("header_8bit_utf8",
+     b"From: =?UTF-8?B?" + base64.b64encode("鈴木".encode()) + b"?= <suzuki@example.jp>\r\n"
+     b"To: user@example.jp\r\nSubject: " + "会議のお知らせ".encode() + CRLF +
+     b"Date: Tue, 16 Jan 2024 10:23:45 +0900\r\nMessage-ID: <u8@example.jp>\r\n"
+     b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "明日は休みです。\r\n".encode(),
+     {"description": "raw UTF-8 in the Subject (no encoded-word)",
+      "action": "accept", "symbols": {"HEADER_8BIT": ["Subject"]},
+      "message": {"subject": "会議のお知らせ",
+                  "from": [{"name": "鈴木", "address": "suzuki@example.jp"}]}})
+
+case("header_duplicate",
+     b"From: CEO <ceo@example.com>\r\nFrom: attacker@evil.example\r\n"
+     b"To: finance@example.com\r\nSubject: Urgent wire transfer\r\n"
+     b"Subject: Re: lunch\r\nDate: Tue, 16 Jan 2024 10:23:45 +0900\r\n"
+     b"Message-ID: <dup@evil.example>\r\n\r\nPlease wire the money today.\r\n",
+     {"description": "two From and two Subject headers",
+      "action": "accept", "symbols": {"HEADER_DUPLICATE": ["From", "Subject"]},
+      "message": {"subject": "Urgent wire transfer",
+                  "from": [{"name": "CEO", "address": "ceo@example.com"},
+                           {"name": "", "address": "attacker@evil.example"}]}})
+
+case("header_bad_rfc2047",
+     std_headers(subject=b"=?UTF-8?B?" + base64.b64encode("アカウント停止のお知らせ".encode()) + b"?",
+                 frm=b"=?utf-8?Q?Amaz=E3=82=BEn?=Support <support@amazon.example>") + CRLF +
+     b"Your account was suspended.\r\n",
+     {"description": "a subject whose encoded-word lost its closing ?=, and a display "
+                     "name with an encoded-word inside a word",
+      "action": "accept", "symbols": {"HEADER_BAD_RFC2047": None},
+      "message": {"subject": "アカウント停止のお知らせ"}})
+
+case("header_bad_address",
+     b"From: " + "三井住友銀行 support@smbc.example".encode() + CRLF +
+     b"To: customer@example.jp\r\nSubject: notice\r\n"
+     b"Date: Tue, 16 Jan 2024 10:23:45 +0900\r\nMessage-ID: <ba@smbc.example>\r\n\r\nbody\r\n",
+     {"description": "a From header without an address the parser can find",
+      "action": "accept",
+      "symbols": {"HEADER_8BIT": ["From"], "HEADER_BAD_ADDRESS": None, "MISSING_FROM": []}})
+
+case("invalid_date",
+     std_headers(extra=[]).replace(b"Tue, 16 Jan 2024 10:23:45 +0900",
+                                    b"Tuesday, 32 Januar 2024 25:61:00") + CRLF + b"body\r\n",
+     {"description": "a Date header that is not a date",
+      "action": "accept", "symbols": {"INVALID_DATE": []},
+      "message": {"date": None, "date_raw": "Tuesday, 32 Januar 2024 25:61:00"}})
+
+case("missing_date_message_id",
+     b"From: promo@shop.example\r\nTo: user@example.jp\r\nSubject: SALE 90% OFF\r\n"
+     b"\r\nBuy now!\r\n",
+     {"description": "a bulk mailer that writes neither Date nor Message-ID",
+      "action": "accept", "symbols": {"MISSING_DATE": [], "MISSING_MESSAGE_ID": []},
+      "message": {"message_id": None, "date": None, "date_raw": None}})
+
+case("missing_everything",
+     b"X-Mailer: massmail 1.0\r\n\r\nhello\r\n",
+     {"description": "no From, To, Subject, Date or Message-ID: 6.5 points, add_header",
+      "action": "add_header",
+      "symbols": {"MISSING_FROM": [], "MISSING_TO": [], "MISSING_SUBJECT": [],
+                  "MISSING_DATE": [], "MISSING_MESSAGE_ID": []},
+      "message": {"from": [], "subject": None}})
+
+case("charset_unknown",
+     std_headers(extra=[("Content-Type", "text/plain; charset=unknown-8bit")]) + CRLF +
+     crlf(BODY_JA).encode("cp932"),
+     {"description": "a declared charset nobody knows; the text is detected",
+      "action": "accept", "symbols": {"CHARSET_UNKNOWN": ["unknown-8bit"]},
+      "dump": {"parts": [{"text": crlf(BODY_JA), "charset_used": "CP932"}]}})
+
+case("charset_mismatch",
+     std_headers(extra=[("Content-Type", "text/plain; charset=Shift_JIS")]) + CRLF +
+     crlf(BODY_JA).encode("utf-8"),
+     {"description": "labelled Shift_JIS, written in UTF-8",
+      "action": "accept", "symbols": {"CHARSET_MISMATCH": ["Shift_JIS"]},
+      "dump": {"parts": [{"text": crlf(BODY_JA), "charset_used": "UTF-8"}]}})
+
+case("charset_decode_error",
+     std_headers(extra=[("Content-Type", "text/plain; charset=ISO-2022-JP")]) + CRLF +
+     crlf("ご確認ください。\n").encode("iso-2022-jp") + b"\x1b$B$3$s%\x1b(B\r\n",
+     {"description": "ISO-2022-JP with a character cut in half",
+      "action": "accept", "symbols": {"CHARSET_DECODE_ERROR": ["ISO-2022-JP"]}})
+
+# ---- limits -----------------------------------------------------------------
+
+
+def nested(depth):
+    body = b"Content-Type: text/plain\r\n\r\nthe bottom\r\n"
+    for i in range(depth, 0, -1):
+        b = b"nest%d" % i
+        body = (b"Content-Type: multipart/mixed; boundary=" + b + CRLF + CRLF +
+                b"--" + b + CRLF + body + b"--" + b + b"--" + CRLF)
+    return body
+
+
+case("limit_depth",
+     std_headers(subject=b"deep") + nested(25),
+     {"description": "25 nested multiparts, more than the default depth of 20",
+      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["depth"]}})
+
+case("limit_parts",
+     std_headers(subject=b"many", extra=[("Content-Type", "multipart/mixed; boundary=m")]) + CRLF +
+     multipart(b"m", [part(b"text/plain", b"%d\r\n" % i) for i in range(600)]),
+     {"description": "600 parts, more than the default 500",
+      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["parts"]}})
+
+# ---- structure ----------------------------------------------------------------
+
+inner2 = (headers(("From", "origin@example.org"), ("To", "bob@example.com"),
+                  ("Subject", ew("元のメール", "ISO-2022-JP")),
+                  ("Date", "Mon, 15 Jan 2024 09:00:00 +0900"),
+                  ("Message-ID", "<origin.1@example.org>"),
+                  ("Content-Type", "multipart/mixed; boundary=in2")) + CRLF +
+          multipart(b"in2", [
+              part(b"text/plain; charset=utf-8", "添付をご覧ください。\r\n".encode()),
+              part(b"application/zip; name=docs.zip",
+                   b64_lines(b"PK\x03\x04" + b"\x00" * 26), b"Content-Transfer-Encoding: base64\r\n"),
+          ]))
+inner1 = (headers(("From", "bob@example.com"), ("To", "alice@example.com"),
+                  ("Subject", "Fwd: original"), ("Date", "Mon, 15 Jan 2024 12:00:00 +0900"),
+                  ("Message-ID", "<fwd.1@example.com>"),
+                  ("Content-Type", "multipart/mixed; boundary=in1")) + CRLF +
+          multipart(b"in1", [
+              part(b"text/plain", b"see below\r\n"),
+              part(b"message/rfc822", inner2,
+                   b"Content-Disposition: attachment; filename=\"original.eml\"\r\n"),
+          ]))
+case("nested_rfc822",
+     std_headers(subject=b"Fwd: Fwd: original",
+                 extra=[("Content-Type", "multipart/mixed; boundary=out")]) + CRLF +
+     multipart(b"out", [
+         part(b"text/plain", b"FYI\r\n"),
+         part(b"message/rfc822", inner1, b"Content-Disposition: attachment; filename=fwd.eml\r\n"),
+     ]),
+     {"description": "a forwarded message holding a forwarded message with a zip",
+      "action": "accept", "symbols": {},
+      "dump": {"objects": [{
+          "path": "fwd.eml", "declared_type": "message/rfc822", "depth": 1,
+          "message": {"subject": "Fwd: original", "message_id": "fwd.1@example.com"},
+          "children": [{
+              "path": "fwd.eml/original.eml", "depth": 3,
+              "message": {"subject": "元のメール",
+                          "from": [{"name": "", "address": "origin@example.org"}]},
+              "children": [{"path": "fwd.eml/original.eml/docs.zip",
+                            "declared_type": "application/zip", "size": 30,
+                            "children": []}]}]}],
+          "defects": []}})
+
+UU_DATA = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(range(256))
+case("uuencode",
+     std_headers(subject=b"the file", extra=[("Content-Type", "text/plain")]) + CRLF +
+     b"Hello,\r\n\r\nhere is the program.\r\n\r\n" + uuencode(UU_DATA, b"setup.exe") +
+     b"\r\nbye\r\n",
+     {"description": "a uuencoded program inside a text/plain body",
+      "action": "accept", "symbols": {},
+      "dump": {"parts": [{"kind": "text"},
+                         {"kind": "attachment", "filename": "setup.exe", "parent": 0,
+                          "size": len(UU_DATA), "path": "part0/setup.exe"}],
+               "objects": [{"name": "setup.exe", "origin": "uuencode",
+                            "encoding": "x-uuencode", "size": len(UU_DATA)}]}})
+
+# ---- front end ------------------------------------------------------------------
+
+mbox = (b"From alice@example.com Tue Jan 16 10:00:00 2024\n"
+        b"From: alice@example.com\nTo: bob@example.com\nSubject: first\n"
+        b"Date: Tue, 16 Jan 2024 10:00:00 +0900\nMessage-ID: <m1@example.com>\n\n"
+        b"First message.\n\nFrom the desk of the president:\nnothing new.\n\n"
+        b"From bob@example.com Tue Jan 16 11:00:00 2024\n"
+        b"From: bob@example.com\nTo: alice@example.com\nSubject: second\n"
+        b"Message-ID: <m2@example.com>\n\n"
+        b">From the archive.\n\n"
+        b"From carol@example.org Tue Jan 16 12:00:00 2024\n"
+        b"From: carol@example.org\nTo: alice@example.com\nSubject: =?UTF-8?B?" +
+        base64.b64encode("三通目".encode()) + b"?=\n"
+        b"Date: Tue, 16 Jan 2024 12:00:00 +0900\nMessage-ID: <m3@example.org>\n\nThird.\n")
+case("mbox_three", mbox,
+     {"description": "an mbox of three messages (LF line ends); a \"From the desk\" "
+                     "body line does not split",
+      "reports": [
+          {"action": "accept", "symbols": {},
+           "message": {"subject": "first", "message_id": "m1@example.com"}},
+          {"action": "accept", "symbols": {"MISSING_DATE": []},
+           "message": {"subject": "second"}},
+          {"action": "accept", "symbols": {},
+           "message": {"subject": "三通目", "from": [{"name": "", "address": "carol@example.org"}]}},
+      ]})
+
+case("stdin_message",
+     std_headers(subject=b"from a pipe") + CRLF + b"body\r\n",
+     {"description": "the message on standard input",
+      "stdin": True, "action": "accept", "symbols": {},
+      "message": {"subject": "from a pipe", "source": "-"}})
+
+case("envelope_args",
+     std_headers(subject=b"envelope") + CRLF + b"body\r\n",
+     {"description": "the SMTP envelope from the command line is in the report",
+      "args": ["--from", "bounce@example.co.jp", "--rcpt", "taro@example.jp",
+               "--rcpt", "jiro@example.jp", "--ip", "192.0.2.25", "--helo", "mx.example.co.jp"],
+      "action": "accept", "symbols": {},
+      "message": {"envelope": {"mail_from": "bounce@example.co.jp",
+                               "rcpt": ["taro@example.jp", "jiro@example.jp"],
+                               "client_ip": "192.0.2.25", "helo": "mx.example.co.jp"}}})
+
+case("forced_action_config",
+     b"From: promo@shop.example\r\nTo: user@example.jp\r\nSubject: hi\r\n"
+     b"Message-ID: <f@shop.example>\r\n\r\nbody\r\n",
+     {"description": "a configured symbol action forces reject whatever the score",
+      "config": "symbols = {\n  MISSING_DATE = { action = \"reject\"; };\n};\n",
+      "action": "reject", "symbols": {"MISSING_DATE": []}, "exit": 1})
+
+case("score_quarantine",
+     b"Subject: \x82\xa8\x8b\xe0\r\nSubject: dup\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n"
+     b"--q\r\nContent-Type: text/plain\r\n\r\n\x82\xa8\x8b\xe0\x82\xaa\x82\xa0\x82\xe8\x82\xdc\x82\xb7\r\n"
+     b"--q\r\nContent-Type: application/octet-stream; name=x.bin\r\n"
+     b"Content-Transfer-Encoding: base64\r\n\r\nTVqQ*AAD\r\n",
+     {"description": "a thoroughly broken mail: 10 points, quarantine",
+      "action": "quarantine",
+      "symbols": {"HEADER_8BIT": ["Subject"], "HEADER_DUPLICATE": ["Subject"],
+                  "MISSING_FROM": [], "MISSING_TO": [], "MISSING_DATE": [],
+                  "MISSING_MESSAGE_ID": [], "CHARSET_UNDECLARED": ["CP932"],
+                  "MIME_MALFORMED": None}})
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "cases")
+    os.makedirs(out, exist_ok=True)
+    names = set()
+    for name, data, expect in CASES:
+        assert name not in names, name
+        names.add(name)
+        with open(os.path.join(out, name + ".eml"), "wb") as f:
+            f.write(data)
+        with open(os.path.join(out, name + ".expect.json"), "w", encoding="utf-8") as f:
+            json.dump(expect, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+    print(f"{len(CASES)} cases written to {out}")
+
+
+if __name__ == "__main__":
+    main()
