@@ -129,6 +129,8 @@ bool
 charset_is_plain_ascii(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
+	if (len == 0)
+		return true;
 	/* eight bytes at a time for the high bit; escapes via memchr */
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
@@ -148,7 +150,10 @@ has_iso2022jp_escape(const uint8_t *p, size_t len)
 	for (size_t i = 0; i + 2 < len; i++) {
 		if (p[i] != 0x1b)
 			continue;
-		if ((p[i + 1] == '$' && (p[i + 2] == 'B' || p[i + 2] == '@')) ||
+		/* ESC $ B, ESC $ @, ESC $ A, ESC $ ( x (JIS X 0212/0213),
+		 * ESC ( I (half-width kana), ESC ( J (JIS Roman) */
+		if ((p[i + 1] == '$' && (p[i + 2] == 'B' || p[i + 2] == '@' ||
+		    p[i + 2] == 'A' || p[i + 2] == '(')) ||
 		    (p[i + 1] == '(' && (p[i + 2] == 'I' || p[i + 2] == 'J')))
 			return true;
 	}
@@ -157,32 +162,39 @@ has_iso2022jp_escape(const uint8_t *p, size_t len)
 
 /*
  * Score how well the bytes fit Shift_JIS and EUC-JP.  Returns a canonical
- * name when the bytes are Japanese with no doubt, else NULL.  Kana in
- * Shift_JIS lead with 0x82/0x83, in EUC-JP with 0xA4/0xA5; most Japanese
- * text, even a short subject, has kana.
+ * name when the bytes are Japanese with no reasonable doubt, else NULL.
+ *  - Kana lead with 0x82/0x83 in Shift_JIS, 0xA4/0xA5 in EUC-JP; most
+ *    Japanese text, even a short subject, has kana.
+ *  - Kanji-only text (a name, a file name) is still Shift_JIS when every
+ *    byte fits, EUC-JP does not, and most lead bytes are 0x81-0x9F: in
+ *    Latin text those are rare punctuation, and an 8-bit letter followed
+ *    by ASCII breaks Shift_JIS anyway.  EUC-JP likewise when every 8-bit
+ *    byte pairs up (Latin letters stand alone) and Shift_JIS does not fit.
+ * A lead byte cut off at the very end (a truncated message) is not held
+ * against a charset.
  */
 static const char *
 japanese_guess(const uint8_t *p, size_t len, bool ja_context)
 {
-	size_t sjis_bad = 0, sjis_kana = 0, sjis_dbl = 0;
+	size_t sjis_bad = 0, sjis_kana = 0, sjis_dbl = 0, sjis_low_lead = 0;
 	size_t euc_bad = 0, euc_kana = 0, euc_dbl = 0;
 
 	for (size_t i = 0; i < len;) {
 		uint8_t c = p[i];
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xA1 && c <= 0xDF) {		/* half-width kana */
-			i++; continue;
+		if (c < 0x80 || (c >= 0xA1 && c <= 0xDF)) {	/* half-width kana */
+			i++;
+			continue;
 		}
-		if (((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC)) &&
-		    i + 1 < len) {
-			uint8_t d = p[i + 1];
-			if ((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC)) {
-				sjis_dbl++;
-				if (c == 0x82 || c == 0x83)
-					sjis_kana++;
-				i += 2;
-				continue;
-			}
+		bool lead = (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC);
+		if (lead && i + 1 == len)
+			break;
+		uint8_t d = lead ? p[i + 1] : 0;
+		if (lead && ((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC))) {
+			sjis_dbl++;
+			sjis_kana += c == 0x82 || c == 0x83;
+			sjis_low_lead += c <= 0x9F;
+			i += 2;
+			continue;
 		}
 		sjis_bad++;
 		i++;
@@ -190,34 +202,34 @@ japanese_guess(const uint8_t *p, size_t len, bool ja_context)
 	for (size_t i = 0; i < len;) {
 		uint8_t c = p[i];
 		if (c < 0x80) { i++; continue; }
-		if (c == 0x8E && i + 1 < len && p[i + 1] >= 0xA1 && p[i + 1] <= 0xDF) {
+		size_t need = c == 0x8F ? 3 : 2;
+		if ((c == 0x8E || c == 0x8F || (c >= 0xA1 && c <= 0xFE)) && i + need > len)
+			break;			/* cut at the end */
+		if (c == 0x8E && p[i + 1] >= 0xA1 && p[i + 1] <= 0xDF) {
 			i += 2; continue;
 		}
-		if (c == 0x8F && i + 2 < len && p[i + 1] >= 0xA1 && p[i + 2] >= 0xA1 &&
+		if (c == 0x8F && p[i + 1] >= 0xA1 && p[i + 2] >= 0xA1 &&
 		    p[i + 1] != 0xFF && p[i + 2] != 0xFF) {
 			euc_dbl++; i += 3; continue;
 		}
-		if (c >= 0xA1 && c <= 0xFE && i + 1 < len &&
-		    p[i + 1] >= 0xA1 && p[i + 1] <= 0xFE) {
+		if (c >= 0xA1 && c <= 0xFE && p[i + 1] >= 0xA1 && p[i + 1] <= 0xFE) {
 			euc_dbl++;
-			if (c == 0xA4 || c == 0xA5)
-				euc_kana++;
+			euc_kana += c == 0xA4 || c == 0xA5;
 			i += 2;
 			continue;
 		}
 		euc_bad++;
 		i++;
 	}
-	if (sjis_bad == 0 && sjis_dbl > 0 && sjis_kana * 5 >= sjis_dbl &&
-	    (euc_bad > 0 || euc_kana < sjis_kana))
+	bool sjis_ok = sjis_bad == 0 && sjis_dbl > 0;
+	bool euc_ok = euc_bad == 0 && euc_dbl > 0;
+	if (sjis_ok && sjis_kana * 5 >= sjis_dbl && (!euc_ok || euc_kana < sjis_kana))
 		return "CP932";
-	if (euc_bad == 0 && euc_dbl > 0 && euc_kana * 5 >= euc_dbl &&
-	    (sjis_bad > 0 || sjis_kana < euc_kana))
+	if (euc_ok && euc_kana * 5 >= euc_dbl && (!sjis_ok || sjis_kana < euc_kana))
 		return "EUC-JP-MS";
-	/* kanji-only text (a file name) in a message known to be Japanese */
-	if (ja_context && sjis_bad == 0 && sjis_dbl > 0 && euc_bad > 0)
+	if (sjis_ok && !euc_ok && (sjis_low_lead * 2 >= sjis_dbl || ja_context))
 		return "CP932";
-	if (ja_context && euc_bad == 0 && euc_dbl > 0 && sjis_bad > 0)
+	if (euc_ok && !sjis_ok && (euc_dbl >= 2 || ja_context))
 		return "EUC-JP-MS";
 	return NULL;
 }
@@ -500,6 +512,17 @@ charset_to_utf8(const char *declared, const uint8_t *p, size_t len,
 	const char *canon = charset_canon(declared);
 	GString *s = NULL;
 	bool errors = false;
+
+	if (len == 0) {
+		if (out_len != NULL)
+			*out_len = 0;
+		if (used != NULL)
+			*used = canon != NULL ? canon : "US-ASCII";
+		if (flags != NULL)
+			*flags = declared != NULL && declared[0] != '\0' && canon == NULL
+			    ? CHARSET_UNKNOWN : 0;
+		return g_strdup("");
+	}
 
 	if (declared != NULL && declared[0] != '\0' && canon == NULL)
 		fl |= CHARSET_UNKNOWN;

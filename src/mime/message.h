@@ -35,11 +35,12 @@ enum mime_defect {
 	MIME_DEF_8BIT_HEADER,		/* raw 8-bit bytes in a header */
 	MIME_DEF_DUPLICATE_HEADER,	/* a header that must be single, repeated */
 	MIME_DEF_NO_BOUNDARY,		/* multipart without a boundary */
-	MIME_DEF_TRUNCATED,		/* multipart never closed, message cut */
+	MIME_DEF_TRUNCATED,		/* multipart never closed, base64 cut short */
 	MIME_DEF_EMPTY_MULTIPART,	/* a multipart with no parts */
 	MIME_DEF_BAD_STRUCTURE,		/* other structural damage */
 	MIME_DEF_BAD_CONTENT_TYPE,	/* unparsable Content-Type */
-	MIME_DEF_BAD_ENCODING,		/* invalid or truncated base64, unknown CTE */
+	MIME_DEF_BAD_ENCODING,		/* base64 with invalid characters or data
+					   after the padding; unknown CTE */
 	MIME_DEF_BAD_RFC2047,		/* broken encoded-words */
 	MIME_DEF_BAD_ADDRESS,		/* address header without an address */
 	MIME_DEF_BAD_DATE,		/* a Date header that does not parse */

@@ -22,6 +22,7 @@
 
 struct word {
 	const char *start, *end;	/* the whole "=?...?=" */
+	bool unterminated;		/* ran to the end of the text without "?=" */
 	char charset[CHARSET_MAX + 1];
 	char enc;			/* 'B' or 'Q' */
 	const char *text;
@@ -51,10 +52,22 @@ word_parse(const char *s, struct word *w)
 	const char *q = w->text;
 	while (*q != '\0' && !(q[0] == '?' && q[1] == '=') && !g_ascii_isspace(*q))
 		q++;
+	w->start = s;
+	w->text_len = (size_t)(q - w->text);
+	/* a last word that lost its "?=" (or only its "=") is still shown by
+	 * mail clients: decode it too, as broken */
+	const char *r = q[0] == '?' && q[1] != '=' ? q + 1 : q;
+	const char *rest = r;
+	while (g_ascii_isspace(*rest))
+		rest++;
+	if (*rest == '\0' && w->text_len > 0 && !(q[0] == '?' && q[1] == '=')) {
+		w->unterminated = true;
+		w->end = r;
+		return true;
+	}
 	if (q[0] != '?' || q[1] != '=')
 		return false;
-	w->text_len = (size_t)(q - w->text);
-	w->start = s;
+	w->unterminated = false;
 	w->end = q + 2;
 	return true;
 }
@@ -140,6 +153,10 @@ rfc2047_normalize(const char *s, bool *malformed)
 		if (out == NULL)
 			out = g_string_sized_new(strlen(s) + 16);
 		g_string_append_len(out, p, w.start - p);
+		/* RFC 2047 5: a word stands alone, not glued to other text */
+		if (w.start > s && !g_ascii_isspace(w.start[-1]) &&
+		    strchr("\"(<,:", w.start[-1]) == NULL)
+			*malformed = true;
 		/* the run: this word and those after it across white space */
 		char charset[CHARSET_MAX + 1];
 		g_strlcpy(charset, w.charset, sizeof charset);
@@ -155,6 +172,8 @@ rfc2047_normalize(const char *s, bool *malformed)
 			} else {
 				q_decode(w.text, w.text_len, bytes);
 			}
+			if (w.unterminated)
+				*malformed = true;
 			p = w.end;
 			const char *q = p;
 			while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
@@ -164,6 +183,8 @@ rfc2047_normalize(const char *s, bool *malformed)
 		}
 		flush(run, charset, bytes, malformed);
 		emit_run(out, run);
+		if (*p != '\0' && !g_ascii_isspace(*p) && strchr("\")>,;", *p) == NULL)
+			*malformed = true;
 	}
 	g_string_free(run, TRUE);
 	g_byte_array_free(bytes, TRUE);

@@ -1115,9 +1115,9 @@ test_base64_truncated(void **state)
 {
 	(void)state;
 	/* 22 base64 characters: the attachment was cut mid-quantum.  message.h:
-	 * MIME_DEF_BAD_ENCODING is "invalid or truncated base64". */
+	 * MIME_DEF_TRUNCATED is "multipart never closed, base64 cut short". */
 	struct mime_message *m = PARSE(B64_ATT("JVBERi0xLjQKJcfs\r\nj6IKNS"));
-	assert_defect(m, MIME_DEF_BAD_ENCODING, "a.pdf");
+	assert_defect(m, MIME_DEF_TRUNCATED, "a.pdf");
 	/* the complete quanta decode */
 	const struct mime_part *p = part_of_type(m, "application/pdf", 0);
 	assert_non_null(p);
