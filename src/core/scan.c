@@ -137,6 +137,9 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 			c->run(&ctx);
 		}
 	}
+	/* over budget without skipping a check (a slow parse): still say so */
+	if (!expired && scan_expired(&ctx))
+		scan_add(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time");
 	result_finish(ctx.res, eng->cfg);
 	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
 	ctx.res->report = report_build(&ctx, ms);
