@@ -9,9 +9,11 @@
 #      (FUZZ_SECONDS per target; default 60 s for parse, 20 s for the
 #      others), and the corpora replayed.
 #
-# Stops at the first failing step.  The last lines are ctest's summary.
+# Stops at the first failing step, so the last lines are the summary of the
+# ctest run that failed, or of the last one.
 # Environment: FUZZ_SECONDS (see above), CTEST_JOBS (default 2),
-# SKIP_FUZZ=1 to leave out step 3.
+# SKIP_FUZZ=1 to leave out step 3, KEEP_GOING=1 to go on with the next
+# step after failing tests (exit status 1 at the end all the same).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -21,6 +23,17 @@ START=$SECONDS
 
 section() {
 	printf '\n==== %s  [%ds elapsed] ====\n' "$*" $((SECONDS - START))
+}
+
+FAILED=()
+# ctest ARGS...: fails the script, or with KEEP_GOING=1 notes the failure
+run_ctest() {
+	local rc=0
+	ctest "$@" || rc=$?
+	if ((rc != 0)); then
+		[[ ${KEEP_GOING:-0} == 1 ]] || exit "$rc"
+		FAILED+=("$CURRENT")
+	fi
 }
 
 # cmake -S . -B DIR with Ninja, unless DIR exists with another generator
@@ -45,7 +58,8 @@ section "1/3 build-test: RelWithDebInfo, -DMAMORI_WERROR=ON"
 configure build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_WERROR=ON
 cmake --build build-test
 section "1/3 build-test: ctest"
-ctest --test-dir build-test --output-on-failure -j"$CTEST_JOBS"
+CURRENT=build-test
+run_ctest --test-dir build-test --output-on-failure -j"$CTEST_JOBS"
 
 # ---------------------------------------------------------------------------
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -57,10 +71,12 @@ section "2/3 build-asan: ASan + UBSan (CMAKE_BUILD_TYPE=Asan)"
 configure build-asan -DCMAKE_BUILD_TYPE=Asan
 cmake --build build-asan
 section "2/3 build-asan: ctest under ASan, UBSan and LSan"
-ctest --test-dir build-asan --output-on-failure -j"$CTEST_JOBS"
+CURRENT=build-asan
+run_ctest --test-dir build-asan --output-on-failure -j"$CTEST_JOBS"
 
 # ---------------------------------------------------------------------------
 if [[ ${SKIP_FUZZ:-0} == 1 ]]; then
+	((${#FAILED[@]} == 0)) || { echo "test.sh: failed: ${FAILED[*]}"; exit 1; }
 	exit 0
 fi
 section "3/3 build-fuzz: clang, libFuzzer, ASan + UBSan (-DMAMORI_FUZZ=ON)"
@@ -71,5 +87,14 @@ cmake --build build-fuzz --target \
 	fuzz_parse fuzz_charset fuzz_config \
 	fuzz_replay_parse fuzz_replay_charset fuzz_replay_config
 section "3/3 build-fuzz: ctest -L fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-default})"
-echo "test.sh: all steps before this one passed; total so far $((SECONDS - START))s"
-ctest --test-dir build-fuzz --output-on-failure -j"$CTEST_JOBS" -L fuzz
+if ((${#FAILED[@]} == 0)); then
+	echo "test.sh: every step before this one passed"
+else
+	echo "test.sh: failed before this step: ${FAILED[*]}"
+fi
+CURRENT=build-fuzz
+run_ctest --test-dir build-fuzz --output-on-failure -j"$CTEST_JOBS" -L fuzz
+if ((${#FAILED[@]} != 0)); then
+	echo "test.sh: failed: ${FAILED[*]} ($((SECONDS - START))s)"
+	exit 1
+fi
