@@ -36,7 +36,7 @@ mamori_config_new_default(void)
 	struct mamori_config *cfg = g_new0(struct mamori_config, 1);
 	cfg->limits = default_limits;
 	for (int i = 0; i < MAMORI_ACTION_COUNT; i++)
-		cfg->threshold[i] = NAN;
+		cfg->threshold[i] = (double)NAN;
 	cfg->threshold[MAMORI_ACTION_ADD_HEADER] = 6.0;
 	cfg->threshold[MAMORI_ACTION_QUARANTINE] = 10.0;
 	cfg->threshold[MAMORI_ACTION_REJECT] = 15.0;
@@ -226,7 +226,7 @@ load_actions(struct load_ctx *lc, const config_setting_t *g, struct mamori_confi
 			if (config_setting_get_bool(s))
 				fail(lc, s, "actions.%s: give a score, or false to disable", k);
 			else
-				cfg->threshold[a] = NAN;
+				cfg->threshold[a] = (double)NAN;
 			continue;
 		}
 		double v = 0;
@@ -234,7 +234,7 @@ load_actions(struct load_ctx *lc, const config_setting_t *g, struct mamori_confi
 			cfg->threshold[a] = v;
 	}
 	/* enabled thresholds must rise with severity */
-	double prev = -INFINITY;
+	double prev = -HUGE_VAL;
 	enum mamori_action prev_a = MAMORI_ACTION_ACCEPT;
 	for (int a = MAMORI_ACTION_ADD_HEADER; a < MAMORI_ACTION_COUNT && !lc->failed; a++) {
 		if (isnan(cfg->threshold[a]))

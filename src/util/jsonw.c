@@ -126,11 +126,29 @@ jw_str(struct jsonw *w, const char *key, const char *v)
 	jw_strn(w, key, v, v != NULL ? strlen(v) : 0);
 }
 
+/* Decimal digits of v (printf is a tenth of a report's cost otherwise). */
+static void
+append_uint(GString *s, uint64_t v)
+{
+	char buf[24];
+	size_t n = sizeof buf;
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	g_string_append_len(s, buf + n, (gssize)(sizeof buf - n));
+}
+
 void
 jw_int(struct jsonw *w, const char *key, int64_t v)
 {
 	prefix(w, key);
-	g_string_append_printf(w->s, "%" G_GINT64_FORMAT, (gint64)v);
+	if (v < 0) {
+		g_string_append_c(w->s, '-');
+		append_uint(w->s, (uint64_t)0 - (uint64_t)v);
+	} else {
+		append_uint(w->s, (uint64_t)v);
+	}
 }
 
 void
@@ -141,8 +159,26 @@ jw_real(struct jsonw *w, const char *key, double v)
 		g_string_append(w->s, "null");
 		return;
 	}
+	/* scores and times are multiples of 0.001: exact digits, no printf */
+	double milli = round(v * 1000.0);
+	if (fabs(v) < 1e12 && milli == v * 1000.0) {
+		uint64_t m = (uint64_t)fabs(milli);
+		if (milli < 0)
+			g_string_append_c(w->s, '-');
+		append_uint(w->s, m / 1000);
+		unsigned frac = (unsigned)(m % 1000);
+		if (frac != 0) {
+			char f[5] = { '.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+			    (char)('0' + frac % 10), 0 };
+			size_t fl = 4;
+			while (f[fl - 1] == '0')
+				fl--;
+			g_string_append_len(w->s, f, (gssize)fl);
+		}
+		return;
+	}
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-	/* six significant digits (scores are rounded to 0.001); C locale */
+	/* other values: six significant digits, C locale */
 	g_ascii_formatd(buf, sizeof buf, "%.6g", v);
 	g_string_append(w->s, buf);
 }
