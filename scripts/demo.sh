@@ -23,9 +23,10 @@ fi
 cmake -S . -B build "${gen[@]}" -DCMAKE_BUILD_TYPE=Release
 cmake --build build
 
-section "build/mamori scan examples/"
+section "build/mamori scan examples/*.eml examples/*.mbox"
 rc=0
-build/mamori scan examples/ || rc=$?
+# the mails only: examples/ also holds their generator and a README
+build/mamori scan examples/*.eml examples/*.mbox || rc=$?
 echo
 case $rc in
 0) echo "demo: scan done: every example accepted (exit 0)" ;;

@@ -202,7 +202,10 @@ str_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Regular files under dir, recursively, in name order; links not followed. */
+/*
+ * Regular files under dir, recursively, in name order; links not followed,
+ * hidden files and directories (".git", ".gitattributes") skipped.
+ */
 static void
 list_dir(struct runner *r, const char *dir, GPtrArray *out, unsigned depth)
 {
@@ -216,7 +219,8 @@ list_dir(struct runner *r, const char *dir, GPtrArray *out, unsigned depth)
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 	const char *n;
 	while ((n = g_dir_read_name(d)) != NULL)
-		g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+		if (n[0] != '.')
+			g_ptr_array_add(names, g_build_filename(dir, n, NULL));
 	g_dir_close(d);
 	g_ptr_array_sort(names, str_cmp);
 	for (guint i = 0; i < names->len; i++) {
