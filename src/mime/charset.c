@@ -167,9 +167,11 @@ has_iso2022jp_escape(const uint8_t *p, size_t len)
  *    Japanese text, even a short subject, has kana.
  *  - Kanji-only text (a name, a file name) is still Shift_JIS when every
  *    byte fits, EUC-JP does not, and most lead bytes are 0x81-0x9F: in
- *    Latin text those are rare punctuation, and an 8-bit letter followed
- *    by ASCII breaks Shift_JIS anyway.  EUC-JP likewise when every 8-bit
- *    byte pairs up (Latin letters stand alone) and Shift_JIS does not fit.
+ *    Latin text those are rare punctuation, an 8-bit letter followed by
+ *    ASCII breaks Shift_JIS anyway, and Chinese and Korean double-byte
+ *    charsets mostly lead with 0xA1 and up.  Kanji-only EUC-JP is only
+ *    taken in a message known to be Japanese: EUC-KR and GB2312 have the
+ *    same byte structure, and ICU tells them apart better.
  * A lead byte cut off at the very end (a truncated message) is not held
  * against a charset.
  */
@@ -229,7 +231,7 @@ japanese_guess(const uint8_t *p, size_t len, bool ja_context)
 		return "EUC-JP-MS";
 	if (sjis_ok && !euc_ok && (sjis_low_lead * 2 >= sjis_dbl || ja_context))
 		return "CP932";
-	if (euc_ok && !sjis_ok && (euc_dbl >= 2 || ja_context))
+	if (euc_ok && !sjis_ok && ja_context)
 		return "EUC-JP-MS";
 	return NULL;
 }

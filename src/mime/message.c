@@ -419,16 +419,41 @@ unfold(const char *raw)
 	return out;
 }
 
-/* One charset guess for all raw 8-bit bytes in this header block. */
+/* The first charset a text part of this message declares (a hint). */
 static const char *
-guess_header_charset(GMimeHeaderList *list, int n, const bool *eight)
+declared_charset(GMimeObject *obj, unsigned depth)
+{
+	if (obj == NULL || depth > 4)
+		return NULL;
+	if (GMIME_IS_MULTIPART(obj)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (int i = 0; i < n && i < 8; i++) {
+			const char *cs = declared_charset(g_mime_multipart_get_part(
+			    GMIME_MULTIPART(obj), i), depth + 1);
+			if (cs != NULL)
+				return cs;
+		}
+		return NULL;
+	}
+	return g_mime_object_get_content_type_parameter(obj, "charset");
+}
+
+/*
+ * One charset guess for all raw 8-bit bytes in this header block, with the
+ * charset the body declares as a hint (mailers that send raw headers
+ * write them in the body's charset).
+ */
+static const char *
+guess_header_charset(GMimeMessage *gm, GMimeHeaderList *list, int n,
+    const bool *eight)
 {
 	GString *all = g_string_new(NULL);
 	for (int i = 0; i < n && all->len < HEADER_DETECT_MAX; i++)
 		if (eight[i])
 			g_string_append(all, g_mime_header_get_raw_value(
 			    g_mime_header_list_get_header_at(list, i)));
-	const char *cs = charset_detect((const uint8_t *)all->str, all->len, NULL);
+	const char *hint = declared_charset(g_mime_message_get_mime_part(gm), 0);
+	const char *cs = charset_detect((const uint8_t *)all->str, all->len, hint);
 	g_string_free(all, TRUE);
 	return cs;
 }
@@ -481,7 +506,7 @@ headers_build(struct parse_ctx *pc, GMimeMessage *gm)
 		eight[i] = raw != NULL && has_8bit(raw);
 		any8 = any8 || eight[i];
 	}
-	pc->header_charset = any8 ? guess_header_charset(list, n, eight) : NULL;
+	pc->header_charset = any8 ? guess_header_charset(gm, list, n, eight) : NULL;
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *gh = g_mime_header_list_get_header_at(list, i);
 		const char *name = g_mime_header_get_name(gh);

@@ -496,6 +496,18 @@ case("limit_parts",
      {"description": "600 parts, more than the default 500",
       "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["parts"]}})
 
+case("ko_euckr_raw_subject",
+     b"From: " + "교육팀".encode("euc-kr") + b" <master@example.kr>\r\nTo: user@example.jp\r\n"
+     b"Subject: " + "[광고] 요즘 뜨는 직종 Best 5 & 자격증 따기 열풍".encode("euc-kr") + b"\r\n"
+     b"Date: Mon, 02 Sep 2002 10:00:00 +0900\r\nMessage-ID: <ko@example.kr>\r\n"
+     b"Content-Type: text/plain; charset=ks_c_5601-1987\r\n\r\n" +
+     "자격증 따기 열풍\r\n".encode("euc-kr"),
+     {"description": "raw EUC-KR headers: Korean, not EUC-JP (same byte structure); "
+                     "the charset the body declares is the hint",
+      "action": "accept", "symbols": {"HEADER_8BIT": ["From", "Subject"]},
+      "message": {"subject": "[광고] 요즘 뜨는 직종 Best 5 & 자격증 따기 열풍",
+                  "from": [{"name": "교육팀", "address": "master@example.kr"}]}})
+
 case("limit_scan_time",
      std_headers(subject=b"slow", extra=[("Content-Type", "multipart/mixed; boundary=t")]) + CRLF +
      multipart(b"t", [part(b"text/plain", b"%d\r\n" % i) for i in range(400)]),
