@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scan_ctx.h"
+#include "util/text.h"
 
 #define OPTION_MAX 200
 
@@ -60,22 +61,6 @@ result_new(unsigned max_options)
 	return res;
 }
 
-static char *
-option_copy(const char *s)
-{
-	size_t len = strlen(s);
-	if (len > OPTION_MAX) {
-		/* cut on a character boundary */
-		const char *end = g_utf8_find_prev_char(s, s + OPTION_MAX + 1);
-		len = end != NULL ? (size_t)(end - s) : OPTION_MAX;
-	}
-	char *v = g_utf8_make_valid(s, (gssize)len);
-	for (char *c = v; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
-	return v;
-}
-
 void
 scan_add(struct scan_ctx *ctx, const char *symbol, const char *option)
 {
@@ -98,7 +83,7 @@ scan_add(struct scan_ctx *ctx, const char *symbol, const char *option)
 	}
 	if (option == NULL || h->options->len >= res->max_options)
 		return;
-	char *o = option_copy(option);
+	char *o = text_clean_copy(option, strlen(option), OPTION_MAX);
 	for (guint i = 0; i < h->options->len; i++) {
 		if (strcmp(g_ptr_array_index(h->options, i), o) == 0) {
 			g_free(o);

@@ -31,6 +31,7 @@
 
 #include "charset.h"
 #include "rfc2047.h"
+#include "util/text.h"
 
 #define DETAIL_MAX 100
 #define NAME_MAX_BYTES 1024
@@ -86,32 +87,17 @@ mime_message_has_defect(const struct mime_message *msg, enum mime_defect d)
 	return (msg->defect_mask & (1u << d)) != 0;
 }
 
-/* A valid UTF-8 copy of untrusted text, at most max bytes, no controls. */
-static char *
-sanitize_copy(const char *s, size_t len, size_t max)
-{
-	if (s == NULL)
-		return NULL;
-	if (len > max)
-		len = max;
-	char *v = g_utf8_make_valid(s, (gssize)len);
-	for (char *c = v; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
-	return v;
-}
-
 static char *
 detail_copy(const char *s, size_t len)
 {
-	return sanitize_copy(s, len, DETAIL_MAX);
+	return text_clean_copy(s, len, DETAIL_MAX);
 }
 
 /* Names keep their whole length (up to NAME_MAX): the tail is the lie. */
 static char *
 name_copy(const char *s)
 {
-	return s != NULL ? sanitize_copy(s, strlen(s), NAME_MAX_BYTES) : NULL;
+	return s != NULL ? text_clean_copy(s, strlen(s), NAME_MAX_BYTES) : NULL;
 }
 
 static void
@@ -778,7 +764,7 @@ extract_uuencoded(struct parse_ctx *pc, struct mime_part *text)
 		part->origin = MIME_ORIGIN_UUENCODE;
 		part->type = g_strdup("application/octet-stream");
 		part->encoding = g_strdup("x-uuencode");
-		part->filename = sanitize_copy((const char *)p + i + 1, name_len,
+		part->filename = text_clean_copy((const char *)p + i + 1, name_len,
 		    NAME_MAX_BYTES);
 		part_set_path(part);
 		size_t in_len = end_off - start;
@@ -801,7 +787,7 @@ lower_dup(const char *s)
 	if (s == NULL)
 		return NULL;
 	char *l = g_ascii_strdown(s, -1);
-	char *v = sanitize_copy(l, strlen(l), 255);
+	char *v = text_clean_copy(l, strlen(l), 255);
 	g_free(l);
 	return v;
 }
