@@ -257,6 +257,37 @@ scan_stdin(struct runner *r, bool force_mbox)
 	g_bytes_unref(bytes);
 }
 
+/*
+ * GOption does not take a value glued to a short option ("-j4"), which
+ * everyone types: split such arguments before parsing.  The result is a
+ * new NULL-terminated vector of borrowed or owned strings (in *owned).
+ */
+static char **
+split_short_values(int *argc, char **argv, GPtrArray *owned)
+{
+	GPtrArray *v = g_ptr_array_new();
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			for (; i < *argc; i++)
+				g_ptr_array_add(v, argv[i]);
+			break;
+		}
+		if ((a[0] == '-' && (a[1] == 'j' || a[1] == 'c')) && a[2] != '\0') {
+			char *opt = g_strndup(a, 2), *val = g_strdup(a + 2);
+			g_ptr_array_add(owned, opt);
+			g_ptr_array_add(owned, val);
+			g_ptr_array_add(v, opt);
+			g_ptr_array_add(v, val);
+			continue;
+		}
+		g_ptr_array_add(v, argv[i]);
+	}
+	*argc = (int)v->len;
+	g_ptr_array_add(v, NULL);
+	return (char **)g_ptr_array_free(v, FALSE);
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
@@ -282,13 +313,18 @@ cmd_scan(int argc, char **argv)
 	    "mbox files and standard input.\nExit status: 0 all accepted, 1 another "
 	    "action for some message, 2 error.");
 	GError *err = NULL;
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+	char **args = split_short_values(&argc, argv, owned);
+	char **args_start = args;
+	bool ok = g_option_context_parse(oc, &argc, &args, &err);
+	g_free(args_start);
+	g_ptr_array_unref(owned);
+	g_option_context_free(oc);
+	if (!ok) {
 		fprintf(stderr, "mamori scan: %s\n", err->message);
 		g_error_free(err);
-		g_option_context_free(oc);
 		return 2;
 	}
-	g_option_context_free(oc);
 	int rc = 2;
 	if (threads < 0 || threads > 1024) {
 		fprintf(stderr, "mamori scan: -j must be between 1 and 1024\n");

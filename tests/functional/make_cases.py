@@ -605,8 +605,9 @@ case("stdin_message",
 
 case("envelope_args",
      std_headers(subject=b"envelope") + CRLF + b"body\r\n",
-     {"description": "the SMTP envelope from the command line is in the report",
-      "args": ["--from", "bounce@example.co.jp", "--rcpt", "taro@example.jp",
+     {"description": "the SMTP envelope from the command line is in the report "
+                     "(and -jN with the value glued on is accepted)",
+      "args": ["-j2", "--from", "bounce@example.co.jp", "--rcpt", "taro@example.jp",
                "--rcpt", "jiro@example.jp", "--ip", "192.0.2.25", "--helo", "mx.example.co.jp"],
       "action": "accept", "symbols": {},
       "message": {"envelope": {"mail_from": "bounce@example.co.jp",
