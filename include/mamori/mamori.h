@@ -70,6 +70,9 @@ enum mamori_status mamori_config_load(const char *path,
 void mamori_config_free(struct mamori_config *cfg);
 /* Worker threads the configuration asks for (0 = one per core). */
 unsigned mamori_config_threads(const struct mamori_config *cfg);
+/* Use this one DNS server ("IP", "IP:PORT", "[IPv6]:PORT") instead. */
+void mamori_config_set_dns_server(struct mamori_config *cfg, const char *server);
+bool mamori_dns_server_valid(const char *server);
 
 /* ---- engine ----------------------------------------------------------- */
 

@@ -28,7 +28,10 @@ struct mamori_symbol_def {
 	const char *name;	/* UPPER_SNAKE, stable: operators configure it */
 	double weight;		/* default weight */
 	const char *desc;	/* one line for docs/symbols.md */
+	/* default forced action, or NO_FORCE */
+	enum mamori_action force;
 };
+#define NO_FORCE MAMORI_ACTION_ACCEPT	/* a symbol cannot force accept */
 
 enum mamori_stage {
 	MAMORI_STAGE_MESSAGE,	/* structure and headers of the message */

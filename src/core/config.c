@@ -41,7 +41,22 @@ mamori_config_new_default(void)
 	cfg->threshold[MAMORI_ACTION_QUARANTINE] = 10.0;
 	cfg->threshold[MAMORI_ACTION_REJECT] = 15.0;
 	cfg->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	cfg->dns = (struct mamori_dns_conf){
+		.servers = g_ptr_array_new_with_free_func(g_free),
+		.timeout_ms = 2000,
+		.tries = 2,
+		.cache_entries = 20000,
+		.max_lookups = 50,
+	};
+	cfg->auth.authserv_id = g_strdup("mamori");
 	return cfg;
+}
+
+void
+mamori_config_set_dns_server(struct mamori_config *cfg, const char *server)
+{
+	g_ptr_array_set_size(cfg->dns.servers, 0);
+	g_ptr_array_add(cfg->dns.servers, g_strdup(server));
 }
 
 void
@@ -51,6 +66,8 @@ mamori_config_free(struct mamori_config *cfg)
 		return;
 	g_free(cfg->path);
 	g_hash_table_unref(cfg->symbols);
+	g_ptr_array_unref(cfg->dns.servers);
+	g_free(cfg->auth.authserv_id);
 	g_free(cfg);
 }
 
@@ -186,6 +203,109 @@ load_scan(struct load_ctx *lc, const config_setting_t *g, struct mamori_config *
 	}
 }
 
+/* A server as c-ares takes it: IPv4, IPv4:port, [IPv6]:port or IPv6. */
+static bool
+valid_server(const char *s)
+{
+	char *host = NULL;
+	guint16 port = 0;
+	bool ok;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return false;
+		host = g_strndup(s + 1, (gsize)(end - s - 1));
+		ok = g_hostname_is_ip_address(host) && strchr(host, ':') != NULL;
+		if (ok && end[1] == ':') {
+			guint64 p;
+			ok = g_ascii_string_to_unsigned(end + 2, 10, 1, 65535, &p, NULL);
+			port = (guint16)p;
+		}
+		g_free(host);
+		return ok;
+	}
+	const char *colon = strchr(s, ':');
+	if (colon != NULL && strchr(colon + 1, ':') != NULL)
+		return g_hostname_is_ip_address(s);	/* bare IPv6 */
+	host = colon != NULL ? g_strndup(s, (gsize)(colon - s)) : g_strdup(s);
+	ok = g_hostname_is_ip_address(host);
+	if (ok && colon != NULL) {
+		guint64 p;
+		ok = g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &p, NULL);
+		port = (guint16)p;
+	}
+	(void)port;
+	g_free(host);
+	return ok;
+}
+
+bool
+mamori_dns_server_valid(const char *server)
+{
+	return server != NULL && valid_server(server);
+}
+
+static void
+load_dns(struct load_ctx *lc, const config_setting_t *g, struct mamori_dns_conf *d)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "servers") == 0) {
+			if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+				fail(lc, s, "dns.servers must be a list of addresses: "
+				    "[\"127.0.0.1\", \"192.0.2.53:5353\"]");
+				return;
+			}
+			g_ptr_array_set_size(d->servers, 0);
+			for (int j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+				const char *v = config_setting_get_string(e);
+				if (v == NULL || !valid_server(v)) {
+					fail(lc, e, "dns.servers: \"%s\" is not IP, IP:PORT or "
+					    "[IPv6]:PORT", v != NULL ? v : "(not a string)");
+					return;
+				}
+				g_ptr_array_add(d->servers, g_strdup(v));
+			}
+		} else if (strcmp(k, "timeout_ms") == 0) {
+			get_uint32(lc, s, 10, 60000, &d->timeout_ms);
+		} else if (strcmp(k, "tries") == 0) {
+			get_uint32(lc, s, 1, 10, &d->tries);
+		} else if (strcmp(k, "cache_entries") == 0) {
+			get_uint32(lc, s, 0, 10000000, &d->cache_entries);
+		} else if (strcmp(k, "max_lookups") == 0) {
+			get_uint32(lc, s, 1, 10000, &d->max_lookups);
+		} else {
+			fail(lc, s, "unknown key dns.%s", k);
+		}
+	}
+}
+
+static void
+load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_conf *a)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "authserv_id") == 0) {
+			const char *v = config_setting_get_string(s);
+			bool ok = v != NULL && v[0] != '\0' && strlen(v) <= 253;
+			for (const char *c = v; ok && *c != '\0'; c++)
+				ok = g_ascii_isalnum(*c) || *c == '.' || *c == '-' || *c == '_';
+			if (!ok) {
+				fail(lc, s, "auth.authserv_id must be a host name such as "
+				    "\"mx.example.co.jp\"");
+				return;
+			}
+			g_free(a->authserv_id);
+			a->authserv_id = g_strdup(v);
+		} else {
+			fail(lc, s, "unknown key auth.%s", k);
+		}
+	}
+}
+
 static void
 load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
 {
@@ -254,7 +374,7 @@ static void
 load_symbol(struct load_ctx *lc, const config_setting_t *s, struct mamori_config *cfg)
 {
 	struct symbol_conf *sc = g_new0(struct symbol_conf, 1);
-	sc->action = -1;
+	sc->action = SYMBOL_ACTION_UNSET;
 	sc->line = (int)config_setting_source_line(s);
 
 	if (config_setting_is_number(s)) {
@@ -268,13 +388,15 @@ load_symbol(struct load_ctx *lc, const config_setting_t *s, struct mamori_config
 			} else if (strcmp(k, "action") == 0) {
 				enum mamori_action a;
 				const char *v = config_setting_get_string(e);
-				if (v == NULL || !mamori_action_parse(v, &a) ||
+				if (v != NULL && strcmp(v, "none") == 0)
+					sc->action = SYMBOL_ACTION_NONE;
+				else if (v == NULL || !mamori_action_parse(v, &a) ||
 				    a == MAMORI_ACTION_ACCEPT)
 					fail(lc, e, "symbols.%s.action must be one of "
-					    "add_header, tempfail, hold, quarantine, reject (the most "
-					    "severe action wins, so a symbol cannot force accept: "
-					    "give it a negative weight instead)",
-					    config_setting_name(s));
+					    "add_header, tempfail, hold, quarantine, reject, or "
+					    "\"none\" to force nothing (the most severe action "
+					    "wins, so a symbol cannot force accept: give it a "
+					    "negative weight instead)", config_setting_name(s));
 				else
 					sc->action = (int)a;
 			} else {
@@ -322,6 +444,12 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		if (strcmp(k, "scan") == 0) {
 			if (expect_group(&lc, s))
 				load_scan(&lc, s, cfg);
+		} else if (strcmp(k, "dns") == 0) {
+			if (expect_group(&lc, s))
+				load_dns(&lc, s, &cfg->dns);
+		} else if (strcmp(k, "auth") == 0) {
+			if (expect_group(&lc, s))
+				load_auth(&lc, s, &cfg->auth);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

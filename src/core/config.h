@@ -23,11 +23,27 @@ struct mamori_limits {
 };
 
 /* A [symbols] entry: weight and/or forced action for one symbol. */
+#define SYMBOL_ACTION_UNSET (-1)	/* keep the symbol's default */
+#define SYMBOL_ACTION_NONE (-2)		/* action = "none": force nothing */
 struct symbol_conf {
 	double weight;
 	bool has_weight;
-	int action;		/* enum mamori_action, or -1 for none */
+	int action;		/* enum mamori_action, or SYMBOL_ACTION_* */
 	int line;		/* where it was set, for error messages */
+};
+
+/* The [dns] section: the resolver the authentication checks use. */
+struct mamori_dns_conf {
+	GPtrArray *servers;	/* char * "IP" / "IP:PORT"; empty: resolv.conf */
+	uint32_t timeout_ms;	/* per try */
+	uint32_t tries;
+	uint32_t cache_entries;	/* shared by all scans; 0 = no cache */
+	uint32_t max_lookups;	/* DNS queries one scan may send */
+};
+
+/* The [auth] section. */
+struct mamori_auth_conf {
+	char *authserv_id;	/* our name in Authentication-Results */
 };
 
 struct mamori_config {
@@ -37,6 +53,8 @@ struct mamori_config {
 	double threshold[MAMORI_ACTION_COUNT];
 	GHashTable *symbols;		/* name -> struct symbol_conf * */
 	unsigned threads;		/* 0 = one per core */
+	struct mamori_dns_conf dns;
+	struct mamori_auth_conf auth;
 };
 
 #endif

@@ -5,7 +5,7 @@
 #include "scan_ctx.h"
 
 static const struct mamori_symbol_def core_symbols[] = {
-	{ "SCAN_LIMIT_EXCEEDED", 1.0, "A limit stopped part of the scan (message_size, parts, depth, decoded_bytes, scan_time); the option names it. What was not scanned was not passed: weight it or force an action to suit your policy." },
+	{ "SCAN_LIMIT_EXCEEDED", 1.0, "A limit stopped part of the scan (message_size, parts, depth, decoded_bytes, scan_time); the option names it. What was not scanned was not passed: weight it or force an action to suit your policy.", NO_FORCE },
 };
 
 static const struct mamori_check check_core = {

@@ -42,7 +42,7 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 			struct sym_info *si = g_new0(struct sym_info, 1);
 			si->def = d;
 			si->weight = d->weight;
-			si->action = -1;
+			si->action = d->force != MAMORI_ACTION_ACCEPT ? (int)d->force : -1;
 			g_hash_table_insert(eng->symbols, (gpointer)d->name, si);
 		}
 	}
@@ -62,6 +62,8 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 			si->weight = sc->weight;
 		if (sc->action >= 0)
 			si->action = sc->action;
+		else if (sc->action == SYMBOL_ACTION_NONE)
+			si->action = -1;
 	}
 	return true;
 }
