@@ -23,7 +23,7 @@ cli_config_path(const char *path)
 }
 
 struct mamori_engine *
-cli_engine(const char *path, unsigned *threads)
+cli_engine(const char *path, const char *dns, unsigned *threads)
 {
 	char err[1024];
 	struct mamori_config *cfg;
@@ -38,6 +38,8 @@ cli_engine(const char *path, unsigned *threads)
 	}
 	if (threads != NULL)
 		*threads = mamori_config_threads(cfg);
+	if (dns != NULL)
+		mamori_config_set_dns_server(cfg, dns);
 	if (mamori_engine_new(cfg, &eng, err, sizeof err) != MAMORI_OK) {
 		fprintf(stderr, "mamori: %s\n", err);
 		return NULL;

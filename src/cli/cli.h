@@ -14,7 +14,8 @@
  */
 const char *cli_config_path(const char *path);
 /* Load the configuration and build an engine; prints errors, NULL on error. */
-struct mamori_engine *cli_engine(const char *path, unsigned *threads);
+/* dns (may be NULL) replaces the configured DNS servers. */
+struct mamori_engine *cli_engine(const char *path, const char *dns, unsigned *threads);
 
 int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);

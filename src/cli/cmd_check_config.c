@@ -25,7 +25,7 @@ cmd_check_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	struct mamori_engine *eng = cli_engine(path, NULL);
+	struct mamori_engine *eng = cli_engine(path, NULL, NULL);
 	if (eng == NULL)
 		return 1;
 	const char *used = cli_config_path(path);

@@ -24,7 +24,7 @@ cmd_dump(int argc, char **argv)
 		g_error_free(err);
 		return 2;
 	}
-	struct mamori_engine *eng = cli_engine(NULL, NULL);
+	struct mamori_engine *eng = cli_engine(NULL, NULL, NULL);
 	if (eng == NULL) {
 		g_free(data);
 		return 2;

@@ -292,7 +292,7 @@ int
 cmd_scan(int argc, char **argv)
 {
 	gboolean json = FALSE, mbox = FALSE;
-	gchar *config = NULL, *from = NULL, *ip = NULL, *helo = NULL;
+	gchar *config = NULL, *from = NULL, *ip = NULL, *helo = NULL, *dns = NULL;
 	gchar **rcpt = NULL, **files = NULL;
 	gint threads = 0;
 	GOptionEntry entries[] = {
@@ -302,6 +302,7 @@ cmd_scan(int argc, char **argv)
 		{ "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &rcpt, "envelope recipient (repeatable)", "ADDR" },
 		{ "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "client IP address", "IP" },
 		{ "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "client HELO name", "NAME" },
+		{ "dns", 0, 0, G_OPTION_ARG_STRING, &dns, "DNS server to use (IP, IP:PORT, [IPv6]:PORT)", "HOST:PORT" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &threads, "worker threads (default: all cores)", "N" },
 		{ "mbox", 0, 0, G_OPTION_ARG_NONE, &mbox, "treat every input as an mbox file", NULL },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE|DIR|-" },
@@ -331,8 +332,12 @@ cmd_scan(int argc, char **argv)
 		goto out;
 	}
 
+	if (dns != NULL && !mamori_dns_server_valid(dns)) {
+		fprintf(stderr, "mamori scan: --dns %s: give IP, IP:PORT or [IPv6]:PORT\n", dns);
+		goto out;
+	}
 	unsigned cfg_threads = 0;
-	struct mamori_engine *eng = cli_engine(config, &cfg_threads);
+	struct mamori_engine *eng = cli_engine(config, dns, &cfg_threads);
 	if (eng == NULL)
 		goto out;
 	struct runner r = { .eng = eng, .json = json };
@@ -384,6 +389,7 @@ out:
 	g_free(from);
 	g_free(ip);
 	g_free(helo);
+	g_free(dns);
 	g_strfreev(rcpt);
 	g_strfreev(files);
 	return rc;

@@ -23,6 +23,7 @@
 struct mime_message;
 struct mamori_config;
 struct scan_ctx;
+struct dns_ctx;
 
 struct mamori_symbol_def {
 	const char *name;	/* UPPER_SNAKE, stable: operators configure it */
@@ -59,5 +60,15 @@ void scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 /* True once the scan's time budget is spent: long checks should stop. */
 bool scan_expired(const struct scan_ctx *ctx);
+
+/* The message exactly as received (DKIM and ARC hash raw bytes). */
+const uint8_t *scan_raw(const struct scan_ctx *ctx, size_t *len);
+/*
+ * The scan's DNS context (made on first use): the engine's shared cache,
+ * this scan's lookup budget (dns.max_lookups) and deadline.
+ */
+struct dns_ctx *scan_dns(struct scan_ctx *ctx);
+/* Hand over the JSON object for the report's "auth" key (g_malloc'd). */
+void scan_set_auth_report(struct scan_ctx *ctx, char *json);
 
 #endif

@@ -272,8 +272,12 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 	objects_tree(&w, msg);
 	jw_arr(&w, "urls");
 	jw_arr_end(&w);
-	jw_obj(&w, "auth");
-	jw_obj_end(&w);
+	if (ctx->auth_json != NULL) {
+		jw_raw(&w, "auth", ctx->auth_json);
+	} else {
+		jw_obj(&w, "auth");
+		jw_obj_end(&w);
+	}
 	jw_obj(&w, "message");
 	headers_summary(&w, msg->headers, false);
 	jw_int(&w, "size", (int64_t)msg->size);

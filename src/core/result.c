@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns/dns.h"
 #include "scan_ctx.h"
 #include "util/text.h"
 
@@ -41,6 +42,29 @@ bool
 scan_expired(const struct scan_ctx *ctx)
 {
 	return g_get_monotonic_time() > ctx->deadline_us;
+}
+
+const uint8_t *
+scan_raw(const struct scan_ctx *ctx, size_t *len)
+{
+	*len = ctx->raw_len;
+	return ctx->raw;
+}
+
+struct dns_ctx *
+scan_dns(struct scan_ctx *ctx)
+{
+	if (ctx->dns == NULL)
+		ctx->dns = dns_ctx_new(ctx->eng->dns, ctx->eng->cfg->dns.max_lookups,
+		    ctx->deadline_us);
+	return ctx->dns;
+}
+
+void
+scan_set_auth_report(struct scan_ctx *ctx, char *json)
+{
+	g_free(ctx->auth_json);
+	ctx->auth_json = json;
 }
 
 static void

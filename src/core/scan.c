@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns/dns.h"
 #include "scan_ctx.h"
 
 static void
@@ -87,6 +88,18 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		mamori_engine_free(eng);
 		return MAMORI_ERR_CONFIG;
 	}
+	struct dns_settings ds = {
+		.servers = (const char *const *)cfg->dns.servers->pdata,
+		.n_servers = cfg->dns.servers->len,
+		.timeout_ms = cfg->dns.timeout_ms,
+		.tries = cfg->dns.tries,
+		.cache_entries = cfg->dns.cache_entries,
+	};
+	eng->dns = dns_resolver_new(&ds, err, errlen);
+	if (eng->dns == NULL) {
+		mamori_engine_free(eng);
+		return MAMORI_ERR_CONFIG;
+	}
 	*out = eng;
 	return MAMORI_OK;
 }
@@ -98,6 +111,7 @@ mamori_engine_free(struct mamori_engine *eng)
 		return;
 	if (eng->symbols != NULL)
 		g_hash_table_unref(eng->symbols);
+	dns_resolver_free(eng->dns);
 	mamori_config_free(eng->cfg);
 	g_free(eng);
 }
@@ -112,6 +126,8 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 		.eng = eng,
 		.env = env != NULL ? env : &no_envelope,
 		.start_us = g_get_monotonic_time(),
+		.raw = msg != NULL ? msg : (const uint8_t *)"",
+		.raw_len = msg != NULL ? len : 0,
 	};
 
 	ctx.deadline_us = ctx.start_us + (gint64)eng->cfg->limits.scan_time_ms * 1000;
@@ -146,6 +162,8 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
 	ctx.res->report = report_build(&ctx, ms);
 	mime_message_free(m);
+	dns_ctx_free(ctx.dns);
+	g_free(ctx.auth_json);
 	*out = ctx.res;
 	return ctx.res->report != NULL ? MAMORI_OK : MAMORI_ERR_INTERNAL;
 }

@@ -25,6 +25,7 @@ struct sym_info {
 
 struct mamori_engine {
 	struct mamori_config *cfg;
+	struct dns_resolver *dns;	/* shared cache; thread-safe */
 	GHashTable *symbols;		/* name -> struct sym_info * */
 	const struct mamori_check *const *checks;	/* NULL-terminated */
 	struct mime_limits mime_limits;
@@ -52,6 +53,10 @@ struct scan_ctx {
 	struct mamori_result *res;
 	gint64 start_us;
 	gint64 deadline_us;
+	const uint8_t *raw;		/* the message as received */
+	size_t raw_len;
+	struct dns_ctx *dns;		/* made on first use, freed at the end */
+	char *auth_json;		/* the report's "auth" object, or NULL */
 };
 
 struct mamori_result *result_new(unsigned max_options);

@@ -196,3 +196,10 @@ jw_null(struct jsonw *w, const char *key)
 	prefix(w, key);
 	g_string_append(w->s, "null");
 }
+
+void
+jw_raw(struct jsonw *w, const char *key, const char *json)
+{
+	prefix(w, key);
+	g_string_append(w->s, json);
+}

@@ -38,5 +38,7 @@ void jw_int(struct jsonw *w, const char *key, int64_t v);
 void jw_real(struct jsonw *w, const char *key, double v);	/* NaN: null */
 void jw_bool(struct jsonw *w, const char *key, bool v);
 void jw_null(struct jsonw *w, const char *key);
+/* A value that is already JSON (made by another jsonw), written as is. */
+void jw_raw(struct jsonw *w, const char *key, const char *json);
 
 #endif
