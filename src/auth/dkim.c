@@ -915,21 +915,23 @@ check_sig(const struct msg *msg, const struct field *sigf, size_t val_off,
 	enum dkim_status st = DKIM_FAIL;
 	uint8_t bh[32], hh[32];
 
+	/* a key not usable for this signature is permerror (RFC 6376 6.1.2);
+	 * a revoked key is fail (the signer withdrew it) */
 	if (key->revoked)
 		return *reason = "key revoked", DKIM_FAIL;
 	if (!key->sha256_ok)
-		return *reason = "key h= excludes sha256", DKIM_FAIL;
+		return *reason = "key h= excludes sha256", DKIM_PERMERROR;
 	if (!key->email_ok)
-		return *reason = "key s= not for email", DKIM_FAIL;
+		return *reason = "key s= not for email", DKIM_PERMERROR;
 	if (key->strict && sig->i != NULL) {
 		const char *at = strrchr(sig->i, '@');
 		if (at == NULL || g_ascii_strcasecmp(at + 1, sig->d) != 0)
-			return *reason = "key t=s: i= domain is not d=", DKIM_FAIL;
+			return *reason = "key t=s: i= domain is not d=", DKIM_PERMERROR;
 	}
 	bool ed = sig->alg == DKIM_ALG_ED25519_SHA256;
 	if ((ed && key->type != DKIM_KEY_ED25519) ||
 	    (!ed && key->type != DKIM_KEY_RSA))
-		return *reason = "key type does not match a=", DKIM_FAIL;
+		return *reason = "key type does not match a=", DKIM_PERMERROR;
 
 	if (ed) {
 		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
@@ -1034,7 +1036,8 @@ verify_one(const struct msg *msg, const struct field *f, dkim_key_fetch fetch,
 	}
 	result_set(r, &sig);
 	if (sig.alg == DKIM_ALG_RSA_SHA1) {
-		r->status = DKIM_FAIL;
+		/* unsupported, not forged: permerror, as an unknown a= */
+		r->status = DKIM_PERMERROR;
 		r->reason = "rsa-sha1 not accepted (RFC 8301)";
 		goto done;
 	}

@@ -17,9 +17,10 @@
  * the DKIM_MAX_* constants below; a message over a limit gets a
  * permerror whose reason starts with "limit:".
  *
- * Security: rsa-sha1 is refused (RFC 8301), RSA keys under 1024 bits
+ * Security: rsa-sha1 is refused (RFC 8301: permerror, like an unknown
+ * algorithm, since it says nothing about forgery), RSA keys under 1024 bits
  * fail, a From field not covered by h= (more From fields than h= lists)
- * fails, l= is honoured but reported (l_used) since content may have been
+ * fails (key not usable for the signature: permerror), l= is honoured but reported (l_used) since content may have been
  * appended after the signed part.
  */
 #ifndef MAMORI_AUTH_DKIM_H
@@ -45,8 +46,8 @@
 enum dkim_status {
 	DKIM_NONE,		/* no signature */
 	DKIM_PASS,
-	DKIM_FAIL,		/* bad signature, body hash, revoked/small key, expired */
-	DKIM_PERMERROR,		/* signature or key record unusable */
+	DKIM_FAIL,		/* bad signature or body hash, revoked or small key, expired */
+	DKIM_PERMERROR,		/* signature or key record unusable, rsa-sha1, no key */
 	DKIM_TEMPERROR,		/* key lookup failed temporarily */
 };
 
