@@ -1116,8 +1116,10 @@ dkim_verify(const uint8_t *m, size_t len, dkim_key_fetch fetch, void *user,
 		return 0;
 	if (max > DKIM_MAX_SIGNATURES)
 		max = DKIM_MAX_SIGNATURES;
-	if (m == NULL)
+	if (m == NULL) {
+		m = (const uint8_t *)"";
 		len = 0;
+	}
 	if (!msg_split(m, len, &msg, &reason)) {
 		memset(&out[0], 0, sizeof out[0]);
 		out[0].status = DKIM_PERMERROR;
