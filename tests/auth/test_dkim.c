@@ -82,7 +82,7 @@ static void
 assert_bytes(GByteArray *got, const char *want)
 {
 	size_t wl = strlen(want);
-	if (got->len != wl || memcmp(got->data, want, wl) != 0) {
+	if (got->len != wl || (wl > 0 && memcmp(got->data, want, wl) != 0)) {
 		print_error("got  \"%.*s\"\nwant \"%s\"\n", (int)got->len,
 		    (const char *)got->data, want);
 		fail();
