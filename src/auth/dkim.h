@@ -1,0 +1,150 @@
+/*
+ * dkim.h - DKIM signature verification (RFC 6376, RFC 8463 ed25519-sha256,
+ * RFC 8301 algorithm and key-size rules).
+ *
+ * Purpose: verify every DKIM-Signature of one message (at most
+ * DKIM_MAX_SIGNATURES) and give one result per signature.
+ *
+ * Design: works on the raw message bytes, never on a parsed MIME model,
+ * because header canonicalisation needs the exact bytes.  Bare LF line
+ * ends are treated as CRLF.  The module does no DNS: public keys come
+ * from a callback (dkim_key_fetch) that the caller plugs its resolver
+ * into.  The tag-list parsers (dkim_sig_parse, dkim_key_parse) are pure
+ * and usable by a fuzzer.  Crypto is OpenSSL 3 (EVP).
+ *
+ * Limits: header block, number of header fields, signature field length,
+ * key record length, RSA key size and hashed body length are bounded by
+ * the DKIM_MAX_* constants below; a message over a limit gets a
+ * permerror whose reason starts with "limit:".
+ *
+ * Security: rsa-sha1 is refused (RFC 8301: permerror, like an unknown
+ * algorithm, since it says nothing about forgery), RSA keys under 1024 bits
+ * fail, a From field not covered by h= (more From fields than h= lists)
+ * fails (key not usable for the signature: permerror), l= is honoured but reported (l_used) since content may have been
+ * appended after the signed part.
+ */
+#ifndef MAMORI_AUTH_DKIM_H
+#define MAMORI_AUTH_DKIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#define DKIM_MAX_SIGNATURES 8			/* verified per message */
+#define DKIM_MAX_HEADER_BLOCK (1024 * 1024)	/* bytes of header block */
+#define DKIM_MAX_HEADERS 2000			/* header fields */
+#define DKIM_MAX_SIG_FIELD 16384		/* one DKIM-Signature field */
+#define DKIM_MAX_KEY_RECORD 8192		/* key TXT record */
+#define DKIM_MAX_RSA_BITS 8192			/* larger keys: permerror */
+#define DKIM_MIN_RSA_BITS 1024			/* smaller keys: fail */
+#define DKIM_MAX_BODY ((size_t)1024 * 1024 * 1024) /* body bytes read */
+#define DKIM_MAX_H_NAMES 256			/* names in h= */
+#define DKIM_FUTURE_SLOP 36000			/* t= may be this far ahead */
+
+enum dkim_status {
+	DKIM_NONE,		/* no signature */
+	DKIM_PASS,
+	DKIM_FAIL,		/* bad signature or body hash, revoked or small key, expired */
+	DKIM_PERMERROR,		/* signature or key record unusable, rsa-sha1, no key */
+	DKIM_TEMPERROR,		/* key lookup failed temporarily */
+};
+
+enum dkim_key_status {
+	DKIM_KEY_FOUND,		/* *txt set (g_malloc'd, freed by dkim with g_free) */
+	DKIM_KEY_NOTFOUND,	/* NXDOMAIN or no TXT record */
+	DKIM_KEY_TEMPFAIL,	/* timeout, SERVFAIL, budget */
+};
+
+/*
+ * Key lookup: name is "selector._domainkey.domain" (no trailing dot).  On
+ * DKIM_KEY_FOUND, *txt is the TXT record (character-strings concatenated)
+ * allocated with g_malloc, *len its length; dkim frees it with g_free.
+ */
+typedef enum dkim_key_status (*dkim_key_fetch)(void *user, const char *name,
+    char **txt, size_t *len);
+
+enum dkim_alg {
+	DKIM_ALG_RSA_SHA256,
+	DKIM_ALG_ED25519_SHA256,
+	DKIM_ALG_RSA_SHA1,	/* parsed, never accepted (RFC 8301) */
+};
+
+/* A parsed DKIM-Signature field value.  Strings are NUL-terminated copies. */
+struct dkim_sig {
+	enum dkim_alg alg;
+	char *a;		/* a= as written */
+	char *d, *s;
+	char *i;		/* decoded (dkim-quoted-printable) or NULL */
+	uint8_t *b, *bh;	/* decoded */
+	size_t b_len, bh_len;
+	bool hdr_relaxed, body_relaxed;
+	char **h;		/* lower-cased names */
+	size_t h_count;
+	bool has_l, has_t, has_x;
+	uint64_t l;
+	int64_t t, x;
+	size_t b_start, b_end;	/* b= value span in the parsed text */
+};
+
+enum dkim_key_type { DKIM_KEY_RSA, DKIM_KEY_ED25519 };
+
+/* A parsed key record. */
+struct dkim_key {
+	enum dkim_key_type type;
+	uint8_t *p;		/* decoded p= (SubjectPublicKeyInfo DER or raw ed25519) */
+	size_t p_len;
+	bool revoked;		/* p= empty */
+	bool sha256_ok;		/* h= absent or lists sha256 */
+	bool email_ok;		/* s= absent or lists email or * */
+	bool testing;		/* t=y */
+	bool strict;		/* t=s */
+};
+
+/* One signature's outcome.  Strings are owned (dkim_results_clear). */
+struct dkim_result {
+	enum dkim_status status;
+	char *d, *s, *a, *i;	/* NULL when absent or unreadable */
+	bool l_used;		/* l= present: body may extend past what is signed */
+	uint64_t l;
+	bool testing;		/* key record t=y */
+	const char *reason;	/* static text: "ok", "body hash mismatch", ... */
+};
+
+/*
+ * Verify up to min(max, DKIM_MAX_SIGNATURES) signatures of msg[0..len),
+ * in header order, into out[]; returns the number written.  A message with
+ * no DKIM-Signature gives one DKIM_NONE result (when max > 0).  now is the
+ * current time (Unix seconds) for t= and x=.  Free with dkim_results_clear.
+ */
+size_t dkim_verify(const uint8_t *msg, size_t len, dkim_key_fetch fetch,
+    void *user, int64_t now, struct dkim_result *out, size_t max);
+void dkim_results_clear(struct dkim_result *res, size_t n);
+
+/*
+ * Parse a DKIM-Signature field value (the text after the colon, folding
+ * included).  Returns true and fills *sig, or false with *reason set
+ * (static text) and *sig left empty.  Free with dkim_sig_clear.
+ */
+bool dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
+    const char **reason);
+void dkim_sig_clear(struct dkim_sig *sig);
+
+/* Parse a key TXT record; as dkim_sig_parse.  Free with dkim_key_clear. */
+bool dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
+    const char **reason);
+void dkim_key_clear(struct dkim_key *key);
+
+/*
+ * Canonicalisation, appended to out: one header field (name, colon, value
+ * and its CRLF line ends, as in the message) and a body.  Exposed for tests.
+ */
+void dkim_canon_header(bool relaxed, const char *field, size_t len,
+    GByteArray *out);
+void dkim_canon_body(bool relaxed, const uint8_t *body, size_t len,
+    GByteArray *out);
+
+const char *dkim_status_name(enum dkim_status st);
+
+#endif
