@@ -543,13 +543,15 @@ static enum dns_status dns_parse(struct dns_answer *a, enum dns_type type,
 		struct in_addr dummy = { 0 };
 		st = ares_parse_ptr_reply(abuf, alen, &dummy, sizeof dummy,
 		    AF_INET, &he);
+		/* c-ares 1.18 lists every PTR name in h_aliases (h_name is
+		 * one of them again) */
 		if (st == ARES_SUCCESS && he) {
-			if (he->h_name)
-				dns_answer_add(a, &cap, type, ttl)->u.ptr =
-				    g_strdup(he->h_name);
 			for (char **al = he->h_aliases; al && *al; al++)
 				dns_answer_add(a, &cap, type, ttl)->u.ptr =
 				    g_strdup(*al);
+			if (a->n == 0 && he->h_name)
+				dns_answer_add(a, &cap, type, ttl)->u.ptr =
+				    g_strdup(he->h_name);
 		}
 		if (he)
 			ares_free_hostent(he);
