@@ -622,11 +622,13 @@ static void dns_run(struct dns_ctx *ctx, struct pending *p, size_t n,
 		    ARES_GETSOCK_MAXNUM);
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		nfds_t nfd = 0;
+		/* not ARES_GETSOCK_WRITABLE: it shifts 1 << 31 in an int */
+		unsigned ubits = (unsigned)bits;
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if ((ubits >> i) & 1u)
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if ((ubits >> (i + ARES_GETSOCK_MAXNUM)) & 1u)
 				ev |= POLLOUT;
 			if (!ev)
 				continue;
