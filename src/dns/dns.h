@@ -85,8 +85,9 @@ struct dns_resolver *dns_resolver_new(const struct dns_settings *s,
 void dns_resolver_free(struct dns_resolver *r);
 
 /*
- * A per-scan context: at most max_lookups queries (cache hits are free),
- * none after deadline_us (g_get_monotonic_time() clock; 0 = none).
+ * A per-scan context: at most max_lookups queries (cache hits are free;
+ * 0 = no limit), none after deadline_us (g_get_monotonic_time() clock;
+ * 0 = none).
  */
 struct dns_ctx *dns_ctx_new(struct dns_resolver *r, unsigned max_lookups,
     int64_t deadline_us);
