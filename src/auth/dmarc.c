@@ -479,6 +479,8 @@ domain_norm(const char *in, char out[DMARC_DOMAIN_MAX + 1])
 		}
 		out[i] = g_ascii_tolower((char)c);
 	}
+	if (label == 0)
+		return false;	/* "example.com.." */
 	out[n] = '\0';
 	return true;
 }
