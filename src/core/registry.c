@@ -17,9 +17,11 @@ static const struct mamori_check check_core = {
 };
 
 extern const struct mamori_check check_message;
+extern const struct mamori_check check_auth;
 
 const struct mamori_check *const mamori_registry[] = {
 	&check_core,
 	&check_message,
+	&check_auth,
 	NULL,
 };

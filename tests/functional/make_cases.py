@@ -9,6 +9,10 @@ line ends unless a case says otherwise.  The expectations say what a
 correct scan reports (see run.py for their format); default weights are in
 src/core/check_message.c and src/core/registry.c, thresholds add_header 6,
 quarantine 10, reject 15.
+
+The DKIM-signed cases are signed with dkimpy (python3-dkim, installed for
+Debian's /usr/bin/python3: the script re-runs itself there if needed); the
+signature carries the signing time, so those cases change when rewritten.
 """
 
 import base64
@@ -16,6 +20,13 @@ import binascii
 import json
 import os
 import sys
+
+try:
+    import dkim  # noqa: F401  (python3-dkim: only Debian's interpreter has it)
+except ImportError:
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
 
 CRLF = b"\r\n"
 
@@ -512,9 +523,112 @@ case("limit_scan_time",
      std_headers(subject=b"slow", extra=[("Content-Type", "multipart/mixed; boundary=t")]) + CRLF +
      multipart(b"t", [part(b"text/plain", b"%d\r\n" % i) for i in range(400)]),
      {"description": "a 1 ms budget: parsing 400 parts takes longer (milliseconds even "
-                     "on a fast machine); every check still runs and the overrun is said",
+                     "on a fast machine); the message checks still run, the later stages "
+                     "are skipped and the first one skipped is named",
       "config": "limits = { scan_time_ms = 1; };\n",
-      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time"]}})
+      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
+
+case("limit_scan_time_auth",
+     std_headers(subject=b"slow", extra=[("Content-Type", "multipart/mixed; boundary=t")]) + CRLF +
+     multipart(b"t", [part(b"text/plain", b"%d\r\n" % i) for i in range(400)]),
+     {"description": "the same with an envelope: the budget is spent before the "
+                     "authentication stage, which is skipped and named",
+      "config": "limits = { scan_time_ms = 1; };\n",
+      "args": ["--ip", "192.0.2.25"],
+      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
+
+
+# ---- sender authentication (through a DNS server on 127.0.0.1) ----------------
+# The signed message is made with dkimpy, an independent implementation,
+# using its published 2048-bit test key (tests/auth/data/dkim/dkimpy).
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEYDIR = os.path.join(HERE, "..", "auth", "data", "dkim")
+PUBKEY_2048 = [l.split(" ", 1)[1].strip() for l in open(os.path.join(KEYDIR, "keys"))
+               if l.startswith("k2048._domainkey.example.com ")][0]
+AUTH_ZONE = {
+    "example.com": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}, {"MX": [10, "mx.example.com"]},
+                    {"A": "192.0.2.10"}],
+    "mx.example.com": [{"A": "192.0.2.10"}, {"TXT": "v=spf1 a -all"}],
+    "_dmarc.example.com": [{"TXT": "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"}],
+    "k2048._domainkey.example.com": [{"TXT": PUBKEY_2048}],
+    "partner.example.net": [{"TXT": "v=spf1 ip4:198.51.100.0/24 ~all"}],
+    "_dmarc.partner.example.net": [{"TXT": "v=DMARC1; p=quarantine"}],
+}
+AUTH_MSG = crlf("From: Taro Yamada <taro@example.com>\nTo: hanako@example.jp\n"
+                "Subject: Invoice for November\nDate: Mon, 23 Nov 2026 10:00:00 +0900\n"
+                "Message-ID: <inv-1123@example.com>\nMIME-Version: 1.0\n"
+                "Content-Type: text/plain; charset=us-ascii\n\n"
+                "Please find the invoice details below.\n").encode()
+
+
+def dkim_signed(msg):
+    import dkim  # python3-dkim, Debian's /usr/bin/python3 (see main())
+    key = open(os.path.join(KEYDIR, "dkimpy", "2048_testkey.key"), "rb").read()
+    sig = dkim.sign(msg, b"k2048", b"example.com", key,
+                    canonicalize=(b"relaxed", b"relaxed"),
+                    include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    return sig + msg
+
+
+SIGNED = dkim_signed(AUTH_MSG)
+ENV_OK = ["--ip", "192.0.2.25", "--helo", "mx.example.com", "--from", "billing@example.com",
+          "--rcpt", "hanako@example.jp"]
+
+case("auth_all_pass", SIGNED,
+     {"description": "SPF, DKIM (signed by dkimpy) and DMARC all pass for example.com",
+      "zone": AUTH_ZONE, "args": ENV_OK,
+      "action": "accept",
+      "symbols": {"SPF_PASS": ["example.com"], "SPF_HELO_FAIL": None,
+                  "DKIM_PASS": ["example.com"], "DMARC_PASS": ["example.com"]},
+      "auth": {"spf": {"result": "pass", "domain": "example.com"},
+               "dkim": [{"result": "pass", "d": "example.com", "s": "k2048"}],
+               "dmarc": {"result": "pass", "policy": "reject", "spf_aligned": True,
+                         "dkim_aligned": True}}})
+
+case("auth_dmarc_reject_spoof", AUTH_MSG,
+     {"description": "a spoof of example.com (p=reject) from a foreign IP with a "
+                     "foreign MAIL FROM and no signature: DMARC fail forces reject",
+      "zone": AUTH_ZONE,
+      "args": ["--ip", "203.0.113.66", "--helo", "user-pc", "--from", "bounce@mailer.test"],
+      "action": "reject",
+      "symbols": {"SPF_NONE": ["mailer.test"], "SPF_HELO_NONE": ["user-pc"],
+                  "DKIM_NONE": [], "DMARC_FAIL": ["reject (p=reject)"],
+                  "DMARC_POLICY_REJECT": ["example.com"]},
+      "auth": {"dmarc": {"result": "fail", "policy": "reject", "disposition": "reject",
+                         "spf_aligned": False, "dkim_aligned": False}}})
+
+case("auth_spf_fail_tampered_dkim",
+     SIGNED.replace(b"invoice details", b"new bank account"),
+     {"description": "MAIL FROM example.com from a foreign IP (SPF -all) and a DKIM "
+                     "signature broken by a changed body: DMARC fail, reject",
+      "zone": AUTH_ZONE,
+      "args": ["--ip", "203.0.113.66", "--helo", "mx.example.com", "--from", "taro@example.com"],
+      "action": "reject",
+      "symbols": {"SPF_FAIL": ["example.com"], "SPF_HELO_FAIL": None,
+                  "DKIM_FAIL": None, "DMARC_FAIL": ["reject (p=reject)"],
+                  "DMARC_POLICY_REJECT": ["example.com"]},
+      "auth": {"spf": {"result": "fail"}, "dkim": [{"result": "fail", "d": "example.com"}]}})
+
+case("auth_forged_results",
+     crlf("Authentication-Results: mamori; spf=pass smtp.mailfrom=example.com; dkim=pass\n"
+          "Authentication-Results: mx.google.com; spf=pass\n").encode() + AUTH_MSG,
+     {"description": "an Authentication-Results header claiming our authserv-id is forged "
+                     "(flagged, listed for removal); one of another server is left alone",
+      "action": "accept", "symbols": {"AUTH_RESULTS_FORGED": ["header 1"]},
+      "auth": {"result": "not_checked", "forged_headers": [1]}})
+
+case("auth_dns_timeout",
+     AUTH_MSG,
+     {"description": "a DNS server that never answers: temperror within the configured "
+                     "timeout, never a hang or a pass",
+      "zone": {"example.com": ["TIMEOUT"], "_dmarc.example.com": ["TIMEOUT"],
+               "mailer.test": ["TIMEOUT"], "user-pc": ["TIMEOUT"]},
+      "config": "dns = { timeout_ms = 200; tries = 1; };\n",
+      "args": ["--ip", "203.0.113.66", "--helo", "user-pc", "--from", "bounce@mailer.test"],
+      "action": "accept",
+      "symbols": {"SPF_TEMPERROR": None, "SPF_HELO_NONE": ["user-pc"], "DKIM_NONE": [],
+                  "DMARC_TEMPERROR": ["example.com"]}})
 
 # ---- structure ----------------------------------------------------------------
 
@@ -609,7 +723,9 @@ case("envelope_args",
                      "(and -jN with the value glued on is accepted)",
       "args": ["-j2", "--from", "bounce@example.co.jp", "--rcpt", "taro@example.jp",
                "--rcpt", "jiro@example.jp", "--ip", "192.0.2.25", "--helo", "mx.example.co.jp"],
-      "action": "accept", "symbols": {},
+      "action": "accept",
+      "symbols": {"SPF_NONE": ["example.co.jp"], "SPF_HELO_NONE": ["mx.example.co.jp"],
+                  "DKIM_NONE": [], "DMARC_NONE": ["example.co.jp"]},
       "message": {"envelope": {"mail_from": "bounce@example.co.jp",
                                "rcpt": ["taro@example.jp", "jiro@example.jp"],
                                "client_ip": "192.0.2.25", "helo": "mx.example.co.jp"}}})

@@ -17,6 +17,12 @@ The expectation is CASE.expect.json next to CASE.eml:
   "stdin"    true: the message is given on standard input ("-")
   "exit"     expected exit status; by default 0 if every expected action
              is accept, else 1
+  "zone"     DNS data (the SPF test suite's zonedata format) served by
+             tests/support/dnsserver.py on 127.0.0.1 for this case; every
+             case whose args give --ip gets a server (an empty zone when
+             "zone" is absent) and --dns pointing at it, so that no test
+             ever asks a resolver outside the loopback range
+  "auth"     subset match against the report's "auth" object
 
 Subset match: every key given must be present and match; dicts recurse,
 lists must have the same length and match element by element, numbers
@@ -35,8 +41,10 @@ import tempfile
 
 TOP_KEYS = ("action", "score", "symbols", "objects", "urls", "auth", "message", "time_ms")
 CASE_KEYS = {"action", "symbols", "message", "dump", "reports", "args", "config",
-             "stdin", "exit", "description"}
-REPORT_KEYS = {"action", "symbols", "message"}
+             "stdin", "exit", "description", "zone", "auth"}
+REPORT_KEYS = {"action", "symbols", "message", "auth"}
+DNSSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support",
+                         "dnsserver.py")
 
 
 def show(v):
@@ -100,6 +108,22 @@ def check_report(exp, rep, path, errs):
         check_symbols(exp["symbols"], rep.get("symbols"), f"{path}.symbols", errs)
     if "message" in exp:
         subset(exp["message"], rep.get("message"), f"{path}.message", errs)
+    if "auth" in exp:
+        subset(exp["auth"], rep.get("auth"), f"{path}.auth", errs)
+
+
+def start_dns(zone):
+    """A test DNS server on 127.0.0.1 for zone; returns (process, port, file)."""
+    zf = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8")
+    json.dump(zone, zf)
+    zf.close()
+    proc = subprocess.Popen(["/usr/bin/python3", DNSSERVER, zf.name, "--timeout", "300"],
+                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    f = proc.stdout.readline().decode().split()
+    if len(f) != 2 or f[0] != "PORT":
+        proc.kill()
+        raise RuntimeError("dnsserver.py did not start")
+    return proc, f[1], zf.name
 
 
 def run(cmd, stdin_path=None):
@@ -143,12 +167,20 @@ def main():
         tmp.close()
         cmd += ["--config", tmp.name]
     cmd += exp.get("args", [])
+    dns = None
+    if "zone" in exp or "--ip" in exp.get("args", []):
+        dns = start_dns(exp.get("zone", {}))
+        cmd += ["--dns", "127.0.0.1:" + dns[1]]
     cmd += ["-"] if exp.get("stdin") else [a.case]
     try:
         r = run(cmd, a.case if exp.get("stdin") else None)
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
+        if dns is not None:
+            dns[0].kill()
+            dns[0].wait()
+            os.unlink(dns[2])
 
     reports = []
     for i, line in enumerate(r.stdout.decode("utf-8", "replace").splitlines()):
