@@ -99,14 +99,27 @@ dkim_fetch(void *user, const char *name, char **txt, size_t *len)
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* The domain of an address, lower case, or NULL. */
+/*
+ * The domain of an address ("<a@b>" or "a@b"), lower case, as an IDNA
+ * A-label (DNS names are asked in ASCII), or NULL.
+ */
 static char *
 addr_domain(const char *addr)
 {
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 	if (at == NULL || at[1] == '\0')
 		return NULL;
-	return g_ascii_strdown(at + 1, -1);
+	size_t len = strlen(at + 1);
+	if (at[len] == '>')
+		len--;
+	char *d = g_strndup(at + 1, len);
+	char *ascii = len > 0 ? g_hostname_to_ascii(d) : NULL;
+	g_free(d);
+	if (ascii == NULL)
+		return NULL;
+	char *lower = g_ascii_strdown(ascii, -1);
+	g_free(ascii);
+	return lower;
 }
 
 /* First token of an Authentication-Results value: its authserv-id. */
@@ -168,7 +181,7 @@ spf_symbol_add(struct scan_ctx *ctx, const char *prefix, enum spf_result r,
 	    info->problem != NULL)
 		scan_addf(ctx, sym, "%s: %s", domain, info->problem);
 	else
-		scan_add(ctx, sym, domain);
+		scan_add(ctx, sym, domain[0] != '\0' ? domain : NULL);
 }
 
 static void
@@ -194,9 +207,18 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 {
 	const struct mamori_envelope *env = scan_envelope(ctx);
 	const char *helo = env->helo != NULL && env->helo[0] != '\0' ? env->helo : NULL;
-	const char *from = env->mail_from;
-	if (from != NULL && (from[0] == '\0' || strcmp(from, "<>") == 0))
-		from = NULL;
+	/* MAIL FROM as the MTA gave it, with or without <> */
+	char *from = NULL;
+	if (env->mail_from != NULL) {
+		const char *f = env->mail_from;
+		size_t fl = strlen(f);
+		if (fl >= 2 && f[0] == '<' && f[fl - 1] == '>') {
+			f++;
+			fl -= 2;
+		}
+		if (fl > 0)
+			from = g_strndup(f, fl);
+	}
 
 	struct spf_info hinfo = { 0 }, minfo = { 0 };
 	enum spf_result hres = SPF_RESULT_NONE;
@@ -233,6 +255,7 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 		g_string_append(ar, "; spf=none");
 	}
 	g_free(domain);
+	g_free(from);
 	spf_info_clear(&hinfo);
 	spf_info_clear(&minfo);
 }
