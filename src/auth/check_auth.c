@@ -57,7 +57,7 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "DMARC_POLICY_QUARANTINE", 0.0, "DMARC failed and the domain's policy is quarantine (after pct sampling): quarantined by default.", MAMORI_ACTION_QUARANTINE },
 	{ "DMARC_NONE", 0.0, "DMARC: the From domain publishes no DMARC policy.", NO_FORCE },
 	{ "DMARC_TEMPERROR", 0.0, "DMARC: the policy could not be fetched (temporary DNS error).", NO_FORCE },
-	{ "DMARC_PERMERROR", 0.5, "DMARC: no single usable From domain (none, several, or not a domain).", NO_FORCE },
+	{ "DMARC_PERMERROR", 0.5, "DMARC: no single usable From domain (none, or several different ones), or the domain's DMARC record is invalid. The option says which.", NO_FORCE },
 	{ "AUTH_RESULTS_FORGED", 3.0, "The message already holds an Authentication-Results header with our authserv-id: only we may write those, so it is forged; front ends remove it. The option is its position among the message's headers.", NO_FORCE },
 };
 
@@ -122,13 +122,50 @@ addr_domain(const char *addr)
 	return lower;
 }
 
+/*
+ * Append " NAME=VALUE" to an Authentication-Results string when VALUE is
+ * a well-formed domain or address token; attacker-chosen HELO names and
+ * sender domains must not inject "; dkim=pass" into the header.
+ */
+static void
+ar_prop(GString *ar, const char *name, const char *value)
+{
+	if (value == NULL || value[0] == '\0' || strlen(value) > 255)
+		return;
+	for (const char *c = value; *c != '\0'; c++)
+		if (!g_ascii_isalnum(*c) && strchr(".-_@+", *c) == NULL)
+			return;
+	g_string_append_printf(ar, " %s=%s", name, value);
+}
+
+/* Skip blanks and RFC 5322 comments (nested, bounded). */
+static const char *
+skip_cfws(const char *p)
+{
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '(')
+			return p;
+		int depth = 0;
+		for (; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '(' && ++depth > 32)
+				return p;
+			else if (*p == ')' && --depth == 0) {
+				p++;
+				break;
+			}
+		}
+	}
+}
+
 /* First token of an Authentication-Results value: its authserv-id. */
 static char *
 ar_authserv_id(const char *value)
 {
-	const char *p = value;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	const char *p = skip_cfws(value);
 	const char *e = p;
 	while (*e != '\0' && *e != ';' && *e != ' ' && *e != '\t' && *e != '(')
 		e++;
@@ -220,31 +257,43 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 			from = g_strndup(f, fl);
 	}
 
+	/*
+	 * Each SPF evaluation gets a DNS budget of its own: a sender's SPF
+	 * record (up to ~110 queries within RFC 7208's limits) must not use
+	 * up the lookups DKIM and DMARC need, or a spoof could turn a DMARC
+	 * reject into a temperror.
+	 */
 	struct spf_info hinfo = { 0 }, minfo = { 0 };
 	enum spf_result hres = SPF_RESULT_NONE;
 	if (helo != NULL) {
-		hres = spf_check_host(scan_dns(ctx), env->client_ip, helo, NULL, helo, &hinfo);
+		struct dns_ctx *d = scan_dns_new(ctx);
+		hres = spf_check_host(d, env->client_ip, helo, NULL, helo, &hinfo);
+		dns_ctx_free(d);
 		spf_symbol_add(ctx, "SPF_HELO_", hres, helo, &hinfo);
 		spf_json(w, "spf_helo", hres, helo, &hinfo);
 	}
+	/* a null MAIL FROM, or one without a domain: the HELO identity */
 	char *domain = from != NULL ? addr_domain(from) : NULL;
-	if (from == NULL && helo != NULL) {
+	if (domain == NULL && helo != NULL) {
 		o->evaluated = true;
 		o->result = hres;
 		o->domain = g_ascii_strdown(helo, -1);
 		spf_symbol_add(ctx, "SPF_", hres, o->domain, &hinfo);
 		spf_json(w, "spf", hres, o->domain, &hinfo);
-		g_string_append_printf(ar, "; spf=%s smtp.helo=%s", spf_result_name(hres), helo);
+		g_string_append_printf(ar, "; spf=%s", spf_result_name(hres));
+		ar_prop(ar, "smtp.helo", o->domain);
 	} else if (domain != NULL) {
-		enum spf_result r = spf_check_host(scan_dns(ctx), env->client_ip, domain,
+		struct dns_ctx *d = scan_dns_new(ctx);
+		enum spf_result r = spf_check_host(d, env->client_ip, domain,
 		    from, helo != NULL ? helo : "unknown", &minfo);
+		dns_ctx_free(d);
 		o->evaluated = true;
 		o->result = r;
 		o->domain = g_strdup(domain);
 		spf_symbol_add(ctx, "SPF_", r, domain, &minfo);
 		spf_json(w, "spf", r, domain, &minfo);
-		g_string_append_printf(ar, "; spf=%s smtp.mailfrom=%s", spf_result_name(r),
-		    domain);
+		g_string_append_printf(ar, "; spf=%s", spf_result_name(r));
+		ar_prop(ar, "smtp.mailfrom", domain);
 	} else {
 		/* a MAIL FROM without a domain cannot be checked */
 		spf_symbol_add(ctx, "SPF_", SPF_RESULT_NONE, from != NULL ? from : "", &minfo);
@@ -309,11 +358,11 @@ run_dkim(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct dkim_outcome
 		jw_bool(w, "testing_key", r->testing);
 		jw_str(w, "reason", r->reason);
 		jw_obj_end(w);
-		if (r->status == DKIM_NONE)
-			g_string_append(ar, "; dkim=none");
-		else
-			g_string_append_printf(ar, "; dkim=%s header.d=%s header.s=%s",
-			    dkim_status_name(r->status), d, r->s != NULL ? r->s : "");
+		g_string_append_printf(ar, "; dkim=%s", dkim_status_name(r->status));
+		if (r->status != DKIM_NONE) {
+			ar_prop(ar, "header.d", r->d);
+			ar_prop(ar, "header.s", r->s);
+		}
 	}
 	jw_arr_end(w);
 }
@@ -334,10 +383,11 @@ dmarc_status(enum dns_status st)
 	}
 }
 
+/* user: the DMARC evaluation's own struct dns_ctx */
 static enum dmarc_fetch_status
 dmarc_fetch(void *user, const char *name, char ***records, size_t *n)
 {
-	struct dns_answer *a = dns_lookup(scan_dns(user), name, DNS_T_TXT);
+	struct dns_answer *a = dns_lookup(user, name, DNS_T_TXT);
 	enum dmarc_fetch_status st = dmarc_status(a->status);
 
 	*records = NULL;
@@ -367,7 +417,7 @@ dmarc_name_exists(void *user, const char *name)
 		{ .name = name, .type = DNS_T_AAAA },
 		{ .name = name, .type = DNS_T_MX },
 	};
-	dns_lookup_many(scan_dns(user), q, 3);
+	dns_lookup_many(user, q, 3);
 	bool exists = false, temp = false;
 	for (size_t i = 0; i < 3; i++) {
 		/* RFC 9091: only NXDOMAIN for all three means "does not exist" */
@@ -457,7 +507,8 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 		.n_dkim = nd,
 		.sample = (unsigned)g_random_int_range(0, 100),
 	};
-	struct dmarc_dns dns = { .fetch = dmarc_fetch, .exists = dmarc_name_exists, .user = ctx };
+	struct dns_ctx *dctx = scan_dns_new(ctx);
+	struct dmarc_dns dns = { .fetch = dmarc_fetch, .exists = dmarc_name_exists, .user = dctx };
 	struct dmarc_eval *ev = g_new0(struct dmarc_eval, 1);
 	dmarc_evaluate(dmarc_psl_default(), &dns, &in, ev);
 
@@ -497,12 +548,13 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 	jw_bool(w, "spf_aligned", (ev->aligned & DMARC_ALIGNED_SPF) != 0);
 	jw_bool(w, "dkim_aligned", (ev->aligned & DMARC_ALIGNED_DKIM) != 0);
 	jw_obj_end(w);
-	g_string_append_printf(ar, "; dmarc=%s header.from=%s", dmarc_result_name(ev->result),
-	    domain);
+	g_string_append_printf(ar, "; dmarc=%s", dmarc_result_name(ev->result));
+	ar_prop(ar, "header.from", domain);
 	if (ev->result == DMARC_RESULT_FAIL || ev->result == DMARC_RESULT_PASS)
-		g_string_append_printf(ar, " policy.dmarc=%s", policy);
+		ar_prop(ar, "policy.dmarc", policy);
 	g_free(ev);
 	g_free(domain);
+	dns_ctx_free(dctx);
 }
 
 /* ---- the check ------------------------------------------------------------- */

@@ -20,8 +20,10 @@
  * Security: rsa-sha1 is refused (RFC 8301: permerror, like an unknown
  * algorithm, since it says nothing about forgery), RSA keys under 1024 bits
  * fail, a From field not covered by h= (more From fields than h= lists)
- * fails (key not usable for the signature: permerror), l= is honoured but reported (l_used) since content may have been
- * appended after the signed part.
+ * fails (a From added above a signed one), a key not usable for the
+ * signature (h=, s=, k=, t=s) is a permerror, and l= is honoured but
+ * reported (l_used) since content may have been appended after the
+ * signed part.
  */
 #ifndef MAMORI_AUTH_DKIM_H
 #define MAMORI_AUTH_DKIM_H

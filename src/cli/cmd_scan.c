@@ -298,11 +298,13 @@ cmd_scan(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON Lines: one report per message", NULL },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE" },
-		{ "from", 0, 0, G_OPTION_ARG_STRING, &from, "envelope sender (MAIL FROM)", "ADDR" },
-		{ "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &rcpt, "envelope recipient (repeatable)", "ADDR" },
-		{ "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "client IP address", "IP" },
-		{ "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "client HELO name", "NAME" },
-		{ "dns", 0, 0, G_OPTION_ARG_STRING, &dns, "DNS server to use (IP, IP:PORT, [IPv6]:PORT)", "HOST:PORT" },
+		/* FILENAME: the bytes as given, whatever the locale; the scan
+		 * treats envelope text as untrusted anyway */
+		{ "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "envelope sender (MAIL FROM)", "ADDR" },
+		{ "rcpt", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rcpt, "envelope recipient (repeatable)", "ADDR" },
+		{ "ip", 0, 0, G_OPTION_ARG_FILENAME, &ip, "client IP address", "IP" },
+		{ "helo", 0, 0, G_OPTION_ARG_FILENAME, &helo, "client HELO name", "NAME" },
+		{ "dns", 0, 0, G_OPTION_ARG_FILENAME, &dns, "DNS server to use (IP, IP:PORT, [IPv6]:PORT)", "HOST:PORT" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &threads, "worker threads (default: all cores)", "N" },
 		{ "mbox", 0, 0, G_OPTION_ARG_NONE, &mbox, "treat every input as an mbox file", NULL },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE|DIR|-" },
@@ -332,6 +334,10 @@ cmd_scan(int argc, char **argv)
 		goto out;
 	}
 
+	if (ip != NULL && !g_hostname_is_ip_address(ip)) {
+		fprintf(stderr, "mamori scan: --ip %s: not an IPv4 or IPv6 address\n", ip);
+		goto out;
+	}
 	if (dns != NULL && !mamori_dns_server_valid(dns)) {
 		fprintf(stderr, "mamori scan: --dns %s: give IP, IP:PORT or [IPv6]:PORT\n", dns);
 		goto out;

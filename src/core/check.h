@@ -68,6 +68,12 @@ const uint8_t *scan_raw(const struct scan_ctx *ctx, size_t *len);
  * this scan's lookup budget (dns.max_lookups) and deadline.
  */
 struct dns_ctx *scan_dns(struct scan_ctx *ctx);
+/*
+ * A DNS context of its own (same cache and deadline, a fresh budget of
+ * dns.max_lookups), for a protocol that must not be starved by another:
+ * free it with dns_ctx_free().
+ */
+struct dns_ctx *scan_dns_new(struct scan_ctx *ctx);
 /* Hand over the JSON object for the report's "auth" key (g_malloc'd). */
 void scan_set_auth_report(struct scan_ctx *ctx, char *json);
 

@@ -212,11 +212,12 @@ valid_server(const char *s)
 	bool ok;
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+		/* "[IPv6]" needs its port; a bare IPv6 address is written bare */
+		if (end == NULL || end[1] != ':')
 			return false;
 		host = g_strndup(s + 1, (gsize)(end - s - 1));
 		ok = g_hostname_is_ip_address(host) && strchr(host, ':') != NULL;
-		if (ok && end[1] == ':') {
+		if (ok) {
 			guint64 p;
 			ok = g_ascii_string_to_unsigned(end + 2, 10, 1, 65535, &p, NULL);
 			port = (guint16)p;

@@ -60,6 +60,13 @@ scan_dns(struct scan_ctx *ctx)
 	return ctx->dns;
 }
 
+struct dns_ctx *
+scan_dns_new(struct scan_ctx *ctx)
+{
+	return dns_ctx_new(ctx->eng->dns, ctx->eng->cfg->dns.max_lookups,
+	    ctx->deadline_us);
+}
+
 void
 scan_set_auth_report(struct scan_ctx *ctx, char *json)
 {

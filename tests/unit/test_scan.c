@@ -60,6 +60,9 @@ engine(const char *conf)
 			fail();
 		}
 	}
+	/* never a resolver outside the loopback range: nothing listens on
+	 * 127.0.0.1:9, so a lookup fails at once (temperror) */
+	mamori_config_set_dns_server(cfg, "127.0.0.1:9");
 	struct mamori_engine *eng = NULL;
 	if (mamori_engine_new(cfg, &eng, err, sizeof err) != MAMORI_OK) {
 		print_error("engine: %s\n", err);
