@@ -179,8 +179,9 @@ bool dkim_arc_instance(const char *s, size_t n, unsigned *inst);
 
 /*
  * dkim_sig_parse with flags.  DKIM_PARSE_AMS: an ARC-Message-Signature
- * (RFC 8617 4.1.2): no v=, i= is the instance (sig->instance), h= may be
- * empty and need not list From; sig->i stays NULL.
+ * (RFC 8617 4.1.2): no v=, i= is the instance (sig->instance), sig->i
+ * stays NULL; h= need not list From and empty names in it are skipped; no
+ * c= means relaxed/relaxed (the last two as the ARC test suite expects).
  */
 #define DKIM_PARSE_AMS 1u
 bool dkim_sig_parse_ex(const char *val, size_t len, unsigned flags,

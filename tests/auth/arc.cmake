@@ -1,0 +1,15 @@
+# tests/auth/arc.cmake - ARC chain validator tests (src/auth/arc.c):
+#   auth.arc.suite   the ValiMail ARC validation suite (171 cases)
+set(ARC_TEST_DIR ${CMAKE_CURRENT_SOURCE_DIR}/auth)
+
+add_executable(arc_driver auth/arc_driver.c)
+target_compile_options(arc_driver PRIVATE ${MAMORI_WARNINGS})
+target_link_libraries(arc_driver PRIVATE mamori_arc)
+
+add_test(NAME auth.arc.suite
+  COMMAND /usr/bin/python3 ${ARC_TEST_DIR}/run_arc_suite.py
+          --driver $<TARGET_FILE:arc_driver>
+          --suite ${ARC_TEST_DIR}/data/arc/arc-draft-validation-tests.yml
+          --work ${CMAKE_CURRENT_BINARY_DIR}/arc-suite)
+set_tests_properties(auth.arc.suite PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS auth)
