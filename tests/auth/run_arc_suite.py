@@ -9,7 +9,8 @@ Each scenario of the validation suite gives messages (LF line ends in the
 YAML: written out with CRLF) and txt-records (the DKIM keys, served to the
 driver from a file; no network).  Expected cv: Pass, Fail, None; the three
 cases with cv "" (undefined in draft 18) count as Fail under RFC 8617 (see
-tests/auth/data/arc/README.md).  Every case must agree.
+tests/auth/data/arc/README.md).  Every case must agree; a pass must also
+report the sealer and the AAR, and OLDEST_PASS checks oldest-pass.
 Output ends with "N passed, M failed".
 """
 import argparse
@@ -22,6 +23,16 @@ try:
 except ImportError:
     print("python3-yaml not installed for", sys.executable, "- skipped")
     sys.exit(77)
+
+
+# oldest-pass (RFC 8617 5.2 step 6) expected for some passing chains:
+# 0 = every AMS validates; k = AMS k..N validate, AMS k-1 does not
+OLDEST_PASS = {
+    "cv_pass_i1_1": "0",
+    "cv_pass_i3_1": "0",
+    "cv_pass_i5_1": "0",
+    "cv_pass_i2_1_ams1_invalid": "2",
+}
 
 
 def expected(cv):
@@ -59,7 +70,8 @@ def main():
         out = subprocess.run([args.driver, keyfile] + files,
                              capture_output=True, text=True)
         if out.returncode != 0:
-            print("driver failed:", out.stderr)
+            print("driver failed (exit %d): %s" % (out.returncode, out.stderr))
+            failed += 1
         got = {}
         for line in out.stdout.splitlines():
             parts = line.split("\t")
@@ -69,6 +81,10 @@ def main():
             name, exp = want[path]
             g = got.get(path)
             cv = g[1] if g else "missing"
+            if cv == "pass" and (len(g) < 6 or g[4] == "-" or g[5] == "-"):
+                cv = "pass without sealer/aar"
+            elif cv == "pass" and name in OLDEST_PASS and g[3] != OLDEST_PASS[name]:
+                cv = "pass with oldest-pass %s, not %s" % (g[3], OLDEST_PASS[name])
             if cv == exp:
                 passed += 1
                 if args.verbose:
