@@ -39,8 +39,6 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#define MAX_TAGS 64
-
 static bool
 is_wsp(unsigned char c)
 {
@@ -68,14 +66,6 @@ dkim_status_name(enum dkim_status st)
 
 /* ---- tag lists (RFC 6376 3.2) ---- */
 
-struct tag {
-	const char *name;
-	size_t name_len;
-	const char *val;	/* trimmed */
-	size_t val_len;
-	size_t raw_start, raw_end; /* untrimmed value span, offsets in text */
-};
-
 static bool
 tag_name_ok(const char *s, size_t n)
 {
@@ -87,8 +77,8 @@ tag_name_ok(const char *s, size_t n)
 	return true;
 }
 
-static bool
-taglist_parse(const char *s, size_t n, struct tag *tags, size_t *count,
+bool
+dkim_taglist_parse(const char *s, size_t n, struct dkim_tag *tags, size_t *count,
     const char **reason)
 {
 	size_t pos = 0, nt = 0;
@@ -131,11 +121,11 @@ taglist_parse(const char *s, size_t n, struct tag *tags, size_t *count,
 				*reason = "duplicate tag";
 				return false;
 			}
-		if (nt == MAX_TAGS) {
+		if (nt == DKIM_MAX_TAGS) {
 			*reason = "too many tags";
 			return false;
 		}
-		tags[nt++] = (struct tag){ s + na, nb - na, s + va, vb - va,
+		tags[nt++] = (struct dkim_tag){ s + na, nb - na, s + va, vb - va,
 		    e + 1, b };
 		pos = b + 1;
 	}
@@ -143,8 +133,8 @@ taglist_parse(const char *s, size_t n, struct tag *tags, size_t *count,
 	return true;
 }
 
-static const struct tag *
-tag_find(const struct tag *tags, size_t n, const char *name)
+const struct dkim_tag *
+dkim_tag_find(const struct dkim_tag *tags, size_t n, const char *name)
 {
 	size_t l = strlen(name);
 	for (size_t i = 0; i < n; i++)
@@ -154,14 +144,14 @@ tag_find(const struct tag *tags, size_t n, const char *name)
 }
 
 static bool
-tag_is(const struct tag *t, const char *v)
+tag_is(const struct dkim_tag *t, const char *v)
 {
 	return t->val_len == strlen(v) && g_ascii_strncasecmp(t->val, v, t->val_len) == 0;
 }
 
 /* Strict base64: whitespace (FWS) ignored, padding only at the end. */
-static bool
-b64_decode(const char *s, size_t n, uint8_t **out, size_t *out_len)
+bool
+dkim_b64_decode(const char *s, size_t n, uint8_t **out, size_t *out_len)
 {
 	uint8_t *buf = g_malloc(n / 4 * 3 + 3);
 	size_t o = 0, q = 0, pad = 0;
@@ -233,8 +223,8 @@ parse_u64(const char *s, size_t n, uint64_t *v)
 }
 
 /* A domain or selector: labels of letters, digits, '-', '_'; dot-separated. */
-static bool
-domain_ok(const char *s, size_t n)
+bool
+dkim_domain_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
 		return false;
@@ -300,29 +290,54 @@ bool
 dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
     const char **reason)
 {
-	struct tag tags[MAX_TAGS];
+	return dkim_sig_parse_ex(val, len, 0, sig, reason);
+}
+
+/* i= of an ARC field: an instance number 1..DKIM_ARC_MAX_INSTANCE */
+bool
+dkim_arc_instance(const char *s, size_t n, unsigned *inst)
+{
+	uint64_t v;
+	if (n > 3 || !parse_u64(s, n, &v) || v < 1 || v > DKIM_ARC_MAX_INSTANCE)
+		return false;
+	*inst = (unsigned)v;
+	return true;
+}
+
+bool
+dkim_sig_parse_ex(const char *val, size_t len, unsigned flags,
+    struct dkim_sig *sig, const char **reason)
+{
+	bool ams = (flags & DKIM_PARSE_AMS) != 0;
+	struct dkim_tag tags[DKIM_MAX_TAGS];
 	size_t nt;
-	const struct tag *t;
+	const struct dkim_tag *t;
 
 	memset(sig, 0, sizeof *sig);
 	if (len > DKIM_MAX_SIG_FIELD) {
 		*reason = "limit: signature field too long";
 		return false;
 	}
-	if (!taglist_parse(val, len, tags, &nt, reason))
+	if (!dkim_taglist_parse(val, len, tags, &nt, reason))
 		return false;
 
 	static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-	for (size_t k = 0; k < G_N_ELEMENTS(required); k++)
-		if (tag_find(tags, nt, required[k]) == NULL) {
+	/* an AMS has no v= (RFC 8617 4.1.2) but an i= instance */
+	for (size_t k = ams ? 1 : 0; k < G_N_ELEMENTS(required); k++)
+		if (dkim_tag_find(tags, nt, required[k]) == NULL) {
 			*reason = "missing required tag";
 			return false;
 		}
-
-	if (!tag_is(tag_find(tags, nt, "v"), "1"))
+	if (ams) {
+		t = dkim_tag_find(tags, nt, "i");
+		if (t == NULL || !dkim_arc_instance(t->val, t->val_len, &sig->instance)) {
+			*reason = "bad or missing AMS i=";
+			return false;
+		}
+	} else if (!tag_is(dkim_tag_find(tags, nt, "v"), "1"))
 		SIG_FAIL("v= is not 1");
 
-	t = tag_find(tags, nt, "a");
+	t = dkim_tag_find(tags, nt, "a");
 	sig->a = g_strndup(t->val, t->val_len);
 	if (tag_is(t, "rsa-sha256"))
 		sig->alg = DKIM_ALG_RSA_SHA256;
@@ -333,25 +348,31 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 	else
 		SIG_FAIL("unknown a= algorithm");
 
-	t = tag_find(tags, nt, "b");
-	if (!b64_decode(t->val, t->val_len, &sig->b, &sig->b_len) || sig->b_len == 0)
+	t = dkim_tag_find(tags, nt, "b");
+	if (!dkim_b64_decode(t->val, t->val_len, &sig->b, &sig->b_len) || sig->b_len == 0)
 		SIG_FAIL("bad b= base64");
 	sig->b_start = t->raw_start;
 	sig->b_end = t->raw_end;
-	t = tag_find(tags, nt, "bh");
-	if (!b64_decode(t->val, t->val_len, &sig->bh, &sig->bh_len) || sig->bh_len == 0)
+	t = dkim_tag_find(tags, nt, "bh");
+	if (!dkim_b64_decode(t->val, t->val_len, &sig->bh, &sig->bh_len) || sig->bh_len == 0)
 		SIG_FAIL("bad bh= base64");
 
-	if ((t = tag_find(tags, nt, "c")) != NULL) {
+	if (ams && dkim_tag_find(tags, nt, "c") == NULL) {
+		/* ARC test suite (ams_fields_c_na): an AMS without c= is
+		 * relaxed/relaxed, not RFC 6376's simple/simple */
+		sig->hdr_relaxed = true;
+		sig->body_relaxed = true;
+	}
+	if ((t = dkim_tag_find(tags, nt, "c")) != NULL) {
 		const char *slash = memchr(t->val, '/', t->val_len);
 		size_t hl = slash ? (size_t)(slash - t->val) : t->val_len;
-		struct tag hh = { NULL, 0, t->val, hl, 0, 0 };
+		struct dkim_tag hh = { NULL, 0, t->val, hl, 0, 0 };
 		if (tag_is(&hh, "relaxed"))
 			sig->hdr_relaxed = true;
 		else if (!tag_is(&hh, "simple"))
 			SIG_FAIL("bad c= header canonicalization");
 		if (slash != NULL) {
-			struct tag bb = { NULL, 0, slash + 1,
+			struct dkim_tag bb = { NULL, 0, slash + 1,
 			    t->val_len - hl - 1, 0, 0 };
 			if (tag_is(&bb, "relaxed"))
 				sig->body_relaxed = true;
@@ -360,17 +381,17 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 		}
 	}
 
-	t = tag_find(tags, nt, "d");
-	if (!domain_ok(t->val, t->val_len))
+	t = dkim_tag_find(tags, nt, "d");
+	if (!dkim_domain_ok(t->val, t->val_len))
 		SIG_FAIL("bad d= domain");
 	sig->d = g_strndup(t->val, t->val_len);
-	t = tag_find(tags, nt, "s");
-	if (!domain_ok(t->val, t->val_len))
+	t = dkim_tag_find(tags, nt, "s");
+	if (!dkim_domain_ok(t->val, t->val_len))
 		SIG_FAIL("bad s= selector");
 	sig->s = g_strndup(t->val, t->val_len);
 
 	/* h=: colon-separated field names, FWS around each */
-	t = tag_find(tags, nt, "h");
+	t = dkim_tag_find(tags, nt, "h");
 	{
 		bool from = false;
 		size_t p = 0;
@@ -384,6 +405,12 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 				na++;
 			while (nb > na && is_fws((unsigned char)t->val[nb - 1]))
 				nb--;
+			if (na == nb && ams) {
+				/* ARC test suite (ams_fields_h_mis_hdr): an
+				 * empty name in an AMS h= selects nothing */
+				p = b + 1;
+				continue;
+			}
 			if (na == nb)
 				SIG_FAIL("empty name in h=");
 			for (size_t k = na; k < nb; k++) {
@@ -399,11 +426,11 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 			sig->h_count++;
 			p = b + 1;
 		}
-		if (!from)
+		if (!from && !ams)
 			SIG_FAIL("h= does not include From");
 	}
 
-	if ((t = tag_find(tags, nt, "i")) != NULL) {
+	if (!ams && (t = dkim_tag_find(tags, nt, "i")) != NULL) {
 		sig->i = qp_decode(t->val, t->val_len);
 		if (sig->i == NULL)
 			SIG_FAIL("bad i= encoding");
@@ -417,12 +444,12 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 			SIG_FAIL("i= domain outside d=");
 	}
 
-	if ((t = tag_find(tags, nt, "l")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "l")) != NULL) {
 		if (!parse_u64(t->val, t->val_len, &sig->l))
 			SIG_FAIL("bad l= value");
 		sig->has_l = true;
 	}
-	if ((t = tag_find(tags, nt, "q")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "q")) != NULL) {
 		/* colon-separated methods; dns/txt must be one of them */
 		bool ok = false;
 		gchar *q = g_strndup(t->val, t->val_len);
@@ -436,13 +463,13 @@ dkim_sig_parse(const char *val, size_t len, struct dkim_sig *sig,
 			SIG_FAIL("q= without dns/txt");
 	}
 	uint64_t v;
-	if ((t = tag_find(tags, nt, "t")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "t")) != NULL) {
 		if (!parse_u64(t->val, t->val_len, &v) || v > INT64_MAX / 2)
 			SIG_FAIL("bad t= value");
 		sig->t = (int64_t)v;
 		sig->has_t = true;
 	}
-	if ((t = tag_find(tags, nt, "x")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "x")) != NULL) {
 		if (!parse_u64(t->val, t->val_len, &v) || v > INT64_MAX / 2)
 			SIG_FAIL("bad x= value");
 		sig->x = (int64_t)v;
@@ -467,7 +494,7 @@ dkim_key_clear(struct dkim_key *key)
 
 /* Does a colon-separated list contain one of the words (case-insensitive)? */
 static bool
-list_has(const struct tag *t, const char *w1, const char *w2)
+list_has(const struct dkim_tag *t, const char *w1, const char *w2)
 {
 	size_t p = 0;
 	while (p <= t->val_len) {
@@ -479,7 +506,7 @@ list_has(const struct tag *t, const char *w1, const char *w2)
 			a++;
 		while (e > a && is_fws((unsigned char)t->val[e - 1]))
 			e--;
-		struct tag x = { NULL, 0, t->val + a, e - a, 0, 0 };
+		struct dkim_tag x = { NULL, 0, t->val + a, e - a, 0, 0 };
 		if ((w1 && tag_is(&x, w1)) || (w2 && tag_is(&x, w2)))
 			return true;
 		p = b + 1;
@@ -491,24 +518,24 @@ bool
 dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
     const char **reason)
 {
-	struct tag tags[MAX_TAGS];
+	struct dkim_tag tags[DKIM_MAX_TAGS];
 	size_t nt;
-	const struct tag *t;
+	const struct dkim_tag *t;
 
 	memset(key, 0, sizeof *key);
 	if (len > DKIM_MAX_KEY_RECORD) {
 		*reason = "limit: key record too long";
 		return false;
 	}
-	if (!taglist_parse(txt, len, tags, &nt, reason))
+	if (!dkim_taglist_parse(txt, len, tags, &nt, reason))
 		return false;
-	if ((t = tag_find(tags, nt, "v")) != NULL &&
+	if ((t = dkim_tag_find(tags, nt, "v")) != NULL &&
 	    (t != &tags[0] || !(t->val_len == 5 && memcmp(t->val, "DKIM1", 5) == 0))) {
 		*reason = "bad key record v=";
 		return false;
 	}
 	key->type = DKIM_KEY_RSA;
-	if ((t = tag_find(tags, nt, "k")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "k")) != NULL) {
 		if (tag_is(t, "rsa"))
 			key->type = DKIM_KEY_RSA;
 		else if (tag_is(t, "ed25519"))
@@ -519,16 +546,16 @@ dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
 		}
 	}
 	key->sha256_ok = true;
-	if ((t = tag_find(tags, nt, "h")) != NULL)
+	if ((t = dkim_tag_find(tags, nt, "h")) != NULL)
 		key->sha256_ok = list_has(t, "sha256", NULL);
 	key->email_ok = true;
-	if ((t = tag_find(tags, nt, "s")) != NULL)
+	if ((t = dkim_tag_find(tags, nt, "s")) != NULL)
 		key->email_ok = list_has(t, "email", "*");
-	if ((t = tag_find(tags, nt, "t")) != NULL) {
+	if ((t = dkim_tag_find(tags, nt, "t")) != NULL) {
 		key->testing = list_has(t, "y", NULL);
 		key->strict = list_has(t, "s", NULL);
 	}
-	if ((t = tag_find(tags, nt, "p")) == NULL) {
+	if ((t = dkim_tag_find(tags, nt, "p")) == NULL) {
 		*reason = "key record without p=";
 		return false;
 	}
@@ -536,7 +563,7 @@ dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
 		key->revoked = true;
 		return true;
 	}
-	if (!b64_decode(t->val, t->val_len, &key->p, &key->p_len) || key->p_len == 0) {
+	if (!dkim_b64_decode(t->val, t->val_len, &key->p, &key->p_len) || key->p_len == 0) {
 		key->p = NULL;
 		*reason = "bad p= base64";
 		dkim_key_clear(key);
@@ -714,18 +741,6 @@ dkim_canon_body(bool relaxed, const uint8_t *body, size_t len, GByteArray *out)
 
 /* ---- the message ---- */
 
-struct field {
-	size_t off, len;	/* in hdr buffer, CRLF included */
-	size_t name_len;
-};
-
-struct msg {
-	GByteArray *hdr;	/* header block, line ends made CRLF */
-	GArray *fields;		/* struct field */
-	const uint8_t *body;
-	size_t body_len;
-};
-
 /* Length of a field name at the start of a line, or 0 when not a field. */
 static size_t
 field_name_len(const uint8_t *p, size_t n)
@@ -742,14 +757,14 @@ field_name_len(const uint8_t *p, size_t n)
 }
 
 /* false: over a limit (*reason set) */
-static bool
-msg_split(const uint8_t *m, size_t len, struct msg *msg, const char **reason)
+bool
+dkim_msg_split(const uint8_t *m, size_t len, struct dkim_msg *msg, const char **reason)
 {
 	size_t p = 0;
 	bool cur = false;	/* a field is open (continuations allowed) */
 
 	msg->hdr = g_byte_array_new();
-	msg->fields = g_array_new(FALSE, FALSE, sizeof(struct field));
+	msg->fields = g_array_new(FALSE, FALSE, sizeof(struct dkim_field));
 	msg->body = m + len;
 	msg->body_len = 0;
 	while (p < len) {
@@ -771,8 +786,8 @@ msg_split(const uint8_t *m, size_t len, struct msg *msg, const char **reason)
 		const uint8_t *line = m + p;
 		if (is_wsp(line[0])) {
 			if (cur) {
-				struct field *f = &g_array_index(msg->fields,
-				    struct field, msg->fields->len - 1);
+				struct dkim_field *f = &g_array_index(msg->fields,
+				    struct dkim_field, msg->fields->len - 1);
 				f->len += l + 2;
 				g_byte_array_append(msg->hdr, line, (guint)l);
 				g_byte_array_append(msg->hdr, (const guint8 *)"\r\n", 2);
@@ -786,7 +801,7 @@ msg_split(const uint8_t *m, size_t len, struct msg *msg, const char **reason)
 					*reason = "limit: too many header fields";
 					return false;
 				}
-				struct field f = { msg->hdr->len, l + 2, nl };
+				struct dkim_field f = { msg->hdr->len, l + 2, nl };
 				g_array_append_val(msg->fields, f);
 				g_byte_array_append(msg->hdr, line, (guint)l);
 				g_byte_array_append(msg->hdr, (const guint8 *)"\r\n", 2);
@@ -798,8 +813,8 @@ msg_split(const uint8_t *m, size_t len, struct msg *msg, const char **reason)
 	return true;
 }
 
-static void
-msg_free(struct msg *msg)
+void
+dkim_msg_free(struct dkim_msg *msg)
 {
 	if (msg->hdr)
 		g_byte_array_free(msg->hdr, TRUE);
@@ -807,8 +822,8 @@ msg_free(struct msg *msg)
 		g_array_free(msg->fields, TRUE);
 }
 
-static bool
-field_is(const struct msg *msg, const struct field *f, const char *name)
+bool
+dkim_field_is(const struct dkim_msg *msg, const struct dkim_field *f, const char *name)
 {
 	size_t l = strlen(name);
 	return f->name_len == l &&
@@ -840,7 +855,7 @@ sink_hash(void *ctx, const uint8_t *p, size_t n)
 }
 
 static bool
-body_hash(const struct msg *msg, const struct dkim_sig *sig, uint8_t out[32])
+body_hash(const struct dkim_msg *msg, const struct dkim_sig *sig, uint8_t out[32])
 {
 	struct hash_sink hs = { EVP_MD_CTX_new(), sig->has_l, sig->l, 0 };
 	unsigned int ol = 0;
@@ -855,7 +870,7 @@ body_hash(const struct msg *msg, const struct dkim_sig *sig, uint8_t out[32])
 }
 
 static bool
-header_hash(const struct msg *msg, const struct field *sigf,
+header_hash(const struct dkim_msg *msg, const struct dkim_field *sigf,
     const struct dkim_sig *sig, size_t val_off, uint8_t out[32])
 {
 	struct hash_sink hs = { EVP_MD_CTX_new(), false, 0, 0 };
@@ -874,9 +889,9 @@ header_hash(const struct msg *msg, const struct field *sigf,
 		size_t idx = from;
 		while (idx > 0) {
 			idx--;
-			const struct field *f = &g_array_index(msg->fields,
-			    struct field, idx);
-			if (field_is(msg, f, sig->h[k])) {
+			const struct dkim_field *f = &g_array_index(msg->fields,
+			    struct dkim_field, idx);
+			if (dkim_field_is(msg, f, sig->h[k])) {
 				canon_header_to(sig->hdr_relaxed,
 				    (const char *)msg->hdr->data + f->off, f->len,
 				    true, sink_hash, &hs);
@@ -905,16 +920,18 @@ header_hash(const struct msg *msg, const struct field *sigf,
 
 /* ---- one signature ---- */
 
+/*
+ * Check a key against the algorithm and load it: DKIM_PASS with *pkp set,
+ * else the status and *reason.
+ */
 static enum dkim_status
-check_sig(const struct msg *msg, const struct field *sigf, size_t val_off,
-    const struct dkim_sig *sig, const struct dkim_key *key, const char **reason)
+key_load(const struct dkim_key *key, enum dkim_alg alg, EVP_PKEY **pkp,
+    const char **reason)
 {
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	EVP_MD_CTX *mctx = NULL;
-	enum dkim_status st = DKIM_FAIL;
-	uint8_t bh[32], hh[32];
+	EVP_PKEY *pk;
+	bool ed = alg == DKIM_ALG_ED25519_SHA256;
 
+	*pkp = NULL;
 	/* a key not usable for this signature is permerror (RFC 6376 6.1.2);
 	 * a revoked key is fail (the signer withdrew it) */
 	if (key->revoked)
@@ -923,12 +940,8 @@ check_sig(const struct msg *msg, const struct field *sigf, size_t val_off,
 		return *reason = "key h= excludes sha256", DKIM_PERMERROR;
 	if (!key->email_ok)
 		return *reason = "key s= not for email", DKIM_PERMERROR;
-	if (key->strict && sig->i != NULL) {
-		const char *at = strrchr(sig->i, '@');
-		if (at == NULL || g_ascii_strcasecmp(at + 1, sig->d) != 0)
-			return *reason = "key t=s: i= domain is not d=", DKIM_PERMERROR;
-	}
-	bool ed = sig->alg == DKIM_ALG_ED25519_SHA256;
+	if (alg == DKIM_ALG_RSA_SHA1)
+		return *reason = "rsa-sha1 not accepted (RFC 8301)", DKIM_PERMERROR;
 	if ((ed && key->type != DKIM_KEY_ED25519) ||
 	    (!ed && key->type != DKIM_KEY_RSA))
 		return *reason = "key type does not match a=", DKIM_PERMERROR;
@@ -955,39 +968,93 @@ check_sig(const struct msg *msg, const struct field *sigf, size_t val_off,
 			return *reason = "limit: RSA key too large", DKIM_PERMERROR;
 		}
 	}
+	*pkp = pk;
+	return DKIM_PASS;
+}
 
-	if (sig->bh_len != 32 || !body_hash(msg, sig, bh) ||
-	    CRYPTO_memcmp(bh, sig->bh, 32) != 0) {
-		*reason = "body hash mismatch";
-		goto out;
-	}
-	if (!header_hash(msg, sigf, sig, val_off, hh)) {
-		*reason = "hash error";
-		goto out;
-	}
+/* The signature b over a 32-byte SHA-256 hash, with a loaded key. */
+static enum dkim_status
+pkey_verify(EVP_PKEY *pk, bool ed, const uint8_t *b, size_t b_len,
+    const uint8_t hh[32], const char **reason)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	enum dkim_status st = DKIM_FAIL;
+
 	*reason = "bad signature";
 	if (ed) {
 		/* RFC 8463 3: Ed25519 over the SHA-256 hash of the header data */
 		mctx = EVP_MD_CTX_new();
 		if (mctx != NULL &&
 		    EVP_DigestVerifyInit(mctx, NULL, NULL, NULL, pk) == 1 &&
-		    EVP_DigestVerify(mctx, sig->b, sig->b_len, hh, 32) == 1)
+		    EVP_DigestVerify(mctx, b, b_len, hh, 32) == 1)
 			st = DKIM_PASS;
 	} else {
 		pctx = EVP_PKEY_CTX_new(pk, NULL);
 		if (pctx != NULL && EVP_PKEY_verify_init(pctx) == 1 &&
 		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
 		    EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) == 1 &&
-		    EVP_PKEY_verify(pctx, sig->b, sig->b_len, hh, 32) == 1)
+		    EVP_PKEY_verify(pctx, b, b_len, hh, 32) == 1)
 			st = DKIM_PASS;
 	}
 	if (st == DKIM_PASS)
 		*reason = "ok";
-out:
 	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_CTX_free(pctx);
+	return st;
+}
+
+enum dkim_status
+dkim_hash_verify(const struct dkim_key *key, enum dkim_alg alg,
+    const uint8_t *b, size_t b_len, const uint8_t hash[32], const char **reason)
+{
+	EVP_PKEY *pk = NULL;
+	enum dkim_status st = key_load(key, alg, &pk, reason);
+	if (st != DKIM_PASS)
+		return st;
+	st = pkey_verify(pk, alg == DKIM_ALG_ED25519_SHA256, b, b_len, hash, reason);
 	EVP_PKEY_free(pk);
 	return st;
+}
+
+static enum dkim_status
+check_sig(const struct dkim_msg *msg, const struct dkim_field *sigf, size_t val_off,
+    const struct dkim_sig *sig, const struct dkim_key *key, const char **reason)
+{
+	EVP_PKEY *pk = NULL;
+	enum dkim_status st;
+	uint8_t bh[32], hh[32];
+
+	if (key->strict && sig->i != NULL) {
+		const char *at = strrchr(sig->i, '@');
+		if (at == NULL || g_ascii_strcasecmp(at + 1, sig->d) != 0)
+			return *reason = "key t=s: i= domain is not d=", DKIM_PERMERROR;
+	}
+	st = key_load(key, sig->alg, &pk, reason);
+	if (st != DKIM_PASS)
+		return st;
+	st = DKIM_FAIL;
+	if (sig->bh_len != 32 || !body_hash(msg, sig, bh) ||
+	    CRYPTO_memcmp(bh, sig->bh, 32) != 0)
+		*reason = "body hash mismatch";
+	else if (!header_hash(msg, sigf, sig, val_off, hh))
+		*reason = "hash error";
+	else
+		st = pkey_verify(pk, sig->alg == DKIM_ALG_ED25519_SHA256,
+		    sig->b, sig->b_len, hh, reason);
+	EVP_PKEY_free(pk);
+	return st;
+}
+
+enum dkim_status
+dkim_sig_check(const struct dkim_msg *msg, const struct dkim_field *sigf,
+    const struct dkim_sig *sig, const struct dkim_key *key, const char **reason)
+{
+	const char *fv = (const char *)msg->hdr->data + sigf->off;
+	const char *colon = memchr(fv, ':', sigf->len);
+	if (colon == NULL)
+		return *reason = "not a header field", DKIM_PERMERROR;
+	return check_sig(msg, sigf, (size_t)(colon - fv) + 1, sig, key, reason);
 }
 
 static void
@@ -1001,8 +1068,36 @@ result_set(struct dkim_result *r, const struct dkim_sig *sig)
 	r->l = sig->l;
 }
 
+enum dkim_status
+dkim_key_get(dkim_key_fetch fetch, void *user, const char *s, const char *d,
+    struct dkim_key *key, const char **reason)
+{
+	memset(key, 0, sizeof *key);
+	char *name = g_strdup_printf("%s._domainkey.%s", s, d);
+	if (strlen(name) > 253) {
+		g_free(name);
+		return *reason = "key name too long", DKIM_PERMERROR;
+	}
+	char *txt = NULL;
+	size_t tl = 0;
+	enum dkim_key_status ks = fetch != NULL ?
+	    fetch(user, name, &txt, &tl) : DKIM_KEY_NOTFOUND;
+	g_free(name);
+	if (ks == DKIM_KEY_TEMPFAIL) {
+		g_free(txt);
+		return *reason = "key lookup failed", DKIM_TEMPERROR;
+	}
+	if (ks != DKIM_KEY_FOUND || txt == NULL) {
+		g_free(txt);
+		return *reason = "no key record", DKIM_PERMERROR;
+	}
+	bool kok = dkim_key_parse(txt, tl, key, reason);
+	g_free(txt);
+	return kok ? DKIM_PASS : DKIM_PERMERROR;
+}
+
 static void
-verify_one(const struct msg *msg, const struct field *f, dkim_key_fetch fetch,
+verify_one(const struct dkim_msg *msg, const struct dkim_field *f, dkim_key_fetch fetch,
     void *user, int64_t now, struct dkim_result *r)
 {
 	const char *fv = (const char *)msg->hdr->data + f->off;
@@ -1022,14 +1117,14 @@ verify_one(const struct msg *msg, const struct field *f, dkim_key_fetch fetch,
 		r->status = DKIM_PERMERROR;
 		r->reason = reason;
 		/* best effort: d= and s= for the report */
-		struct tag tags[MAX_TAGS];
+		struct dkim_tag tags[DKIM_MAX_TAGS];
 		size_t nt;
 		const char *rr;
-		if (taglist_parse(fv + val_off, val_len, tags, &nt, &rr)) {
-			const struct tag *t;
-			if ((t = tag_find(tags, nt, "d")) && domain_ok(t->val, t->val_len))
+		if (dkim_taglist_parse(fv + val_off, val_len, tags, &nt, &rr)) {
+			const struct dkim_tag *t;
+			if ((t = dkim_tag_find(tags, nt, "d")) && dkim_domain_ok(t->val, t->val_len))
 				r->d = g_strndup(t->val, t->val_len);
-			if ((t = tag_find(tags, nt, "s")) && domain_ok(t->val, t->val_len))
+			if ((t = dkim_tag_find(tags, nt, "s")) && dkim_domain_ok(t->val, t->val_len))
 				r->s = g_strndup(t->val, t->val_len);
 		}
 		return;
@@ -1054,7 +1149,7 @@ verify_one(const struct msg *msg, const struct field *f, dkim_key_fetch fetch,
 	/* every From field must be covered by h= */
 	size_t nfrom = 0, hfrom = 0;
 	for (size_t k = 0; k < msg->fields->len; k++)
-		if (field_is(msg, &g_array_index(msg->fields, struct field, k), "from"))
+		if (dkim_field_is(msg, &g_array_index(msg->fields, struct dkim_field, k), "from"))
 			nfrom++;
 	for (size_t k = 0; k < sig.h_count; k++)
 		if (strcmp(sig.h[k], "from") == 0)
@@ -1065,34 +1160,8 @@ verify_one(const struct msg *msg, const struct field *f, dkim_key_fetch fetch,
 		goto done;
 	}
 
-	char *name = g_strdup_printf("%s._domainkey.%s", sig.s, sig.d);
-	if (strlen(name) > 253) {
-		g_free(name);
-		r->status = DKIM_PERMERROR;
-		r->reason = "key name too long";
-		goto done;
-	}
-	char *txt = NULL;
-	size_t tl = 0;
-	enum dkim_key_status ks = fetch != NULL ?
-	    fetch(user, name, &txt, &tl) : DKIM_KEY_NOTFOUND;
-	g_free(name);
-	if (ks == DKIM_KEY_TEMPFAIL) {
-		g_free(txt);
-		r->status = DKIM_TEMPERROR;
-		r->reason = "key lookup failed";
-		goto done;
-	}
-	if (ks != DKIM_KEY_FOUND || txt == NULL) {
-		g_free(txt);
-		r->status = DKIM_PERMERROR;
-		r->reason = "no key record";
-		goto done;
-	}
-	bool kok = dkim_key_parse(txt, tl, &key, &reason);
-	g_free(txt);
-	if (!kok) {
-		r->status = DKIM_PERMERROR;
+	r->status = dkim_key_get(fetch, user, sig.s, sig.d, &key, &reason);
+	if (r->status != DKIM_PASS) {
 		r->reason = reason;
 		goto done;
 	}
@@ -1108,7 +1177,7 @@ size_t
 dkim_verify(const uint8_t *m, size_t len, dkim_key_fetch fetch, void *user,
     int64_t now, struct dkim_result *out, size_t max)
 {
-	struct msg msg = { 0 };
+	struct dkim_msg msg = { 0 };
 	const char *reason = NULL;
 	size_t n = 0;
 
@@ -1120,23 +1189,23 @@ dkim_verify(const uint8_t *m, size_t len, dkim_key_fetch fetch, void *user,
 		m = (const uint8_t *)"";
 		len = 0;
 	}
-	if (!msg_split(m, len, &msg, &reason)) {
+	if (!dkim_msg_split(m, len, &msg, &reason)) {
 		memset(&out[0], 0, sizeof out[0]);
 		out[0].status = DKIM_PERMERROR;
 		out[0].reason = reason;
-		msg_free(&msg);
+		dkim_msg_free(&msg);
 		return 1;
 	}
 	if (msg.body_len > DKIM_MAX_BODY) {
 		memset(&out[0], 0, sizeof out[0]);
 		out[0].status = DKIM_PERMERROR;
 		out[0].reason = "limit: body too large";
-		msg_free(&msg);
+		dkim_msg_free(&msg);
 		return 1;
 	}
 	for (size_t k = 0; k < msg.fields->len && n < max; k++) {
-		const struct field *f = &g_array_index(msg.fields, struct field, k);
-		if (field_is(&msg, f, "dkim-signature"))
+		const struct dkim_field *f = &g_array_index(msg.fields, struct dkim_field, k);
+		if (dkim_field_is(&msg, f, "dkim-signature"))
 			verify_one(&msg, f, fetch, user, now, &out[n++]);
 	}
 	if (n == 0) {
@@ -1145,7 +1214,7 @@ dkim_verify(const uint8_t *m, size_t len, dkim_key_fetch fetch, void *user,
 		out[0].reason = "no signature";
 		n = 1;
 	}
-	msg_free(&msg);
+	dkim_msg_free(&msg);
 	return n;
 }
 

@@ -88,6 +88,7 @@ struct dkim_sig {
 	uint64_t l;
 	int64_t t, x;
 	size_t b_start, b_end;	/* b= value span in the parsed text */
+	unsigned instance;	/* ARC i= (dkim_sig_parse_ex DKIM_PARSE_AMS) */
 };
 
 enum dkim_key_type { DKIM_KEY_RSA, DKIM_KEY_ED25519 };
@@ -148,5 +149,91 @@ void dkim_canon_body(bool relaxed, const uint8_t *body, size_t len,
     GByteArray *out);
 
 const char *dkim_status_name(enum dkim_status st);
+
+/*
+ * ---- Building blocks shared with the ARC validator (arc.c) ----
+ *
+ * Tag lists (RFC 6376 3.2): dkim_taglist_parse splits s[0..n) into at
+ * most DKIM_MAX_TAGS tags (names checked, duplicates refused, values
+ * trimmed of FWS); pointers point into s.
+ */
+#define DKIM_MAX_TAGS 64
+#define DKIM_ARC_MAX_INSTANCE 50	/* RFC 8617 4.2.1 */
+
+struct dkim_tag {
+	const char *name;
+	size_t name_len;
+	const char *val;	/* trimmed */
+	size_t val_len;
+	size_t raw_start, raw_end; /* untrimmed value span, offsets in text */
+};
+
+bool dkim_taglist_parse(const char *s, size_t n, struct dkim_tag *tags,
+    size_t *count, const char **reason);
+const struct dkim_tag *dkim_tag_find(const struct dkim_tag *tags, size_t n,
+    const char *name);
+/* strict base64, FWS ignored; *out g_malloc'd */
+bool dkim_b64_decode(const char *s, size_t n, uint8_t **out, size_t *out_len);
+/* a d= domain or s= selector */
+bool dkim_domain_ok(const char *s, size_t n);
+/* an ARC i= value: decimal 1..DKIM_ARC_MAX_INSTANCE */
+bool dkim_arc_instance(const char *s, size_t n, unsigned *inst);
+
+/*
+ * dkim_sig_parse with flags.  DKIM_PARSE_AMS: an ARC-Message-Signature
+ * (RFC 8617 4.1.2): no v=, i= is the instance (sig->instance), sig->i
+ * stays NULL; h= need not list From and empty names in it are skipped; no
+ * c= means relaxed/relaxed (the last two as the ARC test suite expects).
+ */
+#define DKIM_PARSE_AMS 1u
+bool dkim_sig_parse_ex(const char *val, size_t len, unsigned flags,
+    struct dkim_sig *sig, const char **reason);
+
+/* A message split into header fields (see dkim.c). */
+struct dkim_field {
+	size_t off, len;	/* in hdr buffer, CRLF included */
+	size_t name_len;
+};
+
+struct dkim_msg {
+	GByteArray *hdr;	/* header block, line ends made CRLF */
+	GArray *fields;		/* struct dkim_field, in message order */
+	const uint8_t *body;	/* points into the message */
+	size_t body_len;
+};
+
+/* false: over a DKIM_MAX_* limit (*reason set); free with dkim_msg_free
+ * in every case */
+bool dkim_msg_split(const uint8_t *m, size_t len, struct dkim_msg *msg,
+    const char **reason);
+void dkim_msg_free(struct dkim_msg *msg);
+bool dkim_field_is(const struct dkim_msg *msg, const struct dkim_field *f,
+    const char *name);
+
+/*
+ * Fetch and parse the key "s._domainkey.d": DKIM_PASS with *key filled
+ * (free with dkim_key_clear), else DKIM_TEMPERROR / DKIM_PERMERROR and
+ * *reason, *key empty.
+ */
+enum dkim_status dkim_key_get(dkim_key_fetch fetch, void *user,
+    const char *s, const char *d, struct dkim_key *key, const char **reason);
+
+/*
+ * Verify a parsed signature carried by header field sigf of msg: key
+ * usability, body hash, header hash (h= bottom-up, then sigf with b=
+ * emptied), signature.
+ */
+enum dkim_status dkim_sig_check(const struct dkim_msg *msg,
+    const struct dkim_field *sigf, const struct dkim_sig *sig,
+    const struct dkim_key *key, const char **reason);
+
+/*
+ * Verify signature b[0..b_len) over a SHA-256 hash with key and algorithm
+ * alg (rsa-sha256: PKCS#1 v1.5; ed25519-sha256: Ed25519 over the hash).
+ * Key rules as for DKIM (revoked, size, type, rsa-sha1 refused).
+ */
+enum dkim_status dkim_hash_verify(const struct dkim_key *key,
+    enum dkim_alg alg, const uint8_t *b, size_t b_len, const uint8_t hash[32],
+    const char **reason);
 
 #endif
