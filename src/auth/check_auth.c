@@ -2,11 +2,16 @@
  * check_auth.c - the sender-authentication check: SPF (MAIL FROM and
  * HELO), DKIM, DMARC, and our Authentication-Results.
  *
- * Design: the protocol modules (spf.c, dkim.c, dmarc.c) know nothing of
+ * Design: the protocol modules (spf.c, dkim.c, arc.c, dmarc.c) know nothing of
  * scans; this file feeds them the envelope, the raw message and the scan's
  * DNS context (shared cache, per-scan budget and deadline), turns their
  * results into symbols, and writes the report's "auth" object, including
  * the Authentication-Results header value (RFC 8601) front ends add.
+ *
+ * ARC: a valid chain whose latest sealer is in auth.trusted_arc_sealers
+ * and whose sealer saw dmarc=pass overrides a DMARC failure (mail that a
+ * mailing list or a forwarding mailbox changed on the way), as RFC 8617
+ * section 7.2 describes.
  *
  * Authentication-Results headers already in the message that claim our
  * authserv-id are forgeries (only we may write them): they are flagged
@@ -21,6 +26,7 @@
 
 #include <glib.h>
 
+#include "auth/arc.h"
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
 #include "auth/spf.h"
@@ -58,6 +64,11 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "DMARC_NONE", 0.0, "DMARC: the From domain publishes no DMARC policy.", NO_FORCE },
 	{ "DMARC_TEMPERROR", 0.0, "DMARC: the policy could not be fetched (temporary DNS error).", NO_FORCE },
 	{ "DMARC_PERMERROR", 0.5, "DMARC: no single usable From domain (none, or several different ones), or the domain's DMARC record is invalid. The option says which.", NO_FORCE },
+	{ "ARC_PASS", 0.0, "ARC (RFC 8617): the message carries a valid ARC chain; the option is the domain of the latest sealer.", NO_FORCE },
+	{ "ARC_FAIL", 1.0, "ARC: the message carries an ARC chain that does not validate (broken seal, changed message, missing set); the option says why.", NO_FORCE },
+	{ "ARC_NONE", 0.0, "ARC: the message carries no ARC headers.", NO_FORCE },
+	{ "ARC_TEMPERROR", 0.0, "ARC: a sealer's key could not be fetched (temporary DNS error).", NO_FORCE },
+	{ "ARC_DMARC_OVERRIDE", 0.0, "DMARC failed, but a trusted ARC sealer (auth.trusted_arc_sealers) saw DMARC pass before forwarding changed the message: the DMARC policy is not applied. The option is the sealer.", NO_FORCE },
 	{ "AUTH_RESULTS_FORGED", 3.0, "The message already holds an Authentication-Results header with our authserv-id: only we may write those, so it is forged; front ends remove it. The option is its position among the message's headers.", NO_FORCE },
 };
 
@@ -367,6 +378,67 @@ run_dkim(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct dkim_outcome
 	jw_arr_end(w);
 }
 
+/* ---- ARC -------------------------------------------------------------------- */
+
+struct arc_outcome {
+	struct arc_result res;
+	bool trusted_dmarc_pass;	/* a trusted sealer saw dmarc=pass */
+};
+
+/* Does an Authentication-Results text hold "dmarc=pass" as a result? */
+static bool
+aar_dmarc_pass(const char *aar)
+{
+	for (const char *p = aar; p != NULL && (p = strstr(p, "dmarc=")) != NULL; p += 6) {
+		bool start = p == aar || p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t';
+		if (start && g_ascii_strncasecmp(p + 6, "pass", 4) == 0 &&
+		    !g_ascii_isalnum(p[10]))
+			return true;
+	}
+	return false;
+}
+
+static void
+run_arc(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct arc_outcome *o)
+{
+	size_t len;
+	const uint8_t *raw = scan_raw(ctx, &len);
+	const GPtrArray *trusted = scan_config(ctx)->auth.trusted_arc_sealers;
+
+	arc_validate(raw, len, dkim_fetch, ctx, &o->res);
+	const struct arc_result *r = &o->res;
+	bool is_trusted = false;
+	switch (r->cv) {
+	case ARC_CV_NONE:
+		scan_add(ctx, "ARC_NONE", NULL);
+		break;
+	case ARC_CV_PASS:
+		scan_add(ctx, "ARC_PASS", r->sealer);
+		for (guint i = 0; r->sealer != NULL && i < trusted->len; i++)
+			if (g_ascii_strcasecmp(r->sealer, g_ptr_array_index(trusted, i)) == 0)
+				is_trusted = true;
+		o->trusted_dmarc_pass = is_trusted && aar_dmarc_pass(r->aar);
+		break;
+	case ARC_CV_FAIL:
+		if (r->temperror)
+			scan_add(ctx, "ARC_TEMPERROR", r->reason);
+		else
+			scan_add(ctx, "ARC_FAIL", r->reason);
+		break;
+	}
+	jw_obj(w, "arc");
+	jw_str(w, "result", r->temperror ? "temperror" : arc_cv_name(r->cv));
+	jw_int(w, "instances", r->instances);
+	jw_str(w, "sealer", r->sealer);
+	jw_bool(w, "trusted_sealer", is_trusted);
+	jw_str(w, "sealer_results", r->aar);
+	jw_str(w, "reason", r->reason);
+	jw_obj_end(w);
+	g_string_append_printf(ar, "; arc=%s", r->temperror ? "temperror" : arc_cv_name(r->cv));
+	if (r->cv == ARC_CV_PASS)
+		ar_prop(ar, "smtp.remote-ip", scan_envelope(ctx)->client_ip);
+}
+
 /* ---- DMARC ------------------------------------------------------------------ */
 
 static enum dmarc_fetch_status
@@ -457,7 +529,8 @@ from_dkim(enum dkim_status s)
 
 static void
 run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
-    const struct spf_outcome *spf, const struct dkim_outcome *dkim)
+    const struct spf_outcome *spf, const struct dkim_outcome *dkim,
+    const struct arc_outcome *arc)
 {
 	const GArray *from = scan_message(ctx)->headers->from;
 	char *domain = NULL;
@@ -518,6 +591,11 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 		scan_add(ctx, "DMARC_PASS", domain);
 		break;
 	case DMARC_RESULT_FAIL:
+		if (arc->trusted_dmarc_pass) {
+			/* forwarded by a sealer we trust, which saw DMARC pass */
+			scan_add(ctx, "ARC_DMARC_OVERRIDE", arc->res.sealer);
+			break;
+		}
 		scan_addf(ctx, "DMARC_FAIL", "%s (%s=%s)%s", dmarc_policy_name(ev->disposition),
 		    dmarc_source_name(ev->source), policy, ev->sampled_out ? ", pct" : "");
 		if (ev->disposition == DMARC_POLICY_REJECT)
@@ -547,6 +625,8 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 	jw_bool(w, "sampled_out", ev->sampled_out);
 	jw_bool(w, "spf_aligned", (ev->aligned & DMARC_ALIGNED_SPF) != 0);
 	jw_bool(w, "dkim_aligned", (ev->aligned & DMARC_ALIGNED_DKIM) != 0);
+	jw_str(w, "overridden_by_arc", ev->result == DMARC_RESULT_FAIL &&
+	    arc->trusted_dmarc_pass ? arc->res.sealer : NULL);
 	jw_obj_end(w);
 	g_string_append_printf(ar, "; dmarc=%s", dmarc_result_name(ev->result));
 	ar_prop(ar, "header.from", domain);
@@ -566,6 +646,7 @@ run(struct scan_ctx *ctx)
 	GString *ar = g_string_new(scan_config(ctx)->auth.authserv_id);
 	struct spf_outcome spf = { 0 };
 	struct dkim_outcome *dkim = g_new0(struct dkim_outcome, 1);
+	struct arc_outcome arc = { 0 };
 	struct jsonw w;
 
 	jw_init(&w, json, false);
@@ -573,7 +654,8 @@ run(struct scan_ctx *ctx)
 	if (scan_envelope(ctx)->client_ip != NULL) {
 		run_spf(ctx, &w, ar, &spf);
 		run_dkim(ctx, &w, ar, dkim);
-		run_dmarc(ctx, &w, ar, &spf, dkim);
+		run_arc(ctx, &w, ar, &arc);
+		run_dmarc(ctx, &w, ar, &spf, dkim, &arc);
 	} else {
 		/*
 		 * A message without an SMTP envelope (a file scanned offline)
@@ -592,6 +674,7 @@ run(struct scan_ctx *ctx)
 	g_string_free(ar, TRUE);
 	dkim_results_clear(dkim->res, dkim->n);
 	g_free(dkim);
+	arc_result_clear(&arc.res);
 	g_free(spf.domain);
 }
 

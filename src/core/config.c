@@ -49,6 +49,7 @@ mamori_config_new_default(void)
 		.max_lookups = 50,
 	};
 	cfg->auth.authserv_id = g_strdup("mamori");
+	cfg->auth.trusted_arc_sealers = g_ptr_array_new_with_free_func(g_free);
 	return cfg;
 }
 
@@ -68,6 +69,7 @@ mamori_config_free(struct mamori_config *cfg)
 	g_hash_table_unref(cfg->symbols);
 	g_ptr_array_unref(cfg->dns.servers);
 	g_free(cfg->auth.authserv_id);
+	g_ptr_array_unref(cfg->auth.trusted_arc_sealers);
 	g_free(cfg);
 }
 
@@ -301,6 +303,27 @@ load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_con
 			}
 			g_free(a->authserv_id);
 			a->authserv_id = g_strdup(v);
+		} else if (strcmp(k, "trusted_arc_sealers") == 0) {
+			if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+				fail(lc, s, "auth.trusted_arc_sealers must be a list of domains: "
+				    "[\"google.com\", \"microsoft.com\"]");
+				return;
+			}
+			g_ptr_array_set_size(a->trusted_arc_sealers, 0);
+			for (int j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+				const char *v = config_setting_get_string(e);
+				bool ok = v != NULL && v[0] != '\0' && strlen(v) <= 253 &&
+				    strchr(v, '.') != NULL;
+				for (const char *c = v; ok && *c != '\0'; c++)
+					ok = g_ascii_isalnum(*c) || *c == '.' || *c == '-';
+				if (!ok) {
+					fail(lc, e, "auth.trusted_arc_sealers: \"%s\" is not a domain",
+					    v != NULL ? v : "(not a string)");
+					return;
+				}
+				g_ptr_array_add(a->trusted_arc_sealers, g_ascii_strdown(v, -1));
+			}
 		} else {
 			fail(lc, s, "unknown key auth.%s", k);
 		}

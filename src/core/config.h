@@ -44,6 +44,7 @@ struct mamori_dns_conf {
 /* The [auth] section. */
 struct mamori_auth_conf {
 	char *authserv_id;	/* our name in Authentication-Results */
+	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
 struct mamori_config {

@@ -580,7 +580,7 @@ case("auth_all_pass", SIGNED,
       "zone": AUTH_ZONE, "args": ENV_OK,
       "action": "accept",
       "symbols": {"SPF_PASS": ["example.com"], "SPF_HELO_FAIL": None,
-                  "DKIM_PASS": ["example.com"], "DMARC_PASS": ["example.com"]},
+                  "DKIM_PASS": ["example.com"], "ARC_NONE": [], "DMARC_PASS": ["example.com"]},
       "auth": {"spf": {"result": "pass", "domain": "example.com"},
                "dkim": [{"result": "pass", "d": "example.com", "s": "k2048"}],
                "dmarc": {"result": "pass", "policy": "reject", "spf_aligned": True,
@@ -593,7 +593,7 @@ case("auth_dmarc_reject_spoof", AUTH_MSG,
       "args": ["--ip", "203.0.113.66", "--helo", "user-pc", "--from", "bounce@mailer.test"],
       "action": "reject",
       "symbols": {"SPF_NONE": ["mailer.test"], "SPF_HELO_NONE": ["user-pc"],
-                  "DKIM_NONE": [], "DMARC_FAIL": ["reject (p=reject)"],
+                  "DKIM_NONE": [], "ARC_NONE": [], "DMARC_FAIL": ["reject (p=reject)"],
                   "DMARC_POLICY_REJECT": ["example.com"]},
       "auth": {"dmarc": {"result": "fail", "policy": "reject", "disposition": "reject",
                          "spf_aligned": False, "dkim_aligned": False}}})
@@ -606,7 +606,7 @@ case("auth_spf_fail_tampered_dkim",
       "args": ["--ip", "203.0.113.66", "--helo", "mx.example.com", "--from", "taro@example.com"],
       "action": "reject",
       "symbols": {"SPF_FAIL": ["example.com"], "SPF_HELO_FAIL": None,
-                  "DKIM_FAIL": None, "DMARC_FAIL": ["reject (p=reject)"],
+                  "DKIM_FAIL": None, "ARC_NONE": [], "DMARC_FAIL": ["reject (p=reject)"],
                   "DMARC_POLICY_REJECT": ["example.com"]},
       "auth": {"spf": {"result": "fail"}, "dkim": [{"result": "fail", "d": "example.com"}]}})
 
@@ -628,7 +628,46 @@ case("auth_dns_timeout",
       "args": ["--ip", "203.0.113.66", "--helo", "user-pc", "--from", "bounce@mailer.test"],
       "action": "accept",
       "symbols": {"SPF_TEMPERROR": None, "SPF_HELO_NONE": ["user-pc"], "DKIM_NONE": [],
+                  "ARC_NONE": [],
                   "DMARC_TEMPERROR": ["example.com"]}})
+
+
+# ARC: a message forwarded through a mailing list that sealed it (the ARC
+# test suite's cv_pass_i1_1, ValiMail arc_test_suite, MIT; copied into
+# tests/auth/data/arc/).  The list changed nothing DMARC can see pass, so
+# DMARC for d1.example.org (p=reject here) fails; the list's seal says it
+# saw dmarc=pass.
+import yaml  # Debian's python3-yaml (this script runs under /usr/bin/python3)
+_arc_yml = os.path.join(HERE, "..", "auth", "data", "arc", "arc-draft-validation-tests.yml")
+_arc_doc = [d for d in yaml.safe_load_all(open(_arc_yml)) if d and "cv_pass_i1_1" in d["tests"]][0]
+ARC_MSG = _arc_doc["tests"]["cv_pass_i1_1"]["message"].replace("\n", "\r\n").encode()
+ARC_ZONE = {k: [{"TXT": v}] for k, v in _arc_doc["txt-records"].items()}
+ARC_ZONE["_dmarc.d1.example.org"] = [{"TXT": "v=DMARC1; p=reject"}]
+ARC_ARGS = ["--ip", "198.51.100.7", "--helo", "lists.example.org",
+            "--from", "list-bounces@lists.example.org"]
+
+case("arc_trusted_sealer", ARC_MSG,
+     {"description": "DMARC fails after a mailing list; the list's ARC seal is valid, "
+                     "its sealer is trusted and saw dmarc=pass: the policy is not applied",
+      "zone": ARC_ZONE, "args": ARC_ARGS,
+      "config": "auth = { trusted_arc_sealers = [\"example.org\"]; };\n",
+      "action": "accept",
+      "symbols": {"SPF_NONE": ["lists.example.org"], "SPF_HELO_NONE": ["lists.example.org"],
+                  "DKIM_NONE": [], "ARC_PASS": ["example.org"],
+                  "ARC_DMARC_OVERRIDE": ["example.org"]},
+      "auth": {"arc": {"result": "pass", "sealer": "example.org", "trusted_sealer": True},
+               "dmarc": {"result": "fail", "overridden_by_arc": "example.org"}}})
+
+case("arc_untrusted_sealer", ARC_MSG,
+     {"description": "the same message when the sealer is not trusted: DMARC reject",
+      "zone": ARC_ZONE, "args": ARC_ARGS,
+      "action": "reject",
+      "symbols": {"SPF_NONE": ["lists.example.org"], "SPF_HELO_NONE": ["lists.example.org"],
+                  "DKIM_NONE": [], "ARC_PASS": ["example.org"],
+                  "DMARC_FAIL": ["reject (p=reject)"],
+                  "DMARC_POLICY_REJECT": ["d1.example.org"]},
+      "auth": {"arc": {"result": "pass", "trusted_sealer": False},
+               "dmarc": {"result": "fail", "overridden_by_arc": None}}})
 
 # ---- structure ----------------------------------------------------------------
 
@@ -725,7 +764,7 @@ case("envelope_args",
                "--rcpt", "jiro@example.jp", "--ip", "192.0.2.25", "--helo", "mx.example.co.jp"],
       "action": "accept",
       "symbols": {"SPF_NONE": ["example.co.jp"], "SPF_HELO_NONE": ["mx.example.co.jp"],
-                  "DKIM_NONE": [], "DMARC_NONE": ["example.co.jp"]},
+                  "DKIM_NONE": [], "ARC_NONE": [], "DMARC_NONE": ["example.co.jp"]},
       "message": {"envelope": {"mail_from": "bounce@example.co.jp",
                                "rcpt": ["taro@example.jp", "jiro@example.jp"],
                                "client_ip": "192.0.2.25", "helo": "mx.example.co.jp"}}})
