@@ -83,9 +83,7 @@ section "3/3 build-fuzz: clang, libFuzzer, ASan + UBSan (-DMAMORI_FUZZ=ON)"
 configure build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DMAMORI_FUZZ=ON
 # only what the fuzz tests need (the rest is built and tested above)
-cmake --build build-fuzz --target \
-	fuzz_parse fuzz_charset fuzz_config \
-	fuzz_replay_parse fuzz_replay_charset fuzz_replay_config
+cmake --build build-fuzz --target fuzzers
 section "3/3 build-fuzz: ctest -L fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-default})"
 if ((${#FAILED[@]} == 0)); then
 	echo "test.sh: every step before this one passed"
