@@ -675,6 +675,7 @@ run(struct scan_ctx *ctx)
 	dkim_results_clear(dkim->res, dkim->n);
 	g_free(dkim);
 	arc_result_clear(&arc.res);
+	dkim_thread_cleanup();
 	g_free(spf.domain);
 }
 

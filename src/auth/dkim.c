@@ -1229,3 +1229,9 @@ dkim_results_clear(struct dkim_result *res, size_t n)
 		memset(&res[k], 0, sizeof res[k]);
 	}
 }
+
+void
+dkim_thread_cleanup(void)
+{
+	OPENSSL_thread_stop();
+}

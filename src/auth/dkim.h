@@ -149,6 +149,13 @@ void dkim_canon_body(bool relaxed, const uint8_t *body, size_t len,
     GByteArray *out);
 
 const char *dkim_status_name(enum dkim_status st);
+/*
+ * Free OpenSSL's state of the calling thread (its error queue).  Callers
+ * running verifications on pool threads call it when done with a message:
+ * OpenSSL frees a thread's state only when that thread exits, and worker
+ * threads may outlive OpenSSL's own clean-up at process exit.
+ */
+void dkim_thread_cleanup(void);
 
 /*
  * ---- Building blocks shared with the ARC validator (arc.c) ----
