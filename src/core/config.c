@@ -248,40 +248,68 @@ mamori_dns_server_valid(const char *server)
 	return server != NULL && valid_server(server);
 }
 
+/* A host name or domain: letters, digits, '.', '-' (and '_' if allowed). */
+static bool
+valid_hostname(const char *v, bool underscore)
+{
+	bool ok = v != NULL && v[0] != '\0' && strlen(v) <= 253;
+	for (const char *c = v; ok && *c != '\0'; c++)
+		ok = g_ascii_isalnum(*c) || *c == '.' || *c == '-' || (underscore && *c == '_');
+	return ok;
+}
+
+static bool
+valid_domain(const char *v)
+{
+	return valid_hostname(v, false) && strchr(v, '.') != NULL;
+}
+
+/*
+ * A list of strings, each checked by valid(); replaces *out.  hint shows
+ * the expected form in error messages, what names one element.
+ */
+static void
+get_string_list(struct load_ctx *lc, const config_setting_t *s,
+    bool (*valid)(const char *), const char *hint, const char *what,
+    bool lower, GPtrArray *out)
+{
+	const char *section = config_setting_name(config_setting_parent(s));
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		fail(lc, s, "%s.%s must be a list: %s", section, config_setting_name(s), hint);
+		return;
+	}
+	g_ptr_array_set_size(out, 0);
+	for (int j = 0; j < config_setting_length(s); j++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+		const char *v = config_setting_get_string(e);
+		if (v == NULL || !valid(v)) {
+			fail(lc, e, "%s.%s: \"%s\" is not %s", section, config_setting_name(s),
+			    v != NULL ? v : "(not a string)", what);
+			return;
+		}
+		g_ptr_array_add(out, lower ? g_ascii_strdown(v, -1) : g_strdup(v));
+	}
+}
+
 static void
 load_dns(struct load_ctx *lc, const config_setting_t *g, struct mamori_dns_conf *d)
 {
 	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
-		if (strcmp(k, "servers") == 0) {
-			if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-				fail(lc, s, "dns.servers must be a list of addresses: "
-				    "[\"127.0.0.1\", \"192.0.2.53:5353\"]");
-				return;
-			}
-			g_ptr_array_set_size(d->servers, 0);
-			for (int j = 0; j < config_setting_length(s); j++) {
-				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
-				const char *v = config_setting_get_string(e);
-				if (v == NULL || !valid_server(v)) {
-					fail(lc, e, "dns.servers: \"%s\" is not IP, IP:PORT or "
-					    "[IPv6]:PORT", v != NULL ? v : "(not a string)");
-					return;
-				}
-				g_ptr_array_add(d->servers, g_strdup(v));
-			}
-		} else if (strcmp(k, "timeout_ms") == 0) {
+		if (strcmp(k, "servers") == 0)
+			get_string_list(lc, s, valid_server, "[\"127.0.0.1\", \"192.0.2.53:5353\"]",
+			    "IP, IP:PORT or [IPv6]:PORT", false, d->servers);
+		else if (strcmp(k, "timeout_ms") == 0)
 			get_uint32(lc, s, 10, 60000, &d->timeout_ms);
-		} else if (strcmp(k, "tries") == 0) {
+		else if (strcmp(k, "tries") == 0)
 			get_uint32(lc, s, 1, 10, &d->tries);
-		} else if (strcmp(k, "cache_entries") == 0) {
+		else if (strcmp(k, "cache_entries") == 0)
 			get_uint32(lc, s, 0, 10000000, &d->cache_entries);
-		} else if (strcmp(k, "max_lookups") == 0) {
+		else if (strcmp(k, "max_lookups") == 0)
 			get_uint32(lc, s, 1, 10000, &d->max_lookups);
-		} else {
+		else
 			fail(lc, s, "unknown key dns.%s", k);
-		}
 	}
 }
 
@@ -293,10 +321,7 @@ load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_con
 		const char *k = config_setting_name(s);
 		if (strcmp(k, "authserv_id") == 0) {
 			const char *v = config_setting_get_string(s);
-			bool ok = v != NULL && v[0] != '\0' && strlen(v) <= 253;
-			for (const char *c = v; ok && *c != '\0'; c++)
-				ok = g_ascii_isalnum(*c) || *c == '.' || *c == '-' || *c == '_';
-			if (!ok) {
+			if (!valid_hostname(v, true)) {
 				fail(lc, s, "auth.authserv_id must be a host name such as "
 				    "\"mx.example.co.jp\"");
 				return;
@@ -304,26 +329,8 @@ load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_con
 			g_free(a->authserv_id);
 			a->authserv_id = g_strdup(v);
 		} else if (strcmp(k, "trusted_arc_sealers") == 0) {
-			if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-				fail(lc, s, "auth.trusted_arc_sealers must be a list of domains: "
-				    "[\"google.com\", \"microsoft.com\"]");
-				return;
-			}
-			g_ptr_array_set_size(a->trusted_arc_sealers, 0);
-			for (int j = 0; j < config_setting_length(s); j++) {
-				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
-				const char *v = config_setting_get_string(e);
-				bool ok = v != NULL && v[0] != '\0' && strlen(v) <= 253 &&
-				    strchr(v, '.') != NULL;
-				for (const char *c = v; ok && *c != '\0'; c++)
-					ok = g_ascii_isalnum(*c) || *c == '.' || *c == '-';
-				if (!ok) {
-					fail(lc, e, "auth.trusted_arc_sealers: \"%s\" is not a domain",
-					    v != NULL ? v : "(not a string)");
-					return;
-				}
-				g_ptr_array_add(a->trusted_arc_sealers, g_ascii_strdown(v, -1));
-			}
+			get_string_list(lc, s, valid_domain, "[\"google.com\", \"microsoft.com\"]",
+			    "a domain", true, a->trusted_arc_sealers);
 		} else {
 			fail(lc, s, "unknown key auth.%s", k);
 		}
