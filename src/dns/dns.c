@@ -65,7 +65,9 @@ struct cache_entry {
 
 struct dns_ctx {
 	struct dns_resolver *r;
-	ares_channel channel;	/* NULL when the channel could not be made */
+	ares_channel channel;	/* made at the first cache miss; NULL until
+				   then, or when it could not be made */
+	bool channel_tried;
 	unsigned lookups;
 	unsigned max_lookups;
 	int64_t deadline_us;
@@ -346,8 +348,9 @@ struct dns_ctx *dns_ctx_new(struct dns_resolver *r, unsigned max_lookups,
 	ctx->r = r;
 	ctx->max_lookups = max_lookups;
 	ctx->deadline_us = deadline_us;
-	if (dns_channel_new(r, &ctx->channel) != ARES_SUCCESS)
-		ctx->channel = NULL;
+	/* no channel yet: a scan answered from the cache never makes one
+	 * (ares_init reads resolv.conf and opens nothing, but costs more than
+	 * the rest of a warm authentication) */
 	return ctx;
 }
 
@@ -699,6 +702,11 @@ void dns_lookup_many(struct dns_ctx *ctx, struct dns_query *q, size_t n)
 			continue;
 		}
 		ctx->lookups++;
+		if (!ctx->channel && !ctx->channel_tried) {
+			ctx->channel_tried = true;
+			if (dns_channel_new(ctx->r, &ctx->channel) != ARES_SUCCESS)
+				ctx->channel = NULL;
+		}
 		if (!ctx->channel) {
 			q[i].answer = dns_answer_new(DNS_TEMPFAIL);
 			continue;
