@@ -13,7 +13,7 @@ add_test(NAME unit.test_arc COMMAND test_arc)
 set_tests_properties(unit.test_arc PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 120 LABELS unit)
 
-add_executable(arc_driver auth/arc_driver.c)
+add_executable(arc_driver auth/arc_driver.c auth/keyfile.c)
 target_compile_options(arc_driver PRIVATE ${MAMORI_WARNINGS})
 target_link_libraries(arc_driver PRIVATE mamori_arc)
 

@@ -18,50 +18,8 @@
 #include <glib.h>
 
 #include "auth/arc.h"
+#include "keyfile.h"
 
-static GHashTable *keys;
-
-static enum dkim_key_status
-fetch(void *user, const char *name, char **txt, size_t *len)
-{
-	(void)user;
-	gchar *lname = g_ascii_strdown(name, -1);
-	const char *v = g_hash_table_lookup(keys, lname);
-	g_free(lname);
-	if (v == NULL)
-		return DKIM_KEY_NOTFOUND;
-	if (strncmp(v, "~~", 2) == 0)
-		return DKIM_KEY_TEMPFAIL;
-	*txt = g_strdup(v);
-	*len = strlen(v);
-	return DKIM_KEY_FOUND;
-}
-
-static void
-load_keys(const char *path)
-{
-	gchar *data = NULL;
-	GError *err = NULL;
-	if (!g_file_get_contents(path, &data, NULL, &err)) {
-		fprintf(stderr, "arc_driver: %s\n", err->message);
-		exit(2);
-	}
-	keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	gchar **lines = g_strsplit(data, "\n", -1);
-	for (gchar **l = lines; *l != NULL; l++) {
-		g_strstrip(*l);
-		if (**l == '\0' || **l == '#')
-			continue;
-		char *sp = strpbrk(*l, " \t");
-		if (sp == NULL)
-			continue;
-		*sp = '\0';
-		char *v = g_strstrip(sp + 1);
-		g_hash_table_replace(keys, g_ascii_strdown(*l, -1), g_strdup(v));
-	}
-	g_strfreev(lines);
-	g_free(data);
-}
 
 int
 main(int argc, char **argv)
@@ -71,7 +29,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: arc_driver KEYFILE MSGFILE...\n");
 		return 2;
 	}
-	load_keys(argv[1]);
+	keyfile_load(argv[1], "arc_driver");
 	for (int k = 2; k < argc; k++) {
 		gchar *data = NULL;
 		gsize len = 0;
@@ -81,13 +39,13 @@ main(int argc, char **argv)
 			continue;
 		}
 		struct arc_result r;
-		arc_validate((const uint8_t *)data, len, fetch, NULL, &r);
+		arc_validate((const uint8_t *)data, len, keyfile_fetch, NULL, &r);
 		printf("%s\t%s\t%s\t%d\t%s\t%s\n", argv[k], arc_cv_name(r.cv),
 		    r.reason ? r.reason : "", r.oldest_pass,
 		    r.sealer ? r.sealer : "-", r.aar ? r.aar : "-");
 		arc_result_clear(&r);
 		g_free(data);
 	}
-	g_hash_table_destroy(keys);
+	keyfile_free();
 	return rc;
 }

@@ -15,7 +15,7 @@ add_test(NAME unit.test_dkim COMMAND test_dkim)
 set_tests_properties(unit.test_dkim PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 120 LABELS unit)
 
-add_executable(dkim_driver auth/dkim_driver.c)
+add_executable(dkim_driver auth/dkim_driver.c auth/keyfile.c)
 target_compile_options(dkim_driver PRIVATE ${MAMORI_WARNINGS})
 target_link_libraries(dkim_driver PRIVATE mamori_dkim)
 

@@ -22,52 +22,8 @@
 #include <glib.h>
 
 #include "auth/dkim.h"
+#include "keyfile.h"
 
-static GHashTable *keys;
-
-static enum dkim_key_status
-fetch(void *user, const char *name, char **txt, size_t *len)
-{
-	(void)user;
-	gchar *lname = g_ascii_strdown(name, -1);
-	const char *v = g_hash_table_lookup(keys, lname);
-	g_free(lname);
-	if (v == NULL || strcmp(v, "NXDOMAIN") == 0)
-		return DKIM_KEY_NOTFOUND;
-	if (strncmp(v, "~~", 2) == 0)
-		return DKIM_KEY_TEMPFAIL;
-	if (strcmp(v, "\"\"") == 0)
-		v = "";
-	*txt = g_strdup(v);
-	*len = strlen(v);
-	return DKIM_KEY_FOUND;
-}
-
-static void
-load_keys(const char *path)
-{
-	gchar *data = NULL;
-	GError *err = NULL;
-	if (!g_file_get_contents(path, &data, NULL, &err)) {
-		fprintf(stderr, "dkim_driver: %s\n", err->message);
-		exit(2);
-	}
-	keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	gchar **lines = g_strsplit(data, "\n", -1);
-	for (gchar **l = lines; *l != NULL; l++) {
-		g_strstrip(*l);
-		if (**l == '\0' || **l == '#' || **l == ';')
-			continue;
-		char *sp = strpbrk(*l, " \t");
-		if (sp == NULL)
-			continue;
-		*sp = '\0';
-		char *v = g_strstrip(sp + 1);
-		g_hash_table_replace(keys, g_ascii_strdown(*l, -1), g_strdup(v));
-	}
-	g_strfreev(lines);
-	g_free(data);
-}
 
 static int
 run(const char *path, int64_t now, int all)
@@ -79,7 +35,7 @@ run(const char *path, int64_t now, int all)
 		return 1;
 	}
 	struct dkim_result res[DKIM_MAX_SIGNATURES];
-	size_t n = dkim_verify((const uint8_t *)data, len, fetch, NULL, now,
+	size_t n = dkim_verify((const uint8_t *)data, len, keyfile_fetch, NULL, now,
 	    res, DKIM_MAX_SIGNATURES);
 	if (all) {
 		for (size_t k = 0; k < n; k++)
@@ -113,7 +69,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: dkim_driver [--now S] [--all] KEYFILE MSG...|--list FILE\n");
 		return 2;
 	}
-	load_keys(argv[i++]);
+	keyfile_load(argv[i++], "dkim_driver");
 	if (i + 1 < argc && strcmp(argv[i], "--list") == 0) {
 		gchar *lst = NULL;
 		if (!g_file_get_contents(argv[i + 1], &lst, NULL, NULL))
@@ -128,6 +84,6 @@ main(int argc, char **argv)
 		for (; i < argc; i++)
 			rc |= run(argv[i], now, all);
 	}
-	g_hash_table_destroy(keys);
+	keyfile_free();
 	return rc;
 }
