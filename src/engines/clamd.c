@@ -129,9 +129,9 @@ enum clamd_status clamd_parse_reply(const char *line, size_t len, char *sig, siz
 	if (len > 6 && has_suffix(line, len, " ERROR")) {
 		const char *t = line;
 		size_t n = len - 6;
-		if (has_prefix(t, n, STREAM_PREFIX)) {
-			t += STREAM_PREFIX_LEN;
-			n -= STREAM_PREFIX_LEN;
+		if (has_prefix(t, n, "stream:")) {
+			t += 7;
+			n -= 7;
 		}
 		while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ' '))
 			n--;
