@@ -24,6 +24,9 @@ struct mime_message;
 struct mamori_config;
 struct scan_ctx;
 struct dns_ctx;
+struct obj_tree;
+struct mobj;
+struct mamori_yara;
 
 struct mamori_symbol_def {
 	const char *name;	/* UPPER_SNAKE, stable: operators configure it */
@@ -74,6 +77,17 @@ struct dns_ctx *scan_dns(struct scan_ctx *ctx);
  * free it with dns_ctx_free().
  */
 struct dns_ctx *scan_dns_new(struct scan_ctx *ctx);
+/*
+ * The object tree: every attachment and everything unpacked from it
+ * (objects/object.h), built before the content stage.
+ */
+const struct obj_tree *scan_objects(const struct scan_ctx *ctx);
+/* scan_addf() for a finding about one object: the report lists the
+ * symbol under the object too. */
+void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
+    const char *symbol, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* The engine's compiled YARA rules, or NULL if none are loaded. */
+const struct mamori_yara *scan_yara(const struct scan_ctx *ctx);
 /* Hand over the JSON object for the report's "auth" key (g_malloc'd). */
 void scan_set_auth_report(struct scan_ctx *ctx, char *json);
 

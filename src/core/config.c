@@ -17,7 +17,9 @@
 
 #include <libconfig.h>
 
+#include "engines/clamd.h"
 #include "mamori/mamori.h"
+#include "objects/filetype.h"
 
 #define MIB (1024ull * 1024ull)
 
@@ -28,6 +30,23 @@ static const struct mamori_limits default_limits = {
 	.depth = 20,
 	.scan_time_ms = 30000,
 	.symbol_options = 16,
+	.unpack_depth = 12,
+	.objects = 1000,
+	.object_bytes = 64 * MIB,
+	.unpacked_bytes = 512 * MIB,
+	.stream_bytes = 1024 * MIB,
+	.compression_ratio = 100,
+	.compression_ratio_min = 16 * MIB,
+};
+
+/*
+ * Windows-executable content: what no business mail needs to carry and
+ * what droppers are made of.  Documents are not here: their macros are
+ * judged by the document checks.
+ */
+static const char *const default_dangerous_types[] = {
+	"pe", "msi", "lnk", "url", "js", "vbs", "wsf", "hta", "ps1", "bat",
+	"chm", "iso", "udf", "img", "vhd", "vhdx", "settingcontent", "jar", NULL
 };
 
 struct mamori_config *
@@ -50,6 +69,21 @@ mamori_config_new_default(void)
 	};
 	cfg->auth.authserv_id = g_strdup("mamori");
 	cfg->auth.trusted_arc_sealers = g_ptr_array_new_with_free_func(g_free);
+	cfg->objects.dangerous_types = g_ptr_array_new_with_free_func(g_free);
+	for (size_t i = 0; default_dangerous_types[i] != NULL; i++)
+		g_ptr_array_add(cfg->objects.dangerous_types, g_strdup(default_dangerous_types[i]));
+	cfg->objects.padding_min = 4 * MIB;
+	cfg->clamd = (struct mamori_clamd_conf){
+		.timeout_ms = 30000,
+		.max_stream = 25 * MIB,
+		.send = CLAMD_SEND_ATTACHMENTS,
+	};
+	cfg->yara = (struct mamori_yara_conf){
+		.builtin = true,
+		.dirs = g_ptr_array_new_with_free_func(g_free),
+		.timeout_ms = 5000,
+		.max_bytes = 32 * MIB,
+	};
 	return cfg;
 }
 
@@ -70,7 +104,18 @@ mamori_config_free(struct mamori_config *cfg)
 	g_ptr_array_unref(cfg->dns.servers);
 	g_free(cfg->auth.authserv_id);
 	g_ptr_array_unref(cfg->auth.trusted_arc_sealers);
+	g_ptr_array_unref(cfg->objects.dangerous_types);
+	g_free(cfg->clamd.socket);
+	g_ptr_array_unref(cfg->yara.dirs);
 	g_free(cfg);
+}
+
+const char *
+mamori_yara_builtin_dir(void)
+{
+	if (g_file_test(MAMORI_YARA_INSTALL_DIR, G_FILE_TEST_IS_DIR))
+		return MAMORI_YARA_INSTALL_DIR;
+	return MAMORI_YARA_SOURCE_DIR;
 }
 
 unsigned
@@ -337,6 +382,103 @@ load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_con
 	}
 }
 
+static bool
+valid_send(const char *v)
+{
+	return strcmp(v, "message") == 0 || strcmp(v, "attachments") == 0 ||
+	    strcmp(v, "objects") == 0;
+}
+
+static bool
+valid_type_id(const char *v)
+{
+	return ftype_by_name(v) != NULL;
+}
+
+static bool
+valid_dir(const char *v)
+{
+	return *v == '/';
+}
+
+static void
+load_objects(struct load_ctx *lc, const config_setting_t *g, struct mamori_objects_conf *o)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "dangerous_types") == 0)
+			get_string_list(lc, s, valid_type_id, "[\"pe\", \"lnk\", \"js\"]",
+			    "a file type id (docs/filetypes.md)", true, o->dangerous_types);
+		else if (strcmp(k, "padding_min") == 0)
+			get_size(lc, s, 64 * 1024, 64 * 1024 * MIB, &o->padding_min);
+		else
+			fail(lc, s, "unknown key objects.%s", k);
+	}
+}
+
+static void
+load_clamd(struct load_ctx *lc, const config_setting_t *g, struct mamori_clamd_conf *c)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "socket") == 0) {
+			const char *v = config_setting_get_string(s);
+			char why[128] = "";
+			if (v == NULL || (*v != '\0' && !clamd_socket_valid(v, why, sizeof(why)))) {
+				fail(lc, s, "clamd.socket must be \"/path\", \"unix:/path\" or "
+				    "\"127.0.0.1:3310\" (\"\" = off)%s%s", *why ? ": " : "", why);
+				return;
+			}
+			g_free(c->socket);
+			c->socket = *v != '\0' ? g_strdup(v) : NULL;
+		} else if (strcmp(k, "timeout_ms") == 0) {
+			get_uint32(lc, s, 100, 600000, &c->timeout_ms);
+		} else if (strcmp(k, "max_stream") == 0) {
+			get_size(lc, s, 1024, 4096 * MIB, &c->max_stream);
+		} else if (strcmp(k, "send") == 0) {
+			GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+			get_string_list(lc, s, valid_send, "[\"attachments\"]",
+			    "one of message, attachments, objects", true, l);
+			c->send = 0;
+			for (guint j = 0; j < l->len; j++) {
+				const char *v = g_ptr_array_index(l, j);
+				c->send |= strcmp(v, "message") == 0 ? CLAMD_SEND_MESSAGE
+				    : strcmp(v, "attachments") == 0 ? CLAMD_SEND_ATTACHMENTS
+				    : CLAMD_SEND_OBJECTS;
+			}
+			g_ptr_array_unref(l);
+		} else {
+			fail(lc, s, "unknown key clamd.%s", k);
+		}
+	}
+}
+
+static void
+load_yara(struct load_ctx *lc, const config_setting_t *g, struct mamori_yara_conf *y)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "builtin") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				fail(lc, s, "yara.builtin must be true or false");
+			else
+				y->builtin = config_setting_get_bool(s);
+		} else if (strcmp(k, "dirs") == 0) {
+			get_string_list(lc, s, valid_dir, "[\"/etc/mamori/yara\"]",
+			    "an absolute directory path", false, y->dirs);
+		} else if (strcmp(k, "timeout_ms") == 0) {
+			get_uint32(lc, s, 10, 600000, &y->timeout_ms);
+		} else if (strcmp(k, "max_bytes") == 0) {
+			get_size(lc, s, 1024, 4096 * MIB, &y->max_bytes);
+		} else {
+			fail(lc, s, "unknown key yara.%s", k);
+		}
+	}
+}
+
 static void
 load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
 {
@@ -355,6 +497,20 @@ load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits
 			get_uint32(lc, s, 1, 3600000, &l->scan_time_ms);
 		else if (strcmp(k, "symbol_options") == 0)
 			get_uint32(lc, s, 1, 1000, &l->symbol_options);
+		else if (strcmp(k, "unpack_depth") == 0)
+			get_uint32(lc, s, 0, 100, &l->unpack_depth);
+		else if (strcmp(k, "objects") == 0)
+			get_uint32(lc, s, 1, 1000000, &l->objects);
+		else if (strcmp(k, "object_bytes") == 0)
+			get_size(lc, s, 1024, 16 * 1024 * MIB, &l->object_bytes);
+		else if (strcmp(k, "unpacked_bytes") == 0)
+			get_size(lc, s, 1024, 64 * 1024 * MIB, &l->unpacked_bytes);
+		else if (strcmp(k, "stream_bytes") == 0)
+			get_size(lc, s, 1024, 1024 * 1024 * MIB, &l->stream_bytes);
+		else if (strcmp(k, "compression_ratio") == 0)
+			get_uint32(lc, s, 0, 1000000, &l->compression_ratio);
+		else if (strcmp(k, "compression_ratio_min") == 0)
+			get_size(lc, s, 0, 64 * 1024 * MIB, &l->compression_ratio_min);
 		else
 			fail(lc, s, "unknown key limits.%s", k);
 	}
@@ -481,6 +637,15 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		} else if (strcmp(k, "auth") == 0) {
 			if (expect_group(&lc, s))
 				load_auth(&lc, s, &cfg->auth);
+		} else if (strcmp(k, "objects") == 0) {
+			if (expect_group(&lc, s))
+				load_objects(&lc, s, &cfg->objects);
+		} else if (strcmp(k, "clamd") == 0) {
+			if (expect_group(&lc, s))
+				load_clamd(&lc, s, &cfg->clamd);
+		} else if (strcmp(k, "yara") == 0) {
+			if (expect_group(&lc, s))
+				load_yara(&lc, s, &cfg->yara);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

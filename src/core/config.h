@@ -20,6 +20,41 @@ struct mamori_limits {
 	uint32_t depth;		/* MIME nesting depth */
 	uint32_t scan_time_ms;	/* wall-clock budget for the checks */
 	uint32_t symbol_options;	/* options kept per symbol */
+	/* unpacking attachments (docs/objects.md) */
+	uint32_t unpack_depth;	/* containers inside containers */
+	uint32_t objects;	/* objects per message */
+	uint64_t object_bytes;	/* kept bytes per unpacked object */
+	uint64_t unpacked_bytes;	/* kept bytes over all unpacked objects */
+	uint64_t stream_bytes;	/* decompressed bytes, padding included */
+	uint32_t compression_ratio;	/* kept bytes per byte of container */
+	uint64_t compression_ratio_min;	/* ... once this much was kept */
+};
+
+/* The [objects] section. */
+struct mamori_objects_conf {
+	GPtrArray *dangerous_types;	/* char *, true-type ids */
+	uint64_t padding_min;	/* a repeated run this long is padding */
+};
+
+/* The [clamd] section: off while socket is NULL. */
+enum clamd_send {
+	CLAMD_SEND_MESSAGE = 1u << 0,	/* the raw message, once */
+	CLAMD_SEND_ATTACHMENTS = 1u << 1,	/* each attachment */
+	CLAMD_SEND_OBJECTS = 1u << 2,	/* every object with content */
+};
+struct mamori_clamd_conf {
+	char *socket;
+	uint32_t timeout_ms;
+	uint64_t max_stream;
+	unsigned send;		/* enum clamd_send */
+};
+
+/* The [yara] section. */
+struct mamori_yara_conf {
+	bool builtin;		/* the rules shipped with mamori */
+	GPtrArray *dirs;	/* char *, operator rule directories */
+	uint32_t timeout_ms;	/* per object */
+	uint64_t max_bytes;	/* bytes of an object given to YARA */
 };
 
 /* A [symbols] entry: weight and/or forced action for one symbol. */
@@ -56,6 +91,12 @@ struct mamori_config {
 	unsigned threads;		/* 0 = one per core */
 	struct mamori_dns_conf dns;
 	struct mamori_auth_conf auth;
+	struct mamori_objects_conf objects;
+	struct mamori_clamd_conf clamd;
+	struct mamori_yara_conf yara;
 };
+
+/* Where the shipped YARA rules are: installed, or in the source tree. */
+const char *mamori_yara_builtin_dir(void);
 
 #endif

@@ -18,10 +18,14 @@ static const struct mamori_check check_core = {
 
 extern const struct mamori_check check_message;
 extern const struct mamori_check check_auth;
+extern const struct mamori_check check_objects;
+extern const struct mamori_check check_engines;
 
 const struct mamori_check *const mamori_registry[] = {
 	&check_core,
 	&check_message,
 	&check_auth,
+	&check_objects,
+	&check_engines,
 	NULL,
 };

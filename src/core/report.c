@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "objects/filetype.h"
 #include "scan_ctx.h"
 #include "util/jsonw.h"
 
@@ -187,6 +188,102 @@ objects_tree(struct jsonw *w, const struct mime_message *msg)
 }
 
 static void
+flag_json(struct jsonw *w, const struct mobj *o)
+{
+	static const struct { unsigned f; const char *name; } flags[] = {
+		{ OBJ_ENCRYPTED, "encrypted" }, { OBJ_TRUNCATED, "truncated" },
+		{ OBJ_PADDED, "padded" }, { OBJ_DAMAGED, "damaged" },
+		{ OBJ_UNSUPPORTED, "unsupported" }, { OBJ_NOT_UNPACKED, "not_unpacked" },
+		{ OBJ_NAMES_ENCRYPTED, "names_encrypted" }, { OBJ_BOMB, "bomb" },
+	};
+	jw_arr(w, "flags");
+	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
+		if (o->flags & flags[i].f)
+			jw_str(w, NULL, flags[i].name);
+	jw_arr_end(w);
+}
+
+/*
+ * One object of the tree and its children.  JSON nesting is bounded: past
+ * OBJ_NEST_MAX levels the children are listed flat at the top with their
+ * paths (obj_json_deep), so hostile nesting cannot blow a reader's stack.
+ */
+static void
+obj_json(struct jsonw *w, const struct scan_ctx *ctx, const struct mobj *o,
+    unsigned level, GPtrArray *deep)
+{
+	char hex[65];
+
+	jw_obj(w, NULL);
+	jw_str(w, "path", o->path);
+	jw_str(w, "name", o->name);
+	jw_str(w, "origin", obj_origin_name(o->origin));
+	jw_str(w, "declared_type", o->declared_type);
+	jw_str(w, "type", o->type != NULL ? o->type->name : NULL);
+	jw_str(w, "type_label", o->type != NULL ? o->type->label : NULL);
+	if (o->container != NULL)
+		jw_str(w, "container", o->container);
+	if (o->part != NULL) {
+		jw_str(w, "disposition", o->part->disposition);
+		jw_str(w, "encoding", o->part->encoding);
+		if (o->part->origin == MIME_ORIGIN_UUENCODE)
+			jw_str(w, "mime_origin", "uuencode");
+		if (o->part->embedded != NULL) {
+			jw_obj(w, "message");
+			headers_summary(w, o->part->embedded, false);
+			jw_obj_end(w);
+		}
+	}
+	jw_int(w, "size", (int64_t)o->size);
+	if (o->len != o->size && o->data != NULL)
+		jw_int(w, "kept", (int64_t)o->len);
+	if (o->padding != 0)
+		jw_int(w, "padding", (int64_t)o->padding);
+	jw_int(w, "depth", o->depth);
+	if (o->hashed) {
+		obj_hex(o->sha256, sizeof(o->sha256), hex);
+		jw_str(w, "sha256", hex);
+		obj_hex(o->md5, sizeof(o->md5), hex);
+		jw_str(w, "md5", hex);
+	}
+	flag_json(w, o);
+	if (o->cipher != NULL)
+		jw_str(w, "cipher", o->cipher);
+	if (o->error != NULL)
+		jw_str(w, "error", o->error);
+	const GPtrArray *f = ctx->findings != NULL ?
+	    g_hash_table_lookup(ctx->findings, GUINT_TO_POINTER(o->id)) : NULL;
+	jw_arr(w, "findings");
+	for (guint i = 0; f != NULL && i < f->len; i++)
+		jw_str(w, NULL, g_ptr_array_index(f, i));
+	jw_arr_end(w);
+	jw_arr(w, "children");
+	for (guint i = 0; i < o->children->len; i++) {
+		const struct mobj *c = g_ptr_array_index(o->children, i);
+		if ((level + 1) % OBJ_NEST_MAX != 0)
+			obj_json(w, ctx, c, level + 1, deep);
+		else
+			g_ptr_array_add(deep, (gpointer)c);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void
+obj_tree_json(struct jsonw *w, const struct scan_ctx *ctx)
+{
+	GPtrArray *deep = g_ptr_array_new();
+
+	jw_arr(w, "objects");
+	for (guint i = 0; i < ctx->objects->roots->len; i++)
+		obj_json(w, ctx, g_ptr_array_index(ctx->objects->roots, i), 0, deep);
+	for (guint i = 0; i < deep->len; i++)
+		obj_json(w, ctx, g_ptr_array_index(deep, i), 0, deep);
+	jw_arr_end(w);
+	g_ptr_array_unref(deep);
+}
+
+static void
 parts_json(struct jsonw *w, const struct mime_message *msg, bool with_text)
 {
 	jw_arr(w, "parts");
@@ -269,7 +366,7 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 	jw_real(&w, "reject", cfg->threshold[MAMORI_ACTION_REJECT]);
 	jw_obj_end(&w);
 	symbols_json(&w, res);
-	objects_tree(&w, msg);
+	obj_tree_json(&w, ctx);
 	jw_arr(&w, "urls");
 	jw_arr_end(&w);
 	if (ctx->auth_json != NULL) {

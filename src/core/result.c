@@ -135,6 +135,51 @@ scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
 	g_free(o);
 }
 
+const struct obj_tree *
+scan_objects(const struct scan_ctx *ctx)
+{
+	return ctx->objects;
+}
+
+const struct mamori_yara *
+scan_yara(const struct scan_ctx *ctx)
+{
+	return ctx->eng->yara;
+}
+
+static void
+str_array_free(gpointer p)
+{
+	g_ptr_array_unref(p);
+}
+
+void
+scan_object_addf(struct scan_ctx *ctx, const struct mobj *o, const char *symbol,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *opt = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	scan_add(ctx, symbol, opt);
+	g_free(opt);
+	if (ctx->findings == NULL)
+		ctx->findings = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+		    NULL, str_array_free);
+	GPtrArray *l = g_hash_table_lookup(ctx->findings, GUINT_TO_POINTER(o->id));
+	if (l == NULL) {
+		l = g_ptr_array_new();
+		g_hash_table_insert(ctx->findings, GUINT_TO_POINTER(o->id), l);
+	}
+	const struct sym_info *info = g_hash_table_lookup(ctx->eng->symbols, symbol);
+	if (info == NULL)
+		return;
+	for (guint i = 0; i < l->len; i++)
+		if (g_ptr_array_index(l, i) == info->def->name)
+			return;
+	g_ptr_array_add(l, (gpointer)info->def->name);
+}
+
 void
 result_finish(struct mamori_result *res, const struct mamori_config *cfg)
 {

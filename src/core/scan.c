@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dns/dns.h"
+#include "engines/yara.h"
 #include "scan_ctx.h"
 
 static void
@@ -69,6 +70,31 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 	return true;
 }
 
+/* The YARA rules: compiled once, shared by every scan of the engine. */
+static bool
+engine_yara(struct mamori_engine *eng, char *err, size_t errlen)
+{
+	const struct mamori_yara_conf *y = &eng->cfg->yara;
+	GPtrArray *dirs = g_ptr_array_new();
+
+	if (y->builtin)
+		g_ptr_array_add(dirs, (gpointer)mamori_yara_builtin_dir());
+	for (guint i = 0; i < y->dirs->len; i++)
+		g_ptr_array_add(dirs, g_ptr_array_index(y->dirs, i));
+	bool ok = true;
+	if (dirs->len > 0) {
+		char why[512] = "";
+		eng->yara = mamori_yara_load((const char *const *)dirs->pdata, dirs->len,
+		    why, sizeof(why));
+		if (eng->yara == NULL) {
+			snprintf(err, errlen, "yara rules: %s", why);
+			ok = false;
+		}
+	}
+	g_ptr_array_unref(dirs);
+	return ok;
+}
+
 enum mamori_status
 mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
     char *err, size_t errlen)
@@ -84,7 +110,18 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		.max_parts = cfg->limits.parts,
 		.max_depth = cfg->limits.depth,
 	};
-	if (!engine_symbols(eng, err, errlen)) {
+	const struct mamori_limits *l = &cfg->limits;
+	eng->obj_limits = (struct obj_limits){
+		.depth = l->unpack_depth,
+		.objects = l->objects,
+		.object_bytes = l->object_bytes,
+		.unpacked_bytes = l->unpacked_bytes,
+		.stream_bytes = l->stream_bytes,
+		.ratio = l->compression_ratio,
+		.ratio_min = l->compression_ratio_min,
+		.padding_min = cfg->objects.padding_min,
+	};
+	if (!engine_symbols(eng, err, errlen) || !engine_yara(eng, err, errlen)) {
 		mamori_engine_free(eng);
 		return MAMORI_ERR_CONFIG;
 	}
@@ -112,6 +149,7 @@ mamori_engine_free(struct mamori_engine *eng)
 	if (eng->symbols != NULL)
 		g_hash_table_unref(eng->symbols);
 	dns_resolver_free(eng->dns);
+	mamori_yara_free(eng->yara);
 	mamori_config_free(eng->cfg);
 	g_free(eng);
 }
@@ -135,6 +173,10 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	struct mime_message *m = mime_message_parse(msg != NULL ? msg : (const uint8_t *)"",
 	    msg != NULL ? len : 0, &eng->mime_limits);
 	ctx.msg = m;
+	ctx.obj_limits = eng->obj_limits;
+	ctx.obj_limits.deadline_us = ctx.deadline_us;
+	ctx.obj_limits.mime = &eng->mime_limits;
+	ctx.objects = obj_tree_build(m, &ctx.obj_limits);
 
 	/*
 	 * The message stage only names what the parser found and is cheap: it
@@ -161,6 +203,9 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	result_finish(ctx.res, eng->cfg);
 	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
 	ctx.res->report = report_build(&ctx, ms);
+	if (ctx.findings != NULL)
+		g_hash_table_unref(ctx.findings);
+	obj_tree_free(ctx.objects);
 	mime_message_free(m);
 	dns_ctx_free(ctx.dns);
 	g_free(ctx.auth_json);

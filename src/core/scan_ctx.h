@@ -15,6 +15,7 @@
 #include "check.h"
 #include "config.h"
 #include "mime/message.h"
+#include "objects/object.h"
 
 /* A symbol as the engine knows it: definition plus configured weight. */
 struct sym_info {
@@ -29,6 +30,8 @@ struct mamori_engine {
 	GHashTable *symbols;		/* name -> struct sym_info * */
 	const struct mamori_check *const *checks;	/* NULL-terminated */
 	struct mime_limits mime_limits;
+	struct obj_limits obj_limits;	/* deadline set per scan */
+	struct mamori_yara *yara;	/* compiled once, shared; or NULL */
 };
 
 struct sym_hit {
@@ -57,6 +60,9 @@ struct scan_ctx {
 	size_t raw_len;
 	struct dns_ctx *dns;		/* made on first use, freed at the end */
 	char *auth_json;		/* the report's "auth" object, or NULL */
+	struct obj_limits obj_limits;
+	struct obj_tree *objects;
+	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
 };
 
 struct mamori_result *result_new(unsigned max_options);

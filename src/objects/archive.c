@@ -1,0 +1,423 @@
+/*
+ * archive.c - archives, disk images and compressed streams, on libarchive.
+ *
+ * Formats: ZIP (incl. ZIP64 and the zip-based OOXML/ODF documents), 7z,
+ * RAR 4 and 5, tar, cpio, cab, ISO 9660, LHA, XAR, ar; filters: gzip,
+ * bzip2, xz, lzma, lzip, zstd, lz4, compress and uuencode.  A bare
+ * compressed stream (invoice.exe.gz) is read with libarchive's raw format
+ * and becomes one child.  Filters that libarchive would run as external
+ * programs are never enabled: hostile input does not start processes.
+ *
+ * Entries are read as streams into a sink (sink.c), which enforces the
+ * byte limits and drops padding; the ratio of bytes kept to the size of
+ * the container is checked as the data comes, so an archive bomb is
+ * stopped after limits.ratio_min bytes, not after it has filled memory.
+ *
+ * libarchive says whether an entry is encrypted but not how; for ZIP the
+ * cipher is read from the central directory (zip_cipher_table, bounded).
+ * 7z is always AES-256, RAR 3/4 AES-128 and RAR 5 AES-256.
+ */
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "archive.h"
+#include "filetype.h"
+#include "sink.h"
+#include "unpack.h"
+#include "util/text.h"
+
+#define ERR_MAX 200
+#define RETRY_MAX 16
+#define EMPTY_BLOCKS_MAX 1024
+
+static uint32_t
+le16(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return le16(p) | le16(p + 2) << 16;
+}
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static const char *
+zip_entry_cipher(uint32_t flags, uint32_t method, const uint8_t *extra, size_t elen)
+{
+	if (!(flags & 1))
+		return NULL;
+	if (flags & 0x40)
+		return "PKWARE-SES";
+	if (method != 99)
+		return "ZipCrypto";
+	/* WinZip AE-x: extra field 0x9901, strength at offset 4 of its data */
+	for (size_t i = 0; i + 4 <= elen;) {
+		uint32_t id = le16(extra + i), sz = le16(extra + i + 2);
+		if (i + 4 + sz > elen)
+			break;
+		if (id == 0x9901 && sz >= 7) {
+			switch (extra[i + 4 + 4]) {
+			case 1: return "AES-128";
+			case 2: return "AES-192";
+			case 3: return "AES-256";
+			default: break;
+			}
+		}
+		i += 4 + sz;
+	}
+	return "AES";
+}
+
+/*
+ * name -> cipher (static strings) for the encrypted entries of a ZIP, read
+ * from its central directory.  Only the fields needed are read, every
+ * offset is checked against len; a damaged directory gives what it gives.
+ */
+GHashTable *
+zip_cipher_table(const uint8_t *p, size_t len)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	size_t eocd = SIZE_MAX;
+
+	if (len < 22)
+		return h;
+	for (size_t i = len - 22 + 1, stop = len > 22 + 65535 ? len - 22 - 65535 : 0;
+	    i-- > stop;) {
+		if (memcmp(p + i, "PK\5\6", 4) == 0) {
+			eocd = i;
+			break;
+		}
+	}
+	if (eocd == SIZE_MAX)
+		return h;
+	uint64_t n = le16(p + eocd + 10), off = le32(p + eocd + 16);
+	if ((n == 0xffff || off == 0xffffffff) && eocd >= 20 &&
+	    memcmp(p + eocd - 20, "PK\6\7", 4) == 0) {
+		uint64_t z = le64(p + eocd - 20 + 8);
+		if (z <= len - 56 && memcmp(p + z, "PK\6\6", 4) == 0) {
+			n = le64(p + z + 32);
+			off = le64(p + z + 48);
+		}
+	}
+	for (uint64_t k = 0; k < n && off <= len && len - off >= 46; k++) {
+		const uint8_t *q = p + off;
+		if (memcmp(q, "PK\1\2", 4) != 0)
+			break;
+		uint32_t flags = le16(q + 8), method = le16(q + 10);
+		size_t nlen = le16(q + 28), elen = le16(q + 30), clen = le16(q + 32);
+		if (len - off - 46 < nlen + elen + clen)
+			break;
+		const char *c = zip_entry_cipher(flags, method, q + 46 + nlen, elen);
+		if (c != NULL)
+			g_hash_table_replace(h, g_strndup((const char *)q + 46, nlen), (gpointer)c);
+		off += 46 + nlen + elen + clen;
+	}
+	return h;
+}
+
+struct walk {
+	struct obj_tree *t;
+	struct mobj *o;
+	struct archive *a;
+	bool raw;
+	GHashTable *zip;	/* lazily: zip_cipher_table */
+	uint64_t kept_start;
+	bool stop;		/* this container: bomb by ratio */
+};
+
+static const char *
+entry_cipher(struct walk *w, const char *raw_name)
+{
+	switch (archive_format(w->a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_ZIP: {
+		if (w->zip == NULL)
+			w->zip = zip_cipher_table(w->o->data, w->o->len);
+		const char *c = raw_name != NULL ? g_hash_table_lookup(w->zip, raw_name) : NULL;
+		if (c == NULL && g_hash_table_size(w->zip) > 0) {
+			/* a name we could not match: the archive's cipher if it has one */
+			GHashTableIter it;
+			gpointer k, v;
+			g_hash_table_iter_init(&it, w->zip);
+			while (g_hash_table_iter_next(&it, &k, &v))
+				if (c == NULL || strcmp(c, v) == 0)
+					c = v;
+				else
+					return "ZIP (mixed ciphers)";
+		}
+		return c != NULL ? c : "ZIP encryption";
+	}
+	case ARCHIVE_FORMAT_7ZIP: return "7zAES-256";
+	case ARCHIVE_FORMAT_RAR: return "RAR-AES-128";
+	case ARCHIVE_FORMAT_RAR_V5: return "RAR5-AES-256";
+	default: return "encrypted";
+	}
+}
+
+static struct archive *
+ar_new(bool raw)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_lzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
+	archive_read_support_filter_compress(a);
+	archive_read_support_filter_uu(a);
+	if (raw) {
+		archive_read_support_format_raw(a);
+		return a;
+	}
+	archive_read_support_format_zip(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_rar(a);
+	archive_read_support_format_rar5(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_cab(a);
+	archive_read_support_format_iso9660(a);
+	archive_read_support_format_lha(a);
+	archive_read_support_format_xar(a);
+	archive_read_support_format_ar(a);
+	return a;
+}
+
+static void
+set_error(struct mobj *o, struct archive *a, const char *fallback)
+{
+	const char *e = archive_error_string(a);
+
+	g_free(o->error);
+	o->error = text_clean_copy(e != NULL ? e : fallback,
+	    strlen(e != NULL ? e : fallback), ERR_MAX);
+}
+
+static bool
+unsupported_error(struct archive *a)
+{
+	const char *e = archive_error_string(a);
+
+	return e != NULL && (strstr(e, "nsupported") != NULL ||
+	    strstr(e, "not supported") != NULL);
+}
+
+/* Name of the one thing inside a compressed stream: "a.exe.gz" -> "a.exe". */
+static char *
+stream_child_name(const struct mobj *o)
+{
+	static const char *const sfx[] = { ".gz", ".tgz", ".bz2", ".tbz", ".xz",
+	    ".txz", ".lzma", ".lz", ".zst", ".lz4", ".z", ".uu", ".uue", NULL };
+	const char *n = o->name != NULL ? o->name : "data";
+	size_t len = strlen(n);
+
+	for (size_t i = 0; sfx[i] != NULL; i++) {
+		size_t k = strlen(sfx[i]);
+		if (len > k && g_ascii_strcasecmp(n + len - k, sfx[i]) == 0) {
+			char *base = g_strndup(n, len - k);
+			if (strncmp(sfx[i], ".t", 2) != 0)
+				return base;
+			char *tar = g_strconcat(base, ".tar", NULL);
+			g_free(base);
+			return tar;
+		}
+	}
+	return g_strconcat(n, ".data", NULL);
+}
+
+/* Stream one entry's data into child; false: stop the whole container. */
+static bool
+read_entry(struct walk *w, struct mobj *child)
+{
+	struct obj_tree *t = w->t;
+	const struct obj_limits *lim = t->lim;
+	struct sink *s = g_new(struct sink, 1);
+	bool complete = true, go_on = true;
+	unsigned empty = 0;
+
+	sink_init(s, t, child, false);
+	for (;;) {
+		const void *buf;
+		size_t sz;
+		la_int64_t off;
+		int r = archive_read_data_block(w->a, &buf, &sz, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			complete = false;
+			set_error(child, w->a, "read error");
+			child->flags |= unsupported_error(w->a) ? OBJ_UNSUPPORTED : OBJ_DAMAGED;
+			if (r == ARCHIVE_FATAL)
+				go_on = false;
+			break;
+		}
+		if (r == ARCHIVE_WARN) {
+			set_error(child, w->a, "warning");
+			child->flags |= OBJ_DAMAGED;
+		}
+		if (sz == 0) {
+			if (++empty > EMPTY_BLOCKS_MAX) {
+				complete = false;
+				break;
+			}
+			continue;
+		}
+		enum sink_stop st = sink_write(s, buf, sz);
+		if (st == SINK_STOP_STREAMED) {
+			obj_tree_hit(t, OBJ_LIMIT_STREAMED, child->path);
+			child->flags |= OBJ_BOMB;
+			w->o->flags |= OBJ_BOMB;
+			t->stopped = true;
+			complete = go_on = false;
+			break;
+		}
+		if (st == SINK_STOP_TIME) {
+			obj_tree_hit(t, OBJ_LIMIT_TIME, child->path);
+			complete = go_on = false;
+			break;
+		}
+		uint64_t kept = t->kept_bytes - w->kept_start;
+		if (kept > lim->ratio_min && lim->ratio != 0 &&
+		    kept / lim->ratio > w->o->len) {
+			obj_tree_hit(t, OBJ_LIMIT_RATIO, w->o->path);
+			w->o->flags |= OBJ_BOMB;
+			w->stop = true;
+			complete = go_on = false;
+			break;
+		}
+	}
+	sink_finish(s, complete);
+	g_free(s);
+	return go_on;
+}
+
+static void
+add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
+{
+	const char *raw = archive_entry_pathname(e);
+	char *name = w->raw ? stream_child_name(w->o)
+	    : raw != NULL && *raw != '\0' ? unpack_clean_name((const uint8_t *)raw, strlen(raw))
+	    : g_strdup_printf("entry%u", idx);
+	char *path = g_strconcat(w->o->path, "/", name, NULL);
+	struct mobj *c = unpack_new_object(w->t, w->o,
+	    w->raw ? OBJ_FROM_STREAM : OBJ_FROM_ARCHIVE, name, path);
+
+	g_free(name);
+	g_free(path);
+	if (c == NULL) {
+		w->stop = true;
+		return;
+	}
+	if (archive_entry_is_data_encrypted(e) > 0) {
+		c->flags |= OBJ_ENCRYPTED;
+		c->cipher = g_strdup(entry_cipher(w, raw));
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+			c->size = (uint64_t)archive_entry_size(e);
+		return;
+	}
+	if (!read_entry(w, c))
+		w->stop = true;
+	unpack_identify(c);
+	if (!w->stop)
+		unpack_object(w->t, c);
+}
+
+enum walk_result { WALK_OK, WALK_UNRECOGNIZED };
+
+static enum walk_result
+walk(struct obj_tree *t, struct mobj *o, bool raw)
+{
+	struct walk w = { .t = t, .o = o, .raw = raw, .kept_start = t->kept_bytes };
+	enum walk_result res = WALK_OK;
+	unsigned idx = 0, retries = 0;
+
+	w.a = ar_new(raw);
+	if (archive_read_open_memory(w.a, o->data, o->len) != ARCHIVE_OK) {
+		res = WALK_UNRECOGNIZED;
+		goto out;
+	}
+	for (;;) {
+		if (t->stopped || w.stop)
+			break;
+		if (obj_tree_expired(t)) {
+			obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
+			break;
+		}
+		struct archive_entry *e;
+		int r = archive_read_next_header(w.a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_RETRY && ++retries < RETRY_MAX)
+			continue;
+		if (r < ARCHIVE_WARN) {
+			if (idx == 0 && archive_read_has_encrypted_entries(w.a) > 0) {
+				o->flags |= OBJ_NAMES_ENCRYPTED;
+				g_free(o->cipher);
+				o->cipher = g_strdup(entry_cipher(&w, NULL));
+			} else if (idx == 0 && archive_format(w.a) == 0) {
+				res = WALK_UNRECOGNIZED;
+			} else {
+				o->flags |= unsupported_error(w.a) ? OBJ_UNSUPPORTED : OBJ_DAMAGED;
+			}
+			set_error(o, w.a, "unreadable");
+			break;
+		}
+		if (idx == 0 && o->container == NULL)
+			o->container = g_strdup(archive_format_name(w.a));
+		idx++;
+		if (raw && archive_filter_count(w.a) < 2) {
+			/* the raw format reads anything: only a real filter counts */
+			res = WALK_UNRECOGNIZED;
+			break;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		add_entry(&w, e, idx);
+	}
+out:
+	archive_read_free(w.a);
+	if (w.zip != NULL)
+		g_hash_table_unref(w.zip);
+	return res;
+}
+
+static bool
+is_stream_type(const struct ftype *ft)
+{
+	static const char *const ids[] = { "gzip", "bzip2", "xz", "lzma", "lzip",
+	    "zstd", "lz4", "compress", "uuencode", NULL };
+
+	for (size_t i = 0; ids[i] != NULL; i++)
+		if (strcmp(ft->name, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+void
+archive_unpack(struct obj_tree *t, struct mobj *o)
+{
+	enum walk_result r = walk(t, o, false);
+
+	if (r == WALK_UNRECOGNIZED && is_stream_type(o->type)) {
+		g_free(o->error);
+		o->error = NULL;
+		r = walk(t, o, true);
+	}
+	if (r == WALK_UNRECOGNIZED && o->children->len == 0) {
+		o->flags |= OBJ_UNSUPPORTED;
+		g_free(o->error);
+		o->error = g_strdup_printf("%s: format not supported by the unpacker",
+		    o->type->name);
+	}
+}

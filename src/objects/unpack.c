@@ -1,0 +1,314 @@
+/*
+ * unpack.c - build the object tree of a message (object.h).
+ *
+ * The roots are the message's attachments and attached messages.  Each
+ * object's true type decides how it is opened:
+ *   archives, disk images and zip-based documents  libarchive (archive.c)
+ *   gzip, bzip2, xz, zstd, lzma, lzip, compress    libarchive, raw format
+ *   mail files (.eml, mbox)                        GMime (mime/message.c)
+ * and what comes out is unpacked in turn, depth first, until a limit says
+ * stop.  A limit never passes silently: it is recorded in tree->hits (the
+ * objects check turns those into symbols) and on the object it stopped at.
+ */
+#include <string.h>
+
+#include "archive.h"
+#include "filetype.h"
+#include "mime/charset.h"
+#include "mime/mbox.h"
+#include "mime/message.h"
+#include "sink.h"
+#include "unpack.h"
+#include "util/text.h"
+
+#define NAME_MAX_BYTES 1024
+
+const char *
+obj_limit_name(enum obj_limit l)
+{
+	switch (l) {
+	case OBJ_LIMIT_DEPTH: return "unpack_depth";
+	case OBJ_LIMIT_OBJECTS: return "objects";
+	case OBJ_LIMIT_OBJECT_BYTES: return "object_bytes";
+	case OBJ_LIMIT_UNPACKED: return "unpacked_bytes";
+	case OBJ_LIMIT_STREAMED: return "stream_bytes";
+	case OBJ_LIMIT_RATIO: return "compression_ratio";
+	case OBJ_LIMIT_TIME: return "scan_time";
+	case OBJ_LIMIT_COUNT: break;
+	}
+	return "?";
+}
+
+const char *
+obj_origin_name(enum obj_origin o)
+{
+	switch (o) {
+	case OBJ_FROM_MIME: return "mime";
+	case OBJ_FROM_ARCHIVE: return "archive";
+	case OBJ_FROM_STREAM: return "stream";
+	case OBJ_FROM_MAIL_FILE: return "mail_file";
+	case OBJ_FROM_EMBEDDED: return "embedded";
+	}
+	return "?";
+}
+
+void
+obj_hex(const uint8_t *d, size_t n, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = hex[d[i] >> 4];
+		buf[2 * i + 1] = hex[d[i] & 15];
+	}
+	buf[2 * n] = '\0';
+}
+
+static void
+mobj_free(gpointer p)
+{
+	struct mobj *o = p;
+
+	g_ptr_array_unref(o->children);
+	g_free(o->name);
+	g_free(o->path);
+	g_free(o->declared_type);
+	g_free(o->container);
+	g_free(o->cipher);
+	g_free(o->error);
+	g_free(o->owned);
+	g_free(o);
+}
+
+static void
+message_free(gpointer p)
+{
+	mime_message_free(p);
+}
+
+struct mobj *
+unpack_new_object(struct obj_tree *t, struct mobj *parent, enum obj_origin origin,
+    const char *name, const char *path)
+{
+	if (t->all->len >= t->lim->objects) {
+		obj_tree_hit(t, OBJ_LIMIT_OBJECTS, parent != NULL ? parent->path : "");
+		return NULL;
+	}
+	struct mobj *o = g_new0(struct mobj, 1);
+	o->id = t->all->len;
+	o->children = g_ptr_array_new();
+	o->origin = origin;
+	o->parent = parent;
+	o->depth = parent != NULL ? parent->depth + 1 : 0;
+	o->name = g_strdup(name);
+	o->path = g_strdup(path);
+	g_ptr_array_add(t->all, o);
+	if (parent != NULL)
+		g_ptr_array_add(parent->children, o);
+	else
+		g_ptr_array_add(t->roots, o);
+	return o;
+}
+
+char *
+unpack_clean_name(const uint8_t *raw, size_t len)
+{
+	char *u = NULL;
+
+	if (!g_utf8_validate((const char *)raw, (gssize)len, NULL))
+		u = charset_to_utf8(NULL, raw, len, "CP932", NULL, NULL, NULL);
+	char *out = text_clean_copy(u != NULL ? u : (const char *)raw,
+	    u != NULL ? strlen(u) : len, NAME_MAX_BYTES);
+	g_free(u);
+	return out;
+}
+
+void
+unpack_identify(struct mobj *o)
+{
+	if (o->flags & OBJ_ENCRYPTED)
+		return;
+	o->type = ftype_detect(o->data, o->len, o->size, NULL, 0);
+}
+
+static bool
+is_zip_based(const struct mobj *o)
+{
+	return o->len >= 4 && memcmp(o->data, "PK\3\4", 4) == 0;
+}
+
+static void add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
+    struct mobj *parent, enum obj_origin origin);
+
+/* A mail file (.eml, or an mbox): its attachments become children. */
+static void
+unpack_mail_file(struct obj_tree *t, struct mobj *o)
+{
+	GArray *msgs = NULL;
+
+	if (mbox_is_mbox(o->data, o->len))
+		msgs = mbox_split(o->data, o->len);
+	size_t n = msgs != NULL ? msgs->len : 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t off = 0, len = o->len;
+		if (msgs != NULL) {
+			const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
+			off = m->off;
+			len = m->len;
+		}
+		struct mime_message *m = mime_message_parse(o->data + off, len, t->lim->mime);
+		g_ptr_array_add(t->messages, m);
+		add_mime_parts(t, m, o, OBJ_FROM_MAIL_FILE);
+	}
+	if (msgs != NULL)
+		g_array_free(msgs, TRUE);
+}
+
+void
+unpack_object(struct obj_tree *t, struct mobj *o)
+{
+	if (o->type == NULL || (o->flags & (OBJ_ENCRYPTED | OBJ_NOT_UNPACKED)) ||
+	    o->len == 0)
+		return;
+	unsigned fl = o->type->flags;
+	bool archive = (fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
+	    ((fl & FT_OFFICE) && is_zip_based(o));
+	bool mail = (fl & FT_MESSAGE) && (strcmp(o->type->name, "email") == 0 ||
+	    strcmp(o->type->name, "mbox") == 0);
+	if (!archive && !mail)
+		return;
+	if (t->stopped)
+		return;
+	if (o->depth + 1 > t->lim->depth) {
+		o->flags |= OBJ_NOT_UNPACKED;
+		obj_tree_hit(t, OBJ_LIMIT_DEPTH, o->path);
+		return;
+	}
+	if (obj_tree_expired(t)) {
+		o->flags |= OBJ_NOT_UNPACKED;
+		obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
+		return;
+	}
+	if (archive)
+		archive_unpack(t, o);
+	else
+		unpack_mail_file(t, o);
+}
+
+static struct mobj *
+mime_object(struct obj_tree *t, const struct mime_part *p, struct mobj *parent,
+    enum obj_origin origin)
+{
+	char *path;
+
+	if (origin == OBJ_FROM_MIME || parent == NULL)
+		path = g_strdup(p->path);
+	else
+		path = g_strconcat(parent->path, "/", p->path, NULL);
+	struct mobj *o = unpack_new_object(t, parent, origin, p->filename, path);
+	g_free(path);
+	if (o == NULL)
+		return NULL;
+	o->part = p;
+	o->declared_type = g_strdup(p->type);
+	if (p->kind == MIME_PART_MESSAGE) {
+		o->type = ftype_by_name("email");
+		return o;
+	}
+	sink_borrowed(t, o, p->data, p->len);
+	if (p->truncated)
+		o->flags |= OBJ_TRUNCATED;
+	unpack_identify(o);
+	return o;
+}
+
+static bool
+part_is_object(const struct mime_part *p)
+{
+	return p->kind == MIME_PART_ATTACHMENT || p->kind == MIME_PART_MESSAGE;
+}
+
+/* The attachments of a message, under parent (NULL: roots). */
+static void
+add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
+    struct mobj *parent, enum obj_origin origin)
+{
+	guint n = msg->parts->len;
+	struct mobj **of = g_new0(struct mobj *, n);
+
+	for (guint i = 0; i < n; i++) {
+		const struct mime_part *p = g_ptr_array_index(msg->parts, i);
+		if (!part_is_object(p))
+			continue;
+		/* the nearest enclosing attached message, if any */
+		struct mobj *up = parent;
+		for (const struct mime_part *a = p->parent; a != NULL; a = a->parent) {
+			if (a->kind == MIME_PART_MESSAGE) {
+				up = of[a->index] != NULL ? of[a->index] : parent;
+				break;
+			}
+		}
+		if (up != NULL && up->depth + 1 > t->lim->depth) {
+			up->flags |= OBJ_NOT_UNPACKED;
+			obj_tree_hit(t, OBJ_LIMIT_DEPTH, up->path);
+			continue;
+		}
+		struct mobj *o = mime_object(t, p, up, origin);
+		if (o == NULL)
+			break;
+		of[i] = o;
+		unpack_object(t, o);
+	}
+	g_free(of);
+}
+
+struct obj_tree *
+obj_tree_new(const struct obj_limits *lim)
+{
+	struct obj_tree *t = g_new0(struct obj_tree, 1);
+
+	t->all = g_ptr_array_new_with_free_func(mobj_free);
+	t->roots = g_ptr_array_new();
+	t->hits = g_array_new(FALSE, FALSE, sizeof(struct obj_limit_hit));
+	t->messages = g_ptr_array_new_with_free_func(message_free);
+	t->lim = lim;
+	return t;
+}
+
+struct obj_tree *
+obj_tree_build(const struct mime_message *msg, const struct obj_limits *lim)
+{
+	struct obj_tree *t = obj_tree_new(lim);
+
+	add_mime_parts(t, msg, NULL, OBJ_FROM_MIME);
+	return t;
+}
+
+struct obj_tree *
+obj_tree_build_file(const char *name, const uint8_t *p, size_t len,
+    const struct obj_limits *lim)
+{
+	struct obj_tree *t = obj_tree_new(lim);
+	struct mobj *o = unpack_new_object(t, NULL, OBJ_FROM_MIME, name, name);
+
+	if (o != NULL) {
+		sink_borrowed(t, o, p, len);
+		unpack_identify(o);
+		unpack_object(t, o);
+	}
+	return t;
+}
+
+void
+obj_tree_free(struct obj_tree *t)
+{
+	if (t == NULL)
+		return;
+	g_ptr_array_unref(t->roots);
+	g_ptr_array_unref(t->all);
+	for (guint i = 0; i < t->hits->len; i++)
+		g_free(g_array_index(t->hits, struct obj_limit_hit, i).where);
+	g_array_free(t->hits, TRUE);
+	g_ptr_array_unref(t->messages);
+	g_free(t);
+}
