@@ -121,7 +121,8 @@ static void
 test_fixtures_exact(void **state)
 {
 	(void)state;
-	GHashTable *want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)g_ptr_array_unref);
 	gchar *tsv = NULL;
 	assert_true(g_file_get_contents(MAMORI_YARA_EXPECTED, &tsv, NULL, NULL));
 	gchar **lines = g_strsplit(tsv, "\n", -1);
