@@ -139,11 +139,18 @@ frame(struct sink *s, const uint8_t *f, size_t n)
 enum sink_stop
 sink_write(struct sink *s, const uint8_t *p, size_t n)
 {
+	s->total += n;
+	if (s->sha != NULL && s->total > s->t->lim->object_bytes) {
+		/* a hash of 500 MB of padding costs more than it is worth:
+		 * objects longer than limits.object_bytes are not hashed */
+		EVP_MD_CTX_free(s->sha);
+		EVP_MD_CTX_free(s->md5);
+		s->sha = s->md5 = NULL;
+	}
 	if (s->sha != NULL) {
 		EVP_DigestUpdate(s->sha, p, n);
 		EVP_DigestUpdate(s->md5, p, n);
 	}
-	s->total += n;
 	if (!s->borrow)
 		s->t->streamed_bytes += n;
 	while (n > 0) {
