@@ -17,6 +17,7 @@
  * cipher is read from the central directory (zip_cipher_table, bounded).
  * 7z is always AES-256, RAR 3/4 AES-128 and RAR 5 AES-256.
  */
+#include <locale.h>
 #include <string.h>
 
 #include <archive.h>
@@ -78,18 +79,64 @@ zip_entry_cipher(uint32_t flags, uint32_t method, const uint8_t *extra, size_t e
 }
 
 /*
- * name -> cipher (static strings) for the encrypted entries of a ZIP, read
- * from its central directory.  Only the fields needed are read, every
- * offset is checked against len; a damaged directory gives what it gives.
+ * What the central directory of a ZIP says that libarchive does not: the
+ * cipher of each encrypted entry (name -> static string) and whether two
+ * entries overlap (the data of one contains another's local header, or
+ * they share one: the "better zip bomb" that expands one kernel many
+ * times).  Only the fields needed are read and every offset is checked
+ * against len; a damaged directory gives what it gives.
  */
-GHashTable *
-zip_cipher_table(const uint8_t *p, size_t len)
+struct zip_cd {
+	GHashTable *ciphers;
+	bool overlap;
+};
+
+struct zip_span {
+	uint64_t off, csize;
+};
+
+static int
+span_cmp(const void *a, const void *b)
 {
-	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	const struct zip_span *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* ZIP64 extended information (0x0001): the sizes and offset that did not
+ * fit, in this order, each only if its 32-bit field is 0xffffffff. */
+static void
+zip64_fields(const uint8_t *extra, size_t elen, uint64_t usize, uint64_t *csize,
+    uint64_t *off)
+{
+	for (size_t i = 0; i + 4 <= elen;) {
+		size_t id = le16(extra + i), sz = le16(extra + i + 2), k = i + 4;
+		if (i + 4 + sz > elen)
+			return;
+		if (id == 1) {
+			if (usize == 0xffffffff && k + 8 <= i + 4 + sz)
+				k += 8;
+			if (*csize == 0xffffffff && k + 8 <= i + 4 + sz) {
+				*csize = le64(extra + k);
+				k += 8;
+			}
+			if (*off == 0xffffffff && k + 8 <= i + 4 + sz)
+				*off = le64(extra + k);
+			return;
+		}
+		i += 4 + sz;
+	}
+}
+
+static void
+zip_cd_read(const uint8_t *p, size_t len, struct zip_cd *cd)
+{
 	size_t eocd = SIZE_MAX;
 
+	cd->ciphers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	cd->overlap = false;
 	if (len < 22)
-		return h;
+		return;
 	for (size_t i = len - 22 + 1, stop = len > 22 + 65535 ? len - 22 - 65535 : 0;
 	    i-- > stop;) {
 		if (memcmp(p + i, "PK\5\6", 4) == 0) {
@@ -98,16 +145,17 @@ zip_cipher_table(const uint8_t *p, size_t len)
 		}
 	}
 	if (eocd == SIZE_MAX)
-		return h;
+		return;
 	uint64_t n = le16(p + eocd + 10), off = le32(p + eocd + 16);
 	if ((n == 0xffff || off == 0xffffffff) && eocd >= 20 &&
 	    memcmp(p + eocd - 20, "PK\6\7", 4) == 0) {
 		uint64_t z = le64(p + eocd - 20 + 8);
-		if (z <= len - 56 && memcmp(p + z, "PK\6\6", 4) == 0) {
+		if (len >= 56 && z <= len - 56 && memcmp(p + z, "PK\6\6", 4) == 0) {
 			n = le64(p + z + 32);
 			off = le64(p + z + 48);
 		}
 	}
+	GArray *spans = g_array_new(FALSE, FALSE, sizeof(struct zip_span));
 	for (uint64_t k = 0; k < n && off <= len && len - off >= 46; k++) {
 		const uint8_t *q = p + off;
 		if (memcmp(q, "PK\1\2", 4) != 0)
@@ -116,10 +164,121 @@ zip_cipher_table(const uint8_t *p, size_t len)
 		size_t nlen = le16(q + 28), elen = le16(q + 30), clen = le16(q + 32);
 		if (len - off - 46 < nlen + elen + clen)
 			break;
-		const char *c = zip_entry_cipher(flags, method, q + 46 + nlen, elen);
+		const uint8_t *extra = q + 46 + nlen;
+		struct zip_span sp = { .off = le32(q + 42), .csize = le32(q + 20) };
+		zip64_fields(extra, elen, le32(q + 24), &sp.csize, &sp.off);
+		g_array_append_val(spans, sp);
+		const char *c = zip_entry_cipher(flags, method, extra, elen);
 		if (c != NULL)
-			g_hash_table_replace(h, g_strndup((const char *)q + 46, nlen), (gpointer)c);
+			g_hash_table_replace(cd->ciphers, g_strndup((const char *)q + 46, nlen),
+			    (gpointer)c);
 		off += 46 + nlen + elen + clen;
+	}
+	g_array_sort(spans, span_cmp);
+	for (guint i = 1; i < spans->len && !cd->overlap; i++) {
+		const struct zip_span *a = &g_array_index(spans, struct zip_span, i - 1);
+		const struct zip_span *b = &g_array_index(spans, struct zip_span, i);
+		/* data starts after a's local header, so this is a real overlap */
+		if (b->off == a->off || (a->csize > 0 && b->off - a->off < a->csize))
+			cd->overlap = true;
+	}
+	g_array_free(spans, TRUE);
+}
+
+GHashTable *
+zip_cipher_table(const uint8_t *p, size_t len)
+{
+	struct zip_cd cd;
+
+	zip_cd_read(p, len, &cd);
+	return cd.ciphers;
+}
+
+/*
+ * RAR 5: libarchive 3.6 reads past the file encryption record, so it
+ * neither marks the entry encrypted nor refuses its data.  The block
+ * headers are walked here (bounded) for names whose extra area holds an
+ * encryption record (type 1), and for an archive encryption header
+ * (type 4: the names themselves are encrypted).
+ */
+static bool
+vint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *i < len; shift += 7) {
+		uint8_t b = p[(*i)++];
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool
+rar5_extra_encrypted(const uint8_t *p, size_t end, size_t i)
+{
+	while (i < end) {
+		uint64_t size, type;
+		size_t at = i;
+		if (!vint(p, end, &i, &size) || size == 0 || size > end - i)
+			return false;
+		size_t next = i + (size_t)size;
+		if (!vint(p, next, &i, &type))
+			return false;
+		if (type == 1)
+			return true;
+		if (next <= at)
+			return false;
+		i = next;
+	}
+	return false;
+}
+
+#define RAR5_BLOCKS_MAX 100000
+
+static GHashTable *
+rar5_encrypted_names(const uint8_t *p, size_t len, bool *headers_encrypted)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	size_t pos = 8;
+
+	*headers_encrypted = false;
+	if (len < 8 || memcmp(p, "Rar!\x1a\x07\x01\x00", 8) != 0)
+		return h;
+	for (unsigned blocks = 0; pos + 4 < len && blocks < RAR5_BLOCKS_MAX; blocks++) {
+		size_t i = pos + 4;
+		uint64_t hsize, type, hflags, esize = 0, dsize = 0;
+		if (!vint(p, len, &i, &hsize) || hsize > len - i)
+			break;
+		size_t hend = i + (size_t)hsize;
+		if (!vint(p, hend, &i, &type) || !vint(p, hend, &i, &hflags))
+			break;
+		if ((hflags & 1) && !vint(p, hend, &i, &esize))
+			break;
+		if ((hflags & 2) && !vint(p, hend, &i, &dsize))
+			break;
+		if (type == 4) {
+			*headers_encrypted = true;
+			break;
+		}
+		if (type == 2 && esize > 0 && esize <= hend - i) {
+			uint64_t fflags, usize, attr, comp, os, nlen;
+			size_t j = i;
+			bool ok = vint(p, hend, &j, &fflags) && vint(p, hend, &j, &usize) &&
+			    vint(p, hend, &j, &attr);
+			if (ok && (fflags & 2))
+				j += 4;
+			if (ok && (fflags & 4))
+				j += 4;
+			ok = ok && j < hend && vint(p, hend, &j, &comp) &&
+			    vint(p, hend, &j, &os) && vint(p, hend, &j, &nlen) &&
+			    nlen <= hend - j;
+			if (ok && rar5_extra_encrypted(p, hend, hend - (size_t)esize))
+				g_hash_table_add(h, g_strndup((const char *)p + j, (size_t)nlen));
+		}
+		if (type == 5 || dsize > len - hend)
+			break;
+		pos = hend + (size_t)dsize;
 	}
 	return h;
 }
@@ -129,7 +288,9 @@ struct walk {
 	struct mobj *o;
 	struct archive *a;
 	bool raw;
-	GHashTable *zip;	/* lazily: zip_cipher_table */
+	GHashTable *zip;	/* zip_cd_read: name -> cipher */
+	GHashTable *rar5;	/* rar5_encrypted_names */
+	bool rar5_headers;
 	uint64_t kept_start;
 	bool stop;		/* this container: bomb by ratio */
 };
@@ -305,7 +466,9 @@ read_entry(struct walk *w, struct mobj *child)
 static void
 add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 {
-	const char *raw = archive_entry_pathname(e);
+	const char *raw = archive_entry_pathname_utf8(e);
+	if (raw == NULL)
+		raw = archive_entry_pathname(e);
 	char *name = w->raw ? stream_child_name(w->o)
 	    : raw != NULL && *raw != '\0' ? unpack_clean_name((const uint8_t *)raw, strlen(raw))
 	    : g_strdup_printf("entry%u", idx);
@@ -319,7 +482,8 @@ add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 		w->stop = true;
 		return;
 	}
-	if (archive_entry_is_data_encrypted(e) > 0) {
+	bool rar5 = w->rar5 != NULL && raw != NULL && g_hash_table_contains(w->rar5, raw);
+	if (archive_entry_is_data_encrypted(e) > 0 || rar5) {
 		c->flags |= OBJ_ENCRYPTED;
 		c->cipher = g_strdup(entry_cipher(w, raw));
 		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
@@ -335,13 +499,48 @@ add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 
 enum walk_result { WALK_OK, WALK_UNRECOGNIZED };
 
+/*
+ * libarchive converts entry names to the locale's charset, and in the C
+ * locale a UTF-8 name (a Japanese one, say) cannot be converted and is
+ * lost.  Unpacking runs in a UTF-8 locale of its own thread (uselocale),
+ * which changes nothing for the rest of the process.
+ */
+static locale_t
+utf8_locale(void)
+{
+	static gsize once;
+	static locale_t loc;
+
+	if (g_once_init_enter(&once)) {
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		g_once_init_leave(&once, 1);
+	}
+	return loc;
+}
+
 static enum walk_result
 walk(struct obj_tree *t, struct mobj *o, bool raw)
 {
 	struct walk w = { .t = t, .o = o, .raw = raw, .kept_start = t->kept_bytes };
 	enum walk_result res = WALK_OK;
 	unsigned idx = 0, retries = 0;
+	locale_t loc = utf8_locale(), old = (locale_t)0;
 
+	if (!raw && o->len >= 4 && memcmp(o->data, "PK\3\4", 4) == 0) {
+		struct zip_cd cd;
+		zip_cd_read(o->data, o->len, &cd);
+		w.zip = cd.ciphers;
+		if (cd.overlap) {
+			obj_tree_hit(t, OBJ_LIMIT_OVERLAP, o->path);
+			o->flags |= OBJ_BOMB;
+			g_hash_table_unref(w.zip);
+			return WALK_OK;
+		}
+	}
+	if (!raw && o->len >= 8 && memcmp(o->data, "Rar!\x1a\x07\x01\x00", 8) == 0)
+		w.rar5 = rar5_encrypted_names(o->data, o->len, &w.rar5_headers);
+	if (loc != (locale_t)0)
+		old = uselocale(loc);
 	w.a = ar_new(raw);
 	if (archive_read_open_memory(w.a, o->data, o->len) != ARCHIVE_OK) {
 		res = WALK_UNRECOGNIZED;
@@ -361,7 +560,8 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 		if (r == ARCHIVE_RETRY && ++retries < RETRY_MAX)
 			continue;
 		if (r < ARCHIVE_WARN) {
-			if (idx == 0 && archive_read_has_encrypted_entries(w.a) > 0) {
+			if (idx == 0 && (archive_read_has_encrypted_entries(w.a) > 0 ||
+			    w.rar5_headers)) {
 				o->flags |= OBJ_NAMES_ENCRYPTED;
 				g_free(o->cipher);
 				o->cipher = g_strdup(entry_cipher(&w, NULL));
@@ -389,6 +589,10 @@ out:
 	archive_read_free(w.a);
 	if (w.zip != NULL)
 		g_hash_table_unref(w.zip);
+	if (w.rar5 != NULL)
+		g_hash_table_unref(w.rar5);
+	if (old != (locale_t)0)
+		uselocale(old);
 	return res;
 }
 

@@ -21,7 +21,7 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "ENCRYPTED_ARCHIVE", 2.0, "An archive entry is encrypted, so its content could not be examined; or the archive's entry list itself is encrypted. Option: path (cipher).", NO_FORCE },
 	{ "ARCHIVE_DAMAGED", 1.5, "An archive or one of its entries is corrupt or truncated; what could be read was examined. Option: path: error.", NO_FORCE },
 	{ "ARCHIVE_UNSUPPORTED", 0.5, "An archive format or compression method the unpacker cannot read (ARJ, ACE, deflate64, implode ...): its content was not examined by mamori (an AV engine may still see it). Option: path: reason.", NO_FORCE },
-	{ "ARCHIVE_BOMB", 10.0, "Unpacking stopped because the content expands beyond limits.stream_bytes or beyond limits.compression_ratio times the size of its container (zip bombs, 42.zip, overlapping entries). Option: limit(path).", MAMORI_ACTION_QUARANTINE },
+	{ "ARCHIVE_BOMB", 10.0, "Unpacking stopped because the content expands beyond limits.stream_bytes or beyond limits.compression_ratio times the size of its container (zip bombs, 42.zip), or a ZIP's entries overlap (the kernel of one entry expanded by many). Option: limit(path).", MAMORI_ACTION_QUARANTINE },
 	{ "PADDED_FILE", 5.0, "An object carries a long run of filler (one byte or a short pattern repeated, at least objects.padding_min): the trick of 500 MB Emotet documents that slip past size limits. The padding is streamed through and the rest is analysed. Option: path (padding bytes).", NO_FORCE },
 };
 
@@ -110,7 +110,8 @@ run(struct scan_ctx *ctx)
 	}
 	for (guint i = 0; i < t->hits->len; i++) {
 		const struct obj_limit_hit *h = &g_array_index(t->hits, struct obj_limit_hit, i);
-		bool bomb = h->limit == OBJ_LIMIT_STREAMED || h->limit == OBJ_LIMIT_RATIO;
+		bool bomb = h->limit == OBJ_LIMIT_STREAMED || h->limit == OBJ_LIMIT_RATIO ||
+		    h->limit == OBJ_LIMIT_OVERLAP;
 		scan_addf(ctx, bomb ? "ARCHIVE_BOMB" : "SCAN_LIMIT_EXCEEDED", "%s(%s)",
 		    obj_limit_name(h->limit), h->where);
 	}

@@ -83,6 +83,7 @@ enum obj_limit {
 	OBJ_LIMIT_STREAMED,	/* limits.stream_bytes (a bomb) */
 	OBJ_LIMIT_RATIO,	/* limits.compression_ratio (a bomb) */
 	OBJ_LIMIT_TIME,		/* limits.scan_time_ms */
+	OBJ_LIMIT_OVERLAP,	/* a ZIP whose entries overlap (a bomb) */
 	OBJ_LIMIT_COUNT
 };
 

@@ -34,6 +34,7 @@ obj_limit_name(enum obj_limit l)
 	case OBJ_LIMIT_STREAMED: return "stream_bytes";
 	case OBJ_LIMIT_RATIO: return "compression_ratio";
 	case OBJ_LIMIT_TIME: return "scan_time";
+	case OBJ_LIMIT_OVERLAP: return "overlapping_entries";
 	case OBJ_LIMIT_COUNT: break;
 	}
 	return "?";
