@@ -894,6 +894,39 @@ static double rate(const struct clamd_conf *c, const uint8_t *p, size_t len, enu
 	return n / dt;
 }
 
+struct bench_thread {
+	const uint8_t *p;
+	size_t len;
+	enum clamd_status want;
+	double rate;
+};
+
+static gpointer bench_main(gpointer data)
+{
+	struct bench_thread *b = data;
+	struct clamd_conf c = { .socket = getenv("MAMORI_CLAMD_SOCKET"), .timeout_ms = 20000 };
+	b->rate = rate(&c, b->p, b->len, b->want);
+	return NULL;
+}
+
+/* scans per second of n threads together */
+static double rate_threads(unsigned n, const uint8_t *p, size_t len, enum clamd_status want)
+{
+	struct bench_thread b[8];
+	GThread *th[8];
+	double sum = 0;
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		b[i] = (struct bench_thread){ .p = p, .len = len, .want = want };
+		th[i] = g_thread_new("bench", bench_main, &b[i]);
+	}
+	for (i = 0; i < n; i++) {
+		g_thread_join(th[i]);
+		sum += b[i].rate;
+	}
+	return sum;
+}
+
 static int bench(void)
 {
 	struct clamd_conf c = { .socket = getenv("MAMORI_CLAMD_SOCKET"), .timeout_ms = 20000 };
@@ -909,6 +942,10 @@ static int bench(void)
 	printf("bench: 2 KB clean, 1 thread: %.0f scans/s\n", rate(&c, clean, sizeof clean, CLAMD_CLEAN));
 	printf("bench: clam.exe (544 B, virus), 1 thread: %.0f scans/s\n",
 	       rate(&c, v->data, v->len, CLAMD_VIRUS));
+	printf("bench: 2 KB clean, 8 threads: %.0f scans/s\n",
+	       rate_threads(8, clean, sizeof clean, CLAMD_CLEAN));
+	printf("bench: clam.exe, 8 threads: %.0f scans/s\n",
+	       rate_threads(8, v->data, v->len, CLAMD_VIRUS));
 	g_byte_array_unref(v);
 	v = read_file(CLAMAV_TESTFILES "/clam.tar.gz");
 	printf("bench: clam.tar.gz (virus in an archive), 1 thread: %.0f scans/s\n",
