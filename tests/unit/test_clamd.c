@@ -354,7 +354,7 @@ static void test_garbage(void **state)
 
 static void test_slow_reply(void **state)
 {
-	struct fake f = { .mode = FAKE_REPLY, REPLY("stream: OK"), .delay_ms = 1500 };
+	struct fake f = { .mode = FAKE_REPLY, REPLY("stream: OK"), .delay_ms = 2500 };
 	char sig[128], err[256];
 	double t0, dt;
 	(void)state;
@@ -364,14 +364,14 @@ static void test_slow_reply(void **state)
 	dt = now_s() - t0;
 	fake_stop(&f);
 	assert_string_equal(err, "timeout after 200 ms");
-	assert_true(dt >= 0.19 && dt < 0.6);
+	assert_true(dt >= 0.19 && dt < 1.5);	/* not the server's 2.5 s */
 	fake_free(&f);
 }
 
 static void test_stalled_send(void **state)
 {
 	/* the server never reads: the send blocks until the deadline */
-	struct fake f = { .mode = FAKE_STALL, .delay_ms = 1500 };
+	struct fake f = { .mode = FAKE_STALL, .delay_ms = 2500 };
 	size_t len = 16 * 1024 * 1024;
 	uint8_t *p = pattern(len);
 	char sig[128], err[256];
@@ -383,7 +383,7 @@ static void test_stalled_send(void **state)
 	dt = now_s() - t0;
 	fake_stop(&f);
 	assert_string_equal(err, "timeout after 300 ms");
-	assert_true(dt >= 0.29 && dt < 0.8);
+	assert_true(dt >= 0.29 && dt < 1.5);
 	free(p);
 	fake_free(&f);
 }
@@ -544,7 +544,7 @@ static void test_backlog_full(void **state)
 			 CLAMD_ERROR);
 	dt = now_s() - t0;
 	assert_string_equal(err, "timeout after 250 ms");
-	assert_true(dt >= 0.24 && dt < 0.7);
+	assert_true(dt >= 0.24 && dt < 1.5);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	close(lfd);
