@@ -354,7 +354,7 @@ static void test_garbage(void **state)
 
 static void test_slow_reply(void **state)
 {
-	struct fake f = { .mode = FAKE_REPLY, REPLY("stream: OK"), .delay_ms = 1500 };
+	struct fake f = { .mode = FAKE_REPLY, REPLY("stream: OK"), .delay_ms = 2500 };
 	char sig[128], err[256];
 	double t0, dt;
 	(void)state;
@@ -364,14 +364,14 @@ static void test_slow_reply(void **state)
 	dt = now_s() - t0;
 	fake_stop(&f);
 	assert_string_equal(err, "timeout after 200 ms");
-	assert_true(dt >= 0.19 && dt < 0.6);
+	assert_true(dt >= 0.19 && dt < 1.5);	/* not the server's 2.5 s */
 	fake_free(&f);
 }
 
 static void test_stalled_send(void **state)
 {
 	/* the server never reads: the send blocks until the deadline */
-	struct fake f = { .mode = FAKE_STALL, .delay_ms = 1500 };
+	struct fake f = { .mode = FAKE_STALL, .delay_ms = 2500 };
 	size_t len = 16 * 1024 * 1024;
 	uint8_t *p = pattern(len);
 	char sig[128], err[256];
@@ -383,7 +383,7 @@ static void test_stalled_send(void **state)
 	dt = now_s() - t0;
 	fake_stop(&f);
 	assert_string_equal(err, "timeout after 300 ms");
-	assert_true(dt >= 0.29 && dt < 0.8);
+	assert_true(dt >= 0.29 && dt < 1.5);
 	free(p);
 	fake_free(&f);
 }
@@ -544,7 +544,7 @@ static void test_backlog_full(void **state)
 			 CLAMD_ERROR);
 	dt = now_s() - t0;
 	assert_string_equal(err, "timeout after 250 ms");
-	assert_true(dt >= 0.24 && dt < 0.7);
+	assert_true(dt >= 0.24 && dt < 1.5);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	close(lfd);
@@ -894,6 +894,39 @@ static double rate(const struct clamd_conf *c, const uint8_t *p, size_t len, enu
 	return n / dt;
 }
 
+struct bench_thread {
+	const uint8_t *p;
+	size_t len;
+	enum clamd_status want;
+	double rate;
+};
+
+static gpointer bench_main(gpointer data)
+{
+	struct bench_thread *b = data;
+	struct clamd_conf c = { .socket = getenv("MAMORI_CLAMD_SOCKET"), .timeout_ms = 20000 };
+	b->rate = rate(&c, b->p, b->len, b->want);
+	return NULL;
+}
+
+/* scans per second of n threads together */
+static double rate_threads(unsigned n, const uint8_t *p, size_t len, enum clamd_status want)
+{
+	struct bench_thread b[8];
+	GThread *th[8];
+	double sum = 0;
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		b[i] = (struct bench_thread){ .p = p, .len = len, .want = want };
+		th[i] = g_thread_new("bench", bench_main, &b[i]);
+	}
+	for (i = 0; i < n; i++) {
+		g_thread_join(th[i]);
+		sum += b[i].rate;
+	}
+	return sum;
+}
+
 static int bench(void)
 {
 	struct clamd_conf c = { .socket = getenv("MAMORI_CLAMD_SOCKET"), .timeout_ms = 20000 };
@@ -909,6 +942,10 @@ static int bench(void)
 	printf("bench: 2 KB clean, 1 thread: %.0f scans/s\n", rate(&c, clean, sizeof clean, CLAMD_CLEAN));
 	printf("bench: clam.exe (544 B, virus), 1 thread: %.0f scans/s\n",
 	       rate(&c, v->data, v->len, CLAMD_VIRUS));
+	printf("bench: 2 KB clean, 8 threads: %.0f scans/s\n",
+	       rate_threads(8, clean, sizeof clean, CLAMD_CLEAN));
+	printf("bench: clam.exe, 8 threads: %.0f scans/s\n",
+	       rate_threads(8, v->data, v->len, CLAMD_VIRUS));
 	g_byte_array_unref(v);
 	v = read_file(CLAMAV_TESTFILES "/clam.tar.gz");
 	printf("bench: clam.tar.gz (virus in an archive), 1 thread: %.0f scans/s\n",
