@@ -21,8 +21,10 @@
 #include <glib.h>
 #include <magic.h>
 
-#define TEXT_SAMPLE 8192	/* bytes looked at to call something text */
-#define SCRIPT_WINDOW 16384	/* bytes searched for script evidence */
+#define TEXT_SAMPLE 4096	/* bytes looked at to call something text */
+#define SCRIPT_WINDOW 8192	/* bytes searched for markup and script evidence */
+#define PUNCT_WINDOW 4096
+#define CODE_PUNCT_MIN 6	/* ( ) = ; { } $ % per KiB below which no script is looked for */
 #define ZIP_MAX_ENTRIES 64
 #define PDF_WINDOW 1024
 
@@ -781,13 +783,14 @@ static bool
 looks_text(const uint8_t *p, size_t len)
 {
 	size_t n = len < TEXT_SAMPLE ? len : TEXT_SAMPLE, bad = 0;
+	if (memchr(p, 0, n) != NULL)
+		return false;
+	/* allowed controls: \t \n \v \f \r ESC */
+	const uint32_t ok = (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) |
+	    (1u << 13) | (1u << 27);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
-		if (c == 0)
-			return false;
-		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
-		    c != '\v' && c != 0x1b) || c == 0x7f)
-			bad++;
+		bad += c < 0x20 ? !((ok >> c) & 1u) : c == 0x7f;
 	}
 	return bad * 100 <= n;
 }
@@ -875,24 +878,47 @@ sniff_mail(const uint8_t *p, size_t len)
 struct lwin {
 	char buf[SCRIPT_WINDOW + 2];
 	size_t n;
+	size_t punct, pn;	/* code punctuation in the first pn raw bytes */
 };
 
-static void
-lwin_fill(struct lwin *w, const uint8_t *p, size_t len, bool utf16)
+
+static const uint8_t code_punct[256] = { ['('] = 1, [')'] = 1, ['='] = 1,
+	[';'] = 1, ['{'] = 1, ['}'] = 1, ['$'] = 1, ['%'] = 1 };
+
+/* Code punctuation in the first n bytes (UTF-16LE: the low bytes count too). */
+static size_t
+count_punct(const uint8_t *p, size_t n)
 {
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += code_punct[p[i]];
+	return c;
+}
+
+static void
+lwin_fill(struct lwin *w, const uint8_t *p, size_t len, bool utf16, size_t punct)
+{
+	char *restrict b = w->buf;
 	size_t k = 1;
-	w->buf[0] = '\n';
+	b[0] = '\n';
 	if (utf16) {
 		for (size_t i = 0; i + 1 < len && k < SCRIPT_WINDOW; i += 2) {
 			uint16_t c = le16(p + i);
-			w->buf[k++] = c < 0x80 ? (char)g_ascii_tolower((char)c) : '?';
+			b[k++] = c < 0x80 ? (char)g_ascii_tolower((char)c) : '?';
 		}
 	} else {
-		for (size_t i = 0; i < len && k < SCRIPT_WINDOW; i++)
-			w->buf[k++] = (char)g_ascii_tolower((char)p[i]);
+		size_t n = len < SCRIPT_WINDOW - 1 ? len : SCRIPT_WINDOW - 1;
+		const uint8_t *restrict q = p;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = q[i];
+			b[i + 1] = (char)(c + ((uint8_t)(c - 'A') < 26u ? 32 : 0));
+		}
+		k = n + 1;
 	}
-	w->buf[k] = '\0';
+	b[k] = '\0';
 	w->n = k;
+	w->punct = punct;
+	w->pn = (len < PUNCT_WINDOW ? len : PUNCT_WINDOW) / (utf16 ? 2 : 1);
 }
 
 static bool
@@ -1011,6 +1037,15 @@ sniff_script(const struct lwin *w)
 
 	if (starts(w, s, "@echo off") || starts(w, s, "@echo on"))
 		return T(T_BAT);
+	/* prose, lists and CSV: no script worth the token search below */
+	if (w->punct * 1024 < w->pn * CODE_PUNCT_MIN)
+		return NULL;
+	unsigned nhost = count_has(w, host);
+	unsigned nvbs = count_has(w, vbs), njs = count_has(w, js);
+	/* VB structure wins over the PowerShell or cmd lines a macro runs */
+	if (nvbs >= 3 && (has(w, "end sub") || has(w, "end function")) &&
+	    (nhost >= 1 || has(w, "on error resume next")))
+		return T(T_VBS);
 	unsigned nps = count_has(w, ps);
 	if (nps >= 3 || (nps >= 2 && (has(w, "invoke-expression") || has(w, "-encodedcommand") ||
 	    has(w, "frombase64string") || has(w, "net.webclient"))))
@@ -1018,14 +1053,8 @@ sniff_script(const struct lwin *w)
 	unsigned nbat = count_has(w, bat);
 	if (nbat >= 3)
 		return T(T_BAT);
-	unsigned nhost = count_has(w, host);
-	unsigned nvbs = count_has(w, vbs), njs = count_has(w, js);
 	/* code punctuation per KiB separates a script from prose quoting one */
-	size_t punct = 0;
-	for (size_t i = 1; i < w->n; i++)
-		if (strchr(";{}()=", w->buf[i]) != NULL && w->buf[i] != '\0')
-			punct++;
-	bool codey = punct * 1024 >= w->n * 20;
+	bool codey = w->punct * 1024 >= w->pn * 20;
 	if (nhost >= 1 && codey) {
 		bool semis = has(w, ";\n") || has(w, ";\r\n") || has(w, "new activexobject");
 		if (semis && njs >= 2)
@@ -1040,6 +1069,18 @@ sniff_script(const struct lwin *w)
 	if (codey && njs >= 3 && count_has(w, obf) >= 2 && has(w, "eval("))
 		return T(T_JS);
 	return NULL;
+}
+
+/* Could markup or a script that our token search skips on prose start here? */
+static bool
+maybe_anchored(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len && i < 4096 && g_ascii_isspace(p[i]))
+		i++;
+	if (i >= len)
+		return false;
+	return p[i] == '<' || p[i] == '@' || p[i] == '#' || p[i] == '[' || p[0] == '#';
 }
 
 static const struct ftype *
@@ -1074,8 +1115,13 @@ sniff_text(const uint8_t *p, size_t len)
 			o = (size_t)(nl - p) + 1;
 		}
 	}
+	/* the common case: prose or a list, no markup, nothing a script starts with */
+	size_t punct = count_punct(p, len < PUNCT_WINDOW ? len : PUNCT_WINDOW);
+	size_t pn = len < PUNCT_WINDOW ? len : PUNCT_WINDOW;
+	if (!utf16 && punct * 1024 < pn * CODE_PUNCT_MIN && !maybe_anchored(p, len))
+		return T(T_TEXT);
 	static _Thread_local struct lwin win;
-	lwin_fill(&win, p, len, utf16);
+	lwin_fill(&win, p, len, utf16, punct);
 	t = sniff_markup(&win);
 	if (t == NULL)
 		t = sniff_script(&win);
