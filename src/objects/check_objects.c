@@ -70,11 +70,9 @@ check_name(struct scan_ctx *ctx, const struct mobj *o)
 	if (fname_double_extension(o->name, decoy, sizeof(decoy), real, sizeof(real)))
 		scan_object_addf(ctx, o, "DOUBLE_EXTENSION", "%s (%s.%s)", o->path, decoy, real);
 	const char *why = fname_deceptive(o->name);
-	if (why != NULL) {
-		char *esc = fname_escape(o->path);
-		scan_object_addf(ctx, o, "DECEPTIVE_FILENAME", "%s (%s)", esc, why);
-		g_free(esc);
-	}
+	/* (paths have bidi and invisible characters escaped already) */
+	if (why != NULL)
+		scan_object_addf(ctx, o, "DECEPTIVE_FILENAME", "%s (%s)", o->path, why);
 }
 
 static void

@@ -87,6 +87,41 @@ message_free(gpointer p)
 	mime_message_free(p);
 }
 
+/*
+ * A path fit to show in a report, a log line or a terminal: bidi controls
+ * and invisible characters (a right-to-left override turns "fdp.exe" into
+ * "exe.pdf" on screen) are written as \uXXXX.  Everything else, Japanese
+ * included, stays as it is.
+ */
+static bool
+invisible(gunichar c)
+{
+	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2069) || c == 0x061c || c == 0xfeff;
+}
+
+static char *
+display_path(const char *path)
+{
+	if (path == NULL)
+		return NULL;
+	GString *s = g_string_sized_new(strlen(path));
+	for (const char *p = path; *p != '\0';) {
+		gunichar c = g_utf8_get_char_validated(p, -1);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(s, "\\x%02x", (unsigned char)*p++);
+			continue;
+		}
+		const char *next = g_utf8_next_char(p);
+		if (invisible(c))
+			g_string_append_printf(s, "\\u%04x", (unsigned)c);
+		else
+			g_string_append_len(s, p, next - p);
+		p = next;
+	}
+	return g_string_free(s, FALSE);
+}
+
 struct mobj *
 unpack_new_object(struct obj_tree *t, struct mobj *parent, enum obj_origin origin,
     const char *name, const char *path)
@@ -102,7 +137,7 @@ unpack_new_object(struct obj_tree *t, struct mobj *parent, enum obj_origin origi
 	o->parent = parent;
 	o->depth = parent != NULL ? parent->depth + 1 : 0;
 	o->name = g_strdup(name);
-	o->path = g_strdup(path);
+	o->path = display_path(path);
 	g_ptr_array_add(t->all, o);
 	if (parent != NULL)
 		g_ptr_array_add(parent->children, o);
