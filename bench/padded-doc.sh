@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5}
 TIME=/usr/bin/time
-CASES=(padded_ole_zeros padded_ole_junk)
+CASES=(padded_ole_zeros padded_ole_junk padded_docm_entry)
 
 say() { printf 'bench: %s\n' "$*"; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
