@@ -380,6 +380,21 @@ stream_name(const struct mobj *o, char missing, const char *sfx)
 	return g_strconcat(n, ".data", NULL);
 }
 
+/*
+ * The LZSS stream has no end marker: libmspack stops at the end of the
+ * input, so a cut file decompresses "fine" to less than the header says.
+ */
+static void
+short_stream(struct mobj *c, uint64_t declared, const char *what)
+{
+	if (c->flags & (OBJ_DAMAGED | OBJ_TRUNCATED | OBJ_BOMB) || c->size == declared)
+		return;
+	char *e = g_strdup_printf("%s: %llu bytes, the header says %llu", what,
+	    (unsigned long long)c->size, (unsigned long long)declared);
+	cwalk_fail(c, OBJ_DAMAGED, e);
+	g_free(e);
+}
+
 struct szdd_job {
 	struct msszdd_decompressor *d;
 	struct msszddd_header *h;
@@ -415,6 +430,7 @@ szdd_unpack(struct memsys *ms, struct cwalk *w)
 	if (c != NULL) {
 		struct szdd_job j = { d, h };
 		extract_child(ms, c, "SZDD", szdd_run, &j, OBJ_DAMAGED);
+		short_stream(c, (uint64_t)h->length, "SZDD");
 	}
 	d->close(d, h);
 	mspack_destroy_szdd_decompressor(d);
@@ -458,6 +474,8 @@ kwaj_unpack(struct memsys *ms, struct cwalk *w)
 		unsigned fl = h->comp_type > MSKWAJ_COMP_MSZIP ? OBJ_UNSUPPORTED : OBJ_DAMAGED;
 		struct kwaj_job j = { d, h };
 		extract_child(ms, c, "KWAJ", kwaj_run, &j, fl);
+		if (h->headers & MSKWAJ_HDR_HASLENGTH)
+			short_stream(c, (uint64_t)h->length, "KWAJ");
 	}
 	d->close(d, h);
 	mspack_destroy_kwaj_decompressor(d);

@@ -14,9 +14,9 @@
  * int that its memory reader passes to memcpy(); and a TNEF version
  * attribute shorter than 4 bytes is read past its end.  So the attribute
  * list is walked here first (bounded, every size checked against what is
- * left) and libytnef only sees the whole attributes that passed; a stream
- * cut short or malformed is parsed as far as it is sound and the
- * container is marked damaged.  libytnef prints its errors on stdout;
+ * left; checksums fixed, see tnef_sound_prefix) and libytnef only sees
+ * the whole attributes that passed; a stream cut short or malformed is
+ * parsed as far as it is sound and the container is marked damaged.  libytnef prints its errors on stdout;
  * that cannot be turned off.
  */
 #include <stdio.h>	/* ytnef.h needs FILE */
@@ -26,7 +26,6 @@
 #include "unpack.h"
 
 #include <ytnef.h>
-#include <tnef-errors.h>
 
 #define TNEF_SIG 0x223E9F78u
 #define ATT_TNEF_VERSION 0x00089006u
@@ -43,10 +42,13 @@ rd32(const uint8_t *p)
 /*
  * How many leading bytes of p are sound TNEF: the signature, the key and
  * then whole attributes (level 1, type 4, size 4, data, checksum 2).
- * *whole is false when something was left out.
+ * *whole is false when something was left out; trailing CR, LF, NUL and
+ * spaces (added in transit) are not.  A checksum that does not match is
+ * rewritten: libytnef would stop at it, and real files (ClamAV's
+ * clam.tnef among them) carry wrong ones; they protect nothing.
  */
 static size_t
-tnef_sound_prefix(const uint8_t *p, size_t len, bool *whole)
+tnef_sound_prefix(uint8_t *p, size_t len, bool *whole)
 {
 	size_t pos = 6;
 	unsigned n = 0;
@@ -55,13 +57,25 @@ tnef_sound_prefix(const uint8_t *p, size_t len, bool *whole)
 	if (len < 6 || rd32(p) != TNEF_SIG)
 		return 0;
 	while (pos < len) {
-		if (++n > ATTRS_MAX || len - pos < 9)
+		if (++n > ATTRS_MAX)
 			return pos;
+		if (len - pos < 9) {
+			for (size_t i = pos; i < len; i++)
+				if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0' && p[i] != ' ')
+					return pos;
+			*whole = true;
+			return pos;
+		}
 		uint32_t type = rd32(p + pos + 1), size = rd32(p + pos + 5);
 		if (size == 0 || size > len - pos - 9 || len - pos - 9 - size < 2)
 			return pos;
 		if (type == ATT_TNEF_VERSION && size < 4)
 			return pos;
+		uint16_t sum = 0;
+		for (size_t i = 0; i < size; i++)
+			sum = (uint16_t)(sum + p[pos + 9 + i]);
+		p[pos + 9 + size] = (uint8_t)(sum & 0xff);
+		p[pos + 9 + size + 1] = (uint8_t)(sum >> 8);
 		pos += 9 + (size_t)size + 2;
 	}
 	*whole = true;
@@ -132,17 +146,18 @@ tnef_unpack(struct obj_tree *t, struct mobj *o)
 {
 	struct cwalk w;
 	bool whole;
-	size_t n = tnef_sound_prefix(o->data, o->len, &whole);
+	/* libytnef wants a writable buffer, and checksums are fixed in it */
+	BYTE *copy = g_memdup2(o->data, o->len);
+	size_t n = tnef_sound_prefix(copy, o->len, &whole);
 
 	cwalk_init(&w, t, o);
 	if (o->container == NULL)
 		o->container = g_strdup("TNEF");
 	if (n == 0) {
 		cwalk_fail(o, OBJ_DAMAGED, "TNEF: no signature");
+		g_free(copy);
 		return;
 	}
-	/* libytnef wants a writable buffer; it gets a copy of the sound part */
-	BYTE *copy = g_memdup2(o->data, n);
 	TNEFStruct *tn = g_new0(TNEFStruct, 1);
 	TNEFInitialize(tn);
 	tn->Debug = 0;
@@ -150,8 +165,7 @@ tnef_unpack(struct obj_tree *t, struct mobj *o)
 	if (!whole)
 		cwalk_fail(o, OBJ_DAMAGED, "TNEF: truncated or malformed attribute");
 	else if (r < 0)
-		cwalk_fail(o, OBJ_DAMAGED, r == YTNEF_BAD_CHECKSUM ?
-		    "TNEF: attribute checksum mismatch" : "TNEF: malformed attribute");
+		cwalk_fail(o, OBJ_DAMAGED, "TNEF: malformed attribute");
 	unsigned idx = 0;
 	for (Attachment *a = tn->starting_attach.next; a != NULL; a = a->next) {
 		if (!cwalk_go(&w))
