@@ -10,7 +10,7 @@
  * being extracted.  Nothing else can be opened: no temporary file, no
  * access to the file system.  A write that a limit refuses fails, which
  * makes libmspack stop the extraction.  Allocations above ALLOC_MAX are
- * refused.  libmspack's warnings become the object's error text.
+ * refused, and the others are zeroed (see m_alloc).  libmspack's warnings become the object's error text.
  *
  * CHM: every file of the directory becomes a child (OBJ_FROM_ARCHIVE),
  * named without its leading '/', except directories and the help
@@ -155,7 +155,9 @@ static void *
 m_alloc(struct mspack_system *self, size_t bytes)
 {
 	(void)self;
-	return bytes <= ALLOC_MAX ? g_try_malloc(bytes != 0 ? bytes : 1) : NULL;
+	/* zeroed: libmspack 0.11's KWAJ reader frees header fields it never
+	 * set when the header is cut short (an invalid free without this) */
+	return bytes <= ALLOC_MAX ? g_try_malloc0(bytes != 0 ? bytes : 1) : NULL;
 }
 
 static void

@@ -2,7 +2,7 @@
  * test_unpack.c - the object tree of real containers (the ClamAV test
  * files: each holds clam.exe, a 544-byte PE), on every unpacker:
  * libarchive (zip, 7z, cab, tar.gz, bzip2, cpio), libytnef (TNEF) and
- * libmspack (CHM, SZDD), and how the new ones take damage and limits:
+ * libmspack (CHM, SZDD; KWAJ made here), and how the new ones take damage and limits:
  * every prefix of a file is unpacked without a crash and never yields a
  * whole clam.exe without a flag that says something is missing.
  */
@@ -304,6 +304,51 @@ test_names_and_garbage(void **state)
 	obj_tree_free(t);
 }
 
+/* KWAJ (no sample in clamav-testfiles): clam.exe stored and XOR-ed, with
+ * the length header; a cut copy is damage. */
+static void
+test_kwaj(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *exe = load("clam.exe", &n);
+	assert_int_equal(n, CLAM_SIZE);
+	for (unsigned comp = 0; comp <= 1; comp++) {
+		uint8_t *k = g_malloc(18 + n);
+		memcpy(k, "KWAJ\x88\xF0\x27\xD1", 8);
+		k[8] = (uint8_t)comp;
+		k[9] = 0;
+		k[10] = 18;	/* data offset */
+		k[11] = 0;
+		k[12] = 1;	/* headers: the length */
+		k[13] = 0;
+		k[14] = (uint8_t)(n & 0xff);
+		k[15] = (uint8_t)(n >> 8);
+		k[16] = k[17] = 0;
+		for (size_t i = 0; i < n; i++)
+			k[18 + i] = comp == 1 ? (uint8_t)~exe[i] : exe[i];
+		struct obj_tree *t = obj_tree_build_file("clam.exe.kwaj", k, 18 + n, &lim);
+		const struct mobj *root = g_ptr_array_index(t->roots, 0);
+		const struct mobj *c = by_path(t, "clam.exe.kwaj/clam.exe");
+		if (strcmp(root->type->name, "kwaj") != 0 || c == NULL || !is_clam(c) ||
+		    c->flags != 0 || root->flags != 0) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		t = obj_tree_build_file("clam.exe.kwaj", k, 18 + n - 100, &lim);
+		c = by_path(t, "clam.exe.kwaj/clam.exe");
+		if (c == NULL || !(c->flags & OBJ_DAMAGED) || c->error == NULL) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		g_free(k);
+	}
+	g_free(exe);
+}
+
 int
 main(void)
 {
@@ -315,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_chm_objects_limit),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_names_and_garbage),
+		cmocka_unit_test(test_kwaj),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
