@@ -17,10 +17,11 @@ PACKAGES=(
 	libglib2.0-dev libgmime-3.0-dev libconfig-dev libicu-dev
 	# authentication
 	libc-ares-dev libpsl-dev libssl-dev python3-dnslib python3-dkim python3-spf python3-yaml
-	# objects and malware engines: archives, true types, YARA, clamd (the
+	# objects and malware engines: archives, TNEF, CHM/SZDD/KWAJ, true
+	# types, YARA, clamd (the
 	# daemon and its test files are test peers; 7zip, zip, xorriso and gcab
 	# make archive fixtures in the tests)
-	libarchive-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
+	libarchive-dev libytnef0-dev libmspack-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
 	7zip zip unzip xorriso gcab
 	# unit tests
 	libcmocka-dev

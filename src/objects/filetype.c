@@ -36,6 +36,7 @@ enum {
 	T_OOXML, T_RTF, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
 	T_XML, T_ZIP, T_7Z, T_RAR, T_TAR, T_GZIP, T_BZIP2, T_XZ, T_ZSTD,
 	T_LZMA, T_CAB, T_CPIO, T_ARJ, T_LHA, T_ACE, T_EMAIL, T_MBOX, T_TNEF,
+	T_SZDD, T_KWAJ,
 	T_BINHEX, T_UUENCODE, T_PNG, T_JPEG, T_GIF, T_BMP, T_TIFF, T_ICO,
 	T_WEBP, T_CSV, T_TEXT, T_EMPTY, T_UNKNOWN, T_COUNT
 };
@@ -177,6 +178,10 @@ static const struct ftype table[T_COUNT] = {
 	    EXTS("mbox", "mbx") },
 	[T_TNEF] = { "tnef", "application/vnd.ms-tnef", "TNEF (winmail.dat)",
 	    FT_MESSAGE | FT_ARCHIVE, EXTS("tnef") },
+	[T_SZDD] = { "szdd", "application/x-ms-compress-szdd",
+	    "MS-DOS COMPRESS.EXE data (SZDD)", FT_ARCHIVE, EXTS("szdd") },
+	[T_KWAJ] = { "kwaj", "application/x-ms-compress-kwaj",
+	    "MS-DOS COMPRESS.EXE data (KWAJ)", FT_ARCHIVE, EXTS("kwaj") },
 	[T_BINHEX] = { "binhex", "application/mac-binhex40", "BinHex encoded file",
 	    FT_ARCHIVE, EXTS("hqx") },
 	[T_UUENCODE] = { "uuencode", "text/x-uuencode", "uuencoded file", FT_ARCHIVE,
@@ -752,6 +757,11 @@ sniff_binary(const uint8_t *p, size_t len, uint64_t total)
 		return T(T_VHDX);
 	if (AT(p, len, 0, "\x78\x9F\x3E\x22"))
 		return T(T_TNEF);
+	/* MS-DOS COMPRESS.EXE: SZDD (and its QBasic variant), KWAJ */
+	if (AT(p, len, 0, "SZDD\x88\xF0\x27\x33") || AT(p, len, 0, "SZ \x88\xF0\x27\x33\xD1"))
+		return T(T_SZDD);
+	if (AT(p, len, 0, "KWAJ\x88\xF0\x27\xD1"))
+		return T(T_KWAJ);
 	if (AT(p, len, 257, "ustar"))
 		return T(T_TAR);
 	if (len >= 12 && p[0] == 0x60 && p[1] == 0xEA && le16(p + 2) > 0 &&

@@ -34,6 +34,7 @@ sink_init(struct sink *s, struct obj_tree *t, struct mobj *o, bool borrow)
 {
 	memset(s, 0, offsetof(struct sink, frame));
 	s->flen = 0;
+	s->frames = 0;	/* after frame[], so not cleared above */
 	s->t = t;
 	s->o = o;
 	s->borrow = borrow;

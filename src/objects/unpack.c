@@ -6,6 +6,8 @@
  *   archives, disk images and zip-based documents  libarchive (archive.c)
  *   gzip, bzip2, xz, zstd, lzma, lzip, compress    libarchive, raw format
  *   mail files (.eml, mbox)                        GMime (mime/message.c)
+ *   TNEF (winmail.dat)                             libytnef (tnef.c)
+ *   CHM, SZDD and KWAJ                             libmspack (mspack.c)
  * and what comes out is unpacked in turn, depth first, until a limit says
  * stop.  A limit never passes silently: it is recorded in tree->hits (the
  * objects check turns those into symbols) and on the object it stopped at.
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "archive.h"
+#include "formats.h"
 #include "filetype.h"
 #include "mime/charset.h"
 #include "mime/mbox.h"
@@ -207,11 +210,15 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 	    o->len == 0)
 		return;
 	unsigned fl = o->type->flags;
-	bool archive = (fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
-	    ((fl & FT_OFFICE) && is_zip_based(o));
-	bool mail = (fl & FT_MESSAGE) && (strcmp(o->type->name, "email") == 0 ||
-	    strcmp(o->type->name, "mbox") == 0);
-	if (!archive && !mail)
+	const char *id = o->type->name;
+	bool tnef = strcmp(id, "tnef") == 0;
+	bool ms = strcmp(id, "chm") == 0 || strcmp(id, "szdd") == 0 ||
+	    strcmp(id, "kwaj") == 0;
+	bool archive = !tnef && !ms && ((fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
+	    ((fl & FT_OFFICE) && is_zip_based(o)));
+	bool mail = (fl & FT_MESSAGE) && (strcmp(id, "email") == 0 ||
+	    strcmp(id, "mbox") == 0);
+	if (!archive && !mail && !tnef && !ms)
 		return;
 	if (t->stopped)
 		return;
@@ -225,7 +232,11 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 		obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
 		return;
 	}
-	if (archive)
+	if (tnef)
+		tnef_unpack(t, o);
+	else if (ms)
+		mspack_unpack(t, o);
+	else if (archive)
 		archive_unpack(t, o);
 	else
 		unpack_mail_file(t, o);

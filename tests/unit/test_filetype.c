@@ -93,7 +93,7 @@ static const struct {
 	{ "clam.ppt", "ppt" }, { "clam.tnef", "tnef" }, { "clam.exe.binhex", "binhex" },
 	{ "clam.exe.mbox.uu", "mbox" }, { "clam.exe.mbox.base64", "mbox" },
 	{ "clam.mail", "email" }, { "clam.tar.gz", "gzip" }, { "clam.exe.html", "html" },
-	{ "clam.sis", "unknown" },
+	{ "clam.exe.szdd", "szdd" }, { "clam.sis", "unknown" },
 };
 
 static void
@@ -432,6 +432,10 @@ test_small_signatures(void **state)
 	expect_type(BYTES("MSCF\0\0\0\0\x95\x02\0\0"), "cab", "cab");
 	expect_type(BYTES("ITSF\3\0\0\0\x60\0\0\0"), "chm", "chm");
 	expect_type(BYTES("\x78\x9F\x3E\x22\x01\x00"), "tnef", "tnef");
+	expect_type(BYTES("SZDD\x88\xF0\x27\x33\x41\0\x20\x02\0\0"), "szdd", "szdd");
+	expect_type(BYTES("SZ \x88\xF0\x27\x33\xD1\x20\x02\0\0"), "szdd", "szdd qbasic");
+	expect_type(BYTES("KWAJ\x88\xF0\x27\xD1\x03\0\x12\0\0\0"), "kwaj", "kwaj");
+	expect_type(BYTES("SZDD\x88\xF0\x27\x34\x41\0"), "unknown", "szdd bad magic");
 	expect_type(BYTES("\x29\x12-lh5-\x10\0\0\0\x20\0\0\0\0\0\0\0\x20\x01\x08"), "lha", "lha");
 	expect_type(BYTES("\0\0\0\0\0\0\0**ACE**\0\0\0\0"), "ace", "ace");
 	expect_type(BYTES("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "png", "png");
@@ -747,7 +751,7 @@ test_table(void **state)
 		"ole2", "doc", "xls", "ppt", "docx", "docm", "xlsx", "xlsm", "xlsb", "pptx",
 		"pptm", "ooxml", "rtf", "odt", "ods", "odp", "pdf", "html", "svg", "xml", "zip",
 		"7z", "rar", "tar", "gzip", "bzip2", "xz", "zstd", "lzma", "cab", "cpio", "arj",
-		"lha", "ace", "email", "mbox", "tnef", "binhex", "uuencode", "png", "jpeg",
+		"lha", "ace", "email", "mbox", "tnef", "szdd", "kwaj", "binhex", "uuencode", "png", "jpeg",
 		"gif", "bmp", "tiff", "ico", "webp", "text", "empty", "unknown" };
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		assert_non_null(ftype_by_name(ids[i]));

@@ -1,0 +1,48 @@
+/*
+ * formats.h - the containers that libarchive does not read: TNEF (tnef.c,
+ * on libytnef) and CHM, SZDD and KWAJ (mspack.c, on libmspack), and the
+ * bookkeeping they share (formats.c) so that every one of them keeps the
+ * same limits as archive.c (private to src/objects).
+ */
+#ifndef MAMORI_OBJECTS_FORMATS_H
+#define MAMORI_OBJECTS_FORMATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+#include "sink.h"
+
+/* Unpack a TNEF stream (winmail.dat): its attachments become children. */
+void tnef_unpack(struct obj_tree *t, struct mobj *o);
+/* Unpack a CHM (its files), an SZDD or a KWAJ file (its one stream). */
+void mspack_unpack(struct obj_tree *t, struct mobj *o);
+
+/*
+ * One container being unpacked: the limits archive.c applies, for
+ * unpackers that hand us the entries one at a time.
+ */
+struct cwalk {
+	struct obj_tree *t;
+	struct mobj *o;		/* the container */
+	uint64_t kept_start;	/* t->kept_bytes when it was opened */
+	bool stop;		/* stop this container (objects limit, bomb) */
+};
+
+void cwalk_init(struct cwalk *w, struct obj_tree *t, struct mobj *o);
+/* May another entry be read?  Records the time limit when it is hit. */
+bool cwalk_go(struct cwalk *w);
+/* A new child named name (cleaned here), or NULL: the objects limit
+ * (w->stop is then set). */
+struct mobj *cwalk_child(struct cwalk *w, const uint8_t *name, size_t nlen,
+    enum obj_origin origin);
+/* After sink_write() into child: false when reading must stop (the
+ * stream, time or ratio limit; recorded, flags set). */
+bool cwalk_wrote(struct cwalk *w, struct mobj *child, enum sink_stop st);
+/* A finished child: identify it and unpack it in turn. */
+void cwalk_done(struct cwalk *w, struct mobj *child);
+/* Set o->error (cleaned, cut) and flags. */
+void cwalk_fail(struct mobj *o, unsigned flags, const char *error);
+
+#endif

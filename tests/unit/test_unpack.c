@@ -1,0 +1,366 @@
+/*
+ * test_unpack.c - the object tree of real containers (the ClamAV test
+ * files: each holds clam.exe, a 544-byte PE), on every unpacker:
+ * libarchive (zip, 7z, cab, tar.gz, bzip2, cpio), libytnef (TNEF) and
+ * libmspack (CHM, SZDD; KWAJ made here), and how the new ones take damage and limits:
+ * every prefix of a file is unpacked without a crash and never yields a
+ * whole clam.exe without a flag that says something is missing.
+ */
+#include "test_helpers.h"
+
+#include <stdio.h>
+
+#include "mime/message.h"
+#include "objects/filetype.h"
+#include "objects/object.h"
+
+#define CLAMAV_DIR "/usr/share/clamav-testfiles"
+#define CLAM_MD5 "aa15bcf478d165efd2065190eb473bcb"
+#define CLAM_SIZE 544
+
+static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20 };
+
+static struct obj_limits
+limits(void)
+{
+	struct obj_limits l = {
+		.depth = 12, .objects = 1000, .object_bytes = 64ull << 20,
+		.unpacked_bytes = 512ull << 20, .stream_bytes = 1ull << 30,
+		.ratio = 100, .ratio_min = 16ull << 20, .padding_min = 4ull << 20,
+		.deadline_us = 0, .mime = &mime_lim,
+	};
+	return l;
+}
+
+static uint8_t *
+load(const char *file, size_t *n)
+{
+	char *path = g_build_filename(CLAMAV_DIR, file, NULL);
+	gchar *b = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &b, &len, NULL)) {
+		print_error("missing %s\n", path);
+		fail();
+	}
+	g_free(path);
+	*n = len;
+	return (uint8_t *)b;
+}
+
+static void
+dump(const struct obj_tree *t)
+{
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		char md5[33] = "-";
+		if (o->hashed)
+			obj_hex(o->md5, 16, md5);
+		print_error("  %s type=%s size=%llu md5=%s flags=%#x origin=%s err=%s\n",
+		    o->path, o->type != NULL ? o->type->name : "?",
+		    (unsigned long long)o->size, md5, o->flags, obj_origin_name(o->origin),
+		    o->error != NULL ? o->error : "-");
+	}
+	for (guint i = 0; i < t->hits->len; i++) {
+		const struct obj_limit_hit *h = &g_array_index(t->hits, struct obj_limit_hit, i);
+		print_error("  hit %s at %s\n", obj_limit_name(h->limit), h->where);
+	}
+}
+
+static const struct mobj *
+by_path(const struct obj_tree *t, const char *path)
+{
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		if (strcmp(o->path, path) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Is o a whole, hashed clam.exe? */
+static bool
+is_clam(const struct mobj *o)
+{
+	char md5[33];
+
+	if (!o->hashed || o->size != CLAM_SIZE || o->type == NULL ||
+	    strcmp(o->type->name, "pe") != 0)
+		return false;
+	obj_hex(o->md5, 16, md5);
+	return strcmp(md5, CLAM_MD5) == 0;
+}
+
+static const struct {
+	const char *file, *type, *child, *container;
+	enum obj_origin origin;
+	unsigned children;
+} clam_files[] = {
+	{ "clam.tnef", "tnef", "clam.exe", "TNEF", OBJ_FROM_ARCHIVE, 1 },
+	/* and the table of contents and the index, which are HTML */
+	{ "clam.chm", "chm", "clam.exe.txt", "CHM", OBJ_FROM_ARCHIVE, 3 },
+	{ "clam.exe.szdd", "szdd", "clam.exe", "SZDD", OBJ_FROM_STREAM, 1 },
+	{ "clam.zip", "zip", "clam.exe", NULL, OBJ_FROM_ARCHIVE, 1 },
+	{ "clam.7z", "7z", "clam.exe", NULL, OBJ_FROM_ARCHIVE, 1 },
+	{ "clam.cab", "cab", "clam.exe", NULL, OBJ_FROM_ARCHIVE, 1 },
+	{ "clam.tar.gz", "gzip", "clam.exe", NULL, OBJ_FROM_ARCHIVE, 1 },
+	{ "clam.exe.bz2", "bzip2", "clam.exe", NULL, OBJ_FROM_STREAM, 1 },
+	{ "clam.bin-le.cpio", "cpio", "clam.exe", NULL, OBJ_FROM_ARCHIVE, 1 },
+};
+
+static void
+test_clam_files(void **state)
+{
+	(void)state;
+	if (!g_file_test(CLAMAV_DIR, G_FILE_TEST_IS_DIR))
+		skip();
+	struct obj_limits lim = limits();
+	for (size_t i = 0; i < G_N_ELEMENTS(clam_files); i++) {
+		size_t n;
+		uint8_t *b = load(clam_files[i].file, &n);
+		struct obj_tree *t = obj_tree_build_file(clam_files[i].file, b, n, &lim);
+		const struct mobj *root = g_ptr_array_index(t->roots, 0);
+		char *path = g_strconcat(clam_files[i].file, "/", clam_files[i].child, NULL);
+		const struct mobj *c = by_path(t, path);
+		g_free(path);
+		bool ok = root->type != NULL && strcmp(root->type->name, clam_files[i].type) == 0 &&
+		    root->children->len == clam_files[i].children &&
+		    !(root->flags & (OBJ_DAMAGED | OBJ_UNSUPPORTED)) && root->error == NULL &&
+		    c != NULL && is_clam(c) && c->parent == root && c->depth == 1 &&
+		    c->origin == clam_files[i].origin && c->flags == 0 &&
+		    strcmp(c->name, clam_files[i].child) == 0 && t->hits->len == 0 &&
+		    (clam_files[i].container == NULL ||
+		    g_strcmp0(root->container, clam_files[i].container) == 0);
+		if (!ok) {
+			print_error("%s:\n", clam_files[i].file);
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		g_free(b);
+	}
+}
+
+/* Is len where a TNEF attribute ends?  A stream cut there is complete as
+ * far as anyone can tell. */
+static bool
+tnef_boundary(const uint8_t *p, size_t n, size_t len)
+{
+	size_t pos = 6;
+
+	while (pos + 9 <= n && pos < len) {
+		size_t size = (size_t)p[pos + 5] | (size_t)p[pos + 6] << 8 |
+		    (size_t)p[pos + 7] << 16 | (size_t)p[pos + 8] << 24;
+		pos += 9 + size + 2;
+	}
+	return pos == len;
+}
+
+/* Every prefix of a container: no crash, no leak, and a whole clam.exe
+ * only when the container (or the child) says something went wrong or
+ * the cut was after everything that matters. */
+static void
+prefixes(const char *file, bool tail_may_go, bool tnef)
+{
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *b = load(file, &n);
+	unsigned damaged = 0, whole = 0;
+
+	for (size_t len = 0; len < n; len++) {
+		uint8_t *p = g_memdup2(b, len);	/* exactly len bytes: ASan sees overreads */
+		struct obj_tree *t = obj_tree_build_file(file, p, len, &lim);
+		const struct mobj *root = g_ptr_array_index(t->roots, 0);
+		unsigned any = root->flags;
+		bool clam = false;
+		for (guint i = 1; i < t->all->len; i++) {
+			const struct mobj *o = g_ptr_array_index(t->all, i);
+			any |= o->flags;
+			clam |= is_clam(o);
+		}
+		if (any & (OBJ_DAMAGED | OBJ_TRUNCATED | OBJ_UNSUPPORTED))
+			damaged++;
+		if (clam)
+			whole++;
+		if (clam && !(any & (OBJ_DAMAGED | OBJ_TRUNCATED)) && !tail_may_go &&
+		    !(tnef && tnef_boundary(b, n, len))) {
+			print_error("%s cut at %zu of %zu: a whole clam.exe, no flag\n", file, len, n);
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		g_free(p);
+	}
+	print_message("%s: %zu prefixes, %u flagged damaged/truncated, %u with a whole clam.exe\n",
+	    file, n, damaged, whole);
+	assert_true(damaged > n / 2);
+	g_free(b);
+}
+
+static void
+test_truncated_tnef(void **state)
+{
+	(void)state;
+	prefixes("clam.tnef", false, true);
+}
+
+static void
+test_truncated_chm(void **state)
+{
+	(void)state;
+	prefixes("clam.chm", false, false);
+}
+
+static void
+test_truncated_szdd(void **state)
+{
+	(void)state;
+	prefixes("clam.exe.szdd", false, false);
+}
+
+/* limits.objects reached inside a CHM: recorded, the tree stops there. */
+static void
+test_chm_objects_limit(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *b = load("clam.chm", &n);
+
+	struct obj_tree *t = obj_tree_build_file("clam.chm", b, n, &lim);
+	guint all = t->all->len;
+	assert_true(all >= 3);	/* the CHM, clam.exe and at least one more file */
+	obj_tree_free(t);
+
+	for (unsigned max = 1; max < all; max++) {
+		lim.objects = max;
+		t = obj_tree_build_file("clam.chm", b, n, &lim);
+		assert_int_equal(t->all->len, max);
+		bool hit = false;
+		for (guint i = 0; i < t->hits->len; i++) {
+			const struct obj_limit_hit *h = &g_array_index(t->hits, struct obj_limit_hit, i);
+			hit |= h->limit == OBJ_LIMIT_OBJECTS && strcmp(h->where, "clam.chm") == 0;
+		}
+		if (!hit) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+	}
+	g_free(b);
+}
+
+/* limits.depth 0: the container is not opened, and says so. */
+static void
+test_depth_limit(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	const char *files[] = { "clam.tnef", "clam.chm", "clam.exe.szdd" };
+
+	lim.depth = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		size_t n;
+		uint8_t *b = load(files[i], &n);
+		struct obj_tree *t = obj_tree_build_file(files[i], b, n, &lim);
+		const struct mobj *root = g_ptr_array_index(t->roots, 0);
+		assert_int_equal(t->all->len, 1);
+		assert_true(root->flags & OBJ_NOT_UNPACKED);
+		assert_int_equal(t->hits->len, 1);
+		assert_int_equal(g_array_index(t->hits, struct obj_limit_hit, 0).limit,
+		    OBJ_LIMIT_DEPTH);
+		obj_tree_free(t);
+		g_free(b);
+	}
+}
+
+/* An SZDD named the DOS way gets its last letter back; garbage after a
+ * TNEF signature is damage, not a crash. */
+static void
+test_names_and_garbage(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *b = load("clam.exe.szdd", &n);
+	b[9] = 'e';	/* the missing character (COMPRESS.EXE -r) */
+	struct obj_tree *t = obj_tree_build_file("CLAM.EX_", b, n, &lim);
+	const struct mobj *c = by_path(t, "CLAM.EX_/CLAM.EXE");
+	if (c == NULL || !is_clam(c)) {
+		dump(t);
+		fail();
+	}
+	obj_tree_free(t);
+	g_free(b);
+
+	static const uint8_t junk[] = "\x78\x9F\x3E\x22\x01\x00\x01\x06\x90\x08\0\xff\xff\xff\xff"
+	    "abcdefgh";
+	t = obj_tree_build_file("winmail.dat", junk, sizeof junk - 1, &lim);
+	const struct mobj *root = g_ptr_array_index(t->roots, 0);
+	assert_string_equal(root->type->name, "tnef");
+	assert_true(root->flags & OBJ_DAMAGED);
+	assert_non_null(root->error);
+	assert_int_equal(t->all->len, 1);
+	obj_tree_free(t);
+}
+
+/* KWAJ (no sample in clamav-testfiles): clam.exe stored and XOR-ed, with
+ * the length header; a cut copy is damage. */
+static void
+test_kwaj(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *exe = load("clam.exe", &n);
+	assert_int_equal(n, CLAM_SIZE);
+	for (unsigned comp = 0; comp <= 1; comp++) {
+		uint8_t *k = g_malloc(18 + n);
+		memcpy(k, "KWAJ\x88\xF0\x27\xD1", 8);
+		k[8] = (uint8_t)comp;
+		k[9] = 0;
+		k[10] = 18;	/* data offset */
+		k[11] = 0;
+		k[12] = 1;	/* headers: the length */
+		k[13] = 0;
+		k[14] = (uint8_t)(n & 0xff);
+		k[15] = (uint8_t)(n >> 8);
+		k[16] = k[17] = 0;
+		for (size_t i = 0; i < n; i++)
+			k[18 + i] = comp == 1 ? (uint8_t)~exe[i] : exe[i];
+		struct obj_tree *t = obj_tree_build_file("clam.exe.kwaj", k, 18 + n, &lim);
+		const struct mobj *root = g_ptr_array_index(t->roots, 0);
+		const struct mobj *c = by_path(t, "clam.exe.kwaj/clam.exe");
+		if (strcmp(root->type->name, "kwaj") != 0 || c == NULL || !is_clam(c) ||
+		    c->flags != 0 || root->flags != 0) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		t = obj_tree_build_file("clam.exe.kwaj", k, 18 + n - 100, &lim);
+		c = by_path(t, "clam.exe.kwaj/clam.exe");
+		if (c == NULL || !(c->flags & OBJ_DAMAGED) || c->error == NULL) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		g_free(k);
+	}
+	g_free(exe);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clam_files),
+		cmocka_unit_test(test_truncated_tnef),
+		cmocka_unit_test(test_truncated_chm),
+		cmocka_unit_test(test_truncated_szdd),
+		cmocka_unit_test(test_chm_objects_limit),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_names_and_garbage),
+		cmocka_unit_test(test_kwaj),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
