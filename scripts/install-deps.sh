@@ -21,7 +21,7 @@ PACKAGES=(
 	# types, YARA, clamd (the
 	# daemon and its test files are test peers; 7zip, zip, xorriso and gcab
 	# make archive fixtures in the tests)
-	libarchive-dev libytnef0-dev libmspack-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
+	libarchive-dev libmspack-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
 	7zip zip unzip xorriso gcab
 	# unit tests
 	libcmocka-dev

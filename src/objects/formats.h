@@ -1,6 +1,6 @@
 /*
- * formats.h - the containers that libarchive does not read: TNEF (tnef.c,
- * on libytnef) and CHM, SZDD and KWAJ (mspack.c, on libmspack), and the
+ * formats.h - the containers that libarchive does not read: CHM, SZDD
+ * and KWAJ (mspack.c, on libmspack), and the
  * bookkeeping they share (formats.c) so that every one of them keeps the
  * same limits as archive.c (private to src/objects).
  */
@@ -14,8 +14,6 @@
 #include "object.h"
 #include "sink.h"
 
-/* Unpack a TNEF stream (winmail.dat): its attachments become children. */
-void tnef_unpack(struct obj_tree *t, struct mobj *o);
 /* Unpack a CHM (its files), an SZDD or a KWAJ file (its one stream). */
 void mspack_unpack(struct obj_tree *t, struct mobj *o);
 

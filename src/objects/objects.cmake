@@ -1,14 +1,13 @@
 # src/objects/objects.cmake - the object tree (unpacking on libarchive,
-# libytnef, libmspack and GMime) and the check that names what it found.
+# libmspack and GMime) and the check that names what it found.
 # The true-type library (filetype.cmake) is below it.
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
-pkg_check_modules(LIBYTNEF REQUIRED IMPORTED_TARGET libytnef)
 pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
-    src/objects/formats.c src/objects/tnef.c src/objects/mspack.c
-  DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBYTNEF
-    PkgConfig::LIBMSPACK PkgConfig::OPENSSL)
+    src/objects/formats.c src/objects/mspack.c
+  DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
+    PkgConfig::OPENSSL)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c
   DEPS mamori_base mamori_objects)

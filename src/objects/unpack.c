@@ -6,7 +6,6 @@
  *   archives, disk images and zip-based documents  libarchive (archive.c)
  *   gzip, bzip2, xz, zstd, lzma, lzip, compress    libarchive, raw format
  *   mail files (.eml, mbox)                        GMime (mime/message.c)
- *   TNEF (winmail.dat)                             libytnef (tnef.c)
  *   CHM, SZDD and KWAJ                             libmspack (mspack.c)
  * and what comes out is unpacked in turn, depth first, until a limit says
  * stop.  A limit never passes silently: it is recorded in tree->hits (the
@@ -211,14 +210,13 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 		return;
 	unsigned fl = o->type->flags;
 	const char *id = o->type->name;
-	bool tnef = strcmp(id, "tnef") == 0;
 	bool ms = strcmp(id, "chm") == 0 || strcmp(id, "szdd") == 0 ||
 	    strcmp(id, "kwaj") == 0;
-	bool archive = !tnef && !ms && ((fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
+	bool archive = !ms && ((fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
 	    ((fl & FT_OFFICE) && is_zip_based(o)));
 	bool mail = (fl & FT_MESSAGE) && (strcmp(id, "email") == 0 ||
 	    strcmp(id, "mbox") == 0);
-	if (!archive && !mail && !tnef && !ms)
+	if (!archive && !mail && !ms)
 		return;
 	if (t->stopped)
 		return;
@@ -232,9 +230,7 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 		obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
 		return;
 	}
-	if (tnef)
-		tnef_unpack(t, o);
-	else if (ms)
+	if (ms)
 		mspack_unpack(t, o);
 	else if (archive)
 		archive_unpack(t, o);

@@ -45,6 +45,8 @@ INNER = {
     "clam.mail": "clam.mail/clam.exe",
     "clam.tar.gz": "clam.tar.gz/clam.exe",
     "clam.zip": "clam.zip/clam.exe",
+    "clam.chm": "clam.chm/clam.exe.txt",        # libmspack
+    "clam.exe.szdd": "clam.exe.szdd/clam.exe",  # libmspack
     "clam.exe": "clam.exe",
     # eight nested .tgz (ClamAV's recursion test): within limits.unpack_depth
     "clam_cache_emax.tgz": "clam_cache_emax.tgz/clam01.tgz/clam02.tgz/clam03.tgz/"
@@ -57,8 +59,6 @@ INNER = {
     "clam.exe.binhex": ("leaf", "unsupported"),
     "clam.sis": ("leaf", None),
     "clam.tnef": ("leaf", "unsupported"),
-    "clam.chm": ("leaf", None),
-    "clam.exe.szdd": ("leaf", None),
     # documents: their embedded objects are the document checks' work
     "clam.exe.rtf": ("leaf", None),
     "clam.exe.html": ("leaf", None),

@@ -1,8 +1,8 @@
 /*
  * test_unpack.c - the object tree of real containers (the ClamAV test
  * files: each holds clam.exe, a 544-byte PE), on every unpacker:
- * libarchive (zip, 7z, cab, tar.gz, bzip2, cpio), libytnef (TNEF) and
- * libmspack (CHM, SZDD; KWAJ made here), and how the new ones take damage and limits:
+ * libarchive (zip, 7z, cab, tar.gz, bzip2, cpio) and libmspack (CHM,
+ * SZDD; KWAJ made here), and how the libmspack ones take damage and limits:
  * every prefix of a file is unpacked without a crash and never yields a
  * whole clam.exe without a flag that says something is missing.
  */
@@ -96,7 +96,6 @@ static const struct {
 	enum obj_origin origin;
 	unsigned children;
 } clam_files[] = {
-	{ "clam.tnef", "tnef", "clam.exe", "TNEF", OBJ_FROM_ARCHIVE, 1 },
 	/* and the table of contents and the index, which are HTML */
 	{ "clam.chm", "chm", "clam.exe.txt", "CHM", OBJ_FROM_ARCHIVE, 3 },
 	{ "clam.exe.szdd", "szdd", "clam.exe", "SZDD", OBJ_FROM_STREAM, 1 },
@@ -141,26 +140,11 @@ test_clam_files(void **state)
 	}
 }
 
-/* Is len where a TNEF attribute ends?  A stream cut there is complete as
- * far as anyone can tell. */
-static bool
-tnef_boundary(const uint8_t *p, size_t n, size_t len)
-{
-	size_t pos = 6;
-
-	while (pos + 9 <= n && pos < len) {
-		size_t size = (size_t)p[pos + 5] | (size_t)p[pos + 6] << 8 |
-		    (size_t)p[pos + 7] << 16 | (size_t)p[pos + 8] << 24;
-		pos += 9 + size + 2;
-	}
-	return pos == len;
-}
-
 /* Every prefix of a container: no crash, no leak, and a whole clam.exe
  * only when the container (or the child) says something went wrong or
  * the cut was after everything that matters. */
 static void
-prefixes(const char *file, bool tail_may_go, bool tnef)
+prefixes(const char *file, bool tail_may_go)
 {
 	struct obj_limits lim = limits();
 	size_t n;
@@ -182,8 +166,7 @@ prefixes(const char *file, bool tail_may_go, bool tnef)
 			damaged++;
 		if (clam)
 			whole++;
-		if (clam && !(any & (OBJ_DAMAGED | OBJ_TRUNCATED)) && !tail_may_go &&
-		    !(tnef && tnef_boundary(b, n, len))) {
+		if (clam && !(any & (OBJ_DAMAGED | OBJ_TRUNCATED)) && !tail_may_go) {
 			print_error("%s cut at %zu of %zu: a whole clam.exe, no flag\n", file, len, n);
 			dump(t);
 			fail();
@@ -198,24 +181,17 @@ prefixes(const char *file, bool tail_may_go, bool tnef)
 }
 
 static void
-test_truncated_tnef(void **state)
-{
-	(void)state;
-	prefixes("clam.tnef", false, true);
-}
-
-static void
 test_truncated_chm(void **state)
 {
 	(void)state;
-	prefixes("clam.chm", false, false);
+	prefixes("clam.chm", false);
 }
 
 static void
 test_truncated_szdd(void **state)
 {
 	(void)state;
-	prefixes("clam.exe.szdd", false, false);
+	prefixes("clam.exe.szdd", false);
 }
 
 /* limits.objects reached inside a CHM: recorded, the tree stops there. */
@@ -256,7 +232,7 @@ test_depth_limit(void **state)
 {
 	(void)state;
 	struct obj_limits lim = limits();
-	const char *files[] = { "clam.tnef", "clam.chm", "clam.exe.szdd" };
+	const char *files[] = { "clam.chm", "clam.exe.szdd" };
 
 	lim.depth = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -274,8 +250,7 @@ test_depth_limit(void **state)
 	}
 }
 
-/* An SZDD named the DOS way gets its last letter back; garbage after a
- * TNEF signature is damage, not a crash. */
+/* An SZDD named the DOS way gets its last letter back. */
 static void
 test_names_and_garbage(void **state)
 {
@@ -292,16 +267,6 @@ test_names_and_garbage(void **state)
 	}
 	obj_tree_free(t);
 	g_free(b);
-
-	static const uint8_t junk[] = "\x78\x9F\x3E\x22\x01\x00\x01\x06\x90\x08\0\xff\xff\xff\xff"
-	    "abcdefgh";
-	t = obj_tree_build_file("winmail.dat", junk, sizeof junk - 1, &lim);
-	const struct mobj *root = g_ptr_array_index(t->roots, 0);
-	assert_string_equal(root->type->name, "tnef");
-	assert_true(root->flags & OBJ_DAMAGED);
-	assert_non_null(root->error);
-	assert_int_equal(t->all->len, 1);
-	obj_tree_free(t);
 }
 
 /* KWAJ (no sample in clamav-testfiles): clam.exe stored and XOR-ed, with
@@ -354,7 +319,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clam_files),
-		cmocka_unit_test(test_truncated_tnef),
 		cmocka_unit_test(test_truncated_chm),
 		cmocka_unit_test(test_truncated_szdd),
 		cmocka_unit_test(test_chm_objects_limit),
