@@ -97,7 +97,8 @@ struct obj_limits {
 	uint64_t ratio_min;
 	uint64_t padding_min;	/* a repeated run this long is padding */
 	gint64 deadline_us;	/* g_get_monotonic_time() bound, 0 = none */
-	const struct mime_limits *mime;	/* for mail files inside objects */
+	const struct mime_limits *mime;	/* for mail files inside objects;
+					 * NULL: mail files are not opened */
 };
 
 struct obj_limit_hit {

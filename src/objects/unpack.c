@@ -214,8 +214,8 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 	    strcmp(id, "kwaj") == 0;
 	bool archive = !ms && ((fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
 	    ((fl & FT_OFFICE) && is_zip_based(o)));
-	bool mail = (fl & FT_MESSAGE) && (strcmp(id, "email") == 0 ||
-	    strcmp(id, "mbox") == 0);
+	bool mail = (fl & FT_MESSAGE) && t->lim->mime != NULL &&
+	    (strcmp(id, "email") == 0 || strcmp(id, "mbox") == 0);
 	if (!archive && !mail && !ms)
 		return;
 	if (t->stopped)
