@@ -19,6 +19,7 @@ static const struct mamori_check check_core = {
 extern const struct mamori_check check_message;
 extern const struct mamori_check check_auth;
 extern const struct mamori_check check_objects;
+extern const struct mamori_check check_documents;
 extern const struct mamori_check check_engines;
 
 const struct mamori_check *const mamori_registry[] = {
@@ -26,6 +27,7 @@ const struct mamori_check *const mamori_registry[] = {
 	&check_message,
 	&check_auth,
 	&check_objects,
+	&check_documents,
 	&check_engines,
 	NULL,
 };

@@ -283,6 +283,24 @@ obj_tree_json(struct jsonw *w, const struct scan_ctx *ctx)
 	g_ptr_array_unref(deep);
 }
 
+/* URLs the document analysers found in objects (the URL stage will add
+ * those of the bodies): where each was found. */
+static void
+urls_json(struct jsonw *w, const struct scan_ctx *ctx)
+{
+	jw_arr(w, "urls");
+	for (guint i = 0; i < ctx->objects->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(ctx->objects->all, i);
+		for (guint k = 0; o->urls != NULL && k < o->urls->len; k++) {
+			jw_obj(w, NULL);
+			jw_str(w, "url", g_ptr_array_index(o->urls, k));
+			jw_str(w, "source", o->path);
+			jw_obj_end(w);
+		}
+	}
+	jw_arr_end(w);
+}
+
 static void
 parts_json(struct jsonw *w, const struct mime_message *msg, bool with_text)
 {
@@ -367,8 +385,7 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 	jw_obj_end(&w);
 	symbols_json(&w, res);
 	obj_tree_json(&w, ctx);
-	jw_arr(&w, "urls");
-	jw_arr_end(&w);
+	urls_json(&w, ctx);
 	if (ctx->auth_json != NULL) {
 		jw_raw(&w, "auth", ctx->auth_json);
 	} else {

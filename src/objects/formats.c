@@ -40,6 +40,13 @@ cwalk_go(struct cwalk *w)
 struct mobj *
 cwalk_child(struct cwalk *w, const uint8_t *name, size_t nlen, enum obj_origin origin)
 {
+	if (w->o->depth + 1 > w->t->lim->depth) {
+		/* an analyser carving children out of an object at the limit */
+		w->o->flags |= OBJ_NOT_UNPACKED;
+		obj_tree_hit(w->t, OBJ_LIMIT_DEPTH, w->o->path);
+		w->stop = true;
+		return NULL;
+	}
 	char *clean = unpack_clean_name(name, nlen);
 	char *path = g_strconcat(w->o->path, "/", clean, NULL);
 	struct mobj *c = unpack_new_object(w->t, w->o, origin, clean, path);
@@ -86,6 +93,25 @@ cwalk_done(struct cwalk *w, struct mobj *child)
 	unpack_identify(child);
 	if (!w->stop && !w->t->stopped)
 		unpack_object(w->t, child);
+}
+
+struct mobj *
+cwalk_add(struct cwalk *w, const char *name, const uint8_t *p, size_t len,
+    enum obj_origin origin)
+{
+	if (!cwalk_go(w))
+		return NULL;
+	struct mobj *c = cwalk_child(w, (const uint8_t *)name, strlen(name), origin);
+	if (c == NULL)
+		return NULL;
+	struct sink *s = g_new(struct sink, 1);
+	sink_init(s, w->t, c, false);
+	enum sink_stop st = sink_write(s, p, len);
+	bool ok = cwalk_wrote(w, c, st);
+	sink_finish(s, ok);
+	g_free(s);
+	cwalk_done(w, c);
+	return c;
 }
 
 void

@@ -40,6 +40,14 @@ struct mobj *cwalk_child(struct cwalk *w, const uint8_t *name, size_t nlen,
 bool cwalk_wrote(struct cwalk *w, struct mobj *child, enum sink_stop st);
 /* A finished child: identify it and unpack it in turn. */
 void cwalk_done(struct cwalk *w, struct mobj *child);
+/*
+ * A child carved out of a document or container in one piece (a VBA
+ * module's source, an embedded file): the bytes go through a sink (limits,
+ * hashes, padding), then the child is identified and unpacked in turn.
+ * NULL when a limit stops it (recorded).
+ */
+struct mobj *cwalk_add(struct cwalk *w, const char *name, const uint8_t *p,
+    size_t len, enum obj_origin origin);
 /* Set o->error (cleaned, cut) and flags. */
 void cwalk_fail(struct mobj *o, unsigned flags, const char *error);
 

@@ -72,7 +72,22 @@ struct mobj {
 	char *cipher;		/* OBJ_ENCRYPTED: "ZipCrypto", "AES-256"... */
 	char *error;		/* why it could not be read or unpacked */
 	uint8_t *owned;		/* what ->data points into, if ours */
+	GArray *facts;		/* struct obj_fact, or NULL: see obj_fact() */
+	GPtrArray *urls;	/* char *, or NULL: see obj_url() */
 };
+
+/*
+ * A finding of a document analyser about one object (a macro, a DDE
+ * field, a PDF /Launch ...), recorded while the tree is built.  The
+ * documents check turns each into its symbol, with the object's path and
+ * the detail as the option; the symbol must be one the check declares.
+ */
+struct obj_fact {
+	const char *symbol;	/* static, UPPER_SNAKE */
+	char *detail;		/* evidence, or NULL */
+};
+#define OBJ_FACTS_MAX 64	/* per object: further facts are dropped */
+#define OBJ_URLS_MAX 256	/* per object */
 
 /* A limit that stopped unpacking somewhere. */
 enum obj_limit {
@@ -125,6 +140,15 @@ struct obj_tree *obj_tree_build(const struct mime_message *msg,
 struct obj_tree *obj_tree_build_file(const char *name, const uint8_t *p,
     size_t len, const struct obj_limits *lim);
 void obj_tree_free(struct obj_tree *t);
+
+/* Record a fact (fmt may be NULL: no detail); the same symbol with the
+ * same detail is recorded once. */
+void obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+bool obj_has_fact(const struct mobj *o, const char *symbol);
+/* A URL (or other network indicator) found in the object, for the URL
+ * stage and the report; cleaned and cut to 2048 bytes. */
+void obj_url(struct mobj *o, const char *url, size_t len);
 
 /* Short stable names, for symbols and the report. */
 const char *obj_limit_name(enum obj_limit l);

@@ -5,9 +5,9 @@ pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
-    src/objects/formats.c src/objects/mspack.c
+    src/objects/formats.c src/objects/mspack.c src/objects/documents.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL)
 mamori_layer(mamori_objcheck
-  SOURCES src/objects/check_objects.c
+  SOURCES src/objects/check_objects.c src/objects/check_documents.c
   DEPS mamori_base mamori_objects)

@@ -11,9 +11,11 @@
  * stop.  A limit never passes silently: it is recorded in tree->hits (the
  * objects check turns those into symbols) and on the object it stopped at.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "archive.h"
+#include "documents.h"
 #include "formats.h"
 #include "filetype.h"
 #include "mime/charset.h"
@@ -80,7 +82,70 @@ mobj_free(gpointer p)
 	g_free(o->cipher);
 	g_free(o->error);
 	g_free(o->owned);
+	if (o->facts != NULL) {
+		for (guint i = 0; i < o->facts->len; i++)
+			g_free(g_array_index(o->facts, struct obj_fact, i).detail);
+		g_array_free(o->facts, TRUE);
+	}
+	if (o->urls != NULL)
+		g_ptr_array_unref(o->urls);
 	g_free(o);
+}
+
+void
+obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
+{
+	char *detail = NULL;
+
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		char *d = g_strdup_vprintf(fmt, ap);
+		va_end(ap);
+		detail = text_clean_copy(d, strlen(d), 200);
+		g_free(d);
+	}
+	if (o->facts == NULL)
+		o->facts = g_array_new(FALSE, FALSE, sizeof(struct obj_fact));
+	for (guint i = 0; i < o->facts->len; i++) {
+		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
+		if (strcmp(f->symbol, symbol) == 0 && g_strcmp0(f->detail, detail) == 0) {
+			g_free(detail);
+			return;
+		}
+	}
+	if (o->facts->len >= OBJ_FACTS_MAX) {
+		g_free(detail);
+		return;
+	}
+	struct obj_fact f = { .symbol = symbol, .detail = detail };
+	g_array_append_val(o->facts, f);
+}
+
+bool
+obj_has_fact(const struct mobj *o, const char *symbol)
+{
+	for (guint i = 0; o->facts != NULL && i < o->facts->len; i++)
+		if (strcmp(g_array_index(o->facts, struct obj_fact, i).symbol, symbol) == 0)
+			return true;
+	return false;
+}
+
+void
+obj_url(struct mobj *o, const char *url, size_t len)
+{
+	if (o->urls == NULL)
+		o->urls = g_ptr_array_new_with_free_func(g_free);
+	if (o->urls->len >= OBJ_URLS_MAX)
+		return;
+	char *u = text_clean_copy(url, len, 2048);
+	for (guint i = 0; i < o->urls->len; i++) {
+		if (strcmp(g_ptr_array_index(o->urls, i), u) == 0) {
+			g_free(u);
+			return;
+		}
+	}
+	g_ptr_array_add(o->urls, u);
 }
 
 static void
@@ -202,6 +267,23 @@ unpack_mail_file(struct obj_tree *t, struct mobj *o)
 		g_array_free(msgs, TRUE);
 }
 
+/* May o be opened?  The depth and time limits, recorded when they stop it. */
+bool
+open_allowed(struct obj_tree *t, struct mobj *o)
+{
+	if (o->depth + 1 > t->lim->depth) {
+		o->flags |= OBJ_NOT_UNPACKED;
+		obj_tree_hit(t, OBJ_LIMIT_DEPTH, o->path);
+		return false;
+	}
+	if (obj_tree_expired(t)) {
+		o->flags |= OBJ_NOT_UNPACKED;
+		obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
+		return false;
+	}
+	return true;
+}
+
 void
 unpack_object(struct obj_tree *t, struct mobj *o)
 {
@@ -216,26 +298,16 @@ unpack_object(struct obj_tree *t, struct mobj *o)
 	    ((fl & FT_OFFICE) && is_zip_based(o)));
 	bool mail = (fl & FT_MESSAGE) && t->lim->mime != NULL &&
 	    (strcmp(id, "email") == 0 || strcmp(id, "mbox") == 0);
-	if (!archive && !mail && !ms)
-		return;
-	if (t->stopped)
-		return;
-	if (o->depth + 1 > t->lim->depth) {
-		o->flags |= OBJ_NOT_UNPACKED;
-		obj_tree_hit(t, OBJ_LIMIT_DEPTH, o->path);
-		return;
+	if ((archive || mail || ms) && !t->stopped && open_allowed(t, o)) {
+		if (ms)
+			mspack_unpack(t, o);
+		else if (archive)
+			archive_unpack(t, o);
+		else
+			unpack_mail_file(t, o);
 	}
-	if (obj_tree_expired(t)) {
-		o->flags |= OBJ_NOT_UNPACKED;
-		obj_tree_hit(t, OBJ_LIMIT_TIME, o->path);
-		return;
-	}
-	if (ms)
-		mspack_unpack(t, o);
-	else if (archive)
-		archive_unpack(t, o);
-	else
-		unpack_mail_file(t, o);
+	/* after unpacking: an OOXML analyser reads the parts it finds */
+	documents_analyse(t, o);
 }
 
 static struct mobj *

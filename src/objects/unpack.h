@@ -16,6 +16,9 @@ struct mobj *unpack_new_object(struct obj_tree *t, struct mobj *parent,
 char *unpack_clean_name(const uint8_t *raw, size_t len);
 /* Set o->type from its content. */
 void unpack_identify(struct mobj *o);
+/* May o's content be opened into children?  false (and recorded, flag
+ * not_unpacked) at limits.unpack_depth or past the deadline. */
+bool open_allowed(struct obj_tree *t, struct mobj *o);
 /* Open o if it is a container we understand, recursively. */
 void unpack_object(struct obj_tree *t, struct mobj *o);
 
