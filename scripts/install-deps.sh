@@ -23,6 +23,9 @@ PACKAGES=(
 	# make archive fixtures in the tests)
 	libarchive-dev libmspack-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
 	7zip zip unzip xorriso gcab
+	# documents: OLE2 and VBA (libgsf), HTML (gumbo), zlib (PDF streams);
+	# python3-olefile and python3-msoffcrypto-tool are test oracles
+	libgsf-1-dev libgumbo-dev zlib1g-dev python3-olefile python3-msoffcrypto-tool
 	# unit tests
 	libcmocka-dev
 	# fuzzing: clang with libFuzzer and the sanitizer runtimes; llvm brings
