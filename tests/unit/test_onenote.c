@@ -252,9 +252,9 @@ test_spliced(void **state)
 	g_free(d);
 }
 
-/* Every prefix (byte by byte around the two files and the ends of
- * their headers, every 61st elsewhere): no crash, no child beyond the end,
- * cut files flagged. */
+/* Every prefix: no crash, no child beyond the end, cut files flagged.
+ * (Depth 1: the children are carved and typed, not unpacked, which keeps
+ * 53,000 trees fast; unpacking a cut docx is archive.c's business.) */
 static void
 test_prefixes(void **state)
 {
@@ -263,7 +263,8 @@ test_prefixes(void **state)
 	size_t n;
 	uint8_t *d = load("strelka/test.one", &n);
 
-	for (size_t k = 16; k <= n; k += (k < 0x2400 || (k > 0xbab0 && k < 0xc100)) ? 1 : 61) {
+	l.depth = 1;
+	for (size_t k = 16; k <= n; k++) {
 		struct obj_tree *t = obj_tree_build_file("x.one", d, k, &l);
 		const struct mobj *o = g_ptr_array_index(t->all, 0);
 		unsigned want = k >= 0xbab8 + 36 ? 2 : k >= 0x22f0 + 36 ? 1 : 0;
