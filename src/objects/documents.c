@@ -11,6 +11,8 @@ static const struct {
 	const char *type;	/* true-type id (filetype.h) */
 	doc_analyser fn;
 } analysers[] = {
+	{ "lnk", lnk_analyse },
+	{ "onenote", onenote_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

@@ -25,4 +25,7 @@ void documents_analyse(struct obj_tree *t, struct mobj *o);
 /* One analyser: a true-type id and its function. */
 typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
+void lnk_analyse(struct obj_tree *t, struct mobj *o);		/* lnk.c */
+void onenote_analyse(struct obj_tree *t, struct mobj *o);	/* onenote.c */
+
 #endif
