@@ -25,4 +25,12 @@ void documents_analyse(struct obj_tree *t, struct mobj *o);
 /* One analyser: a true-type id and its function. */
 typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
+/* ooxml.c: OOXML relationships, fields, XLM; DDE in CSV (and in "text"
+ * objects named *.csv) */
+void ooxml_analyse(struct obj_tree *t, struct mobj *o);
+void csv_analyse(struct obj_tree *t, struct mobj *o);
+void csv_text_analyse(struct obj_tree *t, struct mobj *o);
+/* rtf.c: OLE objects in RTF */
+void rtf_analyse(struct obj_tree *t, struct mobj *o);
+
 #endif

@@ -6,6 +6,8 @@ pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
     src/objects/formats.c src/objects/mspack.c src/objects/documents.c
+    src/objects/ooxml.c
+    src/objects/rtf.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL)
 mamori_layer(mamori_objcheck
