@@ -452,6 +452,11 @@ parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
 	if (err != NULL)
 		g_error_free(err);
 	g_markup_parse_context_free(c);
+	/* fields the part leaves open (cut, or damaged on purpose) */
+	for (unsigned i = 0; kind == PART_WORD && i < MIN(x->fields, FIELD_DEPTH); i++) {
+		if (!x->done[i])
+			judge_instr(x, x->instr[i]);
+	}
 	g_free(x->dn_name);
 	x->dn_name = NULL;
 }
@@ -516,10 +521,9 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 		const struct mobj *c = g_ptr_array_index(o->children, i);
 		if (c->name != NULL && is_macro_part(&x, c->name)) {
 			obj_fact(o, "XLM_MACRO", "%s", c->name);
-			if (!has_suffix_ci(c->name, ".xml"))
-				continue;
 			g_ptr_array_add(x.macro_parts, g_strdup(c->name));
-			parse_part(&x, c, PART_MACROSHEET);
+			if (has_suffix_ci(c->name, ".xml"))
+				parse_part(&x, c, PART_MACROSHEET);
 		}
 	}
 	for (guint i = 0; i < o->children->len; i++) {
@@ -556,7 +560,7 @@ is_dde_cell(const char *p, size_t n)
 		p++;
 		n--;
 	}
-	if (n < 2 || strchr("=+-@", *p) == NULL)
+	if (n < 2 || *p == '\0' || strchr("=+-@", *p) == NULL)
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		if (p[i] == '|') {

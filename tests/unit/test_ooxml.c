@@ -561,6 +561,39 @@ test_rtf_prefixes(void **state)
 	g_free(b);
 }
 
+/* Hostile XML: an entity bomb (GMarkup expands no declared entity) and
+ * 200 000 nested elements; a field left open at the end (judged). */
+static void
+test_hostile_xml(void **state)
+{
+	(void)state;
+	GString *deep = g_string_new("<?xml version=\"1.0\"?><w:ftr " W_NS ">");
+	for (int i = 0; i < 200000; i++)
+		g_string_append(deep, "<w:p>");
+	for (int i = 0; i < 200000; i++)
+		g_string_append(deep, "</w:p>");
+	g_string_append(deep, "</w:ftr>");
+	const char *names[] = {
+		"[Content_Types].xml", "_rels/.rels", "word/header1.xml", "word/document.xml",
+		"word/footer1.xml", NULL,
+	};
+	const char *texts[] = {
+		CT_DOCX, ROOT_RELS_DOCX,
+		"<w:hdr " W_NS "><w:p><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r>"
+		"<w:r><w:instrText>DDEAUTO cmd</w:instrText></w:r></w:p></w:hdr>",
+		"<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\">"
+		"<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>"
+		"<w:document " W_NS "><w:body><w:p><w:r><w:instrText>&c;</w:instrText></w:r></w:p></w:body></w:document>",
+		deep->str,
+	};
+	GByteArray *z = zip_build(names, texts);
+	struct obj_tree *t = build("hostile.docx", z->data, z->len);
+	expect_root(t, "docx", "DDE_FIELD(DDEAUTO cmd)\nDOCUMENT_MALFORMED(word/document.xml: *", "");
+	obj_tree_free(t);
+	g_byte_array_unref(z);
+	g_string_free(deep, TRUE);
+}
+
 int
 main(void)
 {
@@ -573,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_made_docx),
 		cmocka_unit_test(test_made_xlsm),
+		cmocka_unit_test(test_hostile_xml),
 		cmocka_unit_test(test_rtf_issue_251),
 		cmocka_unit_test(test_rtf_clam),
 		cmocka_unit_test(test_rtf_made),
