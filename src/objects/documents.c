@@ -13,6 +13,17 @@ static const struct {
 } analysers[] = {
 	{ "lnk", lnk_analyse },
 	{ "onenote", onenote_analyse },
+	{ "docx", ooxml_analyse },
+	{ "docm", ooxml_analyse },
+	{ "xlsx", ooxml_analyse },
+	{ "xlsm", ooxml_analyse },
+	{ "xlsb", ooxml_analyse },
+	{ "pptx", ooxml_analyse },
+	{ "pptm", ooxml_analyse },
+	{ "ooxml", ooxml_analyse },
+	{ "csv", csv_analyse },
+	{ "text", csv_text_analyse },
+	{ "rtf", rtf_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

@@ -27,5 +27,12 @@ typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
 void lnk_analyse(struct obj_tree *t, struct mobj *o);		/* lnk.c */
 void onenote_analyse(struct obj_tree *t, struct mobj *o);	/* onenote.c */
+/* ooxml.c: OOXML relationships, fields, XLM; DDE in CSV (and in "text"
+ * objects named *.csv) */
+void ooxml_analyse(struct obj_tree *t, struct mobj *o);
+void csv_analyse(struct obj_tree *t, struct mobj *o);
+void csv_text_analyse(struct obj_tree *t, struct mobj *o);
+/* rtf.c: OLE objects in RTF */
+void rtf_analyse(struct obj_tree *t, struct mobj *o);
 
 #endif

@@ -8,6 +8,8 @@ mamori_layer(mamori_objects
     src/objects/formats.c src/objects/mspack.c src/objects/documents.c
     src/objects/lnk.c
     src/objects/onenote.c
+    src/objects/ooxml.c
+    src/objects/rtf.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL)
 mamori_layer(mamori_objcheck

@@ -48,6 +48,7 @@ INNER = {
     "clam.chm": "clam.chm/clam.exe.txt",        # libmspack
     "clam.exe.szdd": "clam.exe.szdd/clam.exe",  # libmspack
     "clam.exe": "clam.exe",
+    "clam.exe.rtf": "clam.exe.rtf/clam.exe",    # rtf.c: OLE1 Package
     # eight nested .tgz (ClamAV's recursion test): within limits.unpack_depth
     "clam_cache_emax.tgz": "clam_cache_emax.tgz/clam01.tgz/clam02.tgz/clam03.tgz/"
                            "clam04.tgz/clam05.tgz/clam06.tgz/clam07.tgz/clam08.tgz/clam.exe",
@@ -60,7 +61,6 @@ INNER = {
     "clam.sis": ("leaf", None),
     "clam.tnef": ("leaf", "unsupported"),
     # documents: their embedded objects are the document checks' work
-    "clam.exe.rtf": ("leaf", None),
     "clam.exe.html": ("leaf", None),
     "clam.pdf": ("leaf", None),
     "clam.ole.doc": ("leaf", None),

@@ -1,0 +1,623 @@
+/*
+ * ooxml.c - what an Office Open XML document (.docx, .xlsm, .pptx ...)
+ * does by itself when it is opened, read from its parts, and DDE in CSV.
+ *
+ * When this runs, the archive unpacker has already made the ZIP's parts
+ * children of the document (ECMA-376 part 2, Open Packaging Conventions),
+ * named by their part names ("word/document.xml").  We read:
+ *
+ *  - every relationships part (*.rels): a Relationship with
+ *    TargetMode="External" is a URL of the document (obj_url); one whose
+ *    type loads content when the document opens (attachedTemplate,
+ *    oleObject, frame, subDocument) from http(s) or a UNC path is remote
+ *    template injection.  Hyperlinks alone are not.
+ *  - WordprocessingML parts (document, headers, footers, notes, comments,
+ *    glossary): field codes, i.e. <w:instrText> runs between
+ *    <w:fldChar w:fldCharType="begin"/> and "separate"/"end" (a field's
+ *    instruction may be split over many runs: they are concatenated) and
+ *    <w:fldSimple w:instr="...">; DDE and DDEAUTO fields run a program
+ *    when fields update (ECMA-376 part 1, 17.16).
+ *  - SpreadsheetML: external link parts with <ddeLink ddeService=
+ *    ddeTopic=> (DDE), macro sheets (xl/macrosheets/, or any part a
+ *    workbook relationship of type xlMacrosheet/xlIntlMacrosheet points
+ *    to: Excel 4.0 macros), their formulas <f> that run programs or call
+ *    DLLs, and in xl/workbook.xml the hidden macro sheets and the defined
+ *    names Auto_Open/Auto_Close that start them.
+ *
+ * The XML is read with GLib's GMarkupParser, a bounded, non-validating
+ * tokenizer (no DTDs, no external entities); a part it rejects is a
+ * DOCUMENT_MALFORMED fact and the other parts are still read.  At most
+ * PART_MAX bytes of a part are parsed.  Binary parts (.xlsb's
+ * workbook.bin) are not parsed: a .bin macro sheet is still recognised
+ * by its name.
+ *
+ * CSV (RFC 4180, loosely): a cell that starts with = + - @ and calls a
+ * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.
+ */
+#include <string.h>
+
+#include "documents.h"
+#include "filetype.h"
+
+#define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
+#define FIELD_DEPTH 16		/* nested fields whose instructions we keep */
+#define INSTR_MAX 4096		/* bytes of one field instruction */
+#define FORMULA_MAX 8192	/* bytes of one formula */
+#define FORMULA_SHOW 100	/* of a formula, in a fact */
+#define CELL_SHOW 100		/* of a CSV cell, in a fact */
+#define CSV_CELL_MAX 8192	/* bytes of a CSV cell we look at */
+
+enum part_kind {
+	PART_RELS,
+	PART_WORD,
+	PART_EXTLINK,
+	PART_MACROSHEET,
+	PART_WORKBOOK,
+};
+
+struct ox {
+	struct mobj *o;
+	const char *part;	/* name of the part being parsed */
+	enum part_kind kind;
+	/* relationships: of the workbook part, rId -> type (owned) */
+	GHashTable *wbrels;
+	bool wb_rels_part;	/* parsing the workbook's .rels */
+	char *rels_base;	/* "xl/" for xl/_rels/workbook.xml.rels */
+	GPtrArray *macro_parts;	/* part names of macro sheets (owned) */
+	/* fields in WordprocessingML */
+	GString *instr[FIELD_DEPTH];
+	bool done[FIELD_DEPTH];	/* instruction already judged */
+	unsigned fields;	/* open fields, may exceed FIELD_DEPTH */
+	bool in_instr;
+	GString *loose;		/* instrText outside any field */
+	/* formulas in macro sheets, defined names in the workbook */
+	bool in_text;
+	GString *text;
+	char *dn_name;
+};
+
+static const char *
+local_name(const char *qname)
+{
+	const char *c = strrchr(qname, ':');
+
+	return c != NULL ? c + 1 : qname;
+}
+
+static const char *
+attr(const char **names, const char **values, const char *local)
+{
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (strcmp(local_name(names[i]), local) == 0)
+			return values[i];
+	}
+	return NULL;
+}
+
+static bool
+has_prefix_ci(const char *s, const char *prefix)
+{
+	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool
+has_suffix_ci(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && g_ascii_strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Does s contain needle, ASCII case ignored? */
+static bool
+contains_ci(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+
+	for (size_t i = 0; m <= n && i <= n - m; i++) {
+		if (g_ascii_strncasecmp(s + i, needle, m) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+append_bounded(GString *s, const char *p, size_t n, size_t max)
+{
+	if (s->len >= max)
+		return;
+	if (n > max - s->len)
+		n = max - s->len;
+	g_string_append_len(s, p, (gssize)n);
+}
+
+/* ---- relationships ---- */
+
+/* Relationship types that load their target when the document opens. */
+static const char *const loading_types[] = {
+	"attachedTemplate", "oleObject", "frame", "subDocument", NULL,
+};
+
+static bool
+is_remote(const char *target)
+{
+	while (*target == ' ' || *target == '\t')
+		target++;
+	return has_prefix_ci(target, "http://") || has_prefix_ci(target, "https://") ||
+	    strncmp(target, "\\\\", 2) == 0 || has_prefix_ci(target, "file://");
+}
+
+/* The part name a relative Target of the .rels part names. */
+static char *
+resolve_target(const char *base, const char *target)
+{
+	if (target[0] == '/')
+		return g_strdup(target + 1);
+	GString *s = g_string_new(base);
+	while (strncmp(target, "../", 3) == 0) {
+		target += 3;
+		/* drop the last directory of s ("xl/" -> "") */
+		if (s->len > 0)
+			g_string_truncate(s, s->len - 1);
+		const char *slash = strrchr(s->str, '/');
+		g_string_truncate(s, slash != NULL ? (gsize)(slash - s->str + 1) : 0);
+	}
+	g_string_append(s, target);
+	return g_string_free(s, FALSE);
+}
+
+static void
+rels_element(struct ox *x, const char *el, const char **an, const char **av)
+{
+	if (strcmp(el, "Relationship") != 0)
+		return;
+	const char *type = attr(an, av, "Type");
+	const char *target = attr(an, av, "Target");
+	const char *mode = attr(an, av, "TargetMode");
+	const char *id = attr(an, av, "Id");
+	if (type == NULL || target == NULL)
+		return;
+	const char *slash = strrchr(type, '/');
+	const char *tname = slash != NULL ? slash + 1 : type;
+
+	if (mode != NULL && g_ascii_strcasecmp(mode, "External") == 0) {
+		obj_url(x->o, target, strlen(target));
+		if (is_remote(target)) {
+			for (size_t i = 0; loading_types[i] != NULL; i++) {
+				if (g_ascii_strcasecmp(tname, loading_types[i]) == 0) {
+					obj_fact(x->o, "TEMPLATE_INJECTION", "%s %s",
+					    loading_types[i], target);
+					break;
+				}
+			}
+		}
+		return;
+	}
+	if (x->wb_rels_part && id != NULL) {
+		g_hash_table_replace(x->wbrels, g_strdup(id), g_strdup(tname));
+		if (g_ascii_strcasecmp(tname, "xlMacrosheet") == 0 ||
+		    g_ascii_strcasecmp(tname, "xlIntlMacrosheet") == 0)
+			g_ptr_array_add(x->macro_parts, resolve_target(x->rels_base, target));
+	}
+}
+
+/* ---- fields ---- */
+
+static void
+judge_instr(struct ox *x, const GString *s)
+{
+	const char *p = s->str;
+	const char *end = s->str + s->len;
+
+	while (p < end && g_ascii_isspace(*p))
+		p++;
+	size_t n = (size_t)(end - p);
+	while (n > 0 && g_ascii_isspace(p[n - 1]))
+		n--;
+	if ((n >= 3 && g_ascii_strncasecmp(p, "DDE", 3) == 0 &&
+	    (n == 3 || g_ascii_isspace(p[3]))) ||
+	    (n >= 7 && g_ascii_strncasecmp(p, "DDEAUTO", 7) == 0 &&
+	    (n == 7 || g_ascii_isspace(p[7])))) {
+		obj_fact(x->o, "DDE_FIELD", "%.*s", (int)MIN(n, 200), p);
+		return;
+	}
+	/* fields that fetch from the network: their URL */
+	if ((n >= 9 && g_ascii_strncasecmp(p, "HYPERLINK", 9) == 0) ||
+	    (n >= 14 && g_ascii_strncasecmp(p, "INCLUDEPICTURE", 14) == 0) ||
+	    (n >= 11 && g_ascii_strncasecmp(p, "INCLUDETEXT", 11) == 0)) {
+		const char *q = memchr(p, '"', n);
+		if (q != NULL) {
+			const char *r = memchr(q + 1, '"', (size_t)(p + n - q - 1));
+			if (r != NULL && r > q + 1)
+				obj_url(x->o, q + 1, (size_t)(r - q - 1));
+		}
+	}
+}
+
+static void
+word_element(struct ox *x, const char *el, const char **an, const char **av)
+{
+	if (strcmp(el, "fldChar") == 0) {
+		const char *t = attr(an, av, "fldCharType");
+		if (t == NULL)
+			return;
+		if (strcmp(t, "begin") == 0) {
+			x->fields++;
+			if (x->fields <= FIELD_DEPTH) {
+				unsigned i = x->fields - 1;
+				if (x->instr[i] == NULL)
+					x->instr[i] = g_string_new(NULL);
+				g_string_truncate(x->instr[i], 0);
+				x->done[i] = false;
+			}
+		} else if (x->fields > 0 && (strcmp(t, "separate") == 0 ||
+		    strcmp(t, "end") == 0)) {
+			if (x->fields <= FIELD_DEPTH) {
+				unsigned i = x->fields - 1;
+				if (!x->done[i])
+					judge_instr(x, x->instr[i]);
+				x->done[i] = true;
+			}
+			if (strcmp(t, "end") == 0)
+				x->fields--;
+		}
+	} else if (strcmp(el, "instrText") == 0) {
+		x->in_instr = true;
+		if (x->fields == 0)
+			g_string_truncate(x->loose, 0);
+	} else if (strcmp(el, "fldSimple") == 0) {
+		const char *ins = attr(an, av, "instr");
+		if (ins != NULL) {
+			GString *s = g_string_new(NULL);
+			append_bounded(s, ins, strlen(ins), INSTR_MAX);
+			judge_instr(x, s);
+			g_string_free(s, TRUE);
+		}
+	}
+}
+
+/* ---- spreadsheets ---- */
+
+static void
+judge_formula(struct ox *x, const GString *f)
+{
+	static const char *const bad[] = {
+		"EXEC(", "CALL(", "REGISTER(", "URLDownloadToFile", NULL,
+	};
+
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		if (contains_ci(f->str, f->len, bad[i])) {
+			obj_fact(x->o, "XLM_SUSPICIOUS_FORMULA", "%s: %.*s", x->part,
+			    (int)MIN(f->len, FORMULA_SHOW), f->str);
+			return;
+		}
+	}
+}
+
+static bool
+is_macro_rel(struct ox *x, const char *rid)
+{
+	const char *type = rid != NULL ? g_hash_table_lookup(x->wbrels, rid) : NULL;
+
+	return type != NULL && (g_ascii_strcasecmp(type, "xlMacrosheet") == 0 ||
+	    g_ascii_strcasecmp(type, "xlIntlMacrosheet") == 0);
+}
+
+/* Auto_Open, Auto_Close (and Auto_Open2 ...): Excel runs the macro a
+ * defined name of that name points to. */
+static bool
+is_auto_name(const char *name)
+{
+	if (has_prefix_ci(name, "_xlnm."))
+		name += 6;
+	return has_prefix_ci(name, "Auto_Open") || has_prefix_ci(name, "Auto_Close") ||
+	    has_prefix_ci(name, "Auto_Activate") || has_prefix_ci(name, "Auto_Deactivate");
+}
+
+static void
+workbook_element(struct ox *x, const char *el, const char **an, const char **av)
+{
+	if (strcmp(el, "sheet") == 0) {
+		const char *name = attr(an, av, "name");
+		const char *state = attr(an, av, "state");
+		const char *rid = attr(an, av, "id");
+		if (state != NULL && (strcmp(state, "hidden") == 0 ||
+		    strcmp(state, "veryHidden") == 0) && is_macro_rel(x, rid))
+			obj_fact(x->o, "XLM_HIDDEN_SHEET", "%s, %s",
+			    name != NULL ? name : "?", state);
+	} else if (strcmp(el, "definedName") == 0) {
+		const char *name = attr(an, av, "name");
+		g_free(x->dn_name);
+		x->dn_name = g_strdup(name != NULL ? name : "");
+		x->in_text = true;
+		g_string_truncate(x->text, 0);
+	}
+}
+
+static void
+on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
+    const gchar **av, gpointer ud, GError **err)
+{
+	struct ox *x = ud;
+	const char *el = local_name(qname);
+
+	(void)c;
+	(void)err;
+	switch (x->kind) {
+	case PART_RELS:
+		rels_element(x, el, an, av);
+		break;
+	case PART_WORD:
+		word_element(x, el, an, av);
+		break;
+	case PART_EXTLINK:
+		if (strcmp(el, "ddeLink") == 0) {
+			const char *svc = attr(an, av, "ddeService");
+			const char *topic = attr(an, av, "ddeTopic");
+			obj_fact(x->o, "DDE_FIELD", "%s|'%s'", svc != NULL ? svc : "",
+			    topic != NULL ? topic : "");
+		}
+		break;
+	case PART_MACROSHEET:
+		if (strcmp(el, "f") == 0) {
+			x->in_text = true;
+			g_string_truncate(x->text, 0);
+		}
+		break;
+	case PART_WORKBOOK:
+		workbook_element(x, el, an, av);
+		break;
+	}
+}
+
+static void
+on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
+{
+	struct ox *x = ud;
+	const char *el = local_name(qname);
+
+	(void)c;
+	(void)err;
+	if (x->kind == PART_WORD && strcmp(el, "instrText") == 0) {
+		x->in_instr = false;
+		if (x->fields == 0)
+			judge_instr(x, x->loose);
+	} else if (x->kind == PART_MACROSHEET && strcmp(el, "f") == 0) {
+		x->in_text = false;
+		judge_formula(x, x->text);
+	} else if (x->kind == PART_WORKBOOK && strcmp(el, "definedName") == 0) {
+		x->in_text = false;
+		if (x->dn_name != NULL && is_auto_name(x->dn_name) &&
+		    x->macro_parts->len > 0)
+			obj_fact(x->o, "XLM_AUTOEXEC", "%s -> %.*s", x->dn_name,
+			    (int)MIN(x->text->len, 100), x->text->str);
+	}
+}
+
+static void
+on_text(GMarkupParseContext *c, const gchar *text, gsize len, gpointer ud,
+    GError **err)
+{
+	struct ox *x = ud;
+
+	(void)c;
+	(void)err;
+	if (x->in_instr) {
+		GString *s = x->fields == 0 ? x->loose :
+		    x->fields <= FIELD_DEPTH ? x->instr[x->fields - 1] : NULL;
+		if (s != NULL)
+			append_bounded(s, text, len, INSTR_MAX);
+	} else if (x->in_text) {
+		append_bounded(x->text, text, len, FORMULA_MAX);
+	}
+}
+
+static const GMarkupParser parser = {
+	.start_element = on_start,
+	.end_element = on_end,
+	.text = on_text,
+};
+
+static void
+parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
+{
+	const char *p = (const char *)part->data;
+	size_t n = part->len;
+
+	if (p == NULL || n == 0)
+		return;
+	x->part = part->name;
+	x->kind = kind;
+	x->fields = 0;
+	x->in_instr = false;
+	x->in_text = false;
+	g_string_truncate(x->loose, 0);
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	bool cut = n > PART_MAX;
+	if (cut)
+		n = PART_MAX;
+	GMarkupParseContext *c = g_markup_parse_context_new(&parser, 0, x, NULL);
+	GError *err = NULL;
+	if (!g_markup_parse_context_parse(c, p, (gssize)n, &err) ||
+	    (!cut && !g_markup_parse_context_end_parse(c, &err))) {
+		obj_fact(x->o, "DOCUMENT_MALFORMED", "%s: %s", part->name,
+		    err != NULL ? err->message : "XML error");
+	} else if (cut) {
+		obj_fact(x->o, "DOCUMENT_MALFORMED", "%s: larger than %u bytes, the rest not read",
+		    part->name, PART_MAX);
+	}
+	if (err != NULL)
+		g_error_free(err);
+	g_markup_parse_context_free(c);
+	/* fields the part leaves open (cut, or damaged on purpose) */
+	for (unsigned i = 0; kind == PART_WORD && i < MIN(x->fields, FIELD_DEPTH); i++) {
+		if (!x->done[i])
+			judge_instr(x, x->instr[i]);
+	}
+	g_free(x->dn_name);
+	x->dn_name = NULL;
+}
+
+static bool
+is_word_part(const char *name)
+{
+	static const char *const kinds[] = {
+		"document", "header", "footer", "footnotes", "endnotes",
+		"comments", "glossary/", NULL,
+	};
+
+	if (!has_prefix_ci(name, "word/") || !has_suffix_ci(name, ".xml"))
+		return false;
+	for (size_t i = 0; kinds[i] != NULL; i++) {
+		if (has_prefix_ci(name + 5, kinds[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_macro_part(const struct ox *x, const char *name)
+{
+	if (has_prefix_ci(name, "xl/macrosheets/") && (has_suffix_ci(name, ".xml") ||
+	    has_suffix_ci(name, ".bin")))
+		return true;
+	for (guint i = 0; i < x->macro_parts->len; i++) {
+		if (g_ascii_strcasecmp(g_ptr_array_index(x->macro_parts, i), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+ooxml_analyse(struct obj_tree *t, struct mobj *o)
+{
+	struct ox x = { .o = o };
+
+	(void)t;
+	x.wbrels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	x.macro_parts = g_ptr_array_new_with_free_func(g_free);
+	x.loose = g_string_new(NULL);
+	x.text = g_string_new(NULL);
+
+	/* the relationships first: the workbook's say which parts are macro
+	 * sheets */
+	for (guint i = 0; i < o->children->len; i++) {
+		const struct mobj *c = g_ptr_array_index(o->children, i);
+		if (c->name == NULL || !has_suffix_ci(c->name, ".rels"))
+			continue;
+		x.wb_rels_part = g_ascii_strcasecmp(c->name, "xl/_rels/workbook.xml.rels") == 0 ||
+		    g_ascii_strcasecmp(c->name, "xl/_rels/workbook.bin.rels") == 0;
+		x.rels_base = x.wb_rels_part ? g_strdup("xl/") : NULL;
+		parse_part(&x, c, PART_RELS);
+		g_free(x.rels_base);
+		x.rels_base = NULL;
+		x.wb_rels_part = false;
+	}
+	/* macro sheets by name, and those the workbook names */
+	for (guint i = 0; i < o->children->len; i++) {
+		const struct mobj *c = g_ptr_array_index(o->children, i);
+		if (c->name != NULL && is_macro_part(&x, c->name)) {
+			obj_fact(o, "XLM_MACRO", "%s", c->name);
+			g_ptr_array_add(x.macro_parts, g_strdup(c->name));
+			if (has_suffix_ci(c->name, ".xml"))
+				parse_part(&x, c, PART_MACROSHEET);
+		}
+	}
+	for (guint i = 0; i < o->children->len; i++) {
+		const struct mobj *c = g_ptr_array_index(o->children, i);
+		if (c->name == NULL)
+			continue;
+		if (is_word_part(c->name))
+			parse_part(&x, c, PART_WORD);
+		else if (has_prefix_ci(c->name, "xl/externalLinks/") &&
+		    has_suffix_ci(c->name, ".xml"))
+			parse_part(&x, c, PART_EXTLINK);
+		else if (g_ascii_strcasecmp(c->name, "xl/workbook.xml") == 0)
+			parse_part(&x, c, PART_WORKBOOK);
+	}
+
+	for (size_t i = 0; i < FIELD_DEPTH; i++) {
+		if (x.instr[i] != NULL)
+			g_string_free(x.instr[i], TRUE);
+	}
+	g_string_free(x.loose, TRUE);
+	g_string_free(x.text, TRUE);
+	g_hash_table_destroy(x.wbrels);
+	g_ptr_array_free(x.macro_parts, TRUE);
+}
+
+/* ---- CSV ---- */
+
+/* A formula that reaches a program through DDE: cmd|'/c calc'!A0, or
+ * =DDE("cmd";"/c calc";"x"). */
+static bool
+is_dde_cell(const char *p, size_t n)
+{
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	if (n < 2 || *p == '\0' || strchr("=+-@", *p) == NULL)
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] == '|') {
+			size_t j = i + 1;
+			while (j < n && p[j] == ' ')
+				j++;
+			if (j < n && (p[j] == '\'' || p[j] == '"'))
+				return true;
+		}
+	}
+	return contains_ci(p, n, "DDE(") || contains_ci(p, n, "DDEAUTO");
+}
+
+void
+csv_analyse(struct obj_tree *t, struct mobj *o)
+{
+	const char *p = (const char *)o->data;
+	size_t n = o->len;
+	GString *cell = g_string_new(NULL);
+	bool quoted = false;
+
+	(void)t;
+	for (size_t i = 0; i <= n; i++) {
+		char ch = i < n ? p[i] : '\n';
+		if (quoted) {
+			if (ch == '"') {
+				if (i + 1 < n && p[i + 1] == '"') {
+					append_bounded(cell, "\"", 1, CSV_CELL_MAX);
+					i++;
+				} else {
+					quoted = false;
+				}
+			} else {
+				append_bounded(cell, &ch, 1, CSV_CELL_MAX);
+			}
+			if (i < n)
+				continue;
+		}
+		if (ch == '"' && cell->len == 0) {
+			quoted = true;
+		} else if (ch == ',' || ch == ';' || ch == '\t' || ch == '\n' || ch == '\r') {
+			if (is_dde_cell(cell->str, cell->len))
+				obj_fact(o, "DDE_FIELD", "%.*s", (int)MIN(cell->len, CELL_SHOW),
+				    cell->str);
+			g_string_truncate(cell, 0);
+			if (o->facts != NULL && o->facts->len >= OBJ_FACTS_MAX)
+				break;
+		} else {
+			append_bounded(cell, &ch, 1, CSV_CELL_MAX);
+		}
+	}
+	g_string_free(cell, TRUE);
+}
+
+void
+csv_text_analyse(struct obj_tree *t, struct mobj *o)
+{
+	if (o->name != NULL && has_suffix_ci(o->name, ".csv"))
+		csv_analyse(t, o);
+}
