@@ -11,6 +11,11 @@ static const struct {
 	const char *type;	/* true-type id (filetype.h) */
 	doc_analyser fn;
 } analysers[] = {
+	{ "ole2", ole_analyse },
+	{ "doc", ole_analyse },
+	{ "xls", ole_analyse },
+	{ "ppt", ole_analyse },
+	{ "vba", vba_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

@@ -25,4 +25,9 @@ void documents_analyse(struct obj_tree *t, struct mobj *o);
 /* One analyser: a true-type id and its function. */
 typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
+/* OLE2 files: .doc .xls .ppt, vbaProject.bin, OLE objects (ole.c). */
+void ole_analyse(struct obj_tree *t, struct mobj *o);
+/* VBA source on its own, not from a project analysed here (vba.c). */
+void vba_analyse(struct obj_tree *t, struct mobj *o);
+
 #endif
