@@ -22,9 +22,10 @@
  *  - DDE fields in the WordDocument stream (see dde_scan());
  *  - Excel 4.0 macros in the Workbook stream (xlm.c).
  *
- * libgsf reports damage through g_warning() in its own log domain; those
- * messages are dropped here (one handler, installed once), so malformed
- * files neither abort tests nor flood stderr.
+ * libgsf reports damage through g_warning() and g_return_if_fail() in its
+ * own log domains, and one warning in the default domain; those messages
+ * are dropped here (handlers installed once), so malformed files neither
+ * abort tests nor flood stderr.
  */
 #include <string.h>
 
@@ -74,13 +75,34 @@ drop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer d
 	(void)data;
 }
 
+/*
+ * gsf-infile.c warns in the default domain ("Unable to get child[%d] for
+ * infile ...") when a damaged directory entry cannot be opened: those
+ * lines are dropped, everything else in that domain goes on to GLib's
+ * default handler as before (mamori installs no handler of its own).
+ */
+static void
+filter_default_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+    gpointer data)
+{
+	if (msg != NULL && (g_str_has_prefix(msg, "Unable to get child[") ||
+	    strstr(msg, "failure reading block") != NULL))
+		return;
+	g_log_default_handler(domain, level, msg, data);
+}
+
 static gpointer
 ole_init_once(gpointer unused)
 {
 	(void)unused;
 	gsf_init();
-	g_log_set_handler("libgsf", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-	    G_LOG_FLAG_RECURSION, drop_log, NULL);
+	static const char *const domains[] = { "libgsf", "libgsf:msole",
+		"libgsf:utils", NULL };
+	for (size_t i = 0; domains[i] != NULL; i++)
+		g_log_set_handler(domains[i], G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+		    G_LOG_FLAG_RECURSION, drop_log, NULL);
+	g_log_set_handler(NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL,
+	    filter_default_log, NULL);
 	return NULL;
 }
 
@@ -590,6 +612,13 @@ walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
 		obj_fact(c->doc, "DOCUMENT_MALFORMED", "too many storages and streams");
 }
 
+static bool
+macro_free(const char *type)
+{
+	return strcmp(type, "docx") == 0 || strcmp(type, "xlsx") == 0 ||
+	    strcmp(type, "pptx") == 0 || strcmp(type, "ooxml") == 0;
+}
+
 void
 ole_analyse(struct obj_tree *t, struct mobj *o)
 {
@@ -607,11 +636,19 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 
 	if (c.projects > 0) {
 		obj_fact(o, "VBA_MACRO", "%s", c.modules->len > 0 ? c.modules->str : "no modules");
+		/* the OOXML package holding this part: its content type, or
+		 * failing that what its name claims (a .docx with a
+		 * vbaProject.bin is typed docm by content) */
 		const struct mobj *p = o->parent;
-		if (p != NULL && p->type != NULL &&
-		    (strcmp(p->type->name, "docx") == 0 || strcmp(p->type->name, "xlsx") == 0 ||
-		    strcmp(p->type->name, "pptx") == 0 || strcmp(p->type->name, "ooxml") == 0))
-			obj_fact(o, "VBA_IN_MACRO_FREE_FORMAT", "%s", p->type->name);
+		const char *free_fmt = NULL;
+		if (p != NULL && p->type != NULL && macro_free(p->type->name))
+			free_fmt = p->type->name;
+		const struct ftype *claim = p != NULL && p->name != NULL ?
+		    ftype_from_extension(p->name) : NULL;
+		if (free_fmt == NULL && claim != NULL && macro_free(claim->name))
+			free_fmt = claim->name;
+		if (free_fmt != NULL)
+			obj_fact(o, "VBA_IN_MACRO_FREE_FORMAT", "%s", free_fmt);
 		vba_analyse_source(o, c.src->str, c.src->len);
 	}
 	g_string_free(c.src, TRUE);
