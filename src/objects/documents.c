@@ -24,6 +24,11 @@ static const struct {
 	{ "csv", csv_analyse },
 	{ "text", csv_text_analyse },
 	{ "rtf", rtf_analyse },
+	{ "ole2", ole_analyse },
+	{ "doc", ole_analyse },
+	{ "xls", ole_analyse },
+	{ "ppt", ole_analyse },
+	{ "vba", vba_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

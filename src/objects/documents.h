@@ -34,5 +34,9 @@ void csv_analyse(struct obj_tree *t, struct mobj *o);
 void csv_text_analyse(struct obj_tree *t, struct mobj *o);
 /* rtf.c: OLE objects in RTF */
 void rtf_analyse(struct obj_tree *t, struct mobj *o);
+/* OLE2 files: .doc .xls .ppt, vbaProject.bin, OLE objects (ole.c). */
+void ole_analyse(struct obj_tree *t, struct mobj *o);
+/* VBA source on its own, not from a project analysed here (vba.c). */
+void vba_analyse(struct obj_tree *t, struct mobj *o);
 
 #endif

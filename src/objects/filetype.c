@@ -30,7 +30,7 @@
 
 enum {
 	T_PE, T_ELF, T_MACHO, T_MSI, T_JAR, T_JS, T_VBS, T_WSF, T_HTA, T_PS1,
-	T_BAT, T_SH, T_SCRIPT, T_LNK, T_URL, T_SETTINGCONTENT, T_ONENOTE,
+	T_BAT, T_SH, T_SCRIPT, T_VBA, T_LNK, T_URL, T_SETTINGCONTENT, T_ONENOTE,
 	T_ISO, T_UDF, T_IMG, T_VHD, T_VHDX, T_CHM, T_OLE2, T_DOC, T_XLS,
 	T_PPT, T_MSG, T_DOCX, T_DOCM, T_XLSX, T_XLSM, T_XLSB, T_PPTX, T_PPTM,
 	T_OOXML, T_RTF, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
@@ -75,6 +75,8 @@ static const struct ftype table[T_COUNT] = {
 	    EXTS("sh", "bash", "zsh", "ksh", "csh", "command") },
 	[T_SCRIPT] = { "script", "text/x-script", "Interpreted script (#!)", FT_SCRIPT,
 	    EXTS("py", "pyw", "pl", "rb") },
+	[T_VBA] = { "vba", "text/x-vba", "VBA macro source (exported module)", FT_TEXT,
+	    EXTS("bas", "cls", "frm") },
 	[T_LNK] = { "lnk", "application/x-ms-shortcut", "Windows shortcut (LNK)",
 	    FT_SHORTCUT, EXTS("lnk") },
 	[T_URL] = { "url", "application/x-mswinurl", "Internet shortcut (URL file)",
@@ -1019,6 +1021,9 @@ sniff_script(const struct lwin *w)
 		if (starts(w, 1, "#!/"))
 			return T(T_SCRIPT);
 	}
+	/* an exported VBA module (what ole.c carves); VBScript rejects it */
+	if (starts(w, s, "attribute vb_name"))
+		return T(T_VBA);
 	if (starts(w, s, "[internetshortcut]"))
 		return T(T_URL);
 

@@ -3,6 +3,8 @@
 # The true-type library (filetype.cmake) is below it.
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
+pkg_check_modules(LIBGSF REQUIRED IMPORTED_TARGET libgsf-1)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
     src/objects/formats.c src/objects/mspack.c src/objects/documents.c
@@ -10,8 +12,11 @@ mamori_layer(mamori_objects
     src/objects/onenote.c
     src/objects/ooxml.c
     src/objects/rtf.c
+    src/objects/ole.c
+    src/objects/vba.c
+    src/objects/xlm.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
-    PkgConfig::OPENSSL)
+    PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c src/objects/check_documents.c
   DEPS mamori_base mamori_objects)

@@ -532,6 +532,9 @@ test_scripts(void **state)
 	    "sh.Run x, 0\n", "vbs");
 	expect_str("On Error Resume Next\nDim a, b\nSet a = CreateObject(\"Scripting.FileSystemObject\")\n"
 	    "If a.FileExists(\"c:\\x\") Then\n  b = 1\nEnd If\n", "vbs");
+	/* an exported VBA module (ole.c's children) */
+	expect_str("Attribute VB_Name = \"Module1\"\nSub Action_Click()\n"
+	    "  MsgBox \"The action button clicked!\"\nEnd Sub\n", "vba");
 	expect_str("#@~^XQAAAA==\\ko$K6,/c^DdfyYb:E^\n", "vbs");
 	expect_str("var sh = new ActiveXObject(\"WScript.Shell\");\n"
 	    "var fso = new ActiveXObject(\"Scripting.FileSystemObject\");\n"

@@ -1,0 +1,656 @@
+/*
+ * ole.c - the analyser of OLE2 compound files: Word, Excel and PowerPoint
+ * 97-2003 documents, a vbaProject.bin part of an OOXML document, and OLE
+ * objects (documents.h, docs/documents.md).
+ *
+ * libgsf reads the compound file (GsfInfileMSOle over the kept bytes); we
+ * walk its storages and streams, bounded in depth and count, and look for:
+ *  - VBA projects: a storage holding a "VBA" storage with a "dir" stream
+ *    (Word "Macros/VBA", Excel "_VBA_PROJECT_CUR/VBA", a vbaProject.bin
+ *    with "VBA" at its root, PowerPoint's compressed ExOleObjStg records in
+ *    the "PowerPoint Document" stream, [MS-PPT] 2.10.42, inflated with
+ *    zlib).  The modules (vba.c, [MS-OVBA]) become children
+ *    "VBA/<module>.bas" of type "vba"; their source is analysed once, as a
+ *    whole, with the facts on this object;
+ *  - embedded objects: "\001Ole10Native" streams ([MS-OLEDS] 2.3.6; the
+ *    Packager format inside: label, source path, temporary path, data),
+ *    "Package" and "CONTENTS" streams: each becomes a child;
+ *  - encryption: EncryptionInfo + EncryptedPackage (encrypted OOXML,
+ *    [MS-OFFCRYPTO] 2.3.4.5/2.3.4.10), the Word FIB fEncrypted bit,
+ *    Excel's FILEPASS record (xlm.c), PowerPoint's EncryptedSummary stream
+ *    or CryptSession10Container record;
+ *  - DDE fields in the WordDocument stream (see dde_scan());
+ *  - Excel 4.0 macros in the Workbook stream (xlm.c).
+ *
+ * libgsf reports damage through g_warning() and g_return_if_fail() in its
+ * own log domains, and one warning in the default domain; those messages
+ * are dropped here (handlers installed once), so malformed files neither
+ * abort tests nor flood stderr.
+ */
+#include <string.h>
+
+#include <gsf/gsf-infile.h>
+#include <gsf/gsf-infile-msole.h>
+#include <gsf/gsf-input-memory.h>
+#include <gsf/gsf-input.h>
+#include <gsf/gsf-utils.h>
+#include <zlib.h>
+
+#include "documents.h"
+#include "filetype.h"
+#include "formats.h"
+#include "ole.h"
+
+#define OLE_DEPTH_MAX 8		/* storages inside storages */
+#define OLE_ENTRIES_MAX 4096	/* storages and streams visited per file */
+#define OLE_STREAM_MAX (64u << 20)	/* bytes read from one stream */
+#define OLE_NEST_MAX 2		/* compound files inside (PowerPoint) */
+#define PPT_RECORDS_MAX 200000
+#define PPT_DEPTH_MAX 16
+#define VBA_ALL_SOURCE_MAX (8u << 20)	/* source analysed per document */
+#define DDE_DETAIL_MAX 100
+#define DDE_FIELDS_MAX 32
+
+struct ole_ctx {
+	struct obj_tree *t;
+	struct mobj *doc;	/* where facts go */
+	struct cwalk w;
+	unsigned entries;
+	unsigned nest;
+	GString *src;		/* all module source, for one analysis */
+	GString *modules;	/* module names */
+	unsigned projects;
+};
+
+static void walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root);
+
+/* ---- GLib plumbing ---- */
+
+static void
+drop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+	(void)domain;
+	(void)level;
+	(void)msg;
+	(void)data;
+}
+
+/*
+ * gsf-infile.c warns in the default domain ("Unable to get child[%d] for
+ * infile ...") when a damaged directory entry cannot be opened: those
+ * lines are dropped, everything else in that domain goes on to GLib's
+ * default handler as before (mamori installs no handler of its own).
+ */
+static void
+filter_default_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+    gpointer data)
+{
+	if (msg != NULL && (g_str_has_prefix(msg, "Unable to get child[") ||
+	    strstr(msg, "failure reading block") != NULL))
+		return;
+	g_log_default_handler(domain, level, msg, data);
+}
+
+static gpointer
+ole_init_once(gpointer unused)
+{
+	(void)unused;
+	gsf_init();
+	static const char *const domains[] = { "libgsf", "libgsf:msole",
+		"libgsf:utils", NULL };
+	for (size_t i = 0; domains[i] != NULL; i++)
+		g_log_set_handler(domains[i], G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+		    G_LOG_FLAG_RECURSION, drop_log, NULL);
+	g_log_set_handler(NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL,
+	    filter_default_log, NULL);
+	return NULL;
+}
+
+static void
+ole_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+	g_once(&once, ole_init_once, NULL);
+}
+
+static GsfInfile *
+ole_open(const uint8_t *p, size_t len)
+{
+	ole_init();
+	GsfInput *in = gsf_input_memory_new(p, (gsf_off_t)len, FALSE);
+	if (in == NULL)
+		return NULL;
+	GsfInfile *f = gsf_infile_msole_new(in, NULL);
+	g_object_unref(in);
+	return f;
+}
+
+/* The whole of a stream, at most OLE_STREAM_MAX bytes; g_free(). */
+static uint8_t *
+read_all(GsfInput *in, size_t *n)
+{
+	gsf_off_t sz = gsf_input_size(in);
+	*n = 0;
+	if (sz <= 0)
+		return NULL;
+	size_t want = (uint64_t)sz > OLE_STREAM_MAX ? OLE_STREAM_MAX : (size_t)sz;
+	uint8_t *b = g_try_malloc(want);
+	if (b == NULL)
+		return NULL;
+	if (gsf_input_seek(in, 0, G_SEEK_SET) ||
+	    gsf_input_read(in, want, b) == NULL) {
+		g_free(b);
+		return NULL;
+	}
+	*n = want;
+	return b;
+}
+
+static uint8_t *
+read_child(GsfInfile *dir, const char *name, size_t *n)
+{
+	*n = 0;
+	GsfInput *in = gsf_infile_child_by_name(dir, name);
+	if (in == NULL)
+		return NULL;
+	uint8_t *b = NULL;
+	if (!GSF_IS_INFILE(in) || gsf_infile_num_children(GSF_INFILE(in)) < 0)
+		b = read_all(in, n);
+	g_object_unref(in);
+	return b;
+}
+
+static bool
+is_storage(GsfInput *in)
+{
+	return GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0;
+}
+
+static bool
+has_child(GsfInfile *dir, const char *name)
+{
+	GsfInput *in = gsf_infile_child_by_name(dir, name);
+	if (in == NULL)
+		return false;
+	g_object_unref(in);
+	return true;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	    ((uint32_t)p[3] << 24);
+}
+
+/* ---- VBA projects ---- */
+
+/* A child name for a module: "VBA/<name>.bas", kept to plain characters. */
+static char *
+module_child_name(const char *name)
+{
+	GString *s = g_string_new("VBA/");
+	for (const char *q = name; *q != '\0' && s->len < 80; q++) {
+		unsigned char ch = (unsigned char)*q;
+		g_string_append_c(s, (ch < 0x20 || ch == '/' || ch == '\\') ? '_' : (char)ch);
+	}
+	g_string_append(s, ".bas");
+	return g_string_free(s, FALSE);
+}
+
+/* vba is the "VBA" storage of a project. */
+static void
+vba_project(struct ole_ctx *c, GsfInfile *vba)
+{
+	size_t dlen = 0;
+	uint8_t *dir = read_child(vba, "dir", &dlen);
+	if (dir == NULL) {
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA project without a dir stream");
+		return;
+	}
+	bool damaged = false;
+	size_t plen = 0;
+	uint8_t *plain = vba_decompress(dir, dlen, VBA_DIR_MAX, &plen, &damaged);
+	g_free(dir);
+	if (plain == NULL) {
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA dir stream not compressed");
+		return;
+	}
+	GPtrArray *mods = vba_dir_modules(plain, plen, &damaged);
+	g_free(plain);
+	if (damaged)
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA dir stream damaged");
+	c->projects++;
+	for (guint i = 0; i < mods->len; i++) {
+		const struct vba_module *m = g_ptr_array_index(mods, i);
+		size_t slen = 0;
+		uint8_t *s = read_child(vba, m->stream, &slen);
+		if (s == NULL) {
+			obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA module stream missing");
+			continue;
+		}
+		size_t olen = 0;
+		uint8_t *src = NULL;
+		bool bad = false;
+		if (m->offset < slen)
+			src = vba_decompress(s + m->offset, slen - m->offset,
+			    VBA_SOURCE_MAX, &olen, &bad);
+		g_free(s);
+		if (src == NULL || bad)
+			obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA module source damaged");
+		if (c->modules->len > 0)
+			g_string_append(c->modules, ", ");
+		if (c->modules->len < 400)
+			g_string_append(c->modules, m->name);
+		if (src != NULL) {
+			if (c->src->len + olen + 1 <= VBA_ALL_SOURCE_MAX) {
+				g_string_append_len(c->src, (const char *)src, (gssize)olen);
+				g_string_append_c(c->src, '\n');
+			}
+			char *cn = module_child_name(m->name);
+			if (olen > 0)
+				(void)cwalk_add(&c->w, cn, src, olen, OBJ_FROM_EMBEDDED);
+			g_free(cn);
+			g_free(src);
+		}
+	}
+	if (mods->len == 0)
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA project without modules");
+	g_ptr_array_unref(mods);
+}
+
+/* ---- embedded objects ---- */
+
+/* A NUL-terminated string at *pos within [p, p+n), advancing *pos; NULL
+ * when there is none. */
+static const char *
+cstr(const uint8_t *p, size_t n, size_t *pos, size_t *slen)
+{
+	if (*pos >= n)
+		return NULL;
+	const uint8_t *z = memchr(p + *pos, 0, n - *pos);
+	if (z == NULL)
+		return NULL;
+	const char *s = (const char *)p + *pos;
+	*slen = (size_t)(z - (p + *pos));
+	*pos += *slen + 1;
+	return s;
+}
+
+/* The last path component of s[0..n), cleaned into a child name. */
+static char *
+base_name(const char *s, size_t n)
+{
+	size_t b = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\\' || s[i] == '/')
+			b = i + 1;
+	GString *r = g_string_new(NULL);
+	for (size_t i = b; i < n && r->len < 200; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch >= 0x7f)
+			g_string_append_c(r, '_');
+		else
+			g_string_append_c(r, (char)ch);
+	}
+	return g_string_free(r, FALSE);
+}
+
+/*
+ * [MS-OLEDS] 2.3.6 OLENativeStream: NativeDataSize then the native data.
+ * For the Packager (the usual case, and what droppers use) the native data
+ * is: a 16-bit type (2), the label and source path as NUL-terminated ANSI
+ * strings, a 32-bit type (0x00030000), the length of the temporary path and
+ * the path, the data size and the data.  Anything else is carved whole.
+ */
+static void
+ole10native(struct ole_ctx *c, const uint8_t *p, size_t n)
+{
+	if (n < 4) {
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native stream too short");
+		return;
+	}
+	size_t total = rd32(p);
+	const uint8_t *d = p + 4;
+	size_t dn = n - 4;
+	if (total < dn)
+		dn = total;
+	size_t pos = 2, llen = 0, slen = 0;
+	const char *label = NULL, *src = NULL;
+	if (dn >= 2 && rd16(d) == 2) {
+		label = cstr(d, dn, &pos, &llen);
+		if (label != NULL)
+			src = cstr(d, dn, &pos, &slen);
+	}
+	if (src != NULL && dn - pos >= 8) {
+		size_t tplen = rd32(d + pos + 4);
+		pos += 8;
+		if (tplen <= dn - pos && dn - pos - tplen >= 4) {
+			pos += tplen;
+			size_t size = rd32(d + pos);
+			pos += 4;
+			if (size > dn - pos) {
+				obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native data cut");
+				size = dn - pos;
+			}
+			char *name = llen > 0 ? base_name(label, llen) : base_name(src, slen);
+			if (name[0] == '\0') {
+				g_free(name);
+				name = g_strdup("Ole10Native.bin");
+			}
+			obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "%s", name);
+			(void)cwalk_add(&c->w, name, d + pos, size, OBJ_FROM_EMBEDDED);
+			g_free(name);
+			return;
+		}
+	}
+	obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "Ole10Native");
+	(void)cwalk_add(&c->w, "Ole10Native.bin", d, dn, OBJ_FROM_EMBEDDED);
+}
+
+/* ---- encryption ---- */
+
+static void
+encryption_info(struct ole_ctx *c, GsfInfile *dir)
+{
+	size_t n = 0;
+	uint8_t *p = read_child(dir, "EncryptionInfo", &n);
+	const char *what = "OOXML";
+	if (p != NULL && n >= 4) {
+		uint16_t major = rd16(p), minor = rd16(p + 2);
+		if (major == 4 && minor == 4)
+			what = "OOXML Agile";
+		else if ((major == 2 || major == 3 || major == 4) && minor == 2)
+			what = "OOXML Standard";
+		else if ((major == 3 || major == 4) && minor == 3)
+			what = "OOXML Extensible";
+	}
+	g_free(p);
+	obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s", what);
+}
+
+/* [MS-DOC] 2.5.1 FibBase: wIdent 0xA5EC, then fEncrypted (bit 8 of the
+ * flags at 0x0A) and fObfuscated (bit 15: XOR). */
+static void
+word_fib(struct ole_ctx *c, const uint8_t *p, size_t n)
+{
+	if (n < 0x0C || rd16(p) != 0xA5EC)
+		return;
+	uint16_t fl = rd16(p + 0x0A);
+	if (fl & 0x0100)
+		obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s",
+		    (fl & 0x8000) ? "XOR obfuscation" : "RC4/CryptoAPI");
+}
+
+/* ---- DDE ---- */
+
+static bool
+dde_word(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if (g_ascii_strncasecmp(s, "DDE", 3) != 0)
+		return false;
+	s += 3;
+	if (g_ascii_strncasecmp(s, "AUTO", 4) == 0)
+		s += 4;
+	return *s == ' ' || *s == '\0';
+}
+
+static void
+dde_report(struct ole_ctx *c, GString *f)
+{
+	while (f->len > 0 && f->str[f->len - 1] == ' ')
+		g_string_truncate(f, f->len - 1);
+	char *s = f->str;
+	while (*s == ' ')
+		s++;
+	if (!dde_word(s))
+		return;
+	/* cut to DDE_DETAIL_MAX characters (UTF-8: whole characters) */
+	const char *end = s;
+	for (unsigned k = 0; *end != '\0' && k < DDE_DETAIL_MAX; k++)
+		end = g_utf8_next_char(end);
+	obj_fact(c->doc, "DDE_FIELD", "%.*s", (int)(end - s), s);
+}
+
+/*
+ * Field codes in a Word binary document: a field is 0x13, its
+ * instructions, then 0x14 (separator) or 0x15 (end).  The text lives in
+ * the WordDocument stream, in pieces that are either 8-bit (cp1252) or
+ * UTF-16LE per the piece table; rather than follow the piece table we scan
+ * the stream in both encodings (bounded: at most DDE_FIELDS_MAX fields,
+ * 512 characters of instructions each), which finds the same field
+ * instructions and costs one pass each.  Characters outside ASCII are
+ * taken as Latin-1.
+ */
+static void
+dde_scan(struct ole_ctx *c, const uint8_t *p, size_t n)
+{
+	unsigned found = 0;
+	for (unsigned wide = 0; wide < 2; wide++) {
+		size_t step = wide ? 2 : 1;
+		for (size_t i = 0; i + step <= n && found < DDE_FIELDS_MAX; i++) {
+			if (p[i] != 0x13 || (wide && (i + 1 >= n || p[i + 1] != 0)))
+				continue;
+			GString *f = g_string_new(NULL);
+			size_t j = i + step;
+			bool ok = false;
+			for (unsigned k = 0; j + step <= n && k < 512; k++, j += step) {
+				unsigned ch = wide ? rd16(p + j) : p[j];
+				if (ch == 0x14 || ch == 0x15 || ch == 0x13) {
+					ok = ch != 0x13;
+					break;
+				}
+				if (ch == 0 || ch == '\r')
+					break;
+				if (ch < 0x20)
+					ch = ' ';
+				g_string_append_unichar(f, (gunichar)(ch == 0xFFFF ? '?' : ch));
+			}
+			if (ok && f->len > 0) {
+				found++;
+				dde_report(c, f);
+			}
+			g_string_free(f, TRUE);
+		}
+	}
+}
+
+/* ---- PowerPoint ---- */
+
+static void nested(struct ole_ctx *c, const uint8_t *p, size_t n);
+
+/* [MS-PPT] 2.3.1 RecordHeader: recVer:4 recInstance:12, recType, recLen. */
+static void
+ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
+    unsigned *count)
+{
+	size_t off = 0;
+	while (n - off >= 8 && *count < PPT_RECORDS_MAX && cwalk_go(&c->w)) {
+		(*count)++;
+		uint16_t vi = rd16(p + off), type = rd16(p + off + 2);
+		uint32_t rlen = rd32(p + off + 4);
+		const uint8_t *body = p + off + 8;
+		size_t avail = n - off - 8;
+		if (rlen > avail) {
+			rlen = (uint32_t)avail;
+			if (depth == 0)
+				obj_fact(c->doc, "DOCUMENT_MALFORMED", "PowerPoint record cut");
+		}
+		unsigned ver = vi & 0xF, inst = vi >> 4;
+		if (ver == 0xF && depth < PPT_DEPTH_MAX) {
+			ppt_records(c, body, rlen, depth + 1, count);
+		} else if (type == 0x2F14) {	/* CryptSession10Container */
+			obj_fact(c->doc, "ENCRYPTED_OFFICE", "RC4/CryptoAPI");
+		} else if (type == 0x1011 && inst == 1 && rlen >= 4) {
+			/* ExOleObjStg / VbaProjectStg, compressed with zlib */
+			uint32_t want = rd32(body);
+			size_t cap = want < OLE_STREAM_MAX ? want : OLE_STREAM_MAX;
+			uint8_t *out = cap > 0 ? g_try_malloc(cap) : NULL;
+			if (out != NULL) {
+				z_stream z;
+				memset(&z, 0, sizeof(z));
+				if (inflateInit(&z) == Z_OK) {
+					z.next_in = (Bytef *)(uintptr_t)(body + 4);
+					z.avail_in = rlen - 4;
+					z.next_out = out;
+					z.avail_out = (uInt)cap;
+					int r = inflate(&z, Z_FINISH);
+					size_t got = cap - z.avail_out;
+					inflateEnd(&z);
+					if (r != Z_STREAM_END && got < cap)
+						obj_fact(c->doc, "DOCUMENT_MALFORMED",
+						    "PowerPoint storage does not inflate");
+					nested(c, out, got);
+				}
+				g_free(out);
+			}
+		} else if (type == 0x1011 && inst == 0) {
+			nested(c, body, rlen);
+		}
+		off += 8 + (size_t)rlen;
+	}
+}
+
+/* A compound file inside this one (PowerPoint's ExOleObjStg): its VBA
+ * project and embedded objects are this document's. */
+static void
+nested(struct ole_ctx *c, const uint8_t *p, size_t n)
+{
+	if (c->nest >= OLE_NEST_MAX || n < 512 ||
+	    memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) != 0)
+		return;
+	GsfInfile *f = ole_open(p, n);
+	if (f == NULL) {
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "embedded storage unreadable");
+		return;
+	}
+	c->nest++;
+	walk(c, f, 0, true);
+	c->nest--;
+	g_object_unref(f);
+}
+
+/* ---- the walk ---- */
+
+static void
+stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool root)
+{
+	bool native = strcmp(name, "\001Ole10Native") == 0;
+	bool package = strcmp(name, "Package") == 0 || strcmp(name, "CONTENTS") == 0;
+	bool worddoc = root && c->nest == 0 && strcmp(name, "WordDocument") == 0;
+	bool workbook = root && c->nest == 0 &&
+	    (strcmp(name, "Workbook") == 0 || strcmp(name, "Book") == 0);
+	bool ppt = root && c->nest == 0 && strcmp(name, "PowerPoint Document") == 0;
+
+	if (root && strcmp(name, "EncryptedSummary") == 0)
+		obj_fact(c->doc, "ENCRYPTED_OFFICE", "RC4/CryptoAPI");
+	if (root && strcmp(name, "EncryptionInfo") == 0 &&
+	    has_child(dir, "EncryptedPackage"))
+		encryption_info(c, dir);
+	if (!native && !package && !worddoc && !workbook && !ppt)
+		return;
+	size_t n = 0;
+	uint8_t *p = read_all(in, &n);
+	if (p == NULL)
+		return;
+	if (native) {
+		ole10native(c, p, n);
+	} else if (package) {
+		obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "%s", name);
+		(void)cwalk_add(&c->w, name, p, n, OBJ_FROM_EMBEDDED);
+	} else if (worddoc) {
+		word_fib(c, p, n);
+		dde_scan(c, p, n);
+	} else if (workbook) {
+		xlm_analyse_workbook(c->doc, p, n);
+	} else {
+		unsigned count = 0;
+		ppt_records(c, p, n, 0, &count);
+	}
+	g_free(p);
+}
+
+static void
+walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
+{
+	int n = gsf_infile_num_children(dir);
+
+	/* a VBA project: this storage holds "VBA" with "dir" in it */
+	GsfInput *v = gsf_infile_child_by_name(dir, "VBA");
+	if (v != NULL) {
+		if (is_storage(v) && has_child(GSF_INFILE(v), "dir") && c->projects < 4)
+			vba_project(c, GSF_INFILE(v));
+		g_object_unref(v);
+	}
+	for (int i = 0; i < n && c->entries < OLE_ENTRIES_MAX; i++) {
+		if (!cwalk_go(&c->w))
+			return;
+		c->entries++;
+		GsfInput *in = gsf_infile_child_by_index(dir, i);
+		if (in == NULL)
+			continue;
+		const char *name = gsf_input_name(in);
+		if (name == NULL)
+			name = "";
+		if (is_storage(in)) {
+			if (depth + 1 < OLE_DEPTH_MAX && strcmp(name, "VBA") != 0)
+				walk(c, GSF_INFILE(in), depth + 1, false);
+		} else {
+			stream(c, dir, in, name, root);
+		}
+		g_object_unref(in);
+	}
+	if (c->entries >= OLE_ENTRIES_MAX)
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "too many storages and streams");
+}
+
+static bool
+macro_free(const char *type)
+{
+	return strcmp(type, "docx") == 0 || strcmp(type, "xlsx") == 0 ||
+	    strcmp(type, "pptx") == 0 || strcmp(type, "ooxml") == 0;
+}
+
+void
+ole_analyse(struct obj_tree *t, struct mobj *o)
+{
+	GsfInfile *f = ole_open(o->data, o->len);
+	if (f == NULL) {
+		obj_fact(o, "DOCUMENT_MALFORMED", "OLE2 file unreadable");
+		return;
+	}
+	struct ole_ctx c = { .t = t, .doc = o };
+	cwalk_init(&c.w, t, o);
+	c.src = g_string_new(NULL);
+	c.modules = g_string_new(NULL);
+	walk(&c, f, 0, true);
+	g_object_unref(f);
+
+	if (c.projects > 0) {
+		obj_fact(o, "VBA_MACRO", "%s", c.modules->len > 0 ? c.modules->str : "no modules");
+		/* the OOXML package holding this part: its content type, or
+		 * failing that what its name claims (a .docx with a
+		 * vbaProject.bin is typed docm by content) */
+		const struct mobj *p = o->parent;
+		const char *free_fmt = NULL;
+		if (p != NULL && p->type != NULL && macro_free(p->type->name))
+			free_fmt = p->type->name;
+		const struct ftype *claim = p != NULL && p->name != NULL ?
+		    ftype_from_extension(p->name) : NULL;
+		if (free_fmt == NULL && claim != NULL && macro_free(claim->name))
+			free_fmt = claim->name;
+		if (free_fmt != NULL)
+			obj_fact(o, "VBA_IN_MACRO_FREE_FORMAT", "%s", free_fmt);
+		vba_analyse_source(o, c.src->str, c.src->len);
+	}
+	g_string_free(c.src, TRUE);
+	g_string_free(c.modules, TRUE);
+}

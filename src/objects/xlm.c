@@ -1,0 +1,234 @@
+/*
+ * xlm.c - Excel 4.0 (XLM) macros in a BIFF8 Workbook stream ([MS-XLS]),
+ * for ole.c (ole.h, docs/documents.md).
+ *
+ * The stream is a sequence of records (16-bit type, 16-bit size, data).
+ * We read:
+ *  - BoundSheet8 (0x0085, 2.4.28): sheet name, hsState (hidden, very
+ *    hidden) and dt (1 = macro sheet) -> XLM_MACRO, XLM_HIDDEN_SHEET;
+ *  - Lbl (0x0018, 2.4.150): the built-in names Auto_Open (0x01) and
+ *    Auto_Close (0x02), and user names that Excel also runs at open
+ *    ("Auto_Open..." prefixes) -> XLM_AUTOEXEC;
+ *  - BOF (0x0809, 2.4.21) with dt 0x0040: a macro sheet substream, where
+ *    FORMULA (0x0006, 2.4.127) cells hold parsed formulas (Rgce, 2.5.198.104):
+ *    the Ptg tokens are walked to find function calls (PtgFunc,
+ *    PtgFuncVar: EXEC, CALL, REGISTER ...) and string constants (PtgStr)
+ *    such as "URLDownloadToFileA"; STRING records (0x0207) are read too
+ *    -> XLM_SUSPICIOUS_FORMULA;
+ *  - FILEPASS (0x002F, 2.4.117) -> ENCRYPTED_OFFICE; record data after it
+ *    is encrypted, so only BoundSheet8 (whose lbPlyPos and flags stay in
+ *    clear) is still read.
+ * A Ptg we do not know ends the walk of that formula, never the stream.
+ */
+#include <string.h>
+
+#include "ole.h"
+
+#define XLM_RECORDS_MAX 1000000
+#define XLM_SHEETS_MAX 256
+
+static uint16_t
+u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+/* Function ids (Ftab/Cetab) that run code or call Windows. */
+static const struct {
+	uint16_t id;
+	const char *name;
+} bad_funcs[] = {
+	{ 110, "EXEC" }, { 149, "REGISTER" }, { 150, "CALL" }, { 267, "REGISTER.ID" },
+};
+
+static const char *const bad_strings[] = {
+	"urldownloadtofile", "shellexecute", "winexec", "createprocess",
+	"virtualalloc", "writeprocessmemory", "createthread", "kernel32",
+	"urlmon", "shell32", "powershell", "cmd.exe", "cmd /c", "mshta",
+	"rundll32", "regsvr32", "certutil", "bitsadmin", "wscript", "cscript",
+	"http://", "https://", NULL
+};
+
+/* A printable copy of an XLUnicodeString body (cch chars, 8 or 16 bits). */
+static char *
+xl_string(const uint8_t *p, size_t n, size_t cch, bool high)
+{
+	GString *s = g_string_new(NULL);
+	size_t w = high ? 2 : 1;
+	for (size_t i = 0; i < cch && (i + 1) * w <= n && s->len < 255; i++) {
+		gunichar c = high ? u16(p + 2 * i) : p[i];
+		if (c < 0x20 || (c >= 0xD800 && c <= 0xDFFF))
+			c = '_';
+		g_string_append_unichar(s, c);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void
+check_string(struct mobj *doc, const char *s)
+{
+	char *low = g_ascii_strdown(s, -1);
+	for (size_t i = 0; bad_strings[i] != NULL; i++)
+		if (strstr(low, bad_strings[i]) != NULL) {
+			obj_fact(doc, "XLM_SUSPICIOUS_FORMULA", "\"%.100s\"", s);
+			break;
+		}
+	g_free(low);
+}
+
+/* Walk the Ptg tokens of a formula (rgce, n bytes). */
+static void
+rgce(struct mobj *doc, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	for (unsigned k = 0; i < n && k < 10000; k++) {
+		uint8_t ptg = p[i++];
+		uint8_t base = ptg < 0x20 ? ptg : (uint8_t)(0x20 | (ptg & 0x1F));
+		size_t skip;
+		switch (base) {
+		case 0x01: case 0x02: skip = 4; break;	/* Exp, Tbl */
+		case 0x03: case 0x04: case 0x05: case 0x06: case 0x07: case 0x08:
+		case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
+		case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
+		case 0x15: case 0x16:
+			skip = 0;	/* operators, parentheses, MissArg */
+			break;
+		case 0x17:	/* PtgStr: ShortXLUnicodeString */
+			if (n - i < 2)
+				return;
+			{
+				size_t cch = p[i];
+				bool high = p[i + 1] & 1;
+				char *s = xl_string(p + i + 2, n - i - 2, cch, high);
+				check_string(doc, s);
+				g_free(s);
+				skip = 2 + cch * (high ? 2 : 1);
+			}
+			break;
+		case 0x19:	/* PtgAttr */
+			if (n - i < 3)
+				return;
+			skip = 3;
+			if (p[i] & 0x04)	/* tAttrChoose: jump table */
+				skip += ((size_t)u16(p + i + 1) + 1) * 2;
+			break;
+		case 0x1C: case 0x1D: skip = 1; break;	/* Err, Bool */
+		case 0x1E: skip = 2; break;		/* Int */
+		case 0x1F: skip = 8; break;		/* Num */
+		case 0x20: skip = 7; break;		/* Array */
+		case 0x21:	/* PtgFunc */
+		case 0x22:	/* PtgFuncVar */
+			{
+				size_t at = base == 0x22 ? 1 : 0;
+				if (n - i < at + 2)
+					return;
+				uint16_t id = u16(p + i + at) & 0x7FFF;
+				bool ce = base == 0x22 && (u16(p + i + at) & 0x8000);
+				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
+					if (bad_funcs[f].id == id)
+						obj_fact(doc, "XLM_SUSPICIOUS_FORMULA", "%s",
+						    bad_funcs[f].name);
+				skip = at + 2;
+			}
+			break;
+		case 0x23: case 0x24: case 0x2A: case 0x2C: skip = 4; break;
+		case 0x25: case 0x2B: case 0x2D: skip = 8; break;
+		case 0x26: case 0x27: case 0x28: skip = 6; break;
+		case 0x29: skip = 2; break;
+		case 0x39: case 0x3A: case 0x3C: skip = 6; break;
+		case 0x3B: case 0x3D: skip = 10; break;
+		default:
+			return;	/* PtgExtend and unknown: stop here */
+		}
+		if (skip > n - i)
+			return;
+		i += skip;
+	}
+}
+
+void
+xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+	bool encrypted = false, macro_sheet = false;
+	unsigned sheets = 0;
+
+	for (unsigned k = 0; k < XLM_RECORDS_MAX && len - off >= 4; k++) {
+		uint16_t type = u16(p + off), size = u16(p + off + 2);
+		const uint8_t *d = p + off + 4;
+		if (size > len - off - 4) {
+			obj_fact(doc, "DOCUMENT_MALFORMED", "Workbook record cut");
+			return;
+		}
+		off += 4 + (size_t)size;
+
+		if (type == 0x0809 && size >= 4) {	/* BOF */
+			macro_sheet = u16(d + 2) == 0x0040;
+			continue;
+		}
+		if (type == 0x000A) {			/* EOF */
+			macro_sheet = false;
+			continue;
+		}
+		if (type == 0x002F) {			/* FILEPASS */
+			const char *how = "RC4/CryptoAPI";
+			if (size >= 2 && u16(d) == 0)
+				how = "XOR obfuscation";
+			else if (size >= 4 && u16(d + 2) == 1)
+				how = "RC4";
+			else if (size >= 4)
+				how = "RC4 CryptoAPI";
+			obj_fact(doc, "ENCRYPTED_OFFICE", "%s", how);
+			encrypted = true;
+			continue;
+		}
+		if (type == 0x0085 && size >= 8 && sheets < XLM_SHEETS_MAX) {
+			/* BoundSheet8: lbPlyPos(4) hsState(1) dt(1) stName */
+			sheets++;
+			uint8_t hs = d[4] & 3, dt = d[5];
+			if (dt != 0x01)
+				continue;
+			char *name = encrypted ? g_strdup("(encrypted)") :
+			    xl_string(d + 8, size - 8, d[6], d[7] & 1);
+			obj_fact(doc, "XLM_MACRO", "%s", name);
+			if (hs == 1 || hs == 2)
+				obj_fact(doc, "XLM_HIDDEN_SHEET", "%s, %s", name,
+				    hs == 1 ? "hidden" : "very hidden");
+			g_free(name);
+			continue;
+		}
+		if (encrypted)
+			continue;
+		if (type == 0x0018 && size >= 15) {	/* Lbl */
+			uint16_t fl = u16(d);
+			size_t cch = d[3];
+			bool high = d[14] & 1;
+			if (fl & 0x0020) {		/* fBuiltin */
+				uint8_t b = size >= 16 && cch >= 1 ? d[15] : 0;
+				if (b == 0x01)
+					obj_fact(doc, "XLM_AUTOEXEC", "Auto_Open");
+				else if (b == 0x02)
+					obj_fact(doc, "XLM_AUTOEXEC", "Auto_Close");
+			} else {
+				char *name = xl_string(d + 15, size - 15, cch, high);
+				if (g_ascii_strncasecmp(name, "auto_open", 9) == 0 ||
+				    g_ascii_strncasecmp(name, "auto_close", 10) == 0)
+					obj_fact(doc, "XLM_AUTOEXEC", "%s", name);
+				g_free(name);
+			}
+			continue;
+		}
+		if (!macro_sheet)
+			continue;
+		if (type == 0x0006 && size >= 22) {	/* FORMULA */
+			size_t cce = u16(d + 20);
+			if (cce > (size_t)size - 22)
+				cce = (size_t)size - 22;
+			rgce(doc, d + 22, cce);
+		} else if (type == 0x0207 && size >= 3) {	/* STRING */
+			char *s = xl_string(d + 3, size - 3, u16(d), d[2] & 1);
+			check_string(doc, s);
+			g_free(s);
+		}
+	}
+}

@@ -1,0 +1,349 @@
+/*
+ * test_ole.c - the OLE2 analyser (ole.c, xlm.c, and vba.c through it) on
+ * real documents: tests/data/maldocs (see its MANIFEST.tsv) and the
+ * Debian clamav-testfiles.  Every file's facts are compared whole, as
+ * "path: SYMBOL (detail)" lines, and the children it carves by path, type
+ * and size: a missing fact, an extra one or a different detail fails.  The
+ * clean files must give no fact at all.  Then damage: every prefix of a
+ * macro document, and bytes flipped in it, are analysed without a crash.
+ */
+#include "test_helpers.h"
+
+#include <stdio.h>
+
+#include "mime/message.h"
+#include "objects/filetype.h"
+#include "objects/object.h"
+
+#define CLAMAV_DIR "/usr/share/clamav-testfiles"
+
+static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20 };
+
+static struct obj_limits
+limits(void)
+{
+	struct obj_limits l = {
+		.depth = 12, .objects = 1000, .object_bytes = 64ull << 20,
+		.unpacked_bytes = 512ull << 20, .stream_bytes = 1ull << 30,
+		.ratio = 100, .ratio_min = 16ull << 20, .padding_min = 4ull << 20,
+		.deadline_us = 0, .mime = &mime_lim,
+	};
+	return l;
+}
+
+static uint8_t *
+load(const char *path, size_t *n)
+{
+	gchar *b = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &b, &len, NULL)) {
+		print_error("missing %s\n", path);
+		fail();
+	}
+	*n = len;
+	return (uint8_t *)b;
+}
+
+static GPtrArray *keep;
+
+static struct obj_tree *
+tree_of(const char *dir, const char *file)
+{
+	struct obj_limits l = limits();
+	char *path = g_build_filename(dir, file, NULL);
+	size_t n = 0;
+	uint8_t *b = load(path, &n);
+	char *base = g_path_get_basename(file);
+	struct obj_tree *t = obj_tree_build_file(base, b, n, &l);
+	g_free(base);
+	g_free(path);
+	/* the root borrows the bytes: they live until the test ends */
+	if (keep == NULL)
+		keep = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(keep, b);
+	return t;
+}
+
+/* Every document fact of the tree, one "path: SYMBOL (detail)" per line. */
+static char *
+facts_of(const struct obj_tree *t)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
+			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
+			g_string_append_printf(s, "%s: %s", o->path, f->symbol);
+			if (f->detail != NULL)
+				g_string_append_printf(s, " (%s)", f->detail);
+			g_string_append_c(s, '\n');
+		}
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Every object below the root: "path type size", one per line. */
+static char *
+children_of(const struct obj_tree *t)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 1; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		g_string_append_printf(s, "%s %s %llu\n", o->path,
+		    o->type != NULL ? o->type->name : "?", (unsigned long long)o->size);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static const struct mobj *
+by_path(const struct obj_tree *t, const char *path)
+{
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		if (strcmp(o->path, path) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* The facts of a file's tree, whole; its objects too when want_children
+ * is not NULL. */
+static struct obj_tree *
+expect(const char *dir, const char *file, const char *want_facts,
+    const char *want_children)
+{
+	struct obj_tree *t = tree_of(dir, file);
+	char *f = facts_of(t);
+	assert_utf8_equal(f, want_facts);
+	g_free(f);
+	if (want_children != NULL) {
+		char *c = children_of(t);
+		assert_utf8_equal(c, want_children);
+		g_free(c);
+	}
+	return t;
+}
+
+#define MD MAMORI_TESTDATA "/maldocs"
+
+/* PowerPoint: the VBA project in a compressed ExOleObjStg record. */
+static void
+test_ppt_vba(void **state)
+{
+	(void)state;
+	struct obj_tree *t = expect(MD, "oletools/vba/sample_with_vba.ppt",
+	    "sample_with_vba.ppt: VBA_MACRO (Module1)\n"
+	    "sample_with_vba.ppt: VBA_AUTOEXEC (Action_Click)\n",
+	    "sample_with_vba.ppt/VBA/Module1.bas vba 101\n");
+	const struct mobj *m = by_path(t, "sample_with_vba.ppt/VBA/Module1.bas");
+	static const char src[] = "Attribute VB_Name = \"Module1\"\r\nSub Action_Click()\r\n"
+	    "  MsgBox \"The action button clicked!\"\r\nEnd Sub\r\n";
+	assert_true(m->len >= sizeof(src) - 1);
+	assert_memory_equal(m->data, src, sizeof(src) - 1);
+	/* the module was not analysed a second time on its own */
+	assert_null(m->facts);
+	obj_tree_free(t);
+	/* no VBA in the other one (its hover action is not a macro) */
+	t = expect(MD, "oletools/vba/mouse-over.ppt", "", "");
+	obj_tree_free(t);
+}
+
+/* Excel: _VBA_PROJECT_CUR/VBA, three modules; the workbook is RC4
+ * encrypted (FILEPASS) but its VBA storage is not. */
+static void
+test_xls_vba(void **state)
+{
+	(void)state;
+	const char *x = "autostart-encrypt-standardpassword.xls";
+	struct obj_tree *t = expect(MD, "oletools/encrypted/autostart-encrypt-standardpassword.xls",
+	    "autostart-encrypt-standardpassword.xls: ENCRYPTED_OFFICE (RC4)\n"
+	    "autostart-encrypt-standardpassword.xls: VBA_MACRO (Modul1, DieseArbeitsmappe, Tabelle1)\n"
+	    "autostart-encrypt-standardpassword.xls: VBA_AUTOEXEC (Auto_Open)\n",
+	    "autostart-encrypt-standardpassword.xls/VBA/Modul1.bas vba 79\n"
+	    "autostart-encrypt-standardpassword.xls/VBA/DieseArbeitsmappe.bas vba 310\n"
+	    "autostart-encrypt-standardpassword.xls/VBA/Tabelle1.bas vba 301\n");
+	char *p = g_strdup_printf("%s/VBA/Modul1.bas", x);
+	const struct mobj *m = by_path(t, p);
+	g_free(p);
+	static const char src[] = "Attribute VB_Name = \"Modul1\"\r\nSub Auto_Open()\r\n"
+	    " MsgBox \"Hello World\"\r\nEnd Sub\r\n";
+	assert_int_equal(m->len, sizeof(src) - 1);
+	assert_memory_equal(m->data, src, sizeof(src) - 1);
+	obj_tree_free(t);
+}
+
+/* A vbaProject.bin on its own, and inside a .docx (which cannot run it). */
+static void
+test_vba_project_bin(void **state)
+{
+	(void)state;
+	struct obj_tree *t = expect(MAMORI_TESTDATA "/ole", "vbaProject.bin",
+	    "vbaProject.bin: VBA_MACRO (Module1)\n"
+	    "vbaProject.bin: VBA_AUTOEXEC (Action_Click)\n",
+	    "vbaProject.bin/VBA/Module1.bas vba 101\n");
+	obj_tree_free(t);
+	t = expect(MAMORI_TESTDATA "/ole", "macro-in-docx.docx",
+	    "macro-in-docx.docx/word/vbaProject.bin: VBA_MACRO (Module1)\n"
+	    "macro-in-docx.docx/word/vbaProject.bin: VBA_IN_MACRO_FREE_FORMAT (docx)\n"
+	    "macro-in-docx.docx/word/vbaProject.bin: VBA_AUTOEXEC (Action_Click)\n", NULL);
+	assert_non_null(by_path(t, "macro-in-docx.docx/word/vbaProject.bin/VBA/Module1.bas"));
+	obj_tree_free(t);
+}
+
+static void
+test_xlm(void **state)
+{
+	(void)state;
+	struct obj_tree *t = expect(MD, "oletools/xlm/excel4_sample_macro.xls",
+	    "excel4_sample_macro.xls: XLM_MACRO (Macro1)\n"
+	    "excel4_sample_macro.xls: XLM_AUTOEXEC (Auto_Open)\n", "");
+	obj_tree_free(t);
+}
+
+static void
+test_encrypted(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *facts;
+	} cases[] = {
+		{ "oletools/encrypted/encrypted.doc", "encrypted.doc: ENCRYPTED_OFFICE (RC4/CryptoAPI)\n" },
+		{ "oletools/encrypted/encrypted.docx", "encrypted.docx: ENCRYPTED_OFFICE (OOXML Agile)\n" },
+		{ "oletools/encrypted/encrypted.xls", "encrypted.xls: ENCRYPTED_OFFICE (RC4)\n" },
+		{ "oletools/encrypted/encrypted.xlsx", "encrypted.xlsx: ENCRYPTED_OFFICE (OOXML Agile)\n" },
+		{ "strelka/test_password.docx", "test_password.docx: ENCRYPTED_OFFICE (OOXML Agile)\n" },
+		{ "clamav/password.fat.doc", "password.fat.doc: ENCRYPTED_OFFICE (RC4/CryptoAPI)\n" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct obj_tree *t = expect(MD, cases[i].file, cases[i].facts, "");
+		obj_tree_free(t);
+	}
+}
+
+static void
+test_dde_doc(void **state)
+{
+	(void)state;
+	struct obj_tree *t = expect(MD, "oletools/dde/dde-test-from-office2003.doc",
+	    "dde-test-from-office2003.doc: DDE_FIELD (DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc.exe\")\n"
+	    "dde-test-from-office2003.doc: DDE_FIELD (DDE c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc.exe\")\n"
+	    "dde-test-from-office2003.doc: DDE_FIELD (ddeauto \xc3\xbcnic\xc3\xb6" "de-test)\n", "");
+	obj_tree_free(t);
+}
+
+static void
+expect_md5(const struct obj_tree *t, const char *path, const char *md5)
+{
+	const struct mobj *o = by_path(t, path);
+	char h[33];
+	assert_non_null(o);
+	obj_hex(o->md5, 16, h);
+	assert_string_equal(h, md5);
+}
+
+/* Ole10Native packages: carved children of their own type. */
+static void
+test_embedded(void **state)
+{
+	(void)state;
+	struct obj_tree *t = expect(MD, "oletools/oleobj/sample_with_calc_embedded.doc",
+	    "sample_with_calc_embedded.doc: OLE_EMBEDDED_OBJECT (calc.exe)\n",
+	    "sample_with_calc_embedded.doc/calc.exe pe 31232\n");
+	obj_tree_free(t);
+	t = expect(MD, "oletools/oleobj/sample_with_lnk_file.doc",
+	    "sample_with_lnk_file.doc: OLE_EMBEDDED_OBJECT (calc.lnk)\n",
+	    "sample_with_lnk_file.doc/calc.lnk lnk 1220\n");
+	obj_tree_free(t);
+	t = expect(MD, "oletools/oleobj/embedded-simple-2007.docx",
+	    "embedded-simple-2007.docx/word/embeddings/oleObject1.bin: OLE_EMBEDDED_OBJECT (simple-text-file.txt)\n",
+	    NULL);
+	assert_non_null(by_path(t, "embedded-simple-2007.docx/word/embeddings/oleObject1.bin/simple-text-file.txt"));
+	obj_tree_free(t);
+	/* ClamAV's: clam.exe in a Word ObjectPool, and in a PowerPoint
+	 * ExOleObjStg (a compressed compound file inside the stream) */
+	t = expect(CLAMAV_DIR, "clam.ole.doc", "clam.ole.doc: OLE_EMBEDDED_OBJECT (Clam.exe)\n",
+	    "clam.ole.doc/Clam.exe pe 544\n");
+	expect_md5(t, "clam.ole.doc/Clam.exe", "aa15bcf478d165efd2065190eb473bcb");
+	obj_tree_free(t);
+	t = expect(CLAMAV_DIR, "clam.ppt", "clam.ppt: OLE_EMBEDDED_OBJECT (clam.exe)\n",
+	    "clam.ppt/clam.exe pe 544\n");
+	expect_md5(t, "clam.ppt/clam.exe", "aa15bcf478d165efd2065190eb473bcb");
+	obj_tree_free(t);
+}
+
+/* No document fact at all on the clean files. */
+static void
+test_clean(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "oletools/clean/harmless-clean.doc",
+		"oletools/clean/harmless-clean.docx", "strelka/test.doc",
+		"strelka/test.docx", "clamav/has_png_and_jpeg.xls", "oletools/other/text",
+		"strelka/test.eml" };
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		struct obj_tree *t = expect(MD, files[i], "", NULL);
+		obj_tree_free(t);
+	}
+}
+
+/*
+ * Damage: every 256-byte prefix of the macro documents, and copies with
+ * bytes overwritten (a fixed pseudo-random sequence), are analysed without
+ * a crash (ASan runs this too); a cut file never yields more modules than
+ * the whole one.
+ */
+static void
+test_damage(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "oletools/vba/sample_with_vba.ppt",
+		"oletools/encrypted/autostart-encrypt-standardpassword.xls",
+		"oletools/xlm/excel4_sample_macro.xls",
+		"oletools/dde/dde-test-from-office2003.doc",
+		"oletools/oleobj/sample_with_lnk_file.doc" };
+	struct obj_limits l = limits();
+	GRand *r = g_rand_new_with_seed(20240501);
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		char *path = g_build_filename(MD, files[i], NULL);
+		size_t n = 0;
+		uint8_t *b = load(path, &n);
+		g_free(path);
+		for (size_t cut = 0; cut < n; cut += 256) {
+			struct obj_tree *t = obj_tree_build_file("x.doc", b, cut, &l);
+			assert_true(t->all->len <= 8);
+			obj_tree_free(t);
+		}
+		uint8_t *c = g_memdup2(b, n);
+		for (unsigned k = 0; k < 60; k++) {
+			memcpy(c, b, n);
+			for (unsigned j = 0; j < 16; j++)
+				c[g_rand_int_range(r, 0, (gint32)n)] = (uint8_t)g_rand_int(r);
+			struct obj_tree *t = obj_tree_build_file("x.doc", c, n, &l);
+			obj_tree_free(t);
+		}
+		g_free(c);
+		g_free(b);
+	}
+	g_rand_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ppt_vba),
+		cmocka_unit_test(test_xls_vba),
+		cmocka_unit_test(test_vba_project_bin),
+		cmocka_unit_test(test_xlm),
+		cmocka_unit_test(test_encrypted),
+		cmocka_unit_test(test_dde_doc),
+		cmocka_unit_test(test_embedded),
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_damage),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	if (keep != NULL)
+		g_ptr_array_unref(keep);
+	return r;
+}
