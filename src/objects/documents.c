@@ -11,6 +11,7 @@ static const struct {
 	const char *type;	/* true-type id (filetype.h) */
 	doc_analyser fn;
 } analysers[] = {
+	{ "pdf", pdf_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

@@ -25,4 +25,6 @@ void documents_analyse(struct obj_tree *t, struct mobj *o);
 /* One analyser: a true-type id and its function. */
 typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
+void pdf_analyse(struct obj_tree *t, struct mobj *o);
+
 #endif
