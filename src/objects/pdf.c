@@ -72,6 +72,8 @@ struct pobj {
 	uint8_t *dec;		/* decoded stream, or NULL */
 	size_t declen;
 	bool carved;
+	bool damaged;		/* data cut short or not inflating to its end */
+	bool cut;		/* decoding stopped at a cap */
 };
 
 struct pdf {
@@ -551,6 +553,7 @@ read_stream(struct lex *l, struct pobj *po)
 		const uint8_t *e = memmem(l->p + s, l->len - s, "endstream", 9);
 		if (e == NULL) {
 			d->unterminated++;
+			po->damaged = true;
 			end = l->len;
 		} else {
 			if (d->bad_length++ == 0)
@@ -708,7 +711,7 @@ cap_left(const struct pdf *d)
  * bytes (*over: there was more).  What inflated before damage is kept.
  */
 static GByteArray *
-flate(struct pdf *d, const uint8_t *in, size_t n, bool *over)
+flate(struct pdf *d, const uint8_t *in, size_t n, bool *over, bool *damaged)
 {
 	size_t cap = cap_left(d);
 	GByteArray *out = g_byte_array_new();
@@ -743,6 +746,7 @@ flate(struct pdf *d, const uint8_t *in, size_t n, bool *over)
 				break;	/* no progress, or the input is used up */
 		}
 		inflateEnd(&z);
+		*damaged = r != Z_STREAM_END && !*over;
 		if (out->len > 0 || *over || r != Z_DATA_ERROR)
 			break;
 		/* no zlib header: raw deflate next */
@@ -874,12 +878,12 @@ decode(struct pdf *d, struct pobj *po)
 	for (size_t i = 0; i < nf; i++) {
 		const struct pv *name = names[i];
 		size_t cap = cap_left(d);
-		bool over = false;
+		bool over = false, damaged = false;
 		GByteArray *out;
 		if (name == NULL || name->k != PK_NAME)
 			out = NULL;
 		else if (strcmp(name->s, "FlateDecode") == 0 || strcmp(name->s, "Fl") == 0)
-			out = flate(d, in, n, &over);
+			out = flate(d, in, n, &over, &damaged);
 		else if (strcmp(name->s, "ASCIIHexDecode") == 0 || strcmp(name->s, "AHx") == 0)
 			out = ahex(in, n, cap);
 		else if (strcmp(name->s, "ASCII85Decode") == 0 || strcmp(name->s, "A85") == 0)
@@ -893,12 +897,16 @@ decode(struct pdf *d, struct pobj *po)
 				g_byte_array_free(cur, TRUE);
 			return;
 		}
-		if (out->len == 0 && n > 0 && (strcmp(name->s, "FlateDecode") == 0 ||
-		    strcmp(name->s, "Fl") == 0))
+		if (damaged) {
 			d->flate_damaged++;
+			po->damaged = true;
+		}
 		d->decoded += out->len;
-		if (over && d->capped++ == 0)
-			d->first_capped = po->num;
+		if (over) {
+			po->cut = true;
+			if (d->capped++ == 0)
+				d->first_capped = po->num;
+		}
 		if (cur != NULL)
 			g_byte_array_free(cur, TRUE);
 		cur = out;
@@ -1143,6 +1151,20 @@ auto_action(struct pdf *d, const char *which, struct pv *a)
 	g_string_free(types, TRUE);
 }
 
+/* An embedded file's stream, decoded, as a child named name. */
+static void
+carve(struct pdf *d, struct pobj *po, const char *name)
+{
+	po->carved = true;
+	obj_fact(d->o, "PDF_EMBEDDED_FILE", "%s", d->encrypted ? "encrypted" : name);
+	decode(d, po);
+	if (po->dec == NULL)
+		return;
+	struct mobj *c = cwalk_add(&d->w, name, po->dec, po->declen, OBJ_FROM_EMBEDDED);
+	if (c != NULL)
+		c->flags |= (po->damaged ? OBJ_DAMAGED : 0) | (po->cut ? OBJ_TRUNCATED : 0);
+}
+
 static void
 embedded(struct pdf *d, struct pv *fs, struct pv *ef)
 {
@@ -1154,13 +1176,9 @@ embedded(struct pdf *d, struct pv *fs, struct pv *ef)
 		struct pobj *po = target(d, ef->v[i]);
 		if (po == NULL || po->raw == NULL || po->carved)
 			continue;
-		po->carved = true;
 		char *n = name != NULL && *name != '\0' ? g_strdup(name) :
 		    g_strdup_printf("embedded-%" G_GINT64_FORMAT, po->num);
-		obj_fact(d->o, "PDF_EMBEDDED_FILE", "%s", d->encrypted ? "encrypted" : n);
-		decode(d, po);
-		if (po->dec != NULL)
-			cwalk_add(&d->w, n, po->dec, po->declen, OBJ_FROM_EMBEDDED);
+		carve(d, po, n);
 		g_free(n);
 	}
 	g_free(name);
@@ -1253,11 +1271,7 @@ pdf_analyse(struct obj_tree *t, struct mobj *o)
 		if (po->raw != NULL && !po->carved &&
 		    is_name(dict_get(po->val, "Type"), "EmbeddedFile")) {
 			char *n = g_strdup_printf("embedded-%" G_GINT64_FORMAT, po->num);
-			po->carved = true;
-			obj_fact(o, "PDF_EMBEDDED_FILE", "%s", n);
-			decode(&d, po);
-			if (po->dec != NULL)
-				cwalk_add(&d.w, n, po->dec, po->declen, OBJ_FROM_EMBEDDED);
+			carve(&d, po, n);
 			g_free(n);
 		}
 	}
@@ -1274,7 +1288,7 @@ pdf_analyse(struct obj_tree *t, struct mobj *o)
 	if (d.unterminated > 0)
 		obj_fact(o, "DOCUMENT_MALFORMED", "stream without endstream: file cut?");
 	if (d.flate_damaged > 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "%u FlateDecode stream(s) that do not inflate",
+		obj_fact(o, "DOCUMENT_MALFORMED", "%u FlateDecode stream(s) damaged or cut",
 		    d.flate_damaged);
 	if (d.capped > 0)
 		obj_fact(o, "DOCUMENT_MALFORMED", "decoded streams cut at %u MiB each, %u MiB in all "
