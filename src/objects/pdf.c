@@ -49,6 +49,7 @@
 #define PDF_FILTERS 8u			/* filters per stream */
 #define PDF_CHAIN 8u			/* references followed, /Next actions */
 #define PDF_SCRIPT_CHARS 100		/* of a script, in PDF_JAVASCRIPT */
+#define PDF_TEXT_MAX (64u << 10)	/* bytes of a string or script read as text */
 
 enum pk { PK_NULL, PK_BOOL, PK_NUM, PK_STR, PK_NAME, PK_ARRAY, PK_DICT, PK_REF };
 
@@ -971,20 +972,39 @@ expand_objstm(struct pdf *d, struct pobj *po)
 		    ": bad /N or /First", po->num);
 		return;
 	}
-	struct lex hdr = { d, po->dec, (size_t)fv->num, 0 };
-	for (int64_t i = 0; i < nv->num && i < PDF_OBJSTM_N && !d->full; i++) {
-		int64_t num, off;
+	/* the pairs "number offset"; each object is read up to the next
+	 * one's offset, so that the work is linear in the data */
+	size_t first = (size_t)fv->num, n = 0;
+	struct { int64_t num, off; } *pairs = g_malloc(PDF_OBJSTM_N * sizeof *pairs);
+	struct lex hdr = { d, po->dec, first, 0 };
+	while (n < PDF_OBJSTM_N && (int64_t)n < nv->num) {
 		skip_ws(&hdr);
-		if (!parse_uint(&hdr, &num))
+		if (!parse_uint(&hdr, &pairs[n].num))
 			break;
 		skip_ws(&hdr);
-		if (!parse_uint(&hdr, &off))
+		if (!parse_uint(&hdr, &pairs[n].off))
 			break;
-		if ((uint64_t)off >= po->declen - (size_t)fv->num || num > G_MAXINT)
+		n++;
+	}
+	bool disorder = false;
+	for (size_t i = 0; i < n && !d->full; i++) {
+		int64_t num = pairs[i].num, off = pairs[i].off;
+		if ((uint64_t)off >= po->declen - first || num > G_MAXINT)
 			continue;
-		struct lex l = { d, po->dec, po->declen, (size_t)fv->num + (size_t)off };
+		if (i > 0 && off <= pairs[i - 1].off) {
+			disorder = true;
+			continue;
+		}
+		size_t end = po->declen;
+		if (i + 1 < n && pairs[i + 1].off > off && (uint64_t)pairs[i + 1].off < po->declen - first)
+			end = first + (size_t)pairs[i + 1].off;
+		struct lex l = { d, po->dec, end, first + (size_t)off };
 		add_object(d, &l, num, po->level + 1);
 	}
+	g_free(pairs);
+	if (disorder)
+		obj_fact(d->o, "DOCUMENT_MALFORMED", "object stream %" G_GINT64_FORMAT
+		    ": offsets out of order", po->num);
 }
 
 /* ---- what is found ---- */
@@ -1040,11 +1060,11 @@ text_value(struct pdf *d, struct pv *v)
 	if (v == NULL || d->encrypted)
 		return NULL;
 	if (v->k == PK_STR)
-		return text_of((const uint8_t *)v->s, v->slen);
+		return text_of((const uint8_t *)v->s, MIN(v->slen, PDF_TEXT_MAX));
 	if (po != NULL && po->raw != NULL && po->val == v) {
 		decode(d, po);
 		if (po->dec != NULL)
-			return text_of(po->dec, po->declen);
+			return text_of(po->dec, MIN(po->declen, PDF_TEXT_MAX));
 	}
 	return NULL;
 }
