@@ -713,6 +713,16 @@ test_damage(void **state)
 	t = obj_tree_build_file("d.pdf", (const uint8_t *)cases[3], strlen(cases[3]), &lim);
 	assert_facts(t, root(t), "DOCUMENT_MALFORMED(stream without endstream: file cut?)");
 	obj_tree_free(t);
+
+	/* object stream members out of order: the second is not read */
+	static const char data[] = "5 4 6 0 (a) << /JS (b) >>";
+	char *p = g_strdup_printf("%%PDF-1.4\n1 0 obj << /Type /ObjStm /N 2 /First 8 /Length %zu >>"
+	    " stream\n%s\nendstream endobj", sizeof data - 1, data);
+	t = obj_tree_build_file("d.pdf", (const uint8_t *)p, strlen(p), &lim);
+	assert_facts(t, root(t), "DOCUMENT_MALFORMED(object stream 1: offsets out of order)|"
+	    "PDF_JAVASCRIPT(b)");
+	obj_tree_free(t);
+	g_free(p);
 }
 
 int
