@@ -29,6 +29,7 @@ static const struct {
 	{ "xls", ole_analyse },
 	{ "ppt", ole_analyse },
 	{ "vba", vba_analyse },
+	{ "pdf", pdf_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

@@ -38,5 +38,6 @@ void rtf_analyse(struct obj_tree *t, struct mobj *o);
 void ole_analyse(struct obj_tree *t, struct mobj *o);
 /* VBA source on its own, not from a project analysed here (vba.c). */
 void vba_analyse(struct obj_tree *t, struct mobj *o);
+void pdf_analyse(struct obj_tree *t, struct mobj *o);
 
 #endif

@@ -15,6 +15,7 @@ mamori_layer(mamori_objects
     src/objects/ole.c
     src/objects/vba.c
     src/objects/xlm.c
+    src/objects/pdf.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB)
 mamori_layer(mamori_objcheck

@@ -62,7 +62,7 @@ INNER = {
     "clam.tnef": ("leaf", "unsupported"),
     # documents: their embedded objects are the document checks' work
     "clam.exe.html": ("leaf", None),
-    "clam.pdf": ("leaf", None),
+    "clam.pdf": "clam.pdf/clam.exe",           # pdf.c: /EmbeddedFile carved
     "clam.ole.doc": ("leaf", None),
     "clam.ppt": ("leaf", None),
 }

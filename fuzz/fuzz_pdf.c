@@ -1,0 +1,71 @@
+/*
+ * fuzz_pdf.c - libFuzzer target for the PDF analyser (src/objects/pdf.c):
+ * the input, behind a "%PDF-1.7" header so that it is always typed as a
+ * PDF, is one attachment; its objects are scanned, its streams and object
+ * streams decoded, its embedded files carved and unpacked in turn.  Then
+ * every object is checked against the limits it was built under.
+ *
+ * The limits are small so that a run stays fast; a Flate bomb must be
+ * stopped by the analyser's caps, never by running out of memory.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "objects/object.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct obj_limits lim = {
+	.depth = 6,
+	.objects = 200,
+	.object_bytes = 1 << 20,
+	.unpacked_bytes = 8 << 20,
+	.stream_bytes = 32 << 20,
+	.ratio = 100,
+	.ratio_min = 1 << 20,
+	.padding_min = 256 << 10,
+	.mime = NULL,
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char hdr[] = "%PDF-1.7\n";
+	size_t n = sizeof hdr - 1;
+	uint8_t *buf;
+
+	if (size >= n && memcmp(data, hdr, 5) == 0) {
+		buf = g_memdup2(data, size);
+		n = size;
+	} else {
+		buf = g_malloc(n + size + 1);
+		memcpy(buf, hdr, n);
+		if (size > 0)
+			memcpy(buf + n, data, size);
+		n += size;
+	}
+	struct obj_tree *t = obj_tree_build_file("x.pdf", buf, n, &lim);
+
+	if (t->all->len > lim.objects || t->kept_bytes > lim.unpacked_bytes)
+		abort();
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = g_ptr_array_index(t->all, i);
+		if (o->depth > lim.depth + 1 || (o->owned != NULL && o->len > lim.object_bytes))
+			abort();
+		if (o->path == NULL || o->type == NULL) {
+			if (!(o->flags & OBJ_ENCRYPTED))
+				abort();
+		}
+		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++)
+			if (strncmp(g_array_index(o->facts, struct obj_fact, k).symbol, "PDF_", 4) != 0 &&
+			    strcmp(g_array_index(o->facts, struct obj_fact, k).symbol,
+			    "DOCUMENT_MALFORMED") != 0)
+				abort();
+	}
+	obj_tree_free(t);
+	g_free(buf);
+	return 0;
+}
