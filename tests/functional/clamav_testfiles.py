@@ -45,6 +45,8 @@ INNER = {
     "clam.mail": "clam.mail/clam.exe",
     "clam.tar.gz": "clam.tar.gz/clam.exe",
     "clam.zip": "clam.zip/clam.exe",
+    "clam.ole.doc": "clam.ole.doc/Clam.exe",    # Ole10Native, OLE analyser
+    "clam.ppt": "clam.ppt/clam.exe",            # ExOleObjStg, OLE analyser
     "clam.chm": "clam.chm/clam.exe.txt",        # libmspack
     "clam.exe.szdd": "clam.exe.szdd/clam.exe",  # libmspack
     "clam.exe": "clam.exe",
@@ -63,8 +65,6 @@ INNER = {
     # documents: their embedded objects are the document checks' work
     "clam.exe.html": ("leaf", None),
     "clam.pdf": "clam.pdf/clam.exe",           # pdf.c: /EmbeddedFile carved
-    "clam.ole.doc": ("leaf", None),
-    "clam.ppt": ("leaf", None),
 }
 # packed and self-extracting executables: clamd unpacks those, mamori not
 for f in os.listdir(TESTFILES) if os.path.isdir(TESTFILES) else []:

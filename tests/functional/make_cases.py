@@ -195,8 +195,10 @@ case("ja_iso2022jp_rfc2047_name",
               b"Content-Disposition: attachment\r\n"),
      ]),
      {"description": "ISO-2022-JP: file name as an RFC 2047 word in name= (Outlook "
-                     "style), NEC row 13 circled digit in subject and body",
-      "action": "accept", "symbols": {},
+                     "style), NEC row 13 circled digit in subject and body (the .xls "
+                     "is only an OLE2 signature: the OLE analyser says so)",
+      "action": "accept",
+      "symbols": {"DOCUMENT_MALFORMED": ["見積書.xls (OLE2 file unreadable)"]},
       "message": {"subject": "Re: ①お見積りの件",
                   "from": [{"name": "経理部", "address": "keiri@example.co.jp"}],
                   "to": [{"name": NAME_JA, "address": "yamada@example.jp"}]},

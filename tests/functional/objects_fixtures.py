@@ -62,10 +62,15 @@ EXPECT = {
                       {"ARCHIVE_BOMB": ["overlapping_entries(samelfh.zip)"]}),
     "bomb_ratio_2g": ("reject", {"ARCHIVE_BOMB", "DANGEROUS_FILE_TYPE", "PADDED_FILE"},
                       {"ARCHIVE_BOMB": ["stream_bytes(disk.zip/disk.img)"]}),
-    # the document inside is analysed: the XLM macro sheet rule fires
-    "padded_ole_zeros": ("quarantine", {"PADDED_FILE", "YARA_MATCH"}, {}),
-    "padded_ole_junk": ("quarantine", {"PADDED_FILE", "YARA_MATCH"}, {}),
-    "padded_docm_entry": ("quarantine", {"PADDED_FILE", "YARA_MATCH"}, {}),
+    # the document inside is analysed as if it were not padded: its
+    # Excel 4.0 macro sheet (or VBA project) and the YARA rule for it
+    "padded_ole_zeros": ("reject", {"PADDED_FILE", "XLM_MACRO", "XLM_AUTOEXEC", "YARA_MATCH"},
+                         {"XLM_MACRO": ["Invoice_2023.zip/invoice.xls (Macro1)"],
+                          "XLM_AUTOEXEC": ["Invoice_2023.zip/invoice.xls (Auto_Open)"]}),
+    "padded_ole_junk": ("reject", {"PADDED_FILE", "XLM_MACRO", "XLM_AUTOEXEC", "YARA_MATCH"},
+                        {"XLM_MACRO": ["Rechnung.zip/invoice.xls (Macro1)"]}),
+    "padded_docm_entry": ("reject", {"PADDED_FILE", "VBA_MACRO", "VBA_AUTOEXEC", "YARA_MATCH"},
+                          {"VBA_MACRO": ["order.zip/invoice.docm/word/vbaProject.bin (Module1)"]}),
 }
 
 CIPHERS = {  # manifest name -> the prefix mamori's name starts with

@@ -252,7 +252,9 @@ test_embedded(void **state)
 	    "sample_with_calc_embedded.doc/calc.exe pe 31232\n");
 	obj_tree_free(t);
 	t = expect(MD, "oletools/oleobj/sample_with_lnk_file.doc",
-	    "sample_with_lnk_file.doc: OLE_EMBEDDED_OBJECT (calc.lnk)\n",
+	    "sample_with_lnk_file.doc: OLE_EMBEDDED_OBJECT (calc.lnk)\n"
+	    /* the carved shortcut is analysed in turn */
+	    "sample_with_lnk_file.doc/calc.lnk: LNK_FILE (C:\\Windows\\System32\\calc.exe; machine gwt-7-32-ol2003)\n",
 	    "sample_with_lnk_file.doc/calc.lnk lnk 1220\n");
 	obj_tree_free(t);
 	t = expect(MD, "oletools/oleobj/embedded-simple-2007.docx",

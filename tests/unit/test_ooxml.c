@@ -304,6 +304,26 @@ test_xlm_xlsm(void **state)
 	obj_tree_free(t);
 }
 
+/* A docx with an embedded OLE package: no OOXML fact; its one fact is
+ * the OLE analyser's, on the embedded object. */
+static void
+test_embedded_package(void **state)
+{
+	(void)state;
+	struct obj_tree *t = build_file("oletools/oleobj/embedded-simple-2007.docx");
+	unsigned facts = 0;
+	for (guint k = 0; k < t->all->len; k++) {
+		const struct mobj *o = g_ptr_array_index(t->all, k);
+		for (guint i = 0; o->facts != NULL && i < o->facts->len; i++) {
+			assert_string_equal(g_array_index(o->facts, struct obj_fact, i).symbol,
+			    "OLE_EMBEDDED_OBJECT");
+			facts++;
+		}
+	}
+	assert_int_equal(facts, 1);
+	obj_tree_free(t);
+}
+
 static void
 test_clean(void **state)
 {
@@ -311,7 +331,6 @@ test_clean(void **state)
 		"oletools/clean/harmless-clean.doc", "oletools/clean/harmless-clean.docx",
 		"oletools/clean/harmless-clean.xml", "strelka/test.doc", "strelka/test.docx",
 		"clamav/has_png_and_jpeg.xls", "oletools/other/text",
-		"oletools/oleobj/embedded-simple-2007.docx",
 	};
 
 	(void)state;
@@ -603,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_dde_csv),
 		cmocka_unit_test(test_external_link_docx),
 		cmocka_unit_test(test_xlm_xlsm),
+		cmocka_unit_test(test_embedded_package),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_made_docx),
 		cmocka_unit_test(test_made_xlsm),
