@@ -83,7 +83,10 @@ def main():
             return 1
         name = os.path.basename(rel)
         e = os.path.join(a.workdir, rel.replace("/", "_") + ".eml")
-        eml(e, name, open(src, "rb").read())
+        data = open(src, "rb").read()
+        if rel.startswith("lnk/"):
+            data = base64.b64decode(data)   # LnkParse3 keeps its samples in base64
+        eml(e, name, data)
         files.append((rel, name))
         emls.append(e)
     p = subprocess.run([a.mamori, "scan", "--json"] + emls, capture_output=True, text=True)
