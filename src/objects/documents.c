@@ -11,6 +11,9 @@ static const struct {
 	const char *type;	/* true-type id (filetype.h) */
 	doc_analyser fn;
 } analysers[] = {
+	{ "html", html_analyse },
+	{ "hta", html_analyse },
+	{ "svg", html_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

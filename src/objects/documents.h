@@ -25,4 +25,7 @@ void documents_analyse(struct obj_tree *t, struct mobj *o);
 /* One analyser: a true-type id and its function. */
 typedef void (*doc_analyser)(struct obj_tree *t, struct mobj *o);
 
+/* HTML, HTA, SVG: smuggling, credential forms, redirects (html.c) */
+void html_analyse(struct obj_tree *t, struct mobj *o);
+
 #endif

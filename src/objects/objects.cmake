@@ -3,11 +3,13 @@
 # The true-type library (filetype.cmake) is below it.
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
+pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
     src/objects/formats.c src/objects/mspack.c src/objects/documents.c
+    src/objects/html.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
-    PkgConfig::OPENSSL)
+    PkgConfig::OPENSSL PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c src/objects/check_documents.c
   DEPS mamori_base mamori_objects)
