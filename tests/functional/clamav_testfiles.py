@@ -61,7 +61,7 @@ INNER = {
     "clam.tnef": ("leaf", "unsupported"),
     # documents: their embedded objects are the document checks' work
     "clam.exe.rtf": ("leaf", None),
-    "clam.exe.html": ("leaf", None),
+    "clam.exe.html": "clam.exe.html/smuggled.bin",  # html.c carves the data: link
     "clam.pdf": ("leaf", None),
     "clam.ole.doc": ("leaf", None),
     "clam.ppt": ("leaf", None),
