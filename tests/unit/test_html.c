@@ -547,6 +547,36 @@ test_huge(void **state)
 	g_string_free(s, TRUE);
 }
 
+/* The shared clean documents: no fact at all. */
+static void
+test_clean_documents(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "oletools/clean/harmless-clean.doc",
+		"oletools/clean/harmless-clean.docx", "oletools/clean/harmless-clean.xml",
+		"strelka/test.doc", "strelka/test.docx", "clamav/has_png_and_jpeg.xls",
+		"oletools/other/text" };
+	struct obj_limits lim = limits();
+
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		char *path = g_build_filename(MAMORI_TESTDATA, "maldocs", files[i], NULL);
+		gchar *b = NULL;
+		gsize n = 0;
+		if (!g_file_get_contents(path, &b, &n, NULL)) {
+			print_error("missing %s\n", path);
+			fail();
+		}
+		struct obj_tree *t = obj_tree_build_file(files[i], (uint8_t *)b, n, &lim);
+		if (nfacts(t) != 0) {
+			dump(t);
+			fail();
+		}
+		obj_tree_free(t);
+		g_free(b);
+		g_free(path);
+	}
+}
+
 int
 main(void)
 {
@@ -559,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_clean_documents),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
