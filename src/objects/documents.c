@@ -30,6 +30,9 @@ static const struct {
 	{ "ppt", ole_analyse },
 	{ "vba", vba_analyse },
 	{ "pdf", pdf_analyse },
+	{ "html", html_analyse },
+	{ "hta", html_analyse },
+	{ "svg", html_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 

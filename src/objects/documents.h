@@ -39,5 +39,7 @@ void ole_analyse(struct obj_tree *t, struct mobj *o);
 /* VBA source on its own, not from a project analysed here (vba.c). */
 void vba_analyse(struct obj_tree *t, struct mobj *o);
 void pdf_analyse(struct obj_tree *t, struct mobj *o);
+/* HTML, HTA, SVG: smuggling, credential forms, redirects (html.c) */
+void html_analyse(struct obj_tree *t, struct mobj *o);
 
 #endif

@@ -5,6 +5,7 @@ pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(LIBMSPACK REQUIRED IMPORTED_TARGET libmspack)
 pkg_check_modules(LIBGSF REQUIRED IMPORTED_TARGET libgsf-1)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 mamori_layer(mamori_objects
   SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
     src/objects/formats.c src/objects/mspack.c src/objects/documents.c
@@ -16,8 +17,9 @@ mamori_layer(mamori_objects
     src/objects/vba.c
     src/objects/xlm.c
     src/objects/pdf.c
+    src/objects/html.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
-    PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB)
+    PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c src/objects/check_documents.c
   DEPS mamori_base mamori_objects)

@@ -63,7 +63,7 @@ INNER = {
     "clam.sis": ("leaf", None),
     "clam.tnef": ("leaf", "unsupported"),
     # documents: their embedded objects are the document checks' work
-    "clam.exe.html": ("leaf", None),
+    "clam.exe.html": "clam.exe.html/smuggled.bin",  # html.c carves the data: link
     "clam.pdf": "clam.pdf/clam.exe",           # pdf.c: /EmbeddedFile carved
 }
 # packed and self-extracting executables: clamd unpacks those, mamori not
