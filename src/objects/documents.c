@@ -7,6 +7,25 @@
 #include "documents.h"
 #include "filetype.h"
 
+/*
+ * VBA source exported from an editor (.bas, .cls, .frm, .vba) without its
+ * "Attribute VB_Name" line reads as VBScript by content; by its name it
+ * is VBA, and is analysed as such.
+ */
+static void
+vba_text_analyse(struct obj_tree *t, struct mobj *o)
+{
+	static const char *const ext[] = { ".vba", ".bas", ".cls", ".frm", NULL };
+	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
+
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(dot, ext[i]) == 0) {
+			vba_analyse(t, o);
+			return;
+		}
+	}
+}
+
 static const struct {
 	const char *type;	/* true-type id (filetype.h) */
 	doc_analyser fn;
@@ -33,6 +52,7 @@ static const struct {
 	{ "html", html_analyse },
 	{ "hta", html_analyse },
 	{ "svg", html_analyse },
+	{ "vbs", vba_text_analyse },
 	{ NULL, NULL },		/* (rows above this one) */
 };
 
