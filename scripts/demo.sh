@@ -50,9 +50,9 @@ for m in examples/auth/*.eml; do
 	((arc > rc)) && rc=$arc
 done
 
-section "attachments: examples/objects/ (object tree, true types, names, YARA)"
+section "attachments and documents: examples/objects/ and examples/documents/"
 orc=0
-build/mamori scan examples/objects/*.eml || orc=$?
+build/mamori scan examples/objects/*.eml examples/documents/*.eml || orc=$?
 ((orc <= 1)) || { echo "demo: scan FAILED (exit $orc)" >&2; exit "$orc"; }
 ((orc > rc)) && rc=$orc
 
