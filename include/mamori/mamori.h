@@ -130,6 +130,15 @@ char *mamori_error_report(const char *source);
 /* One human-readable line: "ACTION score SYM(w)[opt] ...", owned by caller. */
 char *mamori_result_summary(const struct mamori_result *res, size_t max_symbols);
 void mamori_result_free(struct mamori_result *res);
+/*
+ * The Authentication-Results value a front end adds (without the field
+ * name), or NULL when the scan did not get that far; and the positions
+ * (1 = the first header field of the message) of incoming
+ * Authentication-Results headers that claim our authserv-id, which a front
+ * end removes.
+ */
+const char *mamori_result_auth_results(const struct mamori_result *res);
+size_t mamori_result_forged_ar(const struct mamori_result *res, const unsigned **pos);
 
 /*
  * Parse a message and return a JSON dump of the message model (decoded

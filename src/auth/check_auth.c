@@ -184,7 +184,7 @@ ar_authserv_id(const char *value)
 }
 
 static void
-check_forged_ar(struct scan_ctx *ctx, struct jsonw *w)
+check_forged_ar(struct scan_ctx *ctx, struct jsonw *w, GArray *forged)
 {
 	const struct mime_headers *h = scan_message(ctx)->headers;
 	const char *ours = scan_config(ctx)->auth.authserv_id;
@@ -198,6 +198,8 @@ check_forged_ar(struct scan_ctx *ctx, struct jsonw *w)
 		if (g_ascii_strcasecmp(id, ours) == 0) {
 			scan_addf(ctx, "AUTH_RESULTS_FORGED", "header %u", i + 1);
 			jw_int(w, NULL, (int64_t)i + 1);
+			unsigned pos = i + 1;
+			g_array_append_val(forged, pos);
 		}
 		g_free(id);
 	}
@@ -667,8 +669,11 @@ run(struct scan_ctx *ctx)
 		jw_str(&w, "reason", "no client IP in the envelope (--ip)");
 		g_string_append(ar, "; none");
 	}
-	check_forged_ar(ctx, &w);
+	GArray *forged = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	check_forged_ar(ctx, &w, forged);
 	jw_str(&w, "authentication_results", ar->str);
+	scan_set_auth_results(ctx, ar->str, (const unsigned *)(void *)forged->data, forged->len);
+	g_array_free(forged, TRUE);
 	jw_obj_end(&w);
 	scan_set_auth_report(ctx, g_string_free(json, FALSE));
 	g_string_free(ar, TRUE);

@@ -88,6 +88,10 @@ void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
     const char *symbol, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* The engine's compiled YARA rules, or NULL if none are loaded. */
 const struct mamori_yara *scan_yara(const struct scan_ctx *ctx);
+/* The Authentication-Results value for the front ends, and the positions
+ * (1 = first header field) of incoming ones that claim our authserv-id. */
+void scan_set_auth_results(struct scan_ctx *ctx, const char *value,
+    const unsigned *forged, size_t nforged);
 /* Hand over the JSON object for the report's "auth" key (g_malloc'd). */
 void scan_set_auth_report(struct scan_ctx *ctx, char *json);
 

@@ -68,6 +68,37 @@ scan_dns_new(struct scan_ctx *ctx)
 }
 
 void
+scan_set_auth_results(struct scan_ctx *ctx, const char *value,
+    const unsigned *forged, size_t nforged)
+{
+	struct mamori_result *res = ctx->res;
+
+	g_free(res->auth_results);
+	res->auth_results = g_strdup(value);
+	if (res->forged_ar == NULL)
+		res->forged_ar = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	g_array_set_size(res->forged_ar, 0);
+	g_array_append_vals(res->forged_ar, forged, (guint)nforged);
+}
+
+const char *
+mamori_result_auth_results(const struct mamori_result *res)
+{
+	return res->auth_results;
+}
+
+size_t
+mamori_result_forged_ar(const struct mamori_result *res, const unsigned **pos)
+{
+	if (res->forged_ar == NULL || res->forged_ar->len == 0) {
+		*pos = NULL;
+		return 0;
+	}
+	*pos = (const unsigned *)(void *)res->forged_ar->data;
+	return res->forged_ar->len;
+}
+
+void
 scan_set_auth_report(struct scan_ctx *ctx, char *json)
 {
 	g_free(ctx->auth_json);
@@ -294,5 +325,8 @@ mamori_result_free(struct mamori_result *res)
 	g_ptr_array_unref(res->hits);
 	g_hash_table_unref(res->index);
 	g_free(res->report);
+	g_free(res->auth_results);
+	if (res->forged_ar != NULL)
+		g_array_free(res->forged_ar, TRUE);
 	g_free(res);
 }

@@ -47,6 +47,8 @@ struct mamori_result {
 	double score;
 	enum mamori_action action;
 	char *report;		/* JSON, built when the scan ends */
+	char *auth_results;	/* Authentication-Results value, or NULL */
+	GArray *forged_ar;	/* unsigned: positions of forged ones */
 };
 
 struct scan_ctx {
