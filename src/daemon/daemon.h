@@ -1,0 +1,48 @@
+/*
+ * daemon.h - what the long-running front ends (`mamori milter`, `mamori
+ * serve`) share: the current engine and its reload, privileges, logging
+ * and metrics.  Implemented in daemon.c and metrics.c.
+ */
+#ifndef MAMORI_DAEMON_DAEMON_H
+#define MAMORI_DAEMON_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mamori/mamori.h"
+
+/*
+ * The engine in use.  A scan takes a reference (daemon_engine_get) and
+ * gives it back (daemon_engine_put); daemon_engine_reload() builds a new
+ * engine from the configuration file and swaps it in, so scans in flight
+ * finish on the old one, which is freed by its last put.  A configuration
+ * that does not load leaves the old engine in place (the error is
+ * returned and logged).
+ */
+struct daemon_engine;
+struct daemon_engine *daemon_engine_new(const char *config_path, char *err, size_t errlen);
+struct mamori_engine *daemon_engine_get(struct daemon_engine *d);
+void daemon_engine_put(struct daemon_engine *d, struct mamori_engine *e);
+bool daemon_engine_reload(struct daemon_engine *d, char *err, size_t errlen);
+void daemon_engine_free(struct daemon_engine *d);
+
+/*
+ * Run as root only to bind: drop to user (setgid, initgroups, setuid) or
+ * refuse.  Not root: nothing to do (user must then be NULL or ours).
+ */
+bool daemon_drop_privileges(const char *user, char *err, size_t errlen);
+
+/* Logging: to stderr (default) or syslog (facility mail). */
+void daemon_log_open(bool use_syslog, const char *ident);
+void daemon_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line per message: front end, queue id (may be NULL), action, score,
+ * the top symbols, the scan time. */
+void daemon_log_result(const char *front, const char *queue_id,
+    const struct mamori_result *res, double ms);
+
+/* Metrics, in Prometheus text format (GET /metrics). Thread-safe. */
+void metrics_scan(const char *front, const struct mamori_result *res, double seconds);
+void metrics_error(const char *front, const char *what);	/* internal / engine errors */
+char *metrics_render(void);	/* g_free it */
+
+#endif
