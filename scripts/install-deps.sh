@@ -26,6 +26,9 @@ PACKAGES=(
 	# documents: OLE2 and VBA (libgsf), HTML (gumbo), zlib (PDF streams);
 	# python3-olefile and python3-msoffcrypto-tool are test oracles
 	libgsf-1-dev libgumbo-dev zlib1g-dev python3-olefile python3-msoffcrypto-tool
+	# daemon: milter, HTTP API, store; Postfix, swaks and an SMTP sink are
+	# the end-to-end test's peers, wrk the HTTP benchmark's client
+	libmilter-dev libmicrohttpd-dev libsqlite3-dev postfix swaks python3-aiosmtpd wrk
 	# unit tests
 	libcmocka-dev
 	# fuzzing: clang with libFuzzer and the sanitizer runtimes; llvm brings
@@ -76,6 +79,10 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -o DPkg::Lock::Timeout=600 -q)
+# Postfix is a test peer: install it without a system mail setup (the
+# end-to-end test runs its own instance on loopback)
+echo "postfix postfix/main_mailer_type select No configuration" |
+	"${SUDO[@]}" debconf-set-selections
 log "running: apt-get update"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
 log "running: apt-get install -y --no-install-recommends ${missing[*]}"
