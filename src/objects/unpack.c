@@ -331,8 +331,11 @@ mime_object(struct obj_tree *t, const struct mime_part *p, struct mobj *parent,
 		return o;
 	}
 	sink_borrowed(t, o, p->data, p->len);
-	if (p->truncated)
+	if (p->truncated) {
+		/* cut by limits.decoded_bytes: a hash of part of it would lie */
 		o->flags |= OBJ_TRUNCATED;
+		o->hashed = false;
+	}
 	unpack_identify(o);
 	return o;
 }
