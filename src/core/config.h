@@ -82,6 +82,14 @@ struct mamori_auth_conf {
 	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
+/* The [daemon] section: `mamori milter` and `mamori serve`. */
+struct mamori_daemon_conf {
+	char *user;		/* drop privileges to it; "" = none (not as root) */
+	bool syslog;		/* log to syslog (mail) instead of stderr */
+	uint64_t spool_bytes;	/* milter: bodies above it go to a temp file */
+	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
+};
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
 	struct mamori_limits limits;
@@ -94,6 +102,7 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
+	struct mamori_daemon_conf daemon;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */
