@@ -90,6 +90,14 @@ struct mamori_daemon_conf {
 	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
 };
 
+/* The [quarantine] section: the store and the release of messages. */
+struct mamori_quarantine_conf {
+	char *state_dir;	/* mamori.db and quarantine/ */
+	uint32_t expire_days;	/* kept this long, then purged */
+	char *release_smtp;	/* "HOST:PORT" next hop; NULL: use sendmail */
+	char *release_sendmail;	/* absolute path of a sendmail binary */
+};
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
 	struct mamori_limits limits;
@@ -103,6 +111,7 @@ struct mamori_config {
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
 	struct mamori_daemon_conf daemon;
+	struct mamori_quarantine_conf quarantine;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */
