@@ -750,21 +750,22 @@ milter_run(const struct milter_opts *o)
 	mamori_config_free(cfg);
 
 	spool_dir = g_build_filename(state, "spool", NULL);
-	if (g_mkdir_with_parents(spool_dir, 0700) != 0) {
-		fprintf(stderr, "mamori: cannot create %s: %s\n", spool_dir, g_strerror(errno));
-		return 1;
-	}
 	engine = daemon_engine_new(o->config_path, err, sizeof err);
 	if (engine == NULL) {
 		fprintf(stderr, "mamori: %s\n", err);
 		return 1;
 	}
 
-	/* SIGHUP goes to the reload thread only; libmilter handles TERM/INT */
-	sigset_t hup;
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	/*
+	 * Blocked in every thread: SIGHUP goes to the reload thread only,
+	 * SIGTERM and SIGINT to libmilter's signal thread.
+	 */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = 1;
@@ -791,7 +792,7 @@ milter_run(const struct milter_opts *o)
 		goto out;
 	}
 #endif
-	if (access(spool_dir, W_OK) != 0) {
+	if (g_mkdir_with_parents(spool_dir, 0700) != 0 || access(spool_dir, W_OK) != 0) {
 		fprintf(stderr, "mamori: %s is not writable: %s\n", spool_dir, g_strerror(errno));
 		goto out;
 	}
