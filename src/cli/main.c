@@ -17,6 +17,8 @@ usage(FILE *f)
 	    "                       scan messages and print a verdict for each\n"
 	    "  check-config [FILE]  validate a configuration file\n"
 	    "  dump FILE            print the parsed message model as JSON\n"
+	    "  milter --socket SPEC [--config F] [--state DIR]\n"
+	    "                       run as a milter for Postfix or Sendmail\n"
 	    "  quarantine [--state DIR] list|show|release|delete|purge ...\n"
 	    "                       the quarantined messages (mamori quarantine --help)\n"
 	    "  version              print the version\n"
@@ -36,6 +38,8 @@ main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "milter") == 0)
+		return cmd_milter(argc - 1, argv + 1);
 	if (strcmp(cmd, "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
 	if (strcmp(cmd, "quarantine") == 0)

@@ -82,6 +82,14 @@ struct mamori_auth_conf {
 	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
+/* The [daemon] section: `mamori milter` and `mamori serve`. */
+struct mamori_daemon_conf {
+	char *user;		/* drop privileges to it; "" = none (not as root) */
+	bool syslog;		/* log to syslog (mail) instead of stderr */
+	uint64_t spool_bytes;	/* milter: bodies above it go to a temp file */
+	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
+};
+
 /* The [quarantine] section: the store and the release of messages. */
 struct mamori_quarantine_conf {
 	char *state_dir;	/* mamori.db and quarantine/ */
@@ -102,6 +110,7 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
+	struct mamori_daemon_conf daemon;
 	struct mamori_quarantine_conf quarantine;
 };
 
