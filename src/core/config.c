@@ -96,6 +96,10 @@ mamori_config_new_default(void)
 		.spool_bytes = 4 * MIB,
 		.subject_tag = g_strdup("[SPAM] "),
 	};
+	cfg->http = (struct mamori_http_conf){
+		.token = g_strdup(""),
+		.timeout_s = 30,
+	};
 	return cfg;
 }
 
@@ -124,6 +128,7 @@ mamori_config_free(struct mamori_config *cfg)
 	g_free(cfg->quarantine.release_sendmail);
 	g_free(cfg->daemon.user);
 	g_free(cfg->daemon.subject_tag);
+	g_free(cfg->http.token);
 	g_free(cfg);
 }
 
@@ -566,6 +571,48 @@ load_quarantine(struct load_ctx *lc, const config_setting_t *g,
 	}
 }
 
+/* A bearer token: "" (off), or 16 to 256 visible ASCII characters. */
+static bool
+valid_token(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0)
+		return true;
+	if (n < 16 || n > 256)
+		return false;
+	for (; *v != '\0'; v++)
+		if (*v <= ' ' || *v > '~')
+			return false;
+	return true;
+}
+
+static void
+load_http(struct load_ctx *lc, const config_setting_t *g, struct mamori_http_conf *h)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "token") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || !valid_token(v)) {
+				fail(lc, s, "http.token must be \"\" (quarantine endpoints "
+				    "off) or 16 to 256 visible ASCII characters");
+				return;
+			}
+			g_free(h->token);
+			h->token = g_strdup(v);
+		} else if (strcmp(k, "max_body") == 0) {
+			get_size(lc, s, 1024, 4096 * MIB, &h->max_body);
+		} else if (strcmp(k, "threads") == 0) {
+			get_uint32(lc, s, 0, 1024, &h->threads);
+		} else if (strcmp(k, "timeout_s") == 0) {
+			get_uint32(lc, s, 1, 3600, &h->timeout_s);
+		} else {
+			fail(lc, s, "unknown key http.%s", k);
+		}
+	}
+}
+
 /* The [daemon] section (docs/configuration.md). */
 static void
 load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon_conf *d)
@@ -776,6 +823,9 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		} else if (strcmp(k, "daemon") == 0) {
 			if (expect_group(&lc, s))
 				load_daemon(&lc, s, &cfg->daemon);
+		} else if (strcmp(k, "http") == 0) {
+			if (expect_group(&lc, s))
+				load_http(&lc, s, &cfg->http);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

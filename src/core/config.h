@@ -98,6 +98,14 @@ struct mamori_quarantine_conf {
 	char *release_sendmail;	/* absolute path of a sendmail binary */
 };
 
+/* The [http] section: `mamori serve` (src/daemon/http.c). */
+struct mamori_http_conf {
+	char *token;		/* bearer token of /quarantine; "" = disabled */
+	uint64_t max_body;	/* request body cap; 0 = limits.message_size + 1M */
+	uint32_t threads;	/* concurrent scans; 0 = one per core */
+	uint32_t timeout_s;	/* idle connection timeout */
+};
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
 	struct mamori_limits limits;
@@ -110,7 +118,11 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
+<<<<<<< HEAD
 	struct mamori_daemon_conf daemon;
+=======
+	struct mamori_http_conf http;
+>>>>>>> http
 	struct mamori_quarantine_conf quarantine;
 };
 

@@ -1,0 +1,517 @@
+/*
+ * http.c - `mamori serve`: the HTTP API on libmicrohttpd (docs/api.md).
+ *
+ * Design: one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a
+ * slow client or a long scan never holds up another connection; scans
+ * themselves take one of `threads` slots, so the CPU is not oversubscribed
+ * however many clients connect.  Connections are capped (CONN_LIMIT) and
+ * closed when idle for http.timeout_s (slow senders).  A request body is
+ * buffered up to http.max_body; beyond it the answer is 413.  A scan that
+ * cannot be completed is answered 503 with the error report: the caller
+ * must tempfail, never drop, the message.
+ *
+ * The listening socket is bound before privileges are dropped; the engine
+ * is built after, so a reload (SIGHUP) sees the same files as the start.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <microhttpd.h>
+
+#include "core/config.h"
+#include "daemon/daemon.h"
+#include "mamori/mamori.h"
+#include "util/jsonw.h"
+
+#define CONN_LIMIT 1000		/* open connections */
+#define MAX_RCPT 1000		/* envelope recipients of one request */
+#define MAX_NOBODY 65536	/* body bytes accepted (and ignored) elsewhere */
+#define MIB (1024ull * 1024ull)
+
+struct server {
+	struct daemon_engine *engine;
+	uint64_t max_body;
+	char *token;
+	/* scan slots */
+	GMutex lock;
+	GCond cond;
+	unsigned slots;
+	unsigned busy;
+};
+
+enum route { R_NONE, R_SCAN, R_HEALTH, R_METRICS };
+
+struct request {
+	enum route route;
+	GByteArray *body;	/* R_SCAN */
+	uint64_t ignored;	/* body bytes of other requests */
+	bool too_large;
+};
+
+/* ---- responses ------------------------------------------------------------ */
+
+/* Queue body (g_malloc'd, owned) as the response. */
+static enum MHD_Result
+respond(struct MHD_Connection *c, unsigned status, const char *ctype, char *body,
+    size_t len, const char *allow)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer_with_free_callback(len, body, g_free);
+	if (r == NULL) {
+		g_free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+respond_json(struct MHD_Connection *c, unsigned status, GString *s, const char *allow)
+{
+	g_string_append_c(s, '\n');
+	size_t len = s->len;
+	return respond(c, status, "application/json", g_string_free(s, FALSE), len, allow);
+}
+
+static enum MHD_Result
+respond_error(struct MHD_Connection *c, unsigned status, const char *msg,
+    const char *allow)
+{
+	struct jsonw w;
+	GString *s = g_string_new(NULL);
+	jw_init(&w, s, false);
+	jw_obj(&w, NULL);
+	jw_int(&w, "status", status);
+	jw_str(&w, "error", msg);
+	jw_obj_end(&w);
+	return respond_json(c, status, s, allow);
+}
+
+/* ---- POST /scan ------------------------------------------------------------ */
+
+/* A header (X-Mamori-NAME) or else a query parameter (arg); NULL if empty. */
+static const char *
+param(struct MHD_Connection *c, const char *header, const char *arg)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, header);
+	if (v == NULL || *v == '\0')
+		v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, arg);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+struct rcpt_ctx {
+	GPtrArray *rcpt;	/* char * */
+	bool headers;		/* X-Mamori-Rcpt headers, else rcpt arguments */
+};
+
+static enum MHD_Result
+collect_rcpt(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct rcpt_ctx *rc = cls;
+
+	if (value == NULL || rc->rcpt->len >= MAX_RCPT)
+		return MHD_YES;
+	if (rc->headers && kind == MHD_HEADER_KIND &&
+	    g_ascii_strcasecmp(key, "X-Mamori-Rcpt") == 0) {
+		/* repeatable, and/or comma-separated */
+		char **v = g_strsplit(value, ",", 0);
+		for (size_t i = 0; v[i] != NULL && rc->rcpt->len < MAX_RCPT; i++) {
+			char *a = g_strstrip(v[i]);
+			if (*a != '\0')
+				g_ptr_array_add(rc->rcpt, g_strdup(a));
+		}
+		g_strfreev(v);
+	} else if (!rc->headers && kind == MHD_GET_ARGUMENT_KIND &&
+	    strcmp(key, "rcpt") == 0 && *value != '\0') {
+		g_ptr_array_add(rc->rcpt, g_strdup(value));
+	}
+	return MHD_YES;
+}
+
+static void
+slot_take(struct server *srv)
+{
+	g_mutex_lock(&srv->lock);
+	while (srv->busy >= srv->slots)
+		g_cond_wait(&srv->cond, &srv->lock);
+	srv->busy++;
+	g_mutex_unlock(&srv->lock);
+}
+
+static void
+slot_give(struct server *srv)
+{
+	g_mutex_lock(&srv->lock);
+	srv->busy--;
+	g_cond_signal(&srv->cond);
+	g_mutex_unlock(&srv->lock);
+}
+
+static enum MHD_Result
+handle_scan(struct server *srv, struct MHD_Connection *c, struct request *rq)
+{
+	struct mamori_envelope env = { 0 };
+	struct rcpt_ctx rc = { .rcpt = g_ptr_array_new_with_free_func(g_free), .headers = true };
+
+	env.client_ip = param(c, "X-Mamori-Client-IP", "ip");
+	env.helo = param(c, "X-Mamori-Helo", "helo");
+	env.mail_from = param(c, "X-Mamori-Mail-From", "from");
+	env.queue_id = param(c, "X-Mamori-Queue-Id", "queue_id");
+	env.source = param(c, "X-Mamori-Source", "source");
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_rcpt, &rc);
+	if (rc.rcpt->len == 0) {
+		rc.headers = false;
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_rcpt, &rc);
+	}
+	if (env.client_ip != NULL && !g_hostname_is_ip_address(env.client_ip)) {
+		g_ptr_array_unref(rc.rcpt);
+		return respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "client IP (X-Mamori-Client-IP or ip) is not an IPv4 or IPv6 address",
+		    NULL);
+	}
+	env.rcpt = (const char *const *)rc.rcpt->pdata;
+	env.n_rcpt = rc.rcpt->len;
+
+	const uint8_t *msg = rq->body->len > 0 ? rq->body->data : (const uint8_t *)"";
+	struct mamori_result *res = NULL;
+	enum mamori_status st = MAMORI_ERR_INTERNAL;
+
+	slot_take(srv);
+	gint64 t0 = g_get_monotonic_time();
+	struct mamori_engine *eng = daemon_engine_get(srv->engine);
+	if (eng != NULL) {
+		st = mamori_scan(eng, msg, rq->body->len, &env, &res);
+		daemon_engine_put(srv->engine, eng);
+	}
+	double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+	slot_give(srv);
+
+	enum MHD_Result ret;
+	if (st != MAMORI_OK) {
+		mamori_result_free(res);
+		metrics_error("http", eng == NULL ? "engine" : "scan");
+		daemon_log(LOG_ERR, "http: %s: scan failed (status %d), answered 503",
+		    env.queue_id != NULL ? env.queue_id : "-", (int)st);
+		char *rep = mamori_error_report(env.source);
+		ret = respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", rep,
+		    strlen(rep), NULL);
+	} else {
+		metrics_scan("http", res, secs);
+		daemon_log_result("http", env.queue_id, res, secs * 1000.0);
+		char *rep = g_strconcat(mamori_result_json(res), "\n", NULL);
+		mamori_result_free(res);
+		ret = respond(c, MHD_HTTP_OK, "application/json", rep, strlen(rep), NULL);
+	}
+	g_ptr_array_unref(rc.rcpt);
+	return ret;
+}
+
+/* ---- GET /health, /metrics -------------------------------------------------- */
+
+static enum MHD_Result
+handle_health(struct MHD_Connection *c)
+{
+	struct jsonw w;
+	GString *s = g_string_new(NULL);
+	jw_init(&w, s, false);
+	jw_obj(&w, NULL);
+	jw_str(&w, "status", "ok");
+	jw_str(&w, "version", MAMORI_VERSION);
+	jw_obj_end(&w);
+	return respond_json(c, MHD_HTTP_OK, s, NULL);
+}
+
+static enum MHD_Result
+handle_metrics(struct MHD_Connection *c)
+{
+	char *m = metrics_render();
+	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", m,
+	    strlen(m), NULL);
+}
+
+/* ---- dispatch ----------------------------------------------------------------- */
+
+static bool
+is_get(const char *method)
+{
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/*
+ * First call of a request (headers read): route it, or answer at once (the
+ * rest of the body, if any, is then discarded and the connection closed).
+ */
+static enum MHD_Result
+start(struct server *srv, struct MHD_Connection *c, const char *url,
+    const char *method, struct request *rq)
+{
+	if (strcmp(url, "/scan") == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "use POST /scan with the message as the body", "POST");
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		guint64 n = 0;
+		if (cl != NULL && g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &n,
+		    NULL) && n > srv->max_body)
+			return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "message larger than http.max_body", NULL);
+		rq->route = R_SCAN;
+		rq->body = g_byte_array_sized_new((guint)MIN(n, 16 * MIB));
+		return MHD_YES;
+	}
+	if (strcmp(url, "/health") == 0 || strcmp(url, "/metrics") == 0) {
+		if (!is_get(method))
+			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET",
+			    "GET, HEAD");
+		rq->route = url[1] == 'h' ? R_HEALTH : R_METRICS;
+		return MHD_YES;
+	}
+	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint", NULL);
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct request *rq = *con_cls;
+	(void)version;
+
+	if (rq == NULL) {
+		rq = g_new0(struct request, 1);
+		*con_cls = rq;
+		return start(srv, c, url, method, rq);
+	}
+	if (*upload_size > 0) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (rq->body != NULL && !rq->too_large) {
+			if (rq->body->len + n > srv->max_body) {
+				/* chunked or lying about its length */
+				rq->too_large = true;
+				g_byte_array_unref(rq->body);
+				rq->body = NULL;
+				rq->ignored = n;
+			} else {
+				g_byte_array_append(rq->body, (const guint8 *)upload, (guint)n);
+			}
+		} else {
+			rq->ignored += n;
+			/* drop a bounded amount to answer 413, then hang up */
+			if (rq->ignored > (rq->too_large ? MAX(srv->max_body, 16 * MIB)
+			    : MAX_NOBODY))
+				return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	/* the whole request is in */
+	if (rq->too_large)
+		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "message larger than http.max_body", NULL);
+	switch (rq->route) {
+	case R_SCAN:
+		return handle_scan(srv, c, rq);
+	case R_HEALTH:
+		return handle_health(c);
+	case R_METRICS:
+		return handle_metrics(c);
+	case R_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	if (rq->body != NULL)
+		g_byte_array_unref(rq->body);
+	g_free(rq);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	(void)cls;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	g_strchomp(buf);
+	daemon_log(LOG_WARNING, "http: %s", buf);
+}
+
+/* ---- start-up -------------------------------------------------------------------- */
+
+/* Bind and listen on "HOST:PORT" or "[IPv6]:PORT"; -1 on error. */
+static int
+listen_on(const char *spec, char *err, size_t errlen)
+{
+	char *host = NULL;
+	const char *port;
+	const char *colon = strrchr(spec, ':');
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+		if (end == NULL || end[1] != ':') {
+			snprintf(err, errlen, "--listen %s: give HOST:PORT or [IPv6]:PORT", spec);
+			return -1;
+		}
+		host = g_strndup(spec + 1, (gsize)(end - spec - 1));
+		port = end + 2;
+	} else {
+		if (colon == NULL || colon == spec || strchr(spec, ':') != colon) {
+			snprintf(err, errlen, "--listen %s: give HOST:PORT or [IPv6]:PORT", spec);
+			return -1;
+		}
+		host = g_strndup(spec, (gsize)(colon - spec));
+		port = colon + 1;
+	}
+	guint64 pn;
+	if (!g_ascii_string_to_unsigned(port, 10, 0, 65535, &pn, NULL)) {
+		snprintf(err, errlen, "--listen %s: bad port", spec);
+		g_free(host);
+		return -1;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, port, &hints, &ai);
+	g_free(host);
+	if (rc != 0) {
+		snprintf(err, errlen, "--listen %s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		snprintf(err, errlen, "--listen %s: %s", spec, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+int
+http_serve(const struct http_opts *o)
+{
+	char err[1024];
+	struct mamori_config *cfg = NULL;
+	struct server srv = { 0 };
+	struct MHD_Daemon *mhd = NULL;
+	int rc = 1;
+
+	daemon_log_open(o->syslog, "mamori-serve");
+	/* the http section (read once; the engine reads its own copy) */
+	if (o->config == NULL)
+		cfg = mamori_config_new_default();
+	else if (mamori_config_load(o->config, &cfg, err, sizeof err) != MAMORI_OK) {
+		daemon_log(LOG_ERR, "%s", err);
+		return 1;
+	}
+	srv.max_body = cfg->http.max_body != 0 ? cfg->http.max_body
+	    : cfg->limits.message_size + MIB;
+	srv.token = g_strdup(cfg->http.token);
+	srv.slots = o->threads != 0 ? o->threads : cfg->http.threads;
+	if (srv.slots == 0)
+		srv.slots = g_get_num_processors();
+	unsigned timeout = cfg->http.timeout_s;
+	mamori_config_free(cfg);
+	g_mutex_init(&srv.lock);
+	g_cond_init(&srv.cond);
+
+	/* signals: handled by this thread only (sigwait) */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int fd = listen_on(o->listen, err, sizeof err);
+	if (fd < 0) {
+		daemon_log(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (!daemon_drop_privileges(o->user, err, sizeof err)) {
+		daemon_log(LOG_ERR, "%s", err);
+		close(fd);
+		goto out;
+	}
+	srv.engine = daemon_engine_new(o->config, err, sizeof err);
+	if (srv.engine == NULL) {
+		daemon_log(LOG_ERR, "%s", err);
+		close(fd);
+		goto out;
+	}
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, handler, &srv,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
+	    MHD_OPTION_END);
+	if (mhd == NULL) {
+		daemon_log(LOG_ERR, "http: cannot start the HTTP server on %s", o->listen);
+		close(fd);
+		goto out;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+	daemon_log(LOG_INFO, "http: listening on %s (port %u), %u scan threads, "
+	    "max body %llu bytes", o->listen, di != NULL ? (unsigned)di->port : 0,
+	    srv.slots, (unsigned long long)srv.max_body);
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (daemon_engine_reload(srv.engine, err, sizeof err))
+				daemon_log(LOG_INFO, "http: configuration reloaded");
+			else
+				daemon_log(LOG_ERR, "http: reload failed, keeping the old "
+				    "configuration: %s", err);
+			continue;
+		}
+		daemon_log(LOG_INFO, "http: signal %d, stopping", sig);
+		break;
+	}
+	MHD_stop_daemon(mhd);	/* closes fd */
+	rc = 0;
+out:
+	if (srv.engine != NULL)
+		daemon_engine_free(srv.engine);
+	g_mutex_clear(&srv.lock);
+	g_cond_clear(&srv.cond);
+	g_free(srv.token);
+	return rc;
+}
