@@ -20,11 +20,8 @@ struct mamori_engine *cli_engine(const char *path, const char *dns, unsigned *th
 int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
-<<<<<<< HEAD
 int cmd_milter(int argc, char **argv);
-=======
 int cmd_serve(int argc, char **argv);
->>>>>>> http
 int cmd_quarantine(int argc, char **argv);
 
 #endif

@@ -118,11 +118,8 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
-<<<<<<< HEAD
 	struct mamori_daemon_conf daemon;
-=======
 	struct mamori_http_conf http;
->>>>>>> http
 	struct mamori_quarantine_conf quarantine;
 };
 
