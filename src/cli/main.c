@@ -17,6 +17,8 @@ usage(FILE *f)
 	    "                       scan messages and print a verdict for each\n"
 	    "  check-config [FILE]  validate a configuration file\n"
 	    "  dump FILE            print the parsed message model as JSON\n"
+	    "  quarantine [--state DIR] list|show|release|delete|purge ...\n"
+	    "                       the quarantined messages (mamori quarantine --help)\n"
 	    "  version              print the version\n"
 	    "\n"
 	    "See `mamori scan --help` and docs/ for details.\n");
@@ -36,6 +38,8 @@ main(int argc, char **argv)
 		return cmd_check_config(argc - 1, argv + 1);
 	if (strcmp(cmd, "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
+	if (strcmp(cmd, "quarantine") == 0)
+		return cmd_quarantine(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("mamori %s\n", MAMORI_VERSION);
 		return 0;

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libconfig.h>
@@ -84,6 +85,12 @@ mamori_config_new_default(void)
 		.timeout_ms = 5000,
 		.max_bytes = 32 * MIB,
 	};
+	cfg->quarantine = (struct mamori_quarantine_conf){
+		.state_dir = g_strdup("/var/lib/mamori"),
+		.expire_days = 30,
+		.release_smtp = NULL,
+		.release_sendmail = g_strdup("/usr/sbin/sendmail"),
+	};
 	return cfg;
 }
 
@@ -107,6 +114,9 @@ mamori_config_free(struct mamori_config *cfg)
 	g_ptr_array_unref(cfg->objects.dangerous_types);
 	g_free(cfg->clamd.socket);
 	g_ptr_array_unref(cfg->yara.dirs);
+	g_free(cfg->quarantine.state_dir);
+	g_free(cfg->quarantine.release_smtp);
+	g_free(cfg->quarantine.release_sendmail);
 	g_free(cfg);
 }
 
@@ -479,6 +489,76 @@ load_yara(struct load_ctx *lc, const config_setting_t *g, struct mamori_yara_con
 	}
 }
 
+/* "HOST:PORT" or "[IPv6]:PORT" with a port of 1 to 65535 */
+static bool
+valid_host_port(const char *v)
+{
+	const char *port;
+
+	if (v[0] == '[') {
+		const char *end = strchr(v, ']');
+		if (end == NULL || end == v + 1 || end[1] != ':')
+			return false;
+		port = end + 2;
+	} else {
+		const char *colon = strrchr(v, ':');
+		if (colon == NULL || colon == v || memchr(v, ':', (size_t)(colon - v)) != NULL)
+			return false;
+		for (const char *p = v; p < colon; p++)
+			if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+				return false;
+		port = colon + 1;
+	}
+	if (*port == '\0' || strlen(port) > 5)
+		return false;
+	for (const char *p = port; *p; p++)
+		if (!g_ascii_isdigit(*p))
+			return false;
+	long n = strtol(port, NULL, 10);
+	return n >= 1 && n <= 65535;
+}
+
+static void
+load_quarantine(struct load_ctx *lc, const config_setting_t *g,
+    struct mamori_quarantine_conf *q)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(s) : NULL;
+		if (strcmp(k, "state_dir") == 0) {
+			if (v == NULL || !valid_dir(v))
+				fail(lc, s, "quarantine.state_dir must be an absolute "
+				    "directory path, e.g. \"/var/lib/mamori\"");
+			else {
+				g_free(q->state_dir);
+				q->state_dir = g_strdup(v);
+			}
+		} else if (strcmp(k, "expire_days") == 0) {
+			get_uint32(lc, s, 1, 36500, &q->expire_days);
+		} else if (strcmp(k, "release_smtp") == 0) {
+			if (v == NULL || (*v != '\0' && !valid_host_port(v)))
+				fail(lc, s, "quarantine.release_smtp must be \"HOST:PORT\", "
+				    "e.g. \"127.0.0.1:10025\" (\"\" = use release_sendmail)");
+			else {
+				g_free(q->release_smtp);
+				q->release_smtp = *v != '\0' ? g_strdup(v) : NULL;
+			}
+		} else if (strcmp(k, "release_sendmail") == 0) {
+			if (v == NULL || !valid_dir(v))
+				fail(lc, s, "quarantine.release_sendmail must be an absolute "
+				    "path, e.g. \"/usr/sbin/sendmail\"");
+			else {
+				g_free(q->release_sendmail);
+				q->release_sendmail = g_strdup(v);
+			}
+		} else {
+			fail(lc, s, "unknown key quarantine.%s", k);
+		}
+	}
+}
+
 static void
 load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
 {
@@ -646,6 +726,9 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		} else if (strcmp(k, "yara") == 0) {
 			if (expect_group(&lc, s))
 				load_yara(&lc, s, &cfg->yara);
+		} else if (strcmp(k, "quarantine") == 0) {
+			if (expect_group(&lc, s))
+				load_quarantine(&lc, s, &cfg->quarantine);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

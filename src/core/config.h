@@ -82,6 +82,14 @@ struct mamori_auth_conf {
 	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
+/* The [quarantine] section: the store and the release of messages. */
+struct mamori_quarantine_conf {
+	char *state_dir;	/* mamori.db and quarantine/ */
+	uint32_t expire_days;	/* kept this long, then purged */
+	char *release_smtp;	/* "HOST:PORT" next hop; NULL: use sendmail */
+	char *release_sendmail;	/* absolute path of a sendmail binary */
+};
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
 	struct mamori_limits limits;
@@ -94,6 +102,7 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
+	struct mamori_quarantine_conf quarantine;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */

@@ -71,4 +71,18 @@ bool store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_
 /* Delete files and rows that expired before now; returns how many. */
 unsigned store_quarantine_purge(struct mamori_store *st, gint64 now);
 
+/* Additions (sqlite.c). */
+/* store_quarantine_put() with the header Subject and From (decoded, may be
+ * NULL) the caller knows, kept for listings. */
+bool store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 expires, const char *subject, const char *from,
+    char id[40], char *err, size_t errlen);
+/* "quarantined", "released", "deleted" -> *out; false if none. */
+bool q_state_parse(const char *name, enum q_state *out);
+/* Whether id has the form of a quarantine id (32 lower-case hex digits). */
+bool store_id_valid(const char *id);
+/* The state directory the store was opened in. */
+const char *store_dir(const struct mamori_store *st);
+
 #endif

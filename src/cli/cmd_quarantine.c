@@ -1,0 +1,405 @@
+/*
+ * cmd_quarantine.c - `mamori quarantine [--state DIR] [--config F] CMD`:
+ * list, show, release, delete and purge the quarantined messages of the
+ * store (src/store/store.h).  The state directory and the release target
+ * come from the [quarantine] section of the configuration unless given.
+ *
+ * Exit status: 0 done, 1 failed (no such entry, release refused, store
+ * error), 2 usage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "cli.h"
+#include "core/config.h"
+#include "store/release.h"
+#include "store/store.h"
+#include "util/jsonw.h"
+
+#define RELEASE_TIMEOUT_MS 60000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mamori quarantine [--state DIR] [--config F] COMMAND\n"
+	    "  list [--state-filter quarantined|released|deleted] [--rcpt X] [--from X]\n"
+	    "       [--since EPOCH] [--limit N] [--json]\n"
+	    "  show ID [--raw]          the entry and its report; --raw: the message\n"
+	    "  release ID [--smtp HOST:PORT | --sendmail PATH]\n"
+	    "  delete ID\n"
+	    "  purge [--now EPOCH]      remove expired entries\n");
+}
+
+static bool
+parse_i64(const char *s, gint64 *out)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void
+fmt_time(gint64 t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		g_strlcpy(buf, "-", len);
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
+{
+	jw_obj(w, NULL);
+	jw_str(w, "id", e->id);
+	jw_int(w, "created", e->created);
+	jw_int(w, "expires", e->expires);
+	jw_str(w, "state", q_state_name(e->state));
+	jw_str(w, "reason", e->reason);
+	jw_str(w, "action", e->action);
+	jw_real(w, "score", e->score);
+	jw_str(w, "client_ip", e->client_ip);
+	jw_str(w, "helo", e->helo);
+	jw_str(w, "mail_from", e->mail_from);
+	jw_arr(w, "rcpts");
+	for (guint i = 0; i < e->rcpts->len; i++)
+		jw_str(w, NULL, g_ptr_array_index(e->rcpts, i));
+	jw_arr_end(w);
+	jw_str(w, "queue_id", e->queue_id);
+	jw_str(w, "subject", e->subject);
+	jw_str(w, "from", e->from);
+	jw_int(w, "size", (int64_t)e->size);
+	if (with_report) {
+		if (e->report != NULL && *e->report != '\0')
+			jw_raw(w, "report", e->report);
+		else
+			jw_null(w, "report");
+	}
+	jw_obj_end(w);
+}
+
+static char *
+rcpt_list(const struct q_entry *e)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < e->rcpts->len; i++) {
+		if (i > 0)
+			g_string_append_c(s, ',');
+		g_string_append(s, g_ptr_array_index(e->rcpts, i));
+	}
+	return g_string_free(s, FALSE);
+}
+
+static int
+do_list(struct mamori_store *st, int argc, char **argv)
+{
+	struct q_filter f = { 0 };
+	enum q_state state;
+	bool json = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		gint64 n;
+		if (strcmp(a, "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (v == NULL)
+			goto bad;
+		i++;
+		if (strcmp(a, "--state-filter") == 0 && q_state_parse(v, &state))
+			f.state = &state;
+		else if (strcmp(a, "--rcpt") == 0)
+			f.rcpt = v;
+		else if (strcmp(a, "--from") == 0)
+			f.from = v;
+		else if (strcmp(a, "--since") == 0 && parse_i64(v, &n))
+			f.since = n;
+		else if (strcmp(a, "--until") == 0 && parse_i64(v, &n))
+			f.until = n;
+		else if (strcmp(a, "--limit") == 0 && parse_i64(v, &n) && n > 0 && n <= 100000)
+			f.limit = (unsigned)n;
+		else if (strcmp(a, "--offset") == 0 && parse_i64(v, &n) && n <= 100000000)
+			f.offset = (unsigned)n;
+		else
+			goto bad;
+	}
+	GPtrArray *l = store_quarantine_list(st, &f);
+	if (json) {
+		GString *out = g_string_new(NULL);
+		struct jsonw w;
+		jw_init(&w, out, false);
+		jw_arr(&w, NULL);
+		for (guint i = 0; i < l->len; i++)
+			entry_json(&w, g_ptr_array_index(l, i), false);
+		jw_arr_end(&w);
+		printf("%s\n", out->str);
+		g_string_free(out, TRUE);
+	} else {
+		for (guint i = 0; i < l->len; i++) {
+			const struct q_entry *e = g_ptr_array_index(l, i);
+			char created[32];
+			char *rc = rcpt_list(e);
+			fmt_time(e->created, created, sizeof created);
+			printf("%s %s %-11s %6.1f <%s> -> %s%s%s\n", e->id, created,
+			    q_state_name(e->state), e->score,
+			    e->mail_from != NULL ? e->mail_from : "", rc,
+			    e->subject != NULL ? " " : "", e->subject != NULL ? e->subject : "");
+			g_free(rc);
+		}
+	}
+	g_ptr_array_unref(l);
+	return 0;
+bad:
+	usage(stderr);
+	return 2;
+}
+
+static int
+do_show(struct mamori_store *st, int argc, char **argv)
+{
+	const char *id = NULL;
+	bool raw = false, json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--raw") == 0)
+			raw = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] != '-' && id == NULL)
+			id = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (id == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (raw) {
+		size_t len;
+		uint8_t *m = store_quarantine_raw(st, id, &len);
+		if (m == NULL) {
+			fprintf(stderr, "mamori: quarantine: %s: no stored message\n", id);
+			return 1;
+		}
+		bool ok = fwrite(m, 1, len, stdout) == len && fflush(stdout) == 0;
+		g_free(m);
+		if (!ok) {
+			fprintf(stderr, "mamori: quarantine: writing the message: %s\n",
+			    g_strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	struct q_entry *e = store_quarantine_get(st, id);
+	if (e == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", id);
+		return 1;
+	}
+	if (json) {
+		GString *out = g_string_new(NULL);
+		struct jsonw w;
+		jw_init(&w, out, false);
+		entry_json(&w, e, true);
+		printf("%s\n", out->str);
+		g_string_free(out, TRUE);
+	} else {
+		char created[32], expires[32];
+		char *rc = rcpt_list(e);
+		fmt_time(e->created, created, sizeof created);
+		fmt_time(e->expires, expires, sizeof expires);
+		printf("id:        %s\nstate:     %s\ncreated:   %s\nexpires:   %s\n"
+		    "reason:    %s\naction:    %s\nscore:     %.2f\nclient_ip: %s\n"
+		    "helo:      %s\nmail_from: <%s>\nrcpts:     %s\nqueue_id:  %s\n"
+		    "subject:   %s\nfrom:      %s\nsize:      %" G_GUINT64_FORMAT "\n"
+		    "report:    %s\n",
+		    e->id, q_state_name(e->state), created, expires,
+		    e->reason ? e->reason : "", e->action ? e->action : "", e->score,
+		    e->client_ip ? e->client_ip : "", e->helo ? e->helo : "",
+		    e->mail_from ? e->mail_from : "", rc, e->queue_id ? e->queue_id : "",
+		    e->subject ? e->subject : "", e->from ? e->from : "", e->size,
+		    e->report ? e->report : "");
+		g_free(rc);
+	}
+	q_entry_free(e);
+	return 0;
+}
+
+static int
+do_release(struct mamori_store *st, const struct mamori_quarantine_conf *qc,
+    int argc, char **argv)
+{
+	const char *id = NULL, *smtp = NULL, *sendmail = NULL;
+	char err[512] = "";
+	int ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--smtp") == 0 && i + 1 < argc)
+			smtp = argv[++i];
+		else if (strcmp(argv[i], "--sendmail") == 0 && i + 1 < argc)
+			sendmail = argv[++i];
+		else if (argv[i][0] != '-' && id == NULL)
+			id = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (id == NULL || (smtp != NULL && sendmail != NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	if (smtp == NULL && sendmail == NULL) {
+		smtp = qc->release_smtp;
+		sendmail = qc->release_sendmail;
+	}
+	struct q_entry *e = store_quarantine_get(st, id);
+	if (e == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", id);
+		return 1;
+	}
+	if (e->state != Q_QUARANTINED) {
+		fprintf(stderr, "mamori: quarantine: %s: is %s, not quarantined\n", id,
+		    q_state_name(e->state));
+		q_entry_free(e);
+		return 1;
+	}
+	size_t len;
+	uint8_t *m = store_quarantine_raw(st, id, &len);
+	if (m == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s: the stored message is missing\n", id);
+		q_entry_free(e);
+		return 1;
+	}
+	bool ok = smtp != NULL
+	    ? store_release_smtp(smtp, e->mail_from, e->rcpts, m, len, RELEASE_TIMEOUT_MS,
+		err, sizeof err)
+	    : store_release_sendmail(sendmail, e->mail_from, e->rcpts, m, len,
+		RELEASE_TIMEOUT_MS, err, sizeof err);
+	if (!ok) {
+		fprintf(stderr, "mamori: quarantine: %s: release via %s failed: %s\n", id,
+		    smtp != NULL ? smtp : sendmail, err);
+	} else if (!store_quarantine_set_state(st, id, Q_RELEASED)) {
+		fprintf(stderr, "mamori: quarantine: %s: released, but the state could "
+		    "not be updated\n", id);
+	} else {
+		printf("%s: released via %s\n", id, smtp != NULL ? smtp : sendmail);
+		ret = 0;
+	}
+	g_free(m);
+	q_entry_free(e);
+	return ret;
+}
+
+static int
+do_delete(struct mamori_store *st, int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	if (!store_quarantine_set_state(st, argv[1], Q_DELETED)) {
+		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", argv[1]);
+		return 1;
+	}
+	printf("%s: deleted\n", argv[1]);
+	return 0;
+}
+
+static int
+do_purge(struct mamori_store *st, int argc, char **argv)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (argc == 3 && strcmp(argv[1], "--now") == 0 && parse_i64(argv[2], &now))
+		;
+	else if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	printf("purged %u\n", store_quarantine_purge(st, now));
+	return 0;
+}
+
+int
+cmd_quarantine(int argc, char **argv)
+{
+	const char *state = NULL, *config = NULL;
+	struct mamori_config *cfg = NULL;
+	char err[1024];
+	int i, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+			state = argv[++i];
+		else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) &&
+		    i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "show") != 0 &&
+	    strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0 &&
+	    strcmp(cmd, "purge") != 0) {
+		fprintf(stderr, "mamori: quarantine: unknown command %s\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	const char *path = cli_config_path(config);
+	if (path == NULL)
+		cfg = mamori_config_new_default();
+	else if (mamori_config_load(path, &cfg, err, sizeof err) != MAMORI_OK) {
+		fprintf(stderr, "mamori: %s\n", err);
+		return 1;
+	}
+	struct mamori_store *st = store_open(state != NULL ? state : cfg->quarantine.state_dir,
+	    err, sizeof err);
+	if (st == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s\n", err);
+		mamori_config_free(cfg);
+		return 1;
+	}
+	int sub_argc = argc - i;
+	char **sub_argv = argv + i;
+	if (strcmp(cmd, "list") == 0)
+		ret = do_list(st, sub_argc, sub_argv);
+	else if (strcmp(cmd, "show") == 0)
+		ret = do_show(st, sub_argc, sub_argv);
+	else if (strcmp(cmd, "release") == 0)
+		ret = do_release(st, &cfg->quarantine, sub_argc, sub_argv);
+	else if (strcmp(cmd, "delete") == 0)
+		ret = do_delete(st, sub_argc, sub_argv);
+	else
+		ret = do_purge(st, sub_argc, sub_argv);
+	store_close(st);
+	mamori_config_free(cfg);
+	return ret;
+}

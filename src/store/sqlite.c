@@ -1,0 +1,734 @@
+/*
+ * sqlite.c - the store (store.h) on SQLite 3: state_dir/mamori.db (WAL,
+ * synchronous=FULL, schema versioned and migrated) and the quarantined
+ * messages as files in state_dir/quarantine/<id>.eml.
+ *
+ * One connection per store, serialised by a mutex (a transaction spans
+ * several statements, so the connection's own mutex is not enough); every
+ * statement is prepared once at open.  A quarantined message is written to
+ * a temporary file in the same directory, fsync'd, renamed to its name and
+ * the directory fsync'd BEFORE its row is inserted and committed: after a
+ * crash there is either an orphan file (the caller was never told) or a
+ * file and its row.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define SCHEMA_VERSION 1
+#define DEFAULT_LIMIT 100
+#define MAX_LIMIT 100000
+
+enum stmt_id {
+	ST_INSERT,
+	ST_INSERT_RCPT,
+	ST_GET,
+	ST_GET_RCPTS,
+	ST_LIST,
+	ST_SET_STATE,
+	ST_EXPIRED,
+	ST_DELETE,
+	ST_DELETE_RCPTS,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_INSERT] = "INSERT INTO quarantine (id, created, expires, state, reason, "
+	    "action, score, client_ip, helo, mail_from, queue_id, subject, from_hdr, "
+	    "size, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15)",
+	[ST_INSERT_RCPT] = "INSERT INTO quarantine_rcpt (qid, pos, rcpt) VALUES (?1, ?2, ?3)",
+	[ST_GET] = "SELECT id, created, expires, state, reason, action, score, "
+	    "client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report "
+	    "FROM quarantine WHERE id = ?1",
+	[ST_GET_RCPTS] = "SELECT rcpt FROM quarantine_rcpt WHERE qid = ?1 ORDER BY pos",
+	[ST_LIST] = "SELECT id, created, expires, state, reason, action, score, "
+	    "client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report "
+	    "FROM quarantine WHERE (?1 IS NULL OR state = ?1) "
+	    "AND (?2 = 0 OR created >= ?2) AND (?3 = 0 OR created <= ?3) "
+	    "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM quarantine_rcpt r "
+	    "WHERE r.qid = quarantine.id AND instr(lower(r.rcpt), lower(?4)) > 0)) "
+	    "AND (?5 IS NULL OR instr(lower(coalesce(mail_from, '')), lower(?5)) > 0) "
+	    "ORDER BY created DESC, rowid DESC LIMIT ?6 OFFSET ?7",
+	[ST_SET_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1",
+	[ST_EXPIRED] = "SELECT id FROM quarantine WHERE expires > 0 AND expires < ?1",
+	[ST_DELETE] = "DELETE FROM quarantine WHERE id = ?1",
+	[ST_DELETE_RCPTS] = "DELETE FROM quarantine_rcpt WHERE qid = ?1",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct mamori_store {
+	GMutex lock;
+	sqlite3 *db;
+	char *dir;		/* state_dir */
+	char *qdir;		/* state_dir/quarantine */
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+const char *
+q_state_name(enum q_state s)
+{
+	switch (s) {
+	case Q_QUARANTINED:
+		return "quarantined";
+	case Q_RELEASED:
+		return "released";
+	case Q_DELETED:
+		return "deleted";
+	}
+	return "unknown";
+}
+
+bool
+q_state_parse(const char *name, enum q_state *out)
+{
+	for (int s = Q_QUARANTINED; s <= Q_DELETED; s++)
+		if (strcmp(name, q_state_name((enum q_state)s)) == 0) {
+			*out = (enum q_state)s;
+			return true;
+		}
+	return false;
+}
+
+void
+q_entry_free(struct q_entry *e)
+{
+	if (e == NULL)
+		return;
+	g_free(e->reason);
+	g_free(e->action);
+	g_free(e->client_ip);
+	g_free(e->helo);
+	g_free(e->mail_from);
+	g_free(e->queue_id);
+	if (e->rcpts != NULL)
+		g_ptr_array_unref(e->rcpts);
+	g_free(e->subject);
+	g_free(e->from);
+	g_free(e->report);
+	g_free(e);
+}
+
+bool
+store_id_valid(const char *id)
+{
+	size_t n = 0;
+
+	if (id == NULL)
+		return false;
+	for (; id[n] != '\0'; n++)
+		if (!g_ascii_isdigit(id[n]) && !(id[n] >= 'a' && id[n] <= 'f'))
+			return false;
+	return n == 32;
+}
+
+/* ---- schema ----------------------------------------------------------- */
+
+/*
+ * Migration to version N is migrations[N - 1]; each runs in the same
+ * transaction as the update of schema_version.  Add version 2 by
+ * appending its SQL and raising SCHEMA_VERSION.
+ */
+static const char *const migrations[SCHEMA_VERSION] = {
+	/* 1: the quarantine index */
+	"CREATE TABLE quarantine ("
+	"  id TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  reason TEXT,"
+	"  action TEXT,"
+	"  score REAL,"
+	"  client_ip TEXT,"
+	"  helo TEXT,"
+	"  mail_from TEXT,"
+	"  queue_id TEXT,"
+	"  subject TEXT,"
+	"  from_hdr TEXT,"
+	"  size INTEGER NOT NULL,"
+	"  report TEXT);"
+	"CREATE INDEX quarantine_created ON quarantine (created);"
+	"CREATE INDEX quarantine_expires ON quarantine (expires);"
+	"CREATE TABLE quarantine_rcpt ("
+	"  qid TEXT NOT NULL REFERENCES quarantine (id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  PRIMARY KEY (qid, pos));",
+};
+
+static bool
+db_fail(struct mamori_store *st, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s/mamori.db: %s: %s", st->dir, what, sqlite3_errmsg(st->db));
+	return false;
+}
+
+static bool
+schema_version(struct mamori_store *st, int *version, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*version = 0;
+	if (sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS schema_version "
+	    "(version INTEGER NOT NULL)", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, "cannot create schema_version", err, errlen);
+	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1,
+	    &s, NULL) != SQLITE_OK)
+		return db_fail(st, "cannot read schema_version", err, errlen);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "cannot read schema_version", err, errlen);
+	return true;
+}
+
+/* Bring the schema from whatever version the file has to SCHEMA_VERSION. */
+static bool
+store_migrate(struct mamori_store *st, char *err, size_t errlen)
+{
+	int version;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, "cannot begin", err, errlen);
+	if (!schema_version(st, &version, err, errlen))
+		goto fail;
+	if (version > SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s/mamori.db: schema version %d is newer than "
+		    "this mamori's (%d): use a newer mamori", st->dir, version, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (int v = version + 1; v <= SCHEMA_VERSION; v++) {
+		char *sql;
+		if (sqlite3_exec(st->db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK) {
+			char what[64];
+			snprintf(what, sizeof what, "migration to schema version %d", v);
+			db_fail(st, what, err, errlen);
+			goto fail;
+		}
+		sql = g_strdup_printf("DELETE FROM schema_version; "
+		    "INSERT INTO schema_version (version) VALUES (%d)", v);
+		int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		g_free(sql);
+		if (rc != SQLITE_OK) {
+			db_fail(st, "cannot update schema_version", err, errlen);
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(st, "cannot commit the schema", err, errlen);
+		goto fail;
+	}
+	return true;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+static bool
+make_dir(const char *path, char *err, size_t errlen)
+{
+	if (g_mkdir_with_parents(path, 0750) != 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, g_strerror(errno));
+		return false;
+	}
+	if (access(path, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "%s: not writable: %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+struct mamori_store *
+store_open(const char *state_dir, char *err, size_t errlen)
+{
+	struct mamori_store *st;
+	char *path;
+	int rc;
+
+	if (state_dir == NULL || *state_dir == '\0') {
+		snprintf(err, errlen, "no state directory");
+		return NULL;
+	}
+	st = g_new0(struct mamori_store, 1);
+	g_mutex_init(&st->lock);
+	st->dir = g_strdup(state_dir);
+	st->qdir = g_build_filename(state_dir, "quarantine", NULL);
+	if (!make_dir(st->dir, err, errlen) || !make_dir(st->qdir, err, errlen))
+		goto fail;
+	path = g_build_filename(state_dir, "mamori.db", NULL);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_FULLMUTEX, NULL);
+	g_free(path);
+	if (rc != SQLITE_OK) {
+		if (st->db != NULL)
+			db_fail(st, "cannot open", err, errlen);
+		else
+			snprintf(err, errlen, "%s/mamori.db: cannot open: %s", st->dir,
+			    sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* journal_mode is the first statement that reads the file: a file
+	 * that is not a database fails here */
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(st, "cannot use the database (corrupted, or not a mamori "
+		    "database?)", err, errlen);
+		goto fail;
+	}
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(st, "cannot set pragmas", err, errlen);
+		goto fail;
+	}
+	if (!store_migrate(st, err, errlen))
+		goto fail;
+	/* a damaged file can open and still fail its pages */
+	sqlite3_stmt *qc = NULL;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK) {
+		db_fail(st, "integrity check", err, errlen);
+		goto fail;
+	}
+	rc = sqlite3_step(qc);
+	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(qc, 0), "ok") != 0) {
+		if (rc == SQLITE_ROW)
+			snprintf(err, errlen, "%s/mamori.db: damaged: %s", st->dir,
+			    (const char *)sqlite3_column_text(qc, 0));
+		else
+			db_fail(st, "integrity check", err, errlen);
+		sqlite3_finalize(qc);
+		goto fail;
+	}
+	sqlite3_finalize(qc);
+	for (int i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &st->st[i], NULL) != SQLITE_OK) {
+			db_fail(st, "cannot prepare", err, errlen);
+			goto fail;
+		}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct mamori_store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	if (st->db != NULL)
+		sqlite3_close_v2(st->db);
+	g_mutex_clear(&st->lock);
+	g_free(st->dir);
+	g_free(st->qdir);
+	g_free(st);
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static char *
+msg_path(const struct mamori_store *st, const char *id)
+{
+	char name[48];
+
+	snprintf(name, sizeof name, "%s.eml", id);
+	return g_build_filename(st->qdir, name, NULL);
+}
+
+static bool
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* tmp + fsync + rename + fsync(dir): durable when it returns true. */
+static bool
+write_durable(const struct mamori_store *st, const char *id, const uint8_t *msg,
+    size_t len, char *err, size_t errlen)
+{
+	char *tmp = g_build_filename(st->qdir, ".tmp-XXXXXX", NULL);
+	char *path = msg_path(st, id);
+	int fd = -1, dfd = -1;
+	bool ok = false;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", st->qdir, g_strerror(errno));
+		goto out;
+	}
+	if (!write_all(fd, msg, len) || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: cannot rename: %s", path, g_strerror(errno));
+		goto out;
+	}
+	dfd = open(st->qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		snprintf(err, errlen, "%s: cannot sync: %s", st->qdir, g_strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (!ok)
+		unlink(tmp);
+	g_free(tmp);
+	g_free(path);
+	return ok;
+}
+
+static void
+new_id(char id[40])
+{
+	uint8_t r[16];
+	size_t got = 0;
+
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		got += (size_t)n;
+	}
+	for (; got < sizeof r; got++)	/* no getrandom: GLib's generator */
+		r[got] = (uint8_t)g_random_int();
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(id + 2 * i, 3, "%02x", r[i]);
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static bool
+run(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE;
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+	return v != NULL ? g_strdup((const char *)v) : NULL;
+}
+
+static struct q_entry *
+entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
+{
+	struct q_entry *e = g_new0(struct q_entry, 1);
+	const char *id = (const char *)sqlite3_column_text(s, 0);
+
+	g_strlcpy(e->id, id != NULL ? id : "", sizeof e->id);
+	e->created = sqlite3_column_int64(s, 1);
+	e->expires = sqlite3_column_int64(s, 2);
+	int state = sqlite3_column_int(s, 3);
+	e->state = state >= Q_QUARANTINED && state <= Q_DELETED ? (enum q_state)state
+	    : Q_QUARANTINED;
+	e->reason = col_text(s, 4);
+	e->action = col_text(s, 5);
+	e->score = sqlite3_column_double(s, 6);
+	e->client_ip = col_text(s, 7);
+	e->helo = col_text(s, 8);
+	e->mail_from = col_text(s, 9);
+	e->queue_id = col_text(s, 10);
+	e->subject = col_text(s, 11);
+	e->from = col_text(s, 12);
+	e->size = (uint64_t)sqlite3_column_int64(s, 13);
+	e->report = col_text(s, 14);
+	e->rcpts = g_ptr_array_new_with_free_func(g_free);
+
+	sqlite3_stmt *r = st->st[ST_GET_RCPTS];
+	sqlite3_bind_text(r, 1, e->id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(r) == SQLITE_ROW)
+		g_ptr_array_add(e->rcpts, col_text(r, 0));
+	sqlite3_reset(r);
+	sqlite3_clear_bindings(r);
+	return e;
+}
+
+/* ---- quarantine ------------------------------------------------------- */
+
+bool
+store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 expires, const char *subject, const char *from,
+    char id[40], char *err, size_t errlen)
+{
+	static const struct mamori_envelope none = { 0 };
+	bool ok = false;
+
+	if (env == NULL)
+		env = &none;
+	new_id(id);
+	/* the file first, durable, then the row */
+	if (!write_durable(st, id, msg, len, err, errlen))
+		return false;
+
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN])) {
+		db_fail(st, "cannot begin", err, errlen);
+		goto out;
+	}
+	sqlite3_stmt *s = st->st[ST_INSERT];
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, g_get_real_time() / G_USEC_PER_SEC);
+	sqlite3_bind_int64(s, 3, expires);
+	sqlite3_bind_int(s, 4, Q_QUARANTINED);
+	bind_text(s, 5, reason);
+	bind_text(s, 6, res != NULL ? mamori_action_name(mamori_result_action(res))
+	    : mamori_action_name(MAMORI_ACTION_QUARANTINE));
+	sqlite3_bind_double(s, 7, res != NULL ? mamori_result_score(res) : 0.0);
+	bind_text(s, 8, env->client_ip);
+	bind_text(s, 9, env->helo);
+	bind_text(s, 10, env->mail_from);
+	bind_text(s, 11, env->queue_id);
+	bind_text(s, 12, subject);
+	bind_text(s, 13, from);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)len);
+	bind_text(s, 15, res != NULL ? mamori_result_json(res) : NULL);
+	if (!run(s)) {
+		db_fail(st, "cannot insert", err, errlen);
+		goto rollback;
+	}
+	for (size_t i = 0; i < env->n_rcpt; i++) {
+		if (env->rcpt[i] == NULL)
+			continue;
+		s = st->st[ST_INSERT_RCPT];
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(s, 3, env->rcpt[i], -1, SQLITE_TRANSIENT);
+		if (!run(s)) {
+			db_fail(st, "cannot insert", err, errlen);
+			goto rollback;
+		}
+	}
+	if (!run(st->st[ST_COMMIT])) {
+		db_fail(st, "cannot commit", err, errlen);
+		goto rollback;
+	}
+	ok = true;
+	goto out;
+rollback:
+	run(st->st[ST_ROLLBACK]);
+out:
+	g_mutex_unlock(&st->lock);
+	if (!ok) {
+		char *path = msg_path(st, id);
+		unlink(path);
+		g_free(path);
+	}
+	return ok;
+}
+
+bool
+store_quarantine_put(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 expires, char id[40], char *err, size_t errlen)
+{
+	return store_quarantine_put_hdr(st, msg, len, env, res, reason, expires,
+	    NULL, NULL, id, err, errlen);
+}
+
+GPtrArray *
+store_quarantine_list(struct mamori_store *st, const struct q_filter *f)
+{
+	static const struct q_filter all = { 0 };
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+	unsigned limit;
+
+	if (f == NULL)
+		f = &all;
+	limit = f->limit == 0 ? DEFAULT_LIMIT : f->limit > MAX_LIMIT ? MAX_LIMIT : f->limit;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_LIST];
+	if (f->state != NULL)
+		sqlite3_bind_int(s, 1, (int)*f->state);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, f->since);
+	sqlite3_bind_int64(s, 3, f->until);
+	bind_text(s, 4, f->rcpt);
+	bind_text(s, 5, f->from);
+	sqlite3_bind_int64(s, 6, limit);
+	sqlite3_bind_int64(s, 7, f->offset);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		g_ptr_array_add(out, entry_from_row(st, s));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	return out;
+}
+
+struct q_entry *
+store_quarantine_get(struct mamori_store *st, const char *id)
+{
+	struct q_entry *e = NULL;
+
+	if (!store_id_valid(id))
+		return NULL;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_GET];
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		e = entry_from_row(st, s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	return e;
+}
+
+uint8_t *
+store_quarantine_raw(struct mamori_store *st, const char *id, size_t *len)
+{
+	struct q_entry *e = store_quarantine_get(st, id);
+	gchar *data = NULL;
+	gsize n = 0;
+
+	*len = 0;
+	if (e == NULL)
+		return NULL;
+	if (e->state != Q_DELETED) {
+		char *path = msg_path(st, id);
+		if (!g_file_get_contents(path, &data, &n, NULL))
+			data = NULL;
+		g_free(path);
+	}
+	q_entry_free(e);
+	if (data != NULL)
+		*len = n;
+	return (uint8_t *)data;
+}
+
+bool
+store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state s)
+{
+	bool ok;
+
+	if (!store_id_valid(id))
+		return false;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_SET_STATE];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(u, 2, (int)s);
+	ok = run(u) && sqlite3_changes(st->db) == 1;
+	g_mutex_unlock(&st->lock);
+	if (ok && s == Q_DELETED) {
+		/* the row says deleted first: a crash here leaves an orphan
+		 * file, never a row whose file is gone */
+		char *path = msg_path(st, id);
+		unlink(path);
+		g_free(path);
+	}
+	return ok;
+}
+
+unsigned
+store_quarantine_purge(struct mamori_store *st, gint64 now)
+{
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	unsigned n = 0;
+
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_EXPIRED];
+	sqlite3_bind_int64(s, 1, now);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		g_ptr_array_add(ids, col_text(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ids->len > 0 && run(st->st[ST_BEGIN])) {
+		bool ok = true;
+		for (guint i = 0; i < ids->len && ok; i++) {
+			const char *id = g_ptr_array_index(ids, i);
+			sqlite3_stmt *d = st->st[ST_DELETE_RCPTS];
+			sqlite3_bind_text(d, 1, id, -1, SQLITE_TRANSIENT);
+			ok = run(d);
+			d = st->st[ST_DELETE];
+			sqlite3_bind_text(d, 1, id, -1, SQLITE_TRANSIENT);
+			ok = ok && run(d);
+		}
+		if (ok && run(st->st[ST_COMMIT])) {
+			n = ids->len;
+		} else {
+			run(st->st[ST_ROLLBACK]);
+			g_ptr_array_set_size(ids, 0);
+		}
+	} else {
+		g_ptr_array_set_size(ids, 0);
+	}
+	g_mutex_unlock(&st->lock);
+	/* rows first, then files (an orphan file is harmless) */
+	for (guint i = 0; i < ids->len; i++) {
+		const char *id = g_ptr_array_index(ids, i);
+		if (!store_id_valid(id))
+			continue;
+		char *path = msg_path(st, id);
+		unlink(path);
+		g_free(path);
+	}
+	g_ptr_array_unref(ids);
+	return n;
+}
+
+const char *
+store_dir(const struct mamori_store *st)
+{
+	return st->dir;
+}
