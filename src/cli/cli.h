@@ -21,5 +21,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
+int cmd_milter(int argc, char **argv);
 
 #endif

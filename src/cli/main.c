@@ -19,6 +19,8 @@ usage(FILE *f)
 	    "  dump FILE            print the parsed message model as JSON\n"
 	    "  quarantine [--state DIR] list|show|release|delete|purge ...\n"
 	    "                       the quarantined messages (mamori quarantine --help)\n"
+	    "  milter --socket SPEC [--config F] [--state DIR]\n"
+	    "                       run as a milter for Postfix or Sendmail\n"
 	    "  version              print the version\n"
 	    "\n"
 	    "See `mamori scan --help` and docs/ for details.\n");
@@ -36,6 +38,8 @@ main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "milter") == 0)
+		return cmd_milter(argc - 1, argv + 1);
 	if (strcmp(cmd, "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
 	if (strcmp(cmd, "quarantine") == 0)

@@ -91,6 +91,11 @@ mamori_config_new_default(void)
 		.release_smtp = NULL,
 		.release_sendmail = g_strdup("/usr/sbin/sendmail"),
 	};
+	cfg->daemon = (struct mamori_daemon_conf){
+		.user = g_strdup(""),
+		.spool_bytes = 4 * MIB,
+		.subject_tag = g_strdup("[SPAM] "),
+	};
 	return cfg;
 }
 
@@ -117,6 +122,8 @@ mamori_config_free(struct mamori_config *cfg)
 	g_free(cfg->quarantine.state_dir);
 	g_free(cfg->quarantine.release_smtp);
 	g_free(cfg->quarantine.release_sendmail);
+	g_free(cfg->daemon.user);
+	g_free(cfg->daemon.subject_tag);
 	g_free(cfg);
 }
 
@@ -559,6 +566,43 @@ load_quarantine(struct load_ctx *lc, const config_setting_t *g,
 	}
 }
 
+/* The [daemon] section (docs/configuration.md). */
+static void
+load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon_conf *d)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "user") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || (*v != '\0' && !valid_hostname(v, true)) || strlen(v) > 32) {
+				fail(lc, s, "daemon.user must be a user name such as \"mamori\" (\"\" = none)");
+				return;
+			}
+			g_free(d->user);
+			d->user = g_strdup(v);
+		} else if (strcmp(k, "syslog") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				fail(lc, s, "daemon.syslog must be true or false");
+			else
+				d->syslog = config_setting_get_bool(s);
+		} else if (strcmp(k, "spool_bytes") == 0) {
+			get_size(lc, s, 0, 1024 * MIB, &d->spool_bytes);
+		} else if (strcmp(k, "subject_tag") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || strlen(v) > 64 || strpbrk(v, "\r\n") != NULL) {
+				fail(lc, s, "daemon.subject_tag must be a string of at most 64 "
+				    "bytes on one line (\"\" = none)");
+				return;
+			}
+			g_free(d->subject_tag);
+			d->subject_tag = g_strdup(v);
+		} else {
+			fail(lc, s, "unknown key daemon.%s", k);
+		}
+	}
+}
+
 static void
 load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
 {
@@ -729,6 +773,9 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		} else if (strcmp(k, "quarantine") == 0) {
 			if (expect_group(&lc, s))
 				load_quarantine(&lc, s, &cfg->quarantine);
+		} else if (strcmp(k, "daemon") == 0) {
+			if (expect_group(&lc, s))
+				load_daemon(&lc, s, &cfg->daemon);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

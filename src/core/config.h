@@ -90,6 +90,14 @@ struct mamori_quarantine_conf {
 	char *release_sendmail;	/* absolute path of a sendmail binary */
 };
 
+/* The [daemon] section: `mamori milter` and `mamori serve`. */
+struct mamori_daemon_conf {
+	char *user;		/* drop privileges to it; "" = none (not as root) */
+	bool syslog;		/* log to syslog (mail) instead of stderr */
+	uint64_t spool_bytes;	/* milter: bodies above it go to a temp file */
+	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
+};
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
 	struct mamori_limits limits;
@@ -103,6 +111,7 @@ struct mamori_config {
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
 	struct mamori_quarantine_conf quarantine;
+	struct mamori_daemon_conf daemon;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */

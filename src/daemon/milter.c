@@ -1,0 +1,822 @@
+/*
+ * milter.c - `mamori milter`: the libmilter front end for Postfix and
+ * Sendmail.
+ *
+ * Flow: libmilter runs one thread per MTA connection and calls the
+ * callbacks below with the connection's private struct conn.  The
+ * envelope (client IP, HELO, MAIL FROM, RCPT TO) and the header fields are
+ * collected as they come; the raw header block is rebuilt as
+ * "Name: value\r\n" with the values exactly as libmilter gives them.  The
+ * body goes to memory up to daemon.spool_bytes, beyond that to an
+ * unlinked temporary file in STATE/spool/ (headers, blank line and body,
+ * so the message is contiguous) which is mapped at end of message.  At
+ * eom the message is scanned with a reference on the current engine
+ * (daemon_engine_get/put) and the action is applied:
+ *
+ *   accept       forged Authentication-Results removed, ours and the
+ *                X-Spam-* headers added, SMFIS_ACCEPT
+ *   add_header   the same, plus daemon.subject_tag on the Subject
+ *   reject       550 5.7.1 "Message rejected as <class>"
+ *   tempfail     451 4.7.1
+ *   quarantine,
+ *   hold         stored durably (store_quarantine_put) then discarded;
+ *                without a store, or if storing fails: tempfail
+ *
+ * Any internal error tempfails the message: mail is never dropped.
+ *
+ * Signals: libmilter's own signal thread stops the milter on SIGHUP,
+ * SIGTERM and SIGINT.  mamori wants SIGHUP to reload instead, so this file
+ * defines sigwait(): libmilter's calls resolve to it, and it takes SIGHUP
+ * out of any set that also holds SIGTERM (libmilter's), leaving SIGHUP to
+ * the reload thread, which waits with sigwaitinfo().  SIGHUP is blocked in
+ * every thread before smfi_main.
+ *
+ * Limits: the header block is capped (MAX_HEADER_BYTES, MAX_HEADERS);
+ * beyond it the message is rejected with 552 5.3.4.  libmilter itself
+ * refuses packets over its maximum data size and closes the connection.
+ */
+#include "daemon/milter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <libmilter/mfapi.h>
+
+#include "core/scan_ctx.h"
+#include "daemon/daemon.h"
+#ifdef MAMORI_HAVE_STORE
+#include "store/store.h"
+#endif
+
+#define FRONT "milter"
+#define MAX_HEADER_BYTES (1024 * 1024)
+#define MAX_HEADERS 10000
+#define MAX_RCPTS 10000
+#define TOP_SYMBOLS 10
+#define QUARANTINE_DAYS 30
+
+/* The process-wide state the callbacks use. */
+static struct daemon_engine *engine;
+static char *spool_dir;
+static uint64_t spool_bytes;
+static char *subject_tag;
+static gint active_conns;
+#ifdef MAMORI_HAVE_STORE
+static struct mamori_store *store;
+#endif
+
+struct msg {
+	char *mail_from;
+	GPtrArray *rcpts;	/* char * */
+	GString *hdr;		/* the raw header block */
+	GPtrArray *names;	/* char *, header names in order */
+	char *subject;		/* first Subject value, as given */
+	GString *body;		/* while in memory */
+	int fd;			/* spool file (headers + CRLF + body), or -1 */
+	uint64_t body_len;
+	bool too_big;		/* header limits exceeded */
+	bool failed;		/* internal error: tempfail at eom */
+};
+
+struct conn {
+	char *client_ip;	/* NULL: unix socket / unknown */
+	char *helo;
+	struct msg *m;
+};
+
+static void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	g_free(m->mail_from);
+	g_ptr_array_unref(m->rcpts);
+	g_string_free(m->hdr, TRUE);
+	g_ptr_array_unref(m->names);
+	g_free(m->subject);
+	if (m->body != NULL)
+		g_string_free(m->body, TRUE);
+	if (m->fd >= 0)
+		close(m->fd);
+	g_free(m);
+}
+
+static struct msg *
+msg_new(void)
+{
+	struct msg *m = g_new0(struct msg, 1);
+	m->rcpts = g_ptr_array_new_with_free_func(g_free);
+	m->hdr = g_string_new(NULL);
+	m->names = g_ptr_array_new_with_free_func(g_free);
+	m->body = g_string_new(NULL);
+	m->fd = -1;
+	return m;
+}
+
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* The connection's message, created on first use. */
+static struct msg *
+msg_of(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL)
+		return NULL;
+	if (c->m == NULL)
+		c->m = msg_new();
+	return c->m;
+}
+
+static void
+msg_reset(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	if (c != NULL) {
+		msg_free(c->m);
+		c->m = NULL;
+	}
+}
+
+/* "<a@b>" -> "a@b" (ESMTP arguments are separate argv entries). */
+static char *
+strip_brackets(const char *a)
+{
+	if (a == NULL)
+		return NULL;
+	size_t n = strlen(a);
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>')
+		return g_strndup(a + 1, n - 2);
+	return g_strdup(a);
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	(void)hostname;
+	struct conn *c = g_new0(struct conn, 1);
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf) != NULL)
+			c->client_ip = g_strdup(buf);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf) != NULL)
+			c->client_ip = g_strdup(buf);
+	}
+	g_atomic_int_inc(&active_conns);
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		g_free(c->client_ip);
+		g_free(c);
+		g_atomic_int_dec_and_test(&active_conns);
+		metrics_error(FRONT, "internal");
+		return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	g_free(c->helo);
+	c->helo = helo != NULL ? g_strndup(helo, 255) : NULL;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	msg_reset(ctx);
+	struct msg *m = msg_of(ctx);
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	m->mail_from = strip_brackets(argv != NULL ? argv[0] : NULL);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct msg *m = msg_of(ctx);
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (argv != NULL && argv[0] != NULL && m->rcpts->len < MAX_RCPTS)
+		g_ptr_array_add(m->rcpts, strip_brackets(argv[0]));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct msg *m = msg_of(ctx);
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (name == NULL)
+		return SMFIS_CONTINUE;
+	if (value == NULL)
+		value = (char *)"";
+	if (m->too_big)
+		return SMFIS_CONTINUE;
+	if (m->names->len >= MAX_HEADERS
+	    || m->hdr->len + strlen(name) + strlen(value) + 4 > MAX_HEADER_BYTES) {
+		m->too_big = true;
+		return SMFIS_CONTINUE;
+	}
+	g_string_append_printf(m->hdr, "%s: %s\r\n", name, value);
+	g_ptr_array_add(m->names, g_strdup(name));
+	if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
+		m->subject = g_strdup(value);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
+static bool
+write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Move the message to an unlinked temporary file in the spool. */
+static bool
+spool_start(struct msg *m)
+{
+	char *path = g_build_filename(spool_dir, "mamori-XXXXXX", NULL);
+	int fd = g_mkstemp_full(path, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		daemon_log(LOG_ERR, "milter: cannot create a spool file in %s: %s",
+		    spool_dir, g_strerror(errno));
+		g_free(path);
+		return false;
+	}
+	g_unlink(path);
+	g_free(path);
+	if (!write_all(fd, m->hdr->str, m->hdr->len) || !write_all(fd, "\r\n", 2)
+	    || !write_all(fd, m->body->str, m->body->len)) {
+		daemon_log(LOG_ERR, "milter: cannot write the spool file: %s", g_strerror(errno));
+		close(fd);
+		return false;
+	}
+	m->fd = fd;
+	g_string_free(m->body, TRUE);
+	m->body = NULL;
+	return true;
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct msg *m = msg_of(ctx);
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (m->failed || m->too_big)
+		return SMFIS_CONTINUE;
+	m->body_len += len;
+	if (m->fd < 0) {
+		g_string_append_len(m->body, (const char *)chunk, (gssize)len);
+		if (m->body->len > spool_bytes && !spool_start(m))
+			m->failed = true;
+	} else if (!write_all(m->fd, chunk, len)) {
+		daemon_log(LOG_ERR, "milter: cannot write the spool file: %s", g_strerror(errno));
+		m->failed = true;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ---- end of message ----------------------------------------------------- */
+
+/* A header value on one line: CR and LF dropped, controls become spaces. */
+static char *
+sanitize(const char *v)
+{
+	GString *s = g_string_new(NULL);
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			continue;
+		g_string_append_c(s, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+	}
+	return g_string_free(s, FALSE);
+}
+
+struct sym {
+	const char *name;
+	double score;
+};
+
+static int
+sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+	if (fabs(x->score) != fabs(y->score))
+		return fabs(x->score) > fabs(y->score) ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static char *
+top_symbols(const struct mamori_result *res)
+{
+	size_t n = mamori_result_nsymbols(res);
+	struct sym *s = g_new0(struct sym, n > 0 ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		s[i].name = mamori_result_symbol(res, i, &s[i].score);
+	qsort(s, n, sizeof *s, sym_cmp);
+	GString *out = g_string_new(NULL);
+	for (size_t i = 0; i < n && i < TOP_SYMBOLS; i++)
+		g_string_append_printf(out, "%s%s(%.2f)", i > 0 ? ", " : "", s[i].name, s[i].score);
+	g_free(s);
+	char *r = sanitize(out->str);
+	g_string_free(out, TRUE);
+	return r;
+}
+
+/* The reason class a rejection names (never the rule internals). */
+static const char *
+reject_class(const struct mamori_result *res)
+{
+	size_t n = mamori_result_nsymbols(res);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = mamori_result_symbol(res, i, NULL);
+		if (strcmp(s, "AV_VIRUS") == 0 || g_str_has_prefix(s, "YARA")
+		    || strstr(s, "DANGEROUS") != NULL)
+			return "malware";
+	}
+	if (mamori_result_has_symbol(res, "DMARC_POLICY_REJECT"))
+		return "authentication (DMARC policy)";
+	return "spam";
+}
+
+static bool
+ok(int r, const char *what)
+{
+	if (r != MI_SUCCESS)
+		daemon_log(LOG_ERR, "milter: %s failed", what);
+	return r == MI_SUCCESS;
+}
+
+static gint
+int_desc(gconstpointer a, gconstpointer b)
+{
+	return *(const int *)b - *(const int *)a;
+}
+
+/* Remove forged Authentication-Results (last first, so indexes hold). */
+static bool
+remove_forged(SMFICTX *ctx, const struct msg *m, const struct mamori_result *res)
+{
+	const unsigned *pos = NULL;
+	size_t n = mamori_result_forged_ar(res, &pos);
+	GArray *idx = g_array_new(FALSE, FALSE, sizeof(int));
+	for (size_t i = 0; i < n; i++) {
+		if (pos[i] == 0 || pos[i] > m->names->len)
+			continue;
+		if (g_ascii_strcasecmp(g_ptr_array_index(m->names, pos[i] - 1),
+		    "Authentication-Results") != 0)
+			continue;
+		int k = 0;
+		for (unsigned j = 0; j < pos[i]; j++)
+			if (g_ascii_strcasecmp(g_ptr_array_index(m->names, j),
+			    "Authentication-Results") == 0)
+				k++;
+		g_array_append_val(idx, k);
+	}
+	g_array_sort(idx, int_desc);
+	bool good = true;
+	for (guint i = 0; i < idx->len && good; i++) {
+		int k = g_array_index(idx, int, i);
+		if (i > 0 && k == g_array_index(idx, int, i - 1))
+			continue;
+		good = ok(smfi_chgheader(ctx, (char *)"Authentication-Results", k, NULL),
+		    "removing a forged Authentication-Results");
+	}
+	g_array_free(idx, TRUE);
+	return good;
+}
+
+static bool
+add_headers(SMFICTX *ctx, const struct msg *m, const struct mamori_result *res,
+    const struct mamori_engine *eng, bool tag)
+{
+	if (!remove_forged(ctx, m, res))
+		return false;
+	const char *ar = mamori_result_auth_results(res);
+	if (ar != NULL) {
+		char *v = sanitize(ar);
+		bool good = ok(smfi_insheader(ctx, 0, (char *)"Authentication-Results", v),
+		    "adding Authentication-Results");
+		g_free(v);
+		if (!good)
+			return false;
+	}
+	double score = mamori_result_score(res);
+	double thr = eng->cfg->threshold[MAMORI_ACTION_ADD_HEADER];
+	bool spam = mamori_result_action(res) != MAMORI_ACTION_ACCEPT;
+	char *v = g_strdup_printf("%.2f", score);
+	bool good = ok(smfi_addheader(ctx, (char *)"X-Spam-Score", v), "adding X-Spam-Score");
+	g_free(v);
+	if (isnan(thr))
+		v = g_strdup_printf("%s, score=%.2f", spam ? "Yes" : "No", score);
+	else
+		v = g_strdup_printf("%s, score=%.2f required=%.2f", spam ? "Yes" : "No", score, thr);
+	good = good && ok(smfi_addheader(ctx, (char *)"X-Spam-Status", v), "adding X-Spam-Status");
+	g_free(v);
+	v = top_symbols(res);
+	if (v[0] != '\0')
+		good = good && ok(smfi_addheader(ctx, (char *)"X-Spam-Symbols", v),
+		    "adding X-Spam-Symbols");
+	g_free(v);
+	if (good && tag && subject_tag != NULL && subject_tag[0] != '\0') {
+		if (m->subject == NULL) {
+			char *t = g_strchomp(g_strdup(subject_tag));
+			good = ok(smfi_addheader(ctx, (char *)"Subject", t), "adding Subject");
+			g_free(t);
+		} else {
+			char *s = sanitize(m->subject);
+			if (!g_str_has_prefix(s, subject_tag)) {
+				char *t = g_strconcat(subject_tag, s, NULL);
+				good = ok(smfi_chgheader(ctx, (char *)"Subject", 1, t), "tagging Subject");
+				g_free(t);
+			}
+			g_free(s);
+		}
+	}
+	return good;
+}
+
+static sfsistat
+tempfail(SMFICTX *ctx, const char *what)
+{
+	metrics_error(FRONT, what);
+	smfi_setreply(ctx, (char *)"451", (char *)"4.7.1",
+	    (char *)"Temporary failure, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+#ifdef MAMORI_HAVE_STORE
+static bool
+quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_result *res)
+{
+	char id[40], err[512] = "";
+	char *syms = top_symbols(res);
+	char *reason = g_strdup_printf("%s: score %.2f (%s)",
+	    mamori_action_name(mamori_result_action(res)), mamori_result_score(res), syms);
+	gint64 expires = g_get_real_time() / G_USEC_PER_SEC + QUARANTINE_DAYS * 86400;
+	bool good = store != NULL && store_quarantine_put(store, msg, len, env, res, reason,
+	    expires, id, err, sizeof err);
+	if (good)
+		daemon_log(LOG_INFO, "milter: queue_id=%s quarantined as %s",
+		    env->queue_id != NULL ? env->queue_id : "-", id);
+	else
+		daemon_log(LOG_ERR, "milter: queue_id=%s cannot quarantine: %s",
+		    env->queue_id != NULL ? env->queue_id : "-",
+		    store == NULL ? "no store" : err);
+	g_free(reason);
+	g_free(syms);
+	return good;
+}
+#else
+static bool
+quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_result *res)
+{
+	(void)msg, (void)len, (void)res;
+	daemon_log(LOG_ERR, "milter: queue_id=%s cannot quarantine: built without the store",
+	    env->queue_id != NULL ? env->queue_id : "-");
+	return false;
+}
+#endif
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c != NULL ? c->m : NULL;
+	if (m == NULL)
+		return tempfail(ctx, "internal");
+	if (m->too_big) {
+		smfi_setreply(ctx, (char *)"552", (char *)"5.3.4",
+		    (char *)"Message header too large");
+		msg_reset(ctx);
+		return SMFIS_REJECT;
+	}
+	if (m->failed) {
+		msg_reset(ctx);
+		return tempfail(ctx, "spool");
+	}
+
+	/* the message bytes */
+	const uint8_t *bytes;
+	size_t len;
+	void *map = NULL;
+	GString *mem = NULL;
+	if (m->fd >= 0) {
+		struct stat st;
+		if (fstat(m->fd, &st) != 0 || st.st_size <= 0
+		    || (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, m->fd, 0))
+		    == MAP_FAILED) {
+			daemon_log(LOG_ERR, "milter: cannot map the spool file: %s", g_strerror(errno));
+			msg_reset(ctx);
+			return tempfail(ctx, "spool");
+		}
+		bytes = map;
+		len = (size_t)st.st_size;
+	} else {
+		mem = g_string_sized_new(m->hdr->len + 2 + m->body->len);
+		g_string_append_len(mem, m->hdr->str, (gssize)m->hdr->len);
+		g_string_append_len(mem, "\r\n", 2);
+		g_string_append_len(mem, m->body->str, (gssize)m->body->len);
+		bytes = (const uint8_t *)mem->str;
+		len = mem->len;
+	}
+
+	const char *qid = smfi_getsymval(ctx, (char *)"i");
+	struct mamori_envelope env = {
+		.client_ip = c->client_ip,
+		.helo = c->helo,
+		.mail_from = m->mail_from,
+		.rcpt = (const char *const *)m->rcpts->pdata,
+		.n_rcpt = m->rcpts->len,
+		.source = FRONT,
+		.queue_id = qid,
+	};
+	struct mamori_engine *eng = daemon_engine_get(engine);
+	struct mamori_result *res = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	enum mamori_status st = mamori_scan(eng, bytes, len, &env, &res);
+	double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+	sfsistat r;
+
+	if (st != MAMORI_OK || res == NULL) {
+		daemon_log(LOG_ERR, "milter: queue_id=%s scan failed (status %d): tempfail",
+		    qid != NULL ? qid : "-", (int)st);
+		r = tempfail(ctx, "scan");
+		goto out;
+	}
+	daemon_log_result(FRONT, qid, res, secs * 1000);
+	metrics_scan(FRONT, res, secs);
+	switch (mamori_result_action(res)) {
+	case MAMORI_ACTION_ACCEPT:
+		r = add_headers(ctx, m, res, eng, false) ? SMFIS_ACCEPT : tempfail(ctx, "milter");
+		break;
+	case MAMORI_ACTION_ADD_HEADER:
+		r = add_headers(ctx, m, res, eng, true) ? SMFIS_ACCEPT : tempfail(ctx, "milter");
+		break;
+	case MAMORI_ACTION_REJECT: {
+		char *text = g_strdup_printf("Message rejected as %s", reject_class(res));
+		smfi_setreply(ctx, (char *)"550", (char *)"5.7.1", text);
+		g_free(text);
+		r = SMFIS_REJECT;
+		break;
+	}
+	case MAMORI_ACTION_QUARANTINE:
+	case MAMORI_ACTION_HOLD:
+		r = quarantine(bytes, len, &env, res) ? SMFIS_DISCARD : tempfail(ctx, "quarantine");
+		break;
+	case MAMORI_ACTION_TEMPFAIL:
+	default:
+		smfi_setreply(ctx, (char *)"451", (char *)"4.7.1",
+		    (char *)"Temporary failure, try again later");
+		r = SMFIS_TEMPFAIL;
+		break;
+	}
+out:
+	mamori_result_free(res);
+	daemon_engine_put(engine, eng);
+	if (map != NULL)
+		munmap(map, len);
+	if (mem != NULL)
+		g_string_free(mem, TRUE);
+	msg_reset(ctx);
+	return r;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	msg_reset(ctx);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	if (c != NULL) {
+		msg_free(c->m);
+		g_free(c->client_ip);
+		g_free(c->helo);
+		g_free(c);
+		smfi_setpriv(ctx, NULL);
+		g_atomic_int_dec_and_test(&active_conns);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/*
+ * libmilter's signal thread calls sigwait() on {SIGHUP, SIGTERM, SIGINT}
+ * and stops the milter on any of them.  This definition (the executable's
+ * symbol wins over libc's) leaves SIGHUP out of such a set, so SIGHUP
+ * always reaches reload_thread().
+ */
+int sigwait(const sigset_t *set, int *sig);
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t s = *set;
+	if (sigismember(&s, SIGTERM))
+		sigdelset(&s, SIGHUP);
+	for (;;) {
+		int r = sigwaitinfo(&s, NULL);
+		if (r > 0) {
+			*sig = r;
+			return 0;
+		}
+		if (errno != EINTR)
+			return errno;
+	}
+}
+
+static gpointer
+reload_thread(gpointer data)
+{
+	(void)data;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGHUP);
+	for (;;) {
+		int sig = sigwaitinfo(&s, NULL);
+		if (sig != SIGHUP)
+			continue;
+		char err[1024] = "";
+		daemon_log(LOG_INFO, "milter: SIGHUP: reloading the configuration");
+		if (!daemon_engine_reload(engine, err, sizeof err))
+			metrics_error(FRONT, "reload");
+	}
+	return NULL;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static struct smfiDesc desc = {
+	.xxfi_name = (char *)"mamori",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eoh = cb_eoh,
+	.xxfi_body = cb_body,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+};
+
+static bool
+valid_socket(const char *s)
+{
+	return g_str_has_prefix(s, "unix:") || g_str_has_prefix(s, "local:")
+	    || g_str_has_prefix(s, "inet:") || g_str_has_prefix(s, "inet6:");
+}
+
+int
+milter_run(const struct milter_opts *o)
+{
+	char err[1024] = "";
+	struct mamori_config *cfg = NULL;
+
+	if (o->socket == NULL || !valid_socket(o->socket)) {
+		fprintf(stderr, "mamori milter: --socket unix:/path or inet:PORT@HOST is required\n");
+		return 2;
+	}
+	/* the daemon section: read once at start-up */
+	if (o->config_path == NULL)
+		cfg = mamori_config_new_default();
+	else if (mamori_config_load(o->config_path, &cfg, err, sizeof err) != MAMORI_OK) {
+		fprintf(stderr, "mamori: %s\n", err);
+		return 1;
+	}
+	daemon_log_open(cfg->daemon.syslog, "mamori-milter");
+	spool_bytes = cfg->daemon.spool_bytes;
+	subject_tag = g_strdup(cfg->daemon.subject_tag);
+	char *user = g_strdup(cfg->daemon.user);
+	mamori_config_free(cfg);
+
+	const char *state = o->state_dir != NULL ? o->state_dir : "/var/lib/mamori";
+	spool_dir = g_build_filename(state, "spool", NULL);
+	if (g_mkdir_with_parents(spool_dir, 0700) != 0) {
+		fprintf(stderr, "mamori: cannot create %s: %s\n", spool_dir, g_strerror(errno));
+		return 1;
+	}
+	engine = daemon_engine_new(o->config_path, err, sizeof err);
+	if (engine == NULL) {
+		fprintf(stderr, "mamori: %s\n", err);
+		return 1;
+	}
+
+	/* SIGHUP goes to the reload thread only; libmilter handles TERM/INT */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = 1;
+	if (o->socket != NULL && g_str_has_prefix(o->socket, "unix:"))
+		g_unlink(o->socket + 5);
+	if (smfi_setconn((char *)o->socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS
+	    || smfi_settimeout(600) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS) {
+		fprintf(stderr, "mamori: libmilter setup failed for %s\n", o->socket);
+		goto out;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		fprintf(stderr, "mamori: cannot listen on %s\n", o->socket);
+		goto out;
+	}
+	if (!daemon_drop_privileges(user, err, sizeof err)) {
+		fprintf(stderr, "mamori: %s\n", err);
+		goto out;
+	}
+	/* after the drop: the spool and the store belong to the daemon user */
+#ifdef MAMORI_HAVE_STORE
+	store = store_open(state, err, sizeof err);
+	if (store == NULL) {
+		fprintf(stderr, "mamori: %s\n", err);
+		goto out;
+	}
+#endif
+	if (access(spool_dir, W_OK) != 0) {
+		fprintf(stderr, "mamori: %s is not writable: %s\n", spool_dir, g_strerror(errno));
+		goto out;
+	}
+	g_thread_unref(g_thread_new("reload", reload_thread, NULL));
+	daemon_log(LOG_INFO, "milter: listening on %s", o->socket);
+	if (smfi_main() != MI_SUCCESS)
+		daemon_log(LOG_ERR, "milter: smfi_main failed");
+	else
+		rc = 0;
+	/* let the connections in flight finish their scans (at most 30 s) */
+	for (int i = 0; i < 300 && g_atomic_int_get(&active_conns) > 0; i++)
+		g_usleep(100000);
+	daemon_log(LOG_INFO, "milter: stopped");
+	if (g_atomic_int_get(&active_conns) > 0) {
+		/* a connection still runs: do not free what it uses */
+		fflush(NULL);
+		_exit(rc);
+	}
+out:
+#ifdef MAMORI_HAVE_STORE
+	store_close(store);
+	store = NULL;
+#endif
+	daemon_engine_free(engine);
+	engine = NULL;
+	g_free(user);
+	g_free(spool_dir);
+	g_free(subject_tag);
+	return rc;
+}
