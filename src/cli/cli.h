@@ -20,7 +20,7 @@ struct mamori_engine *cli_engine(const char *path, const char *dns, unsigned *th
 int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
-int cmd_quarantine(int argc, char **argv);
 int cmd_milter(int argc, char **argv);
+int cmd_quarantine(int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@ milter_usage(FILE *f)
 	    "usage: mamori milter --socket unix:/path|inet:PORT@127.0.0.1 [--config F] [--state DIR]\n"
 	    "  --socket SPEC   where the MTA connects (libmilter syntax)\n"
 	    "  --config F      configuration file (default: $MAMORI_CONFIG, " DEFAULT_CONFIG ")\n"
-	    "  --state DIR     state directory: spool/ and the quarantine (default /var/lib/mamori)\n"
+	    "  --state DIR     state directory: spool/ and the quarantine (default quarantine.state_dir)\n"
 	    "SIGHUP reloads the configuration; SIGTERM stops.\n");
 }
 

@@ -17,10 +17,10 @@ usage(FILE *f)
 	    "                       scan messages and print a verdict for each\n"
 	    "  check-config [FILE]  validate a configuration file\n"
 	    "  dump FILE            print the parsed message model as JSON\n"
-	    "  quarantine [--state DIR] list|show|release|delete|purge ...\n"
-	    "                       the quarantined messages (mamori quarantine --help)\n"
 	    "  milter --socket SPEC [--config F] [--state DIR]\n"
 	    "                       run as a milter for Postfix or Sendmail\n"
+	    "  quarantine [--state DIR] list|show|release|delete|purge ...\n"
+	    "                       the quarantined messages (mamori quarantine --help)\n"
 	    "  version              print the version\n"
 	    "\n"
 	    "See `mamori scan --help` and docs/ for details.\n");

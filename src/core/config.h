@@ -82,20 +82,20 @@ struct mamori_auth_conf {
 	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
-/* The [quarantine] section: the store and the release of messages. */
-struct mamori_quarantine_conf {
-	char *state_dir;	/* mamori.db and quarantine/ */
-	uint32_t expire_days;	/* kept this long, then purged */
-	char *release_smtp;	/* "HOST:PORT" next hop; NULL: use sendmail */
-	char *release_sendmail;	/* absolute path of a sendmail binary */
-};
-
 /* The [daemon] section: `mamori milter` and `mamori serve`. */
 struct mamori_daemon_conf {
 	char *user;		/* drop privileges to it; "" = none (not as root) */
 	bool syslog;		/* log to syslog (mail) instead of stderr */
 	uint64_t spool_bytes;	/* milter: bodies above it go to a temp file */
 	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
+};
+
+/* The [quarantine] section: the store and the release of messages. */
+struct mamori_quarantine_conf {
+	char *state_dir;	/* mamori.db and quarantine/ */
+	uint32_t expire_days;	/* kept this long, then purged */
+	char *release_smtp;	/* "HOST:PORT" next hop; NULL: use sendmail */
+	char *release_sendmail;	/* absolute path of a sendmail binary */
 };
 
 struct mamori_config {
@@ -110,8 +110,8 @@ struct mamori_config {
 	struct mamori_objects_conf objects;
 	struct mamori_clamd_conf clamd;
 	struct mamori_yara_conf yara;
-	struct mamori_quarantine_conf quarantine;
 	struct mamori_daemon_conf daemon;
+	struct mamori_quarantine_conf quarantine;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */

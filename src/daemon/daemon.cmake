@@ -9,5 +9,6 @@ find_path(MILTER_INCLUDE_DIR libmilter/mfapi.h REQUIRED)
 find_package(Threads REQUIRED)
 mamori_layer(mamori_milter
   SOURCES src/daemon/milter.c
-  DEPS mamori_daemon ${MILTER_LIBRARY} Threads::Threads)
+  DEPS mamori_daemon mamori_store ${MILTER_LIBRARY} Threads::Threads)
+target_compile_definitions(mamori_milter PRIVATE MAMORI_HAVE_STORE=1)
 target_include_directories(mamori_milter PRIVATE ${MILTER_INCLUDE_DIR})

@@ -76,6 +76,7 @@ static char *spool_dir;
 static uint64_t spool_bytes;
 static char *subject_tag;
 static gint active_conns;
+static unsigned expire_days = QUARANTINE_DAYS;
 #ifdef MAMORI_HAVE_STORE
 static struct mamori_store *store;
 #endif
@@ -501,7 +502,7 @@ quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
 	char *syms = top_symbols(res);
 	char *reason = g_strdup_printf("%s: score %.2f (%s)",
 	    mamori_action_name(mamori_result_action(res)), mamori_result_score(res), syms);
-	gint64 expires = g_get_real_time() / G_USEC_PER_SEC + QUARANTINE_DAYS * 86400;
+	gint64 expires = g_get_real_time() / G_USEC_PER_SEC + (gint64)expire_days * 86400;
 	bool good = store != NULL && store_quarantine_put(store, msg, len, env, res, reason,
 	    expires, id, err, sizeof err);
 	if (good)
@@ -744,25 +745,27 @@ milter_run(const struct milter_opts *o)
 	spool_bytes = cfg->daemon.spool_bytes;
 	subject_tag = g_strdup(cfg->daemon.subject_tag);
 	char *user = g_strdup(cfg->daemon.user);
+	char *state = g_strdup(o->state_dir != NULL ? o->state_dir : cfg->quarantine.state_dir);
+	expire_days = cfg->quarantine.expire_days;
 	mamori_config_free(cfg);
 
-	const char *state = o->state_dir != NULL ? o->state_dir : "/var/lib/mamori";
 	spool_dir = g_build_filename(state, "spool", NULL);
-	if (g_mkdir_with_parents(spool_dir, 0700) != 0) {
-		fprintf(stderr, "mamori: cannot create %s: %s\n", spool_dir, g_strerror(errno));
-		return 1;
-	}
 	engine = daemon_engine_new(o->config_path, err, sizeof err);
 	if (engine == NULL) {
 		fprintf(stderr, "mamori: %s\n", err);
 		return 1;
 	}
 
-	/* SIGHUP goes to the reload thread only; libmilter handles TERM/INT */
-	sigset_t hup;
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	/*
+	 * Blocked in every thread: SIGHUP goes to the reload thread only,
+	 * SIGTERM and SIGINT to libmilter's signal thread.
+	 */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = 1;
@@ -789,7 +792,7 @@ milter_run(const struct milter_opts *o)
 		goto out;
 	}
 #endif
-	if (access(spool_dir, W_OK) != 0) {
+	if (g_mkdir_with_parents(spool_dir, 0700) != 0 || access(spool_dir, W_OK) != 0) {
 		fprintf(stderr, "mamori: %s is not writable: %s\n", spool_dir, g_strerror(errno));
 		goto out;
 	}
@@ -816,6 +819,7 @@ out:
 	daemon_engine_free(engine);
 	engine = NULL;
 	g_free(user);
+	g_free(state);
 	g_free(spool_dir);
 	g_free(subject_tag);
 	return rc;

@@ -1,0 +1,12 @@
+# tests/daemon/store.cmake - the quarantine store end to end: release to a
+# real SMTP sink (aiosmtpd on 127.0.0.1) and to a fake sendmail, and a put
+# that survives kill -9 (qput.c).
+add_executable(qput daemon/qput.c)
+target_compile_options(qput PRIVATE ${MAMORI_WARNINGS})
+target_link_libraries(qput PRIVATE mamori_store)
+add_test(NAME daemon.store_release
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/daemon/store_release.py
+          --mamori $<TARGET_FILE:mamori_cli> --qput $<TARGET_FILE:qput>
+          --work ${CMAKE_CURRENT_BINARY_DIR}/store-release)
+set_tests_properties(daemon.store_release PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 120 LABELS daemon)
