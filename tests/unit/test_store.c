@@ -221,8 +221,9 @@ test_purge(void **state)
 	assert_int_equal(store_quarantine_purge(st, 2000), 1);
 	assert_false(g_file_test(pa, G_FILE_TEST_EXISTS));
 	assert_null(store_quarantine_get(st, a));
-	assert_non_null(store_quarantine_raw(st, b, &(size_t){ 0 }) );
-	g_free(store_quarantine_raw(st, b, &(size_t){ 0 }));
+	uint8_t *rb = store_quarantine_raw(st, b, &(size_t){ 0 });
+	assert_non_null(rb);
+	g_free(rb);
 	assert_int_equal(store_quarantine_purge(st, 100000), 1);
 	GPtrArray *l = store_quarantine_list(st, NULL);
 	assert_int_equal(l->len, 1);
