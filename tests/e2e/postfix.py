@@ -18,6 +18,8 @@ milter_default_action=tempfail, milter_protocol=6.  Nothing runs chrooted,
 no local delivery (mydestination empty), no DNS (disable_dns_lookups,
 smtp_dns_support_level=disabled), short retry times (queue_run_delay,
 minimal_backoff_time 2 s) so deferred mail is retried within a test.
+With reinject_port, a second smtpd on 127.0.0.1:<reinject_port> without
+milters takes back released quarantined messages.
 
 Nothing outside workdir is changed: /etc/postfix/main.cf is not needed
 (postfix, postconf and postqueue are run as root with -c, which needs no
@@ -93,10 +95,21 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
+# Where released messages come back (quarantine.release_smtp): an smtpd
+# without milters, for loopback clients only.
+REINJECT_CF = """\
+127.0.0.1:{port} inet n  -       n       -       -       smtpd
+  -o syslog_name=postfix-mamori-e2e/reinject
+  -o smtpd_milters=
+  -o receive_override_options=no_milters
+  -o smtpd_client_restrictions=permit_mynetworks,reject
+"""
+
 
 class Postfix:
     def __init__(self, workdir, milter_port=None, sink_port=None,
-                 smtpd_port=None, extra=None, smtpd_maxproc=100):
+                 smtpd_port=None, extra=None, smtpd_maxproc=100,
+                 reinject_port=None):
         self.workdir = os.path.abspath(workdir)
         self.confdir = os.path.join(self.workdir, "etc")
         self.queuedir = os.path.join(self.workdir, "spool")
@@ -105,6 +118,7 @@ class Postfix:
         self.milter_port = milter_port
         self.sink_port = sink_port
         self.port = smtpd_port or free_port()
+        self.reinject_port = reinject_port
         self.extra = dict(extra or {})
         self.smtpd_maxproc = smtpd_maxproc
         self.running = False
@@ -189,6 +203,8 @@ class Postfix:
             f.write(self.main_cf())
         with open(os.path.join(self.confdir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(listen=f"127.0.0.1:{self.port}"))
+            if self.reinject_port:
+                f.write(REINJECT_CF.format(port=self.reinject_port))
         # the workdir is made by mkdtemp (0700): the daemons (user postfix)
         # must reach the spool and data directories under it
         os.chmod(self.workdir, 0o755)
