@@ -1,0 +1,9 @@
+# e2e.cmake - the end-to-end test with a real Postfix (tests/e2e/): swaks ->
+# a private Postfix on 127.0.0.1 with `mamori milter` -> an aiosmtpd sink.
+# Needs root (postfix start) and Postfix, swaks, python3-aiosmtpd,
+# python3-dnslib: skipped (77) otherwise.  /usr/bin/python3 for aiosmtpd.
+add_test(NAME e2e.postfix
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_postfix_e2e.py
+          --mamori $<TARGET_FILE:mamori_cli>)
+set_tests_properties(e2e.postfix PROPERTIES SKIP_RETURN_CODE 77
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 600 LABELS e2e RUN_SERIAL TRUE)
