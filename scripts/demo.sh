@@ -89,6 +89,28 @@ else
 	echo "(clamd or clamav-testfiles not installed: skipped)"
 fi
 
+section "the HTTP API: mamori serve on 127.0.0.1 (docs/api.md)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+servelog="$work/serve.log"
+srv_user=()
+((EUID == 0)) && srv_user=(--user nobody)
+build/mamori serve --listen "127.0.0.1:$port" "${srv_user[@]}" 2>"$servelog" &
+srv_pid=$!
+trap 'kill $dns_pid $srv_pid 2>/dev/null; rm -rf "$portfile" "$work"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "\$ curl http://127.0.0.1:$port/health"
+curl -fsS "http://127.0.0.1:$port/health"; echo
+for m in examples/01-iso2022jp-business.eml examples/documents/06-powershell-shortcut.eml; do
+	echo "\$ curl --data-binary @$m http://127.0.0.1:$port/scan"
+	curl -fsS --data-binary "@$m" -H "X-Mamori-Source: $m" \
+		"http://127.0.0.1:$port/scan" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print("  action:", r["action"], " score:", r["score"], " symbols:", " ".join(sorted(r["symbols"])))'
+done
+echo "\$ curl http://127.0.0.1:$port/metrics | grep mamori_messages_total"
+curl -fsS "http://127.0.0.1:$port/metrics" | grep '^mamori_messages_total'
+kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null || true
+
 echo
 case $rc in
 0) echo "demo: scan done: every example accepted (exit 0)" ;;
