@@ -585,7 +585,7 @@ start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
 	enum route r = R_NONE;
 	char *id = NULL;
 
-	if (*rest == '\0' || strcmp(rest, "/") == 0) {
+	if (*rest == '\0') {
 		allow = "GET, HEAD";
 		if (is_get(method))
 			r = R_Q_LIST;
@@ -755,6 +755,23 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * Percent-decoding of the path and the query arguments: a %00 would end
+ * the C string there (/quarantine/ID%00/raw read as /quarantine/ID), so a
+ * decoded NUL becomes DEL instead, which no id, path or address accepts.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	size_t n = MHD_http_unescape(s);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0')
+			s[i] = '\x7f';
+	return n;
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -904,6 +921,7 @@ http_serve(const struct http_opts *o)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 	    MHD_OPTION_END);
 	if (mhd == NULL) {
