@@ -11,7 +11,12 @@
  * must tempfail, never drop, the message.
  *
  * The listening socket is bound before privileges are dropped; the engine
- * is built after, so a reload (SIGHUP) sees the same files as the start.
+ * is built and the store opened after, so a reload (SIGHUP) sees the same
+ * files as the start and the store belongs to the daemon user.
+ *
+ * /quarantine (docs/api.md): the store of --state or quarantine.state_dir,
+ * behind `Authorization: Bearer <http.token>`.  A store that cannot be
+ * opened makes these endpoints answer 503; /scan works regardless.
  */
 #include "http.h"
 
@@ -22,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,17 +38,29 @@
 #include "core/config.h"
 #include "daemon/daemon.h"
 #include "mamori/mamori.h"
+#include "store/release.h"
+#include "store/store.h"
 #include "util/jsonw.h"
 
 #define CONN_LIMIT 1000		/* open connections */
 #define MAX_RCPT 1000		/* envelope recipients of one request */
 #define MAX_NOBODY 65536	/* body bytes accepted (and ignored) elsewhere */
 #define MIB (1024ull * 1024ull)
+#define RELEASE_TIMEOUT_MS 60000
+#define LIST_MAX 1000		/* entries of one GET /quarantine */
 
 struct server {
 	struct daemon_engine *engine;
 	uint64_t max_body;
-	char *token;
+	/* /quarantine */
+	bool token_set;		/* http.token is not empty */
+	guint8 token_mac[32];	/* HMAC-SHA256(mac_key, http.token) */
+	guint8 mac_key[32];	/* random, per process */
+	struct mamori_store *store;	/* NULL: store_err says why */
+	char *store_err;
+	char *release_smtp;	/* NULL: release_sendmail */
+	char *release_sendmail;
+	GHashTable *releasing;	/* ids being released (under lock) */
 	/* scan slots */
 	GMutex lock;
 	GCond cond;
@@ -50,10 +68,14 @@ struct server {
 	unsigned busy;
 };
 
-enum route { R_NONE, R_SCAN, R_HEALTH, R_METRICS };
+enum route {
+	R_NONE, R_SCAN, R_HEALTH, R_METRICS,
+	R_Q_LIST, R_Q_SHOW, R_Q_RAW, R_Q_RELEASE, R_Q_DELETE
+};
 
 struct request {
 	enum route route;
+	char *id;		/* R_Q_* but R_Q_LIST */
 	GByteArray *body;	/* R_SCAN */
 	uint64_t ignored;	/* body bytes of other requests */
 	bool too_large;
@@ -61,10 +83,11 @@ struct request {
 
 /* ---- responses ------------------------------------------------------------ */
 
-/* Queue body (g_malloc'd, owned) as the response. */
+/* Queue body (g_malloc'd, owned) as the response, with one more header
+ * (hname NULL: none). */
 static enum MHD_Result
-respond(struct MHD_Connection *c, unsigned status, const char *ctype, char *body,
-    size_t len, const char *allow)
+respond_hdr(struct MHD_Connection *c, unsigned status, const char *ctype, char *body,
+    size_t len, const char *hname, const char *hvalue)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer_with_free_callback(len, body, g_free);
@@ -74,11 +97,20 @@ respond(struct MHD_Connection *c, unsigned status, const char *ctype, char *body
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (allow != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hvalue);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Queue body (g_malloc'd, owned) as the response; allow: an Allow header. */
+static enum MHD_Result
+respond(struct MHD_Connection *c, unsigned status, const char *ctype, char *body,
+    size_t len, const char *allow)
+{
+	return respond_hdr(c, status, ctype, body, len,
+	    allow != NULL ? MHD_HTTP_HEADER_ALLOW : NULL, allow);
 }
 
 static enum MHD_Result
@@ -90,8 +122,8 @@ respond_json(struct MHD_Connection *c, unsigned status, GString *s, const char *
 }
 
 static enum MHD_Result
-respond_error(struct MHD_Connection *c, unsigned status, const char *msg,
-    const char *allow)
+respond_error_hdr(struct MHD_Connection *c, unsigned status, const char *msg,
+    const char *hname, const char *hvalue)
 {
 	struct jsonw w;
 	GString *s = g_string_new(NULL);
@@ -100,7 +132,18 @@ respond_error(struct MHD_Connection *c, unsigned status, const char *msg,
 	jw_int(&w, "status", status);
 	jw_str(&w, "error", msg);
 	jw_obj_end(&w);
-	return respond_json(c, status, s, allow);
+	g_string_append_c(s, '\n');
+	size_t len = s->len;
+	return respond_hdr(c, status, "application/json", g_string_free(s, FALSE), len,
+	    hname, hvalue);
+}
+
+static enum MHD_Result
+respond_error(struct MHD_Connection *c, unsigned status, const char *msg,
+    const char *allow)
+{
+	return respond_error_hdr(c, status, msg, allow != NULL ? MHD_HTTP_HEADER_ALLOW : NULL,
+	    allow);
 }
 
 /* ---- POST /scan ------------------------------------------------------------ */
@@ -254,6 +297,350 @@ is_get(const char *method)
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 }
 
+/* ---- /quarantine ------------------------------------------------------------- */
+
+/* HMAC-SHA256 of a presented token under the per-process key: tokens are
+ * compared as fixed-size digests, so the time taken depends neither on
+ * where they differ nor on their lengths. */
+static void
+token_mac(const struct server *srv, const char *tok, size_t len, guint8 out[32])
+{
+	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, srv->mac_key, sizeof srv->mac_key);
+	gsize n = 32;
+
+	g_hmac_update(h, (const guchar *)tok, (gssize)len);
+	g_hmac_get_digest(h, out, &n);
+	g_hmac_unref(h);
+}
+
+/* Whether the request carries `Authorization: Bearer <http.token>`. */
+static bool
+authorized(const struct server *srv, struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	guint8 mac[32];
+	unsigned diff = 0;
+
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (g_ascii_strncasecmp(v, "Bearer", 6) != 0 || (v[6] != ' ' && v[6] != '\t'))
+		return false;
+	v += 6;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	token_mac(srv, v, len, mac);
+	for (size_t i = 0; i < sizeof mac; i++)
+		diff |= (unsigned)(mac[i] ^ srv->token_mac[i]);
+	return diff == 0;
+}
+
+static void
+entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
+{
+	jw_obj(w, NULL);
+	jw_str(w, "id", e->id);
+	jw_int(w, "created", e->created);
+	jw_int(w, "expires", e->expires);
+	jw_str(w, "state", q_state_name(e->state));
+	jw_str(w, "reason", e->reason);
+	jw_str(w, "action", e->action);
+	jw_real(w, "score", e->score);
+	jw_str(w, "client_ip", e->client_ip);
+	jw_str(w, "helo", e->helo);
+	jw_str(w, "mail_from", e->mail_from);
+	jw_arr(w, "rcpts");
+	for (guint i = 0; i < e->rcpts->len; i++)
+		jw_str(w, NULL, g_ptr_array_index(e->rcpts, i));
+	jw_arr_end(w);
+	jw_str(w, "queue_id", e->queue_id);
+	jw_str(w, "subject", e->subject);
+	jw_str(w, "from", e->from);
+	jw_int(w, "size", (int64_t)e->size);
+	if (with_report) {
+		if (e->report != NULL && *e->report != '\0')
+			jw_raw(w, "report", e->report);
+		else
+			jw_null(w, "report");
+	}
+	jw_obj_end(w);
+}
+
+/* {"id":ID,"state":STATE[,"released_via":VIA]} */
+static enum MHD_Result
+respond_state(struct MHD_Connection *c, const char *id, enum q_state s, const char *via)
+{
+	struct jsonw w;
+	GString *out = g_string_new(NULL);
+	jw_init(&w, out, false);
+	jw_obj(&w, NULL);
+	jw_str(&w, "id", id);
+	jw_str(&w, "state", q_state_name(s));
+	if (via != NULL)
+		jw_str(&w, "released_via", via);
+	jw_obj_end(&w);
+	return respond_json(c, MHD_HTTP_OK, out, NULL);
+}
+
+/* A query argument as an integer in [min, max]; absent or empty: true, *out
+ * untouched. */
+static bool
+arg_int(struct MHD_Connection *c, const char *name, gint64 min, gint64 max, gint64 *out)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	if (v == NULL || *v == '\0')
+		return true;
+	return g_ascii_string_to_signed(v, 10, min, max, out, NULL);
+}
+
+static enum MHD_Result
+handle_q_list(struct server *srv, struct MHD_Connection *c)
+{
+	struct q_filter f = { 0 };
+	enum q_state state;
+	gint64 since = 0, until = 0, limit = 100, offset = 0;
+
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+	if (v != NULL && *v != '\0') {
+		if (!q_state_parse(v, &state))
+			return respond_error(c, MHD_HTTP_BAD_REQUEST,
+			    "state must be quarantined, released or deleted", NULL);
+		f.state = &state;
+	}
+	if (!arg_int(c, "since", 0, G_MAXINT64, &since) ||
+	    !arg_int(c, "until", 0, G_MAXINT64, &until))
+		return respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "since and until must be Unix times (seconds)", NULL);
+	if (!arg_int(c, "limit", 1, LIST_MAX, &limit) ||
+	    !arg_int(c, "offset", 0, 100000000, &offset))
+		return respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "limit must be 1 to 1000, offset 0 to 100000000", NULL);
+	f.since = since;
+	f.until = until;
+	f.limit = (unsigned)limit;
+	f.offset = (unsigned)offset;
+	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "rcpt");
+	f.rcpt = v != NULL && *v != '\0' ? v : NULL;
+	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	f.from = v != NULL && *v != '\0' ? v : NULL;
+
+	GPtrArray *l = store_quarantine_list(srv->store, &f);
+	struct jsonw w;
+	GString *out = g_string_new(NULL);
+	jw_init(&w, out, false);
+	jw_obj(&w, NULL);
+	jw_arr(&w, "entries");
+	for (guint i = 0; i < l->len; i++)
+		entry_json(&w, g_ptr_array_index(l, i), false);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	g_ptr_array_unref(l);
+	return respond_json(c, MHD_HTTP_OK, out, NULL);
+}
+
+static enum MHD_Result
+handle_q_show(struct server *srv, struct MHD_Connection *c, const char *id)
+{
+	struct q_entry *e = store_quarantine_get(srv->store, id);
+	if (e == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	struct jsonw w;
+	GString *out = g_string_new(NULL);
+	jw_init(&w, out, false);
+	entry_json(&w, e, true);
+	q_entry_free(e);
+	return respond_json(c, MHD_HTTP_OK, out, NULL);
+}
+
+static enum MHD_Result
+handle_q_raw(struct server *srv, struct MHD_Connection *c, const char *id)
+{
+	struct q_entry *e = store_quarantine_get(srv->store, id);
+	if (e == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	enum q_state s = e->state;
+	q_entry_free(e);
+	if (s == Q_DELETED)
+		return respond_error(c, MHD_HTTP_GONE, "the message was deleted", NULL);
+	size_t len;
+	uint8_t *m = store_quarantine_raw(srv->store, id, &len);
+	if (m == NULL) {
+		daemon_log(LOG_ERR, "http: quarantine %s: the stored message is missing", id);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the stored message is missing", NULL);
+	}
+	char *disp = g_strdup_printf("attachment; filename=\"%s.eml\"", id);
+	enum MHD_Result ret = respond_hdr(c, MHD_HTTP_OK, "message/rfc822", (char *)m, len,
+	    MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	g_free(disp);
+	return ret;
+}
+
+static enum MHD_Result
+do_release(struct server *srv, struct MHD_Connection *c, const char *id)
+{
+	char err[512] = "";
+	struct q_entry *e = store_quarantine_get(srv->store, id);
+	if (e == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	if (e->state != Q_QUARANTINED) {
+		char *msg = g_strdup_printf("the entry is %s, not quarantined",
+		    q_state_name(e->state));
+		q_entry_free(e);
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_CONFLICT, msg, NULL);
+		g_free(msg);
+		return ret;
+	}
+	const char *via = srv->release_smtp != NULL ? srv->release_smtp : srv->release_sendmail;
+	if (via == NULL || *via == '\0') {
+		q_entry_free(e);
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no release target: "
+		    "set quarantine.release_smtp or quarantine.release_sendmail", NULL);
+	}
+	size_t len;
+	uint8_t *m = store_quarantine_raw(srv->store, id, &len);
+	if (m == NULL) {
+		q_entry_free(e);
+		daemon_log(LOG_ERR, "http: quarantine %s: the stored message is missing", id);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the stored message is missing", NULL);
+	}
+	bool ok = srv->release_smtp != NULL
+	    ? store_release_smtp(via, e->mail_from, e->rcpts, m, len, RELEASE_TIMEOUT_MS,
+		err, sizeof err)
+	    : store_release_sendmail(via, e->mail_from, e->rcpts, m, len,
+		RELEASE_TIMEOUT_MS, err, sizeof err);
+	g_free(m);
+	q_entry_free(e);
+	if (!ok) {
+		daemon_log(LOG_WARNING, "http: quarantine %s: release via %s failed: %s", id,
+		    via, err);
+		char *msg = g_strdup_printf("release via %s failed: %s", via, err);
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_BAD_GATEWAY, msg, NULL);
+		g_free(msg);
+		return ret;
+	}
+	if (!store_quarantine_set_state(srv->store, id, Q_RELEASED)) {
+		daemon_log(LOG_ERR, "http: quarantine %s: released via %s, but the state "
+		    "could not be updated", id, via);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "released, but the state could not be updated: do not release again",
+		    NULL);
+	}
+	daemon_log(LOG_INFO, "http: quarantine %s: released via %s", id, via);
+	return respond_state(c, id, Q_RELEASED, via);
+}
+
+/* One release of an id at a time: a second one while the first talks to
+ * the next hop is 409, never a second delivery. */
+static enum MHD_Result
+handle_q_release(struct server *srv, struct MHD_Connection *c, const char *id)
+{
+	g_mutex_lock(&srv->lock);
+	bool busy = !g_hash_table_add(srv->releasing, g_strdup(id));
+	g_mutex_unlock(&srv->lock);
+	if (busy)
+		return respond_error(c, MHD_HTTP_CONFLICT,
+		    "a release of this entry is in progress", NULL);
+	enum MHD_Result ret = do_release(srv, c, id);
+	g_mutex_lock(&srv->lock);
+	g_hash_table_remove(srv->releasing, id);
+	g_mutex_unlock(&srv->lock);
+	return ret;
+}
+
+static enum MHD_Result
+handle_q_delete(struct server *srv, struct MHD_Connection *c, const char *id)
+{
+	struct q_entry *e = store_quarantine_get(srv->store, id);
+	if (e == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	enum q_state s = e->state;
+	q_entry_free(e);
+	if (s != Q_DELETED) {
+		if (!store_quarantine_set_state(srv->store, id, Q_DELETED))
+			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "the entry could not be deleted", NULL);
+		daemon_log(LOG_INFO, "http: quarantine %s: deleted", id);
+	}
+	return respond_state(c, id, Q_DELETED, NULL);
+}
+
+/*
+ * Route a /quarantine request and check it before its body (if any) is
+ * read: 404/405, then the token (403 off, 401), the store (503), the id
+ * (400).  rq->route is set when the request is to be answered at the end.
+ */
+static enum MHD_Result
+start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
+    const char *method, struct request *rq)
+{
+	const char *rest = url + strlen("/quarantine");
+	const char *allow;
+	enum route r = R_NONE;
+	char *id = NULL;
+
+	if (*rest == '\0') {
+		allow = "GET, HEAD";
+		if (is_get(method))
+			r = R_Q_LIST;
+	} else if (*rest == '/') {
+		rest++;
+		const char *slash = strchr(rest, '/');
+		const char *sub = slash != NULL ? slash + 1 : NULL;
+		if (sub == NULL) {
+			allow = "GET, HEAD, DELETE";
+			if (is_get(method))
+				r = R_Q_SHOW;
+			else if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
+				r = R_Q_DELETE;
+		} else if (strcmp(sub, "raw") == 0) {
+			allow = "GET, HEAD";
+			if (is_get(method))
+				r = R_Q_RAW;
+		} else if (strcmp(sub, "release") == 0) {
+			allow = "POST";
+			if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+				r = R_Q_RELEASE;
+		} else {
+			return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint", NULL);
+		}
+		id = slash != NULL ? g_strndup(rest, (gsize)(slash - rest)) : g_strdup(rest);
+	} else {
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint", NULL);
+	}
+	enum MHD_Result ret;
+	if (r == R_NONE)
+		ret = respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed here",
+		    allow);
+	else if (!srv->token_set)
+		ret = respond_error(c, MHD_HTTP_FORBIDDEN,
+		    "quarantine API disabled: set http.token", NULL);
+	else if (!authorized(srv, c))
+		ret = respond_error_hdr(c, MHD_HTTP_UNAUTHORIZED,
+		    "missing or wrong bearer token (Authorization: Bearer TOKEN)",
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mamori\"");
+	else if (srv->store == NULL) {
+		char *msg = g_strdup_printf("quarantine store unavailable: %s", srv->store_err);
+		ret = respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, NULL);
+		g_free(msg);
+	} else if (id != NULL && !store_id_valid(id))
+		ret = respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "invalid id: 32 lower-case hex digits expected", NULL);
+	else {
+		rq->route = r;
+		rq->id = id;
+		return MHD_YES;
+	}
+	g_free(id);
+	return ret;
+}
+
 /*
  * First call of a request (headers read): route it, or answer at once (the
  * rest of the body, if any, is then discarded and the connection closed).
@@ -284,6 +671,8 @@ start(struct server *srv, struct MHD_Connection *c, const char *url,
 		rq->route = url[1] == 'h' ? R_HEALTH : R_METRICS;
 		return MHD_YES;
 	}
+	if (g_str_has_prefix(url, "/quarantine"))
+		return start_quarantine(srv, c, url, method, rq);
 	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint", NULL);
 }
 
@@ -333,6 +722,16 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return handle_health(c);
 	case R_METRICS:
 		return handle_metrics(c);
+	case R_Q_LIST:
+		return handle_q_list(srv, c);
+	case R_Q_SHOW:
+		return handle_q_show(srv, c, rq->id);
+	case R_Q_RAW:
+		return handle_q_raw(srv, c, rq->id);
+	case R_Q_RELEASE:
+		return handle_q_release(srv, c, rq->id);
+	case R_Q_DELETE:
+		return handle_q_delete(srv, c, rq->id);
 	case R_NONE:
 		break;
 	}
@@ -351,8 +750,26 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (rq->body != NULL)
 		g_byte_array_unref(rq->body);
+	g_free(rq->id);
 	g_free(rq);
 	*con_cls = NULL;
+}
+
+/*
+ * Percent-decoding of the path and the query arguments: a %00 would end
+ * the C string there (/quarantine/ID%00/raw read as /quarantine/ID), so a
+ * decoded NUL becomes DEL instead, which no id, path or address accepts.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	size_t n = MHD_http_unescape(s);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0')
+			s[i] = '\x7f';
+	return n;
 }
 
 static void
@@ -437,7 +854,20 @@ http_serve(const struct http_opts *o)
 	}
 	srv.max_body = cfg->http.max_body != 0 ? cfg->http.max_body
 	    : cfg->limits.message_size + MIB;
-	srv.token = g_strdup(cfg->http.token);
+	srv.token_set = cfg->http.token != NULL && cfg->http.token[0] != '\0';
+	if (getrandom(srv.mac_key, sizeof srv.mac_key, 0) != (ssize_t)sizeof srv.mac_key) {
+		for (size_t i = 0; i < sizeof srv.mac_key; i++)
+			srv.mac_key[i] = (guint8)g_random_int();
+	}
+	if (srv.token_set)
+		token_mac(&srv, cfg->http.token, strlen(cfg->http.token), srv.token_mac);
+	srv.release_smtp = g_strdup(cfg->quarantine.release_smtp);
+	srv.release_sendmail = g_strdup(cfg->quarantine.release_sendmail);
+	srv.releasing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/* --user, else daemon.user; --state, else quarantine.state_dir */
+	char *user = g_strdup(o->user != NULL ? o->user : cfg->daemon.user);
+	char *state = g_strdup(o->state_dir != NULL ? o->state_dir
+	    : cfg->quarantine.state_dir);
 	srv.slots = o->threads != 0 ? o->threads : cfg->http.threads;
 	if (srv.slots == 0)
 		srv.slots = g_get_num_processors();
@@ -460,11 +890,24 @@ http_serve(const struct http_opts *o)
 		daemon_log(LOG_ERR, "%s", err);
 		goto out;
 	}
-	if (!daemon_drop_privileges(o->user, err, sizeof err)) {
+	if (!daemon_drop_privileges(user, err, sizeof err)) {
 		daemon_log(LOG_ERR, "%s", err);
 		close(fd);
 		goto out;
 	}
+	/* after the drop: the store belongs to the daemon user */
+	if (state == NULL || state[0] == '\0') {
+		srv.store_err = g_strdup("no state directory (--state or quarantine.state_dir)");
+	} else {
+		srv.store = store_open(state, err, sizeof err);
+		if (srv.store == NULL)
+			srv.store_err = g_strdup(err);
+	}
+	if (srv.store == NULL)
+		daemon_log(LOG_WARNING, "http: the quarantine endpoints answer 503: %s",
+		    srv.store_err);
+	else if (!srv.token_set)
+		daemon_log(LOG_INFO, "http: quarantine endpoints disabled (no http.token)");
 	srv.engine = daemon_engine_new(o->config, err, sizeof err);
 	if (srv.engine == NULL) {
 		daemon_log(LOG_ERR, "%s", err);
@@ -478,6 +921,7 @@ http_serve(const struct http_opts *o)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 	    MHD_OPTION_END);
 	if (mhd == NULL) {
@@ -510,8 +954,15 @@ http_serve(const struct http_opts *o)
 out:
 	if (srv.engine != NULL)
 		daemon_engine_free(srv.engine);
+	if (srv.store != NULL)
+		store_close(srv.store);
+	g_free(srv.store_err);
+	g_free(srv.release_smtp);
+	g_free(srv.release_sendmail);
+	g_hash_table_unref(srv.releasing);
 	g_mutex_clear(&srv.lock);
 	g_cond_clear(&srv.cond);
-	g_free(srv.token);
+	g_free(user);
+	g_free(state);
 	return rc;
 }

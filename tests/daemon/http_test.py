@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """http_test.py - `mamori serve` against the CLI and against hostile clients.
 
-usage: http_test.py --mamori BIN --repo ROOT --workdir DIR
+usage: http_test.py --mamori BIN --qput BIN --repo ROOT --workdir DIR
 
 Starts `mamori serve --listen 127.0.0.1:PORT --state DIR` (loopback only)
 and checks:
@@ -16,7 +16,16 @@ and checks:
   * random bytes as a body: 200 and a report; a body 10,000,000 bytes over
     http.max_body: 413 (by Content-Length, and chunked); truncated bodies;
     50 slowloris connections while /health stays fast; 8 threads posting
-    at once; SIGHUP reload; SIGTERM stops with status 0.
+    at once; SIGHUP reload; SIGTERM stops with status 0;
+  * /quarantine (entries put with tests/daemon/qput first): list with and
+    without filters, show, raw bytes, release to an aiosmtpd sink on
+    127.0.0.1 (exact envelope and body; a second release is 409; a
+    recipient the sink refuses is 502 and the entry stays quarantined),
+    delete (then show says deleted, raw is 410), bearer token missing or
+    wrong (401 + WWW-Authenticate), bad id (400), unknown id (404);
+  * a second server without http.token (403), run as daemon.user from the
+    configuration (no --user), and a third whose state directory cannot
+    be opened (/quarantine 503, /scan 200).
 Exit 0 on success, 1 with a message on failure.
 """
 
@@ -27,6 +36,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,24 +63,38 @@ def free_port():
 
 
 class Server:
-    def __init__(self, mamori, config, state, log):
+    def __init__(self, mamori, config, state, log, user_flag=True):
         self.port = free_port()
         self.log = open(log, "wb")
         self.proc = subprocess.Popen(
             [mamori, "serve", "--listen", "127.0.0.1:%d" % self.port,
              "--config", config, "--state", state, "--threads", "4"]
             # as root (CI containers): bind, then run as nobody
-            + (["--user", "nobody"] if os.geteuid() == 0 else []),
+            + (["--user", "nobody"] if os.geteuid() == 0 and user_flag else []),
             stdout=self.log, stderr=subprocess.STDOUT)
 
     def request(self, method, path, body=None, headers=None, timeout=60):
+        st, hdrs, body = self.request_h(method, path, body, headers, timeout)
+        return st, hdrs.get("Content-Type"), body
+
+    def request_h(self, method, path, body=None, headers=None, timeout=60):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()
-            return r.status, r.getheader("Content-Type"), r.read()
+            return r.status, r.headers, r.read()
         finally:
             c.close()
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
 
     def alive(self):
         return self.proc.poll() is None
@@ -207,18 +231,31 @@ def raw_exchange(port, head, body_chunks=(), read=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mamori", required=True)
+    ap.add_argument("--qput", required=True)
     ap.add_argument("--repo", required=True)
     ap.add_argument("--workdir", required=True)
     a = ap.parse_args()
 
     os.makedirs(a.workdir, exist_ok=True)
     state = os.path.join(a.workdir, "state")
-    os.makedirs(state, exist_ok=True)
+    shutil.rmtree(state, ignore_errors=True)
+    os.makedirs(state)
+    # the quarantine: entries put before the server starts, then the whole
+    # state directory handed to the user the server runs as
+    qids = quarantine_put(a, state)
     if os.geteuid() == 0:
-        os.chown(state, 65534, 65534)
+        for root, dirs, names in os.walk(state):
+            for n in [root] + [os.path.join(root, x) for x in dirs + names]:
+                os.chown(n, 65534, 65534)
+    from aiosmtpd.controller import Controller
+    sink = Sink(refuse=REFUSED)
+    sink_port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=sink_port)
+    ctl.start()
     config = os.path.join(a.workdir, "mamori.conf")
     with open(config, "w") as f:
-        f.write('http = { max_body = "1M"; timeout_s = 30; };\n')
+        f.write('http = { max_body = "1M"; timeout_s = 30; token = "%s"; };\n'
+                'quarantine = { release_smtp = "127.0.0.1:%d"; };\n' % (TOKEN, sink_port))
     # one message per file: mbox files (the CLI splits them) are left out
     files = [f for f in corpus(a.repo) if not is_mbox(f)]
     if len(files) < 40:
@@ -230,6 +267,7 @@ def main():
         if not srv.wait_ready():
             raise SystemExit("mamori serve did not come up (see %s/serve.log)" % a.workdir)
         run(a, srv, config, files, want)
+        run_quarantine(srv, qids, sink)
         # SIGTERM: a clean stop
         srv.proc.send_signal(signal.SIGTERM)
         try:
@@ -243,11 +281,14 @@ def main():
             srv.proc.kill()
             srv.proc.wait()
         srv.log.close()
-    with open(os.path.join(a.workdir, "serve.log"), errors="replace") as f:
-        log = f.read()
-    for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
-        if bad in log:
-            fail("sanitizer report in serve.log: %s" % bad)
+        ctl.stop()
+    other_servers(a, state, files[0])
+    for name in ("serve.log", "serve-notoken.log", "serve-nostore.log"):
+        with open(os.path.join(a.workdir, name), errors="replace") as f:
+            log = f.read()
+        for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            if bad in log:
+                fail("sanitizer report in %s: %s" % (name, bad))
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))
         return 1
@@ -460,6 +501,293 @@ def run(a, srv, config, files, want):
     else:
         same_report(files[0] + " (after SIGHUP)", json.loads(body), want[0])
     print("SIGHUP: reloaded, still serving", flush=True)
+
+
+# ---- /quarantine --------------------------------------------------------------
+
+TOKEN = "test-token-0123456789-abcdef"
+AUTH = {"Authorization": "Bearer " + TOKEN}
+REFUSED = "refused@example.com"
+QMSG = (b"From: Sender <s@example.org>\r\n"
+        b"To: a@example.com\r\n"
+        b"Subject: quarantined\r\n"
+        b"\r\n"
+        b"line one\r\n"
+        b".a line starting with a dot\r\n"
+        b"\r\n"
+        b"caf\xc3\xa9 8-bit\r\n"
+        b"last line\r\n")
+ENTRY_KEYS = {"id", "created", "expires", "state", "reason", "action", "score",
+              "client_ip", "helo", "mail_from", "rcpts", "queue_id", "subject",
+              "from", "size"}
+
+
+class Sink:
+    """An SMTP sink (aiosmtpd) that records what it got; refuses one rcpt."""
+
+    def __init__(self, refuse=None):
+        self.got = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse is not None and address == self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.got.append((envelope.mail_from, list(envelope.rcpt_tos),
+                         bytes(envelope.original_content or envelope.content)))
+        return "250 OK queued"
+
+
+def quarantine_put(a, state):
+    """Put four entries (qput); returns their ids by name, oldest first."""
+    path = os.path.join(a.workdir, "qmsg.eml")
+    with open(path, "wb") as f:
+        f.write(QMSG)
+    ids = {}
+    for name, mail_from, rcpts in (
+            ("a", "one@filter.test", ["q-a@example.com", "q-a2@example.net"]),
+            ("b", "two@filter.test", ["q-b@example.com"]),
+            ("c", "three@filter.test", ["q-c@example.com"]),
+            ("d", "four@filter.test", ["q-d@example.com", REFUSED])):
+        p = subprocess.run([a.qput, state, path, mail_from] + rcpts,
+                           capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise SystemExit("qput: %s" % p.stderr)
+        ids[name] = p.stdout.decode().strip()
+    return ids
+
+
+def qjson(srv, method, path, want, headers=AUTH, what=None):
+    """A /quarantine request answered with JSON; returns it (None if not)."""
+    what = what or "%s %s" % (method, path)
+    st, hdrs, body = srv.request_h(method, path, headers=headers)
+    if st != want:
+        fail("%s: status %d, want %d: %r" % (what, st, want, body[:300]))
+    if hdrs.get("Content-Type") != "application/json":
+        fail("%s: Content-Type %r" % (what, hdrs.get("Content-Type")))
+    try:
+        j = json.loads(body)
+    except ValueError:
+        fail("%s: not JSON: %r" % (what, body[:200]))
+        return None
+    if want >= 400 and (j.get("status") != want or "error" not in j):
+        fail("%s: error body %r" % (what, j))
+    return j
+
+
+def listed(srv, query, want_ids, what):
+    j = qjson(srv, "GET", "/quarantine" + query, 200)
+    if j is None:
+        return
+    got = [e.get("id") for e in j.get("entries", [])]
+    if got != want_ids:
+        fail("list %s (%s): %r, want %r" % (query, what, got, want_ids))
+
+
+def run_quarantine(srv, ids, sink):
+    a, b, c, d = ids["a"], ids["b"], ids["c"], ids["d"]
+    newest = [d, c, b, a]
+
+    # list: all, and each filter
+    j = qjson(srv, "GET", "/quarantine", 200)
+    entries = (j or {}).get("entries", [])
+    if [e.get("id") for e in entries] != newest:
+        fail("list: %r, want newest first %r" % ([e.get("id") for e in entries], newest))
+    for e in entries:
+        if set(e) != ENTRY_KEYS:
+            fail("list entry keys: %r" % sorted(set(e) ^ ENTRY_KEYS))
+            break
+    listed(srv, "?rcpt=q-a2%40", [a], "rcpt substring")
+    listed(srv, "?from=two%40filter", [b], "from substring")
+    listed(srv, "?limit=1", [d], "limit: the newest")
+    listed(srv, "?limit=2&offset=1", [c, b], "limit and offset")
+    listed(srv, "?since=%d" % (int(time.time()) + 3600), [], "since the future")
+    listed(srv, "?since=%d" % (int(time.time()) - 3600), newest, "since an hour ago")
+    listed(srv, "?until=1", [], "until 1970")
+    listed(srv, "?state=quarantined", newest, "state quarantined")
+    listed(srv, "?state=released", [], "state released")
+    listed(srv, "?state=quarantined&from=filter.test&rcpt=q-c", [c], "filters combined")
+    for q in ("?state=bogus", "?limit=0", "?limit=1001", "?since=yesterday",
+              "?offset=-1"):
+        qjson(srv, "GET", "/quarantine" + q, 400)
+    print("quarantine: list and filters", flush=True)
+
+    # show, raw
+    e = qjson(srv, "GET", "/quarantine/" + a, 200) or {}
+    want = {"id": a, "state": "quarantined", "mail_from": "one@filter.test",
+            "rcpts": ["q-a@example.com", "q-a2@example.net"], "client_ip": "192.0.2.7",
+            "helo": "sender.example", "queue_id": "4XyzQ1", "subject": "Test subject",
+            "from": "Sender <s@example.org>", "size": len(QMSG),
+            "reason": "quarantine: test"}
+    for k, v in want.items():
+        if e.get(k) != v:
+            fail("show: %s is %r, want %r" % (k, e.get(k), v))
+    if set(e) != ENTRY_KEYS | {"report"}:
+        fail("show: keys %r" % sorted(set(e) ^ (ENTRY_KEYS | {"report"})))
+    if not isinstance(e.get("created"), int) or e.get("expires", 0) <= e.get("created", 0):
+        fail("show: created %r, expires %r" % (e.get("created"), e.get("expires")))
+    st, hdrs, body = srv.request_h("GET", "/quarantine/%s/raw" % a, headers=AUTH)
+    if st != 200 or hdrs.get("Content-Type") != "message/rfc822" or body != QMSG:
+        fail("raw: status %d, Content-Type %r, %d bytes (want %d, equal: %s)"
+             % (st, hdrs.get("Content-Type"), len(body), len(QMSG), body == QMSG))
+    st, hdrs, body = srv.request_h("HEAD", "/quarantine/%s/raw" % a, headers=AUTH)
+    if st != 200 or body != b"":
+        fail("HEAD raw: status %d, %d bytes" % (st, len(body)))
+    print("quarantine: show, raw bytes", flush=True)
+
+    # release: exact envelope and body at the sink; a second one is 409
+    j = qjson(srv, "POST", "/quarantine/%s/release" % a, 200) or {}
+    if j.get("state") != "released" or j.get("id") != a:
+        fail("release: %r" % j)
+    if len(sink.got) != 1:
+        fail("release: the sink got %d messages" % len(sink.got))
+    else:
+        mf, rt, body = sink.got[0]
+        if mf != "one@filter.test" or rt != ["q-a@example.com", "q-a2@example.net"]:
+            fail("release: envelope %r %r" % (mf, rt))
+        if body != QMSG:
+            fail("release: body differs: %r" % body[:200])
+    e = qjson(srv, "GET", "/quarantine/" + a, 200) or {}
+    if e.get("state") != "released":
+        fail("after release: state %r" % e.get("state"))
+    qjson(srv, "POST", "/quarantine/%s/release" % a, 409, what="second release")
+    if len(sink.got) != 1:
+        fail("second release delivered again")
+    listed(srv, "?state=released", [a], "state released")
+    # a recipient the next hop refuses: 502, nothing delivered, still quarantined
+    j = qjson(srv, "POST", "/quarantine/%s/release" % d, 502) or {}
+    if "550" not in j.get("error", ""):
+        fail("refused release: error %r does not name the 550" % j.get("error"))
+    if len(sink.got) != 1:
+        fail("refused release: the sink got a message")
+    e = qjson(srv, "GET", "/quarantine/" + d, 200) or {}
+    if e.get("state") != "quarantined":
+        fail("after a failed release: state %r" % e.get("state"))
+    print("quarantine: release (200, 409, 502)", flush=True)
+
+    # delete: show says deleted, raw is 410 Gone, deleting again is 200
+    j = qjson(srv, "DELETE", "/quarantine/" + b, 200) or {}
+    if j.get("state") != "deleted":
+        fail("delete: %r" % j)
+    e = qjson(srv, "GET", "/quarantine/" + b, 200) or {}
+    if e.get("state") != "deleted":
+        fail("after delete: state %r" % e.get("state"))
+    qjson(srv, "GET", "/quarantine/%s/raw" % b, 410, what="raw of a deleted entry")
+    qjson(srv, "DELETE", "/quarantine/" + b, 200, what="delete again")
+    qjson(srv, "POST", "/quarantine/%s/release" % b, 409, what="release of a deleted entry")
+    listed(srv, "?state=deleted", [b], "state deleted")
+    print("quarantine: delete (200, then 410 for raw)", flush=True)
+
+    # the token
+    for what, hdrs in (("no Authorization", {}),
+                       ("wrong token", {"Authorization": "Bearer wrong"}),
+                       ("token + 1 byte", {"Authorization": "Bearer " + TOKEN + "x"}),
+                       ("token prefix", {"Authorization": "Bearer " + TOKEN[:-1]}),
+                       ("empty token", {"Authorization": "Bearer "}),
+                       ("bare token", {"Authorization": TOKEN}),
+                       ("Basic", {"Authorization": "Basic " + TOKEN})):
+        for method, path in (("GET", "/quarantine"), ("GET", "/quarantine/" + c),
+                             ("GET", "/quarantine/%s/raw" % c),
+                             ("POST", "/quarantine/%s/release" % c),
+                             ("DELETE", "/quarantine/" + c)):
+            st, h, body = srv.request_h(method, path, headers=hdrs)
+            if st != 401 or not (h.get("WWW-Authenticate") or "").startswith("Bearer"):
+                fail("%s: %s %s: status %d, WWW-Authenticate %r"
+                     % (what, method, path, st, h.get("WWW-Authenticate")))
+    qjson(srv, "GET", "/quarantine", 200, headers={"Authorization": "bearer " + TOKEN},
+          what="scheme in lower case")
+    e = qjson(srv, "GET", "/quarantine/" + c, 200) or {}
+    if e.get("state") != "quarantined" or len(sink.got) != 1:
+        fail("unauthorized requests changed entry c: %r" % e.get("state"))
+    print("quarantine: token (401 + WWW-Authenticate)", flush=True)
+
+    # ids, methods
+    # (%00 ends the decoded path: /quarantine/ is an empty id)
+    for bad in ("xyz", c.upper(), c + "0", c[:-1], "..", "%00", "", c + "%00"):
+        for method, path in (("GET", "/quarantine/" + bad),
+                             ("GET", "/quarantine/%s/raw" % bad),
+                             ("POST", "/quarantine/%s/release" % bad),
+                             ("DELETE", "/quarantine/" + bad)):
+            qjson(srv, method, path, 400, what="bad id %s %s" % (method, path))
+    # a path in the id: never 200
+    for path in ("/quarantine/..%2F..%2Fetc%2Fpasswd", "/quarantine/..%2Fmamori.db/raw"):
+        st, _, body = srv.request_h("GET", path, headers=AUTH)
+        if st not in (400, 404):
+            fail("GET %s: status %d" % (path, st))
+    unknown = "0" * 32
+    for method, path in (("GET", "/quarantine/" + unknown),
+                         ("GET", "/quarantine/%s/raw" % unknown),
+                         ("POST", "/quarantine/%s/release" % unknown),
+                         ("DELETE", "/quarantine/" + unknown)):
+        qjson(srv, method, path, 404, what="unknown id %s %s" % (method, path))
+    for method, path, allow in (("PUT", "/quarantine", "GET, HEAD"),
+                                ("POST", "/quarantine/" + c, "GET, HEAD, DELETE"),
+                                ("GET", "/quarantine/%s/release" % c, "POST"),
+                                ("DELETE", "/quarantine/%s/raw" % c, "GET, HEAD")):
+        st, h, body = srv.request_h(method, path, headers=AUTH)
+        if st != 405 or h.get("Allow") != allow:
+            fail("%s %s: status %d, Allow %r" % (method, path, st, h.get("Allow")))
+    qjson(srv, "GET", "/quarantine/%s/nope" % c, 404, what="unknown sub-resource")
+    qjson(srv, "GET", "/quarantinex", 404, what="/quarantinex")
+    print("quarantine: bad ids (400), unknown id (404), 405", flush=True)
+
+
+def proc_uid(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    return -1
+
+
+def other_servers(a, state, mail):
+    """No http.token: 403 (and daemon.user from the configuration); a state
+    directory that cannot be opened: 503, /scan still 200."""
+    with open(mail, "rb") as f:
+        data = f.read()
+    conf = os.path.join(a.workdir, "notoken.conf")
+    with open(conf, "w") as f:
+        f.write('daemon = { user = "nobody"; };\n')
+    srv = Server(a.mamori, conf, state, os.path.join(a.workdir, "serve-notoken.log"),
+                 user_flag=False)
+    try:
+        if not srv.wait_ready():
+            fail("server without http.token (daemon.user from the config) did not come up")
+            return
+        if os.geteuid() == 0 and proc_uid(srv.proc.pid) != 65534:
+            fail("daemon.user: runs as uid %d, not nobody" % proc_uid(srv.proc.pid))
+        for method, path in (("GET", "/quarantine"), ("GET", "/quarantine/" + "0" * 32),
+                             ("POST", "/quarantine/%s/release" % ("0" * 32))):
+            j = qjson(srv, method, path, 403, what="no token: %s %s" % (method, path))
+            if j is not None and j.get("error") != "quarantine API disabled: set http.token":
+                fail("no token: error %r" % j.get("error"))
+        print("no http.token: 403; daemon.user from the configuration", flush=True)
+    finally:
+        srv.stop()
+
+    notdir = os.path.join(a.workdir, "not-a-directory")
+    with open(notdir, "w") as f:
+        f.write("x")
+    conf = os.path.join(a.workdir, "nostore.conf")
+    with open(conf, "w") as f:
+        f.write('http = { token = "%s"; };\n' % TOKEN)
+    srv = Server(a.mamori, conf, notdir, os.path.join(a.workdir, "serve-nostore.log"))
+    try:
+        if not srv.wait_ready():
+            fail("server with an unusable state directory did not come up")
+            return
+        qjson(srv, "GET", "/quarantine", 503, what="no store: list")
+        qjson(srv, "GET", "/quarantine/%s/raw" % ("0" * 32), 503, what="no store: raw")
+        qjson(srv, "GET", "/quarantine", 401, headers={}, what="no store, no token: 401")
+        st, ctype, body = scan(srv, data)
+        if st != 200 or "action" not in json.loads(body):
+            fail("no store: /scan status %d" % st)
+        print("unusable state directory: /quarantine 503, /scan 200", flush=True)
+    finally:
+        srv.stop()
 
 
 if __name__ == "__main__":
