@@ -772,7 +772,7 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return n;
 }
 
-static void
+static void G_GNUC_PRINTF(2, 0)
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
