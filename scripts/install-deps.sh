@@ -22,7 +22,7 @@ PACKAGES=(
 	# daemon and its test files are test peers; 7zip, zip, xorriso and gcab
 	# make archive fixtures in the tests)
 	libarchive-dev libmspack-dev libmagic-dev libyara-dev yara clamav-daemon clamav-testfiles
-	7zip zip unzip xorriso gcab
+	7zip p7zip-full zip unzip xorriso gcab libarchive-tools
 	# documents: OLE2 and VBA (libgsf), HTML (gumbo), zlib (PDF streams);
 	# python3-olefile and python3-msoffcrypto-tool are test oracles
 	libgsf-1-dev libgumbo-dev zlib1g-dev python3-olefile python3-msoffcrypto-tool
