@@ -62,37 +62,6 @@ fmt_time(gint64 t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void
-entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
-{
-	jw_obj(w, NULL);
-	jw_str(w, "id", e->id);
-	jw_int(w, "created", e->created);
-	jw_int(w, "expires", e->expires);
-	jw_str(w, "state", q_state_name(e->state));
-	jw_str(w, "reason", e->reason);
-	jw_str(w, "action", e->action);
-	jw_real(w, "score", e->score);
-	jw_str(w, "client_ip", e->client_ip);
-	jw_str(w, "helo", e->helo);
-	jw_str(w, "mail_from", e->mail_from);
-	jw_arr(w, "rcpts");
-	for (guint i = 0; i < e->rcpts->len; i++)
-		jw_str(w, NULL, g_ptr_array_index(e->rcpts, i));
-	jw_arr_end(w);
-	jw_str(w, "queue_id", e->queue_id);
-	jw_str(w, "subject", e->subject);
-	jw_str(w, "from", e->from);
-	jw_int(w, "size", (int64_t)e->size);
-	if (with_report) {
-		if (e->report != NULL && *e->report != '\0')
-			jw_raw(w, "report", e->report);
-		else
-			jw_null(w, "report");
-	}
-	jw_obj_end(w);
-}
-
 static char *
 rcpt_list(const struct q_entry *e)
 {
@@ -147,7 +116,7 @@ do_list(struct mamori_store *st, int argc, char **argv)
 		jw_init(&w, out, false);
 		jw_arr(&w, NULL);
 		for (guint i = 0; i < l->len; i++)
-			entry_json(&w, g_ptr_array_index(l, i), false);
+			q_entry_json(&w, g_ptr_array_index(l, i), false);
 		jw_arr_end(&w);
 		printf("%s\n", out->str);
 		g_string_free(out, TRUE);
@@ -218,7 +187,7 @@ do_show(struct mamori_store *st, int argc, char **argv)
 		GString *out = g_string_new(NULL);
 		struct jsonw w;
 		jw_init(&w, out, false);
-		entry_json(&w, e, true);
+		q_entry_json(&w, e, true);
 		printf("%s\n", out->str);
 		g_string_free(out, TRUE);
 	} else {

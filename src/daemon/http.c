@@ -340,37 +340,6 @@ authorized(const struct server *srv, struct MHD_Connection *c)
 	return diff == 0;
 }
 
-static void
-entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
-{
-	jw_obj(w, NULL);
-	jw_str(w, "id", e->id);
-	jw_int(w, "created", e->created);
-	jw_int(w, "expires", e->expires);
-	jw_str(w, "state", q_state_name(e->state));
-	jw_str(w, "reason", e->reason);
-	jw_str(w, "action", e->action);
-	jw_real(w, "score", e->score);
-	jw_str(w, "client_ip", e->client_ip);
-	jw_str(w, "helo", e->helo);
-	jw_str(w, "mail_from", e->mail_from);
-	jw_arr(w, "rcpts");
-	for (guint i = 0; i < e->rcpts->len; i++)
-		jw_str(w, NULL, g_ptr_array_index(e->rcpts, i));
-	jw_arr_end(w);
-	jw_str(w, "queue_id", e->queue_id);
-	jw_str(w, "subject", e->subject);
-	jw_str(w, "from", e->from);
-	jw_int(w, "size", (int64_t)e->size);
-	if (with_report) {
-		if (e->report != NULL && *e->report != '\0')
-			jw_raw(w, "report", e->report);
-		else
-			jw_null(w, "report");
-	}
-	jw_obj_end(w);
-}
-
 /* {"id":ID,"state":STATE[,"released_via":VIA]} */
 static enum MHD_Result
 respond_state(struct MHD_Connection *c, const char *id, enum q_state s, const char *via)
@@ -436,7 +405,7 @@ handle_q_list(struct server *srv, struct MHD_Connection *c)
 	jw_obj(&w, NULL);
 	jw_arr(&w, "entries");
 	for (guint i = 0; i < l->len; i++)
-		entry_json(&w, g_ptr_array_index(l, i), false);
+		q_entry_json(&w, g_ptr_array_index(l, i), false);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	g_ptr_array_unref(l);
@@ -452,7 +421,7 @@ handle_q_show(struct server *srv, struct MHD_Connection *c, const char *id)
 	struct jsonw w;
 	GString *out = g_string_new(NULL);
 	jw_init(&w, out, false);
-	entry_json(&w, e, true);
+	q_entry_json(&w, e, true);
 	q_entry_free(e);
 	return respond_json(c, MHD_HTTP_OK, out, NULL);
 }

@@ -2,5 +2,5 @@
 # quarantined messages (release.h).  mamori_base: the result accessors.
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3>=3.22)
 mamori_layer(mamori_store
-  SOURCES src/store/sqlite.c src/store/release.c
+  SOURCES src/store/sqlite.c src/store/release.c src/store/entry_json.c
   DEPS mamori_base PkgConfig::SQLITE3 PkgConfig::GLIB)

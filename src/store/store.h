@@ -48,6 +48,10 @@ struct q_entry {
 };
 void q_entry_free(struct q_entry *e);
 
+struct jsonw;
+/* An entry as a JSON object (written into w), with its report or not. */
+void q_entry_json(struct jsonw *w, const struct q_entry *e, bool with_report);
+
 /* Store a message in quarantine: the file is durable when this returns
  * true.  id receives the new id. */
 bool store_quarantine_put(struct mamori_store *st, const uint8_t *msg, size_t len,
