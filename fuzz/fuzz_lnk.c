@@ -11,42 +11,19 @@
 #include <glib.h>
 
 #include "mime/message.h"
+#include "fuzz_tree.h"
 #include "objects/object.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct mime_limits mime_lim = {
-	.max_size = 1 << 20, .max_decoded = 4 << 20, .max_parts = 100, .max_depth = 10,
-};
-
-static const struct obj_limits lim = {
-	.depth = 6,
-	.objects = 200,
-	.object_bytes = 1 << 20,
-	.unpacked_bytes = 8 << 20,
-	.stream_bytes = 32 << 20,
-	.ratio = 100,
-	.ratio_min = 1 << 20,
-	.padding_min = 256 << 10,
-	.mime = &mime_lim,
-};
+static const struct obj_limits lim = FUZZ_OBJ_LIMITS(&fuzz_mime_limits);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct obj_tree *t = obj_tree_build_file("x.lnk", data, size, &lim);
 
-	if (t->all->len > lim.objects || t->kept_bytes > lim.unpacked_bytes)
-		abort();
-	for (guint i = 0; i < t->all->len; i++) {
-		const struct mobj *o = g_ptr_array_index(t->all, i);
-		if (o->depth > lim.depth + 1 || (o->owned != NULL && o->len > lim.object_bytes))
-			abort();
-		if (o->path == NULL || o->type == NULL) {
-			if (!(o->flags & OBJ_ENCRYPTED))
-				abort();
-		}
-	}
+	fuzz_check_tree(t, &lim);
 	obj_tree_free(t);
 	return 0;
 }

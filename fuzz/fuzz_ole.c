@@ -9,21 +9,12 @@
 
 #include <glib.h>
 
+#include "fuzz_tree.h"
 #include "objects/object.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct obj_limits lim = {
-	.depth = 6,
-	.objects = 200,
-	.object_bytes = 1 << 20,
-	.unpacked_bytes = 8 << 20,
-	.stream_bytes = 32 << 20,
-	.ratio = 100,
-	.ratio_min = 1 << 20,
-	.padding_min = 256 << 10,
-	.mime = NULL,
-};
+static const struct obj_limits lim = FUZZ_OBJ_LIMITS(NULL);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,21 +14,12 @@
 
 #include <glib.h>
 
+#include "fuzz_tree.h"
 #include "objects/object.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct obj_limits lim = {
-	.depth = 6,
-	.objects = 200,
-	.object_bytes = 1 << 20,
-	.unpacked_bytes = 8 << 20,
-	.stream_bytes = 32 << 20,
-	.ratio = 100,
-	.ratio_min = 1 << 20,
-	.padding_min = 256 << 10,
-	.mime = NULL,
-};
+static const struct obj_limits lim = FUZZ_OBJ_LIMITS(NULL);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,16 +40,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct obj_tree *t = obj_tree_build_file("x.pdf", buf, n, &lim);
 
-	if (t->all->len > lim.objects || t->kept_bytes > lim.unpacked_bytes)
-		abort();
+	fuzz_check_tree(t, &lim);
 	for (guint i = 0; i < t->all->len; i++) {
 		const struct mobj *o = g_ptr_array_index(t->all, i);
-		if (o->depth > lim.depth + 1 || (o->owned != NULL && o->len > lim.object_bytes))
-			abort();
-		if (o->path == NULL || o->type == NULL) {
-			if (!(o->flags & OBJ_ENCRYPTED))
-				abort();
-		}
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++)
 			if (strncmp(g_array_index(o->facts, struct obj_fact, k).symbol, "PDF_", 4) != 0 &&
 			    strcmp(g_array_index(o->facts, struct obj_fact, k).symbol,
