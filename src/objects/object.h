@@ -29,6 +29,8 @@ struct mime_message;
 struct mime_part;
 struct mime_limits;
 struct ftype;
+struct pw_cand;
+struct pw_list;
 
 enum obj_origin {
 	OBJ_FROM_MIME,		/* an attachment or attached message */
@@ -47,6 +49,7 @@ enum obj_flag {
 	OBJ_NOT_UNPACKED = 1u << 5,	/* a container a limit kept closed */
 	OBJ_NAMES_ENCRYPTED = 1u << 6,	/* archive whose entry list is encrypted */
 	OBJ_BOMB = 1u << 7,		/* unpacking stopped: expansion too big */
+	OBJ_DECRYPTED = 1u << 8,	/* was encrypted; opened with ->password */
 };
 
 struct mobj {
@@ -74,6 +77,8 @@ struct mobj {
 	uint8_t *owned;		/* what ->data points into, if ours */
 	GArray *facts;		/* struct obj_fact, or NULL: see obj_fact() */
 	GPtrArray *urls;	/* char *, or NULL: see obj_url() */
+	const struct pw_cand *password;	/* OBJ_DECRYPTED: what opened it
+					 * (owned by the pw_list or static) */
 };
 
 /*
@@ -99,6 +104,7 @@ enum obj_limit {
 	OBJ_LIMIT_RATIO,	/* limits.compression_ratio (a bomb) */
 	OBJ_LIMIT_TIME,		/* limits.scan_time_ms */
 	OBJ_LIMIT_OVERLAP,	/* a ZIP whose entries overlap (a bomb) */
+	OBJ_LIMIT_PASSWORDS,	/* ppap.max_attempts / ppap.time_ms */
 	OBJ_LIMIT_COUNT
 };
 
@@ -114,6 +120,8 @@ struct obj_limits {
 	gint64 deadline_us;	/* g_get_monotonic_time() bound, 0 = none */
 	const struct mime_limits *mime;	/* for mail files inside objects;
 					 * NULL: mail files are not opened */
+	const struct pw_list *passwords;	/* candidates for encrypted
+						 * objects (password.h), or NULL */
 };
 
 struct obj_limit_hit {
@@ -130,6 +138,8 @@ struct obj_tree {
 	GPtrArray *messages;	/* struct mime_message * parsed from mail files */
 	const struct obj_limits *lim;
 	bool stopped;		/* a bomb: nothing more is decompressed */
+	unsigned pw_attempts;	/* password trials so far (password.h) */
+	gint64 pw_us;		/* time spent in them */
 };
 
 /* Build the tree of a parsed message.  Never NULL. */

@@ -18,6 +18,7 @@ mamori_layer(mamori_objects
     src/objects/xlm.c
     src/objects/pdf.c
     src/objects/html.c
+    src/objects/password.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck

@@ -39,6 +39,7 @@ obj_limit_name(enum obj_limit l)
 	case OBJ_LIMIT_RATIO: return "compression_ratio";
 	case OBJ_LIMIT_TIME: return "scan_time";
 	case OBJ_LIMIT_OVERLAP: return "overlapping_entries";
+	case OBJ_LIMIT_PASSWORDS: return "ppap_attempts";
 	case OBJ_LIMIT_COUNT: break;
 	}
 	return "?";
