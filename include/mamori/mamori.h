@@ -110,6 +110,41 @@ enum mamori_status mamori_scan(const struct mamori_engine *eng,
     const uint8_t *msg, size_t len, const struct mamori_envelope *env,
     struct mamori_result **out);
 
+/*
+ * Options of one scan.  The PPAP path (docs/ppap.md) rescans a held
+ * message with the candidates of a follow-up "password mail" or of an
+ * operator; they are tried before everything else.
+ */
+enum mamori_pw_origin { MAMORI_PW_FOLLOWUP, MAMORI_PW_OPERATOR };
+struct mamori_scan_opts {
+	const char *const *passwords;	/* extra candidates, best first */
+	size_t n_passwords;
+	enum mamori_pw_origin password_origin;
+	const char *password_where;	/* for the report, e.g. "follow-up mail
+					 * <queue id>"; never the password */
+	bool held;		/* rescan of a held message: PPAP_RELEASED when
+				 * everything opened */
+	bool expired;		/* its window has ended: PPAP_EXPIRED, never
+				 * PPAP_HELD */
+};
+/* mamori_scan() with options (opts may be NULL). */
+enum mamori_status mamori_scan_ex(const struct mamori_engine *eng,
+    const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_scan_opts *opts, struct mamori_result **out);
+/*
+ * PPAP facts of a finished scan: the file names of the attachments that
+ * still hold encrypted content (for the expiry policy "strip"), and the
+ * normalised Subject used to match a password mail to a held message
+ * (NULL when there is none).
+ */
+size_t mamori_result_ppap_encrypted(const struct mamori_result *res,
+    const char *const **names);
+const char *mamori_result_ppap_subject_key(const struct mamori_result *res);
+/* The candidate passwords found in the message's own text, best first:
+ * a password mail offers them to the messages held for its sender. */
+size_t mamori_result_ppap_candidates(const struct mamori_result *res,
+    const char *const **pw);
+
 enum mamori_action mamori_result_action(const struct mamori_result *res);
 double mamori_result_score(const struct mamori_result *res);
 /* Number of symbols, and the i-th in the order they were added. */

@@ -86,6 +86,10 @@ const struct obj_tree *scan_objects(const struct scan_ctx *ctx);
  * symbol under the object too. */
 void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
     const char *symbol, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* The options the scan was called with (never NULL). */
+const struct mamori_scan_opts *scan_opts(const struct scan_ctx *ctx);
+/* PPAP: an attachment (by file name) still holds encrypted content. */
+void scan_ppap_encrypted(struct scan_ctx *ctx, const char *name);
 /* The engine's compiled YARA rules, or NULL if none are loaded. */
 const struct mamori_yara *scan_yara(const struct scan_ctx *ctx);
 /* The Authentication-Results value for the front ends, and the positions

@@ -50,6 +50,12 @@ static const char *const default_dangerous_types[] = {
 	"chm", "iso", "udf", "img", "vhd", "vhdx", "settingcontent", "jar", NULL
 };
 
+/* ppap.dictionary: tried last, after the candidates found in the mail. */
+static const char *const default_dictionary[] = {
+	"password", "Password", "Password1", "P@ssw0rd", "pass", "1234",
+	"12345678", "0000", "abc123", "infected", NULL
+};
+
 struct mamori_config *
 mamori_config_new_default(void)
 {
@@ -100,6 +106,23 @@ mamori_config_new_default(void)
 		.token = g_strdup(""),
 		.timeout_s = 30,
 	};
+	cfg->ppap = (struct mamori_ppap_conf){
+		.enabled = true,
+		.passwords = g_ptr_array_new_with_free_func(g_free),
+		.dictionary = g_ptr_array_new_with_free_func(g_free),
+		.max_candidates = 32,
+		.max_attempts = 100,
+		.time_ms = 500,
+		.undecryptable = MAMORI_ACTION_HOLD,
+		.unscannable = MAMORI_ACTION_QUARANTINE,
+		.clean = MAMORI_ACTION_ACCEPT,
+		.window_s = 1800,
+		.expire = PPAP_EXPIRE_STRIP,
+		.notice = true,
+		.expire_tag = g_strdup("[未検査] "),
+	};
+	for (size_t i = 0; default_dictionary[i] != NULL; i++)
+		g_ptr_array_add(cfg->ppap.dictionary, g_strdup(default_dictionary[i]));
 	return cfg;
 }
 
@@ -128,6 +151,9 @@ mamori_config_free(struct mamori_config *cfg)
 	g_free(cfg->quarantine.release_sendmail);
 	g_free(cfg->daemon.user);
 	g_free(cfg->daemon.subject_tag);
+	g_ptr_array_unref(cfg->ppap.passwords);
+	g_ptr_array_unref(cfg->ppap.dictionary);
+	g_free(cfg->ppap.expire_tag);
 	g_free(cfg->http.token);
 	g_free(cfg);
 }
@@ -613,6 +639,93 @@ load_http(struct load_ctx *lc, const config_setting_t *g, struct mamori_http_con
 	}
 }
 
+static bool
+valid_password(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n > 0 && n <= PPAP_PASSWORD_MAX && g_utf8_validate(v, (gssize)n, NULL) &&
+	    strpbrk(v, "\r\n") == NULL;
+}
+
+static void
+get_action(struct load_ctx *lc, const config_setting_t *s, const char *allowed,
+    int *out)
+{
+	const char *v = config_setting_get_string(s);
+	enum mamori_action a;
+
+	if (v == NULL || !mamori_action_parse(v, &a) || a == MAMORI_ACTION_TEMPFAIL ||
+	    strstr(allowed, mamori_action_name(a)) == NULL) {
+		fail(lc, s, "ppap.%s must be one of %s", config_setting_name(s), allowed);
+		return;
+	}
+	*out = (int)a;
+}
+
+/* The [ppap] section (docs/ppap.md). */
+static void
+load_ppap(struct load_ctx *lc, const config_setting_t *g, struct mamori_ppap_conf *p)
+{
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "enabled") == 0 || strcmp(k, "notice") == 0 ||
+		    strcmp(k, "report_passwords") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+				fail(lc, s, "ppap.%s must be true or false", k);
+				return;
+			}
+			bool v = config_setting_get_bool(s);
+			*(k[0] == 'e' ? &p->enabled : k[0] == 'n' ? &p->notice
+			    : &p->report_passwords) = v;
+		} else if (strcmp(k, "passwords") == 0 || strcmp(k, "dictionary") == 0) {
+			get_string_list(lc, s, valid_password, "[\"Secret-2026\"]",
+			    "a password of 1 to 128 bytes of UTF-8 on one line", false,
+			    k[0] == 'p' ? p->passwords : p->dictionary);
+		} else if (strcmp(k, "max_candidates") == 0) {
+			get_uint32(lc, s, 0, 10000, &p->max_candidates);
+		} else if (strcmp(k, "max_attempts") == 0) {
+			get_uint32(lc, s, 1, 100000, &p->max_attempts);
+		} else if (strcmp(k, "time_ms") == 0) {
+			get_uint32(lc, s, 1, 600000, &p->time_ms);
+		} else if (strcmp(k, "undecryptable") == 0) {
+			get_action(lc, s, "accept, add_header, hold, quarantine, reject",
+			    &p->undecryptable);
+		} else if (strcmp(k, "unscannable") == 0) {
+			get_action(lc, s, "accept, add_header, quarantine, reject",
+			    &p->unscannable);
+		} else if (strcmp(k, "clean") == 0) {
+			get_action(lc, s, "accept, add_header, quarantine", &p->clean);
+		} else if (strcmp(k, "window_s") == 0) {
+			get_uint32(lc, s, 1, 7 * 86400, &p->window_s);
+		} else if (strcmp(k, "expire") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v != NULL && strcmp(v, "strip") == 0)
+				p->expire = PPAP_EXPIRE_STRIP;
+			else if (v != NULL && strcmp(v, "quarantine") == 0)
+				p->expire = PPAP_EXPIRE_QUARANTINE;
+			else if (v != NULL && strcmp(v, "deliver") == 0)
+				p->expire = PPAP_EXPIRE_DELIVER;
+			else
+				fail(lc, s, "ppap.expire must be \"strip\", \"quarantine\" "
+				    "or \"deliver\"");
+		} else if (strcmp(k, "expire_tag") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || strlen(v) > 64 || strpbrk(v, "\r\n") != NULL ||
+			    !g_utf8_validate(v, -1, NULL)) {
+				fail(lc, s, "ppap.expire_tag must be a UTF-8 string of at most "
+				    "64 bytes on one line (\"\" = none)");
+				return;
+			}
+			g_free(p->expire_tag);
+			p->expire_tag = g_strdup(v);
+		} else {
+			fail(lc, s, "unknown key ppap.%s", k);
+		}
+	}
+}
+
 /* The [daemon] section (docs/configuration.md). */
 static void
 load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon_conf *d)
@@ -826,6 +939,9 @@ mamori_config_load(const char *path, struct mamori_config **out, char *err,
 		} else if (strcmp(k, "http") == 0) {
 			if (expect_group(&lc, s))
 				load_http(&lc, s, &cfg->http);
+		} else if (strcmp(k, "ppap") == 0) {
+			if (expect_group(&lc, s))
+				load_ppap(&lc, s, &cfg->ppap);
 		} else if (strcmp(k, "limits") == 0) {
 			if (expect_group(&lc, s))
 				load_limits(&lc, s, &cfg->limits);

@@ -98,6 +98,30 @@ struct mamori_quarantine_conf {
 	char *release_sendmail;	/* absolute path of a sendmail binary */
 };
 
+/* The [ppap] section: passwords of encrypted attachments (docs/ppap.md). */
+enum ppap_expire {
+	PPAP_EXPIRE_STRIP,	/* deliver without the encrypted parts, with a notice */
+	PPAP_EXPIRE_QUARANTINE,	/* quarantine the held message */
+	PPAP_EXPIRE_DELIVER,	/* deliver as is, Subject tagged */
+};
+#define PPAP_PASSWORD_MAX 128	/* bytes; = PW_LEN_MAX of objects/password.h */
+struct mamori_ppap_conf {
+	bool enabled;		/* look for passwords and decrypt */
+	GPtrArray *passwords;	/* static candidates, tried after the body's */
+	GPtrArray *dictionary;	/* common passwords, tried last */
+	uint32_t max_candidates;	/* taken from one message's text */
+	uint32_t max_attempts;	/* trials per message */
+	uint32_t time_ms;	/* time for trials per message */
+	int undecryptable;	/* action (enum mamori_action); hold waits */
+	int unscannable;	/* decrypted, but a limit stopped the scan */
+	int clean;		/* decrypted (forced action; accept = none) */
+	uint32_t window_s;	/* how long a held message waits */
+	enum ppap_expire expire;
+	bool notice;		/* X-Mamori-PPAP header on delivered mail */
+	char *expire_tag;	/* Subject prefix of PPAP_EXPIRE_DELIVER/STRIP */
+	bool report_passwords;	/* the report shows the password in clear */
+};
+
 /* The [http] section: `mamori serve` (src/daemon/http.c). */
 struct mamori_http_conf {
 	char *token;		/* bearer token of /quarantine; "" = disabled */
@@ -121,6 +145,7 @@ struct mamori_config {
 	struct mamori_daemon_conf daemon;
 	struct mamori_http_conf http;
 	struct mamori_quarantine_conf quarantine;
+	struct mamori_ppap_conf ppap;
 };
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */

@@ -20,6 +20,7 @@ extern const struct mamori_check check_message;
 extern const struct mamori_check check_auth;
 extern const struct mamori_check check_objects;
 extern const struct mamori_check check_documents;
+extern const struct mamori_check check_ppap;
 extern const struct mamori_check check_engines;
 
 const struct mamori_check *const mamori_registry[] = {
@@ -28,6 +29,7 @@ const struct mamori_check *const mamori_registry[] = {
 	&check_auth,
 	&check_objects,
 	&check_documents,
+	&check_ppap,
 	&check_engines,
 	NULL,
 };

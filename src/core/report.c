@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "objects/filetype.h"
+#include "objects/password.h"
 #include "scan_ctx.h"
 #include "util/jsonw.h"
 
@@ -195,6 +196,7 @@ flag_json(struct jsonw *w, const struct mobj *o)
 		{ OBJ_PADDED, "padded" }, { OBJ_DAMAGED, "damaged" },
 		{ OBJ_UNSUPPORTED, "unsupported" }, { OBJ_NOT_UNPACKED, "not_unpacked" },
 		{ OBJ_NAMES_ENCRYPTED, "names_encrypted" }, { OBJ_BOMB, "bomb" },
+		{ OBJ_DECRYPTED, "decrypted" },
 	};
 	jw_arr(w, "flags");
 	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
@@ -249,6 +251,14 @@ obj_json(struct jsonw *w, const struct scan_ctx *ctx, const struct mobj *o,
 	flag_json(w, o);
 	if (o->cipher != NULL)
 		jw_str(w, "cipher", o->cipher);
+	if (o->password != NULL) {
+		jw_obj(w, "password");
+		jw_str(w, "source", pw_source_name(o->password->src));
+		jw_str(w, "where", o->password->where);
+		if (ctx->eng->cfg->ppap.report_passwords)
+			jw_str(w, "password", o->password->pw);
+		jw_obj_end(w);
+	}
 	if (o->error != NULL)
 		jw_str(w, "error", o->error);
 	const GPtrArray *f = ctx->findings != NULL ?

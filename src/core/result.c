@@ -172,6 +172,53 @@ scan_objects(const struct scan_ctx *ctx)
 	return ctx->objects;
 }
 
+const struct mamori_scan_opts *
+scan_opts(const struct scan_ctx *ctx)
+{
+	return ctx->opts;
+}
+
+void
+scan_ppap_encrypted(struct scan_ctx *ctx, const char *name)
+{
+	GPtrArray *a = ctx->res->ppap_encrypted;
+
+	if (a == NULL)
+		a = ctx->res->ppap_encrypted = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(a->pdata[i], name) == 0)
+			return;
+	g_ptr_array_add(a, g_strdup(name));
+}
+
+size_t
+mamori_result_ppap_encrypted(const struct mamori_result *res, const char *const **names)
+{
+	if (res->ppap_encrypted == NULL) {
+		*names = NULL;
+		return 0;
+	}
+	*names = (const char *const *)res->ppap_encrypted->pdata;
+	return res->ppap_encrypted->len;
+}
+
+size_t
+mamori_result_ppap_candidates(const struct mamori_result *res, const char *const **pw)
+{
+	if (res->ppap_candidates == NULL) {
+		*pw = NULL;
+		return 0;
+	}
+	*pw = (const char *const *)res->ppap_candidates->pdata;
+	return res->ppap_candidates->len;
+}
+
+const char *
+mamori_result_ppap_subject_key(const struct mamori_result *res)
+{
+	return res->ppap_subject_key;
+}
+
 const struct mamori_yara *
 scan_yara(const struct scan_ctx *ctx)
 {
@@ -328,5 +375,10 @@ mamori_result_free(struct mamori_result *res)
 	g_free(res->auth_results);
 	if (res->forged_ar != NULL)
 		g_array_free(res->forged_ar, TRUE);
+	if (res->ppap_encrypted != NULL)
+		g_ptr_array_unref(res->ppap_encrypted);
+	if (res->ppap_candidates != NULL)
+		g_ptr_array_unref(res->ppap_candidates);
+	g_free(res->ppap_subject_key);
 	g_free(res);
 }

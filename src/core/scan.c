@@ -13,11 +13,13 @@
  * JSON report.  Everything but the result is freed before returning.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dns/dns.h"
 #include "engines/yara.h"
+#include "objects/password.h"
 #include "scan_ctx.h"
 
 static void
@@ -48,6 +50,23 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 			g_hash_table_insert(eng->symbols, (gpointer)d->name, si);
 		}
 	}
+	/* the [ppap] policies are the forced actions of their symbols, unless
+	 * symbols.X.action says otherwise (applied below) */
+	static const struct { const char *sym; size_t off; } pol[] = {
+		{ "PPAP_UNDECRYPTABLE", offsetof(struct mamori_ppap_conf, undecryptable) },
+		{ "PPAP_UNSCANNABLE", offsetof(struct mamori_ppap_conf, unscannable) },
+		{ "PPAP_DECRYPTED", offsetof(struct mamori_ppap_conf, clean) },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(pol); i++) {
+		struct sym_info *si = g_hash_table_lookup(eng->symbols, pol[i].sym);
+		int a = *(const int *)(const void *)((const char *)&cfg->ppap + pol[i].off);
+		if (si != NULL)
+			si->action = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_HOLD ? -1 : a;
+	}
+	struct sym_info *exp = g_hash_table_lookup(eng->symbols, "PPAP_EXPIRED");
+	if (exp != NULL)
+		exp->action = cfg->ppap.expire == PPAP_EXPIRE_QUARANTINE ?
+		    MAMORI_ACTION_QUARANTINE : -1;
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, cfg->symbols);
@@ -155,13 +174,57 @@ mamori_engine_free(struct mamori_engine *eng)
 }
 
 static const struct mamori_envelope no_envelope;
+static const struct mamori_scan_opts no_opts;
+
+static bool
+has_attachment(const struct mime_message *m)
+{
+	for (guint i = 0; m != NULL && i < m->parts->len; i++)
+		if (((const struct mime_part *)m->parts->pdata[i])->kind == MIME_PART_ATTACHMENT)
+			return true;
+	return false;
+}
+
+/*
+ * The candidate passwords of one scan, best first: those the caller
+ * brings (a follow-up mail, an operator), those of the message's own
+ * text, the static ones, the dictionary.  Only for messages with an
+ * attachment: nothing else can be encrypted.
+ */
+static struct pw_list *
+scan_passwords(const struct mamori_engine *eng, const struct mime_message *m,
+    const struct mamori_scan_opts *o)
+{
+	const struct mamori_ppap_conf *p = &eng->cfg->ppap;
+
+	if (!p->enabled || !has_attachment(m))
+		return NULL;
+	struct pw_list *l = pw_list_new(p->max_attempts, (gint64)p->time_ms * 1000);
+	for (size_t i = 0; i < o->n_passwords; i++)
+		pw_list_add(l, o->passwords[i], o->password_origin == MAMORI_PW_OPERATOR ?
+		    PW_SRC_OPERATOR : PW_SRC_FOLLOWUP, o->password_where);
+	for (guint i = 0; i < p->passwords->len; i++)
+		pw_list_add(l, p->passwords->pdata[i], PW_SRC_STATIC, "ppap.passwords");
+	for (guint i = 0; i < p->dictionary->len; i++)
+		pw_list_add(l, p->dictionary->pdata[i], PW_SRC_DICTIONARY, "ppap.dictionary");
+	return l;
+}
 
 enum mamori_status
 mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, struct mamori_result **out)
 {
+	return mamori_scan_ex(eng, msg, len, env, NULL, out);
+}
+
+enum mamori_status
+mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_scan_opts *opts,
+    struct mamori_result **out)
+{
 	struct scan_ctx ctx = {
 		.eng = eng,
+		.opts = opts != NULL ? opts : &no_opts,
 		.env = env != NULL ? env : &no_envelope,
 		.start_us = g_get_monotonic_time(),
 		.raw = msg != NULL ? msg : (const uint8_t *)"",
@@ -176,6 +239,8 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	ctx.obj_limits = eng->obj_limits;
 	ctx.obj_limits.deadline_us = ctx.deadline_us;
 	ctx.obj_limits.mime = &eng->mime_limits;
+	ctx.passwords = scan_passwords(eng, m, ctx.opts);
+	ctx.obj_limits.passwords = ctx.passwords;
 	ctx.objects = obj_tree_build(m, &ctx.obj_limits);
 
 	/*
@@ -206,6 +271,7 @@ mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	if (ctx.findings != NULL)
 		g_hash_table_unref(ctx.findings);
 	obj_tree_free(ctx.objects);
+	pw_list_free(ctx.passwords);
 	mime_message_free(m);
 	dns_ctx_free(ctx.dns);
 	g_free(ctx.auth_json);

@@ -49,6 +49,9 @@ struct mamori_result {
 	char *report;		/* JSON, built when the scan ends */
 	char *auth_results;	/* Authentication-Results value, or NULL */
 	GArray *forged_ar;	/* unsigned: positions of forged ones */
+	GPtrArray *ppap_encrypted;	/* char *: attachment names (PPAP) */
+	GPtrArray *ppap_candidates;	/* char *: passwords in the text */
+	char *ppap_subject_key;
 };
 
 struct scan_ctx {
@@ -65,6 +68,8 @@ struct scan_ctx {
 	struct obj_limits obj_limits;
 	struct obj_tree *objects;
 	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
+	const struct mamori_scan_opts *opts;	/* never NULL */
+	struct pw_list *passwords;	/* candidates (objects/password.h) */
 };
 
 struct mamori_result *result_new(unsigned max_options);

@@ -25,6 +25,7 @@
 
 #include "archive.h"
 #include "filetype.h"
+#include "password.h"
 #include "sink.h"
 #include "unpack.h"
 #include "util/text.h"
@@ -293,6 +294,9 @@ struct walk {
 	bool rar5_headers;
 	uint64_t kept_start;
 	bool stop;		/* this container: bomb by ratio */
+	bool pw_tried;		/* candidates were tried on this container */
+	const char *pw;		/* the password that opens it, or NULL */
+	unsigned pw_given;	/* times pass_cb gave it for the current entry */
 };
 
 static const char *
@@ -327,6 +331,7 @@ static struct archive *
 ar_new(bool raw)
 {
 	struct archive *a = archive_read_new();
+
 
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_bzip2(a);
@@ -463,6 +468,117 @@ read_entry(struct walk *w, struct mobj *child)
 	return go_on;
 }
 
+/* ---- passwords (PPAP, password.h) ----
+ *
+ * The candidates are tried on a container when its first encrypted entry
+ * is met (or its encrypted entry list stops the walk), each on a fresh
+ * reader of its own: libarchive given several passphrases takes the first
+ * that passes ZipCrypto's one-byte check, which a wrong one does 1 time in
+ * 256.  A trial reads the first encrypted entry to its end (or
+ * PW_VERIFY_BYTES), so only a password that decrypts and decompresses it
+ * with a good CRC counts.  The walk then gets that password through the
+ * passphrase callback, once per entry: an entry under another password
+ * fails as "Incorrect passphrase" and stays encrypted.
+ */
+#define PW_VERIFY_BYTES (16u << 20)
+#define PW_ASKS_MAX 4
+
+static const char *
+pass_cb(struct archive *a, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)a;
+	/* libarchive asks again after each use (7z: once for the folder of
+	 * the entry list, once for the data); a wrong password is asked for
+	 * in a loop, which this ends */
+	if (w->pw == NULL || w->pw_given >= PW_ASKS_MAX)
+		return NULL;
+	w->pw_given++;
+	return w->pw;
+}
+
+struct trial {
+	const uint8_t *p;
+	size_t len;
+	unsigned idx;		/* header number of the entry to read; 0: the
+				 * first regular file (entry list encrypted) */
+};
+
+static enum pw_verdict
+trial_test(void *arg, const char *pw)
+{
+	const struct trial *tr = arg;
+	struct archive *a = ar_new(false);
+	enum pw_verdict v = PW_GIVE_UP;
+	unsigned n = 0;
+
+	if (archive_read_add_passphrase(a, pw) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, tr->p, tr->len) != ARCHIVE_OK)
+		goto out;
+	for (unsigned retries = 0;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_RETRY && ++retries < RETRY_MAX)
+			continue;
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			/* an encrypted entry list read with the wrong key */
+			v = tr->idx == 0 && n == 0 ? PW_WRONG : PW_GIVE_UP;
+			break;
+		}
+		n++;
+		if (tr->idx != 0 ? n != tr->idx : archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		uint64_t got = 0;
+		v = PW_RIGHT;
+		while (got < PW_VERIFY_BYTES) {
+			const void *buf;
+			size_t sz;
+			la_int64_t off;
+			r = archive_read_data_block(a, &buf, &sz, &off);
+			if (r == ARCHIVE_EOF)
+				break;
+			if (r < ARCHIVE_WARN) {
+				v = unsupported_error(a) ? PW_GIVE_UP : PW_WRONG;
+				break;
+			}
+			got += sz;
+		}
+		break;
+	}
+out:
+	archive_read_free(a);
+	return v;
+}
+
+/* Find the password of w->o (once per container); false if none works. */
+static bool
+find_password(struct walk *w, unsigned idx)
+{
+	if (w->pw_tried)
+		return w->pw != NULL;
+	w->pw_tried = true;
+	if (w->t->lim == NULL || w->t->lim->passwords == NULL)
+		return false;
+	unsigned fmt = archive_format(w->a) & ARCHIVE_FORMAT_BASE_MASK;
+	if (fmt != ARCHIVE_FORMAT_ZIP && fmt != ARCHIVE_FORMAT_7ZIP)
+		return false;	/* libarchive 3.6 decrypts no RAR */
+	struct trial tr = { .p = w->o->data, .len = w->o->len, .idx = idx };
+	const struct pw_cand *c = obj_pw_try(w->t, w->o, NULL, 0, trial_test, &tr);
+	w->pw = c != NULL ? c->pw : NULL;
+	return w->pw != NULL;
+}
+
+static bool
+passphrase_error(struct archive *a)
+{
+	const char *e = archive_error_string(a);
+
+	return e != NULL && strstr(e, "assphrase") != NULL;
+}
+
 static void
 add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 {
@@ -483,15 +599,28 @@ add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 		return;
 	}
 	bool rar5 = w->rar5 != NULL && raw != NULL && g_hash_table_contains(w->rar5, raw);
+	bool decrypt = false;
 	if (archive_entry_is_data_encrypted(e) > 0 || rar5) {
-		c->flags |= OBJ_ENCRYPTED;
 		c->cipher = g_strdup(entry_cipher(w, raw));
-		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
-			c->size = (uint64_t)archive_entry_size(e);
-		return;
+		if (rar5 || !find_password(w, idx)) {
+			c->flags |= OBJ_ENCRYPTED;
+			if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+				c->size = (uint64_t)archive_entry_size(e);
+			return;
+		}
+		decrypt = true;
 	}
 	if (!read_entry(w, c))
 		w->stop = true;
+	if (decrypt && passphrase_error(w->a)) {
+		/* an entry under another password than the one found */
+		c->flags = (c->flags & ~(unsigned)OBJ_DAMAGED) | OBJ_ENCRYPTED;
+		return;
+	}
+	if (decrypt) {
+		c->flags |= OBJ_DECRYPTED;
+		c->password = w->o->password;
+	}
 	unpack_identify(c);
 	if (!w->stop)
 		unpack_object(w->t, c);
@@ -541,7 +670,9 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 		w.rar5 = rar5_encrypted_names(o->data, o->len, &w.rar5_headers);
 	if (loc != (locale_t)0)
 		old = uselocale(loc);
+again:
 	w.a = ar_new(raw);
+	archive_read_set_passphrase_callback(w.a, &w, pass_cb);
 	if (archive_read_open_memory(w.a, o->data, o->len) != ARCHIVE_OK) {
 		res = WALK_UNRECOGNIZED;
 		goto out;
@@ -554,12 +685,23 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 			break;
 		}
 		struct archive_entry *e;
+		w.pw_given = 0;
 		int r = archive_read_next_header(w.a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_RETRY && ++retries < RETRY_MAX)
 			continue;
 		if (r < ARCHIVE_WARN) {
+			if (idx == 0 && !w.pw_tried && !w.rar5_headers &&
+			    archive_read_has_encrypted_entries(w.a) > 0 &&
+			    find_password(&w, 0)) {
+				/* the entry list opens with the password found */
+				archive_read_free(w.a);
+				o->flags |= OBJ_DECRYPTED;
+				g_free(o->cipher);
+				o->cipher = g_strdup(entry_cipher(&w, NULL));
+				goto again;
+			}
 			if (idx == 0 && (archive_read_has_encrypted_entries(w.a) > 0 ||
 			    w.rar5_headers)) {
 				o->flags |= OBJ_NAMES_ENCRYPTED;
@@ -586,6 +728,8 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 		add_entry(&w, e, idx);
 	}
 out:
+	if (w.pw != NULL)
+		o->flags |= OBJ_DECRYPTED;
 	archive_read_free(w.a);
 	if (w.zip != NULL)
 		g_hash_table_unref(w.zip);

@@ -23,4 +23,5 @@ mamori_layer(mamori_objects
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c src/objects/check_documents.c
+    src/objects/check_ppap.c
   DEPS mamori_base mamori_objects)
