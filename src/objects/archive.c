@@ -540,12 +540,17 @@ trial_test(void *arg, const char *pw)
 			r = archive_read_data_block(a, &buf, &sz, &off);
 			if (r == ARCHIVE_EOF)
 				break;
-			if (r < ARCHIVE_WARN) {
+			/* a warning too: a wrong key that passes ZipCrypto's check
+			 * byte can inflate garbage to a short "end" (wrong size) */
+			if (r != ARCHIVE_OK) {
 				v = unsupported_error(a) ? PW_GIVE_UP : PW_WRONG;
 				break;
 			}
 			got += sz;
 		}
+		if (v == PW_RIGHT && archive_entry_size_is_set(e) && got < PW_VERIFY_BYTES &&
+		    got != (uint64_t)archive_entry_size(e))
+			v = PW_WRONG;
 		break;
 	}
 out:
