@@ -120,6 +120,7 @@ mamori_config_new_default(void)
 		.expire = PPAP_EXPIRE_STRIP,
 		.notice = true,
 		.expire_tag = g_strdup("[未検査] "),
+		.sevenzip = g_strdup("/usr/bin/7zz"),
 	};
 	for (size_t i = 0; default_dictionary[i] != NULL; i++)
 		g_ptr_array_add(cfg->ppap.dictionary, g_strdup(default_dictionary[i]));
@@ -154,6 +155,7 @@ mamori_config_free(struct mamori_config *cfg)
 	g_ptr_array_unref(cfg->ppap.passwords);
 	g_ptr_array_unref(cfg->ppap.dictionary);
 	g_free(cfg->ppap.expire_tag);
+	g_free(cfg->ppap.sevenzip);
 	g_free(cfg->http.token);
 	g_free(cfg);
 }
@@ -710,6 +712,15 @@ load_ppap(struct load_ctx *lc, const config_setting_t *g, struct mamori_ppap_con
 			else
 				fail(lc, s, "ppap.expire must be \"strip\", \"quarantine\" "
 				    "or \"deliver\"");
+		} else if (strcmp(k, "sevenzip") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || (*v != '\0' && *v != '/')) {
+				fail(lc, s, "ppap.sevenzip must be the absolute path of 7-Zip's "
+				    "7zz, e.g. \"/usr/bin/7zz\" (\"\" = encrypted 7z stays closed)");
+				return;
+			}
+			g_free(p->sevenzip);
+			p->sevenzip = g_strdup(v);
 		} else if (strcmp(k, "expire_tag") == 0) {
 			const char *v = config_setting_get_string(s);
 			if (v == NULL || strlen(v) > 64 || strpbrk(v, "\r\n") != NULL ||

@@ -120,6 +120,7 @@ struct mamori_ppap_conf {
 	bool notice;		/* X-Mamori-PPAP header on delivered mail */
 	char *expire_tag;	/* Subject prefix of PPAP_EXPIRE_DELIVER/STRIP */
 	bool report_passwords;	/* the report shows the password in clear */
+	char *sevenzip;		/* 7zz for encrypted 7z; "" = off */
 };
 
 /* The [http] section: `mamori serve` (src/daemon/http.c). */

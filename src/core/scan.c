@@ -241,6 +241,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	ctx.obj_limits.mime = &eng->mime_limits;
 	ctx.passwords = scan_passwords(eng, m, ctx.opts);
 	ctx.obj_limits.passwords = ctx.passwords;
+	ctx.obj_limits.sevenzip = *eng->cfg->ppap.sevenzip != '\0' ? eng->cfg->ppap.sevenzip : NULL;
 	ctx.objects = obj_tree_build(m, &ctx.obj_limits);
 
 	/*

@@ -26,6 +26,7 @@
 #include "archive.h"
 #include "filetype.h"
 #include "password.h"
+#include "sevenzip.h"
 #include "sink.h"
 #include "unpack.h"
 #include "util/text.h"
@@ -576,6 +577,39 @@ find_password(struct walk *w, unsigned idx)
 	return w->pw != NULL;
 }
 
+/*
+ * An encrypted 7z that 7-Zip may open (sevenzip.c): libarchive lists it
+ * but cannot decrypt it.  Its headers are read (no data) to see whether
+ * an entry, or the entry list itself, is encrypted.
+ */
+static bool
+seven_encrypted(struct obj_tree *t, struct mobj *o)
+{
+	static const uint8_t magic[6] = { '7', 'z', 0xBC, 0xAF, 0x27, 0x1C };
+	bool enc = false;
+
+	if (o->len < 32 || memcmp(o->data, magic, 6) != 0 || t->lim == NULL ||
+	    t->lim->passwords == NULL || t->lim->passwords->cands->len == 0 ||
+	    !sevenzip_usable(t->lim->sevenzip))
+		return false;
+	struct archive *a = ar_new(false);
+	if (archive_read_open_memory(a, o->data, o->len) == ARCHIVE_OK) {
+		for (unsigned n = 0; n < 100000 && !enc; n++) {
+			struct archive_entry *e;
+			int r = archive_read_next_header(a, &e);
+			if (r == ARCHIVE_EOF)
+				break;
+			if (r < ARCHIVE_WARN) {
+				enc = archive_read_has_encrypted_entries(a) > 0;
+				break;
+			}
+			enc = archive_entry_is_data_encrypted(e) > 0;
+		}
+	}
+	archive_read_free(a);
+	return enc;
+}
+
 static bool
 passphrase_error(struct archive *a)
 {
@@ -675,6 +709,11 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 		w.rar5 = rar5_encrypted_names(o->data, o->len, &w.rar5_headers);
 	if (loc != (locale_t)0)
 		old = uselocale(loc);
+	if (!raw && seven_encrypted(t, o) && sevenzip_unpack(t, o, t->lim->sevenzip)) {
+		if (o->container == NULL)
+			o->container = g_strdup("7-Zip");
+		goto out_7z;
+	}
 again:
 	w.a = ar_new(raw);
 	archive_read_set_passphrase_callback(w.a, &w, pass_cb);
@@ -736,6 +775,7 @@ out:
 	if (w.pw != NULL)
 		o->flags |= OBJ_DECRYPTED;
 	archive_read_free(w.a);
+out_7z:
 	if (w.zip != NULL)
 		g_hash_table_unref(w.zip);
 	if (w.rar5 != NULL)

@@ -122,6 +122,7 @@ struct obj_limits {
 					 * NULL: mail files are not opened */
 	const struct pw_list *passwords;	/* candidates for encrypted
 						 * objects (password.h), or NULL */
+	const char *sevenzip;	/* 7zz for encrypted 7z (sevenzip.c), or NULL */
 };
 
 struct obj_limit_hit {
