@@ -1,8 +1,11 @@
 /*
  * cmd_quarantine.c - `mamori quarantine [--state DIR] [--config F] CMD`:
- * list, show, release, delete and purge the quarantined messages of the
- * store (src/store/store.h).  The state directory and the release target
- * come from the [quarantine] section of the configuration unless given.
+ * list, show, release, delete and purge the quarantined and held messages
+ * of the store (src/store/store.h); give a held PPAP message its password
+ * (password) and apply ppap.expire to the holds whose window ended
+ * (expire: what the milter's sweeper does, for cron or by hand).  The state
+ * directory and the release target come from the [quarantine] section of
+ * the configuration unless given.
  *
  * Exit status: 0 done, 1 failed (no such entry, release refused, store
  * error), 2 usage.
@@ -18,6 +21,7 @@
 
 #include "cli.h"
 #include "core/config.h"
+#include "daemon/ppap.h"
 #include "store/release.h"
 #include "store/store.h"
 #include "util/jsonw.h"
@@ -29,12 +33,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mamori quarantine [--state DIR] [--config F] COMMAND\n"
-	    "  list [--state-filter quarantined|released|deleted] [--rcpt X] [--from X]\n"
+	    "  list [--state-filter quarantined|released|deleted|held|expired]\n"
+	    "       [--rcpt X] [--from X]\n"
 	    "       [--since EPOCH] [--limit N] [--json]\n"
 	    "  show ID [--raw]          the entry and its report; --raw: the message\n"
 	    "  release ID [--smtp HOST:PORT | --sendmail PATH]\n"
 	    "  delete ID\n"
-	    "  purge [--now EPOCH]      remove expired entries\n");
+	    "  purge [--now EPOCH]      remove expired entries\n"
+	    "  password ID PW... | -    try passwords on a held message (-: one per\n"
+	    "                           line on stdin); opened and clean: released,\n"
+	    "                           else quarantined\n"
+	    "  expire [--now EPOCH]     apply ppap.expire to holds whose window ended\n");
 }
 
 static bool
@@ -245,9 +254,16 @@ do_release(struct mamori_store *st, const struct mamori_quarantine_conf *qc,
 		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", id);
 		return 1;
 	}
-	if (e->state != Q_QUARANTINED) {
-		fprintf(stderr, "mamori: quarantine: %s: is %s, not quarantined\n", id,
+	if (e->state != Q_QUARANTINED && e->state != Q_HELD) {
+		fprintf(stderr, "mamori: quarantine: %s: is %s, not quarantined or held\n", id,
 		    q_state_name(e->state));
+		q_entry_free(e);
+		return 1;
+	}
+	/* a held message is taken out of the PPAP life cycle first, so the
+	 * sweeper or a password mail cannot deliver it a second time */
+	if (e->state == Q_HELD && !store_hold_resolve(st, id, Q_QUARANTINED, "operator")) {
+		fprintf(stderr, "mamori: quarantine: %s: no longer held\n", id);
 		q_entry_free(e);
 		return 1;
 	}
@@ -308,6 +324,80 @@ do_purge(struct mamori_store *st, int argc, char **argv)
 	return 0;
 }
 
+/* An engine for rescans (password, expire), from the same configuration. */
+static struct mamori_engine *
+rescan_engine(const char *config)
+{
+	struct mamori_config *cfg = NULL;
+	struct mamori_engine *eng = NULL;
+	char err[1024];
+	const char *path = cli_config_path(config);
+
+	if (path == NULL)
+		cfg = mamori_config_new_default();
+	else if (mamori_config_load(path, &cfg, err, sizeof err) != MAMORI_OK) {
+		fprintf(stderr, "mamori: %s\n", err);
+		return NULL;
+	}
+	if (mamori_engine_new(cfg, &eng, err, sizeof err) != MAMORI_OK) {
+		fprintf(stderr, "mamori: %s\n", err);
+		return NULL;
+	}
+	return eng;
+}
+
+static int
+do_password(struct mamori_store *st, const char *config, int argc, char **argv)
+{
+	if (argc < 3 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	GPtrArray *pw = g_ptr_array_new_with_free_func(g_free);
+	if (argc == 3 && strcmp(argv[2], "-") == 0) {
+		char line[1024];
+		while (fgets(line, sizeof line, stdin) != NULL) {
+			g_strchomp(line);
+			if (line[0] != '\0')
+				g_ptr_array_add(pw, g_strdup(line));
+		}
+	} else {
+		for (int i = 2; i < argc; i++)
+			g_ptr_array_add(pw, g_strdup(argv[i]));
+	}
+	struct mamori_engine *eng = rescan_engine(config);
+	int ret = 1;
+	if (eng != NULL) {
+		char err[512] = "";
+		enum ppap_outcome o = ppap_try(st, eng, argv[1], (const char *const *)pw->pdata,
+		    pw->len, MAMORI_PW_OPERATOR, "operator", err, sizeof err);
+		printf("%s: %s%s%s\n", argv[1], ppap_outcome_name(o), *err ? ": " : "", err);
+		ret = o == PPAP_DONE_RELEASED || o == PPAP_DONE_QUARANTINED ? 0 : 1;
+		mamori_engine_free(eng);
+	}
+	g_ptr_array_unref(pw);
+	return ret;
+}
+
+static int
+do_expire(struct mamori_store *st, const char *config, int argc, char **argv)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (argc == 3 && strcmp(argv[1], "--now") == 0 && parse_i64(argv[2], &now))
+		;
+	else if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	struct mamori_engine *eng = rescan_engine(config);
+	if (eng == NULL)
+		return 1;
+	printf("expired %u\n", ppap_expire(st, eng, now));
+	mamori_engine_free(eng);
+	return 0;
+}
+
 int
 cmd_quarantine(int argc, char **argv)
 {
@@ -337,7 +427,8 @@ cmd_quarantine(int argc, char **argv)
 	const char *cmd = argv[i];
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0 &&
-	    strcmp(cmd, "purge") != 0) {
+	    strcmp(cmd, "purge") != 0 && strcmp(cmd, "password") != 0 &&
+	    strcmp(cmd, "expire") != 0) {
 		fprintf(stderr, "mamori: quarantine: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -366,6 +457,10 @@ cmd_quarantine(int argc, char **argv)
 		ret = do_release(st, &cfg->quarantine, sub_argc, sub_argv);
 	else if (strcmp(cmd, "delete") == 0)
 		ret = do_delete(st, sub_argc, sub_argv);
+	else if (strcmp(cmd, "password") == 0)
+		ret = do_password(st, config, sub_argc, sub_argv);
+	else if (strcmp(cmd, "expire") == 0)
+		ret = do_expire(st, config, sub_argc, sub_argv);
 	else
 		ret = do_purge(st, sub_argc, sub_argv);
 	store_close(st);

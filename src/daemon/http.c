@@ -38,6 +38,7 @@
 #include "core/config.h"
 #include "daemon/daemon.h"
 #include "mamori/mamori.h"
+#include "daemon/ppap.h"
 #include "store/release.h"
 #include "store/store.h"
 #include "util/jsonw.h"
@@ -70,7 +71,7 @@ struct server {
 
 enum route {
 	R_NONE, R_SCAN, R_HEALTH, R_METRICS,
-	R_Q_LIST, R_Q_SHOW, R_Q_RAW, R_Q_RELEASE, R_Q_DELETE
+	R_Q_LIST, R_Q_SHOW, R_Q_RAW, R_Q_RELEASE, R_Q_DELETE, R_Q_PASSWORD
 };
 
 struct request {
@@ -505,6 +506,67 @@ do_release(struct server *srv, struct MHD_Connection *c, const char *id)
 	return respond_state(c, id, Q_RELEASED, via);
 }
 
+/*
+ * POST /quarantine/ID/password: candidate passwords for a held PPAP
+ * message, one per line of the body (UTF-8, at most PW_LINES_MAX lines,
+ * PW_BODY_MAX bytes).  The message is rescanned with them (ppap_try):
+ * opened and clean, it is released; opened and not clean, quarantined.
+ * 200 {"id","outcome"}: released or quarantined; 409: still held, or not
+ * a held message; 502: it opened but could not be delivered (it is then
+ * quarantined) or the store failed.
+ */
+#define PW_BODY_MAX 16384
+#define PW_LINES_MAX 64
+
+static enum MHD_Result
+handle_q_password(struct server *srv, struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->body == NULL || rq->body->len > PW_BODY_MAX)
+		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "at most 16384 bytes of passwords, one per line", NULL);
+	char *text = g_strndup((const char *)rq->body->data, rq->body->len);
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_free(text);
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, "passwords must be UTF-8", NULL);
+	}
+	gchar **lines = g_strsplit(text, "\n", PW_LINES_MAX + 1);
+	GPtrArray *pw = g_ptr_array_new();
+	for (gchar **l = lines; *l != NULL && pw->len < PW_LINES_MAX; l++) {
+		g_strchomp(*l);
+		if (**l != '\0')
+			g_ptr_array_add(pw, *l);
+	}
+	if (pw->len == 0) {
+		g_ptr_array_unref(pw);
+		g_strfreev(lines);
+		g_free(text);
+		return respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "no password in the body (one per line)", NULL);
+	}
+	struct mamori_engine *eng = daemon_engine_get(srv->engine);
+	char err[512] = "";
+	enum ppap_outcome o = ppap_try(srv->store, eng, rq->id, (const char *const *)pw->pdata,
+	    pw->len, MAMORI_PW_OPERATOR, "operator (HTTP API)", err, sizeof err);
+	daemon_engine_put(srv->engine, eng);
+	g_ptr_array_unref(pw);
+	g_strfreev(lines);
+	g_free(text);
+	daemon_log(LOG_INFO, "http: quarantine %s: operator password: %s%s%s", rq->id,
+	    ppap_outcome_name(o), *err ? ": " : "", err);
+	unsigned status = o == PPAP_DONE_RELEASED || o == PPAP_DONE_QUARANTINED ?
+	    MHD_HTTP_OK : o == PPAP_FAILED ? MHD_HTTP_BAD_GATEWAY : MHD_HTTP_CONFLICT;
+	struct jsonw w;
+	GString *out = g_string_new(NULL);
+	jw_init(&w, out, false);
+	jw_obj(&w, NULL);
+	jw_str(&w, "id", rq->id);
+	jw_str(&w, "outcome", ppap_outcome_name(o));
+	if (*err)
+		jw_str(&w, "error", err);
+	jw_obj_end(&w);
+	return respond_json(c, status, out, NULL);
+}
+
 /* One release of an id at a time: a second one while the first talks to
  * the next hop is 409, never a second delivery. */
 static enum MHD_Result
@@ -576,6 +638,10 @@ start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
 			allow = "POST";
 			if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 				r = R_Q_RELEASE;
+		} else if (strcmp(sub, "password") == 0) {
+			allow = "POST";
+			if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+				r = R_Q_PASSWORD;
 		} else {
 			return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint", NULL);
 		}
@@ -604,6 +670,8 @@ start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
 	else {
 		rq->route = r;
 		rq->id = id;
+		if (r == R_Q_PASSWORD)
+			rq->body = g_byte_array_new();	/* the passwords */
 		return MHD_YES;
 	}
 	g_free(id);
@@ -701,6 +769,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return handle_q_release(srv, c, rq->id);
 	case R_Q_DELETE:
 		return handle_q_delete(srv, c, rq->id);
+	case R_Q_PASSWORD:
+		return handle_q_password(srv, c, rq);
 	case R_NONE:
 		break;
 	}

@@ -18,9 +18,17 @@
  *   add_header   the same, plus daemon.subject_tag on the Subject
  *   reject       550 5.7.1 "Message rejected as <class>"
  *   tempfail     451 4.7.1
- *   quarantine,
- *   hold         stored durably (store_quarantine_put) then discarded;
+ *   quarantine   stored durably (store_quarantine_put) then discarded;
  *                without a store, or if storing fails: tempfail
+ *   hold         (PPAP) stored durably as held (ppap_hold) then
+ *                discarded; released, quarantined or expired later by
+ *                the PPAP life cycle (ppap.h)
+ *
+ * A delivered mail that carries candidate passwords is offered to the
+ * messages held for its sender and recipients (ppap_followup) before the
+ * MTA gets the answer; a thread applies ppap.expire to holds whose window
+ * has ended (ppap_expire, every PPAP_SWEEP_S seconds at most).  A password
+ * mail gets "X-Mamori-PPAP: password-mail".
  *
  * Any internal error tempfails the message: mail is never dropped.
  *
@@ -60,6 +68,7 @@
 #include "core/scan_ctx.h"
 #include "daemon/daemon.h"
 #ifdef MAMORI_HAVE_STORE
+#include "daemon/ppap.h"
 #include "store/store.h"
 #endif
 
@@ -69,6 +78,7 @@
 #define MAX_RCPTS 10000
 #define TOP_SYMBOLS 10
 #define QUARANTINE_DAYS 30
+#define PPAP_SWEEP_S 30
 
 /* The process-wide state the callbacks use. */
 static struct daemon_engine *engine;
@@ -466,6 +476,13 @@ add_headers(SMFICTX *ctx, const struct msg *m, const struct mamori_result *res,
 		good = good && ok(smfi_addheader(ctx, (char *)"X-Spam-Symbols", v),
 		    "adding X-Spam-Symbols");
 	g_free(v);
+	if (good && mamori_result_has_symbol(res, "PPAP_PASSWORD_MAIL"))
+		good = ok(smfi_addheader(ctx, (char *)"X-Mamori-PPAP", (char *)"password-mail"),
+		    "adding X-Mamori-PPAP");
+	else if (good && mamori_result_has_symbol(res, "PPAP_DECRYPTED") &&
+	    eng->cfg->ppap.notice)
+		good = ok(smfi_addheader(ctx, (char *)"X-Mamori-PPAP", (char *)"decrypted; "
+		    "the encrypted attachments were opened and scanned"), "adding X-Mamori-PPAP");
 	if (good && tag && subject_tag != NULL && subject_tag[0] != '\0') {
 		if (m->subject == NULL) {
 			char *t = g_strchomp(g_strdup(subject_tag));
@@ -516,7 +533,79 @@ quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
 	g_free(syms);
 	return good;
 }
+
+static bool
+hold(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_result *res, const struct mamori_engine *eng)
+{
+	char id[40], err[512] = "";
+	bool good = store != NULL && ppap_hold(store, eng, msg, len, env, res, id, err,
+	    sizeof err);
+	if (good)
+		daemon_log(LOG_INFO, "milter: queue_id=%s held as %s for %u s (PPAP)",
+		    env->queue_id != NULL ? env->queue_id : "-", id, eng->cfg->ppap.window_s);
+	else
+		daemon_log(LOG_ERR, "milter: queue_id=%s cannot hold: %s",
+		    env->queue_id != NULL ? env->queue_id : "-",
+		    store == NULL ? "no store" : err);
+	return good;
+}
+
+/* A mail with candidate passwords: the held messages of its sender. */
+static void
+followup(const struct mamori_envelope *env, const struct mamori_result *res,
+    const struct mamori_engine *eng)
+{
+	enum mamori_action a = mamori_result_action(res);
+
+	if (store == NULL || a == MAMORI_ACTION_HOLD || a == MAMORI_ACTION_TEMPFAIL ||
+	    a == MAMORI_ACTION_REJECT)
+		return;
+	unsigned n = ppap_followup(store, eng, env, res);
+	if (n > 0)
+		daemon_log(LOG_INFO, "milter: queue_id=%s opened %u held message%s (PPAP)",
+		    env->queue_id != NULL ? env->queue_id : "-", n, n == 1 ? "" : "s");
+}
+
+/* Applies ppap.expire to the holds whose window ended, until stopping. */
+static gint stopping;
+
+static gpointer
+sweep_thread(gpointer data)
+{
+	(void)data;
+	while (!g_atomic_int_get(&stopping)) {
+		struct mamori_engine *eng = daemon_engine_get(engine);
+		unsigned every = MIN(PPAP_SWEEP_S, MAX(1u, eng->cfg->ppap.window_s / 10));
+		unsigned n = ppap_expire(store, eng, g_get_real_time() / G_USEC_PER_SEC);
+		daemon_engine_put(engine, eng);
+		if (n > 0)
+			daemon_log(LOG_INFO, "milter: %u held message%s expired (PPAP)", n,
+			    n == 1 ? "" : "s");
+		for (unsigned i = 0; i < every * 10 && !g_atomic_int_get(&stopping); i++)
+			g_usleep(G_USEC_PER_SEC / 10);
+	}
+	return NULL;
+}
 #else
+static bool quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_result *res);
+
+static bool
+hold(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
+    const struct mamori_result *res, const struct mamori_engine *eng)
+{
+	(void)eng;
+	return quarantine(msg, len, env, res);
+}
+
+static void
+followup(const struct mamori_envelope *env, const struct mamori_result *res,
+    const struct mamori_engine *eng)
+{
+	(void)env, (void)res, (void)eng;
+}
+
 static bool
 quarantine(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
     const struct mamori_result *res)
@@ -596,6 +685,7 @@ cb_eom(SMFICTX *ctx)
 	}
 	daemon_log_result(FRONT, qid, res, secs * 1000);
 	metrics_scan(FRONT, res, secs);
+	followup(&env, res, eng);
 	switch (mamori_result_action(res)) {
 	case MAMORI_ACTION_ACCEPT:
 		r = add_headers(ctx, m, res, eng, false) ? SMFIS_ACCEPT : tempfail(ctx, "milter");
@@ -611,8 +701,10 @@ cb_eom(SMFICTX *ctx)
 		break;
 	}
 	case MAMORI_ACTION_QUARANTINE:
-	case MAMORI_ACTION_HOLD:
 		r = quarantine(bytes, len, &env, res) ? SMFIS_DISCARD : tempfail(ctx, "quarantine");
+		break;
+	case MAMORI_ACTION_HOLD:
+		r = hold(bytes, len, &env, res, eng) ? SMFIS_DISCARD : tempfail(ctx, "hold");
 		break;
 	case MAMORI_ACTION_TEMPFAIL:
 	default:
@@ -769,6 +861,9 @@ milter_run(const struct milter_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = 1;
+#ifdef MAMORI_HAVE_STORE
+	GThread *sweeper = NULL;
+#endif
 	if (o->socket != NULL && g_str_has_prefix(o->socket, "unix:"))
 		g_unlink(o->socket + 5);
 	if (smfi_setconn((char *)o->socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS
@@ -797,6 +892,9 @@ milter_run(const struct milter_opts *o)
 		goto out;
 	}
 	g_thread_unref(g_thread_new("reload", reload_thread, NULL));
+#ifdef MAMORI_HAVE_STORE
+	sweeper = g_thread_new("ppap-sweep", sweep_thread, NULL);
+#endif
 	daemon_log(LOG_INFO, "milter: listening on %s", o->socket);
 	if (smfi_main() != MI_SUCCESS)
 		daemon_log(LOG_ERR, "milter: smfi_main failed");
@@ -813,6 +911,10 @@ milter_run(const struct milter_opts *o)
 	}
 out:
 #ifdef MAMORI_HAVE_STORE
+	if (sweeper != NULL) {
+		g_atomic_int_set(&stopping, 1);
+		g_thread_join(sweeper);
+	}
 	store_close(store);
 	store = NULL;
 #endif
