@@ -30,6 +30,7 @@
 #define DISC_TEXT_MAX (256u << 10)	/* bytes read per text or part */
 #define DISC_LINES_MAX 20000u		/* lines read per text or part */
 #define DISC_PARTS_MAX 32u		/* text/html parts read per message */
+#define DISC_MESSAGE_MAX (1u << 20)	/* bytes of text read per message */
 #define DISC_HTML_TAGS_MAX 16384u	/* tags given to gumbo per part */
 #define DISC_SUBJECT_MAX 2048u		/* bytes of a subject read */
 #define DISC_PW_MIN 4			/* characters of a candidate */
@@ -38,6 +39,9 @@
 #define DISC_BLANK_MAX 3u		/* blank lines between keyword and value */
 #define DISC_SPAN_MAX 256u		/* bytes searched around a keyword */
 #define DISC_FOR_SPAN 120u		/* "password for X is": bytes of X */
+#define DISC_NORM_CHUNK 1024u		/* bytes given to g_utf8_normalize */
+#define DISC_KW_MAX 2000u		/* keywords looked at per text or part */
+#define DISC_KW_LINE_MAX 32u		/* keywords looked at per line */
 
 enum tier {
 	T_EXPLICIT,	/* keyword, separator or brackets, value: body */
@@ -150,6 +154,14 @@ static const char *const negatives[] = {
 	"next mail", "next e-mail", "next email", "later", "to follow", "will be sent",
 	"reset", "expire", "change",
 };
+
+/* Words just before a keyword that make it a topic ("reset your
+ * password"), not an announcement. */
+static const char *const topics[] = {
+	"reset", "expir", "change", "forgot", "update", "verify", "locked", "recover",
+	"リセット", "変更", "再設定", "忘れ", "初期化", "再発行",
+};
+#define DISC_TOPIC_SPAN 48u	/* bytes before a keyword searched for them */
 
 /* The value follows on the next line. */
 static const char *const announces[] = {
@@ -377,8 +389,8 @@ cand_ok(const char *s, size_t n, bool bracketed)
 	if (ok) {
 		size_t e;
 		const struct kw *k = kw_at(lc, n, 0, &e);
-		if (k != NULL && (e == n || (e + 1 == n && lc[e] == ':')))
-			ok = false;	/* the keyword itself */
+		if (k != NULL && (e == n || lc[e] == ':' || lc[e] == '='))
+			ok = false;	/* the keyword itself, "pw:..." */
 	}
 	g_free(lc);
 	return ok;
@@ -397,6 +409,7 @@ struct disc {
 	GHashTable *by_pw;	/* pw -> struct dcand * */
 	unsigned per_tier[T_COUNT];
 	unsigned cap;		/* per tier */
+	unsigned max;		/* added to the pw_list */
 	guint64 seq;
 	bool subject;		/* reading the Subject */
 };
@@ -411,13 +424,15 @@ dcand_free(gpointer p)
 	g_free(c);
 }
 
+/* have: candidates the pw_list holds already (they may come again) */
 static void
-disc_init(struct disc *d, unsigned max)
+disc_init(struct disc *d, unsigned max, unsigned have)
 {
 	memset(d, 0, sizeof *d);
 	d->cands = g_ptr_array_new_with_free_func(dcand_free);
 	d->by_pw = g_hash_table_new(g_str_hash, g_str_equal);
-	d->cap = max < DISC_CANDS_MAX ? max : DISC_CANDS_MAX;
+	d->max = max < DISC_CANDS_MAX ? max : DISC_CANDS_MAX;
+	d->cap = d->max + (have < DISC_CANDS_MAX ? have : DISC_CANDS_MAX);
 }
 
 static void
@@ -479,7 +494,7 @@ disc_flush(struct disc *d, enum pw_source src, struct pw_list *out)
 	unsigned added = 0;
 
 	g_ptr_array_sort(d->cands, dcand_cmp);
-	for (guint i = 0; i < d->cands->len && added < d->cap; i++) {
+	for (guint i = 0; i < d->cands->len && added < d->max; i++) {
 		const struct dcand *c = d->cands->pdata[i];
 		if (pw_list_add(out, c->pw, src, c->where))
 			added++;
@@ -516,6 +531,7 @@ struct scan {
 	const char *label;	/* "text part 1" */
 	struct pending pend;
 	GString *lc;
+	unsigned kw_hits;	/* keywords looked at, DISC_KW_MAX at most */
 };
 
 static bool
@@ -525,6 +541,44 @@ line_ascii(const char *s, size_t n)
 		if ((unsigned char)s[i] >= 0x80)
 			return false;
 	return true;
+}
+
+/* Whether a cut before the character at p keeps NFKC the same. */
+static bool
+starter_at(const char *p)
+{
+	gunichar u = g_utf8_get_char(p);
+
+	return g_unichar_combining_class(u) == 0 && u != 0xff9e && u != 0xff9f &&
+	    !(u >= 0x1100 && u <= 0x11ff) && !(u >= 0x3130 && u <= 0x318f);
+}
+
+/*
+ * NFKC of n bytes of valid UTF-8, in pieces of about DISC_NORM_CHUNK
+ * bytes cut before a starter: g_utf8_normalize() takes time quadratic in
+ * the length of what it is given when much of it composes (パ, ド).
+ */
+static char *
+nfkc(const char *s, size_t n)
+{
+	if (n <= DISC_NORM_CHUNK)
+		return g_utf8_normalize(s, (gssize)n, G_NORMALIZE_NFKC);
+	GString *g = g_string_sized_new(n + n / 4);
+	for (size_t p = 0; p < n;) {
+		size_t e = n - p > DISC_NORM_CHUNK ? p + DISC_NORM_CHUNK : n;
+		while (e < n && e > p && (((unsigned char)s[e] & 0xc0) == 0x80 || !starter_at(s + e)))
+			e--;
+		if (e == p)	/* DISC_NORM_CHUNK bytes without a starter */
+			e = n - p > DISC_NORM_CHUNK ? p + DISC_NORM_CHUNK : n;
+		while (e < n && ((unsigned char)s[e] & 0xc0) == 0x80)
+			e++;
+		char *c = g_utf8_normalize(s + p, (gssize)(e - p), G_NORMALIZE_NFKC);
+		if (c != NULL)
+			g_string_append(g, c);
+		g_free(c);
+		p = e;
+	}
+	return g_string_free(g, FALSE);
 }
 
 static void
@@ -537,7 +591,7 @@ line_load(struct line *L, const char *raw, size_t n, unsigned no, GString *lc)
 	L->n = raw;
 	L->len = n;
 	if (!line_ascii(raw, n)) {
-		L->norm = g_utf8_normalize(raw, (gssize)n, G_NORMALIZE_NFKC);
+		L->norm = nfkc(raw, n);
 		if (L->norm != NULL && (strlen(L->norm) != n || memcmp(L->norm, raw, n) != 0)) {
 			L->n = L->norm;
 			L->len = strlen(L->norm);
@@ -734,21 +788,25 @@ skip_bullets(const char *s, size_t n, size_t p)
 	return skip_ws(s, n, p);
 }
 
-/* A value alone on the line after a keyword line ("abc123", "・「abc」",
- * "invoice.zip: abc123"). */
+/*
+ * A value on the line after a keyword line: alone ("abc123", "・「abc」"),
+ * or, with named, after a name ("invoice.zip: abc123").
+ */
 static bool
-next_line_value(struct scan *s, struct line *L)
+next_line_value(struct scan *s, struct line *L, bool named)
 {
 	struct val v;
 	size_t p = skip_bullets(L->n, L->len, L->q);
 
-	for (unsigned r = 0; r < 2; r++) {
+	for (unsigned r = 0; r < (named ? 2u : 1u); r++) {
 		if (take_value(L, p, &v) && cand_ok(L->n + v.a, v.b - v.a, v.bracketed) &&
 		    !rest_has_words(L, v.end)) {
 			emit(s, L, v.a, v.b, T_NEXT, s->pend.label, s->pend.from);
 			return true;
 		}
-		/* "name: value" */
+		/* "name: value" (not "https://...") */
+		if (memmem(L->n + p, L->len - p, "://", 3) != NULL)
+			return false;
 		const char *c = memchr(L->n + p, ':', L->len - p);
 		if (c == NULL)
 			c = memchr(L->n + p, '=', L->len - p);
@@ -834,6 +892,9 @@ on_keyword(struct scan *s, struct line *L, size_t ks, size_t ke, const struct kw
 	/* no value here: on the next line? */
 	if (contains_any(lc + ke, span_end(ke, n) - ke, negatives, G_N_ELEMENTS(negatives)))
 		return n;
+	size_t tb = ks > L->q + DISC_TOPIC_SPAN ? ks - DISC_TOPIC_SPAN : L->q;
+	if (contains_any(lc + tb, ks - tb, topics, G_N_ELEMENTS(topics)))
+		return ke;
 	bool before = has_suffix(lc, ks, "下記") || has_suffix(lc, ks, "以下") ||
 	    has_suffix(lc, ks, "下記の") || has_suffix(lc, ks, "以下の") ||
 	    has_suffix(lc, ks, "以下が") || has_suffix(lc, ks, "次の");
@@ -873,19 +934,24 @@ scan_line(struct scan *s, struct line *L)
 			return;
 		}
 		s->pend.on = false;
-		if (!line_has_kw(L) && next_line_value(s, L))
+		/* a value alone ("「pass-1234」") even with a keyword inside;
+		 * "name: value" unless it is a keyword line of its own */
+		if (next_line_value(s, L, false) || (!line_has_kw(L) && next_line_value(s, L, true)))
 			return;
 	}
 	if (blank)
 		return;
 	const char *lc = L->lc->str;
-	for (size_t i = L->q; i < L->len;) {
+	unsigned hits = 0;
+	for (size_t i = L->q; i < L->len && hits < DISC_KW_LINE_MAX && s->kw_hits < DISC_KW_MAX;) {
 		size_t e;
 		const struct kw *k = kw_at(lc, L->len, i, &e);
 		if (k == NULL) {
 			i++;
 			continue;
 		}
+		hits++;
+		s->kw_hits++;
 		size_t next = on_keyword(s, L, i, e, k);
 		i = next > e ? next : e;
 	}
@@ -937,7 +1003,7 @@ ppap_discover_text(const char *utf8, size_t len, enum pw_source src,
 
 	if (out == NULL || max == 0)
 		return;
-	disc_init(&d, max);
+	disc_init(&d, max, out->cands->len);
 	scan_text(&d, utf8, len, label != NULL ? label : "text");
 	disc_flush(&d, src, out);
 	disc_clear(&d);
@@ -1071,19 +1137,23 @@ static void
 scan_message(struct disc *d, const struct mime_message *msg)
 {
 	unsigned nparts = 0;
+	size_t budget = DISC_MESSAGE_MAX;
 
-	for (guint i = 0; i < msg->parts->len && nparts < DISC_PARTS_MAX; i++) {
+	for (guint i = 0; i < msg->parts->len && nparts < DISC_PARTS_MAX && budget > 0; i++) {
 		const struct mime_part *pt = msg->parts->pdata[i];
 		if ((pt->kind != MIME_PART_TEXT && pt->kind != MIME_PART_HTML) || pt->text == NULL)
 			continue;
 		nparts++;
+		size_t len = pt->text_len < DISC_TEXT_MAX ? pt->text_len : DISC_TEXT_MAX;
+		if (len > budget)
+			len = budget;
+		budget -= len;
 		if (pt->kind == MIME_PART_TEXT) {
 			char *label = g_strdup_printf("text part %u", nparts);
-			scan_text(d, pt->text, pt->text_len, label);
+			scan_text(d, pt->text, len, label);
 			g_free(label);
 			continue;
 		}
-		size_t len = pt->text_len < DISC_TEXT_MAX ? pt->text_len : DISC_TEXT_MAX;
 		GString *vis = html_text(pt->text, len);
 		char *label = g_strdup_printf("html part %u", nparts);
 		scan_text(d, vis->str, vis->len, label);
@@ -1112,7 +1182,7 @@ ppap_discover_message(const struct mime_message *msg, enum pw_source src,
 
 	if (msg == NULL || out == NULL || max == 0)
 		return;
-	disc_init(&d, max);
+	disc_init(&d, max, out->cands->len);
 	scan_message(&d, msg);
 	disc_flush(&d, src, out);
 	disc_clear(&d);
@@ -1155,7 +1225,7 @@ ppap_is_password_mail(const struct mime_message *msg)
 
 	struct disc d;
 	bool found = false;
-	disc_init(&d, 1);
+	disc_init(&d, 1, 0);
 	scan_message(&d, msg);
 	for (guint i = 0; i < d.cands->len && !found; i++)
 		found = ((const struct dcand *)d.cands->pdata[i])->tier <= T_NEXT;
