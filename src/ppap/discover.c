@@ -264,6 +264,10 @@ sep_at(const char *lc, size_t n, size_t p)
 		size_t e = p + strlen(seps[i]);
 		if (g_ascii_isalpha(seps[i][0]) && e < n && is_alnum((unsigned char)lc[e]))
 			continue;
+		/* "PW - abc", not "password-protected", "pass-through" */
+		if (seps[i][0] == '-' && seps[i][1] == '\0' && (p == 0 || lc[p - 1] != ' ') &&
+		    (e >= n || lc[e] != ' '))
+			continue;
 		return e - p;
 	}
 	return 0;
@@ -882,7 +886,8 @@ on_keyword(struct scan *s, struct line *L, size_t ks, size_t ke, const struct kw
 			emit(s, L, v.a, v.b, T_EXPLICIT, k->label, 0);
 			return v.end;
 		}
-		if (!prose && !s->d->subject && password_like(val, vl) && v.a == p) {
+		if (!prose && !s->d->subject && password_like(val, vl) && v.a == p &&
+		    g_ascii_isalnum(val[0])) {
 			emit(s, L, v.a, v.b, T_LOOSE, k->label, 0);
 			return v.end;
 		}

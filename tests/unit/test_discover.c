@@ -514,6 +514,8 @@ test_neg_prose(void **state)
 	EXPECT_NONE("ZIPファイルにパスワードを設定しています。");
 	/* loose values must look like passwords */
 	EXPECT_NONE("password protected document");
+	EXPECT_NONE("The password-protected file is attached.\nUse pass-through.\n");
+	EXPECT("PW - dash1234", "dash1234");
 }
 
 /* ---- robustness --------------------------------------------------------- */
