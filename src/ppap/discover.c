@@ -30,7 +30,7 @@
 #define DISC_TEXT_MAX (256u << 10)	/* bytes read per text or part */
 #define DISC_LINES_MAX 20000u		/* lines read per text or part */
 #define DISC_PARTS_MAX 32u		/* text/html parts read per message */
-#define DISC_MESSAGE_MAX (1u << 20)	/* bytes of text read per message */
+#define DISC_MESSAGE_MAX (512u << 10)	/* bytes of text read per message */
 #define DISC_HTML_TAGS_MAX 16384u	/* tags given to gumbo per part */
 #define DISC_SUBJECT_MAX 2048u		/* bytes of a subject read */
 #define DISC_PW_MIN 4			/* characters of a candidate */

@@ -12,6 +12,7 @@
 #include "test_helpers.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include "mime/message.h"
 #include "objects/password.h"
@@ -545,6 +546,15 @@ test_crlf(void **state)
 	EXPECT("パスワード：\r\n\r\nCr1fPass\r\n", "Cr1fPass");
 }
 
+/* CPU time of this thread in µs (wall time is noisy on a busy machine) */
+static gint64
+cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (gint64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* 1 MB of text (only DISC_TEXT_MAX of it is read): well under 50 ms. */
 static void
 test_speed(void **state)
@@ -566,12 +576,12 @@ test_speed(void **state)
 		g_string_append(one, "pw:pw:pw:パスワードは");
 
 	struct pw_list *l = new_list();
-	gint64 t0 = g_get_monotonic_time();
+	gint64 t0 = cpu_us();
 	ppap_discover_text(g->str, g->len, PW_SRC_BODY, "body", l, 20);
-	gint64 t1 = g_get_monotonic_time();
+	gint64 t1 = cpu_us();
 	ppap_discover_text(one->str, one->len, PW_SRC_BODY, "body", l, 20);
-	gint64 t2 = g_get_monotonic_time();
-	printf("discover: 1 MB of mixed lines %.1f ms, 1 MB line of keywords %.1f ms\n",
+	gint64 t2 = cpu_us();
+	printf("discover: 1 MB of mixed lines %.1f ms, 1 MB line of keywords %.1f ms (CPU)\n",
 	    (double)(t1 - t0) / 1000.0, (double)(t2 - t1) / 1000.0);
 	assert_true(l->cands->len > 0);
 	assert_utf8_equal(((const struct pw_cand *)l->cands->pdata[0])->pw, "Zx81Yw72");
