@@ -88,6 +88,9 @@ void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
     const char *symbol, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* The options the scan was called with (never NULL). */
 const struct mamori_scan_opts *scan_opts(const struct scan_ctx *ctx);
+/* PPAP: if the message reads as a password mail (ppap/discover.h), the
+ * number of candidates found in its text; else 0. */
+size_t scan_ppap_password_mail(const struct scan_ctx *ctx);
 /* PPAP: an attachment (by file name) still holds encrypted content. */
 void scan_ppap_encrypted(struct scan_ctx *ctx, const char *name);
 /* The engine's compiled YARA rules, or NULL if none are loaded. */

@@ -178,6 +178,14 @@ scan_opts(const struct scan_ctx *ctx)
 	return ctx->opts;
 }
 
+size_t
+scan_ppap_password_mail(const struct scan_ctx *ctx)
+{
+	if (!ctx->ppap_password_mail || ctx->res->ppap_candidates == NULL)
+		return 0;
+	return ctx->res->ppap_candidates->len;
+}
+
 void
 scan_ppap_encrypted(struct scan_ctx *ctx, const char *name)
 {

@@ -20,6 +20,7 @@
 #include "dns/dns.h"
 #include "engines/yara.h"
 #include "objects/password.h"
+#include "ppap/discover.h"
 #include "scan_ctx.h"
 
 static void
@@ -176,33 +177,38 @@ mamori_engine_free(struct mamori_engine *eng)
 static const struct mamori_envelope no_envelope;
 static const struct mamori_scan_opts no_opts;
 
-static bool
-has_attachment(const struct mime_message *m)
-{
-	for (guint i = 0; m != NULL && i < m->parts->len; i++)
-		if (((const struct mime_part *)m->parts->pdata[i])->kind == MIME_PART_ATTACHMENT)
-			return true;
-	return false;
-}
-
 /*
  * The candidate passwords of one scan, best first: those the caller
  * brings (a follow-up mail, an operator), those of the message's own
- * text, the static ones, the dictionary.  Only for messages with an
- * attachment: nothing else can be encrypted.
+ * text, the static ones, the dictionary.  The text is read even without
+ * an attachment: a password mail hands its candidates to the messages
+ * held for its sender (mamori_result_ppap_candidates).
  */
 static struct pw_list *
-scan_passwords(const struct mamori_engine *eng, const struct mime_message *m,
-    const struct mamori_scan_opts *o)
+scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
 {
-	const struct mamori_ppap_conf *p = &eng->cfg->ppap;
+	const struct mamori_ppap_conf *p = &ctx->eng->cfg->ppap;
+	const struct mamori_scan_opts *o = ctx->opts;
+	struct mamori_result *res = ctx->res;
 
-	if (!p->enabled || !has_attachment(m))
+	if (!p->enabled)
 		return NULL;
 	struct pw_list *l = pw_list_new(p->max_attempts, (gint64)p->time_ms * 1000);
 	for (size_t i = 0; i < o->n_passwords; i++)
 		pw_list_add(l, o->passwords[i], o->password_origin == MAMORI_PW_OPERATOR ?
 		    PW_SRC_OPERATOR : PW_SRC_FOLLOWUP, o->password_where);
+	guint first = l->cands->len;
+	if (p->max_candidates > 0)
+		ppap_discover_message(m, PW_SRC_BODY, l, p->max_candidates);
+	for (guint i = first; i < l->cands->len; i++) {
+		const struct pw_cand *c = l->cands->pdata[i];
+		if (res->ppap_candidates == NULL)
+			res->ppap_candidates = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(res->ppap_candidates, g_strdup(c->pw));
+	}
+	ctx->ppap_password_mail = res->ppap_candidates != NULL && ppap_is_password_mail(m);
+	if (m->headers != NULL && m->headers->subject != NULL)
+		res->ppap_subject_key = ppap_subject_key(m->headers->subject);
 	for (guint i = 0; i < p->passwords->len; i++)
 		pw_list_add(l, p->passwords->pdata[i], PW_SRC_STATIC, "ppap.passwords");
 	for (guint i = 0; i < p->dictionary->len; i++)
@@ -239,7 +245,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	ctx.obj_limits = eng->obj_limits;
 	ctx.obj_limits.deadline_us = ctx.deadline_us;
 	ctx.obj_limits.mime = &eng->mime_limits;
-	ctx.passwords = scan_passwords(eng, m, ctx.opts);
+	ctx.passwords = scan_passwords(&ctx, m);
 	ctx.obj_limits.passwords = ctx.passwords;
 	ctx.obj_limits.sevenzip = *eng->cfg->ppap.sevenzip != '\0' ? eng->cfg->ppap.sevenzip : NULL;
 	ctx.objects = obj_tree_build(m, &ctx.obj_limits);

@@ -70,6 +70,7 @@ struct scan_ctx {
 	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
 	const struct mamori_scan_opts *opts;	/* never NULL */
 	struct pw_list *passwords;	/* candidates (objects/password.h) */
+	bool ppap_password_mail;	/* the text reads as a PPAP password mail */
 };
 
 struct mamori_result *result_new(unsigned max_options);

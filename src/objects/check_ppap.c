@@ -27,6 +27,7 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "PPAP_UNSCANNABLE", 2.0, "A decrypted archive or document could not be scanned completely: a limit stopped the unpacking inside it. Option: path (limit). Its forced action is ppap.unscannable.", NO_FORCE },
 	{ "PPAP_HELD", 0.0, "The message is held while its password may still come in a follow-up mail from the same sender to the same recipients (ppap.window_s); the milter stores it and releases or quarantines it when the password comes, or applies ppap.expire when the window ends.", MAMORI_ACTION_HOLD },
 	{ "PPAP_RELEASED", 0.0, "A held message was opened with a password that came later (follow-up mail or operator) and scanned: its verdict decides whether it is released. Option: where the password came from.", NO_FORCE },
+	{ "PPAP_PASSWORD_MAIL", 0.0, "The message reads as a PPAP password notice (a password keyword with a value, or a subject such as 【パスワード】...): the milter marks it with X-Mamori-PPAP: password-mail and offers its candidates to the messages held for its sender and recipients. Option: the number of candidates.", NO_FORCE },
 	{ "PPAP_EXPIRED", 0.0, "A held message's window ended with encrypted content still closed; ppap.expire applies (strip: delivered without the encrypted attachments and with a notice; quarantine: forced quarantine; deliver: delivered with ppap.expire_tag).", NO_FORCE },
 };
 
@@ -145,6 +146,9 @@ run(struct scan_ctx *ctx)
 		const struct mobj *r = root_of(o);
 		scan_ppap_encrypted(ctx, r->name != NULL ? r->name : r->path);
 	}
+	size_t npw = scan_ppap_password_mail(ctx);
+	if (npw > 0 && opened == 0 && still_closed == 0)
+		scan_addf(ctx, "PPAP_PASSWORD_MAIL", "%zu candidate%s", npw, npw == 1 ? "" : "s");
 	if (still_closed > 0 && cf->undecryptable == MAMORI_ACTION_HOLD && !opts->expired)
 		scan_addf(ctx, "PPAP_HELD", "%u encrypted object%s waiting for a password",
 		    still_closed, still_closed == 1 ? "" : "s");
