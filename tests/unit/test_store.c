@@ -269,13 +269,13 @@ test_migration_reopen(void **state)
 	struct mamori_store *st = open_ok(sub);
 	put(st, "hello\n", "s@x", r, 1, 0, id);
 	store_close(st);
-	assert_int_equal(db_version(sub), 1);
+	assert_int_equal(db_version(sub), 2);
 	st = open_ok(sub);	/* reopen: migration is a no-op */
 	struct q_entry *e = store_quarantine_get(st, id);
 	assert_non_null(e);
 	q_entry_free(e);
 	store_close(st);
-	assert_int_equal(db_version(sub), 1);
+	assert_int_equal(db_version(sub), 2);
 
 	/* a database from a newer mamori is refused, clearly */
 	char *path = g_strdup_printf("%s/mamori.db", sub);
