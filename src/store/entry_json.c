@@ -1,7 +1,9 @@
 /*
  * entry_json.c - a quarantine entry as JSON (store.h): the one layout
  * `mamori quarantine list|show --json` and the HTTP API's /quarantine
- * endpoints both print.
+ * endpoints both print.  An entry that is or was held (PPAP, hold_until
+ * set) also has hold_until, subject_key and password_where; the others
+ * keep the layout they always had.
  */
 #include "store.h"
 #include "util/jsonw.h"
@@ -28,6 +30,11 @@ q_entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
 	jw_str(w, "subject", e->subject);
 	jw_str(w, "from", e->from);
 	jw_int(w, "size", (int64_t)e->size);
+	if (e->hold_until != 0) {
+		jw_int(w, "hold_until", e->hold_until);
+		jw_str(w, "subject_key", e->subject_key);
+		jw_str(w, "password_where", e->password_where);
+	}
 	if (with_report) {
 		if (e->report != NULL && *e->report != '\0')
 			jw_raw(w, "report", e->report);

@@ -10,6 +10,12 @@
  * the directory fsync'd BEFORE its row is inserted and committed: after a
  * crash there is either an orphan file (the caller was never told) or a
  * file and its row.
+ *
+ * Holds (schema version 2) are rows in state Q_HELD with a hold_until;
+ * two partial indexes cover only those rows (the statements that use them
+ * spell the state as the literal HELD_SQL, which a partial index needs),
+ * so matching a follow-up mail costs the same with 100 or 1,000,000
+ * quarantined messages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +31,18 @@
 
 #include "store/store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 100000
+#define MATCH_LIMIT 1000
+
+/* Q_HELD as SQL text: the partial indexes and their statements */
+#define HELD_SQL "3"
+_Static_assert(Q_HELD == 3, "HELD_SQL must be Q_HELD");
+
+#define ENTRY_COLS "id, created, expires, state, reason, action, score, " \
+	"client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report, " \
+	"hold_until, subject_key, password_where"
 
 enum stmt_id {
 	ST_INSERT,
@@ -39,6 +54,9 @@ enum stmt_id {
 	ST_EXPIRED,
 	ST_DELETE,
 	ST_DELETE_RCPTS,
+	ST_HOLD_MATCH,
+	ST_HOLD_DUE,
+	ST_HOLD_RESOLVE,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -48,25 +66,33 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT] = "INSERT INTO quarantine (id, created, expires, state, reason, "
 	    "action, score, client_ip, helo, mail_from, queue_id, subject, from_hdr, "
-	    "size, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?14, ?15)",
+	    "size, report, hold_until, subject_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[ST_INSERT_RCPT] = "INSERT INTO quarantine_rcpt (qid, pos, rcpt) VALUES (?1, ?2, ?3)",
-	[ST_GET] = "SELECT id, created, expires, state, reason, action, score, "
-	    "client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report "
-	    "FROM quarantine WHERE id = ?1",
+	[ST_GET] = "SELECT " ENTRY_COLS " FROM quarantine WHERE id = ?1",
 	[ST_GET_RCPTS] = "SELECT rcpt FROM quarantine_rcpt WHERE qid = ?1 ORDER BY pos",
-	[ST_LIST] = "SELECT id, created, expires, state, reason, action, score, "
-	    "client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report "
-	    "FROM quarantine WHERE (?1 IS NULL OR state = ?1) "
+	[ST_LIST] = "SELECT " ENTRY_COLS " FROM quarantine WHERE (?1 IS NULL OR state = ?1) "
 	    "AND (?2 = 0 OR created >= ?2) AND (?3 = 0 OR created <= ?3) "
 	    "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM quarantine_rcpt r "
 	    "WHERE r.qid = quarantine.id AND instr(lower(r.rcpt), lower(?4)) > 0)) "
 	    "AND (?5 IS NULL OR instr(lower(coalesce(mail_from, '')), lower(?5)) > 0) "
 	    "ORDER BY created DESC, rowid DESC LIMIT ?6 OFFSET ?7",
 	[ST_SET_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1",
-	[ST_EXPIRED] = "SELECT id FROM quarantine WHERE expires > 0 AND expires < ?1",
+	[ST_EXPIRED] = "SELECT id FROM quarantine WHERE expires > 0 AND expires < ?1 "
+	    "AND state <> " HELD_SQL,
 	[ST_DELETE] = "DELETE FROM quarantine WHERE id = ?1",
 	[ST_DELETE_RCPTS] = "DELETE FROM quarantine_rcpt WHERE qid = ?1",
+	/* quarantine_held_from; the recipients are compared in C */
+	[ST_HOLD_MATCH] = "SELECT " ENTRY_COLS " FROM quarantine "
+	    "WHERE state = " HELD_SQL " AND mail_from = ?1 COLLATE NOCASE "
+	    "AND hold_until >= ?2 ORDER BY created, rowid LIMIT " G_STRINGIFY(MATCH_LIMIT),
+	/* quarantine_held_until */
+	[ST_HOLD_DUE] = "SELECT " ENTRY_COLS " FROM quarantine "
+	    "WHERE state = " HELD_SQL " AND hold_until < ?1 "
+	    "ORDER BY hold_until, rowid LIMIT ?2",
+	[ST_HOLD_RESOLVE] = "UPDATE quarantine SET state = ?2, "
+	    "password_where = coalesce(?3, password_where) "
+	    "WHERE id = ?1 AND state = " HELD_SQL,
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -90,6 +116,10 @@ q_state_name(enum q_state s)
 		return "released";
 	case Q_DELETED:
 		return "deleted";
+	case Q_HELD:
+		return "held";
+	case Q_EXPIRED:
+		return "expired";
 	}
 	return "unknown";
 }
@@ -97,7 +127,7 @@ q_state_name(enum q_state s)
 bool
 q_state_parse(const char *name, enum q_state *out)
 {
-	for (int s = Q_QUARANTINED; s <= Q_DELETED; s++)
+	for (int s = Q_QUARANTINED; s <= Q_EXPIRED; s++)
 		if (strcmp(name, q_state_name((enum q_state)s)) == 0) {
 			*out = (enum q_state)s;
 			return true;
@@ -121,6 +151,8 @@ q_entry_free(struct q_entry *e)
 	g_free(e->subject);
 	g_free(e->from);
 	g_free(e->report);
+	g_free(e->subject_key);
+	g_free(e->password_where);
 	g_free(e);
 }
 
@@ -169,6 +201,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  pos INTEGER NOT NULL,"
 	"  rcpt TEXT NOT NULL,"
 	"  PRIMARY KEY (qid, pos));",
+	/* 2: holds (PPAP): the hold window, the subject key, where the
+	 * password came from; partial indexes over the held rows only */
+	"ALTER TABLE quarantine ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN subject_key TEXT;"
+	"ALTER TABLE quarantine ADD COLUMN password_where TEXT;"
+	"CREATE INDEX quarantine_held_from ON quarantine "
+	"  (mail_from COLLATE NOCASE, hold_until) WHERE state = " HELD_SQL ";"
+	"CREATE INDEX quarantine_held_until ON quarantine (hold_until) "
+	"  WHERE state = " HELD_SQL ";",
 };
 
 static bool
@@ -480,7 +521,7 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 	e->created = sqlite3_column_int64(s, 1);
 	e->expires = sqlite3_column_int64(s, 2);
 	int state = sqlite3_column_int(s, 3);
-	e->state = state >= Q_QUARANTINED && state <= Q_DELETED ? (enum q_state)state
+	e->state = state >= Q_QUARANTINED && state <= Q_EXPIRED ? (enum q_state)state
 	    : Q_QUARANTINED;
 	e->reason = col_text(s, 4);
 	e->action = col_text(s, 5);
@@ -493,6 +534,9 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 	e->from = col_text(s, 12);
 	e->size = (uint64_t)sqlite3_column_int64(s, 13);
 	e->report = col_text(s, 14);
+	e->hold_until = sqlite3_column_int64(s, 15);
+	e->subject_key = col_text(s, 16);
+	e->password_where = col_text(s, 17);
 	e->rcpts = g_ptr_array_new_with_free_func(g_free);
 
 	sqlite3_stmt *r = st->st[ST_GET_RCPTS];
@@ -506,10 +550,12 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 
 /* ---- quarantine ------------------------------------------------------- */
 
-bool
-store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
+/* A new entry in state (Q_QUARANTINED or Q_HELD): the file, then the row. */
+static bool
+put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, const struct mamori_result *res,
     const char *reason, gint64 expires, const char *subject, const char *from,
+    enum q_state state, gint64 hold_until, const char *subject_key,
     char id[40], char *err, size_t errlen)
 {
 	static const struct mamori_envelope none = { 0 };
@@ -531,7 +577,7 @@ store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, g_get_real_time() / G_USEC_PER_SEC);
 	sqlite3_bind_int64(s, 3, expires);
-	sqlite3_bind_int(s, 4, Q_QUARANTINED);
+	sqlite3_bind_int(s, 4, (int)state);
 	bind_text(s, 5, reason);
 	bind_text(s, 6, res != NULL ? mamori_action_name(mamori_result_action(res))
 	    : mamori_action_name(MAMORI_ACTION_QUARANTINE));
@@ -544,6 +590,8 @@ store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len
 	bind_text(s, 13, from);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)len);
 	bind_text(s, 15, res != NULL ? mamori_result_json(res) : NULL);
+	sqlite3_bind_int64(s, 16, hold_until);
+	bind_text(s, 17, subject_key);
 	if (!run(s)) {
 		db_fail(st, "cannot insert", err, errlen);
 		goto rollback;
@@ -576,6 +624,16 @@ out:
 		g_free(path);
 	}
 	return ok;
+}
+
+bool
+store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 expires, const char *subject, const char *from,
+    char id[40], char *err, size_t errlen)
+{
+	return put_entry(st, msg, len, env, res, reason, expires, subject, from,
+	    Q_QUARANTINED, 0, NULL, id, err, errlen);
 }
 
 bool
@@ -731,4 +789,112 @@ const char *
 store_dir(const struct mamori_store *st)
 {
 	return st->dir;
+}
+
+/* ---- holds ------------------------------------------------------------ */
+
+bool
+store_hold_put(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 hold_until, gint64 expires, const char *subject,
+    const char *from, const char *subject_key, char id[40], char *err, size_t errlen)
+{
+	if (hold_until <= 0) {
+		snprintf(err, errlen, "hold: no hold_until");
+		return false;
+	}
+	/* the retention never ends before the window does */
+	if (expires != 0 && expires < hold_until)
+		expires = hold_until;
+	return put_entry(st, msg, len, env, res, reason, expires, subject, from,
+	    Q_HELD, hold_until, subject_key, id, err, errlen);
+}
+
+/* Whether the entry has a recipient among rcpts[0..n) (case-insensitive). */
+static bool
+rcpt_overlap(const struct q_entry *e, const char *const *rcpts, size_t n)
+{
+	for (guint i = 0; i < e->rcpts->len; i++) {
+		const char *a = g_ptr_array_index(e->rcpts, i);
+		for (size_t j = 0; j < n; j++)
+			if (rcpts[j] != NULL && g_ascii_strcasecmp(a, rcpts[j]) == 0)
+				return true;
+	}
+	return false;
+}
+
+GPtrArray *
+store_hold_match(struct mamori_store *st, const char *mail_from,
+    const char *const *rcpts, size_t n, gint64 now)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+
+	if (mail_from == NULL || *mail_from == '\0' || rcpts == NULL || n == 0)
+		return out;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_HOLD_MATCH];
+	sqlite3_bind_text(s, 1, mail_from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct q_entry *e = entry_from_row(st, s);
+		if (rcpt_overlap(e, rcpts, n))
+			g_ptr_array_add(out, e);
+		else
+			q_entry_free(e);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	return out;
+}
+
+GPtrArray *
+store_hold_due(struct mamori_store *st, gint64 now, unsigned limit)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+
+	limit = limit == 0 ? DEFAULT_LIMIT : limit > MAX_LIMIT ? MAX_LIMIT : limit;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_HOLD_DUE];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, limit);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		g_ptr_array_add(out, entry_from_row(st, s));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	return out;
+}
+
+bool
+store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_state,
+    const char *password_where)
+{
+	bool ok;
+
+	if (!store_id_valid(id))
+		return false;
+	switch (new_state) {
+	case Q_RELEASED:
+	case Q_QUARANTINED:
+	case Q_EXPIRED:
+	case Q_DELETED:
+		break;
+	case Q_HELD:
+	default:
+		return false;
+	}
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_HOLD_RESOLVE];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(u, 2, (int)new_state);
+	bind_text(u, 3, password_where);
+	ok = run(u) && sqlite3_changes(st->db) == 1;
+	g_mutex_unlock(&st->lock);
+	if (ok && new_state == Q_DELETED) {
+		char *path = msg_path(st, id);
+		unlink(path);
+		g_free(path);
+	}
+	return ok;
 }

@@ -9,6 +9,13 @@
  * and BEFORE the MTA is told anything, so a crash at any point leaves
  * either nothing the MTA thinks is stored, or a file and its row.  The row
  * carries the envelope, the JSON report, the reason and the expiry.
+ *
+ * Holds (PPAP): a message whose encrypted attachment could not be opened
+ * is stored the same way in state Q_HELD until hold_until, waiting for a
+ * second mail with the password from the same sender to (some of) the
+ * same recipients; store_hold_match() finds it, store_hold_due() lists
+ * the holds whose window ended, and store_hold_resolve() moves a hold out
+ * of Q_HELD exactly once.
  */
 #ifndef MAMORI_STORE_STORE_H
 #define MAMORI_STORE_STORE_H
@@ -29,7 +36,10 @@ struct mamori_store;
 struct mamori_store *store_open(const char *state_dir, char *err, size_t errlen);
 void store_close(struct mamori_store *st);
 
-enum q_state { Q_QUARANTINED, Q_RELEASED, Q_DELETED };
+/* Stored as integers: append only, never renumber.  Q_HELD: waiting for a
+ * password (PPAP); Q_EXPIRED: a hold whose window ended, the expiry policy
+ * applied. */
+enum q_state { Q_QUARANTINED, Q_RELEASED, Q_DELETED, Q_HELD, Q_EXPIRED };
 const char *q_state_name(enum q_state s);
 
 struct q_entry {
@@ -45,6 +55,11 @@ struct q_entry {
 	char *subject, *from;	/* header From/Subject (decoded), may be NULL */
 	uint64_t size;
 	char *report;		/* the JSON report */
+	/* holds (store_hold_put); 0 and NULL for an entry never held */
+	gint64 hold_until;	/* Unix seconds: the end of the matching window */
+	char *subject_key;	/* the caller's normalised subject, may be NULL */
+	char *password_where;	/* where the working password came from (never
+				 * the password), NULL until found */
 };
 void q_entry_free(struct q_entry *e);
 
@@ -72,7 +87,9 @@ struct q_entry *store_quarantine_get(struct mamori_store *st, const char *id);
 /* The stored message (g_free it), or NULL. */
 uint8_t *store_quarantine_raw(struct mamori_store *st, const char *id, size_t *len);
 bool store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state s);
-/* Delete files and rows that expired before now; returns how many. */
+/* Delete files and rows that expired before now; returns how many.  A
+ * held entry (Q_HELD) is never purged, whatever its expires: it is an
+ * undelivered message, resolved (store_hold_resolve) before it can go. */
 unsigned store_quarantine_purge(struct mamori_store *st, gint64 now);
 
 /* Additions (sqlite.c). */
@@ -82,11 +99,57 @@ bool store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_
     const struct mamori_envelope *env, const struct mamori_result *res,
     const char *reason, gint64 expires, const char *subject, const char *from,
     char id[40], char *err, size_t errlen);
-/* "quarantined", "released", "deleted" -> *out; false if none. */
+/* "quarantined", "released", "deleted", "held", "expired" -> *out; false
+ * if none. */
 bool q_state_parse(const char *name, enum q_state *out);
 /* Whether id has the form of a quarantine id (32 lower-case hex digits). */
 bool store_id_valid(const char *id);
 /* The state directory the store was opened in. */
 const char *store_dir(const struct mamori_store *st);
+
+/* ---- holds (PPAP) ------------------------------------------------------ */
+
+/*
+ * store_quarantine_put_hdr() in state Q_HELD: the message waits for its
+ * password until hold_until (Unix seconds, > 0).  expires is the
+ * retention as for a quarantined message (0: never); one before
+ * hold_until is raised to hold_until.  subject_key: the normalised
+ * subject the caller correlates on (kept, not interpreted), may be NULL.
+ */
+bool store_hold_put(struct mamori_store *st, const uint8_t *msg, size_t len,
+    const struct mamori_envelope *env, const struct mamori_result *res,
+    const char *reason, gint64 hold_until, gint64 expires, const char *subject,
+    const char *from, const char *subject_key, char id[40], char *err, size_t errlen);
+
+/*
+ * The holds a follow-up mail may carry the password for: state Q_HELD,
+ * hold_until >= now, the same envelope sender as mail_from (the whole
+ * address compared case-insensitively, ASCII case folding), and at least
+ * one recipient in common with rcpts[0..n) (also compared whole and
+ * case-insensitively).  An empty or NULL mail_from (the null sender)
+ * matches nothing.  Oldest first, at most 1000 (struct q_entry *, free
+ * with the array; never NULL).  Backed by a partial index on the held
+ * rows, so its cost does not grow with the number of quarantined ones.
+ */
+GPtrArray *store_hold_match(struct mamori_store *st, const char *mail_from,
+    const char *const *rcpts, size_t n, gint64 now);
+
+/* Holds whose window has ended (state Q_HELD, hold_until < now), the
+ * earliest first, at most limit (0: 100) of them: the expiry sweeper's
+ * work list. */
+GPtrArray *store_hold_due(struct mamori_store *st, gint64 now, unsigned limit);
+
+/*
+ * Move the hold id out of Q_HELD to new_state (Q_RELEASED,
+ * Q_QUARANTINED, Q_EXPIRED or Q_DELETED) if, and only if, it is still
+ * Q_HELD: one UPDATE ... WHERE state = held, so of two follow-up mails,
+ * or a follow-up and the sweeper, exactly one gets true and acts (release,
+ * rewrite...); the other gets false and must do nothing.  password_where
+ * (NULL: left as is) says where the working password came from.
+ * Q_DELETED also removes the message file, as store_quarantine_set_state()
+ * does.
+ */
+bool store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_state,
+    const char *password_where);
 
 #endif
