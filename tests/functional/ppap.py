@@ -60,6 +60,10 @@ CASES = {
     "aes256_zip": ("Password: Ux8*Yt5r\n", "us-ascii", False, "zipaes", "Ux8*Yt5r", "xls"),
     "aes256_zip_clean": ("議事録です。パスワード：Cl3an-Pw\n", "utf-8", False, "zipaes", "Cl3an-Pw",
                          "txt"),
+    "sevenzip_aes": ("7z で圧縮しました。\nパスワード: S7z-aes9k\n", "utf-8", False, "7z", "S7z-aes9k",
+                     "xls"),
+    "sevenzip_headers": ("File list is encrypted too.\nPassword: Hdr*7zip2\n", "us-ascii", False,
+                         "7zhe", "Hdr*7zip2", "docm"),
     "zipcrypto_clean": ("議事録を送ります。\n解凍キー：Mt6_gH2w\n", "iso-2022-jp", False, "zip",
                         "Mt6_gH2w", "txt"),
 }
