@@ -301,7 +301,9 @@ do_delete(struct mamori_store *st, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!store_quarantine_set_state(st, argv[1], Q_DELETED)) {
+	/* a held message leaves the PPAP life cycle atomically */
+	if (!store_hold_resolve(st, argv[1], Q_DELETED, NULL) &&
+	    !store_quarantine_set_state(st, argv[1], Q_DELETED)) {
 		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", argv[1]);
 		return 1;
 	}

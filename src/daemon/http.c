@@ -458,6 +458,11 @@ do_release(struct server *srv, struct MHD_Connection *c, const char *id)
 	struct q_entry *e = store_quarantine_get(srv->store, id);
 	if (e == NULL)
 		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	/* a held message (PPAP) is released as is: first taken out of the
+	 * hold atomically, so a password mail or the sweeper cannot deliver
+	 * it too */
+	if (e->state == Q_HELD && store_hold_resolve(srv->store, id, Q_QUARANTINED, "operator"))
+		e->state = Q_QUARANTINED;
 	if (e->state != Q_QUARANTINED) {
 		char *msg = g_strdup_printf("the entry is %s, not quarantined",
 		    q_state_name(e->state));
@@ -594,7 +599,9 @@ handle_q_delete(struct server *srv, struct MHD_Connection *c, const char *id)
 	enum q_state s = e->state;
 	q_entry_free(e);
 	if (s != Q_DELETED) {
-		if (!store_quarantine_set_state(srv->store, id, Q_DELETED))
+		/* a held message leaves the PPAP life cycle atomically */
+		if (!(s == Q_HELD && store_hold_resolve(srv->store, id, Q_DELETED, NULL)) &&
+		    !store_quarantine_set_state(srv->store, id, Q_DELETED))
 			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "the entry could not be deleted", NULL);
 		daemon_log(LOG_INFO, "http: quarantine %s: deleted", id);
