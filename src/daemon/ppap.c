@@ -105,8 +105,11 @@ static bool
 deliver_or_quarantine(struct mamori_store *st, const struct mamori_config *cfg,
     const struct q_entry *e, const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
-	if (ppap_deliver(&cfg->quarantine, e->mail_from, e->rcpts, msg, len, err, errlen))
+	if (ppap_deliver(&cfg->quarantine, e->mail_from, e->rcpts, msg, len, err, errlen)) {
+		if (errlen > 0)
+			err[0] = '\0';	/* what a failed address said before */
 		return true;
+	}
 	daemon_log(LOG_ERR, "ppap: %s: delivery failed (%s): kept in quarantine", e->id, err);
 	store_quarantine_set_state(st, e->id, Q_QUARANTINED);
 	return false;

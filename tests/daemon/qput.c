@@ -2,9 +2,10 @@
  * qput.c - test helper: put one message into the quarantine of a store and
  * print its id; with --kill, raise SIGKILL right after the put returned
  * (nothing closed, nothing flushed but stdout), as a daemon killed after
- * answering the MTA would be.
+ * answering the MTA would be; with --hold SECONDS, put it as a PPAP hold
+ * whose window ends SECONDS from now (store_hold_put).
  *
- *   qput [--kill] STATE_DIR MESSAGE_FILE MAIL_FROM RCPT...
+ *   qput [--kill] [--hold SECONDS] STATE_DIR MESSAGE_FILE MAIL_FROM RCPT...
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,12 +24,18 @@ main(int argc, char **argv)
 	gsize len;
 	int i = 1;
 
-	if (argc > 1 && strcmp(argv[1], "--kill") == 0) {
+	gint64 hold = -1;
+
+	if (argc > i && strcmp(argv[i], "--kill") == 0) {
 		kill_after = true;
 		i++;
 	}
+	if (argc > i + 1 && strcmp(argv[i], "--hold") == 0) {
+		hold = g_ascii_strtoll(argv[i + 1], NULL, 10);
+		i += 2;
+	}
 	if (argc - i < 4) {
-		fprintf(stderr, "usage: qput [--kill] STATE_DIR MESSAGE_FILE MAIL_FROM RCPT...\n");
+		fprintf(stderr, "usage: qput [--kill] [--hold SECONDS] STATE_DIR MESSAGE_FILE MAIL_FROM RCPT...\n");
 		return 2;
 	}
 	if (!g_file_get_contents(argv[i + 1], &msg, &len, NULL)) {
@@ -48,9 +55,15 @@ main(int argc, char **argv)
 		.queue_id = "4XyzQ1",
 	};
 	gint64 expires = g_get_real_time() / G_USEC_PER_SEC + 30 * 86400;
-	if (!store_quarantine_put_hdr(st, (const uint8_t *)msg, len, &env, NULL,
-	    "quarantine: test", expires, "Test subject", "Sender <s@example.org>",
-	    id, err, sizeof err)) {
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	bool put = hold >= 0
+	    ? store_hold_put(st, (const uint8_t *)msg, len, &env, NULL, "hold: test",
+		now + hold, expires, "Test subject", "Sender <s@example.org>", "testsubject",
+		id, err, sizeof err)
+	    : store_quarantine_put_hdr(st, (const uint8_t *)msg, len, &env, NULL,
+		"quarantine: test", expires, "Test subject", "Sender <s@example.org>",
+		id, err, sizeof err);
+	if (!put) {
 		fprintf(stderr, "qput: %s\n", err);
 		return 1;
 	}

@@ -10,3 +10,11 @@ add_test(NAME daemon.store_release
           --work ${CMAKE_CURRENT_BINARY_DIR}/store-release)
 set_tests_properties(daemon.store_release PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 120 LABELS daemon)
+# Held PPAP messages by hand: quarantine password / expire / release /
+# delete, and POST /quarantine/ID/password, against an aiosmtpd sink.
+add_test(NAME daemon.ppap_cli
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/daemon/ppap_cli.py
+          --mamori $<TARGET_FILE:mamori_cli> --qput $<TARGET_FILE:qput>
+          --work ${CMAKE_CURRENT_BINARY_DIR}/ppap-cli)
+set_tests_properties(daemon.ppap_cli PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 180 LABELS daemon)
