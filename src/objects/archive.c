@@ -651,9 +651,9 @@ add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 	}
 	if (!read_entry(w, c))
 		w->stop = true;
-	if (decrypt && passphrase_error(w->a)) {
+	if (decrypt && (c->flags & (OBJ_DAMAGED | OBJ_UNSUPPORTED)) && passphrase_error(w->a)) {
 		/* an entry under another password than the one found */
-		c->flags = (c->flags & ~(unsigned)OBJ_DAMAGED) | OBJ_ENCRYPTED;
+		c->flags = (c->flags & ~(unsigned)(OBJ_DAMAGED | OBJ_TRUNCATED)) | OBJ_ENCRYPTED;
 		return;
 	}
 	if (decrypt) {
