@@ -732,12 +732,15 @@ agile_verify(struct offcrypto *oc, const uint8_t *pw, size_t pwn, uint32_t spin_
 
 /* 2.3.4.7: SHA-1 spin, then CryptDeriveKey's ipad/opad step. */
 static enum oc_verdict
-standard_verify(struct offcrypto *oc, const uint8_t *pw, size_t pwn, gint64 deadline_us)
+standard_verify(struct offcrypto *oc, const uint8_t *pw, size_t pwn, uint32_t spin_max,
+    gint64 deadline_us)
 {
 	const EVP_MD *md = md_of(HASH_SHA1);
 	uint8_t h[EVP_MAX_MD_SIZE], fin[20], buf[64], x[40], zero[4] = { 0 };
 	unsigned hn = 0;
 
+	if (STD_SPIN > spin_max)
+		return OC_GIVE_UP;
 	if (md == NULL || !spin_hash(md, oc->salt, 16, pw, pwn, STD_SPIN, deadline_us, h, &hn) ||
 	    hash_once(md, h, hn, zero, 4, fin) != 20)
 		return OC_GIVE_UP;
@@ -853,7 +856,7 @@ offcrypto_verify(struct offcrypto *oc, const char *pw, uint32_t spin_max,
 		v = agile_verify(oc, u, pwn, spin_max, deadline_us);
 		break;
 	case OC_STANDARD:
-		v = standard_verify(oc, u, pwn, deadline_us);
+		v = standard_verify(oc, u, pwn, spin_max, deadline_us);
 		break;
 	case OC_RC4:
 	case OC_RC4_CAPI:

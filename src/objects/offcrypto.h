@@ -66,7 +66,7 @@ uint32_t offcrypto_spin(const struct offcrypto *oc);
 /*
  * Whether pw (UTF-8) is the password: the verifier only, no document data.
  * spin_max: the largest spinCount tried (0: OFFCRYPTO_SPIN_MAX); above it
- * OC_GIVE_UP.  deadline_us: g_get_monotonic_time() bound for the key
+ * OC_GIVE_UP (Standard's fixed 50,000 iterations count as its spinCount).  deadline_us: g_get_monotonic_time() bound for the key
  * derivation, 0 = none; reaching it is OC_GIVE_UP.  On OC_RIGHT the key
  * is kept in oc for the functions below.
  */
