@@ -645,6 +645,7 @@ walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
 
 struct pw_trial {
 	struct obj_tree *t;
+	struct mobj *o;
 	struct offcrypto *oc;
 };
 
@@ -672,6 +673,9 @@ pw_test(void *arg, const char *pw)
 	case OC_GIVE_UP:
 		break;
 	}
+	/* the key derivation ran out of time: a bound, as obj_pw_try's */
+	if (deadline != 0 && g_get_monotonic_time() >= deadline)
+		obj_tree_hit(a->t, OBJ_LIMIT_PASSWORDS, a->o->path);
 	return PW_GIVE_UP;
 }
 
@@ -707,7 +711,16 @@ try_passwords(struct ole_ctx *c, const uint8_t *p, size_t n, bool ooxml,
 		offcrypto_free(oc);
 		return NULL;
 	}
-	struct pw_trial a = { c->t, oc };
+	uint32_t spin_max = c->t->lim->spin_max != 0 ? c->t->lim->spin_max : OFFCRYPTO_SPIN_MAX;
+	if (offcrypto_spin(oc) > spin_max) {
+		char *e = g_strdup_printf("%s: spinCount %u above %u, no password tried",
+		    offcrypto_cipher(oc), offcrypto_spin(oc), spin_max);
+		cwalk_fail(o, 0, e);
+		g_free(e);
+		offcrypto_free(oc);
+		return NULL;
+	}
+	struct pw_trial a = { c->t, o, oc };
 	if (obj_pw_try(c->t, o, defaults, ndefaults, pw_test, &a) == NULL) {
 		offcrypto_free(oc);
 		return NULL;
