@@ -78,7 +78,9 @@ check_name(struct scan_ctx *ctx, const struct mobj *o)
 static void
 check_flags(struct scan_ctx *ctx, const struct mobj *o)
 {
-	if (o->flags & OBJ_ENCRYPTED)
+	/* (an encrypted Office document is ENCRYPTED_OFFICE, from the
+	 * documents check) */
+	if ((o->flags & OBJ_ENCRYPTED) && !obj_has_fact(o, "ENCRYPTED_OFFICE"))
 		scan_object_addf(ctx, o, "ENCRYPTED_ARCHIVE", "%s (%s)", o->path,
 		    o->cipher != NULL ? o->cipher : "encrypted");
 	if (o->flags & OBJ_NAMES_ENCRYPTED)

@@ -123,6 +123,8 @@ struct obj_limits {
 	const struct pw_list *passwords;	/* candidates for encrypted
 						 * objects (password.h), or NULL */
 	const char *sevenzip;	/* 7zz for encrypted 7z (sevenzip.c), or NULL */
+	uint32_t spin_max;	/* largest Agile spinCount tried per candidate,
+				 * 0 = OFFCRYPTO_SPIN_MAX (offcrypto.h) */
 };
 
 struct obj_limit_hit {

@@ -20,6 +20,7 @@ mamori_layer(mamori_objects
     src/objects/html.c
     src/objects/password.c
     src/objects/sevenzip.c
+    src/objects/offcrypto.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck

@@ -18,7 +18,14 @@
  *  - encryption: EncryptionInfo + EncryptedPackage (encrypted OOXML,
  *    [MS-OFFCRYPTO] 2.3.4.5/2.3.4.10), the Word FIB fEncrypted bit,
  *    Excel's FILEPASS record (xlm.c), PowerPoint's EncryptedSummary stream
- *    or CryptSession10Container record;
+ *    or CryptSession10Container record.  The document is then flagged
+ *    OBJ_ENCRYPTED with its cipher, and the scan's candidate passwords
+ *    (password.h) are tried on it (offcrypto.c; Excel's default
+ *    "VelvetSweatshop" too).  With the right one an OOXML package is
+ *    decrypted into a child "EncryptedPackage.<type>" that is unpacked and
+ *    analysed like any document; an Excel Workbook stream is decrypted and
+ *    read for XLM macros, a Word WordDocument stream for DDE fields;
+ *    PowerPoint's password is only verified;
  *  - DDE fields in the WordDocument stream (see dde_scan());
  *  - Excel 4.0 macros in the Workbook stream (xlm.c).
  *
@@ -39,7 +46,9 @@
 #include "documents.h"
 #include "filetype.h"
 #include "formats.h"
+#include "offcrypto.h"
 #include "ole.h"
+#include "password.h"
 
 #define OLE_DEPTH_MAX 8		/* storages inside storages */
 #define OLE_ENTRIES_MAX 4096	/* storages and streams visited per file */
@@ -50,6 +59,7 @@
 #define VBA_ALL_SOURCE_MAX (8u << 20)	/* source analysed per document */
 #define DDE_DETAIL_MAX 100
 #define DDE_FIELDS_MAX 32
+#define PPT_CRYPT_MAX 4096	/* CryptSession10Container bytes kept */
 
 struct ole_ctx {
 	struct obj_tree *t;
@@ -60,6 +70,8 @@ struct ole_ctx {
 	GString *src;		/* all module source, for one analysis */
 	GString *modules;	/* module names */
 	unsigned projects;
+	uint8_t *ppt_crypt;	/* the first CryptSession10Container's body */
+	size_t ppt_crypt_n;
 };
 
 static void walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root);
@@ -375,6 +387,19 @@ encryption_info(struct ole_ctx *c, GsfInfile *dir)
 	obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s", what);
 }
 
+/* The detail of the first ENCRYPTED_OFFICE fact, as the cipher of a
+ * document offcrypto.c could not name. */
+static const char *
+encryption_name(const struct mobj *o)
+{
+	for (guint i = 0; o->facts != NULL && i < o->facts->len; i++) {
+		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
+		if (strcmp(f->symbol, "ENCRYPTED_OFFICE") == 0 && f->detail != NULL)
+			return f->detail;
+	}
+	return "encrypted";
+}
+
 /* [MS-DOC] 2.5.1 FibBase: wIdent 0xA5EC, then fEncrypted (bit 8 of the
  * flags at 0x0A) and fObfuscated (bit 15: XOR). */
 static void
@@ -485,10 +510,14 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 				obj_fact(c->doc, "DOCUMENT_MALFORMED", "PowerPoint record cut");
 		}
 		unsigned ver = vi & 0xF, inst = vi >> 4;
-		if (ver == 0xF && depth < PPT_DEPTH_MAX) {
-			ppt_records(c, body, rlen, depth + 1, count);
-		} else if (type == 0x2F14) {	/* CryptSession10Container */
+		if (type == 0x2F14) {	/* CryptSession10Container: not records */
 			obj_fact(c->doc, "ENCRYPTED_OFFICE", "RC4/CryptoAPI");
+			if (c->ppt_crypt == NULL && c->nest == 0) {
+				c->ppt_crypt_n = MIN(rlen, PPT_CRYPT_MAX);
+				c->ppt_crypt = g_memdup2(body, c->ppt_crypt_n);
+			}
+		} else if (ver == 0xF && depth < PPT_DEPTH_MAX) {
+			ppt_records(c, body, rlen, depth + 1, count);
 		} else if (type == 0x1011 && inst == 1 && rlen >= 4) {
 			/* ExOleObjStg / VbaProjectStg, compressed with zlib */
 			uint32_t want = rd32(body);
@@ -612,6 +641,211 @@ walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
 		obj_fact(c->doc, "DOCUMENT_MALFORMED", "too many storages and streams");
 }
 
+/* ---- decryption (offcrypto.c) ---- */
+
+struct pw_trial {
+	struct obj_tree *t;
+	struct mobj *o;
+	struct offcrypto *oc;
+};
+
+/* One candidate: the verifier only, bounded by the scan's deadline and
+ * what is left of the password time budget. */
+static enum pw_verdict
+pw_test(void *arg, const char *pw)
+{
+	struct pw_trial *a = arg;
+	const struct obj_limits *lim = a->t->lim;
+	const struct pw_list *l = lim->passwords;
+	gint64 deadline = lim->deadline_us;
+
+	if (l != NULL && l->budget_us != 0) {
+		gint64 left = l->budget_us - a->t->pw_us;
+		gint64 d = g_get_monotonic_time() + (left > 0 ? left : 0);
+		if (deadline == 0 || d < deadline)
+			deadline = d;
+	}
+	switch (offcrypto_verify(a->oc, pw, lim->spin_max, deadline)) {
+	case OC_RIGHT:
+		return PW_RIGHT;
+	case OC_WRONG:
+		return PW_WRONG;
+	case OC_GIVE_UP:
+		break;
+	}
+	/* the key derivation ran out of time: a bound, as obj_pw_try's */
+	if (deadline != 0 && g_get_monotonic_time() >= deadline)
+		obj_tree_hit(a->t, OBJ_LIMIT_PASSWORDS, a->o->path);
+	return PW_GIVE_UP;
+}
+
+static char velvet[] = "VelvetSweatshop";
+static char velvet_where[] = "Excel's default password";
+static const struct pw_cand xls_default[] = {
+	{ velvet, PW_SRC_DEFAULT, velvet_where },
+};
+
+/*
+ * Parse the encryption (header p, n; ooxml: an EncryptionInfo stream, else
+ * an RC4 header), name the cipher on the document, and try the passwords.
+ * The verified parameters, or NULL.
+ */
+static struct offcrypto *
+try_passwords(struct ole_ctx *c, const uint8_t *p, size_t n, bool ooxml,
+    const struct pw_cand *defaults, size_t ndefaults)
+{
+	struct mobj *o = c->doc;
+	const char *why = NULL;
+	bool damaged = false;
+	struct offcrypto *oc = ooxml ? offcrypto_ooxml(p, n, &why, &damaged) :
+	    offcrypto_rc4(p, n, &why, &damaged);
+
+	if (oc == NULL) {
+		if (damaged)
+			obj_fact(o, "DOCUMENT_MALFORMED", "%s", why);
+		return NULL;
+	}
+	g_free(o->cipher);
+	o->cipher = g_strdup(offcrypto_cipher(oc));
+	if (c->t->lim->passwords == NULL && ndefaults == 0) {
+		offcrypto_free(oc);
+		return NULL;
+	}
+	uint32_t spin_max = c->t->lim->spin_max != 0 ? c->t->lim->spin_max : OFFCRYPTO_SPIN_MAX;
+	if (offcrypto_spin(oc) > spin_max) {
+		char *e = g_strdup_printf("%s: spinCount %u above %u, no password tried",
+		    offcrypto_cipher(oc), offcrypto_spin(oc), spin_max);
+		cwalk_fail(o, 0, e);
+		g_free(e);
+		offcrypto_free(oc);
+		return NULL;
+	}
+	struct pw_trial a = { c->t, o, oc };
+	if (obj_pw_try(c->t, o, defaults, ndefaults, pw_test, &a) == NULL) {
+		offcrypto_free(oc);
+		return NULL;
+	}
+	o->flags |= OBJ_DECRYPTED;
+	return oc;
+}
+
+/* A child name for a decrypted package, by its true type. */
+static const char *
+package_name(const uint8_t *p, size_t n)
+{
+	static const char *const names[] = { "docx", "docm", "xlsx", "xlsm", "xlsb",
+		"pptx", "pptm", NULL };
+	const struct ftype *ft = ftype_detect(p, n, n, NULL, 0);
+
+	for (size_t i = 0; ft != NULL && names[i] != NULL; i++)
+		if (strcmp(ft->name, names[i]) == 0)
+			return ft->name;
+	return "zip";
+}
+
+static void
+decrypt_ooxml(struct ole_ctx *c, GsfInfile *f)
+{
+	size_t in = 0, pn = 0, plen = 0;
+	uint8_t *info = read_child(f, "EncryptionInfo", &in);
+	struct offcrypto *oc = info != NULL ? try_passwords(c, info, in, true, NULL, 0) : NULL;
+	uint8_t *pkg = oc != NULL ? read_child(f, "EncryptedPackage", &pn) : NULL;
+	bool damaged = false;
+	int integrity = -1;
+	uint8_t *plain = pkg != NULL ?
+	    offcrypto_package(oc, pkg, pn, &plen, &damaged, &integrity) : NULL;
+
+	if (damaged)
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "EncryptedPackage cut or its size wrong");
+	if (integrity == 0)
+		obj_fact(c->doc, "DOCUMENT_MALFORMED", "EncryptedPackage fails its integrity check");
+	if (plain != NULL && plen > 0) {
+		char *name = g_strconcat("EncryptedPackage.", package_name(plain, plen), NULL);
+		struct mobj *ch = cwalk_add(&c->w, name, plain, plen, OBJ_FROM_EMBEDDED);
+		if (ch != NULL) {
+			ch->flags |= OBJ_DECRYPTED;
+			ch->password = c->doc->password;
+		}
+		g_free(name);
+	}
+	g_free(plain);
+	g_free(pkg);
+	g_free(info);
+	offcrypto_free(oc);
+}
+
+/* Word: the FIB says which table stream holds the encryption header
+ * (lKey bytes at its start); the WordDocument stream is read for DDE. */
+static void
+decrypt_word(struct ole_ctx *c, GsfInfile *f)
+{
+	size_t wn = 0, tn = 0;
+	uint8_t *wd = read_child(f, "WordDocument", &wn);
+
+	if (wd == NULL || wn < 68 || rd16(wd) != 0xA5EC || !(rd16(wd + 0x0A) & 0x0100) ||
+	    (rd16(wd + 0x0A) & 0x8000)) {
+		g_free(wd);
+		return;
+	}
+	const char *table = (rd16(wd + 0x0A) & 0x0200) ? "1Table" : "0Table";
+	uint8_t *tb = read_child(f, table, &tn);
+	size_t hn = MIN((size_t)rd32(wd + 0x0E), tn);
+	struct offcrypto *oc = tb != NULL ? try_passwords(c, tb, hn, false, NULL, 0) : NULL;
+	uint8_t *plain = oc != NULL ? offcrypto_doc_stream(oc, wd, wn, 68, true) : NULL;
+
+	if (plain != NULL)
+		dde_scan(c, plain, wn);
+	g_free(plain);
+	offcrypto_free(oc);
+	g_free(tb);
+	g_free(wd);
+}
+
+/* Excel: FILEPASS with wEncryptionType 1 (RC4, RC4 CryptoAPI); the
+ * decrypted Workbook stream is read for XLM macros. */
+static void
+decrypt_excel(struct ole_ctx *c, GsfInfile *f)
+{
+	size_t wn = 0, fl = 0, pn = 0;
+	uint8_t *wb = read_child(f, "Workbook", &wn);
+
+	if (wb == NULL)
+		wb = read_child(f, "Book", &wn);
+	const uint8_t *fp = wb != NULL ? offcrypto_xls_filepass(wb, wn, &fl) : NULL;
+	if (fp == NULL || fl < 6 || rd16(fp) != 1) {
+		g_free(wb);
+		return;
+	}
+	struct offcrypto *oc = try_passwords(c, fp + 2, fl - 2, false, xls_default,
+	    G_N_ELEMENTS(xls_default));
+	uint8_t *plain = oc != NULL ? offcrypto_xls_workbook(oc, wb, wn, &pn) : NULL;
+
+	if (plain != NULL)
+		xlm_analyse_workbook(c->doc, plain, pn);
+	g_free(plain);
+	offcrypto_free(oc);
+	g_free(wb);
+}
+
+/* After the walk: decrypt what is encrypted, when a password opens it. */
+static void
+decrypt(struct ole_ctx *c, GsfInfile *f)
+{
+	if (has_child(f, "EncryptionInfo") && has_child(f, "EncryptedPackage")) {
+		decrypt_ooxml(c, f);
+	} else if (has_child(f, "WordDocument")) {
+		decrypt_word(c, f);
+	} else if (has_child(f, "Workbook") || has_child(f, "Book")) {
+		decrypt_excel(c, f);
+	} else if (c->ppt_crypt != NULL) {
+		/* PowerPoint: verified only (its records are encrypted one by
+		 * one through the persist directory: not decrypted here) */
+		struct offcrypto *oc = try_passwords(c, c->ppt_crypt, c->ppt_crypt_n,
+		    false, NULL, 0);
+		offcrypto_free(oc);
+	}
+}
+
 static bool
 macro_free(const char *type)
 {
@@ -632,6 +866,15 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 	c.src = g_string_new(NULL);
 	c.modules = g_string_new(NULL);
 	walk(&c, f, 0, true);
+	if (obj_has_fact(o, "ENCRYPTED_OFFICE")) {
+		/* the PPAP check reads this flag; o's content was analysed
+		 * above all the same (documents_analyse has run) */
+		o->flags |= OBJ_ENCRYPTED;
+		decrypt(&c, f);
+		if (o->cipher == NULL)
+			o->cipher = g_strdup(encryption_name(o));
+	}
+	g_free(c.ppt_crypt);
 	g_object_unref(f);
 
 	if (c.projects > 0) {
