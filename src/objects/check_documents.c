@@ -27,7 +27,7 @@ static const struct mamori_symbol_def symbols[] = {
 	{ "DDE_FIELD", 6.0, "A document or CSV holds a DDE/DDEAUTO field that starts a program when fields update. Option: path (command).", NO_FORCE },
 	{ "TEMPLATE_INJECTION", 8.0, "An OOXML document loads a template or object from the network when opened (a relationship with TargetMode External to http(s), e.g. attachedTemplate). Option: path (URL).", NO_FORCE },
 	{ "OLE_EMBEDDED_OBJECT", 1.0, "A document embeds an OLE object or package (Ole10Native); the embedded file is carved out as a child and examined. Option: path (embedded name).", NO_FORCE },
-	{ "ENCRYPTED_OFFICE", 2.0, "An Office document is encrypted (OOXML in an EncryptedPackage, RC4 or CryptoAPI in .doc/.xls/.ppt), so its content could not be examined. Option: path (method).", NO_FORCE },
+	{ "ENCRYPTED_OFFICE", 2.0, "An Office document is encrypted (OOXML in an EncryptedPackage, RC4 or CryptoAPI in .doc/.xls/.ppt), and no candidate password opened it, so its content could not be examined (one a password opened gets PPAP_DECRYPTED instead). Option: path (method).", NO_FORCE },
 	{ "DOCUMENT_MALFORMED", 1.0, "A document analyser found the structure damaged where it read it; what could be read was examined. Option: path: problem.", NO_FORCE },
 	/* droppers */
 	{ "LNK_FILE", 1.0, "A Windows shortcut (.lnk). Option: path (target and arguments).", NO_FORCE },
@@ -54,6 +54,10 @@ run(struct scan_ctx *ctx)
 		const struct mobj *o = g_ptr_array_index(t->all, i);
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
+			/* a document a password opened was examined after all: as
+			 * for archives, PPAP_DECRYPTED says so (check_ppap.c) */
+			if ((o->flags & OBJ_DECRYPTED) && strcmp(f->symbol, "ENCRYPTED_OFFICE") == 0)
+				continue;
 			if (f->detail != NULL)
 				scan_object_addf(ctx, o, f->symbol, "%s (%s)", o->path, f->detail);
 			else

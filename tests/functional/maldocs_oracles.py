@@ -4,7 +4,8 @@ implementations, on every Office file of tests/data/maldocs and Debian's
 clamav-testfiles:
 
   - msoffcrypto-tool (python3-msoffcrypto-tool): is the file encrypted?
-    must agree with ENCRYPTED_OFFICE;
+    must agree with ENCRYPTED_OFFICE (or PPAP_DECRYPTED, when a candidate
+    password opened it);
   - olefile (python3-olefile): does the OLE2 file hold a VBA project
     (a "VBA" storage with a "dir" stream), an Ole10Native embedded object,
     or macro sheets?  VBA must agree with VBA_MACRO, Ole10Native with
@@ -123,7 +124,9 @@ def main():
         syms = rep["symbols"]
         # ENCRYPTED_OFFICE names the encrypted file itself; a VBA project
         # may sit in a part, so VBA_MACRO anywhere in the tree counts
-        pairs = (("encrypted", enc, "ENCRYPTED_OFFICE" in syms),
+        # (or PPAP_DECRYPTED: a candidate password opened it, e.g.
+        # Excel's default VelvetSweatshop or the dictionary's "password")
+        pairs = (("encrypted", enc, "ENCRYPTED_OFFICE" in syms or "PPAP_DECRYPTED" in syms),
                  ("vba", vba, "VBA_MACRO" in syms),
                  ("ole10native", native, "OLE_EMBEDDED_OBJECT" in syms))
         for what, want, got in pairs:
