@@ -14,7 +14,9 @@ Checked for every case:
     PPAP_PASSWORD_FOUND with where it was found, no PPAP_UNDECRYPTABLE);
   - the payload gets exactly the symbols and action of the same payload
     attached bare (apart from the PPAP and encryption symbols);
-and for the negative cases: no candidate, the message is held.
+and for the negative cases: no candidate, the message is held; and an
+Agile-encrypted .docx with its password in the body gets the symbols of
+its plaintext (decrypted by msoffcrypto-tool) attached bare.
 """
 import argparse
 import json
@@ -134,6 +136,36 @@ def scan(mamori, path):
     return json.loads(p.stdout)
 
 
+def office_case(a, errors):
+    """An Agile-encrypted .docx (strelka's, password Password1!) with its
+    password in the body gets the symbols of its plaintext attached bare;
+    the plaintext comes from msoffcrypto-tool, an independent decryptor."""
+    import io
+    import msoffcrypto
+    src = os.path.join(ROOT, "tests", "data", "maldocs", "strelka", "test_password.docx")
+    with open(src, "rb") as f:
+        enc = f.read()
+    of = msoffcrypto.OfficeFile(io.BytesIO(enc))
+    of.load_key(password="Password1!")
+    plain = io.BytesIO()
+    of.decrypt(plain)
+    p_bare = os.path.join(a.workdir, "office-bare.eml")
+    mail(p_bare, "添付します。\n", "utf-8", False, "報告書.docx", plain.getvalue())
+    p_enc = os.path.join(a.workdir, "office-ppap.eml")
+    mail(p_enc, "報告書を送付します。\nパスワード：Password1!\n", "iso-2022-jp", False,
+         "報告書.docx", enc)
+    bare_r, enc_r = scan(a.mamori, p_bare), scan(a.mamori, p_enc)
+    have = set(enc_r["symbols"]) - PPAP_SYMS - {"ENCRYPTED_OFFICE"}
+    want = set(bare_r["symbols"]) - PPAP_SYMS
+    syms = enc_r["symbols"]
+    if "PPAP_DECRYPTED" not in syms or "ENCRYPTED_OFFICE" in syms:
+        errors.append(f"office: not decrypted: {sorted(syms)}")
+    if have != want or enc_r["action"] != bare_r["action"]:
+        errors.append(f"office: {enc_r['action']} {sorted(have)} != bare "
+                      f"{bare_r['action']} {sorted(want)}")
+    print(f"office_agile_docx: {enc_r['action']} {sorted(syms)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mamori", required=True)
@@ -183,6 +215,7 @@ def main():
         if r["action"] != "hold" or "PPAP_HELD" not in syms or "PPAP_UNDECRYPTABLE" not in syms:
             err(f"not held: {r['action']} {sorted(syms)}")
         print(f"{case}: {r['action']} {sorted(syms)}")
+    office_case(a, errors)
     for e in errors:
         print("FAIL", e)
     print(f"ppap: {len(CASES) + len(HELD)} cases, {len(errors)} failures")
