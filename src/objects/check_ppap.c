@@ -134,6 +134,8 @@ run(struct scan_ctx *ctx)
 		    o->error : NULL;
 		if (strncmp(cipher_of(o), "RAR", 3) == 0)
 			why = "RAR decryption is not supported";
+		else if (o->error != NULL && strstr(o->error, "not decrypted") != NULL)
+			why = o->error;
 		else if (o->password != NULL)
 			why = "some entries use another password";
 		else if (t->lim == NULL || t->lim->passwords == NULL ||

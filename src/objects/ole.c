@@ -842,6 +842,15 @@ decrypt(struct ole_ctx *c, GsfInfile *f)
 		 * one through the persist directory: not decrypted here) */
 		struct offcrypto *oc = try_passwords(c, c->ppt_crypt, c->ppt_crypt_n,
 		    false, NULL, 0);
+		if (oc != NULL) {
+			/* the password is right, but nothing was read with it:
+			 * the presentation stays closed for the PPAP check (a
+			 * held one is not released unscanned) */
+			c->doc->flags &= ~(unsigned)OBJ_DECRYPTED;
+			c->doc->password = NULL;
+			cwalk_fail(c->doc, 0, "PowerPoint: password verified, the "
+			    "presentation is not decrypted");
+		}
 		offcrypto_free(oc);
 	}
 }
