@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -108,7 +109,9 @@ run_7zz(const char *dir, const char *const argv[], const char *pw, out_fn fn, vo
 
 	if (deadline_us == 0 || deadline_us > now + RUN_MAX_US)
 		deadline_us = now + RUN_MAX_US;
-	if (devnull < 0 || pipe2(inp, O_CLOEXEC) != 0 ||
+	/* stdin is a socket so that the password is sent with MSG_NOSIGNAL: a
+	 * 7zz gone before reading it must not raise SIGPIPE in this process */
+	if (devnull < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inp) != 0 ||
 	    (fn != NULL && pipe2(outp, O_CLOEXEC) != 0))
 		goto out;
 	rlim_t cpu = (rlim_t)((deadline_us - now) / G_USEC_PER_SEC + 1);
@@ -123,11 +126,12 @@ run_7zz(const char *dir, const char *const argv[], const char *pw, out_fn fn, vo
 		close(outp[1]);
 		outp[1] = -1;
 	}
-	/* a password is short: the pipe takes it whole without blocking */
+	/* a password is short: the socket buffer takes it whole */
 	char line[PW_LEN_MAX + 2];
 	int n = snprintf(line, sizeof(line), "%s\n", pw != NULL ? pw : "");
-	if (n > 0 && write(inp[1], line, (size_t)n) < 0)
+	if (n > 0 && send(inp[1], line, (size_t)n, MSG_NOSIGNAL) < 0)
 		(void)0;	/* 7zz gone already: its status says why */
+	explicit_bzero(line, sizeof(line));
 	close(inp[1]);
 	inp[1] = -1;
 	bool reading = outp[0] >= 0;
