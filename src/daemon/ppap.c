@@ -66,6 +66,22 @@ ppap_hold(struct mamori_store *st, const struct mamori_engine *eng,
 	return ok;
 }
 
+/* "WHAT: ACTION score S (SYMBOLS...)" for an entry resolved by a rescan. */
+static char *
+verdict_reason(const char *what, const struct mamori_result *res)
+{
+	GString *s = g_string_new(NULL);
+	size_t n = mamori_result_nsymbols(res);
+
+	g_string_printf(s, "%s: %s score %.2f (", what,
+	    mamori_action_name(mamori_result_action(res)), mamori_result_score(res));
+	for (size_t i = 0; i < n && i < 8; i++)
+		g_string_append_printf(s, "%s%s", i > 0 ? ", " : "",
+		    mamori_result_symbol(res, i, NULL));
+	g_string_append(s, n > 8 ? ", ...)" : ")");
+	return g_string_free(s, FALSE);
+}
+
 /* The envelope of a stored entry, for a rescan. */
 static struct mamori_envelope
 entry_env(const struct q_entry *e)
@@ -153,7 +169,11 @@ ppap_try(struct mamori_store *st, const struct mamori_engine *eng, const char *i
 	}
 	enum mamori_action a = mamori_result_action(res);
 	bool clean = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_ADD_HEADER;
-	if (!store_hold_resolve(st, id, clean ? Q_RELEASED : Q_QUARANTINED, where)) {
+	char *why = verdict_reason("opened with a password", res);
+	bool won = store_hold_resolve_verdict(st, id, clean ? Q_RELEASED : Q_QUARANTINED,
+	    where, why, res);
+	g_free(why);
+	if (!won) {
 		snprintf(err, errlen, "resolved by someone else");
 		out = PPAP_NOT_HELD;
 		goto done;
@@ -292,7 +312,10 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 	bool clean = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_ADD_HEADER ||
 	    a == MAMORI_ACTION_HOLD;
 	if (!clean || cfg->ppap.expire == PPAP_EXPIRE_QUARANTINE) {
-		if (store_hold_resolve(st, e->id, Q_QUARANTINED, NULL)) {
+		char *why = verdict_reason("window ended without a password", res);
+		bool won = store_hold_resolve_verdict(st, e->id, Q_QUARANTINED, NULL, why, res);
+		g_free(why);
+		if (won) {
 			daemon_log(LOG_NOTICE, "ppap: %s: window ended without a password; "
 			    "verdict %s (score %.2f): quarantined", e->id,
 			    mamori_action_name(a), mamori_result_score(res));
@@ -327,7 +350,10 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 		    PPAP_DONE_QUARANTINED : PPAP_NOT_HELD;
 		goto done;
 	}
-	if (!store_hold_resolve(st, e->id, Q_EXPIRED, NULL)) {
+	char *why = verdict_reason("window ended without a password", res);
+	bool won = store_hold_resolve_verdict(st, e->id, Q_EXPIRED, NULL, why, res);
+	g_free(why);
+	if (!won) {
 		out = PPAP_NOT_HELD;
 		goto done;
 	}

@@ -91,7 +91,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "WHERE state = " HELD_SQL " AND hold_until < ?1 "
 	    "ORDER BY hold_until, rowid LIMIT ?2",
 	[ST_HOLD_RESOLVE] = "UPDATE quarantine SET state = ?2, "
-	    "password_where = coalesce(?3, password_where) "
+	    "password_where = coalesce(?3, password_where), reason = coalesce(?4, reason), "
+	    "action = coalesce(?5, action), score = coalesce(?6, score), "
+	    "report = coalesce(?7, report) "
 	    "WHERE id = ?1 AND state = " HELD_SQL,
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -870,6 +872,13 @@ bool
 store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_state,
     const char *password_where)
 {
+	return store_hold_resolve_verdict(st, id, new_state, password_where, NULL, NULL);
+}
+
+bool
+store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state new_state,
+    const char *password_where, const char *reason, const struct mamori_result *res)
+{
 	bool ok;
 
 	if (!store_id_valid(id))
@@ -889,6 +898,13 @@ store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_sta
 	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(u, 2, (int)new_state);
 	bind_text(u, 3, password_where);
+	bind_text(u, 4, reason);
+	bind_text(u, 5, res != NULL ? mamori_action_name(mamori_result_action(res)) : NULL);
+	if (res != NULL)
+		sqlite3_bind_double(u, 6, mamori_result_score(res));
+	else
+		sqlite3_bind_null(u, 6);
+	bind_text(u, 7, res != NULL ? mamori_result_json(res) : NULL);
 	ok = run(u) && sqlite3_changes(st->db) == 1;
 	g_mutex_unlock(&st->lock);
 	if (ok && new_state == Q_DELETED) {

@@ -151,5 +151,10 @@ GPtrArray *store_hold_due(struct mamori_store *st, gint64 now, unsigned limit);
  */
 bool store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_state,
     const char *password_where);
+/* store_hold_resolve() that also records the verdict that decided it: the
+ * rescan's action, score and JSON report, and reason (each NULL: kept). */
+bool store_hold_resolve_verdict(struct mamori_store *st, const char *id,
+    enum q_state new_state, const char *password_where, const char *reason,
+    const struct mamori_result *res);
 
 #endif

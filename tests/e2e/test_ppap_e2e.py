@@ -203,8 +203,23 @@ def case_malicious(e):
     time.sleep(1)
     if sink_by_mid(e.sink).get(mid):
         return fail("malicious: the opened macro workbook reached the sink")
-    ok(f"malicious: opened by the password mail, quarantined, not delivered "
-       f"(reason {ent.get('reason', '')[:60]!r})")
+    # the verdict of the rescan is the bare workbook's (same macro symbols,
+    # same action; applied as quarantine: the SMTP session is long over)
+    rep = json.loads(e.q.run("show", ent["id"], "--json")).get("report") or {}
+    bare = os.path.join(e.work, "bare.eml")
+    write_mail(e.work, "bare@sender.test", "請求書", "添付します。\n", xls, "請求書.xls")
+    br = json.loads(subprocess.run([e.mamori.cmd[0], "scan", "--json", "--config", e.config,
+                                    os.path.join(e.work, "msgs", "bare.eml")],
+                                   capture_output=True).stdout)
+    doc = {"XLM_MACRO", "XLM_AUTOEXEC", "YARA_MATCH", "VBA_MACRO", "VBA_AUTOEXEC"}
+    have = doc & set(rep.get("symbols", {}))
+    want = doc & set(br.get("symbols", {}))
+    if not want or have != want or rep.get("action") != br.get("action"):
+        return fail(f"malicious: rescan {rep.get('action')} {sorted(have)} != bare "
+                    f"{br.get('action')} {sorted(want)}")
+    ok(f"malicious: opened by the password mail, quarantined, not delivered; the rescan "
+       f"says {rep.get('action')} {sorted(have)} like the bare workbook "
+       f"(reason {ent.get('reason', '')[:50]!r}...)")
 
 
 def case_expiry(e):

@@ -658,6 +658,30 @@ test_hold_due_resolve(void **state)
 	assert_string_equal(e->password_where, "archive: no password");
 	q_entry_free(e);
 
+	/* resolved by a rescan: its verdict replaces the hold's */
+	char v[40];
+	hold(st, "v\n", "s@x", r, 1, 3000, 0, NULL, v);
+	struct mamori_engine *eng = NULL;
+	struct mamori_result *res = NULL;
+	char err[256];
+	static const char msg[] = "From: a@example.com\r\nSubject: x\r\n\r\nhi\r\n";
+	assert_int_equal(mamori_engine_new(mamori_config_new_default(), &eng, err, sizeof err),
+	    MAMORI_OK);
+	assert_int_equal(mamori_scan(eng, (const uint8_t *)msg, sizeof msg - 1, NULL, &res),
+	    MAMORI_OK);
+	assert_true(store_hold_resolve_verdict(st, v, Q_QUARANTINED, "follow-up mail Q1",
+	    "opened with a password: accept", res));
+	assert_false(store_hold_resolve_verdict(st, v, Q_RELEASED, NULL, "late", res));
+	e = store_quarantine_get(st, v);
+	assert_int_equal(e->state, Q_QUARANTINED);
+	assert_string_equal(e->reason, "opened with a password: accept");
+	assert_string_equal(e->action, mamori_action_name(mamori_result_action(res)));
+	assert_string_equal(e->report, mamori_result_json(res));
+	assert_string_equal(e->password_where, "follow-up mail Q1");
+	q_entry_free(e);
+	mamori_result_free(res);
+	mamori_engine_free(eng);
+
 	/* deleted: the file goes too */
 	char *pc = g_strdup_printf("%s/quarantine/%s.eml", dir, c);
 	assert_true(g_file_test(pc, G_FILE_TEST_EXISTS));
