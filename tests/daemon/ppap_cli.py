@@ -17,6 +17,8 @@ ZIPs made with `zip -P`.  Checked:
     nothing sent;
   * expire after the window: delivered without the ZIP, with the notice
     and the Subject tag; entry "expired"; the stored original unchanged;
+    with ppap.expire = "deliver": delivered as is, tagged; "quarantine":
+    quarantined, nothing sent;
   * release of a held entry: delivered as is, then password says
     "not held"; delete of a held entry: "deleted";
   * HTTP: 409 for a wrong password, 200 "released" for the right one.
@@ -206,6 +208,32 @@ def run(a, sink):
     raw = q(a, "show", ids["late"], "--raw").stdout
     with open(late, "rb") as f:
         check(raw == f.read(), "expire: the original kept in the store, unchanged")
+
+    # the other two expiry policies
+    for policy in ("deliver", "quarantine"):
+        path = ppap_mail(a, "exp-" + policy, "資料.txt", "資料\n".encode(), "N0-pw-" + policy)
+        qid = qput_hold(a, path, 1)
+        cfg = os.path.join(a.work, policy + ".conf")
+        with open(a.config) as f, open(cfg, "w") as g:
+            g.write(f.read() + 'ppap = { expire = "%s"; };\n' % policy)
+        time.sleep(1.5)
+        n = len(sink.got)
+        p = subprocess.run([a.mamori, "quarantine", "--config", cfg, "--state", a.state,
+                            "expire"], capture_output=True, timeout=120)
+        e = entry(a, qid)
+        if policy == "deliver":
+            got = wait_sink(sink, n + 1)
+            m = email.message_from_bytes(sink.got[n][2]) if got else None
+            types = [x.get_content_type() for x in m.walk()] if m else []
+            subj = str(make_header(decode_header(m.get("Subject", "")))) if m else ""
+            check(got and "application/zip" in types and subj.startswith("[未検査]") and
+                  str(m.get("X-Mamori-PPAP", "")).startswith("expired") and
+                  e.get("state") == "expired",
+                  f"expire = deliver: delivered as is, tagged ({subj!r}, {e.get('state')})")
+        else:
+            time.sleep(0.5)
+            check(p.returncode == 0 and len(sink.got) == n and e.get("state") == "quarantined",
+                  f"expire = quarantine: kept, nothing sent ({e.get('state')})")
 
     n = len(sink.got)
     p = q(a, "release", ids["byhand"])

@@ -166,6 +166,44 @@ def office_case(a, errors):
     print(f"office_agile_docx: {enc_r['action']} {sorted(syms)}")
 
 
+def policy_cases(a, errors):
+    """The [ppap] policies: clean = quarantine; unscannable (a limit inside
+    the decrypted archive) = quarantine by default; undecryptable =
+    reject instead of hold; the attempt bound gives its symbol."""
+    def conf(name, text):
+        path = os.path.join(a.workdir, name + ".conf")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def scan_with(cfg, path):
+        p = subprocess.run([a.mamori, "scan", "--json", "--config", cfg, path],
+                           capture_output=True)
+        return json.loads(p.stdout)
+
+    clean = os.path.join(a.workdir, "zipcrypto_clean.eml")
+    r = scan_with(conf("clean-q", 'ppap = { clean = "quarantine"; };\n'), clean)
+    if r["action"] != "quarantine" or "PPAP_DECRYPTED" not in r["symbols"]:
+        errors.append(f"policy clean=quarantine: {r['action']} {sorted(r['symbols'])}")
+    print(f"policy clean=quarantine: {r['action']}")
+    r = scan_with(conf("unscannable", 'limits = { unpack_depth = 1; };\n'),
+                  os.path.join(a.workdir, "ja_sjis_next_line.eml"))
+    if r["action"] != "quarantine" or "PPAP_UNSCANNABLE" not in r["symbols"]:
+        errors.append(f"policy unscannable: {r['action']} {sorted(r['symbols'])}")
+    print(f"policy unscannable (unpack_depth 1): {r['action']} "
+          f"{r['symbols'].get('PPAP_UNSCANNABLE', {}).get('options')}")
+    held = os.path.join(a.workdir, "password_separately.eml")
+    r = scan_with(conf("undec-reject", 'ppap = { undecryptable = "reject"; };\n'), held)
+    if r["action"] != "reject" or "PPAP_HELD" in r["symbols"]:
+        errors.append(f"policy undecryptable=reject: {r['action']} {sorted(r['symbols'])}")
+    print(f"policy undecryptable=reject: {r['action']}")
+    r = scan_with(conf("attempts", 'ppap = { max_attempts = 3; };\n'), held)
+    lim = r["symbols"].get("SCAN_LIMIT_EXCEEDED", {}).get("options", [])
+    if not any(o.startswith("ppap_attempts(") for o in lim) or r["action"] != "hold":
+        errors.append(f"max_attempts 3: {r['action']} {lim}")
+    print(f"max_attempts=3: {r['action']} {lim}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mamori", required=True)
@@ -216,6 +254,7 @@ def main():
             err(f"not held: {r['action']} {sorted(syms)}")
         print(f"{case}: {r['action']} {sorted(syms)}")
     office_case(a, errors)
+    policy_cases(a, errors)
     for e in errors:
         print("FAIL", e)
     print(f"ppap: {len(CASES) + len(HELD)} cases, {len(errors)} failures")
