@@ -8,7 +8,7 @@ add_test(NAME e2e.postfix
 set_tests_properties(e2e.postfix PROPERTIES SKIP_RETURN_CODE 77
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 600 LABELS e2e RUN_SERIAL TRUE)
 # The PPAP two-mail pattern through the same set-up: hold, the password
-# mail, release or quarantine by the verdict, and expiry (window 8 s).
+# mail, release or quarantine by the verdict, and expiry (window 12 s).
 add_test(NAME e2e.ppap
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_ppap_e2e.py
           --mamori $<TARGET_FILE:mamori_cli>)

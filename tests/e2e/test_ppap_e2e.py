@@ -52,7 +52,7 @@ from sink import headers_of  # noqa: E402
 from test_postfix_e2e import (SENDER, RCPT, body_of, fail, ok, sink_by_mid,  # noqa: E402
                               swaks, wait_for)
 
-WINDOW = 8
+WINDOW = 12
 XLS = os.path.join(ROOT, "tests", "data", "maldocs", "oletools", "xlm",
                    "excel4_sample_macro.xls")
 
