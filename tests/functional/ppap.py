@@ -197,6 +197,20 @@ def policy_cases(a, errors):
     if r["action"] != "reject" or "PPAP_HELD" in r["symbols"]:
         errors.append(f"policy undecryptable=reject: {r['action']} {sorted(r['symbols'])}")
     print(f"policy undecryptable=reject: {r['action']}")
+    sz = os.path.join(a.workdir, "sevenzip_aes.eml")
+    r = scan_with(conf("no7zz", 'ppap = { sevenzip = ""; };\n'), sz)
+    if r["action"] != "hold" or "PPAP_UNDECRYPTABLE" not in r["symbols"]:
+        errors.append(f"sevenzip off: {r['action']} {sorted(r['symbols'])}")
+    print(f"sevenzip = \"\": {r['action']}")
+    with open(os.path.join(a.workdir, "sevenzip_aes.7z"), "rb") as f:
+        cut = f.read()
+    for n in (len(cut) * 3 // 5, len(cut) - 7):
+        p = os.path.join(a.workdir, f"sevenzip_cut{n}.eml")
+        mail(p, "パスワード: S7z-aes9k\n", "utf-8", False, "cut.7z", cut[:n])
+        r = scan(a.mamori, p)
+        if "PPAP_DECRYPTED" in r["symbols"] and "XLM_MACRO" not in r["symbols"]:
+            errors.append(f"7z cut at {n}: decrypted but nothing read {sorted(r['symbols'])}")
+        print(f"7z cut to {n} bytes: {r['action']} {sorted(r['symbols'])}")
     r = scan_with(conf("attempts", 'ppap = { max_attempts = 3; };\n'), held)
     lim = r["symbols"].get("SCAN_LIMIT_EXCEEDED", {}).get("options", [])
     if not any(o.startswith("ppap_attempts(") for o in lim) or r["action"] != "hold":
