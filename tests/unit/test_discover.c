@@ -755,7 +755,7 @@ expect_key(const char *s, const char *want)
 	char *k = ppap_subject_key(s);
 	bool ok = strcmp(k, want) == 0;
 	if (!ok)
-		print_error("\"%s\" -> \"%s\", want \"%s\"\n", s, k, want);
+		print_error("\"%s\" -> \"%s\", want \"%s\"\n", s != NULL ? s : "(null)", k, want);
 	g_free(k);
 	if (!ok)
 		fail();
