@@ -207,8 +207,6 @@ scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
 		g_ptr_array_add(res->ppap_candidates, g_strdup(c->pw));
 	}
 	ctx->ppap_password_mail = res->ppap_candidates != NULL && ppap_is_password_mail(m);
-	if (m->headers != NULL && m->headers->subject != NULL)
-		res->ppap_subject_key = ppap_subject_key(m->headers->subject);
 	for (guint i = 0; i < p->passwords->len; i++)
 		pw_list_add(l, p->passwords->pdata[i], PW_SRC_STATIC, "ppap.passwords");
 	for (guint i = 0; i < p->dictionary->len; i++)
@@ -269,6 +267,11 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 			c->run(&ctx);
 		}
 	}
+	/* the subject key correlates a held message with its password mail:
+	 * only those two need it */
+	if (m->headers != NULL && m->headers->subject != NULL &&
+	    (ctx.res->ppap_candidates != NULL || mamori_result_has_symbol(ctx.res, "PPAP_HELD")))
+		ctx.res->ppap_subject_key = ppap_subject_key(m->headers->subject);
 	/* over budget without skipping a check (a slow parse): still say so */
 	if (!expired && scan_expired(&ctx))
 		scan_add(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time");

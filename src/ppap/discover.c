@@ -1138,6 +1138,78 @@ html_text(const char *html, size_t len)
 
 /* --- messages ------------------------------------------------------------ */
 
+/*
+ * Whether text may hold a keyword of kw_table in any of the forms NFKC
+ * folds into it (full-width and half-width letters and kana, a decomposed
+ * パ): a quick pass over the raw bytes that lets most mail skip the
+ * normalisation, HTML parsing and keyword search of scan_message().  It
+ * errs on the side of yes.  (A keyword written only as HTML character
+ * references, &#12497;&#12473;..., is not seen.)
+ */
+static bool
+may_mention(const char *p, size_t n)
+{
+	/* the UTF-8 forms, each 3 bytes a character: パス ﾊﾟｽ ハ+゜ 解凍 暗証
+	 * 暗号 and full-width P p K k */
+	static const char *const forms[] = {
+		"パス", "ﾊﾟｽ", "ハ\xe3\x82\x9a", "解凍", "暗証", "暗号",
+		"\xef\xbc\xb0", "\xef\xbd\x90", "\xef\xbc\xab", "\xef\xbd\x8b",
+	};
+	const unsigned char *u = (const unsigned char *)p;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char c = u[i];
+		if (c >= 0xE3) {
+			for (size_t k = 0; k < G_N_ELEMENTS(forms); k++) {
+				size_t l = strlen(forms[k]);
+				if ((unsigned char)forms[k][0] == c && n - i >= l &&
+				    memcmp(p + i, forms[k], l) == 0)
+					return true;
+			}
+			continue;
+		}
+		c |= 0x20;
+		if (c == 'p') {
+			unsigned char d = u[i + 1];
+			if ((d | 0x20) == 'w' || d >= 0x80 ||
+			    (d == '/' && i + 2 < n && (u[i + 2] | 0x20) == 'w') ||
+			    (n - i >= 4 && g_ascii_strncasecmp(p + i, "pass", 4) == 0))
+				return true;
+		} else if (c == 'k' && n - i >= 8 && g_ascii_strncasecmp(p + i, "kennwort", 8) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * may_mention() for the text between the tags of an HTML part: a keyword
+ * in an attribute (type="password", /pw/ in a URL) is no password notice,
+ * and most HTML mail then skips gumbo.  A tag starts at "<" followed by a
+ * letter, "/", "!" or "?", as in HTML's tokenizer; a "<" before anything
+ * else is text.  This only decides whether the part is parsed at all.
+ */
+static bool
+may_mention_html(const char *p, size_t n)
+{
+	size_t i = 0, start = 0;
+
+	while (i < n) {
+		if (p[i] == '<' && i + 1 < n && (g_ascii_isalpha(p[i + 1]) || p[i + 1] == '/' ||
+		    p[i + 1] == '!' || p[i + 1] == '?')) {
+			if (may_mention(p + start, i - start))
+				return true;
+			const char *gt = memchr(p + i, '>', n - i);
+			if (gt == NULL)
+				return false;
+			i = start = (size_t)(gt - p) + 1;
+			continue;
+		}
+		i++;
+	}
+	return may_mention(p + start, n - start);
+}
+
 static void
 scan_message(struct disc *d, const struct mime_message *msg)
 {
@@ -1153,6 +1225,9 @@ scan_message(struct disc *d, const struct mime_message *msg)
 		if (len > budget)
 			len = budget;
 		budget -= len;
+		if (pt->kind == MIME_PART_TEXT ? !may_mention(pt->text, len) :
+		    !may_mention_html(pt->text, len))
+			continue;	/* no keyword in any form: nothing to find */
 		if (pt->kind == MIME_PART_TEXT) {
 			char *label = g_strdup_printf("text part %u", nparts);
 			scan_text(d, pt->text, len, label);
@@ -1179,13 +1254,37 @@ scan_message(struct disc *d, const struct mime_message *msg)
 	}
 }
 
+/* may_mention() over what scan_message() reads. */
+static bool
+message_may_mention(const struct mime_message *msg)
+{
+	unsigned nparts = 0;
+	size_t budget = DISC_MESSAGE_MAX;
+	const char *subj = msg->headers != NULL ? msg->headers->subject : NULL;
+
+	if (subj != NULL && may_mention(subj, MIN(strlen(subj), (size_t)DISC_SUBJECT_MAX)))
+		return true;
+	for (guint i = 0; i < msg->parts->len && nparts < DISC_PARTS_MAX && budget > 0; i++) {
+		const struct mime_part *pt = msg->parts->pdata[i];
+		if ((pt->kind != MIME_PART_TEXT && pt->kind != MIME_PART_HTML) || pt->text == NULL)
+			continue;
+		nparts++;
+		size_t len = MIN(MIN(pt->text_len, (size_t)DISC_TEXT_MAX), budget);
+		budget -= len;
+		if (pt->kind == MIME_PART_TEXT ? may_mention(pt->text, len) :
+		    may_mention_html(pt->text, len))
+			return true;
+	}
+	return false;
+}
+
 void
 ppap_discover_message(const struct mime_message *msg, enum pw_source src,
     struct pw_list *out, unsigned max)
 {
 	struct disc d;
 
-	if (msg == NULL || out == NULL || max == 0)
+	if (msg == NULL || out == NULL || max == 0 || !message_may_mention(msg))
 		return;
 	disc_init(&d, max, out->cands->len);
 	scan_message(&d, msg);
@@ -1222,7 +1321,7 @@ subject_has_kw(const char *subject)
 bool
 ppap_is_password_mail(const struct mime_message *msg)
 {
-	if (msg == NULL)
+	if (msg == NULL || !message_may_mention(msg))
 		return false;
 	if (msg->headers != NULL && msg->headers->subject != NULL &&
 	    subject_has_kw(msg->headers->subject))
