@@ -29,29 +29,12 @@
 #include "sevenzip.h"
 #include "sink.h"
 #include "unpack.h"
+#include "util/bytes.h"
 #include "util/text.h"
 
 #define ERR_MAX 200
 #define RETRY_MAX 16
 #define EMPTY_BLOCKS_MAX 1024
-
-static uint32_t
-le16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return le16(p) | le16(p + 2) << 16;
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static const char *
 zip_entry_cipher(uint32_t flags, uint32_t method, const uint8_t *extra, size_t elen)

@@ -14,6 +14,7 @@
  * stops after a fixed number of entries.
  */
 #include "filetype.h"
+#include "util/bytes.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -314,19 +315,6 @@ ftype_mismatch(const struct ftype *claimed, const struct ftype *actual)
 }
 
 /* ---- byte helpers ---- */
-
-static uint16_t
-le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	    ((uint32_t)p[3] << 24);
-}
 
 static uint32_t
 be32(const uint8_t *p)

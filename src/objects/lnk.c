@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "documents.h"
+#include "util/bytes.h"
 
 #define HEADER_SIZE 0x4C
 #define ITEMS_MAX 64		/* shell items read from the IDList */
@@ -66,19 +67,6 @@ struct lnk {
 	char *machine;		/* TrackerDataBlock MachineID */
 	const char *damage;	/* first problem found, or NULL */
 };
-
-static uint32_t
-le16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static void
 damaged(struct lnk *l, const char *why)

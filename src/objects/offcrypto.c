@@ -38,6 +38,7 @@
 #include <openssl/provider.h>
 
 #include "offcrypto.h"
+#include "util/bytes.h"
 
 #define SALT_MAX 64
 #define VALUE_MAX 1024		/* an encrypted verifier, key or HMAC value */
@@ -198,19 +199,6 @@ rc4_xor(const uint8_t *key, size_t keyn, uint8_t *buf, size_t n)
 }
 
 /* ---- small helpers ---- */
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	    ((uint32_t)p[3] << 24);
-}
 
 static void
 wr32(uint8_t *p, uint32_t v)
@@ -505,16 +493,16 @@ binary_header(const uint8_t *p, size_t n, bool aes, const char **why, bool *dama
 		*why = "encryption header cut";
 		return NULL;
 	}
-	uint32_t hsize = rd32(p + 8);
+	uint32_t hsize = le32(p + 8);
 	if (hsize < 32 || hsize > n - 12 || n - 12 - hsize < 40) {
 		*why = "encryption header cut";
 		return NULL;
 	}
 	const uint8_t *h = p + 12;
-	uint32_t hflags = rd32(h), alg = rd32(h + 8), key_bits = rd32(h + 16);
+	uint32_t hflags = le32(h), alg = le32(h + 8), key_bits = le32(h + 16);
 	const uint8_t *v = h + hsize;
 	size_t vn = n - 12 - hsize;
-	uint32_t salt_size = rd32(v);
+	uint32_t salt_size = le32(v);
 	size_t evhn = aes ? 32 : 20;
 	if (salt_size != 16 || vn < 40 + evhn) {
 		*why = "encryption verifier damaged";
@@ -571,7 +559,7 @@ offcrypto_ooxml(const uint8_t *info, size_t n, const char **why, bool *damaged)
 	if (n < 8) {
 		w = "EncryptionInfo cut";
 	} else {
-		uint16_t major = rd16(info), minor = rd16(info + 2);
+		uint16_t major = le16(info), minor = le16(info + 2);
 		if (major == 4 && minor == 4)
 			oc = agile_parse(info + 8, n - 8, &w, &dmg);
 		else if ((major == 2 || major == 3 || major == 4) && minor == 2)
@@ -601,7 +589,7 @@ offcrypto_rc4(const uint8_t *p, size_t n, const char **why, bool *damaged)
 	if (n < 4) {
 		w = "encryption header cut";
 	} else {
-		uint16_t major = rd16(p), minor = rd16(p + 2);
+		uint16_t major = le16(p), minor = le16(p + 2);
 		if (major == 1 && minor == 1) {
 			if (n < 52) {
 				w = "RC4 encryption header cut";
@@ -916,7 +904,7 @@ offcrypto_package(struct offcrypto *oc, const uint8_t *p, size_t n, size_t *outl
 		*damaged = true;
 		return NULL;
 	}
-	uint64_t size = (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
+	uint64_t size = (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
 	const uint8_t *c = p + 8;
 	size_t cn = n - 8;
 	if (cn % 16 != 0) {
@@ -988,7 +976,7 @@ offcrypto_xls_filepass(const uint8_t *p, size_t n, size_t *len)
 
 	*len = 0;
 	for (unsigned k = 0; k < 1000000 && n - off >= 4; k++) {
-		uint16_t type = rd16(p + off), size = rd16(p + off + 2);
+		uint16_t type = le16(p + off), size = le16(p + off + 2);
 		if (size > n - off - 4)
 			return NULL;
 		if (type == 0x002F) {
@@ -1032,7 +1020,7 @@ offcrypto_xls_workbook(struct offcrypto *oc, const uint8_t *p, size_t n, size_t 
 	size_t off = 0;
 	bool after = false, ok = true;
 	while (ok && n - off >= 4) {
-		uint16_t type = rd16(p + off), size = rd16(p + off + 2);
+		uint16_t type = le16(p + off), size = le16(p + off + 2);
 		size_t body = off + 4;
 		if (size > n - body)
 			break;

@@ -49,6 +49,7 @@
 #include "offcrypto.h"
 #include "ole.h"
 #include "password.h"
+#include "util/bytes.h"
 
 #define OLE_DEPTH_MAX 8		/* storages inside storages */
 #define OLE_ENTRIES_MAX 4096	/* storages and streams visited per file */
@@ -188,19 +189,6 @@ has_child(GsfInfile *dir, const char *name)
 	return true;
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	    ((uint32_t)p[3] << 24);
-}
-
 /* ---- VBA projects ---- */
 
 /* A child name for a module: "VBA/<name>.bas", kept to plain characters. */
@@ -328,24 +316,24 @@ ole10native(struct ole_ctx *c, const uint8_t *p, size_t n)
 		obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native stream too short");
 		return;
 	}
-	size_t total = rd32(p);
+	size_t total = le32(p);
 	const uint8_t *d = p + 4;
 	size_t dn = n - 4;
 	if (total < dn)
 		dn = total;
 	size_t pos = 2, llen = 0, slen = 0;
 	const char *label = NULL, *src = NULL;
-	if (dn >= 2 && rd16(d) == 2) {
+	if (dn >= 2 && le16(d) == 2) {
 		label = cstr(d, dn, &pos, &llen);
 		if (label != NULL)
 			src = cstr(d, dn, &pos, &slen);
 	}
 	if (src != NULL && dn - pos >= 8) {
-		size_t tplen = rd32(d + pos + 4);
+		size_t tplen = le32(d + pos + 4);
 		pos += 8;
 		if (tplen <= dn - pos && dn - pos - tplen >= 4) {
 			pos += tplen;
-			size_t size = rd32(d + pos);
+			size_t size = le32(d + pos);
 			pos += 4;
 			if (size > dn - pos) {
 				obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native data cut");
@@ -375,7 +363,7 @@ encryption_info(struct ole_ctx *c, GsfInfile *dir)
 	uint8_t *p = read_child(dir, "EncryptionInfo", &n);
 	const char *what = "OOXML";
 	if (p != NULL && n >= 4) {
-		uint16_t major = rd16(p), minor = rd16(p + 2);
+		uint16_t major = le16(p), minor = le16(p + 2);
 		if (major == 4 && minor == 4)
 			what = "OOXML Agile";
 		else if ((major == 2 || major == 3 || major == 4) && minor == 2)
@@ -405,9 +393,9 @@ encryption_name(const struct mobj *o)
 static void
 word_fib(struct ole_ctx *c, const uint8_t *p, size_t n)
 {
-	if (n < 0x0C || rd16(p) != 0xA5EC)
+	if (n < 0x0C || le16(p) != 0xA5EC)
 		return;
-	uint16_t fl = rd16(p + 0x0A);
+	uint16_t fl = le16(p + 0x0A);
 	if (fl & 0x0100)
 		obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s",
 		    (fl & 0x8000) ? "XOR obfuscation" : "RC4/CryptoAPI");
@@ -468,7 +456,7 @@ dde_scan(struct ole_ctx *c, const uint8_t *p, size_t n)
 			size_t j = i + step;
 			bool ok = false;
 			for (unsigned k = 0; j + step <= n && k < 512; k++, j += step) {
-				unsigned ch = wide ? rd16(p + j) : p[j];
+				unsigned ch = wide ? le16(p + j) : p[j];
 				if (ch == 0x14 || ch == 0x15 || ch == 0x13) {
 					ok = ch != 0x13;
 					break;
@@ -500,8 +488,8 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 	size_t off = 0;
 	while (n - off >= 8 && *count < PPT_RECORDS_MAX && cwalk_go(&c->w)) {
 		(*count)++;
-		uint16_t vi = rd16(p + off), type = rd16(p + off + 2);
-		uint32_t rlen = rd32(p + off + 4);
+		uint16_t vi = le16(p + off), type = le16(p + off + 2);
+		uint32_t rlen = le32(p + off + 4);
 		const uint8_t *body = p + off + 8;
 		size_t avail = n - off - 8;
 		if (rlen > avail) {
@@ -520,7 +508,7 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 			ppt_records(c, body, rlen, depth + 1, count);
 		} else if (type == 0x1011 && inst == 1 && rlen >= 4) {
 			/* ExOleObjStg / VbaProjectStg, compressed with zlib */
-			uint32_t want = rd32(body);
+			uint32_t want = le32(body);
 			size_t cap = want < OLE_STREAM_MAX ? want : OLE_STREAM_MAX;
 			uint8_t *out = cap > 0 ? g_try_malloc(cap) : NULL;
 			if (out != NULL) {
@@ -782,14 +770,14 @@ decrypt_word(struct ole_ctx *c, GsfInfile *f)
 	size_t wn = 0, tn = 0;
 	uint8_t *wd = read_child(f, "WordDocument", &wn);
 
-	if (wd == NULL || wn < 68 || rd16(wd) != 0xA5EC || !(rd16(wd + 0x0A) & 0x0100) ||
-	    (rd16(wd + 0x0A) & 0x8000)) {
+	if (wd == NULL || wn < 68 || le16(wd) != 0xA5EC || !(le16(wd + 0x0A) & 0x0100) ||
+	    (le16(wd + 0x0A) & 0x8000)) {
 		g_free(wd);
 		return;
 	}
-	const char *table = (rd16(wd + 0x0A) & 0x0200) ? "1Table" : "0Table";
+	const char *table = (le16(wd + 0x0A) & 0x0200) ? "1Table" : "0Table";
 	uint8_t *tb = read_child(f, table, &tn);
-	size_t hn = MIN((size_t)rd32(wd + 0x0E), tn);
+	size_t hn = MIN((size_t)le32(wd + 0x0E), tn);
 	struct offcrypto *oc = tb != NULL ? try_passwords(c, tb, hn, false, NULL, 0) : NULL;
 	uint8_t *plain = oc != NULL ? offcrypto_doc_stream(oc, wd, wn, 68, true) : NULL;
 
@@ -812,7 +800,7 @@ decrypt_excel(struct ole_ctx *c, GsfInfile *f)
 	if (wb == NULL)
 		wb = read_child(f, "Book", &wn);
 	const uint8_t *fp = wb != NULL ? offcrypto_xls_filepass(wb, wn, &fl) : NULL;
-	if (fp == NULL || fl < 6 || rd16(fp) != 1) {
+	if (fp == NULL || fl < 6 || le16(fp) != 1) {
 		g_free(wb);
 		return;
 	}

@@ -27,6 +27,7 @@
 
 #include "documents.h"
 #include "formats.h"
+#include "util/bytes.h"
 
 #define GROUP_MAX 1024		/* group nesting we track; deeper counts only */
 #define OBJECTS_MAX 64		/* \object groups (or lone \objdata) we keep */
@@ -308,8 +309,7 @@ get_u32(const uint8_t *p, size_t n, size_t *off, uint32_t *v)
 {
 	if (n < 4 || *off > n - 4)
 		return false;
-	*v = (uint32_t)p[*off] | (uint32_t)p[*off + 1] << 8 |
-	    (uint32_t)p[*off + 2] << 16 | (uint32_t)p[*off + 3] << 24;
+	*v = le32(p + *off);
 	*off += 4;
 	return true;
 }
@@ -442,8 +442,7 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 	if (n == 0)
 		goto out;
 	if (n >= 8)
-		fmt = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-		    (uint32_t)p[7] << 24;
+		fmt = le32(p + 4);
 	if (n < 8 || (fmt != 1 && fmt != 2 && fmt != 5) ||
 	    !get_lpstr(p, n, &off, &cls)) {
 		/* no OLE1 header: the bytes as they are */

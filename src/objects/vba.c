@@ -24,6 +24,7 @@
 #include "documents.h"
 #include "filetype.h"
 #include "ole.h"
+#include "util/bytes.h"
 
 #define CHUNK_MAX 4096
 #define DIR_RECORDS_MAX 100000
@@ -187,9 +188,8 @@ vba_dir_modules(const uint8_t *p, size_t len, bool *damaged)
 	bool bad = false;
 
 	for (unsigned k = 0; k < DIR_RECORDS_MAX && len - pos >= 6; k++) {
-		uint16_t id = (uint16_t)(p[pos] | (p[pos + 1] << 8));
-		uint32_t size = (uint32_t)p[pos + 2] | ((uint32_t)p[pos + 3] << 8) |
-		    ((uint32_t)p[pos + 4] << 16) | ((uint32_t)p[pos + 5] << 24);
+		uint16_t id = le16(p + pos);
+		uint32_t size = le32(p + pos + 2);
 		pos += 6;
 		/* PROJECTVERSION: Size says 4, but 6 bytes follow (2.3.4.2.1.11) */
 		if (id == 0x0009)
@@ -231,8 +231,7 @@ vba_dir_modules(const uint8_t *p, size_t len, bool *damaged)
 			break;
 		case 0x0031:	/* MODULEOFFSET */
 			if (m != NULL && size == 4)
-				m->offset = (uint32_t)d[0] | ((uint32_t)d[1] << 8) |
-				    ((uint32_t)d[2] << 16) | ((uint32_t)d[3] << 24);
+				m->offset = le32(d);
 			break;
 		case 0x002B:	/* module terminator */
 			m = NULL;

@@ -23,15 +23,10 @@
 #include <string.h>
 
 #include "ole.h"
+#include "util/bytes.h"
 
 #define XLM_RECORDS_MAX 1000000
 #define XLM_SHEETS_MAX 256
-
-static uint16_t
-u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
 
 /* Function ids (Ftab/Cetab) that run code or call Windows. */
 static const struct {
@@ -56,7 +51,7 @@ xl_string(const uint8_t *p, size_t n, size_t cch, bool high)
 	GString *s = g_string_new(NULL);
 	size_t w = high ? 2 : 1;
 	for (size_t i = 0; i < cch && (i + 1) * w <= n && s->len < 255; i++) {
-		gunichar c = high ? u16(p + 2 * i) : p[i];
+		gunichar c = high ? le16(p + 2 * i) : p[i];
 		if (c < 0x20 || (c >= 0xD800 && c <= 0xDFFF))
 			c = '_';
 		g_string_append_unichar(s, c);
@@ -110,7 +105,7 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 				return;
 			skip = 3;
 			if (p[i] & 0x04)	/* tAttrChoose: jump table */
-				skip += ((size_t)u16(p + i + 1) + 1) * 2;
+				skip += ((size_t)le16(p + i + 1) + 1) * 2;
 			break;
 		case 0x1C: case 0x1D: skip = 1; break;	/* Err, Bool */
 		case 0x1E: skip = 2; break;		/* Int */
@@ -122,8 +117,8 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 				size_t at = base == 0x22 ? 1 : 0;
 				if (n - i < at + 2)
 					return;
-				uint16_t id = u16(p + i + at) & 0x7FFF;
-				bool ce = base == 0x22 && (u16(p + i + at) & 0x8000);
+				uint16_t id = le16(p + i + at) & 0x7FFF;
+				bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
 				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
 					if (bad_funcs[f].id == id)
 						obj_fact(doc, "XLM_SUSPICIOUS_FORMULA", "%s",
@@ -154,7 +149,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 	unsigned sheets = 0;
 
 	for (unsigned k = 0; k < XLM_RECORDS_MAX && len - off >= 4; k++) {
-		uint16_t type = u16(p + off), size = u16(p + off + 2);
+		uint16_t type = le16(p + off), size = le16(p + off + 2);
 		const uint8_t *d = p + off + 4;
 		if (size > len - off - 4) {
 			obj_fact(doc, "DOCUMENT_MALFORMED", "Workbook record cut");
@@ -163,7 +158,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		off += 4 + (size_t)size;
 
 		if (type == 0x0809 && size >= 4) {	/* BOF */
-			macro_sheet = u16(d + 2) == 0x0040;
+			macro_sheet = le16(d + 2) == 0x0040;
 			continue;
 		}
 		if (type == 0x000A) {			/* EOF */
@@ -172,9 +167,9 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		}
 		if (type == 0x002F) {			/* FILEPASS */
 			const char *how = "RC4/CryptoAPI";
-			if (size >= 2 && u16(d) == 0)
+			if (size >= 2 && le16(d) == 0)
 				how = "XOR obfuscation";
-			else if (size >= 4 && u16(d + 2) == 1)
+			else if (size >= 4 && le16(d + 2) == 1)
 				how = "RC4";
 			else if (size >= 4)
 				how = "RC4 CryptoAPI";
@@ -200,7 +195,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		if (encrypted)
 			continue;
 		if (type == 0x0018 && size >= 15) {	/* Lbl */
-			uint16_t fl = u16(d);
+			uint16_t fl = le16(d);
 			size_t cch = d[3];
 			bool high = d[14] & 1;
 			if (fl & 0x0020) {		/* fBuiltin */
@@ -221,12 +216,12 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		if (!macro_sheet)
 			continue;
 		if (type == 0x0006 && size >= 22) {	/* FORMULA */
-			size_t cce = u16(d + 20);
+			size_t cce = le16(d + 20);
 			if (cce > (size_t)size - 22)
 				cce = (size_t)size - 22;
 			rgce(doc, d + 22, cce);
 		} else if (type == 0x0207 && size >= 3) {	/* STRING */
-			char *s = xl_string(d + 3, size - 3, u16(d), d[2] & 1);
+			char *s = xl_string(d + 3, size - 3, le16(d), d[2] & 1);
 			check_string(doc, s);
 			g_free(s);
 		}
