@@ -547,6 +547,18 @@ binary_header(const uint8_t *p, size_t n, bool aes, const char **why, bool *dama
 	return oc;
 }
 
+/* The end of both header parsers: why and damaged say something only
+ * when nothing was parsed. */
+static struct offcrypto *
+parsed(struct offcrypto *oc, const char *w, bool dmg, const char **why, bool *damaged)
+{
+	if (why != NULL)
+		*why = oc != NULL ? NULL : w;
+	if (damaged != NULL)
+		*damaged = oc == NULL && dmg;
+	return oc;
+}
+
 struct offcrypto *
 offcrypto_ooxml(const uint8_t *info, size_t n, const char **why, bool *damaged)
 {
@@ -570,11 +582,7 @@ offcrypto_ooxml(const uint8_t *info, size_t n, const char **why, bool *damaged)
 		} else
 			w = "EncryptionInfo version unknown";
 	}
-	if (why != NULL)
-		*why = oc != NULL ? NULL : w;
-	if (damaged != NULL)
-		*damaged = oc == NULL && dmg;
-	return oc;
+	return parsed(oc, w, dmg, why, damaged);
 }
 
 struct offcrypto *
@@ -608,11 +616,7 @@ offcrypto_rc4(const uint8_t *p, size_t n, const char **why, bool *damaged)
 			w = "encryption version unknown";
 		}
 	}
-	if (why != NULL)
-		*why = oc != NULL ? NULL : w;
-	if (damaged != NULL)
-		*damaged = oc == NULL && dmg;
-	return oc;
+	return parsed(oc, w, dmg, why, damaged);
 }
 
 /* ---- key derivation and verification ---- */
