@@ -44,6 +44,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from smtpsink import Sink, free_port
 
 MAX_BODY = 1024 * 1024
 FAILURES = []
@@ -52,14 +53,6 @@ FAILURES = []
 def fail(msg):
     FAILURES.append(msg)
     print("FAIL: " + msg, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Server:
@@ -520,25 +513,6 @@ QMSG = (b"From: Sender <s@example.org>\r\n"
 ENTRY_KEYS = {"id", "created", "expires", "state", "reason", "action", "score",
               "client_ip", "helo", "mail_from", "rcpts", "queue_id", "subject",
               "from", "size"}
-
-
-class Sink:
-    """An SMTP sink (aiosmtpd) that records what it got; refuses one rcpt."""
-
-    def __init__(self, refuse=None):
-        self.got = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse is not None and address == self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.got.append((envelope.mail_from, list(envelope.rcpt_tos),
-                         bytes(envelope.original_content or envelope.content)))
-        return "250 OK queued"
 
 
 def quarantine_put(a, state):

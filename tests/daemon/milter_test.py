@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from smtpsink import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -160,14 +161,6 @@ def start(mamori, conf, state, port, log):
                 raise RuntimeError("milter exited with %d" % p.returncode)
             time.sleep(0.05)
     raise RuntimeError("milter did not listen")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():

@@ -40,6 +40,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from aiosmtpd.controller import Controller
+from smtpsink import Sink, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -53,24 +54,6 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what, flush=True)
     if not cond:
         FAILS.append(what)
-
-
-class Sink:
-    def __init__(self):
-        self.got = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.got.append((envelope.mail_from, list(envelope.rcpt_tos),
-                         bytes(envelope.original_content or envelope.content)))
-        return "250 OK queued"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def ppap_mail(a, tag, name, data, pw):

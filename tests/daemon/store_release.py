@@ -23,12 +23,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 from aiosmtpd.controller import Controller
+from smtpsink import Sink, free_port
 
 MSG = (b"From: Sender <s@example.org>\r\n"
        b"To: a@example.com\r\n"
@@ -49,31 +49,6 @@ def check(cond, what):
         print("FAIL: " + what, flush=True)
     else:
         print("ok: " + what, flush=True)
-
-
-class Sink:
-    def __init__(self, refuse=None):
-        self.got = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse is not None and address == self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.got.append((envelope.mail_from, list(envelope.rcpt_tos),
-                         bytes(envelope.original_content or envelope.content)))
-        return "250 OK queued"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def run(args, *extra, check_rc=None, stdin=None):
