@@ -527,26 +527,35 @@ def main():
         if not re.search(rf"^\s+{cmd}\b", usage, re.M):
             print(f"SKIP: this mamori has no `{cmd}` command")
             return 77
+    def restart(e):
+        case_restart(e, a.messages)
+    restart.__name__ = "case_restart"
+    return run(a, "mamori-e2e-", [case_deliver, case_tag, case_reject, case_quarantine,
+                                  restart],
+               lambda e: f"setup: postfix 127.0.0.1:{e.pf.port} (check clean: "
+                         f"{e.pf.check() == ''}), mamori milter 127.0.0.1:{e.milter_port}, "
+                         f"sink 127.0.0.1:{e.sink.port}, re-injection "
+                         f"127.0.0.1:{e.reinject_port}")
+
+
+def run(a, prefix, cases, setup_msg, log_lines=40):
+    """Set up in a fresh work dir, run each case (an exception is a
+    failure), check the milter is alive, tear down; the exit status.  The
+    work dir is kept with --keep or after a failure (and the logs shown)."""
     # the daemons of Postfix (user postfix) must reach the work dir: /tmp
-    work = tempfile.mkdtemp(prefix="mamori-e2e-", dir="/tmp")
+    work = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(work, 0o755)
     with open(os.path.join(work, "zone.json"), "w") as f:
         json.dump({}, f)
     e = None
     try:
         e = setup(a, work)
-        ok(f"setup: postfix 127.0.0.1:{e.pf.port} (check clean: "
-           f"{e.pf.check() == ''}), mamori milter 127.0.0.1:{e.milter_port}, "
-           f"sink 127.0.0.1:{e.sink.port}, re-injection 127.0.0.1:{e.reinject_port}")
-        for c in (case_deliver, case_tag, case_reject, case_quarantine):
+        ok(setup_msg(e))
+        for c in cases:
             try:
                 c(e)
             except Exception as ex:  # noqa: BLE001
                 fail(f"{c.__name__}: {ex!r}")
-        try:
-            case_restart(e, a.messages)
-        except Exception as ex:  # noqa: BLE001
-            fail(f"case_restart: {ex!r}")
         if e.mamori.proc.poll() is not None:
             fail(f"mamori milter died: {e.mamori.proc.returncode}")
     except Exception as ex:  # noqa: BLE001
@@ -554,7 +563,7 @@ def main():
     finally:
         if e:
             if FAILS:
-                print("--- mamori log ---\n" + e.mamori.log_tail(40))
+                print("--- mamori log ---\n" + e.mamori.log_tail(log_lines))
                 print("--- postfix log ---\n" + e.pf.log_tail(40))
             teardown(e)
         if a.keep or FAILS:

@@ -33,7 +33,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from email.header import Header, decode_header, make_header
 from email.mime.application import MIMEApplication
@@ -206,11 +205,9 @@ def case_malicious(e):
     # the verdict of the rescan is the bare workbook's (same macro symbols,
     # same action; applied as quarantine: the SMTP session is long over)
     rep = json.loads(e.q.run("show", ent["id"], "--json")).get("report") or {}
-    bare = os.path.join(e.work, "bare.eml")
-    write_mail(e.work, "bare@sender.test", "請求書", "添付します。\n", xls, "請求書.xls")
+    bare = write_mail(e.work, "bare@sender.test", "請求書", "添付します。\n", xls, "請求書.xls")
     br = json.loads(subprocess.run([e.mamori.cmd[0], "scan", "--json", "--config", e.config,
-                                    os.path.join(e.work, "msgs", "bare.eml")],
-                                   capture_output=True).stdout)
+                                    bare], capture_output=True).stdout)
     doc = {"XLM_MACRO", "XLM_AUTOEXEC", "YARA_MATCH", "VBA_MACRO", "VBA_AUTOEXEC"}
     have = doc & set(rep.get("symbols", {}))
     want = doc & set(br.get("symbols", {}))
@@ -278,36 +275,11 @@ def main():
             return 77
     a.mamori = os.path.abspath(a.mamori)
     a.milter_conf = f"ppap = {{ window_s = {WINDOW}; }};"
-    work = tempfile.mkdtemp(prefix="mamori-ppap-", dir="/tmp")
-    os.chmod(work, 0o755)
-    with open(os.path.join(work, "zone.json"), "w") as f:
-        json.dump({}, f)
-    e = None
-    try:
-        e = base.setup(a, work)
-        ok(f"setup: postfix 127.0.0.1:{e.pf.port}, milter 127.0.0.1:{e.milter_port}, "
-           f"window {WINDOW} s")
-        for c in (case_same_mail, case_expiry, case_release, case_malicious):
-            try:
-                c(e)
-            except Exception as ex:  # noqa: BLE001
-                fail(f"{c.__name__}: {ex!r}")
-        if e.mamori.proc.poll() is not None:
-            fail(f"mamori milter died: {e.mamori.proc.returncode}")
-    except Exception as ex:  # noqa: BLE001
-        fail(f"setup: {ex}")
-    finally:
-        if e:
-            if base.FAILS:
-                print("--- mamori log ---\n" + e.mamori.log_tail(60))
-                print("--- postfix log ---\n" + e.pf.log_tail(30))
-            base.teardown(e)
-        if a.keep or base.FAILS:
-            print("work dir kept:", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"{'FAILED' if base.FAILS else 'PASSED'}: {len(base.FAILS)} failure(s)")
-    return 1 if base.FAILS else 0
+    return base.run(a, "mamori-ppap-",
+                    [case_same_mail, case_expiry, case_release, case_malicious],
+                    lambda e: f"setup: postfix 127.0.0.1:{e.pf.port}, milter "
+                              f"127.0.0.1:{e.milter_port}, window {WINDOW} s",
+                    log_lines=60)
 
 
 if __name__ == "__main__":
