@@ -41,4 +41,19 @@
 	} \
 } while (0)
 
+/* The whole of a test data file (g_free it); fails the test if missing. */
+static inline uint8_t *
+test_load(const char *path, size_t *n)
+{
+	gchar *b = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &b, &len, NULL)) {
+		print_error("missing %s\n", path);
+		fail();
+	}
+	*n = len;
+	return (uint8_t *)b;
+}
+
 #endif

@@ -48,20 +48,6 @@ limits(const struct pw_list *pw)
 	return l;
 }
 
-static uint8_t *
-load(const char *path, size_t *n)
-{
-	gchar *b = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &b, &len, NULL)) {
-		print_error("missing %s\n", path);
-		fail();
-	}
-	*n = len;
-	return (uint8_t *)b;
-}
-
 /* A built tree with what it borrows. */
 struct built {
 	struct obj_tree *t;
@@ -86,7 +72,7 @@ build(const char *path, const char *const *pws, uint32_t spin_max)
 	}
 	b->lim = limits(b->pw);
 	b->lim.spin_max = spin_max;
-	b->data = load(path, &n);
+	b->data = test_load(path, &n);
 	b->len = n;
 	char *base = g_path_get_basename(path);
 	b->t = obj_tree_build_file(base, b->data, n, &b->lim);
@@ -231,7 +217,7 @@ test_attempt_limit(void **state)
 	pw_list_add(pw, "Password1!", PW_SRC_BODY, NULL);
 	struct obj_limits l = limits(pw);
 	size_t n = 0;
-	uint8_t *d = load(MD "/strelka/test_password.docx", &n);
+	uint8_t *d = test_load(MD "/strelka/test_password.docx", &n);
 	struct obj_tree *t = obj_tree_build_file("x.docx", d, n, &l);
 	struct mobj *o = g_ptr_array_index(t->all, 0);
 
@@ -309,7 +295,7 @@ test_xls_workbook(void **state)
 {
 	(void)state;
 	size_t n = 0, wn = 0, fl = 0, pn = 0;
-	uint8_t *d = load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &n);
+	uint8_t *d = test_load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &n);
 	uint8_t *wb = ole_stream(d, n, "Workbook", &wn);
 	assert_non_null(wb);
 	const uint8_t *fp = offcrypto_xls_filepass(wb, wn, &fl);
@@ -415,7 +401,7 @@ test_damage(void **state)
 {
 	(void)state;
 	size_t n = 0, in = 0, pn = 0;
-	uint8_t *d = load(MD "/strelka/test_password.docx", &n);
+	uint8_t *d = test_load(MD "/strelka/test_password.docx", &n);
 	uint8_t *info = ole_stream(d, n, "EncryptionInfo", &in);
 	uint8_t *pkg = ole_stream(d, n, "EncryptedPackage", &pn);
 	assert_non_null(info);
@@ -480,7 +466,7 @@ test_damage(void **state)
 
 	/* RC4 headers: every prefix */
 	size_t wn = 0, fl = 0, xn = 0;
-	uint8_t *x = load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &xn);
+	uint8_t *x = test_load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &xn);
 	uint8_t *wb = ole_stream(x, xn, "Workbook", &wn);
 	const uint8_t *fp = offcrypto_xls_filepass(wb, wn, &fl);
 	assert_non_null(fp);
@@ -529,7 +515,7 @@ test_agile_cost(void **state)
 {
 	(void)state;
 	size_t n = 0, in = 0;
-	uint8_t *d = load(MD "/strelka/test_password.docx", &n);
+	uint8_t *d = test_load(MD "/strelka/test_password.docx", &n);
 	uint8_t *info = ole_stream(d, n, "EncryptionInfo", &in);
 	struct offcrypto *oc = offcrypto_ooxml(info, in, NULL, NULL);
 	assert_non_null(oc);
@@ -549,7 +535,7 @@ test_agile_cost(void **state)
 
 	/* RC4 (MD5): microseconds */
 	size_t xn = 0, wn = 0, fl = 0;
-	uint8_t *x = load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &xn);
+	uint8_t *x = test_load(MD "/oletools/encrypted/autostart-encrypt-standardpassword.xls", &xn);
 	uint8_t *wb = ole_stream(x, xn, "Workbook", &wn);
 	const uint8_t *fp = offcrypto_xls_filepass(wb, wn, &fl);
 	oc = offcrypto_rc4(fp + 2, fl - 2, NULL, NULL);

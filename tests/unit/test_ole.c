@@ -31,20 +31,6 @@ limits(void)
 	return l;
 }
 
-static uint8_t *
-load(const char *path, size_t *n)
-{
-	gchar *b = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &b, &len, NULL)) {
-		print_error("missing %s\n", path);
-		fail();
-	}
-	*n = len;
-	return (uint8_t *)b;
-}
-
 static GPtrArray *keep;
 
 static struct obj_tree *
@@ -53,7 +39,7 @@ tree_of(const char *dir, const char *file)
 	struct obj_limits l = limits();
 	char *path = g_build_filename(dir, file, NULL);
 	size_t n = 0;
-	uint8_t *b = load(path, &n);
+	uint8_t *b = test_load(path, &n);
 	char *base = g_path_get_basename(file);
 	struct obj_tree *t = obj_tree_build_file(base, b, n, &l);
 	g_free(base);
@@ -309,7 +295,7 @@ test_damage(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
 		char *path = g_build_filename(MD, files[i], NULL);
 		size_t n = 0;
-		uint8_t *b = load(path, &n);
+		uint8_t *b = test_load(path, &n);
 		g_free(path);
 		for (size_t cut = 0; cut < n; cut += 256) {
 			struct obj_tree *t = obj_tree_build_file("x.doc", b, cut, &l);

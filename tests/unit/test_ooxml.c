@@ -30,20 +30,6 @@ limits(void)
 	return l;
 }
 
-static uint8_t *
-load(const char *path, size_t *n)
-{
-	gchar *b = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &b, &len, NULL)) {
-		print_error("missing %s\n", path);
-		fail();
-	}
-	*n = len;
-	return (uint8_t *)b;
-}
-
 /* All facts of o, "SYMBOL(detail)" joined by "\n". */
 static char *
 facts(const struct mobj *o)
@@ -134,7 +120,7 @@ build_file(const char *rel)
 {
 	char *path = g_build_filename(MAMORI_TESTDATA, "maldocs", rel, NULL);
 	size_t n;
-	uint8_t *b = load(path, &n);
+	uint8_t *b = test_load(path, &n);
 	const char *base = strrchr(rel, '/');
 	struct obj_tree *t = build(base != NULL ? base + 1 : rel, b, n);
 
@@ -495,7 +481,7 @@ test_rtf_clam(void **state)
 		skip();
 	}
 	size_t n;
-	uint8_t *b = load(path, &n);
+	uint8_t *b = test_load(path, &n);
 	g_free(path);
 	struct obj_tree *t = build("clam.exe.rtf", b, n);
 	expect_root(t, "rtf", "RTF_OLE_OBJECT(Package (clam.exe))", "");
@@ -565,7 +551,7 @@ test_rtf_prefixes(void **state)
 	(void)state;
 	char *path = g_build_filename(MAMORI_TESTDATA, "maldocs/oletools/other/issue_251.rtf", NULL);
 	size_t n;
-	uint8_t *b = load(path, &n);
+	uint8_t *b = test_load(path, &n);
 	g_free(path);
 	const uint8_t *srcs[] = { b, (const uint8_t *)made_rtf };
 	size_t lens[] = { n, sizeof(made_rtf) - 1 };

@@ -34,20 +34,6 @@ limits(void)
 	return l;
 }
 
-static uint8_t *
-load(const char *path, size_t *n)
-{
-	gchar *b = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &b, &len, NULL)) {
-		print_error("missing %s\n", path);
-		fail();
-	}
-	*n = len;
-	return (uint8_t *)b;
-}
-
 static void
 dump(const struct obj_tree *t)
 {
@@ -284,7 +270,7 @@ test_clam_pdf(void **state)
 	if (!g_file_test(CLAMAV_DIR "/clam.pdf", G_FILE_TEST_EXISTS))
 		skip();
 	size_t n;
-	uint8_t *b = load(CLAMAV_DIR "/clam.pdf", &n);
+	uint8_t *b = test_load(CLAMAV_DIR "/clam.pdf", &n);
 	struct obj_limits lim = limits();
 	struct obj_tree *t = obj_tree_build_file("clam.pdf", b, n, &lim);
 	const struct mobj *o = root(t);
@@ -452,7 +438,7 @@ test_embedded(void **state)
 	if (!g_file_test(CLAMAV_DIR "/clam.exe", G_FILE_TEST_EXISTS))
 		skip();
 	size_t n;
-	uint8_t *exe = load(CLAMAV_DIR "/clam.exe", &n);
+	uint8_t *exe = test_load(CLAMAV_DIR "/clam.exe", &n);
 	GByteArray *z = docm();
 	GString *s = embedded_pdf(exe, n, z);
 	struct obj_tree *t = build(s);
@@ -669,7 +655,7 @@ test_clean_real(void **state)
 		if (!g_file_test(files[i], G_FILE_TEST_EXISTS))
 			continue;
 		size_t n;
-		uint8_t *b = load(files[i], &n);
+		uint8_t *b = test_load(files[i], &n);
 		struct obj_limits lim = limits();
 		struct obj_tree *t = obj_tree_build_file("doc.pdf", b, n, &lim);
 		const struct mobj *o = root(t);
