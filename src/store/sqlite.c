@@ -717,6 +717,17 @@ store_quarantine_raw(struct mamori_store *st, const char *id, size_t *len)
 	return (uint8_t *)data;
 }
 
+/* The file of an entry whose row now says deleted: the row first, so a
+ * crash in between leaves an orphan file, never a row whose file is gone. */
+static void
+unlink_msg(struct mamori_store *st, const char *id)
+{
+	char *path = msg_path(st, id);
+
+	unlink(path);
+	g_free(path);
+}
+
 bool
 store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state s)
 {
@@ -730,13 +741,8 @@ store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state
 	sqlite3_bind_int(u, 2, (int)s);
 	ok = run(u) && sqlite3_changes(st->db) == 1;
 	g_mutex_unlock(&st->lock);
-	if (ok && s == Q_DELETED) {
-		/* the row says deleted first: a crash here leaves an orphan
-		 * file, never a row whose file is gone */
-		char *path = msg_path(st, id);
-		unlink(path);
-		g_free(path);
-	}
+	if (ok && s == Q_DELETED)
+		unlink_msg(st, id);
 	return ok;
 }
 
@@ -907,10 +913,7 @@ store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state
 	bind_text(u, 7, res != NULL ? mamori_result_json(res) : NULL);
 	ok = run(u) && sqlite3_changes(st->db) == 1;
 	g_mutex_unlock(&st->lock);
-	if (ok && new_state == Q_DELETED) {
-		char *path = msg_path(st, id);
-		unlink(path);
-		g_free(path);
-	}
+	if (ok && new_state == Q_DELETED)
+		unlink_msg(st, id);
 	return ok;
 }
