@@ -198,15 +198,15 @@ scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
 		pw_list_add(l, o->passwords[i], o->password_origin == MAMORI_PW_OPERATOR ?
 		    PW_SRC_OPERATOR : PW_SRC_FOLLOWUP, o->password_where);
 	guint first = l->cands->len;
-	if (p->max_candidates > 0)
-		ppap_discover_message(m, PW_SRC_BODY, l, p->max_candidates);
+	bool notice = p->max_candidates > 0 &&
+	    ppap_discover_message(m, PW_SRC_BODY, l, p->max_candidates);
 	for (guint i = first; i < l->cands->len; i++) {
 		const struct pw_cand *c = l->cands->pdata[i];
 		if (res->ppap_candidates == NULL)
 			res->ppap_candidates = g_ptr_array_new_with_free_func(g_free);
 		g_ptr_array_add(res->ppap_candidates, g_strdup(c->pw));
 	}
-	ctx->ppap_password_mail = res->ppap_candidates != NULL && ppap_is_password_mail(m);
+	ctx->ppap_password_mail = res->ppap_candidates != NULL && notice;
 	for (guint i = 0; i < p->passwords->len; i++)
 		pw_list_add(l, p->passwords->pdata[i], PW_SRC_STATIC, "ppap.passwords");
 	for (guint i = 0; i < p->dictionary->len; i++)

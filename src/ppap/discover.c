@@ -1278,18 +1278,27 @@ message_may_mention(const struct mime_message *msg)
 	return false;
 }
 
-void
+static bool subject_has_kw(const char *subject);
+
+bool
 ppap_discover_message(const struct mime_message *msg, enum pw_source src,
     struct pw_list *out, unsigned max)
 {
 	struct disc d;
+	bool notice = false;
 
 	if (msg == NULL || out == NULL || max == 0 || !message_may_mention(msg))
-		return;
+		return false;
 	disc_init(&d, max, out->cands->len);
 	scan_message(&d, msg);
+	/* a keyword line in a body that gives a value (every tier keeps at
+	 * least one candidate, so this does not depend on max) */
+	for (guint i = 0; i < d.cands->len && !notice; i++)
+		notice = ((const struct dcand *)d.cands->pdata[i])->tier <= T_NEXT;
 	disc_flush(&d, src, out);
 	disc_clear(&d);
+	return notice || (msg->headers != NULL && msg->headers->subject != NULL &&
+	    subject_has_kw(msg->headers->subject));
 }
 
 /* Subject words that make "password" a topic, not a notice. */
@@ -1321,20 +1330,11 @@ subject_has_kw(const char *subject)
 bool
 ppap_is_password_mail(const struct mime_message *msg)
 {
-	if (msg == NULL || !message_may_mention(msg))
-		return false;
-	if (msg->headers != NULL && msg->headers->subject != NULL &&
-	    subject_has_kw(msg->headers->subject))
-		return true;
+	struct pw_list *l = pw_list_new(0, 0);
+	bool notice = ppap_discover_message(msg, PW_SRC_BODY, l, 1);
 
-	struct disc d;
-	bool found = false;
-	disc_init(&d, 1, 0);
-	scan_message(&d, msg);
-	for (guint i = 0; i < d.cands->len && !found; i++)
-		found = ((const struct dcand *)d.cands->pdata[i])->tier <= T_NEXT;
-	disc_clear(&d);
-	return found;
+	pw_list_free(l);
+	return notice;
 }
 
 /* --- subject keys -------------------------------------------------------- */

@@ -42,8 +42,10 @@ void ppap_discover_text(const char *utf8, size_t len, enum pw_source src,
  * Ranked over the whole message: an explicit keyword with a separator or
  * brackets in a body first, then the same in the Subject, then passwords
  * on the line after a keyword line, then loose tokens after a keyword.
+ * Returns whether msg reads as a password notice (ppap_is_password_mail),
+ * found in the same pass.
  */
-void ppap_discover_message(const struct mime_message *msg, enum pw_source src,
+bool ppap_discover_message(const struct mime_message *msg, enum pw_source src,
     struct pw_list *out, unsigned max);
 
 /*
