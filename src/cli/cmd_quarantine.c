@@ -274,11 +274,8 @@ do_release(struct mamori_store *st, const struct mamori_quarantine_conf *qc,
 		q_entry_free(e);
 		return 1;
 	}
-	bool ok = smtp != NULL
-	    ? store_release_smtp(smtp, e->mail_from, e->rcpts, m, len, RELEASE_TIMEOUT_MS,
-		err, sizeof err)
-	    : store_release_sendmail(sendmail, e->mail_from, e->rcpts, m, len,
-		RELEASE_TIMEOUT_MS, err, sizeof err);
+	bool ok = store_release(smtp, sendmail, e->mail_from, e->rcpts, m, len,
+	    RELEASE_TIMEOUT_MS, err, sizeof err);
 	if (!ok) {
 		fprintf(stderr, "mamori: quarantine: %s: release via %s failed: %s\n", id,
 		    smtp != NULL ? smtp : sendmail, err);

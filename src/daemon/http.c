@@ -485,11 +485,8 @@ do_release(struct server *srv, struct MHD_Connection *c, const char *id)
 		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the stored message is missing", NULL);
 	}
-	bool ok = srv->release_smtp != NULL
-	    ? store_release_smtp(via, e->mail_from, e->rcpts, m, len, RELEASE_TIMEOUT_MS,
-		err, sizeof err)
-	    : store_release_sendmail(via, e->mail_from, e->rcpts, m, len,
-		RELEASE_TIMEOUT_MS, err, sizeof err);
+	bool ok = store_release(srv->release_smtp, srv->release_sendmail, e->mail_from,
+	    e->rcpts, m, len, RELEASE_TIMEOUT_MS, err, sizeof err);
 	g_free(m);
 	q_entry_free(e);
 	if (!ok) {

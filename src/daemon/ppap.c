@@ -33,22 +33,6 @@ ppap_outcome_name(enum ppap_outcome o)
 }
 
 bool
-ppap_deliver(const struct mamori_quarantine_conf *qc, const char *mail_from,
-    const GPtrArray *rcpts, const uint8_t *msg, size_t len, char *err, size_t errlen)
-{
-	if (qc->release_smtp != NULL && *qc->release_smtp != '\0')
-		return store_release_smtp(qc->release_smtp, mail_from, rcpts, msg, len,
-		    RELEASE_TIMEOUT_MS, err, errlen);
-	if (qc->release_sendmail == NULL || *qc->release_sendmail == '\0') {
-		snprintf(err, errlen, "no release target: set quarantine.release_smtp or "
-		    "quarantine.release_sendmail");
-		return false;
-	}
-	return store_release_sendmail(qc->release_sendmail, mail_from, rcpts, msg, len,
-	    RELEASE_TIMEOUT_MS, err, errlen);
-}
-
-bool
 ppap_hold(struct mamori_store *st, const struct mamori_engine *eng,
     const uint8_t *msg, size_t len, const struct mamori_envelope *env,
     const struct mamori_result *res, char id[40], char *err, size_t errlen)
@@ -121,7 +105,10 @@ static bool
 deliver_or_quarantine(struct mamori_store *st, const struct mamori_config *cfg,
     const struct q_entry *e, const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
-	if (ppap_deliver(&cfg->quarantine, e->mail_from, e->rcpts, msg, len, err, errlen)) {
+	const struct mamori_quarantine_conf *qc = &cfg->quarantine;
+
+	if (store_release(qc->release_smtp, qc->release_sendmail, e->mail_from, e->rcpts, msg,
+	    len, RELEASE_TIMEOUT_MS, err, errlen)) {
 		if (errlen > 0)
 			err[0] = '\0';	/* what a failed address said before */
 		return true;

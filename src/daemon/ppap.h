@@ -31,7 +31,6 @@
 #include "mamori/mamori.h"
 
 struct mamori_store;
-struct mamori_quarantine_conf;
 
 /* Store a message whose scan said hold; id receives its store id. */
 bool ppap_hold(struct mamori_store *st, const struct mamori_engine *eng,
@@ -65,10 +64,5 @@ unsigned ppap_followup(struct mamori_store *st, const struct mamori_engine *eng,
 /* Apply ppap.expire to every hold whose window ended before now; returns
  * how many were resolved. */
 unsigned ppap_expire(struct mamori_store *st, const struct mamori_engine *eng, gint64 now);
-
-/* Deliver msg to an entry's envelope via quarantine.release_smtp, or
- * release_sendmail when that is unset. */
-bool ppap_deliver(const struct mamori_quarantine_conf *qc, const char *mail_from,
-    const GPtrArray *rcpts, const uint8_t *msg, size_t len, char *err, size_t errlen);
 
 #endif

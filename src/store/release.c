@@ -560,3 +560,20 @@ store_release_sendmail(const char *path, const char *mail_from,
 		snprintf(err, errlen, "sendmail: %s killed by signal %d", path, WTERMSIG(status));
 	return ok;
 }
+
+bool
+store_release(const char *smtp, const char *sendmail, const char *mail_from,
+    const GPtrArray *rcpts, const uint8_t *msg, size_t len, unsigned timeout_ms,
+    char *err, size_t errlen)
+{
+	if (smtp != NULL && *smtp != '\0')
+		return store_release_smtp(smtp, mail_from, rcpts, msg, len, timeout_ms,
+		    err, errlen);
+	if (sendmail == NULL || *sendmail == '\0') {
+		snprintf(err, errlen, "no release target: set quarantine.release_smtp or "
+		    "quarantine.release_sendmail");
+		return false;
+	}
+	return store_release_sendmail(sendmail, mail_from, rcpts, msg, len, timeout_ms,
+	    err, errlen);
+}

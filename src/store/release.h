@@ -33,4 +33,13 @@ bool store_release_sendmail(const char *path, const char *mail_from,
     const GPtrArray *rcpts, const uint8_t *msg, size_t len, unsigned timeout_ms,
     char *err, size_t errlen);
 
+/*
+ * The release target of the configuration: store_release_smtp() to smtp
+ * when it is set (not NULL or ""), else store_release_sendmail() with
+ * sendmail; false with err when neither is set.
+ */
+bool store_release(const char *smtp, const char *sendmail, const char *mail_from,
+    const GPtrArray *rcpts, const uint8_t *msg, size_t len, unsigned timeout_ms,
+    char *err, size_t errlen);
+
 #endif
