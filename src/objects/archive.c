@@ -454,8 +454,9 @@ read_entry(struct walk *w, struct mobj *child)
 
 /* ---- passwords (PPAP, password.h) ----
  *
- * The candidates are tried on a container when its first encrypted entry
- * is met (or its encrypted entry list stops the walk), each on a fresh
+ * libarchive decrypts ZIP (ZipCrypto, WinZip AES); 7z goes to 7-Zip
+ * (sevenzip.c), RAR stays closed.  The candidates are tried on a ZIP when
+ * its first encrypted entry is met, each on a fresh
  * reader of its own: libarchive given several passphrases takes the first
  * that passes ZipCrypto's one-byte check, which a wrong one does 1 time in
  * 256.  A trial reads the first encrypted entry to its end (or
@@ -473,9 +474,8 @@ pass_cb(struct archive *a, void *arg)
 	struct walk *w = arg;
 
 	(void)a;
-	/* libarchive asks again after each use (7z: once for the folder of
-	 * the entry list, once for the data); a wrong password is asked for
-	 * in a loop, which this ends */
+	/* libarchive may ask again for one entry; a wrong password is asked
+	 * for in a loop, which this ends */
 	if (w->pw == NULL || w->pw_given >= PW_ASKS_MAX)
 		return NULL;
 	w->pw_given++;
@@ -485,8 +485,7 @@ pass_cb(struct archive *a, void *arg)
 struct trial {
 	const uint8_t *p;
 	size_t len;
-	unsigned idx;		/* header number of the entry to read; 0: the
-				 * first regular file (entry list encrypted) */
+	unsigned idx;		/* header number (from 1) of the entry to read */
 };
 
 static enum pw_verdict
@@ -507,13 +506,9 @@ trial_test(void *arg, const char *pw)
 			continue;
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
-			/* an encrypted entry list read with the wrong key */
-			v = tr->idx == 0 && n == 0 ? PW_WRONG : PW_GIVE_UP;
-			break;
-		}
-		n++;
-		if (tr->idx != 0 ? n != tr->idx : archive_entry_filetype(e) != AE_IFREG)
+		if (r < ARCHIVE_WARN)
+			break;	/* it was read before: damage, not the password */
+		if (++n != tr->idx)
 			continue;
 		uint64_t got = 0;
 		v = PW_RIGHT;
@@ -551,9 +546,9 @@ find_password(struct walk *w, unsigned idx)
 	w->pw_tried = true;
 	if (w->t->lim == NULL || w->t->lim->passwords == NULL)
 		return false;
-	unsigned fmt = archive_format(w->a) & ARCHIVE_FORMAT_BASE_MASK;
-	if (fmt != ARCHIVE_FORMAT_ZIP && fmt != ARCHIVE_FORMAT_7ZIP)
-		return false;	/* libarchive 3.6 decrypts no RAR */
+	/* libarchive decrypts ZIP only: no RAR, and no 7z (sevenzip.c) */
+	if ((archive_format(w->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
+		return false;
 	struct trial tr = { .p = w->o->data, .len = w->o->len, .idx = idx };
 	const struct pw_cand *c = obj_pw_try(w->t, w->o, NULL, 0, trial_test, &tr);
 	w->pw = c != NULL ? c->pw : NULL;
@@ -697,7 +692,6 @@ walk(struct obj_tree *t, struct mobj *o, bool raw)
 			o->container = g_strdup("7-Zip");
 		goto out_7z;
 	}
-again:
 	w.a = ar_new(raw);
 	archive_read_set_passphrase_callback(w.a, &w, pass_cb);
 	if (archive_read_open_memory(w.a, o->data, o->len) != ARCHIVE_OK) {
@@ -719,16 +713,6 @@ again:
 		if (r == ARCHIVE_RETRY && ++retries < RETRY_MAX)
 			continue;
 		if (r < ARCHIVE_WARN) {
-			if (idx == 0 && !w.pw_tried && !w.rar5_headers &&
-			    archive_read_has_encrypted_entries(w.a) > 0 &&
-			    find_password(&w, 0)) {
-				/* the entry list opens with the password found */
-				archive_read_free(w.a);
-				o->flags |= OBJ_DECRYPTED;
-				g_free(o->cipher);
-				o->cipher = g_strdup(entry_cipher(&w, NULL));
-				goto again;
-			}
 			if (idx == 0 && (archive_read_has_encrypted_entries(w.a) > 0 ||
 			    w.rar5_headers)) {
 				o->flags |= OBJ_NAMES_ENCRYPTED;
