@@ -323,22 +323,18 @@ do_purge(struct mamori_store *st, int argc, char **argv)
 	return 0;
 }
 
-/* An engine for rescans (password, expire), from the same configuration. */
+/* An engine for rescans (password, expire) on the configuration already
+ * loaded, which it takes over (*cfg is NULL afterwards, as it is freed
+ * with the engine, or by mamori_engine_new() when that fails). */
 static struct mamori_engine *
-rescan_engine(const char *config)
+rescan_engine(struct mamori_config **cfg)
 {
-	struct mamori_config *cfg = NULL;
 	struct mamori_engine *eng = NULL;
 	char err[1024];
-	const char *path = cli_config_path(config);
+	enum mamori_status st = mamori_engine_new(*cfg, &eng, err, sizeof err);
 
-	if (path == NULL)
-		cfg = mamori_config_new_default();
-	else if (mamori_config_load(path, &cfg, err, sizeof err) != MAMORI_OK) {
-		fprintf(stderr, "mamori: %s\n", err);
-		return NULL;
-	}
-	if (mamori_engine_new(cfg, &eng, err, sizeof err) != MAMORI_OK) {
+	*cfg = NULL;
+	if (st != MAMORI_OK) {
 		fprintf(stderr, "mamori: %s\n", err);
 		return NULL;
 	}
@@ -346,7 +342,7 @@ rescan_engine(const char *config)
 }
 
 static int
-do_password(struct mamori_store *st, const char *config, int argc, char **argv)
+do_password(struct mamori_store *st, struct mamori_config **cfg, int argc, char **argv)
 {
 	if (argc < 3 || argv[1][0] == '-') {
 		usage(stderr);
@@ -364,7 +360,7 @@ do_password(struct mamori_store *st, const char *config, int argc, char **argv)
 		for (int i = 2; i < argc; i++)
 			g_ptr_array_add(pw, g_strdup(argv[i]));
 	}
-	struct mamori_engine *eng = rescan_engine(config);
+	struct mamori_engine *eng = rescan_engine(cfg);
 	int ret = 1;
 	if (eng != NULL) {
 		char err[512] = "";
@@ -379,7 +375,7 @@ do_password(struct mamori_store *st, const char *config, int argc, char **argv)
 }
 
 static int
-do_expire(struct mamori_store *st, const char *config, int argc, char **argv)
+do_expire(struct mamori_store *st, struct mamori_config **cfg, int argc, char **argv)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
@@ -389,7 +385,7 @@ do_expire(struct mamori_store *st, const char *config, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	struct mamori_engine *eng = rescan_engine(config);
+	struct mamori_engine *eng = rescan_engine(cfg);
 	if (eng == NULL)
 		return 1;
 	printf("expired %u\n", ppap_expire(st, eng, now));
@@ -457,9 +453,9 @@ cmd_quarantine(int argc, char **argv)
 	else if (strcmp(cmd, "delete") == 0)
 		ret = do_delete(st, sub_argc, sub_argv);
 	else if (strcmp(cmd, "password") == 0)
-		ret = do_password(st, config, sub_argc, sub_argv);
+		ret = do_password(st, &cfg, sub_argc, sub_argv);
 	else if (strcmp(cmd, "expire") == 0)
-		ret = do_expire(st, config, sub_argc, sub_argv);
+		ret = do_expire(st, &cfg, sub_argc, sub_argv);
 	else
 		ret = do_purge(st, sub_argc, sub_argv);
 	store_close(st);
