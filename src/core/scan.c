@@ -13,7 +13,6 @@
  * JSON report.  Everything but the result is freed before returning.
  */
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +26,17 @@ static void
 sym_info_free(gpointer p)
 {
 	g_free(p);
+}
+
+/* A policy's action as the forced action of sym (accept and hold: none). */
+static void
+policy_force(struct mamori_engine *eng, const char *sym, int action)
+{
+	struct sym_info *si = g_hash_table_lookup(eng->symbols, sym);
+
+	if (si != NULL)
+		si->action = action == MAMORI_ACTION_ACCEPT || action == MAMORI_ACTION_HOLD ?
+		    -1 : action;
 }
 
 static bool
@@ -52,22 +62,12 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 		}
 	}
 	/* the [ppap] policies are the forced actions of their symbols, unless
-	 * symbols.X.action says otherwise (applied below) */
-	static const struct { const char *sym; size_t off; } pol[] = {
-		{ "PPAP_UNDECRYPTABLE", offsetof(struct mamori_ppap_conf, undecryptable) },
-		{ "PPAP_UNSCANNABLE", offsetof(struct mamori_ppap_conf, unscannable) },
-		{ "PPAP_DECRYPTED", offsetof(struct mamori_ppap_conf, clean) },
-	};
-	for (size_t i = 0; i < G_N_ELEMENTS(pol); i++) {
-		struct sym_info *si = g_hash_table_lookup(eng->symbols, pol[i].sym);
-		int a = *(const int *)(const void *)((const char *)&cfg->ppap + pol[i].off);
-		if (si != NULL)
-			si->action = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_HOLD ? -1 : a;
-	}
-	struct sym_info *exp = g_hash_table_lookup(eng->symbols, "PPAP_EXPIRED");
-	if (exp != NULL)
-		exp->action = cfg->ppap.expire == PPAP_EXPIRE_QUARANTINE ?
-		    MAMORI_ACTION_QUARANTINE : -1;
+	 * symbols.X.action says otherwise (applied below); hold is PPAP_HELD's */
+	policy_force(eng, "PPAP_UNDECRYPTABLE", cfg->ppap.undecryptable);
+	policy_force(eng, "PPAP_UNSCANNABLE", cfg->ppap.unscannable);
+	policy_force(eng, "PPAP_DECRYPTED", cfg->ppap.clean);
+	policy_force(eng, "PPAP_EXPIRED", cfg->ppap.expire == PPAP_EXPIRE_QUARANTINE ?
+	    MAMORI_ACTION_QUARANTINE : MAMORI_ACTION_ACCEPT);
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, cfg->symbols);
