@@ -1033,8 +1033,8 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 
 /* ---- entry ------------------------------------------------------------ */
 
-static void
-gmime_init_once(void)
+void
+mime_init(void)
 {
 	static gsize once = 0;
 	if (g_once_init_enter(&once)) {
@@ -1049,7 +1049,7 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 	struct mime_message *msg = g_new0(struct mime_message, 1);
 	struct parse_ctx pc = { .msg = msg, .lim = lim, .raw = p };
 
-	gmime_init_once();
+	mime_init();
 	msg->size = len;
 	msg->parts = g_ptr_array_new_with_free_func(part_free);
 	msg->defects = g_ptr_array_new_with_free_func(defect_rec_free);

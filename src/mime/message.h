@@ -127,6 +127,10 @@ struct mime_message {
 	uint32_t defect_mask;		/* 1u << enum mime_defect */
 };
 
+/* Initialise GMime once per process (thread-safe); the parse does it,
+ * other users of GMime call it first. */
+void mime_init(void);
+
 /* Never returns NULL: every input gives a message, maybe with defects. */
 struct mime_message *mime_message_parse(const uint8_t *p, size_t len,
     const struct mime_limits *lim);

@@ -22,6 +22,7 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
+#include "mime/message.h"
 #include "mime/rfc2047.h"
 #include "ppap/rewrite.h"
 
@@ -36,16 +37,6 @@ static const char default_notice[] =
     "この添付ファイルは暗号化されており、パスワードが届かなかったため削除されました。\n"
     "An encrypted attachment of this message was removed because no password "
     "for it arrived in time.\n";
-
-static void
-gmime_init_once(void)
-{
-	static gsize once = 0;
-	if (g_once_init_enter(&once)) {
-		g_mime_init();
-		g_once_init_leave(&once, 1);
-	}
-}
 
 /* ---- the header block ------------------------------------------------- */
 
@@ -342,7 +333,7 @@ ppap_tag_message(const uint8_t *msg, size_t len, const char *subject_tag,
 	if (!tag_valid(subject_tag, err, errlen) || !header_value_valid(header_value, err,
 	    errlen))
 		return NULL;
-	gmime_init_once();
+	mime_init();
 	return tag_raw(msg, len, subject_tag, header_value, out_len);
 }
 
@@ -528,7 +519,7 @@ ppap_strip_attachments(const uint8_t *msg, size_t len, ppap_drop_fn drop, void *
 	}
 	if (!tag_valid(subject_tag, err, errlen))
 		return NULL;
-	gmime_init_once();
+	mime_init();
 
 	po = parser_options();
 	GMimeStream *in = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
