@@ -31,6 +31,7 @@ static const struct mime_limits tight = {
 	.max_decoded = 1024 * 1024,
 	.max_parts = 50,
 	.max_depth = 8,
+	.max_names = 100,
 };
 
 static void

@@ -14,14 +14,14 @@
 #include "objects/object.h"
 
 static const struct mime_limits fuzz_mime_limits = {
-	.max_size = 1 << 20, .max_decoded = 4 << 20, .max_parts = 100, .max_depth = 10,
+	.max_size = 1 << 20, .max_decoded = 4 << 20, .max_parts = 100, .max_depth = 10, .max_names = 100,
 };
 
 /* The limits of most targets; mime: the MIME limits for mail files inside
  * objects, or NULL to leave them closed. */
 #define FUZZ_OBJ_LIMITS(mime_limits) {			\
 	.depth = 6,					\
-	.objects = 200,					\
+	.objects = 200, .names = 200,			\
 	.object_bytes = 1 << 20,			\
 	.unpacked_bytes = 8 << 20,			\
 	.stream_bytes = 32 << 20,			\

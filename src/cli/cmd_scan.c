@@ -179,10 +179,52 @@ submit_buffer(struct runner *r, const char *source, GMappedFile *map,
 	g_array_unref(msgs);
 }
 
+/* A stream (stdin, a pipe, /dev/fd/N): read to its end, then scanned. */
+static void
+scan_stream(struct runner *r, FILE *f, const char *name, bool force_mbox)
+{
+	GByteArray *ba = g_byte_array_new();
+	guint8 buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		g_byte_array_append(ba, buf, (guint)n);
+	if (ferror(f)) {
+		input_error(r, name, g_strerror(errno));
+		g_byte_array_unref(ba);
+		return;
+	}
+	GBytes *bytes = g_byte_array_free_to_bytes(ba);
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(bytes, &len);
+	submit_buffer(r, name, NULL, bytes, p != NULL ? p : (const uint8_t *)"", len,
+	    force_mbox);
+	g_bytes_unref(bytes);
+}
+
+static void
+scan_stdin(struct runner *r, bool force_mbox)
+{
+	scan_stream(r, stdin, "-", force_mbox);
+}
+
 static void
 scan_file(struct runner *r, const char *path, bool force_mbox)
 {
 	GError *err = NULL;
+	struct stat st;
+
+	/* a pipe or a device (`mamori scan <(cat x.eml)`, /dev/stdin) cannot
+	 * be mapped: it is read */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		FILE *f = fopen(path, "rb");
+		if (f == NULL) {
+			input_error(r, path, g_strerror(errno));
+			return;
+		}
+		scan_stream(r, f, path, force_mbox);
+		fclose(f);
+		return;
+	}
 	GMappedFile *map = g_mapped_file_new(path, FALSE, &err);
 	if (map == NULL) {
 		input_error(r, path, err->message);
@@ -234,27 +276,6 @@ list_dir(struct runner *r, const char *dir, GPtrArray *out, unsigned depth)
 			g_ptr_array_add(out, g_strdup(path));
 	}
 	g_ptr_array_unref(names);
-}
-
-static void
-scan_stdin(struct runner *r, bool force_mbox)
-{
-	GByteArray *ba = g_byte_array_new();
-	guint8 buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
-		g_byte_array_append(ba, buf, (guint)n);
-	if (ferror(stdin)) {
-		input_error(r, "-", g_strerror(errno));
-		g_byte_array_unref(ba);
-		return;
-	}
-	GBytes *bytes = g_byte_array_free_to_bytes(ba);
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(bytes, &len);
-	submit_buffer(r, "-", NULL, bytes, p != NULL ? p : (const uint8_t *)"", len,
-	    force_mbox);
-	g_bytes_unref(bytes);
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "core/config.h"
 #include "mamori/mamori.h"
 
 struct mime_message;
@@ -60,6 +61,13 @@ const struct mamori_config *scan_config(const struct scan_ctx *ctx);
 /* Add a symbol, with an option (may be NULL); repeated calls add options. */
 void scan_add(struct scan_ctx *ctx, const char *symbol, const char *option);
 void scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+/*
+ * A limit stopped part of the scan: SCAN_LIMIT_EXCEEDED with the option
+ * (the limit's name and where), and the limit's action
+ * (limits.on_exceeded) forced on the message.
+ */
+void scan_limit(struct scan_ctx *ctx, enum mamori_limit l, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 /* True once the scan's time budget is spent: long checks should stop. */
 bool scan_expired(const struct scan_ctx *ctx);

@@ -48,6 +48,7 @@ defect_symbol(enum mime_defect d)
 	case MIME_DEF_LIMIT_PARTS:
 	case MIME_DEF_LIMIT_DEPTH:
 	case MIME_DEF_LIMIT_DECODED:
+	case MIME_DEF_LIMIT_NAMES:
 		return "SCAN_LIMIT_EXCEEDED";
 	case MIME_DEF_NO_BOUNDARY:
 	case MIME_DEF_TRUNCATED:
@@ -59,6 +60,19 @@ defect_symbol(enum mime_defect d)
 		break;
 	}
 	return "MIME_MALFORMED";
+}
+
+/* The limit behind a MIME_DEF_LIMIT_* defect. */
+static enum mamori_limit
+defect_limit(enum mime_defect d)
+{
+	switch (d) {
+	case MIME_DEF_LIMIT_SIZE: return MAMORI_LIMIT_MESSAGE_SIZE;
+	case MIME_DEF_LIMIT_PARTS: return MAMORI_LIMIT_PARTS;
+	case MIME_DEF_LIMIT_DEPTH: return MAMORI_LIMIT_DEPTH;
+	case MIME_DEF_LIMIT_DECODED: return MAMORI_LIMIT_DECODED_BYTES;
+	default: return MAMORI_LIMIT_LISTED_NAMES;
+	}
 }
 
 static void
@@ -77,7 +91,7 @@ run(struct scan_ctx *ctx)
 			else
 				scan_add(ctx, sym, name);
 		} else if (strcmp(sym, "SCAN_LIMIT_EXCEEDED") == 0) {
-			scan_add(ctx, sym, name);
+			scan_limit(ctx, defect_limit(r->kind), "%s", name);
 		} else {
 			scan_add(ctx, sym, r->detail);
 		}

@@ -38,7 +38,46 @@ static const struct mamori_limits default_limits = {
 	.stream_bytes = 1024 * MIB,
 	.compression_ratio = 100,
 	.compression_ratio_min = 16 * MIB,
+	.listed_names = 10000,
+	/* what was not examined is not passed: content limits quarantine; the
+	 * engines' own size caps only tag (mamori's checks still saw the
+	 * object); PPAP trials end in PPAP_UNDECRYPTABLE, judged by ppap.* */
+	.on_exceeded = {
+		[MAMORI_LIMIT_MESSAGE_SIZE] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_DECODED_BYTES] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_PARTS] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_DEPTH] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_SCAN_TIME] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_UNPACK_DEPTH] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_OBJECTS] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_OBJECT_BYTES] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_UNPACKED_BYTES] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_LISTED_NAMES] = MAMORI_ACTION_QUARANTINE,
+		[MAMORI_LIMIT_ENGINES] = MAMORI_ACTION_ADD_HEADER,
+		[MAMORI_LIMIT_PPAP_ATTEMPTS] = MAMORI_ACTION_ACCEPT,
+	},
 };
+
+const char *
+mamori_limit_name(enum mamori_limit l)
+{
+	switch (l) {
+	case MAMORI_LIMIT_MESSAGE_SIZE: return "message_size";
+	case MAMORI_LIMIT_DECODED_BYTES: return "decoded_bytes";
+	case MAMORI_LIMIT_PARTS: return "parts";
+	case MAMORI_LIMIT_DEPTH: return "depth";
+	case MAMORI_LIMIT_SCAN_TIME: return "scan_time";
+	case MAMORI_LIMIT_UNPACK_DEPTH: return "unpack_depth";
+	case MAMORI_LIMIT_OBJECTS: return "objects";
+	case MAMORI_LIMIT_OBJECT_BYTES: return "object_bytes";
+	case MAMORI_LIMIT_UNPACKED_BYTES: return "unpacked_bytes";
+	case MAMORI_LIMIT_LISTED_NAMES: return "listed_names";
+	case MAMORI_LIMIT_ENGINES: return "engines";
+	case MAMORI_LIMIT_PPAP_ATTEMPTS: return "ppap_attempts";
+	case MAMORI_LIMIT_COUNT: break;
+	}
+	return "?";
+}
 
 /*
  * Windows-executable content: what no business mail needs to carry and
@@ -774,6 +813,34 @@ load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon
 	}
 }
 
+/* limits.on_exceeded = { objects = "quarantine"; ... }; */
+static void
+load_on_exceeded(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
+{
+	if (!expect_group(lc, g))
+		return;
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		int lim = -1;
+		for (int j = 0; j < MAMORI_LIMIT_COUNT && lim < 0; j++)
+			if (strcmp(k, mamori_limit_name((enum mamori_limit)j)) == 0)
+				lim = j;
+		if (lim < 0) {
+			fail(lc, s, "unknown key limits.on_exceeded.%s", k);
+			return;
+		}
+		const char *v = config_setting_get_string(s);
+		enum mamori_action a;
+		if (v == NULL || !mamori_action_parse(v, &a) || a == MAMORI_ACTION_HOLD) {
+			fail(lc, s, "limits.on_exceeded.%s must be one of accept, add_header, "
+			    "tempfail, quarantine, reject", k);
+			return;
+		}
+		l->on_exceeded[lim] = (int)a;
+	}
+}
+
 static void
 load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
 {
@@ -806,6 +873,10 @@ load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits
 			get_uint32(lc, s, 0, 1000000, &l->compression_ratio);
 		else if (strcmp(k, "compression_ratio_min") == 0)
 			get_size(lc, s, 0, 64 * 1024 * MIB, &l->compression_ratio_min);
+		else if (strcmp(k, "listed_names") == 0)
+			get_uint32(lc, s, 0, 10000000, &l->listed_names);
+		else if (strcmp(k, "on_exceeded") == 0)
+			load_on_exceeded(lc, s, l);
 		else
 			fail(lc, s, "unknown key limits.%s", k);
 	}

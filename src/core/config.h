@@ -13,6 +13,28 @@
 
 #include "mamori/mamori.h"
 
+/*
+ * The limits a scan can hit, each with the action it forces when hit
+ * (limits.on_exceeded): what was not examined is never passed as clean.
+ */
+enum mamori_limit {
+	MAMORI_LIMIT_MESSAGE_SIZE,
+	MAMORI_LIMIT_DECODED_BYTES,
+	MAMORI_LIMIT_PARTS,
+	MAMORI_LIMIT_DEPTH,
+	MAMORI_LIMIT_SCAN_TIME,
+	MAMORI_LIMIT_UNPACK_DEPTH,
+	MAMORI_LIMIT_OBJECTS,
+	MAMORI_LIMIT_OBJECT_BYTES,
+	MAMORI_LIMIT_UNPACKED_BYTES,
+	MAMORI_LIMIT_LISTED_NAMES,
+	MAMORI_LIMIT_ENGINES,		/* yara.max_bytes, clamd.max_stream, a YARA error */
+	MAMORI_LIMIT_PPAP_ATTEMPTS,	/* ppap.max_attempts, ppap.time_ms */
+	MAMORI_LIMIT_COUNT
+};
+/* The key of a limit in limits.on_exceeded ("objects", "scan_time" ...). */
+const char *mamori_limit_name(enum mamori_limit l);
+
 struct mamori_limits {
 	uint64_t message_size;	/* bytes of a message that are parsed */
 	uint64_t decoded_bytes;	/* decoded content over all parts */
@@ -28,6 +50,9 @@ struct mamori_limits {
 	uint64_t stream_bytes;	/* decompressed bytes, padding included */
 	uint32_t compression_ratio;	/* kept bytes per byte of container */
 	uint64_t compression_ratio_min;	/* ... once this much was kept */
+	uint32_t listed_names;	/* names still checked past parts/objects */
+	/* forced action per limit hit (enum mamori_action; accept = none) */
+	int on_exceeded[MAMORI_LIMIT_COUNT];
 };
 
 /* The [objects] section. */

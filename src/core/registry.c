@@ -5,7 +5,7 @@
 #include "scan_ctx.h"
 
 static const struct mamori_symbol_def core_symbols[] = {
-	{ "SCAN_LIMIT_EXCEEDED", 1.0, "A limit stopped part of the scan (message_size, parts, depth, decoded_bytes, scan_time); the option names it. What was not scanned was not passed: weight it or force an action to suit your policy.", NO_FORCE },
+	{ "SCAN_LIMIT_EXCEEDED", 1.0, "A limit stopped part of the scan (message_size, parts, depth, decoded_bytes, scan_time, objects, unpack_depth ...); the option names it and where. What was not examined is not passed: each limit forces its action of limits.on_exceeded (quarantine for content limits by default), and the names of attachments and archive entries past the objects, parts and depth limits are still judged.", NO_FORCE },
 };
 
 static const struct mamori_check check_core = {

@@ -166,6 +166,20 @@ scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
 	g_free(o);
 }
 
+void
+scan_limit(struct scan_ctx *ctx, enum mamori_limit l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *o = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	scan_add(ctx, "SCAN_LIMIT_EXCEEDED", o);
+	g_free(o);
+	int a = ctx->eng->cfg->limits.on_exceeded[l];
+	if (a > (int)ctx->res->limit_action)
+		ctx->res->limit_action = (enum mamori_action)a;
+}
+
 const struct obj_tree *
 scan_objects(const struct scan_ctx *ctx)
 {
@@ -270,7 +284,8 @@ void
 result_finish(struct mamori_result *res, const struct mamori_config *cfg)
 {
 	double score = 0;
-	enum mamori_action act = MAMORI_ACTION_ACCEPT;
+	/* a limit's action (limits.on_exceeded) is forced like a symbol's */
+	enum mamori_action act = res->limit_action;
 
 	for (guint i = 0; i < res->hits->len; i++) {
 		const struct sym_hit *h = g_ptr_array_index(res->hits, i);

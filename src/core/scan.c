@@ -129,11 +129,13 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		.max_decoded = (size_t)MIN(cfg->limits.decoded_bytes, (uint64_t)SIZE_MAX),
 		.max_parts = cfg->limits.parts,
 		.max_depth = cfg->limits.depth,
+		.max_names = cfg->limits.listed_names,
 	};
 	const struct mamori_limits *l = &cfg->limits;
 	eng->obj_limits = (struct obj_limits){
 		.depth = l->unpack_depth,
 		.objects = l->objects,
+		.names = l->listed_names,
 		.object_bytes = l->object_bytes,
 		.unpacked_bytes = l->unpacked_bytes,
 		.stream_bytes = l->stream_bytes,
@@ -260,7 +262,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 			if ((int)c->stage != stage || c->run == NULL)
 				continue;
 			if (stage != MAMORI_STAGE_MESSAGE && scan_expired(&ctx)) {
-				scan_addf(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time(%s)", c->name);
+				scan_limit(&ctx, MAMORI_LIMIT_SCAN_TIME, "scan_time(%s)", c->name);
 				expired = true;
 				break;
 			}
@@ -274,7 +276,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 		ctx.res->ppap_subject_key = ppap_subject_key(m->headers->subject);
 	/* over budget without skipping a check (a slow parse): still say so */
 	if (!expired && scan_expired(&ctx))
-		scan_add(&ctx, "SCAN_LIMIT_EXCEEDED", "scan_time");
+		scan_limit(&ctx, MAMORI_LIMIT_SCAN_TIME, "scan_time");
 	result_finish(ctx.res, eng->cfg);
 	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
 	ctx.res->report = report_build(&ctx, ms);

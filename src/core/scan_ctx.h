@@ -46,6 +46,7 @@ struct mamori_result {
 	unsigned max_options;
 	double score;
 	enum mamori_action action;
+	enum mamori_action limit_action;	/* forced by the limits hit */
 	char *report;		/* JSON, built when the scan ends */
 	char *auth_results;	/* Authentication-Results value, or NULL */
 	GArray *forged_ar;	/* unsigned: positions of forged ones */

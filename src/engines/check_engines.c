@@ -61,18 +61,18 @@ run_yara(struct scan_ctx *ctx, const struct obj_tree *t)
 		if (!has_content(o))
 			continue;
 		if (scan_expired(ctx)) {
-			scan_addf(ctx, "SCAN_LIMIT_EXCEEDED", "scan_time(yara:%s)", o->path);
+			scan_limit(ctx, MAMORI_LIMIT_SCAN_TIME, "scan_time(yara:%s)", o->path);
 			return;
 		}
 		struct yara_ud ud = { ctx, o };
 		char err[256] = "";
 		size_t len = (size_t)MIN((uint64_t)o->len, yc->max_bytes);
 		if (len < o->len)
-			scan_addf(ctx, "SCAN_LIMIT_EXCEEDED", "yara.max_bytes(%s)", o->path);
+			scan_limit(ctx, MAMORI_LIMIT_ENGINES, "yara.max_bytes(%s)", o->path);
 		if (mamori_yara_scan(y, o->data, len, o->name != NULL ? o->name : "",
 		    o->type != NULL ? o->type->name : "", yc->timeout_ms, on_yara, &ud,
 		    err, sizeof(err)) != 0)
-			scan_addf(ctx, "SCAN_LIMIT_EXCEEDED", "yara(%s): %s", o->path, err);
+			scan_limit(ctx, MAMORI_LIMIT_ENGINES, "yara(%s): %s", o->path, err);
 	}
 }
 
@@ -98,7 +98,7 @@ clamd_one(struct scan_ctx *ctx, const struct clamd_conf *cc, const struct mobj *
 		return false;
 	}
 	if (truncated)
-		scan_addf(ctx, "SCAN_LIMIT_EXCEEDED", "clamd.max_stream(%s)", path);
+		scan_limit(ctx, MAMORI_LIMIT_ENGINES, "clamd.max_stream(%s)", path);
 	return true;
 }
 
@@ -130,7 +130,7 @@ run_clamd(struct scan_ctx *ctx, const struct obj_tree *t)
 		    o->origin != OBJ_FROM_MIME)
 			continue;
 		if (scan_expired(ctx)) {
-			scan_addf(ctx, "SCAN_LIMIT_EXCEEDED", "scan_time(clamd:%s)", o->path);
+			scan_limit(ctx, MAMORI_LIMIT_SCAN_TIME, "scan_time(clamd:%s)", o->path);
 			return;
 		}
 		if (!clamd_one(ctx, &cc, o, o->data, o->len, o->path))

@@ -73,6 +73,7 @@ static const char *const defect_names[MIME_DEF_COUNT] = {
 	[MIME_DEF_LIMIT_PARTS] = "parts",
 	[MIME_DEF_LIMIT_DEPTH] = "depth",
 	[MIME_DEF_LIMIT_DECODED] = "decoded_bytes",
+	[MIME_DEF_LIMIT_NAMES] = "listed_names",
 };
 
 const char *
@@ -917,6 +918,49 @@ check_content_type(struct parse_ctx *pc, GMimeObject *obj, const char *type,
 		add_defect(pc->msg, MIME_DEF_BAD_CONTENT_TYPE, part->path);
 }
 
+/*
+ * Past max_parts or max_depth a part is not examined, but its declared
+ * file name costs nothing to read (GMime parsed it already): the names
+ * of obj and of everything inside it are listed in msg->names_beyond, so
+ * that a program hidden behind 500 harmless parts is still seen by name.
+ * Bounded by max_names, and by NAMES_DEPTH_MAX levels below the limit.
+ */
+#define NAMES_DEPTH_MAX 100
+static void
+names_beyond(struct parse_ctx *pc, GMimeObject *obj, const struct mime_part *parent,
+    unsigned depth)
+{
+	struct mime_message *msg = pc->msg;
+
+	if (obj == NULL)
+		return;
+	if (depth > pc->lim->max_depth + NAMES_DEPTH_MAX ||
+	    msg->names_beyond->len >= pc->lim->max_names) {
+		add_defect(msg, MIME_DEF_LIMIT_NAMES, parent != NULL ? parent->path : NULL);
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n; i++)
+			names_beyond(pc, g_mime_multipart_get_part(mp, i), parent, depth + 1);
+		return;
+	}
+	char *name = part_filename(pc, obj);
+	if (name != NULL) {
+		while (parent != NULL && parent->kind == MIME_PART_MULTIPART)
+			parent = parent->parent;
+		g_ptr_array_add(msg->names_beyond, parent != NULL
+		    ? g_strconcat(parent->path, "/", name, NULL) : g_strdup(name));
+		g_free(name);
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m != NULL)
+			names_beyond(pc, g_mime_message_get_mime_part(m), parent, depth + 1);
+	}
+}
+
 static void
 walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
     unsigned depth, char *type)
@@ -935,6 +979,7 @@ walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 	struct mime_part *part = part_new(pc, parent, depth, kind);
 	if (part == NULL) {
 		g_free(type);
+		names_beyond(pc, obj, parent, depth);
 		return;
 	}
 	part->type = type;
@@ -974,6 +1019,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		return;
 	if (depth > pc->lim->max_depth) {
 		add_defect(pc->msg, MIME_DEF_LIMIT_DEPTH, parent ? parent->path : NULL);
+		names_beyond(pc, obj, parent, depth);
 		return;
 	}
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -987,6 +1033,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_MULTIPART);
 		if (part == NULL) {
 			g_free(type);
+			names_beyond(pc, obj, parent, depth);
 			return;
 		}
 		part->type = type;
@@ -1000,6 +1047,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_MESSAGE);
 		if (part == NULL) {
 			g_free(type);
+			names_beyond(pc, obj, parent, depth);
 			return;
 		}
 		part->type = type;
@@ -1024,6 +1072,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		struct mime_part *part = part_new(pc, parent, depth, MIME_PART_ATTACHMENT);
 		if (part == NULL) {
 			g_free(type);
+			names_beyond(pc, obj, parent, depth);
 			return;
 		}
 		part->type = type;
@@ -1053,6 +1102,7 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 	msg->size = len;
 	msg->parts = g_ptr_array_new_with_free_func(part_free);
 	msg->defects = g_ptr_array_new_with_free_func(defect_rec_free);
+	msg->names_beyond = g_ptr_array_new_with_free_func(g_free);
 	if (len > lim->max_size) {
 		add_defect(msg, MIME_DEF_LIMIT_SIZE, NULL);
 		len = lim->max_size;
@@ -1096,5 +1146,6 @@ mime_message_free(struct mime_message *msg)
 	headers_free(msg->headers);
 	g_ptr_array_unref(msg->parts);
 	g_ptr_array_unref(msg->defects);
+	g_ptr_array_unref(msg->names_beyond);
 	g_free(msg);
 }

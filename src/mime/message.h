@@ -23,6 +23,7 @@ struct mime_limits {
 	size_t max_decoded;	/* decoded bytes over all parts */
 	unsigned max_parts;	/* MIME parts (containers included) */
 	unsigned max_depth;	/* nesting of multiparts and message/rfc822 */
+	unsigned max_names;	/* names listed past max_parts / max_depth */
 };
 
 /*
@@ -52,6 +53,7 @@ enum mime_defect {
 	MIME_DEF_LIMIT_PARTS,
 	MIME_DEF_LIMIT_DEPTH,
 	MIME_DEF_LIMIT_DECODED,
+	MIME_DEF_LIMIT_NAMES,		/* more names past the limits than max_names */
 	MIME_DEF_COUNT
 };
 
@@ -124,6 +126,9 @@ struct mime_message {
 	struct mime_headers *headers;
 	GPtrArray *parts;		/* struct mime_part *, document order */
 	GPtrArray *defects;		/* struct mime_defect_rec * */
+	/* char *: paths of the named parts past max_parts or max_depth, which
+	 * are not examined; their names still are (dangerous types) */
+	GPtrArray *names_beyond;
 	uint32_t defect_mask;		/* 1u << enum mime_defect */
 };
 

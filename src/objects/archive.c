@@ -278,6 +278,8 @@ struct walk {
 	bool rar5_headers;
 	uint64_t kept_start;
 	bool stop;		/* this container: bomb by ratio */
+	bool names_only;	/* past limits.objects: entry names are listed */
+	uint64_t skipped;	/* entry bytes skipped while listing names */
 	bool pw_tried;		/* candidates were tried on this container */
 	const char *pw;		/* the password that opens it, or NULL */
 	unsigned pw_given;	/* times pass_cb gave it for the current entry */
@@ -606,15 +608,36 @@ add_entry(struct walk *w, struct archive_entry *e, unsigned idx)
 	    : raw != NULL && *raw != '\0' ? unpack_clean_name((const uint8_t *)raw, strlen(raw))
 	    : g_strdup_printf("entry%u", idx);
 	char *path = g_strconcat(w->o->path, "/", name, NULL);
-	struct mobj *c = unpack_new_object(w->t, w->o,
-	    w->raw ? OBJ_FROM_STREAM : OBJ_FROM_ARCHIVE, name, path);
+	struct mobj *c = NULL;
 
+	if (w->names_only) {
+		/*
+		 * Past limits.objects the entries' names are still read (the
+		 * next header skips the data: free for ZIP's central directory,
+		 * a decompression for tar.gz), as far as stream_bytes allows.
+		 */
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+			w->skipped += (uint64_t)archive_entry_size(e);
+		if (w->skipped > w->t->lim->stream_bytes) {
+			obj_tree_hit(w->t, OBJ_LIMIT_NAMES, w->o->path);
+			w->stop = true;
+		} else if (!unpack_name_beyond(w->t, name, path)) {
+			w->stop = true;
+		}
+	} else {
+		c = unpack_new_object(w->t, w->o,
+		    w->raw ? OBJ_FROM_STREAM : OBJ_FROM_ARCHIVE, name, path);
+		/* (NULL: the objects limit; the name is listed, and the rest
+		 * of the entries are listed by name only) */
+		if (c == NULL && !w->raw && w->t->beyond->len < w->t->lim->names)
+			w->names_only = true;
+		else if (c == NULL)
+			w->stop = true;
+	}
 	g_free(name);
 	g_free(path);
-	if (c == NULL) {
-		w->stop = true;
+	if (c == NULL)
 		return;
-	}
 	bool rar5 = w->rar5 != NULL && raw != NULL && g_hash_table_contains(w->rar5, raw);
 	bool decrypt = false;
 	if (archive_entry_is_data_encrypted(e) > 0 || rar5) {

@@ -97,6 +97,49 @@ check_flags(struct scan_ctx *ctx, const struct mobj *o)
 		    o->path, (unsigned long long)o->padding);
 }
 
+/*
+ * An object past a limit (objects, parts, depth) is not examined, but
+ * its name is: the types Windows would open it as, and the names that
+ * lie, as for any object.
+ */
+static void
+check_beyond(struct scan_ctx *ctx, const struct obj_name *n)
+{
+	const struct mamori_config *cfg = scan_config(ctx);
+	const struct ftype *claim = ftype_from_extension(n->name);
+	char decoy[32], real[32];
+
+	if (claim != NULL && in_list(cfg->objects.dangerous_types, claim->name))
+		scan_addf(ctx, "DANGEROUS_FILE_TYPE", "%s (%s by name, not examined: "
+		    "past a limit)", n->path, claim->name);
+	if (fname_double_extension(n->name, decoy, sizeof(decoy), real, sizeof(real)))
+		scan_addf(ctx, "DOUBLE_EXTENSION", "%s (%s.%s)", n->path, decoy, real);
+	const char *why = fname_deceptive(n->name);
+	if (why != NULL)
+		scan_addf(ctx, "DECEPTIVE_FILENAME", "%s (%s)", n->path, why);
+}
+
+/* The limit (limits.on_exceeded) behind an unpacking limit. */
+static enum mamori_limit
+tree_limit(enum obj_limit l)
+{
+	switch (l) {
+	case OBJ_LIMIT_DEPTH: return MAMORI_LIMIT_UNPACK_DEPTH;
+	case OBJ_LIMIT_OBJECTS: return MAMORI_LIMIT_OBJECTS;
+	case OBJ_LIMIT_OBJECT_BYTES: return MAMORI_LIMIT_OBJECT_BYTES;
+	case OBJ_LIMIT_UNPACKED: return MAMORI_LIMIT_UNPACKED_BYTES;
+	case OBJ_LIMIT_TIME: return MAMORI_LIMIT_SCAN_TIME;
+	case OBJ_LIMIT_PASSWORDS: return MAMORI_LIMIT_PPAP_ATTEMPTS;
+	case OBJ_LIMIT_NAMES: return MAMORI_LIMIT_LISTED_NAMES;
+	case OBJ_LIMIT_STREAMED:
+	case OBJ_LIMIT_RATIO:
+	case OBJ_LIMIT_OVERLAP:
+	case OBJ_LIMIT_COUNT:
+		break;
+	}
+	return MAMORI_LIMIT_COUNT;	/* a bomb: ARCHIVE_BOMB */
+}
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -110,11 +153,15 @@ run(struct scan_ctx *ctx)
 	}
 	for (guint i = 0; i < t->hits->len; i++) {
 		const struct obj_limit_hit *h = &g_array_index(t->hits, struct obj_limit_hit, i);
-		bool bomb = h->limit == OBJ_LIMIT_STREAMED || h->limit == OBJ_LIMIT_RATIO ||
-		    h->limit == OBJ_LIMIT_OVERLAP;
-		scan_addf(ctx, bomb ? "ARCHIVE_BOMB" : "SCAN_LIMIT_EXCEEDED", "%s(%s)",
-		    obj_limit_name(h->limit), h->where);
+		enum mamori_limit l = tree_limit(h->limit);
+		if (l == MAMORI_LIMIT_COUNT)
+			scan_addf(ctx, "ARCHIVE_BOMB", "%s(%s)", obj_limit_name(h->limit),
+			    h->where);
+		else
+			scan_limit(ctx, l, "%s(%s)", obj_limit_name(h->limit), h->where);
 	}
+	for (guint i = 0; i < t->beyond->len; i++)
+		check_beyond(ctx, g_ptr_array_index(t->beyond, i));
 }
 
 const struct mamori_check check_objects = {

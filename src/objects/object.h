@@ -105,6 +105,7 @@ enum obj_limit {
 	OBJ_LIMIT_TIME,		/* limits.scan_time_ms */
 	OBJ_LIMIT_OVERLAP,	/* a ZIP whose entries overlap (a bomb) */
 	OBJ_LIMIT_PASSWORDS,	/* ppap.max_attempts / ppap.time_ms */
+	OBJ_LIMIT_NAMES,	/* limits.listed_names */
 	OBJ_LIMIT_COUNT
 };
 
@@ -125,6 +126,18 @@ struct obj_limits {
 	const char *sevenzip;	/* 7zz for encrypted 7z (sevenzip.c), or NULL */
 	uint32_t spin_max;	/* largest Agile spinCount tried per candidate,
 				 * 0 = OFFCRYPTO_SPIN_MAX (offcrypto.h) */
+	unsigned names;		/* names listed past the objects limit */
+};
+
+/*
+ * An object past limits.objects (or a MIME part past limits.parts or
+ * limits.depth): not examined, but its name is known and still judged
+ * (dangerous types, double extensions), so that a program behind 1,000
+ * harmless files is not passed unseen.
+ */
+struct obj_name {
+	char *name;		/* as declared */
+	char *path;		/* fit to show, as mobj.path */
 };
 
 struct obj_limit_hit {
@@ -139,6 +152,7 @@ struct obj_tree {
 	uint64_t kept_bytes;	/* owned content over all objects */
 	uint64_t streamed_bytes;	/* decompressed, padding included */
 	GPtrArray *messages;	/* struct mime_message * parsed from mail files */
+	GPtrArray *beyond;	/* struct obj_name *: names past the limits */
 	const struct obj_limits *lim;
 	bool stopped;		/* a bomb: nothing more is decompressed */
 	unsigned pw_attempts;	/* password trials so far (password.h) */

@@ -40,6 +40,7 @@ obj_limit_name(enum obj_limit l)
 	case OBJ_LIMIT_TIME: return "scan_time";
 	case OBJ_LIMIT_OVERLAP: return "overlapping_entries";
 	case OBJ_LIMIT_PASSWORDS: return "ppap_attempts";
+	case OBJ_LIMIT_NAMES: return "listed_names";
 	case OBJ_LIMIT_COUNT: break;
 	}
 	return "?";
@@ -190,12 +191,38 @@ display_path(const char *path)
 	return g_string_free(s, FALSE);
 }
 
+static void
+obj_name_free(gpointer p)
+{
+	struct obj_name *n = p;
+
+	g_free(n->name);
+	g_free(n->path);
+	g_free(n);
+}
+
+bool
+unpack_name_beyond(struct obj_tree *t, const char *name, const char *path)
+{
+	if (t->beyond->len >= t->lim->names) {
+		obj_tree_hit(t, OBJ_LIMIT_NAMES, path);
+		return false;
+	}
+	struct obj_name *n = g_new(struct obj_name, 1);
+	n->name = g_strdup(name);
+	n->path = display_path(path);
+	g_ptr_array_add(t->beyond, n);
+	return true;
+}
+
 struct mobj *
 unpack_new_object(struct obj_tree *t, struct mobj *parent, enum obj_origin origin,
     const char *name, const char *path)
 {
 	if (t->all->len >= t->lim->objects) {
 		obj_tree_hit(t, OBJ_LIMIT_OBJECTS, parent != NULL ? parent->path : "");
+		if (name != NULL)
+			unpack_name_beyond(t, name, path);
 		return NULL;
 	}
 	struct mobj *o = g_new0(struct mobj, 1);
@@ -355,6 +382,17 @@ add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
 	guint n = msg->parts->len;
 	struct mobj **of = g_new0(struct mobj *, n);
 
+	/* parts past limits.parts or limits.depth: their names only */
+	for (guint i = 0; i < msg->names_beyond->len; i++) {
+		const char *p = g_ptr_array_index(msg->names_beyond, i);
+		const char *slash = strrchr(p, '/');
+		char *path = parent != NULL ? g_strconcat(parent->path, "/", p, NULL) : g_strdup(p);
+		bool more = unpack_name_beyond(t, slash != NULL ? slash + 1 : p, path);
+		g_free(path);
+		if (!more)
+			break;
+	}
+
 	for (guint i = 0; i < n; i++) {
 		const struct mime_part *p = g_ptr_array_index(msg->parts, i);
 		if (!part_is_object(p))
@@ -372,9 +410,11 @@ add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
 			obj_tree_hit(t, OBJ_LIMIT_DEPTH, up->path);
 			continue;
 		}
+		/* (past limits.objects: NULL, and the name is listed; the parts
+		 * are parsed already, so listing the rest costs nothing) */
 		struct mobj *o = mime_object(t, p, up, origin);
 		if (o == NULL)
-			break;
+			continue;
 		of[i] = o;
 		unpack_object(t, o);
 	}
@@ -390,6 +430,7 @@ obj_tree_new(const struct obj_limits *lim)
 	t->roots = g_ptr_array_new();
 	t->hits = g_array_new(FALSE, FALSE, sizeof(struct obj_limit_hit));
 	t->messages = g_ptr_array_new_with_free_func(message_free);
+	t->beyond = g_ptr_array_new_with_free_func(obj_name_free);
 	t->lim = lim;
 	return t;
 }
@@ -429,5 +470,6 @@ obj_tree_free(struct obj_tree *t)
 		g_free(g_array_index(t->hits, struct obj_limit_hit, i).where);
 	g_array_free(t->hits, TRUE);
 	g_ptr_array_unref(t->messages);
+	g_ptr_array_unref(t->beyond);
 	g_free(t);
 }

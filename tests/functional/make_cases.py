@@ -502,14 +502,105 @@ def nested(depth):
 
 case("limit_depth",
      std_headers(subject=b"deep") + nested(25),
-     {"description": "25 nested multiparts, more than the default depth of 20",
-      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["depth"]}})
+     {"description": "25 nested multiparts, more than the default depth of 20: what was "
+                     "not examined is not passed (limits.on_exceeded.depth = quarantine)",
+      "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["depth"]}})
 
 case("limit_parts",
      std_headers(subject=b"many", extra=[("Content-Type", "multipart/mixed; boundary=m")]) + CRLF +
      multipart(b"m", [part(b"text/plain", b"%d\r\n" % i) for i in range(600)]),
-     {"description": "600 parts, more than the default 500",
-      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["parts"]}})
+     {"description": "600 parts, more than the default 500: quarantined by the limit",
+      "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["parts"]}})
+
+# Evasion through the limits: the same program alone gets DANGEROUS_FILE_TYPE
+# (by content); placed past a limit it is not examined, but its name still is,
+# and the limit itself quarantines.
+PE = (b"MZ" + b"\x90" * 58 + b"\x80\x00\x00\x00" + b"\x00" * 64 + b"PE\x00\x00\x4c\x01" +
+      b"\x00" * 200)
+
+
+def zip_after_padding(name, data, n=1000):
+    """A ZIP of n harmless text files, then name: past limits.objects (1000,
+    the ZIP itself being the first object)."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(n):
+            z.writestr(zipfile.ZipInfo("doc%04d.txt" % i, (2024, 1, 16, 10, 0, 0)),
+                       b"minutes %d\r\n" % i)
+        z.writestr(zipfile.ZipInfo(name, (2024, 1, 16, 10, 0, 0)), data)
+    return buf.getvalue()
+
+
+def with_attachment(subject, ctype, filename, data):
+    return (std_headers(subject=subject, extra=[("Content-Type", "multipart/mixed; boundary=a")]) +
+            CRLF + multipart(b"a", [
+                part(b"text/plain; charset=us-ascii", b"Please see the attachment.\r\n"),
+                part(ctype + b"; name=" + filename,
+                     b64_lines(data), b"Content-Transfer-Encoding: base64\r\n"
+                     b"Content-Disposition: attachment; filename=" + filename + CRLF)]))
+
+
+case("limit_evasion_bare",
+     with_attachment(b"setup", b"application/octet-stream", b"setup.exe", PE),
+     {"description": "the program of the evasion cases, alone: found by content",
+      "action": "quarantine", "symbols": {"DANGEROUS_FILE_TYPE": ["setup.exe (pe)"]}})
+
+case("limit_evasion_objects",
+     with_attachment(b"files", b"application/zip", b"files.zip",
+                     zip_after_padding("invoice.pdf.exe", PE)),
+     {"description": "a program behind 1,000 harmless files in a ZIP (limits.objects): "
+                     "not unpacked, but its name is still judged, and the limit quarantines",
+      "action": "reject",
+      "symbols": {"DANGEROUS_FILE_TYPE": ["files.zip/invoice.pdf.exe (pe by name, not "
+                                          "examined: past a limit)"],
+                  "DOUBLE_EXTENSION": ["files.zip/invoice.pdf.exe (pdf.exe)"],
+                  "SCAN_LIMIT_EXCEEDED": ["objects(files.zip)"]}})
+
+case("limit_evasion_objects_unnamed",
+     with_attachment(b"files", b"application/zip", b"files.zip",
+                     zip_after_padding("data.bin", PE)),
+     {"description": "the same program under a harmless name: nothing is known of it, "
+                     "so the limit's action decides (quarantine, never accept)",
+      "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["objects(files.zip)"]}})
+
+case("limit_evasion_objects_accept",
+     with_attachment(b"files", b"application/zip", b"files.zip",
+                     zip_after_padding("data.bin", PE)),
+     {"description": "an operator who chose limits.on_exceeded.objects = accept takes "
+                     "that risk: the message passes with the symbol's weight only",
+      "config": "limits = { on_exceeded = { objects = \"accept\"; }; };\n",
+      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["objects(files.zip)"]}})
+
+case("limit_evasion_parts",
+     std_headers(subject=b"many", extra=[("Content-Type", "multipart/mixed; boundary=m")]) + CRLF +
+     multipart(b"m", [part(b"text/plain", b"%d\r\n" % i) for i in range(500)] + [
+         part(b"application/octet-stream; name=setup.exe", b64_lines(PE),
+              b"Content-Transfer-Encoding: base64\r\n"
+              b"Content-Disposition: attachment; filename=setup.exe\r\n")]),
+     {"description": "a program after 500 MIME parts (limits.parts): its name is judged",
+      "action": "quarantine",
+      "symbols": {"DANGEROUS_FILE_TYPE": ["setup.exe (pe by name, not examined: past a limit)"],
+                  "SCAN_LIMIT_EXCEEDED": ["parts"]}})
+
+
+def nested_attachment(depth, filename, data):
+    body = (b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+            b"Content-Disposition: attachment; filename=" + filename + CRLF + CRLF + b64_lines(data))
+    for i in range(depth, 0, -1):
+        b = b"nest%d" % i
+        body = (b"Content-Type: multipart/mixed; boundary=" + b + CRLF + CRLF +
+                b"--" + b + CRLF + body + b"--" + b + b"--" + CRLF)
+    return body
+
+
+case("limit_evasion_depth",
+     std_headers(subject=b"deep") + nested_attachment(21, b"deep.exe", PE),
+     {"description": "a program 21 multiparts deep (limits.depth 20): its name is judged",
+      "action": "quarantine",
+      "symbols": {"DANGEROUS_FILE_TYPE": ["deep.exe (pe by name, not examined: past a limit)"],
+                  "SCAN_LIMIT_EXCEEDED": ["depth"]}})
 
 case("ko_euckr_raw_subject",
      b"From: " + "교육팀".encode("euc-kr") + b" <master@example.kr>\r\nTo: user@example.jp\r\n"
@@ -530,7 +621,15 @@ case("limit_scan_time",
                      "on a fast machine); the message checks still run, the later stages "
                      "are skipped and the first one skipped is named",
       "config": "limits = { scan_time_ms = 1; };\n",
-      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
+      "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
+
+case("limit_scan_time_tempfail",
+     std_headers(subject=b"slow", extra=[("Content-Type", "multipart/mixed; boundary=t")]) + CRLF +
+     multipart(b"t", [part(b"text/plain", b"%d\r\n" % i) for i in range(400)]),
+     {"description": "the same with limits.on_exceeded.scan_time = tempfail: the MTA "
+                     "retries later",
+      "config": "limits = { scan_time_ms = 1; on_exceeded = { scan_time = \"tempfail\"; }; };\n",
+      "action": "tempfail", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
 
 case("limit_scan_time_auth",
      std_headers(subject=b"slow", extra=[("Content-Type", "multipart/mixed; boundary=t")]) + CRLF +
@@ -539,7 +638,7 @@ case("limit_scan_time_auth",
                      "authentication stage, which is skipped and named",
       "config": "limits = { scan_time_ms = 1; };\n",
       "args": ["--ip", "192.0.2.25"],
-      "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
+      "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
 
 
 # ---- sender authentication (through a DNS server on 127.0.0.1) ----------------

@@ -357,6 +357,34 @@ test_actions_names(void **state)
 	assert_true(MAMORI_ACTION_TEMPFAIL > MAMORI_ACTION_ADD_HEADER);
 }
 
+/* limits.on_exceeded: content limits quarantine by default; each can be set */
+static void
+test_on_exceeded(void **state)
+{
+	struct mamori_config *cfg = mamori_config_new_default();
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_OBJECTS], MAMORI_ACTION_QUARANTINE);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_PARTS], MAMORI_ACTION_QUARANTINE);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_SCAN_TIME], MAMORI_ACTION_QUARANTINE);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_ENGINES], MAMORI_ACTION_ADD_HEADER);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_PPAP_ATTEMPTS], MAMORI_ACTION_ACCEPT);
+	mamori_config_free(cfg);
+
+	cfg = load_ok(state, "limits = { on_exceeded = { objects = \"accept\"; "
+	    "scan_time = \"tempfail\"; }; listed_names = 5; };\n");
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_OBJECTS], MAMORI_ACTION_ACCEPT);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_SCAN_TIME], MAMORI_ACTION_TEMPFAIL);
+	assert_int_equal(cfg->limits.on_exceeded[MAMORI_LIMIT_DEPTH], MAMORI_ACTION_QUARANTINE);
+	assert_int_equal(cfg->limits.listed_names, 5);
+	mamori_config_free(cfg);
+
+	load_fails(state, "limits = {\n on_exceeded = {\n objects = \"hold\"; };\n};\n", 3,
+	    "limits.on_exceeded.objects must be one of accept");
+	load_fails(state, "limits = {\n on_exceeded = {\n bogus = \"accept\"; };\n};\n", 3,
+	    "unknown key limits.on_exceeded.bogus");
+	load_fails(state, "limits = {\n on_exceeded = \"accept\";\n};\n", 2,
+	    "on_exceeded must be a group");
+}
+
 static void
 test_error_buffer_small(void **state)
 {
@@ -378,6 +406,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_defaults),
 		T(test_valid_file),
+		T(test_on_exceeded),
 		T(test_empty_file),
 		T(test_sizes),
 		T(test_integers),

@@ -85,6 +85,7 @@ static const struct mime_limits lim_default = {
 	.max_decoded = 200u << 20,
 	.max_parts = 500,
 	.max_depth = 20,
+	.max_names = 10000,
 };
 
 #define HDRS "From: sender@example.com\r\nTo: rcpt@example.com\r\n" \

@@ -34,7 +34,7 @@
 
 #define MD MAMORI_TESTDATA "/maldocs"
 
-static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20 };
+static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20, 10000 };
 
 static struct obj_limits
 limits(const struct pw_list *pw)

@@ -17,7 +17,7 @@
 
 #define CLAMAV_DIR "/usr/share/clamav-testfiles"
 
-static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20 };
+static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20, 10000 };
 
 static struct obj_limits
 limits(void)

@@ -13,7 +13,7 @@
 
 #define CLAM_MD5 "aa15bcf478d165efd2065190eb473bcb"
 
-static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20 };
+static const struct mime_limits mime_lim = { 50u << 20, 200u << 20, 500, 20, 10000 };
 
 static struct obj_limits
 limits(void)

@@ -22,7 +22,7 @@ static struct obj_limits
 limits(void)
 {
 	struct obj_limits l = {
-		.depth = 12, .objects = 1000, .object_bytes = 64ull << 20,
+		.depth = 12, .objects = 1000, .names = 10000, .object_bytes = 64ull << 20,
 		.unpacked_bytes = 512ull << 20, .stream_bytes = 1ull << 30,
 		.ratio = 100, .ratio_min = 16ull << 20, .padding_min = 4ull << 20,
 		.deadline_us = 0, .mime = NULL,

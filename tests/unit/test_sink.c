@@ -19,7 +19,7 @@ static void
 reset_limits(void)
 {
 	lim = (struct obj_limits){
-		.depth = 8, .objects = 100, .object_bytes = 64 * MIB,
+		.depth = 8, .objects = 100, .names = 10000, .object_bytes = 64 * MIB,
 		.unpacked_bytes = 256 * MIB, .stream_bytes = 1024 * MIB,
 		.ratio = 100, .ratio_min = 16 * MIB, .padding_min = 4 * MIB,
 	};
