@@ -121,6 +121,13 @@ def main():
          "A document was shared with you. Open the attached page to view it.\n",
          [("Invoice_2026_11.html", "text/html", SMUGGLE)],
          sender="Document Share <share@example.net>")
+    # a program behind 1,000 harmless files: past limits.objects it is not
+    # unpacked, but its name is judged and the limit quarantines
+    pages = [("受領書/page%04d.txt" % i, b"page %d\r\n" % i) for i in range(1, 1001)]
+    mail(os.path.join(HERE, "05-program-past-objects-limit.eml"), "受領書一式の送付",
+         "お世話になっております。\n受領書一式を送付いたします。\n",
+         [("受領書一式.zip", "application/zip",
+           zip_bytes(pages + [("受領書/一覧.pdf.exe", pe)]))])
 
 
 if __name__ == "__main__":

@@ -573,6 +573,16 @@ case("limit_evasion_objects_accept",
       "config": "limits = { on_exceeded = { objects = \"accept\"; }; };\n",
       "action": "accept", "symbols": {"SCAN_LIMIT_EXCEEDED": ["objects(files.zip)"]}})
 
+case("limit_evasion_listed_names",
+     with_attachment(b"files", b"application/zip", b"files.zip",
+                     zip_after_padding("invoice.pdf.exe", PE)),
+     {"description": "limits.listed_names = 0: no name is listed past the objects limit, "
+                     "and that is a limit too",
+      "config": "limits = { listed_names = 0; };\n",
+      "action": "quarantine",
+      "symbols": {"SCAN_LIMIT_EXCEEDED": ["objects(files.zip)",
+                                          "listed_names(files.zip/doc0999.txt)"]}})
+
 case("limit_evasion_parts",
      std_headers(subject=b"many", extra=[("Content-Type", "multipart/mixed; boundary=m")]) + CRLF +
      multipart(b"m", [part(b"text/plain", b"%d\r\n" % i) for i in range(500)] + [
