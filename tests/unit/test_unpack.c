@@ -10,6 +10,9 @@
 
 #include <stdio.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "mime/message.h"
 #include "objects/filetype.h"
 #include "objects/object.h"
@@ -314,6 +317,97 @@ test_kwaj(void **state)
 	g_free(exe);
 }
 
+/* A tar.gz of n entries entryNNN.txt of size bytes each, the last one
+ * named last. */
+static uint8_t *
+make_targz(unsigned n, size_t size, const char *last, size_t *len)
+{
+	size_t cap = 1u << 20;
+	uint8_t *buf = g_malloc(cap);
+	struct archive *a = archive_write_new();
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, buf, cap, len), ARCHIVE_OK);
+	uint8_t *data = g_malloc0(size);
+	for (unsigned i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "entry%03u.txt", i);
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, i + 1 == n ? last : name);
+		archive_entry_set_size(e, (la_int64_t)size);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, data, size), (la_ssize_t)size);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	g_free(data);
+	return buf;
+}
+
+static bool
+has_hit(const struct obj_tree *t, enum obj_limit l, const char *where)
+{
+	for (guint i = 0; i < t->hits->len; i++) {
+		const struct obj_limit_hit *h = &g_array_index(t->hits, struct obj_limit_hit, i);
+		if (h->limit == l && strcmp(h->where, where) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Past limits.objects the entries of an archive are still listed by name
+ * (obj_tree.beyond), up to limits.names, and while the data skipped to
+ * reach them stays within stream_bytes.
+ */
+static void
+test_names_past_objects(void **state)
+{
+	(void)state;
+	struct obj_limits lim = limits();
+	size_t n;
+	uint8_t *b = make_targz(10, 1000, "dir/invoice.pdf.exe", &n);
+
+	lim.objects = 4;	/* the tar.gz (one container) and 3 entries */
+	struct obj_tree *t = obj_tree_build_file("a.tar.gz", b, n, &lim);
+	if (t->all->len != 4 || t->beyond->len != 7) {
+		dump(t);
+		print_error("objects %u, names %u\n", t->all->len, t->beyond->len);
+		fail();
+	}
+	const struct obj_name *last = g_ptr_array_index(t->beyond, 6);
+	assert_string_equal(last->name, "dir/invoice.pdf.exe");
+	assert_true(g_str_has_suffix(last->path, "/dir/invoice.pdf.exe"));
+	assert_true(has_hit(t, OBJ_LIMIT_OBJECTS, "a.tar.gz"));
+	obj_tree_free(t);
+
+	/* at most limits.names names */
+	lim.names = 3;
+	t = obj_tree_build_file("a.tar.gz", b, n, &lim);
+	assert_int_equal(t->beyond->len, 3);
+	bool names_hit = false;
+	for (guint i = 0; i < t->hits->len; i++)
+		names_hit |= g_array_index(t->hits, struct obj_limit_hit, i).limit == OBJ_LIMIT_NAMES;
+	assert_true(names_hit);
+	obj_tree_free(t);
+
+	/* skipping data to list names counts against stream_bytes */
+	lim.names = 10000;
+	lim.stream_bytes = 3500;	/* entry003 is listed as it is refused; the
+				 * skips of 004, 005, 006 fit, 007's does not */
+	t = obj_tree_build_file("a.tar.gz", b, n, &lim);
+	assert_int_equal(t->beyond->len, 4);
+	names_hit = false;
+	for (guint i = 0; i < t->hits->len; i++)
+		names_hit |= g_array_index(t->hits, struct obj_limit_hit, i).limit == OBJ_LIMIT_NAMES;
+	assert_true(names_hit);
+	obj_tree_free(t);
+	g_free(b);
+}
+
 int
 main(void)
 {
@@ -323,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_truncated_szdd),
 		cmocka_unit_test(test_chm_objects_limit),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_names_past_objects),
 		cmocka_unit_test(test_names_and_garbage),
 		cmocka_unit_test(test_kwaj),
 	};
