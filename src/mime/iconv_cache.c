@@ -10,8 +10,9 @@
  * where to put it back, whatever thread closes it.
  *
  * Why interposition rather than the alternatives (issue 12, point 10):
- *  - GMime 3.2 has no converter cache and no hook for one
- *    (g_mime_iconv_open is iconv_open on g_mime_charset_iconv_name), and
+ *  - GMime 3.2.13 has no converter cache and no hook for one (its
+ *    g_mime_iconv_open is a tail call of iconv_open on
+ *    g_mime_charset_iconv_name, g_mime_iconv_close one of iconv_close), and
  *    it converts from the parser, the address and parameter decoders and
  *    g_mime_header_get_value(): decoding everything ourselves instead
  *    would mean re-implementing most of GMime's header handling;

@@ -26,8 +26,10 @@
  * UTF-16/UTF-32/UCS/UNICODE decoders, whose byte order learnt from a BOM
  * survives a reset: those are never cached (ICONV_CACHE_PASSTHROUGH).
  *
- * GMime 3.2 (g_mime_iconv_open, no cache since GMime 3.0) and GLib
- * (g_iconv_open, g_convert) call iconv_open()/iconv_close() directly;
+ * GMime 3.2.13 (Debian 12: g_mime_iconv_open() is iconv_open() on
+ * g_mime_charset_iconv_name(), g_mime_iconv_close() is iconv_close(), no
+ * cache) and GLib (g_iconv_open, g_convert) call iconv_open() and
+ * iconv_close() directly;
  * iconv_cache.c defines those two functions, so that in any executable
  * linking it the dynamic linker binds the libraries' calls to this cache
  * (the executable's definition comes first, as for sigwait() in
