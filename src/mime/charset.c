@@ -6,7 +6,8 @@
  * ISO-2022-JP, which is re-coded to Shift_JIS and converted as CP932 (see
  * charset.h).  Detection is escape sequences, then UTF-8 validity, then a
  * Japanese byte-structure score (short Japanese headers are too short for
- * statistics), then ICU's ucsdet.
+ * statistics), then ICU's ucsdet.  Converters come from iconv_cache.h:
+ * opened once per thread, reset before each use.
  *
  * Limits: the detector looks at no more than DETECT_MAX bytes.  Output is
  * never larger than 3 bytes per input byte plus a constant, so a caller
@@ -17,6 +18,7 @@
  * to treat as a C string.
  */
 #include "charset.h"
+#include "iconv_cache.h"
 
 #include <errno.h>
 #include <string.h>
@@ -322,21 +324,23 @@ static GString *
 iconv_convert(const char *cs, const uint8_t *p, size_t len, bool lossy,
     bool *errors)
 {
-	GIConv cd = g_iconv_open("UTF-8", cs);
-	if (cd == (GIConv)-1)
+	/* a converter of this thread's, reset (iconv_cache.h): opening one
+	 * per call cost more than the conversions themselves */
+	iconv_t cd = iconv_cache_get("UTF-8", cs);
+	if (cd == (iconv_t)-1)
 		return NULL;
 	GString *out = g_string_sized_new(len + len / 2 + 16);
 	char buf[4096];
 	char *in = (char *)(uintptr_t)p;
-	gsize inleft = len;
+	size_t inleft = len;
 
 	while (inleft > 0) {
 		char *o = buf;
-		gsize oleft = sizeof buf;
-		gsize r = g_iconv(cd, &in, &inleft, &o, &oleft);
+		size_t oleft = sizeof buf;
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
 		int e = errno;
 		g_string_append_len(out, buf, (gssize)(o - buf));
-		if (r != (gsize)-1 || e == E2BIG)
+		if (r != (size_t)-1 || e == E2BIG)
 			continue;
 		if ((e == EILSEQ || e == EINVAL) && lossy) {
 			g_string_append(out, REPLACEMENT);
@@ -345,17 +349,17 @@ iconv_convert(const char *cs, const uint8_t *p, size_t len, bool lossy,
 			inleft--;
 			continue;
 		}
-		g_iconv_close(cd);
+		iconv_cache_put(cd, "UTF-8", cs);
 		g_string_free(out, TRUE);
 		*errors = true;
 		return NULL;
 	}
 	/* end of input: let a stateful decoder emit what it holds */
 	char *o = buf;
-	gsize oleft = sizeof buf;
-	if (g_iconv(cd, NULL, NULL, &o, &oleft) != (gsize)-1)
+	size_t oleft = sizeof buf;
+	if (iconv(cd, NULL, NULL, &o, &oleft) != (size_t)-1)
 		g_string_append_len(out, buf, (gssize)(o - buf));
-	g_iconv_close(cd);
+	iconv_cache_put(cd, "UTF-8", cs);
 	return out;
 }
 
