@@ -244,6 +244,8 @@ class Slowloris:
 
 def check_slowloris(srv, mail):
     sources = ["127.0.0.%d" % i for i in range(2, 13)]  # 11 x 100 = 1,100
+    rest = srv.rss()
+    peak = rest
     attack = Slowloris(srv.port, sources, PER_IP, 0.5)
     attack.thread.start()
     time.sleep(1.5)
@@ -262,6 +264,7 @@ def check_slowloris(srv, mail):
                 fail("%s during slowloris: %s after %.2f s" % (path, st, secs))
             elif secs >= 2.0:
                 fail("%s during slowloris took %.2f s" % (path, secs))
+        peak = max(peak, srv.rss())
         time.sleep(0.5)
     attack.stop.set()
     attack.thread.join()
@@ -270,6 +273,13 @@ def check_slowloris(srv, mail):
           "longest lived %.2f s; %d probes, worst /health %.3f s, /scan %.3f s"
           % (attack.opened, len(attack.targets), len(attack.lifetimes), longest,
              probes, worst["/health"], worst["/scan"]), flush=True)
+    # the documented bound: at rest + body_budget + 100 KiB per connection
+    conns = 1000 + RESERVE + 200
+    print("slowloris: RSS %.1f MiB at rest, %.1f MiB peak, %.0f KiB per connection"
+          % (rest / MIB, peak / MIB, (peak - rest) / 1024 / 1100), flush=True)
+    if peak > rest + conns * 100 * 1024:
+        fail("slowloris: RSS %.1f MiB over %.1f MiB at rest + 100 KiB x %d connections"
+             % (peak / MIB, rest / MIB, conns))
     if len(attack.lifetimes) < len(attack.targets):
         fail("only %d slow connections were cut (%d opened at first)"
              % (len(attack.lifetimes), len(attack.targets)))
