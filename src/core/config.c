@@ -144,6 +144,14 @@ mamori_config_new_default(void)
 	cfg->http = (struct mamori_http_conf){
 		.token = g_strdup(""),
 		.timeout_s = 30,
+		.header_timeout_s = 10,
+		.body_timeout_s = 30,
+		.body_min_rate = 64 * 1024,
+		.max_conns = 1000,
+		.max_conns_per_ip = 128,
+		.health_reserve = 16,
+		.body_budget = 256 * MIB,
+		.scan_requires_token = false,
 	};
 	cfg->ppap = (struct mamori_ppap_conf){
 		.enabled = true,
@@ -674,10 +682,31 @@ load_http(struct load_ctx *lc, const config_setting_t *g, struct mamori_http_con
 			get_uint32(lc, s, 0, 1024, &h->threads);
 		} else if (strcmp(k, "timeout_s") == 0) {
 			get_uint32(lc, s, 1, 3600, &h->timeout_s);
+		} else if (strcmp(k, "header_timeout_s") == 0) {
+			get_uint32(lc, s, 1, 3600, &h->header_timeout_s);
+		} else if (strcmp(k, "body_timeout_s") == 0) {
+			get_uint32(lc, s, 1, 86400, &h->body_timeout_s);
+		} else if (strcmp(k, "body_min_rate") == 0) {
+			get_size(lc, s, 0, 1024 * MIB, &h->body_min_rate);
+		} else if (strcmp(k, "max_conns") == 0) {
+			get_uint32(lc, s, 1, 100000, &h->max_conns);
+		} else if (strcmp(k, "max_conns_per_ip") == 0) {
+			get_uint32(lc, s, 1, 100000, &h->max_conns_per_ip);
+		} else if (strcmp(k, "health_reserve") == 0) {
+			get_uint32(lc, s, 0, 1000, &h->health_reserve);
+		} else if (strcmp(k, "body_budget") == 0) {
+			get_size(lc, s, MIB, 1024 * 1024 * MIB, &h->body_budget);
+		} else if (strcmp(k, "scan_requires_token") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				fail(lc, s, "http.scan_requires_token must be true or false");
+			else
+				h->scan_requires_token = config_setting_get_bool(s);
 		} else {
 			fail(lc, s, "unknown key http.%s", k);
 		}
 	}
+	if (!lc->failed && h->scan_requires_token && h->token[0] == '\0')
+		fail(lc, g, "http.scan_requires_token = true needs http.token");
 }
 
 static bool

@@ -154,6 +154,14 @@ struct mamori_http_conf {
 	uint64_t max_body;	/* request body cap; 0 = limits.message_size + 1M */
 	uint32_t threads;	/* concurrent scans; 0 = one per core */
 	uint32_t timeout_s;	/* idle connection timeout */
+	uint32_t header_timeout_s;	/* request head within this, from its start */
+	uint32_t body_timeout_s;	/* body: this long ... */
+	uint64_t body_min_rate;	/* ... + 1 s per this many bytes; 0 = none */
+	uint32_t max_conns;	/* open connections (shared) */
+	uint32_t max_conns_per_ip;	/* open connections of one client address */
+	uint32_t health_reserve;	/* connections beyond the caps, /health only */
+	uint64_t body_budget;	/* request bodies buffered, all connections */
+	bool scan_requires_token;	/* POST /scan needs the bearer token */
 };
 
 struct mamori_config {

@@ -4,11 +4,15 @@
  * Design: one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a
  * slow client or a long scan never holds up another connection; scans
  * themselves take one of `threads` slots, so the CPU is not oversubscribed
- * however many clients connect.  Connections are capped (CONN_LIMIT) and
- * closed when idle for http.timeout_s (slow senders).  A request body is
- * buffered up to http.max_body; beyond it the answer is 413.  A scan that
- * cannot be completed is answered 503 with the error report: the caller
- * must tempfail, never drop, the message.
+ * however many clients connect.  A request body is buffered up to
+ * http.max_body; beyond it the answer is 413.  A scan that cannot be
+ * completed is answered 503 with the error report: the caller must
+ * tempfail, never drop, the message.
+ *
+ * Abuse (docs/api.md, "Limits"): see "connections" below for the caps, the
+ * timeouts counted from the start of a request and the /health reserve;
+ * the bodies of all requests share http.body_budget (503 + Retry-After
+ * beyond it).
  *
  * The listening socket is bound before privileges are dropped; the engine
  * is built and the store opened after, so a reload (SIGHUP) sees the same
@@ -28,7 +32,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -43,7 +49,6 @@
 #include "store/store.h"
 #include "util/jsonw.h"
 
-#define CONN_LIMIT 1000		/* open connections */
 #define MAX_RCPT 1000		/* envelope recipients of one request */
 #define MAX_NOBODY 65536	/* body bytes accepted (and ignored) elsewhere */
 #define MIB (1024ull * 1024ull)
@@ -67,6 +72,22 @@ struct server {
 	GCond cond;
 	unsigned slots;
 	unsigned busy;
+	/* connections and bodies (conn_lock; see "connections") */
+	GMutex conn_lock;
+	GCond sweep_cond;
+	bool stopping;
+	GHashTable *conns;	/* struct conn * */
+	GHashTable *per_ip;	/* address -> live connections (GUINT_TO_POINTER) */
+	unsigned n_regular;	/* live connections within max_conns */
+	unsigned n_reserve;	/* live connections of the /health reserve */
+	uint64_t buffered;	/* body bytes reserved by all requests */
+	gint64 header_us, reserve_us, body_us;
+	uint64_t min_rate;	/* body bytes per extra second; 0 = none */
+	unsigned max_conns, max_per_ip, reserve;
+	uint64_t budget;
+	bool scan_token;	/* http.scan_requires_token */
+	/* counted since the last summary in the log */
+	unsigned long n_refused, n_evicted, n_cut, n_busy;
 };
 
 enum route {
@@ -80,6 +101,8 @@ struct request {
 	GByteArray *body;	/* R_SCAN */
 	uint64_t ignored;	/* body bytes of other requests */
 	bool too_large;
+	bool over_budget;	/* http.body_budget reached: answered 503 */
+	uint64_t reserved;	/* of srv->buffered, for body */
 };
 
 /* ---- responses ------------------------------------------------------------ */
@@ -145,6 +168,389 @@ respond_error(struct MHD_Connection *c, unsigned status, const char *msg,
 {
 	return respond_error_hdr(c, status, msg, allow != NULL ? MHD_HTTP_HEADER_ALLOW : NULL,
 	    allow);
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+/*
+ * Slow and greedy clients (slowloris, unfinished bodies), as nginx's
+ * client_header_timeout / client_body_timeout and Apache's mod_reqtimeout
+ * do it, on libmicrohttpd 0.9.75 in thread-per-connection mode:
+ *
+ * - Every connection is tracked from MHD_OPTION_NOTIFY_CONNECTION (STARTED
+ *   and CLOSED) in srv->conns, with the phase of its current request: HEAD
+ *   (request line and headers being read; also a kept-alive connection
+ *   waiting for its next request), BODY (the access handler has been
+ *   called, the body is coming), ANSWER (the request is in: scanning or
+ *   answering).
+ * - A sweeper thread (sweep()) cuts a connection whose head has not fully
+ *   arrived http.header_timeout_s after the request started (the
+ *   connection was accepted, or the previous answer completed), or whose
+ *   body is not in by http.body_timeout_s plus one second per
+ *   http.body_min_rate bytes received (mod_reqtimeout's MinRate).  MHD's
+ *   own timeout (MHD_OPTION_CONNECTION_TIMEOUT, http.timeout_s) only
+ *   counts idle time, so a header line every few seconds would reset it.
+ *   A cut is shutdown(2) of the connection's socket (from
+ *   MHD_CONNECTION_INFO_CONNECTION_FD): the connection's thread wakes up
+ *   with end of file and MHD closes it as if the client had hung up.  This
+ *   is done under conn_lock only for a connection still in srv->conns, and
+ *   MHD calls NOTIFY_CONNECTION CLOSED (which takes conn_lock to remove
+ *   it) before it closes the socket, so the descriptor is never one that
+ *   has been closed and reused.
+ * - Caps, decided in NOTIFY_CONNECTION STARTED (MHD has accepted the
+ *   connection; a refused one is cut at once): at most http.max_conns
+ *   connections, and at most http.max_conns_per_ip from one client
+ *   address.  The per-client limit is ours, not
+ *   MHD_OPTION_PER_IP_CONNECTION_LIMIT, because MHD's would also refuse a
+ *   monitor that shares the abuser's address (127.0.0.1 in most
+ *   deployments) before /health could be reserved for it.  When
+ *   max_conns is reached, the connection that has been reading its head
+ *   the longest (at least EVICT_MIN_US) is cut to make room: a real client
+ *   sends its head in milliseconds and is never that one, so slow
+ *   connections from many addresses cannot keep /scan out either.
+ * - The /health reserve: a connection over either cap is still accepted,
+ *   up to http.health_reserve of them, but it may only ask GET /health
+ *   (anything else is answered 503 at once), must send its head within
+ *   RESERVE_HEAD_MAX_US (or header_timeout_s if less), and is closed after the
+ *   answer.  When the reserve is full, a new connection evicts the one of
+ *   the reserve that has been reading its head the longest, if for
+ *   RESERVE_EVICT_MIN_US at least: a monitor sends its head at once, so a
+ *   slow abuser cannot hold the reserve at all (even from the monitor's
+ *   own address, where no per-client rule can tell them apart); starving
+ *   it takes a flood of more than health_reserve new connections every
+ *   RESERVE_EVICT_MIN_US.  MHD's own MHD_OPTION_CONNECTION_LIMIT is set
+ *   above max_conns + health_reserve, so it never refuses first.
+ */
+#define EVICT_MIN_US G_USEC_PER_SEC	/* a head this old may be evicted */
+#define RESERVE_HEAD_MAX_US (2 * G_USEC_PER_SEC)
+#define RESERVE_EVICT_MIN_US (G_USEC_PER_SEC / 2)
+#define SWEEP_US (G_USEC_PER_SEC / 4)
+#define SUMMARY_US (10 * G_USEC_PER_SEC)	/* log the counts this often */
+#define RETRY_AFTER "5"
+
+enum phase { PH_HEAD, PH_BODY, PH_ANSWER };
+
+struct conn {
+	MHD_socket fd;
+	char ip[INET6_ADDRSTRLEN];	/* key of srv->per_ip */
+	bool reserve;		/* over a cap: GET /health only */
+	bool counted;		/* in n_regular/n_reserve and per_ip */
+	bool cut;		/* shut down by us, closing */
+	enum phase phase;
+	gint64 t0;		/* start of the phase (monotonic, µs) */
+	uint64_t received;	/* body bytes, PH_BODY */
+};
+
+/* Whether an address is a loopback address (127.0.0.0/8, ::1, or
+ * ::ffff:127.x.y.z); 0.0.0.0 and :: are not: they accept from anywhere. */
+bool
+http_addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+/* The client address as text, the key of the per-client count. */
+static void
+addr_key(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
+{
+	out[0] = '\0';
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, INET6_ADDRSTRLEN);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+		    INET6_ADDRSTRLEN);
+}
+
+/* conn_lock held */
+static void
+conn_uncount(struct server *srv, struct conn *cn)
+{
+	if (!cn->counted)
+		return;
+	cn->counted = false;
+	if (cn->reserve)
+		srv->n_reserve--;
+	else
+		srv->n_regular--;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_ip, cn->ip));
+	if (n <= 1)
+		g_hash_table_remove(srv->per_ip, cn->ip);
+	else
+		g_hash_table_insert(srv->per_ip, g_strdup(cn->ip), GUINT_TO_POINTER(n - 1));
+}
+
+/* conn_lock held: end the connection now (see above for why the
+ * descriptor is still this connection's). */
+static void
+conn_cut(struct server *srv, struct conn *cn)
+{
+	if (cn->cut)
+		return;
+	cn->cut = true;
+	conn_uncount(srv, cn);
+	if (cn->fd != MHD_INVALID_SOCKET)
+		shutdown(cn->fd, SHUT_RDWR);
+}
+
+/* conn_lock held: cut the connection (of the reserve, or a regular one)
+ * longest in its head, if one has been at it for min_us; whether one
+ * was. */
+static bool
+conn_evict(struct server *srv, bool reserve, gint64 min_us, gint64 now)
+{
+	struct conn *old = NULL;
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, srv->conns);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		struct conn *cn = k;
+		if (cn->cut || !cn->counted || cn->reserve != reserve ||
+		    cn->phase != PH_HEAD || now - cn->t0 < min_us)
+			continue;
+		if (old == NULL || cn->t0 < old->t0)
+			old = cn;
+	}
+	if (old == NULL)
+		return false;
+	conn_cut(srv, old);
+	srv->n_evicted++;
+	return true;
+}
+
+/* conn_lock held: admit a new connection as regular, into the /health
+ * reserve, or not at all (cut). */
+static void
+conn_admit(struct server *srv, struct conn *cn, gint64 now)
+{
+	guint ip_n = GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_ip, cn->ip));
+	bool over = ip_n >= srv->max_per_ip;
+
+	if (!over && srv->n_regular >= srv->max_conns)
+		over = !conn_evict(srv, false, EVICT_MIN_US, now);
+	if (!over) {
+		srv->n_regular++;
+	} else if (srv->n_reserve < srv->reserve ||
+	    (srv->reserve > 0 && conn_evict(srv, true, RESERVE_EVICT_MIN_US, now))) {
+		cn->reserve = true;
+		srv->n_reserve++;
+	} else {
+		cn->cut = true;
+		srv->n_refused++;
+		if (cn->fd != MHD_INVALID_SOCKET)
+			shutdown(cn->fd, SHUT_RDWR);
+		return;
+	}
+	cn->counted = true;
+	g_hash_table_insert(srv->per_ip, g_strdup(cn->ip), GUINT_TO_POINTER(ip_n + 1));
+}
+
+static void
+notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *srv = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn *cn = g_new0(struct conn, 1);
+		const union MHD_ConnectionInfo *i =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->fd = i != NULL ? i->connect_fd : MHD_INVALID_SOCKET;
+		i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		addr_key(i != NULL ? i->client_addr : NULL, cn->ip);
+		cn->phase = PH_HEAD;
+		cn->t0 = g_get_monotonic_time();
+		*socket_context = cn;
+		g_mutex_lock(&srv->conn_lock);
+		g_hash_table_add(srv->conns, cn);
+		conn_admit(srv, cn, cn->t0);
+		g_mutex_unlock(&srv->conn_lock);
+		return;
+	}
+	struct conn *cn = *socket_context;
+	if (cn == NULL)
+		return;
+	g_mutex_lock(&srv->conn_lock);
+	conn_uncount(srv, cn);
+	g_hash_table_remove(srv->conns, cn);
+	g_mutex_unlock(&srv->conn_lock);
+	g_free(cn);
+	*socket_context = NULL;
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i != NULL ? i->socket_context : NULL;
+}
+
+/* The request on c enters phase ph; returns whether c is a reserve one. */
+static bool
+conn_phase(struct server *srv, struct MHD_Connection *c, enum phase ph)
+{
+	struct conn *cn = conn_of(c);
+	bool reserve = false;
+
+	if (cn == NULL)
+		return false;
+	g_mutex_lock(&srv->conn_lock);
+	cn->phase = ph;
+	cn->t0 = g_get_monotonic_time();
+	cn->received = 0;
+	reserve = cn->reserve;
+	g_mutex_unlock(&srv->conn_lock);
+	return reserve;
+}
+
+static void
+conn_received(struct server *srv, struct MHD_Connection *c, size_t n)
+{
+	struct conn *cn = conn_of(c);
+	if (cn == NULL)
+		return;
+	g_mutex_lock(&srv->conn_lock);
+	cn->received += n;
+	g_mutex_unlock(&srv->conn_lock);
+}
+
+/* The sweeper: cuts the requests past their deadlines (see above). */
+static gpointer
+sweep(gpointer data)
+{
+	struct server *srv = data;
+	gint64 last_summary = g_get_monotonic_time();
+
+	g_mutex_lock(&srv->conn_lock);
+	while (!srv->stopping) {
+		gint64 now = g_get_monotonic_time();
+		GHashTableIter it;
+		gpointer k;
+		g_hash_table_iter_init(&it, srv->conns);
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			struct conn *cn = k;
+			gint64 deadline;
+			if (cn->cut)
+				continue;
+			if (cn->phase == PH_HEAD)
+				deadline = cn->t0 + (cn->reserve ? srv->reserve_us : srv->header_us);
+			else if (cn->phase == PH_BODY)
+				deadline = cn->t0 + srv->body_us + (srv->min_rate == 0 ? 0 :
+				    (gint64)(cn->received / srv->min_rate) * G_USEC_PER_SEC);
+			else
+				continue;
+			if (now > deadline) {
+				conn_cut(srv, cn);
+				srv->n_cut++;
+			}
+		}
+		if (now - last_summary >= SUMMARY_US) {
+			last_summary = now;
+			if (srv->n_refused + srv->n_evicted + srv->n_cut + srv->n_busy > 0)
+				daemon_log(LOG_WARNING, "http: in the last %d s: %lu connections "
+				    "refused (http.max_conns %u, http.max_conns_per_ip %u, "
+				    "http.health_reserve %u), %lu evicted (slowest heads), "
+				    "%lu cut by the header/body timeouts, %lu requests answered "
+				    "503 (http.body_budget); now %u connections + %u in the "
+				    "reserve, %llu body bytes reserved",
+				    (int)(SUMMARY_US / G_USEC_PER_SEC), srv->n_refused,
+				    srv->max_conns, srv->max_per_ip, srv->reserve,
+				    srv->n_evicted, srv->n_cut, srv->n_busy, srv->n_regular,
+				    srv->n_reserve, (unsigned long long)srv->buffered);
+			srv->n_refused = srv->n_evicted = srv->n_cut = srv->n_busy = 0;
+		}
+		g_cond_wait_until(&srv->sweep_cond, &srv->conn_lock, now + SWEEP_US);
+	}
+	g_mutex_unlock(&srv->conn_lock);
+	return NULL;
+}
+
+/* ---- the body budget -------------------------------------------------------- */
+
+/* Reserve for rq's body room for `need` bytes in all (a body with a
+ * Content-Length reserves it whole at the start; a chunked one grows by
+ * powers of two, as GByteArray allocates); false, nothing reserved, when
+ * that would take all bodies past http.body_budget. */
+static bool
+budget_reserve(struct server *srv, struct request *rq, uint64_t need, bool exact)
+{
+	uint64_t want = need;
+	bool ok;
+
+	if (need <= rq->reserved)
+		return true;
+	if (!exact) {
+		want = 4096;
+		while (want < need)
+			want *= 2;
+	}
+	g_mutex_lock(&srv->conn_lock);
+	ok = srv->buffered - rq->reserved + want <= srv->budget;
+	if (ok) {
+		srv->buffered = srv->buffered - rq->reserved + want;
+		rq->reserved = want;
+	} else {
+		srv->n_busy++;
+	}
+	g_mutex_unlock(&srv->conn_lock);
+	return ok;
+}
+
+static void
+budget_release(struct server *srv, struct request *rq)
+{
+	if (rq->reserved == 0)
+		return;
+	g_mutex_lock(&srv->conn_lock);
+	srv->buffered -= rq->reserved;
+	g_mutex_unlock(&srv->conn_lock);
+	rq->reserved = 0;
+}
+
+/* 503 + Retry-After, and the connection closed after it. */
+static enum MHD_Result
+respond_busy(struct MHD_Connection *c, const char *msg)
+{
+	struct jsonw w;
+	GString *s = g_string_new(NULL);
+	jw_init(&w, s, false);
+	jw_obj(&w, NULL);
+	jw_int(&w, "status", MHD_HTTP_SERVICE_UNAVAILABLE);
+	jw_str(&w, "error", msg);
+	jw_obj_end(&w);
+	g_string_append_c(s, '\n');
+	size_t len = s->len;
+	char *body = g_string_free(s, FALSE);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer_with_free_callback(len, body, g_free);
+	if (r == NULL) {
+		g_free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 /* ---- POST /scan ------------------------------------------------------------ */
@@ -268,8 +674,9 @@ handle_scan(struct server *srv, struct MHD_Connection *c, struct request *rq)
 
 /* ---- GET /health, /metrics -------------------------------------------------- */
 
+/* close: a connection of the /health reserve, not kept alive. */
 static enum MHD_Result
-handle_health(struct MHD_Connection *c)
+handle_health(struct MHD_Connection *c, bool close)
 {
 	struct jsonw w;
 	GString *s = g_string_new(NULL);
@@ -278,7 +685,10 @@ handle_health(struct MHD_Connection *c)
 	jw_str(&w, "status", "ok");
 	jw_str(&w, "version", MAMORI_VERSION);
 	jw_obj_end(&w);
-	return respond_json(c, MHD_HTTP_OK, s, NULL);
+	g_string_append_c(s, '\n');
+	size_t len = s->len;
+	return respond_hdr(c, MHD_HTTP_OK, "application/json", g_string_free(s, FALSE), len,
+	    close ? MHD_HTTP_HEADER_CONNECTION : NULL, "close");
 }
 
 static enum MHD_Result
@@ -377,9 +787,14 @@ handle_q_list(struct server *srv, struct MHD_Connection *c)
 
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
 	if (v != NULL && *v != '\0') {
-		if (!q_state_parse(v, &state))
-			return respond_error(c, MHD_HTTP_BAD_REQUEST,
-			    "state must be quarantined, released or deleted", NULL);
+		if (!q_state_parse(v, &state)) {
+			char *names = q_state_names();
+			char *msg = g_strdup_printf("state must be %s", names);
+			enum MHD_Result ret = respond_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
+			g_free(msg);
+			g_free(names);
+			return ret;
+		}
 		f.state = &state;
 	}
 	if (!arg_int(c, "since", 0, G_MAXINT64, &since) ||
@@ -688,12 +1103,20 @@ start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
  */
 static enum MHD_Result
 start(struct server *srv, struct MHD_Connection *c, const char *url,
-    const char *method, struct request *rq)
+    const char *method, struct request *rq, bool reserve)
 {
+	if (reserve && !(strcmp(url, "/health") == 0 && is_get(method)))
+		return respond_busy(c, "too many connections (this one is kept for "
+		    "GET /health): retry later");
 	if (strcmp(url, "/scan") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "use POST /scan with the message as the body", "POST");
+		if (srv->scan_token && !authorized(srv, c))
+			return respond_error_hdr(c, MHD_HTTP_UNAUTHORIZED,
+			    "missing or wrong bearer token (Authorization: Bearer TOKEN; "
+			    "http.scan_requires_token)",
+			    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mamori\"");
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		guint64 n = 0;
@@ -701,8 +1124,13 @@ start(struct server *srv, struct MHD_Connection *c, const char *url,
 		    NULL) && n > srv->max_body)
 			return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "message larger than http.max_body", NULL);
+		/* the whole announced body, from the budget, before it is read
+		 * (allocated, not touched: memory is used as it arrives) */
+		if (n > 0 && !budget_reserve(srv, rq, n, true))
+			return respond_busy(c, "too many message bytes in memory "
+			    "(http.body_budget): retry later");
 		rq->route = R_SCAN;
-		rq->body = g_byte_array_sized_new((guint)MIN(n, 16 * MIB));
+		rq->body = g_byte_array_sized_new((guint)MIN(n, (guint64)G_MAXUINT - 1));
 		return MHD_YES;
 	}
 	if (strcmp(url, "/health") == 0 || strcmp(url, "/metrics") == 0) {
@@ -726,41 +1154,59 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	(void)version;
 
 	if (rq == NULL) {
+		/* the head is in: the body's clock starts */
+		bool reserve = conn_phase(srv, c, PH_BODY);
 		rq = g_new0(struct request, 1);
 		*con_cls = rq;
-		return start(srv, c, url, method, rq);
+		enum MHD_Result ret = start(srv, c, url, method, rq, reserve);
+		if (rq->route == R_NONE)	/* answered at once */
+			conn_phase(srv, c, PH_ANSWER);
+		return ret;
 	}
 	if (*upload_size > 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
+		conn_received(srv, c, n);
 		if (rq->body != NULL && !rq->too_large) {
 			if (rq->body->len + n > srv->max_body) {
 				/* chunked or lying about its length */
 				rq->too_large = true;
 				g_byte_array_unref(rq->body);
 				rq->body = NULL;
+				budget_release(srv, rq);
+				rq->ignored = n;
+			} else if (!budget_reserve(srv, rq, rq->body->len + n, false)) {
+				/* chunked, and all bodies at http.body_budget */
+				rq->over_budget = true;
+				g_byte_array_unref(rq->body);
+				rq->body = NULL;
+				budget_release(srv, rq);
 				rq->ignored = n;
 			} else {
 				g_byte_array_append(rq->body, (const guint8 *)upload, (guint)n);
 			}
 		} else {
 			rq->ignored += n;
-			/* drop a bounded amount to answer 413, then hang up */
-			if (rq->ignored > (rq->too_large ? MAX(srv->max_body, 16 * MIB)
-			    : MAX_NOBODY))
+			/* drop a bounded amount to answer 413/503, then hang up */
+			if (rq->ignored > (rq->too_large || rq->over_budget ?
+			    MAX(srv->max_body, 16 * MIB) : MAX_NOBODY))
 				return MHD_NO;
 		}
 		return MHD_YES;
 	}
 	/* the whole request is in */
+	bool reserve = conn_phase(srv, c, PH_ANSWER);
 	if (rq->too_large)
 		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "message larger than http.max_body", NULL);
+	if (rq->over_budget)
+		return respond_busy(c, "too many message bytes in memory "
+		    "(http.body_budget): retry later");
 	switch (rq->route) {
 	case R_SCAN:
 		return handle_scan(srv, c, rq);
 	case R_HEALTH:
-		return handle_health(c);
+		return handle_health(c, reserve);
 	case R_METRICS:
 		return handle_metrics(c);
 	case R_Q_LIST:
@@ -785,14 +1231,16 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server *srv = cls;
 	struct request *rq = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* a kept-alive connection: the next request's head starts now */
+	conn_phase(srv, c, PH_HEAD);
 	if (rq == NULL)
 		return;
 	if (rq->body != NULL)
 		g_byte_array_unref(rq->body);
+	budget_release(srv, rq);
 	g_free(rq->id);
 	g_free(rq);
 	*con_cls = NULL;
@@ -815,11 +1263,35 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return n;
 }
 
+/* libmicrohttpd's messages, at most MHD_LOG_BURST every SUMMARY_US: under
+ * attack it writes one for every connection cut or refused (the sweeper
+ * logs the counts). */
+#define MHD_LOG_BURST 20
+
 static void G_GNUC_PRINTF(2, 0)
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static GMutex lock;
+	static gint64 window;
+	static unsigned n, dropped;
 	char buf[512];
 	(void)cls;
+
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&lock);
+	if (now - window >= SUMMARY_US) {
+		if (dropped > 0)
+			daemon_log(LOG_WARNING, "http: %u more libmicrohttpd messages in %d s "
+			    "not logged", dropped, (int)(SUMMARY_US / G_USEC_PER_SEC));
+		window = now;
+		n = dropped = 0;
+	}
+	bool show = n++ < MHD_LOG_BURST;
+	if (!show)
+		dropped++;
+	g_mutex_unlock(&lock);
+	if (!show)
+		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	g_strchomp(buf);
 	daemon_log(LOG_WARNING, "http: %s", buf);
@@ -827,9 +1299,10 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start-up -------------------------------------------------------------------- */
 
-/* Bind and listen on "HOST:PORT" or "[IPv6]:PORT"; -1 on error. */
+/* Bind and listen on "HOST:PORT" or "[IPv6]:PORT"; -1 on error.
+ * *loopback: whether the address bound is a loopback one. */
 static int
-listen_on(const char *spec, char *err, size_t errlen)
+listen_on(const char *spec, bool *loopback, char *err, size_t errlen)
 {
 	char *host = NULL;
 	const char *port;
@@ -865,10 +1338,12 @@ listen_on(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "--listen %s: %s", spec, gai_strerror(rc));
 		return -1;
 	}
+	*loopback = http_addr_is_loopback(ai->ai_addr);
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 	int one = 1;
+	/* a backlog for bursts of connections (the kernel caps it at somaxconn) */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
 		snprintf(err, errlen, "--listen %s: %s", spec, g_strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -897,6 +1372,25 @@ http_serve(const struct http_opts *o)
 	}
 	srv.max_body = cfg->http.max_body != 0 ? cfg->http.max_body
 	    : cfg->limits.message_size + MIB;
+	if (cfg->http.body_budget < srv.max_body) {
+		daemon_log(LOG_ERR, "%s: http.body_budget (%llu bytes) must be at least "
+		    "http.max_body (%llu bytes, limits.message_size + 1M if unset): one "
+		    "message of the largest size would never be accepted",
+		    o->config != NULL ? o->config : "(defaults)",
+		    (unsigned long long)cfg->http.body_budget,
+		    (unsigned long long)srv.max_body);
+		mamori_config_free(cfg);
+		return 1;
+	}
+	srv.budget = cfg->http.body_budget;
+	srv.header_us = (gint64)cfg->http.header_timeout_s * G_USEC_PER_SEC;
+	srv.reserve_us = MIN(srv.header_us, RESERVE_HEAD_MAX_US);
+	srv.body_us = (gint64)cfg->http.body_timeout_s * G_USEC_PER_SEC;
+	srv.min_rate = cfg->http.body_min_rate;
+	srv.max_conns = cfg->http.max_conns;
+	srv.max_per_ip = cfg->http.max_conns_per_ip;
+	srv.reserve = cfg->http.health_reserve;
+	srv.scan_token = cfg->http.scan_requires_token;
 	srv.token_set = cfg->http.token != NULL && cfg->http.token[0] != '\0';
 	if (getrandom(srv.mac_key, sizeof srv.mac_key, 0) != (ssize_t)sizeof srv.mac_key) {
 		for (size_t i = 0; i < sizeof srv.mac_key; i++)
@@ -918,6 +1412,14 @@ http_serve(const struct http_opts *o)
 	mamori_config_free(cfg);
 	g_mutex_init(&srv.lock);
 	g_cond_init(&srv.cond);
+	g_mutex_init(&srv.conn_lock);
+	g_cond_init(&srv.sweep_cond);
+	srv.conns = g_hash_table_new(g_direct_hash, g_direct_equal);
+	srv.per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GThread *sweeper = NULL;
+	/* MHD's own cap, above ours (see "connections"): room for the reserve
+	 * and for connections cut but not yet closed */
+	unsigned conn_limit = srv.max_conns + srv.reserve + 64 + srv.max_conns / 8;
 
 	/* signals: handled by this thread only (sigwait) */
 	sigset_t set;
@@ -928,10 +1430,32 @@ http_serve(const struct http_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	int fd = listen_on(o->listen, err, sizeof err);
+	bool loopback = false;
+	int fd = listen_on(o->listen, &loopback, err, sizeof err);
 	if (fd < 0) {
 		daemon_log(LOG_ERR, "%s", err);
 		goto out;
+	}
+	if (!loopback && !srv.token_set)
+		daemon_log(LOG_WARNING, "http: listening on %s, beyond loopback, without "
+		    "http.token: POST /scan and GET /metrics answer anyone who can "
+		    "connect (no authentication; /quarantine is off); set http.token and "
+		    "http.scan_requires_token = true, or listen on 127.0.0.1", o->listen);
+	else if (!loopback && !srv.scan_token)
+		daemon_log(LOG_WARNING, "http: listening on %s, beyond loopback: POST /scan "
+		    "(http.scan_requires_token = false) and GET /metrics need no token",
+		    o->listen);
+	/* one descriptor per connection: raise the soft limit to fit them */
+	struct rlimit rl;
+	rlim_t need = (rlim_t)conn_limit + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need
+		    : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+			daemon_log(LOG_WARNING, "http: open files limited to %llu, below the "
+			    "%llu the connection limits need (raise LimitNOFILE / ulimit -n)",
+			    (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 	}
 	if (!daemon_drop_privileges(user, err, sizeof err)) {
 		daemon_log(LOG_ERR, "%s", err);
@@ -957,15 +1481,17 @@ http_serve(const struct http_opts *o)
 		close(fd);
 		goto out;
 	}
+	sweeper = g_thread_new("http-sweep", sweep, &srv);
 	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, handler, &srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conn_limit,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, (void *)&srv,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)&srv,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 	    MHD_OPTION_END);
 	if (mhd == NULL) {
 		daemon_log(LOG_ERR, "http: cannot start the HTTP server on %s", o->listen);
@@ -974,8 +1500,12 @@ http_serve(const struct http_opts *o)
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
 	daemon_log(LOG_INFO, "http: listening on %s (port %u), %u scan threads, "
-	    "max body %llu bytes", o->listen, di != NULL ? (unsigned)di->port : 0,
-	    srv.slots, (unsigned long long)srv.max_body);
+	    "max body %llu bytes, bodies in all %llu bytes, %u connections (%u per "
+	    "client) + %u for /health, head within %u s", o->listen,
+	    di != NULL ? (unsigned)di->port : 0, srv.slots,
+	    (unsigned long long)srv.max_body, (unsigned long long)srv.budget,
+	    srv.max_conns, srv.max_per_ip, srv.reserve,
+	    (unsigned)(srv.header_us / G_USEC_PER_SEC));
 
 	for (;;) {
 		int sig = 0;
@@ -995,6 +1525,17 @@ http_serve(const struct http_opts *o)
 	MHD_stop_daemon(mhd);	/* closes fd */
 	rc = 0;
 out:
+	if (sweeper != NULL) {
+		g_mutex_lock(&srv.conn_lock);
+		srv.stopping = true;
+		g_cond_signal(&srv.sweep_cond);
+		g_mutex_unlock(&srv.conn_lock);
+		g_thread_join(sweeper);
+	}
+	g_hash_table_unref(srv.conns);
+	g_hash_table_unref(srv.per_ip);
+	g_mutex_clear(&srv.conn_lock);
+	g_cond_clear(&srv.sweep_cond);
 	if (srv.engine != NULL)
 		daemon_engine_free(srv.engine);
 	if (srv.store != NULL)

@@ -18,4 +18,10 @@ struct http_opts {
 /* Run the server until SIGTERM or SIGINT; returns the exit status. */
 int http_serve(const struct http_opts *o);
 
+struct sockaddr;
+/* Whether a listening address is loopback only (127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104); 0.0.0.0, :: and any other address are not: serve
+ * warns at start when such a listener has no token. */
+bool http_addr_is_loopback(const struct sockaddr *sa);
+
 #endif
