@@ -382,29 +382,40 @@ make_dir(const char *path, char *err, size_t errlen)
 }
 
 /*
- * path 0600, created if missing (empty: SQLite makes it a new database),
- * narrowed if it exists with wider modes.  Only the owner can narrow it:
- * for a file of another user the modes are left as they are.
+ * path 0600: created so if missing (empty: SQLite makes it a new
+ * database), narrowed if it exists with wider modes.  An existing file is
+ * never opened: closing a descriptor of a database file drops every POSIX
+ * lock this process holds on it, SQLite's locks of other connections
+ * included.  Only the owner can narrow it: a file of another user keeps
+ * its modes.
  */
 static bool
 private_file(const char *path, bool create, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 	struct stat sb;
 
-	if (fd < 0) {
-		if (!create && errno == ENOENT)
+	if (create) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			close(fd);	/* new: nobody holds a lock on it */
 			return true;
-		snprintf(err, errlen, "%s: cannot open: %s", path, g_strerror(errno));
+		}
+		if (errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", path, g_strerror(errno));
+			return false;
+		}
+	}
+	if (lstat(path, &sb) != 0) {
+		if (errno == ENOENT && !create)
+			return true;
+		snprintf(err, errlen, "%s: %s", path, g_strerror(errno));
 		return false;
 	}
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 && sb.st_uid == geteuid() &&
-	    fchmod(fd, sb.st_mode & 0700) != 0) {
+	if (S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 && sb.st_uid == geteuid() &&
+	    chmod(path, sb.st_mode & 0700) != 0) {
 		snprintf(err, errlen, "%s: cannot chmod 0600: %s", path, g_strerror(errno));
-		close(fd);
 		return false;
 	}
-	close(fd);
 	return true;
 }
 
