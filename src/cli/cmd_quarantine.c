@@ -7,13 +7,27 @@
  * directory and the release target come from the [quarantine] section of
  * the configuration unless given.
  *
+ * Release and delete are the store's conditional transitions (store.h):
+ * a release claims the entry (quarantined or held -> releasing), sends it,
+ * then marks it released, or puts it back where it was if the send
+ * failed; of any number of concurrent releases (CLI, HTTP) one sends.  A
+ * delete is refused while releasing and after released.  reset is the
+ * operator's decision on a release that died mid-way.
+ *
+ * Run as root with daemon.user set, the command runs as daemon.user when
+ * the state directory is that user's (or does not exist yet: it is then
+ * created for that user), so that it leaves no root-owned file the
+ * daemons could not open.
+ *
  * Exit status: 0 done, 1 failed (no such entry, release refused, store
  * error), 2 usage.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +35,7 @@
 
 #include "cli.h"
 #include "core/config.h"
+#include "daemon/daemon.h"
 #include "daemon/ppap.h"
 #include "store/release.h"
 #include "store/store.h"
@@ -33,12 +48,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mamori quarantine [--state DIR] [--config F] COMMAND\n"
-	    "  list [--state-filter quarantined|released|deleted|held|expired]\n"
+	    "  list [--state-filter quarantined|released|deleted|held|expired|releasing]\n"
 	    "       [--rcpt X] [--from X]\n"
 	    "       [--since EPOCH] [--limit N] [--json]\n"
 	    "  show ID [--raw]          the entry and its report; --raw: the message\n"
 	    "  release ID [--smtp HOST:PORT | --sendmail PATH]\n"
-	    "  delete ID\n"
+	    "  delete ID                refused while releasing and once released\n"
+	    "  reset [--released] [--force] ID\n"
+	    "                           a release that died mid-way (state releasing):\n"
+	    "                           back to quarantined, or --released if the next\n"
+	    "                           hop has it; --force: even if it started less\n"
+	    "                           than quarantine.release_stale_s ago\n"
 	    "  purge [--now EPOCH]      remove expired entries\n"
 	    "  password ID PW... | -    try passwords on a held message (-: one per\n"
 	    "                           line on stdin); opened and clean: released,\n"
@@ -135,10 +155,17 @@ do_list(struct mamori_store *st, int argc, char **argv)
 			char created[32];
 			char *rc = rcpt_list(e);
 			fmt_time(e->created, created, sizeof created);
-			printf("%s %s %-11s %6.1f <%s> -> %s%s%s\n", e->id, created,
+			char since[64] = "";
+			if (e->state == Q_RELEASING) {
+				char t[32];
+				fmt_time(e->releasing_since, t, sizeof t);
+				snprintf(since, sizeof since, " [release started %s]", t);
+			}
+			printf("%s %s %-11s %6.1f <%s> -> %s%s%s%s\n", e->id, created,
 			    q_state_name(e->state), e->score,
 			    e->mail_from != NULL ? e->mail_from : "", rc,
-			    e->subject != NULL ? " " : "", e->subject != NULL ? e->subject : "");
+			    e->subject != NULL ? " " : "", e->subject != NULL ? e->subject : "",
+			    since);
 			g_free(rc);
 		}
 	}
@@ -215,6 +242,12 @@ do_show(struct mamori_store *st, int argc, char **argv)
 		    e->mail_from ? e->mail_from : "", rc, e->queue_id ? e->queue_id : "",
 		    e->subject ? e->subject : "", e->from ? e->from : "", e->size,
 		    e->report ? e->report : "");
+		if (e->state == Q_RELEASING) {
+			char since[32];
+			fmt_time(e->releasing_since, since, sizeof since);
+			printf("releasing: started %s, from %s (if no release is running: "
+			    "mamori quarantine reset)\n", since, q_state_name(e->release_from));
+		}
 		g_free(rc);
 	}
 	q_entry_free(e);
@@ -249,39 +282,46 @@ do_release(struct mamori_store *st, const struct mamori_quarantine_conf *qc,
 		smtp = qc->release_smtp;
 		sendmail = qc->release_sendmail;
 	}
-	struct q_entry *e = store_quarantine_get(st, id);
-	if (e == NULL) {
+	/* the claim decides: one release of any number sends the message */
+	enum q_state was;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	switch (store_release_claim(st, id, now, &was)) {
+	case Q_CLAIM_OK:
+		break;
+	case Q_CLAIM_NOENT:
 		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", id);
 		return 1;
-	}
-	if (e->state != Q_QUARANTINED && e->state != Q_HELD) {
+	case Q_CLAIM_BUSY:
+		fprintf(stderr, "mamori: quarantine: %s: is releasing: another release is "
+		    "sending it (if none is running, see mamori quarantine reset)\n", id);
+		return 1;
+	case Q_CLAIM_STATE:
 		fprintf(stderr, "mamori: quarantine: %s: is %s, not quarantined or held\n", id,
-		    q_state_name(e->state));
-		q_entry_free(e);
+		    q_state_name(was));
+		return 1;
+	case Q_CLAIM_ERROR:
+	default:
+		fprintf(stderr, "mamori: quarantine: %s: the store failed to claim it\n", id);
 		return 1;
 	}
-	/* a held message is taken out of the PPAP life cycle first, so the
-	 * sweeper or a password mail cannot deliver it a second time */
-	if (e->state == Q_HELD && !store_hold_resolve(st, id, Q_QUARANTINED, "operator")) {
-		fprintf(stderr, "mamori: quarantine: %s: no longer held\n", id);
-		q_entry_free(e);
-		return 1;
-	}
-	size_t len;
-	uint8_t *m = store_quarantine_raw(st, id, &len);
-	if (m == NULL) {
-		fprintf(stderr, "mamori: quarantine: %s: the stored message is missing\n", id);
-		q_entry_free(e);
-		return 1;
-	}
-	bool ok = store_release(smtp, sendmail, e->mail_from, e->rcpts, m, len,
-	    RELEASE_TIMEOUT_MS, err, sizeof err);
+	struct q_entry *e = store_quarantine_get(st, id);
+	size_t len = 0;
+	uint8_t *m = e != NULL ? store_quarantine_raw(st, id, &len) : NULL;
+	bool ok = false;
+	if (m == NULL)
+		snprintf(err, sizeof err, "the stored message is missing");
+	else
+		ok = store_release(smtp, sendmail, e->mail_from, e->rcpts, m, len,
+		    RELEASE_TIMEOUT_MS, err, sizeof err);
 	if (!ok) {
-		fprintf(stderr, "mamori: quarantine: %s: release via %s failed: %s\n", id,
-		    smtp != NULL ? smtp : sendmail, err);
-	} else if (!store_quarantine_set_state(st, id, Q_RELEASED)) {
-		fprintf(stderr, "mamori: quarantine: %s: released, but the state could "
-		    "not be updated\n", id);
+		bool back = store_release_abort(st, id);
+		fprintf(stderr, "mamori: quarantine: %s: release via %s failed: %s; %s\n", id,
+		    smtp != NULL ? smtp : sendmail != NULL ? sendmail : "-", err,
+		    back ? (was == Q_HELD ? "it is held again" : "it is quarantined again")
+		    : "its state could not be restored (see mamori quarantine reset)");
+	} else if (!store_release_finish(st, id, Q_RELEASED)) {
+		fprintf(stderr, "mamori: quarantine: %s: released, but it was no longer "
+		    "releasing (reset meanwhile?): do not release it again\n", id);
 	} else {
 		printf("%s: released via %s\n", id, smtp != NULL ? smtp : sendmail);
 		ret = 0;
@@ -298,13 +338,63 @@ do_delete(struct mamori_store *st, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* a held message leaves the PPAP life cycle atomically */
-	if (!store_hold_resolve(st, argv[1], Q_DELETED, NULL) &&
-	    !store_quarantine_set_state(st, argv[1], Q_DELETED)) {
+	/* one conditional UPDATE: never while a release sends it */
+	enum q_state cur;
+	switch (store_quarantine_delete(st, argv[1], &cur)) {
+	case Q_DEL_OK:
+	case Q_DEL_ALREADY:
+		printf("%s: deleted\n", argv[1]);
+		return 0;
+	case Q_DEL_NOENT:
 		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", argv[1]);
 		return 1;
+	case Q_DEL_REFUSED:
+		fprintf(stderr, "mamori: quarantine: %s: is %s: not deleted (%s)\n", argv[1],
+		    q_state_name(cur), cur == Q_RELEASING ? "a release is sending it"
+		    : "the message was delivered");
+		return 1;
+	case Q_DEL_ERROR:
+	default:
+		fprintf(stderr, "mamori: quarantine: %s: the store failed to delete it\n",
+		    argv[1]);
+		return 1;
 	}
-	printf("%s: deleted\n", argv[1]);
+}
+
+static int
+do_reset(struct mamori_store *st, const struct mamori_quarantine_conf *qc, int argc,
+    char **argv)
+{
+	const char *id = NULL;
+	bool released = false, force = false;
+	char err[512] = "";
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--released") == 0)
+			released = true;
+		else if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (argv[i][0] != '-' && id == NULL)
+			id = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (id == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	enum q_state to = released ? Q_RELEASED : Q_QUARANTINED;
+	if (!store_release_reset(st, id, to, force ? 0 : (gint64)qc->release_stale_s, now,
+	    err, sizeof err)) {
+		fprintf(stderr, "mamori: quarantine: %s: not reset: %s%s\n", id, err,
+		    strstr(err, "may still be running") != NULL ? " (--force to reset anyway)"
+		    : "");
+		return 1;
+	}
+	printf("%s: %s\n", id, q_state_name(to));
 	return 0;
 }
 
@@ -320,6 +410,7 @@ do_purge(struct mamori_store *st, int argc, char **argv)
 		return 2;
 	}
 	printf("purged %u\n", store_quarantine_purge(st, now));
+	printf("removed %u stale temporary file(s)\n", store_clean_tmp(st));
 	return 0;
 }
 
@@ -393,6 +484,56 @@ do_expire(struct mamori_store *st, struct mamori_config **cfg, int argc, char **
 	return 0;
 }
 
+/*
+ * As root with daemon.user set: become that user when the state directory
+ * is theirs (it, or its mamori.db), or when it does not exist yet (it is
+ * then created, 0750, for that user; its parent must exist).  Any other
+ * case (not root, no daemon.user, a directory of root's or of another
+ * user) runs as is.
+ */
+static bool
+as_daemon_user(const char *user, const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0')
+		return true;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "daemon.user %s: unknown user%s%s", user,
+		    errno != 0 ? ": " : "", errno != 0 ? g_strerror(errno) : "");
+		return false;
+	}
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (uid == 0)
+		return true;
+	if (stat(dir, &sb) != 0) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", dir, g_strerror(errno));
+			return false;
+		}
+		if (mkdir(dir, 0750) != 0) {
+			snprintf(err, errlen, "%s: cannot create: %s", dir, g_strerror(errno));
+			return false;
+		}
+		if (chown(dir, uid, gid) != 0) {
+			snprintf(err, errlen, "%s: cannot give it to %s: %s", dir, user,
+			    g_strerror(errno));
+			return false;
+		}
+	} else {
+		char *db = g_build_filename(dir, "mamori.db", NULL);
+		struct stat dsb;
+		bool theirs = sb.st_uid == uid || (stat(db, &dsb) == 0 && dsb.st_uid == uid);
+		g_free(db);
+		if (!theirs)
+			return true;
+	}
+	return daemon_drop_privileges(user, err, errlen);
+}
+
 int
 cmd_quarantine(int argc, char **argv)
 {
@@ -423,7 +564,7 @@ cmd_quarantine(int argc, char **argv)
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0 &&
 	    strcmp(cmd, "purge") != 0 && strcmp(cmd, "password") != 0 &&
-	    strcmp(cmd, "expire") != 0) {
+	    strcmp(cmd, "expire") != 0 && strcmp(cmd, "reset") != 0) {
 		fprintf(stderr, "mamori: quarantine: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -435,8 +576,20 @@ cmd_quarantine(int argc, char **argv)
 		fprintf(stderr, "mamori: %s\n", err);
 		return 1;
 	}
-	struct mamori_store *st = store_open(state != NULL ? state : cfg->quarantine.state_dir,
-	    err, sizeof err);
+	const char *dir = state != NULL ? state : cfg->quarantine.state_dir;
+	if (dir == NULL || !g_path_is_absolute(dir)) {
+		fprintf(stderr, "mamori: quarantine: the state directory \"%s\" is not an "
+		    "absolute path: give --state /path/to/dir (e.g. /var/lib/mamori)\n",
+		    dir != NULL ? dir : "");
+		mamori_config_free(cfg);
+		return 2;
+	}
+	if (!as_daemon_user(cfg->daemon.user, dir, err, sizeof err)) {
+		fprintf(stderr, "mamori: quarantine: %s\n", err);
+		mamori_config_free(cfg);
+		return 1;
+	}
+	struct mamori_store *st = store_open(dir, err, sizeof err);
 	if (st == NULL) {
 		fprintf(stderr, "mamori: quarantine: %s\n", err);
 		mamori_config_free(cfg);
@@ -456,6 +609,8 @@ cmd_quarantine(int argc, char **argv)
 		ret = do_password(st, &cfg, sub_argc, sub_argv);
 	else if (strcmp(cmd, "expire") == 0)
 		ret = do_expire(st, &cfg, sub_argc, sub_argv);
+	else if (strcmp(cmd, "reset") == 0)
+		ret = do_reset(st, &cfg->quarantine, sub_argc, sub_argv);
 	else
 		ret = do_purge(st, sub_argc, sub_argv);
 	store_close(st);

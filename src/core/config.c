@@ -135,6 +135,8 @@ mamori_config_new_default(void)
 		.expire_days = 30,
 		.release_smtp = NULL,
 		.release_sendmail = g_strdup("/usr/sbin/sendmail"),
+		.dedup_window_s = 3600,
+		.release_stale_s = 900,
 	};
 	cfg->daemon = (struct mamori_daemon_conf){
 		.user = g_strdup(""),
@@ -624,6 +626,10 @@ load_quarantine(struct load_ctx *lc, const config_setting_t *g,
 			}
 		} else if (strcmp(k, "expire_days") == 0) {
 			get_uint32(lc, s, 1, 36500, &q->expire_days);
+		} else if (strcmp(k, "dedup_window_s") == 0) {
+			get_uint32(lc, s, 0, 604800, &q->dedup_window_s);
+		} else if (strcmp(k, "release_stale_s") == 0) {
+			get_uint32(lc, s, 0, 604800, &q->release_stale_s);
 		} else if (strcmp(k, "release_smtp") == 0) {
 			if (v == NULL || (*v != '\0' && !valid_host_port(v)))
 				fail(lc, s, "quarantine.release_smtp must be \"HOST:PORT\", "

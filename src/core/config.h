@@ -121,6 +121,8 @@ struct mamori_quarantine_conf {
 	uint32_t expire_days;	/* kept this long, then purged */
 	char *release_smtp;	/* "HOST:PORT" next hop; NULL: use sendmail */
 	char *release_sendmail;	/* absolute path of a sendmail binary */
+	uint32_t dedup_window_s;	/* a retried message within it is stored once; 0 = off */
+	uint32_t release_stale_s;	/* `quarantine reset` only on claims this old */
 };
 
 /* The [ppap] section: passwords of encrypted attachments (docs/ppap.md). */

@@ -66,7 +66,6 @@ struct server {
 	char *store_err;
 	char *release_smtp;	/* NULL: release_sendmail */
 	char *release_sendmail;
-	GHashTable *releasing;	/* ids being released (under lock) */
 	/* scan slots */
 	GMutex lock;
 	GCond cond;
@@ -866,36 +865,48 @@ handle_q_raw(struct server *srv, struct MHD_Connection *c, const char *id)
 	return ret;
 }
 
+/*
+ * POST /quarantine/ID/release: the store's claim (quarantined or held ->
+ * releasing) decides, across this server's threads and every other
+ * process: one release sends, the others get 409.  Then released, or back
+ * to the state it had when the send failed.
+ */
 static enum MHD_Result
-do_release(struct server *srv, struct MHD_Connection *c, const char *id)
+handle_q_release(struct server *srv, struct MHD_Connection *c, const char *id)
 {
 	char err[512] = "";
-	struct q_entry *e = store_quarantine_get(srv->store, id);
-	if (e == NULL)
+	const char *via = srv->release_smtp != NULL ? srv->release_smtp : srv->release_sendmail;
+	if (via == NULL || *via == '\0')
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no release target: "
+		    "set quarantine.release_smtp or quarantine.release_sendmail", NULL);
+	enum q_state was;
+	switch (store_release_claim(srv->store, id, g_get_real_time() / G_USEC_PER_SEC, &was)) {
+	case Q_CLAIM_OK:
+		break;
+	case Q_CLAIM_NOENT:
 		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
-	/* a held message (PPAP) is released as is: first taken out of the
-	 * hold atomically, so a password mail or the sweeper cannot deliver
-	 * it too */
-	if (e->state == Q_HELD && store_hold_resolve(srv->store, id, Q_QUARANTINED, "operator"))
-		e->state = Q_QUARANTINED;
-	if (e->state != Q_QUARANTINED) {
-		char *msg = g_strdup_printf("the entry is %s, not quarantined",
-		    q_state_name(e->state));
-		q_entry_free(e);
+	case Q_CLAIM_BUSY:
+		return respond_error(c, MHD_HTTP_CONFLICT,
+		    "the entry is releasing: a release of it is in progress", NULL);
+	case Q_CLAIM_STATE: {
+		char *msg = g_strdup_printf("the entry is %s, not quarantined or held",
+		    q_state_name(was));
 		enum MHD_Result ret = respond_error(c, MHD_HTTP_CONFLICT, msg, NULL);
 		g_free(msg);
 		return ret;
 	}
-	const char *via = srv->release_smtp != NULL ? srv->release_smtp : srv->release_sendmail;
-	if (via == NULL || *via == '\0') {
-		q_entry_free(e);
-		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no release target: "
-		    "set quarantine.release_smtp or quarantine.release_sendmail", NULL);
+	case Q_CLAIM_ERROR:
+	default:
+		daemon_log(LOG_ERR, "http: quarantine %s: the store failed to claim it", id);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the store failed to claim the entry", NULL);
 	}
-	size_t len;
-	uint8_t *m = store_quarantine_raw(srv->store, id, &len);
+	struct q_entry *e = store_quarantine_get(srv->store, id);
+	size_t len = 0;
+	uint8_t *m = e != NULL ? store_quarantine_raw(srv->store, id, &len) : NULL;
 	if (m == NULL) {
 		q_entry_free(e);
+		store_release_abort(srv->store, id);
 		daemon_log(LOG_ERR, "http: quarantine %s: the stored message is missing", id);
 		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the stored message is missing", NULL);
@@ -905,16 +916,17 @@ do_release(struct server *srv, struct MHD_Connection *c, const char *id)
 	g_free(m);
 	q_entry_free(e);
 	if (!ok) {
-		daemon_log(LOG_WARNING, "http: quarantine %s: release via %s failed: %s", id,
-		    via, err);
+		bool back = store_release_abort(srv->store, id);
+		daemon_log(LOG_WARNING, "http: quarantine %s: release via %s failed: %s; %s", id,
+		    via, err, back ? "back to its state" : "its state could not be restored");
 		char *msg = g_strdup_printf("release via %s failed: %s", via, err);
 		enum MHD_Result ret = respond_error(c, MHD_HTTP_BAD_GATEWAY, msg, NULL);
 		g_free(msg);
 		return ret;
 	}
-	if (!store_quarantine_set_state(srv->store, id, Q_RELEASED)) {
-		daemon_log(LOG_ERR, "http: quarantine %s: released via %s, but the state "
-		    "could not be updated", id, via);
+	if (!store_release_finish(srv->store, id, Q_RELEASED)) {
+		daemon_log(LOG_ERR, "http: quarantine %s: released via %s, but it was no longer "
+		    "releasing (reset meanwhile?)", id, via);
 		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "released, but the state could not be updated: do not release again",
 		    NULL);
@@ -984,41 +996,32 @@ handle_q_password(struct server *srv, struct MHD_Connection *c, struct request *
 	return respond_json(c, status, out, NULL);
 }
 
-/* One release of an id at a time: a second one while the first talks to
- * the next hop is 409, never a second delivery. */
-static enum MHD_Result
-handle_q_release(struct server *srv, struct MHD_Connection *c, const char *id)
-{
-	g_mutex_lock(&srv->lock);
-	bool busy = !g_hash_table_add(srv->releasing, g_strdup(id));
-	g_mutex_unlock(&srv->lock);
-	if (busy)
-		return respond_error(c, MHD_HTTP_CONFLICT,
-		    "a release of this entry is in progress", NULL);
-	enum MHD_Result ret = do_release(srv, c, id);
-	g_mutex_lock(&srv->lock);
-	g_hash_table_remove(srv->releasing, id);
-	g_mutex_unlock(&srv->lock);
-	return ret;
-}
-
+/* DELETE /quarantine/ID: one conditional UPDATE; 409 while a release
+ * sends the message and once it was released. */
 static enum MHD_Result
 handle_q_delete(struct server *srv, struct MHD_Connection *c, const char *id)
 {
-	struct q_entry *e = store_quarantine_get(srv->store, id);
-	if (e == NULL)
-		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
-	enum q_state s = e->state;
-	q_entry_free(e);
-	if (s != Q_DELETED) {
-		/* a held message leaves the PPAP life cycle atomically */
-		if (!(s == Q_HELD && store_hold_resolve(srv->store, id, Q_DELETED, NULL)) &&
-		    !store_quarantine_set_state(srv->store, id, Q_DELETED))
-			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "the entry could not be deleted", NULL);
+	enum q_state cur;
+	switch (store_quarantine_delete(srv->store, id, &cur)) {
+	case Q_DEL_OK:
 		daemon_log(LOG_INFO, "http: quarantine %s: deleted", id);
+		return respond_state(c, id, Q_DELETED, NULL);
+	case Q_DEL_ALREADY:
+		return respond_state(c, id, Q_DELETED, NULL);
+	case Q_DEL_NOENT:
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such entry", NULL);
+	case Q_DEL_REFUSED: {
+		char *msg = g_strdup_printf("the entry is %s: not deleted (%s)", q_state_name(cur),
+		    cur == Q_RELEASING ? "a release is sending it" : "the message was delivered");
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_CONFLICT, msg, NULL);
+		g_free(msg);
+		return ret;
 	}
-	return respond_state(c, id, Q_DELETED, NULL);
+	case Q_DEL_ERROR:
+	default:
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the entry could not be deleted", NULL);
+	}
 }
 
 /*
@@ -1400,7 +1403,6 @@ http_serve(const struct http_opts *o)
 		token_mac(&srv, cfg->http.token, strlen(cfg->http.token), srv.token_mac);
 	srv.release_smtp = g_strdup(cfg->quarantine.release_smtp);
 	srv.release_sendmail = g_strdup(cfg->quarantine.release_sendmail);
-	srv.releasing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	/* --user, else daemon.user; --state, else quarantine.state_dir */
 	char *user = g_strdup(o->user != NULL ? o->user : cfg->daemon.user);
 	char *state = g_strdup(o->state_dir != NULL ? o->state_dir
@@ -1543,7 +1545,6 @@ out:
 	g_free(srv.store_err);
 	g_free(srv.release_smtp);
 	g_free(srv.release_sendmail);
-	g_hash_table_unref(srv.releasing);
 	g_mutex_clear(&srv.lock);
 	g_cond_clear(&srv.cond);
 	g_free(user);

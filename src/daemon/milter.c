@@ -87,6 +87,7 @@ static uint64_t spool_bytes;
 static char *subject_tag;
 static gint active_conns;
 static unsigned expire_days = QUARANTINE_DAYS;
+static unsigned dedup_window_s;	/* quarantine.dedup_window_s */
 #ifdef MAMORI_HAVE_STORE
 static struct mamori_store *store;
 #endif
@@ -839,6 +840,7 @@ milter_run(const struct milter_opts *o)
 	char *user = g_strdup(cfg->daemon.user);
 	char *state = g_strdup(o->state_dir != NULL ? o->state_dir : cfg->quarantine.state_dir);
 	expire_days = cfg->quarantine.expire_days;
+	dedup_window_s = cfg->quarantine.dedup_window_s;
 	mamori_config_free(cfg);
 
 	spool_dir = g_build_filename(state, "spool", NULL);
@@ -886,6 +888,8 @@ milter_run(const struct milter_opts *o)
 		fprintf(stderr, "mamori: %s\n", err);
 		goto out;
 	}
+	/* a message Postfix retries after a crash is stored once */
+	store_set_dedup_window(store, dedup_window_s);
 #endif
 	if (g_mkdir_with_parents(spool_dir, 0700) != 0 || access(spool_dir, W_OK) != 0) {
 		fprintf(stderr, "mamori: %s is not writable: %s\n", spool_dir, g_strerror(errno));

@@ -97,13 +97,16 @@ with_header(const uint8_t *msg, size_t len, const char *field, size_t *out_len)
 }
 
 /*
- * Deliver msg for held entry e, whose state has just been moved out of
- * held.  If delivery fails the entry is put in quarantine, where an
- * operator sees it: a message is never lost.
+ * Deliver msg for held entry e, whose state has just been moved from held
+ * to releasing (the release claim, store.h); then the entry is done
+ * (released, or expired for the sweeper).  If delivery fails the entry is
+ * put in quarantine, where an operator sees it: a message is never lost.
+ * A crash in between leaves it releasing, for an operator to decide.
  */
 static bool
 deliver_or_quarantine(struct mamori_store *st, const struct mamori_config *cfg,
-    const struct q_entry *e, const uint8_t *msg, size_t len, char *err, size_t errlen)
+    const struct q_entry *e, enum q_state done, const uint8_t *msg, size_t len,
+    char *err, size_t errlen)
 {
 	const struct mamori_quarantine_conf *qc = &cfg->quarantine;
 
@@ -111,10 +114,13 @@ deliver_or_quarantine(struct mamori_store *st, const struct mamori_config *cfg,
 	    len, RELEASE_TIMEOUT_MS, err, errlen)) {
 		if (errlen > 0)
 			err[0] = '\0';	/* what a failed address said before */
+		if (!store_release_finish(st, e->id, done))
+			daemon_log(LOG_ERR, "ppap: %s: delivered, but it was no longer releasing "
+			    "(reset meanwhile?)", e->id);
 		return true;
 	}
 	daemon_log(LOG_ERR, "ppap: %s: delivery failed (%s): kept in quarantine", e->id, err);
-	store_quarantine_set_state(st, e->id, Q_QUARANTINED);
+	store_release_finish(st, e->id, Q_QUARANTINED);
 	return false;
 }
 
@@ -157,7 +163,8 @@ ppap_try(struct mamori_store *st, const struct mamori_engine *eng, const char *i
 	enum mamori_action a = mamori_result_action(res);
 	bool clean = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_ADD_HEADER;
 	char *why = verdict_reason("opened with a password", res);
-	bool won = store_hold_resolve_verdict(st, id, clean ? Q_RELEASED : Q_QUARANTINED,
+	/* clean: claimed for its release, as any release (store.h) */
+	bool won = store_hold_resolve_verdict(st, id, clean ? Q_RELEASING : Q_QUARANTINED,
 	    where, why, res);
 	g_free(why);
 	if (!won) {
@@ -182,7 +189,7 @@ ppap_try(struct mamori_store *st, const struct mamori_engine *eng, const char *i
 		send = tagged;
 		g_free(field);
 	}
-	if (deliver_or_quarantine(st, cfg, e, send, send_len, err, errlen)) {
+	if (deliver_or_quarantine(st, cfg, e, Q_RELEASED, send, send_len, err, errlen)) {
 		daemon_log(LOG_NOTICE, "ppap: %s: opened with a password from %s; verdict %s "
 		    "(score %.2f): released", id, where != NULL ? where : "-",
 		    mamori_action_name(a), mamori_result_score(res));
@@ -338,13 +345,13 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 		goto done;
 	}
 	char *why = verdict_reason("window ended without a password", res);
-	bool won = store_hold_resolve_verdict(st, e->id, Q_EXPIRED, NULL, why, res);
+	bool won = store_hold_resolve_verdict(st, e->id, Q_RELEASING, NULL, why, res);
 	g_free(why);
 	if (!won) {
 		out = PPAP_NOT_HELD;
 		goto done;
 	}
-	if (deliver_or_quarantine(st, cfg, e, rew, rew_len, err, sizeof err)) {
+	if (deliver_or_quarantine(st, cfg, e, Q_EXPIRED, rew, rew_len, err, sizeof err)) {
 		daemon_log(LOG_NOTICE, "ppap: %s: window ended without a password: delivered "
 		    "%s", e->id, cfg->ppap.expire == PPAP_EXPIRE_STRIP ?
 		    "without its encrypted attachments" : "as is, tagged");

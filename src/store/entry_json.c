@@ -2,8 +2,9 @@
  * entry_json.c - a quarantine entry as JSON (store.h): the one layout
  * `mamori quarantine list|show --json` and the HTTP API's /quarantine
  * endpoints both print.  An entry that is or was held (PPAP, hold_until
- * set) also has hold_until, subject_key and password_where; the others
- * keep the layout they always had.
+ * set) also has hold_until, subject_key and password_where; one being
+ * released (or whose release died mid-way) has releasing_since and
+ * release_from; the others keep the layout they always had.
  */
 #include <string.h>
 
@@ -36,6 +37,10 @@ q_entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
 		jw_int(w, "hold_until", e->hold_until);
 		jw_str(w, "subject_key", e->subject_key);
 		jw_str(w, "password_where", e->password_where);
+	}
+	if (e->state == Q_RELEASING) {
+		jw_int(w, "releasing_since", e->releasing_since);
+		jw_str(w, "release_from", q_state_name(e->release_from));
 	}
 	if (with_report) {
 		if (e->report != NULL && *e->report != '\0')

@@ -16,14 +16,28 @@
  * spell the state as the literal HELD_SQL, which a partial index needs),
  * so matching a follow-up mail costs the same with 100 or 1,000,000
  * quarantined messages.
+ *
+ * Schema version 3: releases are row transitions (store.h): the claim
+ * time and the state an entry was claimed from (releasing_since,
+ * release_from); the Message-ID and the body's SHA-256 of each put, for
+ * recognising a message the MTA retries (partial index on the hashes).
+ *
+ * Files: mamori.db is created 0600 before SQLite opens it (SQLite gives
+ * its -wal and -shm the database's mode), and an existing one with wider
+ * modes is narrowed; a put holds an exclusive flock() on its temporary
+ * file from mkstemp() to its rename, so store_clean_tmp() removes only
+ * the ones a killed process left.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -31,18 +45,28 @@
 
 #include "store/store.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 100000
 #define MATCH_LIMIT 1000
+#define DEDUP_CANDIDATES 16
+#define TMP_GRACE_S 60		/* a .tmp- file younger than this is never removed */
 
 /* Q_HELD as SQL text: the partial indexes and their statements */
 #define HELD_SQL "3"
 _Static_assert(Q_HELD == 3, "HELD_SQL must be Q_HELD");
+/* the other states the transitions spell out */
+#define QUARANTINED_SQL "0"
+#define RELEASED_SQL "1"
+#define DELETED_SQL "2"
+#define EXPIRED_SQL "4"
+#define RELEASING_SQL "5"
+_Static_assert(Q_QUARANTINED == 0 && Q_RELEASED == 1 && Q_DELETED == 2 &&
+    Q_EXPIRED == 4 && Q_RELEASING == 5, "the *_SQL states must match enum q_state");
 
 #define ENTRY_COLS "id, created, expires, state, reason, action, score, " \
 	"client_ip, helo, mail_from, queue_id, subject, from_hdr, size, report, " \
-	"hold_until, subject_key, password_where"
+	"hold_until, subject_key, password_where, releasing_since, release_from, message_id"
 
 enum stmt_id {
 	ST_INSERT,
@@ -57,6 +81,13 @@ enum stmt_id {
 	ST_HOLD_MATCH,
 	ST_HOLD_DUE,
 	ST_HOLD_RESOLVE,
+	ST_CLAIM,
+	ST_FINISH,
+	ST_ABORT,
+	ST_RESET,
+	ST_DELETE_COND,
+	ST_STATE_OF,
+	ST_DEDUP,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -66,8 +97,9 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT] = "INSERT INTO quarantine (id, created, expires, state, reason, "
 	    "action, score, client_ip, helo, mail_from, queue_id, subject, from_hdr, "
-	    "size, report, hold_until, subject_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "size, report, hold_until, subject_key, message_id, body_sha256) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17, ?18, ?19)",
 	[ST_INSERT_RCPT] = "INSERT INTO quarantine_rcpt (qid, pos, rcpt) VALUES (?1, ?2, ?3)",
 	[ST_GET] = "SELECT " ENTRY_COLS " FROM quarantine WHERE id = ?1",
 	[ST_GET_RCPTS] = "SELECT rcpt FROM quarantine_rcpt WHERE qid = ?1 ORDER BY pos",
@@ -77,9 +109,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "WHERE r.qid = quarantine.id AND instr(lower(r.rcpt), lower(?4)) > 0)) "
 	    "AND (?5 IS NULL OR instr(lower(coalesce(mail_from, '')), lower(?5)) > 0) "
 	    "ORDER BY created DESC, rowid DESC LIMIT ?6 OFFSET ?7",
-	[ST_SET_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1",
+	[ST_SET_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1 "
+	    "AND state <> " RELEASING_SQL,
 	[ST_EXPIRED] = "SELECT id FROM quarantine WHERE expires > 0 AND expires < ?1 "
-	    "AND state <> " HELD_SQL,
+	    "AND state NOT IN (" HELD_SQL ", " RELEASING_SQL ")",
 	[ST_DELETE] = "DELETE FROM quarantine WHERE id = ?1",
 	[ST_DELETE_RCPTS] = "DELETE FROM quarantine_rcpt WHERE qid = ?1",
 	/* quarantine_held_from; the recipients are compared in C */
@@ -91,10 +124,31 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "WHERE state = " HELD_SQL " AND hold_until < ?1 "
 	    "ORDER BY hold_until, rowid LIMIT ?2",
 	[ST_HOLD_RESOLVE] = "UPDATE quarantine SET state = ?2, "
+	    "release_from = CASE WHEN ?2 = " RELEASING_SQL " THEN state ELSE release_from END, "
+	    "releasing_since = CASE WHEN ?2 = " RELEASING_SQL " THEN ?8 "
+	    "ELSE releasing_since END, "
 	    "password_where = coalesce(?3, password_where), reason = coalesce(?4, reason), "
 	    "action = coalesce(?5, action), score = coalesce(?6, score), "
 	    "report = coalesce(?7, report) "
 	    "WHERE id = ?1 AND state = " HELD_SQL,
+	/* the release claim: the one UPDATE that decides who sends it */
+	[ST_CLAIM] = "UPDATE quarantine SET state = " RELEASING_SQL ", release_from = state, "
+	    "releasing_since = ?2 WHERE id = ?1 AND state IN (" QUARANTINED_SQL ", "
+	    HELD_SQL ")",
+	[ST_FINISH] = "UPDATE quarantine SET state = ?2 WHERE id = ?1 AND state = "
+	    RELEASING_SQL,
+	[ST_ABORT] = "UPDATE quarantine SET state = coalesce(release_from, "
+	    QUARANTINED_SQL ") WHERE id = ?1 AND state = " RELEASING_SQL,
+	[ST_RESET] = "UPDATE quarantine SET state = ?2 WHERE id = ?1 AND state = "
+	    RELEASING_SQL " AND releasing_since <= ?3",
+	[ST_DELETE_COND] = "UPDATE quarantine SET state = " DELETED_SQL " WHERE id = ?1 "
+	    "AND state IN (" QUARANTINED_SQL ", " HELD_SQL ", " EXPIRED_SQL ")",
+	[ST_STATE_OF] = "SELECT state, releasing_since FROM quarantine WHERE id = ?1",
+	/* quarantine_body; the recipients are compared in C */
+	[ST_DEDUP] = "SELECT id FROM quarantine WHERE body_sha256 = ?1 AND created >= ?2 "
+	    "AND coalesce(message_id, '') = ?3 AND coalesce(mail_from, '') = ?4 "
+	    "AND (?3 <> '' OR (?5 <> '' AND queue_id = ?5)) "
+	    "ORDER BY created DESC, rowid DESC LIMIT " G_STRINGIFY(DEDUP_CANDIDATES),
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -106,7 +160,16 @@ struct mamori_store {
 	char *dir;		/* state_dir */
 	char *qdir;		/* state_dir/quarantine */
 	sqlite3_stmt *st[ST_COUNT];
+	unsigned dedup_window;	/* seconds; 0: off */
+	gint64 (*now)(void);	/* NULL: the real time */
+	unsigned tmp_removed;	/* by store_clean_tmp, open included */
 };
+
+static gint64
+store_now(const struct mamori_store *st)
+{
+	return st->now != NULL ? st->now() : g_get_real_time() / G_USEC_PER_SEC;
+}
 
 const char *
 q_state_name(enum q_state s)
@@ -122,14 +185,22 @@ q_state_name(enum q_state s)
 		return "held";
 	case Q_EXPIRED:
 		return "expired";
+	case Q_RELEASING:
+		return "releasing";
 	}
 	return "unknown";
+}
+
+const char *
+q_state_names(void)
+{
+	return "quarantined, released, deleted, held, expired or releasing";
 }
 
 bool
 q_state_parse(const char *name, enum q_state *out)
 {
-	for (int s = Q_QUARANTINED; s <= Q_EXPIRED; s++)
+	for (int s = Q_QUARANTINED; s <= Q_STATE_LAST; s++)
 		if (strcmp(name, q_state_name((enum q_state)s)) == 0) {
 			*out = (enum q_state)s;
 			return true;
@@ -155,6 +226,7 @@ q_entry_free(struct q_entry *e)
 	g_free(e->report);
 	g_free(e->subject_key);
 	g_free(e->password_where);
+	g_free(e->message_id);
 	g_free(e);
 }
 
@@ -212,6 +284,14 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  (mail_from COLLATE NOCASE, hold_until) WHERE state = " HELD_SQL ";"
 	"CREATE INDEX quarantine_held_until ON quarantine (hold_until) "
 	"  WHERE state = " HELD_SQL ";",
+	/* 3: releases as transitions (the claim's time and origin), and the
+	 * keys that recognise a retried message */
+	"ALTER TABLE quarantine ADD COLUMN releasing_since INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN release_from INTEGER;"
+	"ALTER TABLE quarantine ADD COLUMN message_id TEXT;"
+	"ALTER TABLE quarantine ADD COLUMN body_sha256 TEXT;"
+	"CREATE INDEX quarantine_body ON quarantine (body_sha256, created) "
+	"  WHERE body_sha256 IS NOT NULL;",
 };
 
 static bool
@@ -301,6 +381,102 @@ make_dir(const char *path, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * path 0600: created so if missing (empty: SQLite makes it a new
+ * database), narrowed if it exists with wider modes.  An existing file is
+ * never opened: closing a descriptor of a database file drops every POSIX
+ * lock this process holds on it, SQLite's locks of other connections
+ * included.  Only the owner can narrow it: a file of another user keeps
+ * its modes.
+ */
+static bool
+private_file(const char *path, bool create, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (create) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			close(fd);	/* new: nobody holds a lock on it */
+			return true;
+		}
+		if (errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", path, g_strerror(errno));
+			return false;
+		}
+	}
+	if (lstat(path, &sb) != 0) {
+		if (errno == ENOENT && !create)
+			return true;
+		snprintf(err, errlen, "%s: %s", path, g_strerror(errno));
+		return false;
+	}
+	if (S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 && sb.st_uid == geteuid() &&
+	    chmod(path, sb.st_mode & 0700) != 0) {
+		snprintf(err, errlen, "%s: cannot chmod 0600: %s", path, g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool
+private_db_files(const struct mamori_store *st, bool create, char *err, size_t errlen)
+{
+	static const char *const names[] = { "mamori.db", "mamori.db-wal", "mamori.db-shm" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		char *path = g_build_filename(st->dir, names[i], NULL);
+		bool ok = private_file(path, create && i == 0, err, errlen);
+		g_free(path);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+unsigned
+store_clean_tmp(struct mamori_store *st)
+{
+	DIR *d = opendir(st->qdir);
+	struct dirent *de;
+	time_t cutoff = time(NULL) - TMP_GRACE_S;
+
+	if (d == NULL)
+		return st->tmp_removed;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".tmp-", 5) != 0)
+			continue;
+		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK);
+		struct stat sb;
+		if (fd < 0)
+			continue;
+		/* a put in progress holds its lock until the rename */
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime < cutoff &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			st->tmp_removed++;
+		close(fd);
+	}
+	closedir(d);
+	return st->tmp_removed;
+}
+
+void
+store_set_dedup_window(struct mamori_store *st, unsigned window_s)
+{
+	g_mutex_lock(&st->lock);
+	st->dedup_window = window_s;
+	g_mutex_unlock(&st->lock);
+}
+
+void
+store_set_clock(struct mamori_store *st, gint64 (*now)(void))
+{
+	g_mutex_lock(&st->lock);
+	st->now = now;
+	g_mutex_unlock(&st->lock);
+}
+
 struct mamori_store *
 store_open(const char *state_dir, char *err, size_t errlen)
 {
@@ -317,6 +493,9 @@ store_open(const char *state_dir, char *err, size_t errlen)
 	st->dir = g_strdup(state_dir);
 	st->qdir = g_build_filename(state_dir, "quarantine", NULL);
 	if (!make_dir(st->dir, err, errlen) || !make_dir(st->qdir, err, errlen))
+		goto fail;
+	/* 0600 before SQLite creates anything (-wal and -shm take its mode) */
+	if (!private_db_files(st, true, err, errlen))
 		goto fail;
 	path = g_build_filename(state_dir, "mamori.db", NULL);
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -344,6 +523,9 @@ store_open(const char *state_dir, char *err, size_t errlen)
 		db_fail(st, "cannot set pragmas", err, errlen);
 		goto fail;
 	}
+	/* -wal and -shm left with wider modes by an older mamori */
+	if (!private_db_files(st, false, err, errlen))
+		goto fail;
 	if (!store_migrate(st, err, errlen))
 		goto fail;
 	/* a damaged file can open and still fail its pages */
@@ -369,6 +551,7 @@ store_open(const char *state_dir, char *err, size_t errlen)
 			db_fail(st, "cannot prepare", err, errlen);
 			goto fail;
 		}
+	store_clean_tmp(st);
 	return st;
 fail:
 	store_close(st);
@@ -432,18 +615,24 @@ write_durable(const struct mamori_store *st, const char *id, const uint8_t *msg,
 		snprintf(err, errlen, "%s: cannot create: %s", st->qdir, g_strerror(errno));
 		goto out;
 	}
+	/* held until the rename: store_clean_tmp() leaves a live put alone */
+	if (flock(fd, LOCK_EX) != 0) {
+		snprintf(err, errlen, "%s: cannot lock: %s", tmp, g_strerror(errno));
+		goto out;
+	}
 	if (!write_all(fd, msg, len) || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", tmp, g_strerror(errno));
 		goto out;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		snprintf(err, errlen, "%s: cannot write: %s", tmp, g_strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: cannot rename: %s", path, g_strerror(errno));
+		goto out;
+	}
+	int crc = close(fd);
+	fd = -1;
+	if (crc != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, g_strerror(errno));
+		unlink(path);
 		goto out;
 	}
 	dfd = open(st->qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -523,7 +712,7 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 	e->created = sqlite3_column_int64(s, 1);
 	e->expires = sqlite3_column_int64(s, 2);
 	int state = sqlite3_column_int(s, 3);
-	e->state = state >= Q_QUARANTINED && state <= Q_EXPIRED ? (enum q_state)state
+	e->state = state >= Q_QUARANTINED && state <= Q_STATE_LAST ? (enum q_state)state
 	    : Q_QUARANTINED;
 	e->reason = col_text(s, 4);
 	e->action = col_text(s, 5);
@@ -539,6 +728,12 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 	e->hold_until = sqlite3_column_int64(s, 15);
 	e->subject_key = col_text(s, 16);
 	e->password_where = col_text(s, 17);
+	e->releasing_since = sqlite3_column_int64(s, 18);
+	int from = sqlite3_column_type(s, 19) == SQLITE_NULL ? Q_QUARANTINED
+	    : sqlite3_column_int(s, 19);
+	e->release_from = from >= Q_QUARANTINED && from <= Q_STATE_LAST ? (enum q_state)from
+	    : Q_QUARANTINED;
+	e->message_id = col_text(s, 20);
 	e->rcpts = g_ptr_array_new_with_free_func(g_free);
 
 	sqlite3_stmt *r = st->st[ST_GET_RCPTS];
@@ -550,9 +745,144 @@ entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
 	return e;
 }
 
+/* ---- duplicates ------------------------------------------------------- */
+
+/* Where the body starts: after the first empty line (CRLF or LF); len if
+ * there is none.  A message starting with an empty line has no header. */
+static size_t
+body_offset(const uint8_t *msg, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (i == 0)
+			return 1;
+		if (i + 1 < len && msg[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
+			return i + 3;
+	}
+	if (len >= 2 && msg[0] == '\r' && msg[1] == '\n')
+		return 2;
+	return len;
+}
+
+/* The value of the first Message-ID field of the header (unfolded,
+ * whitespace removed), or NULL. */
+static char *
+message_id(const uint8_t *msg, size_t hdr_len)
+{
+	static const char name[] = "message-id:";
+	size_t i = 0;
+
+	while (i < hdr_len) {
+		size_t eol = i;
+		while (eol < hdr_len && msg[eol] != '\n')
+			eol++;
+		if (eol - i >= sizeof name - 1 &&
+		    g_ascii_strncasecmp((const char *)msg + i, name, sizeof name - 1) == 0) {
+			GString *v = g_string_new(NULL);
+			size_t j = i + sizeof name - 1;
+			for (;;) {
+				for (; j < eol; j++)
+					if (!g_ascii_isspace(msg[j]))
+						g_string_append_c(v, (char)msg[j]);
+				/* continuation lines */
+				if (eol + 1 < hdr_len && (msg[eol + 1] == ' ' || msg[eol + 1] == '\t')) {
+					j = eol + 1;
+					eol = j;
+					while (eol < hdr_len && msg[eol] != '\n')
+						eol++;
+					continue;
+				}
+				break;
+			}
+			if (v->len == 0 || !g_utf8_validate(v->str, (gssize)v->len, NULL)) {
+				g_string_free(v, TRUE);
+				return NULL;
+			}
+			return g_string_free(v, FALSE);
+		}
+		i = eol + 1;
+	}
+	return NULL;
+}
+
+static int
+cmp_str(gconstpointer a, gconstpointer b)
+{
+	return g_ascii_strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether the stored recipients of id are env's (as sets, ASCII case
+ * folded).  Under st->lock. */
+static bool
+same_rcpts(struct mamori_store *st, const char *id, const struct mamori_envelope *env)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *b = g_ptr_array_new();
+	bool same;
+
+	sqlite3_stmt *r = st->st[ST_GET_RCPTS];
+	sqlite3_bind_text(r, 1, id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(r) == SQLITE_ROW)
+		g_ptr_array_add(a, col_text(r, 0));
+	sqlite3_reset(r);
+	sqlite3_clear_bindings(r);
+	for (size_t i = 0; i < env->n_rcpt; i++)
+		if (env->rcpt[i] != NULL)
+			g_ptr_array_add(b, (gpointer)env->rcpt[i]);
+	same = a->len == b->len;
+	if (same) {
+		g_ptr_array_sort(a, cmp_str);
+		g_ptr_array_sort(b, cmp_str);
+		for (guint i = 0; i < a->len && same; i++)
+			same = a->pdata[i] != NULL &&
+			    g_ascii_strcasecmp(a->pdata[i], b->pdata[i]) == 0;
+	}
+	g_ptr_array_unref(a);
+	g_ptr_array_unref(b);
+	return same;
+}
+
+/* An entry stored since `since` that this put repeats (store.h,
+ * store_set_dedup_window), into found; under st->lock, in the put's
+ * transaction. */
+static bool
+find_duplicate(struct mamori_store *st, const char *body_sha, const char *mid,
+    const struct mamori_envelope *env, gint64 since, char found[40])
+{
+	sqlite3_stmt *s = st->st[ST_DEDUP];
+	bool hit = false;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	sqlite3_bind_text(s, 1, body_sha, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_text(s, 3, mid != NULL ? mid : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, env->mail_from != NULL ? env->mail_from : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, env->queue_id != NULL ? env->queue_id : "", -1,
+	    SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		g_ptr_array_add(ids, col_text(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	for (guint i = 0; i < ids->len && !hit; i++) {
+		const char *id = ids->pdata[i];
+		if (id != NULL && store_id_valid(id) && same_rcpts(st, id, env)) {
+			g_strlcpy(found, id, 40);
+			hit = true;
+		}
+	}
+	g_ptr_array_unref(ids);
+	return hit;
+}
+
 /* ---- quarantine ------------------------------------------------------- */
 
-/* A new entry in state (Q_QUARANTINED or Q_HELD): the file, then the row. */
+/* A new entry in state (Q_QUARANTINED or Q_HELD): the file, then the row;
+ * or, within the dedup window, the id of the same message stored before
+ * (the new file is removed). */
 static bool
 put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, const struct mamori_result *res,
@@ -561,10 +891,14 @@ put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
     char id[40], char *err, size_t errlen)
 {
 	static const struct mamori_envelope none = { 0 };
-	bool ok = false;
+	bool ok = false, dup = false;
+	char found[40];
 
 	if (env == NULL)
 		env = &none;
+	size_t body = body_offset(msg, len);
+	char *mid = message_id(msg, body);
+	char *body_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, msg + body, len - body);
 	new_id(id);
 	/* the file first, durable, then the row */
 	if (!write_durable(st, id, msg, len, err, errlen))
@@ -575,9 +909,16 @@ put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
 		db_fail(st, "cannot begin", err, errlen);
 		goto out;
 	}
+	gint64 now = store_now(st);
+	if (st->dedup_window > 0 && find_duplicate(st, body_sha, mid, env,
+	    now - (gint64)st->dedup_window, found)) {
+		/* nothing written: the transaction ends empty */
+		dup = true;
+		goto rollback;
+	}
 	sqlite3_stmt *s = st->st[ST_INSERT];
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, g_get_real_time() / G_USEC_PER_SEC);
+	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, expires);
 	sqlite3_bind_int(s, 4, (int)state);
 	bind_text(s, 5, reason);
@@ -594,6 +935,8 @@ put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
 	bind_text(s, 15, res != NULL ? mamori_result_json(res) : NULL);
 	sqlite3_bind_int64(s, 16, hold_until);
 	bind_text(s, 17, subject_key);
+	bind_text(s, 18, mid);
+	bind_text(s, 19, body_sha);
 	if (!run(s)) {
 		db_fail(st, "cannot insert", err, errlen);
 		goto rollback;
@@ -625,6 +968,12 @@ out:
 		unlink(path);
 		g_free(path);
 	}
+	if (dup) {
+		g_strlcpy(id, found, 40);
+		ok = true;
+	}
+	g_free(mid);
+	g_free(body_sha);
 	return ok;
 }
 
@@ -790,6 +1139,8 @@ store_quarantine_purge(struct mamori_store *st, gint64 now)
 		g_free(path);
 	}
 	g_ptr_array_unref(ids);
+	/* and what puts killed mid-way left */
+	store_clean_tmp(st);
 	return n;
 }
 
@@ -890,6 +1241,7 @@ store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state
 	if (!store_id_valid(id))
 		return false;
 	switch (new_state) {
+	case Q_RELEASING:
 	case Q_RELEASED:
 	case Q_QUARANTINED:
 	case Q_EXPIRED:
@@ -911,9 +1263,171 @@ store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state
 	else
 		sqlite3_bind_null(u, 6);
 	bind_text(u, 7, res != NULL ? mamori_result_json(res) : NULL);
+	sqlite3_bind_int64(u, 8, store_now(st));
 	ok = run(u) && sqlite3_changes(st->db) == 1;
 	g_mutex_unlock(&st->lock);
 	if (ok && new_state == Q_DELETED)
 		unlink_msg(st, id);
 	return ok;
+}
+
+/* ---- release and delete ---------------------------------------------- */
+
+/* The state of id (and its claim time) into *state; false if no such
+ * entry.  Under st->lock. */
+static bool
+state_of(struct mamori_store *st, const char *id, enum q_state *state, gint64 *since)
+{
+	sqlite3_stmt *s = st->st[ST_STATE_OF];
+	bool found = false;
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		int v = sqlite3_column_int(s, 0);
+		*state = v >= Q_QUARANTINED && v <= Q_STATE_LAST ? (enum q_state)v
+		    : Q_QUARANTINED;
+		if (since != NULL)
+			*since = sqlite3_column_int64(s, 1);
+		found = true;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return found;
+}
+
+enum q_claim
+store_release_claim(struct mamori_store *st, const char *id, gint64 now,
+    enum q_state *state)
+{
+	enum q_state cur = Q_QUARANTINED;
+	enum q_claim out;
+
+	if (!store_id_valid(id))
+		return Q_CLAIM_NOENT;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_CLAIM];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(u, 2, now);
+	if (!run(u)) {
+		out = Q_CLAIM_ERROR;
+	} else if (sqlite3_changes(st->db) == 1) {
+		/* ours now: nobody else moves it until finish or abort */
+		struct q_entry *e = NULL;
+		sqlite3_stmt *g = st->st[ST_GET];
+		sqlite3_bind_text(g, 1, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(g) == SQLITE_ROW)
+			e = entry_from_row(st, g);
+		sqlite3_reset(g);
+		sqlite3_clear_bindings(g);
+		cur = e != NULL ? e->release_from : Q_QUARANTINED;
+		q_entry_free(e);
+		out = Q_CLAIM_OK;
+	} else if (!state_of(st, id, &cur, NULL)) {
+		out = Q_CLAIM_NOENT;
+	} else {
+		out = cur == Q_RELEASING ? Q_CLAIM_BUSY : Q_CLAIM_STATE;
+	}
+	g_mutex_unlock(&st->lock);
+	if (state != NULL)
+		*state = cur;
+	return out;
+}
+
+bool
+store_release_finish(struct mamori_store *st, const char *id, enum q_state to)
+{
+	bool ok;
+
+	if (!store_id_valid(id) || (to != Q_RELEASED && to != Q_QUARANTINED &&
+	    to != Q_EXPIRED && to != Q_HELD))
+		return false;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_FINISH];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(u, 2, (int)to);
+	ok = run(u) && sqlite3_changes(st->db) == 1;
+	g_mutex_unlock(&st->lock);
+	return ok;
+}
+
+bool
+store_release_abort(struct mamori_store *st, const char *id)
+{
+	bool ok;
+
+	if (!store_id_valid(id))
+		return false;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_ABORT];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	ok = run(u) && sqlite3_changes(st->db) == 1;
+	g_mutex_unlock(&st->lock);
+	return ok;
+}
+
+bool
+store_release_reset(struct mamori_store *st, const char *id, enum q_state to,
+    gint64 min_age, gint64 now, char *err, size_t errlen)
+{
+	enum q_state cur;
+	gint64 since = 0;
+	bool ok = false;
+
+	if (!store_id_valid(id)) {
+		snprintf(err, errlen, "no such entry");
+		return false;
+	}
+	if (to != Q_QUARANTINED && to != Q_RELEASED) {
+		snprintf(err, errlen, "an entry can only be reset to quarantined or released");
+		return false;
+	}
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_RESET];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(u, 2, (int)to);
+	sqlite3_bind_int64(u, 3, now - (min_age > 0 ? min_age : 0));
+	if (!run(u))
+		db_fail(st, "cannot update", err, errlen);
+	else if (sqlite3_changes(st->db) == 1)
+		ok = true;
+	else if (!state_of(st, id, &cur, &since))
+		snprintf(err, errlen, "no such entry");
+	else if (cur != Q_RELEASING)
+		snprintf(err, errlen, "is %s, not releasing", q_state_name(cur));
+	else
+		snprintf(err, errlen, "its release started %" G_GINT64_FORMAT " s ago, less "
+		    "than %" G_GINT64_FORMAT " s: it may still be running", now - since, min_age);
+	g_mutex_unlock(&st->lock);
+	return ok;
+}
+
+enum q_delete
+store_quarantine_delete(struct mamori_store *st, const char *id, enum q_state *state)
+{
+	enum q_state cur = Q_DELETED;
+	enum q_delete out;
+
+	if (!store_id_valid(id))
+		return Q_DEL_NOENT;
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *u = st->st[ST_DELETE_COND];
+	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
+	if (!run(u))
+		out = Q_DEL_ERROR;
+	else if (sqlite3_changes(st->db) == 1)
+		out = Q_DEL_OK;
+	else if (!state_of(st, id, &cur, NULL))
+		out = Q_DEL_NOENT;
+	else if (cur == Q_DELETED)
+		out = Q_DEL_ALREADY;
+	else if (cur == Q_RELEASING || cur == Q_RELEASED)
+		out = Q_DEL_REFUSED;
+	else
+		out = Q_DEL_ERROR;	/* a state added without a rule here */
+	g_mutex_unlock(&st->lock);
+	if (out == Q_DEL_OK)
+		unlink_msg(st, id);
+	if (state != NULL)
+		*state = cur;
+	return out;
 }

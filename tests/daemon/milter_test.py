@@ -5,7 +5,9 @@ A minimal milter protocol client (4-byte length, command byte, data;
 OPTNEG, macros, CONNECT, HELO, MAIL, RCPT, HEADER, EOH, BODY, EOB, QUIT)
 talks to the daemon on 127.0.0.1 and checks: clean mail accepted with
 Authentication-Results and X-Spam headers; a tagged message gets the
-subject tag; examples/objects/01 quarantined (stored, then discarded);
+subject tag; examples/objects/01 quarantined (stored, then discarded), and
+stored once when retried (same queue id, then a new one), again for
+another body;
 a low reject threshold after SIGHUP gives 550 with the reason class;
 garbage bytes, a truncated packet, a huge header and a slow sender do not
 stop the daemon from serving a parallel conversation; SIGTERM exits 0.
@@ -14,6 +16,7 @@ usage: milter_test.py --mamori BIN --work DIR
 """
 import argparse
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -248,6 +251,30 @@ def main():
         check(b"QUAR1" in r.stdout or len(after - before) >= 1,
               "objects/01: listed by mamori quarantine list")
         check(not os.listdir(os.path.join(state, "spool")), "spool left empty")
+
+        # Postfix retries it (its answer was lost: the milter died between
+        # the commit and the reply): the same message under the same queue
+        # id, then under a new one, is stored once (quarantine.dedup_window_s)
+        def entries():
+            r = subprocess.run([a.mamori, "quarantine", "--state", state, "list", "--json"],
+                               capture_output=True, timeout=60)
+            return json.loads(r.stdout)
+        n = len(entries())
+        for qid in (b"QUAR1", b"QUAR2"):
+            m = Milter(port)
+            c, d, mods = m.conversation(raw, qid=qid)
+            m.close()
+            check(c == b"d", "objects/01 retried as %s: discard (%r)" % (qid.decode(), c))
+        check(len(entries()) == n, "objects/01 retried twice: still %d entries (%d)"
+              % (n, len(entries())))
+        check(len(set(glob.glob(os.path.join(state, "quarantine", "*.eml"))) - before) == 1,
+              "objects/01 retried: one .eml file")
+        # a different body is another message
+        m = Milter(port)
+        c, d, mods = m.conversation(raw.replace(b"Subject:", b"X-Other: 1\r\nSubject:", 1)
+                                    + b"\r\n", qid=b"QUAR3")
+        m.close()
+        check(c == b"d" and len(entries()) == n + 1, "objects/01 with another body: a new entry")
 
         # hostile peers in parallel with a good conversation
         def garbage():

@@ -18,3 +18,12 @@ add_test(NAME daemon.ppap_cli
           --work ${CMAKE_CURRENT_BINARY_DIR}/ppap-cli)
 set_tests_properties(daemon.ppap_cli PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 180 LABELS daemon)
+# Release exactly once: 3 CLI releases + an HTTP release + deletes against
+# a sink that holds DATA 3 s; failed and killed releases, reset; file
+# modes, stale .tmp-* files, the CLI as root on nobody's state directory.
+add_test(NAME daemon.release_race
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/daemon/release_race.py
+          --mamori $<TARGET_FILE:mamori_cli> --qput $<TARGET_FILE:qput>
+          --work ${CMAKE_CURRENT_BINARY_DIR}/release-race)
+set_tests_properties(daemon.release_race PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 180 LABELS daemon)

@@ -8,12 +8,22 @@
  * (also from 8 threads at once), purge leaves holds alone, the JSON
  * fields, the upgrade of a version 1 database in place, and the match
  * query among 10,000 held and 10,000 quarantined rows (its time printed).
+ * Releases and deletes as transitions: claim, finish, abort, reset,
+ * delete refused while releasing and once released, purge leaves a
+ * releasing entry alone; 8 threads on their own connections claiming and
+ * deleting the same entries (exactly one wins each).  Duplicates within
+ * the dedup window (a clock override), file modes 0600 of mamori.db and
+ * its -wal and -shm, and stale .tmp-* files removed at open and by purge
+ * (but never one a live put holds).
  * Everything lives in a temporary directory under $TMPDIR.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <sqlite3.h>
 
@@ -274,13 +284,13 @@ test_migration_reopen(void **state)
 	struct mamori_store *st = open_ok(sub);
 	put(st, "hello\n", "s@x", r, 1, 0, id);
 	store_close(st);
-	assert_int_equal(db_version(sub), 2);
+	assert_int_equal(db_version(sub), 3);
 	st = open_ok(sub);	/* reopen: migration is a no-op */
 	struct q_entry *e = store_quarantine_get(st, id);
 	assert_non_null(e);
 	q_entry_free(e);
 	store_close(st);
-	assert_int_equal(db_version(sub), 2);
+	assert_int_equal(db_version(sub), 3);
 
 	/* a database from a newer mamori is refused, clearly */
 	char *path = g_strdup_printf("%s/mamori.db", sub);
@@ -889,6 +899,8 @@ test_hold_migration_v1(void **state)
 	assert_int_equal(e->hold_until, 0);
 	assert_null(e->subject_key);
 	assert_null(e->password_where);
+	assert_int_equal(e->releasing_since, 0);	/* version 3's columns */
+	assert_null(e->message_id);
 	q_entry_free(e);
 	/* and holds work in it */
 	const char *r[] = { "a@example.com" };
@@ -902,18 +914,19 @@ test_hold_migration_v1(void **state)
 	assert_int_equal(l->len, 2);
 	g_ptr_array_unref(l);
 	store_close(st);
-	assert_int_equal(db_version(dir), 2);
+	assert_int_equal(db_version(dir), 3);
 	assert_int_equal(count_index(dir, "quarantine_held_from"), 1);
 	assert_int_equal(count_index(dir, "quarantine_held_until"), 1);
+	assert_int_equal(count_index(dir, "quarantine_body"), 1);
 
-	/* reopening version 2 changes nothing */
+	/* reopening version 3 changes nothing */
 	st = open_ok(dir);
 	e = store_quarantine_get(st, h);
 	assert_int_equal(e->state, Q_HELD);
 	assert_string_equal(e->subject_key, "k");
 	q_entry_free(e);
 	store_close(st);
-	assert_int_equal(db_version(dir), 2);
+	assert_int_equal(db_version(dir), 3);
 	g_free(path);
 	rm_rf(dir);
 	g_free(dir);
@@ -1041,6 +1054,504 @@ test_hold_match_10k(void **state)
 	g_free(dir);
 }
 
+/* ---- release and delete: transitions --------------------------------- */
+
+static enum q_state
+state_is(struct mamori_store *st, const char *id)
+{
+	struct q_entry *e = store_quarantine_get(st, id);
+	assert_non_null(e);
+	enum q_state s = e->state;
+	q_entry_free(e);
+	return s;
+}
+
+static void
+test_release_transitions(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	struct mamori_store *st = open_ok(dir);
+	const char *r[] = { "a@example.com" };
+	char q[40], h[40], err[256];
+	enum q_state was;
+
+	put(st, "q\n", "s@x", r, 1, 500, q);
+	hold(st, "h\n", "s@x", r, 1, 5000, 0, NULL, h);
+
+	/* claim: once */
+	assert_int_equal(store_release_claim(st, q, 1000, &was), Q_CLAIM_OK);
+	assert_int_equal(was, Q_QUARANTINED);
+	struct q_entry *e = store_quarantine_get(st, q);
+	assert_int_equal(e->state, Q_RELEASING);
+	assert_int_equal(e->releasing_since, 1000);
+	assert_int_equal(e->release_from, Q_QUARANTINED);
+	q_entry_free(e);
+	assert_int_equal(store_release_claim(st, q, 1001, &was), Q_CLAIM_BUSY);
+	assert_int_equal(was, Q_RELEASING);
+	/* nothing else moves it: delete, set_state, purge, a hold resolve */
+	assert_int_equal(store_quarantine_delete(st, q, &was), Q_DEL_REFUSED);
+	assert_int_equal(was, Q_RELEASING);
+	assert_false(store_quarantine_set_state(st, q, Q_DELETED));
+	assert_int_equal(store_quarantine_purge(st, 99999), 0);
+	assert_false(store_hold_resolve(st, q, Q_DELETED, NULL));
+	assert_int_equal(state_is(st, q), Q_RELEASING);
+	char *pq = g_strdup_printf("%s/quarantine/%s.eml", dir, q);
+	assert_true(g_file_test(pq, G_FILE_TEST_EXISTS));
+
+	/* a failed send: back to where it was; then a good one */
+	assert_true(store_release_abort(st, q));
+	assert_false(store_release_abort(st, q));
+	assert_int_equal(state_is(st, q), Q_QUARANTINED);
+	assert_int_equal(store_release_claim(st, q, 1002, NULL), Q_CLAIM_OK);
+	assert_true(store_release_finish(st, q, Q_RELEASED));
+	assert_false(store_release_finish(st, q, Q_RELEASED));
+	assert_int_equal(state_is(st, q), Q_RELEASED);
+	assert_int_equal(store_release_claim(st, q, 1003, &was), Q_CLAIM_STATE);
+	assert_int_equal(was, Q_RELEASED);
+	/* released: not deleted (the message went out), its file kept */
+	assert_int_equal(store_quarantine_delete(st, q, &was), Q_DEL_REFUSED);
+	assert_int_equal(was, Q_RELEASED);
+	assert_true(g_file_test(pq, G_FILE_TEST_EXISTS));
+
+	/* a held entry: claimed out of the hold, back to held on failure */
+	assert_int_equal(store_release_claim(st, h, 2000, &was), Q_CLAIM_OK);
+	assert_int_equal(was, Q_HELD);
+	GPtrArray *l = store_hold_match(st, "s@x", r, 1, 10);
+	assert_int_equal(l->len, 0);		/* no password mail takes it meanwhile */
+	g_ptr_array_unref(l);
+	assert_true(store_release_abort(st, h));
+	assert_int_equal(state_is(st, h), Q_HELD);
+	/* the PPAP path: held -> releasing through the hold resolution */
+	assert_true(store_hold_resolve(st, h, Q_RELEASING, "pw"));
+	e = store_quarantine_get(st, h);
+	assert_int_equal(e->state, Q_RELEASING);
+	assert_int_equal(e->release_from, Q_HELD);
+	assert_true(e->releasing_since > 0);
+	q_entry_free(e);
+	assert_int_equal(store_release_claim(st, h, 2001, NULL), Q_CLAIM_BUSY);
+
+	/* a release that died: reset only once the claim is old enough */
+	assert_false(store_release_reset(st, h, Q_QUARANTINED, 900,
+	    g_get_real_time() / G_USEC_PER_SEC, err, sizeof err));
+	assert_non_null(strstr(err, "may still be running"));
+	assert_true(store_release_reset(st, h, Q_QUARANTINED, 900,
+	    g_get_real_time() / G_USEC_PER_SEC + 901, err, sizeof err));
+	assert_int_equal(state_is(st, h), Q_QUARANTINED);
+	assert_false(store_release_reset(st, h, Q_QUARANTINED, 0, 0, err, sizeof err));
+	assert_non_null(strstr(err, "is quarantined, not releasing"));
+	assert_int_equal(store_release_claim(st, h, 3000, NULL), Q_CLAIM_OK);
+	assert_true(store_release_reset(st, h, Q_RELEASED, 0, 3000, err, sizeof err));
+	assert_int_equal(state_is(st, h), Q_RELEASED);
+	assert_false(store_release_reset(st, h, Q_DELETED, 0, 3000, err, sizeof err));
+
+	/* delete: quarantined goes (with its file), twice is already, unknown */
+	char d[40];
+	put(st, "d\n", "s@x", r, 1, 0, d);
+	char *pd = g_strdup_printf("%s/quarantine/%s.eml", dir, d);
+	assert_int_equal(store_quarantine_delete(st, d, NULL), Q_DEL_OK);
+	assert_false(g_file_test(pd, G_FILE_TEST_EXISTS));
+	assert_int_equal(store_quarantine_delete(st, d, NULL), Q_DEL_ALREADY);
+	assert_int_equal(store_release_claim(st, d, 1, &was), Q_CLAIM_STATE);
+	assert_int_equal(was, Q_DELETED);
+	assert_int_equal(store_quarantine_delete(st, "0123456789abcdef0123456789abcdef", NULL),
+	    Q_DEL_NOENT);
+	assert_int_equal(store_release_claim(st, "0123456789abcdef0123456789abcdef", 1, NULL),
+	    Q_CLAIM_NOENT);
+	assert_int_equal(store_release_claim(st, "../x", 1, NULL), Q_CLAIM_NOENT);
+	/* the state names */
+	enum q_state p;
+	assert_true(q_state_parse("releasing", &p));
+	assert_int_equal(p, Q_RELEASING);
+	assert_non_null(strstr(q_state_names(), "releasing"));
+
+	/* the JSON says since when and from where */
+	char x[40];
+	put(st, "x\n", "s@x", r, 1, 0, x);
+	assert_int_equal(store_release_claim(st, x, 4242, NULL), Q_CLAIM_OK);
+	e = store_quarantine_get(st, x);
+	GString *out = g_string_new(NULL);
+	struct jsonw w;
+	jw_init(&w, out, false);
+	q_entry_json(&w, e, false);
+	assert_non_null(strstr(out->str, "\"state\":\"releasing\""));
+	assert_non_null(strstr(out->str, "\"releasing_since\":4242"));
+	assert_non_null(strstr(out->str, "\"release_from\":\"quarantined\""));
+	g_string_free(out, TRUE);
+	q_entry_free(e);
+	g_free(pq);
+	g_free(pd);
+	store_close(st);
+	rm_rf(dir);
+	g_free(dir);
+}
+
+#define REL_THREADS 8
+#define REL_ROUNDS 40
+
+struct rel_race {
+	const char *dir;
+	char (*ids)[40];
+	int me;
+	GMutex *lock;
+	GCond *cond;
+	int *round;		/* the round the threads may start */
+	int *ready;
+	gint *claims;		/* per round: successful claims */
+	gint *deletes;		/* per round: successful deletes */
+};
+
+/* Each thread has its own store (its own SQLite connection), as separate
+ * processes would: only the database decides.  Even threads claim, odd
+ * ones delete; a claim that wins finishes half of the time and aborts the
+ * other half. */
+static gpointer
+rel_racer(gpointer p)
+{
+	struct rel_race *r = p;
+	char err[256];
+	struct mamori_store *st = store_open(r->dir, err, sizeof err);
+	assert_non_null(st);
+	for (int round = 0; round < REL_ROUNDS; round++) {
+		g_mutex_lock(r->lock);
+		(*r->ready)++;
+		g_cond_broadcast(r->cond);
+		while (*r->round < round)
+			g_cond_wait(r->cond, r->lock);
+		g_mutex_unlock(r->lock);
+		const char *id = r->ids[round];
+		if (r->me % 2 == 0) {
+			if (store_release_claim(st, id, 1, NULL) == Q_CLAIM_OK) {
+				g_atomic_int_inc(&r->claims[round]);
+				g_usleep(2000);		/* "sending" */
+				if (round % 2 == 0)
+					assert_true(store_release_finish(st, id, Q_RELEASED));
+				else
+					assert_true(store_release_abort(st, id));
+			}
+		} else if (store_quarantine_delete(st, id, NULL) == Q_DEL_OK) {
+			g_atomic_int_inc(&r->deletes[round]);
+		}
+	}
+	store_close(st);
+	return NULL;
+}
+
+static void
+test_release_threads(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	struct mamori_store *st = open_ok(dir);
+	const char *r[] = { "a@example.com" };
+	char ids[REL_ROUNDS][40];
+	gint claims[REL_ROUNDS] = { 0 }, deletes[REL_ROUNDS] = { 0 };
+	GMutex lock;
+	GCond cond;
+	int round = -1, ready = 0;
+	GThread *t[REL_THREADS];
+	struct rel_race rr[REL_THREADS];
+
+	for (int i = 0; i < REL_ROUNDS; i++) {
+		char m[32];
+		snprintf(m, sizeof m, "m%d\n", i);
+		put(st, m, "s@x", r, 1, 0, ids[i]);
+	}
+	g_mutex_init(&lock);
+	g_cond_init(&cond);
+	for (int i = 0; i < REL_THREADS; i++) {
+		rr[i] = (struct rel_race){ .dir = dir, .ids = ids, .me = i, .lock = &lock,
+		    .cond = &cond, .round = &round, .ready = &ready, .claims = claims,
+		    .deletes = deletes };
+		t[i] = g_thread_new("rel", rel_racer, &rr[i]);
+	}
+	/* start each round when every thread waits at its gate */
+	for (int i = 0; i < REL_ROUNDS; i++) {
+		g_mutex_lock(&lock);
+		while (ready < (i + 1) * REL_THREADS)
+			g_cond_wait(&cond, &lock);
+		round = i;
+		g_cond_broadcast(&cond);
+		g_mutex_unlock(&lock);
+	}
+	for (int i = 0; i < REL_THREADS; i++)
+		g_thread_join(t[i]);
+	int sent = 0, deleted = 0;
+	for (int i = 0; i < REL_ROUNDS; i++) {
+		enum q_state s = state_is(st, ids[i]);
+		/* a claim and a delete never both win: whoever is first decides;
+		 * an aborted claim lets a later delete through */
+		assert_true(claims[i] <= 1 + (i % 2 == 1 ? REL_THREADS / 2 : 0));
+		if (i % 2 == 0) {
+			assert_true(claims[i] + deletes[i] == 1);
+			assert_int_equal(s, claims[i] == 1 ? Q_RELEASED : Q_DELETED);
+		} else {
+			assert_true(deletes[i] <= 1);
+			assert_int_equal(s, deletes[i] == 1 ? Q_DELETED : Q_QUARANTINED);
+		}
+		assert_true(claims[i] >= 0 && deletes[i] <= 1);
+		sent += i % 2 == 0 ? claims[i] : 0;
+		deleted += deletes[i];
+	}
+	print_message("release race: %d rounds x %d threads: %d released, %d deleted, "
+	    "0 double\n", REL_ROUNDS, REL_THREADS, sent, deleted);
+	g_mutex_clear(&lock);
+	g_cond_clear(&cond);
+	store_close(st);
+	rm_rf(dir);
+	g_free(dir);
+}
+
+/* ---- duplicates ------------------------------------------------------- */
+
+static gint64 fake_now = 1000000;
+
+static gint64
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static void
+put_env(struct mamori_store *st, const char *msg, const char *qid, const char *from,
+    const char *const *rcpt, size_t n, char id[40])
+{
+	struct mamori_envelope env = { .mail_from = from, .rcpt = rcpt, .n_rcpt = n,
+	    .queue_id = qid };
+	char err[512] = "";
+	bool ok = store_quarantine_put(st, (const uint8_t *)msg, strlen(msg), &env, NULL,
+	    "quarantine: test", 0, id, err, sizeof err);
+	if (!ok)
+		print_error("put: %s\n", err);
+	assert_true(ok);
+}
+
+static unsigned
+count_files(const char *dir, const char *suffix)
+{
+	char *q = g_build_filename(dir, "quarantine", NULL);
+	GDir *d = g_dir_open(q, 0, NULL);
+	const char *n;
+	unsigned c = 0;
+	assert_non_null(d);
+	while ((n = g_dir_read_name(d)) != NULL)
+		if (g_str_has_suffix(n, suffix))
+			c++;
+	g_dir_close(d);
+	g_free(q);
+	return c;
+}
+
+static unsigned
+count_rows(struct mamori_store *st)
+{
+	struct q_filter f = { .limit = 1000 };
+	GPtrArray *l = store_quarantine_list(st, &f);
+	unsigned n = l->len;
+	g_ptr_array_unref(l);
+	return n;
+}
+
+static void
+test_dedup(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	struct mamori_store *st = open_ok(dir);
+	const char *r2[] = { "a@example.com", "B@example.net" };
+	const char *r2b[] = { "b@example.net", "a@example.com" };	/* same set */
+	const char *r1[] = { "a@example.com" };
+	static const char m[] = "Received: from x by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+	    "Message-ID:\r\n <retry-1@example.org>\r\nSubject: s\r\n\r\nbody\r\n";
+	static const char m_later[] = "Received: from x by y; Mon, 1 Jan 2024 00:05:00 +0000\r\n"
+	    "Message-Id: <retry-1@example.org>\r\nSubject: s\r\n\r\nbody\r\n";
+	static const char m_other[] = "Message-ID: <retry-1@example.org>\r\n\r\nbody 2\r\n";
+	static const char no_mid[] = "Subject: n\r\n\r\nno message-id\r\n";
+	char a[40], b[40];
+
+	store_set_clock(st, fake_clock);
+	/* off by default: two rows */
+	put_env(st, m, "Q1", "s@x", r2, 2, a);
+	put_env(st, m, "Q1", "s@x", r2, 2, b);
+	assert_string_not_equal(a, b);
+	assert_int_equal(count_rows(st), 2);
+	struct q_entry *e = store_quarantine_get(st, a);
+	assert_string_equal(e->message_id, "<retry-1@example.org>");	/* unfolded */
+	q_entry_free(e);
+	rm_rf(dir);
+	store_close(st);
+
+	st = open_ok(dir);
+	store_set_clock(st, fake_clock);
+	store_set_dedup_window(st, 3600);
+	/* the same queue id, Message-ID, body: one entry, one file */
+	put_env(st, m, "Q1", "s@x", r2, 2, a);
+	put_env(st, m, "Q1", "s@x", r2, 2, b);
+	assert_string_equal(a, b);
+	assert_int_equal(count_rows(st), 1);
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	/* Postfix's retry: a new queue id and Received, recipients in
+	 * another order and case: the same message */
+	fake_now += 600;
+	put_env(st, m_later, "Q2", "s@x", r2b, 2, b);
+	assert_string_equal(a, b);
+	assert_int_equal(count_rows(st), 1);
+	/* a different body: two */
+	put_env(st, m_other, "Q1", "s@x", r2, 2, b);
+	assert_string_not_equal(a, b);
+	assert_int_equal(count_rows(st), 2);
+	/* other recipients, other sender: new entries */
+	put_env(st, m, "Q1", "s@x", r1, 1, b);
+	assert_string_not_equal(a, b);
+	put_env(st, m, "Q1", "t@x", r2, 2, b);
+	assert_string_not_equal(a, b);
+	assert_int_equal(count_rows(st), 4);
+	/* no Message-ID: only the same queue id counts */
+	char n1[40], n2[40];
+	put_env(st, no_mid, "Q7", "s@x", r1, 1, n1);
+	put_env(st, no_mid, "Q7", "s@x", r1, 1, n2);
+	assert_string_equal(n1, n2);
+	put_env(st, no_mid, "Q8", "s@x", r1, 1, n2);
+	assert_string_not_equal(n1, n2);
+	put_env(st, no_mid, NULL, "s@x", r1, 1, n1);
+	put_env(st, no_mid, NULL, "s@x", r1, 1, n2);
+	assert_string_not_equal(n1, n2);
+	assert_int_equal(count_rows(st), 8);
+	/* outside the window: a new entry */
+	fake_now += 3600 - 600 + 1;
+	put_env(st, m, "Q1", "s@x", r2, 2, b);
+	assert_string_not_equal(a, b);
+	assert_int_equal(count_rows(st), 9);
+	/* window 0: off */
+	char c[40];
+	store_set_dedup_window(st, 0);
+	put_env(st, m, "Q1", "s@x", r2, 2, c);
+	assert_string_not_equal(b, c);
+	assert_int_equal(count_rows(st), 10);
+	assert_int_equal(count_files(dir, ".eml"), 10);
+	/* holds too: a retried held message is held once */
+	store_set_dedup_window(st, 3600);
+	char h1[40], h2[40];
+	hold(st, "Message-ID: <h@x>\r\n\r\nheld\r\n", "s@x", r1, 1, fake_now + 100, 0, NULL, h1);
+	hold(st, "Message-ID: <h@x>\r\n\r\nheld\r\n", "s@x", r1, 1, fake_now + 100, 0, NULL, h2);
+	assert_string_equal(h1, h2);
+	assert_int_equal(count_files(dir, ".tmp-"), 0);
+	store_close(st);
+	rm_rf(dir);
+	g_free(dir);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static unsigned
+mode_of(const char *dir, const char *name)
+{
+	char *p = g_build_filename(dir, name, NULL);
+	struct stat sb;
+	int rc = stat(p, &sb);
+	if (rc != 0)
+		print_error("stat %s failed\n", p);
+	g_free(p);
+	assert_int_equal(rc, 0);
+	return sb.st_mode & 07777;
+}
+
+static void
+test_file_modes(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	const char *r[] = { "a@example.com" };
+	char id[40];
+	mode_t old = umask(022);
+
+	struct mamori_store *st = open_ok(dir);
+	put(st, "m\n", "s@x", r, 1, 0, id);	/* WAL written: -wal and -shm exist */
+	assert_int_equal(mode_of(dir, "mamori.db"), 0600);
+	assert_int_equal(mode_of(dir, "mamori.db-wal"), 0600);
+	assert_int_equal(mode_of(dir, "mamori.db-shm"), 0600);
+	char *eml = g_strdup_printf("quarantine/%s.eml", id);
+	assert_int_equal(mode_of(dir, eml), 0600);
+	g_free(eml);
+	store_close(st);
+
+	/* left 0644 by an older mamori: narrowed at open */
+	static const char *const names[] = { "mamori.db", "mamori.db-wal", "mamori.db-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		char *p = g_build_filename(dir, names[i], NULL);
+		if (g_file_test(p, G_FILE_TEST_EXISTS))
+			assert_int_equal(chmod(p, 0644), 0);
+		g_free(p);
+	}
+	assert_int_equal(mode_of(dir, "mamori.db"), 0644);
+	st = open_ok(dir);
+	put(st, "n\n", "s@x", r, 1, 0, id);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(mode_of(dir, names[i]), 0600);
+	store_close(st);
+	umask(old);
+	rm_rf(dir);
+	g_free(dir);
+}
+
+/* A .tmp- file as a killed put leaves it, age_s seconds old. */
+static char *
+stale_tmp(const char *dir, const char *name, int age_s)
+{
+	char *p = g_strdup_printf("%s/quarantine/%s", dir, name);
+	assert_true(g_file_set_contents(p, "partial message", -1, NULL));
+	struct utimbuf ut = { .actime = time(NULL) - age_s, .modtime = time(NULL) - age_s };
+	assert_int_equal(utime(p, &ut), 0);
+	return p;
+}
+
+static void
+test_tmp_cleanup(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	struct mamori_store *st = open_ok(dir);
+	store_close(st);
+
+	char *old = stale_tmp(dir, ".tmp-AAAAAA", 7200);
+	char *fresh = stale_tmp(dir, ".tmp-BBBBBB", 0);
+	char *live = stale_tmp(dir, ".tmp-CCCCCC", 7200);
+	char *other = stale_tmp(dir, "keep.txt", 7200);
+	/* a put in progress holds its lock */
+	int fd = open(live, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+
+	st = open_ok(dir);		/* at open */
+	assert_false(g_file_test(old, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(live, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(other, G_FILE_TEST_EXISTS));
+	assert_int_equal(store_clean_tmp(st), 1);
+
+	/* the writer died: its lock is gone; purge removes it */
+	close(fd);
+	char *old2 = stale_tmp(dir, ".tmp-DDDDDD", 3600);
+	store_quarantine_purge(st, 0);
+	assert_false(g_file_test(live, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(old2, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
+	assert_int_equal(store_clean_tmp(st), 3);
+	/* a put leaves no .tmp- behind */
+	const char *r[] = { "a@example.com" };
+	char id[40];
+	put(st, "m\n", "s@x", r, 1, 0, id);
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	store_close(st);
+	g_free(old);
+	g_free(old2);
+	g_free(fresh);
+	g_free(live);
+	g_free(other);
+	rm_rf(dir);
+	g_free(dir);
+}
+
 int
 main(void)
 {
@@ -1059,6 +1570,11 @@ main(void)
 		cmocka_unit_test(test_hold_json),
 		cmocka_unit_test(test_hold_migration_v1),
 		cmocka_unit_test(test_hold_match_10k),
+		cmocka_unit_test(test_release_transitions),
+		cmocka_unit_test(test_release_threads),
+		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_file_modes),
+		cmocka_unit_test(test_tmp_cleanup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
