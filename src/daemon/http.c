@@ -787,11 +787,9 @@ handle_q_list(struct server *srv, struct MHD_Connection *c)
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
 	if (v != NULL && *v != '\0') {
 		if (!q_state_parse(v, &state)) {
-			char *names = q_state_names();
-			char *msg = g_strdup_printf("state must be %s", names);
+			char *msg = g_strdup_printf("state must be %s", q_state_names());
 			enum MHD_Result ret = respond_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
 			g_free(msg);
-			g_free(names);
 			return ret;
 		}
 		f.state = &state;

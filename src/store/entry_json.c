@@ -50,25 +50,3 @@ q_entry_json(struct jsonw *w, const struct q_entry *e, bool with_report)
 	}
 	jw_obj_end(w);
 }
-
-/* Every state's name, from q_state_name() (states are appended, never
- * renumbered: the first "unknown" ends the list), so an error message that
- * lists them keeps up with a new state. */
-char *
-q_state_names(void)
-{
-	GString *s = g_string_new(NULL);
-	const char *name[64];
-	int n = 0;
-
-	while (n < (int)G_N_ELEMENTS(name)) {
-		const char *v = q_state_name((enum q_state)n);
-		if (strcmp(v, "unknown") == 0)
-			break;
-		name[n++] = v;
-	}
-	for (int i = 0; i < n; i++)
-		g_string_append_printf(s, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
-		    name[i]);
-	return g_string_free(s, FALSE);
-}

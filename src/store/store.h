@@ -207,9 +207,6 @@ bool q_state_parse(const char *name, enum q_state *out);
 bool store_id_valid(const char *id);
 /* The state directory the store was opened in. */
 const char *store_dir(const struct mamori_store *st);
-/* "quarantined, released, ... or expired": every state q_state_parse()
- * accepts (g_free it). */
-char *q_state_names(void);
 
 /* ---- holds (PPAP) ------------------------------------------------------ */
 
