@@ -176,28 +176,35 @@ bad:
 	return 2;
 }
 
+/* ID and up to two flags, in any order; false (usage printed) otherwise. */
+static bool
+id_and_flags(int argc, char **argv, const char **id, const char *f1, bool *b1,
+    const char *f2, bool *b2)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], f1) == 0)
+			*b1 = true;
+		else if (strcmp(argv[i], f2) == 0)
+			*b2 = true;
+		else if (argv[i][0] != '-' && *id == NULL)
+			*id = argv[i];
+		else
+			break;
+		if (i == argc - 1 && *id != NULL)
+			return true;
+	}
+	usage(stderr);
+	return false;
+}
+
 static int
 do_show(struct mamori_store *st, int argc, char **argv)
 {
 	const char *id = NULL;
 	bool raw = false, json = false;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--raw") == 0)
-			raw = true;
-		else if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && id == NULL)
-			id = argv[i];
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (id == NULL) {
-		usage(stderr);
+	if (!id_and_flags(argc, argv, &id, "--raw", &raw, "--json", &json))
 		return 2;
-	}
 	if (raw) {
 		size_t len;
 		uint8_t *m = store_quarantine_raw(st, id, &len);
@@ -369,22 +376,8 @@ do_reset(struct mamori_store *st, const struct mamori_quarantine_conf *qc, int a
 	bool released = false, force = false;
 	char err[512] = "";
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--released") == 0)
-			released = true;
-		else if (strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (argv[i][0] != '-' && id == NULL)
-			id = argv[i];
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (id == NULL) {
-		usage(stderr);
+	if (!id_and_flags(argc, argv, &id, "--released", &released, "--force", &force))
 		return 2;
-	}
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	enum q_state to = released ? Q_RELEASED : Q_QUARANTINED;
 	if (!store_release_reset(st, id, to, force ? 0 : (gint64)qc->release_stale_s, now,
