@@ -10,9 +10,12 @@
  * cannot be completed is answered 503 with the error report: the caller
  * must tempfail, never drop, the message.
  *
- * The listening socket is bound before privileges are dropped; the engine
- * is built and the store opened after, so a reload (SIGHUP) sees the same
- * files as the start and the store belongs to the daemon user.
+ * The configuration is read and the listening socket bound before
+ * privileges are dropped; the engine is built and the store opened after,
+ * so a reload (SIGHUP) sees the same files as the start and the store
+ * belongs to the daemon user.  The configuration file itself is read
+ * again (start, reloads) through the privileged reader that the drop
+ * leaves behind (daemon.c), so it may be readable by root only.
  *
  * /quarantine (docs/api.md): the store of --state or quarantine.state_dir,
  * behind `Authorization: Bearer <http.token>`.  A store that cannot be
@@ -933,7 +936,7 @@ http_serve(const struct http_opts *o)
 		daemon_log(LOG_ERR, "%s", err);
 		goto out;
 	}
-	if (!daemon_drop_privileges(user, err, sizeof err)) {
+	if (!daemon_drop_privileges(user, o->config, err, sizeof err)) {
 		daemon_log(LOG_ERR, "%s", err);
 		close(fd);
 		goto out;
@@ -985,8 +988,7 @@ http_serve(const struct http_opts *o)
 			if (daemon_engine_reload(srv.engine, err, sizeof err))
 				daemon_log(LOG_INFO, "http: configuration reloaded");
 			else
-				daemon_log(LOG_ERR, "http: reload failed, keeping the old "
-				    "configuration: %s", err);
+				metrics_error("http", "reload");	/* logged by the reload */
 			continue;
 		}
 		daemon_log(LOG_INFO, "http: signal %d, stopping", sig);
@@ -997,6 +999,7 @@ http_serve(const struct http_opts *o)
 out:
 	if (srv.engine != NULL)
 		daemon_engine_free(srv.engine);
+	daemon_config_reader_stop();
 	if (srv.store != NULL)
 		store_close(srv.store);
 	g_free(srv.store_err);
