@@ -208,7 +208,8 @@ try:
                 d99 = (res[name][1] - res["base"][1]) * 1000
                 added[name][0].append(d50)
                 added[name][1].append(d99)
-                line.append(f"{name} added p50 {d50:.2f} p99 {d99:.2f} ms ({res[name][2]} msgs)")
+                line.append(f"{name} p50 {res[name][0] * 1000:.2f} p99 {res[name][1] * 1000:.2f}"
+                            f" ms, added p50 {d50:.2f} p99 {d99:.2f} ms ({res[name][2]} msgs)")
             say("; ".join(line))
         for name in ("tcp", "unix"):
             p50, p99 = added[name]

@@ -981,8 +981,11 @@ http_serve(const struct http_opts *o)
 	    srv.slots, (unsigned long long)srv.max_body);
 
 	for (;;) {
-		int sig = 0;
-		if (sigwait(&set, &sig) != 0)
+		/* sigwaitinfo, not sigwait: milter.c (same binary) redefines
+		 * sigwait() for libmilter to keep SIGHUP out of any set that
+		 * holds SIGTERM, which made `mamori serve` ignore SIGHUP */
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			if (daemon_engine_reload(srv.engine, err, sizeof err))
