@@ -203,8 +203,14 @@ reader_main(int sock, const char *path, pid_t parent)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a SIGHUP to the whole service (systemctl kill -s HUP) is for the
+	 * daemon; SIGTERM and SIGKILL end the reader as they end the daemon */
+	signal(SIGHUP, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	/* only the socket stays open (stdio to /dev/null) */
+	/* only the socket stays open (stdio to /dev/null); started with a
+	 * closed stdio, the socket may be 0-2: move it out of the way first */
+	if (sock < 3 && (sock = fcntl(sock, F_DUPFD, 3)) < 0)
+		_exit(1);
 	int null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
