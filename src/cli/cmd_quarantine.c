@@ -524,7 +524,7 @@ as_daemon_user(const char *user, const char *dir, char *err, size_t errlen)
 		if (!theirs)
 			return true;
 	}
-	return daemon_drop_privileges(user, err, errlen);
+	return daemon_drop_privileges(user, NULL, err, errlen);
 }
 
 int

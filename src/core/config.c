@@ -10,11 +10,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -142,6 +146,8 @@ mamori_config_new_default(void)
 		.user = g_strdup(""),
 		.spool_bytes = 4 * MIB,
 		.subject_tag = g_strdup("[SPAM] "),
+		.socket_mode = 0660,
+		.socket_group = g_strdup(""),
 	};
 	cfg->http = (struct mamori_http_conf){
 		.token = g_strdup(""),
@@ -201,6 +207,7 @@ mamori_config_free(struct mamori_config *cfg)
 	g_free(cfg->quarantine.release_sendmail);
 	g_free(cfg->daemon.user);
 	g_free(cfg->daemon.subject_tag);
+	g_free(cfg->daemon.socket_group);
 	g_ptr_array_unref(cfg->ppap.passwords);
 	g_ptr_array_unref(cfg->ppap.dictionary);
 	g_free(cfg->ppap.expire_tag);
@@ -842,6 +849,27 @@ load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon
 			}
 			g_free(d->subject_tag);
 			d->subject_tag = g_strdup(v);
+		} else if (strcmp(k, "socket_mode") == 0) {
+			/* an octal string such as "0660": the milter's unix socket */
+			const char *v = config_setting_get_string(s);
+			char *end = NULL;
+			unsigned long m = v != NULL && *v != '\0' && strspn(v, "01234567") == strlen(v)
+			    ? strtoul(v, &end, 8) : 07777;
+			if (m > 0777) {
+				fail(lc, s, "daemon.socket_mode must be an octal mode string from "
+				    "\"0000\" to \"0777\", such as \"0660\"");
+				return;
+			}
+			d->socket_mode = (unsigned)m;
+		} else if (strcmp(k, "socket_group") == 0) {
+			const char *v = config_setting_get_string(s);
+			if (v == NULL || (*v != '\0' && !valid_hostname(v, true)) || strlen(v) > 32) {
+				fail(lc, s, "daemon.socket_group must be a group name such as "
+				    "\"postfix\" (\"\" = postfix if it exists, else the user's group)");
+				return;
+			}
+			g_free(d->socket_group);
+			d->socket_group = g_strdup(v);
 		} else {
 			fail(lc, s, "unknown key daemon.%s", k);
 		}
@@ -1006,24 +1034,51 @@ enum mamori_status
 mamori_config_load(const char *path, struct mamori_config **out, char *err,
     size_t errlen)
 {
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, g_strerror(errno));
+		return MAMORI_ERR_CONFIG;
+	}
+	return mamori_config_load_fd(fd, path, out, err, errlen);
+}
+
+enum mamori_status
+mamori_config_load_fd(int fd, const char *path, struct mamori_config **out, char *err,
+    size_t errlen)
+{
 	config_t c;
 	struct load_ctx lc = { .path = path, .err = err, .errlen = errlen };
-	struct mamori_config *cfg = mamori_config_new_default();
+	struct stat st = { 0 };
+	FILE *f = NULL;
 
 	*out = NULL;
+	/* a directory opens but does not read: say so (EISDIR), as for a
+	 * file that cannot be opened, with the errno's text */
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)
+	    || (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    g_strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		close(fd);
+		return MAMORI_ERR_CONFIG;
+	}
+	struct mamori_config *cfg = mamori_config_new_default();
 	config_init(&c);
-	if (!config_read_file(&c, path)) {
+	errno = 0;
+	if (!config_read(&c, f)) {
 		const char *file = config_error_file(&c);
 		if (config_error_type(&c) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-			    config_error_text(&c));
+			snprintf(err, errlen, "%s: cannot read: %s", file != NULL ? file : path,
+			    errno != 0 ? g_strerror(errno) : config_error_text(&c));
 		else
 			snprintf(err, errlen, "%s:%d: %s", file != NULL ? file : path,
 			    config_error_line(&c), config_error_text(&c));
 		config_destroy(&c);
+		fclose(f);
 		mamori_config_free(cfg);
 		return MAMORI_ERR_CONFIG;
 	}
+	fclose(f);
 	cfg->path = g_strdup(path);
 	const config_setting_t *root = config_root_setting(&c);
 	for (int i = 0; i < config_setting_length(root) && !lc.failed; i++) {

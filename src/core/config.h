@@ -113,6 +113,8 @@ struct mamori_daemon_conf {
 	bool syslog;		/* log to syslog (mail) instead of stderr */
 	uint64_t spool_bytes;	/* milter: bodies above it go to a temp file */
 	char *subject_tag;	/* milter add_header: Subject prefix; "" = none */
+	unsigned socket_mode;	/* milter unix socket: permission bits */
+	char *socket_group;	/* milter unix socket: group; "" = postfix, else user's */
 };
 
 /* The [quarantine] section: the store and the release of messages. */
@@ -183,6 +185,14 @@ struct mamori_config {
 	struct mamori_quarantine_conf quarantine;
 	struct mamori_ppap_conf ppap;
 };
+
+/*
+ * mamori_config_load() on a descriptor already open for reading (it is
+ * closed): the daemons get the file from their privileged reader
+ * (src/daemon/daemon.c).  path names the file in messages.
+ */
+enum mamori_status mamori_config_load_fd(int fd, const char *path,
+    struct mamori_config **out, char *err, size_t errlen);
 
 /* Where the shipped YARA rules are: installed, or in the source tree. */
 const char *mamori_yara_builtin_dir(void);

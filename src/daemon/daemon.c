@@ -20,17 +20,25 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <syslog.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
+
+#include "core/config.h"
 
 struct holder {
 	struct mamori_engine *e;
@@ -52,7 +60,7 @@ build_engine(const char *path, char *err, size_t errlen)
 
 	if (path == NULL) {
 		cfg = mamori_config_new_default();
-	} else if (mamori_config_load(path, &cfg, err, errlen) != MAMORI_OK) {
+	} else if (daemon_config_load(path, &cfg, err, errlen) != MAMORI_OK) {
 		return NULL;
 	}
 	if (mamori_engine_new(cfg, &eng, err, errlen) != MAMORI_OK)
@@ -161,8 +169,195 @@ daemon_engine_free(struct daemon_engine *d)
 
 /* ---- privileges ------------------------------------------------------- */
 
+/*
+ * The configuration reader.  The configuration file may be readable by
+ * root only (it holds http.token), but a reload happens long after the
+ * privilege drop.  So before dropping, daemon_drop_privileges() forks a
+ * small reader that stays root: it holds one end of a socketpair, and for
+ * each byte it reads opens the configuration file by its path (a fresh
+ * open: a file replaced by rename is seen), and answers with the errno of
+ * the open (0 on success) and, on success, the open descriptor
+ * (SCM_RIGHTS).  It answers nothing else and takes no path from the
+ * daemon: a compromised daemon gains nothing it did not have at start,
+ * the file's contents.  It closes every other descriptor, cannot be
+ * traced or dumped, exits when the daemon's end closes (EOF) or the
+ * daemon dies (PR_SET_PDEATHSIG).  It uses only async-signal-safe calls
+ * (the daemon may have threads when it forks).
+ */
+static int reader_fd = -1;
+static pid_t reader_pid = -1;
+static char *reader_path;
+static GMutex reader_lock;
+
+static void G_GNUC_NORETURN
+reader_main(int sock, const char *path, pid_t parent)
+{
+	sigset_t all;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	prctl(PR_SET_DUMPABLE, 0);
+	sigfillset(&all);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	/* a SIGHUP to the whole service (systemctl kill -s HUP) is for the
+	 * daemon; SIGTERM and SIGKILL end the reader as they end the daemon */
+	signal(SIGHUP, SIG_IGN);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	/* only the socket stays open (stdio to /dev/null); started with a
+	 * closed stdio, the socket may be 0-2: move it out of the way first */
+	if (sock < 3 && (sock = fcntl(sock, F_DUPFD, 3)) < 0)
+		_exit(1);
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (sock != 3) {
+		if (dup2(sock, 3) < 0)
+			_exit(1);
+		sock = 3;
+	}
+	close_range(4, ~0u, 0);
+	for (;;) {
+		char c;
+		ssize_t n = read(sock, &c, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			_exit(0);
+		if (n < 0)
+			continue;
+		int e = 0;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			e = errno;
+		struct msghdr mh = { 0 };
+		struct iovec iov = { .iov_base = &e, .iov_len = sizeof e };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} u;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if (fd >= 0) {
+			memset(&u, 0, sizeof u);
+			mh.msg_control = u.buf;
+			mh.msg_controllen = sizeof u.buf;
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+		}
+		while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+			;
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static bool
+reader_start(const char *path, char *err, size_t errlen)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(err, errlen, "configuration reader: socketpair: %s", g_strerror(errno));
+		return false;
+	}
+	char *p = g_strdup(path);	/* before the fork: no malloc in the child */
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "configuration reader: fork: %s", g_strerror(errno));
+		close(sv[0]), close(sv[1]);
+		g_free(p);
+		return false;
+	}
+	if (pid == 0)
+		reader_main(sv[1], p, parent);
+	close(sv[1]);
+	reader_fd = sv[0];
+	reader_pid = pid;
+	reader_path = p;
+	return true;
+}
+
+enum mamori_status
+daemon_config_load(const char *path, struct mamori_config **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (reader_fd < 0 || reader_path == NULL || strcmp(path, reader_path) != 0)
+		return mamori_config_load(path, out, err, errlen);
+
+	int e = 0, fd = -1;
+	ssize_t n;
+	char c = 'r';
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = &e, .iov_len = sizeof e };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof u.buf,
+	};
+
+	g_mutex_lock(&reader_lock);
+	do
+		n = send(reader_fd, &c, 1, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == 1) {
+		do
+			n = recvmsg(reader_fd, &mh, MSG_CMSG_CLOEXEC);
+		while (n < 0 && errno == EINTR);
+	}
+	int saved = errno;
+	g_mutex_unlock(&reader_lock);
+	if (n != (ssize_t)sizeof e) {
+		snprintf(err, errlen, "%s: cannot read: the privileged configuration reader "
+		    "is gone (%s); restart mamori", path,
+		    n < 0 ? g_strerror(saved) : "connection closed");
+		return MAMORI_ERR_CONFIG;
+	}
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS
+		    && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	if (e != 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    g_strerror(e != 0 ? e : EPROTO));
+		return MAMORI_ERR_CONFIG;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return mamori_config_load_fd(fd, path, out, err, errlen);
+}
+
+void
+daemon_config_reader_stop(void)
+{
+	if (reader_fd >= 0) {
+		close(reader_fd);	/* EOF: the reader exits */
+		reader_fd = -1;
+	}
+	if (reader_pid > 0) {
+		while (waitpid(reader_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		reader_pid = -1;
+	}
+	g_free(reader_path);
+	reader_path = NULL;
+}
+
 bool
-daemon_drop_privileges(const char *user, char *err, size_t errlen)
+daemon_drop_privileges(const char *user, const char *config_path, char *err, size_t errlen)
 {
 	if (user != NULL && user[0] == '\0')
 		user = NULL;
@@ -191,12 +386,65 @@ daemon_drop_privileges(const char *user, char *err, size_t errlen)
 	}
 	uid_t uid = pw->pw_uid;
 	gid_t gid = pw->pw_gid;
+	if (config_path != NULL && reader_fd < 0 && !reader_start(config_path, err, errlen))
+		return false;
 	if (setgid(gid) != 0 || initgroups(user, gid) != 0 || setuid(uid) != 0) {
 		snprintf(err, errlen, "cannot switch to user %s: %s", user, g_strerror(errno));
 		return false;
 	}
 	if (setuid(0) == 0 || geteuid() == 0) {
 		snprintf(err, errlen, "cannot switch to user %s: root regained", user);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the milter's unix socket ---------------------------------------- */
+
+bool
+daemon_socket_perms(const char *path, const char *user, const char *group,
+    unsigned mode, char *err, size_t errlen)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	bool root = geteuid() == 0;
+
+	if (user != NULL && user[0] != '\0' && root) {
+		struct passwd *pw = getpwnam(user);
+		if (pw == NULL) {
+			snprintf(err, errlen, "unknown user %s", user);
+			return false;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (group != NULL && group[0] != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			snprintf(err, errlen, "daemon.socket_group: unknown group %s", group);
+			return false;
+		}
+		gid = gr->gr_gid;
+	} else {
+		/* "": Postfix's group when there is one (Debian), else the user's */
+		struct group *gr = getgrnam("postfix");
+		if (gr != NULL)
+			gid = gr->gr_gid;
+		else if (!root)
+			gid = (gid_t)-1;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) != 0) {
+		if (!root && (group == NULL || group[0] == '\0')) {
+			/* not root, automatic group we are not in: leave ours */
+			daemon_log(LOG_WARNING, "milter: %s: cannot give the socket to group "
+			    "postfix: %s (set daemon.socket_group)", path, g_strerror(errno));
+		} else {
+			snprintf(err, errlen, "%s: chown: %s", path, g_strerror(errno));
+			return false;
+		}
+	}
+	if (chmod(path, (mode_t)mode) != 0) {
+		snprintf(err, errlen, "%s: chmod %04o: %s", path, mode, g_strerror(errno));
 		return false;
 	}
 	return true;

@@ -29,8 +29,28 @@ void daemon_engine_free(struct daemon_engine *d);
 /*
  * Run as root only to bind: drop to user (setgid, initgroups, setuid) or
  * refuse.  Not root: nothing to do (user must then be NULL or ours).
+ * With config_path, a privileged reader of that one file is forked first
+ * (as root), so that daemon_config_load() can read it after the drop,
+ * whatever its mode (daemon.c).
  */
-bool daemon_drop_privileges(const char *user, char *err, size_t errlen);
+bool daemon_drop_privileges(const char *user, const char *config_path, char *err,
+    size_t errlen);
+/*
+ * mamori_config_load(), through the privileged reader when there is one
+ * for this path (each call opens the file afresh: an edit or a
+ * replacement by rename is seen).  Errors name the errno.
+ */
+enum mamori_status daemon_config_load(const char *path, struct mamori_config **out,
+    char *err, size_t errlen);
+/* Ends the reader (at exit). */
+void daemon_config_reader_stop(void);
+
+/*
+ * The milter's unix socket: owner user (when root), group (a name; ""
+ * = "postfix" if that group exists, else user's group), mode.
+ */
+bool daemon_socket_perms(const char *path, const char *user, const char *group,
+    unsigned mode, char *err, size_t errlen);
 
 /* Logging: to stderr (default) or syslog (facility mail). */
 void daemon_log_open(bool use_syslog, const char *ident);

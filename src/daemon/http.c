@@ -14,9 +14,12 @@
  * the bodies of all requests share http.body_budget (503 + Retry-After
  * beyond it).
  *
- * The listening socket is bound before privileges are dropped; the engine
- * is built and the store opened after, so a reload (SIGHUP) sees the same
- * files as the start and the store belongs to the daemon user.
+ * The configuration is read and the listening socket bound before
+ * privileges are dropped; the engine is built and the store opened after,
+ * so a reload (SIGHUP) sees the same files as the start and the store
+ * belongs to the daemon user.  The configuration file itself is read
+ * again (start, reloads) through the privileged reader that the drop
+ * leaves behind (daemon.c), so it may be readable by root only.
  *
  * /quarantine (docs/api.md): the store of --state or quarantine.state_dir,
  * behind `Authorization: Bearer <http.token>`.  A store that cannot be
@@ -1457,7 +1460,7 @@ http_serve(const struct http_opts *o)
 			    "%llu the connection limits need (raise LimitNOFILE / ulimit -n)",
 			    (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 	}
-	if (!daemon_drop_privileges(user, err, sizeof err)) {
+	if (!daemon_drop_privileges(user, o->config, err, sizeof err)) {
 		daemon_log(LOG_ERR, "%s", err);
 		close(fd);
 		goto out;
@@ -1508,15 +1511,17 @@ http_serve(const struct http_opts *o)
 	    (unsigned)(srv.header_us / G_USEC_PER_SEC));
 
 	for (;;) {
-		int sig = 0;
-		if (sigwait(&set, &sig) != 0)
+		/* sigwaitinfo, not sigwait: milter.c (same binary) redefines
+		 * sigwait() for libmilter to keep SIGHUP out of any set that
+		 * holds SIGTERM, which made `mamori serve` ignore SIGHUP */
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			if (daemon_engine_reload(srv.engine, err, sizeof err))
 				daemon_log(LOG_INFO, "http: configuration reloaded");
 			else
-				daemon_log(LOG_ERR, "http: reload failed, keeping the old "
-				    "configuration: %s", err);
+				metrics_error("http", "reload");	/* logged by the reload */
 			continue;
 		}
 		daemon_log(LOG_INFO, "http: signal %d, stopping", sig);
@@ -1538,6 +1543,7 @@ out:
 	g_cond_clear(&srv.sweep_cond);
 	if (srv.engine != NULL)
 		daemon_engine_free(srv.engine);
+	daemon_config_reader_stop();
 	if (srv.store != NULL)
 		store_close(srv.store);
 	g_free(srv.store_err);

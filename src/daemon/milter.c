@@ -49,6 +49,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
@@ -263,6 +264,21 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	g_ptr_array_add(m->names, g_strdup(name));
 	if (m->subject == NULL && g_ascii_strcasecmp(name, "Subject") == 0)
 		m->subject = g_strdup(value);
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * DATA: nothing to do, but registered.  Without it libmilter asks the MTA
+ * to skip the DATA command (SMFIP_NODATA), and Postfix then sends the
+ * DATA macros alone, a packet that gets no reply; its next packet (the
+ * first header) is then held by Nagle on Postfix's side until our kernel's
+ * delayed ACK, 40 ms per message.  With it, macros and command go in one
+ * write that is answered at once.
+ */
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
+	(void)ctx;
 	return SMFIS_CONTINUE;
 }
 
@@ -803,12 +819,44 @@ static struct smfiDesc desc = {
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,
+	.xxfi_data = cb_data,
 	.xxfi_eoh = cb_eoh,
 	.xxfi_body = cb_body,
 	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
 };
+
+/*
+ * TCP_NODELAY on the listening TCP sockets (libmilter's, the only ones in
+ * this process): Linux copies it to every accepted connection.  Without
+ * it, the second of two small replies in a row (an smfi_addheader, then
+ * the accept) waits for the MTA's delayed ACK, 40 ms and more per
+ * message.  Returns how many sockets got it.
+ */
+static int
+tcp_nodelay_listeners(void)
+{
+	int n = 0;
+	GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+	if (d == NULL)
+		return 0;
+	const char *name;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		int fd = atoi(name), v = 0, proto = 0, one = 1;
+		socklen_t l = sizeof v, lp = sizeof proto;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || v == 0
+		    || getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &lp) != 0
+		    || proto != IPPROTO_TCP)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0)
+			n++;
+		else
+			daemon_log(LOG_WARNING, "milter: TCP_NODELAY: %s", g_strerror(errno));
+	}
+	g_dir_close(d);
+	return n;
+}
 
 static bool
 valid_socket(const char *s)
@@ -838,17 +886,14 @@ milter_run(const struct milter_opts *o)
 	spool_bytes = cfg->daemon.spool_bytes;
 	subject_tag = g_strdup(cfg->daemon.subject_tag);
 	char *user = g_strdup(cfg->daemon.user);
+	char *sock_group = g_strdup(cfg->daemon.socket_group);
+	unsigned sock_mode = cfg->daemon.socket_mode;
 	char *state = g_strdup(o->state_dir != NULL ? o->state_dir : cfg->quarantine.state_dir);
 	expire_days = cfg->quarantine.expire_days;
 	dedup_window_s = cfg->quarantine.dedup_window_s;
 	mamori_config_free(cfg);
 
 	spool_dir = g_build_filename(state, "spool", NULL);
-	engine = daemon_engine_new(o->config_path, err, sizeof err);
-	if (engine == NULL) {
-		fprintf(stderr, "mamori: %s\n", err);
-		return 1;
-	}
 
 	/*
 	 * Blocked in every thread: SIGHUP goes to the reload thread only,
@@ -866,18 +911,50 @@ milter_run(const struct milter_opts *o)
 #ifdef MAMORI_HAVE_STORE
 	GThread *sweeper = NULL;
 #endif
-	if (o->socket != NULL && g_str_has_prefix(o->socket, "unix:"))
-		g_unlink(o->socket + 5);
+	const char *unix_path = NULL;
+	if (g_str_has_prefix(o->socket, "unix:"))
+		unix_path = o->socket + 5;
+	else if (g_str_has_prefix(o->socket, "local:"))
+		unix_path = o->socket + 6;
+	if (unix_path != NULL)
+		g_unlink(unix_path);
 	if (smfi_setconn((char *)o->socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS
 	    || smfi_settimeout(600) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS) {
 		fprintf(stderr, "mamori: libmilter setup failed for %s\n", o->socket);
 		goto out;
 	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
-		fprintf(stderr, "mamori: cannot listen on %s\n", o->socket);
+	/* a unix socket is born 0600 (nobody else can connect before its
+	 * owner, group and mode are set below) */
+	mode_t old_umask = umask(0177);
+	int opened = smfi_opensocket(true);
+	int open_errno = errno;
+	umask(old_umask);
+	if (opened != MI_SUCCESS) {
+		fprintf(stderr, "mamori: cannot listen on %s: %s\n", o->socket,
+		    g_strerror(open_errno));
 		goto out;
 	}
-	if (!daemon_drop_privileges(user, err, sizeof err)) {
+	if (unix_path != NULL) {
+		if (!daemon_socket_perms(unix_path, user, sock_group, sock_mode, err, sizeof err)) {
+			fprintf(stderr, "mamori: %s\n", err);
+			goto out;
+		}
+	} else if (tcp_nodelay_listeners() == 0) {
+		daemon_log(LOG_WARNING, "milter: TCP_NODELAY not set on %s: every reply "
+		    "may wait for a delayed ACK", o->socket);
+	}
+	if (!daemon_drop_privileges(user, o->config_path, err, sizeof err)) {
+		fprintf(stderr, "mamori: %s\n", err);
+		goto out;
+	}
+	/*
+	 * The engine is built after the drop, as the daemon user, like every
+	 * reload: files the engine reads (YARA rules, ...) that this user
+	 * cannot read fail the start rather than the first reload.  The
+	 * configuration file itself comes through the privileged reader.
+	 */
+	engine = daemon_engine_new(o->config_path, err, sizeof err);
+	if (engine == NULL) {
 		fprintf(stderr, "mamori: %s\n", err);
 		goto out;
 	}
@@ -922,9 +999,12 @@ out:
 	store_close(store);
 	store = NULL;
 #endif
-	daemon_engine_free(engine);
+	if (engine != NULL)
+		daemon_engine_free(engine);
 	engine = NULL;
+	daemon_config_reader_stop();
 	g_free(user);
+	g_free(sock_group);
 	g_free(state);
 	g_free(spool_dir);
 	g_free(subject_tag);

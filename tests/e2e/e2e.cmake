@@ -14,3 +14,11 @@ add_test(NAME e2e.ppap
           --mamori $<TARGET_FILE:mamori_cli>)
 set_tests_properties(e2e.ppap PROPERTIES SKIP_RETURN_CODE 77
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 600 LABELS e2e RUN_SERIAL TRUE)
+# Issue 12: a 0600 root configuration with daemon.user = nobody, the milter
+# on a unix socket that Postfix's smtpd (user postfix) connects to, and
+# SIGHUP reloads (edit, rename, broken, removed) of milter and serve.
+add_test(NAME e2e.privsep
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_privsep_e2e.py
+          --mamori $<TARGET_FILE:mamori_cli>)
+set_tests_properties(e2e.privsep PROPERTIES SKIP_RETURN_CODE 77
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)

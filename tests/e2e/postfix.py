@@ -13,7 +13,7 @@ Debian package's `postfix` user; `postdrop` group).  It listens on
 127.0.0.1:<smtpd_port> only (master.cf service "127.0.0.1:PORT inet ...
 smtpd"), accepts mail for relay_domains=example.jp and relays it to the
 sink at relayhost=[127.0.0.1]:<sink_port> (bracketed IP: no DNS, no MX),
-with smtpd_milters=inet:127.0.0.1:<milter_port>,
+with smtpd_milters=inet:127.0.0.1:<milter_port> (or milter="unix:/path"),
 milter_default_action=tempfail, milter_protocol=6.  Nothing runs chrooted,
 no local delivery (mydestination empty), no DNS (disable_dns_lookups,
 smtp_dns_support_level=disabled), short retry times (queue_run_delay,
@@ -109,13 +109,14 @@ REINJECT_CF = """\
 class Postfix:
     def __init__(self, workdir, milter_port=None, sink_port=None,
                  smtpd_port=None, extra=None, smtpd_maxproc=100,
-                 reinject_port=None):
+                 reinject_port=None, milter=None):
         self.workdir = os.path.abspath(workdir)
         self.confdir = os.path.join(self.workdir, "etc")
         self.queuedir = os.path.join(self.workdir, "spool")
         self.datadir = os.path.join(self.workdir, "data")
         self.maillog = os.path.join(self.workdir, "maillog")
         self.milter_port = milter_port
+        self.milter = milter	# a full smtpd_milters value, e.g. unix:/path
         self.sink_port = sink_port
         self.port = smtpd_port or free_port()
         self.reinject_port = reinject_port
@@ -125,7 +126,8 @@ class Postfix:
 
     # --- configuration -------------------------------------------------
     def main_cf(self):
-        milters = f"inet:127.0.0.1:{self.milter_port}" if self.milter_port else ""
+        milters = self.milter or (f"inet:127.0.0.1:{self.milter_port}"
+                                  if self.milter_port else "")
         relay = f"[127.0.0.1]:{self.sink_port}" if self.sink_port else ""
         p = {
             "compatibility_level": "3.6",

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -289,6 +290,59 @@ test_missing_file(void **state)
 	g_free(path);
 }
 
+/* A file that cannot be read: the message names the errno's text. */
+static void
+test_unreadable_errno(void **state)
+{
+	struct tmp *t = *state;
+	struct mamori_config *cfg = NULL;
+	char err[512] = "";
+	char *missing = g_build_filename(t->dir, "does-not-exist.conf", NULL);
+	char *want = g_strdup_printf("%s: cannot read: No such file or directory", missing);
+	assert_int_equal(mamori_config_load(missing, &cfg, err, sizeof err), MAMORI_ERR_CONFIG);
+	assert_null(cfg);
+	assert_string_equal(err, want);
+	g_free(want);
+	/* a directory opens but does not read: EISDIR, not a parse error */
+	want = g_strdup_printf("%s: cannot read: Is a directory", t->dir);
+	assert_int_equal(mamori_config_load(t->dir, &cfg, err, sizeof err), MAMORI_ERR_CONFIG);
+	assert_null(cfg);
+	assert_string_equal(err, want);
+	g_free(want);
+	/* not root: a 0000 file is EACCES (root reads it regardless) */
+	if (geteuid() != 0) {
+		const char *path = write_conf(state, "");
+		assert_int_equal(chmod(path, 0), 0);
+		want = g_strdup_printf("%s: cannot read: Permission denied", path);
+		assert_int_equal(mamori_config_load(path, &cfg, err, sizeof err), MAMORI_ERR_CONFIG);
+		assert_string_equal(err, want);
+		g_free(want);
+	}
+	g_free(missing);
+}
+
+/* daemon.socket_mode (an octal string) and daemon.socket_group. */
+static void
+test_daemon_socket(void **state)
+{
+	struct mamori_config *cfg = load_ok(state, "");
+	assert_int_equal(cfg->daemon.socket_mode, 0660);
+	assert_string_equal(cfg->daemon.socket_group, "");
+	mamori_config_free(cfg);
+	cfg = load_ok(state, "daemon = { socket_mode = \"0600\"; socket_group = \"postfix\"; };\n");
+	assert_int_equal(cfg->daemon.socket_mode, 0600);
+	assert_string_equal(cfg->daemon.socket_group, "postfix");
+	mamori_config_free(cfg);
+	cfg = load_ok(state, "daemon = { socket_mode = \"666\"; };\n");
+	assert_int_equal(cfg->daemon.socket_mode, 0666);
+	mamori_config_free(cfg);
+	load_fails(state, "daemon = { socket_mode = \"0999\"; };\n", 1, "daemon.socket_mode");
+	load_fails(state, "daemon = { socket_mode = \"01777\"; };\n", 1, "daemon.socket_mode");
+	load_fails(state, "daemon = { socket_mode = \"\"; };\n", 1, "daemon.socket_mode");
+	load_fails(state, "daemon = { socket_mode = 660; };\n", 1, "daemon.socket_mode");
+	load_fails(state, "daemon = { socket_group = \"a b\"; };\n", 1, "daemon.socket_group");
+}
+
 static void
 test_thresholds(void **state)
 {
@@ -413,6 +467,8 @@ main(void)
 		T(test_unknown_keys),
 		T(test_syntax_error),
 		T(test_missing_file),
+		T(test_unreadable_errno),
+		T(test_daemon_socket),
 		T(test_thresholds),
 		T(test_symbols),
 		T(test_actions_names),

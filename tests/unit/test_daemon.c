@@ -1,16 +1,22 @@
 /*
  * test_daemon.c - the daemon services (src/daemon/daemon.h): engine
  * reload while scans hold a reference, a bad configuration keeping the
- * old engine, the Prometheus rendering, metrics from many threads, and
- * the privilege drop refusal.
+ * old engine, the Prometheus rendering, metrics from many threads, the
+ * privilege drop refusal, and the privileged configuration reader (a
+ * 0600 root file read after the drop, replaced by rename, broken,
+ * removed).
  */
 #include "test_helpers.h"
 
+#include <pwd.h>
 #include <syslog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "core/config.h"
 #include "daemon/daemon.h"
 
 /* Missing Date (1.0) and Message-ID (1.5): score 2.5. */
@@ -210,15 +216,105 @@ test_privileges(void **state)
 	(void)state;
 	char err[256] = "";
 	if (geteuid() == 0) {
-		assert_false(daemon_drop_privileges(NULL, err, sizeof err));
+		assert_false(daemon_drop_privileges(NULL, NULL, err, sizeof err));
 		assert_contains(err, "refusing to run as root: set daemon.user");
-		assert_false(daemon_drop_privileges("", err, sizeof err));
-		assert_false(daemon_drop_privileges("root", err, sizeof err));
+		assert_false(daemon_drop_privileges("", NULL, err, sizeof err));
+		assert_false(daemon_drop_privileges("root", NULL, err, sizeof err));
 	} else {
-		assert_true(daemon_drop_privileges(NULL, err, sizeof err));
-		assert_false(daemon_drop_privileges("root", err, sizeof err));
+		assert_true(daemon_drop_privileges(NULL, NULL, err, sizeof err));
+		assert_false(daemon_drop_privileges("root", NULL, err, sizeof err));
 		assert_contains(err, "not running as root");
 	}
+}
+
+/* child side of test_config_reader: 0 = all as expected, else the step */
+static int
+reader_child(const char *path, int go, int done)
+{
+	char err[512] = "", c;
+	struct mamori_config *cfg = NULL;
+
+	if (!daemon_drop_privileges("nobody", path, err, sizeof err))
+		return 1;
+	/* as nobody: the file (0600 root, in a 0700 root directory) is closed to us */
+	if (mamori_config_load(path, &cfg, err, sizeof err) == MAMORI_OK
+	    || strstr(err, "cannot read: Permission denied") == NULL)
+		return 2;
+	/* through the reader: the add_header threshold of CONF_TAG */
+	if (daemon_config_load(path, &cfg, err, sizeof err) != MAMORI_OK
+	    || cfg->threshold[MAMORI_ACTION_ADD_HEADER] != 1.0)
+		return 3;
+	mamori_config_free(cfg);
+	/* the parent replaces the file by rename: the new content is read */
+	if (write(done, "1", 1) != 1 || read(go, &c, 1) != 1)
+		return 4;
+	if (daemon_config_load(path, &cfg, err, sizeof err) != MAMORI_OK
+	    || cfg->threshold[MAMORI_ACTION_REJECT] != 1.0)
+		return 5;
+	mamori_config_free(cfg);
+	/* a syntax error: file and line */
+	if (write(done, "2", 1) != 1 || read(go, &c, 1) != 1)
+		return 6;
+	if (daemon_config_load(path, &cfg, err, sizeof err) == MAMORI_OK
+	    || !g_str_has_prefix(err, path) || strstr(err, ":1: ") == NULL)
+		return 7;
+	/* removed: ENOENT, named */
+	if (write(done, "3", 1) != 1 || read(go, &c, 1) != 1)
+		return 8;
+	if (daemon_config_load(path, &cfg, err, sizeof err) == MAMORI_OK
+	    || strstr(err, "cannot read: No such file or directory") == NULL)
+		return 9;
+	daemon_config_reader_stop();
+	return 0;
+}
+
+/* The privileged configuration reader: root-only file read after the drop. */
+static void
+test_config_reader(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || getpwnam("nobody") == NULL) {
+		print_message("skipped: needs root and user nobody\n");
+		return;
+	}
+	char *dir = g_build_filename(tmpdir, "private", NULL);
+	char *path = g_build_filename(dir, "mamori.conf", NULL);
+	char *tmp = g_build_filename(dir, "mamori.conf.new", NULL);
+	assert_int_equal(g_mkdir(dir, 0700), 0);
+	assert_true(g_file_set_contents(path, CONF_TAG, -1, NULL));
+	assert_int_equal(chmod(path, 0600), 0);
+	int to_child[2], to_parent[2];
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(to_parent), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(reader_child(path, to_child[0], to_parent[1]));
+	char c;
+	int status = -1;
+	if (read(to_parent[0], &c, 1) == 1) {
+		assert_true(g_file_set_contents(tmp, CONF_REJECT, -1, NULL));
+		assert_int_equal(chmod(tmp, 0600), 0);
+		assert_int_equal(rename(tmp, path), 0);
+		assert_int_equal(write(to_child[1], "g", 1), 1);
+	}
+	if (read(to_parent[0], &c, 1) == 1) {
+		assert_true(g_file_set_contents(path, "actions = { reject = ; };\n", -1, NULL));
+		assert_int_equal(write(to_child[1], "g", 1), 1);
+	}
+	if (read(to_parent[0], &c, 1) == 1) {
+		assert_int_equal(g_unlink(path), 0);
+		assert_int_equal(write(to_child[1], "g", 1), 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(to_child[0]), close(to_child[1]), close(to_parent[0]), close(to_parent[1]);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(tmp);
+	g_free(path);
+	g_free(dir);
 }
 
 int
@@ -232,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_metrics_render),
 		cmocka_unit_test(test_metrics_threads),
 		cmocka_unit_test(test_privileges),
+		cmocka_unit_test(test_config_reader),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
