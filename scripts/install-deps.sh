@@ -28,7 +28,7 @@ PACKAGES=(
 	libgsf-1-dev libgumbo-dev zlib1g-dev python3-olefile python3-msoffcrypto-tool
 	# daemon: milter, HTTP API, store; Postfix, swaks and an SMTP sink are
 	# the end-to-end test's peers, wrk the HTTP benchmark's client
-	libmilter-dev libmicrohttpd-dev libsqlite3-dev postfix swaks python3-aiosmtpd wrk curl
+	libmilter-dev libmicrohttpd-dev libsqlite3-dev postfix swaks python3-aiosmtpd wrk curl gdb
 	# unit tests
 	libcmocka-dev
 	# fuzzing: clang with libFuzzer and the sanitizer runtimes; llvm brings

@@ -21,6 +21,9 @@ Cases (messages from examples/, each sent with a fresh Message-ID):
               nothing at the sink, `mamori quarantine list` has it;
               `release` delivers it to the sink with the original envelope
               and the original body bytes
+  crash       the milter killed (gdb, SIGKILL) between the quarantine
+              commit and its answer: the sender gets 4xx and retries; the
+              restarted milter stores the retry once (one entry)
   restart     50 messages of the four kinds, 10 swaks in parallel; mamori
               is killed with SIGKILL in the middle and restarted 2 s later.
               Postfix answers 4xx while it is down (milter_default_action =
@@ -412,6 +415,67 @@ def case_quarantine(e):
     return show
 
 
+def case_crash_after_commit(e):
+    """Issue 12, point 7: the milter killed (SIGKILL, by gdb) right after
+    the quarantine entry is committed and before it answers.  Postfix
+    answers 4xx (milter_default_action = tempfail), the sending MTA retries
+    the same message through a new SMTP session (a new queue id), and the
+    restarted milter must recognise it: one entry, not two."""
+    if not shutil.which("gdb"):
+        return fail("crash: gdb missing (scripts/install-deps.sh installs it)")
+    mid = f"crash.{random.getrandbits(48):x}@sender.test"
+    p = with_message_id(KINDS["quarantine"][0], mid, e.work)
+    gdb = subprocess.Popen(
+        ["gdb", "-p", str(e.mamori.proc.pid), "-batch", "-nx",
+         "-ex", "set pagination off", "-ex", "break store_quarantine_put",
+         "-ex", "continue", "-ex", "finish", "-ex", "signal SIGKILL"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True, errors="replace")
+    # gdb's stdout is a pipe, so "Continuing." may sit in its buffer: the
+    # breakpoint being set is the sign; `continue` follows at once
+    watchdog = threading.Timer(120, gdb.kill)
+    watchdog.start()
+    transcript = []
+    for ln in gdb.stdout:
+        transcript.append(ln)
+        if ln.startswith("Breakpoint 1 at"):
+            break
+    else:
+        watchdog.cancel()
+        return fail("crash: gdb did not attach:\n" + "".join(transcript[-20:]))
+    time.sleep(1)
+    code, out = swaks(e.pf.port, p)
+    try:
+        rest, _ = gdb.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        gdb.kill()
+        rest = ""
+    watchdog.cancel()
+    transcript.append(rest)
+    e.mamori.proc.wait(30)
+    if e.mamori.proc.returncode != -signal.SIGKILL:
+        return fail(f"crash: the milter was not killed in store_quarantine_put "
+                    f"(exit {e.mamori.proc.returncode}):\n" + "".join(transcript)[-2000:])
+    if not 400 <= code < 500:
+        return fail(f"crash: the first attempt got {code}, not a 4xx:\n{out[-1500:]}")
+    first = [q for q in e.q.entries() if q[1] == mid]
+    if len(first) != 1:
+        return fail(f"crash: {len(first)} entries committed before the kill, not 1")
+    e.mamori.start()
+    code2, out2 = swaks(e.pf.port, p)
+    if code2 != 250:
+        return fail(f"crash: the retry got {code2}:\n{out2[-1500:]}")
+    e.pf.wait_queue_empty(20)
+    ents = [q for q in e.q.entries() if q[1] == mid]
+    if len(ents) != 1 or ents[0][0] != first[0][0]:
+        return fail(f"crash: after the retry {len(ents)} entries with the Message-ID "
+                    f"({[q[0] for q in ents]}), expected only {first[0][0]}")
+    if sink_by_mid(e.sink).get(mid):
+        return fail("crash: the message reached the sink")
+    ok(f"crash: SIGKILL after the commit -> {code} to the sender; the retry -> 250, "
+       f"still one entry ({ents[0][0]}, {ents[0][2]})")
+
+
 def case_restart(e, n=50, parallel=10):
     order = (["clean"] * 24 + ["tag"] * 10 + ["reject"] * 8 + ["quarantine"] * 8)
     order = (order * ((n + len(order) - 1) // len(order)))[:n]
@@ -531,7 +595,7 @@ def main():
         case_restart(e, a.messages)
     restart.__name__ = "case_restart"
     return run(a, "mamori-e2e-", [case_deliver, case_tag, case_reject, case_quarantine,
-                                  restart],
+                                  case_crash_after_commit, restart],
                lambda e: f"setup: postfix 127.0.0.1:{e.pf.port} (check clean: "
                          f"{e.pf.check() == ''}), mamori milter 127.0.0.1:{e.milter_port}, "
                          f"sink 127.0.0.1:{e.sink.port}, re-injection "
