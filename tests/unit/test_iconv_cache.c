@@ -62,6 +62,50 @@ run_iconv(iconv_t cd, const char *in, size_t len, int *err)
 	return g_string_new_len(buf, (gssize)(op - buf));
 }
 
+/*
+ * Opens (to, from), converts in (len bytes) once, checks the error (0 or
+ * an errno) and the output (want, want_len bytes), closes: the address
+ * of the closed converter, to compare with the one the cache hands out next.
+ */
+static uintptr_t
+convert_and_close(const char *to, const char *from, const char *in, size_t len,
+    int want_err, const char *want, size_t want_len)
+{
+	int err;
+	iconv_t cd = iconv_open(to, from);
+	assert_true(cd != (iconv_t)-1);
+	GString *out = run_iconv(cd, in, len, &err);
+	assert_int_equal(err, want_err);
+	assert_int_equal(out->len, want_len);
+	if (want_len > 0)
+		assert_memory_equal(out->str, want, want_len);
+	g_string_free(out, TRUE);
+	uintptr_t closed = (uintptr_t)cd;
+	assert_int_equal(iconv_close(cd), 0);
+	return closed;
+}
+
+/*
+ * Opens (to, from) again after the converter at closed was closed: the
+ * cache hands back that one, reused, and it converts text (ASCII) to the same text.
+ */
+static void
+reopen_converts(uintptr_t closed, const char *to, const char *from, const char *text)
+{
+	int err;
+	struct iconv_cache_stats a, b;
+	iconv_cache_thread_stats(&a);
+	iconv_t again = iconv_open(to, from);
+	iconv_cache_thread_stats(&b);
+	assert_int_equal(b.reused, a.reused + 1);
+	assert_int_equal((uintptr_t)again, closed);
+	GString *out = run_iconv(again, text, strlen(text), &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(out->str, text);
+	g_string_free(out, TRUE);
+	assert_int_equal(iconv_close(again), 0);
+}
+
 /* ---- charset_to_utf8: one converter per (charset, thread) ----------------- */
 
 struct own_run {
@@ -97,16 +141,22 @@ own_conversions(gpointer data)
 	return NULL;
 }
 
+/* two converters (CP932, EUC-JP-MS), got 3 x ROUNDS times, all right */
+static void
+check_own_run(const struct own_run *r)
+{
+	assert_int_equal(r->wrong, 0);
+	assert_int_equal(r->st.opened + r->st.pooled, 2);
+	assert_int_equal(r->st.reused, 3 * ROUNDS - 2);
+}
+
 static void
 test_own_conversions_open_once(void **state)
 {
 	(void)state;
 	struct own_run r = { .rounds = ROUNDS };
 	on_thread(own_conversions, &r);
-	assert_int_equal(r.wrong, 0);
-	/* two converters (CP932, EUC-JP-MS), got 3 x ROUNDS times */
-	assert_int_equal(r.st.opened + r.st.pooled, 2);
-	assert_int_equal(r.st.reused, 3 * ROUNDS - 2);
+	check_own_run(&r);
 	assert_int_equal(r.st.closed, 0);
 }
 
@@ -124,11 +174,8 @@ test_threads_open_once_each(void **state)
 	}
 	for (int i = 0; i < T; i++)
 		g_thread_join(th[i]);
-	for (int i = 0; i < T; i++) {
-		assert_int_equal(r[i].wrong, 0);
-		assert_int_equal(r[i].st.opened + r[i].st.pooled, 2);
-		assert_int_equal(r[i].st.reused, 3 * ROUNDS - 2);
-	}
+	for (int i = 0; i < T; i++)
+		check_own_run(&r[i]);
 	/* at most once per (charset, thread); threads that ended earlier
 	 * left theirs in the pool, so fewer is fine */
 	assert_true(iconv_cache_total_opened() - before <= 2 * T);
@@ -162,22 +209,23 @@ test_pool_outlives_threads(void **state)
 
 /* ---- the libraries' iconv_open(): GMime and GLib ------------------------- */
 
+/* One call into a library; true when it gave the expected text. */
+typedef bool (*lib_call)(void);
+
 struct lib_run {
+	lib_call call;
 	unsigned wrong;
-	uint64_t first_gets;		/* converters one call got */
-	struct iconv_cache_stats first, last;
+	struct iconv_cache_stats first, last;	/* after the first call, the last */
 };
 
+/* ROUNDS calls of r->call on this thread, counted. */
 static gpointer
-gmime_decodes(gpointer data)
+lib_rounds(gpointer data)
 {
 	struct lib_run *r = data;
-	mime_init();
 	for (unsigned i = 0; i < ROUNDS; i++) {
-		char *s = g_mime_utils_header_decode_text(NULL, NIHONGO_EW);
-		if (s == NULL || strcmp(s, NIHONGO_UTF8) != 0)
+		if (!r->call())
 			r->wrong++;
-		g_free(s);
 		if (i == 0)
 			iconv_cache_thread_stats(&r->first);
 	}
@@ -185,60 +233,47 @@ gmime_decodes(gpointer data)
 	return NULL;
 }
 
-static gpointer
-glib_converts(gpointer data)
-{
-	struct lib_run *r = data;
-	for (unsigned i = 0; i < ROUNDS; i++) {
-		gsize n = 0;
-		char *s = g_convert(NIHONGO_EUC, -1, "UTF-8", "EUC-JP", NULL, &n, NULL);
-		if (s == NULL || strcmp(s, NIHONGO_UTF8) != 0)
-			r->wrong++;
-		g_free(s);
-		if (i == 0)
-			iconv_cache_thread_stats(&r->first);
-	}
-	iconv_cache_thread_stats(&r->last);
-	return NULL;
-}
-
+/* Runs ROUNDS calls on a thread of their own: only the first opens. */
 static void
-check_lib_run(const struct lib_run *r)
+check_lib_reuses(lib_call call)
 {
-	assert_int_equal(r->wrong, 0);
+	struct lib_run r = { .call = call };
+	on_thread(lib_rounds, &r);
+	assert_int_equal(r.wrong, 0);
 	/* the library's first call went through the cache (it calls the
 	 * iconv_open() of this executable, not libc's) ... */
-	uint64_t first = gets(&r->first);
+	uint64_t first = gets(&r.first);
 	assert_true(first >= 1);
 	/* ... and every later one reused what the first opened */
-	assert_int_equal(r->last.opened + r->last.pooled, r->first.opened + r->first.pooled);
-	assert_int_equal(gets(&r->last), first * ROUNDS);
-	assert_int_equal(r->last.closed, 0);
+	assert_int_equal(r.last.opened + r.last.pooled, r.first.opened + r.first.pooled);
+	assert_int_equal(gets(&r.last), first * ROUNDS);
+	assert_int_equal(r.last.closed, 0);
 }
 
-static void
-test_gmime_reuses(void **state)
+static bool
+gmime_decodes(void)
 {
-	(void)state;
-	struct lib_run r = { 0 };
-	on_thread(gmime_decodes, &r);
-	check_lib_run(&r);
+	mime_init();
+	char *s = g_mime_utils_header_decode_text(NULL, NIHONGO_EW);
+	bool ok = s != NULL && strcmp(s, NIHONGO_UTF8) == 0;
+	g_free(s);
+	return ok;
 }
 
-static void
-test_glib_reuses(void **state)
+static bool
+glib_converts(void)
 {
-	(void)state;
-	struct lib_run r = { 0 };
-	on_thread(glib_converts, &r);
-	check_lib_run(&r);
+	gsize n = 0;
+	char *s = g_convert(NIHONGO_EUC, -1, "UTF-8", "EUC-JP", NULL, &n, NULL);
+	bool ok = s != NULL && strcmp(s, NIHONGO_UTF8) == 0;
+	g_free(s);
+	return ok;
 }
 
 /* A whole Japanese message: after the first parse, no converter is opened. */
-static gpointer
-parses(gpointer data)
+static bool
+parses(void)
 {
-	struct lib_run *r = data;
 	static const char mail[] =
 	    "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= =?ISO-2022-JP?B?GyRCQkBPOhsoQg==?= <taro@example.jp>\r\n"
 	    "To: =?iso-2022-jp?B?GyRCOjRGIxsoQg==?= =?iso-2022-jp?B?GyRCMlY7UhsoQg==?= <hanako@example.jp>\r\n"
@@ -247,30 +282,36 @@ parses(gpointer data)
 	    "Content-Type: text/plain; charset=ISO-2022-JP\r\n"
 	    "Content-Transfer-Encoding: 7bit\r\n"
 	    "\r\n" JIS_BODY;
-	struct mime_limits lim = {
+	static const struct mime_limits lim = {
 		.max_size = 1 << 20, .max_parts = 100, .max_depth = 10,
 		.max_decoded = 1 << 20,
 	};
-	for (unsigned i = 0; i < ROUNDS; i++) {
-		struct mime_message *m = mime_message_parse((const uint8_t *)mail,
-		    sizeof mail - 1, &lim);
-		if (m->headers->subject == NULL || strcmp(m->headers->subject, NIHONGO_UTF8) != 0)
-			r->wrong++;
-		mime_message_free(m);
-		if (i == 0)
-			iconv_cache_thread_stats(&r->first);
-	}
-	iconv_cache_thread_stats(&r->last);
-	return NULL;
+	struct mime_message *m = mime_message_parse((const uint8_t *)mail,
+	    sizeof mail - 1, &lim);
+	bool ok = m->headers->subject != NULL && strcmp(m->headers->subject, NIHONGO_UTF8) == 0;
+	mime_message_free(m);
+	return ok;
+}
+
+static void
+test_gmime_reuses(void **state)
+{
+	(void)state;
+	check_lib_reuses(gmime_decodes);
+}
+
+static void
+test_glib_reuses(void **state)
+{
+	(void)state;
+	check_lib_reuses(glib_converts);
 }
 
 static void
 test_message_parse_reuses(void **state)
 {
 	(void)state;
-	struct lib_run r = { 0 };
-	on_thread(parses, &r);
-	check_lib_run(&r);
+	check_lib_reuses(parses);
 }
 
 /* ---- a reused converter is a new one -------------------------------------- */
@@ -285,26 +326,11 @@ static void
 test_iso2022jp_decoder_state_does_not_leak(void **state)
 {
 	(void)state;
-	int err;
-	iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP");
-	assert_true(cd != (iconv_t)-1);
-	GString *out = run_iconv(cd, "\033$B0", 4, &err);
-	assert_int_equal(err, EINVAL);		/* half a character */
-	assert_int_equal(out->len, 0);
-	g_string_free(out, TRUE);
-	assert_int_equal(iconv_close(cd), 0);
+	/* half a character: EINVAL, nothing out */
+	uintptr_t cd = convert_and_close("UTF-8", "ISO-2022-JP", "\033$B0", 4, EINVAL, "", 0);
 
-	struct iconv_cache_stats a, b;
-	iconv_cache_thread_stats(&a);
-	iconv_t again = iconv_open("UTF-8", "ISO-2022-JP");
-	iconv_cache_thread_stats(&b);
-	assert_int_equal(b.reused, a.reused + 1);	/* the same converter, */
-	assert_ptr_equal(again, cd);			/* reused */
-	out = run_iconv(again, "AB\n", 3, &err);
-	assert_int_equal(err, 0);
-	assert_string_equal(out->str, "AB\n");
-	g_string_free(out, TRUE);
-	assert_int_equal(iconv_close(again), 0);
+	/* reopened: the same converter, reused, converts as a new one */
+	reopen_converts(cd, "UTF-8", "ISO-2022-JP", "AB\n");
 
 	/* mamori's own decoder after a text cut mid-escape, then a whole one */
 	char *s = charset_to_utf8("iso-2022-jp", BYTES("\033$B$*@"), NULL, NULL, NULL, NULL);
@@ -327,27 +353,12 @@ static void
 test_iso2022jp_encoder_state_does_not_leak(void **state)
 {
 	(void)state;
-	int err;
-	iconv_t cd = iconv_open("ISO-2022-JP", "UTF-8");
-	assert_true(cd != (iconv_t)-1);
-	GString *out = run_iconv(cd, "\346\227\245\346\234\254", 6, &err);	/* 日本 */
-	assert_int_equal(err, 0);
-	assert_int_equal(out->len, 7);
-	assert_memory_equal(out->str, "\033$BF|K\\", 7);	/* no ESC ( B yet */
-	g_string_free(out, TRUE);
-	assert_int_equal(iconv_close(cd), 0);
+	/* 日本, and no ESC ( B yet */
+	uintptr_t cd = convert_and_close("ISO-2022-JP", "UTF-8",
+	    "\346\227\245\346\234\254", 6, 0, "\033$BF|K\\", 7);
 
-	struct iconv_cache_stats a, b;
-	iconv_cache_thread_stats(&a);
-	iconv_t again = iconv_open("ISO-2022-JP", "UTF-8");
-	iconv_cache_thread_stats(&b);
-	assert_int_equal(b.reused, a.reused + 1);	/* the same converter, */
-	assert_ptr_equal(again, cd);			/* reused */
-	out = run_iconv(again, "A", 1, &err);
-	assert_int_equal(err, 0);
-	assert_string_equal(out->str, "A");	/* not "ESC ( B A" */
-	g_string_free(out, TRUE);
-	assert_int_equal(iconv_close(again), 0);
+	/* reopened: the same converter, converts "A", not "ESC ( B A" */
+	reopen_converts(cd, "ISO-2022-JP", "UTF-8", "A");
 }
 
 /*
