@@ -248,6 +248,52 @@ def sink_by_mid(sink):
     return d
 
 
+def start_dns(work, timeout):
+    """tests/support/dnsserver.py on 127.0.0.1 with the empty zone of
+    work (make_work) for timeout seconds: (the process, its port)."""
+    p = subprocess.Popen(["/usr/bin/python3", DNSSERVER, os.path.join(work, "zone.json"),
+                          "--timeout", str(timeout)], stdout=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL)
+    f = p.stdout.readline().decode().split()
+    if len(f) != 2 or f[0] != "PORT":
+        p.kill()
+        raise RuntimeError("dnsserver.py did not start")
+    return p, int(f[1])
+
+
+def make_work(prefix):
+    """A fresh work dir in /tmp (the daemons of Postfix, user postfix,
+    must reach it) with an empty DNS zone, zone.json."""
+    work = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(work, 0o755)
+    with open(os.path.join(work, "zone.json"), "w") as f:
+        json.dump({}, f)
+    return work
+
+
+def finish(a, work):
+    """Removes work (kept with --keep or after a failure), prints the
+    verdict; the exit status."""
+    if a.keep or FAILS:
+        print("work dir kept:", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{'FAILED' if FAILS else 'PASSED'}: {len(FAILS)} failure(s)")
+    return 1 if FAILS else 0
+
+
+def unavailable(*tools):
+    """Why the e2e tests cannot run here (not root, no Postfix, one of
+    tools missing), or None."""
+    why = available()
+    if why:
+        return why
+    for t in tools:
+        if not shutil.which(t):
+            return f"{t} missing"
+    return None
+
+
 class Env:
     pass
 
@@ -255,13 +301,7 @@ class Env:
 def setup(a, work):
     e = Env()
     e.work = work
-    e.dns = subprocess.Popen(["/usr/bin/python3", DNSSERVER, os.path.join(work, "zone.json"),
-                              "--timeout", "900"], stdout=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL)
-    f = e.dns.stdout.readline().decode().split()
-    if len(f) != 2 or f[0] != "PORT":
-        raise RuntimeError("dnsserver.py did not start")
-    e.dns_port = int(f[1])
+    e.dns, e.dns_port = start_dns(work, 900)
     e.sink = Sink(os.path.join(work, "sink")).start()
     e.milter_port = free_port()
     e.reinject_port = free_port()
@@ -578,12 +618,9 @@ def main():
     ap.add_argument("--milter-conf", default="",
                     help="more configuration text for the milter")
     a = ap.parse_args()
-    why = available()
+    why = unavailable("swaks")
     if why:
         print(f"SKIP: {why}")
-        return 77
-    if not shutil.which("swaks"):
-        print("SKIP: swaks missing")
         return 77
     a.mamori = os.path.abspath(a.mamori)
     usage = subprocess.run([a.mamori, "help"], capture_output=True, text=True).stdout
@@ -606,11 +643,7 @@ def run(a, prefix, cases, setup_msg, log_lines=40):
     """Set up in a fresh work dir, run each case (an exception is a
     failure), check the milter is alive, tear down; the exit status.  The
     work dir is kept with --keep or after a failure (and the logs shown)."""
-    # the daemons of Postfix (user postfix) must reach the work dir: /tmp
-    work = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
-    os.chmod(work, 0o755)
-    with open(os.path.join(work, "zone.json"), "w") as f:
-        json.dump({}, f)
+    work = make_work(prefix)
     e = None
     try:
         e = setup(a, work)
@@ -630,12 +663,8 @@ def run(a, prefix, cases, setup_msg, log_lines=40):
                 print("--- mamori log ---\n" + e.mamori.log_tail(log_lines))
                 print("--- postfix log ---\n" + e.pf.log_tail(40))
             teardown(e)
-        if a.keep or FAILS:
-            print("work dir kept:", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"{'FAILED' if FAILS else 'PASSED'}: {len(FAILS)} failure(s)")
-    return 1 if FAILS else 0
+        status = finish(a, work)
+    return status
 
 
 if __name__ == "__main__":

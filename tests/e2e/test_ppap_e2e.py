@@ -30,7 +30,6 @@ import email
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -45,7 +44,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import test_postfix_e2e as base  # noqa: E402
-from postfix import available  # noqa: E402
 from sink import headers_of  # noqa: E402
 
 from test_postfix_e2e import (SENDER, RCPT, body_of, fail, ok, sink_by_mid,  # noqa: E402
@@ -265,14 +263,10 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--milter-user", default="nobody")
     a = ap.parse_args()
-    why = available()
+    why = base.unavailable("swaks", "zip")
     if why:
         print(f"SKIP: {why}")
         return 77
-    for tool in ("swaks", "zip"):
-        if not shutil.which(tool):
-            print(f"SKIP: {tool} missing")
-            return 77
     a.mamori = os.path.abspath(a.mamori)
     a.milter_conf = f"ppap = {{ window_s = {WINDOW}; }};"
     return base.run(a, "mamori-ppap-",

@@ -42,7 +42,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -50,21 +49,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from postfix import Postfix, available, free_port  # noqa: E402
+from postfix import Postfix, free_port  # noqa: E402
 from sink import Sink, headers_of  # noqa: E402
 import test_postfix_e2e as pe  # noqa: E402
 
+from test_postfix_e2e import FAILS, fail, ok  # noqa: E402
+
 MSG = os.path.join(ROOT, "examples", "documents", "07-pdf-launch.eml")
-FAILS = []
-
-
-def fail(msg):
-    FAILS.append(msg)
-    print("FAIL:", msg, flush=True)
-
-
-def ok(msg):
-    print("ok:", msg, flush=True)
 
 
 def check(cond, msg):
@@ -186,10 +177,7 @@ class Env:
 def run(a, work):
     e = Env()
     e.work = work
-    e.dns = subprocess.Popen(["/usr/bin/python3", pe.DNSSERVER, os.path.join(work, "zone.json"),
-                              "--timeout", "600"], stdout=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL)
-    e.dns_port = int(e.dns.stdout.readline().decode().split()[1])
+    e.dns, e.dns_port = pe.start_dns(work, 600)
     e.sink = Sink(os.path.join(work, "sink")).start()
     e.state = os.path.join(work, "state")
     os.makedirs(e.state)
@@ -326,12 +314,9 @@ def main():
     ap.add_argument("--mamori", required=True)
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    why = available()
+    why = pe.unavailable("swaks")
     if why:
         print(f"SKIP: {why}")
-        return 77
-    if not shutil.which("swaks"):
-        print("SKIP: swaks missing")
         return 77
     try:
         pwd.getpwnam("nobody")
@@ -340,17 +325,9 @@ def main():
         print("SKIP: user nobody or group postfix missing")
         return 77
     a.mamori = os.path.abspath(a.mamori)
-    work = tempfile.mkdtemp(prefix="mamori-privsep-", dir="/tmp")
-    os.chmod(work, 0o755)
-    with open(os.path.join(work, "zone.json"), "w") as f:
-        json.dump({}, f)
+    work = pe.make_work("mamori-privsep-")
     run(a, work)
-    if a.keep or FAILS:
-        print("work dir kept:", work)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"{'FAILED' if FAILS else 'PASSED'}: {len(FAILS)} failure(s)")
-    return 1 if FAILS else 0
+    return pe.finish(a, work)
 
 
 if __name__ == "__main__":
