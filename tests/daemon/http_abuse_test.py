@@ -35,19 +35,16 @@ so that the whole run stays under about a minute:
 Exit 0 on success, 1 with a message on failure.
 """
 
-import argparse
-import http.client
 import json
 import os
 import resource
 import selectors
-import shutil
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
+
+from daemon_util import Serve, exit_status, fail, parse_args
 
 TOKEN = "abuse-test-token-0123456789"
 HEADER_TIMEOUT = 3
@@ -57,43 +54,13 @@ PER_IP = 100
 RESERVE = 16
 BUDGET = 128 * 1024 * 1024
 MIB = 1024 * 1024
-FAILURES = []
 
 
-def fail(msg):
-    FAILURES.append(msg)
-    print("FAIL: " + msg, flush=True)
+class Server(Serve):
+    timeout = 10
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
     def __init__(self, mamori, config, state, log):
-        self.port = free_port()
-        self.logpath = log
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [mamori, "serve", "--listen", "127.0.0.1:%d" % self.port,
-             "--config", config, "--state", state, "--threads", "2"]
-            + (["--user", "nobody"] if os.geteuid() == 0 else []),
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def request(self, method, path, body=None, headers=None, timeout=10,
-                source="127.0.0.1"):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
-                                       source_address=(source, 0))
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, r.headers, r.read()
-        finally:
-            c.close()
+        super().__init__(mamori, config, state, log, threads=2)
 
     def timed(self, method, path, body=None, headers=None, source="127.0.0.1"):
         """(status or the exception's text, seconds)"""
@@ -119,33 +86,13 @@ class Server:
         with open("/proc/%d/maps" % self.proc.pid) as f:
             return "libasan" in f.read()
 
-    def wait_ready(self, secs=60):
-        end = time.time() + secs
-        while time.time() < end:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                if self.request("GET", "/health", timeout=2)[0] == 200:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.1)
-        return False
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(30)
-                if rc != 0:
-                    fail("exit status %d after SIGTERM" % rc)
-            except subprocess.TimeoutExpired:
-                fail("did not stop within 30 s of SIGTERM")
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        with open(self.logpath, errors="replace") as f:
-            return f.read()
+        """Stops the server (exit status 0 within 30 s of SIGTERM); its log."""
+        if self.alive():
+            self.stop_checked()
+        else:
+            self.log.close()
+        return self.log_text()
 
 
 def connect_from(port, source, timeout=5):
@@ -551,11 +498,7 @@ def check_budget(srv):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mamori", required=True)
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
+    a = parse_args("repo", "workdir", work="workdir")
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = 4096
@@ -564,8 +507,6 @@ def main():
             raise SystemExit("RLIMIT_NOFILE hard limit %d < %d" % (hard, want))
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
-    shutil.rmtree(a.workdir, ignore_errors=True)
-    os.makedirs(a.workdir)
     os.chmod(a.workdir, 0o755)
     state = os.path.join(a.workdir, "state")
     os.makedirs(state)
@@ -644,11 +585,7 @@ def main():
         for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
             if bad in text:
                 fail("sanitizer report in %s: %s" % (name, bad))
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("ok")
-    return 0
+    return exit_status("ok")
 
 
 if __name__ == "__main__":

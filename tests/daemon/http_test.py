@@ -44,67 +44,24 @@ import sys
 import threading
 import time
 import urllib.parse
-from smtpsink import Sink, free_port
+from daemon_util import Serve, chown_nobody, exit_status, fail, start_sink
+from smtpsink import Sink
 
 MAX_BODY = 1024 * 1024
-FAILURES = []
 
 
-def fail(msg):
-    FAILURES.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-class Server:
+class Server(Serve):
     def __init__(self, mamori, config, state, log, user_flag=True):
-        self.port = free_port()
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [mamori, "serve", "--listen", "127.0.0.1:%d" % self.port,
-             "--config", config, "--state", state, "--threads", "4"]
-            # as root (CI containers): bind, then run as nobody
-            + (["--user", "nobody"] if os.geteuid() == 0 and user_flag else []),
-            stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(mamori, config, state, log, threads=4, user=user_flag)
 
-    def request(self, method, path, body=None, headers=None, timeout=60):
+    def request(self, method, path, body=None, headers=None, timeout=None):
+        """(status, Content-Type, body)"""
         st, hdrs, body = self.request_h(method, path, body, headers, timeout)
         return st, hdrs.get("Content-Type"), body
 
-    def request_h(self, method, path, body=None, headers=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, r.headers, r.read()
-        finally:
-            c.close()
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def wait_ready(self, secs=60):
-        end = time.time() + secs
-        while time.time() < end:
-            if not self.alive():
-                return False
-            try:
-                st, _, _ = self.request("GET", "/health", timeout=2)
-                if st == 200:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.1)
-        return False
+    def request_h(self, method, path, body=None, headers=None, timeout=None):
+        """(status, headers, body)"""
+        return Serve.request(self, method, path, body, headers, timeout)
 
 
 def corpus(repo):
@@ -236,15 +193,9 @@ def main():
     # the quarantine: entries put before the server starts, then the whole
     # state directory handed to the user the server runs as
     qids = quarantine_put(a, state)
-    if os.geteuid() == 0:
-        for root, dirs, names in os.walk(state):
-            for n in [root] + [os.path.join(root, x) for x in dirs + names]:
-                os.chown(n, 65534, 65534)
-    from aiosmtpd.controller import Controller
+    chown_nobody(state)
     sink = Sink(refuse=REFUSED)
-    sink_port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=sink_port)
-    ctl.start()
+    ctl, sink_port = start_sink(sink)
     config = os.path.join(a.workdir, "mamori.conf")
     with open(config, "w") as f:
         f.write('http = { max_body = "1M"; timeout_s = 30; token = "%s"; };\n'
@@ -262,13 +213,7 @@ def main():
         run(a, srv, config, files, want)
         run_quarantine(srv, qids, sink)
         # SIGTERM: a clean stop
-        srv.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = srv.proc.wait(30)
-            if rc != 0:
-                fail("exit status %d after SIGTERM" % rc)
-        except subprocess.TimeoutExpired:
-            fail("did not stop within 30 s of SIGTERM")
+        srv.stop_checked()
     finally:
         if srv.alive():
             srv.proc.kill()
@@ -282,11 +227,7 @@ def main():
         for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
             if bad in log:
                 fail("sanitizer report in %s: %s" % (name, bad))
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("ok")
-    return 0
+    return exit_status("ok")
 
 
 def run(a, srv, config, files, want):

@@ -14,12 +14,10 @@ stop the daemon from serving a parallel conversation; SIGTERM exits 0.
 
 usage: milter_test.py --mamori BIN --work DIR
 """
-import argparse
 import glob
 import json
 import os
 import pwd
-import shutil
 import signal
 import socket
 import struct
@@ -27,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from daemon_util import FAILS, check, exit_status, parse_args
 from smtpsink import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,13 +45,6 @@ daemon = {{ user = "{user}"; spool_bytes = "{spool}"; subject_tag = "[SPAM] "; }
 dns = {{ servers = ["127.0.0.1:9"]; timeout_ms = 200; tries = 1; }};
 """
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def split_message(raw):
@@ -167,13 +159,7 @@ def start(mamori, conf, state, port, log):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mamori", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
+    a = parse_args("work")
     state = os.path.join(a.work, "state")
     os.makedirs(state)
     conf = os.path.join(a.work, "mamori.conf")
@@ -374,12 +360,9 @@ def main():
         log.close()
     logtext = open(os.path.join(a.work, "milter.log"), "rb").read()
     check(b"queue_id=QID1 action=accept" in logtext, "log line per message")
-    if failures:
+    if FAILS:
         sys.stdout.write(logtext.decode("utf-8", "replace")[-3000:])
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("all passed")
-    return 0
+    return exit_status("all passed")
 
 
 if __name__ == "__main__":

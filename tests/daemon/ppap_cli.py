@@ -23,14 +23,9 @@ ZIPs made with `zip -P`.  Checked:
     "not held"; delete of a held entry: "deleted";
   * HTTP: 409 for a wrong password, 200 "released" for the right one.
 """
-import argparse
 import email
-import http.client
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,21 +34,14 @@ from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-from aiosmtpd.controller import Controller
-from smtpsink import Sink, free_port
+from daemon_util import Serve, check, chown_nobody, exit_status, parse_args, start_sink
+from smtpsink import Sink
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 XLS = os.path.join(ROOT, "tests", "data", "maldocs", "oletools", "xlm",
                    "excel4_sample_macro.xls")
 TOKEN = "ppap-token-0123456789-abcdef"
-FAILS = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
 
 
 def ppap_mail(a, tag, name, data, pw):
@@ -103,18 +91,10 @@ def wait_sink(sink, n, secs=10):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mamori", required=True)
-    ap.add_argument("--qput", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
+    a = parse_args("qput", "work")
     a.state = os.path.join(a.work, "state")
     sink = Sink()
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, port = start_sink(sink)
     a.config = os.path.join(a.work, "mamori.conf")
     with open(a.config, "w") as f:
         f.write('quarantine = { release_smtp = "127.0.0.1:%d"; };\n'
@@ -124,8 +104,7 @@ def main():
         run_http(a, sink)
     finally:
         ctl.stop()
-    print(f"{len(FAILS)} failure(s)" if FAILS else "all ok")
-    return 1 if FAILS else 0
+    return exit_status()
 
 
 def run(a, sink):
@@ -232,33 +211,15 @@ def run(a, sink):
 def run_http(a, sink):
     mail = ppap_mail(a, "web", "見積書.txt", "80,000 円\n".encode(), "We6-pass!")
     qid = qput_hold(a, mail, 600)
-    port = free_port()
-    log = open(os.path.join(a.work, "serve.log"), "wb")
-    user = ["--user", "nobody"] if os.geteuid() == 0 else []
-    if user:
-        for root, dirs, names in os.walk(a.state):
-            for x in [root] + [os.path.join(root, y) for y in dirs + names]:
-                os.chown(x, 65534, 65534)
-    srv = subprocess.Popen([a.mamori, "serve", "--listen", f"127.0.0.1:{port}", "--config",
-                            a.config, "--state", a.state] + user, stdout=log,
-                           stderr=subprocess.STDOUT)
+    chown_nobody(a.state)
+    srv = Serve(a.mamori, a.config, a.state, os.path.join(a.work, "serve.log"))
 
     def post(body):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        try:
-            c.request("POST", f"/quarantine/{qid}/password", body=body,
-                      headers={"Authorization": "Bearer " + TOKEN})
-            r = c.getresponse()
-            return r.status, json.loads(r.read() or b"{}")
-        finally:
-            c.close()
+        st, _, out = srv.request("POST", f"/quarantine/{qid}/password", body=body,
+                                 headers={"Authorization": "Bearer " + TOKEN})
+        return st, json.loads(out or b"{}")
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        srv.wait_ready()
         n = len(sink.got)
         st, j = post(b"nope-1234\n")
         check(st == 409 and j.get("outcome") == "still held", f"HTTP wrong password: 409 ({st} {j})")
@@ -268,12 +229,7 @@ def run_http(a, sink):
         st, j = post(b"We6-pass!\n")
         check(st == 409 and j.get("outcome") == "not held", f"HTTP again: 409 not held ({st} {j})")
     finally:
-        srv.send_signal(signal.SIGTERM)
-        try:
-            srv.wait(30)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-        log.close()
+        srv.stop()
 
 
 if __name__ == "__main__":

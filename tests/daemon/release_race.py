@@ -31,21 +31,17 @@ directory:
 Only 127.0.0.1 is contacted.
 """
 
-import argparse
 import asyncio
-import http.client
 import json
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 
-from aiosmtpd.controller import Controller
-from smtpsink import free_port
+from daemon_util import Serve, check, chown_nobody, exit_status, parse_args, start_sink
 
 DELAY = 3.0
 TOKEN = "release-race-token-0123456789"
@@ -57,16 +53,7 @@ MSG = (b"From: Sender <s@example.org>\r\n"
        b"\r\n"
        b"body\r\n")
 
-FAILS = []
 ROOT = os.geteuid() == 0
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    else:
-        print("ok: " + what, flush=True)
 
 
 class SlowSink:
@@ -85,20 +72,6 @@ class SlowSink:
                              bytes(envelope.original_content or envelope.content)))
         await asyncio.sleep(self.delay)
         return "250 OK queued"
-
-
-def nobody():
-    p = pwd.getpwnam("nobody")
-    return p.pw_uid, p.pw_gid
-
-
-def chown_r(path):
-    if not ROOT:
-        return
-    uid, gid = nobody()
-    for root, dirs, names in os.walk(path):
-        for n in [root] + [os.path.join(root, x) for x in dirs + names]:
-            os.chown(n, uid, gid)
 
 
 def root_owned(path):
@@ -142,7 +115,7 @@ class Env:
             + [self.state, path, "s@example.org"] + list(rcpts)
         p = subprocess.run(cmd, capture_output=True, timeout=60)
         check(p.returncode == 0, "qput: %s" % p.stderr.strip())
-        chown_r(self.state)
+        chown_nobody(self.state)
         return p.stdout.decode().strip()
 
     def state_of(self, qid):
@@ -150,43 +123,18 @@ class Env:
         return json.loads(p.stdout)["state"] if p.returncode == 0 else None
 
 
-class Server:
+class Server(Serve):
+    """`mamori serve` on env's configuration and state, up (or SystemExit);
+    request: with the token, (status, body)."""
+
     def __init__(self, env, log):
-        self.port = free_port()
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [env.a.mamori, "serve", "--listen", "127.0.0.1:%d" % self.port,
-             "--config", env.conf, "--state", env.state, "--threads", "4"]
-            + (["--user", "nobody"] if ROOT else []),
-            stdout=self.log, stderr=subprocess.STDOUT)
-        end = time.time() + 60
-        while time.time() < end and self.proc.poll() is None:
-            try:
-                if self.request("GET", "/health", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit("mamori serve did not come up (see %s)" % log)
+        super().__init__(env.a.mamori, env.conf, env.state, log, threads=4)
+        if not self.wait_ready():
+            raise SystemExit("mamori serve did not come up (see %s)" % log)
 
-    def request(self, method, path, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, headers=AUTH)
-            r = c.getresponse()
-            return r.status, r.read()
-        finally:
-            c.close()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    def request(self, method, path, timeout=None):
+        st, _, body = Serve.request(self, method, path, headers=AUTH, timeout=timeout)
+        return st, body
 
 
 def test_race(env, srv, sink):
@@ -266,8 +214,7 @@ def test_failure(env, srv, ctl, sink, port):
           "sink down: a held entry's release fails, held again (%s)" % p.stderr.strip())
     check(env.state_of(hid) == "held", "sink down: held entry still held")
     n = len(sink.got)
-    ctl2 = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl2.start()
+    ctl2, _ = start_sink(sink, port)
     p = env.cli("release", qid)
     check(p.returncode == 0 and env.state_of(qid) == "released" and len(sink.got) == n + 1,
           "sink back: released once (%s)" % p.stderr.strip())
@@ -336,7 +283,7 @@ def test_files(env):
             f.write(MSG[:20])
     old = time.time() - 7200
     os.utime(stale, (old, old))
-    chown_r(env.state)
+    chown_nobody(env.state)
     p = env.cli("purge")
     check(p.returncode == 0 and b"removed 1 stale temporary file" in p.stdout,
           "purge: %s" % p.stdout.strip())
@@ -357,7 +304,7 @@ def test_files(env):
                         "list"], capture_output=True, timeout=60)
     check(p.returncode == 0, "list on a new state directory as root: exit 0 (%s)"
           % p.stderr.strip())
-    uid = nobody()[0]
+    uid = pwd.getpwnam("nobody").pw_uid
     owners = {os.path.relpath(os.path.join(r, n), fresh_dir): os.lstat(os.path.join(r, n)).st_uid
               for r, ds, ns in os.walk(fresh_dir) for n in ds + ns}
     check(os.stat(fresh_dir).st_uid == uid and owners and
@@ -366,7 +313,7 @@ def test_files(env):
     # a state directory of nobody's, as the milter made it
     own_dir = os.path.join(env.a.work, "nobody-state")
     os.makedirs(own_dir)
-    chown_r(own_dir)
+    chown_nobody(own_dir)
     for cmd in (["list"], ["purge"], ["show", "0" * 32]):
         subprocess.run([env.a.mamori, "quarantine", "--config", conf, "--state", own_dir]
                        + cmd, capture_output=True, timeout=60)
@@ -382,20 +329,12 @@ def test_files(env):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mamori", required=True)
-    ap.add_argument("--qput", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
+    a = parse_args("qput", "work")
     if ROOT:
         os.chmod(a.work, 0o755)
     env = Env(a)
     sink = SlowSink(DELAY)
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, port = start_sink(sink)
     env.write_conf(port)
     env.qput()          # creates the state directory (then nobody's)
     srv = Server(env, os.path.join(a.work, "serve.log"))
@@ -407,11 +346,7 @@ def main():
     finally:
         srv.stop()
         ctl.stop()
-    if FAILS:
-        print("%d failure(s)" % len(FAILS))
-        return 1
-    print("all ok")
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

@@ -18,16 +18,14 @@ usage: store_release.py --mamori BIN --qput BIN --work DIR
 Only 127.0.0.1 is contacted.
 """
 
-import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from aiosmtpd.controller import Controller
+from daemon_util import check, exit_status, parse_args, start_sink
 from smtpsink import Sink, free_port
 
 MSG = (b"From: Sender <s@example.org>\r\n"
@@ -40,15 +38,6 @@ MSG = (b"From: Sender <s@example.org>\r\n"
        b"caf\xc3\xa9 8-bit\r\n"
        b"last line\r\n")
 
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    else:
-        print("ok: " + what, flush=True)
 
 
 def run(args, *extra, check_rc=None, stdin=None):
@@ -80,9 +69,7 @@ def state_of(args, qid):
 
 def test_smtp(args):
     sink = Sink()
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, port = start_sink(sink)
     try:
         rcpts = ["a@example.com", "b@example.net", "c@example.org"]
         qid = qput(args, rcpts)
@@ -115,9 +102,7 @@ def test_smtp(args):
 
     # a recipient refused: nothing delivered, stays quarantined
     sink = Sink(refuse="bad@example.com")
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, port = start_sink(sink)
     try:
         qid = qput(args, ["a@example.com", "bad@example.com"])
         p = run(args, "release", qid, "--smtp", "127.0.0.1:%d" % port, check_rc=1)
@@ -134,9 +119,7 @@ def test_smtp(args):
 
     # the default target comes from the config
     sink = Sink()
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, port = start_sink(sink)
     try:
         conf = os.path.join(args.work, "q.conf")
         with open(conf, "w") as f:
@@ -228,13 +211,7 @@ def test_crash(args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mamori", required=True)
-    ap.add_argument("--qput", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
+    args = parse_args("qput", "work")
     args.state = os.path.join(args.work, "state")
     test_smtp(args)
     test_sendmail(args)
@@ -249,11 +226,7 @@ def main():
                        capture_output=True, timeout=60)
     check(p.returncode == 1 and b"mamori.db" in p.stderr and b"not a database" in p.stderr,
           "corrupted db: clear error (%s)" % p.stderr.strip())
-    if FAILS:
-        print("%d failure(s)" % len(FAILS))
-        return 1
-    print("all ok")
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":
