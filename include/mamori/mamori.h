@@ -85,6 +85,9 @@ struct mamori_engine;
 enum mamori_status mamori_engine_new(struct mamori_config *cfg,
     struct mamori_engine **out, char *err, size_t errlen);
 void mamori_engine_free(struct mamori_engine *eng);
+/* The configuration the engine was built from (read-only, lives as long
+ * as the engine): the front ends read their own settings from it. */
+const struct mamori_config *mamori_engine_config(const struct mamori_engine *eng);
 
 /* ---- scanning --------------------------------------------------------- */
 

@@ -163,6 +163,12 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 	return MAMORI_OK;
 }
 
+const struct mamori_config *
+mamori_engine_config(const struct mamori_engine *eng)
+{
+	return eng->cfg;
+}
+
 void
 mamori_engine_free(struct mamori_engine *eng)
 {

@@ -8,7 +8,7 @@
 #include <syslog.h>
 
 #include "core/config.h"
-#include "core/scan_ctx.h"
+#include "core/config.h"
 #include "daemon/daemon.h"
 #include "ppap/rewrite.h"
 #include "store/release.h"
@@ -37,7 +37,7 @@ ppap_hold(struct mamori_store *st, const struct mamori_engine *eng,
     const uint8_t *msg, size_t len, const struct mamori_envelope *env,
     const struct mamori_result *res, char id[40], char *err, size_t errlen)
 {
-	const struct mamori_config *cfg = eng->cfg;
+	const struct mamori_config *cfg = mamori_engine_config(eng);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	gint64 until = now + cfg->ppap.window_s;
 	gint64 expires = until + (gint64)cfg->quarantine.expire_days * 86400;
@@ -129,7 +129,7 @@ ppap_try(struct mamori_store *st, const struct mamori_engine *eng, const char *i
     const char *const *pw, size_t npw, enum mamori_pw_origin origin,
     const char *where, char *err, size_t errlen)
 {
-	const struct mamori_config *cfg = eng->cfg;
+	const struct mamori_config *cfg = mamori_engine_config(eng);
 	struct q_entry *e = store_quarantine_get(st, id);
 	enum ppap_outcome out = PPAP_FAILED;
 	struct mamori_result *res = NULL;
@@ -286,7 +286,7 @@ static enum ppap_outcome
 expire_one(struct mamori_store *st, const struct mamori_engine *eng,
     const struct q_entry *e)
 {
-	const struct mamori_config *cfg = eng->cfg;
+	const struct mamori_config *cfg = mamori_engine_config(eng);
 	enum ppap_outcome out = PPAP_FAILED;
 	struct mamori_result *res = NULL;
 	uint8_t *raw = NULL, *rew = NULL;
