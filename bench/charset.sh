@@ -20,6 +20,8 @@ N=${N:-2000}
 
 say() { printf 'bench: %s\n' "$*"; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 mkdir -p "$CACHE"
 
@@ -30,29 +32,8 @@ if [[ -z $BASE ]]; then
 	[[ -n $added ]] || die "no commit adds src/mime/iconv_cache.c: give BASE_REV"
 	BASE=$added^
 fi
-base_sha=$(git -C "$ROOT" rev-parse --verify "$BASE^{commit}") || die "unknown revision $BASE"
-base_dir=$CACHE/base-${base_sha:0:12}
-if [[ ! -x $base_dir/build/mamori ]]; then
-	say "building the baseline ${base_sha:0:12} (Release) in ${base_dir#"$ROOT"/}"
-	rm -rf "$base_dir"
-	mkdir -p "$base_dir/src"
-	git -C "$ROOT" archive "$base_sha" | tar -x -C "$base_dir/src"
-	cmake -S "$base_dir/src" -B "$base_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-		-DMAMORI_TESTS=OFF >"$base_dir/build.log" 2>&1 || die "configure failed: $base_dir/build.log"
-	cmake --build "$base_dir/build" -j 2 >>"$base_dir/build.log" 2>&1 ||
-		die "build failed: $base_dir/build.log"
-fi
-BASE_BIN=$base_dir/build/mamori
-
-MAMORI=${MAMORI:-$ROOT/build/mamori}
-if [[ $MAMORI == "$ROOT/build/mamori" ]]; then
-	if [[ ! -f $ROOT/build/CMakeCache.txt ]]; then
-		say "building Release in build/"
-		cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	fi
-	cmake --build "$ROOT/build" -j 2 --target mamori_cli >/dev/null
-fi
-[[ -x $MAMORI ]] || die "$MAMORI missing"
+bench_baseline "$BASE" "$CACHE"
+bench_this_build
 # the built-in defaults, whatever /etc or the caller's environment say
 export MAMORI_CONFIG=/dev/null
 

