@@ -222,6 +222,24 @@ scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
 	return l;
 }
 
+/* The password candidates and the object tree of the scan, once. */
+static void
+scan_build_objects(struct scan_ctx *ctx)
+{
+	const struct mamori_engine *eng = ctx->eng;
+
+	if (ctx->objects != NULL)
+		return;
+	ctx->obj_limits = eng->obj_limits;
+	ctx->obj_limits.deadline_us = ctx->deadline_us;
+	ctx->obj_limits.mime = &eng->mime_limits;
+	ctx->passwords = scan_passwords(ctx, ctx->msg);
+	ctx->obj_limits.passwords = ctx->passwords;
+	ctx->obj_limits.sevenzip = *eng->cfg->ppap.sevenzip != '\0' ?
+	    eng->cfg->ppap.sevenzip : NULL;
+	ctx->objects = obj_tree_build(ctx->msg, &ctx->obj_limits);
+}
+
 enum mamori_status
 mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, struct mamori_result **out)
@@ -248,21 +266,19 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	struct mime_message *m = mime_message_parse(msg != NULL ? msg : (const uint8_t *)"",
 	    msg != NULL ? len : 0, &eng->mime_limits);
 	ctx.msg = m;
-	ctx.obj_limits = eng->obj_limits;
-	ctx.obj_limits.deadline_us = ctx.deadline_us;
-	ctx.obj_limits.mime = &eng->mime_limits;
-	ctx.passwords = scan_passwords(&ctx, m);
-	ctx.obj_limits.passwords = ctx.passwords;
-	ctx.obj_limits.sevenzip = *eng->cfg->ppap.sevenzip != '\0' ? eng->cfg->ppap.sevenzip : NULL;
-	ctx.objects = obj_tree_build(m, &ctx.obj_limits);
 
 	/*
 	 * The message stage only names what the parser found and is cheap: it
 	 * always runs, so a slow parse cannot hide its own findings.  Later
-	 * stages stop when the budget is spent.
+	 * stages stop when the budget is spent.  The object tree (unpacking,
+	 * decryption: the heavy part) is built just before the content stage,
+	 * so that authentication, which waits on DNS, starts first and is not
+	 * starved by a slow unpack.
 	 */
 	bool expired = false;
 	for (int stage = 0; stage < MAMORI_STAGE_COUNT && !expired; stage++) {
+		if (stage == MAMORI_STAGE_CONTENT)
+			scan_build_objects(&ctx);
 		for (size_t i = 0; eng->checks[i] != NULL; i++) {
 			const struct mamori_check *c = eng->checks[i];
 			if ((int)c->stage != stage || c->run == NULL)
@@ -275,6 +291,9 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 			c->run(&ctx);
 		}
 	}
+	/* a scan whose budget ran out before the content stage still reports
+	 * its attachments (their unpacking stops at the deadline) */
+	scan_build_objects(&ctx);
 	/* the subject key correlates a held message with its password mail:
 	 * only those two need it */
 	if (m->headers != NULL && m->headers->subject != NULL &&

@@ -651,6 +651,35 @@ case("limit_scan_time_auth",
       "action": "quarantine", "symbols": {"SCAN_LIMIT_EXCEEDED": ["scan_time(auth)"]}})
 
 
+def zip_of_zeros(name, mib):
+    """A ZIP of one entry of mib MiB of zero bytes (about 1 KB per MiB)."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        zi = zipfile.ZipInfo(name, (2024, 1, 16, 10, 0, 0))
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(zi, "w", force_zip64=True) as f:
+            for _ in range(mib):
+                f.write(bytes(1 << 20))
+    return buf.getvalue()
+
+
+case("limit_scan_time_unpack_after_auth",
+     with_attachment(b"records", b"application/zip", b"records.zip",
+                     zip_of_zeros("data/records.bin", 600)),
+     {"description": "a ZIP whose 600 MiB of zeros take over a second to stream through, "
+                     "a 300 ms budget and an envelope: authentication runs first (it waits "
+                     "on DNS) and is not starved by the unpacking, which then spends the "
+                     "budget; the content stage is skipped and named",
+      "config": "limits = { scan_time_ms = 300; };\n",
+      "args": ["--ip", "192.0.2.25"],
+      "action": "quarantine",
+      "symbols": {"SPF_NONE": [], "DKIM_NONE": [], "ARC_NONE": [],
+                  "DMARC_NONE": ["example.co.jp"],
+                  "SCAN_LIMIT_EXCEEDED": ["scan_time(objects)"]}})
+
+
 # ---- sender authentication (through a DNS server on 127.0.0.1) ----------------
 # The signed message is made with dkimpy, an independent implementation,
 # using its published 2048-bit test key (tests/auth/data/dkim/dkimpy).
