@@ -926,6 +926,17 @@ check_content_type(struct parse_ctx *pc, GMimeObject *obj, const char *type,
  * Bounded by max_names, and by NAMES_DEPTH_MAX levels below the limit.
  */
 #define NAMES_DEPTH_MAX 100
+
+void
+mime_name_free(gpointer p)
+{
+	struct mime_name *n = p;
+
+	g_free(n->name);
+	g_free(n->path);
+	g_free(n);
+}
+
 static void
 names_beyond(struct parse_ctx *pc, GMimeObject *obj, const struct mime_part *parent,
     unsigned depth)
@@ -950,9 +961,11 @@ names_beyond(struct parse_ctx *pc, GMimeObject *obj, const struct mime_part *par
 	if (name != NULL) {
 		while (parent != NULL && parent->kind == MIME_PART_MULTIPART)
 			parent = parent->parent;
-		g_ptr_array_add(msg->names_beyond, parent != NULL
-		    ? g_strconcat(parent->path, "/", name, NULL) : g_strdup(name));
-		g_free(name);
+		struct mime_name *n = g_new(struct mime_name, 1);
+		n->path = parent != NULL ? g_strconcat(parent->path, "/", name, NULL)
+		    : g_strdup(name);
+		n->name = name;
+		g_ptr_array_add(msg->names_beyond, n);
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -1102,7 +1115,7 @@ mime_message_parse(const uint8_t *p, size_t len, const struct mime_limits *lim)
 	msg->size = len;
 	msg->parts = g_ptr_array_new_with_free_func(part_free);
 	msg->defects = g_ptr_array_new_with_free_func(defect_rec_free);
-	msg->names_beyond = g_ptr_array_new_with_free_func(g_free);
+	msg->names_beyond = g_ptr_array_new_with_free_func(mime_name_free);
 	if (len > lim->max_size) {
 		add_defect(msg, MIME_DEF_LIMIT_SIZE, NULL);
 		len = lim->max_size;

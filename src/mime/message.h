@@ -121,13 +121,23 @@ struct mime_part {
 	struct mime_headers *embedded;	/* MESSAGE parts: its headers */
 };
 
+/*
+ * A part (or, in the object tree, an object) past a limit: not examined,
+ * but its declared name is known and still judged.
+ */
+struct mime_name {
+	char *name;		/* as declared */
+	char *path;		/* where: the path of names from the message */
+};
+void mime_name_free(gpointer p);
+
 struct mime_message {
 	size_t size;			/* bytes of input */
 	struct mime_headers *headers;
 	GPtrArray *parts;		/* struct mime_part *, document order */
 	GPtrArray *defects;		/* struct mime_defect_rec * */
-	/* char *: paths of the named parts past max_parts or max_depth, which
-	 * are not examined; their names still are (dangerous types) */
+	/* struct mime_name *: the named parts past max_parts or max_depth,
+	 * which are not examined; their names still are (dangerous types) */
 	GPtrArray *names_beyond;
 	uint32_t defect_mask;		/* 1u << enum mime_defect */
 };

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "filename.h"
 #include "filetype.h"
+#include "mime/message.h"
 #include "object.h"
 
 static const struct mamori_symbol_def symbols[] = {
@@ -60,19 +61,31 @@ check_types(struct scan_ctx *ctx, const struct mobj *o)
 		    claim->name, t->name);
 }
 
+/*
+ * Names that lie about what they are, of an object (o) or of a name past
+ * a limit (o NULL: the finding belongs to no object of the tree).
+ */
 static void
-check_name(struct scan_ctx *ctx, const struct mobj *o)
+check_name(struct scan_ctx *ctx, const struct mobj *o, const char *name, const char *path)
 {
 	char decoy[32], real[32];
 
-	if (o->name == NULL)
+	if (name == NULL)
 		return;
-	if (fname_double_extension(o->name, decoy, sizeof(decoy), real, sizeof(real)))
-		scan_object_addf(ctx, o, "DOUBLE_EXTENSION", "%s (%s.%s)", o->path, decoy, real);
-	const char *why = fname_deceptive(o->name);
+	if (fname_double_extension(name, decoy, sizeof(decoy), real, sizeof(real))) {
+		if (o != NULL)
+			scan_object_addf(ctx, o, "DOUBLE_EXTENSION", "%s (%s.%s)", path, decoy, real);
+		else
+			scan_addf(ctx, "DOUBLE_EXTENSION", "%s (%s.%s)", path, decoy, real);
+	}
+	const char *why = fname_deceptive(name);
 	/* (paths have bidi and invisible characters escaped already) */
-	if (why != NULL)
-		scan_object_addf(ctx, o, "DECEPTIVE_FILENAME", "%s (%s)", o->path, why);
+	if (why != NULL) {
+		if (o != NULL)
+			scan_object_addf(ctx, o, "DECEPTIVE_FILENAME", "%s (%s)", path, why);
+		else
+			scan_addf(ctx, "DECEPTIVE_FILENAME", "%s (%s)", path, why);
+	}
 }
 
 static void
@@ -103,20 +116,15 @@ check_flags(struct scan_ctx *ctx, const struct mobj *o)
  * lie, as for any object.
  */
 static void
-check_beyond(struct scan_ctx *ctx, const struct obj_name *n)
+check_beyond(struct scan_ctx *ctx, const struct mime_name *n)
 {
 	const struct mamori_config *cfg = scan_config(ctx);
 	const struct ftype *claim = ftype_from_extension(n->name);
-	char decoy[32], real[32];
 
 	if (claim != NULL && in_list(cfg->objects.dangerous_types, claim->name))
 		scan_addf(ctx, "DANGEROUS_FILE_TYPE", "%s (%s by name, not examined: "
 		    "past a limit)", n->path, claim->name);
-	if (fname_double_extension(n->name, decoy, sizeof(decoy), real, sizeof(real)))
-		scan_addf(ctx, "DOUBLE_EXTENSION", "%s (%s.%s)", n->path, decoy, real);
-	const char *why = fname_deceptive(n->name);
-	if (why != NULL)
-		scan_addf(ctx, "DECEPTIVE_FILENAME", "%s (%s)", n->path, why);
+	check_name(ctx, NULL, n->name, n->path);
 }
 
 /* The limit (limits.on_exceeded) behind an unpacking limit. */
@@ -148,7 +156,7 @@ run(struct scan_ctx *ctx)
 	for (guint i = 0; i < t->all->len; i++) {
 		const struct mobj *o = g_ptr_array_index(t->all, i);
 		check_types(ctx, o);
-		check_name(ctx, o);
+		check_name(ctx, o, o->name, o->path);
 		check_flags(ctx, o);
 	}
 	for (guint i = 0; i < t->hits->len; i++) {

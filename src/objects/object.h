@@ -129,17 +129,6 @@ struct obj_limits {
 	unsigned names;		/* names listed past the objects limit */
 };
 
-/*
- * An object past limits.objects (or a MIME part past limits.parts or
- * limits.depth): not examined, but its name is known and still judged
- * (dangerous types, double extensions), so that a program behind 1,000
- * harmless files is not passed unseen.
- */
-struct obj_name {
-	char *name;		/* as declared */
-	char *path;		/* fit to show, as mobj.path */
-};
-
 struct obj_limit_hit {
 	enum obj_limit limit;
 	char *where;		/* path of the object it stopped at */
@@ -152,7 +141,11 @@ struct obj_tree {
 	uint64_t kept_bytes;	/* owned content over all objects */
 	uint64_t streamed_bytes;	/* decompressed, padding included */
 	GPtrArray *messages;	/* struct mime_message * parsed from mail files */
-	GPtrArray *beyond;	/* struct obj_name *: names past the limits */
+	/* struct mime_name *: objects past limits.objects and MIME parts past
+	 * limits.parts or limits.depth: not examined, but their names still
+	 * are, so that a program behind 1,000 harmless files is not passed
+	 * unseen (display paths, as mobj.path) */
+	GPtrArray *beyond;
 	const struct obj_limits *lim;
 	bool stopped;		/* a bomb: nothing more is decompressed */
 	unsigned pw_attempts;	/* password trials so far (password.h) */

@@ -191,16 +191,6 @@ display_path(const char *path)
 	return g_string_free(s, FALSE);
 }
 
-static void
-obj_name_free(gpointer p)
-{
-	struct obj_name *n = p;
-
-	g_free(n->name);
-	g_free(n->path);
-	g_free(n);
-}
-
 bool
 unpack_name_beyond(struct obj_tree *t, const char *name, const char *path)
 {
@@ -208,7 +198,7 @@ unpack_name_beyond(struct obj_tree *t, const char *name, const char *path)
 		obj_tree_hit(t, OBJ_LIMIT_NAMES, path);
 		return false;
 	}
-	struct obj_name *n = g_new(struct obj_name, 1);
+	struct mime_name *n = g_new(struct mime_name, 1);
 	n->name = g_strdup(name);
 	n->path = display_path(path);
 	g_ptr_array_add(t->beyond, n);
@@ -384,10 +374,10 @@ add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
 
 	/* parts past limits.parts or limits.depth: their names only */
 	for (guint i = 0; i < msg->names_beyond->len; i++) {
-		const char *p = g_ptr_array_index(msg->names_beyond, i);
-		const char *slash = strrchr(p, '/');
-		char *path = parent != NULL ? g_strconcat(parent->path, "/", p, NULL) : g_strdup(p);
-		bool more = unpack_name_beyond(t, slash != NULL ? slash + 1 : p, path);
+		const struct mime_name *nb = g_ptr_array_index(msg->names_beyond, i);
+		char *path = parent != NULL ? g_strconcat(parent->path, "/", nb->path, NULL)
+		    : g_strdup(nb->path);
+		bool more = unpack_name_beyond(t, nb->name, path);
 		g_free(path);
 		if (!more)
 			break;
@@ -430,7 +420,7 @@ obj_tree_new(const struct obj_limits *lim)
 	t->roots = g_ptr_array_new();
 	t->hits = g_array_new(FALSE, FALSE, sizeof(struct obj_limit_hit));
 	t->messages = g_ptr_array_new_with_free_func(message_free);
-	t->beyond = g_ptr_array_new_with_free_func(obj_name_free);
+	t->beyond = g_ptr_array_new_with_free_func(mime_name_free);
 	t->lim = lim;
 	return t;
 }

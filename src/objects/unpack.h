@@ -11,7 +11,7 @@ struct obj_tree *obj_tree_new(const struct obj_limits *lim);
  * is reached (recorded). */
 struct mobj *unpack_new_object(struct obj_tree *t, struct mobj *parent,
     enum obj_origin origin, const char *name, const char *path);
-/* List the name of an object past limits.objects (obj_name); false once
+/* List the name of an object past limits.objects (mime_name); false once
  * limits.listed_names are listed (recorded as OBJ_LIMIT_NAMES). */
 bool unpack_name_beyond(struct obj_tree *t, const char *name, const char *path);
 /* A stored file name as UTF-8 fit to show: CP932 and other legacy

@@ -378,7 +378,7 @@ test_names_past_objects(void **state)
 		print_error("objects %u, names %u\n", t->all->len, t->beyond->len);
 		fail();
 	}
-	const struct obj_name *last = g_ptr_array_index(t->beyond, 6);
+	const struct mime_name *last = g_ptr_array_index(t->beyond, 6);
 	assert_string_equal(last->name, "dir/invoice.pdf.exe");
 	assert_true(g_str_has_suffix(last->path, "/dir/invoice.pdf.exe"));
 	assert_true(has_hit(t, OBJ_LIMIT_OBJECTS, "a.tar.gz"));
