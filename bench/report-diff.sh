@@ -2,7 +2,7 @@
 # report-diff.sh - "no behaviour change" check: the `mamori scan --json`
 # reports of this tree and of a baseline revision, message by message, over
 # the SpamAssassin train split, examples/ and the mail of tests/.  Every
-# "time_ms" key is removed; nothing else is normalised.  See bench/README.md.
+# "time_ms" and "stage_ms" key (the timings) is removed; nothing else is normalised.  See bench/README.md.
 #
 # usage: bash bench/report-diff.sh [BASE_REV]
 #   BASE_REV   the revision to compare with (default: the merge-base of HEAD

@@ -6,7 +6,7 @@ usage: report_diff.py BASE.jsonl THIS.jsonl [--max N] [--lines L]
 Each file holds one JSON report per line (`mamori scan --json`, in input
 order).  Reports are paired by their "message"."source" (the path, or
 "path#N" for the Nth message of an mbox); a source seen twice in a file is
-paired by occurrence.  Every "time_ms" key is removed, at any depth; nothing
+paired by occurrence.  Every "time_ms" and "stage_ms" key (the timings) is removed, at any depth; nothing
 else is normalised: key order, duplicate keys and number literals (1 is not
 1.0, 0.10 is not 0.1) are compared as written.  String escapes are decoded
 ("\\u00e9" equals "é"): the only thing JSON parsing takes away.
@@ -37,7 +37,7 @@ def parse(line):
 
 def strip(v):
     if isinstance(v, Obj):
-        return Obj((k, strip(x)) for k, x in v if k != "time_ms")
+        return Obj((k, strip(x)) for k, x in v if k not in ("time_ms", "stage_ms"))
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v

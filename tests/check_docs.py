@@ -4,13 +4,14 @@
 usage: check_docs.py REPO_ROOT MAMORI_BINARY
 
 Fails (exit 1, one line per problem) if
-  * a symbol defined in a symbol table in src/**/*.c (a row starting with
-    { "UPPER_NAME", <weight>, ) is missing from docs/symbols.md, or its
-    row there does not show the default weight;
+  * a symbol of a module (`MAMORI_BINARY check-config --symbols`) is
+    missing from docs/symbols.md, or its row there does not show the
+    default weight;
   * conf/mamori.conf does not list every symbol with its default weight
     (as a commented-out entry "# NAME = weight;"), or lists one that does
     not exist;
-  * a configuration key accepted by src/core/config.c is missing from
+  * a configuration key of the key tables (`MAMORI_BINARY check-config
+    --keys`: the core's sections and each module's) is missing from
     docs/configuration.md (written there as section.key, e.g.
     limits.message_size, symbols.<NAME>.weight);
   * `MAMORI_BINARY check-config conf/mamori.conf` fails.
@@ -22,10 +23,6 @@ import re
 import subprocess
 import sys
 
-SYMBOL_ROW = re.compile(r'^\s*\{\s*"([A-Z][A-Z0-9_]*)"\s*,\s*(-?[0-9]+(?:\.[0-9]*)?)\s*,')
-FUNC_START = re.compile(r"^([a-z_][a-z0-9_]*)\s*\(", re.M)
-STRCMP_KEY = re.compile(r'strcmp\(\s*k\s*,\s*"([a-z_][a-z0-9_]*)"\s*\)')
-ACTION_KEY = re.compile(r"a\s*!=\s*MAMORI_ACTION_([A-Z_]+)")
 
 
 def read(path):
@@ -33,61 +30,33 @@ def read(path):
         return f.read()
 
 
-def code_symbols(root):
-    """{name: (weight, 'file:line')} from every symbol table in src/."""
+def run_binary(binary, *args):
+    env = dict(os.environ)
+    env.pop("MAMORI_CONFIG", None)
+    r = subprocess.run([binary] + list(args), env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60, check=True)
+    return r.stdout.decode("utf-8")
+
+
+def code_symbols(binary):
+    """{name: (weight, 'module M')} from `mamori check-config --symbols`."""
     found = {}
-    for dirpath, _dirs, files in os.walk(os.path.join(root, "src")):
-        for fn in sorted(files):
-            if not fn.endswith(".c"):
-                continue
-            path = os.path.join(dirpath, fn)
-            for n, line in enumerate(read(path).splitlines(), 1):
-                m = SYMBOL_ROW.match(line)
-                if m:
-                    where = "%s:%d" % (os.path.relpath(path, root), n)
-                    found[m.group(1)] = (float(m.group(2)), where)
+    for line in run_binary(binary, "check-config", "--symbols").splitlines():
+        name, weight, _force, module, _doc = line.split("\t", 4)
+        found[name] = (float(weight), "module " + module)
     return found
 
 
-def section_of(func):
-    """Which part of the configuration a loader function of config.c reads."""
-    if func == "mamori_config_load":
-        return ""  # the top level: its keys are the section names
-    if func == "load_symbol":
-        return "symbols.<NAME>"
-    if func.startswith("load_"):
-        return func[len("load_"):]
-    return None
-
-
-def config_keys(root):
-    """[(dotted key, 'file:line')] accepted by src/core/config.c."""
-    rel = os.path.join("src", "core", "config.c")
-    text = read(os.path.join(root, rel))
-    funcs = [(m.start(), m.group(1)) for m in FUNC_START.finditer(text)]
+def config_keys(binary):
+    """[(dotted key, 'table')] from `mamori check-config --keys`: the tables
+    of the core's and of each module's sections."""
     keys = []
-
-    def enclosing(pos):
-        name = None
-        for start, fn in funcs:
-            if start > pos:
-                break
-            name = fn
-        return name
-
-    def line_of(pos):
-        return "%s:%d" % (rel, text.count("\n", 0, pos) + 1)
-
-    for m in STRCMP_KEY.finditer(text):
-        sec = section_of(enclosing(m.start()) or "")
-        if sec is None:
-            continue
-        keys.append((m.group(1) if sec == "" else sec + "." + m.group(1),
-                     line_of(m.start())))
-    # actions: the keys are the action names load_actions lets through
-    for m in ACTION_KEY.finditer(text):
-        if enclosing(m.start()) == "load_actions":
-            keys.append(("actions." + m.group(1).lower(), line_of(m.start())))
+    for line in run_binary(binary, "check-config", "--keys").splitlines():
+        key = line.split("\t", 1)[0]
+        keys.append((key, "the key tables"))
+        sec = key.split(".", 1)[0]
+        if (sec, "the key tables") not in keys:
+            keys.append((sec, "the key tables"))
     return keys
 
 
@@ -163,16 +132,16 @@ def main(argv):
         return 2
     root, binary = argv[1], argv[2]
     try:
-        symbols = code_symbols(root)
-        keys = config_keys(root)
-    except OSError as e:
+        symbols = code_symbols(binary)
+        keys = config_keys(binary)
+    except (OSError, subprocess.SubprocessError) as e:
         sys.stderr.write("check_docs: %s\n" % e)
         return 2
     if not symbols:
-        sys.stderr.write("check_docs: no symbol tables found under %s/src\n" % root)
+        sys.stderr.write("check_docs: `check-config --symbols` printed no symbol\n")
         return 2
     if not keys:
-        sys.stderr.write("check_docs: no configuration keys found in src/core/config.c\n")
+        sys.stderr.write("check_docs: `check-config --keys` printed no key\n")
         return 2
 
     problems = []

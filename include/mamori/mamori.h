@@ -70,6 +70,14 @@ enum mamori_status mamori_config_load(const char *path,
 void mamori_config_free(struct mamori_config *cfg);
 /* Worker threads the configuration asks for (0 = one per core). */
 unsigned mamori_config_threads(const struct mamori_config *cfg);
+/*
+ * What the configuration accepts, one key per line (g_free the text):
+ * "section.key TAB type TAB default TAB doc"; and every symbol:
+ * "NAME TAB weight TAB forced action (- for none) TAB module TAB doc".
+ * `mamori check-config --keys` / `--symbols` print them.
+ */
+char *mamori_config_keys(void);
+char *mamori_symbols(void);
 /* Use this one DNS server ("IP", "IP:PORT", "[IPv6]:PORT") instead. */
 void mamori_config_set_dns_server(struct mamori_config *cfg, const char *server);
 bool mamori_dns_server_valid(const char *server);

@@ -1,7 +1,9 @@
 /*
  * cmd_check_config.c - `mamori check-config [FILE]`: load the configuration
  * exactly as the scanner would and say whether it is valid.  Errors name
- * FILE:LINE.  Exit status 0 valid, 1 invalid.
+ * FILE:LINE.  Exit status 0 valid, 1 invalid.  --keys prints every key the
+ * configuration accepts (from the tables of the core and of each module),
+ * --symbols every symbol with its default weight and forced action.
  */
 #include <stdio.h>
 
@@ -18,10 +20,15 @@ cmd_check_config(int argc, char **argv)
 		if ((g_str_equal(argv[i], "-c") || g_str_equal(argv[i], "--config")) &&
 		    i + 1 < argc)
 			path = argv[++i];
-		else if (argv[i][0] != '-' && path == NULL)
+		else if (g_str_equal(argv[i], "--keys") || g_str_equal(argv[i], "--symbols")) {
+			char *t = argv[i][2] == 'k' ? mamori_config_keys() : mamori_symbols();
+			fputs(t, stdout);
+			g_free(t);
+			return 0;
+		} else if (argv[i][0] != '-' && path == NULL)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: mamori check-config [--config] [FILE]\n");
+			fprintf(stderr, "usage: mamori check-config [--config] [FILE] | --keys | --symbols\n");
 			return 2;
 		}
 	}

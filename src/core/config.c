@@ -1,12 +1,15 @@
 /*
- * config.c - configuration file (libconfig syntax) and built-in defaults.
+ * config.c - the configuration file (libconfig syntax) and built-in
+ * defaults, read against tables of keys (conf.h).
  *
- * Design: every key is known here; an unknown key, a value of the wrong
- * type or out of range is an error that names FILE:LINE, so a typo never
- * silently leaves a default in force.  Symbol names are checked later,
- * against the registry, when the engine is built (scan.c), still with
- * FILE:LINE.
- * Every key is documented in docs/configuration.md; a test checks that.
+ * Design: every section is a table of keys, the core's below and each
+ * module's in its own folder; one generic loader reads them all.  An
+ * unknown section or key, a value of the wrong type or out of range is an
+ * error that names FILE:LINE, so a typo never silently leaves a default in
+ * force.  Symbol names are checked later, against the modules' symbols,
+ * when the engine is built (scan.c), still with FILE:LINE.  Every key is
+ * documented in docs/configuration.md; `mamori check-config --keys` prints
+ * the tables and a test compares them.
  */
 #include "config.h"
 
@@ -22,45 +25,11 @@
 
 #include <libconfig.h>
 
-#include "engines/clamd.h"
+#include "conf.h"
+#include "module.h"
 #include "mamori/mamori.h"
-#include "objects/filetype.h"
 
 #define MIB (1024ull * 1024ull)
-
-static const struct mamori_limits default_limits = {
-	.message_size = 50 * MIB,
-	.decoded_bytes = 200 * MIB,
-	.parts = 500,
-	.depth = 20,
-	.scan_time_ms = 30000,
-	.symbol_options = 16,
-	.unpack_depth = 12,
-	.objects = 1000,
-	.object_bytes = 64 * MIB,
-	.unpacked_bytes = 512 * MIB,
-	.stream_bytes = 1024 * MIB,
-	.compression_ratio = 100,
-	.compression_ratio_min = 16 * MIB,
-	.listed_names = 10000,
-	/* what was not examined is not passed: content limits quarantine; the
-	 * engines' own size caps only tag (mamori's checks still saw the
-	 * object); PPAP trials end in PPAP_UNDECRYPTABLE, judged by ppap.* */
-	.on_exceeded = {
-		[MAMORI_LIMIT_MESSAGE_SIZE] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_DECODED_BYTES] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_PARTS] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_DEPTH] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_SCAN_TIME] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_UNPACK_DEPTH] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_OBJECTS] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_OBJECT_BYTES] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_UNPACKED_BYTES] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_LISTED_NAMES] = MAMORI_ACTION_QUARANTINE,
-		[MAMORI_LIMIT_ENGINES] = MAMORI_ACTION_ADD_HEADER,
-		[MAMORI_LIMIT_PPAP_ATTEMPTS] = MAMORI_ACTION_ACCEPT,
-	},
-};
 
 const char *
 mamori_limit_name(enum mamori_limit l)
@@ -83,152 +52,23 @@ mamori_limit_name(enum mamori_limit l)
 	return "?";
 }
 
-/*
- * Windows-executable content: what no business mail needs to carry and
- * what droppers are made of.  Documents are not here: their macros are
- * judged by the document checks.
- */
-static const char *const default_dangerous_types[] = {
-	"pe", "msi", "lnk", "url", "js", "vbs", "wsf", "hta", "ps1", "bat",
-	"chm", "iso", "udf", "img", "vhd", "vhdx", "settingcontent", "jar", NULL
+/* what was not examined is not passed: content limits quarantine; the
+ * engines' own size caps only tag (mamori's checks still saw the object);
+ * PPAP trials end in PPAP_UNDECRYPTABLE, judged by ppap.* */
+static const int default_on_exceeded[MAMORI_LIMIT_COUNT] = {
+	[MAMORI_LIMIT_MESSAGE_SIZE] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_DECODED_BYTES] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_PARTS] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_DEPTH] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_SCAN_TIME] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_UNPACK_DEPTH] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_OBJECTS] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_OBJECT_BYTES] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_UNPACKED_BYTES] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_LISTED_NAMES] = MAMORI_ACTION_QUARANTINE,
+	[MAMORI_LIMIT_ENGINES] = MAMORI_ACTION_ADD_HEADER,
+	[MAMORI_LIMIT_PPAP_ATTEMPTS] = MAMORI_ACTION_ACCEPT,
 };
-
-/* ppap.dictionary: tried last, after the candidates found in the mail. */
-static const char *const default_dictionary[] = {
-	"password", "Password", "Password1", "P@ssw0rd", "pass", "1234",
-	"12345678", "0000", "abc123", "infected", NULL
-};
-
-struct mamori_config *
-mamori_config_new_default(void)
-{
-	struct mamori_config *cfg = g_new0(struct mamori_config, 1);
-	cfg->limits = default_limits;
-	for (int i = 0; i < MAMORI_ACTION_COUNT; i++)
-		cfg->threshold[i] = (double)NAN;
-	cfg->threshold[MAMORI_ACTION_ADD_HEADER] = 6.0;
-	cfg->threshold[MAMORI_ACTION_QUARANTINE] = 10.0;
-	cfg->threshold[MAMORI_ACTION_REJECT] = 15.0;
-	cfg->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	cfg->dns = (struct mamori_dns_conf){
-		.servers = g_ptr_array_new_with_free_func(g_free),
-		.timeout_ms = 2000,
-		.tries = 2,
-		.cache_entries = 20000,
-		.max_lookups = 50,
-	};
-	cfg->auth.authserv_id = g_strdup("mamori");
-	cfg->auth.trusted_arc_sealers = g_ptr_array_new_with_free_func(g_free);
-	cfg->objects.dangerous_types = g_ptr_array_new_with_free_func(g_free);
-	for (size_t i = 0; default_dangerous_types[i] != NULL; i++)
-		g_ptr_array_add(cfg->objects.dangerous_types, g_strdup(default_dangerous_types[i]));
-	cfg->objects.padding_min = 4 * MIB;
-	cfg->clamd = (struct mamori_clamd_conf){
-		.timeout_ms = 30000,
-		.max_stream = 25 * MIB,
-		.send = CLAMD_SEND_ATTACHMENTS,
-	};
-	cfg->yara = (struct mamori_yara_conf){
-		.builtin = true,
-		.dirs = g_ptr_array_new_with_free_func(g_free),
-		.timeout_ms = 5000,
-		.max_bytes = 32 * MIB,
-	};
-	cfg->quarantine = (struct mamori_quarantine_conf){
-		.state_dir = g_strdup("/var/lib/mamori"),
-		.expire_days = 30,
-		.release_smtp = NULL,
-		.release_sendmail = g_strdup("/usr/sbin/sendmail"),
-		.dedup_window_s = 3600,
-		.release_stale_s = 900,
-	};
-	cfg->daemon = (struct mamori_daemon_conf){
-		.user = g_strdup(""),
-		.spool_bytes = 4 * MIB,
-		.subject_tag = g_strdup("[SPAM] "),
-		.socket_mode = 0660,
-		.socket_group = g_strdup(""),
-	};
-	cfg->http = (struct mamori_http_conf){
-		.token = g_strdup(""),
-		.timeout_s = 30,
-		.header_timeout_s = 10,
-		.body_timeout_s = 30,
-		.body_min_rate = 64 * 1024,
-		.max_conns = 1000,
-		.max_conns_per_ip = 128,
-		.health_reserve = 16,
-		.body_budget = 256 * MIB,
-		.scan_requires_token = false,
-	};
-	cfg->ppap = (struct mamori_ppap_conf){
-		.enabled = true,
-		.passwords = g_ptr_array_new_with_free_func(g_free),
-		.dictionary = g_ptr_array_new_with_free_func(g_free),
-		.max_candidates = 32,
-		.max_attempts = 100,
-		.time_ms = 500,
-		.undecryptable = MAMORI_ACTION_HOLD,
-		.unscannable = MAMORI_ACTION_QUARANTINE,
-		.clean = MAMORI_ACTION_ACCEPT,
-		.window_s = 1800,
-		.expire = PPAP_EXPIRE_STRIP,
-		.notice = true,
-		.expire_tag = g_strdup("[未検査] "),
-		.sevenzip = g_strdup("/usr/bin/7zz"),
-	};
-	for (size_t i = 0; default_dictionary[i] != NULL; i++)
-		g_ptr_array_add(cfg->ppap.dictionary, g_strdup(default_dictionary[i]));
-	return cfg;
-}
-
-void
-mamori_config_set_dns_server(struct mamori_config *cfg, const char *server)
-{
-	g_ptr_array_set_size(cfg->dns.servers, 0);
-	g_ptr_array_add(cfg->dns.servers, g_strdup(server));
-}
-
-void
-mamori_config_free(struct mamori_config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	g_free(cfg->path);
-	g_hash_table_unref(cfg->symbols);
-	g_ptr_array_unref(cfg->dns.servers);
-	g_free(cfg->auth.authserv_id);
-	g_ptr_array_unref(cfg->auth.trusted_arc_sealers);
-	g_ptr_array_unref(cfg->objects.dangerous_types);
-	g_free(cfg->clamd.socket);
-	g_ptr_array_unref(cfg->yara.dirs);
-	g_free(cfg->quarantine.state_dir);
-	g_free(cfg->quarantine.release_smtp);
-	g_free(cfg->quarantine.release_sendmail);
-	g_free(cfg->daemon.user);
-	g_free(cfg->daemon.subject_tag);
-	g_free(cfg->daemon.socket_group);
-	g_ptr_array_unref(cfg->ppap.passwords);
-	g_ptr_array_unref(cfg->ppap.dictionary);
-	g_free(cfg->ppap.expire_tag);
-	g_free(cfg->ppap.sevenzip);
-	g_free(cfg->http.token);
-	g_free(cfg);
-}
-
-const char *
-mamori_yara_builtin_dir(void)
-{
-	if (g_file_test(MAMORI_YARA_INSTALL_DIR, G_FILE_TEST_IS_DIR))
-		return MAMORI_YARA_INSTALL_DIR;
-	return MAMORI_YARA_SOURCE_DIR;
-}
-
-unsigned
-mamori_config_threads(const struct mamori_config *cfg)
-{
-	return cfg->threads;
-}
 
 struct load_ctx {
 	const char *path;
@@ -340,22 +180,6 @@ expect_group(struct load_ctx *lc, const config_setting_t *s)
 	return true;
 }
 
-static void
-load_scan(struct load_ctx *lc, const config_setting_t *g, struct mamori_config *cfg)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		uint32_t v = 0;
-		if (strcmp(k, "threads") == 0) {
-			if (get_uint32(lc, s, 0, 1024, &v))
-				cfg->threads = v;
-		} else {
-			fail(lc, s, "unknown key scan.%s", k);
-		}
-	}
-}
-
 /* A server as c-ares takes it: IPv4, IPv4:port, [IPv6]:port or IPv6. */
 static bool
 valid_server(const char *s)
@@ -409,180 +233,32 @@ valid_hostname(const char *v, bool underscore)
 	return ok;
 }
 
-static bool
-valid_domain(const char *v)
+bool
+conf_check_domain(const char *v, char *why, size_t n)
 {
+	(void)why; (void)n;
 	return valid_hostname(v, false) && strchr(v, '.') != NULL;
 }
 
-/*
- * A list of strings, each checked by valid(); replaces *out.  hint shows
- * the expected form in error messages, what names one element.
- */
-static void
-get_string_list(struct load_ctx *lc, const config_setting_t *s,
-    bool (*valid)(const char *), const char *hint, const char *what,
-    bool lower, GPtrArray *out)
+bool
+conf_check_hostname(const char *v, char *why, size_t n)
 {
-	const char *section = config_setting_name(config_setting_parent(s));
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		fail(lc, s, "%s.%s must be a list: %s", section, config_setting_name(s), hint);
-		return;
-	}
-	g_ptr_array_set_size(out, 0);
-	for (int j = 0; j < config_setting_length(s); j++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
-		const char *v = config_setting_get_string(e);
-		if (v == NULL || !valid(v)) {
-			fail(lc, e, "%s.%s: \"%s\" is not %s", section, config_setting_name(s),
-			    v != NULL ? v : "(not a string)", what);
-			return;
-		}
-		g_ptr_array_add(out, lower ? g_ascii_strdown(v, -1) : g_strdup(v));
-	}
+	(void)why; (void)n;
+	return valid_hostname(v, true);
 }
 
-static void
-load_dns(struct load_ctx *lc, const config_setting_t *g, struct mamori_dns_conf *d)
+bool
+conf_check_abs_path(const char *v, char *why, size_t n)
 {
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "servers") == 0)
-			get_string_list(lc, s, valid_server, "[\"127.0.0.1\", \"192.0.2.53:5353\"]",
-			    "IP, IP:PORT or [IPv6]:PORT", false, d->servers);
-		else if (strcmp(k, "timeout_ms") == 0)
-			get_uint32(lc, s, 10, 60000, &d->timeout_ms);
-		else if (strcmp(k, "tries") == 0)
-			get_uint32(lc, s, 1, 10, &d->tries);
-		else if (strcmp(k, "cache_entries") == 0)
-			get_uint32(lc, s, 0, 10000000, &d->cache_entries);
-		else if (strcmp(k, "max_lookups") == 0)
-			get_uint32(lc, s, 1, 10000, &d->max_lookups);
-		else
-			fail(lc, s, "unknown key dns.%s", k);
-	}
-}
-
-static void
-load_auth(struct load_ctx *lc, const config_setting_t *g, struct mamori_auth_conf *a)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "authserv_id") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (!valid_hostname(v, true)) {
-				fail(lc, s, "auth.authserv_id must be a host name such as "
-				    "\"mx.example.co.jp\"");
-				return;
-			}
-			g_free(a->authserv_id);
-			a->authserv_id = g_strdup(v);
-		} else if (strcmp(k, "trusted_arc_sealers") == 0) {
-			get_string_list(lc, s, valid_domain, "[\"google.com\", \"microsoft.com\"]",
-			    "a domain", true, a->trusted_arc_sealers);
-		} else {
-			fail(lc, s, "unknown key auth.%s", k);
-		}
-	}
-}
-
-static bool
-valid_send(const char *v)
-{
-	return strcmp(v, "message") == 0 || strcmp(v, "attachments") == 0 ||
-	    strcmp(v, "objects") == 0;
-}
-
-static bool
-valid_type_id(const char *v)
-{
-	return ftype_by_name(v) != NULL;
-}
-
-static bool
-valid_dir(const char *v)
-{
+	(void)why; (void)n;
 	return *v == '/';
 }
 
-static void
-load_objects(struct load_ctx *lc, const config_setting_t *g, struct mamori_objects_conf *o)
+bool
+conf_check_line(const char *v, char *why, size_t n)
 {
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "dangerous_types") == 0)
-			get_string_list(lc, s, valid_type_id, "[\"pe\", \"lnk\", \"js\"]",
-			    "a file type id (docs/filetypes.md)", true, o->dangerous_types);
-		else if (strcmp(k, "padding_min") == 0)
-			get_size(lc, s, 64 * 1024, 64 * 1024 * MIB, &o->padding_min);
-		else
-			fail(lc, s, "unknown key objects.%s", k);
-	}
-}
-
-static void
-load_clamd(struct load_ctx *lc, const config_setting_t *g, struct mamori_clamd_conf *c)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "socket") == 0) {
-			const char *v = config_setting_get_string(s);
-			char why[128] = "";
-			if (v == NULL || (*v != '\0' && !clamd_socket_valid(v, why, sizeof(why)))) {
-				fail(lc, s, "clamd.socket must be \"/path\", \"unix:/path\" or "
-				    "\"127.0.0.1:3310\" (\"\" = off)%s%s", *why ? ": " : "", why);
-				return;
-			}
-			g_free(c->socket);
-			c->socket = *v != '\0' ? g_strdup(v) : NULL;
-		} else if (strcmp(k, "timeout_ms") == 0) {
-			get_uint32(lc, s, 100, 600000, &c->timeout_ms);
-		} else if (strcmp(k, "max_stream") == 0) {
-			get_size(lc, s, 1024, 4096 * MIB, &c->max_stream);
-		} else if (strcmp(k, "send") == 0) {
-			GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
-			get_string_list(lc, s, valid_send, "[\"attachments\"]",
-			    "one of message, attachments, objects", true, l);
-			c->send = 0;
-			for (guint j = 0; j < l->len; j++) {
-				const char *v = g_ptr_array_index(l, j);
-				c->send |= strcmp(v, "message") == 0 ? CLAMD_SEND_MESSAGE
-				    : strcmp(v, "attachments") == 0 ? CLAMD_SEND_ATTACHMENTS
-				    : CLAMD_SEND_OBJECTS;
-			}
-			g_ptr_array_unref(l);
-		} else {
-			fail(lc, s, "unknown key clamd.%s", k);
-		}
-	}
-}
-
-static void
-load_yara(struct load_ctx *lc, const config_setting_t *g, struct mamori_yara_conf *y)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "builtin") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				fail(lc, s, "yara.builtin must be true or false");
-			else
-				y->builtin = config_setting_get_bool(s);
-		} else if (strcmp(k, "dirs") == 0) {
-			get_string_list(lc, s, valid_dir, "[\"/etc/mamori/yara\"]",
-			    "an absolute directory path", false, y->dirs);
-		} else if (strcmp(k, "timeout_ms") == 0) {
-			get_uint32(lc, s, 10, 600000, &y->timeout_ms);
-		} else if (strcmp(k, "max_bytes") == 0) {
-			get_size(lc, s, 1024, 4096 * MIB, &y->max_bytes);
-		} else {
-			fail(lc, s, "unknown key yara.%s", k);
-		}
-	}
+	(void)why; (void)n;
+	return strlen(v) <= 64 && strpbrk(v, "\r\n") == NULL && g_utf8_validate(v, -1, NULL);
 }
 
 /* "HOST:PORT" or "[IPv6]:PORT" with a port of 1 to 65535 */
@@ -614,51 +290,6 @@ valid_host_port(const char *v)
 	return n >= 1 && n <= 65535;
 }
 
-static void
-load_quarantine(struct load_ctx *lc, const config_setting_t *g,
-    struct mamori_quarantine_conf *q)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ?
-		    config_setting_get_string(s) : NULL;
-		if (strcmp(k, "state_dir") == 0) {
-			if (v == NULL || !valid_dir(v))
-				fail(lc, s, "quarantine.state_dir must be an absolute "
-				    "directory path, e.g. \"/var/lib/mamori\"");
-			else {
-				g_free(q->state_dir);
-				q->state_dir = g_strdup(v);
-			}
-		} else if (strcmp(k, "expire_days") == 0) {
-			get_uint32(lc, s, 1, 36500, &q->expire_days);
-		} else if (strcmp(k, "dedup_window_s") == 0) {
-			get_uint32(lc, s, 0, 604800, &q->dedup_window_s);
-		} else if (strcmp(k, "release_stale_s") == 0) {
-			get_uint32(lc, s, 0, 604800, &q->release_stale_s);
-		} else if (strcmp(k, "release_smtp") == 0) {
-			if (v == NULL || (*v != '\0' && !valid_host_port(v)))
-				fail(lc, s, "quarantine.release_smtp must be \"HOST:PORT\", "
-				    "e.g. \"127.0.0.1:10025\" (\"\" = use release_sendmail)");
-			else {
-				g_free(q->release_smtp);
-				q->release_smtp = *v != '\0' ? g_strdup(v) : NULL;
-			}
-		} else if (strcmp(k, "release_sendmail") == 0) {
-			if (v == NULL || !valid_dir(v))
-				fail(lc, s, "quarantine.release_sendmail must be an absolute "
-				    "path, e.g. \"/usr/sbin/sendmail\"");
-			else {
-				g_free(q->release_sendmail);
-				q->release_sendmail = g_strdup(v);
-			}
-		} else {
-			fail(lc, s, "unknown key quarantine.%s", k);
-		}
-	}
-}
-
 /* A bearer token: "" (off), or 16 to 256 visible ASCII characters. */
 static bool
 valid_token(const char *v)
@@ -674,214 +305,579 @@ valid_token(const char *v)
 	return true;
 }
 
-static void
-load_http(struct load_ctx *lc, const config_setting_t *g, struct mamori_http_conf *h)
+
+/* ---- the generic loader ---- */
+
+static const char *const type_names[] = {
+	[CONF_T_BOOL] = "bool", [CONF_T_UINT] = "integer", [CONF_T_SIZE] = "size",
+	[CONF_T_NUMBER] = "number", [CONF_T_STRING] = "string", [CONF_T_LIST] = "list",
+	[CONF_T_ACTION] = "action", [CONF_T_CHOICE] = "choice", [CONF_T_FLAGS] = "list",
+	[CONF_T_MODE] = "mode",
+};
+
+const char *
+conf_type_name(const struct conf_key *k)
 {
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "token") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || !valid_token(v)) {
-				fail(lc, s, "http.token must be \"\" (quarantine endpoints "
-				    "off) or 16 to 256 visible ASCII characters");
-				return;
-			}
-			g_free(h->token);
-			h->token = g_strdup(v);
-		} else if (strcmp(k, "max_body") == 0) {
-			get_size(lc, s, 1024, 4096 * MIB, &h->max_body);
-		} else if (strcmp(k, "threads") == 0) {
-			get_uint32(lc, s, 0, 1024, &h->threads);
-		} else if (strcmp(k, "timeout_s") == 0) {
-			get_uint32(lc, s, 1, 3600, &h->timeout_s);
-		} else if (strcmp(k, "header_timeout_s") == 0) {
-			get_uint32(lc, s, 1, 3600, &h->header_timeout_s);
-		} else if (strcmp(k, "body_timeout_s") == 0) {
-			get_uint32(lc, s, 1, 86400, &h->body_timeout_s);
-		} else if (strcmp(k, "body_min_rate") == 0) {
-			get_size(lc, s, 0, 1024 * MIB, &h->body_min_rate);
-		} else if (strcmp(k, "max_conns") == 0) {
-			get_uint32(lc, s, 1, 100000, &h->max_conns);
-		} else if (strcmp(k, "max_conns_per_ip") == 0) {
-			get_uint32(lc, s, 1, 100000, &h->max_conns_per_ip);
-		} else if (strcmp(k, "health_reserve") == 0) {
-			get_uint32(lc, s, 0, 1000, &h->health_reserve);
-		} else if (strcmp(k, "body_budget") == 0) {
-			get_size(lc, s, MIB, 1024 * 1024 * MIB, &h->body_budget);
-		} else if (strcmp(k, "scan_requires_token") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				fail(lc, s, "http.scan_requires_token must be true or false");
-			else
-				h->scan_requires_token = config_setting_get_bool(s);
-		} else {
-			fail(lc, s, "unknown key http.%s", k);
+	return type_names[k->type];
+}
+
+static GPtrArray *
+list_of(const char *const *l)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
+		g_ptr_array_add(a, g_strdup(l[i]));
+	return a;
+}
+
+void
+conf_defaults(const struct conf_section *sec, void *conf)
+{
+	for (size_t i = 0; i < sec->nkeys; i++) {
+		const struct conf_key *k = &sec->keys[i];
+		switch (k->type) {
+		case CONF_T_BOOL: *CONF_AT(conf, k, bool) = k->def != 0; break;
+		case CONF_T_UINT: *CONF_AT(conf, k, uint32_t) = (uint32_t)k->def; break;
+		case CONF_T_SIZE: *CONF_AT(conf, k, uint64_t) = k->def; break;
+		case CONF_T_NUMBER: *CONF_AT(conf, k, double) = k->def_num; break;
+		case CONF_T_STRING:
+			*CONF_AT(conf, k, char *) = k->def_str == NULL ||
+			    (k->empty_null && *k->def_str == '\0') ? NULL : g_strdup(k->def_str);
+			break;
+		case CONF_T_LIST: *CONF_AT(conf, k, GPtrArray *) = list_of(k->def_list); break;
+		case CONF_T_ACTION:
+		case CONF_T_CHOICE: *CONF_AT(conf, k, int) = (int)k->def; break;
+		case CONF_T_FLAGS:
+		case CONF_T_MODE: *CONF_AT(conf, k, unsigned) = (unsigned)k->def; break;
 		}
 	}
-	if (!lc->failed && h->scan_requires_token && h->token[0] == '\0')
-		fail(lc, g, "http.scan_requires_token = true needs http.token");
 }
 
-static bool
-valid_password(const char *v)
+void
+conf_release(const struct conf_section *sec, void *conf)
 {
-	size_t n = strlen(v);
-
-	return n > 0 && n <= PPAP_PASSWORD_MAX && g_utf8_validate(v, (gssize)n, NULL) &&
-	    strpbrk(v, "\r\n") == NULL;
+	for (size_t i = 0; conf != NULL && i < sec->nkeys; i++) {
+		const struct conf_key *k = &sec->keys[i];
+		if (k->type == CONF_T_STRING) {
+			g_free(*CONF_AT(conf, k, char *));
+			*CONF_AT(conf, k, char *) = NULL;
+		} else if (k->type == CONF_T_LIST && *CONF_AT(conf, k, GPtrArray *) != NULL) {
+			g_ptr_array_unref(*CONF_AT(conf, k, GPtrArray *));
+			*CONF_AT(conf, k, GPtrArray *) = NULL;
+		}
+	}
 }
 
 static void
-get_action(struct load_ctx *lc, const config_setting_t *s, const char *allowed,
-    int *out)
+quoted_list(GString *s, const char *const *l)
+{
+	g_string_append_c(s, '[');
+	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
+		g_string_append_printf(s, "%s\"%s\"", i > 0 ? ", " : "", l[i]);
+	g_string_append_c(s, ']');
+}
+
+static void
+size_text(GString *s, uint64_t v)
+{
+	if (v >= MIB * 1024 && v % (MIB * 1024) == 0)
+		g_string_append_printf(s, "\"%lluG\"", (unsigned long long)(v / (MIB * 1024)));
+	else if (v >= MIB && v % MIB == 0)
+		g_string_append_printf(s, "\"%lluM\"", (unsigned long long)(v / MIB));
+	else if (v >= 1024 && v % 1024 == 0)
+		g_string_append_printf(s, "\"%lluK\"", (unsigned long long)(v / 1024));
+	else
+		g_string_append_printf(s, "%llu", (unsigned long long)v);
+}
+
+char *
+conf_default_text(const struct conf_key *k)
+{
+	GString *s = g_string_new(NULL);
+
+	switch (k->type) {
+	case CONF_T_BOOL: g_string_append(s, k->def ? "true" : "false"); break;
+	case CONF_T_UINT: g_string_append_printf(s, "%llu", (unsigned long long)k->def); break;
+	case CONF_T_SIZE: size_text(s, k->def); break;
+	case CONF_T_NUMBER: g_string_append_printf(s, "%g", k->def_num); break;
+	case CONF_T_STRING:
+		g_string_append_printf(s, "\"%s\"", k->def_str != NULL ? k->def_str : "");
+		break;
+	case CONF_T_LIST: quoted_list(s, k->def_list); break;
+	case CONF_T_ACTION:
+		g_string_append_printf(s, "\"%s\"", mamori_action_name((enum mamori_action)k->def));
+		break;
+	case CONF_T_CHOICE: g_string_append_printf(s, "\"%s\"", k->choices[k->def]); break;
+	case CONF_T_FLAGS: {
+		const char *on[32];
+		size_t n = 0;
+		for (size_t i = 0; k->choices[i] != NULL && n < 31; i++)
+			if (k->def & (1ull << i))
+				on[n++] = k->choices[i];
+		on[n] = NULL;
+		quoted_list(s, on);
+		break;
+	}
+	case CONF_T_MODE: g_string_append_printf(s, "\"%04llo\"", (unsigned long long)k->def); break;
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* "a, b or c" of a NULL-terminated list, each quoted when q */
+static char *
+choice_text(const char *const *l, bool q)
+{
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; l[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append(s, l[i + 1] == NULL ? " or " : ", ");
+		g_string_append_printf(s, q ? "\"%s\"" : "%s", l[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void
+get_string_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
+{
+	const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ?
+	    config_setting_get_string(s) : NULL;
+	char why[160] = "";
+
+	if (v == NULL || (!(k->empty_null && *v == '\0') && k->check != NULL &&
+	    !k->check(v, why, sizeof(why)))) {
+		fail(lc, s, "%s.%s must be %s%s%s", sec, k->name, k->hint, *why ? ": " : "", why);
+		return;
+	}
+	char **out = CONF_AT(conf, k, char *);
+	g_free(*out);
+	*out = k->empty_null && *v == '\0' ? NULL : g_strdup(v);
+}
+
+static GPtrArray *
+get_list_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k)
+{
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		char *ex = conf_default_text(k);
+		fail(lc, s, "%s.%s must be a list such as %s", sec, k->name,
+		    strcmp(ex, "[]") != 0 ? ex : "[\"...\"]");
+		g_free(ex);
+		return NULL;
+	}
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	for (int j = 0; j < config_setting_length(s); j++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+		const char *v = config_setting_get_string(e);
+		char why[160] = "";
+		if (v == NULL || (k->check != NULL && !k->check(v, why, sizeof(why)))) {
+			fail(lc, e, "%s.%s: \"%s\" is not %s%s%s", sec, k->name,
+			    v != NULL ? v : "(not a string)", k->hint, *why ? ": " : "", why);
+			g_ptr_array_unref(out);
+			return NULL;
+		}
+		g_ptr_array_add(out, k->lower ? g_ascii_strdown(v, -1) : g_strdup(v));
+	}
+	return out;
+}
+
+static void
+get_action_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
 {
 	const char *v = config_setting_get_string(s);
 	enum mamori_action a;
 
-	if (v == NULL || !mamori_action_parse(v, &a) || a == MAMORI_ACTION_TEMPFAIL ||
-	    strstr(allowed, mamori_action_name(a)) == NULL) {
-		fail(lc, s, "ppap.%s must be one of %s", config_setting_name(s), allowed);
+	if (v != NULL && mamori_action_parse(v, &a) && (k->max & CONF_ACTIONS(a))) {
+		*CONF_AT(conf, k, int) = (int)a;
 		return;
 	}
-	*out = (int)a;
+	const char *names[MAMORI_ACTION_COUNT + 1];
+	size_t n = 0;
+	for (int i = 0; i < MAMORI_ACTION_COUNT; i++)
+		if (k->max & CONF_ACTIONS(i))
+			names[n++] = mamori_action_name((enum mamori_action)i);
+	names[n] = NULL;
+	char *l = choice_text(names, false);
+	fail(lc, s, "%s.%s must be one of %s", sec, k->name, l);
+	g_free(l);
 }
 
-/* The [ppap] section (docs/ppap.md). */
 static void
-load_ppap(struct load_ctx *lc, const config_setting_t *g, struct mamori_ppap_conf *p)
+get_choice_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
 {
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "enabled") == 0 || strcmp(k, "notice") == 0 ||
-		    strcmp(k, "report_passwords") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-				fail(lc, s, "ppap.%s must be true or false", k);
-				return;
-			}
-			bool v = config_setting_get_bool(s);
-			*(k[0] == 'e' ? &p->enabled : k[0] == 'n' ? &p->notice
-			    : &p->report_passwords) = v;
-		} else if (strcmp(k, "passwords") == 0 || strcmp(k, "dictionary") == 0) {
-			get_string_list(lc, s, valid_password, "[\"Secret-2026\"]",
-			    "a password of 1 to 128 bytes of UTF-8 on one line", false,
-			    k[0] == 'p' ? p->passwords : p->dictionary);
-		} else if (strcmp(k, "max_candidates") == 0) {
-			get_uint32(lc, s, 0, 10000, &p->max_candidates);
-		} else if (strcmp(k, "max_attempts") == 0) {
-			get_uint32(lc, s, 1, 100000, &p->max_attempts);
-		} else if (strcmp(k, "time_ms") == 0) {
-			get_uint32(lc, s, 1, 600000, &p->time_ms);
-		} else if (strcmp(k, "undecryptable") == 0) {
-			get_action(lc, s, "accept, add_header, hold, quarantine, reject",
-			    &p->undecryptable);
-		} else if (strcmp(k, "unscannable") == 0) {
-			get_action(lc, s, "accept, add_header, quarantine, reject",
-			    &p->unscannable);
-		} else if (strcmp(k, "clean") == 0) {
-			get_action(lc, s, "accept, add_header, quarantine", &p->clean);
-		} else if (strcmp(k, "window_s") == 0) {
-			get_uint32(lc, s, 1, 7 * 86400, &p->window_s);
-		} else if (strcmp(k, "expire") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v != NULL && strcmp(v, "strip") == 0)
-				p->expire = PPAP_EXPIRE_STRIP;
-			else if (v != NULL && strcmp(v, "quarantine") == 0)
-				p->expire = PPAP_EXPIRE_QUARANTINE;
-			else if (v != NULL && strcmp(v, "deliver") == 0)
-				p->expire = PPAP_EXPIRE_DELIVER;
-			else
-				fail(lc, s, "ppap.expire must be \"strip\", \"quarantine\" "
-				    "or \"deliver\"");
-		} else if (strcmp(k, "sevenzip") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || (*v != '\0' && *v != '/')) {
-				fail(lc, s, "ppap.sevenzip must be the absolute path of 7-Zip's "
-				    "7zz, e.g. \"/usr/bin/7zz\" (\"\" = encrypted 7z stays closed)");
-				return;
-			}
-			g_free(p->sevenzip);
-			p->sevenzip = g_strdup(v);
-		} else if (strcmp(k, "expire_tag") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || strlen(v) > 64 || strpbrk(v, "\r\n") != NULL ||
-			    !g_utf8_validate(v, -1, NULL)) {
-				fail(lc, s, "ppap.expire_tag must be a UTF-8 string of at most "
-				    "64 bytes on one line (\"\" = none)");
-				return;
-			}
-			g_free(p->expire_tag);
-			p->expire_tag = g_strdup(v);
-		} else {
-			fail(lc, s, "unknown key ppap.%s", k);
+	const char *v = config_setting_get_string(s);
+	for (size_t i = 0; v != NULL && k->choices[i] != NULL; i++) {
+		if (strcmp(v, k->choices[i]) == 0) {
+			*CONF_AT(conf, k, int) = (int)i;
+			return;
 		}
+	}
+	char *l = choice_text(k->choices, true);
+	fail(lc, s, "%s.%s must be %s", sec, k->name, l);
+	g_free(l);
+}
+
+static void
+get_flags_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
+{
+	unsigned bits = 0;
+	char *l = choice_text(k->choices, false);
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		char *ex = conf_default_text(k);
+		fail(lc, s, "%s.%s must be a list such as %s", sec, k->name, ex);
+		g_free(ex);
+		g_free(l);
+		return;
+	}
+	for (int j = 0; j < config_setting_length(s) && !lc->failed; j++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+		const char *v = config_setting_get_string(e);
+		size_t i = 0;
+		while (v != NULL && k->choices[i] != NULL && g_ascii_strcasecmp(v, k->choices[i]) != 0)
+			i++;
+		if (v == NULL || k->choices[i] == NULL)
+			fail(lc, e, "%s.%s: \"%s\" is not one of %s", sec, k->name,
+			    v != NULL ? v : "(not a string)", l);
+		else
+			bits |= 1u << i;
+	}
+	g_free(l);
+	if (!lc->failed)
+		*CONF_AT(conf, k, unsigned) = bits;
+}
+
+static void
+get_mode_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
+{
+	/* an octal string such as "0660" */
+	const char *v = config_setting_get_string(s);
+	unsigned long m = v != NULL && *v != '\0' && strspn(v, "01234567") == strlen(v)
+	    ? strtoul(v, NULL, 8) : 07777;
+	if (m > 0777) {
+		fail(lc, s, "%s.%s must be an octal mode string from \"0000\" to "
+		    "\"0777\", such as \"0660\"", sec, k->name);
+		return;
+	}
+	*CONF_AT(conf, k, unsigned) = (unsigned)m;
+}
+
+/* One key of a section against its table entry. */
+static void
+load_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
+{
+	switch (k->type) {
+	case CONF_T_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			fail(lc, s, "%s.%s must be true or false", sec, k->name);
+		else
+			*CONF_AT(conf, k, bool) = config_setting_get_bool(s);
+		break;
+	case CONF_T_UINT: {
+		uint32_t v = 0;
+		if (get_uint32(lc, s, (uint32_t)k->min, (uint32_t)k->max, &v))
+			*CONF_AT(conf, k, uint32_t) = v;
+		break;
+	}
+	case CONF_T_SIZE: {
+		uint64_t v = 0;
+		if (get_size(lc, s, k->min, k->max, &v))
+			*CONF_AT(conf, k, uint64_t) = v;
+		break;
+	}
+	case CONF_T_NUMBER: {
+		double v = 0;
+		if (get_number(lc, s, &v))
+			*CONF_AT(conf, k, double) = v;
+		break;
+	}
+	case CONF_T_STRING: get_string_key(lc, s, sec, k, conf); break;
+	case CONF_T_LIST: {
+		GPtrArray *l = get_list_key(lc, s, sec, k);
+		if (l != NULL) {
+			GPtrArray **out = CONF_AT(conf, k, GPtrArray *);
+			if (*out != NULL)
+				g_ptr_array_unref(*out);
+			*out = l;
+		}
+		break;
+	}
+	case CONF_T_ACTION: get_action_key(lc, s, sec, k, conf); break;
+	case CONF_T_CHOICE: get_choice_key(lc, s, sec, k, conf); break;
+	case CONF_T_FLAGS: get_flags_key(lc, s, sec, k, conf); break;
+	case CONF_T_MODE: get_mode_key(lc, s, sec, k, conf); break;
 	}
 }
 
-/* The [daemon] section (docs/configuration.md). */
+/* A whole section; extra() takes the keys the table does not have. */
 static void
-load_daemon(struct load_ctx *lc, const config_setting_t *g, struct mamori_daemon_conf *d)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "user") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || (*v != '\0' && !valid_hostname(v, true)) || strlen(v) > 32) {
-				fail(lc, s, "daemon.user must be a user name such as \"mamori\" (\"\" = none)");
-				return;
-			}
-			g_free(d->user);
-			d->user = g_strdup(v);
-		} else if (strcmp(k, "syslog") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				fail(lc, s, "daemon.syslog must be true or false");
-			else
-				d->syslog = config_setting_get_bool(s);
-		} else if (strcmp(k, "spool_bytes") == 0) {
-			get_size(lc, s, 0, 1024 * MIB, &d->spool_bytes);
-		} else if (strcmp(k, "subject_tag") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || strlen(v) > 64 || strpbrk(v, "\r\n") != NULL) {
-				fail(lc, s, "daemon.subject_tag must be a string of at most 64 "
-				    "bytes on one line (\"\" = none)");
-				return;
-			}
-			g_free(d->subject_tag);
-			d->subject_tag = g_strdup(v);
-		} else if (strcmp(k, "socket_mode") == 0) {
-			/* an octal string such as "0660": the milter's unix socket */
-			const char *v = config_setting_get_string(s);
-			char *end = NULL;
-			unsigned long m = v != NULL && *v != '\0' && strspn(v, "01234567") == strlen(v)
-			    ? strtoul(v, &end, 8) : 07777;
-			if (m > 0777) {
-				fail(lc, s, "daemon.socket_mode must be an octal mode string from "
-				    "\"0000\" to \"0777\", such as \"0660\"");
-				return;
-			}
-			d->socket_mode = (unsigned)m;
-		} else if (strcmp(k, "socket_group") == 0) {
-			const char *v = config_setting_get_string(s);
-			if (v == NULL || (*v != '\0' && !valid_hostname(v, true)) || strlen(v) > 32) {
-				fail(lc, s, "daemon.socket_group must be a group name such as "
-				    "\"postfix\" (\"\" = postfix if it exists, else the user's group)");
-				return;
-			}
-			g_free(d->socket_group);
-			d->socket_group = g_strdup(v);
-		} else {
-			fail(lc, s, "unknown key daemon.%s", k);
-		}
-	}
-}
-
-/* limits.on_exceeded = { objects = "quarantine"; ... }; */
-static void
-load_on_exceeded(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
+load_section(struct load_ctx *lc, const config_setting_t *g, const struct conf_section *sec,
+    void *conf, bool (*extra)(struct load_ctx *, const config_setting_t *, void *))
 {
 	if (!expect_group(lc, g))
 		return;
+	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+		size_t j = 0;
+		while (j < sec->nkeys && strcmp(sec->keys[j].name, name) != 0)
+			j++;
+		if (j < sec->nkeys)
+			load_key(lc, s, sec->name, &sec->keys[j], conf);
+		else if (extra == NULL || !extra(lc, s, conf))
+			fail(lc, s, "unknown key %s.%s", sec->name, name);
+	}
+	if (!lc->failed && sec->check != NULL) {
+		char why[512] = "";
+		if (!sec->check(conf, why, sizeof(why)))
+			fail(lc, g, "%s", why);
+	}
+}
+
+/* ---- the core's sections ---- */
+
+static bool
+check_server(const char *v, char *why, size_t n)
+{
+	(void)why; (void)n;
+	return valid_server(v);
+}
+
+#define check_dir conf_check_abs_path
+
+static bool
+check_host_port(const char *v, char *why, size_t n)
+{
+	(void)why; (void)n;
+	return valid_host_port(v);
+}
+
+static bool
+check_token(const char *v, char *why, size_t n)
+{
+	(void)why; (void)n;
+	return valid_token(v);
+}
+
+static bool
+check_user(const char *v, char *why, size_t n)
+{
+	(void)why; (void)n;
+	return *v == '\0' || (valid_hostname(v, true) && strlen(v) <= 32);
+}
+
+static bool
+check_one_line64(const char *v, char *why, size_t n)
+{
+	(void)why; (void)n;
+	return strlen(v) <= 64 && strpbrk(v, "\r\n") == NULL;
+}
+
+#define SEC(st, nm, ks, chk) { .name = nm, .keys = ks, .nkeys = G_N_ELEMENTS(ks), \
+	.size = sizeof(st), .check = chk }
+
+static const struct conf_key scan_keys[] = {
+	CONF_UINT(struct mamori_scan_conf, threads, 0, 1024, 0,
+	    "scanning threads of `mamori scan` on a directory or mbox; 0 = one per core"),
+};
+
+#define L struct mamori_limits
+static const struct conf_key limits_keys[] = {
+	CONF_SIZE(L, message_size, 1024, 4096 * MIB, 50 * MIB, "bytes of a message that are parsed"),
+	CONF_SIZE(L, decoded_bytes, 1024, 64 * 1024 * MIB, 200 * MIB, "decoded content over all parts"),
+	CONF_UINT(L, parts, 1, 1000000, 500, "MIME parts per message"),
+	CONF_UINT(L, depth, 1, 1000, 20, "MIME nesting depth"),
+	CONF_UINT(L, scan_time_ms, 1, 3600000, 30000, "wall-clock budget of one scan"),
+	CONF_UINT(L, symbol_options, 1, 1000, 16, "options (evidence) kept per symbol"),
+	CONF_UINT(L, unpack_depth, 0, 100, 12, "containers inside containers"),
+	CONF_UINT(L, objects, 1, 1000000, 1000, "objects per message"),
+	CONF_SIZE(L, object_bytes, 1024, 16 * 1024 * MIB, 64 * MIB, "kept bytes per unpacked object"),
+	CONF_SIZE(L, unpacked_bytes, 1024, 64 * 1024 * MIB, 512 * MIB, "kept bytes over all unpacked objects"),
+	CONF_SIZE(L, stream_bytes, 1024, 1024 * 1024 * MIB, 1024 * MIB, "decompressed bytes, padding included"),
+	CONF_UINT(L, compression_ratio, 0, 1000000, 100, "kept bytes per byte of container"),
+	CONF_SIZE(L, compression_ratio_min, 0, 64 * 1024 * MIB, 16 * MIB, "the ratio applies once this much was kept"),
+	CONF_UINT(L, listed_names, 0, 10000000, 10000, "names still judged past the parts, depth and objects limits"),
+};
+#undef L
+
+#define D struct mamori_dns_conf
+static const struct conf_key dns_keys[] = {
+	CONF_LIST(D, servers, NULL, check_server, "IP, IP:PORT or [IPv6]:PORT", false,
+	    "resolvers; empty: those of /etc/resolv.conf"),
+	CONF_UINT(D, timeout_ms, 10, 60000, 2000, "per try"),
+	CONF_UINT(D, tries, 1, 10, 2, "tries per query"),
+	CONF_UINT(D, cache_entries, 0, 10000000, 20000, "answers cached, shared by all scans; 0 = none"),
+	CONF_UINT(D, max_lookups, 1, 10000, 50, "DNS queries one scan may send"),
+};
+#undef D
+
+#define Q struct mamori_quarantine_conf
+static const struct conf_key quarantine_keys[] = {
+	CONF_STRING(Q, state_dir, "/var/lib/mamori", check_dir,
+	    "an absolute directory path, e.g. \"/var/lib/mamori\"", "mamori.db and quarantine/"),
+	CONF_UINT(Q, expire_days, 1, 36500, 30, "quarantined messages are kept this long"),
+	CONF_STRING_OFF(Q, release_smtp, "", check_host_port,
+	    "\"HOST:PORT\", e.g. \"127.0.0.1:10025\" (\"\" = use release_sendmail)",
+	    "next hop of released mail; \"\" = release_sendmail"),
+	CONF_STRING(Q, release_sendmail, "/usr/sbin/sendmail", check_dir,
+	    "an absolute path, e.g. \"/usr/sbin/sendmail\"", "sendmail binary for release"),
+	CONF_UINT(Q, dedup_window_s, 0, 604800, 3600, "a retried message within it is stored once; 0 = off"),
+	CONF_UINT(Q, release_stale_s, 0, 604800, 900, "`quarantine reset` only on claims this old"),
+};
+#undef Q
+
+#define DM struct mamori_daemon_conf
+static const struct conf_key daemon_keys[] = {
+	CONF_STRING(DM, user, "", check_user, "a user name such as \"mamori\" (\"\" = none)",
+	    "drop privileges to this user"),
+	CONF_BOOL(DM, syslog, false, "log to syslog (facility mail) instead of stderr"),
+	CONF_SIZE(DM, spool_bytes, 0, 1024 * MIB, 4 * MIB, "milter: bodies above it go to a temporary file"),
+	CONF_STRING(DM, subject_tag, "[SPAM] ", check_one_line64,
+	    "a string of at most 64 bytes on one line (\"\" = none)",
+	    "Subject prefix of add_header"),
+	CONF_MODE(DM, socket_mode, 0660, "permission bits of the milter's unix socket"),
+	CONF_STRING(DM, socket_group, "", check_user,
+	    "a group name such as \"postfix\" (\"\" = postfix if it exists, else the user's group)",
+	    "group of the milter's unix socket"),
+};
+#undef DM
+
+static bool
+http_check(const void *conf, char *err, size_t errlen)
+{
+	const struct mamori_http_conf *h = conf;
+	if (h->scan_requires_token && h->token[0] == '\0') {
+		snprintf(err, errlen, "http.scan_requires_token = true needs http.token");
+		return false;
+	}
+	return true;
+}
+
+#define H struct mamori_http_conf
+static const struct conf_key http_keys[] = {
+	CONF_STRING(H, token, "", check_token,
+	    "\"\" (quarantine endpoints off) or 16 to 256 visible ASCII characters",
+	    "bearer token of /quarantine"),
+	CONF_SIZE(H, max_body, 1024, 4096 * MIB, 0, "request body cap; 0 = limits.message_size + 1M"),
+	CONF_UINT(H, threads, 0, 1024, 0, "concurrent scans; 0 = one per core"),
+	CONF_UINT(H, timeout_s, 1, 3600, 30, "idle connection timeout"),
+	CONF_UINT(H, header_timeout_s, 1, 3600, 10, "the request head within this"),
+	CONF_UINT(H, body_timeout_s, 1, 86400, 30, "the body within this ..."),
+	CONF_SIZE(H, body_min_rate, 0, 1024 * MIB, 64 * 1024, "... plus 1 s per this many bytes; 0 = none"),
+	CONF_UINT(H, max_conns, 1, 100000, 1000, "open connections"),
+	CONF_UINT(H, max_conns_per_ip, 1, 100000, 128, "open connections of one client address"),
+	CONF_UINT(H, health_reserve, 0, 1000, 16, "connections beyond the caps, for /health only"),
+	CONF_SIZE(H, body_budget, MIB, 1024 * 1024 * MIB, 256 * MIB, "request bodies buffered, all connections"),
+	CONF_BOOL(H, scan_requires_token, false, "POST /scan needs the bearer token"),
+};
+#undef H
+
+static const struct conf_section sec_scan = SEC(struct mamori_scan_conf, "scan", scan_keys, NULL);
+static const struct conf_section sec_limits = SEC(struct mamori_limits, "limits", limits_keys, NULL);
+static const struct conf_section sec_dns = SEC(struct mamori_dns_conf, "dns", dns_keys, NULL);
+static const struct conf_section sec_quarantine =
+    SEC(struct mamori_quarantine_conf, "quarantine", quarantine_keys, NULL);
+static const struct conf_section sec_daemon = SEC(struct mamori_daemon_conf, "daemon", daemon_keys, NULL);
+static const struct conf_section sec_http = SEC(struct mamori_http_conf, "http", http_keys, http_check);
+
+const struct conf_section *const config_core_sections[] = {
+	&sec_scan, &sec_limits, &sec_dns, &sec_daemon, &sec_http, &sec_quarantine, NULL,
+};
+
+/* Where each core section lives in struct mamori_config. */
+static void *
+core_conf(struct mamori_config *cfg, const struct conf_section *sec)
+{
+	if (sec == &sec_scan) return &cfg->scan;
+	if (sec == &sec_limits) return &cfg->limits;
+	if (sec == &sec_dns) return &cfg->dns;
+	if (sec == &sec_daemon) return &cfg->daemon;
+	if (sec == &sec_http) return &cfg->http;
+	return &cfg->quarantine;
+}
+
+struct mamori_config *
+config_new(const struct conf_section *const *msec, size_t n)
+{
+	struct mamori_config *cfg = g_new0(struct mamori_config, 1);
+
+	for (size_t i = 0; config_core_sections[i] != NULL; i++)
+		conf_defaults(config_core_sections[i], core_conf(cfg, config_core_sections[i]));
+	memcpy(cfg->limits.on_exceeded, default_on_exceeded, sizeof(default_on_exceeded));
+	for (int i = 0; i < MAMORI_ACTION_COUNT; i++)
+		cfg->threshold[i] = (double)NAN;
+	cfg->threshold[MAMORI_ACTION_ADD_HEADER] = 6.0;
+	cfg->threshold[MAMORI_ACTION_QUARANTINE] = 10.0;
+	cfg->threshold[MAMORI_ACTION_REJECT] = 15.0;
+	cfg->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	cfg->nmodules = n;
+	cfg->msec = msec;
+	cfg->mconf = g_new0(void *, n > 0 ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		if (msec[i] == NULL)
+			continue;
+		cfg->mconf[i] = g_malloc0(msec[i]->size);
+		conf_defaults(msec[i], cfg->mconf[i]);
+	}
+	return cfg;
+}
+
+void
+mamori_config_set_dns_server(struct mamori_config *cfg, const char *server)
+{
+	g_ptr_array_set_size(cfg->dns.servers, 0);
+	g_ptr_array_add(cfg->dns.servers, g_strdup(server));
+}
+
+void
+mamori_config_free(struct mamori_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_free(cfg->path);
+	g_hash_table_unref(cfg->symbols);
+	for (size_t i = 0; config_core_sections[i] != NULL; i++)
+		conf_release(config_core_sections[i], core_conf(cfg, config_core_sections[i]));
+	for (size_t i = 0; i < cfg->nmodules; i++) {
+		if (cfg->msec[i] == NULL)
+			continue;
+		conf_release(cfg->msec[i], cfg->mconf[i]);
+		g_free(cfg->mconf[i]);
+	}
+	g_free(cfg->mconf);
+	g_free(cfg);
+}
+
+const void *
+mamori_config_section(const struct mamori_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nmodules; i++)
+		if (cfg->msec[i] != NULL && strcmp(cfg->msec[i]->name, name) == 0)
+			return cfg->mconf[i];
+	return NULL;
+}
+
+unsigned
+mamori_config_threads(const struct mamori_config *cfg)
+{
+	return cfg->scan.threads;
+}
+
+/* limits.on_exceeded = { objects = "quarantine"; ... }; */
+static bool
+load_on_exceeded(struct load_ctx *lc, const config_setting_t *g, void *conf)
+{
+	struct mamori_limits *l = conf;
+
+	if (strcmp(config_setting_name(g), "on_exceeded") != 0)
+		return false;
+	if (!expect_group(lc, g))
+		return true;
 	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
@@ -891,58 +887,18 @@ load_on_exceeded(struct load_ctx *lc, const config_setting_t *g, struct mamori_l
 				lim = j;
 		if (lim < 0) {
 			fail(lc, s, "unknown key limits.on_exceeded.%s", k);
-			return;
+			return true;
 		}
 		const char *v = config_setting_get_string(s);
 		enum mamori_action a;
 		if (v == NULL || !mamori_action_parse(v, &a) || a == MAMORI_ACTION_HOLD) {
 			fail(lc, s, "limits.on_exceeded.%s must be one of accept, add_header, "
 			    "tempfail, quarantine, reject", k);
-			return;
+			return true;
 		}
 		l->on_exceeded[lim] = (int)a;
 	}
-}
-
-static void
-load_limits(struct load_ctx *lc, const config_setting_t *g, struct mamori_limits *l)
-{
-	for (int i = 0; i < config_setting_length(g) && !lc->failed; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *k = config_setting_name(s);
-		if (strcmp(k, "message_size") == 0)
-			get_size(lc, s, 1024, 4096 * MIB, &l->message_size);
-		else if (strcmp(k, "decoded_bytes") == 0)
-			get_size(lc, s, 1024, 64 * 1024 * MIB, &l->decoded_bytes);
-		else if (strcmp(k, "parts") == 0)
-			get_uint32(lc, s, 1, 1000000, &l->parts);
-		else if (strcmp(k, "depth") == 0)
-			get_uint32(lc, s, 1, 1000, &l->depth);
-		else if (strcmp(k, "scan_time_ms") == 0)
-			get_uint32(lc, s, 1, 3600000, &l->scan_time_ms);
-		else if (strcmp(k, "symbol_options") == 0)
-			get_uint32(lc, s, 1, 1000, &l->symbol_options);
-		else if (strcmp(k, "unpack_depth") == 0)
-			get_uint32(lc, s, 0, 100, &l->unpack_depth);
-		else if (strcmp(k, "objects") == 0)
-			get_uint32(lc, s, 1, 1000000, &l->objects);
-		else if (strcmp(k, "object_bytes") == 0)
-			get_size(lc, s, 1024, 16 * 1024 * MIB, &l->object_bytes);
-		else if (strcmp(k, "unpacked_bytes") == 0)
-			get_size(lc, s, 1024, 64 * 1024 * MIB, &l->unpacked_bytes);
-		else if (strcmp(k, "stream_bytes") == 0)
-			get_size(lc, s, 1024, 1024 * 1024 * MIB, &l->stream_bytes);
-		else if (strcmp(k, "compression_ratio") == 0)
-			get_uint32(lc, s, 0, 1000000, &l->compression_ratio);
-		else if (strcmp(k, "compression_ratio_min") == 0)
-			get_size(lc, s, 0, 64 * 1024 * MIB, &l->compression_ratio_min);
-		else if (strcmp(k, "listed_names") == 0)
-			get_uint32(lc, s, 0, 10000000, &l->listed_names);
-		else if (strcmp(k, "on_exceeded") == 0)
-			load_on_exceeded(lc, s, l);
-		else
-			fail(lc, s, "unknown key limits.%s", k);
-	}
+	return true;
 }
 
 static void
@@ -1031,21 +987,8 @@ load_symbol(struct load_ctx *lc, const config_setting_t *s, struct mamori_config
 }
 
 enum mamori_status
-mamori_config_load(const char *path, struct mamori_config **out, char *err,
-    size_t errlen)
-{
-	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, g_strerror(errno));
-		return MAMORI_ERR_CONFIG;
-	}
-	return mamori_config_load_fd(fd, path, out, err, errlen);
-}
-
-enum mamori_status
-mamori_config_load_fd(int fd, const char *path, struct mamori_config **out, char *err,
-    size_t errlen)
+config_load_fd(int fd, const char *path, const struct conf_section *const *msec, size_t n,
+    struct mamori_config **out, char *err, size_t errlen)
 {
 	config_t c;
 	struct load_ctx lc = { .path = path, .err = err, .errlen = errlen };
@@ -1062,7 +1005,7 @@ mamori_config_load_fd(int fd, const char *path, struct mamori_config **out, char
 		close(fd);
 		return MAMORI_ERR_CONFIG;
 	}
-	struct mamori_config *cfg = mamori_config_new_default();
+	struct mamori_config *cfg = config_new(msec, n);
 	config_init(&c);
 	errno = 0;
 	if (!config_read(&c, f)) {
@@ -1084,39 +1027,20 @@ mamori_config_load_fd(int fd, const char *path, struct mamori_config **out, char
 	for (int i = 0; i < config_setting_length(root) && !lc.failed; i++) {
 		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *k = config_setting_name(s);
-		if (strcmp(k, "scan") == 0) {
-			if (expect_group(&lc, s))
-				load_scan(&lc, s, cfg);
-		} else if (strcmp(k, "dns") == 0) {
-			if (expect_group(&lc, s))
-				load_dns(&lc, s, &cfg->dns);
-		} else if (strcmp(k, "auth") == 0) {
-			if (expect_group(&lc, s))
-				load_auth(&lc, s, &cfg->auth);
-		} else if (strcmp(k, "objects") == 0) {
-			if (expect_group(&lc, s))
-				load_objects(&lc, s, &cfg->objects);
-		} else if (strcmp(k, "clamd") == 0) {
-			if (expect_group(&lc, s))
-				load_clamd(&lc, s, &cfg->clamd);
-		} else if (strcmp(k, "yara") == 0) {
-			if (expect_group(&lc, s))
-				load_yara(&lc, s, &cfg->yara);
-		} else if (strcmp(k, "quarantine") == 0) {
-			if (expect_group(&lc, s))
-				load_quarantine(&lc, s, &cfg->quarantine);
-		} else if (strcmp(k, "daemon") == 0) {
-			if (expect_group(&lc, s))
-				load_daemon(&lc, s, &cfg->daemon);
-		} else if (strcmp(k, "http") == 0) {
-			if (expect_group(&lc, s))
-				load_http(&lc, s, &cfg->http);
-		} else if (strcmp(k, "ppap") == 0) {
-			if (expect_group(&lc, s))
-				load_ppap(&lc, s, &cfg->ppap);
-		} else if (strcmp(k, "limits") == 0) {
-			if (expect_group(&lc, s))
-				load_limits(&lc, s, &cfg->limits);
+		const struct conf_section *sec = NULL;
+		void *conf = NULL;
+		for (size_t j = 0; config_core_sections[j] != NULL && sec == NULL; j++)
+			if (strcmp(k, config_core_sections[j]->name) == 0) {
+				sec = config_core_sections[j];
+				conf = core_conf(cfg, sec);
+			}
+		for (size_t j = 0; j < n && sec == NULL; j++)
+			if (msec[j] != NULL && strcmp(k, msec[j]->name) == 0) {
+				sec = msec[j];
+				conf = cfg->mconf[j];
+			}
+		if (sec != NULL) {
+			load_section(&lc, s, sec, conf, sec == &sec_limits ? load_on_exceeded : NULL);
 		} else if (strcmp(k, "actions") == 0) {
 			if (expect_group(&lc, s))
 				load_actions(&lc, s, cfg);

@@ -55,33 +55,6 @@ struct mamori_limits {
 	int on_exceeded[MAMORI_LIMIT_COUNT];
 };
 
-/* The [objects] section. */
-struct mamori_objects_conf {
-	GPtrArray *dangerous_types;	/* char *, true-type ids */
-	uint64_t padding_min;	/* a repeated run this long is padding */
-};
-
-/* The [clamd] section: off while socket is NULL. */
-enum clamd_send {
-	CLAMD_SEND_MESSAGE = 1u << 0,	/* the raw message, once */
-	CLAMD_SEND_ATTACHMENTS = 1u << 1,	/* each attachment */
-	CLAMD_SEND_OBJECTS = 1u << 2,	/* every object with content */
-};
-struct mamori_clamd_conf {
-	char *socket;
-	uint32_t timeout_ms;
-	uint64_t max_stream;
-	unsigned send;		/* enum clamd_send */
-};
-
-/* The [yara] section. */
-struct mamori_yara_conf {
-	bool builtin;		/* the rules shipped with mamori */
-	GPtrArray *dirs;	/* char *, operator rule directories */
-	uint32_t timeout_ms;	/* per object */
-	uint64_t max_bytes;	/* bytes of an object given to YARA */
-};
-
 /* A [symbols] entry: weight and/or forced action for one symbol. */
 #define SYMBOL_ACTION_UNSET (-1)	/* keep the symbol's default */
 #define SYMBOL_ACTION_NONE (-2)		/* action = "none": force nothing */
@@ -99,12 +72,6 @@ struct mamori_dns_conf {
 	uint32_t tries;
 	uint32_t cache_entries;	/* shared by all scans; 0 = no cache */
 	uint32_t max_lookups;	/* DNS queries one scan may send */
-};
-
-/* The [auth] section. */
-struct mamori_auth_conf {
-	char *authserv_id;	/* our name in Authentication-Results */
-	GPtrArray *trusted_arc_sealers;	/* char *, lower case domains */
 };
 
 /* The [daemon] section: `mamori milter` and `mamori serve`. */
@@ -127,31 +94,6 @@ struct mamori_quarantine_conf {
 	uint32_t release_stale_s;	/* `quarantine reset` only on claims this old */
 };
 
-/* The [ppap] section: passwords of encrypted attachments (docs/ppap.md). */
-enum ppap_expire {
-	PPAP_EXPIRE_STRIP,	/* deliver without the encrypted parts, with a notice */
-	PPAP_EXPIRE_QUARANTINE,	/* quarantine the held message */
-	PPAP_EXPIRE_DELIVER,	/* deliver as is, Subject tagged */
-};
-#define PPAP_PASSWORD_MAX 128	/* bytes; = PW_LEN_MAX of objects/password.h */
-struct mamori_ppap_conf {
-	bool enabled;		/* look for passwords and decrypt */
-	GPtrArray *passwords;	/* static candidates, tried after the body's */
-	GPtrArray *dictionary;	/* common passwords, tried last */
-	uint32_t max_candidates;	/* taken from one message's text */
-	uint32_t max_attempts;	/* trials per message */
-	uint32_t time_ms;	/* time for trials per message */
-	int undecryptable;	/* action (enum mamori_action); hold waits */
-	int unscannable;	/* decrypted, but a limit stopped the scan */
-	int clean;		/* decrypted (forced action; accept = none) */
-	uint32_t window_s;	/* how long a held message waits */
-	enum ppap_expire expire;
-	bool notice;		/* X-Mamori-PPAP header on delivered mail */
-	char *expire_tag;	/* Subject prefix of PPAP_EXPIRE_DELIVER/STRIP */
-	bool report_passwords;	/* the report shows the password in clear */
-	char *sevenzip;		/* 7zz for encrypted 7z; "" = off */
-};
-
 /* The [http] section: `mamori serve` (src/daemon/http.c). */
 struct mamori_http_conf {
 	char *token;		/* bearer token of /quarantine; "" = disabled */
@@ -168,23 +110,41 @@ struct mamori_http_conf {
 	bool scan_requires_token;	/* POST /scan needs the bearer token */
 };
 
+/* The [scan] section. */
+struct mamori_scan_conf {
+	uint32_t threads;	/* 0 = one per core */
+};
+
+struct conf_section;
+
 struct mamori_config {
 	char *path;			/* NULL for built-in defaults */
+	struct mamori_scan_conf scan;
 	struct mamori_limits limits;
 	/* score thresholds; NAN = this action is never chosen by score */
 	double threshold[MAMORI_ACTION_COUNT];
 	GHashTable *symbols;		/* name -> struct symbol_conf * */
-	unsigned threads;		/* 0 = one per core */
 	struct mamori_dns_conf dns;
-	struct mamori_auth_conf auth;
-	struct mamori_objects_conf objects;
-	struct mamori_clamd_conf clamd;
-	struct mamori_yara_conf yara;
 	struct mamori_daemon_conf daemon;
 	struct mamori_http_conf http;
 	struct mamori_quarantine_conf quarantine;
-	struct mamori_ppap_conf ppap;
+	/* the modules' sections (module.h: mamori_config_section()) */
+	size_t nmodules;
+	const struct conf_section *const *msec;	/* [nmodules], borrowed */
+	void **mconf;			/* [nmodules], each msec[i]->size bytes */
 };
+
+/*
+ * The configuration with the sections of the given modules (the driver
+ * passes the registry's): built-in defaults, or read from a file.
+ */
+struct mamori_config *config_new(const struct conf_section *const *msec, size_t n);
+enum mamori_status config_load_fd(int fd, const char *path,
+    const struct conf_section *const *msec, size_t n,
+    struct mamori_config **out, char *err, size_t errlen);
+/* The core's own sections (scan, limits, dns, daemon, http, quarantine),
+ * for `mamori check-config --keys`; NULL-terminated. */
+extern const struct conf_section *const config_core_sections[];
 
 /*
  * mamori_config_load() on a descriptor already open for reading (it is
@@ -194,7 +154,5 @@ struct mamori_config {
 enum mamori_status mamori_config_load_fd(int fd, const char *path,
     struct mamori_config **out, char *err, size_t errlen);
 
-/* Where the shipped YARA rules are: installed, or in the source tree. */
-const char *mamori_yara_builtin_dir(void);
 
 #endif

@@ -98,11 +98,32 @@ mamori_result_forged_ar(const struct mamori_result *res, const unsigned **pos)
 	return res->forged_ar->len;
 }
 
-void
-scan_set_auth_report(struct scan_ctx *ctx, char *json)
+const void *
+scan_module_conf(const struct scan_ctx *ctx)
 {
-	g_free(ctx->auth_json);
-	ctx->auth_json = json;
+	return ctx->eng->cfg->mconf[ctx->cur];
+}
+
+const void *
+scan_module_engine(const struct scan_ctx *ctx)
+{
+	return ctx->eng->mengine[ctx->cur];
+}
+
+void *
+scan_module_state(const struct scan_ctx *ctx)
+{
+	return ctx->mstate != NULL ? ctx->mstate[ctx->cur] : NULL;
+}
+
+void
+module_force(struct module_setup *s, mamori_sym sym, int action)
+{
+	struct sym_info *si = g_hash_table_lookup(s->eng->symbols, sym->name);
+
+	if (si != NULL)
+		si->action = action == MAMORI_ACTION_ACCEPT || action == MAMORI_ACTION_HOLD ?
+		    -1 : action;
 }
 
 static void
@@ -123,8 +144,8 @@ result_new(unsigned max_options)
 	return res;
 }
 
-void
-scan_add(struct scan_ctx *ctx, const char *symbol, const char *option)
+static void
+add_named(struct scan_ctx *ctx, const char *symbol, const char *option)
 {
 	struct mamori_result *res = ctx->res;
 	struct sym_hit *h = g_hash_table_lookup(res->index, symbol);
@@ -156,14 +177,26 @@ scan_add(struct scan_ctx *ctx, const char *symbol, const char *option)
 }
 
 void
-scan_addf(struct scan_ctx *ctx, const char *symbol, const char *fmt, ...)
+scan_add(struct scan_ctx *ctx, mamori_sym sym, const char *option)
+{
+	add_named(ctx, sym->name, option);
+}
+
+void
+scan_addf(struct scan_ctx *ctx, mamori_sym sym, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *o = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	scan_add(ctx, symbol, o);
+	add_named(ctx, sym->name, o);
 	g_free(o);
+}
+
+bool
+scan_has(const struct scan_ctx *ctx, const char *name)
+{
+	return g_hash_table_contains(ctx->res->index, name);
 }
 
 void
@@ -173,7 +206,7 @@ scan_limit(struct scan_ctx *ctx, enum mamori_limit l, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *o = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	scan_add(ctx, "SCAN_LIMIT_EXCEEDED", o);
+	add_named(ctx, "SCAN_LIMIT_EXCEEDED", o);
 	g_free(o);
 	int a = ctx->eng->cfg->limits.on_exceeded[l];
 	if (a > (int)ctx->res->limit_action)
@@ -192,12 +225,19 @@ scan_opts(const struct scan_ctx *ctx)
 	return ctx->opts;
 }
 
-size_t
-scan_ppap_password_mail(const struct scan_ctx *ctx)
+void
+scan_ppap_candidate(struct scan_ctx *ctx, const char *pw)
 {
-	if (!ctx->ppap_password_mail || ctx->res->ppap_candidates == NULL)
-		return 0;
-	return ctx->res->ppap_candidates->len;
+	if (ctx->res->ppap_candidates == NULL)
+		ctx->res->ppap_candidates = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(ctx->res->ppap_candidates, g_strdup(pw));
+}
+
+void
+scan_ppap_subject_key(struct scan_ctx *ctx, char *key)
+{
+	g_free(ctx->res->ppap_subject_key);
+	ctx->res->ppap_subject_key = key;
 }
 
 void
@@ -241,12 +281,6 @@ mamori_result_ppap_subject_key(const struct mamori_result *res)
 	return res->ppap_subject_key;
 }
 
-const struct mamori_yara *
-scan_yara(const struct scan_ctx *ctx)
-{
-	return ctx->eng->yara;
-}
-
 static void
 str_array_free(gpointer p)
 {
@@ -254,14 +288,15 @@ str_array_free(gpointer p)
 }
 
 void
-scan_object_addf(struct scan_ctx *ctx, const struct mobj *o, const char *symbol,
+scan_object_addf(struct scan_ctx *ctx, const struct mobj *o, mamori_sym sym,
     const char *fmt, ...)
 {
+	const char *symbol = sym->name;
 	va_list ap;
 	va_start(ap, fmt);
 	char *opt = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	scan_add(ctx, symbol, opt);
+	add_named(ctx, symbol, opt);
 	g_free(opt);
 	if (ctx->findings == NULL)
 		ctx->findings = g_hash_table_new_full(g_direct_hash, g_direct_equal,

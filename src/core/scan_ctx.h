@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#include "check.h"
+#include "module.h"
 #include "config.h"
 #include "mime/message.h"
 #include "objects/object.h"
@@ -28,10 +28,11 @@ struct mamori_engine {
 	struct mamori_config *cfg;
 	struct dns_resolver *dns;	/* shared cache; thread-safe */
 	GHashTable *symbols;		/* name -> struct sym_info * */
-	const struct mamori_check *const *checks;	/* NULL-terminated */
+	const struct mamori_module *const *modules;	/* the registry */
+	size_t nmodules;
+	void **mengine;			/* [nmodules]: each module's engine */
 	struct mime_limits mime_limits;
 	struct obj_limits obj_limits;	/* deadline set per scan */
-	struct mamori_yara *yara;	/* compiled once, shared; or NULL */
 };
 
 struct sym_hit {
@@ -55,6 +56,17 @@ struct mamori_result {
 	char *ppap_subject_key;
 };
 
+/* The times the report breaks a scan into (stage_ms). */
+enum {
+	STAGE_MS_PARSE,		/* the MIME parse */
+	STAGE_MS_MESSAGE,	/* = MAMORI_STAGE_MESSAGE + 1, and so on */
+	STAGE_MS_AUTH,
+	STAGE_MS_CONTENT,
+	STAGE_MS_POST,
+	STAGE_MS_OBJECTS,	/* building the object tree (unpacking, decryption) */
+	STAGE_MS_COUNT
+};
+
 struct scan_ctx {
 	const struct mamori_engine *eng;
 	const struct mamori_envelope *env;
@@ -65,13 +77,13 @@ struct scan_ctx {
 	const uint8_t *raw;		/* the message as received */
 	size_t raw_len;
 	struct dns_ctx *dns;		/* made on first use, freed at the end */
-	char *auth_json;		/* the report's "auth" object, or NULL */
 	struct obj_limits obj_limits;
 	struct obj_tree *objects;
 	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
 	const struct mamori_scan_opts *opts;	/* never NULL */
-	struct pw_list *passwords;	/* candidates (objects/password.h) */
-	bool ppap_password_mail;	/* the text reads as a PPAP password mail */
+	size_t cur;			/* the module being called */
+	void **mstate;			/* [nmodules]: each module's scan state */
+	double stage_ms[STAGE_MS_COUNT];	/* the report's stage_ms */
 };
 
 struct mamori_result *result_new(unsigned max_options);
@@ -79,9 +91,10 @@ struct mamori_result *result_new(unsigned max_options);
 void result_finish(struct mamori_result *res, const struct mamori_config *cfg);
 
 /* The JSON report of a finished scan (report.c). */
-char *report_build(const struct scan_ctx *ctx, double time_ms);
+char *report_build(struct scan_ctx *ctx, double time_ms);
 char *report_message_dump(const struct mime_message *msg);
 
-extern const struct mamori_check *const mamori_registry[];
+/* The registry (registry.c): every module, in the order they run. */
+extern const struct mamori_module *const mamori_modules[];
 
 #endif

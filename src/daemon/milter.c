@@ -66,7 +66,9 @@
 #include <glib/gstdio.h>
 #include <libmilter/mfapi.h>
 
+#include "checks/ppap/ppap.h"
 #include "core/config.h"
+#include "core/module.h"
 #include "daemon/daemon.h"
 #ifdef MAMORI_HAVE_STORE
 #include "daemon/ppap.h"
@@ -497,7 +499,7 @@ add_headers(SMFICTX *ctx, const struct msg *m, const struct mamori_result *res,
 		good = ok(smfi_addheader(ctx, (char *)"X-Mamori-PPAP", (char *)"password-mail"),
 		    "adding X-Mamori-PPAP");
 	else if (good && mamori_result_has_symbol(res, "PPAP_DECRYPTED") &&
-	    mamori_engine_config(eng)->ppap.notice)
+	    ppap_conf(mamori_engine_config(eng))->notice)
 		good = ok(smfi_addheader(ctx, (char *)"X-Mamori-PPAP", (char *)"decrypted; "
 		    "the encrypted attachments were opened and scanned"), "adding X-Mamori-PPAP");
 	if (good && tag && subject_tag != NULL && subject_tag[0] != '\0') {
@@ -560,7 +562,7 @@ hold(const uint8_t *msg, size_t len, const struct mamori_envelope *env,
 	    sizeof err);
 	if (good)
 		daemon_log(LOG_INFO, "milter: queue_id=%s held as %s for %u s (PPAP)",
-		    env->queue_id != NULL ? env->queue_id : "-", id, mamori_engine_config(eng)->ppap.window_s);
+		    env->queue_id != NULL ? env->queue_id : "-", id, ppap_conf(mamori_engine_config(eng))->window_s);
 	else
 		daemon_log(LOG_ERR, "milter: queue_id=%s cannot hold: %s",
 		    env->queue_id != NULL ? env->queue_id : "-",
@@ -593,7 +595,7 @@ sweep_thread(gpointer data)
 	(void)data;
 	while (!g_atomic_int_get(&stopping)) {
 		struct mamori_engine *eng = daemon_engine_get(engine);
-		unsigned every = MIN(PPAP_SWEEP_S, MAX(1u, mamori_engine_config(eng)->ppap.window_s / 10));
+		unsigned every = MIN(PPAP_SWEEP_S, MAX(1u, ppap_conf(mamori_engine_config(eng))->window_s / 10));
 		unsigned n = ppap_expire(store, eng, g_get_real_time() / G_USEC_PER_SEC);
 		daemon_engine_put(engine, eng);
 		if (n > 0)

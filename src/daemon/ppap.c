@@ -7,8 +7,9 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "checks/ppap/ppap.h"
 #include "core/config.h"
-#include "core/config.h"
+#include "core/module.h"
 #include "daemon/daemon.h"
 #include "ppap/rewrite.h"
 #include "store/release.h"
@@ -39,10 +40,10 @@ ppap_hold(struct mamori_store *st, const struct mamori_engine *eng,
 {
 	const struct mamori_config *cfg = mamori_engine_config(eng);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	gint64 until = now + cfg->ppap.window_s;
+	gint64 until = now + ppap_conf(cfg)->window_s;
 	gint64 expires = until + (gint64)cfg->quarantine.expire_days * 86400;
 	char *reason = g_strdup_printf("hold: waiting %u s for a password (score %.2f)",
-	    cfg->ppap.window_s, mamori_result_score(res));
+	    ppap_conf(cfg)->window_s, mamori_result_score(res));
 	bool ok = store_hold_put(st, msg, len, env, res, reason, until, expires, NULL, NULL,
 	    mamori_result_ppap_subject_key(res), id, err, errlen);
 
@@ -181,7 +182,7 @@ ppap_try(struct mamori_store *st, const struct mamori_engine *eng, const char *i
 	}
 	const uint8_t *send = raw;
 	size_t send_len = len;
-	if (cfg->ppap.notice) {
+	if (ppap_conf(cfg)->notice) {
 		char *field = g_strdup_printf("X-Mamori-PPAP: released; decrypted with a "
 		    "password from %s; score %.2f", origin == MAMORI_PW_OPERATOR ?
 		    "the operator" : "a follow-up mail", mamori_result_score(res));
@@ -267,7 +268,7 @@ notice_text(const struct mamori_config *cfg, const GPtrArray *names)
 	for (guint i = 0; i < names->len; i++)
 		g_string_append_printf(list, "%s%s", i > 0 ? ", " : "",
 		    (const char *)names->pdata[i]);
-	unsigned min = (cfg->ppap.window_s + 59) / 60;
+	unsigned min = (ppap_conf(cfg)->window_s + 59) / 60;
 	char *t = g_strdup_printf(
 	    "【mamori】暗号化された添付ファイル (%s) は、%u 分以内にパスワードが届かず"
 	    "検査できなかったため、削除されました。\n"
@@ -305,7 +306,7 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 	enum mamori_action a = mamori_result_action(res);
 	bool clean = a == MAMORI_ACTION_ACCEPT || a == MAMORI_ACTION_ADD_HEADER ||
 	    a == MAMORI_ACTION_HOLD;
-	if (!clean || cfg->ppap.expire == PPAP_EXPIRE_QUARANTINE) {
+	if (!clean || ppap_conf(cfg)->expire == PPAP_EXPIRE_QUARANTINE) {
 		char *why = verdict_reason("window ended without a password", res);
 		bool won = store_hold_resolve_verdict(st, e->id, Q_QUARANTINED, NULL, why, res);
 		g_free(why);
@@ -319,9 +320,9 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 		}
 		goto done;
 	}
-	const char *tag = cfg->ppap.expire_tag != NULL && *cfg->ppap.expire_tag ?
-	    cfg->ppap.expire_tag : NULL;
-	if (cfg->ppap.expire == PPAP_EXPIRE_STRIP) {
+	const char *tag = ppap_conf(cfg)->expire_tag != NULL && *ppap_conf(cfg)->expire_tag ?
+	    ppap_conf(cfg)->expire_tag : NULL;
+	if (ppap_conf(cfg)->expire == PPAP_EXPIRE_STRIP) {
 		const char *const *n;
 		size_t nn = mamori_result_ppap_encrypted(res, &n);
 		GPtrArray *names = g_ptr_array_new();
@@ -353,7 +354,7 @@ expire_one(struct mamori_store *st, const struct mamori_engine *eng,
 	}
 	if (deliver_or_quarantine(st, cfg, e, Q_EXPIRED, rew, rew_len, err, sizeof err)) {
 		daemon_log(LOG_NOTICE, "ppap: %s: window ended without a password: delivered "
-		    "%s", e->id, cfg->ppap.expire == PPAP_EXPIRE_STRIP ?
+		    "%s", e->id, ppap_conf(cfg)->expire == PPAP_EXPIRE_STRIP ?
 		    "without its encrypted attachments" : "as is, tagged");
 		out = PPAP_DONE_EXPIRED;
 	}

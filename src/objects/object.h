@@ -127,6 +127,7 @@ struct obj_limits {
 	uint32_t spin_max;	/* largest Agile spinCount tried per candidate,
 				 * 0 = OFFCRYPTO_SPIN_MAX (offcrypto.h) */
 	unsigned names;		/* names listed past the objects limit */
+	bool reveal_passwords;	/* the report shows passwords in clear */
 };
 
 struct obj_limit_hit {

@@ -23,7 +23,3 @@ mamori_layer(mamori_objects
     src/objects/offcrypto.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
-mamori_layer(mamori_objcheck
-  SOURCES src/objects/check_objects.c src/objects/check_documents.c
-    src/objects/check_ppap.c
-  DEPS mamori_base mamori_objects)

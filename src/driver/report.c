@@ -11,7 +11,7 @@
 
 #include "objects/filetype.h"
 #include "objects/password.h"
-#include "scan_ctx.h"
+#include "core/scan_ctx.h"
 #include "util/jsonw.h"
 
 static void
@@ -255,7 +255,7 @@ obj_json(struct jsonw *w, const struct scan_ctx *ctx, const struct mobj *o,
 		jw_obj(w, "password");
 		jw_str(w, "source", pw_source_name(o->password->src));
 		jw_str(w, "where", o->password->where);
-		if (ctx->eng->cfg->ppap.report_passwords)
+		if (ctx->obj_limits.reveal_passwords)
 			jw_str(w, "password", o->password->pw);
 		jw_obj_end(w);
 	}
@@ -374,8 +374,61 @@ symbols_json(struct jsonw *w, const struct mamori_result *res)
 	jw_obj_end(w);
 }
 
+/* A section some module writes (the first that declares it), or NULL. */
+static const struct mamori_module *
+section_writer(struct scan_ctx *ctx, const char *key, size_t *idx)
+{
+	const struct mamori_engine *eng = ctx->eng;
+
+	for (size_t i = 0; i < eng->nmodules; i++) {
+		const char *const *k = eng->modules[i]->report_keys;
+		for (; k != NULL && *k != NULL; k++) {
+			if (strcmp(*k, key) == 0) {
+				*idx = i;
+				return eng->modules[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool
+contract_key(const char *key)
+{
+	static const char *const fixed[] = {
+		"version", "action", "score", "thresholds", "symbols", "objects", "urls",
+		"auth", "message", "time_ms", "stage_ms", "error", NULL
+	};
+	for (size_t i = 0; fixed[i] != NULL; i++)
+		if (strcmp(fixed[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* One section of the report by its module, or an empty object. */
+static void
+module_section(struct jsonw *w, struct scan_ctx *ctx, const char *key)
+{
+	size_t i;
+	const struct mamori_module *m = section_writer(ctx, key, &i);
+
+	if (m == NULL) {
+		jw_obj(w, key);
+		jw_obj_end(w);
+		return;
+	}
+	ctx->cur = i;
+	m->report(ctx, w, key);
+}
+
+static double
+ms3(double ms)
+{
+	return round(ms * 1000.0) / 1000.0;
+}
+
 char *
-report_build(const struct scan_ctx *ctx, double time_ms)
+report_build(struct scan_ctx *ctx, double time_ms)
 {
 	const struct mamori_result *res = ctx->res;
 	const struct mamori_config *cfg = ctx->eng->cfg;
@@ -396,12 +449,7 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 	symbols_json(&w, res);
 	obj_tree_json(&w, ctx);
 	urls_json(&w, ctx);
-	if (ctx->auth_json != NULL) {
-		jw_raw(&w, "auth", ctx->auth_json);
-	} else {
-		jw_obj(&w, "auth");
-		jw_obj_end(&w);
-	}
+	module_section(&w, ctx, "auth");
 	jw_obj(&w, "message");
 	headers_summary(&w, msg->headers, false);
 	jw_int(&w, "size", (int64_t)msg->size);
@@ -409,7 +457,25 @@ report_build(const struct scan_ctx *ctx, double time_ms)
 	envelope_json(&w, ctx->env);
 	parts_json(&w, msg, false);
 	jw_obj_end(&w);
-	jw_real(&w, "time_ms", round(time_ms * 1000.0) / 1000.0);
+	/* the modules' own sections, in registry order */
+	for (size_t i = 0; i < ctx->eng->nmodules; i++) {
+		const struct mamori_module *m = ctx->eng->modules[i];
+		for (const char *const *k = m->report_keys; k != NULL && *k != NULL; k++) {
+			if (contract_key(*k))
+				continue;
+			ctx->cur = i;
+			m->report(ctx, &w, *k);
+		}
+	}
+	jw_real(&w, "time_ms", ms3(time_ms));
+	jw_obj(&w, "stage_ms");
+	jw_real(&w, "parse", ms3(ctx->stage_ms[STAGE_MS_PARSE]));
+	jw_real(&w, "message", ms3(ctx->stage_ms[STAGE_MS_MESSAGE]));
+	jw_real(&w, "auth", ms3(ctx->stage_ms[STAGE_MS_AUTH]));
+	jw_real(&w, "objects", ms3(ctx->stage_ms[STAGE_MS_OBJECTS]));
+	jw_real(&w, "content", ms3(ctx->stage_ms[STAGE_MS_CONTENT]));
+	jw_real(&w, "post", ms3(ctx->stage_ms[STAGE_MS_POST]));
+	jw_obj_end(&w);
 	jw_obj_end(&w);
 	return g_string_free(s, FALSE);
 }

@@ -30,47 +30,58 @@
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
 #include "auth/spf.h"
-#include "core/check.h"
-#include "core/config.h"
+#include "core/module.h"
+#include "checks/auth/auth.h"
 #include "dns/dns.h"
 #include "mime/message.h"
 #include "util/jsonw.h"
 
-static const struct mamori_symbol_def symbols[] = {
-	{ "SPF_PASS", -0.2, "SPF: the client IP is authorised to send for the MAIL FROM domain (or for the HELO name when MAIL FROM is empty).", NO_FORCE },
-	{ "SPF_FAIL", 2.0, "SPF: the MAIL FROM domain says the client IP must not send its mail (-all). The option is the domain.", NO_FORCE },
-	{ "SPF_SOFTFAIL", 1.0, "SPF: the MAIL FROM domain says the client IP is probably not allowed (~all).", NO_FORCE },
-	{ "SPF_NEUTRAL", 0.2, "SPF: the MAIL FROM domain makes no assertion about the client IP (?all).", NO_FORCE },
-	{ "SPF_NONE", 0.5, "SPF: the MAIL FROM domain publishes no SPF record (or has no valid name).", NO_FORCE },
-	{ "SPF_TEMPERROR", 0.0, "SPF: a temporary DNS error (timeout, SERVFAIL, lookup budget) stopped the evaluation.", NO_FORCE },
-	{ "SPF_PERMERROR", 0.5, "SPF: the domain's SPF record is broken (syntax, more than 10 DNS lookups, more than 2 void lookups, several records). The option says why.", NO_FORCE },
-	{ "SPF_HELO_PASS", 0.0, "SPF for the HELO name: pass.", NO_FORCE },
-	{ "SPF_HELO_FAIL", 1.0, "SPF for the HELO name: fail (the client claims a name whose SPF rejects it).", NO_FORCE },
-	{ "SPF_HELO_SOFTFAIL", 0.5, "SPF for the HELO name: softfail.", NO_FORCE },
-	{ "SPF_HELO_NEUTRAL", 0.0, "SPF for the HELO name: neutral.", NO_FORCE },
-	{ "SPF_HELO_NONE", 0.0, "SPF for the HELO name: no record.", NO_FORCE },
-	{ "SPF_HELO_TEMPERROR", 0.0, "SPF for the HELO name: temporary DNS error.", NO_FORCE },
-	{ "SPF_HELO_PERMERROR", 0.2, "SPF for the HELO name: broken record.", NO_FORCE },
-	{ "DKIM_PASS", -0.5, "DKIM: a signature verified; the option is its d= domain.", NO_FORCE },
-	{ "DKIM_FAIL", 1.0, "DKIM: a signature did not verify (bad signature, body changed, revoked or weak key, expired); options are d=domain:reason.", NO_FORCE },
-	{ "DKIM_TEMPERROR", 0.0, "DKIM: the key could not be fetched (temporary DNS error).", NO_FORCE },
-	{ "DKIM_PERMERROR", 0.5, "DKIM: a signature or its key record is unusable (syntax, unsupported algorithm such as rsa-sha1, no key published); options are d=domain:reason.", NO_FORCE },
-	{ "DKIM_NONE", 0.3, "DKIM: the message carries no DKIM signature.", NO_FORCE },
-	{ "DKIM_BODY_LENGTH", 0.5, "DKIM: a passing signature covers only part of the body (l=): content may have been appended after signing.", NO_FORCE },
-	{ "DMARC_PASS", -0.5, "DMARC: SPF or DKIM passed for a domain aligned with the From domain.", NO_FORCE },
-	{ "DMARC_FAIL", 3.0, "DMARC: the From domain publishes DMARC and neither SPF nor DKIM passed aligned. The option names the policy applied (reject, quarantine or none) and where it came from (p, sp or np).", NO_FORCE },
-	{ "DMARC_POLICY_REJECT", 0.0, "DMARC failed and the domain's policy is reject (after pct sampling): rejected by default (configure symbols.DMARC_POLICY_REJECT.action).", MAMORI_ACTION_REJECT },
-	{ "DMARC_POLICY_QUARANTINE", 0.0, "DMARC failed and the domain's policy is quarantine (after pct sampling): quarantined by default.", MAMORI_ACTION_QUARANTINE },
-	{ "DMARC_NONE", 0.0, "DMARC: the From domain publishes no DMARC policy.", NO_FORCE },
-	{ "DMARC_TEMPERROR", 0.0, "DMARC: the policy could not be fetched (temporary DNS error).", NO_FORCE },
-	{ "DMARC_PERMERROR", 0.5, "DMARC: no single usable From domain (none, or several different ones), or the domain's DMARC record is invalid. The option says which.", NO_FORCE },
-	{ "ARC_PASS", 0.0, "ARC (RFC 8617): the message carries a valid ARC chain; the option is the domain of the latest sealer.", NO_FORCE },
-	{ "ARC_FAIL", 1.0, "ARC: the message carries an ARC chain that does not validate (broken seal, changed message, missing set); the option says why.", NO_FORCE },
-	{ "ARC_NONE", 0.0, "ARC: the message carries no ARC headers.", NO_FORCE },
-	{ "ARC_TEMPERROR", 0.0, "ARC: a sealer's key could not be fetched (temporary DNS error).", NO_FORCE },
-	{ "ARC_DMARC_OVERRIDE", 0.0, "DMARC failed, but a trusted ARC sealer (auth.trusted_arc_sealers) saw DMARC pass before forwarding changed the message: the DMARC policy is not applied. The option is the sealer.", NO_FORCE },
-	{ "AUTH_RESULTS_FORGED", 3.0, "The message already holds an Authentication-Results header with our authserv-id: only we may write those, so it is forged; front ends remove it. The option is its position among the message's headers.", NO_FORCE },
+struct auth_state {
+	char *json;		/* the report's "auth" object */
 };
+
+static const struct mamori_auth_conf *
+auth_conf(const struct scan_ctx *ctx)
+{
+	return scan_module_conf(ctx);
+}
+
+#define SYMBOLS(X) \
+	X(SPF_PASS, -0.2, NO_FORCE, "SPF: the client IP is authorised to send for the MAIL FROM domain (or for the HELO name when MAIL FROM is empty).") \
+	X(SPF_FAIL, 2.0, NO_FORCE, "SPF: the MAIL FROM domain says the client IP must not send its mail (-all). The option is the domain.") \
+	X(SPF_SOFTFAIL, 1.0, NO_FORCE, "SPF: the MAIL FROM domain says the client IP is probably not allowed (~all).") \
+	X(SPF_NEUTRAL, 0.2, NO_FORCE, "SPF: the MAIL FROM domain makes no assertion about the client IP (?all).") \
+	X(SPF_NONE, 0.5, NO_FORCE, "SPF: the MAIL FROM domain publishes no SPF record (or has no valid name).") \
+	X(SPF_TEMPERROR, 0.0, NO_FORCE, "SPF: a temporary DNS error (timeout, SERVFAIL, lookup budget) stopped the evaluation.") \
+	X(SPF_PERMERROR, 0.5, NO_FORCE, "SPF: the domain's SPF record is broken (syntax, more than 10 DNS lookups, more than 2 void lookups, several records). The option says why.") \
+	X(SPF_HELO_PASS, 0.0, NO_FORCE, "SPF for the HELO name: pass.") \
+	X(SPF_HELO_FAIL, 1.0, NO_FORCE, "SPF for the HELO name: fail (the client claims a name whose SPF rejects it).") \
+	X(SPF_HELO_SOFTFAIL, 0.5, NO_FORCE, "SPF for the HELO name: softfail.") \
+	X(SPF_HELO_NEUTRAL, 0.0, NO_FORCE, "SPF for the HELO name: neutral.") \
+	X(SPF_HELO_NONE, 0.0, NO_FORCE, "SPF for the HELO name: no record.") \
+	X(SPF_HELO_TEMPERROR, 0.0, NO_FORCE, "SPF for the HELO name: temporary DNS error.") \
+	X(SPF_HELO_PERMERROR, 0.2, NO_FORCE, "SPF for the HELO name: broken record.") \
+	X(DKIM_PASS, -0.5, NO_FORCE, "DKIM: a signature verified; the option is its d= domain.") \
+	X(DKIM_FAIL, 1.0, NO_FORCE, "DKIM: a signature did not verify (bad signature, body changed, revoked or weak key, expired); options are d=domain:reason.") \
+	X(DKIM_TEMPERROR, 0.0, NO_FORCE, "DKIM: the key could not be fetched (temporary DNS error).") \
+	X(DKIM_PERMERROR, 0.5, NO_FORCE, "DKIM: a signature or its key record is unusable (syntax, unsupported algorithm such as rsa-sha1, no key published); options are d=domain:reason.") \
+	X(DKIM_NONE, 0.3, NO_FORCE, "DKIM: the message carries no DKIM signature.") \
+	X(DKIM_BODY_LENGTH, 0.5, NO_FORCE, "DKIM: a passing signature covers only part of the body (l=): content may have been appended after signing.") \
+	X(DMARC_PASS, -0.5, NO_FORCE, "DMARC: SPF or DKIM passed for a domain aligned with the From domain.") \
+	X(DMARC_FAIL, 3.0, NO_FORCE, "DMARC: the From domain publishes DMARC and neither SPF nor DKIM passed aligned. The option names the policy applied (reject, quarantine or none) and where it came from (p, sp or np).") \
+	X(DMARC_POLICY_REJECT, 0.0, MAMORI_ACTION_REJECT, "DMARC failed and the domain's policy is reject (after pct sampling): rejected by default (configure symbols.DMARC_POLICY_REJECT.action).") \
+	X(DMARC_POLICY_QUARANTINE, 0.0, MAMORI_ACTION_QUARANTINE, "DMARC failed and the domain's policy is quarantine (after pct sampling): quarantined by default.") \
+	X(DMARC_NONE, 0.0, NO_FORCE, "DMARC: the From domain publishes no DMARC policy.") \
+	X(DMARC_TEMPERROR, 0.0, NO_FORCE, "DMARC: the policy could not be fetched (temporary DNS error).") \
+	X(DMARC_PERMERROR, 0.5, NO_FORCE, "DMARC: no single usable From domain (none, or several different ones), or the domain's DMARC record is invalid. The option says which.") \
+	X(ARC_PASS, 0.0, NO_FORCE, "ARC (RFC 8617): the message carries a valid ARC chain; the option is the domain of the latest sealer.") \
+	X(ARC_FAIL, 1.0, NO_FORCE, "ARC: the message carries an ARC chain that does not validate (broken seal, changed message, missing set); the option says why.") \
+	X(ARC_NONE, 0.0, NO_FORCE, "ARC: the message carries no ARC headers.") \
+	X(ARC_TEMPERROR, 0.0, NO_FORCE, "ARC: a sealer's key could not be fetched (temporary DNS error).") \
+	X(ARC_DMARC_OVERRIDE, 0.0, NO_FORCE, "DMARC failed, but a trusted ARC sealer (auth.trusted_arc_sealers) saw DMARC pass before forwarding changed the message: the DMARC policy is not applied. The option is the sealer.") \
+	X(AUTH_RESULTS_FORGED, 3.0, NO_FORCE, "The message already holds an Authentication-Results header with our authserv-id: only we may write those, so it is forged; front ends remove it. The option is its position among the message's headers.") \
+	/* end */
+MAMORI_SYMBOLS(SYMBOLS);
 
 /* ---- DNS glue ------------------------------------------------------------ */
 
@@ -187,7 +198,7 @@ static void
 check_forged_ar(struct scan_ctx *ctx, struct jsonw *w, GArray *forged)
 {
 	const struct mime_headers *h = scan_message(ctx)->headers;
-	const char *ours = scan_config(ctx)->auth.authserv_id;
+	const char *ours = auth_conf(ctx)->authserv_id;
 
 	jw_arr(w, "forged_headers");
 	for (guint i = 0; i < h->all->len; i++) {
@@ -196,7 +207,7 @@ check_forged_ar(struct scan_ctx *ctx, struct jsonw *w, GArray *forged)
 			continue;
 		char *id = ar_authserv_id(hd->value);
 		if (g_ascii_strcasecmp(id, ours) == 0) {
-			scan_addf(ctx, "AUTH_RESULTS_FORGED", "header %u", i + 1);
+			scan_addf(ctx, SYM(AUTH_RESULTS_FORGED), "header %u", i + 1);
 			jw_int(w, NULL, (int64_t)i + 1);
 			unsigned pos = i + 1;
 			g_array_append_val(forged, pos);
@@ -208,11 +219,15 @@ check_forged_ar(struct scan_ctx *ctx, struct jsonw *w, GArray *forged)
 
 /* ---- SPF -------------------------------------------------------------------- */
 
-static const char *const spf_symbol[] = {
-	[SPF_RESULT_NONE] = "NONE", [SPF_RESULT_NEUTRAL] = "NEUTRAL",
-	[SPF_RESULT_PASS] = "PASS", [SPF_RESULT_FAIL] = "FAIL",
-	[SPF_RESULT_SOFTFAIL] = "SOFTFAIL", [SPF_RESULT_TEMPERROR] = "TEMPERROR",
-	[SPF_RESULT_PERMERROR] = "PERMERROR",
+/* the symbol of each SPF result, for MAIL FROM [0] and HELO [1] */
+static const mamori_sym spf_symbol[][2] = {
+	[SPF_RESULT_NONE] = { SYM(SPF_NONE), SYM(SPF_HELO_NONE) },
+	[SPF_RESULT_NEUTRAL] = { SYM(SPF_NEUTRAL), SYM(SPF_HELO_NEUTRAL) },
+	[SPF_RESULT_PASS] = { SYM(SPF_PASS), SYM(SPF_HELO_PASS) },
+	[SPF_RESULT_FAIL] = { SYM(SPF_FAIL), SYM(SPF_HELO_FAIL) },
+	[SPF_RESULT_SOFTFAIL] = { SYM(SPF_SOFTFAIL), SYM(SPF_HELO_SOFTFAIL) },
+	[SPF_RESULT_TEMPERROR] = { SYM(SPF_TEMPERROR), SYM(SPF_HELO_TEMPERROR) },
+	[SPF_RESULT_PERMERROR] = { SYM(SPF_PERMERROR), SYM(SPF_HELO_PERMERROR) },
 };
 
 struct spf_outcome {
@@ -222,11 +237,10 @@ struct spf_outcome {
 };
 
 static void
-spf_symbol_add(struct scan_ctx *ctx, const char *prefix, enum spf_result r,
+spf_symbol_add(struct scan_ctx *ctx, bool helo, enum spf_result r,
     const char *domain, const struct spf_info *info)
 {
-	char sym[32];
-	snprintf(sym, sizeof sym, "%s%s", prefix, spf_symbol[r]);
+	mamori_sym sym = spf_symbol[r][helo];
 	if ((r == SPF_RESULT_PERMERROR || r == SPF_RESULT_TEMPERROR) &&
 	    info->problem != NULL)
 		scan_addf(ctx, sym, "%s: %s", domain, info->problem);
@@ -282,7 +296,7 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 		struct dns_ctx *d = scan_dns_new(ctx);
 		hres = spf_check_host(d, env->client_ip, helo, NULL, helo, &hinfo);
 		dns_ctx_free(d);
-		spf_symbol_add(ctx, "SPF_HELO_", hres, helo, &hinfo);
+		spf_symbol_add(ctx, true, hres, helo, &hinfo);
 		spf_json(w, "spf_helo", hres, helo, &hinfo);
 	}
 	/* a null MAIL FROM, or one without a domain: the HELO identity */
@@ -291,7 +305,7 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 		o->evaluated = true;
 		o->result = hres;
 		o->domain = g_ascii_strdown(helo, -1);
-		spf_symbol_add(ctx, "SPF_", hres, o->domain, &hinfo);
+		spf_symbol_add(ctx, false, hres, o->domain, &hinfo);
 		spf_json(w, "spf", hres, o->domain, &hinfo);
 		g_string_append_printf(ar, "; spf=%s", spf_result_name(hres));
 		ar_prop(ar, "smtp.helo", o->domain);
@@ -303,13 +317,13 @@ run_spf(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct spf_outcome *
 		o->evaluated = true;
 		o->result = r;
 		o->domain = g_strdup(domain);
-		spf_symbol_add(ctx, "SPF_", r, domain, &minfo);
+		spf_symbol_add(ctx, false, r, domain, &minfo);
 		spf_json(w, "spf", r, domain, &minfo);
 		g_string_append_printf(ar, "; spf=%s", spf_result_name(r));
 		ar_prop(ar, "smtp.mailfrom", domain);
 	} else {
 		/* a MAIL FROM without a domain cannot be checked */
-		spf_symbol_add(ctx, "SPF_", SPF_RESULT_NONE, from != NULL ? from : "", &minfo);
+		spf_symbol_add(ctx, false, SPF_RESULT_NONE, from != NULL ? from : "", &minfo);
 		jw_obj(w, "spf");
 		jw_str(w, "result", "none");
 		jw_str(w, "reason", "no MAIL FROM domain and no HELO name");
@@ -343,22 +357,22 @@ run_dkim(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct dkim_outcome
 		const char *d = r->d != NULL ? r->d : "";
 		switch (r->status) {
 		case DKIM_NONE:
-			scan_add(ctx, "DKIM_NONE", NULL);
+			scan_add(ctx, SYM(DKIM_NONE), NULL);
 			break;
 		case DKIM_PASS:
-			scan_add(ctx, "DKIM_PASS", d);
+			scan_add(ctx, SYM(DKIM_PASS), d);
 			if (r->l_used)
-				scan_addf(ctx, "DKIM_BODY_LENGTH", "%s:l=%llu", d,
+				scan_addf(ctx, SYM(DKIM_BODY_LENGTH), "%s:l=%llu", d,
 				    (unsigned long long)r->l);
 			break;
 		case DKIM_FAIL:
-			scan_addf(ctx, "DKIM_FAIL", "%s:%s", d, r->reason);
+			scan_addf(ctx, SYM(DKIM_FAIL), "%s:%s", d, r->reason);
 			break;
 		case DKIM_PERMERROR:
-			scan_addf(ctx, "DKIM_PERMERROR", "%s:%s", d, r->reason);
+			scan_addf(ctx, SYM(DKIM_PERMERROR), "%s:%s", d, r->reason);
 			break;
 		case DKIM_TEMPERROR:
-			scan_add(ctx, "DKIM_TEMPERROR", d);
+			scan_add(ctx, SYM(DKIM_TEMPERROR), d);
 			break;
 		}
 		jw_obj(w, NULL);
@@ -405,17 +419,17 @@ run_arc(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct arc_outcome *
 {
 	size_t len;
 	const uint8_t *raw = scan_raw(ctx, &len);
-	const GPtrArray *trusted = scan_config(ctx)->auth.trusted_arc_sealers;
+	const GPtrArray *trusted = auth_conf(ctx)->trusted_arc_sealers;
 
 	arc_validate(raw, len, dkim_fetch, ctx, &o->res);
 	const struct arc_result *r = &o->res;
 	bool is_trusted = false;
 	switch (r->cv) {
 	case ARC_CV_NONE:
-		scan_add(ctx, "ARC_NONE", NULL);
+		scan_add(ctx, SYM(ARC_NONE), NULL);
 		break;
 	case ARC_CV_PASS:
-		scan_add(ctx, "ARC_PASS", r->sealer);
+		scan_add(ctx, SYM(ARC_PASS), r->sealer);
 		for (guint i = 0; r->sealer != NULL && i < trusted->len; i++)
 			if (g_ascii_strcasecmp(r->sealer, g_ptr_array_index(trusted, i)) == 0)
 				is_trusted = true;
@@ -423,9 +437,9 @@ run_arc(struct scan_ctx *ctx, struct jsonw *w, GString *ar, struct arc_outcome *
 		break;
 	case ARC_CV_FAIL:
 		if (r->temperror)
-			scan_add(ctx, "ARC_TEMPERROR", r->reason);
+			scan_add(ctx, SYM(ARC_TEMPERROR), r->reason);
 		else
-			scan_add(ctx, "ARC_FAIL", r->reason);
+			scan_add(ctx, SYM(ARC_FAIL), r->reason);
 		break;
 	}
 	jw_obj(w, "arc");
@@ -547,7 +561,7 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 		if (domain != NULL && strcmp(domain, d) != 0) {
 			g_free(d);
 			g_clear_pointer(&domain, g_free);
-			scan_add(ctx, "DMARC_PERMERROR", "several From domains");
+			scan_add(ctx, SYM(DMARC_PERMERROR), "several From domains");
 			jw_str(w, "result", "permerror");
 			jw_str(w, "reason", "several From domains");
 			jw_obj_end(w);
@@ -558,7 +572,7 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 		domain = d;
 	}
 	if (domain == NULL) {
-		scan_add(ctx, "DMARC_PERMERROR", "no From domain");
+		scan_add(ctx, SYM(DMARC_PERMERROR), "no From domain");
 		jw_str(w, "result", "permerror");
 		jw_str(w, "reason", "no From domain");
 		jw_obj_end(w);
@@ -590,29 +604,29 @@ run_dmarc(struct scan_ctx *ctx, struct jsonw *w, GString *ar,
 	const char *policy = dmarc_policy_name(ev->policy);
 	switch (ev->result) {
 	case DMARC_RESULT_PASS:
-		scan_add(ctx, "DMARC_PASS", domain);
+		scan_add(ctx, SYM(DMARC_PASS), domain);
 		break;
 	case DMARC_RESULT_FAIL:
 		if (arc->trusted_dmarc_pass) {
 			/* forwarded by a sealer we trust, which saw DMARC pass */
-			scan_add(ctx, "ARC_DMARC_OVERRIDE", arc->res.sealer);
+			scan_add(ctx, SYM(ARC_DMARC_OVERRIDE), arc->res.sealer);
 			break;
 		}
-		scan_addf(ctx, "DMARC_FAIL", "%s (%s=%s)%s", dmarc_policy_name(ev->disposition),
+		scan_addf(ctx, SYM(DMARC_FAIL), "%s (%s=%s)%s", dmarc_policy_name(ev->disposition),
 		    dmarc_source_name(ev->source), policy, ev->sampled_out ? ", pct" : "");
 		if (ev->disposition == DMARC_POLICY_REJECT)
-			scan_add(ctx, "DMARC_POLICY_REJECT", domain);
+			scan_add(ctx, SYM(DMARC_POLICY_REJECT), domain);
 		else if (ev->disposition == DMARC_POLICY_QUARANTINE)
-			scan_add(ctx, "DMARC_POLICY_QUARANTINE", domain);
+			scan_add(ctx, SYM(DMARC_POLICY_QUARANTINE), domain);
 		break;
 	case DMARC_RESULT_NONE:
-		scan_add(ctx, "DMARC_NONE", domain);
+		scan_add(ctx, SYM(DMARC_NONE), domain);
 		break;
 	case DMARC_RESULT_TEMPERROR:
-		scan_add(ctx, "DMARC_TEMPERROR", domain);
+		scan_add(ctx, SYM(DMARC_TEMPERROR), domain);
 		break;
 	case DMARC_RESULT_PERMERROR:
-		scan_add(ctx, "DMARC_PERMERROR", domain);
+		scan_add(ctx, SYM(DMARC_PERMERROR), domain);
 		break;
 	}
 	jw_str(w, "result", dmarc_result_name(ev->result));
@@ -645,7 +659,7 @@ static void
 run(struct scan_ctx *ctx)
 {
 	GString *json = g_string_new(NULL);
-	GString *ar = g_string_new(scan_config(ctx)->auth.authserv_id);
+	GString *ar = g_string_new(auth_conf(ctx)->authserv_id);
 	struct spf_outcome spf = { 0 };
 	struct dkim_outcome *dkim = g_new0(struct dkim_outcome, 1);
 	struct arc_outcome arc = { 0 };
@@ -675,7 +689,8 @@ run(struct scan_ctx *ctx)
 	scan_set_auth_results(ctx, ar->str, (const unsigned *)(void *)forged->data, forged->len);
 	g_array_free(forged, TRUE);
 	jw_obj_end(&w);
-	scan_set_auth_report(ctx, g_string_free(json, FALSE));
+	struct auth_state *st = scan_module_state(ctx);
+	st->json = g_string_free(json, FALSE);
 	g_string_free(ar, TRUE);
 	dkim_results_clear(dkim->res, dkim->n);
 	g_free(dkim);
@@ -684,10 +699,47 @@ run(struct scan_ctx *ctx)
 	g_free(spf.domain);
 }
 
-const struct mamori_check check_auth = {
+/* The report's "auth" object; {} when the stage did not run. */
+static void
+report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
+{
+	const struct auth_state *st = scan_module_state(ctx);
+
+	if (st->json != NULL) {
+		jw_raw(w, key, st->json);
+	} else {
+		jw_obj(w, key);
+		jw_obj_end(w);
+	}
+}
+
+static void
+state_free(void *p)
+{
+	g_free(((struct auth_state *)p)->json);
+}
+
+static const char *const report_keys[] = { "auth", NULL };
+
+#define C struct mamori_auth_conf
+static const struct conf_key keys[] = {
+	CONF_STRING(C, authserv_id, "mamori", conf_check_hostname,
+	    "a host name such as \"mx.example.co.jp\"",
+	    "our name in Authentication-Results (RFC 8601 authserv-id)"),
+	CONF_LIST(C, trusted_arc_sealers, NULL, conf_check_domain, "a domain", true,
+	    "ARC sealers whose dmarc=pass overrides a DMARC failure"),
+};
+#undef C
+
+const struct mamori_module module_auth = {
 	.name = "auth",
 	.stage = MAMORI_STAGE_AUTH,
 	.symbols = symbols,
 	.nsymbols = G_N_ELEMENTS(symbols),
+	.conf = MAMORI_CONF("auth", keys, struct mamori_auth_conf, NULL),
+	.state_size = sizeof(struct auth_state),
+	.state_free = state_free,
 	.run = run,
+	.report_keys = report_keys,
+	.report = report,
 };

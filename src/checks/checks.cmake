@@ -1,0 +1,28 @@
+# src/checks/checks.cmake - the modules (src/core/module.h), one library
+# per folder, each on the module interface (mamori_base) and the layers
+# below it.  A new module adds its folder's library here and to
+# MAMORI_MODULES, and one row in src/driver/registry.c.
+mamori_layer(mamori_mod_message
+  SOURCES src/checks/message/check_message.c
+  DEPS mamori_base)
+mamori_layer(mamori_mod_auth
+  SOURCES src/checks/auth/check_auth.c
+  DEPS mamori_base mamori_spf mamori_dkim mamori_arc mamori_dmarc mamori_dns)
+mamori_layer(mamori_mod_objects
+  SOURCES src/checks/objects/check_objects.c
+  DEPS mamori_base mamori_objects)
+mamori_layer(mamori_mod_documents
+  SOURCES src/checks/documents/check_documents.c
+  DEPS mamori_base mamori_objects)
+mamori_layer(mamori_mod_ppap
+  SOURCES src/checks/ppap/check_ppap.c
+  DEPS mamori_base mamori_objects mamori_ppap)
+mamori_layer(mamori_mod_engines
+  SOURCES src/checks/engines/check_yara.c src/checks/engines/check_clamd.c
+  DEPS mamori_base mamori_objects mamori_yara mamori_clamd)
+# the shipped YARA rules: installed, or read from the source tree
+target_compile_definitions(mamori_mod_engines PRIVATE
+  MAMORI_YARA_INSTALL_DIR="${CMAKE_INSTALL_FULL_DATADIR}/mamori/yara"
+  MAMORI_YARA_SOURCE_DIR="${PROJECT_SOURCE_DIR}/yara")
+set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_objects
+  mamori_mod_documents mamori_mod_ppap mamori_mod_engines)
