@@ -510,6 +510,25 @@ def ex08_mislabelled():
     )
 
 
+def ex09_future_date():
+    """A sale mail dated four days after it was received (the newest
+    Received header): DATE_IN_FUTURE, from the date module."""
+    return lines(
+        "Received: from mta.promo-deals.example (mta.promo-deals.example [198.51.100.7])\n"
+        "\tby mx.example.co.jp (Postfix) with ESMTP id 4TQ2bX0cXbz9;\n"
+        "\tMon, 15 Jan 2024 09:12:40 +0900\n"
+        "From: Promo Deals <news@promo-deals.example>\n"
+        "To: taro@example.co.jp\n"
+        "Subject: Last chance: 80% off today only\n"
+        "Date: Fri, 19 Jan 2024 23:59:00 +0900\n"
+        "Message-ID: <20240119235900.1@promo-deals.example>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=us-ascii\n"
+        "\n"
+        "Our biggest sale ends tonight. Order now!\n",
+    )
+
+
 EXAMPLES = [
     ("01-iso2022jp-business.eml", ex01_iso2022jp),
     ("02-shiftjis-8bit-subject.eml", ex02_shiftjis),
@@ -519,6 +538,7 @@ EXAMPLES = [
     ("06-two-messages.mbox", ex06_mbox),
     ("07-forwarded-rfc822.eml", ex07_forward),
     ("08-mislabelled-charset.eml", ex08_mislabelled),
+    ("09-date-in-future.eml", ex09_future_date),
 ]
 
 

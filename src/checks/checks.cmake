@@ -24,5 +24,8 @@ mamori_layer(mamori_mod_engines
 target_compile_definitions(mamori_mod_engines PRIVATE
   MAMORI_YARA_INSTALL_DIR="${CMAKE_INSTALL_FULL_DATADIR}/mamori/yara"
   MAMORI_YARA_SOURCE_DIR="${PROJECT_SOURCE_DIR}/yara")
+mamori_layer(mamori_mod_date
+  SOURCES src/checks/date/check_date.c
+  DEPS mamori_base PkgConfig::GMIME)
 set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_objects
-  mamori_mod_documents mamori_mod_ppap mamori_mod_engines)
+  mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date)

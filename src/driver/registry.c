@@ -20,6 +20,7 @@ static const struct mamori_module module_core = {
 };
 
 extern const struct mamori_module module_message;
+extern const struct mamori_module module_date;
 extern const struct mamori_module module_auth;
 extern const struct mamori_module module_objects;
 extern const struct mamori_module module_documents;
@@ -30,6 +31,7 @@ extern const struct mamori_module module_clamd;
 const struct mamori_module *const mamori_modules[] = {
 	&module_core,
 	&module_message,
+	&module_date,
 	&module_auth,
 	&module_objects,
 	&module_documents,

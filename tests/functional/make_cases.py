@@ -453,6 +453,37 @@ case("invalid_date",
       "action": "accept", "symbols": {"INVALID_DATE": []},
       "message": {"date": None, "date_raw": "Tuesday, 32 Januar 2024 25:61:00"}})
 
+# the date module (src/checks/date): Date against the newest Received time
+RECV = ("Received", "from mail.example.co.jp (mail.example.co.jp [192.0.2.25])\r\n"
+        "\tby mx.example.jp (Postfix) with ESMTPS id 4TKx1Z2abcz; Tue, 16 Jan 2024 10:24:02 +0900")
+case("date_in_future",
+     headers(RECV, ("From", "Hanako Sato <hanako@example.co.jp>"), ("To", "taro@example.jp"),
+             ("Subject", "Meeting notes"), ("Date", "Sat, 20 Jan 2024 12:00:00 +0900"),
+             *STD[1:]) + CRLF + b"body\r\n",
+     {"description": "a Date 4 days after the receiving MTA's Received time: DATE_IN_FUTURE",
+      "action": "accept", "symbols": {"DATE_IN_FUTURE": ["+97.6 h"]},
+      "date": {"date": "2024-01-20T03:00:00Z", "received": "2024-01-16T01:24:02Z",
+               "skew_s": 351358}})
+case("date_in_past",
+     headers(RECV, ("From", "Hanako Sato <hanako@example.co.jp>"), ("To", "taro@example.jp"),
+             ("Subject", "Meeting notes"), ("Date", "Mon, 02 Oct 2023 09:00:00 +0900"),
+             *STD[1:]) + CRLF + b"body\r\n",
+     {"description": "a Date 3.5 months before reception (old mail re-sent): DATE_IN_PAST",
+      "action": "accept", "symbols": {"DATE_IN_PAST": ["-106.1 d"]},
+      "date": {"skew_s": -9163442}})
+case("date_within_bounds",
+     headers(RECV, ("From", "Hanako Sato <hanako@example.co.jp>"), ("To", "taro@example.jp"),
+             ("Subject", "Meeting notes"), *STD) + CRLF + b"body\r\n",
+     {"description": "Date 17 s before reception: no date symbol",
+      "action": "accept", "symbols": {}, "date": {"skew_s": -17}})
+case("date_config_future_s",
+     headers(RECV, ("From", "Hanako Sato <hanako@example.co.jp>"), ("To", "taro@example.jp"),
+             ("Subject", "Meeting notes"), ("Date", "Tue, 16 Jan 2024 12:00:00 +0900"),
+             *STD[1:]) + CRLF + b"body\r\n",
+     {"description": "1.6 h ahead: within the default 6 h, but date.future_s = 3600 says future",
+      "config": "date = { future_s = 3600; };\n",
+      "action": "accept", "symbols": {"DATE_IN_FUTURE": ["+1.6 h"]}})
+
 case("missing_date_message_id",
      b"From: promo@shop.example\r\nTo: user@example.jp\r\nSubject: SALE 90% OFF\r\n"
      b"\r\nBuy now!\r\n",

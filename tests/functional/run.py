@@ -41,8 +41,8 @@ import tempfile
 
 TOP_KEYS = ("action", "score", "symbols", "objects", "urls", "auth", "message", "time_ms")
 CASE_KEYS = {"action", "symbols", "message", "dump", "reports", "args", "config",
-             "stdin", "exit", "description", "zone", "auth"}
-REPORT_KEYS = {"action", "symbols", "message", "auth"}
+             "stdin", "exit", "description", "zone", "auth", "date"}
+REPORT_KEYS = {"action", "symbols", "message", "auth", "date"}
 DNSSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support",
                          "dnsserver.py")
 
@@ -110,6 +110,8 @@ def check_report(exp, rep, path, errs):
         subset(exp["message"], rep.get("message"), f"{path}.message", errs)
     if "auth" in exp:
         subset(exp["auth"], rep.get("auth"), f"{path}.auth", errs)
+    if "date" in exp:
+        subset(exp["date"], rep.get("date"), f"{path}.date", errs)
 
 
 def start_dns(zone):
