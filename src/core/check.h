@@ -57,6 +57,9 @@ struct mamori_check {
 const struct mime_message *scan_message(const struct scan_ctx *ctx);
 const struct mamori_envelope *scan_envelope(const struct scan_ctx *ctx);
 const struct mamori_config *scan_config(const struct scan_ctx *ctx);
+/* The engine's store (mamori/store.h: key/value, counters, rows), or NULL
+ * when none was given (mamori_engine_set_store). */
+struct mamori_store *scan_store(const struct scan_ctx *ctx);
 
 /* Add a symbol, with an option (may be NULL); repeated calls add options. */
 void scan_add(struct scan_ctx *ctx, const char *symbol, const char *option);

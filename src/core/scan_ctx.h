@@ -32,6 +32,7 @@ struct mamori_engine {
 	struct mime_limits mime_limits;
 	struct obj_limits obj_limits;	/* deadline set per scan */
 	struct mamori_yara *yara;	/* compiled once, shared; or NULL */
+	struct mamori_store *store;	/* borrowed; or NULL */
 };
 
 struct sym_hit {
