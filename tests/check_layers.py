@@ -14,9 +14,9 @@ under src/:
   rank 3  auth, engines,   the checks and what they alone call (SPF/DKIM/DMARC/
           ppap             ARC, clamd/YARA, PPAP discovery and rewriting)
   rank 4  core             the scan driver, symbols, score, verdict, report
-  rank 5  store            the quarantine store: links libmamori and is linked
-                           only by the front ends today (issue 13 puts it
-                           behind an interface that the checks can reach)
+  rank 5  store            the store's SQLite backend and its quarantine part,
+                           linked by the front ends; the checks reach a store
+                           only through include/mamori/store.h (the interface)
   rank 6  daemon, cli      the front ends
   include/mamori/          the public API: any file may include it
 
