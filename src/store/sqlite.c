@@ -1,7 +1,11 @@
 /*
- * sqlite.c - the store (store.h) on SQLite 3: state_dir/mamori.db (WAL,
- * synchronous=FULL, schema versioned and migrated) and the quarantined
- * messages as files in state_dir/quarantine/<id>.eml.
+ * sqlite.c - the SQLite backend of the store interface
+ * (include/mamori/store.h and its quarantine part, store.h): a struct
+ * sqlite_store begins with the struct mamori_store whose ops are the
+ * tables at the end of this file; store_sqlite_open() (sqlite.h) is the
+ * only function it exports.  state_dir/mamori.db (WAL, synchronous=FULL,
+ * schema versioned and migrated) and the quarantined messages as files in
+ * state_dir/quarantine/<id>.eml.
  *
  * One connection per store, serialised by a mutex (a transaction spans
  * several statements, so the connection's own mutex is not enough); every
@@ -22,10 +26,17 @@
  * release_from); the Message-ID and the body's SHA-256 of each put, for
  * recognising a message the MTA retries (partial index on the hashes).
  *
+ * Schema version 4: the checks' generic state (state_kv, state_counter,
+ * state_row).  A write is one statement in its own transaction, a batch
+ * of counters one BEGIN IMMEDIATE ... COMMIT (the write lock taken first,
+ * so two processes adding to the same keys wait for each other, up to the
+ * busy timeout, instead of failing); a read of many counters one BEGIN
+ * ... COMMIT, one snapshot.
+ *
  * Files: mamori.db is created 0600 before SQLite opens it (SQLite gives
  * its -wal and -shm the database's mode), and an existing one with wider
  * modes is narrowed; a put holds an exclusive flock() on its temporary
- * file from mkstemp() to its rename, so store_clean_tmp() removes only
+ * file from mkstemp() to its rename, so clean_tmp() removes only
  * the ones a killed process left.
  */
 #include <errno.h>

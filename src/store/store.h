@@ -199,7 +199,7 @@ void store_set_dedup_window(struct mamori_store *st, unsigned window_s);
  * NULL: the real time. */
 void store_set_clock(struct mamori_store *st, gint64 (*now)(void));
 
-/* Additions (sqlite.c). */
+/* Additions (store.c). */
 /* store_quarantine_put() with the header Subject and From (decoded, may be
  * NULL) the caller knows, kept for listings. */
 bool store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
