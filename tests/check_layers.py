@@ -17,8 +17,9 @@ under src/:
                            the configuration, symbols, score and verdict
   rank 4  checks           the modules, one folder each (src/checks/<module>/)
   rank 5  driver           the registry of modules, the scan driver, the report
-  rank 6  store            the quarantine store: links libmamori and is linked
-                           only by the front ends
+  rank 6  store            the store's SQLite backend and its quarantine part,
+                           linked by the front ends; the modules reach a store
+                           only through include/mamori/store.h (the interface)
   rank 7  daemon, cli      the front ends
   include/mamori/          the public API: any file may include it
 

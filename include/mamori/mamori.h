@@ -96,6 +96,11 @@ void mamori_engine_free(struct mamori_engine *eng);
 /* The configuration the engine was built from (read-only, lives as long
  * as the engine): the front ends read their own settings from it. */
 const struct mamori_config *mamori_engine_config(const struct mamori_engine *eng);
+/* The store the checks keep their state in (mamori/store.h), borrowed:
+ * it must outlive the engine.  NULL (the default): none, and the checks
+ * that need one do without.  Set it before the engine is shared. */
+struct mamori_store;
+void mamori_engine_set_store(struct mamori_engine *eng, struct mamori_store *store);
 
 /* ---- scanning --------------------------------------------------------- */
 

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "mime/mbox.h"
+#include "store/store.h"
 
 #define WINDOW_PER_THREAD 8
 #define SUMMARY_SYMBOLS 6
@@ -314,6 +315,8 @@ cmd_scan(int argc, char **argv)
 {
 	gboolean json = FALSE, mbox = FALSE;
 	gchar *config = NULL, *from = NULL, *ip = NULL, *helo = NULL, *dns = NULL;
+	gchar *state = NULL;
+	struct mamori_store *store = NULL;
 	gchar **rcpt = NULL, **files = NULL;
 	gint threads = 0;
 	GOptionEntry entries[] = {
@@ -328,6 +331,8 @@ cmd_scan(int argc, char **argv)
 		{ "dns", 0, 0, G_OPTION_ARG_FILENAME, &dns, "DNS server to use (IP, IP:PORT, [IPv6]:PORT)", "HOST:PORT" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &threads, "worker threads (default: all cores)", "N" },
 		{ "mbox", 0, 0, G_OPTION_ARG_NONE, &mbox, "treat every input as an mbox file", NULL },
+		{ "state", 0, 0, G_OPTION_ARG_FILENAME, &state, "state directory: the store the "
+		    "checks keep their state in (the one of milter/serve --state)", "DIR" },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE|DIR|-" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -363,10 +368,34 @@ cmd_scan(int argc, char **argv)
 		fprintf(stderr, "mamori scan: --dns %s: give IP, IP:PORT or [IPv6]:PORT\n", dns);
 		goto out;
 	}
+	if (state != NULL) {
+		/* an existing directory, named absolutely: a typo must not start
+		 * an empty store somewhere else */
+		struct stat sb;
+		char serr[1024];
+		if (!g_path_is_absolute(state)) {
+			fprintf(stderr, "mamori scan: --state %s: not an absolute path\n", state);
+			goto out;
+		}
+		if (stat(state, &sb) != 0) {
+			fprintf(stderr, "mamori scan: --state %s: %s\n", state, g_strerror(errno));
+			goto out;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "mamori scan: --state %s: not a directory\n", state);
+			goto out;
+		}
+		store = store_open(state, serr, sizeof serr);
+		if (store == NULL) {
+			fprintf(stderr, "mamori scan: --state %s: %s\n", state, serr);
+			goto out;
+		}
+	}
 	unsigned cfg_threads = 0;
 	struct mamori_engine *eng = cli_engine(config, dns, &cfg_threads);
 	if (eng == NULL)
 		goto out;
+	mamori_engine_set_store(eng, store);	/* NULL without --state */
 	struct runner r = { .eng = eng, .json = json };
 	r.env.mail_from = from;
 	r.env.client_ip = ip;
@@ -412,6 +441,8 @@ cmd_scan(int argc, char **argv)
 	rc = r.exit_code;
 	mamori_engine_free(eng);
 out:
+	store_close(store);
+	g_free(state);
 	g_free(config);
 	g_free(from);
 	g_free(ip);

@@ -130,8 +130,6 @@ struct mamori_module {
 	 * written; report() writes the one named key with its value */
 	const char *const *report_keys;
 	void (*report)(const struct scan_ctx *ctx, struct jsonw *w, const char *key);
-	/* the module keeps state in the store: skipped without one */
-	bool needs_store;
 };
 
 /* The module's own configuration section, engine and per-scan state. */
@@ -145,6 +143,9 @@ const void *mamori_config_section(const struct mamori_config *cfg, const char *m
 const struct mime_message *scan_message(const struct scan_ctx *ctx);
 const struct mamori_envelope *scan_envelope(const struct scan_ctx *ctx);
 const struct mamori_config *scan_config(const struct scan_ctx *ctx);
+/* The engine's store (mamori/store.h: key/value, counters, rows), or NULL
+ * when none was given (mamori_engine_set_store, `mamori scan --state`). */
+struct mamori_store *scan_store(const struct scan_ctx *ctx);
 
 /* Add a symbol, with an option (may be NULL); repeated calls add options. */
 void scan_add(struct scan_ctx *ctx, mamori_sym sym, const char *option);

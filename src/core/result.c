@@ -38,6 +38,12 @@ scan_config(const struct scan_ctx *ctx)
 	return ctx->eng->cfg;
 }
 
+struct mamori_store *
+scan_store(const struct scan_ctx *ctx)
+{
+	return ctx->eng->store;
+}
+
 bool
 scan_expired(const struct scan_ctx *ctx)
 {

@@ -33,6 +33,7 @@ struct mamori_engine {
 	void **mengine;			/* [nmodules]: each module's engine */
 	struct mime_limits mime_limits;
 	struct obj_limits obj_limits;	/* deadline set per scan */
+	struct mamori_store *store;	/* borrowed; or NULL */
 };
 
 struct sym_hit {

@@ -47,6 +47,7 @@ struct holder {
 
 struct daemon_engine {
 	char *config_path;	/* NULL: built-in defaults */
+	struct mamori_store *store;	/* handed to every engine; borrowed, or NULL */
 	GMutex lock;
 	struct holder *cur;
 	GSList *retired;	/* struct holder *, refs > 0 */
@@ -80,6 +81,15 @@ daemon_engine_new(const char *config_path, char *err, size_t errlen)
 	d->cur = g_new0(struct holder, 1);
 	d->cur->e = e;
 	return d;
+}
+
+void
+daemon_engine_set_store(struct daemon_engine *d, struct mamori_store *store)
+{
+	g_mutex_lock(&d->lock);
+	d->store = store;
+	mamori_engine_set_store(d->cur->e, store);
+	g_mutex_unlock(&d->lock);
 }
 
 struct mamori_engine *
@@ -129,6 +139,9 @@ daemon_engine_reload(struct daemon_engine *d, char *err, size_t errlen)
 		daemon_log(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
 		return false;
 	}
+	g_mutex_lock(&d->lock);
+	mamori_engine_set_store(e, d->store);	/* before any scan sees it */
+	g_mutex_unlock(&d->lock);
 	struct holder *h = g_new0(struct holder, 1), *dead = NULL;
 	h->e = e;
 	g_mutex_lock(&d->lock);

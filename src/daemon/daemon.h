@@ -21,6 +21,9 @@
  */
 struct daemon_engine;
 struct daemon_engine *daemon_engine_new(const char *config_path, char *err, size_t errlen);
+/* Hand store (borrowed: it outlives d; may be NULL) to the current engine
+ * and to every engine a reload builds.  Called before the first scan. */
+void daemon_engine_set_store(struct daemon_engine *d, struct mamori_store *store);
 struct mamori_engine *daemon_engine_get(struct daemon_engine *d);
 void daemon_engine_put(struct daemon_engine *d, struct mamori_engine *e);
 bool daemon_engine_reload(struct daemon_engine *d, char *err, size_t errlen);

@@ -1484,6 +1484,8 @@ http_serve(const struct http_opts *o)
 		close(fd);
 		goto out;
 	}
+	/* the checks keep their state in the same store (NULL: without) */
+	daemon_engine_set_store(srv.engine, srv.store);
 	sweeper = g_thread_new("http-sweep", sweep, &srv);
 	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO | MHD_USE_ERROR_LOG,

@@ -969,6 +969,8 @@ milter_run(const struct milter_opts *o)
 	}
 	/* a message Postfix retries after a crash is stored once */
 	store_set_dedup_window(store, dedup_window_s);
+	/* the checks keep their state in the same store */
+	daemon_engine_set_store(engine, store);
 #endif
 	if (g_mkdir_with_parents(spool_dir, 0700) != 0 || access(spool_dir, W_OK) != 0) {
 		fprintf(stderr, "mamori: %s is not writable: %s\n", spool_dir, g_strerror(errno));

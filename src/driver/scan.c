@@ -278,6 +278,12 @@ mamori_engine_config(const struct mamori_engine *eng)
 }
 
 void
+mamori_engine_set_store(struct mamori_engine *eng, struct mamori_store *store)
+{
+	eng->store = store;
+}
+
+void
 mamori_engine_free(struct mamori_engine *eng)
 {
 	if (eng == NULL)

@@ -1,7 +1,11 @@
 /*
- * sqlite.c - the store (store.h) on SQLite 3: state_dir/mamori.db (WAL,
- * synchronous=FULL, schema versioned and migrated) and the quarantined
- * messages as files in state_dir/quarantine/<id>.eml.
+ * sqlite.c - the SQLite backend of the store interface
+ * (include/mamori/store.h and its quarantine part, store.h): a struct
+ * sqlite_store begins with the struct mamori_store whose ops are the
+ * tables at the end of this file; store_sqlite_open() (sqlite.h) is the
+ * only function it exports.  state_dir/mamori.db (WAL, synchronous=FULL,
+ * schema versioned and migrated) and the quarantined messages as files in
+ * state_dir/quarantine/<id>.eml.
  *
  * One connection per store, serialised by a mutex (a transaction spans
  * several statements, so the connection's own mutex is not enough); every
@@ -22,10 +26,17 @@
  * release_from); the Message-ID and the body's SHA-256 of each put, for
  * recognising a message the MTA retries (partial index on the hashes).
  *
+ * Schema version 4: the checks' generic state (state_kv, state_counter,
+ * state_row).  A write is one statement in its own transaction, a batch
+ * of counters one BEGIN IMMEDIATE ... COMMIT (the write lock taken first,
+ * so two processes adding to the same keys wait for each other, up to the
+ * busy timeout, instead of failing); a read of many counters one BEGIN
+ * ... COMMIT, one snapshot.
+ *
  * Files: mamori.db is created 0600 before SQLite opens it (SQLite gives
  * its -wal and -shm the database's mode), and an existing one with wider
  * modes is narrowed; a put holds an exclusive flock() on its temporary
- * file from mkstemp() to its rename, so store_clean_tmp() removes only
+ * file from mkstemp() to its rename, so clean_tmp() removes only
  * the ones a killed process left.
  */
 #include <errno.h>
@@ -43,9 +54,10 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "store/sqlite.h"
 #include "store/store.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 100000
 #define MATCH_LIMIT 1000
@@ -88,7 +100,18 @@ enum stmt_id {
 	ST_DELETE_COND,
 	ST_STATE_OF,
 	ST_DEDUP,
+	ST_KV_GET,
+	ST_KV_PUT,
+	ST_KV_DELETE,
+	ST_KV_PURGE,
+	ST_CTR_ADD,
+	ST_CTR_GET,
+	ST_ROW_APPEND,
+	ST_ROW_LATEST,
+	ST_ROW_PURGE,
+	ST_ROW_PURGE_ALL,
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_COUNT
@@ -149,12 +172,31 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "AND coalesce(message_id, '') = ?3 AND coalesce(mail_from, '') = ?4 "
 	    "AND (?3 <> '' OR (?5 <> '' AND queue_id = ?5)) "
 	    "ORDER BY created DESC, rowid DESC LIMIT " G_STRINGIFY(DEDUP_CANDIDATES),
+	/* the generic state (schema version 4) */
+	[ST_KV_GET] = "SELECT value FROM state_kv WHERE ns = ?1 AND key = ?2 "
+	    "AND (expires = 0 OR expires > ?3)",
+	[ST_KV_PUT] = "INSERT INTO state_kv (ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, "
+	    "expires = excluded.expires",
+	[ST_KV_DELETE] = "DELETE FROM state_kv WHERE ns = ?1 AND key = ?2",
+	[ST_KV_PURGE] = "DELETE FROM state_kv WHERE expires > 0 AND expires <= ?1",
+	[ST_CTR_ADD] = "INSERT INTO state_counter (ns, key, value) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value",
+	[ST_CTR_GET] = "SELECT value FROM state_counter WHERE ns = ?1 AND key = ?2",
+	[ST_ROW_APPEND] = "INSERT INTO state_row (ns, key, time, payload) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[ST_ROW_LATEST] = "SELECT time, payload FROM state_row WHERE ns = ?1 AND key = ?2 "
+	    "ORDER BY time DESC, seq DESC LIMIT ?3",
+	[ST_ROW_PURGE] = "DELETE FROM state_row WHERE ns = ?1 AND time < ?2",
+	[ST_ROW_PURGE_ALL] = "DELETE FROM state_row WHERE time < ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_READ] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 };
 
-struct mamori_store {
+struct sqlite_store {
+	struct mamori_store base;	/* first: the interface */
 	GMutex lock;
 	sqlite3 *db;
 	char *dir;		/* state_dir */
@@ -162,85 +204,18 @@ struct mamori_store {
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned dedup_window;	/* seconds; 0: off */
 	gint64 (*now)(void);	/* NULL: the real time */
-	unsigned tmp_removed;	/* by store_clean_tmp, open included */
+	unsigned tmp_removed;	/* by clean_tmp, open included */
 };
 
+#define SQ(b) ((struct sqlite_store *)(b))
+#define CSQ(b) ((const struct sqlite_store *)(b))
+
+static const struct mamori_store_ops sqlite_ops;
+
 static gint64
-store_now(const struct mamori_store *st)
+store_now(const struct sqlite_store *st)
 {
 	return st->now != NULL ? st->now() : g_get_real_time() / G_USEC_PER_SEC;
-}
-
-const char *
-q_state_name(enum q_state s)
-{
-	switch (s) {
-	case Q_QUARANTINED:
-		return "quarantined";
-	case Q_RELEASED:
-		return "released";
-	case Q_DELETED:
-		return "deleted";
-	case Q_HELD:
-		return "held";
-	case Q_EXPIRED:
-		return "expired";
-	case Q_RELEASING:
-		return "releasing";
-	}
-	return "unknown";
-}
-
-const char *
-q_state_names(void)
-{
-	return "quarantined, released, deleted, held, expired or releasing";
-}
-
-bool
-q_state_parse(const char *name, enum q_state *out)
-{
-	for (int s = Q_QUARANTINED; s <= Q_STATE_LAST; s++)
-		if (strcmp(name, q_state_name((enum q_state)s)) == 0) {
-			*out = (enum q_state)s;
-			return true;
-		}
-	return false;
-}
-
-void
-q_entry_free(struct q_entry *e)
-{
-	if (e == NULL)
-		return;
-	g_free(e->reason);
-	g_free(e->action);
-	g_free(e->client_ip);
-	g_free(e->helo);
-	g_free(e->mail_from);
-	g_free(e->queue_id);
-	if (e->rcpts != NULL)
-		g_ptr_array_unref(e->rcpts);
-	g_free(e->subject);
-	g_free(e->from);
-	g_free(e->report);
-	g_free(e->subject_key);
-	g_free(e->password_where);
-	g_free(e->message_id);
-	g_free(e);
-}
-
-bool
-store_id_valid(const char *id)
-{
-	size_t n = 0;
-
-	if (id == NULL)
-		return false;
-	for (; id[n] != '\0'; n++)
-		if (!g_ascii_isdigit(id[n]) && !(id[n] >= 'a' && id[n] <= 'f'))
-			return false;
-	return n == 32;
 }
 
 /* ---- schema ----------------------------------------------------------- */
@@ -292,17 +267,39 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE quarantine ADD COLUMN body_sha256 TEXT;"
 	"CREATE INDEX quarantine_body ON quarantine (body_sha256, created) "
 	"  WHERE body_sha256 IS NOT NULL;",
+	/* 4: the modules' generic state (include/mamori/store.h): key/value
+	 * with expiry, counters, rows per key */
+	"CREATE TABLE state_kv ("
+	"  ns TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value BLOB NOT NULL,"
+	"  expires INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (ns, key)) WITHOUT ROWID;"
+	"CREATE INDEX state_kv_expires ON state_kv (expires) WHERE expires > 0;"
+	"CREATE TABLE state_counter ("
+	"  ns TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (ns, key)) WITHOUT ROWID;"
+	"CREATE TABLE state_row ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  ns TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  payload BLOB NOT NULL);"
+	"CREATE INDEX state_row_key ON state_row (ns, key, time, seq);"
+	"CREATE INDEX state_row_time ON state_row (ns, time);",
 };
 
 static bool
-db_fail(struct mamori_store *st, const char *what, char *err, size_t errlen)
+db_fail(struct sqlite_store *st, const char *what, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s/mamori.db: %s: %s", st->dir, what, sqlite3_errmsg(st->db));
 	return false;
 }
 
 static bool
-schema_version(struct mamori_store *st, int *version, char *err, size_t errlen)
+schema_version(struct sqlite_store *st, int *version, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -325,7 +322,7 @@ schema_version(struct mamori_store *st, int *version, char *err, size_t errlen)
 
 /* Bring the schema from whatever version the file has to SCHEMA_VERSION. */
 static bool
-store_migrate(struct mamori_store *st, char *err, size_t errlen)
+store_migrate(struct sqlite_store *st, char *err, size_t errlen)
 {
 	int version;
 
@@ -420,7 +417,7 @@ private_file(const char *path, bool create, char *err, size_t errlen)
 }
 
 static bool
-private_db_files(const struct mamori_store *st, bool create, char *err, size_t errlen)
+private_db_files(const struct sqlite_store *st, bool create, char *err, size_t errlen)
 {
 	static const char *const names[] = { "mamori.db", "mamori.db-wal", "mamori.db-shm" };
 
@@ -434,8 +431,8 @@ private_db_files(const struct mamori_store *st, bool create, char *err, size_t e
 	return true;
 }
 
-unsigned
-store_clean_tmp(struct mamori_store *st)
+static unsigned
+clean_tmp(struct sqlite_store *st)
 {
 	DIR *d = opendir(st->qdir);
 	struct dirent *de;
@@ -461,26 +458,30 @@ store_clean_tmp(struct mamori_store *st)
 	return st->tmp_removed;
 }
 
-void
-store_set_dedup_window(struct mamori_store *st, unsigned window_s)
+static void
+sq_set_dedup_window(struct mamori_store *base, unsigned window_s)
 {
+	struct sqlite_store *st = SQ(base);
 	g_mutex_lock(&st->lock);
 	st->dedup_window = window_s;
 	g_mutex_unlock(&st->lock);
 }
 
-void
-store_set_clock(struct mamori_store *st, gint64 (*now)(void))
+static void
+sq_set_clock(struct mamori_store *base, gint64 (*now)(void))
 {
+	struct sqlite_store *st = SQ(base);
 	g_mutex_lock(&st->lock);
 	st->now = now;
 	g_mutex_unlock(&st->lock);
 }
 
+static void sq_close(struct mamori_store *base);
+
 struct mamori_store *
-store_open(const char *state_dir, char *err, size_t errlen)
+store_sqlite_open(const char *state_dir, char *err, size_t errlen)
 {
-	struct mamori_store *st;
+	struct sqlite_store *st;
 	char *path;
 	int rc;
 
@@ -488,7 +489,8 @@ store_open(const char *state_dir, char *err, size_t errlen)
 		snprintf(err, errlen, "no state directory");
 		return NULL;
 	}
-	st = g_new0(struct mamori_store, 1);
+	st = g_new0(struct sqlite_store, 1);
+	st->base.ops = &sqlite_ops;
 	g_mutex_init(&st->lock);
 	st->dir = g_strdup(state_dir);
 	st->qdir = g_build_filename(state_dir, "quarantine", NULL);
@@ -551,16 +553,18 @@ store_open(const char *state_dir, char *err, size_t errlen)
 			db_fail(st, "cannot prepare", err, errlen);
 			goto fail;
 		}
-	store_clean_tmp(st);
-	return st;
+	clean_tmp(st);
+	return &st->base;
 fail:
-	store_close(st);
+	sq_close(&st->base);
 	return NULL;
 }
 
-void
-store_close(struct mamori_store *st)
+static void
+sq_close(struct mamori_store *base)
 {
+	struct sqlite_store *st = SQ(base);
+
 	if (st == NULL)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
@@ -576,7 +580,7 @@ store_close(struct mamori_store *st)
 /* ---- files ------------------------------------------------------------ */
 
 static char *
-msg_path(const struct mamori_store *st, const char *id)
+msg_path(const struct sqlite_store *st, const char *id)
 {
 	char name[48];
 
@@ -602,7 +606,7 @@ write_all(int fd, const uint8_t *p, size_t len)
 
 /* tmp + fsync + rename + fsync(dir): durable when it returns true. */
 static bool
-write_durable(const struct mamori_store *st, const char *id, const uint8_t *msg,
+write_durable(const struct sqlite_store *st, const char *id, const uint8_t *msg,
     size_t len, char *err, size_t errlen)
 {
 	char *tmp = g_build_filename(st->qdir, ".tmp-XXXXXX", NULL);
@@ -703,7 +707,7 @@ col_text(sqlite3_stmt *s, int i)
 }
 
 static struct q_entry *
-entry_from_row(struct mamori_store *st, sqlite3_stmt *s)
+entry_from_row(struct sqlite_store *st, sqlite3_stmt *s)
 {
 	struct q_entry *e = g_new0(struct q_entry, 1);
 	const char *id = (const char *)sqlite3_column_text(s, 0);
@@ -817,7 +821,7 @@ cmp_str(gconstpointer a, gconstpointer b)
 /* Whether the stored recipients of id are env's (as sets, ASCII case
  * folded).  Under st->lock. */
 static bool
-same_rcpts(struct mamori_store *st, const char *id, const struct mamori_envelope *env)
+same_rcpts(struct sqlite_store *st, const char *id, const struct mamori_envelope *env)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *b = g_ptr_array_new();
@@ -849,7 +853,7 @@ same_rcpts(struct mamori_store *st, const char *id, const struct mamori_envelope
  * store_set_dedup_window), into found; under st->lock, in the put's
  * transaction. */
 static bool
-find_duplicate(struct mamori_store *st, const char *body_sha, const char *mid,
+find_duplicate(struct sqlite_store *st, const char *body_sha, const char *mid,
     const struct mamori_envelope *env, gint64 since, char found[40])
 {
 	sqlite3_stmt *s = st->st[ST_DEDUP];
@@ -880,22 +884,30 @@ find_duplicate(struct mamori_store *st, const char *body_sha, const char *mid,
 
 /* ---- quarantine ------------------------------------------------------- */
 
-/* A new entry in state (Q_QUARANTINED or Q_HELD): the file, then the row;
- * or, within the dedup window, the id of the same message stored before
- * (the new file is removed). */
+/* A new entry in state p->state (Q_QUARANTINED or Q_HELD): the file, then
+ * the row; or, within the dedup window, the id of the same message stored
+ * before (the new file is removed). */
 static bool
-put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
-    const struct mamori_envelope *env, const struct mamori_result *res,
-    const char *reason, gint64 expires, const char *subject, const char *from,
-    enum q_state state, gint64 hold_until, const char *subject_key,
-    char id[40], char *err, size_t errlen)
+sq_put(struct mamori_store *base, const struct q_put *p, char id[40], char *err,
+    size_t errlen)
 {
 	static const struct mamori_envelope none = { 0 };
+	struct sqlite_store *st = SQ(base);
+	const struct mamori_envelope *env = p->env != NULL ? p->env : &none;
+	const uint8_t *msg = p->msg;
+	size_t len = p->len;
 	bool ok = false, dup = false;
 	char found[40];
 
-	if (env == NULL)
-		env = &none;
+	if (p->state != Q_QUARANTINED && p->state != Q_HELD) {
+		snprintf(err, errlen, "put: a new entry is quarantined or held, not %s",
+		    q_state_name(p->state));
+		return false;
+	}
+	if (p->state == Q_HELD && p->hold_until <= 0) {
+		snprintf(err, errlen, "hold: no hold_until");
+		return false;
+	}
 	size_t body = body_offset(msg, len);
 	char *mid = message_id(msg, body);
 	char *body_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, msg + body, len - body);
@@ -919,22 +931,21 @@ put_entry(struct mamori_store *st, const uint8_t *msg, size_t len,
 	sqlite3_stmt *s = st->st[ST_INSERT];
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, expires);
-	sqlite3_bind_int(s, 4, (int)state);
-	bind_text(s, 5, reason);
-	bind_text(s, 6, res != NULL ? mamori_action_name(mamori_result_action(res))
-	    : mamori_action_name(MAMORI_ACTION_QUARANTINE));
-	sqlite3_bind_double(s, 7, res != NULL ? mamori_result_score(res) : 0.0);
+	sqlite3_bind_int64(s, 3, p->expires);
+	sqlite3_bind_int(s, 4, (int)p->state);
+	bind_text(s, 5, p->reason);
+	bind_text(s, 6, p->action);
+	sqlite3_bind_double(s, 7, p->score);
 	bind_text(s, 8, env->client_ip);
 	bind_text(s, 9, env->helo);
 	bind_text(s, 10, env->mail_from);
 	bind_text(s, 11, env->queue_id);
-	bind_text(s, 12, subject);
-	bind_text(s, 13, from);
+	bind_text(s, 12, p->subject);
+	bind_text(s, 13, p->from);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)len);
-	bind_text(s, 15, res != NULL ? mamori_result_json(res) : NULL);
-	sqlite3_bind_int64(s, 16, hold_until);
-	bind_text(s, 17, subject_key);
+	bind_text(s, 15, p->report);
+	sqlite3_bind_int64(s, 16, p->state == Q_HELD ? p->hold_until : 0);
+	bind_text(s, 17, p->subject_key);
 	bind_text(s, 18, mid);
 	bind_text(s, 19, body_sha);
 	if (!run(s)) {
@@ -977,34 +988,41 @@ out:
 	return ok;
 }
 
-bool
-store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
-    const struct mamori_envelope *env, const struct mamori_result *res,
-    const char *reason, gint64 expires, const char *subject, const char *from,
-    char id[40], char *err, size_t errlen)
+static bool rcpt_overlap(const struct q_entry *e, const char *const *rcpts, size_t n);
+
+/* Step s to its end, adding each row's entry to out (or, with rcpts, only
+ * those that share a recipient with them); resets s.  Under st->lock. */
+static enum mamori_store_status
+collect(struct sqlite_store *st, sqlite3_stmt *s, GPtrArray *out,
+    const char *const *rcpts, size_t n, char *err, size_t errlen)
 {
-	return put_entry(st, msg, len, env, res, reason, expires, subject, from,
-	    Q_QUARANTINED, 0, NULL, id, err, errlen);
+	enum mamori_store_status rc = MAMORI_STORE_OK;
+	int step;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct q_entry *e = entry_from_row(st, s);
+		if (rcpts == NULL || rcpt_overlap(e, rcpts, n))
+			g_ptr_array_add(out, e);
+		else
+			q_entry_free(e);
+	}
+	if (step != SQLITE_DONE) {
+		db_fail(st, "cannot read", err, errlen);
+		rc = MAMORI_STORE_ERROR;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
 }
 
-bool
-store_quarantine_put(struct mamori_store *st, const uint8_t *msg, size_t len,
-    const struct mamori_envelope *env, const struct mamori_result *res,
-    const char *reason, gint64 expires, char id[40], char *err, size_t errlen)
+static enum mamori_store_status
+sq_list(struct mamori_store *base, const struct q_filter *f, GPtrArray *out, char *err,
+    size_t errlen)
 {
-	return store_quarantine_put_hdr(st, msg, len, env, res, reason, expires,
-	    NULL, NULL, id, err, errlen);
-}
-
-GPtrArray *
-store_quarantine_list(struct mamori_store *st, const struct q_filter *f)
-{
-	static const struct q_filter all = { 0 };
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+	struct sqlite_store *st = SQ(base);
 	unsigned limit;
+	enum mamori_store_status rc;
 
-	if (f == NULL)
-		f = &all;
 	limit = f->limit == 0 ? DEFAULT_LIMIT : f->limit > MAX_LIMIT ? MAX_LIMIT : f->limit;
 	g_mutex_lock(&st->lock);
 	sqlite3_stmt *s = st->st[ST_LIST];
@@ -1018,58 +1036,73 @@ store_quarantine_list(struct mamori_store *st, const struct q_filter *f)
 	bind_text(s, 5, f->from);
 	sqlite3_bind_int64(s, 6, limit);
 	sqlite3_bind_int64(s, 7, f->offset);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		g_ptr_array_add(out, entry_from_row(st, s));
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	rc = collect(st, s, out, NULL, 0, err, errlen);
 	g_mutex_unlock(&st->lock);
-	return out;
+	return rc;
 }
 
-struct q_entry *
-store_quarantine_get(struct mamori_store *st, const char *id)
+static enum mamori_store_status
+sq_get(struct mamori_store *base, const char *id, struct q_entry **out, char *err,
+    size_t errlen)
 {
-	struct q_entry *e = NULL;
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_NOTFOUND;
 
-	if (!store_id_valid(id))
-		return NULL;
+	*out = NULL;
 	g_mutex_lock(&st->lock);
 	sqlite3_stmt *s = st->st[ST_GET];
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		e = entry_from_row(st, s);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		*out = entry_from_row(st, s);
+		rc = MAMORI_STORE_OK;
+	} else if (step != SQLITE_DONE) {
+		db_fail(st, "cannot read", err, errlen);
+		rc = MAMORI_STORE_ERROR;
+	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	g_mutex_unlock(&st->lock);
-	return e;
+	return rc;
 }
 
-uint8_t *
-store_quarantine_raw(struct mamori_store *st, const char *id, size_t *len)
+static enum mamori_store_status
+sq_raw(struct mamori_store *base, const char *id, uint8_t **msg, size_t *len, char *err,
+    size_t errlen)
 {
-	struct q_entry *e = store_quarantine_get(st, id);
+	struct sqlite_store *st = SQ(base);
+	struct q_entry *e = NULL;
+	enum mamori_store_status rc = sq_get(base, id, &e, err, errlen);
+	GError *gerr = NULL;
 	gchar *data = NULL;
 	gsize n = 0;
 
+	*msg = NULL;
 	*len = 0;
-	if (e == NULL)
-		return NULL;
-	if (e->state != Q_DELETED) {
+	if (rc != MAMORI_STORE_OK)
+		return rc;
+	if (e->state == Q_DELETED) {
+		rc = MAMORI_STORE_NOTFOUND;
+	} else {
 		char *path = msg_path(st, id);
-		if (!g_file_get_contents(path, &data, &n, NULL))
-			data = NULL;
+		if (!g_file_get_contents(path, &data, &n, &gerr)) {
+			snprintf(err, errlen, "%s", gerr->message);
+			g_error_free(gerr);
+			rc = MAMORI_STORE_NOTFOUND;
+		} else {
+			*msg = (uint8_t *)data;
+			*len = n;
+		}
 		g_free(path);
 	}
 	q_entry_free(e);
-	if (data != NULL)
-		*len = n;
-	return (uint8_t *)data;
+	return rc;
 }
 
 /* The file of an entry whose row now says deleted: the row first, so a
  * crash in between leaves an orphan file, never a row whose file is gone. */
 static void
-unlink_msg(struct mamori_store *st, const char *id)
+unlink_msg(struct sqlite_store *st, const char *id)
 {
 	char *path = msg_path(st, id);
 
@@ -1077,9 +1110,10 @@ unlink_msg(struct mamori_store *st, const char *id)
 	g_free(path);
 }
 
-bool
-store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state s)
+static bool
+sq_set_state(struct mamori_store *base, const char *id, enum q_state s)
 {
+	struct sqlite_store *st = SQ(base);
 	bool ok;
 
 	if (!store_id_valid(id))
@@ -1095,9 +1129,10 @@ store_quarantine_set_state(struct mamori_store *st, const char *id, enum q_state
 	return ok;
 }
 
-unsigned
-store_quarantine_purge(struct mamori_store *st, gint64 now)
+static unsigned
+sq_purge(struct mamori_store *base, gint64 now)
 {
+	struct sqlite_store *st = SQ(base);
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 	unsigned n = 0;
 
@@ -1140,34 +1175,23 @@ store_quarantine_purge(struct mamori_store *st, gint64 now)
 	}
 	g_ptr_array_unref(ids);
 	/* and what puts killed mid-way left */
-	store_clean_tmp(st);
+	clean_tmp(st);
 	return n;
 }
 
-const char *
-store_dir(const struct mamori_store *st)
+static const char *
+sq_dir(const struct mamori_store *base)
 {
-	return st->dir;
+	return CSQ(base)->dir;
+}
+
+static unsigned
+sq_clean_tmp(struct mamori_store *base)
+{
+	return clean_tmp(SQ(base));
 }
 
 /* ---- holds ------------------------------------------------------------ */
-
-bool
-store_hold_put(struct mamori_store *st, const uint8_t *msg, size_t len,
-    const struct mamori_envelope *env, const struct mamori_result *res,
-    const char *reason, gint64 hold_until, gint64 expires, const char *subject,
-    const char *from, const char *subject_key, char id[40], char *err, size_t errlen)
-{
-	if (hold_until <= 0) {
-		snprintf(err, errlen, "hold: no hold_until");
-		return false;
-	}
-	/* the retention never ends before the window does */
-	if (expires != 0 && expires < hold_until)
-		expires = hold_until;
-	return put_entry(st, msg, len, env, res, reason, expires, subject, from,
-	    Q_HELD, hold_until, subject_key, id, err, errlen);
-}
 
 /* Whether the entry has a recipient among rcpts[0..n) (case-insensitive). */
 static bool
@@ -1182,87 +1206,63 @@ rcpt_overlap(const struct q_entry *e, const char *const *rcpts, size_t n)
 	return false;
 }
 
-GPtrArray *
-store_hold_match(struct mamori_store *st, const char *mail_from,
-    const char *const *rcpts, size_t n, gint64 now)
+static enum mamori_store_status
+sq_hold_match(struct mamori_store *base, const char *mail_from,
+    const char *const *rcpts, size_t n, gint64 now, GPtrArray *out, char *err,
+    size_t errlen)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
 
 	if (mail_from == NULL || *mail_from == '\0' || rcpts == NULL || n == 0)
-		return out;
+		return MAMORI_STORE_OK;
 	g_mutex_lock(&st->lock);
 	sqlite3_stmt *s = st->st[ST_HOLD_MATCH];
 	sqlite3_bind_text(s, 1, mail_from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct q_entry *e = entry_from_row(st, s);
-		if (rcpt_overlap(e, rcpts, n))
-			g_ptr_array_add(out, e);
-		else
-			q_entry_free(e);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	rc = collect(st, s, out, rcpts, n, err, errlen);
 	g_mutex_unlock(&st->lock);
-	return out;
+	return rc;
 }
 
-GPtrArray *
-store_hold_due(struct mamori_store *st, gint64 now, unsigned limit)
+static enum mamori_store_status
+sq_hold_due(struct mamori_store *base, gint64 now, unsigned limit, GPtrArray *out,
+    char *err, size_t errlen)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)q_entry_free);
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
 
 	limit = limit == 0 ? DEFAULT_LIMIT : limit > MAX_LIMIT ? MAX_LIMIT : limit;
 	g_mutex_lock(&st->lock);
 	sqlite3_stmt *s = st->st[ST_HOLD_DUE];
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, limit);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		g_ptr_array_add(out, entry_from_row(st, s));
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	rc = collect(st, s, out, NULL, 0, err, errlen);
 	g_mutex_unlock(&st->lock);
-	return out;
+	return rc;
 }
 
-bool
-store_hold_resolve(struct mamori_store *st, const char *id, enum q_state new_state,
-    const char *password_where)
+static bool
+sq_hold_resolve(struct mamori_store *base, const char *id, enum q_state new_state,
+    const char *password_where, const struct q_verdict *v)
 {
-	return store_hold_resolve_verdict(st, id, new_state, password_where, NULL, NULL);
-}
-
-bool
-store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state new_state,
-    const char *password_where, const char *reason, const struct mamori_result *res)
-{
+	struct sqlite_store *st = SQ(base);
 	bool ok;
 
-	if (!store_id_valid(id))
+	if (new_state == Q_HELD || new_state < Q_QUARANTINED || new_state > Q_STATE_LAST)
 		return false;
-	switch (new_state) {
-	case Q_RELEASING:
-	case Q_RELEASED:
-	case Q_QUARANTINED:
-	case Q_EXPIRED:
-	case Q_DELETED:
-		break;
-	case Q_HELD:
-	default:
-		return false;
-	}
 	g_mutex_lock(&st->lock);
 	sqlite3_stmt *u = st->st[ST_HOLD_RESOLVE];
 	sqlite3_bind_text(u, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(u, 2, (int)new_state);
 	bind_text(u, 3, password_where);
-	bind_text(u, 4, reason);
-	bind_text(u, 5, res != NULL ? mamori_action_name(mamori_result_action(res)) : NULL);
-	if (res != NULL)
-		sqlite3_bind_double(u, 6, mamori_result_score(res));
+	bind_text(u, 4, v != NULL ? v->reason : NULL);
+	bind_text(u, 5, v != NULL ? v->action : NULL);
+	if (v != NULL && v->score != NULL)
+		sqlite3_bind_double(u, 6, *v->score);
 	else
 		sqlite3_bind_null(u, 6);
-	bind_text(u, 7, res != NULL ? mamori_result_json(res) : NULL);
+	bind_text(u, 7, v != NULL ? v->report : NULL);
 	sqlite3_bind_int64(u, 8, store_now(st));
 	ok = run(u) && sqlite3_changes(st->db) == 1;
 	g_mutex_unlock(&st->lock);
@@ -1276,7 +1276,7 @@ store_hold_resolve_verdict(struct mamori_store *st, const char *id, enum q_state
 /* The state of id (and its claim time) into *state; false if no such
  * entry.  Under st->lock. */
 static bool
-state_of(struct mamori_store *st, const char *id, enum q_state *state, gint64 *since)
+state_of(struct sqlite_store *st, const char *id, enum q_state *state, gint64 *since)
 {
 	sqlite3_stmt *s = st->st[ST_STATE_OF];
 	bool found = false;
@@ -1295,10 +1295,11 @@ state_of(struct mamori_store *st, const char *id, enum q_state *state, gint64 *s
 	return found;
 }
 
-enum q_claim
-store_release_claim(struct mamori_store *st, const char *id, gint64 now,
+static enum q_claim
+sq_claim(struct mamori_store *base, const char *id, gint64 now,
     enum q_state *state)
 {
+	struct sqlite_store *st = SQ(base);
 	enum q_state cur = Q_QUARANTINED;
 	enum q_claim out;
 
@@ -1333,9 +1334,10 @@ store_release_claim(struct mamori_store *st, const char *id, gint64 now,
 	return out;
 }
 
-bool
-store_release_finish(struct mamori_store *st, const char *id, enum q_state to)
+static bool
+sq_finish(struct mamori_store *base, const char *id, enum q_state to)
 {
+	struct sqlite_store *st = SQ(base);
 	bool ok;
 
 	if (!store_id_valid(id) || (to != Q_RELEASED && to != Q_QUARANTINED &&
@@ -1350,9 +1352,10 @@ store_release_finish(struct mamori_store *st, const char *id, enum q_state to)
 	return ok;
 }
 
-bool
-store_release_abort(struct mamori_store *st, const char *id)
+static bool
+sq_abort(struct mamori_store *base, const char *id)
 {
+	struct sqlite_store *st = SQ(base);
 	bool ok;
 
 	if (!store_id_valid(id))
@@ -1365,10 +1368,11 @@ store_release_abort(struct mamori_store *st, const char *id)
 	return ok;
 }
 
-bool
-store_release_reset(struct mamori_store *st, const char *id, enum q_state to,
+static bool
+sq_reset(struct mamori_store *base, const char *id, enum q_state to,
     gint64 min_age, gint64 now, char *err, size_t errlen)
 {
+	struct sqlite_store *st = SQ(base);
 	enum q_state cur;
 	gint64 since = 0;
 	bool ok = false;
@@ -1401,9 +1405,10 @@ store_release_reset(struct mamori_store *st, const char *id, enum q_state to,
 	return ok;
 }
 
-enum q_delete
-store_quarantine_delete(struct mamori_store *st, const char *id, enum q_state *state)
+static enum q_delete
+sq_delete(struct mamori_store *base, const char *id, enum q_state *state)
 {
+	struct sqlite_store *st = SQ(base);
 	enum q_state cur = Q_DELETED;
 	enum q_delete out;
 
@@ -1431,3 +1436,412 @@ store_quarantine_delete(struct mamori_store *st, const char *id, enum q_state *s
 		*state = cur;
 	return out;
 }
+
+/* ---- the generic state (include/mamori/store.h) ---------------------- */
+
+static bool
+name_ok(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+static enum mamori_store_status
+invalid(char *err, size_t errlen, const char *what)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", what);
+	return MAMORI_STORE_INVALID;
+}
+
+/* db_fail() for the generic operations: err may be NULL. */
+static enum mamori_store_status
+state_fail(struct sqlite_store *st, const char *what, char *err, size_t errlen)
+{
+	if (err != NULL && errlen > 0)
+		db_fail(st, what, err, errlen);
+	return MAMORI_STORE_ERROR;
+}
+
+static void
+bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
+{
+	if (len == 0)
+		sqlite3_bind_zeroblob(s, i, 0);	/* not NULL: the columns are NOT NULL */
+	else
+		sqlite3_bind_blob64(s, i, p, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+}
+
+/* The blob of column i, malloc()ed (never NULL), or NULL when out of
+ * memory. */
+static uint8_t *
+col_blob(sqlite3_stmt *s, int i, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	uint8_t *out = malloc(n > 0 ? n : 1);
+
+	if (out != NULL && n > 0)
+		memcpy(out, p, n);
+	*len = n;
+	return out;
+}
+
+/* One write statement in its own transaction; *changes (may be NULL):
+ * the rows it changed.  Under st->lock. */
+static enum mamori_store_status
+write_one(struct sqlite_store *st, sqlite3_stmt *s, uint64_t *changes, char *err,
+    size_t errlen)
+{
+	if (!run(s))
+		return state_fail(st, "cannot write", err, errlen);
+	if (changes != NULL)
+		*changes = (uint64_t)sqlite3_changes(st->db);
+	return MAMORI_STORE_OK;
+}
+
+static enum mamori_store_status
+sq_kv_get(struct mamori_store *base, const char *ns, const char *key, int64_t now,
+    uint8_t **val, size_t *len, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_NOTFOUND;
+
+	*val = NULL;
+	*len = 0;
+	if (!name_ok(ns) || !name_ok(key))
+		return invalid(err, errlen, "kv_get: empty namespace or key");
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_KV_GET];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		*val = col_blob(s, 0, len);
+		if (*val == NULL) {
+			*len = 0;
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "kv_get: out of memory");
+			rc = MAMORI_STORE_ERROR;
+		} else {
+			rc = MAMORI_STORE_OK;
+		}
+	} else if (step != SQLITE_DONE) {
+		rc = state_fail(st, "cannot read", err, errlen);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_kv_put(struct mamori_store *base, const char *ns, const char *key, const uint8_t *val,
+    size_t len, int64_t expires, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
+
+	if (!name_ok(ns) || !name_ok(key))
+		return invalid(err, errlen, "kv_put: empty namespace or key");
+	if (val == NULL && len > 0)
+		return invalid(err, errlen, "kv_put: no value");
+	if (expires < 0)
+		return invalid(err, errlen, "kv_put: negative expiry");
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_KV_PUT];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	bind_blob(s, 3, val, len);
+	sqlite3_bind_int64(s, 4, expires);
+	rc = write_one(st, s, NULL, err, errlen);
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_kv_delete(struct mamori_store *base, const char *ns, const char *key, char *err,
+    size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
+	uint64_t n = 0;
+
+	if (!name_ok(ns) || !name_ok(key))
+		return invalid(err, errlen, "kv_delete: empty namespace or key");
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_KV_DELETE];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	rc = write_one(st, s, &n, err, errlen);
+	g_mutex_unlock(&st->lock);
+	return rc == MAMORI_STORE_OK && n == 0 ? MAMORI_STORE_NOTFOUND : rc;
+}
+
+static enum mamori_store_status
+sq_kv_purge(struct mamori_store *base, int64_t now, uint64_t *removed, char *err,
+    size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
+	uint64_t n = 0;
+
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_KV_PURGE];
+	sqlite3_bind_int64(s, 1, now);
+	rc = write_one(st, s, &n, err, errlen);
+	g_mutex_unlock(&st->lock);
+	if (removed != NULL)
+		*removed = rc == MAMORI_STORE_OK ? n : 0;
+	return rc;
+}
+
+/* values[i] = (ns, keys[i]) for i < n; under st->lock, in a transaction. */
+static bool
+counters_read(struct sqlite_store *st, const char *ns, const char *const *keys, size_t n,
+    int64_t *values)
+{
+	sqlite3_stmt *s = st->st[ST_CTR_GET];
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, keys[i], -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(s);
+		values[i] = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return false;
+	}
+	return true;
+}
+
+static enum mamori_store_status
+keys_ok(const char *ns, const char *const *keys, size_t n, char *err, size_t errlen)
+{
+	if (!name_ok(ns))
+		return invalid(err, errlen, "counter: empty namespace");
+	if (n > 0 && keys == NULL)
+		return invalid(err, errlen, "counter: no keys");
+	for (size_t i = 0; i < n; i++)
+		if (!name_ok(keys[i]))
+			return invalid(err, errlen, "counter: empty key");
+	return MAMORI_STORE_OK;
+}
+
+static enum mamori_store_status
+sq_counter_add(struct mamori_store *base, const char *ns, const char *const *keys,
+    const int64_t *deltas, size_t n, int64_t *values, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = keys_ok(ns, keys, n, err, errlen);
+
+	if (rc != MAMORI_STORE_OK)
+		return rc;
+	if (n == 0)
+		return MAMORI_STORE_OK;
+	if (deltas == NULL)
+		return invalid(err, errlen, "counter_add: no deltas");
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN])) {
+		rc = state_fail(st, "cannot begin", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = st->st[ST_CTR_ADD];
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, keys[i], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 3, deltas[i]);
+		if (!run(s)) {
+			rc = state_fail(st, "cannot add", err, errlen);
+			goto rollback;
+		}
+	}
+	if (values != NULL && !counters_read(st, ns, keys, n, values)) {
+		rc = state_fail(st, "cannot read", err, errlen);
+		goto rollback;
+	}
+	if (!run(st->st[ST_COMMIT])) {
+		rc = state_fail(st, "cannot commit", err, errlen);
+		goto rollback;
+	}
+	goto out;
+rollback:
+	run(st->st[ST_ROLLBACK]);
+out:
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_counter_get(struct mamori_store *base, const char *ns, const char *const *keys,
+    size_t n, int64_t *values, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = keys_ok(ns, keys, n, err, errlen);
+
+	if (rc != MAMORI_STORE_OK || n == 0)
+		return rc;
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN_READ])) {
+		rc = state_fail(st, "cannot begin", err, errlen);
+	} else {
+		if (!counters_read(st, ns, keys, n, values))
+			rc = state_fail(st, "cannot read", err, errlen);
+		/* a read: COMMIT only ends the snapshot */
+		if (!run(st->st[ST_COMMIT])) {
+			if (rc == MAMORI_STORE_OK)
+				rc = state_fail(st, "cannot end the read", err, errlen);
+			run(st->st[ST_ROLLBACK]);
+		}
+	}
+	g_mutex_unlock(&st->lock);
+	if (rc != MAMORI_STORE_OK)
+		memset(values, 0, n * sizeof *values);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_row_append(struct mamori_store *base, const char *ns, const char *key, int64_t time,
+    const uint8_t *payload, size_t len, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
+
+	if (!name_ok(ns) || !name_ok(key))
+		return invalid(err, errlen, "row_append: empty namespace or key");
+	if (payload == NULL && len > 0)
+		return invalid(err, errlen, "row_append: no payload");
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_ROW_APPEND];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, time);
+	bind_blob(s, 4, payload, len);
+	rc = write_one(st, s, NULL, err, errlen);
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_row_latest(struct mamori_store *base, const char *ns, const char *key, size_t max,
+    struct mamori_store_row **rows, size_t *n, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_OK;
+	GArray *a;
+	int step;
+
+	*rows = NULL;
+	*n = 0;
+	if (!name_ok(ns) || !name_ok(key))
+		return invalid(err, errlen, "row_latest: empty namespace or key");
+	if (max == 0)
+		return MAMORI_STORE_OK;
+	a = g_array_new(FALSE, FALSE, sizeof(struct mamori_store_row));
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s = st->st[ST_ROW_LATEST];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mamori_store_row r = { .time = sqlite3_column_int64(s, 0) };
+		r.payload = col_blob(s, 1, &r.len);
+		if (r.payload == NULL) {
+			rc = MAMORI_STORE_ERROR;
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "row_latest: out of memory");
+			break;
+		}
+		g_array_append_val(a, r);
+	}
+	if (rc == MAMORI_STORE_OK && step != SQLITE_DONE)
+		rc = state_fail(st, "cannot read", err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	g_mutex_unlock(&st->lock);
+	if (rc != MAMORI_STORE_OK || a->len == 0) {
+		for (guint i = 0; i < a->len; i++)
+			free(g_array_index(a, struct mamori_store_row, i).payload);
+		g_array_unref(a);
+		return rc;
+	}
+	*rows = malloc(a->len * sizeof **rows);
+	if (*rows == NULL) {
+		for (guint i = 0; i < a->len; i++)
+			free(g_array_index(a, struct mamori_store_row, i).payload);
+		g_array_unref(a);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "row_latest: out of memory");
+		return MAMORI_STORE_ERROR;
+	}
+	memcpy(*rows, a->data, a->len * sizeof **rows);
+	*n = a->len;
+	g_array_unref(a);
+	return MAMORI_STORE_OK;
+}
+
+static enum mamori_store_status
+sq_row_purge(struct mamori_store *base, const char *ns, int64_t before, uint64_t *removed,
+    char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc;
+	uint64_t n = 0;
+
+	if (ns != NULL && *ns == '\0')
+		return invalid(err, errlen, "row_purge: empty namespace");
+	g_mutex_lock(&st->lock);
+	sqlite3_stmt *s;
+	if (ns != NULL) {
+		s = st->st[ST_ROW_PURGE];
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, before);
+	} else {
+		s = st->st[ST_ROW_PURGE_ALL];
+		sqlite3_bind_int64(s, 1, before);
+	}
+	rc = write_one(st, s, &n, err, errlen);
+	g_mutex_unlock(&st->lock);
+	if (removed != NULL)
+		*removed = rc == MAMORI_STORE_OK ? n : 0;
+	return rc;
+}
+
+/* ---- the tables ------------------------------------------------------- */
+
+static const struct mamori_quarantine_ops sqlite_quarantine_ops = {
+	.put = sq_put,
+	.list = sq_list,
+	.get = sq_get,
+	.raw = sq_raw,
+	.set_state = sq_set_state,
+	.purge = sq_purge,
+	.clean_tmp = sq_clean_tmp,
+	.claim = sq_claim,
+	.finish = sq_finish,
+	.abort = sq_abort,
+	.reset = sq_reset,
+	.del = sq_delete,
+	.hold_match = sq_hold_match,
+	.hold_due = sq_hold_due,
+	.hold_resolve = sq_hold_resolve,
+	.set_dedup_window = sq_set_dedup_window,
+	.set_clock = sq_set_clock,
+	.dir = sq_dir,
+};
+
+static const struct mamori_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.kv_get = sq_kv_get,
+	.kv_put = sq_kv_put,
+	.kv_delete = sq_kv_delete,
+	.kv_purge = sq_kv_purge,
+	.counter_add = sq_counter_add,
+	.counter_get = sq_counter_get,
+	.row_append = sq_row_append,
+	.row_latest = sq_row_latest,
+	.row_purge = sq_row_purge,
+	.quarantine = &sqlite_quarantine_ops,
+};

@@ -1,8 +1,13 @@
 /*
  * store.h - the store: mamori's durable state (DESIGN.md, "Storage and
- * scale").  One interface; this release has the SQLite backend in the
- * state directory (sqlite.c).  Thread-safe: the milter and the HTTP server
- * call it from many threads.
+ * scale").  One interface, include/mamori/store.h (struct mamori_store and
+ * its table of operations); this header adds the quarantine and PPAP-hold
+ * part of it (struct mamori_quarantine_ops, reached as ops->quarantine)
+ * and the functions the front ends and daemons call, each of which only
+ * dispatches through the table (store.c).  store_open() is the one place
+ * that chooses a backend: this release has SQLite in the state directory
+ * (sqlite.c).  Thread-safe: the milter and the HTTP server call it from
+ * many threads.
  *
  * Quarantine: a message is kept as a file, written atomically (temporary
  * file, fsync, rename, fsync of the directory) BEFORE its row is committed
@@ -44,13 +49,14 @@
 #include <glib.h>
 
 #include "mamori/mamori.h"
+#include "mamori/store.h"
 
-struct mamori_store;
-
-/* Open (creating if needed) the store in state_dir: state_dir/mamori.db
- * (WAL, schema versioned and migrated; it and its -wal and -shm 0600),
+/* Open (creating if needed) the store of state_dir: today the SQLite
+ * backend (store_sqlite_open, sqlite.h): state_dir/mamori.db (WAL, schema
+ * versioned and migrated; it and its -wal and -shm 0600),
  * state_dir/quarantine/.  NULL on error, with err filled. */
 struct mamori_store *store_open(const char *state_dir, char *err, size_t errlen);
+/* mamori_store_close(): NULL is accepted. */
 void store_close(struct mamori_store *st);
 
 /* Stored as integers: append only, never renumber.  Q_HELD: waiting for a
@@ -193,7 +199,7 @@ void store_set_dedup_window(struct mamori_store *st, unsigned window_s);
  * NULL: the real time. */
 void store_set_clock(struct mamori_store *st, gint64 (*now)(void));
 
-/* Additions (sqlite.c). */
+/* Additions (store.c). */
 /* store_quarantine_put() with the header Subject and From (decoded, may be
  * NULL) the caller knows, kept for listings. */
 bool store_quarantine_put_hdr(struct mamori_store *st, const uint8_t *msg, size_t len,
@@ -259,5 +265,77 @@ bool store_hold_resolve(struct mamori_store *st, const char *id, enum q_state ne
 bool store_hold_resolve_verdict(struct mamori_store *st, const char *id,
     enum q_state new_state, const char *password_where, const char *reason,
     const struct mamori_result *res);
+
+/* ---- the quarantine operations of a backend ------------------------- */
+
+/* A new entry, as the backend stores it: the verdict comes as text (the
+ * backend needs no libmamori).  state: Q_QUARANTINED or Q_HELD. */
+struct q_put {
+	const uint8_t *msg;
+	size_t len;
+	const struct mamori_envelope *env;	/* NULL: none */
+	const char *action;	/* the scan's action name */
+	double score;
+	const char *report;	/* the JSON report, may be NULL */
+	const char *reason;
+	gint64 expires;		/* 0: never */
+	const char *subject, *from;	/* header fields, may be NULL */
+	enum q_state state;
+	gint64 hold_until;	/* Q_HELD: > 0 */
+	const char *subject_key;	/* may be NULL */
+};
+
+/* The verdict a hold is resolved with; each NULL: kept as stored. */
+struct q_verdict {
+	const char *reason;
+	const char *action;
+	const double *score;
+	const char *report;
+};
+
+/*
+ * What a backend implements for the functions above (each function is
+ * its operation, same contract).  Where the functions above return a bare
+ * NULL, false or an empty list on a failure, the operations say which it
+ * was: a status (enum mamori_store_status) and err.  Every write an MTA's
+ * answer depends on (put) is durable before it returns; the transitions
+ * (claim, finish, abort, reset, delete, hold_resolve, set_state) are each
+ * one conditional update, so that a release happens at most once across
+ * threads and processes.
+ */
+struct mamori_quarantine_ops {
+	/* store_quarantine_put_hdr / store_hold_put (after their checks) */
+	bool (*put)(struct mamori_store *st, const struct q_put *p, char id[40],
+	    char *err, size_t errlen);
+	/* appends struct q_entry * to out */
+	enum mamori_store_status (*list)(struct mamori_store *st, const struct q_filter *f,
+	    GPtrArray *out, char *err, size_t errlen);
+	enum mamori_store_status (*get)(struct mamori_store *st, const char *id,
+	    struct q_entry **out, char *err, size_t errlen);
+	/* the stored message (g_free it) */
+	enum mamori_store_status (*raw)(struct mamori_store *st, const char *id,
+	    uint8_t **msg, size_t *len, char *err, size_t errlen);
+	bool (*set_state)(struct mamori_store *st, const char *id, enum q_state s);
+	unsigned (*purge)(struct mamori_store *st, gint64 now);
+	unsigned (*clean_tmp)(struct mamori_store *st);
+	enum q_claim (*claim)(struct mamori_store *st, const char *id, gint64 now,
+	    enum q_state *state);
+	bool (*finish)(struct mamori_store *st, const char *id, enum q_state to);
+	bool (*abort)(struct mamori_store *st, const char *id);
+	bool (*reset)(struct mamori_store *st, const char *id, enum q_state to,
+	    gint64 min_age, gint64 now, char *err, size_t errlen);
+	enum q_delete (*del)(struct mamori_store *st, const char *id, enum q_state *state);
+	/* appends struct q_entry * to out */
+	enum mamori_store_status (*hold_match)(struct mamori_store *st,
+	    const char *mail_from, const char *const *rcpts, size_t n, gint64 now,
+	    GPtrArray *out, char *err, size_t errlen);
+	enum mamori_store_status (*hold_due)(struct mamori_store *st, gint64 now,
+	    unsigned limit, GPtrArray *out, char *err, size_t errlen);
+	bool (*hold_resolve)(struct mamori_store *st, const char *id, enum q_state new_state,
+	    const char *password_where, const struct q_verdict *v);
+	void (*set_dedup_window)(struct mamori_store *st, unsigned window_s);
+	void (*set_clock)(struct mamori_store *st, gint64 (*now)(void));
+	const char *(*dir)(const struct mamori_store *st);
+};
 
 #endif

@@ -284,13 +284,13 @@ test_migration_reopen(void **state)
 	struct mamori_store *st = open_ok(sub);
 	put(st, "hello\n", "s@x", r, 1, 0, id);
 	store_close(st);
-	assert_int_equal(db_version(sub), 3);
+	assert_int_equal(db_version(sub), 4);
 	st = open_ok(sub);	/* reopen: migration is a no-op */
 	struct q_entry *e = store_quarantine_get(st, id);
 	assert_non_null(e);
 	q_entry_free(e);
 	store_close(st);
-	assert_int_equal(db_version(sub), 3);
+	assert_int_equal(db_version(sub), 4);
 
 	/* a database from a newer mamori is refused, clearly */
 	char *path = g_strdup_printf("%s/mamori.db", sub);
@@ -914,19 +914,22 @@ test_hold_migration_v1(void **state)
 	assert_int_equal(l->len, 2);
 	g_ptr_array_unref(l);
 	store_close(st);
-	assert_int_equal(db_version(dir), 3);
+	assert_int_equal(db_version(dir), 4);
 	assert_int_equal(count_index(dir, "quarantine_held_from"), 1);
 	assert_int_equal(count_index(dir, "quarantine_held_until"), 1);
 	assert_int_equal(count_index(dir, "quarantine_body"), 1);
+	/* version 4: the generic state of the modules */
+	assert_int_equal(count_index(dir, "state_kv_expires"), 1);
+	assert_int_equal(count_index(dir, "state_row_key"), 1);
 
-	/* reopening version 3 changes nothing */
+	/* reopening version 4 changes nothing */
 	st = open_ok(dir);
 	e = store_quarantine_get(st, h);
 	assert_int_equal(e->state, Q_HELD);
 	assert_string_equal(e->subject_key, "k");
 	q_entry_free(e);
 	store_close(st);
-	assert_int_equal(db_version(dir), 3);
+	assert_int_equal(db_version(dir), 4);
 	g_free(path);
 	rm_rf(dir);
 	g_free(dir);
