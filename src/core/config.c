@@ -648,7 +648,6 @@ check_server(const char *v, char *why, size_t n)
 	return valid_server(v);
 }
 
-#define check_dir conf_check_abs_path
 
 static bool
 check_host_port(const char *v, char *why, size_t n)
@@ -718,13 +717,13 @@ static const struct conf_key dns_keys[] = {
 
 #define Q struct mamori_quarantine_conf
 static const struct conf_key quarantine_keys[] = {
-	CONF_STRING(Q, state_dir, "/var/lib/mamori", check_dir,
+	CONF_STRING(Q, state_dir, "/var/lib/mamori", conf_check_abs_path,
 	    "an absolute directory path, e.g. \"/var/lib/mamori\"", "mamori.db and quarantine/"),
 	CONF_UINT(Q, expire_days, 1, 36500, 30, "quarantined messages are kept this long"),
 	CONF_STRING_OFF(Q, release_smtp, "", check_host_port,
 	    "\"HOST:PORT\", e.g. \"127.0.0.1:10025\" (\"\" = use release_sendmail)",
 	    "next hop of released mail; \"\" = release_sendmail"),
-	CONF_STRING(Q, release_sendmail, "/usr/sbin/sendmail", check_dir,
+	CONF_STRING(Q, release_sendmail, "/usr/sbin/sendmail", conf_check_abs_path,
 	    "an absolute path, e.g. \"/usr/sbin/sendmail\"", "sendmail binary for release"),
 	CONF_UINT(Q, dedup_window_s, 0, 604800, 3600, "a retried message within it is stored once; 0 = off"),
 	CONF_UINT(Q, release_stale_s, 0, 604800, 900, "`quarantine reset` only on claims this old"),

@@ -142,7 +142,6 @@ const void *mamori_config_section(const struct mamori_config *cfg, const char *m
 
 const struct mime_message *scan_message(const struct scan_ctx *ctx);
 const struct mamori_envelope *scan_envelope(const struct scan_ctx *ctx);
-const struct mamori_config *scan_config(const struct scan_ctx *ctx);
 /* The engine's store (mamori/store.h: key/value, counters, rows), or NULL
  * when none was given (mamori_engine_set_store, `mamori scan --state`). */
 struct mamori_store *scan_store(const struct scan_ctx *ctx);

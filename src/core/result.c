@@ -32,12 +32,6 @@ scan_envelope(const struct scan_ctx *ctx)
 	return ctx->env;
 }
 
-const struct mamori_config *
-scan_config(const struct scan_ctx *ctx)
-{
-	return ctx->eng->cfg;
-}
-
 struct mamori_store *
 scan_store(const struct scan_ctx *ctx)
 {

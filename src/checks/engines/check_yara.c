@@ -119,18 +119,11 @@ engine_free(void *engine)
 	mamori_yara_free(engine);
 }
 
-static bool
-check_dir(const char *v, char *why, size_t n)
-{
-	(void)why; (void)n;
-	return *v == '/';
-}
-
 #define MIB (1024ull * 1024ull)
 #define C struct yara_conf
 static const struct conf_key keys[] = {
 	CONF_BOOL(C, builtin, true, "use the rules shipped with mamori"),
-	CONF_LIST(C, dirs, NULL, check_dir, "an absolute directory path", false,
+	CONF_LIST(C, dirs, NULL, conf_check_abs_path, "an absolute directory path", false,
 	    "directories of the operator's rules (*.yar, *.yara)"),
 	CONF_UINT(C, timeout_ms, 10, 600000, 5000, "per object"),
 	CONF_SIZE(C, max_bytes, 1024, 4096 * MIB, 32 * MIB, "bytes of an object given to YARA"),

@@ -256,13 +256,6 @@ check_password(const char *v, char *why, size_t n)
 	    strpbrk(v, "\r\n") == NULL;
 }
 
-static bool
-check_sevenzip(const char *v, char *why, size_t n)
-{
-	(void)why; (void)n;
-	return *v == '/';
-}
-
 /* ppap.dictionary: tried last, after the candidates found in the mail. */
 static const char *const default_dictionary[] = {
 	"password", "Password", "Password1", "P@ssw0rd", "pass", "1234",
@@ -296,7 +289,7 @@ static const struct conf_key keys[] = {
 	    "a UTF-8 string of at most 64 bytes on one line (\"\" = none)",
 	    "Subject prefix of expired mail delivered"),
 	CONF_BOOL(C, report_passwords, false, "the report shows the password in clear"),
-	CONF_STRING_OFF(C, sevenzip, "/usr/bin/7zz", check_sevenzip,
+	CONF_STRING_OFF(C, sevenzip, "/usr/bin/7zz", conf_check_abs_path,
 	    "the absolute path of 7-Zip's 7zz, e.g. \"/usr/bin/7zz\" (\"\" = encrypted 7z stays closed)",
 	    "7-Zip for encrypted 7z; \"\" = off"),
 };
