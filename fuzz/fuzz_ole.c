@@ -1,5 +1,5 @@
 /*
- * fuzz_ole.c - libFuzzer target for the OLE2 analyser (src/objects/ole.c,
+ * fuzz_ole.c - libFuzzer target for the OLE2 analyser (src/objects/documents/ole.c,
  * vba.c, xlm.c): the input is one attachment named .doc, typed by content
  * and analysed with everything it carves (VBA modules, embedded objects,
  * PowerPoint storages), under small limits; the tree must keep them.

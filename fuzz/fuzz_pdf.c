@@ -1,5 +1,5 @@
 /*
- * fuzz_pdf.c - libFuzzer target for the PDF analyser (src/objects/pdf.c):
+ * fuzz_pdf.c - libFuzzer target for the PDF analyser (src/objects/documents/pdf.c):
  * the input, behind a "%PDF-1.7" header so that it is always typed as a
  * PDF, is one attachment; its objects are scanned, its streams and object
  * streams decoded, its embedded files carved and unpacked in turn.  Then

@@ -1,5 +1,5 @@
 /*
- * test_lnk.c - the Windows shortcut analyser (src/objects/lnk.c) on the
+ * test_lnk.c - the Windows shortcut analyser (src/objects/documents/lnk.c) on the
  * two real shortcuts of tests/data/maldocs/lnk (stored base64-encoded, as
  * LnkParse3 keeps them: decoded here) and on shortcuts built here from
  * [MS-SHLLINK]: every interpreter and tool, targets from LinkInfo (ANSI

@@ -29,7 +29,7 @@
 #include "mime/message.h"
 #include "objects/filetype.h"
 #include "objects/object.h"
-#include "objects/offcrypto.h"
+#include "objects/documents/offcrypto.h"
 #include "objects/password.h"
 
 #define MD MAMORI_TESTDATA "/maldocs"

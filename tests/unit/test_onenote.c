@@ -1,6 +1,6 @@
 /*
  * test_onenote.c - files carved out of OneNote sections
- * (src/objects/onenote.c): strelka's test.one (a .docx and a PNG), ClamAV's
+ * (src/objects/documents/onenote.c): strelka's test.one (a .docx and a PNG), ClamAV's
  * clam.exe.2010.one (52 PNG and clam.exe), a copy of test.one with an HTA
  * and a batch file spliced in where the .docx was, every prefix of
  * test.one, and a cbLength larger than the file.

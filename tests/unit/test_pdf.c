@@ -1,5 +1,5 @@
 /*
- * test_pdf.c - the PDF analyser (src/objects/pdf.c) on ClamAV's clam.pdf
+ * test_pdf.c - the PDF analyser (src/objects/documents/pdf.c) on ClamAV's clam.pdf
  * (clam.exe as a file attachment) and on PDFs written here, one trick
  * each: /OpenAction JavaScript, /Launch cmd.exe, /AA with its script in a
  * Flate object stream, nested object streams, embedded .exe and .docm,

@@ -8,7 +8,7 @@
 #include "test_helpers.h"
 
 #include "objects/object.h"
-#include "objects/ole.h"
+#include "objects/documents/ole.h"
 
 static void
 expect_plain(const uint8_t *c, size_t clen, const char *want)

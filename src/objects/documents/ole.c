@@ -44,11 +44,11 @@
 #include <zlib.h>
 
 #include "documents.h"
-#include "filetype.h"
-#include "formats.h"
+#include "objects/filetype.h"
+#include "objects/tree_api.h"
 #include "offcrypto.h"
 #include "ole.h"
-#include "password.h"
+#include "objects/password.h"
 #include "util/bytes.h"
 
 #define OLE_DEPTH_MAX 8		/* storages inside storages */
@@ -865,7 +865,7 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 	walk(&c, f, 0, true);
 	if (obj_has_fact(o, "ENCRYPTED_OFFICE")) {
 		/* the PPAP check reads this flag; o's content was analysed
-		 * above all the same (documents_analyse has run) */
+		 * above all the same (its analyser has run) */
 		o->flags |= OBJ_ENCRYPTED;
 		decrypt(&c, f);
 		if (o->cipher == NULL)

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
+#include "objects/filetype.h"
 #include "ole.h"
 #include "util/bytes.h"
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "formats.h"
+#include "objects/tree_api.h"
 #include "util/bytes.h"
 
 #define GROUP_MAX 1024		/* group nesting we track; deeper counts only */

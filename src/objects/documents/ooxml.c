@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
+#include "objects/filetype.h"
 
 #define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define FIELD_DEPTH 16		/* nested fields whose instructions we keep */

@@ -34,8 +34,7 @@
 #include <zlib.h>
 
 #include "documents.h"
-#include "formats.h"
-#include "sink.h"
+#include "objects/tree_api.h"
 
 #define PDF_MAX_OBJECTS 100000u		/* objects per document */
 #define PDF_MAX_NODES (1u << 20)	/* values per document */

@@ -33,8 +33,8 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
-#include "formats.h"
+#include "objects/filetype.h"
+#include "objects/tree_api.h"
 
 #define FDSO_HEAD 36		/* guidHeader, cbLength, unused, reserved */
 #define GUID_LEN 16
