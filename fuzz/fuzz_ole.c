@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o->depth > lim.depth + 1 || (o->owned != NULL && o->len > lim.object_bytes))
 			abort();
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++)
-			if (g_array_index(o->facts, struct obj_fact, k).symbol == NULL)
+			if (g_array_index(o->facts, struct obj_fact, k).id >= OBJ_FACT_COUNT)
 				abort();
 	}
 	obj_tree_free(t);

@@ -92,8 +92,20 @@ mobj_free(gpointer p)
 	g_free(o);
 }
 
+const char *
+obj_fact_name(enum obj_fact_id id)
+{
+	static const char *const names[] = {
+#define OBJ_FACT_NAME_(name) [OBJ_FACT_##name] = #name,
+		OBJ_FACTS(OBJ_FACT_NAME_)
+#undef OBJ_FACT_NAME_
+	};
+
+	return (unsigned)id < G_N_ELEMENTS(names) ? names[id] : "?";
+}
+
 void
-obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
+obj_fact(struct mobj *o, enum obj_fact_id id, const char *fmt, ...)
 {
 	char *detail = NULL;
 
@@ -109,7 +121,7 @@ obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
 		o->facts = g_array_new(FALSE, FALSE, sizeof(struct obj_fact));
 	for (guint i = 0; i < o->facts->len; i++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
-		if (strcmp(f->symbol, symbol) == 0 && g_strcmp0(f->detail, detail) == 0) {
+		if (f->id == id && g_strcmp0(f->detail, detail) == 0) {
 			g_free(detail);
 			return;
 		}
@@ -118,15 +130,15 @@ obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
 		g_free(detail);
 		return;
 	}
-	struct obj_fact f = { .symbol = symbol, .detail = detail };
+	struct obj_fact f = { .id = id, .detail = detail };
 	g_array_append_val(o->facts, f);
 }
 
 bool
-obj_has_fact(const struct mobj *o, const char *symbol)
+obj_has_fact(const struct mobj *o, enum obj_fact_id id)
 {
 	for (guint i = 0; o->facts != NULL && i < o->facts->len; i++)
-		if (strcmp(g_array_index(o->facts, struct obj_fact, i).symbol, symbol) == 0)
+		if (g_array_index(o->facts, struct obj_fact, i).id == id)
 			return true;
 	return false;
 }

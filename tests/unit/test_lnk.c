@@ -50,7 +50,7 @@ dump(const struct mobj *o)
 {
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		print_error("  fact %s (%s)\n", f->symbol, f->detail != NULL ? f->detail : "-");
+		print_error("  fact %s (%s)\n", obj_fact_name(f->id), f->detail != NULL ? f->detail : "-");
 	}
 }
 
@@ -62,7 +62,7 @@ fact(const struct mobj *o, const char *sym)
 	unsigned n = 0;
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		if (strcmp(f->symbol, sym) == 0) {
+		if (strcmp(obj_fact_name(f->id), sym) == 0) {
 			d = f->detail != NULL ? f->detail : "";
 			n++;
 		}
