@@ -1,5 +1,5 @@
 /*
- * fuzz_lnk.c - libFuzzer target for the Windows shortcut analyser (src/objects/lnk.c):
+ * fuzz_lnk.c - libFuzzer target for the Windows shortcut analyser (src/objects/documents/lnk.c):
  * the input is one attachment named x.lnk, typed by content, so inputs
  * that keep the ShellLinkHeader reach the analyser.  The same checks as
  * fuzz_objects.c: a run must stay within the limits it was built under.

@@ -1,6 +1,6 @@
 /*
  * fuzz_offcrypto.c - libFuzzer target for encrypted Office documents
- * (src/objects/offcrypto.c, through ole.c): the input is one attachment
+ * (src/objects/documents/offcrypto.c, through ole.c): the input is one attachment
  * named .docx, typed by content and analysed with the candidates
  * "password" and "VelvetSweatshop" (Excel's default is tried anyway), so
  * the seeds (fuzz/corpus/offcrypto: Agile with spinCount 1000, written by

@@ -1,5 +1,5 @@
 /*
- * fuzz_ole.c - libFuzzer target for the OLE2 analyser (src/objects/ole.c,
+ * fuzz_ole.c - libFuzzer target for the OLE2 analyser (src/objects/documents/ole.c,
  * vba.c, xlm.c): the input is one attachment named .doc, typed by content
  * and analysed with everything it carves (VBA modules, embedded objects,
  * PowerPoint storages), under small limits; the tree must keep them.
@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o->depth > lim.depth + 1 || (o->owned != NULL && o->len > lim.object_bytes))
 			abort();
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++)
-			if (g_array_index(o->facts, struct obj_fact, k).symbol == NULL)
+			if (g_array_index(o->facts, struct obj_fact, k).id >= OBJ_FACT_COUNT)
 				abort();
 	}
 	obj_tree_free(t);

@@ -1,5 +1,5 @@
 /*
- * fuzz_onenote.c - libFuzzer target for the OneNote analyser (src/objects/onenote.c):
+ * fuzz_onenote.c - libFuzzer target for the OneNote analyser (src/objects/documents/onenote.c):
  * the input is one attachment named x.one, typed by content, so inputs
  * that keep the OneNote header GUID reach the analyser, and what it
  * carves is typed, unpacked and analysed in turn.  The same checks as

@@ -1,6 +1,6 @@
 /*
  * fuzz_ooxml.c - libFuzzer target for the OOXML and CSV analysers
- * (src/objects/ooxml.c).
+ * (src/objects/documents/ooxml.c).
  *
  * Fuzzing the ZIP container would spend the run in libarchive, which the
  * objects target covers; here the input is the parts' XML.  An even first

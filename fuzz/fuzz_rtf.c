@@ -1,5 +1,5 @@
 /*
- * fuzz_rtf.c - libFuzzer target for the RTF analyser (src/objects/rtf.c):
+ * fuzz_rtf.c - libFuzzer target for the RTF analyser (src/objects/documents/rtf.c):
  * the input is one attachment named x.rtf, typed by content (the seeds
  * start with {\rtf) and built as an object tree, so the scanner, the OLE1
  * header and Packager readers and the children they carve are all run,

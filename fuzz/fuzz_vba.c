@@ -10,7 +10,7 @@
 #include <glib.h>
 
 #include "objects/object.h"
-#include "objects/ole.h"
+#include "objects/documents/ole.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-# fuzz/lnk.cmake - the lnk fuzz target (fuzz_lnk.c: src/objects/lnk.c through
+# fuzz/lnk.cmake - the lnk fuzz target (fuzz_lnk.c: src/objects/documents/lnk.c through
 # the object tree).  Included from fuzz/CMakeLists.txt after
 # MAMORI_FUZZ_TARGETS is set.
 list(APPEND MAMORI_FUZZ_TARGETS lnk)

@@ -1,4 +1,4 @@
-# fuzz/onenote.cmake - the onenote fuzz target (fuzz_onenote.c: src/objects/onenote.c through
+# fuzz/onenote.cmake - the onenote fuzz target (fuzz_onenote.c: src/objects/documents/onenote.c through
 # the object tree).  Included from fuzz/CMakeLists.txt after
 # MAMORI_FUZZ_TARGETS is set.
 list(APPEND MAMORI_FUZZ_TARGETS onenote)

@@ -10,7 +10,11 @@ under src/:
 
   rank 0  util             no mail knowledge
   rank 1  mime, dns        the message model; the resolver
-  rank 2  objects          the object tree and the format parsers
+  rank 2  objects          the object tree: its driver and the interface it
+                           implements (tree_api.h) directly in objects/, the
+                           format parsers in objects/containers/ and
+                           objects/documents/ (a subfolder is its folder's
+                           layer)
   rank 3  auth, engines,   what the modules alone call (SPF/DKIM/DMARC/ARC,
           ppap             clamd/YARA, PPAP discovery and rewriting)
           core             the module interface (core/module.h, core/conf.h),
@@ -26,8 +30,13 @@ under src/:
 A file in folder F may include a header in folder G when G is F, or G has a
 lower rank than F, or the edge F -> G is in ALLOWED_EDGES below. Any other
 include is a violation: upward (G ranks above F) or sideways (another folder of
-the same rank). A header in PRIVATE may be included only from its own folder (and those in PRIVATE_TO)
-(core/scan_ctx.h is the driver's private scan state).
+the same rank). A header in PRIVATE may be included only from its own
+directory, subfolders excluded, and from the folders PRIVATE_TO names
+(core/scan_ctx.h is the scan driver's private state; objects/unpack.h the
+tree driver's, which the format parsers in objects/containers/ and
+objects/documents/ must not see). Within a layer, the SEPARATE subfolders
+may not include each other's headers (the containers and the document
+analysers reach each other only through the tree driver's registries).
 
 Includes are read from `#include "..."` lines of src/**/*.c and *.h, and
 resolved as the compiler does with -I src -I include: first next to the
@@ -74,7 +83,13 @@ PRIVATE_TO = {
 }
 PRIVATE = {
     "core/scan_ctx.h": "the driver's scan state; modules go through core/module.h",
+    "objects/unpack.h": "the tree driver's own header; format parsers go through objects/tree_api.h",
 }
+
+# Sibling subfolders of one layer that may not include each other.
+SEPARATE = [
+    ("objects/containers", "objects/documents"),
+]
 
 INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
 
@@ -82,6 +97,11 @@ INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
 def folder_of(rel):
     """'core/scan.c' -> 'core'; a file directly under src/ -> ''."""
     return rel.split("/", 1)[0] if "/" in rel else ""
+
+
+def within(path, folder):
+    """Whether the directory path is folder or under it."""
+    return path == folder or path.startswith(folder + "/")
 
 
 def resolve(root, src, including_rel, name):
@@ -166,10 +186,17 @@ def main(argv):
             if kind == "include":
                 continue  # the public API
             target = folder_of(hdr)
-            if target == fold:
-                continue
             whys = []
-            if target not in RANK:
+            here, there = os.path.dirname(rel), os.path.dirname(hdr)
+            if hdr in PRIVATE and here != there and fold not in PRIVATE_TO.get(hdr, ()):
+                whys.append(f"private to {there}/")
+            for pair in SEPARATE:
+                for a, b in (pair, pair[::-1]):
+                    if within(here, a) and within(there, b):
+                        whys.append(f"sideways: {b}/ and {a}/ are separate")
+            if target == fold:
+                pass
+            elif target not in RANK:
                 whys.append(f"folder '{target}' is not in the layer map")
             elif (fold, target) in ALLOWED_EDGES:
                 pass
@@ -177,8 +204,6 @@ def main(argv):
                 whys.append(f"upward: {target} (rank {RANK[target]}) above {fold} (rank {RANK[fold]})")
             elif RANK[target] == RANK[fold]:
                 whys.append(f"sideways: {target} and {fold} share rank {RANK[fold]}")
-            if hdr in PRIVATE and fold not in PRIVATE_TO.get(hdr, ()):
-                whys.append(f"private to {target}/")
             if not whys:
                 continue
             why = "; ".join(whys)

@@ -328,7 +328,7 @@ meta_refresh(struct html_ctx *c, const char *content)
 	if (n == 0)
 		return;
 	char *d = detail_copy(p, n);
-	obj_fact(c->o, "HTML_REDIRECT", "meta refresh to %s%s", d, c->cut);
+	obj_fact(c->o, OBJ_FACT_HTML_REDIRECT, "meta refresh to %s%s", d, c->cut);
 	g_free(d);
 	add_url(c, p, n);
 }
@@ -383,13 +383,13 @@ element(struct html_ctx *c, const GumboElement *e, struct form *f,
 		bool data = data_uri(h, hn, &mime, &mlen, &b64, &blen);
 		if (dl != NULL && (blob || (data && !starts_ci(mime, mlen, "image/")))) {
 			char *m = detail_copy(*dl != '\0' ? dl : "(unnamed)", strlen(*dl != '\0' ? dl : "(unnamed)"));
-			obj_fact(c->o, "HTML_SMUGGLING", "static <a download> with a %s URI: %s%s",
+			obj_fact(c->o, OBJ_FACT_HTML_SMUGGLING, "static <a download> with a %s URI: %s%s",
 			    blob ? "blob:" : "data:", m, c->cut);
 			g_free(m);
 		} else if (data && b64 != NULL && starts_ci(mime, mlen, "application/")) {
 			/* a data: link to a file: browsers save it when clicked */
 			char *m = detail_copy(mime, mlen);
-			obj_fact(c->o, "HTML_SMUGGLING", "link to a base64 data: URI (%s)%s",
+			obj_fact(c->o, OBJ_FACT_HTML_SMUGGLING, "link to a base64 data: URI (%s)%s",
 			    m, c->cut);
 			g_free(m);
 		}
@@ -430,7 +430,7 @@ form_done(struct html_ctx *c, struct form *f)
 		return;
 	if (f->action != NULL && is_absolute(f->action, strlen(f->action))) {
 		char *h = url_host(f->action, strlen(f->action));
-		obj_fact(c->o, "HTML_CREDENTIAL_FORM", "%s%s", h, c->cut);
+		obj_fact(c->o, OBJ_FACT_HTML_CREDENTIAL_FORM, "%s%s", h, c->cut);
 		g_free(h);
 		return;
 	}
@@ -579,7 +579,7 @@ script_smuggling(struct html_ctx *c, const GString *js, const GString *lc)
 	if (!decode || !(blob || datauri) || save == NULL)
 		return;
 	char *name = script_name(js);
-	obj_fact(c->o, "HTML_SMUGGLING", "%s+%s+%s%s%s%s", find(js, "atob(") != NULL ?
+	obj_fact(c->o, OBJ_FACT_HTML_SMUGGLING, "%s+%s+%s%s%s%s", find(js, "atob(") != NULL ?
 	    "atob" : "base64 decoding", blob ? "Blob" : "data: URI", save,
 	    name != NULL ? ": " : "", name != NULL ? name : "", c->cut);
 	g_free(c->dl_name);
@@ -687,7 +687,7 @@ script_redirect(struct html_ctx *c, const GString *js)
 			if (lit == NULL || !is_absolute(lit, n))
 				continue;
 			char *d = detail_copy(lit, n);
-			obj_fact(c->o, "HTML_REDIRECT", "script sets location to %s%s", d, c->cut);
+			obj_fact(c->o, OBJ_FACT_HTML_REDIRECT, "script sets location to %s%s", d, c->cut);
 			g_free(d);
 			add_url(c, lit, n);
 			return;
@@ -728,7 +728,7 @@ script_exfil(struct html_ctx *c, const GString *js)
 			if (lit == NULL || !is_absolute(lit, n))
 				continue;
 			char *h = url_host(lit, n);
-			obj_fact(c->o, "HTML_CREDENTIAL_FORM", "%s%s", h, c->cut);
+			obj_fact(c->o, OBJ_FACT_HTML_CREDENTIAL_FORM, "%s%s", h, c->cut);
 			g_free(h);
 			add_url(c, lit, n);
 			return;

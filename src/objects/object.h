@@ -25,6 +25,8 @@
 
 #include <glib.h>
 
+#include "facts.h"
+
 struct mime_message;
 struct mime_part;
 struct mime_limits;
@@ -84,11 +86,11 @@ struct mobj {
 /*
  * A finding of a document analyser about one object (a macro, a DDE
  * field, a PDF /Launch ...), recorded while the tree is built.  The
- * documents check turns each into its symbol, with the object's path and
- * the detail as the option; the symbol must be one the check declares.
+ * documents check turns each into its symbol (of the same name), with the
+ * object's path and the detail as the option (facts.h lists them).
  */
 struct obj_fact {
-	const char *symbol;	/* static, UPPER_SNAKE */
+	enum obj_fact_id id;
 	char *detail;		/* evidence, or NULL */
 };
 #define OBJ_FACTS_MAX 64	/* per object: further facts are dropped */
@@ -162,11 +164,11 @@ struct obj_tree *obj_tree_build_file(const char *name, const uint8_t *p,
     size_t len, const struct obj_limits *lim);
 void obj_tree_free(struct obj_tree *t);
 
-/* Record a fact (fmt may be NULL: no detail); the same symbol with the
+/* Record a fact (fmt may be NULL: no detail); the same fact with the
  * same detail is recorded once. */
-void obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
+void obj_fact(struct mobj *o, enum obj_fact_id id, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
-bool obj_has_fact(const struct mobj *o, const char *symbol);
+bool obj_has_fact(const struct mobj *o, enum obj_fact_id id);
 /* A URL (or other network indicator) found in the object, for the URL
  * stage and the report; cleaned and cut to 2048 bytes. */
 void obj_url(struct mobj *o, const char *url, size_t len);

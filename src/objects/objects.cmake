@@ -7,19 +7,26 @@ pkg_check_modules(LIBGSF REQUIRED IMPORTED_TARGET libgsf-1)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 mamori_layer(mamori_objects
-  SOURCES src/objects/unpack.c src/objects/sink.c src/objects/archive.c
-    src/objects/formats.c src/objects/mspack.c src/objects/documents.c
-    src/objects/lnk.c
-    src/objects/onenote.c
-    src/objects/ooxml.c
-    src/objects/rtf.c
-    src/objects/ole.c
-    src/objects/vba.c
-    src/objects/xlm.c
-    src/objects/pdf.c
-    src/objects/html.c
+  # the tree driver and the interface it implements (tree_api.h)
+  SOURCES src/objects/unpack.c src/objects/sink.c src/objects/tree_api.c
     src/objects/password.c
-    src/objects/sevenzip.c
-    src/objects/offcrypto.c
+  # containers (their registry: containers/registry.c)
+    src/objects/containers/registry.c
+    src/objects/containers/archive.c
+    src/objects/containers/mspack.c
+    src/objects/containers/sevenzip.c
+    src/objects/containers/mailfile.c
+  # document analysers (their registry: documents/documents.c)
+    src/objects/documents/documents.c
+    src/objects/documents/lnk.c
+    src/objects/documents/onenote.c
+    src/objects/documents/ooxml.c
+    src/objects/documents/rtf.c
+    src/objects/documents/ole.c
+    src/objects/documents/vba.c
+    src/objects/documents/xlm.c
+    src/objects/documents/pdf.c
+    src/objects/documents/offcrypto.c
+    src/objects/html.c
   DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)

@@ -1,6 +1,6 @@
 /*
  * sink.h - where the content of one object goes while it is unpacked
- * (private to src/objects).
+ * (part of the tree interface, tree_api.h; private to src/objects).
  *
  * A sink hashes every byte, keeps what the limits allow and drops padding:
  * content is looked at in 64 KiB frames, and a frame that is one byte or a

@@ -1,25 +1,23 @@
 /*
- * unpack.c - build the object tree of a message (object.h).
+ * unpack.c - build the object tree of a message (object.h): the tree
+ * driver.
  *
  * The roots are the message's attachments and attached messages.  Each
- * object's true type decides how it is opened:
- *   archives, disk images and zip-based documents  libarchive (archive.c)
- *   gzip, bzip2, xz, zstd, lzma, lzip, compress    libarchive, raw format
- *   mail files (.eml, mbox)                        GMime (mime/message.c)
- *   CHM, SZDD and KWAJ                             libmspack (mspack.c)
- * and what comes out is unpacked in turn, depth first, until a limit says
- * stop.  A limit never passes silently: it is recorded in tree->hits (the
- * objects check turns those into symbols) and on the object it stopped at.
+ * object's true type decides how it is opened and analysed, through two
+ * registries of the same kind (tree_api.h): the containers
+ * (containers/registry.c: libarchive, libmspack, mail files on GMime)
+ * open it into children, then the document analysers
+ * (documents/documents.c) look inside it.  What comes out is unpacked in
+ * turn, depth first, until a limit says stop.  A limit never passes
+ * silently: it is recorded in tree->hits (the objects check turns those
+ * into symbols) and on the object it stopped at.  The driver knows no
+ * format by name.
  */
 #include <stdarg.h>
 #include <string.h>
 
-#include "archive.h"
-#include "documents.h"
-#include "formats.h"
 #include "filetype.h"
 #include "mime/charset.h"
-#include "mime/mbox.h"
 #include "mime/message.h"
 #include "sink.h"
 #include "unpack.h"
@@ -94,8 +92,20 @@ mobj_free(gpointer p)
 	g_free(o);
 }
 
+const char *
+obj_fact_name(enum obj_fact_id id)
+{
+	static const char *const names[] = {
+#define OBJ_FACT_NAME_(name) [OBJ_FACT_##name] = #name,
+		OBJ_FACTS(OBJ_FACT_NAME_)
+#undef OBJ_FACT_NAME_
+	};
+
+	return (unsigned)id < G_N_ELEMENTS(names) ? names[id] : "?";
+}
+
 void
-obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
+obj_fact(struct mobj *o, enum obj_fact_id id, const char *fmt, ...)
 {
 	char *detail = NULL;
 
@@ -111,7 +121,7 @@ obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
 		o->facts = g_array_new(FALSE, FALSE, sizeof(struct obj_fact));
 	for (guint i = 0; i < o->facts->len; i++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
-		if (strcmp(f->symbol, symbol) == 0 && g_strcmp0(f->detail, detail) == 0) {
+		if (f->id == id && g_strcmp0(f->detail, detail) == 0) {
 			g_free(detail);
 			return;
 		}
@@ -120,15 +130,15 @@ obj_fact(struct mobj *o, const char *symbol, const char *fmt, ...)
 		g_free(detail);
 		return;
 	}
-	struct obj_fact f = { .symbol = symbol, .detail = detail };
+	struct obj_fact f = { .id = id, .detail = detail };
 	g_array_append_val(o->facts, f);
 }
 
 bool
-obj_has_fact(const struct mobj *o, const char *symbol)
+obj_has_fact(const struct mobj *o, enum obj_fact_id id)
 {
 	for (guint i = 0; o->facts != NULL && i < o->facts->len; i++)
-		if (strcmp(g_array_index(o->facts, struct obj_fact, i).symbol, symbol) == 0)
+		if (g_array_index(o->facts, struct obj_fact, i).id == id)
 			return true;
 	return false;
 }
@@ -252,37 +262,14 @@ unpack_identify(struct mobj *o)
 	o->type = ftype_detect(o->data, o->len, o->size, NULL, 0);
 }
 
-static bool
-is_zip_based(const struct mobj *o)
-{
-	return o->len >= 4 && memcmp(o->data, "PK\3\4", 4) == 0;
-}
-
 static void add_mime_parts(struct obj_tree *t, const struct mime_message *msg,
     struct mobj *parent, enum obj_origin origin);
 
-/* A mail file (.eml, or an mbox): its attachments become children. */
-static void
-unpack_mail_file(struct obj_tree *t, struct mobj *o)
+void
+unpack_add_message(struct obj_tree *t, struct mobj *o, struct mime_message *m)
 {
-	GArray *msgs = NULL;
-
-	if (mbox_is_mbox(o->data, o->len))
-		msgs = mbox_split(o->data, o->len);
-	size_t n = msgs != NULL ? msgs->len : 1;
-	for (size_t i = 0; i < n; i++) {
-		size_t off = 0, len = o->len;
-		if (msgs != NULL) {
-			const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
-			off = m->off;
-			len = m->len;
-		}
-		struct mime_message *m = mime_message_parse(o->data + off, len, t->lim->mime);
-		g_ptr_array_add(t->messages, m);
-		add_mime_parts(t, m, o, OBJ_FROM_MAIL_FILE);
-	}
-	if (msgs != NULL)
-		g_array_free(msgs, TRUE);
+	g_ptr_array_add(t->messages, m);
+	add_mime_parts(t, m, o, OBJ_FROM_MAIL_FILE);
 }
 
 /* May o be opened?  The depth and time limits, recorded when they stop it. */
@@ -302,30 +289,38 @@ open_allowed(struct obj_tree *t, struct mobj *o)
 	return true;
 }
 
+/* The first row of a registry that takes o (tree_api.h), or NULL. */
+static const struct obj_handler *
+handler_for(const struct obj_handler *tab, const struct obj_tree *t,
+    const struct mobj *o)
+{
+	for (const struct obj_handler *h = tab; h->run != NULL; h++) {
+		if (h->type != NULL && strcmp(h->type, o->type->name) != 0)
+			continue;
+		if (h->ftflags != 0 && !(h->ftflags & o->type->flags))
+			continue;
+		if (h->takes != NULL && !h->takes(t, o))
+			continue;
+		return h;
+	}
+	return NULL;
+}
+
 void
 unpack_object(struct obj_tree *t, struct mobj *o)
 {
 	if (o->type == NULL || (o->flags & (OBJ_ENCRYPTED | OBJ_NOT_UNPACKED)) ||
 	    o->len == 0)
 		return;
-	unsigned fl = o->type->flags;
-	const char *id = o->type->name;
-	bool ms = strcmp(id, "chm") == 0 || strcmp(id, "szdd") == 0 ||
-	    strcmp(id, "kwaj") == 0;
-	bool archive = !ms && ((fl & (FT_ARCHIVE | FT_DISK_IMAGE)) ||
-	    ((fl & FT_OFFICE) && is_zip_based(o)));
-	bool mail = (fl & FT_MESSAGE) && t->lim->mime != NULL &&
-	    (strcmp(id, "email") == 0 || strcmp(id, "mbox") == 0);
-	if ((archive || mail || ms) && !t->stopped && open_allowed(t, o)) {
-		if (ms)
-			mspack_unpack(t, o);
-		else if (archive)
-			archive_unpack(t, o);
-		else
-			unpack_mail_file(t, o);
-	}
+	const struct obj_handler *c = handler_for(obj_containers, t, o);
+	if (c != NULL && !t->stopped && open_allowed(t, o))
+		c->run(t, o);
 	/* after unpacking: an OOXML analyser reads the parts it finds */
-	documents_analyse(t, o);
+	if (o->data == NULL || (o->flags & OBJ_ENCRYPTED) || t->stopped)
+		return;
+	const struct obj_handler *a = handler_for(obj_analysers, t, o);
+	if (a != NULL)
+		a->run(t, o);
 }
 
 static struct mobj *

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """offcrypto.py - mamori's decryption of password-encrypted Office
-documents (src/objects/offcrypto.c) against independent implementations.
+documents (src/objects/documents/offcrypto.c) against independent implementations.
 
   - officecrypto-tool (npm, installed here into WORKDIR/npm; never
     committed) encrypts plaintext OOXML documents of tests/data (a .docx

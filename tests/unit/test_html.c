@@ -47,7 +47,7 @@ dump(const struct obj_tree *t)
 		    o->flags);
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-			print_error("    fact %s (%s)\n", f->symbol, f->detail ? f->detail : "-");
+			print_error("    fact %s (%s)\n", obj_fact_name(f->id), f->detail ? f->detail : "-");
 		}
 		for (guint k = 0; o->urls != NULL && k < o->urls->len; k++)
 			print_error("    url %.100s\n", (const char *)g_ptr_array_index(o->urls, k));
@@ -174,7 +174,7 @@ want_fact(const struct obj_tree *t, const char *path, const char *sym,
 		fail();
 	}
 	const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, 0);
-	assert_string_equal(f->symbol, sym);
+	assert_string_equal(obj_fact_name(f->id), sym);
 	assert_utf8_equal(f->detail, detail);
 }
 
@@ -550,7 +550,7 @@ test_huge(void **state)
 	}
 	o = by_path(t, "big.html");
 	const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, 0);
-	assert_string_equal(f->symbol, "HTML_SMUGGLING");
+	assert_int_equal(f->id, OBJ_FACT_HTML_SMUGGLING);
 	assert_utf8_equal(f->detail, "static <a download> with a data: URI: big.bin");
 	obj_tree_free(t);
 	g_string_free(s, TRUE);

@@ -1,5 +1,5 @@
 /*
- * test_lnk.c - the Windows shortcut analyser (src/objects/lnk.c) on the
+ * test_lnk.c - the Windows shortcut analyser (src/objects/documents/lnk.c) on the
  * two real shortcuts of tests/data/maldocs/lnk (stored base64-encoded, as
  * LnkParse3 keeps them: decoded here) and on shortcuts built here from
  * [MS-SHLLINK]: every interpreter and tool, targets from LinkInfo (ANSI
@@ -50,7 +50,7 @@ dump(const struct mobj *o)
 {
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		print_error("  fact %s (%s)\n", f->symbol, f->detail != NULL ? f->detail : "-");
+		print_error("  fact %s (%s)\n", obj_fact_name(f->id), f->detail != NULL ? f->detail : "-");
 	}
 }
 
@@ -62,7 +62,7 @@ fact(const struct mobj *o, const char *sym)
 	unsigned n = 0;
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		if (strcmp(f->symbol, sym) == 0) {
+		if (strcmp(obj_fact_name(f->id), sym) == 0) {
 			d = f->detail != NULL ? f->detail : "";
 			n++;
 		}

@@ -29,7 +29,7 @@
 #include "mime/message.h"
 #include "objects/filetype.h"
 #include "objects/object.h"
-#include "objects/offcrypto.h"
+#include "objects/documents/offcrypto.h"
 #include "objects/password.h"
 
 #define MD MAMORI_TESTDATA "/maldocs"
@@ -112,7 +112,7 @@ has_fact(const struct mobj *o, const char *sym, const char *detail)
 {
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		if (strcmp(f->symbol, sym) == 0 &&
+		if (strcmp(obj_fact_name(f->id), sym) == 0 &&
 		    (detail == NULL || (f->detail != NULL && strcmp(f->detail, detail) == 0)))
 			return true;
 	}
@@ -582,7 +582,7 @@ dump(const char *file, const char *password, const char *out)
 		    o->password != NULL ? o->password->pw : "-");
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-			printf("fact %s %s %s\n", o->path, f->symbol, f->detail ? f->detail : "");
+			printf("fact %s %s %s\n", o->path, obj_fact_name(f->id), f->detail ? f->detail : "");
 		}
 		if (i > 0 && o->parent == root(b) && (o->flags & OBJ_DECRYPTED) &&
 		    g_str_has_prefix(o->name, "EncryptedPackage."))

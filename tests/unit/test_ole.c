@@ -60,7 +60,7 @@ facts_of(const struct obj_tree *t)
 		const struct mobj *o = g_ptr_array_index(t->all, i);
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-			g_string_append_printf(s, "%s: %s", o->path, f->symbol);
+			g_string_append_printf(s, "%s: %s", o->path, obj_fact_name(f->id));
 			if (f->detail != NULL)
 				g_string_append_printf(s, " (%s)", f->detail);
 			g_string_append_c(s, '\n');

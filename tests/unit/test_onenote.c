@@ -1,6 +1,6 @@
 /*
  * test_onenote.c - files carved out of OneNote sections
- * (src/objects/onenote.c): strelka's test.one (a .docx and a PNG), ClamAV's
+ * (src/objects/documents/onenote.c): strelka's test.one (a .docx and a PNG), ClamAV's
  * clam.exe.2010.one (52 PNG and clam.exe), a copy of test.one with an HTA
  * and a batch file spliced in where the .docx was, every prefix of
  * test.one, and a cbLength larger than the file.
@@ -52,7 +52,7 @@ dump(const struct obj_tree *t)
 		    o->type != NULL ? o->type->name : "?", (unsigned long long)o->size, o->flags);
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-			print_error("    fact %s (%s)\n", f->symbol, f->detail != NULL ? f->detail : "-");
+			print_error("    fact %s (%s)\n", obj_fact_name(f->id), f->detail != NULL ? f->detail : "-");
 		}
 	}
 }
@@ -63,7 +63,7 @@ count_facts(const struct mobj *o, const char *sym, const char *detail)
 	unsigned n = 0;
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		if (strcmp(f->symbol, sym) == 0 &&
+		if (strcmp(obj_fact_name(f->id), sym) == 0 &&
 		    (detail == NULL || g_strcmp0(f->detail, detail) == 0))
 			n++;
 	}

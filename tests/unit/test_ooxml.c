@@ -40,7 +40,7 @@ facts(const struct mobj *o)
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
 		if (s->len > 0)
 			g_string_append_c(s, '\n');
-		g_string_append_printf(s, "%s(%s)", f->symbol, f->detail != NULL ? f->detail : "");
+		g_string_append_printf(s, "%s(%s)", obj_fact_name(f->id), f->detail != NULL ? f->detail : "");
 	}
 	return g_string_free(s, FALSE);
 }
@@ -301,7 +301,7 @@ test_embedded_package(void **state)
 	for (guint k = 0; k < t->all->len; k++) {
 		const struct mobj *o = g_ptr_array_index(t->all, k);
 		for (guint i = 0; o->facts != NULL && i < o->facts->len; i++) {
-			assert_string_equal(g_array_index(o->facts, struct obj_fact, i).symbol,
+			assert_string_equal(obj_fact_name(g_array_index(o->facts, struct obj_fact, i).id),
 			    "OLE_EMBEDDED_OBJECT");
 			facts++;
 		}

@@ -1,5 +1,5 @@
 /*
- * test_pdf.c - the PDF analyser (src/objects/pdf.c) on ClamAV's clam.pdf
+ * test_pdf.c - the PDF analyser (src/objects/documents/pdf.c) on ClamAV's clam.pdf
  * (clam.exe as a file attachment) and on PDFs written here, one trick
  * each: /OpenAction JavaScript, /Launch cmd.exe, /AA with its script in a
  * Flate object stream, nested object streams, embedded .exe and .docm,
@@ -43,7 +43,7 @@ dump(const struct obj_tree *t)
 		    o->type != NULL ? o->type->name : "?", (unsigned long long)o->size, o->flags);
 		for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-			print_error("    fact %s (%s)\n", f->symbol, f->detail != NULL ? f->detail : "-");
+			print_error("    fact %s (%s)\n", obj_fact_name(f->id), f->detail != NULL ? f->detail : "-");
 		}
 		for (guint k = 0; o->urls != NULL && k < o->urls->len; k++)
 			print_error("    url %s\n", (const char *)g_ptr_array_index(o->urls, k));
@@ -59,7 +59,7 @@ facts(const struct mobj *o)
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
 		if (s->len > 0)
 			g_string_append_c(s, '|');
-		g_string_append(s, f->symbol);
+		g_string_append(s, obj_fact_name(f->id));
 		if (f->detail != NULL)
 			g_string_append_printf(s, "(%s)", f->detail);
 	}

@@ -238,17 +238,17 @@ test_facts_and_urls(void **state)
 	struct obj_tree *t = obj_tree_new(&lim);
 	struct mobj *o = unpack_new_object(t, NULL, OBJ_FROM_MIME, "a.doc", "a.doc");
 
-	obj_fact(o, "VBA_MACRO", "%s", "Module1");
-	obj_fact(o, "VBA_MACRO", "%s", "Module1");	/* same: recorded once */
-	obj_fact(o, "VBA_MACRO", NULL);
-	obj_fact(o, "DDE_FIELD", "cmd \x01/c calc");	/* controls cleaned */
+	obj_fact(o, OBJ_FACT_VBA_MACRO, "%s", "Module1");
+	obj_fact(o, OBJ_FACT_VBA_MACRO, "%s", "Module1");	/* same: recorded once */
+	obj_fact(o, OBJ_FACT_VBA_MACRO, NULL);
+	obj_fact(o, OBJ_FACT_DDE_FIELD, "cmd \x01/c calc");	/* controls cleaned */
 	assert_int_equal(o->facts->len, 3);
-	assert_true(obj_has_fact(o, "DDE_FIELD"));
-	assert_false(obj_has_fact(o, "XLM_MACRO"));
+	assert_true(obj_has_fact(o, OBJ_FACT_DDE_FIELD));
+	assert_false(obj_has_fact(o, OBJ_FACT_XLM_MACRO));
 	assert_null(g_array_index(o->facts, struct obj_fact, 1).detail);
 	assert_string_equal(g_array_index(o->facts, struct obj_fact, 2).detail, "cmd  /c calc");
 	for (int i = 0; i < 200; i++)
-		obj_fact(o, "VBA_MACRO", "m%d", i);
+		obj_fact(o, OBJ_FACT_VBA_MACRO, "m%d", i);
 	assert_int_equal(o->facts->len, OBJ_FACTS_MAX);
 	obj_url(o, "http://example.com/a", 20);
 	obj_url(o, "http://example.com/a", 20);

@@ -8,7 +8,7 @@
 #include "test_helpers.h"
 
 #include "objects/object.h"
-#include "objects/ole.h"
+#include "objects/documents/ole.h"
 
 static void
 expect_plain(const uint8_t *c, size_t clen, const char *want)
@@ -184,7 +184,7 @@ facts(const struct mobj *o)
 	GString *s = g_string_new(NULL);
 	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
-		g_string_append_printf(s, "%s (%s)\n", f->symbol, f->detail ? f->detail : "");
+		g_string_append_printf(s, "%s (%s)\n", obj_fact_name(f->id), f->detail ? f->detail : "");
 	}
 	return g_string_free(s, FALSE);
 }

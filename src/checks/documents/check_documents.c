@@ -3,10 +3,10 @@
  * (docs/documents.md).  The analysers (documents.h) run while the object
  * tree is built and record facts on objects; this check declares the
  * symbols, with their weights, and turns every fact into its symbol with
- * the object's path and the fact's evidence as the option.
+ * the object's path and the fact's evidence as the option.  Every fact of
+ * objects/facts.h has its symbol of the same name here, and every symbol
+ * here is a fact: both are checked when this file compiles.
  */
-#include <string.h>
-
 #include "core/module.h"
 #include "objects/object.h"
 
@@ -46,6 +46,15 @@
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 
+/* The symbol of each fact, at the fact's index: a fact without its row in
+ * SYMBOLS does not compile (SYM_ID_<fact> undeclared), a second entry for
+ * one is an error of -Woverride-init, and a row that is no fact fails the
+ * assertion below. */
+#define FACT_SYMBOL_(name) [OBJ_FACT_##name] = SYM(name),
+static const mamori_sym fact_symbol[OBJ_FACT_COUNT] = { OBJ_FACTS(FACT_SYMBOL_) };
+#undef FACT_SYMBOL_
+_Static_assert((int)SYM_ID_COUNT_ == (int)OBJ_FACT_COUNT, "a symbol of the documents check is no fact of objects/facts.h");
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -57,14 +66,9 @@ run(struct scan_ctx *ctx)
 			const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, k);
 			/* a document a password opened was examined after all: as
 			 * for archives, PPAP_DECRYPTED says so (check_ppap.c) */
-			if ((o->flags & OBJ_DECRYPTED) && strcmp(f->symbol, "ENCRYPTED_OFFICE") == 0)
+			if ((o->flags & OBJ_DECRYPTED) && f->id == OBJ_FACT_ENCRYPTED_OFFICE)
 				continue;
-			mamori_sym sym = NULL;
-			for (size_t j = 0; j < G_N_ELEMENTS(symbols) && sym == NULL; j++)
-				if (strcmp(symbols[j].name, f->symbol) == 0)
-					sym = &symbols[j];
-			if (sym == NULL)
-				continue;
+			mamori_sym sym = fact_symbol[f->id];
 			if (f->detail != NULL)
 				scan_object_addf(ctx, o, sym, "%s (%s)", o->path, f->detail);
 			else

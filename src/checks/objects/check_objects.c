@@ -99,7 +99,7 @@ check_flags(struct scan_ctx *ctx, const struct mobj *o)
 {
 	/* (an encrypted Office document is ENCRYPTED_OFFICE, from the
 	 * documents check) */
-	if ((o->flags & OBJ_ENCRYPTED) && !obj_has_fact(o, "ENCRYPTED_OFFICE"))
+	if ((o->flags & OBJ_ENCRYPTED) && !obj_has_fact(o, OBJ_FACT_ENCRYPTED_OFFICE))
 		scan_object_addf(ctx, o, SYM(ENCRYPTED_ARCHIVE), "%s (%s)", o->path,
 		    o->cipher != NULL ? o->cipher : "encrypted");
 	if (o->flags & OBJ_NAMES_ENCRYPTED)

@@ -44,7 +44,7 @@ MAMORI_SYMBOLS(SYMBOLS);
 static bool
 is_container(const struct mobj *o)
 {
-	if ((o->flags & OBJ_NAMES_ENCRYPTED) || obj_has_fact(o, "ENCRYPTED_OFFICE"))
+	if ((o->flags & OBJ_NAMES_ENCRYPTED) || obj_has_fact(o, OBJ_FACT_ENCRYPTED_OFFICE))
 		return true;
 	if ((o->flags & OBJ_DECRYPTED) && o->password != NULL &&
 	    (o->parent == NULL || o->parent->password != o->password))
@@ -65,7 +65,7 @@ closed(const struct mobj *o)
 
 	if ((o->flags & OBJ_NAMES_ENCRYPTED) && !(o->flags & OBJ_DECRYPTED))
 		return 1;
-	if (obj_has_fact(o, "ENCRYPTED_OFFICE") && !(o->flags & OBJ_DECRYPTED))
+	if (obj_has_fact(o, OBJ_FACT_ENCRYPTED_OFFICE) && !(o->flags & OBJ_DECRYPTED))
 		return 1;
 	for (guint i = 0; i < o->children->len; i++)
 		if (((const struct mobj *)o->children->pdata[i])->flags & OBJ_ENCRYPTED)

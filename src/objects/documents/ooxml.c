@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
+#include "objects/filetype.h"
 
 #define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define FIELD_DEPTH 16		/* nested fields whose instructions we keep */
@@ -185,7 +185,7 @@ rels_element(struct ox *x, const char *el, const char **an, const char **av)
 		if (is_remote(target)) {
 			for (size_t i = 0; loading_types[i] != NULL; i++) {
 				if (g_ascii_strcasecmp(tname, loading_types[i]) == 0) {
-					obj_fact(x->o, "TEMPLATE_INJECTION", "%s %s",
+					obj_fact(x->o, OBJ_FACT_TEMPLATE_INJECTION, "%s %s",
 					    loading_types[i], target);
 					break;
 				}
@@ -218,7 +218,7 @@ judge_instr(struct ox *x, const GString *s)
 	    (n == 3 || g_ascii_isspace(p[3]))) ||
 	    (n >= 7 && g_ascii_strncasecmp(p, "DDEAUTO", 7) == 0 &&
 	    (n == 7 || g_ascii_isspace(p[7])))) {
-		obj_fact(x->o, "DDE_FIELD", "%.*s", (int)MIN(n, 200), p);
+		obj_fact(x->o, OBJ_FACT_DDE_FIELD, "%.*s", (int)MIN(n, 200), p);
 		return;
 	}
 	/* fields that fetch from the network: their URL */
@@ -287,7 +287,7 @@ judge_formula(struct ox *x, const GString *f)
 
 	for (size_t i = 0; bad[i] != NULL; i++) {
 		if (contains_ci(f->str, f->len, bad[i])) {
-			obj_fact(x->o, "XLM_SUSPICIOUS_FORMULA", "%s: %.*s", x->part,
+			obj_fact(x->o, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s: %.*s", x->part,
 			    (int)MIN(f->len, FORMULA_SHOW), f->str);
 			return;
 		}
@@ -323,7 +323,7 @@ workbook_element(struct ox *x, const char *el, const char **an, const char **av)
 		const char *rid = attr(an, av, "id");
 		if (state != NULL && (strcmp(state, "hidden") == 0 ||
 		    strcmp(state, "veryHidden") == 0) && is_macro_rel(x, rid))
-			obj_fact(x->o, "XLM_HIDDEN_SHEET", "%s, %s",
+			obj_fact(x->o, OBJ_FACT_XLM_HIDDEN_SHEET, "%s, %s",
 			    name != NULL ? name : "?", state);
 	} else if (strcmp(el, "definedName") == 0) {
 		const char *name = attr(an, av, "name");
@@ -354,7 +354,7 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
 		if (strcmp(el, "ddeLink") == 0) {
 			const char *svc = attr(an, av, "ddeService");
 			const char *topic = attr(an, av, "ddeTopic");
-			obj_fact(x->o, "DDE_FIELD", "%s|'%s'", svc != NULL ? svc : "",
+			obj_fact(x->o, OBJ_FACT_DDE_FIELD, "%s|'%s'", svc != NULL ? svc : "",
 			    topic != NULL ? topic : "");
 		}
 		break;
@@ -389,7 +389,7 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 		x->in_text = false;
 		if (x->dn_name != NULL && is_auto_name(x->dn_name) &&
 		    x->macro_parts->len > 0)
-			obj_fact(x->o, "XLM_AUTOEXEC", "%s -> %.*s", x->dn_name,
+			obj_fact(x->o, OBJ_FACT_XLM_AUTOEXEC, "%s -> %.*s", x->dn_name,
 			    (int)MIN(x->text->len, 100), x->text->str);
 	}
 }
@@ -443,10 +443,10 @@ parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
 	GError *err = NULL;
 	if (!g_markup_parse_context_parse(c, p, (gssize)n, &err) ||
 	    (!cut && !g_markup_parse_context_end_parse(c, &err))) {
-		obj_fact(x->o, "DOCUMENT_MALFORMED", "%s: %s", part->name,
+		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: %s", part->name,
 		    err != NULL ? err->message : "XML error");
 	} else if (cut) {
-		obj_fact(x->o, "DOCUMENT_MALFORMED", "%s: larger than %u bytes, the rest not read",
+		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: larger than %u bytes, the rest not read",
 		    part->name, PART_MAX);
 	}
 	if (err != NULL)
@@ -520,7 +520,7 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 	for (guint i = 0; i < o->children->len; i++) {
 		const struct mobj *c = g_ptr_array_index(o->children, i);
 		if (c->name != NULL && is_macro_part(&x, c->name)) {
-			obj_fact(o, "XLM_MACRO", "%s", c->name);
+			obj_fact(o, OBJ_FACT_XLM_MACRO, "%s", c->name);
 			g_ptr_array_add(x.macro_parts, g_strdup(c->name));
 			if (has_suffix_ci(c->name, ".xml"))
 				parse_part(&x, c, PART_MACROSHEET);
@@ -603,7 +603,7 @@ csv_analyse(struct obj_tree *t, struct mobj *o)
 			quoted = true;
 		} else if (ch == ',' || ch == ';' || ch == '\t' || ch == '\n' || ch == '\r') {
 			if (is_dde_cell(cell->str, cell->len))
-				obj_fact(o, "DDE_FIELD", "%.*s", (int)MIN(cell->len, CELL_SHOW),
+				obj_fact(o, OBJ_FACT_DDE_FIELD, "%.*s", (int)MIN(cell->len, CELL_SHOW),
 				    cell->str);
 			g_string_truncate(cell, 0);
 			if (o->facts != NULL && o->facts->len >= OBJ_FACTS_MAX)

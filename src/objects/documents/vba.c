@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
+#include "objects/filetype.h"
 #include "ole.h"
 #include "util/bytes.h"
 
@@ -614,13 +614,13 @@ vba_analyse_source(struct mobj *doc, const char *src, size_t len)
 	obfuscation(low, len, ob);
 
 	if (a->len > 0)
-		obj_fact(doc, "VBA_AUTOEXEC", "%s", a->str);
+		obj_fact(doc, OBJ_FACT_VBA_AUTOEXEC, "%s", a->str);
 	if (a->len > 0 && wx->len > 0)
-		obj_fact(doc, "VBA_AUTOEXEC_EXECUTE", "%s + %s", a->str, wx->str);
+		obj_fact(doc, OBJ_FACT_VBA_AUTOEXEC_EXECUTE, "%s + %s", a->str, wx->str);
 	else if (wx->len > 0)
-		obj_fact(doc, "VBA_SUSPICIOUS", "%s", wx->str);
+		obj_fact(doc, OBJ_FACT_VBA_SUSPICIOUS, "%s", wx->str);
 	if (ob->len > 0)
-		obj_fact(doc, "VBA_OBFUSCATED", "%s", ob->str);
+		obj_fact(doc, OBJ_FACT_VBA_OBFUSCATED, "%s", ob->str);
 	iocs(doc, src, low, len);
 
 	g_string_free(a, TRUE);
@@ -664,7 +664,7 @@ vba_analyse(struct obj_tree *t, struct mobj *o)
 	    strcmp(p->type->name, "xls") == 0 || strcmp(p->type->name, "ppt") == 0))
 		return;
 	char *name = vb_name((const char *)o->data, o->len);
-	obj_fact(o, "VBA_MACRO", "%s", name != NULL ? name : "source");
+	obj_fact(o, OBJ_FACT_VBA_MACRO, "%s", name != NULL ? name : "source");
 	g_free(name);
 	vba_analyse_source(o, (const char *)o->data, o->len);
 }

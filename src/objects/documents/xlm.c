@@ -65,7 +65,7 @@ check_string(struct mobj *doc, const char *s)
 	char *low = g_ascii_strdown(s, -1);
 	for (size_t i = 0; bad_strings[i] != NULL; i++)
 		if (strstr(low, bad_strings[i]) != NULL) {
-			obj_fact(doc, "XLM_SUSPICIOUS_FORMULA", "\"%.100s\"", s);
+			obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "\"%.100s\"", s);
 			break;
 		}
 	g_free(low);
@@ -121,7 +121,7 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 				bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
 				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
 					if (bad_funcs[f].id == id)
-						obj_fact(doc, "XLM_SUSPICIOUS_FORMULA", "%s",
+						obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s",
 						    bad_funcs[f].name);
 				skip = at + 2;
 			}
@@ -152,7 +152,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		uint16_t type = le16(p + off), size = le16(p + off + 2);
 		const uint8_t *d = p + off + 4;
 		if (size > len - off - 4) {
-			obj_fact(doc, "DOCUMENT_MALFORMED", "Workbook record cut");
+			obj_fact(doc, OBJ_FACT_DOCUMENT_MALFORMED, "Workbook record cut");
 			return;
 		}
 		off += 4 + (size_t)size;
@@ -173,7 +173,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 				how = "RC4";
 			else if (size >= 4)
 				how = "RC4 CryptoAPI";
-			obj_fact(doc, "ENCRYPTED_OFFICE", "%s", how);
+			obj_fact(doc, OBJ_FACT_ENCRYPTED_OFFICE, "%s", how);
 			encrypted = true;
 			continue;
 		}
@@ -185,9 +185,9 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 				continue;
 			char *name = encrypted ? g_strdup("(encrypted)") :
 			    xl_string(d + 8, size - 8, d[6], d[7] & 1);
-			obj_fact(doc, "XLM_MACRO", "%s", name);
+			obj_fact(doc, OBJ_FACT_XLM_MACRO, "%s", name);
 			if (hs == 1 || hs == 2)
-				obj_fact(doc, "XLM_HIDDEN_SHEET", "%s, %s", name,
+				obj_fact(doc, OBJ_FACT_XLM_HIDDEN_SHEET, "%s, %s", name,
 				    hs == 1 ? "hidden" : "very hidden");
 			g_free(name);
 			continue;
@@ -201,14 +201,14 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 			if (fl & 0x0020) {		/* fBuiltin */
 				uint8_t b = size >= 16 && cch >= 1 ? d[15] : 0;
 				if (b == 0x01)
-					obj_fact(doc, "XLM_AUTOEXEC", "Auto_Open");
+					obj_fact(doc, OBJ_FACT_XLM_AUTOEXEC, "Auto_Open");
 				else if (b == 0x02)
-					obj_fact(doc, "XLM_AUTOEXEC", "Auto_Close");
+					obj_fact(doc, OBJ_FACT_XLM_AUTOEXEC, "Auto_Close");
 			} else {
 				char *name = xl_string(d + 15, size - 15, cch, high);
 				if (g_ascii_strncasecmp(name, "auto_open", 9) == 0 ||
 				    g_ascii_strncasecmp(name, "auto_close", 10) == 0)
-					obj_fact(doc, "XLM_AUTOEXEC", "%s", name);
+					obj_fact(doc, OBJ_FACT_XLM_AUTOEXEC, "%s", name);
 				g_free(name);
 			}
 			continue;

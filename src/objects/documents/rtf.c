@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "documents.h"
-#include "formats.h"
+#include "objects/tree_api.h"
 #include "util/bytes.h"
 
 #define GROUP_MAX 1024		/* group nesting we track; deeper counts only */
@@ -394,7 +394,7 @@ carve_package(struct cwalk *w, struct mobj *o, const uint8_t *p, size_t n)
 	if (!get_u32(p, n, &off, &size))
 		goto out;
 	if (size > n - off) {
-		obj_fact(o, "DOCUMENT_MALFORMED", "objdata: package file cut (%zu of %u bytes)",
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "objdata: package file cut (%zu of %u bytes)",
 		    n - off, size);
 		size = (uint32_t)(n - off);
 	}
@@ -403,7 +403,7 @@ carve_package(struct cwalk *w, struct mobj *o, const uint8_t *p, size_t n)
 		name = label;
 	if (*name == '\0')
 		name = "package.bin";
-	obj_fact(o, "RTF_OLE_OBJECT", "Package (%s)", name);
+	obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "Package (%s)", name);
 	cwalk_add(w, name, p + off, size, OBJ_FROM_EMBEDDED);
 	ok = true;
 out:
@@ -438,7 +438,7 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 	g_strstrip(b->cls->str);
 	b->cls->len = strlen(b->cls->str);
 	if (b->update)
-		obj_fact(o, "RTF_OBJUPDATE", NULL);
+		obj_fact(o, OBJ_FACT_RTF_OBJUPDATE, NULL);
 	if (n == 0)
 		goto out;
 	if (n >= 8)
@@ -446,8 +446,8 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 	if (n < 8 || (fmt != 1 && fmt != 2 && fmt != 5) ||
 	    !get_lpstr(p, n, &off, &cls)) {
 		/* no OLE1 header: the bytes as they are */
-		obj_fact(o, "DOCUMENT_MALFORMED", "objdata: no OLE1 object header");
-		obj_fact(o, "RTF_OLE_OBJECT", "%s", b->cls->len > 0 ? b->cls->str : "?");
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "objdata: no OLE1 object header");
+		obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "%s", b->cls->len > 0 ? b->cls->str : "?");
 		cwalk_add(w, "objdata.bin", p, n, OBJ_FROM_EMBEDDED);
 		goto out;
 	}
@@ -457,24 +457,24 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 		goto out;
 	}
 	if (!get_lpstr(p, n, &off, &topic) || !get_lpstr(p, n, &off, &item)) {
-		obj_fact(o, "DOCUMENT_MALFORMED", "objdata: OLE1 header cut");
-		obj_fact(o, "RTF_OLE_OBJECT", "%s", name);
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "objdata: OLE1 header cut");
+		obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "%s", name);
 		goto out;
 	}
 	if (fmt == 1) {
 		/* linked: the topic names the linked file or URL */
-		obj_fact(o, "RTF_OLE_OBJECT", "%s, linked to %s", name, topic);
+		obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "%s, linked to %s", name, topic);
 		if (strstr(topic, "://") != NULL || strncmp(topic, "\\\\", 2) == 0)
 			obj_url(o, topic, strlen(topic));
 		goto out;
 	}
 	if (!get_u32(p, n, &off, &size)) {
-		obj_fact(o, "DOCUMENT_MALFORMED", "objdata: OLE1 header cut");
-		obj_fact(o, "RTF_OLE_OBJECT", "%s", name);
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "objdata: OLE1 header cut");
+		obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "%s", name);
 		goto out;
 	}
 	if (size > n - off) {
-		obj_fact(o, "DOCUMENT_MALFORMED", "objdata: native data cut (%zu of %u bytes)",
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "objdata: native data cut (%zu of %u bytes)",
 		    n - off, size);
 		size = (uint32_t)(n - off);
 	}
@@ -482,7 +482,7 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 	eq_clsid = contains(nat, size, clsid_equation, sizeof(clsid_equation));
 	if (g_ascii_strcasecmp(name, "Package") == 0 && carve_package(w, o, nat, size))
 		goto out;
-	obj_fact(o, "RTF_OLE_OBJECT", "%s", name);
+	obj_fact(o, OBJ_FACT_RTF_OLE_OBJECT, "%s", name);
 	if (size > 0) {
 		char *cname = g_strconcat(name, ".bin", NULL);
 		cwalk_add(w, cname, nat, size, OBJ_FROM_EMBEDDED);
@@ -490,12 +490,12 @@ object_done(struct rtf *r, struct cwalk *w, struct robj *b)
 	}
 out:
 	if (eq_clsid)
-		obj_fact(o, "RTF_EQUATION_EDITOR", "%s, CLSID {0002CE02-0000-0000-C000-000000000046}",
+		obj_fact(o, OBJ_FACT_RTF_EQUATION_EDITOR, "%s, CLSID {0002CE02-0000-0000-C000-000000000046}",
 		    name);
 	else if (name != NULL && is_equation(name))
-		obj_fact(o, "RTF_EQUATION_EDITOR", "%s", name);
+		obj_fact(o, OBJ_FACT_RTF_EQUATION_EDITOR, "%s", name);
 	else if (b->cls->len > 0 && is_equation(b->cls->str))
-		obj_fact(o, "RTF_EQUATION_EDITOR", "%s", b->cls->str);
+		obj_fact(o, OBJ_FACT_RTF_EQUATION_EDITOR, "%s", b->cls->str);
 	g_free(cls);
 	g_free(topic);
 	g_free(item);

@@ -24,11 +24,10 @@
 #include <archive_entry.h>
 
 #include "archive.h"
-#include "filetype.h"
-#include "password.h"
+#include "objects/filetype.h"
+#include "objects/password.h"
 #include "sevenzip.h"
-#include "sink.h"
-#include "unpack.h"
+#include "objects/tree_api.h"
 #include "util/bytes.h"
 #include "util/text.h"
 

@@ -32,9 +32,9 @@
 
 #include <mspack.h>
 
-#include "filetype.h"
-#include "formats.h"
-#include "unpack.h"
+#include "containers.h"
+#include "objects/filetype.h"
+#include "objects/tree_api.h"
 
 #define IN_NAME "mamori:in"
 #define OUT_NAME "mamori:out"

@@ -44,11 +44,11 @@
 #include <zlib.h>
 
 #include "documents.h"
-#include "filetype.h"
-#include "formats.h"
+#include "objects/filetype.h"
+#include "objects/tree_api.h"
 #include "offcrypto.h"
 #include "ole.h"
-#include "password.h"
+#include "objects/password.h"
 #include "util/bytes.h"
 
 #define OLE_DEPTH_MAX 8		/* storages inside storages */
@@ -211,7 +211,7 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 	size_t dlen = 0;
 	uint8_t *dir = read_child(vba, "dir", &dlen);
 	if (dir == NULL) {
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA project without a dir stream");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without a dir stream");
 		return;
 	}
 	bool damaged = false;
@@ -219,20 +219,20 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 	uint8_t *plain = vba_decompress(dir, dlen, VBA_DIR_MAX, &plen, &damaged);
 	g_free(dir);
 	if (plain == NULL) {
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA dir stream not compressed");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream not compressed");
 		return;
 	}
 	GPtrArray *mods = vba_dir_modules(plain, plen, &damaged);
 	g_free(plain);
 	if (damaged)
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA dir stream damaged");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream damaged");
 	c->projects++;
 	for (guint i = 0; i < mods->len; i++) {
 		const struct vba_module *m = g_ptr_array_index(mods, i);
 		size_t slen = 0;
 		uint8_t *s = read_child(vba, m->stream, &slen);
 		if (s == NULL) {
-			obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA module stream missing");
+			obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module stream missing");
 			continue;
 		}
 		size_t olen = 0;
@@ -243,7 +243,7 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 			    VBA_SOURCE_MAX, &olen, &bad);
 		g_free(s);
 		if (src == NULL || bad)
-			obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA module source damaged");
+			obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module source damaged");
 		if (c->modules->len > 0)
 			g_string_append(c->modules, ", ");
 		if (c->modules->len < 400)
@@ -261,7 +261,7 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 		}
 	}
 	if (mods->len == 0)
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "VBA project without modules");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without modules");
 	g_ptr_array_unref(mods);
 }
 
@@ -313,7 +313,7 @@ static void
 ole10native(struct ole_ctx *c, const uint8_t *p, size_t n)
 {
 	if (n < 4) {
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native stream too short");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "Ole10Native stream too short");
 		return;
 	}
 	size_t total = le32(p);
@@ -336,7 +336,7 @@ ole10native(struct ole_ctx *c, const uint8_t *p, size_t n)
 			size_t size = le32(d + pos);
 			pos += 4;
 			if (size > dn - pos) {
-				obj_fact(c->doc, "DOCUMENT_MALFORMED", "Ole10Native data cut");
+				obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "Ole10Native data cut");
 				size = dn - pos;
 			}
 			char *name = llen > 0 ? base_name(label, llen) : base_name(src, slen);
@@ -344,13 +344,13 @@ ole10native(struct ole_ctx *c, const uint8_t *p, size_t n)
 				g_free(name);
 				name = g_strdup("Ole10Native.bin");
 			}
-			obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "%s", name);
+			obj_fact(c->doc, OBJ_FACT_OLE_EMBEDDED_OBJECT, "%s", name);
 			(void)cwalk_add(&c->w, name, d + pos, size, OBJ_FROM_EMBEDDED);
 			g_free(name);
 			return;
 		}
 	}
-	obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "Ole10Native");
+	obj_fact(c->doc, OBJ_FACT_OLE_EMBEDDED_OBJECT, "Ole10Native");
 	(void)cwalk_add(&c->w, "Ole10Native.bin", d, dn, OBJ_FROM_EMBEDDED);
 }
 
@@ -372,7 +372,7 @@ encryption_info(struct ole_ctx *c, GsfInfile *dir)
 			what = "OOXML Extensible";
 	}
 	g_free(p);
-	obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s", what);
+	obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "%s", what);
 }
 
 /* The detail of the first ENCRYPTED_OFFICE fact, as the cipher of a
@@ -382,7 +382,7 @@ encryption_name(const struct mobj *o)
 {
 	for (guint i = 0; o->facts != NULL && i < o->facts->len; i++) {
 		const struct obj_fact *f = &g_array_index(o->facts, struct obj_fact, i);
-		if (strcmp(f->symbol, "ENCRYPTED_OFFICE") == 0 && f->detail != NULL)
+		if (f->id == OBJ_FACT_ENCRYPTED_OFFICE && f->detail != NULL)
 			return f->detail;
 	}
 	return "encrypted";
@@ -397,7 +397,7 @@ word_fib(struct ole_ctx *c, const uint8_t *p, size_t n)
 		return;
 	uint16_t fl = le16(p + 0x0A);
 	if (fl & 0x0100)
-		obj_fact(c->doc, "ENCRYPTED_OFFICE", "%s",
+		obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "%s",
 		    (fl & 0x8000) ? "XOR obfuscation" : "RC4/CryptoAPI");
 }
 
@@ -430,7 +430,7 @@ dde_report(struct ole_ctx *c, GString *f)
 	const char *end = s;
 	for (unsigned k = 0; *end != '\0' && k < DDE_DETAIL_MAX; k++)
 		end = g_utf8_next_char(end);
-	obj_fact(c->doc, "DDE_FIELD", "%.*s", (int)(end - s), s);
+	obj_fact(c->doc, OBJ_FACT_DDE_FIELD, "%.*s", (int)(end - s), s);
 }
 
 /*
@@ -495,11 +495,11 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 		if (rlen > avail) {
 			rlen = (uint32_t)avail;
 			if (depth == 0)
-				obj_fact(c->doc, "DOCUMENT_MALFORMED", "PowerPoint record cut");
+				obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "PowerPoint record cut");
 		}
 		unsigned ver = vi & 0xF, inst = vi >> 4;
 		if (type == 0x2F14) {	/* CryptSession10Container: not records */
-			obj_fact(c->doc, "ENCRYPTED_OFFICE", "RC4/CryptoAPI");
+			obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "RC4/CryptoAPI");
 			if (c->ppt_crypt == NULL && c->nest == 0) {
 				c->ppt_crypt_n = MIN(rlen, PPT_CRYPT_MAX);
 				c->ppt_crypt = g_memdup2(body, c->ppt_crypt_n);
@@ -523,7 +523,7 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 					size_t got = cap - z.avail_out;
 					inflateEnd(&z);
 					if (r != Z_STREAM_END && got < cap)
-						obj_fact(c->doc, "DOCUMENT_MALFORMED",
+						obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED,
 						    "PowerPoint storage does not inflate");
 					nested(c, out, got);
 				}
@@ -546,7 +546,7 @@ nested(struct ole_ctx *c, const uint8_t *p, size_t n)
 		return;
 	GsfInfile *f = ole_open(p, n);
 	if (f == NULL) {
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "embedded storage unreadable");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "embedded storage unreadable");
 		return;
 	}
 	c->nest++;
@@ -568,7 +568,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	bool ppt = root && c->nest == 0 && strcmp(name, "PowerPoint Document") == 0;
 
 	if (root && strcmp(name, "EncryptedSummary") == 0)
-		obj_fact(c->doc, "ENCRYPTED_OFFICE", "RC4/CryptoAPI");
+		obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "RC4/CryptoAPI");
 	if (root && strcmp(name, "EncryptionInfo") == 0 &&
 	    has_child(dir, "EncryptedPackage"))
 		encryption_info(c, dir);
@@ -581,7 +581,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	if (native) {
 		ole10native(c, p, n);
 	} else if (package) {
-		obj_fact(c->doc, "OLE_EMBEDDED_OBJECT", "%s", name);
+		obj_fact(c->doc, OBJ_FACT_OLE_EMBEDDED_OBJECT, "%s", name);
 		(void)cwalk_add(&c->w, name, p, n, OBJ_FROM_EMBEDDED);
 	} else if (worddoc) {
 		word_fib(c, p, n);
@@ -626,7 +626,7 @@ walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
 		g_object_unref(in);
 	}
 	if (c->entries >= OLE_ENTRIES_MAX)
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "too many storages and streams");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "too many storages and streams");
 }
 
 /* ---- decryption (offcrypto.c) ---- */
@@ -690,7 +690,7 @@ try_passwords(struct ole_ctx *c, const uint8_t *p, size_t n, bool ooxml,
 
 	if (oc == NULL) {
 		if (damaged)
-			obj_fact(o, "DOCUMENT_MALFORMED", "%s", why);
+			obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "%s", why);
 		return NULL;
 	}
 	g_free(o->cipher);
@@ -744,9 +744,9 @@ decrypt_ooxml(struct ole_ctx *c, GsfInfile *f)
 	    offcrypto_package(oc, pkg, pn, &plen, &damaged, &integrity) : NULL;
 
 	if (damaged)
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "EncryptedPackage cut or its size wrong");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "EncryptedPackage cut or its size wrong");
 	if (integrity == 0)
-		obj_fact(c->doc, "DOCUMENT_MALFORMED", "EncryptedPackage fails its integrity check");
+		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "EncryptedPackage fails its integrity check");
 	if (plain != NULL && plen > 0) {
 		char *name = g_strconcat("EncryptedPackage.", package_name(plain, plen), NULL);
 		struct mobj *ch = cwalk_add(&c->w, name, plain, plen, OBJ_FROM_EMBEDDED);
@@ -855,7 +855,7 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 {
 	GsfInfile *f = ole_open(o->data, o->len);
 	if (f == NULL) {
-		obj_fact(o, "DOCUMENT_MALFORMED", "OLE2 file unreadable");
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "OLE2 file unreadable");
 		return;
 	}
 	struct ole_ctx c = { .t = t, .doc = o };
@@ -863,9 +863,9 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 	c.src = g_string_new(NULL);
 	c.modules = g_string_new(NULL);
 	walk(&c, f, 0, true);
-	if (obj_has_fact(o, "ENCRYPTED_OFFICE")) {
+	if (obj_has_fact(o, OBJ_FACT_ENCRYPTED_OFFICE)) {
 		/* the PPAP check reads this flag; o's content was analysed
-		 * above all the same (documents_analyse has run) */
+		 * above all the same (its analyser has run) */
 		o->flags |= OBJ_ENCRYPTED;
 		decrypt(&c, f);
 		if (o->cipher == NULL)
@@ -875,7 +875,7 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 	g_object_unref(f);
 
 	if (c.projects > 0) {
-		obj_fact(o, "VBA_MACRO", "%s", c.modules->len > 0 ? c.modules->str : "no modules");
+		obj_fact(o, OBJ_FACT_VBA_MACRO, "%s", c.modules->len > 0 ? c.modules->str : "no modules");
 		/* the OOXML package holding this part: its content type, or
 		 * failing that what its name claims (a .docx with a
 		 * vbaProject.bin is typed docm by content) */
@@ -888,7 +888,7 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 		if (free_fmt == NULL && claim != NULL && macro_free(claim->name))
 			free_fmt = claim->name;
 		if (free_fmt != NULL)
-			obj_fact(o, "VBA_IN_MACRO_FREE_FORMAT", "%s", free_fmt);
+			obj_fact(o, OBJ_FACT_VBA_IN_MACRO_FREE_FORMAT, "%s", free_fmt);
 		vba_analyse_source(o, c.src->str, c.src->len);
 	}
 	g_string_free(c.src, TRUE);

@@ -1,6 +1,6 @@
 /*
- * formats.c - the limits every unpacker outside archive.c keeps (see
- * formats.h).  The rules are archive.c's read_entry/add_entry: each
+ * tree_api.c - the limits every unpacker outside archive.c keeps (the
+ * cwalk of tree_api.h).  The rules are archive.c's read_entry/add_entry: each
  * child's bytes go through a sink (kept-bytes limits, padding, hashes);
  * more than limits.stream_bytes decompressed over the tree is a bomb
  * that stops all unpacking; kept bytes above limits.ratio_min that are
@@ -9,8 +9,7 @@
  */
 #include <string.h>
 
-#include "formats.h"
-#include "unpack.h"
+#include "tree_api.h"
 #include "util/text.h"
 
 #define ERR_MAX 200

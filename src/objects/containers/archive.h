@@ -1,5 +1,5 @@
 /*
- * archive.h - archives and compressed streams (private to src/objects).
+ * archive.h - archives and compressed streams (private to containers/).
  */
 #ifndef MAMORI_OBJECTS_ARCHIVE_H
 #define MAMORI_OBJECTS_ARCHIVE_H
@@ -9,10 +9,8 @@
 
 #include <glib.h>
 
-#include "object.h"
+#include "containers.h"
 
-/* Unpack o (an archive, disk image or compressed stream) into children. */
-void archive_unpack(struct obj_tree *t, struct mobj *o);
 /* Entry name -> cipher name for the encrypted entries of a ZIP file. */
 GHashTable *zip_cipher_table(const uint8_t *p, size_t len);
 

@@ -42,11 +42,9 @@
 
 #include <glib/gstdio.h>
 
-#include "formats.h"
-#include "password.h"
+#include "objects/tree_api.h"
+#include "objects/password.h"
 #include "sevenzip.h"
-#include "sink.h"
-#include "unpack.h"
 
 #define LIST_MAX (4u << 20)	/* bytes of listing read */
 #define RUN_MAX_US (120 * G_USEC_PER_SEC)	/* one run, without a deadline */

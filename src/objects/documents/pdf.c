@@ -34,8 +34,7 @@
 #include <zlib.h>
 
 #include "documents.h"
-#include "formats.h"
-#include "sink.h"
+#include "objects/tree_api.h"
 
 #define PDF_MAX_OBJECTS 100000u		/* objects per document */
 #define PDF_MAX_NODES (1u << 20)	/* values per document */
@@ -968,7 +967,7 @@ expand_objstm(struct pdf *d, struct pobj *po)
 	struct pv *fv = resolve(d, dict_get(po->val, "First"));
 	if (nv == NULL || nv->k != PK_NUM || fv == NULL || fv->k != PK_NUM ||
 	    fv->num < 0 || (uint64_t)fv->num > po->declen) {
-		obj_fact(d->o, "DOCUMENT_MALFORMED", "object stream %" G_GINT64_FORMAT
+		obj_fact(d->o, OBJ_FACT_DOCUMENT_MALFORMED, "object stream %" G_GINT64_FORMAT
 		    ": bad /N or /First", po->num);
 		return;
 	}
@@ -1003,7 +1002,7 @@ expand_objstm(struct pdf *d, struct pobj *po)
 	}
 	g_free(pairs);
 	if (disorder)
-		obj_fact(d->o, "DOCUMENT_MALFORMED", "object stream %" G_GINT64_FORMAT
+		obj_fact(d->o, OBJ_FACT_DOCUMENT_MALFORMED, "object stream %" G_GINT64_FORMAT
 		    ": offsets out of order", po->num);
 }
 
@@ -1109,7 +1108,7 @@ javascript(struct pdf *d, struct pv *v)
 	if (s == NULL)
 		return;
 	char *q = squeeze(s, PDF_SCRIPT_CHARS);
-	obj_fact(d->o, "PDF_JAVASCRIPT", "%s", q);
+	obj_fact(d->o, OBJ_FACT_PDF_JAVASCRIPT, "%s", q);
 	d->js_scripts++;
 	g_free(q);
 	g_free(s);
@@ -1128,15 +1127,15 @@ launch(struct pdf *d, struct pv *act)
 	if (target == NULL)
 		target = filespec_name(d, dict_get(act, "F"));
 	if (target == NULL) {
-		obj_fact(d->o, "PDF_LAUNCH", NULL);
+		obj_fact(d->o, OBJ_FACT_PDF_LAUNCH, NULL);
 	} else {
 		char *q = squeeze(target, 150);
 		if (params != NULL && *params != '\0') {
 			char *p = squeeze(params, 150);
-			obj_fact(d->o, "PDF_LAUNCH", "%s %s", q, p);
+			obj_fact(d->o, OBJ_FACT_PDF_LAUNCH, "%s %s", q, p);
 			g_free(p);
 		} else {
-			obj_fact(d->o, "PDF_LAUNCH", "%s", q);
+			obj_fact(d->o, OBJ_FACT_PDF_LAUNCH, "%s", q);
 		}
 		if (looks_remote(target))
 			url(d, target);
@@ -1167,7 +1166,7 @@ auto_action(struct pdf *d, const char *which, struct pv *a)
 		a = resolve(d, dict_get(a, "Next"));
 	}
 	if (types->len > 0)
-		obj_fact(d->o, "PDF_AUTO_ACTION", "%s: %s", which, types->str);
+		obj_fact(d->o, OBJ_FACT_PDF_AUTO_ACTION, "%s: %s", which, types->str);
 	g_string_free(types, TRUE);
 }
 
@@ -1176,7 +1175,7 @@ static void
 carve(struct pdf *d, struct pobj *po, const char *name)
 {
 	po->carved = true;
-	obj_fact(d->o, "PDF_EMBEDDED_FILE", "%s", d->encrypted ? "encrypted" : name);
+	obj_fact(d->o, OBJ_FACT_PDF_EMBEDDED_FILE, "%s", d->encrypted ? "encrypted" : name);
 	decode(d, po);
 	if (po->dec == NULL)
 		return;
@@ -1296,22 +1295,22 @@ pdf_analyse(struct obj_tree *t, struct mobj *o)
 		}
 	}
 	if (d.js_keys > 0 && d.js_scripts == 0)
-		obj_fact(o, "PDF_JAVASCRIPT", NULL);
+		obj_fact(o, OBJ_FACT_PDF_JAVASCRIPT, NULL);
 
 	if (d.objs->len == 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "no PDF objects");
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "no PDF objects");
 	if (d.full)
-		obj_fact(o, "DOCUMENT_MALFORMED", "too many objects or values: the rest not read");
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "too many objects or values: the rest not read");
 	if (d.bad_length > 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "%u stream(s) with a wrong /Length (first: object %"
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "%u stream(s) with a wrong /Length (first: object %"
 		    G_GINT64_FORMAT ")", d.bad_length, d.first_bad_length);
 	if (d.unterminated > 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "stream without endstream: file cut?");
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "stream without endstream: file cut?");
 	if (d.flate_damaged > 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "%u FlateDecode stream(s) damaged or cut",
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "%u FlateDecode stream(s) damaged or cut",
 		    d.flate_damaged);
 	if (d.capped > 0)
-		obj_fact(o, "DOCUMENT_MALFORMED", "decoded streams cut at %u MiB each, %u MiB in all "
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "decoded streams cut at %u MiB each, %u MiB in all "
 		    "(first: object %" G_GINT64_FORMAT "): a decompression bomb?",
 		    PDF_STREAM_CAP >> 20, PDF_TOTAL_CAP >> 20, d.first_capped);
 

@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "object.h"
+#include "objects/object.h"
 
 /* Caps: nothing from a file is allocated beyond these. */
 #define VBA_SOURCE_MAX (4u << 20)	/* decompressed bytes per module */

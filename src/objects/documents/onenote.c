@@ -33,8 +33,8 @@
 #include <string.h>
 
 #include "documents.h"
-#include "filetype.h"
-#include "formats.h"
+#include "objects/filetype.h"
+#include "objects/tree_api.h"
 
 #define FDSO_HEAD 36		/* guidHeader, cbLength, unused, reserved */
 #define GUID_LEN 16
@@ -222,7 +222,7 @@ onenote_analyse(struct obj_tree *t, struct mobj *o)
 		size_t pos = (size_t)(h - p);
 		at = pos + GUID_LEN;
 		if (len - pos < FDSO_HEAD) {
-			obj_fact(o, "DOCUMENT_MALFORMED", "FileDataStoreObject at %#zx cut", pos);
+			obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "FileDataStoreObject at %#zx cut", pos);
 			break;
 		}
 		if (!cwalk_go(&w))
@@ -247,14 +247,14 @@ onenote_analyse(struct obj_tree *t, struct mobj *o)
 			ext = guess_ext(p + data, take);
 		char *name = g_strdup_printf("embedded%u%s%s", ++n, *ext ? "." : "", ext);
 		if (cut)
-			obj_fact(o, "DOCUMENT_MALFORMED",
+			obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED,
 			    "%s: FileDataStoreObject at %#zx claims %llu bytes, %zu remain",
 			    name, pos, (unsigned long long)cb, have);
 		else if (!footer_at(p, len, data + take) &&
 		    !footer_at(p, len, pos + ((FDSO_HEAD + take + 7) & ~(size_t)7)))
-			obj_fact(o, "DOCUMENT_MALFORMED",
+			obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED,
 			    "%s: FileDataStoreObject at %#zx has no footer", name, pos);
-		obj_fact(o, "ONENOTE_EMBEDDED_FILE", "%s, %zu bytes", name, take);
+		obj_fact(o, OBJ_FACT_ONENOTE_EMBEDDED_FILE, "%s, %zu bytes", name, take);
 		struct mobj *c = cwalk_add(&w, name, p + data, take, OBJ_FROM_EMBEDDED);
 		if (c != NULL && cut)
 			cwalk_fail(c, OBJ_DAMAGED, "cut: the OneNote file ends inside it");

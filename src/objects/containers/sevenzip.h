@@ -1,13 +1,13 @@
 /*
  * sevenzip.h - encrypted 7z archives through 7-Zip (sevenzip.c; private to
- * src/objects).
+ * containers/).
  */
 #ifndef MAMORI_OBJECTS_SEVENZIP_H
 #define MAMORI_OBJECTS_SEVENZIP_H
 
 #include <stdbool.h>
 
-#include "object.h"
+#include "objects/object.h"
 
 /* Whether path is an executable 7zz. */
 bool sevenzip_usable(const char *path);

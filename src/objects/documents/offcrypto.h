@@ -1,7 +1,7 @@
 /*
  * offcrypto.h - password-encrypted Office documents ([MS-OFFCRYPTO]):
  * read the encryption parameters, verify a candidate password, decrypt
- * (private to src/objects; ole.c calls it, docs/documents.md).
+ * (private to documents/; ole.c calls it, docs/documents.md).
  *
  *  - ECMA-376 Agile (2.3.4.10-2.3.4.15) and Standard (2.3.4.5-2.3.4.9)
  *    encryption of OOXML packages (EncryptionInfo + EncryptedPackage

@@ -628,7 +628,7 @@ judge(struct mobj *o, const struct lnk *l, const char *target)
 		char *cmd = g_strconcat(target, *args != '\0' ? " " : "", args, NULL);
 		char *sq = squeeze(cmd);
 		char *c = cut(sq, DETAIL_MAX);
-		obj_fact(o, "LNK_SUSPICIOUS_COMMAND", "%s: %s", why->str, c);
+		obj_fact(o, OBJ_FACT_LNK_SUSPICIOUS_COMMAND, "%s: %s", why->str, c);
 		g_free(c);
 		g_free(sq);
 		g_free(cmd);
@@ -657,9 +657,9 @@ lnk_analyse(struct obj_tree *t, struct mobj *o)
 	char *sq = squeeze(cmd);
 	char *c = cut(*sq != '\0' ? sq : "(no target)", DETAIL_MAX);
 	if (l.machine != NULL)
-		obj_fact(o, "LNK_FILE", "%s; machine %s", c, l.machine);
+		obj_fact(o, OBJ_FACT_LNK_FILE, "%s; machine %s", c, l.machine);
 	else
-		obj_fact(o, "LNK_FILE", "%s", c);
+		obj_fact(o, OBJ_FACT_LNK_FILE, "%s", c);
 	g_free(c);
 	g_free(sq);
 	g_free(cmd);
@@ -669,6 +669,6 @@ lnk_analyse(struct obj_tree *t, struct mobj *o)
 	urls(o, l.str[S_ICON]);
 	urls(o, l.icon_env);
 	if (l.damage != NULL)
-		obj_fact(o, "DOCUMENT_MALFORMED", "%s", l.damage);
+		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "%s", l.damage);
 	lnk_clear(&l);
 }

@@ -1,0 +1,53 @@
+/*
+ * documents.c - which analyser looks at which true type: the analysers'
+ * registry (tree_api.h).  The first matching row wins.  A new analyser is
+ * a file of its own, its entry point in documents.h and a row here.
+ */
+#include <string.h>
+
+#include "documents.h"
+
+/*
+ * VBA source exported from an editor (.bas, .cls, .frm, .vba) without its
+ * "Attribute VB_Name" line reads as VBScript by content; by its name it
+ * is VBA, and is analysed as such.
+ */
+static bool
+vba_named(const struct obj_tree *t, const struct mobj *o)
+{
+	static const char *const ext[] = { ".vba", ".bas", ".cls", ".frm", NULL };
+	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
+
+	(void)t;
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
+		if (g_ascii_strcasecmp(dot, ext[i]) == 0)
+			return true;
+	return false;
+}
+
+const struct obj_handler obj_analysers[] = {
+	{ .type = "lnk", .run = lnk_analyse },
+	{ .type = "onenote", .run = onenote_analyse },
+	{ .type = "docx", .run = ooxml_analyse },
+	{ .type = "docm", .run = ooxml_analyse },
+	{ .type = "xlsx", .run = ooxml_analyse },
+	{ .type = "xlsm", .run = ooxml_analyse },
+	{ .type = "xlsb", .run = ooxml_analyse },
+	{ .type = "pptx", .run = ooxml_analyse },
+	{ .type = "pptm", .run = ooxml_analyse },
+	{ .type = "ooxml", .run = ooxml_analyse },
+	{ .type = "csv", .run = csv_analyse },
+	{ .type = "text", .run = csv_text_analyse },
+	{ .type = "rtf", .run = rtf_analyse },
+	{ .type = "ole2", .run = ole_analyse },
+	{ .type = "doc", .run = ole_analyse },
+	{ .type = "xls", .run = ole_analyse },
+	{ .type = "ppt", .run = ole_analyse },
+	{ .type = "vba", .run = vba_analyse },
+	{ .type = "pdf", .run = pdf_analyse },
+	{ .type = "html", .run = html_analyse },
+	{ .type = "hta", .run = html_analyse },
+	{ .type = "svg", .run = html_analyse },
+	{ .type = "vbs", .takes = vba_named, .run = vba_analyse },
+	{ .run = NULL },
+};
