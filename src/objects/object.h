@@ -83,6 +83,13 @@ struct mobj {
 					 * (owned by the pw_list or static) */
 };
 
+/* True when the object has bytes to hand to a scanner (YARA, clamd). */
+static inline bool
+obj_has_content(const struct mobj *o)
+{
+	return o->data != NULL && o->len > 0;
+}
+
 /*
  * A finding of a document analyser about one object (a macro, a DDE
  * field, a PDF /Launch ...), recorded while the tree is built.  The

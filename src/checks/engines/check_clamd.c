@@ -35,12 +35,6 @@ struct clamd_module_conf {
 	unsigned send;		/* enum clamd_send */
 };
 
-static bool
-has_content(const struct mobj *o)
-{
-	return o->data != NULL && o->len > 0;
-}
-
 /* One clamd request; false when clamd failed (stop asking it). */
 static bool
 clamd_one(struct scan_ctx *ctx, const struct clamd_conf *cc, const struct mobj *o,
@@ -91,7 +85,7 @@ run(struct scan_ctx *ctx)
 		return;
 	for (guint i = 0; i < t->all->len; i++) {
 		const struct mobj *o = g_ptr_array_index(t->all, i);
-		if (!has_content(o))
+		if (!obj_has_content(o))
 			continue;
 		if (!(c->send & CLAMD_SEND_OBJECTS) && o->parent != NULL &&
 		    o->origin != OBJ_FROM_MIME)

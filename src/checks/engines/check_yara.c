@@ -42,12 +42,6 @@ on_yara(const struct mamori_yara_match *m, void *ud)
 	return true;
 }
 
-static bool
-has_content(const struct mobj *o)
-{
-	return o->data != NULL && o->len > 0;
-}
-
 static void
 run(struct scan_ctx *ctx)
 {
@@ -60,7 +54,7 @@ run(struct scan_ctx *ctx)
 		return;
 	for (guint i = 0; i < t->all->len; i++) {
 		const struct mobj *o = g_ptr_array_index(t->all, i);
-		if (!has_content(o))
+		if (!obj_has_content(o))
 			continue;
 		if (scan_expired(ctx)) {
 			scan_limit(ctx, MAMORI_LIMIT_SCAN_TIME, "scan_time(yara:%s)", o->path);
