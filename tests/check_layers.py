@@ -9,15 +9,19 @@ store is reached only through its interface"), applied to today's folders
 under src/:
 
   rank 0  util             no mail knowledge
-  rank 1  mime, dns        the message model; the resolver
+  rank 1  mime, dns, html  the message model; the resolver; the one HTML pass
+                           (text, links, what the HTML analyser judges from)
   rank 2  objects          the object tree and the format parsers
-  rank 3  auth, engines,   the checks and what they alone call (SPF/DKIM/DMARC/
+  rank 3  content          the content of a scan: text and links of every
+                           text and HTML part (body and attachments), the
+                           password candidates; read by the checks
+  rank 4  auth, engines,   the checks and what they alone call (SPF/DKIM/DMARC/
           ppap             ARC, clamd/YARA, PPAP discovery and rewriting)
-  rank 4  core             the scan driver, symbols, score, verdict, report
-  rank 5  store            the quarantine store: links libmamori and is linked
+  rank 5  core             the scan driver, symbols, score, verdict, report
+  rank 6  store            the quarantine store: links libmamori and is linked
                            only by the front ends today (issue 13 puts it
                            behind an interface that the checks can reach)
-  rank 6  daemon, cli      the front ends
+  rank 7  daemon, cli      the front ends
   include/mamori/          the public API: any file may include it
 
 A file in folder F may include a header in folder G when G is F, or G has a
@@ -47,14 +51,16 @@ RANK = {
     "util": 0,
     "mime": 1,
     "dns": 1,
+    "html": 1,
     "objects": 2,
-    "auth": 3,
-    "engines": 3,
-    "ppap": 3,
-    "core": 4,
-    "store": 5,
-    "daemon": 6,
-    "cli": 6,
+    "content": 3,
+    "auth": 4,
+    "engines": 4,
+    "ppap": 4,
+    "core": 5,
+    "store": 6,
+    "daemon": 7,
+    "cli": 7,
 }
 
 # Same-rank (or upward) edges that the map allows, with the reason.

@@ -26,6 +26,7 @@ struct mamori_config;
 struct scan_ctx;
 struct dns_ctx;
 struct obj_tree;
+struct content;
 struct mobj;
 struct mamori_yara;
 
@@ -90,6 +91,10 @@ struct dns_ctx *scan_dns_new(struct scan_ctx *ctx);
  * (objects/object.h), built before the content stage.
  */
 const struct obj_tree *scan_objects(const struct scan_ctx *ctx);
+/* The text and links of the scan's text and HTML parts and its password
+ * candidates (content/content.h), borrowed for the scan; NULL before the
+ * content stage. */
+const struct content *scan_content(const struct scan_ctx *ctx);
 /* scan_addf() for a finding about one object: the report lists the
  * symbol under the object too. */
 void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,

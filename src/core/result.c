@@ -186,6 +186,12 @@ scan_objects(const struct scan_ctx *ctx)
 	return ctx->objects;
 }
 
+const struct content *
+scan_content(const struct scan_ctx *ctx)
+{
+	return ctx->content;
+}
+
 const struct mamori_scan_opts *
 scan_opts(const struct scan_ctx *ctx)
 {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "content/content.h"
 #include "dns/dns.h"
 #include "engines/yara.h"
 #include "objects/password.h"
@@ -193,7 +194,7 @@ static const struct mamori_scan_opts no_opts;
  * held for its sender (mamori_result_ppap_candidates).
  */
 static struct pw_list *
-scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
+scan_passwords(struct scan_ctx *ctx)
 {
 	const struct mamori_ppap_conf *p = &ctx->eng->cfg->ppap;
 	const struct mamori_scan_opts *o = ctx->opts;
@@ -207,7 +208,7 @@ scan_passwords(struct scan_ctx *ctx, const struct mime_message *m)
 		    PW_SRC_OPERATOR : PW_SRC_FOLLOWUP, o->password_where);
 	guint first = l->cands->len;
 	bool notice = p->max_candidates > 0 &&
-	    ppap_discover_message(m, PW_SRC_BODY, l, p->max_candidates);
+	    ppap_discover_content(ctx->content, PW_SRC_BODY, l, p->max_candidates);
 	for (guint i = first; i < l->cands->len; i++) {
 		const struct pw_cand *c = l->cands->pdata[i];
 		if (res->ppap_candidates == NULL)
@@ -233,11 +234,14 @@ scan_build_objects(struct scan_ctx *ctx)
 	ctx->obj_limits = eng->obj_limits;
 	ctx->obj_limits.deadline_us = ctx->deadline_us;
 	ctx->obj_limits.mime = &eng->mime_limits;
-	ctx->passwords = scan_passwords(ctx, ctx->msg);
+	ctx->content = content_new(ctx->msg, NULL);
+	ctx->passwords = scan_passwords(ctx);
 	ctx->obj_limits.passwords = ctx->passwords;
 	ctx->obj_limits.sevenzip = *eng->cfg->ppap.sevenzip != '\0' ?
 	    eng->cfg->ppap.sevenzip : NULL;
 	ctx->objects = obj_tree_build(ctx->msg, &ctx->obj_limits);
+	content_add_objects(ctx->content, ctx->objects);
+	content_set_passwords(ctx->content, ctx->passwords, ctx->ppap_password_mail);
 }
 
 enum mamori_status
@@ -307,6 +311,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	ctx.res->report = report_build(&ctx, ms);
 	if (ctx.findings != NULL)
 		g_hash_table_unref(ctx.findings);
+	content_free(ctx.content);
 	obj_tree_free(ctx.objects);
 	pw_list_free(ctx.passwords);
 	mime_message_free(m);

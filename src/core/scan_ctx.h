@@ -68,6 +68,7 @@ struct scan_ctx {
 	char *auth_json;		/* the report's "auth" object, or NULL */
 	struct obj_limits obj_limits;
 	struct obj_tree *objects;
+	struct content *content;	/* text and links (content/content.h) */
 	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
 	const struct mamori_scan_opts *opts;	/* never NULL */
 	struct pw_list *passwords;	/* candidates (objects/password.h) */

@@ -21,7 +21,7 @@ mamori_layer(mamori_objects
     src/objects/password.c
     src/objects/sevenzip.c
     src/objects/offcrypto.c
-  DEPS mamori_mime mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
+  DEPS mamori_mime mamori_html mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)
 mamori_layer(mamori_objcheck
   SOURCES src/objects/check_objects.c src/objects/check_documents.c

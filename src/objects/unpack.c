@@ -17,6 +17,7 @@
 #include "archive.h"
 #include "documents.h"
 #include "formats.h"
+#include "html/extract.h"
 #include "filetype.h"
 #include "mime/charset.h"
 #include "mime/mbox.h"
@@ -91,6 +92,7 @@ mobj_free(gpointer p)
 	}
 	if (o->urls != NULL)
 		g_ptr_array_unref(o->urls);
+	html_doc_free(o->html);
 	g_free(o);
 }
 
