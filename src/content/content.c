@@ -342,8 +342,7 @@ text_links(struct content *c, const struct content_text *t, const char *s, size_
 		size_t end = e;
 		while (end > i && strchr(".,;:!?)]}", s[end - 1]) != NULL)
 			end--;
-		if (!link_add(c, t, CONTENT_LINK_TEXT, HTML_REF_HREF, s + i, end - i, NULL))
-			return;
+		(void)link_add(c, t, CONTENT_LINK_TEXT, HTML_REF_HREF, s + i, end - i, NULL);
 		i = e;
 	}
 }
@@ -367,9 +366,8 @@ content_links(const struct content *cc)
 		const struct html_doc *d = t->html;
 		for (guint k = 0; k < d->links->len; k++) {
 			const struct html_link *l = d->links->pdata[k];
-			if (!link_add(c, t, CONTENT_LINK_HTML, l->attr, l->url, strlen(l->url),
-			    l->text))
-				break;
+			(void)link_add(c, t, CONTENT_LINK_HTML, l->attr, l->url, strlen(l->url),
+			    l->text);
 		}
 		c->links_dropped += d->links_dropped;
 	}
