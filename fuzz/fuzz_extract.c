@@ -6,7 +6,8 @@
  * checked: parsed within the input and the byte cap; visible text valid
  * UTF-8 within text_max; links within links_max, each URL and text valid
  * UTF-8, a link text within link_text_max; script text within script_max
- * (plus the line break each piece ends with); the marks ordered, and
+ * (plus the line break each piece ends with); the marks in text order
+ * within the text, and
  * html_doc_text_upto() monotone and within the text.
  */
 #include <stdbool.h>
@@ -60,13 +61,12 @@ check(const struct html_doc *d, const struct html_limits *lim, size_t size)
 	}
 	if (d->js->len > lim->script_max + 1 || d->load->len > lim->script_max + 1)
 		abort();
-	size_t prev = 0, prev_src = 0;
+	size_t prev = 0;
 	for (guint i = 0; i < d->marks->len; i++) {
 		const struct html_mark *m = &g_array_index(d->marks, struct html_mark, i);
-		if (m->text < prev || m->src < prev_src || m->text > d->text->len)
+		if (m->text < prev || m->text > d->text->len || m->src >= d->parsed)
 			abort();
 		prev = m->text;
-		prev_src = m->src;
 	}
 	size_t last = 0;
 	for (size_t off = 0; off <= d->parsed + 1; off += 1 + d->parsed / 16) {

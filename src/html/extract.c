@@ -212,7 +212,23 @@ link_free(gpointer p)
 	g_free(l);
 }
 
-/* The text of an <a>: blanks folded, trimmed, cut on a character. */
+/* A last character that a cap cut in two, dropped. */
+static void
+cut_partial(GString *b)
+{
+	gsize e = b->len;
+
+	while (e > 0 && b->len - e < 4 && ((unsigned char)b->str[e - 1] & 0xc0) == 0x80)
+		e--;
+	if (e > 0 && (unsigned char)b->str[e - 1] >= 0xc0) {
+		e--;
+		if (g_utf8_get_char_validated(b->str + e, (gssize)(b->len - e)) == (gunichar)-2)
+			g_string_truncate(b, e);
+	}
+}
+
+/* The text of an <a>: blanks folded, trimmed, at most max bytes, cut on a
+ * character. */
 static char *
 fold(const char *s, size_t n, size_t max)
 {
@@ -225,19 +241,15 @@ fold(const char *s, size_t n, size_t max)
 			blank = g->len > 0;
 			continue;
 		}
-		if (blank)
+		if (blank) {
+			if (g->len + 1 >= max)
+				break;
 			g_string_append_c(g, ' ');
+		}
 		blank = false;
 		g_string_append_c(g, (char)c);
 	}
-	if (g->len >= max) {
-		gsize e = g->len;
-		while (e > 0 && ((unsigned char)g->str[e - 1] & 0xc0) == 0x80)
-			e--;
-		if (e > 0 && (unsigned char)g->str[e - 1] >= 0xc0)
-			e--;	/* a lead byte whose character may be cut */
-		g_string_truncate(g, e);
-	}
+	cut_partial(g);
 	return g_string_free(g, FALSE);
 }
 
@@ -459,23 +471,6 @@ walk(struct walk *w, const GumboNode *root)
 	g_array_free(stack, TRUE);
 }
 
-/* The visible text's last character, when the cap cut it, dropped (gumbo's
- * text is UTF-8; only text_max can cut a character). */
-static void
-text_finish(struct html_doc *d)
-{
-	GString *b = d->text;
-	gsize e = b->len;
-
-	while (e > 0 && b->len - e < 4 && ((unsigned char)b->str[e - 1] & 0xc0) == 0x80)
-		e--;
-	if (e > 0 && (unsigned char)b->str[e - 1] >= 0xc0) {
-		e--;
-		if (g_utf8_get_char_validated(b->str + e, (gssize)(b->len - e)) == (gunichar)-2)
-			g_string_truncate(b, e);
-	}
-}
-
 struct html_doc *
 html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 {
@@ -504,7 +499,7 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 		walk(&w, out->document);
 		gumbo_destroy_output(&opt, out);
 	}
-	text_finish(d);
+	cut_partial(d->text);	/* only text_max can cut a character */
 	return d;
 }
 
@@ -553,17 +548,15 @@ size_t
 html_doc_text_upto(const struct html_doc *d, size_t src)
 {
 	const GArray *m = d->marks;
-	guint lo = 0, hi = m->len;
 
 	if (src >= d->parsed)
 		return d->text->len;
-	/* the first mark at or after src */
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		if (g_array_index(m, struct html_mark, mid).src < src)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* in text order; tree order is not source order (a table's stray
+	 * text is put before it), so no binary search */
+	for (guint i = 0; i < m->len; i++) {
+		const struct html_mark *k = &g_array_index(m, struct html_mark, i);
+		if (k->src >= src)
+			return k->text;
 	}
-	return lo < m->len ? g_array_index(m, struct html_mark, lo).text : d->text->len;
+	return d->text->len;
 }

@@ -99,7 +99,7 @@ struct html_doc {
 	/* visible text: valid UTF-8, a line break around block elements,
 	 * script, style, head, template, noscript and object left out */
 	GString *text;
-	GArray *marks;		/* struct html_mark, by src */
+	GArray *marks;		/* struct html_mark, in text order */
 	GPtrArray *links;	/* struct html_link * */
 	unsigned links_dropped;	/* past links_max */
 	/* for the analyser (html_doc_drop_analysis() frees them) */
@@ -125,8 +125,8 @@ void html_doc_free(struct html_doc *d);
 
 /*
  * The length of the visible text that comes from the first src bytes of
- * the input (the text of the nodes that start before src): what a reader
- * bounded to a prefix of the document reads.
+ * the input: the text up to the first text node that starts at or after
+ * src (what a reader bounded to a prefix of the document reads).
  */
 size_t html_doc_text_upto(const struct html_doc *d, size_t src);
 
