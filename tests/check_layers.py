@@ -9,22 +9,26 @@ store is reached only through its interface"), applied to today's folders
 under src/:
 
   rank 0  util             no mail knowledge
-  rank 1  mime, dns        the message model; the resolver
+  rank 1  mime, dns, html  the message model; the resolver; the one HTML pass
+                           (text, links, what the HTML analyser judges from)
   rank 2  objects          the object tree: its driver and the interface it
                            implements (tree_api.h) directly in objects/, the
                            format parsers in objects/containers/ and
                            objects/documents/ (a subfolder is its folder's
                            layer)
-  rank 3  auth, engines,   what the modules alone call (SPF/DKIM/DMARC/ARC,
+  rank 3  content          the content of a scan: text and links of every
+                           text and HTML part (body and attachments), the
+                           password candidates; read by the modules
+  rank 4  auth, engines,   what the modules alone call (SPF/DKIM/DMARC/ARC,
           ppap             clamd/YARA, PPAP discovery and rewriting)
           core             the module interface (core/module.h, core/conf.h),
                            the configuration, symbols, score and verdict
-  rank 4  checks           the modules, one folder each (src/checks/<module>/)
-  rank 5  driver           the registry of modules, the scan driver, the report
-  rank 6  store            the store's SQLite backend and its quarantine part,
+  rank 5  checks           the modules, one folder each (src/checks/<module>/)
+  rank 6  driver           the registry of modules, the scan driver, the report
+  rank 7  store            the store's SQLite backend and its quarantine part,
                            linked by the front ends; the modules reach a store
                            only through include/mamori/store.h (the interface)
-  rank 7  daemon, cli      the front ends
+  rank 8  daemon, cli      the front ends
   include/mamori/          the public API: any file may include it
 
 A file in folder F may include a header in folder G when G is F, or G has a
@@ -59,16 +63,18 @@ RANK = {
     "util": 0,
     "mime": 1,
     "dns": 1,
+    "html": 1,
     "objects": 2,
-    "auth": 3,
-    "engines": 3,
-    "ppap": 3,
-    "core": 3,
-    "checks": 4,
-    "driver": 5,
-    "store": 6,
-    "daemon": 7,
-    "cli": 7,
+    "content": 3,
+    "auth": 4,
+    "engines": 4,
+    "ppap": 4,
+    "core": 4,
+    "checks": 5,
+    "driver": 6,
+    "store": 7,
+    "daemon": 8,
+    "cli": 8,
 }
 
 # Same-rank (or upward) edges that the map allows, with the reason.

@@ -40,6 +40,8 @@ struct mamori_config;
 struct scan_ctx;
 struct dns_ctx;
 struct obj_tree;
+struct content;
+struct pw_list;
 struct mobj;
 struct jsonw;
 struct obj_limits;
@@ -178,6 +180,18 @@ struct dns_ctx *scan_dns_new(struct scan_ctx *ctx);
  * (objects/object.h), built before the content stage.
  */
 const struct obj_tree *scan_objects(const struct scan_ctx *ctx);
+/*
+ * The text and links of the scan's text and HTML parts, body and
+ * attachments, and its password candidates (content/content.h), borrowed
+ * for the scan.  The body's parts are there from prepare() on; the
+ * attachments once the object tree is built (the content stage).
+ */
+const struct content *scan_content(const struct scan_ctx *ctx);
+/* The module that finds the password candidates (PPAP) hands them to the
+ * content layer (borrowed: they must live until the scan ends); notice:
+ * the text reads as a password mail. */
+void scan_content_set_passwords(struct scan_ctx *ctx, const struct pw_list *l,
+    bool notice);
 /* scan_addf() for a finding about one object: the report lists the
  * symbol under the object too. */
 void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,

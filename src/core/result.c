@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "content/content.h"
 #include "dns/dns.h"
 #include "scan_ctx.h"
 #include "util/text.h"
@@ -217,6 +218,18 @@ const struct obj_tree *
 scan_objects(const struct scan_ctx *ctx)
 {
 	return ctx->objects;
+}
+
+const struct content *
+scan_content(const struct scan_ctx *ctx)
+{
+	return ctx->content;
+}
+
+void
+scan_content_set_passwords(struct scan_ctx *ctx, const struct pw_list *l, bool notice)
+{
+	content_set_passwords(ctx->content, l, notice);
 }
 
 const struct mamori_scan_opts *

@@ -80,6 +80,7 @@ struct scan_ctx {
 	struct dns_ctx *dns;		/* made on first use, freed at the end */
 	struct obj_limits obj_limits;
 	struct obj_tree *objects;
+	struct content *content;	/* text and links (content/content.h) */
 	GHashTable *findings;		/* object id -> GPtrArray of symbol names */
 	const struct mamori_scan_opts *opts;	/* never NULL */
 	size_t cur;			/* the module being called */

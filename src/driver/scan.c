@@ -26,8 +26,9 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "dns/dns.h"
+#include "content/content.h"
 #include "core/scan_ctx.h"
+#include "dns/dns.h"
 
 static size_t
 module_count(void)
@@ -315,6 +316,7 @@ scan_build_objects(struct scan_ctx *ctx)
 	ctx->obj_limits = eng->obj_limits;
 	ctx->obj_limits.deadline_us = ctx->deadline_us;
 	ctx->obj_limits.mime = &eng->mime_limits;
+	ctx->content = content_new(ctx->msg, NULL);
 	for (size_t i = 0; i < eng->nmodules; i++) {
 		if (eng->modules[i]->prepare == NULL)
 			continue;
@@ -322,6 +324,7 @@ scan_build_objects(struct scan_ctx *ctx)
 		eng->modules[i]->prepare(ctx, &ctx->obj_limits);
 	}
 	ctx->objects = obj_tree_build(ctx->msg, &ctx->obj_limits);
+	content_add_objects(ctx->content, ctx->objects);
 	ctx->stage_ms[STAGE_MS_OBJECTS] += (double)(g_get_monotonic_time() - t0) / 1000.0;
 }
 
@@ -411,6 +414,7 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 		g_free(ctx.mstate[i]);
 	}
 	g_free(ctx.mstate);
+	content_free(ctx.content);
 	obj_tree_free(ctx.objects);
 	mime_message_free(m);
 	dns_ctx_free(ctx.dns);

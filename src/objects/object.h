@@ -33,6 +33,7 @@ struct mime_limits;
 struct ftype;
 struct pw_cand;
 struct pw_list;
+struct html_doc;
 
 enum obj_origin {
 	OBJ_FROM_MIME,		/* an attachment or attached message */
@@ -81,6 +82,9 @@ struct mobj {
 	GPtrArray *urls;	/* char *, or NULL: see obj_url() */
 	const struct pw_cand *password;	/* OBJ_DECRYPTED: what opened it
 					 * (owned by the pw_list or static) */
+	struct html_doc *html;	/* HTML, HTA, SVG: the one parse of it (html.c):
+				 * visible text and links (html/extract.h),
+				 * read by the content layer; or NULL */
 };
 
 /* True when the object has bytes to hand to a scanner (YARA, clamd). */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "filetype.h"
+#include "html/extract.h"
 #include "mime/charset.h"
 #include "mime/message.h"
 #include "sink.h"
@@ -89,6 +90,7 @@ mobj_free(gpointer p)
 	}
 	if (o->urls != NULL)
 		g_ptr_array_unref(o->urls);
+	html_doc_free(o->html);
 	g_free(o);
 }
 

@@ -17,21 +17,22 @@
  * and added to the pw_list best first.
  *
  * Bounds (all below): bytes and lines read per text, text parts per
- * message, tags given to gumbo per HTML part, candidates kept per tier.
+ * message, candidates kept per tier.  The visible text of an HTML part
+ * comes from the scan's content layer (content/content.h: one gumbo parse
+ * per part, 16384 tags at most): of a part cut at DISC_TEXT_MAX bytes or
+ * by DISC_MESSAGE_MAX, the text of the nodes that start before the cut.
  * Every step is linear in the text: the only look-backs and look-aheads
  * are bounded by DISC_SPAN_MAX bytes.
  */
 #include <string.h>
 
-#include <gumbo.h>
-
+#include "content/content.h"
 #include "discover.h"
 
 #define DISC_TEXT_MAX (256u << 10)	/* bytes read per text or part */
 #define DISC_LINES_MAX 20000u		/* lines read per text or part */
 #define DISC_PARTS_MAX 32u		/* text/html parts read per message */
 #define DISC_MESSAGE_MAX (512u << 10)	/* bytes of text read per message */
-#define DISC_HTML_TAGS_MAX 16384u	/* tags given to gumbo per part */
 #define DISC_SUBJECT_MAX 2048u		/* bytes of a subject read */
 #define DISC_PW_MIN 4			/* characters of a candidate */
 #define DISC_PW_MAX 64
@@ -1014,128 +1015,6 @@ ppap_discover_text(const char *utf8, size_t len, enum pw_source src,
 	disc_clear(&d);
 }
 
-/* --- HTML ---------------------------------------------------------------- */
-
-/* How much of an HTML text to parse: DISC_HTML_TAGS_MAX tags. */
-static size_t
-html_parse_len(const char *p, size_t len)
-{
-	unsigned tags = 0;
-
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (p[i] != '<')
-			continue;
-		unsigned char c = (unsigned char)p[i + 1];
-		if ((g_ascii_isalpha(c) || c == '/' || c == '!' || c == '?') &&
-		    ++tags > DISC_HTML_TAGS_MAX)
-			return i;
-	}
-	return len;
-}
-
-static bool
-html_breaks(GumboTag t)
-{
-	switch (t) {
-	case GUMBO_TAG_BR: case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_TD:
-	case GUMBO_TAG_TH: case GUMBO_TAG_TR: case GUMBO_TAG_LI: case GUMBO_TAG_TABLE:
-	case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
-	case GUMBO_TAG_DD: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-	case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_PRE:
-	case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_HR: case GUMBO_TAG_TITLE:
-	case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
-	case GUMBO_TAG_FOOTER: case GUMBO_TAG_ADDRESS: case GUMBO_TAG_CENTER:
-	case GUMBO_TAG_CAPTION: case GUMBO_TAG_FORM:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool
-html_hidden(GumboTag t)
-{
-	return t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_TEMPLATE ||
-	    t == GUMBO_TAG_NOSCRIPT || t == GUMBO_TAG_HEAD || t == GUMBO_TAG_OBJECT;
-}
-
-static void
-text_append(GString *b, const char *t, bool pre)
-{
-	for (; *t != '\0' && b->len < DISC_TEXT_MAX; t++) {
-		char c = *t;
-		if (!pre && (c == '\n' || c == '\r' || c == '\t'))
-			c = ' ';
-		g_string_append_c(b, c);
-	}
-}
-
-struct hframe {
-	const GumboNode *n;
-	bool close;		/* after the children: the line break */
-	bool pre;
-};
-
-/* The visible text of an HTML document, with line breaks for blocks. */
-static GString *
-html_text(const char *html, size_t len)
-{
-	GString *b = g_string_new(NULL);
-	GumboOptions opt = kGumboDefaultOptions;
-
-	opt.max_errors = 0;
-	len = html_parse_len(html, len);
-	GumboOutput *out = gumbo_parse_with_options(&opt, html, len);
-	if (out == NULL)
-		return b;
-	GArray *stack = g_array_new(FALSE, FALSE, sizeof(struct hframe));
-	struct hframe top = { .n = out->document };
-	g_array_append_val(stack, top);
-	while (stack->len > 0 && b->len < DISC_TEXT_MAX) {
-		struct hframe fr = g_array_index(stack, struct hframe, stack->len - 1);
-		g_array_set_size(stack, stack->len - 1);
-		const GumboNode *n = fr.n;
-		if (fr.close) {
-			g_string_append_c(b, '\n');
-			continue;
-		}
-		const GumboVector *kids = NULL;
-		bool pre = fr.pre;
-		switch (n->type) {
-		case GUMBO_NODE_DOCUMENT:
-			kids = &n->v.document.children;
-			break;
-		case GUMBO_NODE_ELEMENT:
-		case GUMBO_NODE_TEMPLATE:
-			if (html_hidden(n->v.element.tag))
-				continue;
-			if (n->v.element.tag == GUMBO_TAG_PRE || n->v.element.tag == GUMBO_TAG_TEXTAREA)
-				pre = true;
-			if (html_breaks(n->v.element.tag)) {
-				g_string_append_c(b, '\n');
-				struct hframe cl = { .n = n, .close = true };
-				g_array_append_val(stack, cl);
-			}
-			kids = &n->v.element.children;
-			break;
-		case GUMBO_NODE_TEXT:
-		case GUMBO_NODE_CDATA:
-		case GUMBO_NODE_WHITESPACE:
-			text_append(b, n->v.text.text, pre);
-			continue;
-		default:
-			continue;
-		}
-		for (unsigned i = kids->length; i > 0; i--) {
-			struct hframe k = { .n = kids->data[i - 1], .pre = pre };
-			g_array_append_val(stack, k);
-		}
-	}
-	g_array_unref(stack);
-	gumbo_destroy_output(&opt, out);
-	return b;
-}
-
 /* --- messages ------------------------------------------------------------ */
 
 /*
@@ -1211,42 +1090,38 @@ may_mention_html(const char *p, size_t n)
 }
 
 static void
-scan_message(struct disc *d, const struct mime_message *msg)
+scan_message(struct disc *d, const struct content *c)
 {
+	const struct mime_message *msg = c->msg;
 	unsigned nparts = 0;
 	size_t budget = DISC_MESSAGE_MAX;
 
-	for (guint i = 0; i < msg->parts->len && nparts < DISC_PARTS_MAX && budget > 0; i++) {
-		const struct mime_part *pt = msg->parts->pdata[i];
-		if ((pt->kind != MIME_PART_TEXT && pt->kind != MIME_PART_HTML) || pt->text == NULL)
-			continue;
+	for (guint i = 0; i < c->n_body && nparts < DISC_PARTS_MAX && budget > 0; i++) {
+		const struct content_text *t = c->texts->pdata[i];
 		nparts++;
-		size_t len = pt->text_len < DISC_TEXT_MAX ? pt->text_len : DISC_TEXT_MAX;
+		size_t len = t->raw_len < DISC_TEXT_MAX ? t->raw_len : DISC_TEXT_MAX;
 		if (len > budget)
 			len = budget;
 		budget -= len;
-		if (pt->kind == MIME_PART_TEXT ? !may_mention(pt->text, len) :
-		    !may_mention_html(pt->text, len))
+		if (t->kind == CONTENT_PLAIN ? !may_mention(t->raw, len) :
+		    !may_mention_html(t->raw, len))
 			continue;	/* no keyword in any form: nothing to find */
-		if (pt->kind == MIME_PART_TEXT) {
-			char *label = g_strdup_printf("text part %u", nparts);
-			scan_text(d, pt->text, len, label);
-			g_free(label);
+		if (t->kind == CONTENT_PLAIN) {
+			scan_text(d, t->raw, len, t->source);
 			continue;
 		}
-		GString *vis = html_text(pt->text, len);
-		char *label = g_strdup_printf("html part %u", nparts);
-		scan_text(d, vis->str, vis->len, label);
-		g_free(label);
-		g_string_free(vis, TRUE);
+		/* the visible text of what is read of the part */
+		const struct html_doc *h = content_html(c, t);
+		size_t vl = len < t->raw_len ? html_doc_text_upto(h, len) : h->text->len;
+		scan_text(d, h->text->str, vl, t->source);
 	}
-	const char *subj = msg->headers != NULL ? msg->headers->subject : NULL;
+	const char *subj = msg != NULL && msg->headers != NULL ? msg->headers->subject : NULL;
 	if (subj != NULL) {
 		size_t sl = strlen(subj);
 		char *one = valid_copy(subj, sl, DISC_SUBJECT_MAX);
-		for (char *c = one; *c != '\0'; c++)
-			if (*c == '\r' || *c == '\n')
-				*c = ' ';
+		for (char *ch = one; *ch != '\0'; ch++)
+			if (*ch == '\r' || *ch == '\n')
+				*ch = ' ';
 		d->subject = true;
 		scan_text(d, one, strlen(one), "subject");
 		d->subject = false;
@@ -1256,23 +1131,22 @@ scan_message(struct disc *d, const struct mime_message *msg)
 
 /* may_mention() over what scan_message() reads. */
 static bool
-message_may_mention(const struct mime_message *msg)
+message_may_mention(const struct content *c)
 {
+	const struct mime_message *msg = c->msg;
 	unsigned nparts = 0;
 	size_t budget = DISC_MESSAGE_MAX;
-	const char *subj = msg->headers != NULL ? msg->headers->subject : NULL;
+	const char *subj = msg != NULL && msg->headers != NULL ? msg->headers->subject : NULL;
 
 	if (subj != NULL && may_mention(subj, MIN(strlen(subj), (size_t)DISC_SUBJECT_MAX)))
 		return true;
-	for (guint i = 0; i < msg->parts->len && nparts < DISC_PARTS_MAX && budget > 0; i++) {
-		const struct mime_part *pt = msg->parts->pdata[i];
-		if ((pt->kind != MIME_PART_TEXT && pt->kind != MIME_PART_HTML) || pt->text == NULL)
-			continue;
+	for (guint i = 0; i < c->n_body && nparts < DISC_PARTS_MAX && budget > 0; i++) {
+		const struct content_text *t = c->texts->pdata[i];
 		nparts++;
-		size_t len = MIN(MIN(pt->text_len, (size_t)DISC_TEXT_MAX), budget);
+		size_t len = MIN(MIN(t->raw_len, (size_t)DISC_TEXT_MAX), budget);
 		budget -= len;
-		if (pt->kind == MIME_PART_TEXT ? may_mention(pt->text, len) :
-		    may_mention_html(pt->text, len))
+		if (t->kind == CONTENT_PLAIN ? may_mention(t->raw, len) :
+		    may_mention_html(t->raw, len))
 			return true;
 	}
 	return false;
@@ -1281,16 +1155,17 @@ message_may_mention(const struct mime_message *msg)
 static bool subject_has_kw(const char *subject);
 
 bool
-ppap_discover_message(const struct mime_message *msg, enum pw_source src,
+ppap_discover_content(const struct content *c, enum pw_source src,
     struct pw_list *out, unsigned max)
 {
 	struct disc d;
 	bool notice = false;
+	const struct mime_message *msg = c != NULL ? c->msg : NULL;
 
-	if (msg == NULL || out == NULL || max == 0 || !message_may_mention(msg))
+	if (msg == NULL || out == NULL || max == 0 || !message_may_mention(c))
 		return false;
 	disc_init(&d, max, out->cands->len);
-	scan_message(&d, msg);
+	scan_message(&d, c);
 	/* a keyword line in a body that gives a value (every tier keeps at
 	 * least one candidate, so this does not depend on max) */
 	for (guint i = 0; i < d.cands->len && !notice; i++)
@@ -1299,6 +1174,18 @@ ppap_discover_message(const struct mime_message *msg, enum pw_source src,
 	disc_clear(&d);
 	return notice || (msg->headers != NULL && msg->headers->subject != NULL &&
 	    subject_has_kw(msg->headers->subject));
+}
+
+bool
+ppap_discover_message(const struct mime_message *msg, enum pw_source src,
+    struct pw_list *out, unsigned max)
+{
+	if (msg == NULL || out == NULL || max == 0)
+		return false;
+	struct content *c = content_new(msg, NULL);
+	bool notice = ppap_discover_content(c, src, out, max);
+	content_free(c);
+	return notice;
 }
 
 /* Subject words that make "password" a topic, not a notice. */

@@ -49,6 +49,16 @@ bool ppap_discover_message(const struct mime_message *msg, enum pw_source src,
     struct pw_list *out, unsigned max);
 
 /*
+ * The same over the scan's content (content/content.h): the body's text
+ * parts as the content layer holds them, so that an HTML part is parsed
+ * once per scan, whoever reads it.  ppap_discover_message() builds a
+ * content of msg for the call.
+ */
+struct content;
+bool ppap_discover_content(const struct content *c, enum pw_source src,
+    struct pw_list *out, unsigned max);
+
+/*
  * Whether msg looks like a PPAP password notice: a password keyword in the
  * Subject (not "password reset", "パスワード変更" and the like), or a
  * keyword line in a body that gives a candidate.  A mail that carries the

@@ -198,13 +198,14 @@ prepare(struct scan_ctx *ctx, struct obj_limits *lim)
 		    PW_SRC_OPERATOR : PW_SRC_FOLLOWUP, o->password_where);
 	guint first = l->cands->len;
 	bool notice = p->max_candidates > 0 &&
-	    ppap_discover_message(scan_message(ctx), PW_SRC_BODY, l, p->max_candidates);
+	    ppap_discover_content(scan_content(ctx), PW_SRC_BODY, l, p->max_candidates);
 	for (guint i = first; i < l->cands->len; i++) {
 		const struct pw_cand *c = l->cands->pdata[i];
 		scan_ppap_candidate(ctx, c->pw);
 	}
 	st->ncandidates = l->cands->len - first;
 	st->password_mail = st->ncandidates > 0 && notice;
+	scan_content_set_passwords(ctx, l, st->password_mail);
 	for (guint i = 0; i < p->passwords->len; i++)
 		pw_list_add(l, p->passwords->pdata[i], PW_SRC_STATIC, "ppap.passwords");
 	for (guint i = 0; i < p->dictionary->len; i++)

@@ -22,26 +22,23 @@
  * Every absolute URL of an href, src, action, data or refresh is an
  * obj_url (bounded).
  *
- * Bounds: gumbo builds the whole tree, one allocation per node, and some
- * of its tree-construction steps walk the stack of open elements, so deep
- * nesting costs time quadratic in the number of tags (20k nested <div>
- * take seconds).  We therefore parse at most HTML_INPUT_MAX bytes and at
- * most HTML_TAGS_MAX tags (a '<' followed by a letter, '/', '!' or '?',
- * counted before parsing): the rest is not analysed, and every fact says
- * so.  The tree is walked with an explicit stack; script text, decoded
- * payloads, URLs and carved children are all capped.  No regex: plain
- * substring searches over the collected script text.
+ * The document is parsed once, by src/html/extract.c (html_doc_parse(),
+ * bounded by html_limits_default: at most 8 MiB and 16384 tags are given
+ * to gumbo, the rest is not analysed and every fact says so; script text
+ * is capped); this file judges from what that pass collected: the elements
+ * that name a resource, in document order, the forms and their password
+ * fields, the script text.  The parse is kept on the object (mobj.html,
+ * its visible text and links) for the content layer, so that no later
+ * stage parses the attachment again.  Decoded payloads, URLs and carved
+ * children are all capped.  No regex: plain substring searches over the
+ * collected script text.
  */
 #include <string.h>
 
-#include <gumbo.h>
-
 #include "documents.h"
-#include "formats.h"
+#include "objects/tree_api.h"
+#include "html/extract.h"
 
-#define HTML_INPUT_MAX (8u << 20)	/* bytes given to gumbo */
-#define HTML_TAGS_MAX 16384u		/* tags given to gumbo */
-#define HTML_SCRIPT_MAX (8u << 20)	/* script text collected */
 #define HTML_URLS_MAX 200		/* obj_url per object */
 #define HTML_CARVE_MAX 16		/* payloads carved per object */
 #define HTML_DECODE_MAX (4u << 20)	/* decoded bytes per payload */
@@ -54,20 +51,11 @@ struct html_ctx {
 	struct mobj *o;
 	struct cwalk w;
 	const char *cut;	/* "" or " [...: first N analysed]" */
-	GString *js;		/* script text, event handlers, javascript: */
-	GString *load;		/* what runs on load: <script>, onload, onerror */
 	unsigned urls;
 	unsigned carved;
 	size_t decoded;
 	unsigned passwords;	/* password fields outside any form */
-	bool emails;		/* an email field seen */
 	char *dl_name;		/* a download= name seen in markup */
-};
-
-struct form {
-	char *action;		/* NULL: no action attribute */
-	unsigned passwords;
-	bool email;
 };
 
 /* --- small string helpers -------------------------------------------- */
@@ -237,95 +225,16 @@ data_uri(const char *s, size_t n, const char **mime, size_t *mlen,
 	return true;
 }
 
-/* --- the tree ------------------------------------------------------------ */
-
-static const char *
-attr(const GumboElement *e, const char *name)
-{
-	const GumboAttribute *a = gumbo_get_attribute(&e->attributes, name);
-	return a != NULL ? a->value : NULL;
-}
-
-static void
-buf_append(GString *b, const char *s, size_t n)
-{
-	if (b->len >= HTML_SCRIPT_MAX)
-		return;
-	if (n > HTML_SCRIPT_MAX - b->len)
-		n = HTML_SCRIPT_MAX - b->len;
-	gsize at = b->len;
-	g_string_append_len(b, s, (gssize)n);
-	/* NUL bytes would end the searches early */
-	for (gsize i = at; i < b->len; i++)
-		if (b->str[i] == '\0')
-			b->str[i] = ' ';
-	g_string_append_c(b, '\n');
-}
-
-/* Script text; load: it runs when the page loads, without a click. */
-static void
-js_append(struct html_ctx *c, const char *s, size_t n, bool load)
-{
-	buf_append(c->js, s, n);
-	if (load)
-		buf_append(c->load, s, n);
-}
-
-/*
- * The text of a <script>: its source span when gumbo gives one (in SVG,
- * foreign content, script text may have been parsed as elements), else
- * its text children.
- */
-static void
-script_text(struct html_ctx *c, const GumboElement *e, const char *src, size_t len)
-{
-	size_t a = e->start_pos.offset + e->original_tag.length;
-	size_t b = e->end_pos.offset;
-
-	if (e->original_tag.data != NULL && e->original_tag.length > 0 &&
-	    a <= b && b <= len && a >= e->start_pos.offset) {
-		js_append(c, src + a, b - a, true);
-		return;
-	}
-	for (unsigned i = 0; i < e->children.length; i++) {
-		const GumboNode *k = e->children.data[i];
-		if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_CDATA ||
-		    k->type == GUMBO_NODE_WHITESPACE)
-			js_append(c, k->v.text.text, strlen(k->v.text.text), true);
-	}
-}
+/* --- the elements ------------------------------------------------------ */
 
 /* <meta http-equiv=refresh content="5; url='https://...'"> */
 static void
 meta_refresh(struct html_ctx *c, const char *content)
 {
-	const char *p = content;
+	size_t n;
+	const char *p = html_refresh_url(content, &n);
 
-	while (*p != '\0' && (g_ascii_isdigit(*p) || g_ascii_isspace(*p) || *p == '.'))
-		p++;
-	if (*p != ';' && *p != ',')
-		return;
-	p++;
-	while (g_ascii_isspace(*p))
-		p++;
-	if (g_ascii_strncasecmp(p, "url", 3) == 0) {
-		const char *q = p + 3;
-		while (g_ascii_isspace(*q))
-			q++;
-		if (*q == '=') {
-			p = q + 1;
-			while (g_ascii_isspace(*p))
-				p++;
-		}
-	}
-	size_t n = strlen(p);
-	if (n > 0 && (*p == '\'' || *p == '"')) {
-		const char *e = strchr(p + 1, *p);
-		p++;
-		n = e != NULL ? (size_t)(e - p) : strlen(p);
-	}
-	p = trim(p, &n);
-	if (n == 0)
+	if (p == NULL)
 		return;
 	char *d = detail_copy(p, n);
 	obj_fact(c->o, OBJ_FACT_HTML_REDIRECT, "meta refresh to %s%s", d, c->cut);
@@ -334,25 +243,11 @@ meta_refresh(struct html_ctx *c, const char *content)
 }
 
 static void
-element(struct html_ctx *c, const GumboElement *e, struct form *f,
-    const char *src, size_t len)
+element(struct html_ctx *c, const struct html_elem *e)
 {
-	/* event handlers and javascript: URLs are script too */
-	for (unsigned i = 0; i < e->attributes.length; i++) {
-		const GumboAttribute *a = e->attributes.data[i];
-		if (g_ascii_strncasecmp(a->name, "on", 2) == 0 && a->name[2] != '\0')
-			js_append(c, a->value, strlen(a->value),
-			    g_ascii_strcasecmp(a->name, "onload") == 0 ||
-			    g_ascii_strcasecmp(a->name, "onerror") == 0 ||
-			    g_ascii_strcasecmp(a->name, "onpageshow") == 0);
-		else if (g_ascii_strncasecmp(a->value, "javascript:", 11) == 0)
-			js_append(c, a->value + 11, strlen(a->value + 11), false);
-	}
 	/* every attribute that names a resource */
-	static const char *const refs[] = { "href", "src", "action", "data",
-		"formaction", "background", "poster", "xlink:href", NULL };
-	for (const char *const *r = refs; *r != NULL; r++) {
-		const char *v = attr(e, *r);
+	for (unsigned r = 0; r < HTML_REF_COUNT; r++) {
+		const char *v = e->refs[r];
 		if (v == NULL)
 			continue;
 		size_t vn = strlen(v);
@@ -361,22 +256,19 @@ element(struct html_ctx *c, const GumboElement *e, struct form *f,
 		size_t mlen, blen;
 		if (data_uri(v, vn, &mime, &mlen, &b64, &blen) && b64 != NULL &&
 		    !starts_ci(mime, mlen, "image/") && !starts_ci(mime, mlen, "font/")) {
-			const char *dl = attr(e, "download");
+			const char *dl = e->download;
 			carve_b64(c, b64, blen, dl != NULL && *dl != '\0' ? dl : "smuggled.bin");
 		}
 	}
 
 	switch (e->tag) {
-	case GUMBO_TAG_SCRIPT:
-		script_text(c, e, src, len);
-		break;
-	case GUMBO_TAG_A: {
-		const char *href = attr(e, "href");
+	case HTML_TAG_A: {
+		const char *href = e->refs[HTML_REF_HREF];
 		if (href == NULL)
 			break;
 		size_t hn = strlen(href);
 		const char *h = trim(href, &hn);
-		const char *dl = attr(e, "download");
+		const char *dl = e->download;
 		const char *mime, *b64;
 		size_t mlen, blen;
 		bool blob = starts_ci(h, hn, "blob:");
@@ -395,28 +287,10 @@ element(struct html_ctx *c, const GumboElement *e, struct form *f,
 		}
 		break;
 	}
-	case GUMBO_TAG_META: {
-		const char *he = attr(e, "http-equiv");
-		const char *content = attr(e, "content");
-		if (he != NULL && content != NULL && g_ascii_strcasecmp(he, "refresh") == 0)
-			meta_refresh(c, content);
+	case HTML_TAG_META:
+		if (e->refresh != NULL)
+			meta_refresh(c, e->refresh);
 		break;
-	}
-	case GUMBO_TAG_INPUT: {
-		const char *type = attr(e, "type");
-		const char *name = attr(e, "name");
-		bool pw = type != NULL && g_ascii_strcasecmp(type, "password") == 0;
-		bool em = (type != NULL && g_ascii_strcasecmp(type, "email") == 0) ||
-		    (name != NULL && (strstr(name, "mail") != NULL || strstr(name, "login") != NULL));
-		if (f != NULL) {
-			f->passwords += pw;
-			f->email |= em;
-		} else {
-			c->passwords += pw;
-			c->emails |= em;
-		}
-		break;
-	}
 	default:
 		break;
 	}
@@ -424,7 +298,7 @@ element(struct html_ctx *c, const GumboElement *e, struct form *f,
 
 /* A form with a password field: where does it post? */
 static void
-form_done(struct html_ctx *c, struct form *f)
+form_done(struct html_ctx *c, const struct html_form *f)
 {
 	if (f->passwords == 0)
 		return;
@@ -438,55 +312,15 @@ form_done(struct html_ctx *c, struct form *f)
 	c->passwords += f->passwords;
 }
 
-struct frame {
-	const GumboNode *n;
-	int form;		/* index in forms, or -1 */
-};
-
+/* What the parse collected, in the order the tree was walked. */
 static void
-walk(struct html_ctx *c, const GumboNode *root, const char *src, size_t len)
+judge(struct html_ctx *c, const struct html_doc *d)
 {
-	GArray *stack = g_array_new(FALSE, FALSE, sizeof(struct frame));
-	GArray *forms = g_array_new(FALSE, TRUE, sizeof(struct form));
-	struct frame top = { root, -1 };
-
-	g_array_append_val(stack, top);
-	while (stack->len > 0) {
-		struct frame fr = g_array_index(stack, struct frame, stack->len - 1);
-		g_array_set_size(stack, stack->len - 1);
-		const GumboNode *n = fr.n;
-		const GumboVector *kids;
-
-		if (n->type == GUMBO_NODE_DOCUMENT) {
-			kids = &n->v.document.children;
-		} else if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
-			const GumboElement *e = &n->v.element;
-			if (e->tag == GUMBO_TAG_FORM) {
-				struct form f = { 0 };
-				const char *a = attr(e, "action");
-				f.action = a != NULL ? g_strdup(a) : NULL;
-				g_array_append_val(forms, f);
-				fr.form = (int)forms->len - 1;
-			}
-			element(c, e, fr.form >= 0 ? &g_array_index(forms, struct form, fr.form) : NULL,
-			    src, len);
-			kids = &e->children;
-		} else {
-			continue;
-		}
-		/* children in document order: push them last first */
-		for (unsigned i = kids->length; i > 0; i--) {
-			struct frame k = { kids->data[i - 1], fr.form };
-			g_array_append_val(stack, k);
-		}
-	}
-	for (guint i = 0; i < forms->len; i++) {
-		struct form *f = &g_array_index(forms, struct form, i);
-		form_done(c, f);
-		g_free(f->action);
-	}
-	g_array_free(forms, TRUE);
-	g_array_free(stack, TRUE);
+	for (guint i = 0; i < d->elems->len; i++)
+		element(c, &g_array_index(d->elems, struct html_elem, i));
+	c->passwords = d->passwords;
+	for (guint i = 0; i < d->forms->len; i++)
+		form_done(c, &g_array_index(d->forms, struct html_form, i));
 }
 
 /* --- script ---------------------------------------------------------------- */
@@ -738,29 +572,12 @@ script_exfil(struct html_ctx *c, const GString *js)
 
 /* --- entry -------------------------------------------------------------- */
 
-/* How much of p to parse: HTML_INPUT_MAX bytes, HTML_TAGS_MAX tags. */
-static size_t
-html_parse_len(const uint8_t *p, size_t len)
-{
-	size_t n = len < HTML_INPUT_MAX ? len : HTML_INPUT_MAX;
-	unsigned tags = 0;
-
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (p[i] != '<')
-			continue;
-		uint8_t c = p[i + 1];
-		if (g_ascii_isalpha(c) || c == '/' || c == '!' || c == '?') {
-			if (++tags > HTML_TAGS_MAX)
-				return i;
-		}
-	}
-	return n;
-}
-
 void
 html_analyse(struct obj_tree *t, struct mobj *o)
 {
-	size_t len = html_parse_len(o->data, o->len);
+	struct html_doc *d = html_doc_parse((const char *)o->data, o->len,
+	    &html_limits_default);
+	size_t len = d->parsed;
 	struct html_ctx c = { .t = t, .o = o };
 	char *cut = NULL;
 
@@ -768,27 +585,20 @@ html_analyse(struct obj_tree *t, struct mobj *o)
 		cut = g_strdup_printf(" [first %zu of %zu bytes analysed]", len, o->len);
 	c.cut = cut != NULL ? cut : "";
 	cwalk_init(&c.w, t, o);
-	c.js = g_string_new(NULL);
-	c.load = g_string_new(NULL);
+	judge(&c, d);
 
-	GumboOptions opt = kGumboDefaultOptions;
-	opt.max_errors = 0;
-	GumboOutput *out = gumbo_parse_with_options(&opt, (const char *)o->data, len);
-	if (out != NULL) {
-		walk(&c, out->document, (const char *)o->data, len);
-		gumbo_destroy_output(&opt, out);
-	}
-
-	GString *lc = g_string_new_len(c.js->str, (gssize)c.js->len);
+	GString *lc = g_string_new_len(d->js->str, (gssize)d->js->len);
 	for (gsize i = 0; i < lc->len; i++)
 		lc->str[i] = g_ascii_tolower(lc->str[i]);
-	script_smuggling(&c, c.js, lc);
-	script_redirect(&c, c.load);
-	script_exfil(&c, c.js);
-	script_payloads(&c, c.js);
+	script_smuggling(&c, d->js, lc);
+	script_redirect(&c, d->load);
+	script_exfil(&c, d->js);
+	script_payloads(&c, d->js);
 	g_string_free(lc, TRUE);
-	g_string_free(c.js, TRUE);
-	g_string_free(c.load, TRUE);
 	g_free(c.dl_name);
 	g_free(cut);
+	/* the visible text and the links stay for the content layer */
+	html_doc_drop_analysis(d);
+	html_doc_free(o->html);
+	o->html = d;
 }

@@ -1,0 +1,375 @@
+/*
+ * content.c - the content of one scan (content.h).
+ *
+ * Plain body parts are read where the message model keeps them (the part's
+ * UTF-8 text, already converted from ISO-2022-JP, Shift_JIS ...); plain
+ * text attachments are copied (valid UTF-8, text_max bytes at most; their
+ * charset is not known, so anything not UTF-8 is repaired); HTML is parsed
+ * by html/extract.h, once.
+ *
+ * URLs in plain text: "http://", "https://", "ftp://" or "www." after a
+ * character that is not a letter or digit, up to a blank, a control
+ * character, a quote or angle bracket; trailing punctuation is not part of
+ * the URL.
+ */
+#include <string.h>
+
+#include "content.h"
+#include "mime/message.h"
+#include "objects/filetype.h"
+#include "objects/object.h"
+
+/* .html is html_limits_default (set in content_new()) */
+const struct content_limits content_limits_default = {
+	.text_max = 256u << 10,
+	.links_max = 5000u,
+};
+
+#define NORM_CHUNK 1024u	/* bytes given to g_utf8_normalize at once */
+
+static struct content_text *
+text_new(struct content *c, enum content_kind kind, enum content_origin origin,
+    char *source, const char *raw, size_t raw_len)
+{
+	struct content_text *t = g_new0(struct content_text, 1);
+
+	t->kind = kind;
+	t->origin = origin;
+	t->source = source;
+	t->raw = raw;
+	t->raw_len = raw_len;
+	g_ptr_array_add(c->texts, t);
+	return t;
+}
+
+static void
+text_free(gpointer p)
+{
+	struct content_text *t = p;
+
+	if (t->html_owned)
+		html_doc_free(t->html);
+	g_free(t->owned);
+	g_free(t->norm);
+	g_free(t->source);
+	g_free(t);
+}
+
+static void
+link_free(gpointer p)
+{
+	struct content_link *l = p;
+
+	g_free(l->url);
+	g_free(l->text);
+	g_free(l);
+}
+
+struct content *
+content_new(const struct mime_message *msg, const struct content_limits *lim)
+{
+	struct content *c = g_new0(struct content, 1);
+	unsigned n = 0;
+
+	c->msg = msg;
+	c->lim = lim != NULL ? *lim : content_limits_default;
+	if (lim == NULL)
+		c->lim.html = html_limits_default;
+	c->texts = g_ptr_array_new_with_free_func(text_free);
+	if (msg == NULL || msg->parts == NULL)
+		return c;
+	for (guint i = 0; i < msg->parts->len; i++) {
+		const struct mime_part *pt = msg->parts->pdata[i];
+		if ((pt->kind != MIME_PART_TEXT && pt->kind != MIME_PART_HTML) || pt->text == NULL)
+			continue;
+		bool html = pt->kind == MIME_PART_HTML;
+		struct content_text *t = text_new(c, html ? CONTENT_HTML : CONTENT_PLAIN,
+		    CONTENT_BODY, g_strdup_printf("%s part %u", html ? "html" : "text", ++n),
+		    pt->text, pt->text_len);
+		t->part = pt;
+	}
+	c->n_body = c->texts->len;
+	return c;
+}
+
+void
+content_add_objects(struct content *c, const struct obj_tree *t)
+{
+	if (t == NULL)
+		return;
+	for (guint i = 0; i < t->all->len; i++) {
+		const struct mobj *o = t->all->pdata[i];
+		struct content_text *x;
+		if (o->html != NULL) {
+			x = text_new(c, CONTENT_HTML, CONTENT_ATTACHMENT, g_strdup(o->path),
+			    (const char *)o->data, o->len);
+			x->html = o->html;
+		} else if (o->type != NULL && strcmp(o->type->name, "text") == 0 &&
+		    o->data != NULL && o->len > 0) {
+			x = text_new(c, CONTENT_PLAIN, CONTENT_ATTACHMENT, g_strdup(o->path),
+			    (const char *)o->data, o->len);
+		} else {
+			continue;
+		}
+		x->obj = o;
+	}
+}
+
+void
+content_set_passwords(struct content *c, const struct pw_list *l, bool notice)
+{
+	c->passwords = l;
+	c->password_notice = notice;
+}
+
+void
+content_free(struct content *c)
+{
+	if (c == NULL)
+		return;
+	g_ptr_array_unref(c->texts);
+	if (c->links != NULL)
+		g_ptr_array_unref(c->links);
+	g_free(c);
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+/* Valid UTF-8 of at most max bytes of p (cut on a character boundary). */
+static char *
+valid_copy(const char *p, size_t len, size_t max)
+{
+	if (len > max) {
+		len = max;
+		while (len > 0 && len > max - 4 && ((unsigned char)p[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return g_utf8_make_valid(p, (gssize)len);
+}
+
+static void
+load(const struct content *cc, const struct content_text *ct)
+{
+	struct content_text *t = (struct content_text *)ct;
+
+	if (t->loaded)
+		return;
+	t->loaded = true;
+	if (t->kind == CONTENT_HTML) {
+		if (t->html == NULL) {
+			t->html = html_doc_parse(t->raw, t->raw_len, &cc->lim.html);
+			/* only the text and the links are read from a body part */
+			html_doc_drop_analysis(t->html);
+			t->html_owned = true;
+		}
+		t->text = t->html->text->str;
+		t->len = t->html->text->len;
+	} else if (t->origin == CONTENT_BODY) {
+		t->text = t->raw;	/* the message model's UTF-8 */
+		t->len = t->raw_len;
+	} else {
+		t->owned = valid_copy(t->raw, t->raw_len, cc->lim.text_max);
+		t->text = t->owned;
+		t->len = strlen(t->owned);
+	}
+}
+
+const char *
+content_text(const struct content *c, const struct content_text *t, size_t *len)
+{
+	load(c, t);
+	*len = t->len;
+	return t->text != NULL ? t->text : "";
+}
+
+const struct html_doc *
+content_html(const struct content *c, const struct content_text *t)
+{
+	if (t->kind != CONTENT_HTML)
+		return NULL;
+	load(c, t);
+	return t->html;
+}
+
+/* One line (no '\n') NFKC-normalised, blanks folded, appended to out. */
+static void
+norm_line(GString *out, const char *s, size_t n)
+{
+	bool ascii = true;
+
+	for (size_t i = 0; i < n && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	char *nf = NULL;
+	if (!ascii) {
+		/* in pieces that end before a starter (an ASCII byte), so that
+		 * a long line costs linear time and memory */
+		GString *g = g_string_sized_new(n);
+		size_t p = 0;
+		while (p < n) {
+			size_t e = n - p > NORM_CHUNK ? p + NORM_CHUNK : n;
+			size_t b = e;
+			while (b > p && e < n && (unsigned char)s[b] >= 0x80)
+				b--;
+			if (b > p)
+				e = b;
+			else
+				while (e < n && ((unsigned char)s[e] & 0xc0) == 0x80)
+					e++;
+			char *x = g_utf8_normalize(s + p, (gssize)(e - p), G_NORMALIZE_NFKC);
+			g_string_append(g, x != NULL ? x : "");
+			g_free(x);
+			p = e;
+		}
+		nf = g_string_free(g, FALSE);
+		s = nf;
+		n = strlen(nf);
+	}
+	size_t start = out->len;
+	bool blank = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool sp = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
+		    ch == '\0';
+		if (!sp && ch >= 0x80) {
+			/* Unicode blanks that NFKC keeps (U+00A0 and U+3000 become
+			 * spaces; U+2028, U+0085 do not) */
+			gunichar u = g_utf8_get_char_validated(s + i, (gssize)(n - i));
+			if (u != (gunichar)-1 && u != (gunichar)-2 && g_unichar_isspace(u)) {
+				sp = true;
+				i += (size_t)(g_utf8_next_char(s + i) - (s + i)) - 1;
+			}
+		}
+		if (sp) {
+			blank = out->len > start;
+			continue;
+		}
+		if (blank)
+			g_string_append_c(out, ' ');
+		blank = false;
+		g_string_append_c(out, (char)ch);
+	}
+	if (out->len > start)
+		g_string_append_c(out, '\n');
+	g_free(nf);
+}
+
+const char *
+content_norm(const struct content *c, const struct content_text *ct, size_t *len)
+{
+	struct content_text *t = (struct content_text *)ct;
+
+	if (t->norm == NULL) {
+		size_t n;
+		const char *s = content_text(c, t, &n);
+		char *v = NULL;
+		if (!g_utf8_validate(s, (gssize)n, NULL)) {
+			/* NULs of a plain part: blanks for the normalisation */
+			v = g_malloc(n + 1);
+			for (size_t i = 0; i < n; i++)
+				v[i] = s[i] != '\0' ? s[i] : ' ';
+			v[n] = '\0';
+			char *w = g_utf8_make_valid(v, (gssize)n);
+			g_free(v);
+			v = w;
+			s = v;
+			n = strlen(v);
+		}
+		GString *out = g_string_sized_new(n);
+		for (size_t p = 0; p < n;) {
+			const char *nl = memchr(s + p, '\n', n - p);
+			size_t e = nl != NULL ? (size_t)(nl - s) : n;
+			norm_line(out, s + p, e - p);
+			p = e + 1;
+		}
+		if (out->len > 0)
+			g_string_truncate(out, out->len - 1);	/* the last '\n' */
+		g_free(v);
+		t->norm_len = out->len;
+		t->norm = g_string_free(out, FALSE);
+	}
+	*len = t->norm_len;
+	return t->norm;
+}
+
+/* --- links --------------------------------------------------------------- */
+
+static bool
+link_add(struct content *c, const struct content_text *in, enum content_link_at at,
+    enum html_ref attr, const char *url, size_t n, const char *text)
+{
+	if (c->links->len >= c->lim.links_max) {
+		c->links_dropped++;
+		return false;
+	}
+	struct content_link *l = g_new0(struct content_link, 1);
+	l->url = g_strndup(url, n);
+	l->text = g_strdup(text);
+	l->at = at;
+	l->attr = attr;
+	l->in = in;
+	g_ptr_array_add(c->links, l);
+	return true;
+}
+
+static bool
+url_start(const char *s, size_t n, size_t i)
+{
+	static const char *const starts[] = { "http://", "https://", "ftp://", "www." };
+
+	if (i > 0 && (g_ascii_isalnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '/'))
+		return false;
+	for (size_t k = 0; k < G_N_ELEMENTS(starts); k++) {
+		size_t l = strlen(starts[k]);
+		if (n - i > l && g_ascii_strncasecmp(s + i, starts[k], l) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+text_links(struct content *c, const struct content_text *t, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if ((ch | 0x20) != 'h' && (ch | 0x20) != 'f' && (ch | 0x20) != 'w')
+			continue;
+		if (!url_start(s, n, i))
+			continue;
+		size_t e = i;
+		while (e < n && (unsigned char)s[e] > 0x20 && s[e] != 0x7f && s[e] != '"' &&
+		    s[e] != '\'' && s[e] != '<' && s[e] != '>' && s[e] != '`')
+			e++;
+		size_t end = e;
+		while (end > i && strchr(".,;:!?)]}", s[end - 1]) != NULL)
+			end--;
+		(void)link_add(c, t, CONTENT_LINK_TEXT, HTML_REF_HREF, s + i, end - i, NULL);
+		i = e;
+	}
+}
+
+const GPtrArray *
+content_links(const struct content *cc)
+{
+	struct content *c = (struct content *)cc;
+
+	if (c->links != NULL)
+		return c->links;
+	c->links = g_ptr_array_new_with_free_func(link_free);
+	for (guint i = 0; i < c->texts->len; i++) {
+		const struct content_text *t = c->texts->pdata[i];
+		size_t n;
+		const char *s = content_text(c, t, &n);
+		if (t->kind == CONTENT_PLAIN) {
+			text_links(c, t, s, n);
+			continue;
+		}
+		const struct html_doc *d = t->html;
+		for (guint k = 0; k < d->links->len; k++) {
+			const struct html_link *l = d->links->pdata[k];
+			(void)link_add(c, t, CONTENT_LINK_HTML, l->attr, l->url, strlen(l->url),
+			    l->text);
+		}
+		c->links_dropped += d->links_dropped;
+	}
+	return c->links;
+}
