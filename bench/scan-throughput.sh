@@ -3,6 +3,11 @@
 # over the SpamAssassin public corpus (train split), on one thread and on
 # all cores.  See bench/README.md for what is measured and the targets.
 #
+# usage: bash bench/scan-throughput.sh              the figures of build/mamori
+#        bash bench/scan-throughput.sh BASE_REV     before/after: BASE_REV and
+#             HEAD, both built Release from `git archive`, one core, runs
+#             interleaved; CPU time per message, min and median, and the
+#             change (exit 1 when the median is more than 5 % slower)
 # Environment:
 #   RUNS=5          timed runs per thread count (best and median reported)
 #   SA_DATA=DIR     an unpacked package's data/ dir (skips npm)
@@ -27,6 +32,64 @@ mkdir -p "$CACHE"
 bench_corpus
 nfiles=$(find "$corpus" -type f | wc -l)
 bytes=$(du -sb "$corpus" | cut -f1)
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ---- before/after ---------------------------------------------------------
+# Both binaries from `git archive` (Release, same flags), so the build type
+# of build/ does not enter the comparison.  Uncommitted changes are not
+# measured (MAMORI=PATH names another "after" binary).  Each round scans
+# the corpus with both, the order alternating round by round, so that a
+# drift in the machine's load hits both alike.
+if (($# > 0)); then
+	tp=$CACHE/throughput
+	mkdir -p "$tp"
+	bench_baseline "$1" "$tp"
+	before=$BASE_BIN before_sha=$base_sha
+	if [[ -z ${MAMORI:-} ]]; then
+		git -C "$ROOT" diff --quiet HEAD -- . ':!bench/.cache' ||
+			say "warning: uncommitted changes are not measured (HEAD is)"
+		bench_baseline HEAD "$tp"
+		MAMORI=$BASE_BIN
+	fi
+	export MAMORI_CONFIG=/dev/null
+	tfile=$(mktemp)
+	trap 'rm -f "$tfile"' EXIT
+	nmsg=$("$MAMORI" scan --json -j "$NPROC" "$corpus" | wc -l)
+	say "before:  $before (${before_sha:0:12} $(git -C "$ROOT" log -1 --format=%s "$before_sha" | cut -c1-50))"
+	say "after:   $MAMORI"
+	say "corpus:  $corpus: $nfiles files, $nmsg messages; $RUNS rounds, -j 1"
+	one() {
+		"$TIME" -f '%U %S' -o "$tfile" "$1" scan --json -j 1 "$corpus" >/dev/null || (($? <= 1)) ||
+			die "$1 scan failed"
+		awk -v n="$nmsg" '{ printf "%.1f", ($1 + $2) * 1e6 / n }' "$tfile"
+	}
+	b=() a=()
+	for ((i = 1; i <= RUNS; i++)); do
+		if ((i % 2)); then
+			x=$(one "$before") y=$(one "$MAMORI")
+		else
+			y=$(one "$MAMORI") x=$(one "$before")
+		fi
+		b+=("$x") a+=("$y")
+		say "  round $i: before $x µs cpu/msg, after $y µs cpu/msg"
+	done
+	bmin=$(printf '%s\n' "${b[@]}" | sort -g | head -n 1) bmed=$(printf '%s\n' "${b[@]}" | median)
+	amin=$(printf '%s\n' "${a[@]}" | sort -g | head -n 1) amed=$(printf '%s\n' "${a[@]}" | median)
+	echo
+	printf '%-26s %10s %10s\n' "µs CPU per message (-j 1)" min median
+	printf '%-26s %10s %10s\n' "before ${before_sha:0:10}" "$bmin" "$bmed"
+	printf '%-26s %10s %10s\n' "after" "$amin" "$amed"
+	chg=$(awk -v a="$amed" -v b="$bmed" 'BEGIN { printf "%+.1f", (a - b) * 100 / b }')
+	chgmin=$(awk -v a="$amin" -v b="$bmin" 'BEGIN { printf "%+.1f", (a - b) * 100 / b }')
+	echo
+	if awk -v c="$chg" 'BEGIN { exit !(c <= 5) }'; then
+		say "change: median $chg %, min $chgmin %: within 5 %"
+		exit 0
+	fi
+	say "change: median $chg %, min $chgmin %: slower by more than 5 %"
+	exit 1
+fi
 
 # ---- binary ---------------------------------------------------------------
 MAMORI=${MAMORI:-$ROOT/build/mamori}
@@ -69,8 +132,6 @@ rm -f "$tfile.out"
 say "binary:  $MAMORI"
 say "corpus:  $corpus"
 say "         $nfiles files, $nmsg messages, $((bytes / 1024 / 1024)) MiB; $RUNS runs each, output to /dev/null"
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A BEST MED RSSMAX CPUBEST
 threads_list=(1)
