@@ -1,0 +1,101 @@
+/*
+ * tokenize.h - the features of one message for the spam classifier
+ * (docs/spam.md): what the statistical model (src/spam/model.h) counts
+ * and weighs.
+ *
+ * Every feature is a 64-bit hash (XXH3, seed 0) of a UTF-8 name that
+ * starts with its family's prefix, so that a word of the Subject and the
+ * same word of the body are two features, and the stored model stays
+ * valid across releases as long as a name does not change meaning:
+ *
+ *   family            prefix  name after the prefix
+ *   body words        "w:"    a word of the visible text of every text and
+ *                             HTML part (body parts and text attachments:
+ *                             content.h), NFKC, case-folded; words from
+ *                             ICU's word break iterator (dictionary
+ *                             segmentation for Japanese and Chinese)
+ *   subject words     "s:"    the same over the Subject
+ *   sparse bigrams    "o1:".."o4:"  orthogonal sparse bigrams of the body
+ *                             words: "a b" for the word b that follows a
+ *                             at distance 1..4 (the distance is in the
+ *                             prefix)
+ *   CJK n-grams       "c:"    character bigrams of runs of Han, Hiragana,
+ *                             Katakana and Hangul, where word segmentation
+ *                             is weak
+ *   headers           "h:"    selected sender-side header tokens: From
+ *                             display name words and domain, Reply-To
+ *                             domain, Message-ID domain, mailer
+ *                             (X-Mailer, User-Agent), charsets, the MIME
+ *                             structure, attachment true types, List-Id
+ *   URL hosts         "u:"    the host of every link (content_links()),
+ *                             lower case, and its registrable tail
+ *
+ * Headers the receiving site adds are never features: Received,
+ * Delivered-To, X-Original-To, Return-Path, X-Spam-*, Authentication-
+ * Results, ... (a gateway sees the mail before they exist, and in a
+ * corpus they leak the label).  Only the headers named above are read.
+ *
+ * Bounded: at most text_max bytes of text per part and tokens_max words
+ * per message are read, and a word longer than word_max bytes is skipped
+ * (one "w:<long>" feature says so); the result says whether a limit cut
+ * the input.
+ */
+#ifndef MAMORI_SPAM_TOKENIZE_H
+#define MAMORI_SPAM_TOKENIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+struct mime_message;
+struct content;
+struct obj_tree;
+
+/* Feature families, for spam_tok_opts.families (all by default). */
+enum {
+	SPAM_TOK_WORDS = 1u << 0,	/* "w:" */
+	SPAM_TOK_SUBJECT = 1u << 1,	/* "s:" */
+	SPAM_TOK_OSB = 1u << 2,		/* "o1:".."o4:" */
+	SPAM_TOK_CJK = 1u << 3,		/* "c:" */
+	SPAM_TOK_HEADERS = 1u << 4,	/* "h:" */
+	SPAM_TOK_URLS = 1u << 5,	/* "u:" */
+	SPAM_TOK_ALL = (1u << 6) - 1,
+};
+
+struct spam_tok_opts {
+	unsigned families;	/* SPAM_TOK_* */
+	size_t text_max;	/* bytes of normalised text read per part */
+	unsigned tokens_max;	/* words per message (body and subject) */
+	size_t word_max;	/* bytes of one word */
+	bool names;		/* keep the names (tests, `mamori learn --dump`) */
+};
+
+/* every family; 256 KiB per part, 20000 words, 64-byte words, no names */
+extern const struct spam_tok_opts spam_tok_defaults;
+
+struct spam_features {
+	GArray *h;		/* uint64_t, sorted ascending, no duplicates */
+	GPtrArray *names;	/* with opts.names: char *, one per name
+				 * emitted (duplicates kept, in order), else NULL */
+	unsigned nwords;	/* words read (body and subject) */
+	bool truncated;		/* a limit cut the input */
+};
+
+/*
+ * The features of a message: msg for the headers, c for the text and
+ * links (content.h; its texts are read through content_norm()), t (may be
+ * NULL) for the attachments' true types.  Never NULL; free with
+ * spam_features_free().
+ */
+struct spam_features *spam_tokenize(const struct mime_message *msg,
+    const struct content *c, const struct obj_tree *t,
+    const struct spam_tok_opts *opts);
+void spam_features_free(struct spam_features *f);
+
+/* The hash of one feature name (with its prefix), as spam_tokenize()
+ * computes it. */
+uint64_t spam_feature_hash(const char *name, size_t len);
+
+#endif
