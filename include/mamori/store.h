@@ -35,6 +35,8 @@
  *  - counters: ns, key -> int64, an atomic add of a delta and a read, of
  *    one key or of many in one call (a classifier's token counts: one
  *    round trip per message, not per token); a key never added reads 0;
+ *    and a scan of every counter of a namespace with a key prefix (a
+ *    classifier loading its model into memory);
  *  - rows: an append-only log per (ns, key) of (time, payload), read
  *    newest first, purged by age (correspondent history).
  */
@@ -104,6 +106,14 @@ struct mamori_store_ops {
 	 * in one transaction (a consistent snapshot). */
 	enum mamori_store_status (*counter_get)(struct mamori_store *st, const char *ns,
 	    const char *const *keys, size_t n, int64_t *values, char *err, size_t errlen);
+	/* fn(key, value, ud) for every counter of ns whose key starts with
+	 * prefix ("" for all), in one read transaction (a consistent
+	 * snapshot), in key order; fn returns false to stop early.  Counters
+	 * that read 0 may or may not be visited.  fn must not call the
+	 * store. */
+	enum mamori_store_status (*counter_scan)(struct mamori_store *st, const char *ns,
+	    const char *prefix, bool (*fn)(const char *key, int64_t value, void *ud),
+	    void *ud, char *err, size_t errlen);
 
 	/* ---- rows ---- */
 	/* Append (time, payload[0..len)) to the log of (ns, key). */
@@ -202,6 +212,14 @@ mamori_store_counter_get(struct mamori_store *st, const char *ns, const char *co
     size_t n, int64_t *values, char *err, size_t errlen)
 {
 	return st->ops->counter_get(st, ns, keys, n, values, err, errlen);
+}
+
+static inline enum mamori_store_status
+mamori_store_counter_scan(struct mamori_store *st, const char *ns, const char *prefix,
+    bool (*fn)(const char *key, int64_t value, void *ud), void *ud, char *err,
+    size_t errlen)
+{
+	return st->ops->counter_scan(st, ns, prefix, fn, ud, err, errlen);
 }
 
 static inline enum mamori_store_status

@@ -106,6 +106,7 @@ enum stmt_id {
 	ST_KV_PURGE,
 	ST_CTR_ADD,
 	ST_CTR_GET,
+	ST_CTR_SCAN,
 	ST_ROW_APPEND,
 	ST_ROW_LATEST,
 	ST_ROW_PURGE,
@@ -183,6 +184,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CTR_ADD] = "INSERT INTO state_counter (ns, key, value) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value",
 	[ST_CTR_GET] = "SELECT value FROM state_counter WHERE ns = ?1 AND key = ?2",
+	/* the keys from ?2 on, in key order: the caller stops past the
+	 * prefix (a range on the primary key, not a LIKE) */
+	[ST_CTR_SCAN] = "SELECT key, value FROM state_counter WHERE ns = ?1 AND key >= ?2 "
+	    "ORDER BY key",
 	[ST_ROW_APPEND] = "INSERT INTO state_row (ns, key, time, payload) "
 	    "VALUES (?1, ?2, ?3, ?4)",
 	[ST_ROW_LATEST] = "SELECT time, payload FROM state_row WHERE ns = ?1 AND key = ?2 "
@@ -1702,6 +1707,49 @@ sq_counter_get(struct mamori_store *base, const char *ns, const char *const *key
 }
 
 static enum mamori_store_status
+sq_counter_scan(struct mamori_store *base, const char *ns, const char *prefix,
+    bool (*fn)(const char *key, int64_t value, void *ud), void *ud, char *err,
+    size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_OK;
+
+	if (!name_ok(ns))
+		return invalid(err, errlen, "counter_scan: empty namespace");
+	if (prefix == NULL || fn == NULL)
+		return invalid(err, errlen, "counter_scan: no prefix or callback");
+	size_t plen = strlen(prefix);
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN_READ])) {
+		rc = state_fail(st, "cannot begin", err, errlen);
+		goto out;
+	}
+	sqlite3_stmt *s = st->st[ST_CTR_SCAN];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, prefix, -1, SQLITE_TRANSIENT);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+		if (key == NULL || strncmp(key, prefix, plen) != 0)
+			break;	/* past the prefix: keys are in order */
+		if (!fn(key, sqlite3_column_int64(s, 1), ud))
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = state_fail(st, "cannot read", err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!run(st->st[ST_COMMIT])) {
+		if (rc == MAMORI_STORE_OK)
+			rc = state_fail(st, "cannot end the read", err, errlen);
+		run(st->st[ST_ROLLBACK]);
+	}
+out:
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
 sq_row_append(struct mamori_store *base, const char *ns, const char *key, int64_t time,
     const uint8_t *payload, size_t len, char *err, size_t errlen)
 {
@@ -1840,6 +1888,7 @@ static const struct mamori_store_ops sqlite_ops = {
 	.kv_purge = sq_kv_purge,
 	.counter_add = sq_counter_add,
 	.counter_get = sq_counter_get,
+	.counter_scan = sq_counter_scan,
 	.row_append = sq_row_append,
 	.row_latest = sq_row_latest,
 	.row_purge = sq_row_purge,

@@ -233,6 +233,21 @@ test_kv_expiry(void **state)
 	g_free(dir);
 }
 
+static bool
+scan_collect(const char *key, int64_t value, void *ud)
+{
+	g_string_append_printf(ud, "%s=%" G_GINT64_FORMAT " ", key, value);
+	return true;
+}
+
+static bool
+scan_first(const char *key, int64_t value, void *ud)
+{
+	(void)value;
+	g_string_append(ud, key);
+	return false;
+}
+
 static void
 test_counters(void **state)
 {
@@ -286,6 +301,34 @@ test_counters(void **state)
 	/* no keys: nothing to do */
 	assert_int_equal(mamori_store_counter_add(st, "bayes", NULL, NULL, 0, NULL, err,
 	    sizeof err), OK);
+
+	/* a scan: the keys of a prefix, in key order, of one namespace */
+	assert_int_equal(mamori_store_counter_add1(st, "bayes", "spam:aaa", 4, NULL, err,
+	    sizeof err), OK);
+	assert_int_equal(mamori_store_counter_add1(st, "bayes", "spam;", 9, NULL, err,
+	    sizeof err), OK);	/* ';' sorts right after ':' */
+	assert_int_equal(mamori_store_counter_add1(st, "other", "spam:zzz", 1, NULL, err,
+	    sizeof err), OK);
+	GString *seen = g_string_new(NULL);
+	assert_int_equal(mamori_store_counter_scan(st, "bayes", "spam:", scan_collect, seen,
+	    err, sizeof err), OK);
+	assert_string_equal(seen->str, "spam:aaa=4 spam:viagra=8 ");
+	g_string_truncate(seen, 0);
+	assert_int_equal(mamori_store_counter_scan(st, "bayes", "", scan_collect, seen, err,
+	    sizeof err), OK);
+	assert_string_equal(seen->str, "a=101 b=10 spam:aaa=4 spam:viagra=8 spam;=9 ");
+	g_string_truncate(seen, 0);
+	/* the callback stops it */
+	assert_int_equal(mamori_store_counter_scan(st, "bayes", "", scan_first, seen, err,
+	    sizeof err), OK);
+	assert_string_equal(seen->str, "a");
+	g_string_truncate(seen, 0);
+	assert_int_equal(mamori_store_counter_scan(st, "none", "", scan_collect, seen, err,
+	    sizeof err), OK);
+	assert_string_equal(seen->str, "");
+	assert_int_equal(mamori_store_counter_scan(st, "", "", scan_collect, seen, err,
+	    sizeof err), MAMORI_STORE_INVALID);
+	g_string_free(seen, TRUE);
 
 	/* kept across a close */
 	mamori_store_close(st);
