@@ -4,6 +4,10 @@
 #ifndef MAMORI_CLI_H
 #define MAMORI_CLI_H
 
+#include <stdbool.h>
+
+#include <glib.h>
+
 #include "mamori/mamori.h"
 
 #define DEFAULT_CONFIG "/etc/mamori/mamori.conf"
@@ -16,6 +20,22 @@ const char *cli_config_path(const char *path);
 /* Load the configuration and build an engine; prints errors, NULL on error. */
 /* dns (may be NULL) replaces the configured DNS servers. */
 struct mamori_engine *cli_engine(const char *path, const char *dns, unsigned *threads);
+
+/*
+ * The regular files under dir, recursively, in name order, appended to out
+ * (char *, g_free): links not followed, hidden files and directories
+ * (".git") skipped.  false when a directory could not be read (said on
+ * stderr; the rest is listed).
+ */
+bool cli_list_dir(const char *dir, GPtrArray *out);
+
+/*
+ * As root with daemon.user set: become that user when the state directory
+ * is theirs (it, or its mamori.db), or when it does not exist yet (it is
+ * then created, 0750, for that user), so that a command leaves no
+ * root-owned file the daemons cannot open.  Otherwise runs as is.
+ */
+bool cli_as_daemon_user(const char *user, const char *dir, char *err, size_t errlen);
 
 int cmd_scan(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);

@@ -23,7 +23,6 @@
  * error), 2 usage.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,56 +476,6 @@ do_expire(struct mamori_store *st, struct mamori_config **cfg, int argc, char **
 	return 0;
 }
 
-/*
- * As root with daemon.user set: become that user when the state directory
- * is theirs (it, or its mamori.db), or when it does not exist yet (it is
- * then created, 0750, for that user; its parent must exist).  Any other
- * case (not root, no daemon.user, a directory of root's or of another
- * user) runs as is.
- */
-static bool
-as_daemon_user(const char *user, const char *dir, char *err, size_t errlen)
-{
-	struct stat sb;
-
-	if (geteuid() != 0 || user == NULL || *user == '\0')
-		return true;
-	errno = 0;
-	struct passwd *pw = getpwnam(user);
-	if (pw == NULL) {
-		snprintf(err, errlen, "daemon.user %s: unknown user%s%s", user,
-		    errno != 0 ? ": " : "", errno != 0 ? g_strerror(errno) : "");
-		return false;
-	}
-	uid_t uid = pw->pw_uid;
-	gid_t gid = pw->pw_gid;
-	if (uid == 0)
-		return true;
-	if (stat(dir, &sb) != 0) {
-		if (errno != ENOENT) {
-			snprintf(err, errlen, "%s: %s", dir, g_strerror(errno));
-			return false;
-		}
-		if (mkdir(dir, 0750) != 0) {
-			snprintf(err, errlen, "%s: cannot create: %s", dir, g_strerror(errno));
-			return false;
-		}
-		if (chown(dir, uid, gid) != 0) {
-			snprintf(err, errlen, "%s: cannot give it to %s: %s", dir, user,
-			    g_strerror(errno));
-			return false;
-		}
-	} else {
-		char *db = g_build_filename(dir, "mamori.db", NULL);
-		struct stat dsb;
-		bool theirs = sb.st_uid == uid || (stat(db, &dsb) == 0 && dsb.st_uid == uid);
-		g_free(db);
-		if (!theirs)
-			return true;
-	}
-	return daemon_drop_privileges(user, NULL, err, errlen);
-}
-
 int
 cmd_quarantine(int argc, char **argv)
 {
@@ -577,7 +526,7 @@ cmd_quarantine(int argc, char **argv)
 		mamori_config_free(cfg);
 		return 2;
 	}
-	if (!as_daemon_user(cfg->daemon.user, dir, err, sizeof err)) {
+	if (!cli_as_daemon_user(cfg->daemon.user, dir, err, sizeof err)) {
 		fprintf(stderr, "mamori: quarantine: %s\n", err);
 		mamori_config_free(cfg);
 		return 1;

@@ -239,46 +239,6 @@ scan_file(struct runner *r, const char *path, bool force_mbox)
 	g_mapped_file_unref(map);
 }
 
-static gint
-str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * Regular files under dir, recursively, in name order; links not followed,
- * hidden files and directories (".git", ".gitattributes") skipped.
- */
-static void
-list_dir(struct runner *r, const char *dir, GPtrArray *out, unsigned depth)
-{
-	GError *err = NULL;
-	GDir *d = g_dir_open(dir, 0, &err);
-	if (d == NULL) {
-		input_error(r, dir, err->message);
-		g_error_free(err);
-		return;
-	}
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	const char *n;
-	while ((n = g_dir_read_name(d)) != NULL)
-		if (n[0] != '.')
-			g_ptr_array_add(names, g_build_filename(dir, n, NULL));
-	g_dir_close(d);
-	g_ptr_array_sort(names, str_cmp);
-	for (guint i = 0; i < names->len; i++) {
-		const char *path = g_ptr_array_index(names, i);
-		struct stat st;
-		if (lstat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && depth < 64)
-			list_dir(r, path, out, depth + 1);
-		else if (S_ISREG(st.st_mode))
-			g_ptr_array_add(out, g_strdup(path));
-	}
-	g_ptr_array_unref(names);
-}
-
 /*
  * GOption does not take a value glued to a short option ("-j4"), which
  * everyone types: split such arguments before parsing.  The result is a
@@ -423,7 +383,8 @@ cmd_scan(int argc, char **argv)
 				input_error(&r, files[i], g_strerror(errno));
 			} else if (S_ISDIR(st.st_mode)) {
 				GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
-				list_dir(&r, files[i], list, 0);
+				if (!cli_list_dir(files[i], list))
+					r.exit_code = 2;
 				for (guint k = 0; k < list->len; k++)
 					scan_file(&r, g_ptr_array_index(list, k), mbox);
 				g_ptr_array_unref(list);
