@@ -1,0 +1,543 @@
+/*
+ * model.c - the spam classifier's counts in memory and in the store
+ * (model.h), and how they are combined into a probability.
+ *
+ * The combination is Robinson's: each feature's spam probability is
+ * smoothed towards a prior for rare features, and the features are
+ * combined with Fisher's method (the inverse chi-square of -2 sum ln f),
+ * once for spam and once for ham, as in SpamBayes and bogofilter
+ * (docs/spam.md has the formulas).  The score is the log ratio of the two
+ * tails, computed in the log domain, so that hundreds of extreme features
+ * neither underflow nor tie at 0 or 1; a logistic (Platt) map of the score
+ * gives the probability.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "mamori/store.h"
+#include "spam/model.h"
+#include "spam/tokenize.h"
+
+#define LOAD_NUM 7	/* the table is at most 7/10 full */
+#define LOAD_DEN 10
+
+struct cell {
+	uint64_t key;
+	uint32_t nspam, nham;
+};
+
+struct spam_model {
+	gint ref;
+	int64_t gen;
+	uint64_t nspam, nham;
+	size_t n;		/* features */
+	size_t mask;		/* capacity - 1 (a power of two) */
+	struct cell *cells;	/* key 0: empty; the feature 0 is kept apart */
+	bool has_zero;
+	struct cell zero;
+};
+
+const struct spam_params spam_params_default = {
+	.strength = 1.0,
+	.prior = 0.5,
+	.min_dev = 0.0,
+	.platt_a = 2.886,
+	.platt_b = 0.215,
+};
+
+/* ---- the table ---------------------------------------------------------- */
+
+static size_t
+slot_of(uint64_t key, size_t mask)
+{
+	/* the key is a good hash already (XXH3): its low bits spread well */
+	return (size_t)(key ^ (key >> 29)) & mask;
+}
+
+static struct cell *
+cell_get(struct spam_model *m, uint64_t key, bool add)
+{
+	if (key == 0) {
+		if (!m->has_zero && add) {
+			m->has_zero = true;
+			m->n++;
+		}
+		return m->has_zero ? &m->zero : NULL;
+	}
+	for (size_t i = slot_of(key, m->mask);; i = (i + 1) & m->mask) {
+		struct cell *c = &m->cells[i];
+		if (c->key == key)
+			return c;
+		if (c->key == 0) {
+			if (!add)
+				return NULL;
+			c->key = key;
+			m->n++;
+			return c;
+		}
+	}
+}
+
+static const struct cell *
+cell_find(const struct spam_model *m, uint64_t key)
+{
+	return cell_get((struct spam_model *)m, key, false);
+}
+
+static void
+grow(struct spam_model *m)
+{
+	size_t cap = (m->mask + 1) * 2;
+	struct cell *old = m->cells;
+	size_t oldcap = m->mask + 1;
+
+	m->cells = g_new0(struct cell, cap);
+	m->mask = cap - 1;
+	m->n = m->has_zero ? 1 : 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		if (old[i].key == 0)
+			continue;
+		struct cell *c = cell_get(m, old[i].key, true);
+		c->nspam = old[i].nspam;
+		c->nham = old[i].nham;
+	}
+	g_free(old);
+}
+
+static struct spam_model *
+model_new(void)
+{
+	struct spam_model *m = g_new0(struct spam_model, 1);
+	m->ref = 1;
+	m->mask = 1024 - 1;
+	m->cells = g_new0(struct cell, m->mask + 1);
+	return m;
+}
+
+struct spam_model *
+spam_model_ref(struct spam_model *m)
+{
+	g_atomic_int_inc(&m->ref);
+	return m;
+}
+
+void
+spam_model_unref(struct spam_model *m)
+{
+	if (m == NULL || !g_atomic_int_dec_and_test(&m->ref))
+		return;
+	g_free(m->cells);
+	g_free(m);
+}
+
+int64_t
+spam_model_gen(const struct spam_model *m)
+{
+	return m->gen;
+}
+
+uint64_t
+spam_model_nspam(const struct spam_model *m)
+{
+	return m->nspam;
+}
+
+uint64_t
+spam_model_nham(const struct spam_model *m)
+{
+	return m->nham;
+}
+
+size_t
+spam_model_nfeatures(const struct spam_model *m)
+{
+	return m->n;
+}
+
+void
+spam_model_counts(const struct spam_model *m, uint64_t h, uint32_t *nspam, uint32_t *nham)
+{
+	const struct cell *c = cell_find(m, h);
+	*nspam = c != NULL ? c->nspam : 0;
+	*nham = c != NULL ? c->nham : 0;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+struct load {
+	struct spam_model *m;
+	size_t max;
+	bool spam;		/* scanning the "s" keys, else "h" */
+	bool over;		/* more features than max */
+	bool bad;		/* a key that is not 16 hex digits */
+};
+
+static uint32_t
+clamp_count(int64_t v)
+{
+	/* a count below 0 (a message forgotten with other features than it
+	 * was learned with) reads as 0 */
+	if (v < 0)
+		return 0;
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static bool
+load_one(const char *key, int64_t value, void *ud)
+{
+	struct load *l = ud;
+	char *end;
+
+	if (strlen(key) != 17) {
+		l->bad = true;
+		return true;	/* skipped */
+	}
+	uint64_t h = g_ascii_strtoull(key + 1, &end, 16);
+	if (*end != '\0') {
+		l->bad = true;
+		return true;
+	}
+	uint32_t v = clamp_count(value);
+	if (v == 0)
+		return true;
+	struct spam_model *m = l->m;
+	if (cell_find(m, h) == NULL) {
+		if (m->n >= l->max) {
+			l->over = true;
+			return false;
+		}
+		if ((m->n + 1) * LOAD_DEN > (m->mask + 1) * LOAD_NUM)
+			grow(m);
+	}
+	struct cell *c = cell_get(m, h, true);
+	if (l->spam)
+		c->nspam = v;
+	else
+		c->nham = v;
+	return true;
+}
+
+bool
+spam_model_generation(struct mamori_store *st, int64_t *gen, char *err, size_t errlen)
+{
+	const char *key = "#gen";
+	return mamori_store_counter_get(st, SPAM_NS, &key, 1, gen, err, errlen) ==
+	    MAMORI_STORE_OK;
+}
+
+bool
+spam_model_load(struct mamori_store *st, size_t max_features, struct spam_model **out,
+    char *err, size_t errlen)
+{
+	/* the generation first: a batch committed during the load moves it
+	 * again, and the next check reloads */
+	const char *keys[] = { "#gen", "#spam", "#ham" };
+	int64_t v[3];
+	struct load l = { .max = max_features };
+
+	*out = NULL;
+	if (mamori_store_counter_get(st, SPAM_NS, keys, 3, v, err, errlen) != MAMORI_STORE_OK)
+		return false;
+	l.m = model_new();
+	l.m->gen = v[0];
+	l.m->nspam = clamp_count(v[1]);
+	l.m->nham = clamp_count(v[2]);
+	for (int pass = 0; pass < 2; pass++) {
+		l.spam = pass == 0;
+		if (mamori_store_counter_scan(st, SPAM_NS, l.spam ? "s" : "h", load_one, &l,
+		    err, errlen) != MAMORI_STORE_OK) {
+			spam_model_unref(l.m);
+			return false;
+		}
+		if (l.over) {
+			snprintf(err, errlen, "the model has more than %zu features "
+			    "(bayes.max_features)", max_features);
+			spam_model_unref(l.m);
+			return false;
+		}
+	}
+	(void)l.bad;	/* keys of another layout are not features: skipped */
+	*out = l.m;
+	return true;
+}
+
+/* ---- classifying -------------------------------------------------------- */
+
+/*
+ * ln Q(x2, v): the log of the probability that a chi-square variable of v
+ * (even) degrees of freedom exceeds x2.  Q = sum_{i<v/2} e^-m m^i / i!,
+ * m = x2 / 2: the terms rise while i < m, so the sum starts at the largest
+ * (its log from lgamma) and walks both ways by the ratio of neighbours
+ * until a term is below 1e-17 of the sum: a few hundred products at most,
+ * however many features, and no underflow however extreme.
+ */
+double
+spam_log_chi2q(double x2, unsigned v)
+{
+	double m = x2 / 2.0;
+	unsigned n = v / 2;
+
+	if (m <= 0.0 || n == 0)
+		return 0.0;
+	unsigned k = m < (double)(n - 1) ? (unsigned)m : n - 1;
+	double lt = -m + (double)k * log(m) - lgamma((double)k + 1.0);
+	double sum = 1.0, t = 1.0;
+	for (unsigned i = k + 1; i < n; i++) {
+		t *= m / (double)i;
+		sum += t;
+		if (t < 1e-17 * sum)
+			break;
+	}
+	t = 1.0;
+	for (unsigned i = k; i > 0; i--) {
+		t *= (double)i / m;
+		sum += t;
+		if (t < 1e-17 * sum)
+			break;
+	}
+	double r = lt + log(sum);
+	return r > 0.0 ? 0.0 : r;
+}
+
+void
+spam_classify(const struct spam_model *m, const struct spam_features *f,
+    const struct spam_params *p, struct spam_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	v->prob = 0.5;
+	if (m == NULL || m->nspam == 0 || m->nham == 0 || f->h->len == 0)
+		return;
+
+	const uint64_t *hs = (const uint64_t *)(const void *)f->h->data;
+	double ns = (double)m->nspam, nh = (double)m->nham;
+	double lh = 0.0, ls = 0.0;	/* sum ln f, sum ln (1 - f) */
+	unsigned n = 0, unknown = 0;
+
+	for (guint i = 0; i < f->h->len; i++) {
+		const struct cell *c = cell_find(m, hs[i]);
+		if (c == NULL || (c->nspam == 0 && c->nham == 0)) {
+			unknown++;
+			continue;
+		}
+		v->known++;
+		double bw = c->nspam / ns, gw = c->nham / nh;
+		double pw = bw / (bw + gw);
+		double cnt = (double)c->nspam + c->nham;
+		double fw = (p->strength * p->prior + cnt * pw) / (p->strength + cnt);
+		if (fabs(fw - 0.5) < p->min_dev)
+			continue;
+		/* never exactly 0 or 1: ln stays finite */
+		fw = fw < 1e-6 ? 1e-6 : fw > 1.0 - 1e-6 ? 1.0 - 1e-6 : fw;
+		lh += log(fw);
+		ls += log1p(-fw);
+		n++;
+	}
+	/* a feature the model has not seen is the prior, like any other */
+	if (unknown > 0 && fabs(p->prior - 0.5) >= p->min_dev) {
+		lh += unknown * log(p->prior);
+		ls += unknown * log1p(-p->prior);
+		n += unknown;
+	}
+	if (n == 0)
+		return;
+	/* ln Q: near 0 when the features are jointly spammy (their f near 1
+	 * make -2 sum ln f small); ln P the same for ham */
+	double lq = spam_log_chi2q(-2.0 * lh, 2 * n);
+	double lp = spam_log_chi2q(-2.0 * ls, 2 * n);
+	v->score = lq - lp;
+	v->prob = 1.0 / (1.0 + exp(-(p->platt_a * v->score + p->platt_b)));
+	v->used = n;
+}
+
+/* ---- learning ----------------------------------------------------------- */
+
+struct spam_batch {
+	GHashTable *spam, *ham;	/* uint64 feature (boxed) -> int64 delta */
+	GHashTable *records;	/* digest hex -> GINT_TO_POINTER(class) now */
+	GHashTable *rec_delta;	/* digest hex -> int64 delta of its record */
+	int64_t dspam, dham;
+	size_t messages;
+};
+
+struct spam_batch *
+spam_batch_new(void)
+{
+	struct spam_batch *b = g_new0(struct spam_batch, 1);
+	b->spam = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	b->ham = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	b->records = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	b->rec_delta = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return b;
+}
+
+void
+spam_batch_free(struct spam_batch *b)
+{
+	if (b == NULL)
+		return;
+	g_hash_table_unref(b->spam);
+	g_hash_table_unref(b->ham);
+	g_hash_table_unref(b->records);
+	g_hash_table_unref(b->rec_delta);
+	g_free(b);
+}
+
+size_t
+spam_batch_messages(const struct spam_batch *b)
+{
+	return b->messages;
+}
+
+static void
+add_delta(GHashTable *t, uint64_t key, int64_t d)
+{
+	int64_t *v = g_hash_table_lookup(t, &key);
+	if (v == NULL) {
+		int64_t *k = g_new(int64_t, 1);
+		*k = (int64_t)key;
+		v = g_new0(int64_t, 1);
+		g_hash_table_insert(t, k, v);
+	}
+	*v += d;
+}
+
+static void
+add_features(struct spam_batch *b, const struct spam_features *f, enum spam_class cls,
+    int64_t d)
+{
+	GHashTable *t = cls == SPAM_CLASS_SPAM ? b->spam : b->ham;
+	const uint64_t *hs = (const uint64_t *)(const void *)f->h->data;
+
+	for (guint i = 0; i < f->h->len; i++)
+		add_delta(t, hs[i], d);
+	if (cls == SPAM_CLASS_SPAM)
+		b->dspam += d;
+	else
+		b->dham += d;
+}
+
+static void
+record_delta(struct spam_batch *b, const char *rec, int64_t d)
+{
+	int64_t *v = g_hash_table_lookup(b->rec_delta, rec);
+	if (v == NULL) {
+		v = g_new0(int64_t, 1);
+		g_hash_table_insert(b->rec_delta, g_strdup(rec), v);
+	}
+	*v += d;
+}
+
+bool
+spam_batch_learn(struct spam_batch *b, struct mamori_store *st, const uint8_t digest[16],
+    const struct spam_features *f, enum spam_class cls, bool forget,
+    enum spam_learned *out, char *err, size_t errlen)
+{
+	char rec[34];
+
+	rec[0] = 'm';
+	for (int i = 0; i < 16; i++)
+		snprintf(rec + 1 + 2 * i, 3, "%02x", digest[i]);
+	enum spam_class cur;
+	gpointer v;
+	if (g_hash_table_lookup_extended(b->records, rec, NULL, &v)) {
+		cur = (enum spam_class)GPOINTER_TO_INT(v);
+	} else {
+		const char *key = rec;
+		int64_t stored = 0;
+		if (mamori_store_counter_get(st, SPAM_NS, &key, 1, &stored, err, errlen) !=
+		    MAMORI_STORE_OK)
+			return false;
+		cur = stored == SPAM_CLASS_SPAM || stored == SPAM_CLASS_HAM ?
+		    (enum spam_class)stored : SPAM_CLASS_NONE;
+	}
+
+	enum spam_class now = cur;
+	if (forget) {
+		if (cur == SPAM_CLASS_NONE) {
+			*out = SPAM_NOT_LEARNED;
+			return true;
+		}
+		add_features(b, f, cur, -1);
+		now = SPAM_CLASS_NONE;
+		*out = SPAM_FORGOTTEN;
+	} else if (cur == cls) {
+		*out = SPAM_LEARN_ALREADY;
+		return true;
+	} else {
+		if (cur != SPAM_CLASS_NONE)
+			add_features(b, f, cur, -1);
+		add_features(b, f, cls, +1);
+		now = cls;
+		*out = cur == SPAM_CLASS_NONE ? SPAM_LEARNED : SPAM_RELEARNED;
+	}
+	record_delta(b, rec, (int64_t)now - (int64_t)cur);
+	g_hash_table_insert(b->records, g_strdup(rec), GINT_TO_POINTER(now));
+	b->messages++;
+	return true;
+}
+
+static void
+batch_clear(struct spam_batch *b)
+{
+	g_hash_table_remove_all(b->spam);
+	g_hash_table_remove_all(b->ham);
+	g_hash_table_remove_all(b->records);
+	g_hash_table_remove_all(b->rec_delta);
+	b->dspam = b->dham = 0;
+	b->messages = 0;
+}
+
+bool
+spam_batch_commit(struct spam_batch *b, struct mamori_store *st, char *err, size_t errlen)
+{
+	if (b->messages == 0)
+		return true;
+	size_t n = g_hash_table_size(b->spam) + g_hash_table_size(b->ham) +
+	    g_hash_table_size(b->rec_delta) + 3;
+	const char **keys = g_new(const char *, n);
+	int64_t *deltas = g_new(int64_t, n);
+	char *names = g_malloc(n * 18);	/* "s" + 16 hex + NUL */
+	size_t k = 0;
+	GHashTableIter it;
+	gpointer key, val;
+
+	for (int pass = 0; pass < 2; pass++) {
+		GHashTable *t = pass == 0 ? b->spam : b->ham;
+		g_hash_table_iter_init(&it, t);
+		while (g_hash_table_iter_next(&it, &key, &val)) {
+			int64_t d = *(int64_t *)val;
+			if (d == 0)
+				continue;
+			char *nm = names + k * 18;
+			snprintf(nm, 18, "%c%016" G_GINT64_MODIFIER "x", pass == 0 ? 's' : 'h',
+			    (guint64) * (int64_t *)key);
+			keys[k] = nm;
+			deltas[k++] = d;
+		}
+	}
+	g_hash_table_iter_init(&it, b->rec_delta);
+	while (g_hash_table_iter_next(&it, &key, &val)) {
+		if (*(int64_t *)val == 0)
+			continue;
+		keys[k] = key;
+		deltas[k++] = *(int64_t *)val;
+	}
+	keys[k] = "#spam";
+	deltas[k++] = b->dspam;
+	keys[k] = "#ham";
+	deltas[k++] = b->dham;
+	keys[k] = "#gen";
+	deltas[k++] = 1;
+	bool ok = mamori_store_counter_add(st, SPAM_NS, keys, deltas, k, NULL, err, errlen) ==
+	    MAMORI_STORE_OK;
+	g_free(names);
+	g_free(keys);
+	g_free(deltas);
+	if (ok)
+		batch_clear(b);
+	return ok;
+}
