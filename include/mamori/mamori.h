@@ -102,6 +102,33 @@ const struct mamori_config *mamori_engine_config(const struct mamori_engine *eng
 struct mamori_store;
 void mamori_engine_set_store(struct mamori_engine *eng, struct mamori_store *store);
 
+/*
+ * Learning (docs/spam.md): the modules that learn (the classifier) count
+ * a message as spam or ham, or forget it, in the engine's store.  A
+ * message learned twice as the same class counts once; learned as the
+ * other class it moves.  The counts are collected in memory and written
+ * every bayes.batch messages and by mamori_learn_commit(), which a caller
+ * must call when it is done (nothing uncommitted is written by
+ * mamori_engine_free()).  MAMORI_ERR_CONFIG: no store was set, or no
+ * module learns (bayes.enabled = false); MAMORI_ERR_INTERNAL: the store
+ * failed.  Thread-safe.
+ */
+enum mamori_learn_class { MAMORI_LEARN_SPAM, MAMORI_LEARN_HAM };
+enum mamori_learn_outcome {
+	MAMORI_LEARNED,		/* counted */
+	MAMORI_LEARN_ALREADY,	/* counted as this class before: unchanged */
+	MAMORI_RELEARNED,	/* counted as the other class before: moved */
+	MAMORI_FORGOTTEN,	/* its counts taken away */
+	MAMORI_NOT_LEARNED,	/* forget of a message never learned */
+};
+/* "learned", "already learned", "relearned", "forgotten", "not learned" */
+const char *mamori_learn_outcome_name(enum mamori_learn_outcome o);
+enum mamori_status mamori_learn(const struct mamori_engine *eng, const uint8_t *msg,
+    size_t len, enum mamori_learn_class cls, bool forget,
+    enum mamori_learn_outcome *out, char *err, size_t errlen);
+enum mamori_status mamori_learn_commit(const struct mamori_engine *eng, char *err,
+    size_t errlen);
+
 /* ---- scanning --------------------------------------------------------- */
 
 /* SMTP envelope and provenance of a message; every field may be NULL. */

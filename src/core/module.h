@@ -132,6 +132,17 @@ struct mamori_module {
 	 * written; report() writes the one named key with its value */
 	const char *const *report_keys;
 	void (*report)(const struct scan_ctx *ctx, struct jsonw *w, const char *key);
+	/* learning (mamori_learn(), NULL: the module does not learn): learn()
+	 * counts the scan's message as cls (or forgets it), after the object
+	 * tree and the content are built and no module has run; the store is
+	 * scan_store(ctx), never NULL here; MAMORI_ERR_CONFIG (the module is
+	 * off) or MAMORI_ERR_INTERNAL (the store failed) with a message in
+	 * err.  learn_commit() writes what is pending; false with a message in
+	 * err: the store failed. */
+	enum mamori_status (*learn)(struct scan_ctx *ctx, enum mamori_learn_class cls,
+	    bool forget, enum mamori_learn_outcome *out, char *err, size_t errlen);
+	bool (*learn_commit)(void *engine, struct mamori_store *st, char *err,
+	    size_t errlen);
 };
 
 /* The module's own configuration section, engine and per-scan state. */
@@ -150,6 +161,10 @@ struct mamori_store *scan_store(const struct scan_ctx *ctx);
 
 /* Add a symbol, with an option (may be NULL); repeated calls add options. */
 void scan_add(struct scan_ctx *ctx, mamori_sym sym, const char *option);
+/* scan_add() with the symbol's configured weight scaled by factor (0..1,
+ * clamped): a symbol whose weight grows with a confidence. */
+void scan_add_scaled(struct scan_ctx *ctx, mamori_sym sym, double factor,
+    const char *option);
 void scan_addf(struct scan_ctx *ctx, mamori_sym sym, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 /*

@@ -145,7 +145,7 @@ result_new(unsigned max_options)
 	return res;
 }
 
-static void
+static struct sym_hit *
 add_named(struct scan_ctx *ctx, const char *symbol, const char *option)
 {
 	struct mamori_result *res = ctx->res;
@@ -156,7 +156,7 @@ add_named(struct scan_ctx *ctx, const char *symbol, const char *option)
 		if (info == NULL) {
 			/* a check added a symbol it did not declare: a bug */
 			g_critical("symbol %s is not registered", symbol);
-			return;
+			return NULL;
 		}
 		h = g_new0(struct sym_hit, 1);
 		h->info = info;
@@ -166,15 +166,16 @@ add_named(struct scan_ctx *ctx, const char *symbol, const char *option)
 		g_hash_table_insert(res->index, (gpointer)info->def->name, h);
 	}
 	if (option == NULL || h->options->len >= res->max_options)
-		return;
+		return h;
 	char *o = text_clean_copy(option, strlen(option), OPTION_MAX);
 	for (guint i = 0; i < h->options->len; i++) {
 		if (strcmp(g_ptr_array_index(h->options, i), o) == 0) {
 			g_free(o);
-			return;
+			return h;
 		}
 	}
 	g_ptr_array_add(h->options, o);
+	return h;
 }
 
 void
@@ -192,6 +193,20 @@ scan_addf(struct scan_ctx *ctx, mamori_sym sym, const char *fmt, ...)
 	va_end(ap);
 	add_named(ctx, sym->name, o);
 	g_free(o);
+}
+
+void
+scan_add_scaled(struct scan_ctx *ctx, mamori_sym sym, double factor, const char *option)
+{
+	struct sym_hit *h = add_named(ctx, sym->name, option);
+
+	if (h == NULL)
+		return;
+	if (!(factor >= 0.0))	/* NaN too */
+		factor = 0.0;
+	if (factor > 1.0)
+		factor = 1.0;
+	h->score = h->info->weight * factor;
 }
 
 bool

@@ -328,6 +328,49 @@ scan_build_objects(struct scan_ctx *ctx)
 	ctx->stage_ms[STAGE_MS_OBJECTS] += (double)(g_get_monotonic_time() - t0) / 1000.0;
 }
 
+/* A scan's context: its result, the modules' states and the parsed
+ * message. */
+static void
+scan_begin(struct scan_ctx *ctx, const struct mamori_engine *eng, const uint8_t *msg,
+    size_t len, const struct mamori_envelope *env, const struct mamori_scan_opts *opts)
+{
+	*ctx = (struct scan_ctx){
+		.eng = eng,
+		.opts = opts != NULL ? opts : &no_opts,
+		.env = env != NULL ? env : &no_envelope,
+		.start_us = g_get_monotonic_time(),
+		.raw = msg != NULL ? msg : (const uint8_t *)"",
+		.raw_len = msg != NULL ? len : 0,
+	};
+	ctx->deadline_us = ctx->start_us + (gint64)eng->cfg->limits.scan_time_ms * 1000;
+	ctx->res = result_new(eng->cfg->limits.symbol_options);
+	ctx->mstate = g_new0(void *, eng->nmodules);
+	for (size_t i = 0; i < eng->nmodules; i++)
+		if (eng->modules[i]->state_size > 0)
+			ctx->mstate[i] = g_malloc0(eng->modules[i]->state_size);
+	ctx->msg = mime_message_parse(ctx->raw, ctx->raw_len, &eng->mime_limits);
+}
+
+/* Everything of the scan but its result. */
+static void
+scan_end(struct scan_ctx *ctx)
+{
+	const struct mamori_engine *eng = ctx->eng;
+
+	if (ctx->findings != NULL)
+		g_hash_table_unref(ctx->findings);
+	for (size_t i = 0; i < eng->nmodules; i++) {
+		if (ctx->mstate[i] != NULL && eng->modules[i]->state_free != NULL)
+			eng->modules[i]->state_free(ctx->mstate[i]);
+		g_free(ctx->mstate[i]);
+	}
+	g_free(ctx->mstate);
+	content_free(ctx->content);
+	obj_tree_free(ctx->objects);
+	mime_message_free((struct mime_message *)ctx->msg);	/* scan_begin() parsed it */
+	dns_ctx_free(ctx->dns);
+}
+
 enum mamori_status
 mamori_scan(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, struct mamori_result **out)
@@ -340,24 +383,9 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
     const struct mamori_envelope *env, const struct mamori_scan_opts *opts,
     struct mamori_result **out)
 {
-	struct scan_ctx ctx = {
-		.eng = eng,
-		.opts = opts != NULL ? opts : &no_opts,
-		.env = env != NULL ? env : &no_envelope,
-		.start_us = g_get_monotonic_time(),
-		.raw = msg != NULL ? msg : (const uint8_t *)"",
-		.raw_len = msg != NULL ? len : 0,
-	};
+	struct scan_ctx ctx;
 
-	ctx.deadline_us = ctx.start_us + (gint64)eng->cfg->limits.scan_time_ms * 1000;
-	ctx.res = result_new(eng->cfg->limits.symbol_options);
-	ctx.mstate = g_new0(void *, eng->nmodules);
-	for (size_t i = 0; i < eng->nmodules; i++)
-		if (eng->modules[i]->state_size > 0)
-			ctx.mstate[i] = g_malloc0(eng->modules[i]->state_size);
-	struct mime_message *m = mime_message_parse(msg != NULL ? msg : (const uint8_t *)"",
-	    msg != NULL ? len : 0, &eng->mime_limits);
-	ctx.msg = m;
+	scan_begin(&ctx, eng, msg, len, env, opts);
 	gint64 t = g_get_monotonic_time();
 	ctx.stage_ms[STAGE_MS_PARSE] = (double)(t - ctx.start_us) / 1000.0;
 
@@ -406,20 +434,93 @@ mamori_scan_ex(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 	result_finish(ctx.res, eng->cfg);
 	double ms = (double)(g_get_monotonic_time() - ctx.start_us) / 1000.0;
 	ctx.res->report = report_build(&ctx, ms);
-	if (ctx.findings != NULL)
-		g_hash_table_unref(ctx.findings);
-	for (size_t i = 0; i < eng->nmodules; i++) {
-		if (ctx.mstate[i] != NULL && eng->modules[i]->state_free != NULL)
-			eng->modules[i]->state_free(ctx.mstate[i]);
-		g_free(ctx.mstate[i]);
-	}
-	g_free(ctx.mstate);
-	content_free(ctx.content);
-	obj_tree_free(ctx.objects);
-	mime_message_free(m);
-	dns_ctx_free(ctx.dns);
 	*out = ctx.res;
-	return ctx.res->report != NULL ? MAMORI_OK : MAMORI_ERR_INTERNAL;
+	scan_end(&ctx);
+	return (*out)->report != NULL ? MAMORI_OK : MAMORI_ERR_INTERNAL;
+}
+
+const char *
+mamori_learn_outcome_name(enum mamori_learn_outcome o)
+{
+	switch (o) {
+	case MAMORI_LEARNED:
+		return "learned";
+	case MAMORI_LEARN_ALREADY:
+		return "already learned";
+	case MAMORI_RELEARNED:
+		return "relearned";
+	case MAMORI_FORGOTTEN:
+		return "forgotten";
+	case MAMORI_NOT_LEARNED:
+		return "not learned";
+	}
+	return "unknown";
+}
+
+/* Whether a module of eng learns (and may: its section is not off). */
+static bool
+learns(const struct mamori_engine *eng)
+{
+	for (size_t i = 0; i < eng->nmodules; i++)
+		if (eng->modules[i]->learn != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * The message is parsed and its object tree and content built as for a
+ * scan (the same features, so that a learned message is recognised when
+ * it is scanned), then handed to the modules that learn; no module runs.
+ */
+enum mamori_status
+mamori_learn(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
+    enum mamori_learn_class cls, bool forget, enum mamori_learn_outcome *out, char *err,
+    size_t errlen)
+{
+	struct scan_ctx ctx;
+	enum mamori_status rc = MAMORI_OK;
+
+	*out = MAMORI_NOT_LEARNED;
+	if (eng->store == NULL) {
+		snprintf(err, errlen, "learning needs a state directory (--state DIR)");
+		return MAMORI_ERR_CONFIG;
+	}
+	if (!learns(eng)) {
+		snprintf(err, errlen, "no module learns");
+		return MAMORI_ERR_CONFIG;
+	}
+	scan_begin(&ctx, eng, msg, len, NULL, NULL);
+	/* learning is not bounded by the scan's time budget: an operator
+	 * asked for it, and a message cut short would be learned from part
+	 * of its content */
+	ctx.deadline_us = G_MAXINT64;
+	scan_build_objects(&ctx);
+	for (size_t i = 0; i < eng->nmodules && rc == MAMORI_OK; i++) {
+		const struct mamori_module *mod = eng->modules[i];
+		if (mod->learn == NULL)
+			continue;
+		ctx.cur = i;
+		rc = mod->learn(&ctx, cls, forget, out, err, errlen);
+	}
+	mamori_result_free(ctx.res);
+	scan_end(&ctx);
+	return rc;
+}
+
+enum mamori_status
+mamori_learn_commit(const struct mamori_engine *eng, char *err, size_t errlen)
+{
+	if (eng->store == NULL) {
+		snprintf(err, errlen, "learning needs a state directory (--state DIR)");
+		return MAMORI_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < eng->nmodules; i++) {
+		const struct mamori_module *mod = eng->modules[i];
+		if (mod->learn_commit != NULL &&
+		    !mod->learn_commit(eng->mengine[i], eng->store, err, errlen))
+			return MAMORI_ERR_INTERNAL;
+	}
+	return MAMORI_OK;
 }
 
 char *
