@@ -57,6 +57,8 @@ done
 want() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 
 mkdir -p "$WORK/logs" "$WORK/scores"
+# this run's logs; what a failed run left (kept until now for a look) goes
+rm -rf "$WORK"/logs/{mamori,sa,folds}*.* "$WORK"/mamori-state.* "$WORK"/bogofilter-db.* "$WORK/cv"
 
 # seconds since START (an $EPOCHREALTIME), one decimal
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
@@ -119,6 +121,7 @@ run_mamori() {
 		"$MAMORI" learn "${learn_conf[@]}" --state "$state" "--$kind" "$learn/$kind" \
 			>>"$WORK/logs/mamori-learn.log" 2>&1 ||
 			die "mamori learn --$kind failed (exit $?): $WORK/logs/mamori-learn.log"
+		say "  mamori learn: $(tail -n 1 "$WORK/logs/mamori-learn.log")"
 	done
 	learn_s=$(since "$t")
 	t=$EPOCHREALTIME
@@ -236,7 +239,7 @@ if [[ $cv == 0 ]]; then
 	bench_corpus_full
 	pairs=("$corpus_full/train $corpus_full/test")
 	title="Trained on the train split ($(nfiles "$corpus_full/train/ham") ham, $(nfiles "$corpus_full/train/spam") spam), scored on the test split ($(nfiles "$corpus_full/test/ham") ham, $(nfiles "$corpus_full/test/spam") spam)"
-	tag=test
+	tag="test"
 else
 	bench_corpus_full
 	python3 "$METRICS" folds "$cv" "$corpus_full/train" "$WORK/cv" >"$WORK/logs/folds.txt" ||
