@@ -98,4 +98,12 @@ void spam_features_free(struct spam_features *f);
  * computes it. */
 uint64_t spam_feature_hash(const char *name, size_t len);
 
+/*
+ * The words of s[0..len) (char *, case-folded, in order, before the
+ * number shapes), as spam_tokenize() segments a text: ASCII chunks by its
+ * own rules, the rest by ICU; icu_only: everything by ICU.  For the tests
+ * and the fuzz target, which check that both paths agree on ASCII text.
+ */
+GPtrArray *spam_text_words(const char *s, size_t len, bool icu_only);
+
 #endif
