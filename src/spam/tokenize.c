@@ -25,6 +25,8 @@
 #include <unicode/ucasemap.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
+/* inlined: one call per feature */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "content/content.h"
@@ -37,6 +39,7 @@ const struct spam_tok_opts spam_tok_defaults = {
 	.text_max = 256u << 10,
 	.tokens_max = 20000,
 	.word_max = 64,
+	.osb_dist = 4,
 	.names = false,
 };
 
@@ -108,6 +111,9 @@ struct tok {
 	GString *shape;		/* a number's shape */
 	GString *win[OSB_WINDOW];	/* the last words of the part, newest first */
 	unsigned nwin;
+	uint64_t *h;		/* the hashes, in order */
+	size_t nh, caph;
+	unsigned osb;		/* OSB distances taken: 0..OSB_WINDOW */
 	bool stop;		/* tokens_max reached */
 	bool cjk;		/* the words' text also gives "c:" bigrams */
 };
@@ -117,24 +123,42 @@ emit(struct tok *tk, const char *s, size_t n)
 {
 	uint64_t h = XXH3_64bits(s, n);
 
-	g_array_append_val(tk->f->h, h);
+	if (tk->nh == tk->caph) {
+		tk->caph = tk->caph * 2;
+		tk->h = g_renew(uint64_t, tk->h, tk->caph);
+	}
+	tk->h[tk->nh++] = h;
 	if (tk->f->names != NULL)
 		g_ptr_array_add(tk->f->names, g_strndup(s, n));
 }
 
+/* The name prefix + a [+ ' ' + b] in tk->name (no allocation once the
+ * buffer is large enough), emitted. */
 static void
-emit_name(struct tok *tk)
+emit3(struct tok *tk, const char *prefix, size_t pn, const char *a, size_t an,
+    const char *b, size_t bn)
 {
-	emit(tk, tk->name->str, tk->name->len);
+	size_t n = pn + an + (b != NULL ? 1 + bn : 0);
+
+	if (tk->name->allocated_len <= n)
+		g_string_set_size(tk->name, n);
+	char *p = tk->name->str;
+	memcpy(p, prefix, pn);
+	memcpy(p + pn, a, an);
+	if (b != NULL) {
+		p[pn + an] = ' ';
+		memcpy(p + pn + an + 1, b, bn);
+	}
+	p[n] = '\0';
+	tk->name->len = n;
+	emit(tk, p, n);
 }
 
 /* prefix + value */
 static void
 emit2(struct tok *tk, const char *prefix, const char *v, size_t n)
 {
-	g_string_assign(tk->name, prefix);
-	g_string_append_len(tk->name, v, (gssize)n);
-	emit_name(tk);
+	emit3(tk, prefix, strlen(prefix), v, n, NULL, 0);
 }
 
 uint64_t
@@ -227,10 +251,15 @@ ascii_words(struct tok *tk, const char *s, size_t n, word_fn fn, void *arg)
 		}
 		if (i - start == 1 && last == WB_EXT)
 			continue;	/* a lone '_' is no word */
-		g_string_truncate(tk->word, 0);
-		for (size_t k = start; k < i; k++)
-			g_string_append_c(tk->word, g_ascii_tolower(s[k]));
-		fn(tk, tk->word->str, tk->word->len, arg);
+		size_t wn = i - start;
+		if (tk->word->allocated_len <= wn)
+			g_string_set_size(tk->word, wn);
+		char *w = tk->word->str;
+		for (size_t k = 0; k < wn; k++) {
+			char ch = s[start + k];
+			w[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch | 0x20) : ch;
+		}
+		fn(tk, w, wn, arg);
 	}
 }
 
@@ -429,23 +458,20 @@ on_word(struct tok *tk, const char *w, size_t n, void *arg)
 		emit2(tk, x->prefix, w, n);
 	if (!x->osb)
 		return;
-	for (unsigned d = 0; d < tk->nwin; d++) {
-		GString *a = tk->win[d];
-		g_string_truncate(tk->name, 0);
-		g_string_append_c(tk->name, 'o');
-		g_string_append_c(tk->name, (char)('1' + d));
-		g_string_append_c(tk->name, ':');
-		g_string_append_len(tk->name, a->str, (gssize)a->len);
-		g_string_append_c(tk->name, ' ');
-		g_string_append_len(tk->name, w, (gssize)n);
-		emit_name(tk);
+	static const char *const osb[OSB_WINDOW] = { "o1:", "o2:", "o3:", "o4:" };
+	for (unsigned d = 0; d < tk->nwin && d < tk->osb; d++) {
+		const GString *a = tk->win[d];
+		emit3(tk, osb[d], 3, a->str, a->len, w, n);
 	}
 	/* the oldest buffer becomes the newest */
 	GString *oldest = tk->win[OSB_WINDOW - 1];
 	memmove(tk->win + 1, tk->win, (OSB_WINDOW - 1) * sizeof tk->win[0]);
 	tk->win[0] = oldest;
-	g_string_assign(oldest, "");
-	g_string_append_len(oldest, w, (gssize)n);
+	if (oldest->allocated_len <= n)
+		g_string_set_size(oldest, n);
+	memcpy(oldest->str, w, n);
+	oldest->str[n] = '\0';
+	oldest->len = n;
 	if (tk->nwin < OSB_WINDOW)
 		tk->nwin++;
 }
@@ -827,43 +853,46 @@ url_hosts(struct tok *tk, const struct content *c)
 
 /* --- sort -------------------------------------------------------------- */
 
-/* Sort a[0..n) (LSD radix, 8 bits a pass, passes where every key has the
- * same byte skipped) and drop duplicates; returns the new length. */
+/*
+ * Sort a[0..n) and drop duplicates; returns the new length.  The keys are
+ * hashes, spread evenly: a counting sort on their top bits into about n
+ * buckets leaves each key near its place, and an insertion sort finishes
+ * in expected linear time.
+ */
 static size_t
 sort_unique(uint64_t *a, size_t n)
 {
 	if (n < 2)
 		return n;
+	unsigned bits = 1;
+	while (bits < 20 && ((size_t)1 << bits) < n)
+		bits++;
+	size_t nb = (size_t)1 << bits;
+	unsigned shift = 64 - bits;
+	uint32_t *cnt = g_new0(uint32_t, nb + 1);
 	uint64_t *tmp = g_new(uint64_t, n);
-	size_t cnt[8][256];
-	memset(cnt, 0, sizeof cnt);
 	for (size_t i = 0; i < n; i++)
-		for (unsigned b = 0; b < 8; b++)
-			cnt[b][(a[i] >> (8 * b)) & 0xff]++;
-	uint64_t *src = a, *dst = tmp;
-	for (unsigned b = 0; b < 8; b++) {
-		size_t *c = cnt[b];
-		if (c[(src[0] >> (8 * b)) & 0xff] == n)
-			continue;
-		size_t sum = 0;
-		for (unsigned k = 0; k < 256; k++) {
-			size_t v = c[k];
-			c[k] = sum;
-			sum += v;
+		cnt[(a[i] >> shift) + 1]++;
+	for (size_t k = 1; k <= nb; k++)
+		cnt[k] += cnt[k - 1];
+	for (size_t i = 0; i < n; i++)
+		tmp[cnt[a[i] >> shift]++] = a[i];
+	for (size_t i = 1; i < n; i++) {
+		uint64_t v = tmp[i];
+		size_t j = i;
+		while (j > 0 && tmp[j - 1] > v) {
+			tmp[j] = tmp[j - 1];
+			j--;
 		}
-		for (size_t i = 0; i < n; i++)
-			dst[c[(src[i] >> (8 * b)) & 0xff]++] = src[i];
-		uint64_t *sw = src;
-		src = dst;
-		dst = sw;
+		tmp[j] = v;
 	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
-	g_free(tmp);
 	size_t m = 1;
+	a[0] = tmp[0];
 	for (size_t i = 1; i < n; i++)
-		if (a[i] != a[m - 1])
-			a[m++] = a[i];
+		if (tmp[i] != a[m - 1])
+			a[m++] = tmp[i];
+	g_free(cnt);
+	g_free(tmp);
 	return m;
 }
 
@@ -876,6 +905,9 @@ tok_init(struct tok *tk, struct spam_features *f, const struct spam_tok_opts *o)
 	tk->o = o;
 	tk->f = f;
 	tk->icu = icu_get();
+	tk->caph = 2048;
+	tk->h = g_new(uint64_t, tk->caph);
+	tk->osb = MIN(o->osb_dist, OSB_WINDOW);
 	tk->name = g_string_sized_new(128);
 	tk->fold = g_string_sized_new(256);
 	tk->word = g_string_sized_new(64);
@@ -887,6 +919,7 @@ tok_init(struct tok *tk, struct spam_features *f, const struct spam_tok_opts *o)
 static void
 tok_done(struct tok *tk)
 {
+	g_free(tk->h);
 	g_string_free(tk->name, TRUE);
 	g_string_free(tk->fold, TRUE);
 	g_string_free(tk->word, TRUE);
@@ -903,7 +936,6 @@ spam_tokenize(const struct mime_message *msg, const struct content *c,
 	struct spam_features *f = g_new0(struct spam_features, 1);
 	struct tok tk;
 
-	f->h = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), 1024);
 	if (o->names)
 		f->names = g_ptr_array_new_with_free_func(g_free);
 	tok_init(&tk, f, o);
@@ -922,8 +954,10 @@ spam_tokenize(const struct mime_message *msg, const struct content *c,
 	if (c != NULL && (o->families & SPAM_TOK_URLS))
 		url_hosts(&tk, c);
 
+	size_t n = sort_unique(tk.h, tk.nh);
+	f->h = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)n);
+	g_array_append_vals(f->h, tk.h, (guint)n);
 	tok_done(&tk);
-	g_array_set_size(f->h, (guint)sort_unique((uint64_t *)(void *)f->h->data, f->h->len));
 	return f;
 }
 
@@ -952,10 +986,8 @@ spam_text_words(const char *s, size_t len, bool icu_only)
 	struct tok tk;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 
-	f.h = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	tok_init(&tk, &f, &spam_tok_defaults);
 	text_words(&tk, s, len, icu_only, collect, out);
 	tok_done(&tk);
-	g_array_free(f.h, TRUE);
 	return out;
 }

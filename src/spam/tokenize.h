@@ -69,10 +69,13 @@ struct spam_tok_opts {
 	size_t text_max;	/* bytes of normalised text read per part */
 	unsigned tokens_max;	/* words per message (body and subject) */
 	size_t word_max;	/* bytes of one word */
+	unsigned osb_dist;	/* the largest OSB distance, 0..4 ("o1:" only
+				 * with 1; none with 0) */
 	bool names;		/* keep the names (tests, `mamori learn --dump`) */
 };
 
-/* every family; 256 KiB per part, 20000 words, 64-byte words, no names */
+/* every family; 256 KiB per part, 20000 words, 64-byte words, OSB
+ * distances 1..4, no names */
 extern const struct spam_tok_opts spam_tok_defaults;
 
 struct spam_features {
