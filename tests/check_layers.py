@@ -20,7 +20,8 @@ under src/:
                            text and HTML part (body and attachments), the
                            password candidates; read by the modules
   rank 4  auth, engines,   what the modules alone call (SPF/DKIM/DMARC/ARC,
-          ppap             clamd/YARA, PPAP discovery and rewriting)
+          ppap, spam       clamd/YARA, PPAP discovery and rewriting, the
+                           spam classifier: its tokeniser and model)
           core             the module interface (core/module.h, core/conf.h),
                            the configuration, symbols, score and verdict
   rank 5  checks           the modules, one folder each (src/checks/<module>/)
@@ -69,6 +70,7 @@ RANK = {
     "auth": 4,
     "engines": 4,
     "ppap": 4,
+    "spam": 4,
     "core": 4,
     "checks": 5,
     "driver": 6,
