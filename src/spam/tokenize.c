@@ -534,6 +534,17 @@ subject_words(struct tok *tk, const struct mime_headers *h)
 
 /* --- headers ----------------------------------------------------------- */
 
+/* Cut g at its first byte that is not valid UTF-8: header values may
+ * hold raw 8-bit bytes, names never do. */
+static void
+keep_valid(GString *g)
+{
+	const gchar *end;
+
+	if (!g_utf8_validate(g->str, (gssize)g->len, &end))
+		g_string_truncate(g, (gsize)(end - g->str));
+}
+
 /* A domain: lower case, up to the first character no domain has, without
  * the trailing dot; false when empty. */
 static bool
@@ -546,6 +557,7 @@ domain_norm(const char *s, size_t n, GString *out)
 			break;
 		g_string_append_c(out, g_ascii_tolower((char)c));
 	}
+	keep_valid(out);
 	while (out->len > 0 && out->str[out->len - 1] == '.')
 		g_string_truncate(out, out->len - 1);
 	return out->len > 0;
@@ -632,11 +644,15 @@ mime_shape(struct tok *tk, const struct mime_message *msg)
 	}
 	for (; open > 0; open--)
 		g_string_append_c(s, ')');
+	keep_valid(s);
 	emit(tk, s->str, s->len);
 	if (msg->parts->len > 0) {
 		const struct mime_part *top = msg->parts->pdata[0];
-		const char *type = top->type != NULL ? top->type : "none";
-		emit2(tk, "h:top:", type, strnlen(type, HDR_VALUE_MAX));
+		g_string_assign(s, "h:top:");
+		g_string_append_len(s, top->type != NULL ? top->type : "none",
+		    (gssize)strnlen(top->type != NULL ? top->type : "none", HDR_VALUE_MAX));
+		keep_valid(s);
+		emit(tk, s->str, s->len);
 	}
 }
 
