@@ -607,8 +607,8 @@ mailer(struct tok *tk, const char *v)
 	}
 	g_free(low);
 	g_free(s);
-	/* whole characters only */
-	g_string_truncate(n, cut_utf8(n->str, n->len, n->len));
+	/* the byte bound may have cut a character */
+	keep_valid(n);
 	if (n->len == 0)
 		return;
 	emit2(tk, "h:mailer:", n->str, n->len);
