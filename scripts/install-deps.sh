@@ -15,6 +15,8 @@ PACKAGES=(
 	build-essential cmake ninja-build pkg-config git ca-certificates
 	# libraries (see DESIGN.md, "Chosen dependencies")
 	libglib2.0-dev libgmime-3.0-dev libconfig-dev libicu-dev
+	# spam classifier: XXH3 names its features (src/spam/)
+	libxxhash-dev
 	# authentication
 	libc-ares-dev libpsl-dev libssl-dev python3-dnslib python3-dkim python3-spf python3-yaml
 	# objects and malware engines: archives, TNEF, CHM/SZDD/KWAJ, true

@@ -20,8 +20,8 @@ under src/:
                            text and HTML part (body and attachments), the
                            password candidates; read by the modules
   rank 4  auth, engines,   what the modules alone call (SPF/DKIM/DMARC/ARC,
-          ppap, spam       clamd/YARA, PPAP discovery and rewriting, the spam
-                           classifier's tokeniser and model)
+          ppap, spam       clamd/YARA, PPAP discovery and rewriting, the
+                           spam classifier: its tokeniser and model)
           core             the module interface (core/module.h, core/conf.h),
                            the configuration, symbols, score and verdict
   rank 5  checks           the modules, one folder each (src/checks/<module>/)

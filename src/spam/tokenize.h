@@ -13,7 +13,9 @@
  *                             HTML part (body parts and text attachments:
  *                             content.h), NFKC, case-folded; words from
  *                             ICU's word break iterator (dictionary
- *                             segmentation for Japanese and Chinese)
+ *                             segmentation for Japanese and Chinese;
+ *                             ASCII chunks by a fast path that gives the
+ *                             same words: spam_text_words())
  *   subject words     "s:"    the same over the Subject
  *   sparse bigrams    "o1:".."o4:"  orthogonal sparse bigrams of the body
  *                             words: "a b" for the word b that follows a
@@ -22,23 +24,53 @@
  *   CJK n-grams       "c:"    character bigrams of runs of Han, Hiragana,
  *                             Katakana and Hangul, where word segmentation
  *                             is weak
- *   headers           "h:"    selected sender-side header tokens: From
- *                             display name words and domain, Reply-To
- *                             domain, Message-ID domain, mailer
- *                             (X-Mailer, User-Agent), charsets, the MIME
- *                             structure, attachment true types, List-Id
+ *   headers           "h:"    selected sender-side header tokens, from
+ *                             these headers only:
+ *                               From        "h:fromdom:DOMAIN",
+ *                                           "h:fromname:WORD" (display
+ *                                           name, at most 16 words)
+ *                               Reply-To    "h:replyto:DOMAIN",
+ *                                           "h:replyto:=from" / "!=from",
+ *                                           "h:replyto:absent"
+ *                               Message-ID  "h:msgid:DOMAIN" (right-hand
+ *                                           side) or "h:msgid:none"
+ *                               X-Mailer, User-Agent  "h:mailer:LETTERS"
+ *                                           (lower case, digits and
+ *                                           punctuation dropped),
+ *                                           "h:mailerw:FIRSTWORD",
+ *                                           "h:mailer:none"
+ *                               List-Id     "h:listid:ID"
+ *                               Precedence  "h:prec:VALUE"
+ *                               Content-Type  "h:charset:CHARSET" per
+ *                                           text part; "h:mime:" the MIME
+ *                                           tree, e.g. "multipart/
+ *                                           alternative(text/plain,
+ *                                           text/html)" (256 bytes);
+ *                                           "h:top:TYPE"
+ *                             and "h:att:TYPE", the true type of every
+ *                             object of the tree (t)
  *   URL hosts         "u:"    the host of every link (content_links()),
- *                             lower case, and its registrable tail
+ *                             lower case ("u:www.example.co.uk"), its
+ *                             registrable domain by the public suffix list
+ *                             when it differs ("u:.example.co.uk"), and
+ *                             "u:<ip>" for an address
+ *
+ * A number of more than 4 characters becomes its shape: "#" and the length
+ * of each run of digits, separators kept ("w:#1,3,3" for 1,000,000).
  *
  * Headers the receiving site adds are never features: Received,
  * Delivered-To, X-Original-To, Return-Path, X-Spam-*, Authentication-
- * Results, ... (a gateway sees the mail before they exist, and in a
- * corpus they leak the label).  Only the headers named above are read.
+ * Results, X-Virus-*, ... (a gateway sees the mail before they exist, and
+ * in a corpus they leak the label).  Only the headers named above are
+ * read.
  *
  * Bounded: at most text_max bytes of text per part and tokens_max words
- * per message are read, and a word longer than word_max bytes is skipped
- * (one "w:<long>" feature says so); the result says whether a limit cut
- * the input.
+ * per message are read (the Subject's first), and a word longer than
+ * word_max bytes is skipped (one "w:<long>" feature says so); the result
+ * says whether a limit cut the input.  Header values are read up to 128
+ * bytes.  Every name is valid UTF-8, whatever the input.
+ *
+ * Thread-safe: each thread keeps its own ICU break iterator.
  */
 #ifndef MAMORI_SPAM_TOKENIZE_H
 #define MAMORI_SPAM_TOKENIZE_H
@@ -69,10 +101,13 @@ struct spam_tok_opts {
 	size_t text_max;	/* bytes of normalised text read per part */
 	unsigned tokens_max;	/* words per message (body and subject) */
 	size_t word_max;	/* bytes of one word */
+	unsigned osb_dist;	/* the largest OSB distance, 0..4 ("o1:" only
+				 * with 1; none with 0) */
 	bool names;		/* keep the names (tests, `mamori learn --dump`) */
 };
 
-/* every family; 256 KiB per part, 20000 words, 64-byte words, no names */
+/* every family; 256 KiB per part, 20000 words, 64-byte words, OSB
+ * distances 1..4, no names */
 extern const struct spam_tok_opts spam_tok_defaults;
 
 struct spam_features {
@@ -97,5 +132,13 @@ void spam_features_free(struct spam_features *f);
 /* The hash of one feature name (with its prefix), as spam_tokenize()
  * computes it. */
 uint64_t spam_feature_hash(const char *name, size_t len);
+
+/*
+ * The words of s[0..len) (char *, case-folded, in order, before the
+ * number shapes), as spam_tokenize() segments a text: ASCII chunks by its
+ * own rules, the rest by ICU; icu_only: everything by ICU.  For the tests
+ * and the fuzz target, which check that both paths agree on ASCII text.
+ */
+GPtrArray *spam_text_words(const char *s, size_t len, bool icu_only);
 
 #endif
