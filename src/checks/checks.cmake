@@ -27,5 +27,9 @@ target_compile_definitions(mamori_mod_engines PRIVATE
 mamori_layer(mamori_mod_date
   SOURCES src/checks/date/check_date.c
   DEPS mamori_base PkgConfig::GMIME)
+mamori_layer(mamori_mod_bayes
+  SOURCES src/checks/bayes/check_bayes.c
+  DEPS mamori_base mamori_spam mamori_spam_model mamori_content)
 set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_objects
-  mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date)
+  mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date
+  mamori_mod_bayes)

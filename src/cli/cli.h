@@ -38,6 +38,7 @@ bool cli_list_dir(const char *dir, GPtrArray *out);
 bool cli_as_daemon_user(const char *user, const char *dir, char *err, size_t errlen);
 
 int cmd_scan(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_milter(int argc, char **argv);

@@ -15,6 +15,8 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  scan [--json] [-j N] [--config F] [--from A] [--rcpt A] [--ip IP] [--helo H] FILE|DIR|mbox|-\n"
 	    "                       scan messages and print a verdict for each\n"
+	    "  learn --spam|--ham [--forget] [--state DIR] [--config F] FILE|DIR|mbox|-\n"
+	    "                       teach the spam classifier (docs/spam.md)\n"
 	    "  serve --listen HOST:PORT [--config F] [--state DIR] [--threads N]\n"
 	    "                       the HTTP API: POST /scan, /health, /metrics\n"
 	    "  check-config [FILE]  validate a configuration file\n"
@@ -38,6 +40,8 @@ main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "scan") == 0)
 		return cmd_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "learn") == 0)
+		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)

@@ -27,6 +27,7 @@ extern const struct mamori_module module_documents;
 extern const struct mamori_module module_ppap;
 extern const struct mamori_module module_yara;
 extern const struct mamori_module module_clamd;
+extern const struct mamori_module module_bayes;
 
 const struct mamori_module *const mamori_modules[] = {
 	&module_core,
@@ -38,6 +39,7 @@ const struct mamori_module *const mamori_modules[] = {
 	&module_ppap,
 	&module_yara,
 	&module_clamd,
+	&module_bayes,
 	NULL,
 };
 

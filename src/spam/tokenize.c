@@ -690,9 +690,13 @@ headers(struct tok *tk, const struct mime_message *msg, const struct obj_tree *t
 		emit2(tk, "h:replyto:", "absent", 6);
 	}
 
-	/* Message-ID: its right-hand side */
-	bool mid = h->message_id != NULL && addr_domain(h->message_id, d2);
-	emit_domain(tk, "h:msgid:", mid, d2);
+	/* Message-ID: its right-hand side (a family of its own: in a corpus
+	 * collected at one site it names the collector as often as the
+	 * sender) */
+	if (tk->o->families & SPAM_TOK_MSGID) {
+		bool mid = h->message_id != NULL && addr_domain(h->message_id, d2);
+		emit_domain(tk, "h:msgid:", mid, d2);
+	}
 
 	/* the mailer */
 	const struct mime_header *x = mime_headers_get(h, "X-Mailer", 0);

@@ -33,7 +33,8 @@
  *                                           "h:replyto:=from" / "!=from",
  *                                           "h:replyto:absent"
  *                               Message-ID  "h:msgid:DOMAIN" (right-hand
- *                                           side) or "h:msgid:none"
+ *                                           side) or "h:msgid:none", only
+ *                                           with SPAM_TOK_MSGID
  *                               X-Mailer, User-Agent  "h:mailer:LETTERS"
  *                                           (lower case, digits and
  *                                           punctuation dropped),
@@ -93,7 +94,8 @@ enum {
 	SPAM_TOK_CJK = 1u << 3,		/* "c:" */
 	SPAM_TOK_HEADERS = 1u << 4,	/* "h:" */
 	SPAM_TOK_URLS = 1u << 5,	/* "u:" */
-	SPAM_TOK_ALL = (1u << 6) - 1,
+	SPAM_TOK_MSGID = 1u << 6,	/* "h:msgid:" (with SPAM_TOK_HEADERS) */
+	SPAM_TOK_ALL = (1u << 7) - 1,
 };
 
 struct spam_tok_opts {
