@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bayes-speed.sh - what the spam classifier costs (issue 14): the CPU time a
+# scan spends in it (the bayes module on against off, same binary, same
+# state, runs interleaved), and how fast `mamori learn` learns, beside
+# bogofilter's learning of the same messages in the same run.  See
+# bench/README.md (bayes-speed.sh).
+#
+# usage: bash bench/bayes-speed.sh
+# Environment:
+#   RUNS=7          rounds (min and median reported)
+#   SA_DATA=DIR     an unpacked package's data/ dir (skips npm)
+#   MAMORI=PATH     the binary (default build/mamori)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=$ROOT/bench/.cache
+RUNS=${RUNS:-7}
+TIME=/usr/bin/time
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+[[ -x $TIME ]] || die "$TIME missing (Debian package time)"
+bench_corpus
+bench_this_build
+export MAMORI_CONFIG=/dev/null
+work=$CACHE/bayes-speed
+rm -rf "$work"
+mkdir -p "$work"
+tfile=$work/time
+nspam=$(find "$corpus/spam" -type f | wc -l)
+nham=$(find "$corpus/ham" -type f | wc -l)
+n=$((nspam + nham))
+printf 'bayes = { enabled = false; };\n' >"$work/off.conf"
+printf 'bayes = { enabled = true; };\n' >"$work/on.conf"
+
+# CPU seconds (user + system) of a command; exit 0 and 1 are verdicts
+cpu() {
+	"$TIME" -f '%U %S' -o "$tfile" "$@" >/dev/null 2>"$work/stderr" || (($? <= 1)) ||
+		die "$* failed: $(head -c 300 "$work/stderr")"
+	tail -n 1 "$tfile" | awk '{ printf "%.3f", $1 + $2 }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minimum() { sort -g | head -n 1; }
+
+# ---- learning: a fresh store each round, spam then ham, one core -------------
+learn_rates=() bogo_rates=()
+have_bogo=0
+command -v bogofilter >/dev/null && have_bogo=1
+for ((i = 1; i <= RUNS; i++)); do
+	st=$work/state-$i
+	mkdir -p "$st"
+	a=$(cpu "$MAMORI" learn --state "$st" --spam "$corpus/spam")
+	b=$(cpu "$MAMORI" learn --state "$st" --ham "$corpus/ham")
+	r=$(awk -v n="$n" -v a="$a" -v b="$b" 'BEGIN { printf "%.0f", n / (a + b) }')
+	learn_rates+=("$r")
+	line="round $i: mamori learn $r msg/cpu-s"
+	if ((have_bogo)); then
+		bd=$work/bogo-$i
+		mkdir -p "$bd"
+		a=$(cpu sh -c "find '$corpus/spam' -type f | bogofilter -d '$bd' -s -b")
+		b=$(cpu sh -c "find '$corpus/ham' -type f | bogofilter -d '$bd' -n -b")
+		r=$(awk -v n="$n" -v a="$a" -v b="$b" 'BEGIN { printf "%.0f", n / (a + b) }')
+		bogo_rates+=("$r")
+		line+=", bogofilter $r msg/cpu-s"
+		rm -rf "$bd"
+	fi
+	say "$line"
+	((i == RUNS)) || rm -rf "$st"
+done
+state=$work/state-$RUNS
+
+# ---- classification: the module on and off, interleaved, one core -------------
+on=() off=()
+for ((i = 1; i <= RUNS; i++)); do
+	if ((i % 2)); then
+		x=$(cpu "$MAMORI" scan --json -j 1 -c "$work/on.conf" --state "$state" "$corpus")
+		y=$(cpu "$MAMORI" scan --json -j 1 -c "$work/off.conf" --state "$state" "$corpus")
+	else
+		y=$(cpu "$MAMORI" scan --json -j 1 -c "$work/off.conf" --state "$state" "$corpus")
+		x=$(cpu "$MAMORI" scan --json -j 1 -c "$work/on.conf" --state "$state" "$corpus")
+	fi
+	on+=("$(awk -v t="$x" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / n }')")
+	off+=("$(awk -v t="$y" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / n }')")
+	say "round $i: scan with bayes ${on[-1]} µs cpu/msg, without ${off[-1]} µs cpu/msg"
+done
+# the added cost, round by round (the pair shares the machine's load)
+added=()
+for ((i = 0; i < RUNS; i++)); do
+	added+=("$(awk -v a="${on[$i]}" -v b="${off[$i]}" 'BEGIN { printf "%.1f", a - b }')")
+done
+
+echo
+echo "corpus: $corpus ($nspam spam, $nham ham; the model learned from it), $RUNS rounds, -j 1"
+echo
+printf '| %-34s | %10s | %10s |\n' "" min median
+printf '|%s|%s|%s|\n' "------------------------------------" "------------" "------------"
+printf '| %-34s | %10s | %10s |\n' "mamori learn, msg per CPU-second" \
+	"$(printf '%s\n' "${learn_rates[@]}" | minimum)" "$(printf '%s\n' "${learn_rates[@]}" | median)"
+if ((have_bogo)); then
+	printf '| %-34s | %10s | %10s |\n' "bogofilter -s/-n -b, msg per CPU-s" \
+		"$(printf '%s\n' "${bogo_rates[@]}" | minimum)" "$(printf '%s\n' "${bogo_rates[@]}" | median)"
+fi
+printf '| %-34s | %10s | %10s |\n' "scan, bayes on: µs CPU per msg" \
+	"$(printf '%s\n' "${on[@]}" | minimum)" "$(printf '%s\n' "${on[@]}" | median)"
+printf '| %-34s | %10s | %10s |\n' "scan, bayes off: µs CPU per msg" \
+	"$(printf '%s\n' "${off[@]}" | minimum)" "$(printf '%s\n' "${off[@]}" | median)"
+printf '| %-34s | %10s | %10s |\n' "added by the classifier: µs per msg" \
+	"$(printf '%s\n' "${added[@]}" | minimum)" "$(printf '%s\n' "${added[@]}" | median)"
+echo
+med=$(printf '%s\n' "${added[@]}" | median)
+lmed=$(printf '%s\n' "${learn_rates[@]}" | median)
+say "target: classification adds <= 50 µs CPU per message: median $med: $(awk -v m="$med" 'BEGIN { print (m <= 50) ? "MET" : "NOT MET" }')"
+say "target: learning >= 2000 msg/s on one core: median $lmed: $(awk -v m="$lmed" 'BEGIN { print (m >= 2000) ? "MET" : "NOT MET" }')"
