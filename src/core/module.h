@@ -126,7 +126,8 @@ struct mamori_module {
 	/* the work of the module's stage (NULL: symbols only) */
 	void (*run)(struct scan_ctx *ctx);
 	/* once after every stage, even when the time budget ran out: cheap
-	 * bookkeeping for the front ends only */
+	 * bookkeeping for the front ends, and what follows from the verdict
+	 * (the classifier's autolearn: scan_score_others()); no symbols */
 	void (*finish)(struct scan_ctx *ctx);
 	/* the report sections it writes (NULL-terminated), in the order
 	 * written; report() writes the one named key with its value */
