@@ -109,7 +109,8 @@ void mamori_engine_set_store(struct mamori_engine *eng, struct mamori_store *sto
  * other class it moves.  The counts are collected in memory and written
  * every bayes.batch messages and by mamori_learn_commit(), which a caller
  * must call when it is done (nothing uncommitted is written by
- * mamori_engine_free()).  MAMORI_ERR_CONFIG: no store was set, or no
+ * mamori_engine_free(), but for what bayes.autolearn learned from scans:
+ * the store must outlive the engine).  MAMORI_ERR_CONFIG: no store was set, or no
  * module learns (bayes.enabled = false); MAMORI_ERR_INTERNAL: the store
  * failed.  Thread-safe.
  */

@@ -3,7 +3,8 @@
  * list, show, release, delete and purge the quarantined and held messages
  * of the store (src/store/store.h); give a held PPAP message its password
  * (password) and apply ppap.expire to the holds whose window ended
- * (expire: what the milter's sweeper does, for cron or by hand).  The state
+ * (expire: what the milter's sweeper does, for cron or by hand); teach the
+ * spam classifier with an entry's message (learn).  The state
  * directory and the release target come from the [quarantine] section of
  * the configuration unless given.
  *
@@ -62,7 +63,10 @@ usage(FILE *f)
 	    "  password ID PW... | -    try passwords on a held message (-: one per\n"
 	    "                           line on stdin); opened and clean: released,\n"
 	    "                           else quarantined\n"
-	    "  expire [--now EPOCH]     apply ppap.expire to holds whose window ended\n");
+	    "  expire [--now EPOCH]     apply ppap.expire to holds whose window ended\n"
+	    "  learn ID spam|ham [--forget]\n"
+	    "                           the spam classifier learns the entry's message\n"
+	    "                           (or forgets it) in the same store\n");
 }
 
 static bool
@@ -476,6 +480,73 @@ do_expire(struct mamori_store *st, struct mamori_config **cfg, int argc, char **
 	return 0;
 }
 
+/*
+ * learn ID spam|ham [--forget]: the entry's message (in any state whose
+ * message is kept: a released false positive is the ham to learn) through
+ * an engine of the configuration with the same store, committed at once.
+ */
+static int
+do_learn(struct mamori_store *st, struct mamori_config **cfg, int argc, char **argv)
+{
+	const char *id = NULL, *cls = NULL;
+	bool forget = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--forget") == 0)
+			forget = true;
+		else if (argv[i][0] != '-' && id == NULL)
+			id = argv[i];
+		else if (argv[i][0] != '-' && cls == NULL)
+			cls = argv[i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (id == NULL || cls == NULL || (strcmp(cls, "spam") != 0 && strcmp(cls, "ham") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	struct q_entry *e = store_quarantine_get(st, id);
+	if (e == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s: no such entry\n", id);
+		return 1;
+	}
+	bool deleted = e->state == Q_DELETED;
+	q_entry_free(e);
+	if (deleted) {
+		fprintf(stderr, "mamori: quarantine: %s: the message was deleted\n", id);
+		return 1;
+	}
+	size_t len;
+	uint8_t *m = store_quarantine_raw(st, id, &len);
+	if (m == NULL) {
+		fprintf(stderr, "mamori: quarantine: %s: no stored message\n", id);
+		return 1;
+	}
+	struct mamori_engine *eng = rescan_engine(cfg);
+	int ret = 1;
+	if (eng != NULL) {
+		char err[512] = "";
+		enum mamori_learn_outcome o;
+		mamori_engine_set_store(eng, st);
+		enum mamori_status rc = mamori_learn(eng, m, len, strcmp(cls, "spam") == 0 ?
+		    MAMORI_LEARN_SPAM : MAMORI_LEARN_HAM, forget, &o, err, sizeof err);
+		if (rc == MAMORI_OK)
+			rc = mamori_learn_commit(eng, err, sizeof err);
+		if (rc != MAMORI_OK) {
+			fprintf(stderr, "mamori: quarantine: %s: not learned: %s\n", id, err);
+		} else {
+			printf("%s: %s%s: %s\n", id, cls, forget ? " (forget)" : "",
+			    mamori_learn_outcome_name(o));
+			ret = 0;
+		}
+		mamori_engine_free(eng);
+	}
+	g_free(m);
+	return ret;
+}
+
 int
 cmd_quarantine(int argc, char **argv)
 {
@@ -506,7 +577,8 @@ cmd_quarantine(int argc, char **argv)
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "release") != 0 && strcmp(cmd, "delete") != 0 &&
 	    strcmp(cmd, "purge") != 0 && strcmp(cmd, "password") != 0 &&
-	    strcmp(cmd, "expire") != 0 && strcmp(cmd, "reset") != 0) {
+	    strcmp(cmd, "expire") != 0 && strcmp(cmd, "reset") != 0 &&
+	    strcmp(cmd, "learn") != 0) {
 		fprintf(stderr, "mamori: quarantine: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -553,6 +625,8 @@ cmd_quarantine(int argc, char **argv)
 		ret = do_expire(st, &cfg, sub_argc, sub_argv);
 	else if (strcmp(cmd, "reset") == 0)
 		ret = do_reset(st, &cfg->quarantine, sub_argc, sub_argv);
+	else if (strcmp(cmd, "learn") == 0)
+		ret = do_learn(st, &cfg, sub_argc, sub_argv);
 	else
 		ret = do_purge(st, sub_argc, sub_argv);
 	store_close(st);

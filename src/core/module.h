@@ -126,7 +126,8 @@ struct mamori_module {
 	/* the work of the module's stage (NULL: symbols only) */
 	void (*run)(struct scan_ctx *ctx);
 	/* once after every stage, even when the time budget ran out: cheap
-	 * bookkeeping for the front ends only */
+	 * bookkeeping for the front ends, and what follows from the verdict
+	 * (the classifier's autolearn: scan_score_others()); no symbols */
 	void (*finish)(struct scan_ctx *ctx);
 	/* the report sections it writes (NULL-terminated), in the order
 	 * written; report() writes the one named key with its value */
@@ -213,6 +214,14 @@ void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
     mamori_sym sym, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* Whether a symbol was added by this scan so far (by any module). */
 bool scan_has(const struct scan_ctx *ctx, const char *name);
+/*
+ * The score of the symbols added so far by the other modules (the calling
+ * module's own left out), rounded as the final score is: what a module
+ * that learns from the verdict (the classifier's autolearn) may go by
+ * without feeding on its own opinion.  Called from finish(), it is the
+ * final score but for the module's symbols.
+ */
+double scan_score_others(const struct scan_ctx *ctx);
 /* The options the scan was called with (never NULL). */
 const struct mamori_scan_opts *scan_opts(const struct scan_ctx *ctx);
 /* PPAP, for the front ends' hold and release: a password candidate found

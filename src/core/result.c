@@ -215,6 +215,25 @@ scan_has(const struct scan_ctx *ctx, const char *name)
 	return g_hash_table_contains(ctx->res->index, name);
 }
 
+double
+scan_score_others(const struct scan_ctx *ctx)
+{
+	const struct mamori_module *mod = ctx->eng->modules[ctx->cur];
+	double score = 0;
+
+	for (guint i = 0; i < ctx->res->hits->len; i++) {
+		const struct sym_hit *h = g_ptr_array_index(ctx->res->hits, i);
+		bool own = false;
+		/* by identity (a module's symbols are few): pointers into
+		 * different tables are not ordered */
+		for (size_t j = 0; j < mod->nsymbols && !own; j++)
+			own = h->info->def == &mod->symbols[j];
+		if (!own)
+			score += h->score;
+	}
+	return round(score * 1000.0) / 1000.0;
+}
+
 void
 scan_limit(struct scan_ctx *ctx, enum mamori_limit l, const char *fmt, ...)
 {

@@ -66,6 +66,9 @@ void daemon_log_result(const char *front, const char *queue_id,
 /* Metrics, in Prometheus text format (GET /metrics). Thread-safe. */
 void metrics_scan(const char *front, const struct mamori_result *res, double seconds);
 void metrics_error(const char *front, const char *what);	/* internal / engine errors */
+/* a message learned (POST /learn): what ("spam", "ham", "forget") and the
+ * outcome's name (mamori_learn_outcome_name) */
+void metrics_learn(const char *what, const char *outcome);
 char *metrics_render(void);	/* g_free it */
 
 #endif

@@ -24,6 +24,11 @@
  * /quarantine (docs/api.md): the store of --state or quarantine.state_dir,
  * behind `Authorization: Bearer <http.token>`.  A store that cannot be
  * opened makes these endpoints answer 503; /scan works regardless.
+ *
+ * POST /learn/spam, /learn/ham (docs/api.md): the body, capped as /scan's,
+ * is learned by the classifier into the same store (mamori_learn), and
+ * each request commits; behind the token always (feeding the model is
+ * as powerful as releasing mail), 503 without a store.
  */
 #include "http.h"
 
@@ -93,14 +98,16 @@ struct server {
 };
 
 enum route {
-	R_NONE, R_SCAN, R_HEALTH, R_METRICS,
+	R_NONE, R_SCAN, R_HEALTH, R_METRICS, R_LEARN,
 	R_Q_LIST, R_Q_SHOW, R_Q_RAW, R_Q_RELEASE, R_Q_DELETE, R_Q_PASSWORD
 };
 
 struct request {
 	enum route route;
 	char *id;		/* R_Q_* but R_Q_LIST */
-	GByteArray *body;	/* R_SCAN */
+	GByteArray *body;	/* R_SCAN, R_LEARN */
+	enum mamori_learn_class cls;	/* R_LEARN */
+	bool forget;
 	uint64_t ignored;	/* body bytes of other requests */
 	bool too_large;
 	bool over_budget;	/* http.body_budget reached: answered 503 */
@@ -674,6 +681,60 @@ handle_scan(struct server *srv, struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+/*
+ * POST /learn/spam|ham[?forget=1]: learned and committed at once (one
+ * transaction per request: an API client learns one message at a time,
+ * and must know it was written when it gets 200).  It parses the message
+ * as a scan does, so it takes a scan slot.
+ */
+static enum MHD_Result
+handle_learn(struct server *srv, struct MHD_Connection *c, struct request *rq)
+{
+	const char *cls = rq->cls == MAMORI_LEARN_SPAM ? "spam" : "ham";
+	enum mamori_learn_outcome o = MAMORI_NOT_LEARNED;
+	enum mamori_status st = MAMORI_ERR_INTERNAL;
+	char err[512] = "engine unavailable";
+
+	if (rq->body->len == 0)
+		return respond_error(c, MHD_HTTP_BAD_REQUEST,
+		    "no message: POST the message as the body", NULL);
+	slot_take(srv);
+	struct mamori_engine *eng = daemon_engine_get(srv->engine);
+	if (eng != NULL) {
+		st = mamori_learn(eng, rq->body->data, rq->body->len, rq->cls, rq->forget, &o,
+		    err, sizeof err);
+		if (st == MAMORI_OK)
+			st = mamori_learn_commit(eng, err, sizeof err);
+		daemon_engine_put(srv->engine, eng);
+	}
+	slot_give(srv);
+	if (st == MAMORI_ERR_CONFIG) {
+		/* bayes.enabled = false: a state of the configuration */
+		char *msg = g_strdup_printf("learning is off: %s", err);
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, NULL);
+		g_free(msg);
+		return ret;
+	}
+	if (st != MAMORI_OK) {
+		metrics_error("http", "learn");
+		daemon_log(LOG_ERR, "http: learn %s: %s", cls, err);
+		char *msg = g_strdup_printf("not learned: %s", err);
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, msg, NULL);
+		g_free(msg);
+		return ret;
+	}
+	const char *name = mamori_learn_outcome_name(o);
+	metrics_learn(rq->forget ? "forget" : cls, name);
+	daemon_log(LOG_INFO, "http: learn %s%s: %s", cls, rq->forget ? " (forget)" : "", name);
+	struct jsonw w;
+	GString *out = g_string_new(NULL);
+	jw_init(&w, out, false);
+	jw_obj(&w, NULL);
+	jw_str(&w, "outcome", name);
+	jw_obj_end(&w);
+	return respond_json(c, MHD_HTTP_OK, out, NULL);
+}
+
 /* ---- GET /health, /metrics -------------------------------------------------- */
 
 /* close: a connection of the /health reserve, not kept alive. */
@@ -1101,6 +1162,69 @@ start_quarantine(struct server *srv, struct MHD_Connection *c, const char *url,
 	return ret;
 }
 
+/* A request whose body is a message (/scan, /learn): http.max_body by
+ * Content-Length (a chunked body is cut in handler()), the body budget. */
+static enum MHD_Result
+start_body(struct server *srv, struct MHD_Connection *c, struct request *rq, enum route r)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	guint64 n = 0;
+	if (cl != NULL && g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &n,
+	    NULL) && n > srv->max_body)
+		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "message larger than http.max_body", NULL);
+	/* the whole announced body, from the budget, before it is read
+	 * (allocated, not touched: memory is used as it arrives) */
+	if (n > 0 && !budget_reserve(srv, rq, n, true))
+		return respond_busy(c, "too many message bytes in memory "
+		    "(http.body_budget): retry later");
+	rq->route = r;
+	rq->body = g_byte_array_sized_new((guint)MIN(n, (guint64)G_MAXUINT - 1));
+	return MHD_YES;
+}
+
+/* POST /learn/spam|ham[?forget=1]: 404/405, then the token (403 off,
+ * 401), the store (503), forget (400), then the body as /scan's. */
+static enum MHD_Result
+start_learn(struct server *srv, struct MHD_Connection *c, const char *url,
+    const char *method, struct request *rq)
+{
+	const char *what = url + strlen("/learn/");
+	if (strcmp(what, "spam") == 0)
+		rq->cls = MAMORI_LEARN_SPAM;
+	else if (strcmp(what, "ham") == 0)
+		rq->cls = MAMORI_LEARN_HAM;
+	else
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint "
+		    "(POST /learn/spam or /learn/ham)", NULL);
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "use POST with the message as the body", "POST");
+	if (!srv->token_set)
+		return respond_error(c, MHD_HTTP_FORBIDDEN, "learning API disabled: set http.token",
+		    NULL);
+	if (!authorized(srv, c))
+		return respond_error_hdr(c, MHD_HTTP_UNAUTHORIZED,
+		    "missing or wrong bearer token (Authorization: Bearer TOKEN)",
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mamori\"");
+	if (srv->store == NULL) {
+		char *msg = g_strdup_printf("no store to learn into: %s", srv->store_err);
+		enum MHD_Result ret = respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, NULL);
+		g_free(msg);
+		return ret;
+	}
+	const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "forget");
+	if (f == NULL || strcmp(f, "0") == 0 || strcmp(f, "false") == 0)
+		rq->forget = false;
+	else if (*f == '\0' || strcmp(f, "1") == 0 || strcmp(f, "true") == 0)
+		rq->forget = true;
+	else
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, "forget must be 1, true, 0 or false",
+		    NULL);
+	return start_body(srv, c, rq, R_LEARN);
+}
+
 /*
  * First call of a request (headers read): route it, or answer at once (the
  * rest of the body, if any, is then discarded and the connection closed).
@@ -1121,22 +1245,10 @@ start(struct server *srv, struct MHD_Connection *c, const char *url,
 			    "missing or wrong bearer token (Authorization: Bearer TOKEN; "
 			    "http.scan_requires_token)",
 			    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mamori\"");
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		guint64 n = 0;
-		if (cl != NULL && g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &n,
-		    NULL) && n > srv->max_body)
-			return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "message larger than http.max_body", NULL);
-		/* the whole announced body, from the budget, before it is read
-		 * (allocated, not touched: memory is used as it arrives) */
-		if (n > 0 && !budget_reserve(srv, rq, n, true))
-			return respond_busy(c, "too many message bytes in memory "
-			    "(http.body_budget): retry later");
-		rq->route = R_SCAN;
-		rq->body = g_byte_array_sized_new((guint)MIN(n, (guint64)G_MAXUINT - 1));
-		return MHD_YES;
+		return start_body(srv, c, rq, R_SCAN);
 	}
+	if (g_str_has_prefix(url, "/learn/"))
+		return start_learn(srv, c, url, method, rq);
 	if (strcmp(url, "/health") == 0 || strcmp(url, "/metrics") == 0) {
 		if (!is_get(method))
 			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET",
@@ -1209,6 +1321,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	switch (rq->route) {
 	case R_SCAN:
 		return handle_scan(srv, c, rq);
+	case R_LEARN:
+		return handle_learn(srv, c, rq);
 	case R_HEALTH:
 		return handle_health(c, reserve);
 	case R_METRICS:

@@ -6,6 +6,7 @@
  *   mamori_symbols_total{symbol}          symbols hit
  *   mamori_scan_seconds                   scan latency histogram
  *   mamori_errors_total{front,what}       internal / engine errors
+ *   mamori_learned_total{class,outcome}   messages learned (POST /learn)
  *
  * Everything lives under one GMutex: an update is a few hash lookups, far
  * cheaper than a scan.  Label sets stay bounded: fronts and "what" are
@@ -29,6 +30,7 @@ static GMutex mlock;
 static GHashTable *messages;	/* "front\001action" -> guint64 * */
 static GHashTable *symbols;	/* name -> guint64 * */
 static GHashTable *errors;	/* "front\001what" -> guint64 * */
+static GHashTable *learned;	/* "class\001outcome" -> guint64 * */
 static guint64 hist[NBUCKETS + 1];	/* non-cumulative; last = +Inf */
 static double hist_sum;
 static guint64 hist_count;
@@ -41,6 +43,7 @@ init_locked(void)
 	messages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	symbols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	learned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static void
@@ -88,6 +91,17 @@ metrics_error(const char *front, const char *what)
 	g_mutex_lock(&mlock);
 	init_locked();
 	bump(errors, key);
+	g_mutex_unlock(&mlock);
+	g_free(key);
+}
+
+void
+metrics_learn(const char *what, const char *outcome)
+{
+	char *key = g_strdup_printf("%s\001%s", what, outcome);
+	g_mutex_lock(&mlock);
+	init_locked();
+	bump(learned, key);
 	g_mutex_unlock(&mlock);
 	g_free(key);
 }
@@ -181,6 +195,11 @@ metrics_render(void)
 	    "# HELP mamori_errors_total Internal and engine errors, by front end.\n"
 	    "# TYPE mamori_errors_total counter\n");
 	render_table(s, errors, "mamori_errors_total", "front", "what");
+	g_string_append(s,
+	    "# HELP mamori_learned_total Messages learned through POST /learn, by class "
+	    "(spam, ham, forget) and outcome.\n"
+	    "# TYPE mamori_learned_total counter\n");
+	render_table(s, learned, "mamori_learned_total", "class", "outcome");
 	g_mutex_unlock(&mlock);
 	return g_string_free(s, FALSE);
 }

@@ -1000,12 +1000,16 @@ out:
 		g_atomic_int_set(&stopping, 1);
 		g_thread_join(sweeper);
 	}
-	store_close(store);
-	store = NULL;
 #endif
+	/* the engines before the store they use: freeing one writes what the
+	 * classifier autolearned (bayes.autolearn) */
 	if (engine != NULL)
 		daemon_engine_free(engine);
 	engine = NULL;
+#ifdef MAMORI_HAVE_STORE
+	store_close(store);
+	store = NULL;
+#endif
 	daemon_config_reader_stop();
 	g_free(user);
 	g_free(sock_group);

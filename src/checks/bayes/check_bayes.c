@@ -18,6 +18,22 @@
  *
  * No verdict (and a report saying why) without a store, or before
  * bayes.min_learned messages of each class were learned.
+ *
+ * Autolearn (bayes.autolearn, off by default): a scanned message whose
+ * score is very high or very low is learned as spam or ham.  The score
+ * must leave out the classifier's own symbols, or the model would feed on
+ * its own opinion (SpamAssassin excludes its BAYES_* rules the same way),
+ * and it is known only once every other module has run; run() cannot see
+ * it.  So the decision is taken in finish(), which the driver calls after
+ * every stage, with the core's scan_score_others() (the score so far
+ * without the calling module's symbols: in finish() the final one).  No
+ * second stage or hook is needed.  The features tokenised by run() are
+ * kept in the scan's state for it.  Autolearn never moves a message
+ * learned as the other class (an operator's word beats a score), goes
+ * through the engine's batch like any learning, and the batch is written
+ * every bayes.batch messages, at the first scan bayes.autolearn_commit_s
+ * after the first autolearned message was collected, and when the engine
+ * is freed (stop, reload): never one transaction per scanned message.
  */
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +64,10 @@ struct bayes_conf {
 	uint32_t batch;		/* messages learned per store transaction */
 	unsigned features;	/* SPAM_TOK_* families */
 	double full_prob;	/* the whole weight from this certainty on */
+	bool autolearn;		/* learn from very high / very low scores */
+	double autolearn_spam;	/* score (without BAYES_*) at or above: spam */
+	double autolearn_ham;	/* at or below: ham */
+	uint32_t autolearn_commit_s;	/* autolearned messages written this often */
 };
 
 /* bit i is SPAM_TOK_*'s bit i (checked below) */
@@ -83,6 +103,16 @@ static const struct conf_key keys[] = {
 	    "(changing them needs relearning)"),
 	CONF_NUMBER(C, full_prob, 0.999,
 	    "BAYES_SPAM and BAYES_HAM carry their whole weight from evidence this strong on (its log-odds)"),
+	CONF_BOOL(C, autolearn, false,
+	    "learn scanned messages with a very high score as spam and with a very low one as ham "
+	    "(once min_learned of each class are learned)"),
+	CONF_NUMBER(C, autolearn_spam, 12.0,
+	    "autolearn as spam at or above this score, the bayes symbols left out"),
+	CONF_NUMBER(C, autolearn_ham, -1.0,
+	    "autolearn as ham at or below this score, the bayes symbols left out"),
+	CONF_UINT(C, autolearn_commit_s, 0, 86400, 30,
+	    "autolearned messages are written to the store at most this long after the first "
+	    "(or every batch messages, and when the daemon stops or reloads)"),
 };
 #undef C
 
@@ -93,6 +123,10 @@ check(const void *conf, char *err, size_t errlen)
 
 	if (!(c->full_prob > 0.5 && c->full_prob < 1.0)) {	/* NaN too */
 		snprintf(err, errlen, "bayes.full_prob must be above 0.5 and below 1");
+		return false;
+	}
+	if (!(c->autolearn_ham < c->autolearn_spam)) {
+		snprintf(err, errlen, "bayes.autolearn_ham must be below bayes.autolearn_spam");
 		return false;
 	}
 	return true;
@@ -120,6 +154,10 @@ struct bayes_engine {
 	GMutex batch_lock;	/* learning: apart, so that scans never wait
 				 * for a commit */
 	struct spam_batch *batch;	/* learning not yet committed */
+	/* autolearn (batch_lock): what it collected and not yet written */
+	struct mamori_store *auto_store;	/* the store it learned into */
+	gint auto_pending;	/* autolearned messages in the batch (atomic reads) */
+	gint64 auto_since_us;	/* when the first of them was collected */
 };
 
 struct bayes_state {
@@ -130,6 +168,9 @@ struct bayes_state {
 	uint64_t nspam, nham;
 	unsigned nfeatures;
 	bool truncated;
+	struct spam_features *f;	/* kept by run() for autolearn */
+	const char *autolearned;	/* "spam", "ham" or NULL */
+	char *autolearn_err;	/* the store failed: why (g_malloc'd) */
 };
 
 static bool
@@ -158,6 +199,16 @@ engine_free(void *p)
 
 	if (e == NULL)
 		return;
+	/* what autolearn collected (the store outlives the engine); an
+	 * explicit learning left uncommitted is not written (mamori.h) and is
+	 * never pending here: the autolearned messages are the only ones in
+	 * the batch of an engine that scans, as learners commit per request */
+	if (e->auto_pending > 0 && e->auto_store != NULL) {
+		char err[256];
+		if (!spam_batch_commit(e->batch, e->auto_store, err, sizeof err))
+			g_warning("bayes: %d autolearned message(s) not written: %s",
+			    e->auto_pending, err);
+	}
 	spam_model_unref(e->model);
 	spam_batch_free(e->batch);
 	g_mutex_clear(&e->lock);
@@ -274,7 +325,10 @@ run(struct scan_ctx *ctx)
 	s->nfeatures = f->h->len;
 	s->truncated = f->truncated;
 	s->judged = true;
-	spam_features_free(f);
+	if (c->autolearn)
+		s->f = f;	/* for finish() */
+	else
+		spam_features_free(f);
 	spam_model_unref(m);
 
 	/* the evidence: the log-odds the features add to the prior's (a
@@ -305,6 +359,100 @@ digest_of(const struct mime_message *msg, const struct spam_features *f, uint8_t
 	memcpy(out, buf, 16);
 }
 
+/* Autolearn, after every module ran (see the head of the file). */
+static void
+finish(struct scan_ctx *ctx)
+{
+	const struct bayes_conf *c = scan_module_conf(ctx);
+	struct bayes_engine *e = (struct bayes_engine *)scan_module_engine(ctx);
+	struct bayes_state *s = scan_module_state(ctx);
+	struct mamori_store *st = scan_store(ctx);
+	gint64 now = g_get_monotonic_time();
+	char err[256] = "";
+	bool ok = true;
+
+	if (!c->autolearn || st == NULL)
+		return;
+	/* s->f: judged, so the model has min_learned of each class; a scan
+	 * cut short by a limit has an incomplete score */
+	enum spam_class cls = SPAM_CLASS_NONE;
+	if (s->f != NULL && !scan_expired(ctx) && !scan_has(ctx, "SCAN_LIMIT_EXCEEDED")) {
+		double score = scan_score_others(ctx);
+		if (score >= c->autolearn_spam)
+			cls = SPAM_CLASS_SPAM;
+		else if (score <= c->autolearn_ham)
+			cls = SPAM_CLASS_HAM;
+	}
+	if (cls != SPAM_CLASS_NONE) {
+		uint8_t d[16];
+		enum spam_learned r;
+		digest_of(scan_message(ctx), s->f, d);
+		g_mutex_lock(&e->batch_lock);
+		ok = spam_batch_learn(e->batch, st, d, s->f, cls, false, &r, err, sizeof err);
+		if (ok && r == SPAM_RELEARNED) {
+			/* learned as the other class (by an operator, or
+			 * autolearned): put it back, it stays what it was */
+			enum spam_class other = cls == SPAM_CLASS_SPAM ? SPAM_CLASS_HAM :
+			    SPAM_CLASS_SPAM;
+			ok = spam_batch_learn(e->batch, st, d, s->f, other, false, &r, err,
+			    sizeof err);
+		} else if (ok && r == SPAM_LEARNED) {
+			s->autolearned = cls == SPAM_CLASS_SPAM ? "spam" : "ham";
+			if (e->auto_pending == 0)
+				e->auto_since_us = now;
+			g_atomic_int_inc(&e->auto_pending);
+			e->auto_store = st;
+		}
+		g_mutex_unlock(&e->batch_lock);
+	}
+	/* written every batch messages, or once autolearn_commit_s passed
+	 * since the first one waiting; a scan does not wait for another's
+	 * commit (trylock) */
+	if (ok && g_atomic_int_get(&e->auto_pending) > 0 && g_mutex_trylock(&e->batch_lock)) {
+		if (e->auto_pending > 0 && (spam_batch_messages(e->batch) >= c->batch ||
+		    now - e->auto_since_us >= (gint64)c->autolearn_commit_s * G_USEC_PER_SEC)) {
+			ok = spam_batch_commit(e->batch, e->auto_store, err, sizeof err);
+			if (ok)
+				g_atomic_int_set(&e->auto_pending, 0);
+		}
+		g_mutex_unlock(&e->batch_lock);
+		if (ok && g_atomic_int_get(&e->auto_pending) == 0) {
+			g_mutex_lock(&e->lock);
+			e->checked_us = 0;	/* seen at the next scan */
+			g_mutex_unlock(&e->lock);
+		}
+	}
+	if (!ok)
+		s->autolearn_err = g_strdup(err);
+}
+
+static void
+state_free(void *p)
+{
+	struct bayes_state *s = p;
+
+	spam_features_free(s->f);
+	g_free(s->autolearn_err);
+}
+
+/* Learn one message's features into the batch, written every bayes.batch
+ * messages (batch_lock). */
+static bool
+batch_learn(struct bayes_engine *e, struct mamori_store *st, const uint8_t d[16],
+    const struct spam_features *f, enum spam_class cls, bool forget, enum spam_learned *r,
+    char *err, size_t errlen)
+{
+	g_mutex_lock(&e->batch_lock);
+	bool ok = spam_batch_learn(e->batch, st, d, f, cls, forget, r, err, errlen);
+	if (ok && spam_batch_messages(e->batch) >= e->conf->batch) {
+		ok = spam_batch_commit(e->batch, st, err, errlen);
+		if (ok)
+			g_atomic_int_set(&e->auto_pending, 0);
+	}
+	g_mutex_unlock(&e->batch_lock);
+	return ok;
+}
+
 static enum mamori_status
 learn(struct scan_ctx *ctx, enum mamori_learn_class cls, bool forget,
     enum mamori_learn_outcome *out, char *err, size_t errlen)
@@ -321,12 +469,8 @@ learn(struct scan_ctx *ctx, enum mamori_learn_class cls, bool forget,
 	uint8_t d[16];
 	digest_of(scan_message(ctx), f, d);
 	enum spam_learned r;
-	g_mutex_lock(&e->batch_lock);
-	bool ok = spam_batch_learn(e->batch, st, d, f,
+	bool ok = batch_learn(e, st, d, f,
 	    cls == MAMORI_LEARN_SPAM ? SPAM_CLASS_SPAM : SPAM_CLASS_HAM, forget, &r, err, errlen);
-	if (ok && spam_batch_messages(e->batch) >= c->batch)
-		ok = spam_batch_commit(e->batch, st, err, errlen);
-	g_mutex_unlock(&e->batch_lock);
 	spam_features_free(f);
 	if (!ok)
 		return MAMORI_ERR_INTERNAL;
@@ -357,6 +501,8 @@ learn_commit(void *engine, struct mamori_store *st, char *err, size_t errlen)
 
 	g_mutex_lock(&e->batch_lock);
 	bool ok = spam_batch_commit(e->batch, st, err, errlen);
+	if (ok)
+		g_atomic_int_set(&e->auto_pending, 0);	/* written with it */
 	g_mutex_unlock(&e->batch_lock);
 	if (ok) {
 		/* this process sees its own learning at its next scan */
@@ -368,7 +514,8 @@ learn_commit(void *engine, struct mamori_store *st, char *err, size_t errlen)
 }
 
 /* "bayes": {"prob": p, "features": n, "used": n, "known": n, "learned":
- * {"spam": n, "ham": n}}, or {"skipped": why} */
+ * {"spam": n, "ham": n}[, "autolearn": "spam"|"ham"][, "autolearn_error":
+ * why]}, or {"skipped": why} */
 static void
 report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 {
@@ -392,6 +539,10 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 		jw_int(w, "ham", (int64_t)s->nham);
 		jw_obj_end(w);
 	}
+	if (s->autolearned != NULL)
+		jw_str(w, "autolearn", s->autolearned);
+	if (s->autolearn_err != NULL)
+		jw_str(w, "autolearn_error", s->autolearn_err);
 	jw_obj_end(w);
 }
 
@@ -406,7 +557,9 @@ const struct mamori_module module_bayes = {
 	.engine_new = engine_new,
 	.engine_free = engine_free,
 	.state_size = sizeof(struct bayes_state),
+	.state_free = state_free,
 	.run = run,
+	.finish = finish,
 	.learn = learn,
 	.learn_commit = learn_commit,
 	.report_keys = report_keys,
