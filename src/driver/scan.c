@@ -489,11 +489,10 @@ mamori_learn(const struct mamori_engine *eng, const uint8_t *msg, size_t len,
 		snprintf(err, errlen, "no module learns");
 		return MAMORI_ERR_CONFIG;
 	}
+	/* bounded like a scan (limits.scan_time_ms and every unpacking
+	 * limit): a hostile message learned as spam must not hold a learner
+	 * for ever; one cut short is learned from what was read */
 	scan_begin(&ctx, eng, msg, len, NULL, NULL);
-	/* learning is not bounded by the scan's time budget: an operator
-	 * asked for it, and a message cut short would be learned from part
-	 * of its content */
-	ctx.deadline_us = G_MAXINT64;
 	scan_build_objects(&ctx);
 	for (size_t i = 0; i < eng->nmodules && rc == MAMORI_OK; i++) {
 		const struct mamori_module *mod = eng->modules[i];
