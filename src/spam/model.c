@@ -396,6 +396,13 @@ spam_batch_messages(const struct spam_batch *b)
 	return b->messages;
 }
 
+bool
+spam_batch_full(const struct spam_batch *b, size_t batch)
+{
+	return b->messages >= batch ||
+	    g_hash_table_size(b->spam) + g_hash_table_size(b->ham) >= SPAM_BATCH_KEYS_MAX;
+}
+
 static void
 add_delta(GHashTable *t, uint64_t key, int64_t d)
 {

@@ -89,6 +89,11 @@ struct spam_batch *spam_batch_new(void);
 void spam_batch_free(struct spam_batch *b);
 /* Messages in the batch not yet committed. */
 size_t spam_batch_messages(const struct spam_batch *b);
+/* Whether the batch should be written now: batch messages, or so many
+ * distinct counters (SPAM_BATCH_KEYS_MAX: about 200 MB of memory) that a
+ * corpus of long messages must not wait for the message count. */
+#define SPAM_BATCH_KEYS_MAX 2000000
+bool spam_batch_full(const struct spam_batch *b, size_t batch);
 
 enum spam_learned {
 	SPAM_LEARNED,		/* counted */

@@ -144,6 +144,8 @@ test_learn_load(void **state)
 	/* the same message again, in the same batch: counted once */
 	assert_int_equal(learn(fx, b, 0, spam, 4, SPAM_CLASS_SPAM, false), SPAM_LEARN_ALREADY);
 	assert_int_equal(spam_batch_messages(b), 5);
+	assert_false(spam_batch_full(b, 6));
+	assert_true(spam_batch_full(b, 5));
 	/* nothing is in the store before the commit */
 	m = load(fx, 1000);
 	assert_int_equal(spam_model_nfeatures(m), 0);

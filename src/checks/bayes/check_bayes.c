@@ -409,7 +409,7 @@ finish(struct scan_ctx *ctx)
 	 * since the first one waiting; a scan does not wait for another's
 	 * commit (trylock) */
 	if (ok && g_atomic_int_get(&e->auto_pending) > 0 && g_mutex_trylock(&e->batch_lock)) {
-		if (e->auto_pending > 0 && (spam_batch_messages(e->batch) >= c->batch ||
+		if (e->auto_pending > 0 && (spam_batch_full(e->batch, c->batch) ||
 		    now - e->auto_since_us >= (gint64)c->autolearn_commit_s * G_USEC_PER_SEC)) {
 			ok = spam_batch_commit(e->batch, e->auto_store, err, sizeof err);
 			if (ok)
@@ -444,7 +444,7 @@ batch_learn(struct bayes_engine *e, struct mamori_store *st, const uint8_t d[16]
 {
 	g_mutex_lock(&e->batch_lock);
 	bool ok = spam_batch_learn(e->batch, st, d, f, cls, forget, r, err, errlen);
-	if (ok && spam_batch_messages(e->batch) >= e->conf->batch) {
+	if (ok && spam_batch_full(e->batch, e->conf->batch)) {
 		ok = spam_batch_commit(e->batch, st, err, errlen);
 		if (ok)
 			g_atomic_int_set(&e->auto_pending, 0);
