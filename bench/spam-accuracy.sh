@@ -7,6 +7,9 @@
 # usage: bash bench/spam-accuracy.sh            train on train, score test
 #        bash bench/spam-accuracy.sh --cv K     K-fold cross-validation inside
 #             the train split only (mamori and bogofilter): what to tune with
+#        bash bench/spam-accuracy.sh --later    inside the train split only:
+#             each group's lower-numbered half learned, the upper half scored
+#             (later mail, as the test split is: the harsher check)
 # Environment:
 #   SA_DATA=DIR       an unpacked package's data/ dir (skips npm)
 #   MAMORI=PATH       the binary (default build/mamori, built Release)
@@ -36,16 +39,19 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
 . "$ROOT/bench/lib.sh"
 
 cv=0
+later=0
 while (($#)); do
 	case $1 in
+	--later) later=1; shift ;;
 	--cv) [[ $# -ge 2 ]] || die "--cv needs K"; cv=$2; shift 2 ;;
 	--cv=*) cv=${1#--cv=}; shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (--help)" ;;
 	esac
 done
-if [[ $cv != 0 ]]; then
-	[[ $cv =~ ^[0-9]+$ && $cv -ge 2 ]] || die "--cv K: K must be an integer >= 2"
+((later == 0 || cv == 0)) || die "--cv and --later: one or the other"
+if [[ $cv != 0 || $later == 1 ]]; then
+	[[ $cv == 0 || ($cv =~ ^[0-9]+$ && $cv -ge 2) ]] || die "--cv K: K must be an integer >= 2"
 	SYSTEMS=${SYSTEMS:-mamori bogofilter}
 else
 	SYSTEMS=${SYSTEMS:-mamori bogofilter spamassassin}
@@ -235,7 +241,14 @@ evaluate() { # SYSTEM NAME OUT PAIR...
 }
 
 pairs=()
-if [[ $cv == 0 ]]; then
+if ((later)); then
+	bench_corpus_full
+	python3 "$METRICS" later "$corpus_full/train" "$WORK/cv" >"$WORK/logs/folds.txt" ||
+		die "making the later split failed"
+	pairs=("$WORK/cv/later/learn $WORK/cv/later/score")
+	title="Inside the train split: each group's lower-numbered half learned ($(nfiles "$WORK/cv/later/learn/ham") ham, $(nfiles "$WORK/cv/later/learn/spam") spam), the upper half scored ($(nfiles "$WORK/cv/later/score/ham") ham, $(nfiles "$WORK/cv/later/score/spam") spam)"
+	tag=later
+elif [[ $cv == 0 ]]; then
 	bench_corpus_full
 	pairs=("$corpus_full/train $corpus_full/test")
 	title="Trained on the train split ($(nfiles "$corpus_full/train/ham") ham, $(nfiles "$corpus_full/train/spam") spam), scored on the test split ($(nfiles "$corpus_full/test/ham") ham, $(nfiles "$corpus_full/test/spam") spam)"
@@ -267,7 +280,7 @@ if want spamassassin; then
 	spamassassin_setup
 	evaluate spamassassin "$sa_name" "$WORK/scores/$tag-spamassassin.txt" "${pairs[@]}"
 fi
-[[ $cv == 0 ]] || rm -rf "$WORK/cv"
+[[ $cv == 0 && $later == 0 ]] || rm -rf "$WORK/cv"
 
 echo
 echo "$title:"

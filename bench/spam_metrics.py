@@ -30,6 +30,12 @@ Usage:
                                          spam}: OUT/K-i/{learn,score}/{ham,spam}
                                          (hard links), fold of a file =
                                          sha256(file name) mod K
+  spam_metrics.py later SRC OUT          the "later mail" split of SRC/{ham,
+                                         spam}: OUT/later/{learn,score}/...,
+                                         per group (a file name without its
+                                         number: "easy-ham-1", "spam-1") the
+                                         lower half of the numbers learned,
+                                         the upper half scored
 Exit status: 0, 2 on bad input.
 """
 import hashlib
@@ -178,12 +184,47 @@ def make_folds(k, src, out):
     return counts
 
 
+def group_and_number(name):
+    """'spam-1-00123.eml' -> ('spam-1', 123); None for another pattern."""
+    stem = name.rsplit('.', 1)[0]
+    head, _, num = stem.rpartition('-')
+    return (head, int(num)) if head and num.isdigit() else None
+
+
+def make_later(src, out):
+    """OUT/later/{learn,score}/{ham,spam}: the upper half of each group's
+    numbers scored, the lower half learned (ties of an odd count learned):
+    inside the train split, mail that came later, as the test split is."""
+    shutil.rmtree(out, ignore_errors=True)
+    counts = {'learn': [0, 0], 'score': [0, 0]}
+    for c, kind in enumerate(('ham', 'spam')):
+        groups = {}
+        for name in sorted(os.listdir(os.path.join(src, kind))):
+            gn = group_and_number(name)
+            if gn is None:
+                raise InputError(f'{kind}/{name}: not GROUP-NUMBER.eml')
+            groups.setdefault(gn[0], []).append((gn[1], name))
+        for members in groups.values():
+            members.sort()
+            half = (len(members) + 1) // 2
+            for i, (_, name) in enumerate(members):
+                part = 'learn' if i < half else 'score'
+                counts[part][c] += 1
+                d = os.path.join(out, 'later', part, kind)
+                os.makedirs(d, exist_ok=True)
+                os.link(os.path.join(src, kind, name), os.path.join(d, name))
+    return counts
+
+
 def main(argv):
     try:
         if argv[:1] == ['--header']:
             print(header())
         elif argv[:1] == ['mamori-scores']:
             mamori_scores(sys.stdin, sys.stdout)
+        elif argv[:1] == ['later'] and len(argv) == 3:
+            for part, (h, sp) in make_later(argv[1], argv[2]).items():
+                print(f'{part}: ham {h}, spam {sp}')
         elif argv[:1] == ['folds'] and len(argv) == 4:
             for i, (h, s) in enumerate(make_folds(int(argv[1]), argv[2], argv[3])):
                 print(f'fold {i}: ham {h}, spam {s}')

@@ -146,6 +146,34 @@ class Io(unittest.TestCase):
             self.assertEqual(sm.fold_of('h0.eml', 4),
                              int.from_bytes(__import__('hashlib').sha256(b'h0.eml').digest()[:8], 'big') % 4)
 
+    def test_later(self):
+        with tempfile.TemporaryDirectory() as t:
+            src = os.path.join(t, 'src')
+            names = {'ham': ['easy-ham-1-00003.eml', 'easy-ham-1-00010.eml',
+                             'easy-ham-1-00002.eml', 'hard-ham-1-00005.eml',
+                             'hard-ham-1-00001.eml'],
+                     'spam': ['spam-1-00020.eml', 'spam-1-00004.eml']}
+            for kind, files in names.items():
+                os.makedirs(os.path.join(src, kind))
+                for f in files:
+                    with open(os.path.join(src, kind, f), 'w') as fh:
+                        fh.write(f)
+            counts = sm.make_later(src, os.path.join(t, 'out'))
+            self.assertEqual(counts, {'learn': [3, 1], 'score': [2, 1]})
+            d = os.path.join(t, 'out', 'later')
+            ls = lambda *p: sorted(os.listdir(os.path.join(d, *p)))  # noqa: E731
+            # by number within each group, not by name order across groups;
+            # an odd group learns its middle one
+            self.assertEqual(ls('learn', 'ham'), ['easy-ham-1-00002.eml', 'easy-ham-1-00003.eml',
+                                                  'hard-ham-1-00001.eml'])
+            self.assertEqual(ls('score', 'ham'), ['easy-ham-1-00010.eml', 'hard-ham-1-00005.eml'])
+            self.assertEqual(ls('learn', 'spam'), ['spam-1-00004.eml'])
+            self.assertEqual(ls('score', 'spam'), ['spam-1-00020.eml'])
+            os.rename(os.path.join(src, 'ham', 'easy-ham-1-00002.eml'),
+                      os.path.join(src, 'ham', 'oddly-named.eml'))
+            with self.assertRaises(sm.InputError):
+                sm.make_later(src, os.path.join(t, 'out2'))
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=1)
