@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "daemon/daemon.h"
+#include "mime/mbox.h"
 
 const char *
 cli_config_path(const char *path)
@@ -147,4 +148,131 @@ cli_as_daemon_user(const char *user, const char *dir, char *err, size_t errlen)
 			return true;
 	}
 	return daemon_drop_privileges(user, NULL, err, errlen);
+}
+
+struct walk {
+	const struct cli_inputs *ops;
+	void *ud;
+	bool force_mbox;
+	bool ok;
+};
+
+static bool
+stopped(const struct walk *w)
+{
+	return w->ops->stop != NULL && w->ops->stop(w->ud);
+}
+
+static void
+walk_error(struct walk *w, const char *what, const char *why)
+{
+	w->ok = false;
+	w->ops->error(w->ud, what, why);
+}
+
+/* One message, or each message of an mbox. */
+static void
+walk_buffer(struct walk *w, const char *source, GMappedFile *map, GBytes *bytes,
+    const uint8_t *p, size_t len)
+{
+	struct cli_input in = { .source = source, .p = p, .len = len, .map = map,
+	    .bytes = bytes };
+
+	if (!(w->force_mbox || mbox_is_mbox(p, len))) {
+		w->ops->message(w->ud, &in);
+		return;
+	}
+	GArray *msgs = mbox_split(p, len);
+	for (guint i = 0; i < msgs->len && !stopped(w); i++) {
+		const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
+		char *name = msgs->len == 1 ? g_strdup(source) :
+		    g_strdup_printf("%s#%u", source, i + 1);
+		in.source = name;
+		in.p = p + m->off;
+		in.len = m->len;
+		w->ops->message(w->ud, &in);
+		g_free(name);
+	}
+	g_array_unref(msgs);
+}
+
+/* A stream (stdin, a pipe, /dev/fd/N): read to its end, then walked. */
+static void
+walk_stream(struct walk *w, FILE *f, const char *name)
+{
+	GByteArray *ba = g_byte_array_new();
+	guint8 buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		g_byte_array_append(ba, buf, (guint)n);
+	if (ferror(f)) {
+		walk_error(w, name, g_strerror(errno));
+		g_byte_array_unref(ba);
+		return;
+	}
+	GBytes *bytes = g_byte_array_free_to_bytes(ba);
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(bytes, &len);
+	walk_buffer(w, name, NULL, bytes, p != NULL ? p : (const uint8_t *)"", len);
+	g_bytes_unref(bytes);
+}
+
+static void
+walk_file(struct walk *w, const char *path)
+{
+	GError *err = NULL;
+	struct stat st;
+
+	/* a pipe or a device (`mamori scan <(cat x.eml)`, /dev/stdin) cannot
+	 * be mapped: it is read */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		FILE *f = fopen(path, "rb");
+		if (f == NULL) {
+			walk_error(w, path, g_strerror(errno));
+			return;
+		}
+		walk_stream(w, f, path);
+		fclose(f);
+		return;
+	}
+	GMappedFile *map = g_mapped_file_new(path, FALSE, &err);
+	if (map == NULL) {
+		walk_error(w, path, err->message);
+		g_error_free(err);
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)g_mapped_file_get_contents(map);
+	walk_buffer(w, path, map, NULL, p != NULL ? p : (const uint8_t *)"",
+	    g_mapped_file_get_length(map));
+	g_mapped_file_unref(map);
+}
+
+bool
+cli_read_inputs(char *const *files, bool force_mbox, const struct cli_inputs *ops, void *ud)
+{
+	struct walk w = { .ops = ops, .ud = ud, .force_mbox = force_mbox, .ok = true };
+
+	if (files == NULL || files[0] == NULL) {
+		walk_stream(&w, stdin, "-");
+		return w.ok;
+	}
+	for (size_t i = 0; files[i] != NULL && !stopped(&w); i++) {
+		struct stat st;
+		if (strcmp(files[i], "-") == 0) {
+			walk_stream(&w, stdin, "-");
+		} else if (stat(files[i], &st) != 0) {
+			walk_error(&w, files[i], g_strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+			if (!cli_list_dir(files[i], list))
+				w.ok = false;	/* said by cli_list_dir */
+			for (guint k = 0; k < list->len && !stopped(&w); k++)
+				walk_file(&w, g_ptr_array_index(list, k));
+			g_ptr_array_unref(list);
+		} else {
+			walk_file(&w, files[i]);
+		}
+	}
+	return w.ok;
 }

@@ -29,7 +29,6 @@
 
 #include "cli.h"
 #include "core/config.h"
-#include "mime/mbox.h"
 #include "store/store.h"
 
 struct learner {
@@ -82,95 +81,33 @@ learn_one(struct learner *l, const char *source, const uint8_t *p, size_t len)
 }
 
 static void
-learn_buffer(struct learner *l, const char *source, const uint8_t *p, size_t len)
+input_message(void *ud, const struct cli_input *in)
 {
-	if (!(l->mbox || mbox_is_mbox(p, len))) {
-		learn_one(l, source, p, len);
-		return;
-	}
-	GArray *msgs = mbox_split(p, len);
-	for (guint i = 0; i < msgs->len && !l->failed; i++) {
-		const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
-		char *name = g_strdup_printf("%s#%u", source, i + 1);
-		learn_one(l, name, p + m->off, m->len);
-		g_free(name);
-	}
-	g_array_unref(msgs);
+	learn_one(ud, in->source, in->p, in->len);
 }
 
 static void
-input_error(struct learner *l, const char *what, const char *msg)
+input_error(void *ud, const char *what, const char *msg)
 {
+	struct learner *l = ud;
+
 	if (l->progress)
 		fputc('\n', stderr);
 	fprintf(stderr, "mamori learn: %s: %s\n", what, msg);
 	l->input_failed = true;
 }
 
-static void
-learn_stream(struct learner *l, FILE *f, const char *name)
+static bool
+input_stop(void *ud)
 {
-	GByteArray *ba = g_byte_array_new();
-	guint8 buf[65536];
-	size_t n;
-
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		g_byte_array_append(ba, buf, (guint)n);
-	if (ferror(f))
-		input_error(l, name, g_strerror(errno));
-	else
-		learn_buffer(l, name, ba->data != NULL ? ba->data : (const uint8_t *)"", ba->len);
-	g_byte_array_unref(ba);
+	return ((const struct learner *)ud)->failed;
 }
 
-static void
-learn_file(struct learner *l, const char *path)
-{
-	GError *gerr = NULL;
-	struct stat st;
-
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		FILE *f = fopen(path, "rb");
-		if (f == NULL) {
-			input_error(l, path, g_strerror(errno));
-			return;
-		}
-		learn_stream(l, f, path);
-		fclose(f);
-		return;
-	}
-	GMappedFile *map = g_mapped_file_new(path, FALSE, &gerr);
-	if (map == NULL) {
-		input_error(l, path, gerr->message);
-		g_error_free(gerr);
-		return;
-	}
-	const char *p = g_mapped_file_get_contents(map);
-	learn_buffer(l, path, p != NULL ? (const uint8_t *)p : (const uint8_t *)"",
-	    g_mapped_file_get_length(map));
-	g_mapped_file_unref(map);
-}
-
-static void
-learn_arg(struct learner *l, const char *arg)
-{
-	struct stat st;
-
-	if (strcmp(arg, "-") == 0) {
-		learn_stream(l, stdin, "-");
-	} else if (stat(arg, &st) != 0) {
-		input_error(l, arg, g_strerror(errno));
-	} else if (S_ISDIR(st.st_mode)) {
-		GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
-		if (!cli_list_dir(arg, list))
-			l->input_failed = true;
-		for (guint k = 0; k < list->len && !l->failed; k++)
-			learn_file(l, g_ptr_array_index(list, k));
-		g_ptr_array_unref(list);
-	} else {
-		learn_file(l, arg);
-	}
-}
+static const struct cli_inputs learn_inputs = {
+	.message = input_message,
+	.error = input_error,
+	.stop = input_stop,
+};
 
 int
 cmd_learn(int argc, char **argv)
@@ -269,8 +206,8 @@ cmd_learn(int argc, char **argv)
 		.progress = isatty(STDERR_FILENO) == 1,
 		.start_us = g_get_monotonic_time(),
 	};
-	for (size_t i = 0; files[i] != NULL && !l.failed; i++)
-		learn_arg(&l, files[i]);
+	if (!cli_read_inputs(files, mbox, &learn_inputs, &l))
+		l.input_failed = true;
 	if (l.failed) {
 		/* what was collected since the last commit is not written: a
 		 * batch is all or nothing */

@@ -18,7 +18,6 @@
 #include <glib.h>
 
 #include "cli.h"
-#include "mime/mbox.h"
 #include "store/store.h"
 
 #define WINDOW_PER_THREAD 8
@@ -143,101 +142,33 @@ submit(struct runner *r, struct job *j)
 }
 
 static void
-input_error(struct runner *r, const char *what, const char *msg)
+input_error(void *ud, const char *what, const char *msg)
 {
+	struct runner *r = ud;
+
 	fflush(stdout);
 	fprintf(stderr, "mamori: %s: %s\n", what, msg);
 	r->exit_code = 2;
 }
 
-/* Queue the messages of one buffer: one message, or each of an mbox. */
+/* Queue one message; the job keeps what its bytes point into. */
 static void
-submit_buffer(struct runner *r, const char *source, GMappedFile *map,
-    GBytes *bytes, const uint8_t *p, size_t len, bool force_mbox)
+input_message(void *ud, const struct cli_input *in)
 {
-	if (!(force_mbox || mbox_is_mbox(p, len))) {
-		struct job *j = g_new0(struct job, 1);
-		j->source = g_strdup(source);
-		j->map = map != NULL ? g_mapped_file_ref(map) : NULL;
-		j->bytes = bytes != NULL ? g_bytes_ref(bytes) : NULL;
-		j->p = p;
-		j->len = len;
-		submit(r, j);
-		return;
-	}
-	GArray *msgs = mbox_split(p, len);
-	for (guint i = 0; i < msgs->len; i++) {
-		const struct mbox_msg *m = &g_array_index(msgs, struct mbox_msg, i);
-		struct job *j = g_new0(struct job, 1);
-		j->source = msgs->len == 1 ? g_strdup(source)
-		    : g_strdup_printf("%s#%u", source, i + 1);
-		j->map = map != NULL ? g_mapped_file_ref(map) : NULL;
-		j->bytes = bytes != NULL ? g_bytes_ref(bytes) : NULL;
-		j->p = p + m->off;
-		j->len = m->len;
-		submit(r, j);
-	}
-	g_array_unref(msgs);
+	struct job *j = g_new0(struct job, 1);
+
+	j->source = g_strdup(in->source);
+	j->map = in->map != NULL ? g_mapped_file_ref(in->map) : NULL;
+	j->bytes = in->bytes != NULL ? g_bytes_ref(in->bytes) : NULL;
+	j->p = in->p;
+	j->len = in->len;
+	submit(ud, j);
 }
 
-/* A stream (stdin, a pipe, /dev/fd/N): read to its end, then scanned. */
-static void
-scan_stream(struct runner *r, FILE *f, const char *name, bool force_mbox)
-{
-	GByteArray *ba = g_byte_array_new();
-	guint8 buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		g_byte_array_append(ba, buf, (guint)n);
-	if (ferror(f)) {
-		input_error(r, name, g_strerror(errno));
-		g_byte_array_unref(ba);
-		return;
-	}
-	GBytes *bytes = g_byte_array_free_to_bytes(ba);
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(bytes, &len);
-	submit_buffer(r, name, NULL, bytes, p != NULL ? p : (const uint8_t *)"", len,
-	    force_mbox);
-	g_bytes_unref(bytes);
-}
-
-static void
-scan_stdin(struct runner *r, bool force_mbox)
-{
-	scan_stream(r, stdin, "-", force_mbox);
-}
-
-static void
-scan_file(struct runner *r, const char *path, bool force_mbox)
-{
-	GError *err = NULL;
-	struct stat st;
-
-	/* a pipe or a device (`mamori scan <(cat x.eml)`, /dev/stdin) cannot
-	 * be mapped: it is read */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		FILE *f = fopen(path, "rb");
-		if (f == NULL) {
-			input_error(r, path, g_strerror(errno));
-			return;
-		}
-		scan_stream(r, f, path, force_mbox);
-		fclose(f);
-		return;
-	}
-	GMappedFile *map = g_mapped_file_new(path, FALSE, &err);
-	if (map == NULL) {
-		input_error(r, path, err->message);
-		g_error_free(err);
-		return;
-	}
-	const uint8_t *p = (const uint8_t *)g_mapped_file_get_contents(map);
-	size_t len = g_mapped_file_get_length(map);
-	submit_buffer(r, path, map, NULL, p != NULL ? p : (const uint8_t *)"", len,
-	    force_mbox);
-	g_mapped_file_unref(map);
-}
+static const struct cli_inputs scan_inputs = {
+	.message = input_message,
+	.error = input_error,
+};
 
 /*
  * GOption does not take a value glued to a short option ("-j4"), which
@@ -372,27 +303,8 @@ cmd_scan(int argc, char **argv)
 	if (n > 1)
 		r.pool = g_thread_pool_new(worker, &r, (gint)n, TRUE, NULL);
 
-	if (files == NULL || files[0] == NULL) {
-		scan_stdin(&r, mbox);
-	} else {
-		for (size_t i = 0; files[i] != NULL; i++) {
-			struct stat st;
-			if (strcmp(files[i], "-") == 0) {
-				scan_stdin(&r, mbox);
-			} else if (stat(files[i], &st) != 0) {
-				input_error(&r, files[i], g_strerror(errno));
-			} else if (S_ISDIR(st.st_mode)) {
-				GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
-				if (!cli_list_dir(files[i], list))
-					r.exit_code = 2;
-				for (guint k = 0; k < list->len; k++)
-					scan_file(&r, g_ptr_array_index(list, k), mbox);
-				g_ptr_array_unref(list);
-			} else {
-				scan_file(&r, files[i], mbox);
-			}
-		}
-	}
+	if (!cli_read_inputs(files, mbox, &scan_inputs, &r))
+		r.exit_code = 2;
 	drain(&r, 0);
 	if (r.pool != NULL)
 		g_thread_pool_free(r.pool, FALSE, TRUE);
