@@ -31,7 +31,9 @@
  *    mamori_store_rows_free()).
  *
  * Generic state for modules:
- *  - key/value: ns, key -> bytes, with an optional expiry;
+ *  - key/value: ns, key -> bytes, with an optional expiry; many keys set
+ *    or removed in one transaction, and a scan of a namespace's values
+ *    with a key prefix (a classifier's per-message records);
  *  - counters: ns, key -> int64, an atomic add of a delta and a read, of
  *    one key or of many in one call (a classifier's token counts: one
  *    round trip per message, not per token); a key never added reads 0;
@@ -66,6 +68,14 @@ struct mamori_store_row {
 	size_t len;
 };
 
+/* One write of mamori_store_kv_write(). */
+struct mamori_store_kv_op {
+	const char *key;
+	const uint8_t *val;	/* may be NULL when len is 0 */
+	size_t len;
+	bool remove;		/* remove the key instead */
+};
+
 struct mamori_store;
 /* The quarantine and PPAP-hold operations (src/store/store.h: they use
  * the front ends' entry types); NULL in a backend without a quarantine. */
@@ -90,6 +100,20 @@ struct mamori_store_ops {
 	/* Remove (ns, key); MAMORI_STORE_NOTFOUND if there was none. */
 	enum mamori_store_status (*kv_delete)(struct mamori_store *st, const char *ns,
 	    const char *key, char *err, size_t errlen);
+	/* Set or remove several keys of ns in one transaction (all or none):
+	 * ops[i].remove removes ops[i].key (absent is fine), else it is set
+	 * to ops[i].val[0..len), with no expiry. */
+	enum mamori_store_status (*kv_write)(struct mamori_store *st, const char *ns,
+	    const struct mamori_store_kv_op *ops, size_t n, char *err, size_t errlen);
+	/* fn(key, val, len, ud) for every value of ns whose key starts with
+	 * prefix ("" for all) and that has not expired at now, in one read
+	 * transaction (a consistent snapshot), in key order (bytewise); fn
+	 * returns false to stop early; val is valid during the call only.
+	 * fn must not call the store. */
+	enum mamori_store_status (*kv_scan)(struct mamori_store *st, const char *ns,
+	    const char *prefix, int64_t now,
+	    bool (*fn)(const char *key, const uint8_t *val, size_t len, void *ud), void *ud,
+	    char *err, size_t errlen);
 	/* Remove the values of every namespace that expired at now;
 	 * *removed (may be NULL) receives how many. */
 	enum mamori_store_status (*kv_purge)(struct mamori_store *st, int64_t now,
@@ -183,6 +207,21 @@ mamori_store_kv_delete(struct mamori_store *st, const char *ns, const char *key,
     char *err, size_t errlen)
 {
 	return st->ops->kv_delete(st, ns, key, err, errlen);
+}
+
+static inline enum mamori_store_status
+mamori_store_kv_write(struct mamori_store *st, const char *ns,
+    const struct mamori_store_kv_op *ops, size_t n, char *err, size_t errlen)
+{
+	return st->ops->kv_write(st, ns, ops, n, err, errlen);
+}
+
+static inline enum mamori_store_status
+mamori_store_kv_scan(struct mamori_store *st, const char *ns, const char *prefix,
+    int64_t now, bool (*fn)(const char *key, const uint8_t *val, size_t len, void *ud),
+    void *ud, char *err, size_t errlen)
+{
+	return st->ops->kv_scan(st, ns, prefix, now, fn, ud, err, errlen);
 }
 
 static inline enum mamori_store_status

@@ -104,6 +104,7 @@ enum stmt_id {
 	ST_KV_PUT,
 	ST_KV_DELETE,
 	ST_KV_PURGE,
+	ST_KV_SCAN,
 	ST_CTR_ADD,
 	ST_CTR_GET,
 	ST_CTR_SCAN,
@@ -181,6 +182,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "expires = excluded.expires",
 	[ST_KV_DELETE] = "DELETE FROM state_kv WHERE ns = ?1 AND key = ?2",
 	[ST_KV_PURGE] = "DELETE FROM state_kv WHERE expires > 0 AND expires <= ?1",
+	/* as ST_CTR_SCAN */
+	[ST_KV_SCAN] = "SELECT key, value FROM state_kv WHERE ns = ?1 AND key >= ?2 "
+	    "AND (expires = 0 OR expires > ?3) ORDER BY key",
 	[ST_CTR_ADD] = "INSERT INTO state_counter (ns, key, value) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value",
 	[ST_CTR_GET] = "SELECT value FROM state_counter WHERE ns = ?1 AND key = ?2",
@@ -1601,6 +1605,102 @@ sq_kv_purge(struct mamori_store *base, int64_t now, uint64_t *removed, char *err
 	return rc;
 }
 
+static enum mamori_store_status
+sq_kv_write(struct mamori_store *base, const char *ns, const struct mamori_store_kv_op *ops,
+    size_t n, char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_OK;
+
+	if (!name_ok(ns))
+		return invalid(err, errlen, "kv_write: empty namespace");
+	if (n > 0 && ops == NULL)
+		return invalid(err, errlen, "kv_write: no operations");
+	for (size_t i = 0; i < n; i++) {
+		if (!name_ok(ops[i].key))
+			return invalid(err, errlen, "kv_write: empty key");
+		if (!ops[i].remove && ops[i].val == NULL && ops[i].len > 0)
+			return invalid(err, errlen, "kv_write: no value");
+	}
+	if (n == 0)
+		return MAMORI_STORE_OK;
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN])) {
+		rc = state_fail(st, "cannot begin", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = st->st[ops[i].remove ? ST_KV_DELETE : ST_KV_PUT];
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, ops[i].key, -1, SQLITE_TRANSIENT);
+		if (!ops[i].remove) {
+			bind_blob(s, 3, ops[i].val, ops[i].len);
+			sqlite3_bind_int64(s, 4, 0);
+		}
+		bool ok = run(s);
+		if (!ok) {
+			rc = state_fail(st, "cannot write", err, errlen);
+			goto rollback;
+		}
+	}
+	if (!run(st->st[ST_COMMIT])) {
+		rc = state_fail(st, "cannot commit", err, errlen);
+		goto rollback;
+	}
+	goto out;
+rollback:
+	run(st->st[ST_ROLLBACK]);
+out:
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static enum mamori_store_status
+sq_kv_scan(struct mamori_store *base, const char *ns, const char *prefix, int64_t now,
+    bool (*fn)(const char *key, const uint8_t *val, size_t len, void *ud), void *ud,
+    char *err, size_t errlen)
+{
+	struct sqlite_store *st = SQ(base);
+	enum mamori_store_status rc = MAMORI_STORE_OK;
+
+	if (!name_ok(ns))
+		return invalid(err, errlen, "kv_scan: empty namespace");
+	if (prefix == NULL || fn == NULL)
+		return invalid(err, errlen, "kv_scan: no prefix or callback");
+	size_t plen = strlen(prefix);
+	g_mutex_lock(&st->lock);
+	if (!run(st->st[ST_BEGIN_READ])) {
+		rc = state_fail(st, "cannot begin", err, errlen);
+		goto out;
+	}
+	sqlite3_stmt *s = st->st[ST_KV_SCAN];
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, prefix, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+		if (key == NULL || strncmp(key, prefix, plen) != 0)
+			break;	/* past the prefix: keys are in order */
+		const uint8_t *val = sqlite3_column_blob(s, 1);
+		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+		if (!fn(key, len > 0 ? val : (const uint8_t *)"", len, ud))
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = state_fail(st, "cannot read", err, errlen);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!run(st->st[ST_COMMIT])) {
+		if (rc == MAMORI_STORE_OK)
+			rc = state_fail(st, "cannot end the read", err, errlen);
+		run(st->st[ST_ROLLBACK]);
+	}
+out:
+	g_mutex_unlock(&st->lock);
+	return rc;
+}
+
 /* values[i] = (ns, keys[i]) for i < n; under st->lock, in a transaction. */
 static bool
 counters_read(struct sqlite_store *st, const char *ns, const char *const *keys, size_t n,
@@ -1885,6 +1985,8 @@ static const struct mamori_store_ops sqlite_ops = {
 	.kv_get = sq_kv_get,
 	.kv_put = sq_kv_put,
 	.kv_delete = sq_kv_delete,
+	.kv_write = sq_kv_write,
+	.kv_scan = sq_kv_scan,
 	.kv_purge = sq_kv_purge,
 	.counter_add = sq_counter_add,
 	.counter_get = sq_counter_get,

@@ -2,7 +2,9 @@
  * test_store_iface.c - the store interface (include/mamori/store.h)
  * against its SQLite backend, through the table of operations only: the
  * key/value part (replace, delete, binary and empty values, expiry at
- * get and by purge, namespaces apart, kept across a reopen); counters
+ * get and by purge, namespaces apart, kept across a reopen; many keys
+ * set and removed in one transaction, all or none; a scan by prefix in
+ * key order, without expired values, stopped early); counters
  * (one and many keys in one call, a key twice in one batch, missing keys
  * read 0, an invalid batch changes nothing); concurrency (2 threads on
  * one handle and 2 processes on their own handles add to the same
@@ -180,6 +182,113 @@ test_kv(void **state)
 	st = open_ok(dir);
 	s = kv_str(st, "m", "k", 100);
 	assert_string_equal(s, "two");
+	g_free(s);
+	mamori_store_close(st);
+	rm_rf(dir);
+	g_free(dir);
+}
+
+/* the scan's callback: "key=value;" appended to a GString; stops at a
+ * key "stop" */
+static bool
+kv_collect(const char *key, const uint8_t *val, size_t len, void *ud)
+{
+	if (strcmp(key, "p/stop") == 0)
+		return false;
+	g_string_append_printf(ud, "%s=%.*s;", key, (int)len, (const char *)val);
+	return true;
+}
+
+static char *
+scan_str(struct mamori_store *st, const char *ns, const char *prefix, int64_t now)
+{
+	char err[256] = "";
+	GString *out = g_string_new("");
+	enum mamori_store_status rc = mamori_store_kv_scan(st, ns, prefix, now, kv_collect,
+	    out, err, sizeof err);
+	if (rc != OK)
+		print_error("kv_scan: %s: %s\n", mamori_store_status_name(rc), err);
+	assert_int_equal(rc, OK);
+	return g_string_free(out, FALSE);
+}
+
+static void
+test_kv_write_scan(void **state)
+{
+	(void)state;
+	char *dir = tmp_state();
+	struct mamori_store *st = open_ok(dir);
+	char err[256];
+	char *s;
+
+	kv_put_ok(st, "m", "p/old", "O", 0);
+	kv_put_ok(st, "m", "p/gone", "G", 0);
+	kv_put_ok(st, "m", "p/late", "L", 50);	/* expires at 50 */
+	kv_put_ok(st, "m", "q/other", "Q", 0);
+	kv_put_ok(st, "other", "p/x", "X", 0);
+	const struct mamori_store_kv_op ops[] = {
+		{ .key = "p/c", .val = (const uint8_t *)"3", .len = 1 },
+		{ .key = "p/a", .val = (const uint8_t *)"1", .len = 1 },
+		{ .key = "p/gone", .remove = true },
+		{ .key = "p/never", .remove = true },	/* absent: fine */
+		{ .key = "p/old", .val = (const uint8_t *)"new", .len = 3 },
+		{ .key = "p/e", .val = NULL, .len = 0 },	/* empty value */
+	};
+	assert_int_equal(mamori_store_kv_write(st, "m", ops, G_N_ELEMENTS(ops), err,
+	    sizeof err), OK);
+	/* in key order, the prefix only, this namespace only */
+	s = scan_str(st, "m", "p/", 10);
+	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/late=L;p/old=new;");
+	g_free(s);
+	/* expired values are not visited */
+	s = scan_str(st, "m", "p/", 50);
+	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/old=new;");
+	g_free(s);
+	s = scan_str(st, "m", "", 50);
+	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/old=new;q/other=Q;");
+	g_free(s);
+	s = scan_str(st, "m", "zz", 0);
+	assert_string_equal(s, "");
+	g_free(s);
+	/* the callback stops the scan */
+	kv_put_ok(st, "m", "p/stop", "S", 0);
+	s = scan_str(st, "m", "p/", 10);
+	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/late=L;p/old=new;");
+	g_free(s);
+	kv_put_ok(st, "m", "p/b", "B", 0);
+	s = scan_str(st, "m", "p/", 100);
+	assert_string_equal(s, "p/a=1;p/b=B;p/c=3;p/e=;p/old=new;");
+	g_free(s);
+
+	/* an invalid batch changes nothing */
+	const struct mamori_store_kv_op bad[] = {
+		{ .key = "p/a", .remove = true },
+		{ .key = "", .val = (const uint8_t *)"x", .len = 1 },
+	};
+	err[0] = '\0';
+	assert_int_equal(mamori_store_kv_write(st, "m", bad, G_N_ELEMENTS(bad), err,
+	    sizeof err), MAMORI_STORE_INVALID);
+	assert_non_null(strstr(err, "empty key"));
+	const struct mamori_store_kv_op novalue[] = {
+		{ .key = "p/a", .remove = true },
+		{ .key = "p/z", .val = NULL, .len = 2 },
+	};
+	assert_int_equal(mamori_store_kv_write(st, "m", novalue, 2, err, sizeof err),
+	    MAMORI_STORE_INVALID);
+	assert_int_equal(mamori_store_kv_write(st, "", ops, 1, err, sizeof err),
+	    MAMORI_STORE_INVALID);
+	assert_int_equal(mamori_store_kv_scan(st, "m", NULL, 0, kv_collect, NULL, err,
+	    sizeof err), MAMORI_STORE_INVALID);
+	s = kv_str(st, "m", "p/a", 0);
+	assert_string_equal(s, "1");
+	g_free(s);
+	assert_int_equal(mamori_store_kv_write(st, "m", NULL, 0, err, sizeof err), OK);
+
+	/* kept across a close */
+	mamori_store_close(st);
+	st = open_ok(dir);
+	s = kv_str(st, "m", "p/old", 0);
+	assert_string_equal(s, "new");
 	g_free(s);
 	mamori_store_close(st);
 	rm_rf(dir);
@@ -622,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_vtable),
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_kv_expiry),
+		cmocka_unit_test(test_kv_write_scan),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_counter_concurrency),
 		cmocka_unit_test(test_counter_batch_time),
