@@ -104,7 +104,9 @@ main(int argc, char **argv)
 	long before = rss_kib();
 	double c0 = cpu_s();
 	struct spam_model *m = NULL;
-	if (!spam_model_load(st, n + 1, &m, err, sizeof err)) {
+	struct spam_load_opts lo = spam_load_defaults;
+	lo.max_features = n + 1;
+	if (!spam_model_load(st, &lo, &m, err, sizeof err)) {
 		fprintf(stderr, "bench_model_memory: %s\n", err);
 		return 2;
 	}

@@ -23,7 +23,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const prefixes[] = {
-	"w:", "s:", "o1:", "o2:", "o3:", "o4:", "c:", "h:", "u:",
+	"w:", "s:", "o1:", "o2:", "o3:", "o4:", "c:", "h:", "u:", "b:",
 };
 
 static bool
@@ -59,6 +59,9 @@ check(const struct spam_features *f, const struct spam_tok_opts *o)
 	for (guint i = 1; i < f->h->len; i++)
 		if (g_array_index(f->h, uint64_t, i - 1) >= g_array_index(f->h, uint64_t, i))
 			abort();
+	for (guint i = 1; i < f->x->len; i++)
+		if (g_array_index(f->x, uint64_t, i - 1) >= g_array_index(f->x, uint64_t, i))
+			abort();
 	if (f->nwords > o->tokens_max)
 		abort();
 	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -68,14 +71,18 @@ check(const struct spam_features *f, const struct spam_tok_opts *o)
 		if (!g_utf8_validate(nm, -1, NULL) || !has_prefix(nm))
 			abort();
 		uint64_t v = spam_feature_hash(nm, strlen(nm));
-		if (!in_sorted(f->h, v))
+		/* the second stage's families go to x, the others to h */
+		bool second = (strncmp(nm, "b:", 2) == 0 && (o->second & SPAM_TOK_BYTES) &&
+		    !(o->families & SPAM_TOK_BYTES)) || (nm[0] == 'o' &&
+		    (o->second & SPAM_TOK_OSB) && !(o->families & SPAM_TOK_OSB));
+		if (!in_sorted(second ? f->x : f->h, v))
 			abort();
 		gint64 k = (gint64)v;
 		g_array_append_val(keys, k);
 	}
 	for (guint i = 0; i < keys->len; i++)
 		g_hash_table_add(seen, &g_array_index(keys, gint64, i));
-	if (g_hash_table_size(seen) != f->h->len)
+	if (g_hash_table_size(seen) != f->h->len + f->x->len)
 		abort();
 	g_hash_table_destroy(seen);
 	g_array_free(keys, TRUE);
@@ -120,6 +127,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.tokens_max = 50;
 		o.word_max = 8;
 		o.osb_dist = (mode >> 4) & 7;
+		o.bytes_max = 64;
+	}
+	if (mode & 4) {		/* as the second stage tokenises */
+		o.families &= ~(unsigned)(SPAM_TOK_OSB | SPAM_TOK_BYTES);
+		o.second = SPAM_TOK_OSB | SPAM_TOK_BYTES;
 	}
 	static const struct obj_limits olim = FUZZ_OBJ_LIMITS(&fuzz_mime_limits);
 	struct mime_message *m = mime_message_parse(data, size, &fuzz_mime_limits);
@@ -128,12 +140,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t != NULL)
 		content_add_objects(c, t);
 
-	struct spam_features *f = spam_tokenize(m, c, t, &o);
+	struct spam_features *f = spam_tokenize(m, c, t, data, size, &o);
 	check(f, &o);
 	o.names = false;
-	struct spam_features *g = spam_tokenize(m, c, t, &o);
+	struct spam_features *g = spam_tokenize(m, c, t, data, size, &o);
 	if (g->names != NULL || g->h->len != f->h->len ||
-	    memcmp(g->h->data, f->h->data, f->h->len * sizeof(uint64_t)) != 0)
+	    memcmp(g->h->data, f->h->data, f->h->len * sizeof(uint64_t)) != 0 ||
+	    g->x->len != f->x->len ||
+	    memcmp(g->x->data, f->x->data, f->x->len * sizeof(uint64_t)) != 0)
 		abort();
 	spam_features_free(g);
 	spam_features_free(f);

@@ -39,6 +39,11 @@ struct spam_model {
 	struct cell *cells;	/* key 0: empty; the feature 0 is kept apart */
 	bool has_zero;
 	struct cell zero;
+	/* the second stage: NULL without */
+	float *w;
+	uint32_t wmask;
+	float bias;
+	size_t lr_messages;	/* records learned from */
 };
 
 const struct spam_params spam_params_default = {
@@ -47,6 +52,19 @@ const struct spam_params spam_params_default = {
 	.min_dev = 0.0,
 	.platt_a = 2.886,
 	.platt_b = 0.215,
+	.fisher_weight = 0.3,
+	.lr_platt_a = 1.0,
+	.lr_platt_b = 0.0,
+};
+
+const struct spam_load_opts spam_load_defaults = {
+	.max_features = 4000000,
+	.lr = true,
+	.lr_bits = 20,
+	.lr_passes = 2,
+	.lr_rate = 16.0,
+	.lr_margin = 2.0,
+	.lr_messages = 100000,
 };
 
 /* ---- the table ---------------------------------------------------------- */
@@ -131,6 +149,7 @@ spam_model_unref(struct spam_model *m)
 	if (m == NULL || !g_atomic_int_dec_and_test(&m->ref))
 		return;
 	g_free(m->cells);
+	g_free(m->w);
 	g_free(m);
 }
 
@@ -138,6 +157,12 @@ int64_t
 spam_model_gen(const struct spam_model *m)
 {
 	return m->gen;
+}
+
+size_t
+spam_model_lr_messages(const struct spam_model *m)
+{
+	return m->lr_messages;
 }
 
 uint64_t
@@ -225,6 +250,155 @@ load_one(const char *key, int64_t value, void *ud)
 	return true;
 }
 
+/* ---- the second stage ------------------------------------------------- */
+
+/* Parse 32 hex digits after the key's letter into a digest; false if the
+ * key has another layout. */
+static bool
+key_digest(const char *key, uint8_t d[16])
+{
+	for (int i = 0; i < 16; i++) {
+		int a = g_ascii_xdigit_value(key[1 + 2 * i]);
+		int b = a < 0 ? -1 : g_ascii_xdigit_value(key[2 + 2 * i]);
+		if (b < 0)
+			return false;
+		d[i] = (uint8_t)(a << 4 | b);
+	}
+	return key[33] == '\0';
+}
+
+static guint
+digest_hash(gconstpointer p)
+{
+	guint h;
+	memcpy(&h, p, sizeof h);	/* a digest: its bytes are spread */
+	return h;
+}
+
+static gboolean
+digest_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
+struct lr_load {
+	struct spam_model *m;
+	const struct spam_load_opts *o;
+	GHashTable *cls;	/* digest (16 bytes) -> GINT_TO_POINTER(class) */
+	uint32_t seen;		/* records learned from in this pass */
+};
+
+static bool
+class_one(const char *key, int64_t value, void *ud)
+{
+	struct lr_load *l = ud;
+	uint8_t d[16];
+
+	if ((value == SPAM_CLASS_SPAM || value == SPAM_CLASS_HAM) && key_digest(key, d))
+		g_hash_table_insert(l->cls, g_memdup2(d, 16), GINT_TO_POINTER((int)value));
+	return true;
+}
+
+/* The log-odds of the second stage for n hashed features. */
+static double
+lr_logit(const struct spam_model *m, const uint32_t *hs, size_t n)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)m->w[hs[i] & m->wmask];
+	return (double)m->bias + (n > 0 ? sum / sqrt((double)n) : 0.0);
+}
+
+/* One message, one update of the logistic regression, with a thick
+ * threshold: a message already right by the margin teaches nothing. */
+static void
+lr_update(struct spam_model *m, const struct spam_load_opts *o, const uint32_t *hs,
+    size_t n, bool spam)
+{
+	double z = lr_logit(m, hs, n);
+	double y = spam ? 1.0 : -1.0;
+	if (y * z >= o->lr_margin)
+		return;
+	double p = 1.0 / (1.0 + exp(-z));
+	double g = (spam ? 1.0 : 0.0) - p;
+	float step = (float)(o->lr_rate * g / sqrt((double)(n > 0 ? n : 1)));
+	for (size_t i = 0; i < n; i++)
+		m->w[hs[i] & m->wmask] += step;
+	m->bias += (float)(o->lr_rate * g * 0.1);
+}
+
+static bool
+record_one(const char *key, const uint8_t *val, size_t len, void *ud)
+{
+	struct lr_load *l = ud;
+	uint8_t d[16];
+
+	if (l->seen >= l->o->lr_messages)
+		return false;
+	if (!key_digest(key, d) || len < 1 || val[0] != 1 || (len - 1) % 4 != 0)
+		return true;	/* another layout: not a record */
+	gpointer c = g_hash_table_lookup(l->cls, d);
+	if (c == NULL)
+		return true;	/* forgotten, or its count not committed */
+	size_t n = MIN((len - 1) / 4, (size_t)SPAM_RECORD_MAX);
+	uint32_t hs[SPAM_RECORD_MAX];
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *q = val + 1 + 4 * i;
+		hs[i] = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+		    (uint32_t)q[3] << 24;
+	}
+	lr_update(l->m, l->o, hs, n, GPOINTER_TO_INT(c) == SPAM_CLASS_SPAM);
+	l->seen++;
+	return true;
+}
+
+/* Rebuild the second stage from the records of the messages learned now. */
+static bool
+lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_opts *o,
+    char *err, size_t errlen)
+{
+	struct lr_load l = { .m = m, .o = o };
+	bool ok = true;
+
+	l.cls = g_hash_table_new_full(digest_hash, digest_equal, g_free, NULL);
+	if (mamori_store_counter_scan(st, SPAM_NS, "m", class_one, &l, err, errlen) !=
+	    MAMORI_STORE_OK) {
+		g_hash_table_destroy(l.cls);
+		return false;
+	}
+	m->wmask = (1u << o->lr_bits) - 1;
+	m->w = g_new0(float, (size_t)m->wmask + 1);
+	for (unsigned pass = 0; pass < o->lr_passes && ok; pass++) {
+		l.seen = 0;
+		ok = mamori_store_kv_scan(st, SPAM_NS, "f", 0, record_one, &l, err, errlen) ==
+		    MAMORI_STORE_OK;
+	}
+	m->lr_messages = l.seen;
+	if (l.seen == 0) {	/* nothing to learn from: no second stage */
+		g_free(m->w);
+		m->w = NULL;
+	}
+	g_hash_table_destroy(l.cls);
+	return ok;
+}
+
+/* The features of a message as its record holds them: the low 32 bits of
+ * h, then of x, at most SPAM_RECORD_MAX; returns how many. */
+static size_t
+record_hashes(const struct spam_features *f, uint32_t *out)
+{
+	size_t n = 0;
+	const GArray *arrs[2] = { f->h, f->x };
+	for (int a = 0; a < 2; a++) {
+		if (arrs[a] == NULL)
+			continue;
+		const uint64_t *hs = (const uint64_t *)(const void *)arrs[a]->data;
+		for (guint i = 0; i < arrs[a]->len && n < SPAM_RECORD_MAX; i++)
+			out[n++] = (uint32_t)hs[i];
+	}
+	return n;
+}
+
 bool
 spam_model_generation(struct mamori_store *st, int64_t *gen, char *err, size_t errlen)
 {
@@ -234,13 +408,14 @@ spam_model_generation(struct mamori_store *st, int64_t *gen, char *err, size_t e
 }
 
 bool
-spam_model_load(struct mamori_store *st, size_t max_features, struct spam_model **out,
-    char *err, size_t errlen)
+spam_model_load(struct mamori_store *st, const struct spam_load_opts *o,
+    struct spam_model **out, char *err, size_t errlen)
 {
 	/* the generation first: a batch committed during the load moves it
 	 * again, and the next check reloads */
 	const char *keys[] = { "#gen", "#spam", "#ham" };
 	int64_t v[3];
+	size_t max_features = o->max_features;
 	struct load l = { .max = max_features };
 
 	*out = NULL;
@@ -265,6 +440,15 @@ spam_model_load(struct mamori_store *st, size_t max_features, struct spam_model 
 		}
 	}
 	(void)l.bad;	/* keys of another layout are not features: skipped */
+	if (o->lr && o->lr_passes > 0 && (o->lr_bits < 10 || o->lr_bits > 26)) {
+		snprintf(err, errlen, "lr_bits %u is not within 10..26", o->lr_bits);
+		spam_model_unref(l.m);
+		return false;
+	}
+	if (o->lr && o->lr_passes > 0 && !lr_build(st, l.m, o, err, errlen)) {
+		spam_model_unref(l.m);
+		return false;
+	}
 	*out = l.m;
 	return true;
 }
@@ -307,6 +491,9 @@ spam_log_chi2q(double x2, unsigned v)
 	return r > 0.0 ? 0.0 : r;
 }
 
+static void fisher(const struct spam_model *m, const struct spam_features *f,
+    const struct spam_params *p, struct spam_verdict *v);
+
 void
 spam_classify(const struct spam_model *m, const struct spam_features *f,
     const struct spam_params *p, struct spam_verdict *v)
@@ -315,6 +502,28 @@ spam_classify(const struct spam_model *m, const struct spam_features *f,
 	v->prob = 0.5;
 	if (m == NULL || m->nspam == 0 || m->nham == 0 || f->h->len == 0)
 		return;
+	fisher(m, f, p, v);
+	double a = p->platt_a, b = p->platt_b;
+	v->score = v->fisher;
+	if (m->w != NULL) {
+		uint32_t *hs = g_new(uint32_t, SPAM_RECORD_MAX);
+		size_t n = record_hashes(f, hs);
+		v->lr = lr_logit(m, hs, n);
+		g_free(hs);
+		v->has_lr = true;
+		v->score = v->lr + p->fisher_weight * v->fisher;
+		a = p->lr_platt_a;
+		b = p->lr_platt_b;
+	}
+	v->evidence = a * v->score;
+	v->prob = 1.0 / (1.0 + exp(-(v->evidence + b)));
+}
+
+/* Fisher's combination of f's features: v->fisher, used, known. */
+static void
+fisher(const struct spam_model *m, const struct spam_features *f,
+    const struct spam_params *p, struct spam_verdict *v)
+{
 
 	const uint64_t *hs = (const uint64_t *)(const void *)f->h->data;
 	double ns = (double)m->nspam, nh = (double)m->nham;
@@ -352,8 +561,7 @@ spam_classify(const struct spam_model *m, const struct spam_features *f,
 	 * make -2 sum ln f small); ln P the same for ham */
 	double lq = spam_log_chi2q(-2.0 * lh, 2 * n);
 	double lp = spam_log_chi2q(-2.0 * ls, 2 * n);
-	v->score = lq - lp;
-	v->prob = 1.0 / (1.0 + exp(-(p->platt_a * v->score + p->platt_b)));
+	v->fisher = lq - lp;
 	v->used = n;
 }
 
@@ -363,14 +571,20 @@ struct spam_batch {
 	GHashTable *spam, *ham;	/* uint64 feature (boxed) -> int64 delta */
 	GHashTable *records;	/* digest hex -> GINT_TO_POINTER(class) now */
 	GHashTable *rec_delta;	/* digest hex -> int64 delta of its record */
+	GHashTable *feats;	/* "f" + digest hex -> GBytes (the record), or
+				 * NULL (remove it); with records only */
+	size_t feat_bytes;	/* their size */
 	int64_t dspam, dham;
 	size_t messages;
 };
 
 struct spam_batch *
-spam_batch_new(void)
+spam_batch_new(bool records)
 {
 	struct spam_batch *b = g_new0(struct spam_batch, 1);
+	if (records)
+		b->feats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    (GDestroyNotify)g_bytes_unref);
 	b->spam = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	b->ham = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	b->records = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -387,6 +601,8 @@ spam_batch_free(struct spam_batch *b)
 	g_hash_table_unref(b->ham);
 	g_hash_table_unref(b->records);
 	g_hash_table_unref(b->rec_delta);
+	if (b->feats != NULL)
+		g_hash_table_unref(b->feats);
 	g_free(b);
 }
 
@@ -400,7 +616,8 @@ bool
 spam_batch_full(const struct spam_batch *b, size_t batch)
 {
 	return b->messages >= batch ||
-	    g_hash_table_size(b->spam) + g_hash_table_size(b->ham) >= SPAM_BATCH_KEYS_MAX;
+	    g_hash_table_size(b->spam) + g_hash_table_size(b->ham) >= SPAM_BATCH_KEYS_MAX ||
+	    b->feat_bytes >= SPAM_BATCH_RECORD_BYTES;
 }
 
 static void
@@ -442,6 +659,59 @@ record_delta(struct spam_batch *b, const char *rec, int64_t d)
 	*v += d;
 }
 
+/* The second stage's record of the message rec ("m" + digest hex) as it
+ * is now (removed when it is no class) into the batch. */
+static void
+batch_record(struct spam_batch *b, const char *rec, const struct spam_features *f,
+    enum spam_class now)
+{
+	char *fk = g_strdup(rec);
+	fk[0] = 'f';
+	GBytes *val = NULL;
+	if (now != SPAM_CLASS_NONE) {
+		uint32_t *hs = g_new(uint32_t, SPAM_RECORD_MAX);
+		size_t n = record_hashes(f, hs);
+		uint8_t *buf = g_malloc(1 + 4 * n);
+		buf[0] = 1;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *q = buf + 1 + 4 * i;
+			q[0] = (uint8_t)hs[i];
+			q[1] = (uint8_t)(hs[i] >> 8);
+			q[2] = (uint8_t)(hs[i] >> 16);
+			q[3] = (uint8_t)(hs[i] >> 24);
+		}
+		g_free(hs);
+		b->feat_bytes += 1 + 4 * n;
+		val = g_bytes_new_take(buf, 1 + 4 * n);
+	}
+	g_hash_table_insert(b->feats, fk, val);
+}
+
+/* A message learned as its class already: its record is added to the
+ * batch if the store has none (nor the batch). */
+static bool
+record_missing(struct spam_batch *b, struct mamori_store *st, const char *rec,
+    const struct spam_features *f, enum spam_class now, char *err, size_t errlen)
+{
+	char fk[34];
+	memcpy(fk, rec, sizeof fk);
+	fk[0] = 'f';
+	if (g_hash_table_contains(b->feats, fk))
+		return true;
+	uint8_t *val = NULL;
+	size_t len = 0;
+	enum mamori_store_status rc = mamori_store_kv_get(st, SPAM_NS, fk, 0, &val, &len, err,
+	    errlen);
+	free(val);
+	if (rc == MAMORI_STORE_OK)
+		return true;
+	if (rc != MAMORI_STORE_NOTFOUND)
+		return false;
+	batch_record(b, rec, f, now);
+	b->messages++;	/* written with the batch */
+	return true;
+}
+
 bool
 spam_batch_learn(struct spam_batch *b, struct mamori_store *st, const uint8_t digest[16],
     const struct spam_features *f, enum spam_class cls, bool forget,
@@ -477,7 +747,9 @@ spam_batch_learn(struct spam_batch *b, struct mamori_store *st, const uint8_t di
 		*out = SPAM_FORGOTTEN;
 	} else if (cur == cls) {
 		*out = SPAM_LEARN_ALREADY;
-		return true;
+		/* learned before records were kept (an older release): its
+		 * record is written now */
+		return b->feats == NULL || record_missing(b, st, rec, f, now, err, errlen);
 	} else {
 		if (cur != SPAM_CLASS_NONE)
 			add_features(b, f, cur, -1);
@@ -487,6 +759,8 @@ spam_batch_learn(struct spam_batch *b, struct mamori_store *st, const uint8_t di
 	}
 	record_delta(b, rec, (int64_t)now - (int64_t)cur);
 	g_hash_table_insert(b->records, g_strdup(rec), GINT_TO_POINTER(now));
+	if (b->feats != NULL)
+		batch_record(b, rec, f, now);
 	b->messages++;
 	return true;
 }
@@ -498,8 +772,39 @@ batch_clear(struct spam_batch *b)
 	g_hash_table_remove_all(b->ham);
 	g_hash_table_remove_all(b->records);
 	g_hash_table_remove_all(b->rec_delta);
+	if (b->feats != NULL)
+		g_hash_table_remove_all(b->feats);
+	b->feat_bytes = 0;
 	b->dspam = b->dham = 0;
 	b->messages = 0;
+}
+
+/* The batch's records, in one transaction. */
+static bool
+records_commit(struct spam_batch *b, struct mamori_store *st, char *err, size_t errlen)
+{
+	guint n = b->feats != NULL ? g_hash_table_size(b->feats) : 0;
+	if (n == 0)
+		return true;
+	struct mamori_store_kv_op *ops = g_new0(struct mamori_store_kv_op, n);
+	GHashTableIter it;
+	gpointer key, val;
+	size_t k = 0;
+	g_hash_table_iter_init(&it, b->feats);
+	while (g_hash_table_iter_next(&it, &key, &val)) {
+		ops[k].key = key;
+		if (val == NULL) {
+			ops[k].remove = true;
+		} else {
+			gsize len;
+			ops[k].val = g_bytes_get_data(val, &len);
+			ops[k].len = len;
+		}
+		k++;
+	}
+	bool ok = mamori_store_kv_write(st, SPAM_NS, ops, k, err, errlen) == MAMORI_STORE_OK;
+	g_free(ops);
+	return ok;
 }
 
 bool
@@ -507,6 +812,10 @@ spam_batch_commit(struct spam_batch *b, struct mamori_store *st, char *err, size
 {
 	if (b->messages == 0)
 		return true;
+	/* the records first: one whose count is not written is never learned
+	 * from (lr_build reads the class from the counts) */
+	if (!records_commit(b, st, err, errlen))
+		return false;
 	size_t n = g_hash_table_size(b->spam) + g_hash_table_size(b->ham) +
 	    g_hash_table_size(b->rec_delta) + 3;
 	const char **keys = g_new(const char *, n);

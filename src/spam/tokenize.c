@@ -40,6 +40,8 @@ const struct spam_tok_opts spam_tok_defaults = {
 	.tokens_max = 20000,
 	.word_max = 64,
 	.osb_dist = 4,
+	.second = 0,
+	.bytes_max = 3000,
 	.names = false,
 };
 
@@ -113,21 +115,37 @@ struct tok {
 	unsigned nwin;
 	uint64_t *h;		/* the hashes, in order */
 	size_t nh, caph;
+	uint64_t *xh;		/* the second stage's own (spam_features.x) */
+	size_t nxh, capxh;
+	bool to_x;		/* emit() appends to xh */
 	unsigned osb;		/* OSB distances taken: 0..OSB_WINDOW */
 	bool stop;		/* tokens_max reached */
 	bool cjk;		/* the words' text also gives "c:" bigrams */
 };
 
 static void
+push(uint64_t **a, size_t *n, size_t *cap, uint64_t h)
+{
+	if (*n == *cap) {
+		*cap = *cap * 2;
+		*a = g_renew(uint64_t, *a, *cap);
+	}
+	(*a)[(*n)++] = h;
+}
+
+static void
+emit_hash(struct tok *tk, uint64_t h)
+{
+	if (tk->to_x)
+		push(&tk->xh, &tk->nxh, &tk->capxh, h);
+	else
+		push(&tk->h, &tk->nh, &tk->caph, h);
+}
+
+static void
 emit(struct tok *tk, const char *s, size_t n)
 {
-	uint64_t h = XXH3_64bits(s, n);
-
-	if (tk->nh == tk->caph) {
-		tk->caph = tk->caph * 2;
-		tk->h = g_renew(uint64_t, tk->h, tk->caph);
-	}
-	tk->h[tk->nh++] = h;
+	emit_hash(tk, XXH3_64bits(s, n));
 	if (tk->f->names != NULL)
 		g_ptr_array_add(tk->f->names, g_strndup(s, n));
 }
@@ -164,7 +182,27 @@ emit2(struct tok *tk, const char *prefix, const char *v, size_t n)
 uint64_t
 spam_feature_hash(const char *name, size_t len)
 {
+	/* "b:" and 8 hex digits: a byte 4-gram */
+	if (len == 10 && name[0] == 'b' && name[1] == ':') {
+		uint8_t g[4];
+		size_t i;
+		for (i = 0; i < 4; i++) {
+			int a = g_ascii_xdigit_value(name[2 + 2 * i]);
+			int b = a < 0 ? -1 : g_ascii_xdigit_value(name[3 + 2 * i]);
+			if (b < 0)
+				break;
+			g[i] = (uint8_t)(a << 4 | b);
+		}
+		if (i == 4)
+			return spam_bytes_hash(g);
+	}
 	return XXH3_64bits(name, len);
+}
+
+uint64_t
+spam_bytes_hash(const uint8_t g[4])
+{
+	return XXH3_64bits_withSeed(g, 4, 'b');
 }
 
 /* --- ASCII words ------------------------------------------------------- */
@@ -459,10 +497,12 @@ on_word(struct tok *tk, const char *w, size_t n, void *arg)
 	if (!x->osb)
 		return;
 	static const char *const osb[OSB_WINDOW] = { "o1:", "o2:", "o3:", "o4:" };
+	tk->to_x = !(tk->o->families & SPAM_TOK_OSB);	/* the second stage's only */
 	for (unsigned d = 0; d < tk->nwin && d < tk->osb; d++) {
 		const GString *a = tk->win[d];
 		emit3(tk, osb[d], 3, a->str, a->len, w, n);
 	}
+	tk->to_x = false;
 	/* the oldest buffer becomes the newest */
 	GString *oldest = tk->win[OSB_WINDOW - 1];
 	memmove(tk->win + 1, tk->win, (OSB_WINDOW - 1) * sizeof tk->win[0]);
@@ -495,7 +535,7 @@ body_text(struct tok *tk, const char *s, size_t n)
 {
 	struct word_ctx x = {
 		.prefix = "w:",
-		.osb = (tk->o->families & SPAM_TOK_OSB) != 0,
+		.osb = ((tk->o->families | tk->o->second) & SPAM_TOK_OSB) != 0,
 		.count = true,
 		.words = (tk->o->families & SPAM_TOK_WORDS) != 0,
 	};
@@ -927,6 +967,8 @@ tok_init(struct tok *tk, struct spam_features *f, const struct spam_tok_opts *o)
 	tk->icu = icu_get();
 	tk->caph = 2048;
 	tk->h = g_new(uint64_t, tk->caph);
+	tk->capxh = 1024;
+	tk->xh = g_new(uint64_t, tk->capxh);
 	tk->osb = MIN(o->osb_dist, OSB_WINDOW);
 	tk->name = g_string_sized_new(128);
 	tk->fold = g_string_sized_new(256);
@@ -940,6 +982,7 @@ static void
 tok_done(struct tok *tk)
 {
 	g_free(tk->h);
+	g_free(tk->xh);
 	g_string_free(tk->name, TRUE);
 	g_string_free(tk->fold, TRUE);
 	g_string_free(tk->word, TRUE);
@@ -948,9 +991,59 @@ tok_done(struct tok *tk)
 		g_string_free(tk->win[i], TRUE);
 }
 
+/*
+ * Byte 4-grams of the body as it came (tokenize.h): from after the header
+ * block, carriage returns skipped, at most max bytes.
+ */
+static void
+body_bytes(struct tok *tk, const uint8_t *raw, size_t len, size_t max)
+{
+	size_t i = 0;
+
+	/* the body starts after the first empty line */
+	for (; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		size_t j = i + 1;
+		if (j < len && raw[j] == '\r')
+			j++;
+		if (j < len && raw[j] == '\n') {
+			i = j + 1;
+			break;
+		}
+	}
+	uint8_t g[4];
+	size_t have = 0, taken = 0;
+	char nm[2 + 8 + 1];
+	for (; i < len && taken < max; i++) {
+		if (raw[i] == '\r')
+			continue;
+		taken++;
+		memmove(g, g + 1, 3);
+		g[3] = raw[i];
+		if (++have < 4)
+			continue;
+		emit_hash(tk, spam_bytes_hash(g));
+		if (tk->f->names != NULL) {
+			snprintf(nm, sizeof nm, "b:%02x%02x%02x%02x", g[0], g[1], g[2], g[3]);
+			g_ptr_array_add(tk->f->names, g_strdup(nm));
+		}
+	}
+}
+
+static GArray *
+sorted_array(uint64_t *a, size_t n)
+{
+	n = sort_unique(a, n);
+	GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)n);
+	g_array_append_vals(out, a, (guint)n);
+	return out;
+}
+
 struct spam_features *
 spam_tokenize(const struct mime_message *msg, const struct content *c,
-    const struct obj_tree *t, const struct spam_tok_opts *opts)
+    const struct obj_tree *t, const uint8_t *raw, size_t raw_len,
+    const struct spam_tok_opts *opts)
 {
 	const struct spam_tok_opts *o = opts != NULL ? opts : &spam_tok_defaults;
 	struct spam_features *f = g_new0(struct spam_features, 1);
@@ -974,9 +1067,14 @@ spam_tokenize(const struct mime_message *msg, const struct content *c,
 	if (c != NULL && (o->families & SPAM_TOK_URLS))
 		url_hosts(&tk, c);
 
-	size_t n = sort_unique(tk.h, tk.nh);
-	f->h = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)n);
-	g_array_append_vals(f->h, tk.h, (guint)n);
+	if (raw != NULL && ((o->families | o->second) & SPAM_TOK_BYTES)) {
+		tk.to_x = !(o->families & SPAM_TOK_BYTES);
+		body_bytes(&tk, raw, raw_len, o->bytes_max);
+		tk.to_x = false;
+	}
+
+	f->h = sorted_array(tk.h, tk.nh);
+	f->x = sorted_array(tk.xh, tk.nxh);
 	tok_done(&tk);
 	return f;
 }
@@ -987,6 +1085,8 @@ spam_features_free(struct spam_features *f)
 	if (f == NULL)
 		return;
 	g_array_free(f->h, TRUE);
+	if (f->x != NULL)
+		g_array_free(f->x, TRUE);
 	if (f->names != NULL)
 		g_ptr_array_free(f->names, TRUE);
 	g_free(f);

@@ -50,6 +50,12 @@
  *                                           "h:top:TYPE"
  *                             and "h:att:TYPE", the true type of every
  *                             object of the tree (t)
+ *   body bytes        "b:"    byte 4-grams of the body as it came, from
+ *                             after the header block, carriage returns
+ *                             skipped, the first bytes_max bytes (the
+ *                             transfer encoding and markup included: the
+ *                             hash is XXH3 of the 4 bytes with seed 'b',
+ *                             the name "b:" and 8 hex digits)
  *   URL hosts         "u:"    the host of every link (content_links()),
  *                             lower case ("u:www.example.co.uk"), its
  *                             registrable domain by the public suffix list
@@ -95,7 +101,8 @@ enum {
 	SPAM_TOK_HEADERS = 1u << 4,	/* "h:" */
 	SPAM_TOK_URLS = 1u << 5,	/* "u:" */
 	SPAM_TOK_MSGID = 1u << 6,	/* "h:msgid:" (with SPAM_TOK_HEADERS) */
-	SPAM_TOK_ALL = (1u << 7) - 1,
+	SPAM_TOK_BYTES = 1u << 7,	/* "b:" (needs the raw message) */
+	SPAM_TOK_ALL = (1u << 8) - 1,
 };
 
 struct spam_tok_opts {
@@ -105,15 +112,21 @@ struct spam_tok_opts {
 	size_t word_max;	/* bytes of one word */
 	unsigned osb_dist;	/* the largest OSB distance, 0..4 ("o1:" only
 				 * with 1; none with 0) */
+	unsigned second;	/* SPAM_TOK_OSB, SPAM_TOK_BYTES: families for
+				 * the second stage only (spam_features.x),
+				 * when not in families */
+	size_t bytes_max;	/* body bytes read for "b:" */
 	bool names;		/* keep the names (tests, `mamori learn --dump`) */
 };
 
 /* every family; 256 KiB per part, 20000 words, 64-byte words, OSB
- * distances 1..4, no names */
+ * distances 1..4, 3000 body bytes, no names */
 extern const struct spam_tok_opts spam_tok_defaults;
 
 struct spam_features {
 	GArray *h;		/* uint64_t, sorted ascending, no duplicates */
+	GArray *x;		/* the same, of the families in opts.second:
+				 * what only the second stage reads */
 	GPtrArray *names;	/* with opts.names: char *, one per name
 				 * emitted (duplicates kept, in order), else NULL */
 	unsigned nwords;	/* words read (body and subject) */
@@ -123,17 +136,20 @@ struct spam_features {
 /*
  * The features of a message: msg for the headers, c for the text and
  * links (content.h; its texts are read through content_norm()), t (may be
- * NULL) for the attachments' true types.  Never NULL; free with
+ * NULL) for the attachments' true types, raw[0..raw_len) (may be NULL) the
+ * message as it came, for "b:".  Never NULL; free with
  * spam_features_free().
  */
 struct spam_features *spam_tokenize(const struct mime_message *msg,
-    const struct content *c, const struct obj_tree *t,
-    const struct spam_tok_opts *opts);
+    const struct content *c, const struct obj_tree *t, const uint8_t *raw,
+    size_t raw_len, const struct spam_tok_opts *opts);
 void spam_features_free(struct spam_features *f);
 
 /* The hash of one feature name (with its prefix), as spam_tokenize()
- * computes it. */
+ * computes it ("b:" names: spam_bytes_hash() of their bytes). */
 uint64_t spam_feature_hash(const char *name, size_t len);
+/* The hash of the byte 4-gram g ("b:" and its 8 hex digits by name). */
+uint64_t spam_bytes_hash(const uint8_t g[4]);
 
 /*
  * The words of s[0..len) (char *, case-folded, in order, before the

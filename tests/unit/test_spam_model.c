@@ -3,7 +3,10 @@
  * the chi-square tail against direct sums, learning into a real SQLite
  * store and loading it back, idempotence, relearning and forgetting (in
  * one batch and across commits), the generation, the feature cap, and
- * the direction and calibration of a verdict.
+ * the direction and calibration of a verdict; the second stage: rebuilt
+ * from the records, the same whatever the order of learning and the
+ * batches, forgetting exact, records written for messages learned before
+ * records were kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 
 #include <cmocka.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "mamori/store.h"
@@ -90,11 +94,22 @@ learn(struct fixture *fx, struct spam_batch *b, unsigned id, const uint64_t *h, 
 	return r;
 }
 
+/* Fisher's counts only */
+static struct spam_load_opts
+counts_only(size_t max)
+{
+	struct spam_load_opts o = spam_load_defaults;
+	o.max_features = max;
+	o.lr = false;
+	return o;
+}
+
 static struct spam_model *
 load(struct fixture *fx, size_t max)
 {
 	struct spam_model *m = NULL;
-	assert_true(spam_model_load(fx->st, max, &m, fx->err, sizeof fx->err));
+	struct spam_load_opts o = counts_only(max);
+	assert_true(spam_model_load(fx->st, &o, &m, fx->err, sizeof fx->err));
 	assert_non_null(m);
 	return m;
 }
@@ -127,7 +142,7 @@ static void
 test_learn_load(void **state)
 {
 	struct fixture *fx = *state;
-	struct spam_batch *b = spam_batch_new();
+	struct spam_batch *b = spam_batch_new(false);
 	const uint64_t spam[] = { 0, 1, 2, 3 }, ham[] = { 3, 4, 5, UINT64_MAX };
 
 	/* nothing learned: an empty model at generation 0 */
@@ -186,7 +201,8 @@ test_learn_load(void **state)
 
 	/* the cap: 7 features do not fit in 5 */
 	struct spam_model *none = NULL;
-	assert_false(spam_model_load(fx->st, 5, &none, fx->err, sizeof fx->err));
+	struct spam_load_opts five = counts_only(5);
+	assert_false(spam_model_load(fx->st, &five, &none, fx->err, sizeof fx->err));
 	assert_null(none);
 	assert_non_null(strstr(fx->err, "bayes.max_features"));
 
@@ -202,7 +218,7 @@ static void
 test_forget_all(void **state)
 {
 	struct fixture *fx = *state;
-	struct spam_batch *b = spam_batch_new();
+	struct spam_batch *b = spam_batch_new(false);
 	const uint64_t f1[] = { 10, 11 }, f2[] = { 11, 12 };
 
 	learn(fx, b, 1, f1, 2, SPAM_CLASS_SPAM, false);
@@ -225,7 +241,7 @@ static void
 test_classify(void **state)
 {
 	struct fixture *fx = *state;
-	struct spam_batch *b = spam_batch_new();
+	struct spam_batch *b = spam_batch_new(false);
 
 	/* 20 spam with features 100..104 + a shared one, 20 ham with 200..204 */
 	for (unsigned i = 0; i < 20; i++) {
@@ -273,6 +289,182 @@ test_classify(void **state)
 	spam_batch_free(b);
 }
 
+/* The second stage's load options for the tests: 2^10 weights. */
+static struct spam_load_opts
+with_lr(void)
+{
+	struct spam_load_opts o = spam_load_defaults;
+	o.lr_bits = 10;
+	return o;
+}
+
+static struct spam_model *
+load_lr(struct mamori_store *st, char *err, size_t errlen)
+{
+	struct spam_model *m = NULL;
+	struct spam_load_opts o = with_lr();
+	if (!spam_model_load(st, &o, &m, err, errlen))
+		fail_msg("load: %s", err);
+	return m;
+}
+
+/* message i of the lr tests: spam for i < 30, else ham */
+static void
+lr_learn(struct fixture *fx, struct mamori_store *st, struct spam_batch *b, unsigned i,
+    bool forget)
+{
+	uint64_t h[3] = { i < 30 ? 100 + i % 5 : 200 + i % 5, 7, 1000 + i };
+	struct spam_features *f = feats(h, 3);
+	f->x = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t x = 5000 + i % 3;	/* a family of the second stage only */
+	g_array_append_val(f->x, x);
+	uint8_t d[16];
+	enum spam_learned r;
+	/* digests unrelated to the order of i */
+	digest(d, i * 2654435761u);
+	assert_true(spam_batch_learn(b, st, d, f, i < 30 ? SPAM_CLASS_SPAM : SPAM_CLASS_HAM,
+	    forget, &r, fx->err, sizeof fx->err));
+	assert_int_equal(r, forget ? SPAM_FORGOTTEN : SPAM_LEARNED);
+	g_array_unref(f->x);
+	feats_free(f);
+}
+
+static void
+probe(const struct spam_model *m, const uint64_t *h, size_t n, struct spam_verdict *v)
+{
+	struct spam_features *f = feats(h, n);
+	spam_classify(m, f, &spam_params_default, v);
+	feats_free(f);
+}
+
+static void
+test_lr(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir2 = g_build_filename(fx->dir, "b", NULL);
+	assert_int_equal(g_mkdir(dir2, 0700), 0);
+	struct mamori_store *st2 = store_sqlite_open(dir2, fx->err, sizeof fx->err);
+	assert_non_null(st2);
+
+	/* A: spam first, then ham, a commit every 7 messages; B: ham first,
+	 * one batch */
+	struct spam_batch *a = spam_batch_new(true), *b = spam_batch_new(true);
+	for (unsigned i = 0; i < 60; i++) {
+		lr_learn(fx, fx->st, a, i, false);
+		if (i % 7 == 6)
+			assert_true(spam_batch_commit(a, fx->st, fx->err, sizeof fx->err));
+	}
+	assert_true(spam_batch_commit(a, fx->st, fx->err, sizeof fx->err));
+	for (unsigned i = 60; i-- > 0;)
+		lr_learn(fx, st2, b, i, false);
+	assert_true(spam_batch_commit(b, st2, fx->err, sizeof fx->err));
+
+	struct spam_model *ma = load_lr(fx->st, fx->err, sizeof fx->err);
+	struct spam_model *mb = load_lr(st2, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(ma), 60);
+	assert_int_equal(spam_model_lr_messages(mb), 60);
+	const uint64_t spammy[] = { 7, 100, 101 }, hammy[] = { 7, 200, 202 };
+	struct spam_verdict va, vb;
+	probe(ma, spammy, 3, &va);
+	probe(mb, spammy, 3, &vb);
+	assert_true(va.has_lr);
+	assert_true(va.lr > 0.5);
+	assert_true(va.lr == vb.lr);	/* bit for bit: the order did not matter */
+	assert_true(va.score == vb.score);
+	assert_true(va.prob > 0.5);
+	probe(ma, hammy, 3, &va);
+	probe(mb, hammy, 3, &vb);
+	assert_true(va.lr < -0.5);
+	assert_true(va.lr == vb.lr);
+	assert_true(va.prob < 0.5);
+	spam_model_unref(ma);
+
+	/* forgetting is exact: A learns 10 more and forgets them, and is B
+	 * again */
+	for (unsigned i = 60; i < 70; i++)
+		lr_learn(fx, fx->st, a, i, false);
+	assert_true(spam_batch_commit(a, fx->st, fx->err, sizeof fx->err));
+	ma = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(ma), 70);
+	probe(ma, hammy, 3, &va);
+	assert_true(va.lr != vb.lr);
+	spam_model_unref(ma);
+	for (unsigned i = 60; i < 70; i++)
+		lr_learn(fx, fx->st, a, i, true);
+	assert_true(spam_batch_commit(a, fx->st, fx->err, sizeof fx->err));
+	ma = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(ma), 60);
+	probe(ma, hammy, 3, &va);
+	assert_true(va.lr == vb.lr);
+	probe(ma, spammy, 3, &va);
+	probe(mb, spammy, 3, &vb);
+	assert_true(va.lr == vb.lr);
+	spam_model_unref(ma);
+
+	/* lr_messages: a sample; a model without the second stage */
+	struct spam_load_opts o = with_lr();
+	o.lr_messages = 25;
+	assert_true(spam_model_load(st2, &o, &ma, fx->err, sizeof fx->err));
+	assert_int_equal(spam_model_lr_messages(ma), 25);
+	spam_model_unref(ma);
+	o.lr = false;
+	assert_true(spam_model_load(st2, &o, &ma, fx->err, sizeof fx->err));
+	assert_int_equal(spam_model_lr_messages(ma), 0);
+	probe(ma, spammy, 3, &va);
+	assert_false(va.has_lr);
+	assert_true(va.score == va.fisher);
+	spam_model_unref(ma);
+	o = with_lr();
+	o.lr_bits = 30;
+	assert_false(spam_model_load(st2, &o, &ma, fx->err, sizeof fx->err));
+	assert_non_null(strstr(fx->err, "lr_bits"));
+	spam_model_unref(mb);
+	spam_batch_free(a);
+	spam_batch_free(b);
+	mamori_store_close(st2);
+	g_free(dir2);
+}
+
+/* Messages learned without records (an older release) get theirs when
+ * they are learned again. */
+static void
+test_lr_old_store(void **state)
+{
+	struct fixture *fx = *state;
+	struct spam_batch *old = spam_batch_new(false), *b = spam_batch_new(true);
+
+	for (unsigned i = 25; i < 35; i++)
+		lr_learn(fx, fx->st, old, i, false);
+	assert_true(spam_batch_commit(old, fx->st, fx->err, sizeof fx->err));
+	struct spam_model *m = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(m), 0);
+	assert_int_equal(spam_model_nspam(m), 5);
+	spam_model_unref(m);
+
+	uint64_t h[3] = { 100 + 25 % 5, 7, 1000 + 25 };
+	struct spam_features *f = feats(h, 3);
+	uint8_t d[16];
+	enum spam_learned r;
+	digest(d, 25u * 2654435761u);
+	assert_true(spam_batch_learn(b, fx->st, d, f, SPAM_CLASS_SPAM, false, &r, fx->err,
+	    sizeof fx->err));
+	assert_int_equal(r, SPAM_LEARN_ALREADY);
+	assert_int_equal(spam_batch_messages(b), 1);	/* its record */
+	assert_true(spam_batch_commit(b, fx->st, fx->err, sizeof fx->err));
+	/* once written, learning it again adds nothing */
+	assert_true(spam_batch_learn(b, fx->st, d, f, SPAM_CLASS_SPAM, false, &r, fx->err,
+	    sizeof fx->err));
+	assert_int_equal(r, SPAM_LEARN_ALREADY);
+	assert_int_equal(spam_batch_messages(b), 0);
+	feats_free(f);
+	m = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(m), 1);
+	assert_int_equal(spam_model_nspam(m), 5);	/* the counts did not move */
+	spam_model_unref(m);
+	spam_batch_free(old);
+	spam_batch_free(b);
+}
+
 int
 main(void)
 {
@@ -281,6 +473,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_learn_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lr_old_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

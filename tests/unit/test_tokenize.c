@@ -57,7 +57,7 @@ tok_opts(const char *s, size_t len, const struct spam_tok_opts *o)
 	d.t = obj_tree_build(d.m, &ol);
 	d.c = content_new(d.m, NULL);
 	content_add_objects(d.c, d.t);
-	d.f = spam_tokenize(d.m, d.c, d.t, o);
+	d.f = spam_tokenize(d.m, d.c, d.t, (const uint8_t *)s, len, o);
 	return d;
 }
 
@@ -581,7 +581,7 @@ test_invalid_input(void **state)
 	tok_free(&d);
 
 	/* no message, no content: an empty set */
-	struct spam_features *f = spam_tokenize(NULL, NULL, NULL, NULL);
+	struct spam_features *f = spam_tokenize(NULL, NULL, NULL, NULL, 0, NULL);
 	assert_int_equal(f->h->len, 0);
 	assert_null(f->names);
 	spam_features_free(f);

@@ -63,6 +63,12 @@ struct bayes_conf {
 	uint64_t text_bytes;	/* bytes of normalised text read per part */
 	uint32_t batch;		/* messages learned per store transaction */
 	unsigned features;	/* SPAM_TOK_* families */
+	bool lr;		/* the second stage */
+	unsigned lr_features;	/* its families beyond features */
+	uint32_t lr_bits;
+	uint32_t lr_passes;
+	uint32_t lr_messages;
+	uint32_t body_bytes;	/* read for "bytes" */
 	double full_prob;	/* the whole weight from this certainty on */
 	bool autolearn;		/* learn from very high / very low scores */
 	double autolearn_spam;	/* score (without BAYES_*) at or above: spam */
@@ -72,11 +78,11 @@ struct bayes_conf {
 
 /* bit i is SPAM_TOK_*'s bit i (checked below) */
 static const char *const feature_choices[] = {
-	"words", "subject", "bigrams", "cjk", "headers", "urls", "message_id", NULL,
+	"words", "subject", "bigrams", "cjk", "headers", "urls", "message_id", "bytes", NULL,
 };
 G_STATIC_ASSERT(SPAM_TOK_WORDS == 1u << 0 && SPAM_TOK_SUBJECT == 1u << 1 &&
     SPAM_TOK_OSB == 1u << 2 && SPAM_TOK_CJK == 1u << 3 && SPAM_TOK_HEADERS == 1u << 4 &&
-    SPAM_TOK_URLS == 1u << 5 && SPAM_TOK_MSGID == 1u << 6);
+    SPAM_TOK_URLS == 1u << 5 && SPAM_TOK_MSGID == 1u << 6 && SPAM_TOK_BYTES == 1u << 7);
 
 #define C struct bayes_conf
 static const struct conf_key keys[] = {
@@ -99,8 +105,23 @@ static const struct conf_key keys[] = {
 	 * domain names the site that collected a corpus */
 	CONF_FLAGS(C, features, feature_choices, SPAM_TOK_WORDS | SPAM_TOK_SUBJECT |
 	    SPAM_TOK_CJK | SPAM_TOK_HEADERS | SPAM_TOK_URLS,
-	    "the feature families: words, subject, bigrams, cjk, headers, urls, message_id "
-	    "(changing them needs relearning)"),
+	    "the feature families of both stages: words, subject, bigrams, cjk, headers, urls, "
+	    "message_id, bytes (changing them needs relearning)"),
+	CONF_BOOL(C, lr, true,
+	    "the second stage: a logistic regression over the features and lr_features, "
+	    "rebuilt from the learned messages' records at every load"),
+	/* sparse bigrams and byte 4-grams: correlated evidence, which the
+	 * regression weighs and Fisher's combination cannot (docs/spam.md) */
+	CONF_FLAGS(C, lr_features, feature_choices, SPAM_TOK_OSB | SPAM_TOK_BYTES,
+	    "families the second stage reads beyond features (changing them needs relearning)"),
+	CONF_UINT(C, lr_bits, 10, 26, 20,
+	    "the second stage hashes features into 2^lr_bits weights of 4 bytes (20: 4 MiB)"),
+	CONF_UINT(C, lr_passes, 1, 20, 2,
+	    "passes over the learned messages when the second stage is rebuilt"),
+	CONF_UINT(C, lr_messages, 1, 100000000, 100000,
+	    "learned messages the second stage learns from at most (a random sample beyond)"),
+	CONF_UINT(C, body_bytes, 16, 1048576, 3000,
+	    "bytes of the body, as it came, read for the byte 4-grams (bytes)"),
 	CONF_NUMBER(C, full_prob, 0.999,
 	    "BAYES_SPAM and BAYES_HAM carry their whole weight from evidence this strong on (its log-odds)"),
 	CONF_BOOL(C, autolearn, false,
@@ -145,6 +166,7 @@ struct bayes_engine {
 	const struct bayes_conf *conf;
 	struct spam_tok_opts tok;
 	struct spam_params params;
+	struct spam_load_opts load;
 	GMutex lock;		/* the fields below */
 	struct mamori_store *store;	/* the store the model came from */
 	struct spam_model *model;	/* NULL until loaded */
@@ -184,10 +206,18 @@ engine_new(struct module_setup *s, void **engine)
 	e->tok.families = c->features;
 	e->tok.tokens_max = c->tokens_max;
 	e->tok.text_max = c->text_bytes;
+	e->tok.second = c->lr ? c->lr_features & ~c->features : 0;
+	e->tok.bytes_max = c->body_bytes;
 	e->params = spam_params_default;
+	e->load = spam_load_defaults;
+	e->load.max_features = c->max_features;
+	e->load.lr = c->lr;
+	e->load.lr_bits = c->lr_bits;
+	e->load.lr_passes = c->lr_passes;
+	e->load.lr_messages = c->lr_messages;
 	g_mutex_init(&e->lock);
 	g_mutex_init(&e->batch_lock);
-	e->batch = spam_batch_new();
+	e->batch = spam_batch_new(c->lr);
 	*engine = e;
 	return true;
 }
@@ -241,7 +271,7 @@ model_for_scan(struct bayes_engine *e, struct mamori_store *st, char *why, size_
 	if (e->model == NULL) {
 		if (e->checked_us == 0 || now - e->checked_us >= every) {
 			e->checked_us = now;
-			if (!spam_model_load(st, e->conf->max_features, &e->model, err,
+			if (!spam_model_load(st, &e->load, &e->model, err,
 			    sizeof err))
 				snprintf(e->load_err, sizeof e->load_err, "%s", err);
 			else
@@ -267,7 +297,7 @@ model_for_scan(struct bayes_engine *e, struct mamori_store *st, char *why, size_
 	int64_t gen;
 	struct spam_model *fresh = NULL;
 	if (spam_model_generation(st, &gen, err, sizeof err) && gen != spam_model_gen(m) &&
-	    spam_model_load(st, e->conf->max_features, &fresh, err, sizeof err)) {
+	    spam_model_load(st, &e->load, &fresh, err, sizeof err)) {
 		spam_model_unref(m);
 		m = spam_model_ref(fresh);
 	}
@@ -285,7 +315,10 @@ model_for_scan(struct bayes_engine *e, struct mamori_store *st, char *why, size_
 static struct spam_features *
 features_of(struct scan_ctx *ctx, const struct bayes_engine *e)
 {
-	return spam_tokenize(scan_message(ctx), scan_content(ctx), scan_objects(ctx), &e->tok);
+	size_t len = 0;
+	const uint8_t *raw = scan_raw(ctx, &len);
+	return spam_tokenize(scan_message(ctx), scan_content(ctx), scan_objects(ctx), raw, len,
+	    &e->tok);
 }
 
 static void
@@ -333,7 +366,7 @@ run(struct scan_ctx *ctx)
 
 	/* the evidence: the log-odds the features add to the prior's (a
 	 * message without known features has none, whatever p says) */
-	double ev = e->params.platt_a * s->v.score;
+	double ev = s->v.evidence;
 	char opt[32];
 	snprintf(opt, sizeof opt, "%.4f", s->v.prob);
 	if (s->v.known == 0 || ev == 0.0)
@@ -525,6 +558,9 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 	if (s->judged) {
 		jw_real(w, "prob", round(s->v.prob * 1e6) / 1e6);
 		jw_real(w, "score", round(s->v.score * 1e4) / 1e4);
+		jw_real(w, "fisher", round(s->v.fisher * 1e4) / 1e4);
+		if (s->v.has_lr)
+			jw_real(w, "lr", round(s->v.lr * 1e4) / 1e4);
 		jw_int(w, "features", s->nfeatures);
 		jw_int(w, "known", s->v.known);
 		jw_int(w, "used", s->v.used);
