@@ -52,9 +52,11 @@ const struct spam_params spam_params_default = {
 	.min_dev = 0.0,
 	.platt_a = 2.886,
 	.platt_b = 0.215,
-	.fisher_weight = 0.3,
-	.lr_platt_a = 1.0,
-	.lr_platt_b = 0.0,
+	.fisher_weight = 0.01,
+	/* fitted on the pooled scores of a 5-fold cross-validation inside the
+	 * corpus's train split (docs/spam.md) */
+	.lr_platt_a = 1.49,
+	.lr_platt_b = 0.02,
 };
 
 const struct spam_load_opts spam_load_defaults = {
@@ -62,6 +64,7 @@ const struct spam_load_opts spam_load_defaults = {
 	.lr = true,
 	.lr_bits = 20,
 	.lr_passes = 2,
+	.lr_models = 4,
 	.lr_rate = 16.0,
 	.lr_margin = 2.0,
 	.lr_messages = 100000,
@@ -281,11 +284,21 @@ digest_equal(gconstpointer a, gconstpointer b)
 	return memcmp(a, b, 16) == 0;
 }
 
+/* One logistic regression being learned. */
+struct lr {
+	float *w;
+	uint32_t mask;
+	float bias;
+};
+
 struct lr_load {
-	struct spam_model *m;
 	const struct spam_load_opts *o;
 	GHashTable *cls;	/* digest (16 bytes) -> GINT_TO_POINTER(class) */
-	uint32_t seen;		/* records learned from in this pass */
+	uint32_t below;		/* a record is learned from when the first 4
+				 * bytes of its digest are below (lr_messages) */
+	bool all;		/* every record (no sample) */
+	struct lr *lr;		/* the model of this pass */
+	size_t seen;		/* records learned from in this pass */
 };
 
 static bool
@@ -299,23 +312,24 @@ class_one(const char *key, int64_t value, void *ud)
 	return true;
 }
 
-/* The log-odds of the second stage for n hashed features. */
+/* The log-odds of a regression for n hashed features: each feature
+ * weighs 1/sqrt(n), so that long and short messages are alike. */
 static double
-lr_logit(const struct spam_model *m, const uint32_t *hs, size_t n)
+lr_logit(const float *w, uint32_t mask, float bias, const uint32_t *hs, size_t n)
 {
 	double sum = 0.0;
 	for (size_t i = 0; i < n; i++)
-		sum += (double)m->w[hs[i] & m->wmask];
-	return (double)m->bias + (n > 0 ? sum / sqrt((double)n) : 0.0);
+		sum += (double)w[hs[i] & mask];
+	return (double)bias + (n > 0 ? sum / sqrt((double)n) : 0.0);
 }
 
-/* One message, one update of the logistic regression, with a thick
- * threshold: a message already right by the margin teaches nothing. */
+/* One message, one update, with a thick threshold (TONE): a message
+ * already right by the margin teaches nothing. */
 static void
-lr_update(struct spam_model *m, const struct spam_load_opts *o, const uint32_t *hs,
-    size_t n, bool spam)
+lr_update(struct lr *r, const struct spam_load_opts *o, const uint32_t *hs, size_t n,
+    bool spam)
 {
-	double z = lr_logit(m, hs, n);
+	double z = lr_logit(r->w, r->mask, r->bias, hs, n);
 	double y = spam ? 1.0 : -1.0;
 	if (y * z >= o->lr_margin)
 		return;
@@ -323,8 +337,8 @@ lr_update(struct spam_model *m, const struct spam_load_opts *o, const uint32_t *
 	double g = (spam ? 1.0 : 0.0) - p;
 	float step = (float)(o->lr_rate * g / sqrt((double)(n > 0 ? n : 1)));
 	for (size_t i = 0; i < n; i++)
-		m->w[hs[i] & m->wmask] += step;
-	m->bias += (float)(o->lr_rate * g * 0.1);
+		r->w[hs[i] & r->mask] += step;
+	r->bias += (float)(o->lr_rate * g * 0.1);
 }
 
 static bool
@@ -333,10 +347,11 @@ record_one(const char *key, const uint8_t *val, size_t len, void *ud)
 	struct lr_load *l = ud;
 	uint8_t d[16];
 
-	if (l->seen >= l->o->lr_messages)
-		return false;
 	if (!key_digest(key, d) || len < 1 || val[0] != 1 || (len - 1) % 4 != 0)
 		return true;	/* another layout: not a record */
+	if (!l->all && ((uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 |
+	    d[3]) >= l->below)
+		return true;	/* not in the sample */
 	gpointer c = g_hash_table_lookup(l->cls, d);
 	if (c == NULL)
 		return true;	/* forgotten, or its count not committed */
@@ -347,17 +362,29 @@ record_one(const char *key, const uint8_t *val, size_t len, void *ud)
 		hs[i] = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
 		    (uint32_t)q[3] << 24;
 	}
-	lr_update(l->m, l->o, hs, n, GPOINTER_TO_INT(c) == SPAM_CLASS_SPAM);
+	lr_update(l->lr, l->o, hs, n, GPOINTER_TO_INT(c) == SPAM_CLASS_SPAM);
 	l->seen++;
 	return true;
 }
 
-/* Rebuild the second stage from the records of the messages learned now. */
+/*
+ * Rebuild the second stage from the records of the messages learned now:
+ * the average of lr_models regressions, each learned in lr_passes passes
+ * over the records in an order of its own.  An order is the 256 groups of
+ * records by the first byte of their digest ("f00".."fff"), permuted by a
+ * generator seeded with the model's number, each group in key order:
+ * digests are random, so every such order is a random one, the same in
+ * every process and whatever the order of learning.  One order depends on
+ * luck (which messages come first); the average of four does much less
+ * (docs/spam.md).
+ */
 static bool
 lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_opts *o,
     char *err, size_t errlen)
 {
-	struct lr_load l = { .m = m, .o = o };
+	struct lr_load l = { .o = o };
+	struct lr r = { .mask = (1u << o->lr_bits) - 1 };
+	size_t nw = (size_t)r.mask + 1;
 	bool ok = true;
 
 	l.cls = g_hash_table_new_full(digest_hash, digest_equal, g_free, NULL);
@@ -366,18 +393,50 @@ lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_o
 		g_hash_table_destroy(l.cls);
 		return false;
 	}
-	m->wmask = (1u << o->lr_bits) - 1;
-	m->w = g_new0(float, (size_t)m->wmask + 1);
-	for (unsigned pass = 0; pass < o->lr_passes && ok; pass++) {
-		l.seen = 0;
-		ok = mamori_store_kv_scan(st, SPAM_NS, "f", 0, record_one, &l, err, errlen) ==
-		    MAMORI_STORE_OK;
+	size_t total = g_hash_table_size(l.cls);
+	l.all = total <= o->lr_messages;
+	l.below = l.all ? UINT32_MAX :
+	    (uint32_t)((double)o->lr_messages / (double)total * 4294967296.0);
+	l.lr = &r;
+	r.w = g_new(float, nw);
+	m->w = g_new0(float, nw);
+	m->wmask = r.mask;
+	unsigned models = MAX(o->lr_models, 1u);
+	for (unsigned k = 0; k < models && ok; k++) {
+		unsigned order[256];
+		for (unsigned i = 0; i < 256; i++)
+			order[i] = i;
+		if (k > 0) {	/* Fisher-Yates with a fixed seed per model */
+			GRand *g = g_rand_new_with_seed(0x6d616d6fu + k);
+			for (unsigned i = 255; i > 0; i--) {
+				unsigned j = (unsigned)g_rand_int_range(g, 0, (gint32)i + 1);
+				unsigned t = order[i];
+				order[i] = order[j];
+				order[j] = t;
+			}
+			g_rand_free(g);
+		}
+		memset(r.w, 0, nw * sizeof *r.w);
+		r.bias = 0.0f;
+		for (unsigned pass = 0; pass < o->lr_passes && ok; pass++) {
+			l.seen = 0;
+			for (unsigned i = 0; i < 256 && ok; i++) {
+				char prefix[4];
+				snprintf(prefix, sizeof prefix, "f%02x", order[i]);
+				ok = mamori_store_kv_scan(st, SPAM_NS, prefix, 0, record_one, &l,
+				    err, errlen) == MAMORI_STORE_OK;
+			}
+		}
+		for (size_t i = 0; i < nw; i++)
+			m->w[i] += r.w[i] / (float)models;
+		m->bias += r.bias / (float)models;
 	}
 	m->lr_messages = l.seen;
 	if (l.seen == 0) {	/* nothing to learn from: no second stage */
 		g_free(m->w);
 		m->w = NULL;
 	}
+	g_free(r.w);
 	g_hash_table_destroy(l.cls);
 	return ok;
 }
@@ -508,7 +567,7 @@ spam_classify(const struct spam_model *m, const struct spam_features *f,
 	if (m->w != NULL) {
 		uint32_t *hs = g_new(uint32_t, SPAM_RECORD_MAX);
 		size_t n = record_hashes(f, hs);
-		v->lr = lr_logit(m, hs, n);
+		v->lr = lr_logit(m->w, m->wmask, m->bias, hs, n);
 		g_free(hs);
 		v->has_lr = true;
 		v->score = v->lr + p->fisher_weight * v->fisher;

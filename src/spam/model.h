@@ -26,8 +26,8 @@
  * into 2^bits weights.  It is not learned in the order messages were
  * learned (`mamori learn --ham DIR` then `--spam DIR` would wreck it), but
  * rebuilt at every load from the records of the messages learned now, in
- * the order of their digests (pseudo-random, the same in every process),
- * so that it is deterministic and forgetting a message is exact.
+ * orders given by their digests (pseudo-random, the same in every
+ * process), so that it is deterministic and forgetting a message is exact.
  *
  * A scan never reads the store per feature: a struct spam_model is an
  * immutable in-memory snapshot of all counts (an open-addressing table, 16
@@ -58,11 +58,12 @@ struct spam_load_opts {
 	bool lr;		/* build the second stage */
 	unsigned lr_bits;	/* 2^lr_bits weights (4 bytes each), 10..26 */
 	unsigned lr_passes;	/* passes over the records */
+	unsigned lr_models;	/* regressions averaged, each in its own order */
 	double lr_rate;		/* the step of each update */
 	double lr_margin;	/* a message right by this log-odds margin
 				 * already is not learned from (TONE) */
-	uint32_t lr_messages;	/* records learned from at most (the first
-				 * in digest order: a random sample) */
+	uint32_t lr_messages;	/* records learned from at most (a random
+				 * sample by digest beyond) */
 };
 extern const struct spam_load_opts spam_load_defaults;
 

@@ -67,6 +67,7 @@ struct bayes_conf {
 	unsigned lr_features;	/* its families beyond features */
 	uint32_t lr_bits;
 	uint32_t lr_passes;
+	uint32_t lr_models;
 	uint32_t lr_messages;
 	uint32_t body_bytes;	/* read for "bytes" */
 	double full_prob;	/* the whole weight from this certainty on */
@@ -118,6 +119,8 @@ static const struct conf_key keys[] = {
 	    "the second stage hashes features into 2^lr_bits weights of 4 bytes (20: 4 MiB)"),
 	CONF_UINT(C, lr_passes, 1, 20, 2,
 	    "passes over the learned messages when the second stage is rebuilt"),
+	CONF_UINT(C, lr_models, 1, 16, 4,
+	    "regressions averaged in the second stage, each learned in an order of its own"),
 	CONF_UINT(C, lr_messages, 1, 100000000, 100000,
 	    "learned messages the second stage learns from at most (a random sample beyond)"),
 	CONF_UINT(C, body_bytes, 16, 1048576, 3000,
@@ -214,6 +217,7 @@ engine_new(struct module_setup *s, void **engine)
 	e->load.lr = c->lr;
 	e->load.lr_bits = c->lr_bits;
 	e->load.lr_passes = c->lr_passes;
+	e->load.lr_models = c->lr_models;
 	e->load.lr_messages = c->lr_messages;
 	g_mutex_init(&e->lock);
 	g_mutex_init(&e->batch_lock);
