@@ -67,7 +67,7 @@ const struct spam_load_opts spam_load_defaults = {
 	.lr_models = 4,
 	.lr_rate = 16.0,
 	.lr_margin = 2.0,
-	.lr_messages = 100000,
+	.lr_messages = 20000,
 };
 
 /* ---- the table ---------------------------------------------------------- */
@@ -297,8 +297,13 @@ struct lr_load {
 	uint32_t below;		/* a record is learned from when the first 4
 				 * bytes of its digest are below (lr_messages) */
 	bool all;		/* every record (no sample) */
-	struct lr *lr;		/* the model of this pass */
-	size_t seen;		/* records learned from in this pass */
+	/* the records learned from, in key order: features hs[off[i] ..
+	 * off[i + 1]), class spam[i]; group g (the digest's first byte) is
+	 * records first[g] .. first[g + 1] */
+	GArray *hs;		/* uint32_t */
+	GArray *off;		/* size_t, one more than records */
+	GArray *spam;		/* bool */
+	size_t first[257];
 };
 
 static bool
@@ -341,6 +346,7 @@ lr_update(struct lr *r, const struct spam_load_opts *o, const uint32_t *hs, size
 	r->bias += (float)(o->lr_rate * g * 0.1);
 }
 
+/* Collect one record (kv_scan: in key order). */
 static bool
 record_one(const char *key, const uint8_t *val, size_t len, void *ud)
 {
@@ -356,26 +362,32 @@ record_one(const char *key, const uint8_t *val, size_t len, void *ud)
 	if (c == NULL)
 		return true;	/* forgotten, or its count not committed */
 	size_t n = MIN((len - 1) / 4, (size_t)SPAM_RECORD_MAX);
-	uint32_t hs[SPAM_RECORD_MAX];
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *q = val + 1 + 4 * i;
-		hs[i] = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+		uint32_t h = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
 		    (uint32_t)q[3] << 24;
+		g_array_append_val(l->hs, h);
 	}
-	lr_update(l->lr, l->o, hs, n, GPOINTER_TO_INT(c) == SPAM_CLASS_SPAM);
-	l->seen++;
+	size_t end = l->hs->len;
+	g_array_append_val(l->off, end);
+	bool spam = GPOINTER_TO_INT(c) == SPAM_CLASS_SPAM;
+	g_array_append_val(l->spam, spam);
+	/* groups up to this one's end here */
+	for (unsigned g = d[0] + 1u; g <= 256; g++)
+		l->first[g] = l->spam->len;
 	return true;
 }
 
 /*
- * Rebuild the second stage from the records of the messages learned now:
- * the average of lr_models regressions, each learned in lr_passes passes
- * over the records in an order of its own.  An order is the 256 groups of
- * records by the first byte of their digest ("f00".."fff"), permuted by a
+ * Rebuild the second stage from the records of the messages learned now
+ * (read once from the store, about 8 KB a message in memory during the
+ * build): the average of lr_models regressions, each learned in lr_passes
+ * passes over the records in an order of its own.  An order is the 256
+ * groups of records by the first byte of their digest, permuted by a
  * generator seeded with the model's number, each group in key order:
  * digests are random, so every such order is a random one, the same in
  * every process and whatever the order of learning.  One order depends on
- * luck (which messages come first); the average of four does much less
+ * luck (which messages come first); the average of four much less
  * (docs/spam.md).
  */
 static bool
@@ -383,26 +395,40 @@ lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_o
     char *err, size_t errlen)
 {
 	struct lr_load l = { .o = o };
-	struct lr r = { .mask = (1u << o->lr_bits) - 1 };
-	size_t nw = (size_t)r.mask + 1;
-	bool ok = true;
+	bool ok = false;
 
 	l.cls = g_hash_table_new_full(digest_hash, digest_equal, g_free, NULL);
+	l.hs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	l.off = g_array_new(FALSE, FALSE, sizeof(size_t));
+	l.spam = g_array_new(FALSE, FALSE, sizeof(bool));
+	size_t zero = 0;
+	g_array_append_val(l.off, zero);
 	if (mamori_store_counter_scan(st, SPAM_NS, "m", class_one, &l, err, errlen) !=
-	    MAMORI_STORE_OK) {
-		g_hash_table_destroy(l.cls);
-		return false;
-	}
+	    MAMORI_STORE_OK)
+		goto out;
 	size_t total = g_hash_table_size(l.cls);
 	l.all = total <= o->lr_messages;
 	l.below = l.all ? UINT32_MAX :
 	    (uint32_t)((double)o->lr_messages / (double)total * 4294967296.0);
-	l.lr = &r;
+	if (mamori_store_kv_scan(st, SPAM_NS, "f", 0, record_one, &l, err, errlen) !=
+	    MAMORI_STORE_OK)
+		goto out;
+	ok = true;
+	size_t nrec = l.spam->len;
+	m->lr_messages = nrec;
+	if (nrec == 0)	/* nothing to learn from: no second stage */
+		goto out;
+
+	struct lr r = { .mask = (1u << o->lr_bits) - 1 };
+	size_t nw = (size_t)r.mask + 1;
+	const uint32_t *hs = (const uint32_t *)(const void *)l.hs->data;
+	const size_t *off = (const size_t *)(const void *)l.off->data;
+	const bool *spam = (const bool *)(const void *)l.spam->data;
 	r.w = g_new(float, nw);
 	m->w = g_new0(float, nw);
 	m->wmask = r.mask;
 	unsigned models = MAX(o->lr_models, 1u);
-	for (unsigned k = 0; k < models && ok; k++) {
+	for (unsigned k = 0; k < models; k++) {
 		unsigned order[256];
 		for (unsigned i = 0; i < 256; i++)
 			order[i] = i;
@@ -418,25 +444,19 @@ lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_o
 		}
 		memset(r.w, 0, nw * sizeof *r.w);
 		r.bias = 0.0f;
-		for (unsigned pass = 0; pass < o->lr_passes && ok; pass++) {
-			l.seen = 0;
-			for (unsigned i = 0; i < 256 && ok; i++) {
-				char prefix[4];
-				snprintf(prefix, sizeof prefix, "f%02x", order[i]);
-				ok = mamori_store_kv_scan(st, SPAM_NS, prefix, 0, record_one, &l,
-				    err, errlen) == MAMORI_STORE_OK;
-			}
-		}
+		for (unsigned pass = 0; pass < o->lr_passes; pass++)
+			for (unsigned i = 0; i < 256; i++)
+				for (size_t j = l.first[order[i]]; j < l.first[order[i] + 1]; j++)
+					lr_update(&r, o, hs + off[j], off[j + 1] - off[j], spam[j]);
 		for (size_t i = 0; i < nw; i++)
 			m->w[i] += r.w[i] / (float)models;
 		m->bias += r.bias / (float)models;
 	}
-	m->lr_messages = l.seen;
-	if (l.seen == 0) {	/* nothing to learn from: no second stage */
-		g_free(m->w);
-		m->w = NULL;
-	}
 	g_free(r.w);
+out:
+	g_array_free(l.hs, TRUE);
+	g_array_free(l.off, TRUE);
+	g_array_free(l.spam, TRUE);
 	g_hash_table_destroy(l.cls);
 	return ok;
 }

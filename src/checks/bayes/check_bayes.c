@@ -121,7 +121,7 @@ static const struct conf_key keys[] = {
 	    "passes over the learned messages when the second stage is rebuilt"),
 	CONF_UINT(C, lr_models, 1, 16, 4,
 	    "regressions averaged in the second stage, each learned in an order of its own"),
-	CONF_UINT(C, lr_messages, 1, 100000000, 100000,
+	CONF_UINT(C, lr_messages, 1, 100000000, 20000,
 	    "learned messages the second stage learns from at most (a random sample beyond)"),
 	CONF_UINT(C, body_bytes, 16, 1048576, 3000,
 	    "bytes of the body, as it came, read for the byte 4-grams (bytes)"),
