@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf8.h>
+
 #include "content.h"
 #include "mime/message.h"
 #include "objects/filetype.h"
@@ -229,6 +233,26 @@ valid_utf8(const char *s, size_t n)
 	return g_utf8_validate(s + i, (gssize)(n - i), NULL);
 }
 
+bool
+content_nfkc_inert(const char *s, size_t n)
+{
+	if (n > INT32_MAX)
+		return false;
+	int32_t i = 0, len = (int32_t)n;
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		UChar32 u;
+		U8_NEXT(s, i, len, u);
+		if (u < 0 || u_getCombiningClass(u) != 0 ||
+		    u_getIntPropertyValue(u, UCHAR_NFKC_QUICK_CHECK) != UNORM_YES)
+			return false;
+	}
+	return true;
+}
+
 /* NFKC of one line that is not ASCII, into nf (emptied first) */
 static void
 nfkc_line(GString *nf, const char *s, size_t n)
@@ -269,7 +293,7 @@ ascii_blank(unsigned char ch)
 static void
 norm_line(GString *out, GString **nf, const char *s, size_t n)
 {
-	if (!is_ascii(s, n)) {
+	if (!is_ascii(s, n) && !content_nfkc_inert(s, n)) {
 		if (*nf == NULL)
 			*nf = g_string_sized_new(n + 16);
 		nfkc_line(*nf, s, n);
