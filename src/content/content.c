@@ -12,7 +12,12 @@
  * character, a quote or angle bracket; trailing punctuation is not part of
  * the URL.
  */
+#include <stdint.h>
 #include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf8.h>
 
 #include "content.h"
 #include "mime/message.h"
@@ -191,66 +196,143 @@ content_html(const struct content *c, const struct content_text *t)
 	return t->html;
 }
 
-/* One line (no '\n') NFKC-normalised, blanks folded, appended to out. */
-static void
-norm_line(GString *out, const char *s, size_t n)
+/* s[0..n) is ASCII (no byte above 0x7f). */
+static bool
+is_ascii(const char *s, size_t n)
 {
-	bool ascii = true;
+	size_t i = 0;
+	unsigned char acc = 0;
 
-	for (size_t i = 0; i < n && ascii; i++)
-		ascii = (unsigned char)s[i] < 0x80;
-	char *nf = NULL;
-	if (!ascii) {
-		/* in pieces that end before a starter (an ASCII byte), so that
-		 * a long line costs linear time and memory */
-		GString *g = g_string_sized_new(n);
-		size_t p = 0;
-		while (p < n) {
-			size_t e = n - p > NORM_CHUNK ? p + NORM_CHUNK : n;
-			size_t b = e;
-			while (b > p && e < n && (unsigned char)s[b] >= 0x80)
-				b--;
-			if (b > p)
-				e = b;
-			else
-				while (e < n && ((unsigned char)s[e] & 0xc0) == 0x80)
-					e++;
-			char *x = g_utf8_normalize(s + p, (gssize)(e - p), G_NORMALIZE_NFKC);
-			g_string_append(g, x != NULL ? x : "");
-			g_free(x);
-			p = e;
+	/* eight bytes a step: or-ing them is cheaper than a branch a byte */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			return false;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return acc < 0x80;
+}
+
+/* s[0..n) is valid UTF-8 without NULs (what g_utf8_validate() says of an
+ * explicit length): an ASCII prefix is checked eight bytes a step. */
+static bool
+valid_utf8(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		/* a byte above 0x7f, or a zero byte */
+		if ((w & UINT64_C(0x8080808080808080)) ||
+		    ((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080)))
+			break;
+	}
+	return g_utf8_validate(s + i, (gssize)(n - i), NULL);
+}
+
+bool
+content_nfkc_inert(const char *s, size_t n)
+{
+	if (n > INT32_MAX)
+		return false;
+	int32_t i = 0, len = (int32_t)n;
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
 		}
-		nf = g_string_free(g, FALSE);
-		s = nf;
-		n = strlen(nf);
+		UChar32 u;
+		U8_NEXT(s, i, len, u);
+		if (u < 0 || u_getCombiningClass(u) != 0 ||
+		    u_getIntPropertyValue(u, UCHAR_NFKC_QUICK_CHECK) != UNORM_YES)
+			return false;
+	}
+	return true;
+}
+
+/* NFKC of one line that is not ASCII, into nf (emptied first) */
+static void
+nfkc_line(GString *nf, const char *s, size_t n)
+{
+	g_string_truncate(nf, 0);
+	/* in pieces that end before a starter (an ASCII byte), so that a long
+	 * line costs linear time and memory */
+	size_t p = 0;
+	while (p < n) {
+		size_t e = n - p > NORM_CHUNK ? p + NORM_CHUNK : n;
+		size_t b = e;
+		while (b > p && e < n && (unsigned char)s[b] >= 0x80)
+			b--;
+		if (b > p)
+			e = b;
+		else
+			while (e < n && ((unsigned char)s[e] & 0xc0) == 0x80)
+				e++;
+		char *x = g_utf8_normalize(s + p, (gssize)(e - p), G_NORMALIZE_NFKC);
+		if (x != NULL)
+			g_string_append(nf, x);
+		g_free(x);
+		p = e;
+	}
+}
+
+static inline bool
+ascii_blank(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' || ch == '\0';
+}
+
+/*
+ * One line (no '\n') NFKC-normalised, blanks folded, appended to out; *nf
+ * is scratch space (made on the first line that is not ASCII).  The text
+ * between blanks is copied a run at a time.
+ */
+static void
+norm_line(GString *out, GString **nf, const char *s, size_t n)
+{
+	if (!is_ascii(s, n) && !content_nfkc_inert(s, n)) {
+		if (*nf == NULL)
+			*nf = g_string_sized_new(n + 16);
+		nfkc_line(*nf, s, n);
+		s = (*nf)->str;
+		n = (*nf)->len;
 	}
 	size_t start = out->len;
 	bool blank = false;
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	while (i < n) {
 		unsigned char ch = (unsigned char)s[i];
-		bool sp = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
-		    ch == '\0';
-		if (!sp && ch >= 0x80) {
-			/* Unicode blanks that NFKC keeps (U+00A0 and U+3000 become
-			 * spaces; U+2028, U+0085 do not) */
-			gunichar u = g_utf8_get_char_validated(s + i, (gssize)(n - i));
-			if (u != (gunichar)-1 && u != (gunichar)-2 && g_unichar_isspace(u)) {
-				sp = true;
-				i += (size_t)(g_utf8_next_char(s + i) - (s + i)) - 1;
-			}
-		}
-		if (sp) {
+		if (ascii_blank(ch)) {
 			blank = out->len > start;
+			i++;
 			continue;
 		}
+		if (ch >= 0x80) {
+			/* Unicode blanks that NFKC keeps (U+00A0 and U+3000
+			 * become spaces; U+2028, U+0085 do not) */
+			gunichar u = g_utf8_get_char_validated(s + i, (gssize)(n - i));
+			if (u != (gunichar)-1 && u != (gunichar)-2 && g_unichar_isspace(u)) {
+				blank = out->len > start;
+				i += (size_t)(g_utf8_next_char(s + i) - (s + i));
+				continue;
+			}
+		}
+		/* a run of bytes up to the next blank (or byte above 0x7f,
+		 * which may start a Unicode blank) */
+		size_t e = i + 1;
+		while (e < n && !ascii_blank((unsigned char)s[e]) && (unsigned char)s[e] < 0x80)
+			e++;
 		if (blank)
 			g_string_append_c(out, ' ');
 		blank = false;
-		g_string_append_c(out, (char)ch);
+		g_string_append_len(out, s + i, (gssize)(e - i));
+		i = e;
 	}
 	if (out->len > start)
 		g_string_append_c(out, '\n');
-	g_free(nf);
 }
 
 const char *
@@ -262,7 +344,7 @@ content_norm(const struct content *c, const struct content_text *ct, size_t *len
 		size_t n;
 		const char *s = content_text(c, t, &n);
 		char *v = NULL;
-		if (!g_utf8_validate(s, (gssize)n, NULL)) {
+		if (!valid_utf8(s, n)) {
 			/* NULs of a plain part: blanks for the normalisation */
 			v = g_malloc(n + 1);
 			for (size_t i = 0; i < n; i++)
@@ -275,14 +357,17 @@ content_norm(const struct content *c, const struct content_text *ct, size_t *len
 			n = strlen(v);
 		}
 		GString *out = g_string_sized_new(n);
+		GString *nf = NULL;
 		for (size_t p = 0; p < n;) {
 			const char *nl = memchr(s + p, '\n', n - p);
 			size_t e = nl != NULL ? (size_t)(nl - s) : n;
-			norm_line(out, s + p, e - p);
+			norm_line(out, &nf, s + p, e - p);
 			p = e + 1;
 		}
 		if (out->len > 0)
 			g_string_truncate(out, out->len - 1);	/* the last '\n' */
+		if (nf != NULL)
+			g_string_free(nf, TRUE);
 		g_free(v);
 		t->norm_len = out->len;
 		t->norm = g_string_free(out, FALSE);

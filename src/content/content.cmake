@@ -5,4 +5,4 @@
 # checks, which read it.
 mamori_layer(mamori_content
   SOURCES src/content/content.c
-  DEPS mamori_objects mamori_html mamori_mime)
+  DEPS mamori_objects mamori_html mamori_mime PkgConfig::ICU)

@@ -137,6 +137,16 @@ const struct html_doc *content_html(const struct content *c,
 const char *content_norm(const struct content *c, const struct content_text *t,
     size_t *len);
 
+/*
+ * True when NFKC leaves s[0..n) (valid UTF-8) as it is, by ICU's data:
+ * every character is ASCII, or has canonical combining class 0 and
+ * NFKC_Quick_Check Yes (a "YES" of UAX #15's quick check), so that no
+ * character changes and none composes with its neighbour.  content_norm()
+ * then skips GLib's normalisation of the line (most non-ASCII lines:
+ * accented Latin, Japanese); false says nothing.
+ */
+bool content_nfkc_inert(const char *s, size_t n);
+
 /* Every link of every text, in text order (parses what is not yet). */
 const GPtrArray *content_links(const struct content *c);
 

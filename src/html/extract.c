@@ -471,6 +471,115 @@ walk(struct walk *w, const GumboNode *root)
 	g_array_free(stack, TRUE);
 }
 
+/* --- gumbo's memory ------------------------------------------------------ */
+
+/*
+ * gumbo makes one allocation per node, attribute, string and vector, and
+ * frees them one by one (gumbo_destroy_output() walks the whole tree).
+ * A pool per parse serves them instead: small blocks in size classes of
+ * 16 to 4096 bytes carved from 64 KiB chunks, a freed block kept on its
+ * class's free list for the next allocation of that class (so memory
+ * follows what gumbo holds, as with malloc), larger blocks from the heap;
+ * the whole pool is dropped at once after the walk.
+ */
+#define POOL_CHUNK (64u << 10)
+#define POOL_CLASSES 9		/* 16 << 0 .. 16 << 8 bytes, header included */
+#define POOL_HDR 16u		/* keeps the payload 16-byte aligned */
+#define POOL_BIG ((size_t)-1)
+
+struct pool_big {
+	struct pool_big *prev, *next;
+	size_t cls, pad;	/* the header: cls is POOL_BIG */
+};
+
+struct pool {
+	char *cur, *end;	/* what is left of the newest chunk */
+	void *chunks;		/* chunks, linked by their first word */
+	void *free[POOL_CLASSES];	/* freed blocks by class, linked */
+	struct pool_big *big;	/* blocks past the classes */
+};
+
+static void *
+pool_alloc(void *ud, size_t size)
+{
+	struct pool *p = ud;
+
+	if (size > (16u << (POOL_CLASSES - 1)) - POOL_HDR) {
+		struct pool_big *b = g_malloc(sizeof *b + size);
+		b->prev = NULL;
+		b->next = p->big;
+		if (p->big != NULL)
+			p->big->prev = b;
+		p->big = b;
+		b->cls = POOL_BIG;
+		return b + 1;
+	}
+	size_t k = 0;
+	while ((16u << k) < size + POOL_HDR)
+		k++;
+	char *blk = p->free[k];
+	if (blk != NULL) {
+		void *next;
+		memcpy(&next, blk + POOL_HDR, sizeof next);
+		p->free[k] = next;
+	} else {
+		size_t bs = 16u << k;
+		if ((size_t)(p->end - p->cur) < bs) {
+			char *c = g_malloc(POOL_CHUNK);
+			memcpy(c, &p->chunks, sizeof p->chunks);
+			p->chunks = c;
+			p->cur = c + POOL_HDR;
+			p->end = c + POOL_CHUNK;
+		}
+		blk = p->cur;
+		p->cur += bs;
+	}
+	size_t cls = k;
+	memcpy(blk, &cls, sizeof cls);
+	return blk + POOL_HDR;
+}
+
+static void
+pool_free(void *ud, void *ptr)
+{
+	struct pool *p = ud;
+
+	if (ptr == NULL)
+		return;
+	char *blk = (char *)ptr - POOL_HDR;
+	size_t cls;
+	memcpy(&cls, blk, sizeof cls);
+	if (cls == POOL_BIG) {
+		struct pool_big *b = (struct pool_big *)ptr - 1;
+		if (b->prev != NULL)
+			b->prev->next = b->next;
+		else
+			p->big = b->next;
+		if (b->next != NULL)
+			b->next->prev = b->prev;
+		g_free(b);
+		return;
+	}
+	memcpy(blk + POOL_HDR, &p->free[cls], sizeof(void *));
+	p->free[cls] = blk;
+}
+
+static void
+pool_drop(struct pool *p)
+{
+	while (p->chunks != NULL) {
+		void *next;
+		memcpy(&next, p->chunks, sizeof next);
+		g_free(p->chunks);
+		p->chunks = next;
+	}
+	while (p->big != NULL) {
+		struct pool_big *b = p->big;
+		p->big = b->next;
+		g_free(b);
+	}
+}
+
 struct html_doc *
 html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 {
@@ -490,15 +599,19 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 		return d;
 	d->parsed = html_parse_len(html, len, lim);
 
+	struct pool pool = { 0 };
 	GumboOptions opt = kGumboDefaultOptions;
 	opt.max_errors = 0;
+	opt.allocator = pool_alloc;
+	opt.deallocator = pool_free;
+	opt.userdata = &pool;
 	parses++;
 	GumboOutput *out = gumbo_parse_with_options(&opt, html, d->parsed);
 	if (out != NULL) {
 		struct walk w = { .d = d, .lim = lim, .src = html, .len = d->parsed };
 		walk(&w, out->document);
-		gumbo_destroy_output(&opt, out);
 	}
+	pool_drop(&pool);	/* the tree with it: no gumbo_destroy_output() */
 	cut_partial(d->text);	/* only text_max can cut a character */
 	return d;
 }

@@ -391,6 +391,56 @@ test_text_attachment(void **state)
 	g_string_free(body, TRUE);
 }
 
+/*
+ * content_norm() keeps a line that content_nfkc_inert() passes as it is,
+ * without GLib's normalisation: for every code point the quick check
+ * passes, alone and after a letter, GLib's NFKC must give it back
+ * unchanged (ICU's and GLib's Unicode data must agree); and some that
+ * NFKC changes are not passed.
+ */
+static void
+test_nfkc_inert(void **state)
+{
+	(void)state;
+	unsigned inert = 0;
+
+	for (gunichar u = 0x80; u <= 0x10ffff; u++) {
+		if (u >= 0xd800 && u <= 0xdfff)
+			continue;
+		char s[8] = "a";
+		int k = g_unichar_to_utf8(u, s + 1);
+		s[1 + k] = '\0';
+		if (!content_nfkc_inert(s + 1, (size_t)k))
+			continue;
+		inert++;
+		for (int from = 1; from >= 0; from--) {
+			char *nf = g_utf8_normalize(s + from, -1, G_NORMALIZE_NFKC);
+			assert_non_null(nf);
+			if (strcmp(nf, s + from) != 0)
+				fail_msg("U+%04X passes the quick check but NFKC changes it", u);
+			g_free(nf);
+		}
+	}
+	/* most of the code space (unassigned, Han, Hangul syllables) */
+	assert_true(inert > 1000000);
+	static const char *const changed[] = {
+		"\xef\xbd\x86",	/* U+FF46 fullwidth f */
+		"\xe2\x91\xa0",	/* U+2460 circled 1 */
+		"\xc2\xa0",	/* U+00A0 no-break space */
+		"e\xcc\x81",	/* e + U+0301: composes */
+		"\xe3\x81\x8b\xe3\x82\x99",	/* ka + U+3099: composes */
+		"\xef\xac\x81",	/* U+FB01 fi ligature */
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(changed); i++)
+		assert_false(content_nfkc_inert(changed[i], strlen(changed[i])));
+	{
+		const char *ok = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac";
+		assert_true(content_nfkc_inert(ok, strlen(ok)));
+	}
+	assert_true(content_nfkc_inert("", 0));
+	assert_false(content_nfkc_inert("\xff", 1));	/* not UTF-8 */
+}
+
 int
 main(void)
 {
@@ -401,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_attachment_and_parse_once),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_text_attachment),
+		cmocka_unit_test(test_nfkc_inert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
