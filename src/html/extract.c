@@ -482,6 +482,19 @@ walk(struct walk *w, const GumboNode *root)
  * follows what gumbo holds, as with malloc), larger blocks from the heap;
  * the whole pool is dropped at once after the walk.
  */
+/* Under AddressSanitizer gumbo keeps the heap allocator, so that a use
+ * after free inside it is still caught (the pool would hide it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_OFF 1
+#endif
+#endif
+#ifndef POOL_OFF
+#define POOL_OFF 0
+#endif
+
 #define POOL_CHUNK (64u << 10)
 #define POOL_CLASSES 9		/* 16 << 0 .. 16 << 8 bytes, header included */
 #define POOL_HDR 16u		/* keeps the payload 16-byte aligned */
@@ -602,15 +615,19 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 	struct pool pool = { 0 };
 	GumboOptions opt = kGumboDefaultOptions;
 	opt.max_errors = 0;
-	opt.allocator = pool_alloc;
-	opt.deallocator = pool_free;
-	opt.userdata = &pool;
+	if (!POOL_OFF) {
+		opt.allocator = pool_alloc;
+		opt.deallocator = pool_free;
+		opt.userdata = &pool;
+	}
 	parses++;
 	GumboOutput *out = gumbo_parse_with_options(&opt, html, d->parsed);
 	if (out != NULL) {
 		struct walk w = { .d = d, .lim = lim, .src = html, .len = d->parsed };
 		walk(&w, out->document);
 	}
+	if (POOL_OFF && out != NULL)
+		gumbo_destroy_output(&opt, out);
 	pool_drop(&pool);	/* the tree with it: no gumbo_destroy_output() */
 	cut_partial(d->text);	/* only text_max can cut a character */
 	return d;
