@@ -48,7 +48,7 @@
 #include "util/jsonw.h"
 
 #define SYMBOLS(X) \
-	X(BAYES_SPAM, 6.0, NO_FORCE, "The words, headers and links of the message are evidence of spam for the statistical classifier: the log-odds they add, e = a x score (docs/spam.md), is above 0. Weight: weight x min(1, e / ln(full_prob / (1 - full_prob))): it grows with the evidence and is all there from bayes.full_prob (0.999, e = 6.9) on. Option: the probability of spam, e.g. \"0.9987\".") \
+	X(BAYES_SPAM, 6.0, NO_FORCE, "The words, headers and links of the message are evidence of spam for the statistical classifier: the log-odds they add, e (docs/spam.md: 1.49 x the two stages' score, or 2.886 x Fisher's without the second stage), is above 0. Weight: weight x min(1, e / ln(full_prob / (1 - full_prob))): it grows with the evidence and is all there from bayes.full_prob (0.999, e = 6.9) on. Option: the probability of spam, e.g. \"0.9987\".") \
 	X(BAYES_HAM, -3.0, NO_FORCE, "The same evidence points to wanted mail (e below 0): weight x min(1, -e / ln(full_prob / (1 - full_prob))). Option: the probability of spam.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
