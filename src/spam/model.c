@@ -478,6 +478,14 @@ record_hashes(const struct spam_features *f, uint32_t *out)
 	return n;
 }
 
+/* A buffer for record_hashes(f): as many as it gives, not the maximum. */
+static uint32_t *
+record_buffer(const struct spam_features *f)
+{
+	size_t n = f->h->len + (f->x != NULL ? f->x->len : 0);
+	return g_new(uint32_t, MAX(MIN(n, (size_t)SPAM_RECORD_MAX), (size_t)1));
+}
+
 bool
 spam_model_generation(struct mamori_store *st, int64_t *gen, char *err, size_t errlen)
 {
@@ -585,7 +593,7 @@ spam_classify(const struct spam_model *m, const struct spam_features *f,
 	double a = p->platt_a, b = p->platt_b;
 	v->score = v->fisher;
 	if (m->w != NULL) {
-		uint32_t *hs = g_new(uint32_t, SPAM_RECORD_MAX);
+		uint32_t *hs = record_buffer(f);
 		size_t n = record_hashes(f, hs);
 		v->lr = lr_logit(m->w, m->wmask, m->bias, hs, n);
 		g_free(hs);
@@ -748,7 +756,7 @@ batch_record(struct spam_batch *b, const char *rec, const struct spam_features *
 	fk[0] = 'f';
 	GBytes *val = NULL;
 	if (now != SPAM_CLASS_NONE) {
-		uint32_t *hs = g_new(uint32_t, SPAM_RECORD_MAX);
+		uint32_t *hs = record_buffer(f);
 		size_t n = record_hashes(f, hs);
 		uint8_t *buf = g_malloc(1 + 4 * n);
 		buf[0] = 1;
