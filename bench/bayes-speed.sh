@@ -123,6 +123,15 @@ for ((i = 0; i < RUNS; i++)); do
 done
 printf '| %-34s | %10s | %10s |\n' "once per process (model load): CPU s" \
 	"$(printf '%s\n' "${loads[@]}" | minimum)" "$(printf '%s\n' "${loads[@]}" | median)"
+# ---- where the added time goes: bench/tokenize-speed.c on the same state -----
+# (the families of the default configuration: bayes.features and lr_features)
+if [[ $MAMORI == "$ROOT/build/mamori" ]] &&
+	cmake --build "$ROOT/build" -j 2 --target bench_tokenize >/dev/null 2>&1; then
+	echo "where it goes (bench_tokenize, µs CPU per message, $RUNS runs in one process):"
+	"$ROOT/build/bench_tokenize" -r "$RUNS" -f 0x3b -s 0x84 -m "$state" "$corpus" | sed 's/^/  /'
+else
+	say "bench_tokenize not built (MAMORI names another binary, or tests are off): no breakdown"
+fi
 echo
 med=$(printf '%s\n' "${added[@]}" | median)
 lmed=$(printf '%s\n' "${learn_rates[@]}" | median)

@@ -3,8 +3,9 @@
  * per message, over a directory of messages (bench/tokenize-speed.sh runs
  * it over the SpamAssassin train split).
  *
- * usage: bench_tokenize [-r RUNS] [-f FAMILIES] [-s SECOND] DIR|FILE...     the timing
- *        (FAMILIES: the SPAM_TOK_* mask, default all)
+ * usage: bench_tokenize [-r RUNS] [-f FAMILIES] [-s SECOND] [-m STATE] DIR|FILE...
+ *        (FAMILIES: the SPAM_TOK_* mask, default all; SECOND: the second
+ *        stage's; STATE: a --state directory whose model is loaded)
  *        bench_tokenize --dump FILE               the names of one message
  *
  * Every message is parsed, its content and object tree built as the scan
@@ -13,6 +14,11 @@
  *         reads pay for the HTML parse and the NFKC of each text, as in a
  *         scan where no other module read the text before)
  *   warm  spam_tokenize() again on the same content (the tokeniser alone)
+ *   classify  with -m, spam_classify() of those features by the model
+ *         learned in STATE (loaded once, outside the timing)
+ * and the first rendering of the text, cold - warm (the HTML parse, NFKC,
+ * the links: content.h, paid once per scan by whichever module reads the
+ * text first).
  * Printed: µs of thread CPU time per message, min and median over the
  * runs, and the features per message.
  */
@@ -29,7 +35,10 @@
 #include "content/content.h"
 #include "mime/message.h"
 #include "objects/object.h"
+#include "spam/model.h"
 #include "spam/tokenize.h"
+#include "store/sqlite.h"
+#include "mamori/store.h"
 
 static const struct mime_limits mlim = {
 	.max_size = 32u << 20,
@@ -139,6 +148,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--dump") == 0)
 		return dump(argv[2]);
 	struct spam_tok_opts opts = spam_tok_defaults;
+	const char *state = NULL;
 	for (; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "-r") == 0)
 			runs = atoi(argv[i + 1]);
@@ -146,11 +156,13 @@ main(int argc, char **argv)
 			opts.families = (unsigned)strtoul(argv[i + 1], NULL, 0);
 		else if (strcmp(argv[i], "-s") == 0)
 			opts.second = (unsigned)strtoul(argv[i + 1], NULL, 0);
+		else if (strcmp(argv[i], "-m") == 0)
+			state = argv[i + 1];
 		else
 			break;
 	}
 	if (i >= argc || runs < 1) {
-		fprintf(stderr, "usage: bench_tokenize [-r RUNS] [-f FAMILIES] [-s SECOND] DIR|FILE... | --dump FILE\n");
+		fprintf(stderr, "usage: bench_tokenize [-r RUNS] [-f FAMILIES] [-s SECOND] [-m STATE] DIR|FILE... | --dump FILE\n");
 		return 2;
 	}
 	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -171,11 +183,23 @@ main(int argc, char **argv)
 		msgs[k].raw = buf;
 		msgs[k].len = len;
 	}
+	struct spam_model *model = NULL;
+	struct mamori_store *st = NULL;
+	if (state != NULL) {
+		char err[256];
+		st = store_sqlite_open(state, err, sizeof err);
+		if (st == NULL || !spam_model_load(st, &spam_load_defaults, &model, err,
+		    sizeof err)) {
+			fprintf(stderr, "bench_tokenize: %s: %s\n", state, err);
+			return 2;
+		}
+	}
 	double *cold = g_new(double, runs), *warm = g_new(double, runs);
-	uint64_t feats = 0, words = 0;
+	double *cls = g_new(double, runs), *render = g_new(double, runs);
+	uint64_t feats = 0, xfeats = 0, words = 0;
 	unsigned trunc = 0;
 	for (int r = 0; r < runs; r++) {
-		double tc = 0, tw = 0;
+		double tc = 0, tw = 0, tk = 0;
 		for (guint k = 0; k < n; k++) {
 			struct content *c = content_new(msgs[k].m, NULL);
 			content_add_objects(c, msgs[k].t);
@@ -190,8 +214,15 @@ main(int argc, char **argv)
 			double d = cpu_us();
 			tc += b - a;
 			tw += d - b2;
+			if (model != NULL) {
+				struct spam_verdict v;
+				double e = cpu_us();
+				spam_classify(model, f, &spam_params_default, &v);
+				tk += cpu_us() - e;
+			}
 			if (r == 0) {
 				feats += f->h->len;
+				xfeats += f->x->len;
 				words += f->nwords;
 				trunc += f->truncated;
 			}
@@ -200,15 +231,25 @@ main(int argc, char **argv)
 		}
 		cold[r] = tc / n;
 		warm[r] = tw / n;
+		cls[r] = tk / n;
+		render[r] = cold[r] - warm[r];
 	}
 	qsort(cold, (size_t)runs, sizeof *cold, cmp_double);
 	qsort(warm, (size_t)runs, sizeof *warm, cmp_double);
-	printf("%u messages, %d runs; per message: %.0f words, %.0f distinct features, "
-	    "%u truncated\n", n, runs, (double)words / n, (double)feats / n, trunc);
+	qsort(cls, (size_t)runs, sizeof *cls, cmp_double);
+	qsort(render, (size_t)runs, sizeof *render, cmp_double);
+	printf("%u messages, %d runs; per message: %.0f words, %.0f distinct features "
+	    "(and %.0f of the second stage's own), %u truncated\n", n, runs,
+	    (double)words / n, (double)feats / n, (double)xfeats / n, trunc);
 	printf("cold (with the first content_norm): min %.1f us, median %.1f us CPU\n",
 	    cold[0], cold[runs / 2]);
 	printf("warm (the tokeniser alone):         min %.1f us, median %.1f us CPU\n",
 	    warm[0], warm[runs / 2]);
+	printf("first rendering (cold - warm):      min %.1f us, median %.1f us CPU\n",
+	    render[0], render[runs / 2]);
+	if (model != NULL)
+		printf("classify (the model in STATE):      min %.1f us, median %.1f us CPU\n",
+		    cls[0], cls[runs / 2]);
 	for (guint k = 0; k < n; k++) {
 		obj_tree_free(msgs[k].t);
 		mime_message_free(msgs[k].m);
@@ -217,6 +258,12 @@ main(int argc, char **argv)
 	g_free(msgs);
 	g_free(cold);
 	g_free(warm);
+	g_free(cls);
+	g_free(render);
+	if (model != NULL)
+		spam_model_unref(model);
+	if (st != NULL)
+		mamori_store_close(st);
 	g_ptr_array_free(files, TRUE);
 	return 0;
 }

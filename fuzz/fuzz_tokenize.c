@@ -4,7 +4,8 @@
  * limits (little text, few words, short words, OSB distance from bits
  * 4-6), bit 1 whether the object tree is built (the attachments' text and
  * true types) or NULL is passed; the rest is a message.  Checked: the
- * hashes sorted strictly ascending and exactly the hashes of the names;
+ * hashes (h sorted strictly ascending, x without duplicates) exactly the
+ * hashes of the names;
  * every name valid UTF-8 with a family's prefix; the word count within
  * tokens_max; the same hashes without names; and, on ASCII input, the fast
  * path's words equal to ICU's (spam_text_words()).
@@ -59,9 +60,10 @@ check(const struct spam_features *f, const struct spam_tok_opts *o)
 	for (guint i = 1; i < f->h->len; i++)
 		if (g_array_index(f->h, uint64_t, i - 1) >= g_array_index(f->h, uint64_t, i))
 			abort();
-	for (guint i = 1; i < f->x->len; i++)
-		if (g_array_index(f->x, uint64_t, i - 1) >= g_array_index(f->x, uint64_t, i))
-			abort();
+	GHashTable *xs = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (guint i = 0; i < f->x->len; i++)
+		if (!g_hash_table_add(xs, &g_array_index(f->x, gint64, i)))
+			abort();	/* a duplicate */
 	if (f->nwords > o->tokens_max)
 		abort();
 	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -75,9 +77,9 @@ check(const struct spam_features *f, const struct spam_tok_opts *o)
 		bool second = (strncmp(nm, "b:", 2) == 0 && (o->second & SPAM_TOK_BYTES) &&
 		    !(o->families & SPAM_TOK_BYTES)) || (nm[0] == 'o' &&
 		    (o->second & SPAM_TOK_OSB) && !(o->families & SPAM_TOK_OSB));
-		if (!in_sorted(second ? f->x : f->h, v))
-			abort();
 		gint64 k = (gint64)v;
+		if (second ? !g_hash_table_contains(xs, &k) : !in_sorted(f->h, v))
+			abort();
 		g_array_append_val(keys, k);
 	}
 	for (guint i = 0; i < keys->len; i++)
@@ -85,6 +87,7 @@ check(const struct spam_features *f, const struct spam_tok_opts *o)
 	if (g_hash_table_size(seen) != f->h->len + f->x->len)
 		abort();
 	g_hash_table_destroy(seen);
+	g_hash_table_destroy(xs);
 	g_array_free(keys, TRUE);
 }
 

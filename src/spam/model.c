@@ -44,6 +44,7 @@ struct spam_model {
 	uint32_t wmask;
 	float bias;
 	size_t lr_messages;	/* records learned from */
+	size_t lr_stale;	/* records of an older format, not used */
 };
 
 const struct spam_params spam_params_default = {
@@ -166,6 +167,12 @@ size_t
 spam_model_lr_messages(const struct spam_model *m)
 {
 	return m->lr_messages;
+}
+
+size_t
+spam_model_lr_stale(const struct spam_model *m)
+{
+	return m->lr_stale;
 }
 
 uint64_t
@@ -304,6 +311,7 @@ struct lr_load {
 	GArray *off;		/* size_t, one more than records */
 	GArray *spam;		/* bool */
 	size_t first[257];
+	size_t stale;		/* records of an older format (skipped) */
 };
 
 static bool
@@ -353,8 +361,16 @@ record_one(const char *key, const uint8_t *val, size_t len, void *ud)
 	struct lr_load *l = ud;
 	uint8_t d[16];
 
-	if (!key_digest(key, d) || len < 1 || val[0] != 1 || (len - 1) % 4 != 0)
+	if (!key_digest(key, d) || len < 1 || (len - 1) % 4 != 0)
 		return true;	/* another layout: not a record */
+	if (val[0] != SPAM_RECORD_FORMAT) {
+		/* features hashed otherwise (format 1: before 2026-12): they
+		 * would not match a scan's; learning the message again
+		 * rewrites it */
+		if (g_hash_table_contains(l->cls, d))
+			l->stale++;
+		return true;
+	}
 	if (!l->all && ((uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 |
 	    d[3]) >= l->below)
 		return true;	/* not in the sample */
@@ -416,6 +432,7 @@ lr_build(struct mamori_store *st, struct spam_model *m, const struct spam_load_o
 	ok = true;
 	size_t nrec = l.spam->len;
 	m->lr_messages = nrec;
+	m->lr_stale = l.stale;
 	if (nrec == 0)	/* nothing to learn from: no second stage */
 		goto out;
 
@@ -578,6 +595,43 @@ spam_log_chi2q(double x2, unsigned v)
 	return r > 0.0 ? 0.0 : r;
 }
 
+/* Lookups ahead of the one being read: a weight or a cell is a cache miss
+ * in tables of megabytes, and the next ones are known. */
+#define PREFETCH_AHEAD 8
+#define LR_PREFETCH 24
+
+/* lr_logit() of f's features as its record holds them (record_hashes()),
+ * without building the record; four partial sums, so that the additions
+ * do not wait on each other (the same sum to within rounding). */
+static double
+lr_logit_features(const struct spam_model *m, const struct spam_features *f)
+{
+	const GArray *arrs[2] = { f->h, f->x };
+	const float *w = m->w;
+	const uint32_t mask = m->wmask;
+	size_t n = 0;
+	double sum[4] = { 0.0, 0.0, 0.0, 0.0 };
+
+	for (int a = 0; a < 2; a++) {
+		if (arrs[a] == NULL)
+			continue;
+		const uint64_t *hs = (const uint64_t *)(const void *)arrs[a]->data;
+		size_t k = MIN((size_t)arrs[a]->len, SPAM_RECORD_MAX - n);
+		size_t i = 0;
+		for (; i + 4 <= k; i += 4) {
+			for (size_t j = 0; j < 4 && i + j + LR_PREFETCH < k; j++)
+				__builtin_prefetch(&w[(uint32_t)hs[i + j + LR_PREFETCH] & mask]);
+			for (size_t j = 0; j < 4; j++)
+				sum[j] += (double)w[(uint32_t)hs[i + j] & mask];
+		}
+		for (; i < k; i++)
+			sum[0] += (double)w[(uint32_t)hs[i] & mask];
+		n += k;
+	}
+	double t = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+	return (double)m->bias + (n > 0 ? t / sqrt((double)n) : 0.0);
+}
+
 static void fisher(const struct spam_model *m, const struct spam_features *f,
     const struct spam_params *p, struct spam_verdict *v);
 
@@ -593,10 +647,7 @@ spam_classify(const struct spam_model *m, const struct spam_features *f,
 	double a = p->platt_a, b = p->platt_b;
 	v->score = v->fisher;
 	if (m->w != NULL) {
-		uint32_t *hs = record_buffer(f);
-		size_t n = record_hashes(f, hs);
-		v->lr = lr_logit(m->w, m->wmask, m->bias, hs, n);
-		g_free(hs);
+		v->lr = lr_logit_features(m, f);
 		v->has_lr = true;
 		v->score = v->lr + p->fisher_weight * v->fisher;
 		a = p->lr_platt_a;
@@ -618,6 +669,8 @@ fisher(const struct spam_model *m, const struct spam_features *f,
 	unsigned n = 0, unknown = 0;
 
 	for (guint i = 0; i < f->h->len; i++) {
+		if (i + PREFETCH_AHEAD < f->h->len)
+			__builtin_prefetch(&m->cells[slot_of(hs[i + PREFETCH_AHEAD], m->mask)]);
 		const struct cell *c = cell_find(m, hs[i]);
 		if (c == NULL || (c->nspam == 0 && c->nham == 0)) {
 			unknown++;
@@ -759,7 +812,7 @@ batch_record(struct spam_batch *b, const char *rec, const struct spam_features *
 		uint32_t *hs = record_buffer(f);
 		size_t n = record_hashes(f, hs);
 		uint8_t *buf = g_malloc(1 + 4 * n);
-		buf[0] = 1;
+		buf[0] = SPAM_RECORD_FORMAT;
 		for (size_t i = 0; i < n; i++) {
 			uint8_t *q = buf + 1 + 4 * i;
 			q[0] = (uint8_t)hs[i];
@@ -789,11 +842,13 @@ record_missing(struct spam_batch *b, struct mamori_store *st, const char *rec,
 	size_t len = 0;
 	enum mamori_store_status rc = mamori_store_kv_get(st, SPAM_NS, fk, 0, &val, &len, err,
 	    errlen);
+	bool current = rc == MAMORI_STORE_OK && len >= 1 && val[0] == SPAM_RECORD_FORMAT;
 	free(val);
-	if (rc == MAMORI_STORE_OK)
+	if (current)
 		return true;
-	if (rc != MAMORI_STORE_NOTFOUND)
+	if (rc != MAMORI_STORE_OK && rc != MAMORI_STORE_NOTFOUND)
 		return false;
+	/* none, or of an older format: (re)written */
 	batch_record(b, rec, f, now);
 	b->messages++;	/* written with the batch */
 	return true;

@@ -18,9 +18,14 @@
  * and, for the second stage, one key/value record per learned message
  * (when the batch keeps records):
  *
- *   "f" + 32 hex digits   the same digest: a format byte (1), then the
- *                         low 32 bits of its features (spam_features h,
- *                         then x; at most SPAM_RECORD_MAX), little-endian
+ *   "f" + 32 hex digits   the same digest: a format byte
+ *                         (SPAM_RECORD_FORMAT), then the low 32 bits of
+ *                         its features (spam_features h, then x; at most
+ *                         SPAM_RECORD_MAX), little-endian.  Records of
+ *                         another format (1: the "o" and "b" families
+ *                         hashed by XXH3 of their names) are not learned
+ *                         from but counted (spam_model_lr_stale()); the
+ *                         message learned again rewrites its record.
  *
  * The second stage is a logistic regression over those features hashed
  * into 2^bits weights.  It is not learned in the order messages were
@@ -51,6 +56,8 @@ struct spam_model;
 
 /* Features of one message's record (the rest is not learned from). */
 #define SPAM_RECORD_MAX 16384
+/* The format byte of the records written now. */
+#define SPAM_RECORD_FORMAT 2
 
 /* How the model is loaded. */
 struct spam_load_opts {
@@ -86,6 +93,9 @@ uint64_t spam_model_nham(const struct spam_model *m);
 size_t spam_model_nfeatures(const struct spam_model *m);
 /* Messages the second stage learned from (0: no second stage). */
 size_t spam_model_lr_messages(const struct spam_model *m);
+/* Records of learned messages in an older format, which the second stage
+ * does not learn from (learn those messages again). */
+size_t spam_model_lr_stale(const struct spam_model *m);
 /* Counts of one feature (0, 0 when unknown). */
 void spam_model_counts(const struct spam_model *m, uint64_t h, uint32_t *nspam,
     uint32_t *nham);

@@ -16,5 +16,5 @@ mamori_layer(mamori_spam
 if(MAMORI_TESTS)
   add_executable(bench_tokenize bench/tokenize-speed.c)
   target_compile_options(bench_tokenize PRIVATE ${MAMORI_WARNINGS})
-  target_link_libraries(bench_tokenize PRIVATE mamori_spam)
+  target_link_libraries(bench_tokenize PRIVATE mamori_spam mamori_spam_model mamori_store)
 endif()

@@ -13,8 +13,10 @@
  * target check that they agree.
  *
  * Per call: no allocation per token (the names are built in one scratch
- * GString, the hashes appended to one array, sorted with a radix sort);
- * the ICU objects are opened once per thread and kept (GPrivate).
+ * GString, the hashes appended to one array, sorted with a bucket sort;
+ * the second stage's thousands of sparse bigrams and byte grams are hashed
+ * without names and only freed of duplicates, not sorted); the ICU
+ * objects are opened once per thread and kept (GPrivate).
  */
 #include "spam/tokenize.h"
 
@@ -111,7 +113,9 @@ struct tok {
 	GString *fold;		/* a case-folded run of text */
 	GString *word;		/* an ASCII word lower-cased */
 	GString *shape;		/* a number's shape */
-	GString *win[OSB_WINDOW];	/* the last words of the part, newest first */
+	uint64_t whash[OSB_WINDOW];	/* the hashes ("w:" + word) of the last
+					 * words of the part, newest first */
+	GString *win[OSB_WINDOW];	/* those words, with opts.names only */
 	unsigned nwin;
 	uint64_t *h;		/* the hashes, in order */
 	size_t nh, caph;
@@ -150,33 +154,81 @@ emit(struct tok *tk, const char *s, size_t n)
 		g_ptr_array_add(tk->f->names, g_strndup(s, n));
 }
 
-/* The name prefix + a [+ ' ' + b] in tk->name (no allocation once the
- * buffer is large enough), emitted. */
+/* h, the hash of prefix + w, emitted with its name */
 static void
-emit3(struct tok *tk, const char *prefix, size_t pn, const char *a, size_t an,
-    const char *b, size_t bn)
+emit_named(struct tok *tk, uint64_t h, const char *prefix, size_t pn, const char *w,
+    size_t n)
 {
-	size_t n = pn + an + (b != NULL ? 1 + bn : 0);
-
-	if (tk->name->allocated_len <= n)
-		g_string_set_size(tk->name, n);
-	char *p = tk->name->str;
-	memcpy(p, prefix, pn);
-	memcpy(p + pn, a, an);
-	if (b != NULL) {
-		p[pn + an] = ' ';
-		memcpy(p + pn + an + 1, b, bn);
+	emit_hash(tk, h);
+	if (tk->f->names != NULL) {
+		char *nm = g_malloc(pn + n + 1);
+		memcpy(nm, prefix, pn);
+		memcpy(nm + pn, w, n);
+		nm[pn + n] = '\0';
+		g_ptr_array_add(tk->f->names, nm);
 	}
-	p[n] = '\0';
-	tk->name->len = n;
-	emit(tk, p, n);
 }
 
-/* prefix + value */
+/* The name prefix + v emitted (built in tk->name: no allocation once the
+ * buffer is large enough) */
 static void
 emit2(struct tok *tk, const char *prefix, const char *v, size_t n)
 {
-	emit3(tk, prefix, strlen(prefix), v, n, NULL, 0);
+	size_t pn = strlen(prefix), len = pn + n;
+
+	if (tk->name->allocated_len <= len)
+		g_string_set_size(tk->name, len);
+	char *p = tk->name->str;
+	memcpy(p, prefix, pn);
+	memcpy(p + pn, v, n);
+	p[len] = '\0';
+	tk->name->len = len;
+	emit(tk, p, len);
+}
+
+/* murmur3's 64-bit finaliser: a bijection that mixes every input bit
+ * into every output bit */
+static inline uint64_t
+fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= UINT64_C(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	k *= UINT64_C(0xc4ceb3f99e9d1ec5);
+	k ^= k >> 33;
+	return k;
+}
+
+uint64_t
+spam_bytes_hash(uint32_t g)
+{
+	return fmix64((uint64_t)'b' << 32 | g);
+}
+
+uint64_t
+spam_osb_hash(uint64_t a, uint64_t b, unsigned d)
+{
+	return fmix64((a << 31 | a >> 33) ^ b ^ UINT64_C(0x9e3779b97f4a7c15) * d);
+}
+
+/* XXH3 of "w:" + w[0..n) */
+static uint64_t
+word_hash(const char *w, size_t n)
+{
+	char buf[256];
+	if (n + 2 <= sizeof buf) {
+		buf[0] = 'w';
+		buf[1] = ':';
+		memcpy(buf + 2, w, n);
+		return XXH3_64bits(buf, n + 2);
+	}
+	char *p = g_malloc(n + 2);
+	p[0] = 'w';
+	p[1] = ':';
+	memcpy(p + 2, w, n);
+	uint64_t h = XXH3_64bits(p, n + 2);
+	g_free(p);
+	return h;
 }
 
 uint64_t
@@ -184,25 +236,29 @@ spam_feature_hash(const char *name, size_t len)
 {
 	/* "b:" and 8 hex digits: a byte 4-gram */
 	if (len == 10 && name[0] == 'b' && name[1] == ':') {
-		uint8_t g[4];
+		uint32_t g = 0;
 		size_t i;
-		for (i = 0; i < 4; i++) {
-			int a = g_ascii_xdigit_value(name[2 + 2 * i]);
-			int b = a < 0 ? -1 : g_ascii_xdigit_value(name[3 + 2 * i]);
-			if (b < 0)
+		for (i = 2; i < 10; i++) {
+			int v = g_ascii_xdigit_value(name[i]);
+			if (v < 0)
 				break;
-			g[i] = (uint8_t)(a << 4 | b);
+			g = g << 4 | (uint32_t)v;
 		}
-		if (i == 4)
+		if (i == 10)
 			return spam_bytes_hash(g);
 	}
+	/* "oD:a b": a sparse bigram of the words a and b (no word has a
+	 * blank) */
+	if (len >= 6 && name[0] == 'o' && name[1] >= '1' && name[1] <= '0' + OSB_WINDOW &&
+	    name[2] == ':') {
+		const char *sp = memchr(name + 3, ' ', len - 3);
+		if (sp != NULL) {
+			size_t an = (size_t)(sp - (name + 3));
+			return spam_osb_hash(word_hash(name + 3, an),
+			    word_hash(sp + 1, len - 3 - an - 1), (unsigned)(name[1] - '0'));
+		}
+	}
 	return XXH3_64bits(name, len);
-}
-
-uint64_t
-spam_bytes_hash(const uint8_t g[4])
-{
-	return XXH3_64bits_withSeed(g, 4, 'b');
 }
 
 /* --- ASCII words ------------------------------------------------------- */
@@ -492,26 +548,34 @@ on_word(struct tok *tk, const char *w, size_t n, void *arg)
 		w = tk->shape->str;
 		n = tk->shape->len;
 	}
-	if (x->words)
-		emit2(tk, x->prefix, w, n);
-	if (!x->osb)
+	if (!x->osb) {
+		if (x->words)
+			emit2(tk, x->prefix, w, n);
 		return;
-	static const char *const osb[OSB_WINDOW] = { "o1:", "o2:", "o3:", "o4:" };
+	}
+	/* body words: "w:" + w, whose hash the sparse bigrams combine */
+	uint64_t hw = word_hash(w, n);
+	if (x->words)
+		emit_named(tk, hw, "w:", 2, w, n);
 	tk->to_x = !(tk->o->families & SPAM_TOK_OSB);	/* the second stage's only */
+	bool names = tk->f->names != NULL;
 	for (unsigned d = 0; d < tk->nwin && d < tk->osb; d++) {
-		const GString *a = tk->win[d];
-		emit3(tk, osb[d], 3, a->str, a->len, w, n);
+		emit_hash(tk, spam_osb_hash(tk->whash[d], hw, d + 1));
+		if (names)
+			g_ptr_array_add(tk->f->names, g_strdup_printf("o%u:%s %.*s", d + 1,
+			    tk->win[d]->str, (int)n, w));
 	}
 	tk->to_x = false;
-	/* the oldest buffer becomes the newest */
-	GString *oldest = tk->win[OSB_WINDOW - 1];
-	memmove(tk->win + 1, tk->win, (OSB_WINDOW - 1) * sizeof tk->win[0]);
-	tk->win[0] = oldest;
-	if (oldest->allocated_len <= n)
-		g_string_set_size(oldest, n);
-	memcpy(oldest->str, w, n);
-	oldest->str[n] = '\0';
-	oldest->len = n;
+	/* the oldest becomes the newest */
+	memmove(tk->whash + 1, tk->whash, (OSB_WINDOW - 1) * sizeof tk->whash[0]);
+	tk->whash[0] = hw;
+	if (names) {
+		GString *oldest = tk->win[OSB_WINDOW - 1];
+		memmove(tk->win + 1, tk->win, (OSB_WINDOW - 1) * sizeof tk->win[0]);
+		tk->win[0] = oldest;
+		g_string_truncate(oldest, 0);
+		g_string_append_len(oldest, w, (gssize)n);
+	}
 	if (tk->nwin < OSB_WINDOW)
 		tk->nwin++;
 }
@@ -1012,22 +1076,19 @@ body_bytes(struct tok *tk, const uint8_t *raw, size_t len, size_t max)
 			break;
 		}
 	}
-	uint8_t g[4];
+	uint32_t g = 0;
 	size_t have = 0, taken = 0;
-	char nm[2 + 8 + 1];
+	bool names = tk->f->names != NULL;
 	for (; i < len && taken < max; i++) {
 		if (raw[i] == '\r')
 			continue;
 		taken++;
-		memmove(g, g + 1, 3);
-		g[3] = raw[i];
+		g = g << 8 | raw[i];
 		if (++have < 4)
 			continue;
 		emit_hash(tk, spam_bytes_hash(g));
-		if (tk->f->names != NULL) {
-			snprintf(nm, sizeof nm, "b:%02x%02x%02x%02x", g[0], g[1], g[2], g[3]);
-			g_ptr_array_add(tk->f->names, g_strdup(nm));
-		}
+		if (names)
+			g_ptr_array_add(tk->f->names, g_strdup_printf("b:%08x", g));
 	}
 }
 
@@ -1037,6 +1098,45 @@ sorted_array(uint64_t *a, size_t n)
 	n = sort_unique(a, n);
 	GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)n);
 	g_array_append_vals(out, a, (guint)n);
+	return out;
+}
+
+/*
+ * a[0..n) without duplicates, in the order of their first occurrence:
+ * an open-addressing set of the keys (hashes: their low bits spread
+ * evenly), at most half full.  Cheaper than sorting thousands of keys,
+ * which the second stage does not need.
+ */
+static GArray *
+unique_array(const uint64_t *a, size_t n)
+{
+	GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)n);
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	size_t mask = cap - 1;
+	uint64_t *set = g_new0(uint64_t, cap);
+	uint64_t *o = (uint64_t *)(void *)out->data;
+	size_t m = 0;
+	bool zero = false;	/* 0 marks an empty slot: that key apart */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = a[i];
+		if (k == 0) {
+			if (!zero)
+				o[m++] = 0;
+			zero = true;
+			continue;
+		}
+		size_t j = (size_t)k & mask;
+		while (set[j] != 0 && set[j] != k)
+			j = (j + 1) & mask;
+		if (set[j] == 0) {
+			set[j] = k;
+			o[m++] = k;
+		}
+	}
+	g_free(set);
+	g_array_set_size(out, (guint)m);
 	return out;
 }
 
@@ -1074,7 +1174,7 @@ spam_tokenize(const struct mime_message *msg, const struct content *c,
 	}
 
 	f->h = sorted_array(tk.h, tk.nh);
-	f->x = sorted_array(tk.xh, tk.nxh);
+	f->x = unique_array(tk.xh, tk.nxh);
 	tok_done(&tk);
 	return f;
 }

@@ -3,10 +3,14 @@
  * (docs/spam.md): what the statistical model (src/spam/model.h) counts
  * and weighs.
  *
- * Every feature is a 64-bit hash (XXH3, seed 0) of a UTF-8 name that
- * starts with its family's prefix, so that a word of the Subject and the
- * same word of the body are two features, and the stored model stays
- * valid across releases as long as a name does not change meaning:
+ * Every feature is a 64-bit hash of a UTF-8 name that starts with its
+ * family's prefix, so that a word of the Subject and the same word of the
+ * body are two features, and the stored model stays valid across releases
+ * as long as a name does not change meaning.  The hash is XXH3 (seed 0) of
+ * the name, but for the two families with most features per message,
+ * which are hashed without building a name: a sparse bigram combines the
+ * hashes of its two words' "w:" names, a byte 4-gram is mixed as a 32-bit
+ * number (spam_osb_hash(), spam_bytes_hash()).
  *
  *   family            prefix  name after the prefix
  *   body words        "w:"    a word of the visible text of every text and
@@ -53,9 +57,8 @@
  *   body bytes        "b:"    byte 4-grams of the body as it came, from
  *                             after the header block, carriage returns
  *                             skipped, the first bytes_max bytes (the
- *                             transfer encoding and markup included: the
- *                             hash is XXH3 of the 4 bytes with seed 'b',
- *                             the name "b:" and 8 hex digits)
+ *                             transfer encoding and markup included; the
+ *                             name "b:" and 8 hex digits)
  *   URL hosts         "u:"    the host of every link (content_links()),
  *                             lower case ("u:www.example.co.uk"), its
  *                             registrable domain by the public suffix list
@@ -125,8 +128,9 @@ extern const struct spam_tok_opts spam_tok_defaults;
 
 struct spam_features {
 	GArray *h;		/* uint64_t, sorted ascending, no duplicates */
-	GArray *x;		/* the same, of the families in opts.second:
-				 * what only the second stage reads */
+	GArray *x;		/* uint64_t, no duplicates, in the order first
+				 * seen: the families in opts.second, what only
+				 * the second stage reads */
 	GPtrArray *names;	/* with opts.names: char *, one per name
 				 * emitted (duplicates kept, in order), else NULL */
 	unsigned nwords;	/* words read (body and subject) */
@@ -146,10 +150,14 @@ struct spam_features *spam_tokenize(const struct mime_message *msg,
 void spam_features_free(struct spam_features *f);
 
 /* The hash of one feature name (with its prefix), as spam_tokenize()
- * computes it ("b:" names: spam_bytes_hash() of their bytes). */
+ * computes it (XXH3 of the name; "b:" and "o1:".."o4:" names as below). */
 uint64_t spam_feature_hash(const char *name, size_t len);
-/* The hash of the byte 4-gram g ("b:" and its 8 hex digits by name). */
-uint64_t spam_bytes_hash(const uint8_t g[4]);
+/* The hash of the byte 4-gram g (its first byte the highest; by name "b:"
+ * and its 8 hex digits): murmur3's finaliser of 'b' << 32 | g. */
+uint64_t spam_bytes_hash(uint32_t g);
+/* The hash of the sparse bigram "oD:a b" from the hashes of "w:a" and
+ * "w:b" (no string is built or hashed per bigram). */
+uint64_t spam_osb_hash(uint64_t a, uint64_t b, unsigned d);
 
 /*
  * The words of s[0..len) (char *, case-folded, in order, before the

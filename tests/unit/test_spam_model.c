@@ -465,6 +465,48 @@ test_lr_old_store(void **state)
 	spam_batch_free(b);
 }
 
+/* A record of an older format (its features hashed otherwise) is not
+ * learned from but counted; learning its message again rewrites it. */
+static void
+test_lr_stale_record(void **state)
+{
+	struct fixture *fx = *state;
+	struct spam_batch *b = spam_batch_new(true);
+
+	for (unsigned i = 25; i < 35; i++)
+		lr_learn(fx, fx->st, b, i, false);
+	assert_true(spam_batch_commit(b, fx->st, fx->err, sizeof fx->err));
+	/* message 25's record as format 1 wrote it */
+	uint8_t d[16];
+	digest(d, 25u * 2654435761u);
+	char key[34] = "f";
+	for (int i = 0; i < 16; i++)
+		snprintf(key + 1 + 2 * i, 3, "%02x", d[i]);
+	const uint8_t v1[] = { 1, 0x7d, 0, 0, 0, 7, 0, 0, 0 };
+	assert_int_equal(mamori_store_kv_put(fx->st, SPAM_NS, key, v1, sizeof v1, 0, fx->err,
+	    sizeof fx->err), MAMORI_STORE_OK);
+	struct spam_model *m = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(m), 9);
+	assert_int_equal(spam_model_lr_stale(m), 1);
+	spam_model_unref(m);
+
+	uint64_t h[3] = { 100 + 25 % 5, 7, 1000 + 25 };
+	struct spam_features *f = feats(h, 3);
+	enum spam_learned r;
+	assert_true(spam_batch_learn(b, fx->st, d, f, SPAM_CLASS_SPAM, false, &r, fx->err,
+	    sizeof fx->err));
+	assert_int_equal(r, SPAM_LEARN_ALREADY);
+	assert_int_equal(spam_batch_messages(b), 1);	/* its record, rewritten */
+	assert_true(spam_batch_commit(b, fx->st, fx->err, sizeof fx->err));
+	feats_free(f);
+	m = load_lr(fx->st, fx->err, sizeof fx->err);
+	assert_int_equal(spam_model_lr_messages(m), 10);
+	assert_int_equal(spam_model_lr_stale(m), 0);
+	assert_int_equal(spam_model_nspam(m), 5);	/* the counts did not move */
+	spam_model_unref(m);
+	spam_batch_free(b);
+}
+
 int
 main(void)
 {
@@ -475,6 +517,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lr_old_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lr_stale_record, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

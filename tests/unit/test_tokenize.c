@@ -494,6 +494,15 @@ test_hash_stable(void **state)
 	assert_int_equal(d.f->h->len, 1);
 	assert_true(g_array_index(d.f->h, uint64_t, 0) == 0x06dc05cc14ef03beULL);
 	tok_free(&d);
+	/* the two families hashed without their names (records of format 2:
+	 * a change voids the second stage's records) */
+	uint64_t a = spam_feature_hash("w:a", 3), b = spam_feature_hash("w:b", 3);
+	assert_true(spam_feature_hash("o2:a b", 6) == spam_osb_hash(a, b, 2));
+	assert_true(spam_osb_hash(a, b, 2) != spam_osb_hash(b, a, 2));
+	assert_true(spam_osb_hash(a, b, 2) != spam_osb_hash(a, b, 1));
+	assert_true(spam_feature_hash("b:48656c6c", 10) == spam_bytes_hash(0x48656c6c));
+	assert_true(spam_feature_hash("o2:a b", 6) == 0xdcf6be679d3300eeULL);
+	assert_true(spam_bytes_hash(0x48656c6c) == 0x06c6efcd8af4ad51ULL);
 }
 
 static void

@@ -191,6 +191,8 @@ struct bayes_state {
 	struct spam_verdict v;
 	bool judged;
 	uint64_t nspam, nham;
+	size_t stale;		/* learned messages whose record is of an
+				 * older format (spam_model_lr_stale()) */
 	unsigned nfeatures;
 	bool truncated;
 	struct spam_features *f;	/* kept by run() for autolearn */
@@ -349,6 +351,7 @@ run(struct scan_ctx *ctx)
 	}
 	s->nspam = spam_model_nspam(m);
 	s->nham = spam_model_nham(m);
+	s->stale = spam_model_lr_stale(m);
 	if (s->nspam < c->min_learned || s->nham < c->min_learned) {
 		snprintf(s->why, sizeof s->why, "learned %" G_GUINT64_FORMAT " spam and %"
 		    G_GUINT64_FORMAT " ham; bayes.min_learned is %u of each", s->nspam, s->nham,
@@ -551,8 +554,8 @@ learn_commit(void *engine, struct mamori_store *st, char *err, size_t errlen)
 }
 
 /* "bayes": {"prob": p, "features": n, "used": n, "known": n, "learned":
- * {"spam": n, "ham": n}[, "autolearn": "spam"|"ham"][, "autolearn_error":
- * why]}, or {"skipped": why} */
+ * {"spam": n, "ham": n[, "stale_records": n]}[, "autolearn": "spam"|"ham"]
+ * [, "autolearn_error": why]}, or {"skipped": why} */
 static void
 report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 {
@@ -577,6 +580,8 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 		jw_obj(w, "learned");
 		jw_int(w, "spam", (int64_t)s->nspam);
 		jw_int(w, "ham", (int64_t)s->nham);
+		if (s->stale > 0)
+			jw_int(w, "stale_records", (int64_t)s->stale);
 		jw_obj_end(w);
 	}
 	if (s->autolearned != NULL)
