@@ -285,6 +285,21 @@ ascii_blank(unsigned char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' || ch == '\0';
 }
 
+/* s[0..n) is ASCII without a blank to fold: no blank but single spaces
+ * between other characters */
+static bool
+plain_ascii_line(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return n == 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x80 || (ascii_blank(ch) && (ch != ' ' || s[i + 1] == ' ')))
+			return false;
+	}
+	return true;
+}
+
 /*
  * One line (no '\n') NFKC-normalised, blanks folded, appended to out; *nf
  * is scratch space (made on the first line that is not ASCII).  The text
@@ -303,6 +318,13 @@ norm_line(GString *out, GString **nf, const char *s, size_t n)
 	size_t start = out->len;
 	bool blank = false;
 	size_t i = 0;
+	if (plain_ascii_line(s, n)) {	/* nothing to fold: as it is */
+		if (n > 0) {
+			g_string_append_len(out, s, (gssize)n);
+			g_string_append_c(out, '\n');
+		}
+		return;
+	}
 	while (i < n) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ascii_blank(ch)) {
