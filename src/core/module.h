@@ -104,6 +104,17 @@ struct module_setup {
  * overrides it.
  */
 void module_force(struct module_setup *s, mamori_sym sym, int action);
+/*
+ * A symbol the module defines from its configuration (the rules of a rule
+ * file), during engine_new(): name (UPPER_SNAKE or a rule's name, copied),
+ * default weight, description (copied; may be NULL), no forced action.
+ * symbols.NAME in the configuration applies to it as to any symbol.  NULL
+ * when the name is already a symbol (the module decides what to do: rename
+ * the rule, or leave it out, and say so).  The handle lives as long as the
+ * engine.
+ */
+mamori_sym module_symbol_add(struct module_setup *s, const char *name, double weight,
+    const char *desc);
 
 struct mamori_module {
 	const char *name;	/* [a-z_]+: config section, report key */

@@ -28,6 +28,8 @@ struct mamori_engine {
 	struct mamori_config *cfg;
 	struct dns_resolver *dns;	/* shared cache; thread-safe */
 	GHashTable *symbols;		/* name -> struct sym_info * */
+	GPtrArray *dyn_symbols;		/* struct mamori_symbol_def * the
+					 * modules defined (module_symbol_add) */
 	const struct mamori_module *const *modules;	/* the registry */
 	size_t nmodules;
 	void **mengine;			/* [nmodules]: each module's engine */

@@ -143,13 +143,31 @@ sym_info_free(gpointer p)
 	g_free(p);
 }
 
+static void
+dyn_symbol_free(gpointer p)
+{
+	struct mamori_symbol_def *d = p;
+	g_free((char *)d->name);
+	g_free((char *)d->desc);
+	g_free(d);
+}
+
+static struct sym_info *
+sym_info_new(const struct mamori_symbol_def *d)
+{
+	struct sym_info *si = g_new0(struct sym_info, 1);
+	si->def = d;
+	si->weight = d->weight;
+	si->action = d->force != MAMORI_ACTION_ACCEPT ? (int)d->force : -1;
+	return si;
+}
+
 /* Every module's symbols with their default weights and forced actions. */
 static bool
 engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 {
-	const struct mamori_config *cfg = eng->cfg;
-
 	eng->symbols = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sym_info_free);
+	eng->dyn_symbols = g_ptr_array_new_with_free_func(dyn_symbol_free);
 	for (size_t i = 0; i < eng->nmodules; i++) {
 		const struct mamori_module *m = eng->modules[i];
 		for (size_t j = 0; j < m->nsymbols; j++) {
@@ -159,13 +177,18 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 				    d->name, m->name);
 				return false;
 			}
-			struct sym_info *si = g_new0(struct sym_info, 1);
-			si->def = d;
-			si->weight = d->weight;
-			si->action = d->force != MAMORI_ACTION_ACCEPT ? (int)d->force : -1;
-			g_hash_table_insert(eng->symbols, (gpointer)d->name, si);
+			g_hash_table_insert(eng->symbols, (gpointer)d->name, sym_info_new(d));
 		}
 	}
+	return true;
+}
+
+/* symbols.NAME names a symbol, static or defined by a module's
+ * configuration (after engine_modules()). */
+static bool
+engine_symbols_known(struct mamori_engine *eng, char *err, size_t errlen)
+{
+	const struct mamori_config *cfg = eng->cfg;
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, cfg->symbols);
@@ -179,6 +202,23 @@ engine_symbols(struct mamori_engine *eng, char *err, size_t errlen)
 		}
 	}
 	return true;
+}
+
+mamori_sym
+module_symbol_add(struct module_setup *s, const char *name, double weight, const char *desc)
+{
+	struct mamori_engine *eng = s->eng;
+
+	if (g_hash_table_contains(eng->symbols, name))
+		return NULL;
+	struct mamori_symbol_def *d = g_new0(struct mamori_symbol_def, 1);
+	d->name = g_strdup(name);
+	d->weight = weight;
+	d->desc = g_strdup(desc != NULL ? desc : "");
+	d->force = NO_FORCE;
+	g_ptr_array_add(eng->dyn_symbols, d);
+	g_hash_table_insert(eng->symbols, (gpointer)d->name, sym_info_new(d));
+	return d;
 }
 
 /* symbols.NAME: weights and forced actions, over the defaults and the
@@ -251,7 +291,8 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		.ratio = l->compression_ratio,
 		.ratio_min = l->compression_ratio_min,
 	};
-	if (!engine_symbols(eng, err, errlen) || !engine_modules(eng, err, errlen)) {
+	if (!engine_symbols(eng, err, errlen) || !engine_modules(eng, err, errlen) ||
+	    !engine_symbols_known(eng, err, errlen)) {
 		mamori_engine_free(eng);
 		return MAMORI_ERR_CONFIG;
 	}
@@ -291,6 +332,8 @@ mamori_engine_free(struct mamori_engine *eng)
 		return;
 	if (eng->symbols != NULL)
 		g_hash_table_unref(eng->symbols);
+	if (eng->dyn_symbols != NULL)
+		g_ptr_array_unref(eng->dyn_symbols);
 	dns_resolver_free(eng->dns);
 	for (size_t i = 0; eng->mengine != NULL && i < eng->nmodules; i++)
 		if (eng->mengine[i] != NULL && eng->modules[i]->engine_free != NULL)
