@@ -52,6 +52,23 @@ for my $name (keys %{$conf->{test_types}}) {
 	$count{total}++;
 }
 print "$_ $count{$_}\n" for sort keys %count;
+# The pattern of every regular expression rule (header, body, rawbody,
+# full, uri; ReplaceTags applied), as SpamAssassin compiled it, with the
+# leading flag groups "(?aa)(?i)..." cut: "NAME\tPATTERN\n" sorted by
+# name, its SHA-256 (SA_PATTERNS_OUT=FILE: the text itself, to compare).
+use Digest::SHA qw(sha256_hex);
+my $text = '';
+my $n = 0;
+for my $name (sort keys %{$conf->{test_qrs}}) {
+	my $re = Mail::SpamAssassin::Util::qr_to_string($conf->{test_qrs}{$name});
+	$re =~ s/^(?:\(\?\^?[a-z]*\))+//;
+	# parse_captures() escaped the capture templates %{TAG} (as %\{TAG\});
+	# mamori keeps them as written
+	$re =~ s/%\\\{([A-Z][A-Z0-9_]*(?:\([^\)\}]*\))?)\\\}/%{$1}/g;
+	$text .= "$name\t$re\n";
+	$n++;
+}
+print "patterns $n ", sha256_hex($text), "\n"; if ($ENV{SA_PATTERNS_OUT}) { open(my $o, ">", $ENV{SA_PATTERNS_OUT}) or die; print $o $text; close $o }
 for my $name (@names) {
 	my @s = map { $conf->{scoreset}[$_]{$name} // 'undef' } 0 .. 3;
 	print "score $name @s\n";
