@@ -75,6 +75,7 @@ const struct sa_parse_opts sa_parse_defaults = {
 #define IF_EXPR_DEPTH 64	/* nested parentheses / unary operators */
 #define RULE_NAME_MAX 100	/* SpamAssassin's add_test() refuses longer */
 #define REPLACE_MAX (1u << 20)	/* bytes of a pattern after its tags */
+#define REPLACE_TOTAL (64u << 20)	/* bytes of all the replaced patterns */
 #define EXAMPLE_MAX 200		/* bytes of a line quoted in an example */
 
 /*
@@ -723,6 +724,20 @@ sa_type_name(enum sa_type t)
 	return (unsigned)t < SA_TYPE_COUNT ? type_names[t] : "?";
 }
 
+/* "**" or "* *" (blanks between): SpamAssassin refuses them in a meta */
+static bool
+star_star(const char *v)
+{
+	for (const char *p = strchr(v, '*'); p; p = strchr(p + 1, '*')) {
+		const char *q = p + 1;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q == '*')
+			return true;
+	}
+	return false;
+}
+
 /* A rule line: "TYPE NAME definition". */
 static void
 do_rule(struct pctx *c, enum sa_type type, const char *v)
@@ -769,7 +784,7 @@ do_rule(struct pctx *c, enum sa_type type, const char *v)
 		ok = regex_literal(v, &t.re, &t.re_flags, &why);
 		break;
 	case SA_META:
-		if (strstr(v, "**") || g_regex_match_simple("\\*\\s+\\*", v, 0, 0)) {
+		if (star_star(v)) {
 			why = "invalid meta expression";
 		} else {
 			t.meta = g_strdup(v);
@@ -1775,6 +1790,19 @@ sa_conf_load(struct sa_ruleset *rs, const char *path, const struct sa_parse_opts
 
 /* ---- ReplaceTags ----------------------------------------------------- */
 
+/* /<[^>]+>/ */
+static bool
+has_angle_tag(const char *s)
+{
+	for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<')) {
+		if (!p[1])
+			return false;
+		if (p[1] != '>')
+			return strchr(p + 2, '>') != NULL;
+	}
+	return false;
+}
+
 /* Perl's truth of a string: neither empty nor "0". */
 static bool
 perl_true(const char *s)
@@ -1922,7 +1950,7 @@ replace_pattern(const struct replace *rp, const char *orig, bool lead, bool *too
 					g_free(full);
 					g_free(e);
 					el->pdata[i] = g_string_free(g, FALSE);
-					if (!again && g_regex_match_simple("<[^>]+>", rep, 0, 0))
+					if (!again && has_angle_tag(rep))
 						again = true;
 				}
 				g_free(tname);
@@ -1963,11 +1991,16 @@ sa_conf_finish(struct sa_ruleset *rs)
 	if (!rs)
 		return;
 	struct replace *rp = rs->replace;
+	size_t total = 0;
 	for (guint i = 0; i < rp->rules->len; i++) {
 		const char *name = rp->rules->pdata[i];
 		struct sa_rule *r = g_hash_table_lookup(rs->by_name, name);
 		if (!r || !r->defined || !r->re || r->type == SA_MIMEHEADER) {
 			skip_at(rs, "replace_rules names no pattern rule", NULL, 0, name);
+			continue;
+		}
+		if (total > REPLACE_TOTAL) {
+			skip_at(rs, "replace tags: budget exhausted", r->file, r->line, name);
 			continue;
 		}
 		bool too_long = false;
@@ -1978,6 +2011,7 @@ sa_conf_finish(struct sa_ruleset *rs)
 		if (too_long)
 			skip_at(rs, "replace tags: pattern too long", r->file, r->line, name);
 		if (re) {
+			total += strlen(re);
 			g_free(r->re);
 			r->re = re;
 		}
