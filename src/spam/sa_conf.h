@@ -34,6 +34,13 @@
  *     of the rules listed in replace_rules are replaced in their patterns
  *     when the parse ends (sa_conf_finish()).
  *
+ * For the matcher (what SpamAssassin 4.0.1 does with a pattern that this
+ * parser leaves as written): every pattern is compiled with /aa (\w, \d,
+ * \s and case folding ASCII only); "%{TAG}" in a pattern is a capture
+ * template filled at match time from named captures "(?<TAG>...)" of
+ * other rules (a rule using an unset tag does not run), and a rule with
+ * a named capture runs first (priority -10000); "\#" is already '#'.
+ *
  * Bounded: at most opts->file_max bytes a file, opts->line_max bytes a
  * line, opts->rules_max rules; beyond, a counted reason (and, for the
  * rules, the rest skipped).  Every input, however hostile, gives a rule
