@@ -18,8 +18,9 @@
  *   - `score NAME a [b c d]`: one number is every set's; four are sets
  *     0..3 (0: neither network tests nor Bayes, 1: network, 2: Bayes, 3:
  *     both); no score line: 1.0 for every set (0.01 for a rule whose name
- *     starts with "T_"), a name starting with "__" is a sub-rule (no score,
- *     no symbol);
+ *     starts with "T_"; negated with tflags nice), a name starting with
+ *     "__" is a sub-rule (no symbol: its default score is 0 here where
+ *     SpamAssassin keeps an unused 1.0);
  *   - `ifplugin Mail::SpamAssassin::Plugin::X` ... `else` ... `endif`;
  *     `if EXPR` with version, can(...), plugin(...), !, &&, ||, (): a
  *     plugin is loaded when opts->plugins names it (its last component,
@@ -32,6 +33,13 @@
  *     replace_pre, replace_inter, replace_post, replace_rules): the tags
  *     of the rules listed in replace_rules are replaced in their patterns
  *     when the parse ends (sa_conf_finish()).
+ *
+ * For the matcher (what SpamAssassin 4.0.1 does with a pattern that this
+ * parser leaves as written): every pattern is compiled with /aa (\w, \d,
+ * \s and case folding ASCII only); "%{TAG}" in a pattern is a capture
+ * template filled at match time from named captures "(?<TAG>...)" of
+ * other rules (a rule using an unset tag does not run), and a rule with
+ * a named capture runs first (priority -10000); "\#" is already '#'.
  *
  * Bounded: at most opts->file_max bytes a file, opts->line_max bytes a
  * line, opts->rules_max rules; beyond, a counted reason (and, for the
@@ -87,7 +95,8 @@ enum {
 };
 
 struct sa_rule {
-	char *name;		/* [A-Za-z0-9_]+, at most 128 bytes */
+	char *name;		/* [A-Za-z_][A-Za-z0-9_]*, at most 100 bytes
+				 * (SpamAssassin's add_test() refuses longer) */
 	enum sa_type type;
 	bool defined;		/* a rule line defined it (not only score/describe) */
 
@@ -99,10 +108,11 @@ struct sa_rule {
 	bool negate;		/* header X !~ /re/ */
 
 	/* header and mimeheader rules */
-	char *hdr;		/* the header's name as written, or "ALL",
-				 * "ToCc", "MESSAGEID", "EnvelopeFrom" ...;
-				 * for several joined with '|' as written */
-	enum sa_hdr_mod mod;
+	char *hdr;		/* the header's name as written ([A-Za-z0-9_.-]+,
+				 * a trailing ':' dropped), or "ALL", "ToCc",
+				 * "MESSAGEID", "EnvelopeFrom" ... */
+	enum sa_hdr_mod mod;	/* the first modifier other than :first/:last,
+				 * else :first or :last, else SA_HDR_DECODED */
 	unsigned mods;		/* every modifier given (1u << enum sa_hdr_mod) */
 	bool exists;		/* header NAME exists:Header */
 	char *if_unset;		/* [if-unset: STR], or NULL */
@@ -119,11 +129,13 @@ struct sa_rule {
 	double score[4];
 	bool has_score;		/* a score line set score[] */
 	char *describe;		/* or NULL */
-	unsigned tflags;	/* SA_TF_* */
+	unsigned tflags;	/* SA_TF_* (a later tflags line replaces) */
+	char *tflags_text;	/* the tflags as written, or NULL */
 	unsigned maxhits;	/* tflags maxhits=N (0: none) */
 	int priority;
 
-	char *file;		/* where the rule line was (for messages) */
+	const char *file;	/* where the rule line was (for messages;
+				 * owned by the rule set, rs->file_names) */
 	unsigned line;
 };
 
@@ -138,10 +150,11 @@ struct sa_parse_opts {
 	size_t file_max;	/* bytes of one file */
 	size_t line_max;	/* bytes of one line */
 	unsigned rules_max;	/* rules in the set */
+	unsigned if_depth;	/* nested if/ifplugin blocks in a file (0: 64) */
 };
 /* SpamAssassin 4.0.1's stock plugins that mamori implements (see
  * sa_conf.c), version 4.000001, include depth 8, 8 MiB a file, 64 KiB a
- * line, 20000 rules */
+ * line, 20000 rules, 64 nested blocks */
 extern const struct sa_parse_opts sa_parse_defaults;
 
 struct sa_ruleset {
@@ -156,6 +169,7 @@ struct sa_ruleset {
 	 * directive -> GPtrArray of char * (their arguments as written,
 	 * e.g. "freemail_domains" -> {"gmail.com yahoo.com", ...}) */
 	GHashTable *settings;
+	GHashTable *file_names;	/* the file names rules point to (owned) */
 	unsigned files;		/* files read */
 	unsigned lines;		/* lines read */
 	/* ReplaceTags state, applied by sa_conf_finish() */
@@ -182,5 +196,16 @@ void sa_conf_finish(struct sa_ruleset *rs);
 
 /* A rule by name, or NULL. */
 const struct sa_rule *sa_ruleset_get(const struct sa_ruleset *rs, const char *name);
+
+/* How many times reason was counted in rs->skipped (0: never). */
+unsigned sa_ruleset_skipped(const struct sa_ruleset *rs, const char *reason);
+
+/* "header", "body" ... */
+const char *sa_type_name(enum sa_type t);
+
+/* The value of an `if` expression with o's version and plugins: 1 true,
+ * 0 false, -1 not understood (a block is then skipped, as SpamAssassin
+ * skips a block whose condition fails to evaluate). */
+int sa_conf_if_eval(const char *expr, const struct sa_parse_opts *o);
 
 #endif
