@@ -8,7 +8,10 @@
 #             mamori): SpamAssassin against a second run of itself (must
 #             agree on every pair), against a copy with one rule's hits
 #             dropped (must fail), and its Perl API against `spamassassin
-#             -t` on the first SELF_CLI messages (same named rules)
+#             -t` on SELF_CLI messages (same named rules), and this
+#             script's mamori path with tests/sa/fake_mamori.py replaying
+#             SpamAssassin's hits as mamori's reports (pass, then fail
+#             with one rule dropped)
 # Environment:
 #   N=1000            messages (half spam, as far as the split has them;
 #                     each class's files sorted by name, N spread evenly)
@@ -63,9 +66,19 @@ esac
 perl -MMail::SpamAssassin -e 1 2>/dev/null ||
 	skip "SpamAssassin's Perl modules missing (apt-get install spamassassin)"
 sa_version=$(perl -MMail::SpamAssassin -e 'print Mail::SpamAssassin::Version()')
+mkdir -p "$WORK"
+mconf=$WORK/mamori.conf
 if ((self == 0)); then
 	MAMORI=${MAMORI:-$ROOT/build/mamori}
 	[[ -x $MAMORI ]] || die "$MAMORI missing (build it, or MAMORI=PATH)"
+	# before the long part: a mamori without the SpamAssassin rules is skipped
+	printf 'spam = { sa_rules = ["%s"]; };\n' "$SA_RULES_DIR" >"$mconf"
+	if ! out=$("$MAMORI" check-config "$mconf" 2>&1); then
+		if grep -Eq 'unknown (section spam|key spam\.sa_rules)' <<<"$out"; then
+			skip "$MAMORI does not load SpamAssassin rules (spam.sa_rules): $out"
+		fi
+		die "mamori check-config $mconf: $out"
+	fi
 fi
 
 # ---- the messages ---------------------------------------------------------
@@ -181,7 +194,7 @@ if ((self)); then
 	fi
 	# 2. one rule's hits dropped: the most frequent compared rule
 	victim=$(awk -F'\t' 'NR > 1 && $5 > 0 { print $5 "\t" $1 }' "$WORK/per-rule.tsv" |
-		sort -k1,1nr -k2,2 | head -n 1 | cut -f2)
+		sort -k1,1nr -k2,2 | awk -F'\t' 'NR == 1 { print $2 }')
 	[[ -n $victim ]] || die "no rule fired"
 	say "self-test 2: $victim's hits dropped from the second side (must fail)"
 	python3 - "$WORK/self-b.jsonl" "$victim" >"$WORK/self-perturbed.jsonl" <<'EOF'
@@ -234,18 +247,30 @@ print(sum(len(json.loads(l)["hits"]) for l in open(sys.argv[1])))' "$WORK/cli.js
 		"${compare[@]}" --per-rule /dev/null "$WORK/api-named.jsonl" "$WORK/cli.jsonl" >&2 || true
 		fails=1
 	fi
+	# 4. run-diff.sh's own mamori path, with fake_mamori.py replaying
+	#    SpamAssassin's hits as mamori's reports: must pass, and fail with a
+	#    rule dropped
+	say "self-test 4: the mamori path with SpamAssassin's hits replayed (fake_mamori.py)"
+	fake=(env -u MAMORI_RULES MAMORI="$HERE/fake_mamori.py" FAKE_SA_HITS="$sa_out" KNOWN=/dev/null
+		N="$N" WORK="$WORK" SA_RULES_DIR="$SA_RULES_DIR" CORPUS="$corpus" bash "$0")
+	set +e
+	"${fake[@]}" >"$WORK/self-4a.txt" 2>&1
+	rc_a=$?
+	FAKE_DROP=$victim "${fake[@]}" >"$WORK/self-4b.txt" 2>&1
+	rc_b=$?
+	set -e
+	if ((rc_a == 0 && rc_b == 1)) && grep -q "disagreeing 0," "$WORK/self-4a.txt" &&
+		grep -q "FAIL: .*$victim" "$WORK/self-4b.txt"; then
+		say "  ok: replayed exit 0, with $victim dropped exit 1"
+	else
+		say "  FAILED: replayed exit $rc_a, dropped exit $rc_b:"
+		cat "$WORK/self-4a.txt" "$WORK/self-4b.txt" >&2
+		fails=1
+	fi
 	exit $((fails ? 1 : 0))
 fi
 
 # ---- mamori ----------------------------------------------------------------
-mconf=$WORK/mamori.conf
-printf 'spam = { sa_rules = ["%s"]; };\n' "$SA_RULES_DIR" >"$mconf"
-if ! out=$("$MAMORI" check-config "$mconf" 2>&1); then
-	if grep -Eq 'unknown (section spam|key spam\.sa_rules)' <<<"$out"; then
-		skip "$MAMORI does not load SpamAssassin rules (spam.sa_rules): $out"
-	fi
-	die "mamori check-config $mconf: $out"
-fi
 say "mamori: $N messages ($MAMORI)"
 set +e
 t0=$EPOCHREALTIME
