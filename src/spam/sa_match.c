@@ -242,7 +242,13 @@ sa_re_translate(const char *re, const char *flags, size_t pattern_max, unsigned 
 		case 'i': m |= SA_MOD_CASELESS; break;
 		case 's': m |= SA_MOD_DOTALL; break;
 		case 'm': m |= SA_MOD_MULTILINE; break;
-		case 'x': x = true; break;
+		case 'x':
+			if (x) {	/* Perl's /xx blanks classes too */
+				say(why, whylen, "modifier 'xx' not supported (i, s, m, x)");
+				return NULL;
+			}
+			x = true;
+			break;
 		default:
 			if (isprint((unsigned char)*f))
 				say(why, whylen, "modifier '%c' not supported (i, s, m, x)", *f);
@@ -297,6 +303,18 @@ sa_re_translate(const char *re, const char *flags, size_t pattern_max, unsigned 
 			size_t j = i + 2;
 			if (d == 'c' && j < n) {
 				j++;	/* \cX: X is taken whatever it is */
+			} else if (d == 'x' && !(j < n && re[j] == '{')) {
+				/* \xHH: at most two hex digits */
+				for (int k = 0; k < 2 && j < n && isxdigit((unsigned char)re[j]); k++)
+					j++;
+			} else if (isdigit((unsigned char)d)) {
+				/* a back-reference or an octal escape */
+				while (j < n && isdigit((unsigned char)re[j]))
+					j++;
+			} else if (d == 'g' && j < n && (re[j] == '-' || isdigit((unsigned char)re[j]))) {
+				j++;
+				while (j < n && isdigit((unsigned char)re[j]))
+					j++;
 			} else if (strchr("xoNpPgkbB", d) != NULL && j < n && re[j] == '{') {
 				while (j < n && re[j] != '}')
 					j++;
