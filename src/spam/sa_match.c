@@ -36,6 +36,7 @@ const struct sa_match_limits sa_match_limits_default = {
 	.depth_limit = 10000,
 	.heap_limit_kib = 16384,
 	.jit_stack_max = 1u << 20,
+	.repeat_max = 32768,
 };
 
 enum sa_kind { K_EXACT, K_PREFILTER, K_PCRE };
@@ -361,6 +362,122 @@ sa_re_translate(const char *re, const char *flags, size_t pattern_max, unsigned 
 	return b.p;
 }
 
+/*
+ * The weight of the bounded repeats of a (translated) pattern: a bounded
+ * repeat {m,n} of one character weighs n, of a group n times what the
+ * group holds; a sequence weighs the sum of its parts.  Hyperscan builds an
+ * automaton state per repeated position, so its compile time and memory
+ * grow with this (e.g. (?:[^<]{0,1024}<[^>]{1,1024}>){0,99} weighs about
+ * 200000 and takes Hyperscan 17 s); patterns over the limit are left to
+ * PCRE2.  Saturates at SIZE_MAX/2.
+ */
+static size_t
+sat_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX / 2 - b ? SIZE_MAX / 2 : a + b;
+}
+
+static size_t
+sat_mul(size_t a, size_t b)
+{
+	return b != 0 && a > (SIZE_MAX / 2) / b ? SIZE_MAX / 2 : a * b;
+}
+
+/* the bound of a quantifier at p (0: none or unbounded, 1: ?, *, +) and
+ * its length in *qlen */
+static size_t
+bound_at(const char *p, size_t *qlen)
+{
+	*qlen = 0;
+	if (*p == '?' || *p == '*' || *p == '+') {
+		*qlen = 1;
+		return 1;
+	}
+	if (*p != '{' || !isdigit((unsigned char)p[1]))
+		return 0;
+	char *e;
+	unsigned long lo = strtoul(p + 1, &e, 10), hi = lo;
+	if (*e == ',') {
+		if (e[1] == '}') {
+			hi = lo;	/* {m,}: m copies then a loop */
+			e++;
+		} else {
+			hi = strtoul(e + 1, &e, 10);
+		}
+	}
+	if (*e != '}')
+		return 0;
+	*qlen = (size_t)(e + 1 - p);
+	return hi > lo ? hi : (lo ? lo : 1);
+}
+
+static size_t
+repeat_weight(const char *re)
+{
+	enum { DEPTH = 64 };
+	size_t stack[DEPTH + 1] = { 0 };
+	size_t depth = 0, n = strlen(re), i = 0, over = 0;
+
+	while (i < n) {
+		size_t atom_w = 0, j = i;
+		bool group_end = false;
+		if (re[i] == '\\') {
+			j = i + 2;
+			if (j <= n && strchr("xoNpPgk", re[i + 1]) != NULL && j < n && re[j] == '{') {
+				while (j < n && re[j] != '}')
+					j++;
+				j++;
+			}
+			atom_w = 1;
+		} else if (re[i] == '[') {
+			j = class_end(re, i, n);
+			atom_w = 1;
+		} else if (re[i] == '(') {
+			if (depth < DEPTH)
+				stack[++depth] = 0;
+			else
+				over++;
+			i++;
+			continue;
+		} else if (re[i] == ')') {
+			if (over > 0) {
+				over--;
+				i++;
+				continue;
+			}
+			if (depth == 0) {
+				i++;
+				continue;
+			}
+			atom_w = stack[depth--];
+			if (atom_w == 0)
+				atom_w = 1;
+			j = i + 1;
+			group_end = true;
+		} else {
+			j = i + 1;
+			atom_w = 1;
+		}
+		if (j > n)
+			j = n;
+		size_t ql, b = bound_at(re + j, &ql);
+		size_t w = 0;
+		if (ql > 0 && b > 1)
+			w = sat_mul(atom_w, b);
+		else if (group_end)
+			w = atom_w > 1 ? atom_w : 0;
+		stack[depth] = sat_add(stack[depth], w);
+		i = j + ql;
+		if (ql > 0 && (re[i] == '?' || re[i] == '+'))
+			i++;	/* lazy or possessive */
+	}
+	while (depth > 0) {
+		stack[depth - 1] = sat_add(stack[depth - 1], stack[depth]);
+		depth--;
+	}
+	return stack[0];
+}
+
 /* ---- the database ---- */
 
 static uint32_t
@@ -563,7 +680,8 @@ sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match
 		p->count = specs[i].count;
 		p->maxhits = specs[i].count && specs[i].maxhits != 0 ? specs[i].maxhits : UINT32_MAX;
 		p->code = code;
-		if (mods & SA_MOD_EXTENDED)
+		if ((mods & SA_MOD_EXTENDED) ||
+		    (db->lim.repeat_max != 0 && repeat_weight(src) > db->lim.repeat_max))
 			p->kind = K_PCRE;
 		else if (hs_takes(src, hs_flags(mods, K_EXACT)))
 			p->kind = K_EXACT;

@@ -51,6 +51,11 @@ struct sa_match_limits {
 	uint32_t depth_limit;	/* PCRE2 backtracking depth limit */
 	uint32_t heap_limit_kib; /* PCRE2 interpreter heap, KiB */
 	size_t jit_stack_max;	/* PCRE2 JIT stack per scratch, bytes */
+	size_t repeat_max;	/* bounded repeats weigh (nested: the
+				 * product of their bounds, in sequence: the
+				 * sum) at most this for Hyperscan, whose
+				 * compile time grows with it; heavier: PCRE2
+				 * alone (0: no bound) */
 };
 extern const struct sa_match_limits sa_match_limits_default;
 
