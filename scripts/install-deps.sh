@@ -17,6 +17,9 @@ PACKAGES=(
 	libglib2.0-dev libgmime-3.0-dev libconfig-dev libicu-dev
 	# spam classifier: XXH3 names its features (src/spam/)
 	libxxhash-dev
+	# SpamAssassin rule files: Hyperscan matches their patterns in one pass,
+	# PCRE2 confirms and counts (src/spam/sa_match.c)
+	libhyperscan-dev libpcre2-dev
 	# authentication
 	libc-ares-dev libpsl-dev libssl-dev python3-dnslib python3-dkim python3-spf python3-yaml
 	# objects and malware engines: archives, TNEF, CHM/SZDD/KWAJ, true

@@ -11,6 +11,20 @@
  * (normalize_charset off); a pattern that is not valid for PCRE2 either is
  * refused with PCRE2's message.
  *
+ * Perl's reading is kept where the engines differ: "x" strips whitespace
+ * (\t \n \v \f \r, space, 0x85) and # comments outside classes and escapes
+ * itself (a pattern that also switches x inline goes to PCRE2 alone, with
+ * PCRE2_EXTENDED); "{,n}" is Perl 5.34's {0,n}; "\Q" is refused as Perl
+ * (and so SpamAssassin) refuses it in a rule; UTF-8 and UCP modes are
+ * never turned on (octets, ASCII classes and case folding, as Perl's /d on
+ * a byte string).
+ *
+ * Hostile patterns: each pattern's length is bounded, Hyperscan refuses
+ * what its compiler cannot bound, and every PCRE2 match runs under match,
+ * depth and heap limits and a bounded JIT stack (struct sa_match_limits).
+ * A match that reaches a limit counts as no match (for a counting pattern:
+ * the matches found before it stay) and is counted in sa_db_stats.
+ *
  * A database is built once per configuration and shared read-only by all
  * threads; each thread scans with its own scratch space.
  */
@@ -30,6 +44,21 @@ struct sa_re_spec {
 	unsigned maxhits;	/* with count: at most this many (0: no bound) */
 };
 
+/* The limits of a database (see sa_match_limits_default). */
+struct sa_match_limits {
+	size_t pattern_max;	/* longest pattern accepted, in bytes */
+	uint32_t match_limit;	/* PCRE2 match limit per match attempt */
+	uint32_t depth_limit;	/* PCRE2 backtracking depth limit */
+	uint32_t heap_limit_kib; /* PCRE2 interpreter heap, KiB */
+	size_t jit_stack_max;	/* PCRE2 JIT stack per scratch, bytes */
+	size_t repeat_max;	/* bounded repeats weigh (nested: the
+				 * product of their bounds, in sequence: the
+				 * sum) at most this for Hyperscan, whose
+				 * compile time grows with it; heavier: PCRE2
+				 * alone (0: no bound) */
+};
+extern const struct sa_match_limits sa_match_limits_default;
+
 /* Called for a pattern left out of the database (refused): spec index i
  * and why. */
 typedef void (*sa_reject_fn)(size_t i, const char *why, void *ud);
@@ -45,6 +74,10 @@ struct sa_scratch;
  */
 struct sa_db *sa_db_new(const struct sa_re_spec *specs, size_t n, sa_reject_fn rejected,
     void *ud, char *err, size_t errlen);
+/* The same with explicit limits (lim NULL: the defaults). */
+struct sa_db *sa_db_new_limits(const struct sa_re_spec *specs, size_t n,
+    const struct sa_match_limits *lim, sa_reject_fn rejected, void *ud, char *err,
+    size_t errlen);
 void sa_db_free(struct sa_db *db);
 
 /* How the database was built, for check-config and the benchmarks. */
@@ -54,6 +87,8 @@ struct sa_db_stats {
 	size_t pcre_only;	/* PCRE2 alone */
 	size_t rejected;
 	size_t bytes;		/* Hyperscan's database size */
+	size_t limit_hits;	/* PCRE2 matches stopped by a limit, so far
+				 * (all scans of this database) */
 };
 void sa_db_stats(const struct sa_db *db, struct sa_db_stats *out);
 
@@ -66,10 +101,30 @@ void sa_scratch_free(struct sa_scratch *s);
  * Scan text[0..len) with db: for each pattern that matches, hits[id] +=
  * the number of its matches (non-overlapping, left to right, as Perl's
  * m//g counts them) when it counts, else hits[id] is set to at least 1.
- * A counting pattern's hits[id] never exceeds its maxhits.  Returns
- * false when the scan failed (the hits may be partial): an internal error.
+ * A counting pattern's hits[id] never exceeds its maxhits (hits[] may
+ * carry counts from earlier texts: the bound is on the sum, as
+ * SpamAssassin's maxhits is per rule over all the lines).  s must have
+ * been made for db.  Returns false when the scan failed (the hits may be
+ * partial): an internal error, or len over 4 GiB (Hyperscan's bound).
  */
 bool sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_t len,
     uint32_t *hits);
+
+/*
+ * The pattern as both engines read it (what sa_db_new compiles; exposed
+ * for the tests and check-config): re and flags translated as described
+ * above, malloc'd, NUL-terminated.  *mods gets SA_MOD_* bits; with
+ * SA_MOD_EXTENDED set the pattern was not stripped and is for PCRE2 alone
+ * (PCRE2_EXTENDED).  NULL with a reason in why when refused (or out of
+ * memory).
+ */
+enum {
+	SA_MOD_CASELESS = 1u << 0,	/* i */
+	SA_MOD_DOTALL = 1u << 1,	/* s */
+	SA_MOD_MULTILINE = 1u << 2,	/* m */
+	SA_MOD_EXTENDED = 1u << 3,	/* x, not stripped */
+};
+char *sa_re_translate(const char *re, const char *flags, size_t pattern_max, unsigned *mods,
+    char *why, size_t whylen);
 
 #endif

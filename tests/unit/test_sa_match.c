@@ -1,0 +1,649 @@
+/*
+ * test_sa_match.c - SpamAssassin's patterns on Hyperscan and PCRE2
+ * (src/spam/sa_match.c): each modifier, Perl's x-mode stripping and the
+ * other rewritings, a back-reference and a lookahead (Hyperscan's
+ * prefilter matches, PCRE2 does not), counting as Perl's m//g with
+ * maxhits, refusals with their reason, the empty database, two databases
+ * on one scratch, and a catastrophic pattern stopped by the match limit.
+ *
+ * With --oracle RULEDIR CORPUSDIR N: every body/rawbody/uri/full/header
+ * pattern of the .cf files of RULEDIR against the first N ham and N spam messages of
+ * CORPUSDIR, compared with Perl's own matches and counts
+ * (tests/support/sa_match_oracle.pl); exit 77 when a directory is missing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "spam/sa_match.h"
+
+#define NHITS 16
+
+struct rej {
+	size_t n;
+	size_t idx[8];
+	char why[8][256];
+};
+
+static void
+on_reject(size_t i, const char *why, void *ud)
+{
+	struct rej *r = ud;
+	if (r->n < 8) {
+		r->idx[r->n] = i;
+		snprintf(r->why[r->n], sizeof r->why[0], "%s", why);
+	}
+	r->n++;
+}
+
+/* One pattern in a database of its own; its id is 0. */
+static struct sa_db *
+one(const char *re, const char *flags, bool count, unsigned maxhits)
+{
+	struct sa_re_spec s = { .id = 0, .re = re, .flags = flags, .count = count,
+		.maxhits = maxhits };
+	char err[256] = "";
+	struct sa_db *db = sa_db_new(&s, 1, NULL, NULL, err, sizeof err);
+	if (db == NULL)
+		print_error("sa_db_new: %s\n", err);
+	assert_non_null(db);
+	return db;
+}
+
+/* hits[0] of db on text (a fresh scratch, zeroed hits) */
+static uint32_t
+scan1(struct sa_db *db, const char *text)
+{
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	assert_non_null(s);
+	uint32_t hits[NHITS] = { 0 };
+	assert_true(sa_db_scan(db, s, text, strlen(text), hits));
+	sa_scratch_free(s);
+	return hits[0];
+}
+
+/* Whether re/flags matches text (and the same through a fresh db). */
+static uint32_t
+match(const char *re, const char *flags, const char *text)
+{
+	struct sa_db *db = one(re, flags, false, 0);
+	uint32_t h = scan1(db, text);
+	sa_db_free(db);
+	return h;
+}
+
+static struct sa_db_stats
+stats_of(const char *re, const char *flags)
+{
+	struct sa_db *db = one(re, flags, false, 0);
+	struct sa_db_stats st;
+	sa_db_stats(db, &st);
+	sa_db_free(db);
+	return st;
+}
+
+static void
+test_modifiers(void **state)
+{
+	(void)state;
+	assert_int_equal(match("foo", "", "a FOO b"), 0);
+	assert_int_equal(match("foo", "i", "a FOO b"), 1);
+	assert_int_equal(match("a.b", "", "a\nb"), 0);
+	assert_int_equal(match("a.b", "s", "a\nb"), 1);
+	assert_int_equal(match("^b$", "", "a\nb\nc"), 0);
+	assert_int_equal(match("^b$", "m", "a\nb\nc"), 1);
+	assert_int_equal(match("^B.$", "ism", "a\nb\n\nc"), 1);
+	assert_int_equal(match("a b # the comment\n c", "x", "abc"), 1);
+	assert_int_equal(match("a b # the comment\n c", "x", "a b c"), 0);
+	assert_int_equal(match("a b", "", "a b"), 1);
+	/* Perl's $ without m: at the end or before a final newline only */
+	assert_int_equal(match("b$", "", "ab\n"), 1);
+	assert_int_equal(match("b$", "", "ab\nc"), 0);
+	assert_int_equal(match("b\\z", "", "ab\n"), 0);
+	assert_int_equal(match("b\\Z", "", "ab\n"), 1);
+	/* octets: /i folds ASCII only, \w is ASCII, as Perl's /d on bytes */
+	assert_int_equal(match("\xc3\xa9", "i", "\xc3\x89"), 0);
+	assert_int_equal(match("^\\w+$", "", "caf\xc3\xa9"), 0);
+	assert_int_equal(match("(?i)foo", "", "FOO"), 1);
+	/* each of these is exact in Hyperscan */
+	struct sa_db_stats st = stats_of("a b # c\n d", "xism");
+	assert_int_equal(st.exact, 1);
+	assert_int_equal(st.rejected, 0);
+}
+
+static void
+test_other_modifiers_refused(void **state)
+{
+	(void)state;
+	const char *bad[] = { "g", "o", "e", "ig", "p", "a", "u", "xx", "i " };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct sa_re_spec s = { .id = 3, .re = "foo", .flags = bad[i] };
+		struct rej r = { 0 };
+		char err[128];
+		struct sa_db *db = sa_db_new(&s, 1, on_reject, &r, err, sizeof err);
+		assert_non_null(db);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.idx[0], 0);
+		assert_non_null(strstr(r.why[0], "not supported"));
+		struct sa_db_stats st;
+		sa_db_stats(db, &st);
+		assert_int_equal(st.rejected, 1);
+		assert_int_equal(st.exact + st.prefiltered + st.pcre_only, 0);
+		sa_db_free(db);
+	}
+}
+
+static void
+expect_translation(const char *re, const char *flags, const char *want, unsigned want_mods)
+{
+	char why[128] = "";
+	unsigned mods = 99;
+	char *got = sa_re_translate(re, flags, 0, &mods, why, sizeof why);
+	if (got == NULL || strcmp(got, want) != 0)
+		print_error("%s /%s: got \"%s\" (%s), want \"%s\"\n", re, flags,
+		    got ? got : "(null)", why, want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(mods, want_mods);
+	free(got);
+}
+
+static void
+test_translate(void **state)
+{
+	(void)state;
+	/* x: blanks and comments go, not in a class nor after a backslash */
+	expect_translation("a b # c\n d\te", "x", "abde", 0);
+	expect_translation("[a #]b # c", "x", "[a #]b", 0);
+	expect_translation("[] #]x", "x", "[] #]x", 0);
+	expect_translation("[^] #] x", "x", "[^] #]x", 0);
+	expect_translation("[[:alpha:] ]+ z", "x", "[[:alpha:] ]+z", 0);
+	expect_translation("\\ a\\#b", "x", "\\ a\\#b", 0);
+	expect_translation("a +", "xi", "a+", SA_MOD_CASELESS);
+	expect_translation("(?# a comment ) b", "x", "(?# a comment )b", 0);
+	/* the end of an escape stays its end */
+	expect_translation("\\x4 1", "x", "\\x4(?:)1", 0);
+	expect_translation("(a)\\1 0", "x", "(a)\\1(?:)0", 0);
+	expect_translation("\\cX y", "x", "\\cX(?:)y", 0);
+	/* Perl's 0x85 (NEL) is /x whitespace on a byte pattern, VT too */
+	expect_translation("a\x85\vb", "x", "ab", 0);
+	/* without x nothing goes */
+	expect_translation("a b # c", "", "a b # c", 0);
+	/* x switched inline: left to PCRE2's extended mode */
+	expect_translation("a (?-x: b ) c", "x", "a (?-x: b ) c", SA_MOD_EXTENDED);
+	/* Perl 5.34's {,n} and blanks in braces */
+	expect_translation("a{,3}b", "", "a{0,3}b", 0);
+	expect_translation("a{ 1 , 2 }", "", "a{1,2}", 0);
+	expect_translation("a{2,}", "ms", "a{2,}", SA_MOD_DOTALL | SA_MOD_MULTILINE);
+	expect_translation("a{,}", "", "a{,}", 0);
+	expect_translation("%{NAME}", "", "%{NAME}", 0);
+	expect_translation("[{,3}]", "", "[{,3}]", 0);
+	expect_translation("\\x{41}{,2}", "", "\\x{41}{0,2}", 0);
+	assert_int_equal(match("^a{,2}$", "", "aa"), 1);
+	assert_int_equal(match("^a{,2}$", "", "aaa"), 0);
+	assert_int_equal(match("^a{,2}$", "", "a{,2}"), 0);
+	assert_int_equal(match("^\\x{41}$", "", "A"), 1);
+
+	char why[160];
+	unsigned mods;
+	assert_null(sa_re_translate("a\\Qb\\E", "", 0, &mods, why, sizeof why));
+	assert_non_null(strstr(why, "\\Q"));
+	assert_null(sa_re_translate("abcdef", "", 5, &mods, why, sizeof why));
+	assert_non_null(strstr(why, "at most 5"));
+}
+
+static void
+test_backreference(void **state)
+{
+	(void)state;
+	struct sa_db_stats st = stats_of("\\b(\\w+) \\1\\b", "i");
+	assert_int_equal(st.exact, 0);
+	assert_int_equal(st.prefiltered + st.pcre_only, 1);
+	/* the prefilter (\w+ \w+) matches both; PCRE2 only the first */
+	assert_int_equal(match("\\b(\\w+) \\1\\b", "i", "say Hello hello there"), 1);
+	assert_int_equal(match("\\b(\\w+) \\1\\b", "i", "say hello world"), 0);
+}
+
+static void
+test_lookahead_prefilter(void **state)
+{
+	(void)state;
+	struct sa_db_stats st = stats_of("foo(?!bar)", "");
+	assert_int_equal(st.prefiltered, 1);
+	assert_int_equal(st.exact + st.pcre_only, 0);
+	assert_int_equal(match("foo(?!bar)", "", "a foobar b"), 0);
+	assert_int_equal(match("foo(?!bar)", "", "a foobaz b"), 1);
+	assert_int_equal(match("(?<=x)foo", "", "a yfoo"), 0);
+	assert_int_equal(match("(?<=x)foo", "", "a xfoo"), 1);
+	/* bounded repeats too heavy for Hyperscan's compiler: PCRE2 alone */
+	st = stats_of("<a\\s(?:[^<]{0,1024}<[^>]{1,1024}>){0,99}x", "i");
+	assert_int_equal(st.pcre_only, 1);
+	st = stats_of("<a\\s(?:[^<]{0,1024}<[^>]{1,1024}>){0,9}x", "i");
+	assert_int_equal(st.exact, 1);
+	assert_int_equal(match("<a\\s(?:[^<]{0,1024}<[^>]{1,1024}>){0,99}x", "i", "<A <b>X"), 1);
+	/* Hyperscan takes neither \K nor \R, even as a prefilter */
+	st = stats_of("a\\Kb\\R", "");
+	assert_int_equal(st.pcre_only, 1);
+	assert_int_equal(match("a\\Kb\\R", "", "xab\r\n"), 1);
+	assert_int_equal(match("a\\Kb\\R", "", "xab."), 0);
+}
+
+static uint32_t
+count(const char *re, const char *flags, unsigned maxhits, const char *text, uint32_t before)
+{
+	struct sa_db *db = one(re, flags, true, maxhits);
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	assert_non_null(s);
+	uint32_t hits[NHITS] = { before };
+	assert_true(sa_db_scan(db, s, text, strlen(text), hits));
+	sa_scratch_free(s);
+	sa_db_free(db);
+	return hits[0];
+}
+
+static void
+test_counting(void **state)
+{
+	(void)state;
+	assert_int_equal(count("a", "", 0, "aaaaa", 0), 5);
+	assert_int_equal(count("a", "", 3, "aaaaa", 0), 3);
+	assert_int_equal(count("a", "", 3, "aaaaa", 2), 3);	/* the sum is bounded */
+	assert_int_equal(count("a", "", 3, "aaaaa", 3), 3);
+	assert_int_equal(count("a", "", 0, "aaaaa", 2), 7);
+	assert_int_equal(count("aa", "", 0, "aaaaa", 0), 2);	/* not overlapping */
+	assert_int_equal(count("A", "i", 0, "bAaB", 0), 2);
+	assert_int_equal(count("b", "", 0, "aaaa", 0), 0);
+	/* empty matches as Perl counts them (perl -e '$c = () = ... =~ //g') */
+	assert_int_equal(count("x*", "", 0, "abc", 0), 4);
+	assert_int_equal(count("a?", "", 0, "aab", 0), 4);
+	assert_int_equal(count("a*?", "", 0, "aaa", 0), 7);
+	assert_int_equal(count("$", "m", 0, "a\nb\n", 0), 3);
+	assert_int_equal(count("$", "", 0, "ab\n", 0), 2);
+	assert_int_equal(count("\\b", "", 0, "xyxy", 0), 2);
+	/* a prefiltered counting pattern: only PCRE2's matches count */
+	assert_int_equal(count("o(?!x)", "", 0, "oxoyoo", 0), 3);
+	/* a pattern that does not count is at least 1 */
+	struct sa_db *db = one("a", "", false, 0);
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	uint32_t hits[NHITS] = { 0 };
+	assert_true(sa_db_scan(db, s, "aaa", 3, hits));
+	assert_int_equal(hits[0], 1);
+	hits[0] = 5;
+	assert_true(sa_db_scan(db, s, "aaa", 3, hits));
+	assert_int_equal(hits[0], 5);
+	sa_scratch_free(s);
+	sa_db_free(db);
+}
+
+static void
+test_invalid(void **state)
+{
+	(void)state;
+	struct sa_re_spec specs[] = {
+		{ .id = 0, .re = "good", .flags = "" },
+		{ .id = 1, .re = "a(b", .flags = "" },
+		{ .id = 2, .re = "x\\x{100}", .flags = "" },
+		{ .id = 3, .re = "(*UTF)x", .flags = "" },
+		{ .id = 4, .re = "(?{ 1 })x", .flags = "" },
+		{ .id = 5, .re = NULL, .flags = "" },
+	};
+	struct rej r = { 0 };
+	char err[128];
+	struct sa_db *db = sa_db_new(specs, 6, on_reject, &r, err, sizeof err);
+	assert_non_null(db);
+	assert_int_equal(r.n, 5);
+	assert_int_equal(r.idx[0], 1);
+	assert_non_null(strstr(r.why[0], "PCRE2: missing closing parenthesis at offset 3"));
+	assert_int_equal(r.idx[1], 2);
+	assert_non_null(strstr(r.why[1], "PCRE2: "));
+	assert_int_equal(r.idx[2], 3);
+	assert_non_null(strstr(r.why[2], "PCRE2: "));
+	assert_int_equal(r.idx[3], 4);
+	assert_int_equal(r.idx[4], 5);
+	assert_string_equal(r.why[4], "no pattern");
+	struct sa_db_stats st;
+	sa_db_stats(db, &st);
+	assert_int_equal(st.rejected, 5);
+	assert_int_equal(st.exact, 1);
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	uint32_t hits[NHITS] = { 0 };
+	assert_true(sa_db_scan(db, s, "a good x", 8, hits));
+	assert_int_equal(hits[0], 1);
+	for (int i = 1; i < NHITS; i++)
+		assert_int_equal(hits[i], 0);
+	sa_scratch_free(s);
+	sa_db_free(db);
+}
+
+static void
+test_empty_db(void **state)
+{
+	(void)state;
+	char err[128];
+	struct sa_db *db = sa_db_new(NULL, 0, NULL, NULL, err, sizeof err);
+	assert_non_null(db);
+	struct sa_db_stats st;
+	sa_db_stats(db, &st);
+	assert_int_equal(st.exact + st.prefiltered + st.pcre_only + st.rejected + st.bytes, 0);
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	assert_non_null(s);
+	uint32_t hits[NHITS] = { 0 };
+	assert_true(sa_db_scan(db, s, "anything", 8, hits));
+	assert_true(sa_db_scan(db, s, "", 0, hits));
+	for (int i = 0; i < NHITS; i++)
+		assert_int_equal(hits[i], 0);
+	sa_scratch_free(s);
+	sa_db_free(db);
+}
+
+static void
+test_shared_scratch(void **state)
+{
+	(void)state;
+	struct sa_re_spec a[] = {
+		{ .id = 0, .re = "foo", .flags = "" },
+		{ .id = 1, .re = "ba[rz]", .flags = "i" },
+	};
+	struct sa_re_spec b[] = {
+		{ .id = 2, .re = "(\\w)-\\1", .flags = "" },
+		{ .id = 3, .re = "qu+x", .flags = "", .count = true, .maxhits = 10 },
+		{ .id = 4, .re = "a\\Rb", .flags = "" },
+		{ .id = 5, .re = "never", .flags = "" },
+	};
+	char err[128];
+	struct sa_db *dbs[2];
+	dbs[0] = sa_db_new(a, 2, NULL, NULL, err, sizeof err);
+	dbs[1] = sa_db_new(b, 4, NULL, NULL, err, sizeof err);
+	assert_non_null(dbs[0]);
+	assert_non_null(dbs[1]);
+	struct sa_db_stats st;
+	sa_db_stats(dbs[1], &st);
+	assert_int_equal(st.exact, 2);
+	assert_int_equal(st.prefiltered, 1);
+	assert_int_equal(st.pcre_only, 1);
+	assert_true(st.bytes > 0);
+	struct sa_scratch *s = sa_scratch_new(dbs, 2);
+	assert_non_null(s);
+	for (int round = 0; round < 3; round++) {
+		uint32_t hits[NHITS] = { 0 };
+		const char *t = "xfoo BAZ qux quuux a-b a\nb";
+		assert_true(sa_db_scan(dbs[0], s, t, strlen(t), hits));
+		assert_true(sa_db_scan(dbs[1], s, t, strlen(t), hits));
+		uint32_t want[6] = { 1, 1, 0, 2, 1, 0 };
+		for (int i = 0; i < 6; i++)
+			assert_int_equal(hits[i], want[i]);
+		memset(hits, 0, sizeof hits);
+		assert_true(sa_db_scan(dbs[1], s, "a-a", 3, hits));
+		assert_int_equal(hits[2], 1);
+		assert_int_equal(hits[0] + hits[1] + hits[3] + hits[4] + hits[5], 0);
+	}
+	sa_scratch_free(s);
+	sa_db_free(dbs[0]);
+	sa_db_free(dbs[1]);
+}
+
+static void
+test_match_limit(void **state)
+{
+	(void)state;
+	struct sa_match_limits lim = sa_match_limits_default;
+	lim.match_limit = 10000;
+	/* counted, so PCRE2 runs from the start: (a+)+$ backtracks
+	 * exponentially on the a's before '!' */
+	struct sa_re_spec s = { .id = 0, .re = "(a+)+$", .flags = "", .count = true };
+	char err[128];
+	struct sa_db *db = sa_db_new_limits(&s, 1, &lim, NULL, NULL, err, sizeof err);
+	assert_non_null(db);
+	struct sa_scratch *sc = sa_scratch_new(&db, 1);
+	const char *t = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!a";
+	uint32_t hits[NHITS] = { 0 };
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(sa_db_scan(db, sc, t, strlen(t), hits));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(hits[0], 0);
+	struct sa_db_stats st;
+	sa_db_stats(db, &st);
+	assert_int_equal(st.limit_hits, 1);
+	assert_true((t1.tv_sec - t0.tv_sec) < 2);
+	/* 2^40 steps: the default limits stop it as well */
+	sa_scratch_free(sc);
+	sa_db_free(db);
+	db = sa_db_new(&s, 1, NULL, NULL, err, sizeof err);
+	sc = sa_scratch_new(&db, 1);
+	hits[0] = 0;
+	assert_true(sa_db_scan(db, sc, t, strlen(t), hits));
+	assert_int_equal(hits[0], 0);
+	sa_db_stats(db, &st);
+	assert_int_equal(st.limit_hits, 1);
+	/* a text without the trap counts normally */
+	assert_true(sa_db_scan(db, sc, "aa", 2, hits));
+	assert_int_equal(hits[0], 1);
+	sa_scratch_free(sc);
+	sa_db_free(db);
+}
+
+/* ---- Perl as the oracle ---- */
+
+static void
+mark_reject(size_t i, const char *why, void *ud)
+{
+	bool *we_reject = ud;
+	we_reject[i] = true;
+	printf("oracle: refused pattern %zu: %s\n", i, why);
+}
+
+static int
+oracle(const char *ruledir, const char *corpus, const char *nmsg)
+{
+	struct stat sb;
+	if (stat(ruledir, &sb) != 0 || stat(corpus, &sb) != 0) {
+		printf("oracle: %s or %s missing: skipped\n", ruledir, corpus);
+		return 77;
+	}
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "perl '%s' '%s' '%s' '%s' 50", MAMORI_SA_ORACLE, ruledir, corpus,
+	    nmsg);
+	FILE *f = popen(cmd, "r");
+	if (f == NULL)
+		return 1;
+	size_t np = 0, cap = 0, nperl_ok = 0;
+	struct sa_re_spec *bools = NULL, *counts = NULL;
+	char **lines = NULL;
+	bool *perl_ok = NULL;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	struct sa_db *db = NULL, *dbc = NULL;
+	struct sa_scratch *s = NULL;
+	uint32_t *hits = NULL, *hc = NULL;
+	size_t nmsgs = 0, pairs = 0, agree = 0, count_agree = 0, count_pairs = 0;
+	size_t perl_hits = 0, our_refusals = 0, both_refuse = 0, only_perl_refuses = 0;
+	bool *we_reject = NULL;
+	double scan_ns = 0;
+	int rc = 0;
+
+	while ((len = getline(&line, &lcap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (line[0] == 'P') {
+			if (np == cap) {
+				cap = cap ? cap * 2 : 1024;
+				bools = realloc(bools, cap * sizeof *bools);
+				counts = realloc(counts, cap * sizeof *counts);
+				lines = realloc(lines, cap * sizeof *lines);
+				perl_ok = realloc(perl_ok, cap * sizeof *perl_ok);
+			}
+			lines[np] = strdup(line);
+			char *ok = lines[np] + 2, *fl = strchr(ok, '\t');
+			*fl++ = '\0';
+			char *re = strchr(fl, '\t');
+			*re++ = '\0';
+			perl_ok[np] = ok[0] == '1';
+			nperl_ok += perl_ok[np];
+			bools[np] = (struct sa_re_spec){ .id = (unsigned)np, .re = re, .flags = fl };
+			counts[np] = bools[np];
+			counts[np].count = true;
+			counts[np].maxhits = 50;
+			np++;
+			continue;
+		}
+		if (line[0] != 'M')
+			continue;
+		if (db == NULL) {
+			/* all patterns are given: our refusals are compared too */
+			we_reject = calloc(np ? np : 1, sizeof *we_reject);
+			char err[256];
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+			db = sa_db_new(bools, np, mark_reject, we_reject, err, sizeof err);
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+			dbc = sa_db_new(counts, np, NULL, NULL, err, sizeof err);
+			if (db == NULL || dbc == NULL) {
+				printf("oracle: sa_db_new: %s\n", err);
+				rc = 1;
+				break;
+			}
+			struct sa_db_stats st;
+			sa_db_stats(db, &st);
+			printf("oracle: %zu patterns (%zu valid for Perl/SpamAssassin): exact %zu, "
+			    "prefiltered %zu, pcre-only %zu, rejected %zu; compile %.0f ms CPU, "
+			    "Hyperscan database %zu bytes\n", np, nperl_ok, st.exact,
+			    st.prefiltered, st.pcre_only, st.rejected,
+			    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, st.bytes);
+			struct sa_db *both[2] = { db, dbc };
+			s = sa_scratch_new(both, 2);
+			hits = calloc(np ? np : 1, sizeof *hits);
+			hc = calloc(np ? np : 1, sizeof *hc);
+			for (size_t i = 0; i < np; i++) {
+				our_refusals += we_reject[i];
+				if (we_reject[i] && !perl_ok[i])
+					both_refuse++;
+				if (!we_reject[i] && !perl_ok[i])
+					only_perl_refuses++;
+				if (we_reject[i] && perl_ok[i])
+					printf("oracle: we refuse what Perl takes: /%s/%s\n",
+					    bools[i].re, bools[i].flags);
+			}
+		}
+		char *path = line + 2, *rest = strchr(path, '\t');
+		*rest++ = '\0';
+		FILE *m = fopen(path, "rb");
+		if (m == NULL)
+			continue;
+		fseek(m, 0, SEEK_END);
+		long sz = ftell(m);
+		fseek(m, 0, SEEK_SET);
+		char *text = malloc((size_t)sz + 1);
+		size_t got = fread(text, 1, (size_t)sz, m);
+		fclose(m);
+		memset(hits, 0, np * sizeof *hits);
+		memset(hc, 0, np * sizeof *hc);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		bool ok = sa_db_scan(db, s, text, got, hits);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		scan_ns += (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+		ok = sa_db_scan(dbc, s, text, got, hc) && ok;
+		if (!ok) {
+			printf("oracle: scan failed on %s\n", path);
+			rc = 1;
+		}
+		uint32_t *perl = calloc(np ? np : 1, sizeof *perl);
+		for (char *tok = strtok(rest, " "); tok != NULL; tok = strtok(NULL, " ")) {
+			unsigned long i = strtoul(tok, &tok, 10);
+			if (*tok == ':' && i < np)
+				perl[i] = (uint32_t)strtoul(tok + 1, NULL, 10);
+		}
+		for (size_t i = 0; i < np; i++) {
+			if (!perl_ok[i] || we_reject[i])
+				continue;
+			pairs++;
+			count_pairs++;
+			perl_hits += perl[i] != 0;
+			if ((perl[i] != 0) == (hits[i] != 0))
+				agree++;
+			else
+				printf("oracle: %s: /%s/%s: Perl %s, we %s\n", path, bools[i].re,
+				    bools[i].flags, perl[i] ? "match" : "no match",
+				    hits[i] ? "match" : "no match");
+			if (perl[i] == hc[i])
+				count_agree++;
+			else
+				printf("oracle: %s: /%s/%s: Perl counts %u, we %u\n", path,
+				    bools[i].re, bools[i].flags, perl[i], hc[i]);
+		}
+		free(perl);
+		free(text);
+		nmsgs++;
+	}
+	int st_perl = pclose(f);
+	if (st_perl != 0) {
+		printf("oracle: perl failed (%d)\n", st_perl);
+		rc = 1;
+	}
+	if (db != NULL) {
+		struct sa_db_stats st, stc;
+		sa_db_stats(db, &st);
+		sa_db_stats(dbc, &stc);
+		printf("oracle: %zu messages, %zu (pattern, message) pairs, Perl matched %zu: "
+		    "hit/no-hit agree %zu (%.4f%%), counts (up to 50) agree %zu (%.4f%%); "
+		    "limit hits %zu + %zu\n", nmsgs, pairs, perl_hits, agree,
+		    pairs ? 100.0 * (double)agree / (double)pairs : 0.0, count_agree,
+		    count_pairs ? 100.0 * (double)count_agree / (double)count_pairs : 0.0,
+		    st.limit_hits, stc.limit_hits);
+		printf("oracle: refusals: we %zu, both %zu, only Perl/SpamAssassin %zu; "
+		    "scan %.1f us CPU per message (match/no-match db)\n", our_refusals, both_refuse,
+		    only_perl_refuses, nmsgs ? scan_ns / 1e3 / (double)nmsgs : 0.0);
+		if (agree != pairs || count_agree != count_pairs || nmsgs == 0)
+			rc = 1;
+	} else if (rc == 0) {
+		printf("oracle: no messages\n");
+		rc = 1;
+	}
+	for (size_t i = 0; i < np; i++)
+		free(lines[i]);
+	free(lines);
+	free(bools);
+	free(counts);
+	free(perl_ok);
+	free(we_reject);
+	free(line);
+	free(hits);
+	free(hc);
+	sa_scratch_free(s);
+	sa_db_free(db);
+	sa_db_free(dbc);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[1], "--oracle") == 0)
+		return oracle(argv[2], argv[3], argv[4]);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modifiers),
+		cmocka_unit_test(test_other_modifiers_refused),
+		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_backreference),
+		cmocka_unit_test(test_lookahead_prefilter),
+		cmocka_unit_test(test_counting),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_empty_db),
+		cmocka_unit_test(test_shared_scratch),
+		cmocka_unit_test(test_match_limit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
