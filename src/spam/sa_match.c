@@ -19,12 +19,18 @@
 #include "spam/sa_match.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs.h>
@@ -37,6 +43,7 @@ const struct sa_match_limits sa_match_limits_default = {
 	.heap_limit_kib = 16384,
 	.jit_stack_max = 1u << 20,
 	.repeat_max = 32768,
+	.hs_cost_max = 1500,
 };
 
 enum sa_kind { K_EXACT, K_PREFILTER, K_PCRE };
@@ -64,6 +71,7 @@ struct sa_scratch {
 	hs_scratch_t *hs;
 	unsigned *reported;
 	size_t cap, nrep;
+	size_t npats;		/* of the database being scanned */
 	bool overflow;
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
@@ -478,6 +486,198 @@ repeat_weight(const char *re)
 	return stack[0];
 }
 
+/*
+ * The positions of a (translated) pattern's automaton as Glushkov's
+ * construction counts them: a character, class or escape is one; a group
+ * the sum of what it holds, its alternatives included; with mult 2 every
+ * bounded repeat x{m,n} is unrolled (n times x, x{m,} m times), with mult
+ * 1 only the repeats of groups, with mult 0 none (x?, x*, x+ always
+ * once).  Saturates at SIZE_MAX/2.
+ */
+static size_t
+hs_positions(const char *re, int mult)
+{
+	enum { DEPTH = 64 };
+	size_t stack[DEPTH + 1] = { 0 };
+	size_t depth = 0, over = 0, i = 0, n = re != NULL ? strlen(re) : 0;
+
+	while (i < n) {
+		size_t w, j;
+		char c = re[i];
+		if (c == '(') {
+			j = i + 1;
+			if (j < n && re[j] == '?') {
+				/* (?:  (?=  (?!  (?>  (?|  (?<=  (?<!  (?<name>  (?'name'
+				 * (?P<name>  (?flags)  (?flags:  (?#...) */
+				j++;
+				if (j < n && re[j] == '#') {
+					while (j < n && re[j] != ')')
+						j++;
+					i = j + 1;
+					continue;
+				}
+				if (j < n && strchr(":=!>|", re[j]) != NULL) {
+					j++;
+				} else if (j + 1 < n && re[j] == '<' && (re[j + 1] == '=' ||
+				    re[j + 1] == '!')) {
+					j += 2;
+				} else if (j < n && (re[j] == '<' || re[j] == '\'' || re[j] == 'P')) {
+					while (j < n && re[j] != '>' && re[j] != '\'')
+						j++;
+					j++;
+				} else {
+					while (j < n && re[j] != ')' && re[j] != ':')
+						j++;
+					if (j < n && re[j] == ')') {
+						i = j + 1;	/* flags only: no group */
+						continue;
+					}
+					j++;
+				}
+			}
+			if (depth < DEPTH)
+				stack[++depth] = 0;
+			else
+				over++;
+			i = j;
+			continue;
+		}
+		if (c == ')') {
+			if (over > 0) {
+				over--;
+				i++;
+				continue;
+			}
+			if (depth == 0) {
+				i++;
+				continue;
+			}
+			w = stack[depth--];
+			if (w == 0)
+				w = 1;
+			j = i + 1;
+		} else if (c == '|' || c == '^' || c == '$') {
+			i++;
+			continue;
+		} else if (c == '\\') {
+			j = i + 2;
+			if (j <= n && strchr("xoNpPgk", re[i + 1]) != NULL && j < n && re[j] == '{') {
+				while (j < n && re[j] != '}')
+					j++;
+				j++;
+			} else if (j <= n && re[i + 1] == 'x') {
+				for (int k = 0; k < 2 && j < n && isxdigit((unsigned char)re[j]); k++)
+					j++;
+			}
+			w = 1;
+		} else if (c == '[') {
+			j = class_end(re, i, n);
+			w = 1;
+		} else {
+			j = i + 1;
+			w = 1;
+		}
+		if (j > n)
+			j = n;
+		size_t ql, b = bound_at(re + j, &ql);
+		if (ql > 0 && b > 1 && (mult == 2 || (mult == 1 && c == ')')))
+			w = sat_mul(w, b);
+		stack[depth] = sat_add(stack[depth], w);
+		i = j + ql;
+		if (ql > 0 && i < n && (re[i] == '?' || re[i] == '+'))
+			i++;	/* lazy or possessive */
+	}
+	while (depth > 0) {
+		stack[depth - 1] = sat_add(stack[depth - 1], stack[depth]);
+		depth--;
+	}
+	return stack[0];
+}
+
+/*
+ * The estimated cost of a pattern for Hyperscan's compiler: the positions
+ * that unrolling its bounded repeats of groups adds to its automaton.
+ * Hyperscan handles a repeated character or class with a repeat engine of
+ * its own, but copies a repeated group n times, and its compile time
+ * grows much faster than linearly with the copies, nested ones most: the
+ * stock __FILL_THIS_FORM_* patterns (about 2.9 KB, groups of alternatives
+ * repeated {1,3} inside others repeated {1,3}, {1,80} classes within) add
+ * 1,800 to 12,000 positions and take Hyperscan 1.4 to 20 s each, where the
+ * FUZZY_* patterns (up to 9 KB of flat alternatives of classes, small
+ * repeated groups) add at most about 1,100 and take under a second.
+ */
+size_t
+sa_re_hs_cost(const char *re)
+{
+	return hs_positions(re, 1) - hs_positions(re, 0);
+}
+
+/*
+ * A superset of the pattern for Hyperscan's prefilter mode without bounded
+ * repeats: x{m,n}, x{m,} and x{m} become x* (m == 0) or x+, so nothing is
+ * unrolled; PCRE2 then confirms with the pattern itself.  Left as written
+ * where widening would not give a superset: a possessive quantifier, and
+ * anything within a lookaround or an atomic group (a wider negative
+ * lookahead refuses more).  NULL when out of memory.
+ */
+static char *
+relax_repeats(const char *re)
+{
+	enum { DEPTH = 64 };
+	bool guard[DEPTH + 1] = { false };	/* per open group: within a lookaround or atomic */
+	size_t depth = 0, over = 0, n = strlen(re), i = 0;
+	struct sbuf b = { 0 };
+
+	sputs(&b, "");
+	while (i < n && !b.oom) {
+		char c = re[i];
+		size_t j = i + 1;
+		if (c == '\\') {
+			j = i + 2 <= n ? i + 2 : n;
+			if (j < n && strchr("xoNpPgk", re[i + 1]) != NULL && re[j] == '{') {
+				while (j < n && re[j] != '}')
+					j++;
+				if (j < n)
+					j++;
+			}
+		} else if (c == '[') {
+			j = class_end(re, i, n);
+		} else if (c == '(') {
+			bool g = depth > 0 && guard[depth];
+			if (i + 2 < n && re[i + 1] == '?' && (re[i + 2] == '=' || re[i + 2] == '!' ||
+			    re[i + 2] == '>' || (re[i + 2] == '<' && i + 3 < n &&
+			    (re[i + 3] == '=' || re[i + 3] == '!'))))
+				g = true;
+			if (depth < DEPTH)
+				guard[++depth] = g;
+			else
+				over++;
+			sput(&b, re + i, 1);
+			i++;
+			continue;
+		} else if (c == ')') {
+			if (over > 0)
+				over--;
+			else if (depth > 0)
+				depth--;
+		}
+		sput(&b, re + i, j - i);
+		i = j;
+		size_t ql;
+		(void)bound_at(re + i, &ql);
+		if (ql > 1 && over == 0 && !guard[depth] && !(i + ql < n && re[i + ql] == '+')) {
+			/* {m,n}: a bounded repeat (bound_at read its digits) */
+			sputs(&b, strtoul(re + i + 1, NULL, 10) == 0 ? "*" : "+");
+			i += ql;
+		}
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
 /* ---- the database ---- */
 
 static uint32_t
@@ -538,7 +738,17 @@ hs_builds(const char *pat, unsigned flags)
 
 struct build {
 	char **src;		/* translated patterns, per kept pattern */
+	char **hsrc;		/* what Hyperscan compiles instead (its bounded
+				 * repeats relaxed), or NULL */
 	unsigned *mods;
+	size_t *spec;		/* its index in specs[] */
+};
+
+/* Each spec's outcome, as the cache file keeps it. */
+enum { D_EXACT = K_EXACT, D_PREFILTER = K_PREFILTER, D_PCRE = K_PCRE, D_REJECTED, D_KINDS };
+struct record {
+	uint8_t *kind;		/* D_*, per spec */
+	char **why;		/* a refused spec's reason (malloc'd) */
 };
 
 /* Compile db->pats[] of kinds exact/prefilter into one database, moving a
@@ -562,7 +772,7 @@ build_hs(struct sa_db *db, struct build *bd, char *err, size_t errlen)
 		for (size_t i = 0; i < n; i++) {
 			if (db->pats[i].kind == K_PCRE)
 				continue;
-			exprs[m] = bd->src[i];
+			exprs[m] = bd->hsrc[i] != NULL ? bd->hsrc[i] : bd->src[i];
 			flags[m] = hs_flags(bd->mods[i], db->pats[i].kind);
 			ids[m] = (unsigned)i;
 			m++;
@@ -597,8 +807,9 @@ build_hs(struct sa_db *db, struct build *bd, char *err, size_t errlen)
 		if (round == 4) {
 			for (size_t i = 0; i < n; i++) {
 				struct sa_pat *q = &db->pats[i];
+				const char *src = bd->hsrc[i] != NULL ? bd->hsrc[i] : bd->src[i];
 				while (q->kind != K_PCRE &&
-				    !hs_builds(bd->src[i], hs_flags(bd->mods[i], q->kind)))
+				    !hs_builds(src, hs_flags(bd->mods[i], q->kind)))
 					q->kind = q->kind == K_EXACT ? K_PREFILTER : K_PCRE;
 			}
 		} else if (round > 8) {
@@ -628,18 +839,28 @@ sa_db_new(const struct sa_re_spec *specs, size_t n, sa_reject_fn rejected, void 
 	return sa_db_new_limits(specs, n, NULL, rejected, ud, err, errlen);
 }
 
-struct sa_db *
-sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
-    sa_reject_fn rejected, void *ud, char *err, size_t errlen)
+/*
+ * The database of specs[0..n).  Compiling (given NULL): as sa_db_new_limits
+ * says, each spec's outcome noted in rec when not NULL.  Loading (given:
+ * each spec's D_* from a cache file, hs its Hyperscan database, owned by
+ * the result even on failure): the PCRE2 side compiled again, no call of
+ * rejected; NULL when the specs do not give what the file says.
+ */
+static struct sa_db *
+db_make(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
+    const uint8_t *given, hs_database_t *hs, sa_reject_fn rejected, void *ud,
+    struct record *rec, char *err, size_t errlen)
 {
-	if (hs_valid_platform() != HS_SUCCESS) {
-		say(err, errlen, "Hyperscan: this CPU lacks SSSE3");
-		return NULL;
-	}
 	struct sa_db *db = calloc(1, sizeof *db);
 	struct build bd = { 0 };
 	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-	if (db == NULL || cc == NULL)
+	if (db == NULL) {
+		if (hs != NULL)
+			hs_free_database(hs);
+		goto oom;
+	}
+	db->hs = hs;
+	if (cc == NULL)
 		goto oom;
 	db->lim = lim != NULL ? *lim : sa_match_limits_default;
 	atomic_init(&db->limit_hits, 0);
@@ -651,15 +872,26 @@ sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match
 	db->pats = calloc(cap, sizeof *db->pats);
 	bd.src = calloc(cap, sizeof *bd.src);
 	bd.mods = calloc(cap, sizeof *bd.mods);
-	if (db->pats == NULL || bd.src == NULL || bd.mods == NULL)
+	bd.spec = calloc(cap, sizeof *bd.spec);
+	bd.hsrc = calloc(cap, sizeof *bd.hsrc);
+	if (db->pats == NULL || bd.src == NULL || bd.mods == NULL || bd.spec == NULL ||
+	    bd.hsrc == NULL)
 		goto oom;
 
 	for (size_t i = 0; i < n; i++) {
 		char why[256];
 		unsigned mods = 0;
+		if (given != NULL && given[i] == D_REJECTED)
+			continue;
 		char *src = sa_re_translate(specs[i].re, specs[i].flags, db->lim.pattern_max, &mods,
 		    why, sizeof why);
 		if (src == NULL) {
+			if (given != NULL)
+				goto mismatch;
+			if (rec != NULL) {
+				rec->kind[i] = D_REJECTED;
+				rec->why[i] = strdup(why);
+			}
 			reject(rejected, ud, i, why, &db->st.rejected);
 			continue;
 		}
@@ -668,11 +900,17 @@ sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match
 		pcre2_code *code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
 		    pcre_opts(mods), &ec, &eoff, cc);
 		if (code == NULL) {
+			free(src);
+			if (given != NULL)
+				goto mismatch;
 			char msg[160];
 			pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
 			snprintf(why, sizeof why, "PCRE2: %s at offset %zu", msg, (size_t)eoff);
+			if (rec != NULL) {
+				rec->kind[i] = D_REJECTED;
+				rec->why[i] = strdup(why);
+			}
 			reject(rejected, ud, i, why, &db->st.rejected);
-			free(src);
 			continue;
 		}
 		struct sa_pat *p = &db->pats[db->npats];
@@ -680,21 +918,54 @@ sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match
 		p->count = specs[i].count;
 		p->maxhits = specs[i].count && specs[i].maxhits != 0 ? specs[i].maxhits : UINT32_MAX;
 		p->code = code;
-		if ((mods & SA_MOD_EXTENDED) ||
-		    (db->lim.repeat_max != 0 && repeat_weight(src) > db->lim.repeat_max))
+		if (given != NULL) {
+			/* a pattern in extended mode is never Hyperscan's */
+			p->kind = (enum sa_kind)given[i];
+			if (p->kind != K_PCRE && (mods & SA_MOD_EXTENDED)) {
+				pcre2_code_free(code);
+				p->code = NULL;
+				free(src);
+				goto mismatch;
+			}
+		} else if ((mods & SA_MOD_EXTENDED) ||
+		    (db->lim.repeat_max != 0 && repeat_weight(src) > db->lim.repeat_max)) {
 			p->kind = K_PCRE;
-		else if (hs_takes(src, hs_flags(mods, K_EXACT)))
+		} else if (db->lim.hs_cost_max != 0 && sa_re_hs_cost(src) > db->lim.hs_cost_max) {
+			/* too costly for Hyperscan's compiler as written: its
+			 * prefilter without the bounded repeats, else PCRE2 */
+			char *r = relax_repeats(src);
+			if (r != NULL && hs_takes(r, hs_flags(mods, K_PREFILTER))) {
+				p->kind = K_PREFILTER;
+				bd.hsrc[db->npats] = r;
+			} else {
+				free(r);
+				p->kind = K_PCRE;
+			}
+		} else if (hs_takes(src, hs_flags(mods, K_EXACT))) {
 			p->kind = K_EXACT;
-		else if (hs_takes(src, hs_flags(mods, K_PREFILTER)))
+		} else if (hs_takes(src, hs_flags(mods, K_PREFILTER))) {
 			p->kind = K_PREFILTER;
-		else
+		} else {
 			p->kind = K_PCRE;
+		}
 		bd.src[db->npats] = src;
 		bd.mods[db->npats] = mods;
+		bd.spec[db->npats] = i;
 		db->npats++;
 	}
-	if (!build_hs(db, &bd, err, errlen))
+	if (given != NULL) {
+		/* a Hyperscan database exactly when a pattern is for it */
+		bool any = false;
+		for (size_t i = 0; i < db->npats; i++)
+			any |= db->pats[i].kind != K_PCRE;
+		if (any != (db->hs != NULL))
+			goto mismatch;
+	} else if (!build_hs(db, &bd, err, errlen)) {
 		goto fail;
+	}
+	if (rec != NULL && given == NULL)
+		for (size_t i = 0; i < db->npats; i++)
+			rec->kind[bd.spec[i]] = (uint8_t)db->pats[i].kind;
 
 	size_t npcre = 0;
 	for (size_t i = 0; i < db->npats; i++)
@@ -720,28 +991,52 @@ sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match
 			(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
 		}
 	}
+	if (given != NULL)
+		db->st.rejected = (size_t)(n - db->npats);
 	if (db->hs != NULL) {
 		size_t sz = 0;
 		if (hs_database_size(db->hs, &sz) == HS_SUCCESS)
 			db->st.bytes = sz;
 	}
-	for (size_t i = 0; i < db->npats; i++)
+	for (size_t i = 0; i < db->npats; i++) {
 		free(bd.src[i]);
+		free(bd.hsrc[i]);
+	}
 	free(bd.src);
+	free(bd.hsrc);
 	free(bd.mods);
+	free(bd.spec);
 	pcre2_compile_context_free(cc);
 	return db;
+mismatch:
+	say(err, errlen, "cache: the specs do not give what the file says");
+	goto fail;
 oom:
 	say(err, errlen, "out of memory");
 fail:
-	if (bd.src != NULL && db != NULL)
-		for (size_t i = 0; i < db->npats; i++)
+	if (bd.src != NULL && bd.hsrc != NULL && db != NULL)
+		for (size_t i = 0; i < db->npats; i++) {
 			free(bd.src[i]);
+			free(bd.hsrc[i]);
+		}
 	free(bd.src);
+	free(bd.hsrc);
 	free(bd.mods);
+	free(bd.spec);
 	pcre2_compile_context_free(cc);
 	sa_db_free(db);
 	return NULL;
+}
+
+struct sa_db *
+sa_db_new_limits(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
+    sa_reject_fn rejected, void *ud, char *err, size_t errlen)
+{
+	if (hs_valid_platform() != HS_SUCCESS) {
+		say(err, errlen, "Hyperscan: this CPU lacks SSSE3");
+		return NULL;
+	}
+	return db_make(specs, n, lim, NULL, NULL, rejected, ud, NULL, err, errlen);
 }
 
 void
@@ -823,7 +1118,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	(void)from;
 	(void)to;
 	(void)fl;
-	if (s->nrep >= s->cap) {
+	if (s->nrep >= s->cap || id >= s->npats) {
 		s->overflow = true;
 		return 1;
 	}
@@ -904,6 +1199,7 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
 	pcre2_set_depth_limit(s->mc, db->lim.depth_limit);
 	pcre2_set_heap_limit(s->mc, db->lim.heap_limit_kib);
 	s->nrep = 0;
+	s->npats = db->npats;
 	s->overflow = false;
 	if (db->hs != NULL) {
 		hs_error_t r = hs_scan(db->hs, text, (unsigned)len, 0, s->hs, on_match, s);
@@ -924,3 +1220,368 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
 			ok = false;
 	return ok;
 }
+
+/* ---- the cache of compiled databases ---- */
+
+/*
+ * A cache file, cache_dir/<key>.hsdb (integers little-endian):
+ *
+ *   "MAMSADB\n"  magic, 8 bytes
+ *   u32          CACHE_FORMAT
+ *   64 bytes     the key, hex (sa_db_key)
+ *   u64          n, the number of specs
+ *   u64          the length of the decisions
+ *   u64          the length of Hyperscan's serialized database (0: none)
+ *   32 bytes     SHA-256 of the decisions then the database
+ *   decisions    per spec: u8 D_*; a refused spec then u16 length and its
+ *                reason
+ *   database     hs_serialize_database's bytes
+ *
+ * CACHE_FORMAT is in the key too: raise it whenever this file or the way
+ * a spec is translated or classified changes (what a database is built
+ * from, beyond the specs and limits the key holds).
+ */
+#define CACHE_FORMAT 1u
+#define CACHE_MAGIC "MAMSADB\n"
+#define CACHE_HEAD (8 + 4 + 64 + 8 + 8 + 8 + 32)
+#define CACHE_MAX ((size_t)256 << 20)	/* bytes of a cache file read */
+#define WHY_MAX 255
+
+static void
+key_u64(GChecksum *c, uint64_t v)
+{
+	uint8_t b[8];
+	for (int k = 0; k < 8; k++)
+		b[k] = (uint8_t)(v >> (8 * k));
+	g_checksum_update(c, b, sizeof b);
+}
+
+static void
+key_str(GChecksum *c, const char *s)
+{
+	if (s == NULL) {
+		key_u64(c, UINT64_MAX);
+		return;
+	}
+	size_t n = strlen(s);
+	key_u64(c, n);
+	g_checksum_update(c, (const guchar *)s, n);
+}
+
+void
+sa_db_key(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
+    char out[65])
+{
+	const struct sa_match_limits *l = lim != NULL ? lim : &sa_match_limits_default;
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+
+	key_str(c, "mamori sa_db");
+	key_u64(c, CACHE_FORMAT);
+	key_str(c, hs_version());
+	hs_platform_info_t pl;
+	memset(&pl, 0, sizeof pl);
+	if (hs_populate_platform(&pl) != HS_SUCCESS)
+		memset(&pl, 0xff, sizeof pl);
+	key_u64(c, pl.tune);
+	key_u64(c, pl.cpu_features);
+	key_u64(c, pl.reserved1);
+	key_u64(c, pl.reserved2);
+	char pv[64] = "";
+	if (pcre2_config(PCRE2_CONFIG_VERSION, pv) < 0)
+		pv[0] = '\0';
+	key_str(c, pv);
+	key_u64(c, l->pattern_max);
+	key_u64(c, l->match_limit);
+	key_u64(c, l->depth_limit);
+	key_u64(c, l->heap_limit_kib);
+	key_u64(c, l->jit_stack_max);
+	key_u64(c, l->repeat_max);
+	key_u64(c, l->hs_cost_max);
+	key_u64(c, n);
+	for (size_t i = 0; i < n; i++) {
+		key_u64(c, specs[i].id);
+		key_str(c, specs[i].re);
+		key_str(c, specs[i].flags != NULL ? specs[i].flags : "");
+		key_u64(c, specs[i].count);
+		key_u64(c, specs[i].maxhits);
+	}
+	snprintf(out, 65, "%s", g_checksum_get_string(c));
+	g_checksum_free(c);
+}
+
+static void
+put_u(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int k = 0; k < bytes; k++)
+		p[k] = (uint8_t)(v >> (8 * k));
+}
+
+static uint64_t
+get_u(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+	for (int k = 0; k < bytes; k++)
+		v |= (uint64_t)p[k] << (8 * k);
+	return v;
+}
+
+static void
+sha256(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[32])
+{
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize len = 32;
+	g_checksum_update(c, a, alen);
+	g_checksum_update(c, b, blen);
+	g_checksum_get_digest(c, out, &len);
+	g_checksum_free(c);
+}
+
+/* The whole file at path, at most max bytes, if it is a regular file of
+ * ours that nobody else may write; NULL otherwise. */
+static uint8_t *
+read_cache(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	struct stat sb;
+	uint8_t *buf = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 || sb.st_size < 0 ||
+	    (uint64_t)sb.st_size > max)
+		goto out;
+	size_t want = (size_t)sb.st_size, got = 0;
+	buf = malloc(want ? want : 1);
+	if (buf == NULL)
+		goto out;
+	while (got < want) {
+		ssize_t r = read(fd, buf + got, want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	*len = got;	/* shorter when the file shrank: the lengths tell */
+out:
+	close(fd);
+	return buf;
+}
+
+/*
+ * The database of a cache file's bytes, or NULL when they are not a valid
+ * file for these specs (key given); on success the refusals it notes are
+ * replayed to rejected.
+ */
+static struct sa_db *
+load_cache(const uint8_t *b, size_t len, const char *key, const struct sa_re_spec *specs,
+    size_t n, const struct sa_match_limits *lim, sa_reject_fn rejected, void *ud)
+{
+	if (len < CACHE_HEAD || memcmp(b, CACHE_MAGIC, 8) != 0 ||
+	    get_u(b + 8, 4) != CACHE_FORMAT || memcmp(b + 12, key, 64) != 0 ||
+	    get_u(b + 76, 8) != n)
+		return NULL;
+	uint64_t dlen = get_u(b + 84, 8), hlen = get_u(b + 92, 8);
+	if (dlen > len - CACHE_HEAD || hlen != len - CACHE_HEAD - dlen)
+		return NULL;
+	const uint8_t *d = b + CACHE_HEAD, *h = d + dlen;
+	uint8_t sum[32];
+	sha256(d, (size_t)dlen, h, (size_t)hlen, sum);
+	if (memcmp(sum, b + 100, 32) != 0)
+		return NULL;
+
+	/* the decisions: every spec's, exactly filling their length */
+	uint8_t *kind = malloc(n ? n : 1);
+	size_t *why_at = malloc((n ? n : 1) * sizeof *why_at);
+	struct sa_db *db = NULL;
+	if (kind == NULL || why_at == NULL)
+		goto out;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (at >= dlen || d[at] >= D_KINDS)
+			goto out;
+		kind[i] = d[at++];
+		if (kind[i] != D_REJECTED)
+			continue;
+		if (dlen - at < 2)
+			goto out;
+		size_t wl = (size_t)get_u(d + at, 2);
+		at += 2;
+		if (wl > WHY_MAX || dlen - at < wl || memchr(d + at, '\0', wl) != NULL)
+			goto out;
+		why_at[i] = at;
+		at += wl;
+	}
+	if (at != dlen)
+		goto out;
+	hs_database_t *hs = NULL;
+	if (hlen > 0 && hs_deserialize_database((const char *)h, (size_t)hlen, &hs) !=
+	    HS_SUCCESS)
+		goto out;
+	char err[128];
+	db = db_make(specs, n, lim, kind, hs, NULL, NULL, NULL, err, sizeof err);
+	if (db == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (kind[i] != D_REJECTED)
+			continue;
+		char why[WHY_MAX + 1];
+		size_t wl = (size_t)get_u(d + why_at[i] - 2, 2);
+		memcpy(why, d + why_at[i], wl);
+		why[wl] = '\0';
+		if (rejected != NULL)
+			rejected(i, why, ud);
+	}
+out:
+	free(kind);
+	free(why_at);
+	return db;
+}
+
+static bool
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Write db's cache file to path, atomically; false when it could not. */
+static bool
+store_cache(const struct sa_db *db, const struct record *rec, size_t n, const char *dir,
+    const char *key, const char *path)
+{
+	/* the decisions */
+	size_t dlen = 0;
+	for (size_t i = 0; i < n; i++) {
+		dlen++;
+		if (rec->kind[i] == D_REJECTED) {
+			if (rec->why[i] == NULL)
+				return false;
+			size_t wl = strlen(rec->why[i]);
+			dlen += 2 + (wl > WHY_MAX ? WHY_MAX : wl);
+		}
+	}
+	char *ser = NULL;
+	size_t hlen = 0;
+	if (db->hs != NULL && hs_serialize_database(db->hs, &ser, &hlen) != HS_SUCCESS)
+		return false;
+	if (CACHE_HEAD + dlen + hlen > CACHE_MAX) {
+		free(ser);
+		return false;
+	}
+	uint8_t *buf = malloc(CACHE_HEAD + dlen + hlen);
+	if (buf == NULL) {
+		free(ser);
+		return false;
+	}
+	uint8_t *d = buf + CACHE_HEAD;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		d[at++] = rec->kind[i];
+		if (rec->kind[i] == D_REJECTED) {
+			size_t wl = strlen(rec->why[i]);
+			if (wl > WHY_MAX)
+				wl = WHY_MAX;
+			put_u(d + at, wl, 2);
+			memcpy(d + at + 2, rec->why[i], wl);
+			at += 2 + wl;
+		}
+	}
+	if (hlen > 0)
+		memcpy(d + dlen, ser, hlen);
+	free(ser);
+	memcpy(buf, CACHE_MAGIC, 8);
+	put_u(buf + 8, CACHE_FORMAT, 4);
+	memcpy(buf + 12, key, 64);
+	put_u(buf + 76, n, 8);
+	put_u(buf + 84, dlen, 8);
+	put_u(buf + 92, hlen, 8);
+	sha256(d, dlen, d + dlen, hlen, buf + 100);
+
+	bool ok = false;
+	char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, key);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd >= 0) {
+		ok = fchmod(fd, 0600) == 0 && write_all(fd, buf, CACHE_HEAD + dlen + hlen) &&
+		    fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		ok = ok && rename(tmp, path) == 0;
+		if (!ok)
+			unlink(tmp);
+		else {
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0) {
+				(void)fsync(dfd);	/* the rename itself */
+				close(dfd);
+			}
+		}
+	}
+	g_free(tmp);
+	free(buf);
+	return ok;
+}
+
+struct sa_db *
+sa_db_new_cached(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
+    const char *cache_dir, sa_reject_fn rejected, void *ud, bool *from_cache, char *err,
+    size_t errlen)
+{
+	if (from_cache != NULL)
+		*from_cache = false;
+	if (cache_dir == NULL || cache_dir[0] == '\0')
+		return sa_db_new_limits(specs, n, lim, rejected, ud, err, errlen);
+	if (hs_valid_platform() != HS_SUCCESS) {
+		say(err, errlen, "Hyperscan: this CPU lacks SSSE3");
+		return NULL;
+	}
+	char key[65];
+	sa_db_key(specs, n, lim, key);
+	char *path = g_strdup_printf("%s/%s.hsdb", cache_dir, key);
+
+	size_t len = 0;
+	uint8_t *b = read_cache(path, CACHE_MAX, &len);
+	if (b != NULL) {
+		struct sa_db *db = load_cache(b, len, key, specs, n, lim, rejected, ud);
+		free(b);
+		if (db != NULL) {
+			g_free(path);
+			if (from_cache != NULL)
+				*from_cache = true;
+			return db;
+		}
+		unlink(path);	/* not valid: compiled again below */
+	}
+
+	struct record rec = { 0 };
+	rec.kind = calloc(n ? n : 1, 1);
+	rec.why = calloc(n ? n : 1, sizeof *rec.why);
+	struct sa_db *db = NULL;
+	if (rec.kind == NULL || rec.why == NULL) {
+		say(err, errlen, "out of memory");
+		goto out;
+	}
+	db = db_make(specs, n, lim, NULL, NULL, rejected, ud, &rec, err, errlen);
+	if (db != NULL) {
+		struct stat sb;
+		if (stat(cache_dir, &sb) != 0 && errno == ENOENT)
+			(void)mkdir(cache_dir, 0700);
+		(void)store_cache(db, &rec, n, cache_dir, key, path);
+	}
+out:
+	if (rec.why != NULL)
+		for (size_t i = 0; i < n; i++)
+			free(rec.why[i]);
+	free(rec.why);
+	free(rec.kind);
+	g_free(path);
+	return db;
+}
+

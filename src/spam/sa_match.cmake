@@ -6,7 +6,7 @@ pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 mamori_layer(mamori_sa_match
   SOURCES src/spam/sa_match.c
-  DEPS PkgConfig::HYPERSCAN PkgConfig::PCRE2)
+  DEPS PkgConfig::HYPERSCAN PkgConfig::PCRE2 PkgConfig::GLIB)
 
 # bench/sa-match.c: CPU time per message of the stock rules' patterns in
 # one database, against PCRE2 pattern by pattern; built with the tests,

@@ -56,6 +56,13 @@ struct sa_match_limits {
 				 * sum) at most this for Hyperscan, whose
 				 * compile time grows with it; heavier: PCRE2
 				 * alone (0: no bound) */
+	size_t hs_cost_max;	/* a pattern whose estimated Hyperscan compile
+				 * cost (sa_re_hs_cost) is over this is not
+				 * given to Hyperscan as written: its
+				 * prefilter gets it with the bounded repeats
+				 * widened to * or + (PCRE2 confirms), or
+				 * PCRE2 alone when even that is refused
+				 * (0: no bound) */
 };
 extern const struct sa_match_limits sa_match_limits_default;
 
@@ -79,6 +86,32 @@ struct sa_db *sa_db_new_limits(const struct sa_re_spec *specs, size_t n,
     const struct sa_match_limits *lim, sa_reject_fn rejected, void *ud, char *err,
     size_t errlen);
 void sa_db_free(struct sa_db *db);
+
+/*
+ * The cache key of a database: the SHA-256 (hex, NUL-terminated) of all it
+ * depends on: each spec (id, re, flags, count, maxhits), the limits (lim
+ * NULL: the defaults), Hyperscan's version and the platform it compiles
+ * for, PCRE2's version and the cache file format.
+ */
+void sa_db_key(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *lim,
+    char out[65]);
+
+/*
+ * sa_db_new_limits through a cache of compiled databases on disk: with
+ * cache_dir NULL or "", sa_db_new_limits itself.  Else the database is
+ * loaded from cache_dir/<key>.hsdb when that file is there and valid (its
+ * own header: magic, format, key, lengths, each spec's kind or refusal
+ * with its reason, a SHA-256 of the rest checked before Hyperscan reads
+ * it; a file not valid is removed); rejected is then called as the
+ * compilation would call it, and the PCRE2 side is compiled again from the
+ * specs.  Otherwise the database is compiled and the file written
+ * atomically (a temporary file, fsync, rename; mode 0600, cache_dir
+ * created 0700 when missing); a cache that cannot be read or written is
+ * no error, only no cache.  *from_cache (may be NULL) tells which.
+ */
+struct sa_db *sa_db_new_cached(const struct sa_re_spec *specs, size_t n,
+    const struct sa_match_limits *lim, const char *cache_dir, sa_reject_fn rejected, void *ud,
+    bool *from_cache, char *err, size_t errlen);
 
 /* How the database was built, for check-config and the benchmarks. */
 struct sa_db_stats {
@@ -126,5 +159,9 @@ enum {
 };
 char *sa_re_translate(const char *re, const char *flags, size_t pattern_max, unsigned *mods,
     char *why, size_t whylen);
+
+/* The estimated cost of compiling a translated pattern with Hyperscan, in
+ * the unit of sa_match_limits.hs_cost_max (see sa_match.c). */
+size_t sa_re_hs_cost(const char *pattern);
 
 #endif

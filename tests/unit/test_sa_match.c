@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "spam/sa_match.h"
 
@@ -433,6 +434,350 @@ test_match_limit(void **state)
 	sa_db_free(db);
 }
 
+
+/* ---- the compile cost bound ---- */
+
+static void
+test_hs_cost(void **state)
+{
+	(void)state;
+	/* groups repeated add their copies; repeated classes do not */
+	assert_int_equal(sa_re_hs_cost("abc"), 0);
+	assert_int_equal(sa_re_hs_cost("a{1,80}b"), 0);
+	assert_int_equal(sa_re_hs_cost("(?:ab){1,3}"), 4);
+	/* ((3 positions x 3) + 1) x 2 unrolled, 3 + 1 as written */
+	assert_int_equal(sa_re_hs_cost("(?:(?:ab|c){1,3}d){1,2}"), 20 - 4);
+	/* the same answers with the bound as without, on its prefilter */
+	const char *re = "(?:(?:foo|ba[rz])\\s?[,/]?\\s?){2,3}(?!x)end";
+	const char *texts[] = { "foo bar end", "foo end", "bar,baz, foo end", "foobarfoobarend",
+		"foo bar endx", "foo bar xend", "" };
+	struct sa_match_limits tight = sa_match_limits_default, none = sa_match_limits_default;
+	tight.hs_cost_max = 4;
+	none.hs_cost_max = 0;
+	struct sa_re_spec s = { .id = 0, .re = re, .flags = "i", .count = true };
+	char err[128];
+	struct sa_db *a = sa_db_new_limits(&s, 1, &tight, NULL, NULL, err, sizeof err);
+	struct sa_db *b = sa_db_new_limits(&s, 1, &none, NULL, NULL, err, sizeof err);
+	assert_non_null(a);
+	assert_non_null(b);
+	struct sa_db_stats sa, sb;
+	sa_db_stats(a, &sa);
+	sa_db_stats(b, &sb);
+	assert_int_equal(sa.prefiltered, 1);	/* widened: never exact */
+	assert_true(sb.exact + sb.prefiltered == 1);
+	uint32_t want[] = { 1, 0, 1, 1, 1, 0, 0 };
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		assert_int_equal(scan1(a, texts[i]), want[i]);
+		assert_int_equal(scan1(b, texts[i]), want[i]);
+	}
+	sa_db_free(a);
+	sa_db_free(b);
+}
+
+/* ---- the disk cache ---- */
+
+static char tmpdir[64];
+
+static int
+mk_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_sa_match.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+rm_tmpdir(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* exact, prefiltered (a back-reference), PCRE2 alone (x switched inline),
+ * refused twice (a modifier, PCRE2's syntax), counting, widened */
+static const struct sa_re_spec cache_specs[] = {
+	{ .id = 0, .re = "foo\\d+", .flags = "i" },
+	{ .id = 1, .re = "(\\w)-\\1", .flags = "" },
+	{ .id = 2, .re = "a (?-x) b", .flags = "x" },
+	{ .id = 3, .re = "foo", .flags = "g" },
+	{ .id = 4, .re = "ab(", .flags = "" },
+	{ .id = 5, .re = "qu+x", .flags = "", .count = true, .maxhits = 3 },
+	{ .id = 6, .re = "(?:(?:na|ba){1,3}\\s){2}man", .flags = "" },
+	{ .id = 7, .re = "^never$", .flags = "m" },
+};
+#define NCS (sizeof cache_specs / sizeof cache_specs[0])
+static const char *cache_texts[] = {
+	"FOO12 a-a qux quux quuux quuuux nana bana man",
+	"a b\nnever\n",
+	"ab nanananana bababa man x-y",
+	"",
+};
+#define NCT (sizeof cache_texts / sizeof cache_texts[0])
+
+struct outcome {
+	struct rej rej;
+	struct sa_db_stats st;
+	uint32_t hits[NCT][NHITS];
+	bool from_cache;
+};
+
+static bool
+build_and_scan(const char *dir, const struct sa_match_limits *lim, struct outcome *o)
+{
+	char err[128];
+	memset(o, 0, sizeof *o);
+	struct sa_db *db = sa_db_new_cached(cache_specs, NCS, lim, dir, on_reject, &o->rej,
+	    &o->from_cache, err, sizeof err);
+	if (db == NULL)
+		print_error("sa_db_new_cached: %s\n", err);
+	assert_non_null(db);
+	sa_db_stats(db, &o->st);
+	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	assert_non_null(s);
+	for (size_t t = 0; t < NCT; t++)
+		assert_true(sa_db_scan(db, s, cache_texts[t], strlen(cache_texts[t]), o->hits[t]));
+	sa_scratch_free(s);
+	sa_db_free(db);
+	return o->from_cache;
+}
+
+static void
+same_outcome(const struct outcome *a, const struct outcome *b)
+{
+	assert_int_equal(a->rej.n, b->rej.n);
+	for (size_t i = 0; i < a->rej.n && i < 8; i++) {
+		assert_int_equal(a->rej.idx[i], b->rej.idx[i]);
+		assert_string_equal(a->rej.why[i], b->rej.why[i]);
+	}
+	assert_int_equal(a->st.exact, b->st.exact);
+	assert_int_equal(a->st.prefiltered, b->st.prefiltered);
+	assert_int_equal(a->st.pcre_only, b->st.pcre_only);
+	assert_int_equal(a->st.rejected, b->st.rejected);
+	assert_int_equal(a->st.bytes, b->st.bytes);
+	assert_memory_equal(a->hits, b->hits, sizeof a->hits);
+}
+
+static char *
+cache_path(const char *dir, const struct sa_match_limits *lim)
+{
+	char key[65];
+	sa_db_key(cache_specs, NCS, lim, key);
+	size_t n = strlen(dir) + 80;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s.hsdb", dir, key);
+	return p;
+}
+
+static void
+test_cache_roundtrip(void **state)
+{
+	(void)state;
+	struct sa_match_limits lim = sa_match_limits_default;
+	lim.hs_cost_max = 4;	/* spec 6 widened */
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/c1", tmpdir);
+	struct outcome plain, first, second;
+
+	/* without a cache: the reference */
+	assert_false(build_and_scan(NULL, &lim, &plain));
+	assert_false(build_and_scan("", &lim, &first));
+	same_outcome(&plain, &first);
+	assert_int_equal(plain.rej.n, 2);
+	assert_int_equal(plain.rej.idx[0], 3);
+	assert_int_equal(plain.rej.idx[1], 4);
+	assert_int_equal(plain.st.exact, 3);	/* 0, 5, 7 */
+	assert_int_equal(plain.st.prefiltered, 2);	/* 1, 6 */
+	assert_int_equal(plain.st.pcre_only, 1);	/* 2 */
+	uint32_t want0[8] = { 1, 1, 1, 0, 0, 3, 1, 0 };
+	uint32_t want1[8] = { 0, 0, 1, 0, 0, 0, 0, 1 };
+	assert_memory_equal(plain.hits[0], want0, sizeof want0);
+	assert_memory_equal(plain.hits[1], want1, sizeof want1);
+	uint32_t want2[8] = { 0, 0, 1, 0, 0, 0, 1, 0 };
+	assert_memory_equal(plain.hits[2], want2, sizeof want2);
+
+	/* compiled and written (the directory created 0700, the file 0600),
+	 * then loaded */
+	assert_false(build_and_scan(dir, &lim, &first));
+	same_outcome(&plain, &first);
+	struct stat sb;
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	char *path = cache_path(dir, &lim);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_true(build_and_scan(dir, &lim, &second));
+	same_outcome(&plain, &second);
+	assert_true(build_and_scan(dir, &lim, &second));
+
+	/* other limits: another key, another file */
+	struct sa_match_limits lim2 = lim;
+	lim2.hs_cost_max = 0;
+	assert_false(build_and_scan(dir, &lim2, &second));
+	assert_true(build_and_scan(dir, &lim2, &second));
+	assert_int_equal(second.st.prefiltered, 1);	/* 6 exact now */
+	assert_memory_equal(plain.hits, second.hits, sizeof plain.hits);
+	assert_true(build_and_scan(dir, &lim, &second));
+	free(path);
+}
+
+static void
+test_cache_key(void **state)
+{
+	(void)state;
+	struct sa_re_spec s[2] = {
+		{ .id = 0, .re = "foo", .flags = "i" },
+		{ .id = 1, .re = "bar", .flags = "", .count = true, .maxhits = 2 },
+	};
+	char k0[65], k[65];
+	sa_db_key(s, 2, NULL, k0);
+	assert_int_equal(strlen(k0), 64);
+	assert_true(strspn(k0, "0123456789abcdef") == 64);
+	sa_db_key(s, 2, &sa_match_limits_default, k);
+	assert_string_equal(k0, k);	/* NULL is the defaults */
+	struct sa_re_spec t[2];
+#define CHANGED(stmt) do { \
+		memcpy(t, s, sizeof t); \
+		stmt; \
+		sa_db_key(t, 2, NULL, k); \
+		assert_string_not_equal(k0, k); \
+	} while (0)
+	CHANGED(t[0].id = 2);
+	CHANGED(t[0].re = "fo");
+	CHANGED(t[0].flags = "");
+	CHANGED(t[1].count = false);
+	CHANGED(t[1].maxhits = 3);
+	CHANGED((t[0].re = "foobar", t[1].re = ""));
+#undef CHANGED
+	sa_db_key(s, 1, NULL, k);
+	assert_string_not_equal(k0, k);
+	size_t fields[] = {
+		offsetof(struct sa_match_limits, pattern_max),
+		offsetof(struct sa_match_limits, jit_stack_max),
+		offsetof(struct sa_match_limits, repeat_max),
+		offsetof(struct sa_match_limits, hs_cost_max),
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		struct sa_match_limits l = sa_match_limits_default;
+		*(size_t *)(void *)((char *)&l + fields[i]) += 1;
+		sa_db_key(s, 2, &l, k);
+		assert_string_not_equal(k0, k);
+	}
+	struct sa_match_limits l = sa_match_limits_default;
+	l.match_limit++;
+	sa_db_key(s, 2, &l, k);
+	assert_string_not_equal(k0, k);
+	l = sa_match_limits_default;
+	l.heap_limit_kib++;
+	sa_db_key(s, 2, &l, k);
+	assert_string_not_equal(k0, k);
+}
+
+static unsigned char *
+slurp_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	unsigned char *b = malloc(1 << 20);
+	*len = fread(b, 1, 1 << 20, f);
+	fclose(f);
+	return b;
+}
+
+static void
+spit_file(const char *path, const unsigned char *b, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+	chmod(path, 0600);
+}
+
+static void
+test_cache_corrupt(void **state)
+{
+	(void)state;
+	const struct sa_match_limits *lim = &sa_match_limits_default;
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/c2", tmpdir);
+	struct outcome ref, o;
+	assert_false(build_and_scan(dir, lim, &ref));
+	char *path = cache_path(dir, lim);
+	size_t len;
+	unsigned char *good = slurp_file(path, &len);
+	assert_true(len > 200);
+	unsigned char *bad = malloc(len + 16);
+
+	/* truncated: recompiled (same answers), the file rewritten whole */
+	size_t cuts[] = { 0, 1, 8, 75, 131, 132, 133, len / 2, len - 1 };
+	for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		spit_file(path, good, cuts[i]);
+		assert_false(build_and_scan(dir, lim, &o));
+		same_outcome(&ref, &o);
+		size_t l2;
+		unsigned char *again = slurp_file(path, &l2);
+		assert_int_equal(l2, len);
+		free(again);
+	}
+	/* one bit flipped: every header byte, then a spread over the rest */
+	for (size_t at = 0; at < len; at += at < 132 ? 3 : len / 40 + 1) {
+		memcpy(bad, good, len);
+		bad[at] ^= (unsigned char)(1u << (at % 8));
+		spit_file(path, bad, len);
+		assert_false(build_and_scan(dir, lim, &o));
+		same_outcome(&ref, &o);
+	}
+	/* bytes appended */
+	memcpy(bad, good, len);
+	memset(bad + len, 0, 16);
+	spit_file(path, bad, len + 16);
+	assert_false(build_and_scan(dir, lim, &o));
+	/* another database's file under this key */
+	struct sa_match_limits l2 = sa_match_limits_default;
+	l2.repeat_max++;
+	char *path2 = cache_path(dir, &l2);
+	assert_false(build_and_scan(dir, &l2, &o));
+	size_t len2;
+	unsigned char *other = slurp_file(path2, &len2);
+	spit_file(path, other, len2);
+	assert_false(build_and_scan(dir, lim, &o));
+	same_outcome(&ref, &o);
+	/* a file others may write is not read (nor removed) */
+	chmod(path, 0666);
+	assert_false(build_and_scan(dir, lim, &o));
+	chmod(path, 0600);
+	assert_true(build_and_scan(dir, lim, &o));
+	same_outcome(&ref, &o);
+	free(other);
+	free(path2);
+	free(bad);
+	free(good);
+	free(path);
+}
+
+static void
+test_cache_unwritable(void **state)
+{
+	(void)state;
+	char file[128], dir[160];
+	snprintf(file, sizeof file, "%s/plainfile", tmpdir);
+	spit_file(file, (const unsigned char *)"x", 1);
+	snprintf(dir, sizeof dir, "%s/cache", file);	/* under a file: never a directory */
+	struct outcome ref, o;
+	assert_false(build_and_scan(NULL, NULL, &ref));
+	for (int i = 0; i < 2; i++) {
+		assert_false(build_and_scan(dir, NULL, &o));
+		same_outcome(&ref, &o);
+	}
+	/* the cache directory is a file itself */
+	for (int i = 0; i < 2; i++) {
+		assert_false(build_and_scan(file, NULL, &o));
+		same_outcome(&ref, &o);
+	}
+}
+
 /* ---- Perl as the oracle ---- */
 
 static void
@@ -644,6 +989,11 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_empty_db),
 		cmocka_unit_test(test_shared_scratch),
 		cmocka_unit_test(test_match_limit),
+		cmocka_unit_test(test_hs_cost),
+		cmocka_unit_test_setup_teardown(test_cache_roundtrip, mk_tmpdir, rm_tmpdir),
+		cmocka_unit_test(test_cache_key),
+		cmocka_unit_test_setup_teardown(test_cache_corrupt, mk_tmpdir, rm_tmpdir),
+		cmocka_unit_test_setup_teardown(test_cache_unwritable, mk_tmpdir, rm_tmpdir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
