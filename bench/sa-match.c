@@ -8,11 +8,23 @@
  *   perl tests/support/sa_match_oracle.pl /usr/share/spamassassin /none 0 1 >pats.txt
  *   bench_sa_match pats.txt bench/.cache/corpus/train/ham bench/.cache/corpus/train/spam
  *
- * pats.txt: the oracle's "P <ok> <flags> <pattern>" lines.  Prints the
- * database's figures (compile time, sizes) and per engine the mean and
- * median CPU time per message.
+ * pats.txt: the oracle's "P <ok> <flags> <pattern>" lines (one class), or
+ * "R <class> <count> <maxhits> <name> <flags> <pattern>" lines (a rule set
+ * as the spam module sees it, after ReplaceTags: one class per rule type,
+ * per header and modifier).  Prints the databases' figures (compile time,
+ * sizes) and per engine the mean and median CPU time per message.
+ *
+ * Options: -a  every pattern in one class; -c N  databases of at most N patterns per class (0, the
+ * default: one database per class, as sa_db_new is given them);
+ * -n  without the compile cost bound (hs_cost_max 0; repeat_max stays);
+ * -C DIR  through sa_db_new_cached with that cache directory (prints how
+ * many databases came from the cache);
+ * -p  only each pattern compiled alone: its CPU time, kind and size, one
+ * line each (to find what Hyperscan's compiler finds costly).
  */
 #include <dirent.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,52 +82,179 @@ cmp_s(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct cls {
+	char *name;
+	size_t *idx;	/* indexes into specs */
+	size_t n, cap;
+};
+
+static void
+note_why(size_t i, const char *why, void *ud)
+{
+	(void)i;
+	snprintf(ud, 256, "%s", why);
+}
+
+static double
+compile_alone(const struct sa_re_spec *sp, const struct sa_match_limits *lim,
+    struct sa_db_stats *st, char why[256])
+{
+	char err[256];
+	double t0 = cpu_us();
+	why[0] = '\0';
+	struct sa_db *db = sa_db_new_limits(sp, 1, lim, note_why, why, err, sizeof err);
+	double t1 = cpu_us();
+	memset(st, 0, sizeof *st);
+	if (db != NULL)
+		sa_db_stats(db, st);
+	sa_db_free(db);
+	return (t1 - t0) / 1e6;
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s PATTERNS DIR...\n", argv[0]);
+	size_t chunk = 0;
+	bool alone = false;
+	const char *cache_dir = NULL;
+	struct sa_match_limits lim = sa_match_limits_default;
+	int opt;
+	bool one_class = false;
+	while ((opt = getopt(argc, argv, "ac:nC:p")) != -1) {
+		switch (opt) {
+		case 'a': one_class = true; break;
+		case 'c': chunk = strtoul(optarg, NULL, 10); break;
+		case 'n': lim.hs_cost_max = 0; break;
+		case 'C': cache_dir = optarg; break;
+		case 'p': alone = true; break;
+		default: goto usage;
+		}
+	}
+	if (argc - optind < 1 + !alone) {
+usage:
+		fprintf(stderr, "usage: %s [-a] [-c CHUNK] [-n] [-C CACHEDIR] [-p] PATTERNS DIR...\n",
+		    argv[0]);
 		return 2;
 	}
-	FILE *f = fopen(argv[1], "r");
+	FILE *f = fopen(argv[optind], "r");
 	if (f == NULL) {
-		perror(argv[1]);
+		perror(argv[optind]);
 		return 1;
 	}
 	struct sa_re_spec *specs = NULL;
-	size_t np = 0, cap = 0, lcap = 0;
+	const char **names = NULL;
+	char **lines = NULL;
+	struct cls *cl = NULL;
+	size_t np = 0, cap = 0, lcap = 0, ncl = 0;
 	char *line = NULL;
 	ssize_t len;
 	while ((len = getline(&line, &lcap, f)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (line[0] != 'P' || line[2] != '1')
-			continue;	/* only what SpamAssassin takes */
-		char *fl = strdup(line + 4), *re = strchr(fl, '\t');
-		if (re == NULL)
+		char *fld[7] = { 0 }, *l = strdup(line), *p = l;
+		int nf = 0, want = line[0] == 'R' ? 7 : 4;
+		while (nf < want - 1 && (fld[nf] = strsep(&p, "\t")) != NULL)
+			nf++;
+		fld[nf++] = p;
+		if (p == NULL || (line[0] == 'P' && fld[1][0] != '1') ||
+		    (line[0] != 'P' && line[0] != 'R')) {
+			free(l);	/* only what SpamAssassin takes */
 			continue;
-		*re++ = '\0';
-		if (np == cap)
-			specs = realloc(specs, (cap = cap ? cap * 2 : 1024) * sizeof *specs);
-		specs[np] = (struct sa_re_spec){ .id = (unsigned)np, .re = re, .flags = fl };
+		}
+		if (np == cap) {
+			cap = cap ? cap * 2 : 1024;
+			specs = realloc(specs, cap * sizeof *specs);
+			names = realloc(names, cap * sizeof *names);
+			lines = realloc(lines, cap * sizeof *lines);
+		}
+		const char *cname = line[0] == 'R' && !one_class ? fld[1] : "all";
+		lines[np] = l;
+		if (line[0] == 'R') {
+			specs[np] = (struct sa_re_spec){ .id = (unsigned)np, .re = fld[6],
+				.flags = fld[5], .count = fld[2][0] == '1',
+				.maxhits = (unsigned)strtoul(fld[3], NULL, 10) };
+			names[np] = fld[4];
+		} else {
+			specs[np] = (struct sa_re_spec){ .id = (unsigned)np, .re = fld[3],
+				.flags = fld[2] };
+			names[np] = "";
+		}
+		size_t c = 0;
+		while (c < ncl && strcmp(cl[c].name, cname) != 0)
+			c++;
+		if (c == ncl) {
+			cl = realloc(cl, (ncl + 1) * sizeof *cl);
+			cl[ncl++] = (struct cls){ .name = strdup(cname) };
+		}
+		if (cl[c].n == cl[c].cap)
+			cl[c].idx = realloc(cl[c].idx, (cl[c].cap = cl[c].cap ? cl[c].cap * 2 : 64) *
+			    sizeof *cl[c].idx);
+		cl[c].idx[cl[c].n++] = np;
 		np++;
 	}
 	fclose(f);
 	free(line);
 
-	char err[256];
-	double t0 = cpu_us();
-	struct sa_db *db = sa_db_new(specs, np, NULL, NULL, err, sizeof err);
-	double t1 = cpu_us();
-	if (db == NULL) {
-		fprintf(stderr, "sa_db_new: %s\n", err);
-		return 1;
+	if (alone) {
+		double total = 0;
+		for (size_t i = 0; i < np; i++) {
+			struct sa_db_stats st;
+			char why[256];
+			double t = compile_alone(&specs[i], &lim, &st, why);
+			total += t;
+			printf("%.3f\t%s\t%zu\t%s\t%zu\t%.60s%s%s\n", t,
+			    st.exact ? "exact" : st.prefiltered ? "prefilter" :
+			    st.pcre_only ? "pcre" : "rejected", st.bytes, names[i], strlen(specs[i].re),
+			    specs[i].re, why[0] ? "\t" : "", why);
+		}
+		printf("total %.2f s CPU for %zu patterns compiled one by one\n", total, np);
+		return 0;
 	}
-	struct sa_db_stats st;
-	sa_db_stats(db, &st);
-	printf("patterns %zu: exact %zu, prefiltered %zu, pcre-only %zu, rejected %zu; "
-	    "compile %.1f s CPU; Hyperscan database %.1f MiB\n", np, st.exact, st.prefiltered,
-	    st.pcre_only, st.rejected, (t1 - t0) / 1e6, (double)st.bytes / 1048576.0);
+
+	/* the databases: per class, chunks of at most chunk */
+	struct sa_db **dbs = NULL;
+	size_t ndb = 0, fromc = 0;
+	struct sa_db_stats tot = { 0 };
+	char err[256];
+	double t0 = cpu_us(), t1;
+	for (size_t c = 0; c < ncl; c++) {
+		size_t step = chunk ? chunk : cl[c].n;
+		for (size_t off = 0; off < cl[c].n; off += step) {
+			size_t m = cl[c].n - off < step ? cl[c].n - off : step;
+			struct sa_re_spec *sub = malloc(m * sizeof *sub);
+			for (size_t k = 0; k < m; k++)
+				sub[k] = specs[cl[c].idx[off + k]];
+			bool hit = false;
+			struct sa_db *db = cache_dir != NULL ?
+			    sa_db_new_cached(sub, m, &lim, cache_dir, NULL, NULL, &hit, err,
+			    sizeof err) :
+			    sa_db_new_limits(sub, m, &lim, NULL, NULL, err, sizeof err);
+			free(sub);
+			if (db == NULL) {
+				fprintf(stderr, "sa_db_new: %s\n", err);
+				return 1;
+			}
+			fromc += hit;
+			struct sa_db_stats st;
+			sa_db_stats(db, &st);
+			tot.exact += st.exact;
+			tot.prefiltered += st.prefiltered;
+			tot.pcre_only += st.pcre_only;
+			tot.rejected += st.rejected;
+			tot.bytes += st.bytes;
+			dbs = realloc(dbs, (ndb + 1) * sizeof *dbs);
+			dbs[ndb++] = db;
+		}
+	}
+	t1 = cpu_us();
+	printf("patterns %zu in %zu classes, %zu databases (chunk %zu, hs_cost_max %zu%s%s): "
+	    "exact %zu, prefiltered %zu, pcre-only %zu, rejected %zu; compile %.2f s CPU; "
+	    "Hyperscan databases %.1f MiB\n", np, ncl, ndb, chunk, lim.hs_cost_max,
+	    cache_dir ? ", cached in " : "", cache_dir ? cache_dir : "", tot.exact,
+	    tot.prefiltered, tot.pcre_only, tot.rejected, (t1 - t0) / 1e6,
+	    (double)tot.bytes / 1048576.0);
+	if (cache_dir != NULL)
+		printf("databases loaded from the cache: %zu of %zu\n", fromc, ndb);
 
 	/* PCRE2 alone: the same translated patterns, JIT-compiled */
 	pcre2_code **codes = calloc(np, sizeof *codes);
@@ -146,32 +285,36 @@ main(int argc, char **argv)
 	t1 = cpu_us();
 	printf("PCRE2 alone: compile + JIT %.2f s CPU\n", (t1 - t0) / 1e6);
 
-	struct sa_scratch *s = sa_scratch_new(&db, 1);
+	struct sa_scratch *s = sa_scratch_new(dbs, ndb);
+	if (s == NULL) {
+		fprintf(stderr, "sa_scratch_new failed\n");
+		return 1;
+	}
 	uint32_t *hits = calloc(np, sizeof *hits);
-	size_t nmsg = 0, mcap = 0, differ = 0;
+	size_t nmsg = 0, mcap = 0, differ = 0, failed = 0;
 	double *a = NULL, *b = NULL, bytes = 0;
-	for (int d = 2; d < argc; d++) {
+	for (int d = optind + 1; d < argc; d++) {
 		DIR *dir = opendir(argv[d]);
 		if (dir == NULL) {
 			perror(argv[d]);
 			continue;
 		}
-		char **names = NULL;
+		char **fn = NULL;
 		size_t nn = 0, ncap = 0;
 		struct dirent *e;
 		while ((e = readdir(dir)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
 			if (nn == ncap)
-				names = realloc(names, (ncap = ncap ? ncap * 2 : 256) * sizeof *names);
-			names[nn++] = strdup(e->d_name);
+				fn = realloc(fn, (ncap = ncap ? ncap * 2 : 256) * sizeof *fn);
+			fn[nn++] = strdup(e->d_name);
 		}
 		closedir(dir);
-		qsort(names, nn, sizeof *names, cmp_s);
+		qsort(fn, nn, sizeof *fn, cmp_s);
 		for (size_t k = 0; k < nn; k++) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s/%s", argv[d], names[k]);
-			free(names[k]);
+			snprintf(path, sizeof path, "%s/%s", argv[d], fn[k]);
+			free(fn[k]);
 			size_t tl;
 			char *text = slurp(path, &tl);
 			if (text == NULL)
@@ -183,34 +326,25 @@ main(int argc, char **argv)
 			}
 			memset(hits, 0, np * sizeof *hits);
 			t0 = cpu_us();
-			sa_db_scan(db, s, text, tl, hits);
+			for (size_t k2 = 0; k2 < ndb; k2++)
+				failed += !sa_db_scan(dbs[k2], s, text, tl, hits);
 			t1 = cpu_us();
 			a[nmsg] = t1 - t0;
-			size_t nhit = 0, nhit2 = 0;
-			for (size_t i = 0; i < np; i++)
-				nhit += hits[i] != 0;
 			t0 = cpu_us();
 			for (size_t i = 0; i < np; i++) {
 				if (codes[i] == NULL)
 					continue;
 				int rc = pcre2_match(codes[i], (PCRE2_SPTR)text, tl, 0, 0, md, mc);
-				if (rc >= 0) {
-					nhit2++;
-					if (hits[i] == 0)
-						differ++;
-				} else if (hits[i] != 0) {
+				if ((rc >= 0) != (hits[i] != 0))
 					differ++;
-				}
 			}
 			t1 = cpu_us();
 			b[nmsg] = t1 - t0;
-			(void)nhit;
-			(void)nhit2;
 			bytes += (double)tl;
 			nmsg++;
 			free(text);
 		}
-		free(names);
+		free(fn);
 	}
 	double sa = 0, sb = 0;
 	for (size_t i = 0; i < nmsg; i++) {
@@ -220,21 +354,35 @@ main(int argc, char **argv)
 	if (nmsg > 0) {
 		qsort(a, nmsg, sizeof *a, cmp_d);
 		qsort(b, nmsg, sizeof *b, cmp_d);
-		printf("%zu messages, %.1f KiB mean; (pattern, message) hits that differ: %zu\n", nmsg,
-		    bytes / (double)nmsg / 1024.0, differ);
+		printf("%zu messages, %.1f KiB mean; (pattern, message) hits that differ: %zu; "
+		    "failed scans %zu\n", nmsg, bytes / (double)nmsg / 1024.0, differ, failed);
 		printf("sa_db_scan:            mean %8.1f us, median %8.1f us, p99 %8.1f us CPU per message\n",
 		    sa / (double)nmsg, a[nmsg / 2], a[nmsg * 99 / 100]);
 		printf("PCRE2 pattern by pattern: mean %8.1f us, median %8.1f us, p99 %8.1f us CPU per message\n",
 		    sb / (double)nmsg, b[nmsg / 2], b[nmsg * 99 / 100]);
 	}
-	sa_db_stats(db, &st);
-	printf("limit hits: %zu\n", st.limit_hits);
+	size_t lh = 0;
+	for (size_t k = 0; k < ndb; k++) {
+		struct sa_db_stats st;
+		sa_db_stats(dbs[k], &st);
+		lh += st.limit_hits;
+		sa_db_free(dbs[k]);
+	}
+	printf("limit hits: %zu\n", lh);
 	for (size_t i = 0; i < np; i++) {
 		pcre2_code_free(codes[i]);
-		free((char *)specs[i].flags);
+		free(lines[i]);
 	}
+	for (size_t c = 0; c < ncl; c++) {
+		free(cl[c].name);
+		free(cl[c].idx);
+	}
+	free(cl);
+	free(dbs);
 	free(codes);
 	free(specs);
+	free(names);
+	free(lines);
 	free(hits);
 	free(a);
 	free(b);
@@ -242,6 +390,5 @@ main(int argc, char **argv)
 	pcre2_match_context_free(mc);
 	pcre2_jit_stack_free(js);
 	sa_scratch_free(s);
-	sa_db_free(db);
-	return differ != 0;
+	return differ != 0 || failed != 0;
 }
