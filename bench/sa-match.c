@@ -19,6 +19,7 @@
  * -n  without the compile cost bound (hs_cost_max 0; repeat_max stays);
  * -C DIR  through sa_db_new_cached with that cache directory (prints how
  * many databases came from the cache);
+ * -v  each database's compile time and size;
  * -p  only each pattern compiled alone: its CPU time, kind and size, one
  * line each (to find what Hyperscan's compiler finds costly).
  */
@@ -119,9 +120,10 @@ main(int argc, char **argv)
 	const char *cache_dir = NULL;
 	struct sa_match_limits lim = sa_match_limits_default;
 	int opt;
-	bool one_class = false;
-	while ((opt = getopt(argc, argv, "ac:nC:p")) != -1) {
+	bool one_class = false, verbose = false;
+	while ((opt = getopt(argc, argv, "ac:nC:pv")) != -1) {
 		switch (opt) {
+		case 'v': verbose = true; break;
 		case 'a': one_class = true; break;
 		case 'c': chunk = strtoul(optarg, NULL, 10); break;
 		case 'n': lim.hs_cost_max = 0; break;
@@ -132,7 +134,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 1 + !alone) {
 usage:
-		fprintf(stderr, "usage: %s [-a] [-c CHUNK] [-n] [-C CACHEDIR] [-p] PATTERNS DIR...\n",
+		fprintf(stderr, "usage: %s [-a] [-v] [-c CHUNK] [-n] [-C CACHEDIR] [-p] PATTERNS DIR...\n",
 		    argv[0]);
 		return 2;
 	}
@@ -225,6 +227,7 @@ usage:
 			for (size_t k = 0; k < m; k++)
 				sub[k] = specs[cl[c].idx[off + k]];
 			bool hit = false;
+			double d0 = cpu_us();
 			struct sa_db *db = cache_dir != NULL ?
 			    sa_db_new_cached(sub, m, &lim, cache_dir, NULL, NULL, &hit, err,
 			    sizeof err) :
@@ -237,6 +240,9 @@ usage:
 			fromc += hit;
 			struct sa_db_stats st;
 			sa_db_stats(db, &st);
+			if (verbose)
+				printf("db %s+%zu: %zu patterns, %.3f s CPU, %zu bytes%s\n", cl[c].name,
+				    off, m, (cpu_us() - d0) / 1e6, st.bytes, hit ? " (cache)" : "");
 			tot.exact += st.exact;
 			tot.prefiltered += st.prefiltered;
 			tot.pcre_only += st.pcre_only;
@@ -335,8 +341,9 @@ usage:
 				if (codes[i] == NULL)
 					continue;
 				int rc = pcre2_match(codes[i], (PCRE2_SPTR)text, tl, 0, 0, md, mc);
-				if ((rc >= 0) != (hits[i] != 0))
-					differ++;
+				if ((rc >= 0) != (hits[i] != 0) && differ++ < 20)
+					printf("differ: %s %s: PCRE2 %d, sa_db_scan %u\n", names[i],
+					    path, rc, hits[i]);
 			}
 			t1 = cpu_us();
 			b[nmsg] = t1 - t0;
