@@ -26,6 +26,7 @@
  */
 #include <dirent.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "spam/sa_conf.h"
 #include "spam/sa_match.h"
 
 static double
@@ -153,7 +155,39 @@ usage:
 		    argv[0]);
 		return 2;
 	}
-	FILE *f = fopen(argv[optind], "r");
+	struct stat dst;
+	FILE *f;
+	char *rules_text = NULL;
+	size_t rules_len = 0;
+	if (stat(argv[optind], &dst) == 0 && S_ISDIR(dst.st_mode)) {
+		/* the rule files as R lines */
+		struct sa_ruleset *rs = sa_ruleset_new();
+		char why[256];
+		if (!sa_conf_load(rs, argv[optind], &sa_parse_defaults, why, sizeof why)) {
+			fprintf(stderr, "%s\n", why);
+			return 1;
+		}
+		sa_conf_finish(rs);
+		FILE *mf = open_memstream(&rules_text, &rules_len);
+		for (guint i = 0; mf != NULL && i < rs->rules->len; i++) {
+			const struct sa_rule *r = rs->rules->pdata[i];
+			if (r->re == NULL || r->type == SA_META || r->type == SA_MIMEHEADER ||
+			    (r->type == SA_HEADER && r->exists))
+				continue;
+			if (r->type == SA_HEADER)
+				fprintf(mf, "R\theader:%s:%d", r->hdr ? r->hdr : "", (int)r->mod);
+			else
+				fprintf(mf, "R\t%s", sa_type_name(r->type));
+			fprintf(mf, "\t%d\t%u\t%s\t%s\t%s\n", (r->tflags & SA_TF_MULTIPLE) != 0,
+			    r->maxhits, r->name, r->re_flags ? r->re_flags : "", r->re);
+		}
+		if (mf != NULL)
+			fclose(mf);
+		sa_ruleset_free(rs);
+		f = rules_text != NULL ? fmemopen(rules_text, rules_len, "r") : NULL;
+	} else {
+		f = fopen(argv[optind], "r");
+	}
 	if (f == NULL) {
 		perror(argv[optind]);
 		return 1;
@@ -210,6 +244,7 @@ usage:
 		np++;
 	}
 	fclose(f);
+	free(rules_text);
 	free(line);
 
 	if (alone) {

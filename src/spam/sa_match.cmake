@@ -14,5 +14,5 @@ mamori_layer(mamori_sa_match
 if(MAMORI_TESTS)
   add_executable(bench_sa_match bench/sa-match.c)
   target_compile_options(bench_sa_match PRIVATE ${MAMORI_WARNINGS})
-  target_link_libraries(bench_sa_match PRIVATE mamori_sa_match PkgConfig::PCRE2)
+  target_link_libraries(bench_sa_match PRIVATE mamori_sa_match mamori_sa_conf PkgConfig::PCRE2)
 endif()
