@@ -93,6 +93,10 @@ struct mamori_engine;
 enum mamori_status mamori_engine_new(struct mamori_config *cfg,
     struct mamori_engine **out, char *err, size_t errlen);
 void mamori_engine_free(struct mamori_engine *eng);
+/* What each module's engine was built from (rule files: rules in use,
+ * left out by reason), as `mamori check-config` prints it; with detail,
+ * also a line per rule in use ("spam: rule NAME TYPE"); g_free() it. */
+char *mamori_engine_summary(const struct mamori_engine *eng, bool detail);
 /* The configuration the engine was built from (read-only, lives as long
  * as the engine): the front ends read their own settings from it. */
 const struct mamori_config *mamori_engine_config(const struct mamori_engine *eng);

@@ -155,6 +155,10 @@ struct mamori_module {
 	    bool forget, enum mamori_learn_outcome *out, char *err, size_t errlen);
 	bool (*learn_commit)(void *engine, struct mamori_store *st, char *err,
 	    size_t errlen);
+	/* what the engine was built from, for `mamori check-config` (NULL:
+	 * nothing to say): lines of text, g_malloc'd; with detail, also one
+	 * line per rule in use (`check-config --rules`) */
+	char *(*engine_summary)(const void *engine, bool detail);
 };
 
 /* The module's own configuration section, engine and per-scan state. */

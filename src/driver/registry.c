@@ -28,6 +28,7 @@ extern const struct mamori_module module_ppap;
 extern const struct mamori_module module_yara;
 extern const struct mamori_module module_clamd;
 extern const struct mamori_module module_bayes;
+extern const struct mamori_module module_spam;
 
 const struct mamori_module *const mamori_modules[] = {
 	&module_core,
@@ -40,6 +41,7 @@ const struct mamori_module *const mamori_modules[] = {
 	&module_yara,
 	&module_clamd,
 	&module_bayes,
+	&module_spam,
 	NULL,
 };
 

@@ -313,6 +313,23 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 	return MAMORI_OK;
 }
 
+char *
+mamori_engine_summary(const struct mamori_engine *eng, bool detail)
+{
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; i < eng->nmodules; i++) {
+		const struct mamori_module *m = eng->modules[i];
+		if (m->engine_summary == NULL || eng->mengine[i] == NULL)
+			continue;
+		char *t = m->engine_summary(eng->mengine[i], detail);
+		if (t != NULL)
+			g_string_append(out, t);
+		g_free(t);
+	}
+	return g_string_free(out, FALSE);
+}
+
 const struct mamori_config *
 mamori_engine_config(const struct mamori_engine *eng)
 {

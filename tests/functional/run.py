@@ -23,6 +23,11 @@ The expectation is CASE.expect.json next to CASE.eml:
              "zone" is absent) and --dns pointing at it, so that no test
              ever asks a resolver outside the loopback range
   "auth"     subset match against the report's "auth" object
+  "spam"     the report's "spam" object: "hits" exactly (every rule and
+             sub-rule that hit, with its count), other keys subset match
+
+"config" may say @CASE_DIR@ for the directory of the case (rule files
+next to it).
 
 Subset match: every key given must be present and match; dicts recurse,
 lists must have the same length and match element by element, numbers
@@ -41,8 +46,8 @@ import tempfile
 
 TOP_KEYS = ("action", "score", "symbols", "objects", "urls", "auth", "message", "time_ms")
 CASE_KEYS = {"action", "symbols", "message", "dump", "reports", "args", "config",
-             "stdin", "exit", "description", "zone", "auth", "date"}
-REPORT_KEYS = {"action", "symbols", "message", "auth", "date"}
+             "stdin", "exit", "description", "zone", "auth", "date", "spam"}
+REPORT_KEYS = {"action", "symbols", "message", "auth", "date", "spam"}
 DNSSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support",
                          "dnsserver.py")
 
@@ -112,6 +117,15 @@ def check_report(exp, rep, path, errs):
         subset(exp["auth"], rep.get("auth"), f"{path}.auth", errs)
     if "date" in exp:
         subset(exp["date"], rep.get("date"), f"{path}.date", errs)
+    if "spam" in exp:
+        got = rep.get("spam") or {}
+        want = dict(exp["spam"])
+        if "hits" in want:
+            if got.get("hits") != want["hits"]:
+                errs.append(f"{path}.spam.hits: expected {show(want['hits'])}, got "
+                            f"{show(got.get('hits'))}")
+            del want["hits"]
+        subset(want, got, f"{path}.spam", errs)
 
 
 def start_dns(zone):
@@ -165,7 +179,8 @@ def main():
     tmp = None
     if "config" in exp:
         tmp = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False, encoding="utf-8")
-        tmp.write(exp["config"])
+        tmp.write(exp["config"].replace("@CASE_DIR@",
+                                        os.path.dirname(os.path.abspath(a.case))))
         tmp.close()
         cmd += ["--config", tmp.name]
     cmd += exp.get("args", [])

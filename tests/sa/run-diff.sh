@@ -20,7 +20,8 @@
 #   CORPUS=DIR        the train split (DIR/ham, DIR/spam; default
 #                     bench/.cache/corpus/train, fetched by bench/lib.sh)
 #   MAMORI_RULES=FILE mamori's loaded rules, a name a line (compare_hits.py
-#                     --rules); without it, the rules that fired anywhere
+#                     --rules); by default what `mamori check-config --rules`
+#                     says is in use
 #   JOBS=2            SpamAssassin processes and mamori threads
 #   THRESHOLD=0.99    the agreement required (pooled and per rule)
 #   KNOWN=FILE        known differences (default tests/sa/known-differences.tsv)
@@ -72,12 +73,19 @@ if ((self == 0)); then
 	MAMORI=${MAMORI:-$ROOT/build/mamori}
 	[[ -x $MAMORI ]] || die "$MAMORI missing (build it, or MAMORI=PATH)"
 	# before the long part: a mamori without the SpamAssassin rules is skipped
-	printf 'spam = { sa_rules = ["%s"]; };\n' "$SA_RULES_DIR" >"$mconf"
-	if ! out=$("$MAMORI" check-config "$mconf" 2>&1); then
+	# score set 0 (plain), as SpamAssassin runs here (no network, no Bayes)
+	printf 'spam = { sa_rules = ["%s"]; score_set = "plain"; cache_dir = "%s"; };\n' "$SA_RULES_DIR" "$WORK/hsdb" >"$mconf"
+	if ! out=$("$MAMORI" check-config --rules "$mconf" 2>&1); then
 		if grep -Eq 'unknown (section spam|key spam\.sa_rules)' <<<"$out"; then
 			skip "$MAMORI does not load SpamAssassin rules (spam.sa_rules): $out"
 		fi
 		die "mamori check-config $mconf: $out"
+	fi
+	# the rules mamori has in use (check-config --rules: "spam: rule NAME TYPE")
+	# (none from a stand-in such as fake_mamori.py: then every rule that fired)
+	if [[ -z ${MAMORI_RULES:-} ]] && grep -q '^spam: rule ' <<<"$out"; then
+		MAMORI_RULES=$WORK/mamori-rules.txt
+		awk '$1 == "spam:" && $2 == "rule" { print $3 }' <<<"$out" >"$MAMORI_RULES"
 	fi
 fi
 
