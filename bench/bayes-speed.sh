@@ -40,8 +40,8 @@ cpu() {
 		die "$* failed: $(head -c 300 "$work/stderr")"
 	tail -n 1 "$tfile" | awk '{ printf "%.3f", $1 + $2 }'
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-minimum() { sort -g | head -n 1; }
+median() { bench_median; }
+minimum() { bench_minimum; }
 
 # ---- learning: a fresh store each round, spam then ham, one core -------------
 learn_rates=() bogo_rates=()
@@ -105,18 +105,11 @@ echo "corpus: $corpus ($nspam spam, $nham ham; the model learned from it), $RUNS
 echo
 printf '| %-34s | %10s | %10s |\n' "" min median
 printf '|%s|%s|%s|\n' "------------------------------------" "------------" "------------"
-printf '| %-34s | %10s | %10s |\n' "mamori learn, msg per CPU-second" \
-	"$(printf '%s\n' "${learn_rates[@]}" | minimum)" "$(printf '%s\n' "${learn_rates[@]}" | median)"
-if ((have_bogo)); then
-	printf '| %-34s | %10s | %10s |\n' "bogofilter -s/-n -b, msg per CPU-s" \
-		"$(printf '%s\n' "${bogo_rates[@]}" | minimum)" "$(printf '%s\n' "${bogo_rates[@]}" | median)"
-fi
-printf '| %-34s | %10s | %10s |\n' "scan, bayes on: µs CPU per msg" \
-	"$(printf '%s\n' "${on[@]}" | minimum)" "$(printf '%s\n' "${on[@]}" | median)"
-printf '| %-34s | %10s | %10s |\n' "scan, bayes off: µs CPU per msg" \
-	"$(printf '%s\n' "${off[@]}" | minimum)" "$(printf '%s\n' "${off[@]}" | median)"
-printf '| %-34s | %10s | %10s |\n' "added by the classifier: µs per msg" \
-	"$(printf '%s\n' "${added[@]}" | minimum)" "$(printf '%s\n' "${added[@]}" | median)"
+bench_row 34 "mamori learn, msg per CPU-second" "${learn_rates[@]}"
+((!have_bogo)) || bench_row 34 "bogofilter -s/-n -b, msg per CPU-s" "${bogo_rates[@]}"
+bench_row 34 "scan, bayes on: µs CPU per msg" "${on[@]}"
+bench_row 34 "scan, bayes off: µs CPU per msg" "${off[@]}"
+bench_row 34 "added by the classifier: µs per msg" "${added[@]}"
 loads=()
 for ((i = 0; i < RUNS; i++)); do
 	loads+=("$(awk -v a="${once_on[$i]}" -v b="${once_off[$i]}" 'BEGIN { printf "%.3f", a - b }')")

@@ -87,3 +87,17 @@ bench_corpus_full() {
 		mv "$corpus_full.tmp" "$corpus_full"
 	fi
 }
+
+# bench_median, bench_minimum: of the numbers on standard input, one a line.
+bench_median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+bench_minimum() { sort -g | head -n 1; }
+
+# bench_row WIDTH LABEL VALUE...: a table row "| LABEL | min | median |" of
+# the values (label padded to WIDTH).
+bench_row() {
+	local w=$1 label=$2
+	shift 2
+	printf "| %-${w}s | %10s | %10s |\n" "$label" \
+		"$(printf '%s\n' "$@" | bench_minimum)" "$(printf '%s\n' "$@" | bench_median)"
+}
+

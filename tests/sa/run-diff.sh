@@ -132,21 +132,7 @@ nonet=()
 if unshare -n true 2>/dev/null; then nonet=(unshare -n); fi
 
 site=$WORK/site home=$WORK/home
-rm -rf "$site"
-mkdir -p "$site" "$home"
-: >"$home/user_prefs"
-# Debian's plugin loads, without the auto-welcomelist and TxRep (state)
-for f in /etc/spamassassin/*.pre; do
-	sed -E 's/^[[:space:]]*(loadplugin[[:space:]]+Mail::SpamAssassin::Plugin::(AWL|TxRep)\b)/# \1/' \
-		"$f" >"$site/$(basename "$f")"
-done
-cat >"$site/zz-sa-diff.cf" <<'EOF'
-# tests/sa/run-diff.sh: local tests only, no learned state (score set 0)
-dns_available no
-skip_rbl_checks 1
-use_bayes 0
-bayes_auto_learn 0
-EOF
+bash "$HERE/make-site.sh" "$site" "$home"
 
 sa_hits=(env HOME="$home" "${nonet[@]}" perl "$HERE/sa_hits.pl" --site "$site"
 	--rules "$SA_RULES_DIR")
