@@ -78,6 +78,8 @@ struct sa_scratch {
 	pcre2_jit_stack *js;
 };
 
+static void say(char *buf, size_t len, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
 static void
 say(char *buf, size_t len, const char *fmt, ...)
 {

@@ -304,9 +304,10 @@ dbset_build(struct build *b, const struct sa_re_spec *specs, const unsigned *ids
 	out->db = g_new0(struct sa_db *, chunks);
 	for (size_t off = 0, k = 0; k < chunks; k++, off += DB_CHUNK) {
 		size_t m = MIN((size_t)DB_CHUNK, n - MIN(off, n));
-		b->chunk_ids = ids + off;
+		/* no pointer arithmetic on an empty array's NULL */
+		b->chunk_ids = m > 0 ? ids + off : ids;
 		bool hit = false;
-		out->db[k] = sa_db_new_cached(specs + off, m, &sa_match_limits_default,
+		out->db[k] = sa_db_new_cached(m > 0 ? specs + off : specs, m, &sa_match_limits_default,
 		    b->cache_dir, rejected, b, &hit, err, errlen);
 		if (out->db[k] == NULL)
 			return false;
