@@ -47,10 +47,12 @@
 #include "util/jsonw.h"
 
 /* No symbol of its own: its symbols are the rules' (module_symbol_add). */
-static const struct mamori_symbol_def symbols[1] = {
+static const struct mamori_symbol_def symbols[2] = {
 	{ "SA_RULES_ERROR", 0.0, "The SpamAssassin rules could not be evaluated on this message (an internal error of the matcher): forces tempfail, so that the sender retries rather than the mail passing unjudged. Option: which class.", MAMORI_ACTION_TEMPFAIL },
+	{ "SA_PART_TRUNCATED", 0.0, "A text part was longer than spam.body_part_scan_size (rendered, for body rules) or spam.rawbody_part_scan_size (decoded, for rawbody rules): the rules read its beginning only, as SpamAssassin does. Option: which, e.g. \"body: part 1, 120000 bytes\".", NO_FORCE },
 };
 #define SYM_SA_RULES_ERROR (&symbols[0])
+#define SYM_SA_PART_TRUNCATED (&symbols[1])
 
 /* the section spam */
 struct spam_conf {
@@ -58,6 +60,9 @@ struct spam_conf {
 	int score_set;		/* index into set_names */
 	uint32_t rules_max;
 	char *cache_dir;	/* compiled databases kept here; NULL: none */
+	uint64_t body_part_scan_size;	/* rendered bytes of a part for body
+					 * rules (0: all) */
+	uint64_t rawbody_part_scan_size;	/* decoded bytes for rawbody */
 };
 
 static const char *const set_names[] = { "plain", "net", "bayes", "bayes_net", NULL };
@@ -88,6 +93,12 @@ static const struct conf_key keys[] = {
 	CONF_CHOICE(C, score_set, set_names, 2,
 	    "which of the rules' four scores: plain (0), net (1), bayes (2), bayes_net (3)"),
 	CONF_UINT(C, rules_max, 1, 1000000, 20000, "rules read at most"),
+	CONF_SIZE(C, body_part_scan_size, 0, 1ull << 30, 50000,
+	    "bytes of a part's rendered text body rules read (SpamAssassin's "
+	    "body_part_scan_size; 0: all)"),
+	CONF_SIZE(C, rawbody_part_scan_size, 0, 1ull << 30, 500000,
+	    "bytes of a decoded part rawbody rules read (SpamAssassin's "
+	    "rawbody_part_scan_size; 0: all)"),
 	CONF_STRING_OFF(C, cache_dir, "", conf_check_abs_path, "an absolute directory path",
 	    "compiled pattern databases are kept here, so that a restart with the same rules "
 	    "does not compile them again (\"\": none)"),
@@ -871,10 +882,29 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct ta
 	return false;
 }
 
+/*
+ * The length a part is read to when it is longer than max (Message.pm's
+ * body_part_scan_size and rawbody_part_scan_size): after the first cut
+ * character at or after max, found within 1,024 bytes of it, else at max.
+ */
+static size_t
+scan_cut(const char *s, size_t n, size_t max, const char *cuts)
+{
+	if (max == 0 || n <= max)
+		return n;
+	for (const char *c = cuts; *c != '\0'; c++) {
+		size_t span = MIN(n - max, (size_t)1025);
+		const char *f = memchr(s + max, *c, span);
+		if (f != NULL)
+			return (size_t)(f - s) + 1;
+	}
+	return max;
+}
+
 /* SpamAssassin's body text: the Subject and the rendered text of every
  * body text part, paragraphs on lines, blanks folded, lines cut. */
 static GPtrArray *
-body_lines(struct scan_ctx *ctx)
+body_lines(struct scan_ctx *ctx, uint64_t max)
 {
 	const struct mime_headers *h = scan_message(ctx)->headers;
 	const struct content *c = scan_content(ctx);
@@ -883,6 +913,11 @@ body_lines(struct scan_ctx *ctx)
 	for (guint i = 0; c != NULL && i < c->n_body; i++) {
 		size_t n;
 		const char *s = content_text(c, c->texts->pdata[i], &n);
+		size_t k = scan_cut(s, n, (size_t)MIN(max, (uint64_t)SIZE_MAX), "\n ");
+		if (k < n) {
+			scan_addf(ctx, SYM_SA_PART_TRUNCATED, "body: part %u, %zu bytes", i + 1, n);
+			n = k;
+		}
 		if (text->len > 0)
 			g_string_append_c(text, '\n');
 		g_string_append_len(text, s, (gssize)n);
@@ -946,7 +981,7 @@ scan_lines(const struct dbset *db, struct sa_scratch *sc, GPtrArray *lines, uint
 /* rawbody: every body part decoded, not rendered, in pieces */
 static bool
 scan_rawbody(struct scan_ctx *ctx, const struct dbset *db, struct sa_scratch *sc,
-    uint32_t *hits)
+    uint32_t *hits, uint64_t max)
 {
 	const struct mime_message *m = scan_message(ctx);
 	for (guint i = 0; m->parts != NULL && i < m->parts->len; i++) {
@@ -956,6 +991,12 @@ scan_rawbody(struct scan_ctx *ctx, const struct dbset *db, struct sa_scratch *sc
 			continue;
 		const char *s = (const char *)p->data;
 		size_t n = p->len, ofs = 0;
+		size_t k = scan_cut(s, n, (size_t)MIN(max, (uint64_t)SIZE_MAX), "\n> ");
+		if (k < n) {
+			scan_addf(ctx, SYM_SA_PART_TRUNCATED, "rawbody: part %u, %zu bytes",
+			    p->index + 1, n);
+			n = k;
+		}
 		/* split_into_array_of_short_paragraphs: pieces of 2049 to
 		 * 4096 bytes, cut after a newline, a '>' or a blank */
 		if (n > BODY_LINE_MAX) {
@@ -1033,13 +1074,14 @@ run(struct scan_ctx *ctx)
 	g_ptr_array_unref(fields);
 
 	/* body, rawbody, full, uri */
-	GPtrArray *lines = body_lines(ctx);
+	const struct spam_conf *conf = scan_module_conf(ctx);
+	GPtrArray *lines = body_lines(ctx, conf->body_part_scan_size);
 	if (!scan_lines(&e->db[DB_BODY], sc, lines, hits)) {
 		scan_add(ctx, SYM_SA_RULES_ERROR, "body");
 		st->error = true;
 	}
 	g_ptr_array_unref(lines);
-	if (!scan_rawbody(ctx, &e->db[DB_RAWBODY], sc, hits)) {
+	if (!scan_rawbody(ctx, &e->db[DB_RAWBODY], sc, hits, conf->rawbody_part_scan_size)) {
 		scan_add(ctx, SYM_SA_RULES_ERROR, "rawbody");
 		st->error = true;
 	}
