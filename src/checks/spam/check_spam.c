@@ -1109,9 +1109,11 @@ run(struct scan_ctx *ctx)
 		v[i] = hits[i];
 	for (size_t k = 0; k < e->nmeta_ok; k++) {
 		size_t i = e->meta_order[k];
+		/* the metas that read it see its value, as in SpamAssassin
+		 * (an arithmetic meta can exceed 1); it hits when non-zero */
 		double x = sa_meta_eval(e->rules[i].meta, v);
-		hits[i] = x != 0.0 ? 1 : 0;
-		v[i] = hits[i];
+		v[i] = x;
+		hits[i] = x == 0.0 ? 0 : x >= 1.0 ? (uint32_t)MIN(x, 1e6) : 1;
 	}
 	g_free(v);
 
