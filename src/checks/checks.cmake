@@ -32,7 +32,7 @@ mamori_layer(mamori_mod_bayes
   DEPS mamori_base mamori_spam mamori_spam_model mamori_content)
 mamori_layer(mamori_mod_spam
   SOURCES src/checks/spam/check_spam.c
-  DEPS mamori_base mamori_content mamori_sa_conf mamori_sa_meta mamori_sa_match
+  DEPS mamori_base mamori_content mamori_sa_conf mamori_sa_meta mamori_sa_match mamori_sa_eval
        PkgConfig::GMIME)
 set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_objects
   mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date

@@ -229,6 +229,11 @@ void scan_object_addf(struct scan_ctx *ctx, const struct mobj *o,
     mamori_sym sym, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* Whether a symbol was added by this scan so far (by any module). */
 bool scan_has(const struct scan_ctx *ctx, const char *name);
+/* The classifier's probability of spam (0..1), for the modules after it
+ * (SpamAssassin's BAYES_* rules): set by the bayes module when it judged
+ * the message; false when it did not. */
+void scan_set_spam_probability(struct scan_ctx *ctx, double p);
+bool scan_spam_probability(const struct scan_ctx *ctx, double *p);
 /*
  * The score of the symbols added so far by the other modules (the calling
  * module's own left out), rounded as the final score is: what a module

@@ -215,6 +215,20 @@ scan_has(const struct scan_ctx *ctx, const char *name)
 	return g_hash_table_contains(ctx->res->index, name);
 }
 
+void
+scan_set_spam_probability(struct scan_ctx *ctx, double p)
+{
+	ctx->spam_prob = p;
+	ctx->have_spam_prob = true;
+}
+
+bool
+scan_spam_probability(const struct scan_ctx *ctx, double *p)
+{
+	*p = ctx->spam_prob;
+	return ctx->have_spam_prob;
+}
+
 double
 scan_score_others(const struct scan_ctx *ctx)
 {

@@ -88,6 +88,8 @@ struct scan_ctx {
 	size_t cur;			/* the module being called */
 	void **mstate;			/* [nmodules]: each module's scan state */
 	double stage_ms[STAGE_MS_COUNT];	/* the report's stage_ms */
+	bool have_spam_prob;		/* scan_set_spam_probability() */
+	double spam_prob;
 };
 
 struct mamori_result *result_new(unsigned max_options);

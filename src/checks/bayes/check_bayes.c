@@ -365,6 +365,7 @@ run(struct scan_ctx *ctx)
 	s->nfeatures = f->h->len;
 	s->truncated = f->truncated;
 	s->judged = true;
+	scan_set_spam_probability(ctx, s->v.prob);
 	if (c->autolearn)
 		s->f = f;	/* for finish() */
 	else

@@ -42,8 +42,10 @@
 #include "core/module.h"
 #include "mime/message.h"
 #include "spam/sa_conf.h"
+#include "spam/sa_eval.h"
 #include "spam/sa_match.h"
 #include "spam/sa_meta.h"
+#include "spam/sa_msg.h"
 #include "util/jsonw.h"
 
 /* No symbol of its own: its symbols are the rules' (module_symbol_add). */
@@ -125,7 +127,6 @@ enum rule_kind { RK_NONE, RK_PATTERN, RK_EXISTS, RK_EVAL, RK_META };
 
 struct rule;
 struct view;
-typedef bool (*eval_fn)(struct scan_ctx *ctx, const struct rule *r);
 
 struct rule {
 	const struct sa_rule *sa;
@@ -133,7 +134,7 @@ struct rule {
 	mamori_sym sym;		/* NULL: a sub-rule, or no score */
 	double score;
 	int target;		/* header rules: their header's index */
-	eval_fn eval;
+	struct sa_eval_call *call;	/* an eval rule's */
 	struct sa_meta *meta;
 };
 
@@ -173,36 +174,6 @@ count_reason(GHashTable *t, const char *why)
 {
 	gpointer v = g_hash_table_lookup(t, why);
 	g_hash_table_replace(t, g_strdup(why), GUINT_TO_POINTER(GPOINTER_TO_UINT(v) + 1));
-}
-
-/* ---- evals mamori implements -------------------------------------------- */
-
-static bool eval_missing_to(struct scan_ctx *ctx, const struct rule *r);
-
-static const struct {
-	const char *name;
-	eval_fn fn;
-} evals[] = {
-	{ "check_for_missing_to_header", eval_missing_to },
-};
-
-static eval_fn
-eval_lookup(const char *name)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(evals); i++)
-		if (strcmp(evals[i].name, name) == 0)
-			return evals[i].fn;
-	return NULL;
-}
-
-/* HeaderEval's check_for_missing_to_header: neither To nor
- * Apparently-To. */
-static bool
-eval_missing_to(struct scan_ctx *ctx, const struct rule *r)
-{
-	(void)r;
-	const struct mime_headers *h = scan_message(ctx)->headers;
-	return mime_headers_count(h, "To") == 0 && mime_headers_count(h, "Apparently-To") == 0;
 }
 
 /* ---- building ----------------------------------------------------------- */
@@ -398,21 +369,28 @@ classify_rules(struct build *b)
 		struct rule *r = &e->rules[i];
 		const struct sa_rule *sa = r->sa;
 		const char *why = NULL;
+		char whybuf[200];
 		if (sa->score[e->set] == 0.0 && !g_str_has_prefix(sa->name, "__") &&
 		    !g_hash_table_contains(read_by_meta, sa->name))
 			why = "score 0 in the set (not run, as in SpamAssassin)";
-		else if (sa->tflags & SA_TF_NET)
-			why = "network rule (tflags net)";
+		else if ((sa->tflags & SA_TF_NET) && e->set != 1 && e->set != 3)
+			why = "network rule (tflags net) in a score set without network tests";
 		else if (sa->type == SA_MIMEHEADER)
 			why = "mimeheader rules not implemented";
 		else if (sa->type == SA_META)
 			r->kind = RK_META;
 		else if (sa->eval != NULL) {
-			r->eval = eval_lookup(sa->eval);
-			if (r->eval != NULL)
+			char err[160];
+			r->call = sa_eval_call_new(sa->name, sa->eval, sa->eval_args, err,
+			    sizeof err);
+			if (r->call != NULL) {
 				r->kind = RK_EVAL;
-			else
+			} else if (strcmp(err, "not implemented") == 0) {
 				why = "eval function not implemented";
+			} else {
+				snprintf(whybuf, sizeof whybuf, "eval %s: %s", sa->eval, err);
+				why = whybuf;
+			}
 		} else if (sa->type == SA_HEADER) {
 			if (!header_supported(sa, &why))
 				;
@@ -575,8 +553,10 @@ engine_free(void *engine)
 	struct spam_engine *e = engine;
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		sa_meta_free(e->rules[i].meta);
+		sa_eval_call_free(e->rules[i].call);
+	}
 	g_free(e->rules);
 	for (int c = 0; c < DB_CLASSES; c++)
 		dbset_free(&e->db[c]);
@@ -694,156 +674,6 @@ scratch_get(struct spam_engine *e)
 	return s != NULL ? s : sa_scratch_new(e->alldbs, e->nalldbs);
 }
 
-/*
- * The header fields of the message as SpamAssassin reads them
- * (Message/Node.pm): every field of the top-level header block in order,
- * the Content-* fields included (GMime keeps those with the body part),
- * as raw (after the colon and its blanks, folding kept, line ends LF) and
- * decoded (folds made spaces, line ends removed, RFC 2047 words decoded
- * but in the fields SpamAssassin leaves alone), each ending in a newline.
- */
-struct sa_field {
-	char *name;
-	char *raw;
-	char *decoded;
-};
-
-static void
-sa_field_free(gpointer p)
-{
-	struct sa_field *f = p;
-	g_free(f->name);
-	g_free(f->raw);
-	g_free(f->decoded);
-	g_free(f);
-}
-
-static bool
-decode_skipped(const char *name)
-{
-	static const char *const names[] = { "Received", "Message-ID", "Resent-Message-ID",
-	    "Date", "Resent-Date", "MIME-Version", "References", "In-Reply-To" };
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (g_ascii_strcasecmp(name, names[i]) == 0)
-			return true;
-	return g_ascii_strncasecmp(name, "List-", 5) == 0;
-}
-
-#define SA_FIELDS_MAX 1000	/* fields read at most (limits.* bound the message) */
-
-static GPtrArray *
-sa_fields(const uint8_t *raw, size_t len)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(sa_field_free);
-	size_t i = 0;
-
-	if (len > 5 && memcmp(raw, "From ", 5) == 0) {	/* an mbox separator */
-		const uint8_t *nl = memchr(raw, '\n', len);
-		i = nl != NULL ? (size_t)(nl - raw) + 1 : len;
-	}
-	while (i < len && out->len < SA_FIELDS_MAX) {
-		/* one field: its first line and the lines that begin with a blank */
-		size_t start = i;
-		if (raw[i] == '\n' || (raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n'))
-			break;	/* the empty line: end of the header block */
-		do {
-			const uint8_t *nl = memchr(raw + i, '\n', len - i);
-			i = nl != NULL ? (size_t)(nl - raw) + 1 : len;
-		} while (i < len && (raw[i] == ' ' || raw[i] == '\t'));
-		const uint8_t *colon = memchr(raw + start, ':', i - start);
-		if (colon == NULL)
-			continue;	/* not a field (a "From " line, garbage) */
-		size_t nlen = (size_t)(colon - (raw + start));
-		while (nlen > 0 && (raw[start + nlen - 1] == ' ' || raw[start + nlen - 1] == '\t'))
-			nlen--;
-		if (nlen == 0)
-			continue;
-		size_t v = (size_t)(colon - raw) + 1;
-		while (v < i && (raw[v] == ' ' || raw[v] == '\t'))
-			v++;
-		struct sa_field *f = g_new0(struct sa_field, 1);
-		f->name = g_strndup((const char *)raw + start, nlen);
-		GString *r = g_string_sized_new(i - v + 1), *d = g_string_sized_new(i - v + 1);
-		for (size_t k = v; k < i; k++) {
-			if (raw[k] == '\r' && k + 1 < i && raw[k + 1] == '\n')
-				continue;
-			g_string_append_c(r, (char)raw[k]);
-			if (raw[k] == '\n' || raw[k] == '\r')
-				continue;	/* decoded: line ends removed */
-			g_string_append_c(d, raw[k] == '\t' && k > v && raw[k - 1] == '\n' ? ' ' :
-			    (char)raw[k]);
-		}
-		if (r->len == 0 || r->str[r->len - 1] != '\n')
-			g_string_append_c(r, '\n');
-		if (!decode_skipped(f->name) && strstr(d->str, "=?") != NULL) {
-			char *x = g_mime_utils_header_decode_text(NULL, d->str);
-			if (x != NULL)
-				g_string_assign(d, x);
-			g_free(x);
-		}
-		g_string_append_c(d, '\n');
-		f->raw = g_string_free(r, FALSE);
-		f->decoded = g_string_free(d, FALSE);
-		g_ptr_array_add(out, f);
-	}
-	return out;
-}
-
-/* One text to match, appended to out: a header's values joined. */
-static void
-header_values(const GPtrArray *fields, const char *name, bool raw, GString *out)
-{
-	for (guint i = 0; i < fields->len; i++) {
-		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
-			continue;
-		if (raw) {	/* get_header(raw): folds made spaces */
-			for (const char *p = f->raw; *p != '\0'; p++) {
-				if (*p == '\n' && p[1] != '\0') {
-					g_string_append_c(out, ' ');
-					while (p[1] == ' ' || p[1] == '\t')
-						p++;
-					continue;
-				}
-				g_string_append_c(out, *p);
-			}
-		} else {
-			g_string_append(out, f->decoded);
-		}
-	}
-}
-
-/* :addr and :name (PerMsgStatus.pm _get): every address (or display
- * name) of every value of the header, one a line, parsed by GMime */
-static void
-addresses(const GPtrArray *fields, const char *name, bool want_name, GString *out)
-{
-	bool first = true;
-	for (guint i = 0; i < fields->len; i++) {
-		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
-			continue;
-		InternetAddressList *l = internet_address_list_parse(NULL, f->raw);
-		for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
-			InternetAddress *ia = internet_address_list_get_address(l, k);
-			const char *v = NULL;
-			if (want_name) {
-				v = internet_address_get_name(ia);
-			} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-				v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			}
-			if (v == NULL || (want_name && *v == '\0'))
-				continue;
-			if (!first)
-				g_string_append_c(out, '\n');
-			g_string_append(out, v);
-			first = false;
-		}
-		if (l != NULL)
-			g_object_unref(l);
-	}
-}
-
 /* The text header rules of target t read; false: the header is absent
  * (the text is "" or the rule's if-unset). */
 static bool
@@ -859,21 +689,21 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct ta
 			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
 		}
 	} else if (strcmp(t->hdr, "ToCc") == 0) {
-		header_values(fields, "To", raw, out);
-		header_values(fields, "Cc", raw, out);
+		sa_header_values(fields, "To", raw, out);
+		sa_header_values(fields, "Cc", raw, out);
 	} else if (strcmp(t->hdr, "MESSAGEID") == 0) {
 		static const char *const ids[] = { "X-Message-Id", "Resent-Message-Id",
 		    "X-Original-Message-ID", "Message-Id" };
 		for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
-			header_values(fields, ids[i], raw, out);
+			sa_header_values(fields, ids[i], raw, out);
 	} else if (strcmp(t->hdr, "EnvelopeFrom") == 0) {
 		const struct mamori_envelope *env = scan_envelope(ctx);
 		if (env != NULL && env->mail_from != NULL)
 			g_string_append(out, env->mail_from);
 	} else if (t->mods & ((1u << SA_HDR_ADDR) | (1u << SA_HDR_NAME))) {
-		addresses(fields, t->hdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
+		sa_header_addresses(fields, t->hdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
 	} else {
-		header_values(fields, t->hdr, raw, out);
+		sa_header_values(fields, t->hdr, raw, out);
 	}
 	if (out->len > 0)
 		return true;
@@ -1022,6 +852,54 @@ scan_rawbody(struct scan_ctx *ctx, const struct dbset *db, struct sa_scratch *sc
 	return true;
 }
 
+static bool
+has_symbol(const void *ud, const char *name)
+{
+	return scan_has(ud, name);
+}
+
+/* The eval rules, on the message as sa_eval.h describes it. */
+static void
+run_evals(struct scan_ctx *ctx, const struct spam_engine *e, struct spam_state *st,
+    const GPtrArray *fields, const GPtrArray *lines, uint32_t *hits)
+{
+	const struct mamori_envelope *env = scan_envelope(ctx);
+	struct sa_eval_msg m = {
+		.fields = fields,
+		.msg = scan_message(ctx),
+		.content = scan_content(ctx),
+		.body = lines,
+		.rs = e->rs,
+		.has = has_symbol,
+		.has_ud = ctx,
+		.bayes = -1,
+		.now = g_get_real_time() / G_USEC_PER_SEC,
+	};
+	m.raw = scan_raw(ctx, &m.raw_len);
+	if (env != NULL) {
+		m.mail_from = env->mail_from;
+		m.helo = env->helo;
+		m.client_ip = env->client_ip;
+		m.rcpt = env->rcpt;
+		m.nrcpt = env->n_rcpt;
+	}
+	double p;
+	if (scan_spam_probability(ctx, &p))
+		m.bayes = p;
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->rules[i].kind != RK_EVAL)
+			continue;
+		int r = sa_eval_run(&m, e->rules[i].call);
+		if (r < 0) {
+			scan_addf(ctx, SYM_SA_RULES_ERROR, "eval %s", e->rules[i].sa->name);
+			st->error = true;
+			r = 0;
+		}
+		hits[i] = (uint32_t)r;
+	}
+	sa_eval_msg_clear(&m);
+}
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -1047,7 +925,7 @@ run(struct scan_ctx *ctx)
 	/* headers */
 	size_t rawlen;
 	const uint8_t *raw = scan_raw(ctx, &rawlen);
-	GPtrArray *fields = sa_fields(raw, raw != NULL ? rawlen : 0);
+	GPtrArray *fields = sa_fields_parse(raw, raw != NULL ? rawlen : 0);
 	GString *buf = g_string_new(NULL);
 	uint32_t *th = g_new0(uint32_t, e->n);
 	for (guint i = 0; i < e->targets->len; i++) {
@@ -1071,7 +949,6 @@ run(struct scan_ctx *ctx)
 	}
 	g_free(th);
 	g_string_free(buf, TRUE);
-	g_ptr_array_unref(fields);
 
 	/* body, rawbody, full, uri */
 	const struct spam_conf *conf = scan_module_conf(ctx);
@@ -1080,7 +957,6 @@ run(struct scan_ctx *ctx)
 		scan_add(ctx, SYM_SA_RULES_ERROR, "body");
 		st->error = true;
 	}
-	g_ptr_array_unref(lines);
 	if (!scan_rawbody(ctx, &e->db[DB_RAWBODY], sc, hits, conf->rawbody_part_scan_size)) {
 		scan_add(ctx, SYM_SA_RULES_ERROR, "rawbody");
 		st->error = true;
@@ -1101,9 +977,9 @@ run(struct scan_ctx *ctx)
 	g_async_queue_push(e->scratch, sc);
 
 	/* evals, then metas in order */
-	for (size_t i = 0; i < e->n; i++)
-		if (e->rules[i].kind == RK_EVAL)
-			hits[i] = e->rules[i].eval(ctx, &e->rules[i]) ? 1 : 0;
+	run_evals(ctx, e, st, fields, lines, hits);
+	g_ptr_array_unref(lines);
+	g_ptr_array_unref(fields);
 	double *v = g_new(double, MAX(e->n, (size_t)1));
 	for (size_t i = 0; i < e->n; i++)
 		v[i] = hits[i];

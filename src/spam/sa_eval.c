@@ -1,0 +1,185 @@
+/*
+ * sa_eval.c - SpamAssassin's eval: functions: lookup, calls, arguments,
+ * the per-scan cache (sa_eval.h).  The functions are in sa_eval_*.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spam/sa_eval.h"
+
+static const struct sa_eval_family *const families[] = {
+	&sa_eval_header_family,
+	&sa_eval_body_family,
+	&sa_eval_html_family,
+	&sa_eval_relay_family,
+	&sa_eval_mapped_family,
+};
+
+const struct sa_eval_def *
+sa_eval_find(const char *name)
+{
+	for (size_t f = 0; f < G_N_ELEMENTS(families); f++)
+		for (size_t i = 0; i < families[f]->n; i++)
+			if (strcmp(families[f]->defs[i].name, name) == 0)
+				return &families[f]->defs[i];
+	return NULL;
+}
+
+/*
+ * A Perl argument list as the rule files write them: quoted strings
+ * ('...' or "...", a backslash keeping the next character of "..." and
+ * a quote or backslash of '...'), bare words and numbers, separated by
+ * commas.  At most 64 arguments of 4 KiB each.
+ */
+#define ARGS_MAX 64
+#define ARG_LEN_MAX 4096
+
+bool
+sa_eval_parse_args(const char *args, char ***argv_out, unsigned *argc_out)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	const char *p = args != NULL ? args : "";
+	bool want = false;	/* an argument must follow (after a comma) */
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0') {
+			if (want)
+				goto fail;
+			break;
+		}
+		if (v->len >= ARGS_MAX)
+			goto fail;
+		GString *a = g_string_new(NULL);
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+			while (*p != '\0' && *p != q) {
+				if (*p == '\\' && p[1] != '\0' &&
+				    (q == '"' || p[1] == '\'' || p[1] == '\\'))
+					p++;
+				g_string_append_c(a, *p++);
+			}
+			if (*p != q) {
+				g_string_free(a, TRUE);
+				goto fail;
+			}
+			p++;
+		} else {
+			while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t')
+				g_string_append_c(a, *p++);
+			if (a->len == 0) {
+				g_string_free(a, TRUE);
+				goto fail;
+			}
+		}
+		if (a->len > ARG_LEN_MAX) {
+			g_string_free(a, TRUE);
+			goto fail;
+		}
+		g_ptr_array_add(v, g_string_free(a, FALSE));
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == ',') {
+			p++;
+			want = true;
+		} else if (*p != '\0') {
+			goto fail;
+		} else {
+			want = false;
+		}
+	}
+	*argc_out = v->len;
+	g_ptr_array_add(v, NULL);
+	*argv_out = (char **)g_ptr_array_free(v, FALSE);
+	return true;
+fail:
+	g_ptr_array_unref(v);
+	return false;
+}
+
+struct sa_eval_call *
+sa_eval_call_new(const char *rule, const char *fn, const char *args, char *err,
+    size_t errlen)
+{
+	const struct sa_eval_def *d = sa_eval_find(fn);
+	if (d == NULL) {
+		snprintf(err, errlen, "not implemented");
+		return NULL;
+	}
+	struct sa_eval_call *c = g_new0(struct sa_eval_call, 1);
+	c->def = d;
+	c->rule = rule;
+	if (!sa_eval_parse_args(args, &c->argv, &c->argc)) {
+		snprintf(err, errlen, "arguments not understood");
+		g_free(c);
+		return NULL;
+	}
+	if (d->prepare != NULL && !d->prepare(c, err, errlen)) {
+		sa_eval_call_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+sa_eval_call_free(struct sa_eval_call *c)
+{
+	if (c == NULL)
+		return;
+	if (c->data != NULL && c->def->drop != NULL)
+		c->def->drop(c->data);
+	g_strfreev(c->argv);
+	g_free(c);
+}
+
+int
+sa_eval_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	return c->def->run(m, c);
+}
+
+void *
+sa_eval_cached(struct sa_eval_msg *m, enum sa_eval_slot s,
+    void *(*make)(struct sa_eval_msg *m), void (*drop)(void *))
+{
+	if (m->slot[s] == NULL) {
+		m->slot[s] = make(m);
+		m->slot_free[s] = drop;
+	}
+	return m->slot[s];
+}
+
+void
+sa_eval_msg_clear(struct sa_eval_msg *m)
+{
+	for (int s = 0; s < SA_SLOT_COUNT; s++) {
+		if (m->slot[s] != NULL && m->slot_free[s] != NULL)
+			m->slot_free[s](m->slot[s]);
+		m->slot[s] = NULL;
+		m->slot_free[s] = NULL;
+	}
+}
+
+bool
+sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i)
+{
+	return i >= c->argc || strcmp(c->argv[i], "undef") == 0;
+}
+
+/* Perl's numeric value of a string: its leading number, else 0. */
+double
+sa_eval_arg_num(const struct sa_eval_call *c, unsigned i, double def)
+{
+	if (sa_eval_arg_undef(c, i))
+		return def;
+	const char *s = c->argv[i];
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *end;
+	errno = 0;
+	double v = g_ascii_strtod(s, &end);
+	return end == s ? 0.0 : v;
+}

@@ -1,0 +1,151 @@
+/*
+ * sa_msg.c - the header fields as SpamAssassin reads them (sa_msg.h).
+ */
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "spam/sa_msg.h"
+
+static void
+sa_field_free(gpointer p)
+{
+	struct sa_field *f = p;
+	g_free(f->name);
+	g_free(f->raw);
+	g_free(f->decoded);
+	g_free(f);
+}
+
+static bool
+decode_skipped(const char *name)
+{
+	static const char *const names[] = { "Received", "Message-ID", "Resent-Message-ID",
+	    "Date", "Resent-Date", "MIME-Version", "References", "In-Reply-To" };
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_ascii_strcasecmp(name, names[i]) == 0)
+			return true;
+	return g_ascii_strncasecmp(name, "List-", 5) == 0;
+}
+
+GPtrArray *
+sa_fields_parse(const uint8_t *raw, size_t len)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(sa_field_free);
+	size_t i = 0;
+
+	if (len > 5 && memcmp(raw, "From ", 5) == 0) {	/* an mbox separator */
+		const uint8_t *nl = memchr(raw, '\n', len);
+		i = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+	}
+	while (i < len && out->len < SA_FIELDS_MAX) {
+		/* one field: its first line and the lines that begin with a blank */
+		size_t start = i;
+		if (raw[i] == '\n' || (raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n'))
+			break;	/* the empty line: end of the header block */
+		do {
+			const uint8_t *nl = memchr(raw + i, '\n', len - i);
+			i = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+		} while (i < len && (raw[i] == ' ' || raw[i] == '\t'));
+		const uint8_t *colon = memchr(raw + start, ':', i - start);
+		if (colon == NULL)
+			continue;	/* not a field (a "From " line, garbage) */
+		size_t nlen = (size_t)(colon - (raw + start));
+		while (nlen > 0 && (raw[start + nlen - 1] == ' ' || raw[start + nlen - 1] == '\t'))
+			nlen--;
+		if (nlen == 0)
+			continue;
+		size_t v = (size_t)(colon - raw) + 1;
+		while (v < i && (raw[v] == ' ' || raw[v] == '\t'))
+			v++;
+		struct sa_field *f = g_new0(struct sa_field, 1);
+		f->name = g_strndup((const char *)raw + start, nlen);
+		GString *r = g_string_sized_new(i - v + 1), *d = g_string_sized_new(i - v + 1);
+		for (size_t k = v; k < i; k++) {
+			if (raw[k] == '\r' && k + 1 < i && raw[k + 1] == '\n')
+				continue;
+			g_string_append_c(r, (char)raw[k]);
+			if (raw[k] == '\n' || raw[k] == '\r')
+				continue;	/* decoded: line ends removed */
+			g_string_append_c(d, raw[k] == '\t' && k > v && raw[k - 1] == '\n' ? ' ' :
+			    (char)raw[k]);
+		}
+		if (r->len == 0 || r->str[r->len - 1] != '\n')
+			g_string_append_c(r, '\n');
+		if (!decode_skipped(f->name) && strstr(d->str, "=?") != NULL) {
+			char *x = g_mime_utils_header_decode_text(NULL, d->str);
+			if (x != NULL)
+				g_string_assign(d, x);
+			g_free(x);
+		}
+		g_string_append_c(d, '\n');
+		f->raw = g_string_free(r, FALSE);
+		f->decoded = g_string_free(d, FALSE);
+		g_ptr_array_add(out, f);
+	}
+	return out;
+}
+
+/* One text to match, appended to out: a header's values joined. */
+void
+sa_header_values(const GPtrArray *fields, const char *name, bool raw, GString *out)
+{
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, name) != 0)
+			continue;
+		if (raw) {	/* get_header(raw): folds made spaces */
+			for (const char *p = f->raw; *p != '\0'; p++) {
+				if (*p == '\n' && p[1] != '\0') {
+					g_string_append_c(out, ' ');
+					while (p[1] == ' ' || p[1] == '\t')
+						p++;
+					continue;
+				}
+				g_string_append_c(out, *p);
+			}
+		} else {
+			g_string_append(out, f->decoded);
+		}
+	}
+}
+
+/* :addr and :name (PerMsgStatus.pm _get): every address (or display
+ * name) of every value of the header, one a line, parsed by GMime */
+void
+sa_header_addresses(const GPtrArray *fields, const char *name, bool want_name, GString *out)
+{
+	bool first = true;
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, name) != 0)
+			continue;
+		InternetAddressList *l = internet_address_list_parse(NULL, f->raw);
+		for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
+			InternetAddress *ia = internet_address_list_get_address(l, k);
+			const char *v = NULL;
+			if (want_name) {
+				v = internet_address_get_name(ia);
+			} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+				v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+			}
+			if (v == NULL || (want_name && *v == '\0'))
+				continue;
+			if (!first)
+				g_string_append_c(out, '\n');
+			g_string_append(out, v);
+			first = false;
+		}
+		if (l != NULL)
+			g_object_unref(l);
+	}
+}
+
+unsigned
+sa_header_count(const GPtrArray *fields, const char *name)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < fields->len; i++)
+		n += g_ascii_strcasecmp(((const struct sa_field *)fields->pdata[i])->name, name) == 0;
+	return n;
+}
