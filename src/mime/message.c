@@ -575,6 +575,8 @@ part_free(gpointer p)
 	g_free(part->data);
 	g_free(part->text);
 	headers_free(part->embedded);
+	if (part->fields != NULL)
+		g_ptr_array_unref(part->fields);
 	g_free(part);
 }
 
@@ -593,8 +595,31 @@ part_new(struct parse_ctx *pc, struct mime_part *parent, unsigned depth,
 	part->depth = depth;
 	part->parent = parent;
 	part->kind = kind;
+	part->fields = g_ptr_array_new_with_free_func(header_free);
 	g_ptr_array_add(msg->parts, part);
 	return part;
+}
+
+/* The part's own header fields (GMime keeps them with the part). */
+static void
+part_fields(struct parse_ctx *pc, struct mime_part *part, GMimeObject *obj)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *gh = g_mime_header_list_get_header_at(list, i);
+		const char *name = g_mime_header_get_name(gh);
+		const char *raw = g_mime_header_get_raw_value(gh);
+		if (name == NULL)
+			continue;
+		if (raw == NULL)
+			raw = "";
+		struct mime_header *hd = g_new0(struct mime_header, 1);
+		hd->name = g_utf8_make_valid(name, -1);
+		hd->raw = g_strdup(raw);
+		hd->value = decode_text(pc, raw, has_8bit(raw), hd->name);
+		g_ptr_array_add(part->fields, hd);
+	}
 }
 
 /* Path of names from the message to this part (containers are skipped). */
@@ -995,6 +1020,7 @@ walk_leaf(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 		names_beyond(pc, obj, parent, depth);
 		return;
 	}
+	part_fields(pc, part, obj);
 	part->type = type;
 	part->disposition = lower_dup(disp);
 	part->filename = part_filename(pc, obj);
@@ -1049,6 +1075,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 			names_beyond(pc, obj, parent, depth);
 			return;
 		}
+		part_fields(pc, part, obj);
 		part->type = type;
 		part_set_path(part);
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -1063,6 +1090,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 			names_beyond(pc, obj, parent, depth);
 			return;
 		}
+		part_fields(pc, part, obj);
 		part->type = type;
 		const char *fn = g_mime_object_get_content_disposition_parameter(obj,
 		    "filename");
@@ -1088,6 +1116,7 @@ walk(struct parse_ctx *pc, GMimeObject *obj, struct mime_part *parent,
 			names_beyond(pc, obj, parent, depth);
 			return;
 		}
+		part_fields(pc, part, obj);
 		part->type = type;
 		part_set_path(part);
 	}

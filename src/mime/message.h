@@ -119,6 +119,10 @@ struct mime_part {
 	size_t text_len;
 	bool truncated;		/* content cut by a limit */
 	struct mime_headers *embedded;	/* MESSAGE parts: its headers */
+	/* struct mime_header *: the part's own header fields as written
+	 * (Content-Type, Content-Disposition ...; for the top-level body, the
+	 * message's Content-* fields); empty for a uuencoded block */
+	GPtrArray *fields;
 };
 
 /*

@@ -1587,6 +1587,46 @@ test_threads(void **state)
 		assert_int_equal(GPOINTER_TO_INT(g_thread_join(t[i])), 0);
 }
 
+/* Each part keeps its own header fields (mimeheader rules read them): the
+ * top-level entity the message's Content-* fields, a part its own, folded
+ * values raw and decoded. */
+static void
+test_part_fields(void **state)
+{
+	(void)state;
+	struct mime_message *m = PARSE(HDRS "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain;\r\n\tcharset=us-ascii\r\n"
+	    "Content-Disposition: inline\r\n\r\nhello\r\n"
+	    "--b\r\nContent-Type: application/octet-stream; name=\"=?UTF-8?B?5pel5pys?=.txt\"\r\n\r\nx\r\n"
+	    "--b--\r\n");
+	assert_int_equal(m->parts->len, 3);
+	const struct mime_part *root = m->parts->pdata[0];
+	const struct mime_part *text = m->parts->pdata[1];
+	const struct mime_part *att = m->parts->pdata[2];
+	bool found = false;
+	for (guint i = 0; i < root->fields->len; i++) {
+		const struct mime_header *h = root->fields->pdata[i];
+		if (g_ascii_strcasecmp(h->name, "Content-Type") == 0) {
+			found = true;
+			assert_non_null(strstr(h->value, "multipart/mixed"));
+		}
+		/* the message's other fields are not the entity's */
+		assert_true(g_ascii_strcasecmp(h->name, "Subject") != 0);
+	}
+	assert_true(found);
+	assert_int_equal(text->fields->len, 2);
+	const struct mime_header *ct = text->fields->pdata[0];
+	assert_string_equal(ct->name, "Content-Type");
+	assert_non_null(strstr(ct->raw, "text/plain;"));
+	assert_non_null(strstr(ct->raw, "\tcharset=us-ascii"));
+	assert_string_equal(((const struct mime_header *)text->fields->pdata[1])->name,
+	    "Content-Disposition");
+	assert_int_equal(att->fields->len, 1);
+	assert_non_null(strstr(((const struct mime_header *)att->fields->pdata[0])->value,
+	    "日本.txt"));
+}
+
 int
 main(void)
 {
@@ -1652,6 +1692,7 @@ main(void)
 		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_many_headers),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_part_fields),
 	};
 	return cmocka_run_group_tests_name("message", tests, NULL, group_teardown);
 }

@@ -151,6 +151,17 @@ struct target {
 };
 
 
+/* What mimeheader rules read: one header of every MIME part, decoded or
+ * :raw (MIMEHeader.pm). */
+struct mtarget {
+	char *hdr;
+	bool raw;
+	char *if_unset;		/* NULL: none */
+	GArray *specs;		/* struct sa_re_spec while building */
+	GArray *ids;		/* rule indices of the specs */
+	struct dbset dbs;
+};
+
 struct spam_engine {
 	struct sa_ruleset *rs;
 	struct rule *rules;
@@ -158,6 +169,7 @@ struct spam_engine {
 	GHashTable *index;	/* name -> GINT_TO_POINTER(index + 1) */
 	struct dbset db[DB_CLASSES];
 	GPtrArray *targets;	/* struct target * */
+	GPtrArray *mtargets;	/* struct mtarget * */
 	size_t *meta_order;	/* indices of meta rules, evaluation order */
 	size_t nmeta, nmeta_ok;
 	int set;
@@ -231,6 +243,40 @@ target_free(gpointer p)
 		g_array_free(t->ids, TRUE);
 	if (t->exists != NULL)
 		g_array_free(t->exists, TRUE);
+	dbset_free(&t->dbs);
+	g_free(t);
+}
+
+static int
+mtarget_of(struct spam_engine *e, const struct sa_rule *r)
+{
+	bool raw = (r->mods & (1u << SA_HDR_RAW)) != 0;
+	for (guint i = 0; i < e->mtargets->len; i++) {
+		const struct mtarget *t = e->mtargets->pdata[i];
+		if (g_ascii_strcasecmp(t->hdr, r->hdr) == 0 && t->raw == raw &&
+		    g_strcmp0(t->if_unset, r->if_unset) == 0)
+			return (int)i;
+	}
+	struct mtarget *t = g_new0(struct mtarget, 1);
+	t->hdr = g_strdup(r->hdr);
+	t->raw = raw;
+	t->if_unset = g_strdup(r->if_unset);
+	t->specs = g_array_new(FALSE, FALSE, sizeof(struct sa_re_spec));
+	t->ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	g_ptr_array_add(e->mtargets, t);
+	return (int)e->mtargets->len - 1;
+}
+
+static void
+mtarget_free(gpointer p)
+{
+	struct mtarget *t = p;
+	g_free(t->hdr);
+	g_free(t->if_unset);
+	if (t->specs != NULL)
+		g_array_free(t->specs, TRUE);
+	if (t->ids != NULL)
+		g_array_free(t->ids, TRUE);
 	dbset_free(&t->dbs);
 	g_free(t);
 }
@@ -375,8 +421,11 @@ classify_rules(struct build *b)
 			why = "score 0 in the set (not run, as in SpamAssassin)";
 		else if ((sa->tflags & SA_TF_NET) && e->set != 1 && e->set != 3)
 			why = "network rule (tflags net) in a score set without network tests";
-		else if (sa->type == SA_MIMEHEADER)
-			why = "mimeheader rules not implemented";
+		else if (sa->type == SA_MIMEHEADER && sa->negate)
+			/* MIMEHeader.pm hits on every message then */
+			why = "negated mimeheader rule (SpamAssassin makes it hit on every message)";
+		else if (sa->type == SA_MIMEHEADER && (sa->mods & ~(1u << SA_HDR_RAW)) != 0)
+			why = "mimeheader modifier other than :raw";
 		else if (sa->type == SA_META)
 			r->kind = RK_META;
 		else if (sa->eval != NULL) {
@@ -411,6 +460,17 @@ classify_rules(struct build *b)
 		}
 		if (r->kind != RK_PATTERN && r->kind != RK_EXISTS)
 			continue;
+		if (sa->type == SA_MIMEHEADER) {
+			r->target = mtarget_of(e, sa);
+			struct mtarget *t = e->mtargets->pdata[r->target];
+			struct sa_re_spec sp = { .id = (unsigned)i, .re = sa->re,
+			    .flags = sa->re_flags != NULL ? sa->re_flags : "",
+			    .count = (sa->tflags & SA_TF_MULTIPLE) != 0, .maxhits = sa->maxhits };
+			unsigned id = (unsigned)i;
+			g_array_append_val(t->specs, sp);
+			g_array_append_val(t->ids, id);
+			continue;
+		}
 		if (sa->type == SA_HEADER) {
 			r->target = target_of(e, sa);
 			struct target *t = e->targets->pdata[r->target];
@@ -451,6 +511,14 @@ compile_dbs(struct build *b, char *err, size_t errlen)
 			goto fail;
 	for (guint i = 0; i < e->targets->len; i++) {
 		struct target *t = e->targets->pdata[i];
+		if (!dbset_build(b, (const struct sa_re_spec *)(void *)t->specs->data,
+		    (const unsigned *)(void *)t->ids->data, t->specs->len, &t->dbs, err, errlen))
+			goto fail;
+		g_array_free(t->specs, TRUE);
+		t->specs = NULL;
+	}
+	for (guint i = 0; i < e->mtargets->len; i++) {
+		struct mtarget *t = e->mtargets->pdata[i];
 		if (!dbset_build(b, (const struct sa_re_spec *)(void *)t->specs->data,
 		    (const unsigned *)(void *)t->ids->data, t->specs->len, &t->dbs, err, errlen))
 			goto fail;
@@ -562,6 +630,8 @@ engine_free(void *engine)
 		dbset_free(&e->db[c]);
 	if (e->targets != NULL)
 		g_ptr_array_unref(e->targets);
+	if (e->mtargets != NULL)
+		g_ptr_array_unref(e->mtargets);
 	if (e->scratch != NULL) {
 		struct sa_scratch *sc;
 		while ((sc = g_async_queue_try_pop(e->scratch)) != NULL)
@@ -600,6 +670,7 @@ engine_new(struct module_setup *s, void **engine)
 	e->unusable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	e->index = g_hash_table_new(g_str_hash, g_str_equal);
 	e->targets = g_ptr_array_new_with_free_func(target_free);
+	e->mtargets = g_ptr_array_new_with_free_func(mtarget_free);
 	e->scratch = g_async_queue_new();
 	for (guint i = 0; c->sa_rules != NULL && i < c->sa_rules->len; i++) {
 		const char *p = c->sa_rules->pdata[i];
@@ -797,6 +868,100 @@ body_lines(struct scan_ctx *ctx, uint64_t max)
 	return lines;
 }
 
+/*
+ * The value a mimeheader rule reads in a part (MIMEHeader.pm, Node.pm):
+ * the last field of that name; :raw as written after the colon (and its
+ * blanks but in a message's own header), folding and the final newline
+ * kept; else unfolded (a newline
+ * and the blanks after it one space), trimmed, RFC 2047 decoded, with a
+ * newline.  Absent: "" (:raw), else the rule's if-unset or "".
+ */
+static void
+mime_value(const struct mime_part *p, const struct mtarget *t, GString *out)
+{
+	const struct mime_header *f = NULL;
+	g_string_truncate(out, 0);
+	for (guint i = 0; p->fields != NULL && i < p->fields->len; i++) {
+		const struct mime_header *h = p->fields->pdata[i];
+		if (g_ascii_strcasecmp(h->name, t->hdr) == 0)
+			f = h;
+	}
+	if (f == NULL) {
+		if (!t->raw && t->if_unset != NULL)
+			g_string_assign(out, t->if_unset);
+		return;
+	}
+	/* a message's own header (the top-level entity, or an attached
+	 * message's) is split at the colon alone, a part's at the colon and
+	 * its blanks (Message.pm) */
+	const char *v = f->raw;
+	bool top = p->parent == NULL || p->parent->kind == MIME_PART_MESSAGE;
+	while (!top && (*v == ' ' || *v == '\t'))
+		v++;
+	for (; *v != '\0'; v++)
+		if (!(*v == '\r' && v[1] == '\n'))
+			g_string_append_c(out, *v);
+	if (out->len == 0 || out->str[out->len - 1] != '\n')
+		g_string_append_c(out, '\n');
+	if (t->raw)
+		return;
+	GString *d = g_string_sized_new(out->len);
+	for (size_t i = 0; i < out->len; i++) {
+		if (out->str[i] == '\n' && i + 1 < out->len &&
+		    (out->str[i + 1] == ' ' || out->str[i + 1] == '\t')) {
+			while (i + 1 < out->len && (out->str[i + 1] == ' ' || out->str[i + 1] == '\t'))
+				i++;
+			g_string_append_c(d, ' ');
+			continue;
+		}
+		g_string_append_c(d, out->str[i]);
+	}
+	g_strstrip(d->str);
+	d->len = strlen(d->str);
+	if (strstr(d->str, "=?") != NULL) {
+		char *x = g_mime_utils_header_decode_text(NULL, d->str);
+		if (x != NULL)
+			g_string_assign(d, x);
+		g_free(x);
+	}
+	g_string_assign(out, d->str);
+	g_string_append_c(out, '\n');
+	g_string_free(d, TRUE);
+}
+
+/* mimeheader rules: each hits on the first part (in tree order, the
+ * top-level entity first) where its pattern matches, with that part's
+ * count. */
+static bool
+scan_mimeheaders(struct scan_ctx *ctx, const struct spam_engine *e, struct sa_scratch *sc,
+    uint32_t *hits)
+{
+	const struct mime_message *m = scan_message(ctx);
+	uint32_t *th = g_new0(uint32_t, MAX(e->n, (size_t)1));
+	GString *v = g_string_new(NULL);
+	bool ok = true;
+
+	for (guint i = 0; i < e->mtargets->len && ok; i++) {
+		const struct mtarget *t = e->mtargets->pdata[i];
+		for (guint k = 0; m->parts != NULL && k < m->parts->len && ok; k++) {
+			const struct mime_part *p = m->parts->pdata[k];
+			if (p->origin != MIME_ORIGIN_MIME)
+				continue;
+			mime_value(p, t, v);
+			ok = dbset_scan(&t->dbs, sc, v->str, v->len, th);
+			for (guint j = 0; j < t->ids->len; j++) {
+				unsigned id = g_array_index(t->ids, unsigned, j);
+				if (hits[id] == 0)
+					hits[id] = th[id];
+				th[id] = 0;
+			}
+		}
+	}
+	g_string_free(v, TRUE);
+	g_free(th);
+	return ok;
+}
+
 static bool
 scan_lines(const struct dbset *db, struct sa_scratch *sc, GPtrArray *lines, uint32_t *hits)
 {
@@ -949,6 +1114,11 @@ run(struct scan_ctx *ctx)
 	}
 	g_free(th);
 	g_string_free(buf, TRUE);
+
+	if (!scan_mimeheaders(ctx, e, sc, hits)) {
+		scan_add(ctx, SYM_SA_RULES_ERROR, "mimeheader");
+		st->error = true;
+	}
 
 	/* body, rawbody, full, uri */
 	const struct spam_conf *conf = scan_module_conf(ctx);
