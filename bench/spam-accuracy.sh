@@ -18,6 +18,9 @@
 #   SYSTEMS="..."     which rows (default "mamori bogofilter spamassassin";
 #                     with --cv "mamori bogofilter")
 #   JOBS=N            scan threads / SpamAssassin processes (default nproc)
+#   THRESHOLD=6       mamori's score whose FP rate and recall are printed
+#                     too (its add_header default), beside SpamAssassin's
+#                     at its required_score 5 and bogofilter's at 0.99
 #
 # The test split is held out: of its messages only the scores are kept
 # (bench/.cache/spam-accuracy/scores/*.txt, "LABEL SCORE" lines), mamori's
@@ -30,6 +33,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/bench/.cache
 WORK=$CACHE/spam-accuracy
 JOBS=${JOBS:-$(nproc)}
+THRESHOLD=${THRESHOLD:-6}
 METRICS=$ROOT/bench/spam_metrics.py
 export LC_NUMERIC=C # $EPOCHREALTIME and awk with a decimal point
 
@@ -134,12 +138,16 @@ run_mamori() {
 	n=$(wc -l <"$out")
 	# the reports go straight into the scores: never stored, never printed
 	set +e
+	# (and the score's parts, OUT.parts: rules, classifier, the rest, for
+	# bench/spam_tune.py)
 	"$MAMORI" scan --json "${mconf[@]}" --state "$state" -j "$JOBS" "$score/ham" "$score/spam" \
-		2>>"$WORK/logs/mamori-scan.log" | python3 "$METRICS" mamori-scores >>"$out"
+		2>>"$WORK/logs/mamori-scan.log" | python3 "$METRICS" mamori-parts |
+		tee -a "$out.parts" | awk '{ print $1, $2 }' >>"$out"
 	local st=("${PIPESTATUS[@]}")
 	set -e
 	score_s=$(since "$t")
-	((st[1] == 0)) || die "reading mamori's reports failed (a report without a score?)"
+	((st[1] == 0 && st[2] == 0 && st[3] == 0)) ||
+		die "reading mamori's reports failed (a report without a score?)"
 	((st[0] <= 1)) || die "mamori scan exited ${st[0]}: $WORK/logs/mamori-scan.log"
 	rc=$(($(wc -l <"$out") - n))
 	[[ $rc == "$(nfiles "$score")" ]] || die "mamori: $rc reports for $(nfiles "$score") messages"
@@ -219,12 +227,13 @@ run_spamassassin() {
 }
 
 # ---- runs -----------------------------------------------------------------
-rows=() times=()
+rows=() times=() at=()
 # one system over FOLDS (a list of "LEARN SCORE" pairs); a row and timings
 evaluate() { # SYSTEM NAME OUT PAIR...
 	local sys=$1 name=$2 out=$3 pair learn score nl=0 ns=0 tl=0 ts=0
 	shift 3
 	: >"$out"
+	rm -f "$out.parts"
 	for pair in "$@"; do
 		learn=${pair% *} score=${pair#* }
 		say "$sys: learning $(nfiles "$learn") messages, scoring $(nfiles "$score")"
@@ -237,6 +246,9 @@ evaluate() { # SYSTEM NAME OUT PAIR...
 	local r
 	r=$(python3 "$METRICS" --row "$name" "$out") || die "spam_metrics.py failed on $out"
 	rows+=("$r")
+	local bar=$THRESHOLD
+	case $sys in spamassassin) bar=5 ;; bogofilter) bar=0.99 ;; esac
+	at+=("$name: $(python3 "$METRICS" --at "$bar" "$out")")
 	times+=("| $name | $nl | $tl | $(rate "$nl" "$tl") | $ns | $ts | $(rate "$ns" "$ts") |")
 }
 
@@ -287,6 +299,10 @@ echo "$title:"
 echo
 python3 "$METRICS" --header
 for r in "${na_rows[@]}" "${rows[@]}"; do echo "$r"; done
+echo
+echo "At each system's default verdict threshold (mamori: THRESHOLD=$THRESHOLD, its add_header; SpamAssassin: required_score 5; bogofilter: spam_cutoff 0.99):"
+echo
+for r in "${at[@]}"; do echo "- $r"; done
 echo
 echo "Wall time (learning: all messages of the learn sets, both classes; scoring: JOBS=$JOBS):"
 echo

@@ -26,6 +26,13 @@ Usage:
                                          stdin -> "LABEL SCORE" lines, the
                                          label from the report's source path
                                          (a directory named ham or spam)
+  spam_metrics.py mamori-parts           the same, "LABEL SCORE RULES BAYES
+                                         OTHER": the score split into the
+                                         SpamAssassin rules' symbols (the spam
+                                         module), the classifier's (BAYES_SPAM,
+                                         BAYES_HAM) and every other symbol's
+  spam_metrics.py --at T [FILE]          ham FP rate and spam recall of the
+                                         verdict score >= T (a threshold)
   spam_metrics.py folds K SRC OUT        cross-validation folds of SRC/{ham,
                                          spam}: OUT/K-i/{learn,score}/{ham,spam}
                                          (hard links), fold of a file =
@@ -163,6 +170,60 @@ def mamori_scores(stream, out):
     return n
 
 
+BAYES_SYMBOLS = ('BAYES_SPAM', 'BAYES_HAM')
+
+
+def report_parts(rep):
+    """(rules, bayes, other): the report's score split by where its
+    symbols come from.  A symbol is a rule's when the spam module's hits
+    name it (or it is "SA_" + a hit's name, a renamed rule)."""
+    hits = (rep.get('spam') or {}).get('hits') or {}
+    rules = bayes = other = 0.0
+    for name, sym in (rep.get('symbols') or {}).items():
+        sc = float(sym.get('score', 0) if isinstance(sym, dict) else sym)
+        if name in BAYES_SYMBOLS:
+            bayes += sc
+        elif name in hits or (name.startswith('SA_') and name[3:] in hits):
+            rules += sc
+        else:
+            other += sc
+    return rules, bayes, other
+
+
+def mamori_parts(stream, out):
+    """One "LABEL SCORE RULES BAYES OTHER" line per report."""
+    n = 0
+    for ln, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            rep = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f'report {ln}: not JSON ({e.msg})') from None
+        src = rep.get('source')
+        if src is None:
+            src = (rep.get('message') or {}).get('source')
+        score = rep.get('score')
+        if not isinstance(src, str):
+            raise InputError(f'report {ln}: no source')
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise InputError(f'report {ln}: no numeric "score" (an error report?)')
+        r, b, o = report_parts(rep)
+        out.write(f'{label_of(src)} {score!r} {r!r} {b!r} {o!r}\n')
+        n += 1
+    return n
+
+
+def at_threshold(pairs, t):
+    """(ham FP rate, spam recall) of flagging score >= t."""
+    ham = [s for lab, s in pairs if lab == 'ham']
+    spam = [s for lab, s in pairs if lab == 'spam']
+    if not ham or not spam:
+        raise InputError('a threshold needs at least one ham and one spam')
+    return (sum(1 for s in ham if s >= t) / len(ham),
+            sum(1 for s in spam if s >= t) / len(spam))
+
+
 def fold_of(name, k):
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], 'big') % k
 
@@ -222,6 +283,17 @@ def main(argv):
             print(header())
         elif argv[:1] == ['mamori-scores']:
             mamori_scores(sys.stdin, sys.stdout)
+        elif argv[:1] == ['mamori-parts']:
+            mamori_parts(sys.stdin, sys.stdout)
+        elif argv[:1] == ['--at'] and len(argv) in (2, 3):
+            t = float(argv[1])
+            if len(argv) == 3 and argv[2] != '-':
+                with open(argv[2], encoding='utf-8') as fh:
+                    pairs = parse(fh)
+            else:
+                pairs = parse(sys.stdin)
+            fp, rec = at_threshold(pairs, t)
+            print(f'score >= {t:g}: ham FP {fp * 100:.3f} %, spam recall {rec:.3f}')
         elif argv[:1] == ['later'] and len(argv) == 3:
             for part, (h, sp) in make_later(argv[1], argv[2]).items():
                 print(f'{part}: ham {h}, spam {sp}')

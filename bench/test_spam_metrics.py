@@ -175,5 +175,33 @@ class Io(unittest.TestCase):
                 sm.make_later(src, os.path.join(t, 'out2'))
 
 
+class Parts(unittest.TestCase):
+    def test_split_by_origin(self):
+        rep = {'source': '/x/spam/1.eml', 'score': 9.5,
+               'symbols': {'FREE_RULE': {'score': 2.0, 'options': []},
+                           'SA_MISSING_FROM': {'score': 1.0, 'options': []},
+                           'BAYES_SPAM': {'score': 5.5, 'options': ['0.99']},
+                           'DKIM_PASS': {'score': -0.5, 'options': []},
+                           'HTML_ONLY': {'score': 1.5, 'options': []}},
+               'spam': {'hits': {'FREE_RULE': 1, 'MISSING_FROM': 1, '__SUB': 3}}}
+        self.assertEqual(sm.report_parts(rep), (3.0, 5.5, 1.0))
+        out = io.StringIO()
+        self.assertEqual(sm.mamori_parts(io.StringIO(json.dumps(rep) + '\n'), out), 1)
+        self.assertEqual(out.getvalue(), 'spam 9.5 3.0 5.5 1.0\n')
+
+    def test_without_spam_section(self):
+        rep = {'score': 1, 'symbols': {'X': {'score': 1}}}
+        self.assertEqual(sm.report_parts(rep), (0.0, 0.0, 1.0))
+
+
+class AtThreshold(unittest.TestCase):
+    def test_inclusive(self):
+        pairs = [('ham', 1), ('ham', 6), ('ham', 2), ('ham', 0),
+                 ('spam', 6), ('spam', 5.9), ('spam', 10)]
+        self.assertEqual(sm.at_threshold(pairs, 6), (0.25, 2 / 3))
+        with self.assertRaises(sm.InputError):
+            sm.at_threshold([('ham', 1)], 6)
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=1)

@@ -65,6 +65,7 @@ struct spam_conf {
 	uint64_t body_part_scan_size;	/* rendered bytes of a part for body
 					 * rules (0: all) */
 	uint64_t rawbody_part_scan_size;	/* decoded bytes for rawbody */
+	double rules_scale;	/* each rule's score times this is its weight */
 };
 
 static const char *const set_names[] = { "plain", "net", "bayes", "bayes_net", NULL };
@@ -86,6 +87,21 @@ check_rules_path(const char *v, char *err, size_t errlen)
 	return true;
 }
 
+/* The default of spam.rules_scale: bench/spam-tune.sh's choice on the
+ * train split (docs/spam.md "One score"). */
+#define SPAM_RULES_SCALE 1.0
+
+static bool
+check(const void *conf, char *err, size_t errlen)
+{
+	const struct spam_conf *c = conf;
+	if (!(c->rules_scale >= 0.0 && c->rules_scale <= 10.0)) {	/* NaN too */
+		snprintf(err, errlen, "spam.rules_scale must be from 0 to 10");
+		return false;
+	}
+	return true;
+}
+
 #define C struct spam_conf
 static const struct conf_key keys[] = {
 	CONF_LIST(C, sa_rules, NULL, check_rules_path, "a file or directory",
@@ -101,6 +117,10 @@ static const struct conf_key keys[] = {
 	CONF_SIZE(C, rawbody_part_scan_size, 0, 1ull << 30, 500000,
 	    "bytes of a decoded part rawbody rules read (SpamAssassin's "
 	    "rawbody_part_scan_size; 0: all)"),
+	CONF_NUMBER(C, rules_scale, SPAM_RULES_SCALE,
+	    "each rule's score (of spam.score_set) times this is its symbol's default weight: "
+	    "how much the rules count beside the classifier and mamori's own symbols "
+	    "(tuned on the corpus' train split, docs/spam.md \"One score\")"),
 	CONF_STRING_OFF(C, cache_dir, "", conf_check_abs_path, "an absolute directory path",
 	    "compiled pattern databases are kept here, so that a restart with the same rules "
 	    "does not compile them again (\"\": none)"),
@@ -589,14 +609,14 @@ compile_metas(struct spam_engine *e)
 
 /* The rules with a score in the set in use become symbols. */
 static void
-make_symbols(struct module_setup *s, struct spam_engine *e)
+make_symbols(struct module_setup *s, struct spam_engine *e, double scale)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		struct rule *r = &e->rules[i];
 		if (r->kind == RK_NONE)
 			continue;
 		e->in_use++;
-		r->score = r->sa->score[e->set];
+		r->score = r->sa->score[e->set] * scale;
 		if (g_str_has_prefix(r->sa->name, "__") || r->score == 0.0)
 			continue;
 		const char *desc = r->sa->describe != NULL ? r->sa->describe : "";
@@ -712,7 +732,7 @@ engine_new(struct module_setup *s, void **engine)
 		return false;
 	}
 	compile_metas(e);
-	make_symbols(s, e);
+	make_symbols(s, e, c->rules_scale);
 	*engine = e;
 	return true;
 }
@@ -1276,7 +1296,7 @@ const struct mamori_module module_spam = {
 	.stage = MAMORI_STAGE_CONTENT,
 	.symbols = symbols,
 	.nsymbols = G_N_ELEMENTS(symbols),
-	.conf = MAMORI_CONF("spam", keys, struct spam_conf, NULL),
+	.conf = MAMORI_CONF("spam", keys, struct spam_conf, check),
 	.engine_new = engine_new,
 	.engine_free = engine_free,
 	.state_size = sizeof(struct spam_state),
