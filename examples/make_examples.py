@@ -529,6 +529,29 @@ def ex09_future_date():
     )
 
 
+def ex10_image_mailing():
+    """An image-only mailing: HTML without a text alternative, a banner
+    image link and two words of text, a Subject in capitals, 60 visible
+    recipients: HTML_ONLY_LITTLE_TEXT (spam module), SUBJECT_ALL_CAPS and
+    RCPT_MANY (message module), the native heuristics."""
+    to = ",\n\t".join(f"member{i:02d}@example.co.jp" for i in range(60))
+    return lines(
+        "From: Member Rewards <rewards@points-club.example>\n"
+        f"To: {to}\n"
+        "Subject: YOUR POINTS EXPIRE TODAY\n"
+        "Date: Mon, 15 Jan 2024 09:12:40 +0900\n"
+        "Message-ID: <20240115091240.77@points-club.example>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=us-ascii\n"
+        "\n"
+        "<html><body>\n"
+        "<a href=\"https://points-club.example/redeem\"><img src=\"https://points-club.example/b.png\""
+        " width=\"600\" height=\"400\" alt=\"\"></a>\n"
+        "<p>Redeem now</p>\n"
+        "</body></html>\n",
+    )
+
+
 EXAMPLES = [
     ("01-iso2022jp-business.eml", ex01_iso2022jp),
     ("02-shiftjis-8bit-subject.eml", ex02_shiftjis),
@@ -539,6 +562,7 @@ EXAMPLES = [
     ("07-forwarded-rfc822.eml", ex07_forward),
     ("08-mislabelled-charset.eml", ex08_mislabelled),
     ("09-date-in-future.eml", ex09_future_date),
+    ("10-image-only-mailing.eml", ex10_image_mailing),
 ]
 
 

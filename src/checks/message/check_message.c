@@ -3,7 +3,16 @@
  * its headers and its charsets.  The parser (src/mime) records defects;
  * this check names them.  Limits the parser hit become
  * SCAN_LIMIT_EXCEEDED, with the limit's name as the option.
+ *
+ * And a few native heuristics on the message's shape that rspamd users
+ * expect and that work without SpamAssassin's rule files (issue 15): a
+ * Subject in capitals, too many visible recipients (the spam module has
+ * the HTML-only message with little text, which reads the content).
  */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/conf.h"
 #include "core/module.h"
 #include "mime/message.h"
 
@@ -25,8 +34,25 @@
 	X(CHARSET_UNKNOWN, 1.0, NO_FORCE, "A text part declares a charset that is not known; the text was decoded with a detected charset.") \
 	X(CHARSET_MISMATCH, 0.5, NO_FORCE, "A text part's declared charset does not fit its bytes, another charset does; the option is the declared one.") \
 	X(CHARSET_DECODE_ERROR, 0.5, NO_FORCE, "Some bytes of a text part could not be decoded in any charset tried and became U+FFFD.") \
+	X(SUBJECT_ALL_CAPS, 0.5, NO_FORCE, "The Subject has at least message.caps_letters_min letters that have a case, and none of them is lower case (scripts without case, such as Japanese, are not counted). Option: how many.") \
+	X(RCPT_MANY, 1.0, NO_FORCE, "To and Cc together name more than message.recipients_max addresses: a mailing that shows its whole list. Option: how many.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
+
+/* the section message */
+struct message_conf {
+	uint32_t caps_letters_min;
+	uint32_t recipients_max;
+};
+
+#define C struct message_conf
+static const struct conf_key keys[] = {
+	CONF_UINT(C, caps_letters_min, 1, 1000, 10,
+	    "SUBJECT_ALL_CAPS: letters with a case the Subject must have, all capitals"),
+	CONF_UINT(C, recipients_max, 1, 100000, 50,
+	    "RCPT_MANY: addresses in To and Cc together, at most"),
+};
+#undef C
 
 /* The symbol of a defect; NULL for the limits (SCAN_LIMIT_EXCEEDED). */
 static mamori_sym
@@ -75,6 +101,23 @@ defect_limit(enum mime_defect d)
 	}
 }
 
+/* SUBJECT_ALL_CAPS: letters with a case, none lower case. */
+static void
+subject_caps(struct scan_ctx *ctx, const char *subject, uint32_t min)
+{
+	unsigned upper = 0;
+	if (subject == NULL || !g_utf8_validate(subject, -1, NULL))
+		return;
+	for (const char *p = subject; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (g_unichar_islower(c))
+			return;
+		upper += g_unichar_isupper(c) || g_unichar_istitle(c);
+	}
+	if (upper >= min)
+		scan_addf(ctx, SYM(SUBJECT_ALL_CAPS), "%u", upper);
+}
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -107,6 +150,12 @@ run(struct scan_ctx *ctx)
 		scan_add(ctx, SYM(MISSING_SUBJECT), NULL);
 	if (mime_headers_get(h, "To", 0) == NULL)
 		scan_add(ctx, SYM(MISSING_TO), NULL);
+
+	const struct message_conf *conf = scan_module_conf(ctx);
+	subject_caps(ctx, h->subject, conf->caps_letters_min);
+	guint rcpts = h->to->len + h->cc->len;
+	if (rcpts > conf->recipients_max)
+		scan_addf(ctx, SYM(RCPT_MANY), "%u", rcpts);
 }
 
 const struct mamori_module module_message = {
@@ -114,5 +163,6 @@ const struct mamori_module module_message = {
 	.stage = MAMORI_STAGE_MESSAGE,
 	.symbols = symbols,
 	.nsymbols = G_N_ELEMENTS(symbols),
+	.conf = MAMORI_CONF("message", keys, struct message_conf, NULL),
 	.run = run,
 };

@@ -48,13 +48,16 @@
 #include "spam/sa_msg.h"
 #include "util/jsonw.h"
 
-/* No symbol of its own: its symbols are the rules' (module_symbol_add). */
-static const struct mamori_symbol_def symbols[2] = {
+/* Its symbols are the rules' (module_symbol_add), these, and a native
+ * heuristic. */
+static const struct mamori_symbol_def symbols[3] = {
 	{ "SA_RULES_ERROR", 0.0, "The SpamAssassin rules could not be evaluated on this message (an internal error of the matcher): forces tempfail, so that the sender retries rather than the mail passing unjudged. Option: which class.", MAMORI_ACTION_TEMPFAIL },
 	{ "SA_PART_TRUNCATED", 0.0, "A text part was longer than spam.body_part_scan_size (rendered, for body rules) or spam.rawbody_part_scan_size (decoded, for rawbody rules): the rules read its beginning only, as SpamAssassin does. Option: which, e.g. \"body: part 1, 120000 bytes\".", NO_FORCE },
+	{ "HTML_ONLY_LITTLE_TEXT", 1.0, "Every text part of the body is HTML (no plain-text alternative), it links or shows something (a link or an image), and its visible text has fewer than spam.html_text_min characters that are not blanks: the shape of image spam and of a phishing button; a native heuristic, with or without rule files. Option: how many.", NO_FORCE },
 };
 #define SYM_SA_RULES_ERROR (&symbols[0])
 #define SYM_SA_PART_TRUNCATED (&symbols[1])
+#define SYM_HTML_ONLY_LITTLE_TEXT (&symbols[2])
 
 /* the section spam */
 struct spam_conf {
@@ -66,6 +69,7 @@ struct spam_conf {
 					 * rules (0: all) */
 	uint64_t rawbody_part_scan_size;	/* decoded bytes for rawbody */
 	double rules_scale;	/* each rule's score times this is its weight */
+	uint32_t html_text_min;	/* HTML_ONLY_LITTLE_TEXT */
 };
 
 static const char *const set_names[] = { "plain", "net", "bayes", "bayes_net", NULL };
@@ -121,6 +125,9 @@ static const struct conf_key keys[] = {
 	    "each rule's score (of spam.score_set) times this is its symbol's default weight: "
 	    "how much the rules count beside the classifier and mamori's own symbols "
 	    "(tuned on the corpus' train split, docs/spam.md \"One score\")"),
+	CONF_UINT(C, html_text_min, 1, 1000000, 200,
+	    "HTML_ONLY_LITTLE_TEXT: visible characters (not blanks) an HTML-only body has "
+	    "at least"),
 	CONF_STRING_OFF(C, cache_dir, "", conf_check_abs_path, "an absolute directory path",
 	    "compiled pattern databases are kept here, so that a restart with the same rules "
 	    "does not compile them again (\"\": none)"),
@@ -1037,6 +1044,33 @@ scan_rawbody(struct scan_ctx *ctx, const struct dbset *db, struct sa_scratch *sc
 	return true;
 }
 
+/* HTML_ONLY_LITTLE_TEXT: the body's text parts all HTML, something to
+ * click or see, little visible text. */
+static void
+html_little_text(struct scan_ctx *ctx, uint32_t min)
+{
+	const struct content *c = scan_content(ctx);
+	if (c == NULL || c->n_body == 0)
+		return;
+	for (guint i = 0; i < c->n_body; i++)
+		if (((const struct content_text *)c->texts->pdata[i])->kind != CONTENT_HTML)
+			return;
+	size_t chars = 0;
+	bool refs = false;
+	for (guint i = 0; i < c->n_body; i++) {
+		const struct content_text *t = c->texts->pdata[i];
+		size_t n;
+		const char *s = content_text(c, t, &n);
+		for (size_t k = 0; k < n; k++)
+			/* characters: lead bytes, not blanks */
+			chars += ((unsigned char)s[k] & 0xC0) != 0x80 && !g_ascii_isspace(s[k]);
+		const struct html_doc *d = content_html(c, t);
+		refs = refs || (d != NULL && d->links->len > 0);
+	}
+	if (refs && chars < min)
+		scan_addf(ctx, SYM_HTML_ONLY_LITTLE_TEXT, "%zu", chars);
+}
+
 static bool
 has_symbol(const void *ud, const char *name)
 {
@@ -1091,6 +1125,8 @@ run(struct scan_ctx *ctx)
 	struct spam_engine *e = (struct spam_engine *)scan_module_engine(ctx);
 	struct spam_state *st = scan_module_state(ctx);
 
+	const struct spam_conf *conf = scan_module_conf(ctx);
+	html_little_text(ctx, conf->html_text_min);
 	if (e == NULL || e->in_use == 0)
 		return;
 	st->ran = true;
@@ -1141,7 +1177,6 @@ run(struct scan_ctx *ctx)
 	}
 
 	/* body, rawbody, full, uri */
-	const struct spam_conf *conf = scan_module_conf(ctx);
 	GPtrArray *lines = body_lines(ctx, conf->body_part_scan_size);
 	if (!scan_lines(&e->db[DB_BODY], sc, lines, hits)) {
 		scan_add(ctx, SYM_SA_RULES_ERROR, "body");
