@@ -303,10 +303,7 @@ dnsbl_zone_parse(const char *spec, size_t max_len, size_t max_codes, struct dnsb
 		c.symbol = g_strndup(sym, nlen);
 		g_array_append_val(codes, c);
 	}
-	if (codes->len == 0) {
-		snprintf(err, errlen, "no CODE=SYMBOL entry after \"%s:\"", nz.zone);
-		goto fail;
-	}
+	/* no entry: the zone is asked for the rule files' check_rbl only */
 	nz.ncodes = codes->len;
 	nz.codes = (struct dnsbl_code *)(void *)g_array_free(codes, FALSE);
 	*z = nz;

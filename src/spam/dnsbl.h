@@ -14,7 +14,9 @@
  *    touching the refused-query codes (127.255.255.252, .254, .255);
  *    SYMBOL upper snake ([A-Z][A-Z0-9_]*, at most 64 bytes); WEIGHT a
  *    decimal number in [-100, 100] (default: the caller's).  Entries are
- *    separated by blanks; an answer may match several.  dnsbl_zone_parse()
+ *    separated by blanks; an answer may match several.  No entry at all
+ *    ("ZONE:"): the zone is asked, for SpamAssassin's check_rbl rules,
+ *    and adds no symbol of its own.  dnsbl_zone_parse()
  *    refuses anything else with a message saying what and where.
  *  - The query name of an IPv4 address (reversed octets) or IPv6 address
  *    (reversed nibbles) in a zone.
