@@ -198,8 +198,8 @@ parse_zone_name(const char *s, size_t len, char **out, char *err, size_t errlen)
 		if ((label == 0 && c == '-') || ++label > 63)
 			goto bad;
 	}
-	if (s[len - 1] == '-' || !dot)
-		goto bad;
+	if (label == 0 || s[len - 1] == '-' || !dot)
+		goto bad;	/* an empty last label ("a.b.."), a hyphen, one label */
 	*out = g_ascii_strdown(s, (gssize)len);
 	return true;
 bad:

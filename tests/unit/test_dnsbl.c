@@ -87,6 +87,8 @@ test_zone_refused(void **state)
 	refused("localhost: 127.0.0.2=X",
 	    "\"localhost\" is not a DNS zone such as zen.spamhaus.org");
 	refused("a..b: 127.0.0.2=X", "\"a..b\" is not a DNS zone such as zen.spamhaus.org");
+	/* one trailing dot is allowed, not two (found by fuzz_dnsbl) */
+	refused("a.b..: 127.0.0.2=X", "\"a.b.\" is not a DNS zone such as zen.spamhaus.org");
 	refused("-a.b: 127.0.0.2=X", "\"-a.b\" is not a DNS zone such as zen.spamhaus.org");
 	refused("a b.org: 127.0.0.2=X", "\"a b.org\" is not a DNS zone such as zen.spamhaus.org");
 	refused("bl.example.net: 127.0.0.2", "\"127.0.0.2\" is not CODE=SYMBOL[:WEIGHT]");
