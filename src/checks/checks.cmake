@@ -8,6 +8,9 @@ mamori_layer(mamori_mod_message
 mamori_layer(mamori_mod_auth
   SOURCES src/checks/auth/check_auth.c
   DEPS mamori_base mamori_spf mamori_dkim mamori_arc mamori_dmarc mamori_dns)
+mamori_layer(mamori_mod_dnsbl
+  SOURCES src/checks/dnsbl/check_dnsbl.c
+  DEPS mamori_base mamori_dnsbl mamori_dns)
 mamori_layer(mamori_mod_objects
   SOURCES src/checks/objects/check_objects.c
   DEPS mamori_base mamori_objects)
@@ -34,6 +37,6 @@ mamori_layer(mamori_mod_spam
   SOURCES src/checks/spam/check_spam.c
   DEPS mamori_base mamori_content mamori_sa_conf mamori_sa_meta mamori_sa_match mamori_sa_eval
        PkgConfig::GMIME)
-set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_objects
+set(MAMORI_MODULES mamori_mod_message mamori_mod_auth mamori_mod_dnsbl mamori_mod_objects
   mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date
   mamori_mod_bayes mamori_mod_spam)

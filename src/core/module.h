@@ -39,6 +39,7 @@ struct mime_message;
 struct mamori_config;
 struct scan_ctx;
 struct dns_ctx;
+struct dns_answer;
 struct obj_tree;
 struct content;
 struct pw_list;
@@ -234,6 +235,23 @@ bool scan_has(const struct scan_ctx *ctx, const char *name);
  * the message; false when it did not. */
 void scan_set_spam_probability(struct scan_ctx *ctx, double p);
 bool scan_spam_probability(const struct scan_ctx *ctx, double *p);
+/*
+ * DNS blocklists: the dnsbl module records what each zone answered for
+ * each address it asked about, for the modules after it (SpamAssassin's
+ * check_rbl evals in the spam module).  ip_index numbers the addresses
+ * asked: 0 is the nearest untrusted one (the connecting IP unless it is
+ * in dnsbl.trusted_networks), then the untrusted Received hops, nearest
+ * first.  scan_dnsbl_record() takes the answers (a: the A query's, never
+ * NULL; txt: the TXT query's, or NULL when not asked) and copies zone and
+ * ip.  scan_dnsbl_answer() finds them (zone case-insensitive, a trailing
+ * dot ignored): false when zone was not asked about that address; *a and
+ * *txt (NULL: not asked) are borrowed for the scan.  The answers are as
+ * received: a refused-query code is there as an A record.
+ */
+void scan_dnsbl_record(struct scan_ctx *ctx, const char *zone, unsigned ip_index,
+    const char *ip, struct dns_answer *a, struct dns_answer *txt);
+bool scan_dnsbl_answer(const struct scan_ctx *ctx, const char *zone, unsigned ip_index,
+    const struct dns_answer **a, const struct dns_answer **txt);
 /*
  * The score of the symbols added so far by the other modules (the calling
  * module's own left out), rounded as the final score is: what a module

@@ -229,6 +229,75 @@ scan_spam_probability(const struct scan_ctx *ctx, double *p)
 	return ctx->have_spam_prob;
 }
 
+struct scan_dnsbl_rec {
+	char *zone;
+	char *ip;
+	unsigned ip_index;
+	struct dns_answer *a, *txt;
+};
+
+static void
+dnsbl_rec_free(gpointer p)
+{
+	struct scan_dnsbl_rec *r = p;
+	g_free(r->zone);
+	g_free(r->ip);
+	dns_answer_free(r->a);
+	if (r->txt != NULL)
+		dns_answer_free(r->txt);
+	g_free(r);
+}
+
+void
+scan_dnsbl_record(struct scan_ctx *ctx, const char *zone, unsigned ip_index,
+    const char *ip, struct dns_answer *a, struct dns_answer *txt)
+{
+	struct scan_dnsbl_rec *r = g_new0(struct scan_dnsbl_rec, 1);
+	r->zone = g_strdup(zone);
+	r->ip = g_strdup(ip);
+	r->ip_index = ip_index;
+	r->a = a;
+	r->txt = txt;
+	if (ctx->dnsbl == NULL)
+		ctx->dnsbl = g_ptr_array_new_with_free_func(dnsbl_rec_free);
+	g_ptr_array_add(ctx->dnsbl, r);
+}
+
+/* zone equals want, case-insensitive, want's trailing dots ignored */
+static bool
+zone_equal(const char *zone, const char *want)
+{
+	size_t n = strlen(want);
+	while (n > 0 && want[n - 1] == '.')
+		n--;
+	return strlen(zone) == n && g_ascii_strncasecmp(zone, want, n) == 0;
+}
+
+bool
+scan_dnsbl_answer(const struct scan_ctx *ctx, const char *zone, unsigned ip_index,
+    const struct dns_answer **a, const struct dns_answer **txt)
+{
+	if (ctx->dnsbl == NULL)
+		return false;
+	for (guint i = 0; i < ctx->dnsbl->len; i++) {
+		const struct scan_dnsbl_rec *r = g_ptr_array_index(ctx->dnsbl, i);
+		if (r->ip_index == ip_index && zone_equal(r->zone, zone)) {
+			*a = r->a;
+			*txt = r->txt;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+scan_dnsbl_free(struct scan_ctx *ctx)
+{
+	if (ctx->dnsbl != NULL)
+		g_ptr_array_unref(ctx->dnsbl);
+	ctx->dnsbl = NULL;
+}
+
 double
 scan_score_others(const struct scan_ctx *ctx)
 {

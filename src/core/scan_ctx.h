@@ -90,9 +90,12 @@ struct scan_ctx {
 	double stage_ms[STAGE_MS_COUNT];	/* the report's stage_ms */
 	bool have_spam_prob;		/* scan_set_spam_probability() */
 	double spam_prob;
+	GPtrArray *dnsbl;		/* struct scan_dnsbl_rec * (result.c), or NULL */
 };
 
 struct mamori_result *result_new(unsigned max_options);
+/* Free what scan_dnsbl_record() kept (scan_end()). */
+void scan_dnsbl_free(struct scan_ctx *ctx);
 /* Sum the score and choose the action from thresholds and forced actions. */
 void result_finish(struct mamori_result *res, const struct mamori_config *cfg);
 

@@ -22,6 +22,7 @@ static const struct mamori_module module_core = {
 extern const struct mamori_module module_message;
 extern const struct mamori_module module_date;
 extern const struct mamori_module module_auth;
+extern const struct mamori_module module_dnsbl;
 extern const struct mamori_module module_objects;
 extern const struct mamori_module module_documents;
 extern const struct mamori_module module_ppap;
@@ -35,6 +36,7 @@ const struct mamori_module *const mamori_modules[] = {
 	&module_message,
 	&module_date,
 	&module_auth,
+	&module_dnsbl,
 	&module_objects,
 	&module_documents,
 	&module_ppap,

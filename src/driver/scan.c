@@ -429,6 +429,7 @@ scan_end(struct scan_ctx *ctx)
 	obj_tree_free(ctx->objects);
 	mime_message_free((struct mime_message *)ctx->msg);	/* scan_begin() parsed it */
 	dns_ctx_free(ctx->dns);
+	scan_dnsbl_free(ctx);
 }
 
 enum mamori_status

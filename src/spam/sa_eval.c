@@ -15,6 +15,7 @@ static const struct sa_eval_family *const families[] = {
 	&sa_eval_html_family,
 	&sa_eval_relay_family,
 	&sa_eval_mapped_family,
+	&sa_eval_dnsbl_family,
 };
 
 const struct sa_eval_def *

@@ -8,3 +8,7 @@ mamori_layer(mamori_sa_eval
           src/spam/sa_eval_mapped.c
   DEPS mamori_sa_conf mamori_content mamori_mime mamori_html PkgConfig::GMIME
        PkgConfig::GLIB m)
+# DNSEval's check_rbl family (sa_eval_dnsbl.c) reads the dnsbl module's
+# answers: the sub-tests and zone names of src/spam/dnsbl.c, dns_answer
+target_sources(mamori_sa_eval PRIVATE src/spam/sa_eval_dnsbl.c)
+target_link_libraries(mamori_sa_eval PUBLIC mamori_dnsbl mamori_dns)

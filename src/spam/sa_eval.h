@@ -27,6 +27,7 @@
 #include <glib.h>
 
 struct content;
+struct dns_answer;
 struct mime_message;
 struct sa_ruleset;
 
@@ -36,6 +37,7 @@ enum sa_eval_slot {
 	SA_SLOT_BODY,		/* sa_eval_body.c */
 	SA_SLOT_HTML,		/* sa_eval_html.c */
 	SA_SLOT_RELAYS,		/* sa_eval_relay.c */
+	SA_SLOT_DNSBL,		/* sa_eval_dnsbl.c: the rule files' check_rbl sets */
 	SA_SLOT_COUNT
 };
 
@@ -62,6 +64,14 @@ struct sa_eval_msg {
 	 * the scan has a symbol so far (SPF_PASS, DKIM_PASS ...); NULL: no */
 	bool (*has)(const void *ud, const char *symbol);
 	const void *has_ud;
+	/* the DNS blocklists' answers (the dnsbl module: scan_dnsbl_answer()
+	 * in core/module.h, called with has_ud): what zone (trailing dot
+	 * ignored) answered for the i-th address asked (0: the nearest
+	 * untrusted, then the untrusted Received hops), *txt NULL when no TXT
+	 * was asked; false: zone not asked about it.  NULL: no lists (the
+	 * check_rbl evals never hit) */
+	bool (*dnsbl)(const void *ud, const char *zone, unsigned i,
+	    const struct dns_answer **a, const struct dns_answer **txt);
 	/* the classifier's spam probability (0..1), or < 0: it did not run */
 	double bayes;
 	/* the time of the scan, seconds since the epoch */
@@ -138,5 +148,6 @@ extern const struct sa_eval_family sa_eval_body_family;	/* MIMEEval, BodyEval */
 extern const struct sa_eval_family sa_eval_html_family;	/* HTMLEval, ImageInfo */
 extern const struct sa_eval_family sa_eval_relay_family;	/* RelayEval */
 extern const struct sa_eval_family sa_eval_mapped_family;	/* SPF, DKIM, DMARC, Bayes: mamori's results */
+extern const struct sa_eval_family sa_eval_dnsbl_family;	/* DNSEval: check_rbl, check_rbl_txt, check_rbl_sub */
 
 #endif
