@@ -53,11 +53,13 @@
  *   Bayes         BAYES_* mapped onto mamori's classifier
  *   URIDetail     uri_detail (counted as not supported by the parser yet)
  *   HTTPSMismatch https_http_mismatch
+ *   DNSEval       check_rbl, check_rbl_sub, check_rbl_txt on mamori's DNS
+ *                 lists (module dnsbl)
  */
 static const char *const default_plugins[] = {
 	"Check", "HeaderEval", "BodyEval", "MIMEEval", "HTMLEval", "URIEval",
 	"RelayEval", "MIMEHeader", "ReplaceTags", "FreeMail", "WLBLEval",
-	"DKIM", "SPF", "DMARC", "Bayes", "URIDetail", "HTTPSMismatch", NULL,
+	"DKIM", "SPF", "DMARC", "Bayes", "URIDetail", "HTTPSMismatch", "DNSEval", NULL,
 };
 
 const struct sa_parse_opts sa_parse_defaults = {

@@ -1077,6 +1077,13 @@ has_symbol(const void *ud, const char *name)
 	return scan_has(ud, name);
 }
 
+static bool
+dnsbl_answer(const void *ud, const char *zone, unsigned i, const struct dns_answer **a,
+    const struct dns_answer **txt)
+{
+	return scan_dnsbl_answer(ud, zone, i, a, txt);
+}
+
 /* The eval rules, on the message as sa_eval.h describes it. */
 static void
 run_evals(struct scan_ctx *ctx, const struct spam_engine *e, struct spam_state *st,
@@ -1091,6 +1098,7 @@ run_evals(struct scan_ctx *ctx, const struct spam_engine *e, struct spam_state *
 		.rs = e->rs,
 		.has = has_symbol,
 		.has_ud = ctx,
+		.dnsbl = dnsbl_answer,
 		.bayes = -1,
 		.now = g_get_real_time() / G_USEC_PER_SEC,
 	};
