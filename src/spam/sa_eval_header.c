@@ -22,15 +22,56 @@
 
 /* ---- header access (PerMsgStatus.pm get()) ------------------------------ */
 
-/* get(name): the decoded values joined (each ends in a newline), "" when
- * none; *found says whether there was any (get(name, undef)) */
+/*
+ * A field's value as Node.pm header() makes it: each line end and the
+ * blanks after it one space, blanks trimmed at both ends, then RFC 2047
+ * words decoded.  A value with no encoded word is made from the raw one
+ * here (sa_field.decoded keeps a fold's blanks but the first: SpamAssassin
+ * squeezes them, which its Received and Date patterns rely on); one with
+ * encoded words is sa_msg.c's decoding.  Appended to out.
+ */
+static void
+field_value(const struct sa_field *f, GString *out)
+{
+	const char *src = strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
+	size_t start = out->len;
+	for (const char *p = src; *p != '\0'; p++) {
+		if (*p == '\n') {
+			if (p[1] == ' ' || p[1] == '\t') {
+				g_string_append_c(out, ' ');
+				while (p[1] == ' ' || p[1] == '\t')
+					p++;
+			}
+			continue;
+		}
+		g_string_append_c(out, *p);
+	}
+	/* s/\s+$//; s/^\s+// */
+	while (out->len > start && g_ascii_isspace(out->str[out->len - 1]))
+		g_string_truncate(out, out->len - 1);
+	size_t k = start;
+	while (k < out->len && g_ascii_isspace(out->str[k]))
+		k++;
+	g_string_erase(out, (gssize)start, (gssize)(k - start));
+}
+
+/* get(name): the values joined (each ends in a newline), "" when none;
+ * *found says whether there was any (get(name, undef)) */
 static char *
 hget(const struct sa_eval_msg *m, const char *name, bool *found)
 {
 	GString *s = g_string_new(NULL);
-	sa_header_values(m->fields, name, false, s);
+	bool any = false;
+	for (guint i = 0; i < m->fields->len; i++) {
+		const struct sa_field *f = m->fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, name) != 0)
+			continue;
+		field_value(f, s);
+		g_string_append_c(s, '\n');
+		any = true;
+	}
 	if (found != NULL)
-		*found = sa_header_count(m->fields, name) > 0;
+		*found = any;
 	return g_string_free(s, FALSE);
 }
 
@@ -87,8 +128,11 @@ hget_messageid(const struct sa_eval_msg *m)
 	for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, names[k]) == 0 && f->decoded[0] != '\0')
-				g_string_append(s, f->decoded);
+			if (g_ascii_strcasecmp(f->name, names[k]) == 0) {
+				/* get_header's values end in a newline: none is empty */
+				field_value(f, s);
+				g_string_append_c(s, '\n');
+			}
 		}
 	return g_string_free(s, FALSE);
 }
@@ -561,7 +605,7 @@ static const struct {
 		"<[A-Z]{28}\\.([^>]+?)>",
 	}, false },
 	{ "subject_is_all_caps", {
-		"^(?:(?:Re|Fwd|Fw|Aw|Antwort|WG|SV|VB|VS|VL):\\s*)+",
+		"(?i)^(?:(?:Re|Fwd|Fw|Aw|Antwort|WG|SV|VB|VS|VL):\\s*)+",
 		"(?i)=\\?[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|isoir|cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*\\?",
 	}, false },
 	{ "check_unresolved_template", {
@@ -751,13 +795,10 @@ date_header_time(const struct sa_eval_msg *m, const struct date_rx *dr, int64_t 
 			const struct sa_field *f = m->fields->pdata[i];
 			if (g_ascii_strcasecmp(f->name, names[k]) != 0)
 				continue;
-			/* the value (with its newline chomped) */
-			char *v = g_strdup(f->decoded);
-			size_t n = strlen(v);
-			if (n > 0 && v[n - 1] == '\n')
-				v[--n] = '\0';
-			bool ok = n > 0 && parse_date(dr, v, t);
-			g_free(v);
+			GString *v = g_string_new(NULL);
+			field_value(f, v);
+			bool ok = v->len > 0 && parse_date(dr, v->str, t);
+			g_string_free(v, TRUE);
 			if (ok)
 				return true;
 		}
@@ -876,11 +917,14 @@ prep_count_range(struct sa_eval_call *c, char *err, size_t errlen)
 static int
 count_range(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
-	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, c->argv[0]) == 0)
-			g_hash_table_add(seen, f->decoded);
+		if (g_ascii_strcasecmp(f->name, c->argv[0]) != 0)
+			continue;
+		GString *v = g_string_new(NULL);
+		field_value(f, v);
+		g_hash_table_add(seen, g_string_free(v, FALSE));
 	}
 	double n = g_hash_table_size(seen);
 	g_hash_table_destroy(seen);
@@ -1359,13 +1403,11 @@ unresolved_template(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		char *line = g_strdup_printf("%s: %s", f->name, f->decoded);
-		/* split /\n/: the decoded value is one line */
-		char *nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		bool hit = rx(c, 0, line) && !rx(c, 1, line);
-		g_free(line);
+		GString *line = g_string_new(f->name);
+		g_string_append(line, ": ");
+		field_value(f, line);
+		bool hit = rx(c, 0, line->str) && !rx(c, 1, line->str);
+		g_string_free(line, TRUE);
 		if (hit)
 			return 1;
 	}
