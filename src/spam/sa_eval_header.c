@@ -101,7 +101,7 @@ hget_addr(const struct sa_eval_msg *m, const char *name)
 }
 
 /* get(name:addr) in list context: every address, lowercased */
-G_GNUC_UNUSED static GPtrArray *
+static GPtrArray *
 hget_addrs_lc(const struct sa_eval_msg *m, const char *name)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
@@ -1655,6 +1655,381 @@ forged_gmail(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return r;
 }
 
+/* ---- FreeMail ------------------------------------------------------------ */
+
+/* the rule files' FreeMail settings, read once per rule (c->data) */
+struct fm_conf {
+	GHashTable *domains;	/* exact, lowercased */
+	GHashTable *welcome;	/* freemail_welcomelist: addresses and domains */
+	GRegex *wild;		/* the wildcard domains, or NULL */
+	GRegex *tlds;		/* util_rb_tld: an address in the body */
+	bool available;		/* any domain at all */
+	bool import;		/* freemail_import_*welcomelist_auth: not supported */
+	double max_emails, max_freemails;
+	bool skip_over, skip_bulk;
+};
+
+struct fm_prep {
+	GRegex *re;		/* the rule's pattern, or NULL */
+	GRegex *welcome_re;	/* FreeMail.pm's $email_welcomelist */
+	GRegex *bulk_re;	/* $skip_replyto_envfrom */
+	char *header;		/* check_freemail_header's header, :addr cut */
+	bool envfrom;		/* it is EnvelopeFrom */
+	bool reply;		/* check_freemail_replyto('reply') */
+	gsize once;		/* conf made on the first run (the scans' threads) */
+	struct fm_conf *conf;
+};
+
+static void
+fm_conf_free(struct fm_conf *f)
+{
+	if (f == NULL)
+		return;
+	g_hash_table_destroy(f->domains);
+	g_hash_table_destroy(f->welcome);
+	if (f->wild != NULL)
+		g_regex_unref(f->wild);
+	if (f->tlds != NULL)
+		g_regex_unref(f->tlds);
+	g_free(f);
+}
+
+static void
+fm_prep_free(void *p)
+{
+	struct fm_prep *pr = p;
+	if (pr == NULL)
+		return;
+	if (pr->re != NULL)
+		g_regex_unref(pr->re);
+	if (pr->welcome_re != NULL)
+		g_regex_unref(pr->welcome_re);
+	if (pr->bulk_re != NULL)
+		g_regex_unref(pr->bulk_re);
+	g_free(pr->header);
+	fm_conf_free(pr->conf);
+	g_free(pr);
+}
+
+/* a setting's last value as a number (SpamAssassin's numeric settings) */
+static double
+setting_num(const struct sa_eval_msg *m, const char *key, double def)
+{
+	GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, key) : NULL;
+	if (a == NULL || a->len == 0)
+		return def;
+	const char *s = a->pdata[a->len - 1];
+	char *end;
+	double v = g_ascii_strtod(s, &end);
+	return end == s ? 0 : v;
+}
+
+/* the words of every value of a setting, one callback each */
+static void
+setting_words(const struct sa_eval_msg *m, const char *key,
+    void (*fn)(void *ud, const char *w), void *ud)
+{
+	GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, key) : NULL;
+	for (guint i = 0; a != NULL && i < a->len; i++) {
+		char **w = g_regex_split_simple("\\s+", a->pdata[i], 0, 0);
+		for (char **p = w; *p != NULL; p++)
+			if (**p != '\0')
+				fn(ud, *p);
+		g_strfreev(w);
+	}
+}
+
+struct fm_build {
+	struct fm_conf *f;
+	GString *wild;
+	GString *tlds;
+};
+
+static void
+add_domain(void *ud, const char *w)
+{
+	struct fm_build *b = ud;
+	for (const char *p = w; *p != '\0'; p++)
+		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '*' && *p != '?' && *p != '-')
+			return;	/* FreeMail.pm: invalid, warned and left out */
+	char *v = g_ascii_strdown(w, -1);
+	if (strpbrk(v, "*?") == NULL) {
+		g_hash_table_add(b->f->domains, v);
+		return;
+	}
+	if (b->wild->len > 0)
+		g_string_append_c(b->wild, '|');
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '.')
+			g_string_append(b->wild, "\\.");
+		else if (*p == '?')
+			g_string_append_c(b->wild, '.');
+		else if (*p == '*')
+			g_string_append(b->wild, "[^.]*");
+		else
+			g_string_append_c(b->wild, *p);
+	}
+	g_free(v);
+}
+
+static void
+add_welcome(void *ud, const char *w)
+{
+	struct fm_build *b = ud;
+	char *v = g_ascii_strdown(w, -1);
+	/* /\w[.@]\w/ */
+	bool ok = false;
+	for (const char *p = v; p[0] != '\0' && p[1] != '\0' && p[2] != '\0' && !ok; p++)
+		ok = (g_ascii_isalnum(p[0]) || p[0] == '_') && (p[1] == '.' || p[1] == '@') &&
+		    (g_ascii_isalnum(p[2]) || p[2] == '_');
+	if (ok)
+		g_hash_table_add(b->f->welcome, v);
+	else
+		g_free(v);
+}
+
+static void
+add_tld(void *ud, const char *w)
+{
+	struct fm_build *b = ud;
+	if (b->tlds->len > 0)
+		g_string_append_c(b->tlds, '|');
+	char *q = g_regex_escape_string(w, -1);
+	g_string_append(b->tlds, q);
+	g_free(q);
+}
+
+static struct fm_conf *
+fm_conf_new(const struct sa_eval_msg *m)
+{
+	struct fm_conf *f = g_new0(struct fm_conf, 1);
+	f->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	f->welcome = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	struct fm_build b = { f, g_string_new(NULL), g_string_new(NULL) };
+	setting_words(m, "freemail_domains", add_domain, &b);
+	setting_words(m, "freemail_welcomelist", add_welcome, &b);
+	setting_words(m, "freemail_whitelist", add_welcome, &b);
+	setting_words(m, "util_rb_tld", add_tld, &b);
+	if (b.wild->len > 0) {
+		char *pat = g_strdup_printf("\\@(?:%s)$", b.wild->str);
+		f->wild = g_regex_new(pat, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+		g_free(pat);
+	}
+	/* FreeMail.pm's email_regex on RegistryBoundaries' valid_tlds_re */
+	char *pat = g_strdup_printf("(?i)(?=.{0,64}\\@)(?<![a-z0-9!#\\$%%&'*+\\/=?^_`{|}~-])"
+	    "([a-z0-9!#\\$%%&'*+\\/=?^_`{|}~-]+(?:\\.[a-z0-9!#\\$%%&'*+\\/=?^_`{|}~-]+)*\\@"
+	    "(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}"
+	    "(?<![a-zA-Z0-9-])(?:%s)(?!(?:[a-zA-Z0-9-]|\\.[a-zA-Z0-9])))",
+	    b.tlds->len > 0 ? b.tlds->str : "no_tlds_defined");
+	f->tlds = g_regex_new(pat, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+	g_free(pat);
+	g_string_free(b.wild, TRUE);
+	g_string_free(b.tlds, TRUE);
+	f->available = g_hash_table_size(f->domains) > 0 || f->wild != NULL;
+	f->import = setting_num(m, "freemail_import_welcomelist_auth", 0) != 0 ||
+	    setting_num(m, "freemail_import_whitelist_auth", 0) != 0 ||
+	    setting_num(m, "freemail_import_def_welcomelist_auth", 0) != 0 ||
+	    setting_num(m, "freemail_import_def_whitelist_auth", 0) != 0;
+	f->max_emails = setting_num(m, "freemail_max_body_emails", 5);
+	f->max_freemails = setting_num(m, "freemail_max_body_freemails", 3);
+	f->skip_over = setting_num(m, "freemail_skip_when_over_max", 1) != 0;
+	f->skip_bulk = setting_num(m, "freemail_skip_bulk_envfrom", 1) != 0;
+	return f;
+}
+
+static const struct fm_conf *
+fm_conf(const struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct fm_prep *pr = c->data;
+	if (g_once_init_enter(&pr->once)) {
+		pr->conf = fm_conf_new(m);
+		g_once_init_leave(&pr->once, 1);
+	}
+	return pr->conf;
+}
+
+static bool
+fm_prep_common(struct sa_eval_call *c, int regex_arg, char *err, size_t errlen)
+{
+	struct fm_prep *pr = g_new0(struct fm_prep, 1);
+	c->data = pr;
+	pr->welcome_re = g_regex_new("(?i)^(?:abuse|support|sales|info|helpdesk|contact|kontakt"
+	    "|(?:post|host|domain)master|undisclosed.*|request-[a-f0-9]{16}|bounced?-"
+	    "|[a-f0-9]{8}(?:\\.[a-f0-9]{8}|-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})"
+	    "|.+=.+=.+)\\@", G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+	pr->bulk_re = g_regex_new("(?i)(?:^(?:post|host|domain)master|^double-bounce"
+	    "|^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)"
+	    "|\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)\\@",
+	    G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+	if (pr->welcome_re == NULL || pr->bulk_re == NULL) {
+		snprintf(err, errlen, "internal: a FreeMail pattern does not compile");
+		return false;
+	}
+	if (regex_arg >= 0 && (unsigned)regex_arg < c->argc) {
+		GError *e = NULL;
+		pr->re = g_regex_new(c->argv[regex_arg], G_REGEX_RAW, 0, &e);
+		if (pr->re == NULL) {
+			snprintf(err, errlen, "pattern not understood: %s", e->message);
+			g_error_free(e);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+fm_prep_header(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc < 1 || c->argc > 2) {
+		snprintf(err, errlen, "a header and an optional pattern expected");
+		return false;
+	}
+	if (!fm_prep_common(c, 1, err, errlen))
+		return false;
+	struct fm_prep *pr = c->data;
+	/* get("$header:addr"): :addr given again changes nothing */
+	char *h = g_strdup(c->argv[0]);
+	if (g_str_has_suffix(h, ":addr"))
+		h[strlen(h) - 5] = '\0';
+	if (*h == '\0' || strchr(h, ':') != NULL || strcmp(h, "ALL") == 0 ||
+	    g_ascii_strcasecmp(h, "ToCc") == 0 || strcmp(h, "MESSAGEID") == 0 ||
+	    strncmp(h, "ALL-", 4) == 0 || g_ascii_strncasecmp(h, "X-Spam-Relays-", 14) == 0) {
+		snprintf(err, errlen, "header %s not supported", c->argv[0]);
+		g_free(h);
+		return false;
+	}
+	pr->envfrom = g_ascii_strcasecmp(h, "EnvelopeFrom") == 0;
+	pr->header = h;
+	return true;
+}
+
+static bool
+fm_prep_from(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc > 1) {
+		snprintf(err, errlen, "an optional pattern expected");
+		return false;
+	}
+	return fm_prep_common(c, 0, err, errlen);
+}
+
+/* _is_freemail (email lowercased) */
+static bool
+is_freemail(const struct fm_conf *f, const struct fm_prep *pr, const char *email)
+{
+	if (*email == '\0' || g_hash_table_contains(f->welcome, email))
+		return false;
+	const char *at = strrchr(email, '@');
+	const char *dom = at != NULL ? at + 1 : email;
+	if (g_hash_table_contains(f->welcome, dom) ||
+	    g_regex_match(pr->welcome_re, email, 0, NULL))
+		return false;
+	return g_hash_table_contains(f->domains, dom) ||
+	    (f->wild != NULL && g_regex_match(f->wild, email, 0, NULL));
+}
+
+/* check_freemail_header(header [, pattern]) */
+static int
+freemail_header(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	const struct fm_conf *f = fm_conf(m, c);
+	const struct fm_prep *pr = c->data;
+	if (f->import)
+		return -1;	/* not supported: see docs/spam.md */
+	if (!f->available)
+		return 0;
+	GPtrArray *emails;
+	if (pr->envfrom) {
+		emails = g_ptr_array_new_with_free_func(g_free);
+		char *e = envelope_from(m);
+		if (e != NULL && *e != '\0')
+			g_ptr_array_add(emails, g_ascii_strdown(e, -1));
+		g_free(e);
+	} else {
+		emails = hget_addrs_lc(m, pr->header);
+	}
+	int r = 0;
+	for (guint i = 0; i < emails->len && !r; i++)
+		r = is_freemail(f, pr, emails->pdata[i]) &&
+		    (pr->re == NULL || g_regex_match(pr->re, emails->pdata[i], 0, NULL));
+	g_ptr_array_free(emails, TRUE);
+	return r;
+}
+
+/* all_from_addrs: Resent-From's first address, else every address of
+ * From, Envelope-Sender, Resent-Sender, X-Envelope-From and EnvelopeFrom
+ * (repeated dots squeezed), lowercased, once each */
+static GPtrArray *
+all_from_addrs(const struct sa_eval_msg *m)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	char *resent = first_field_addr(m, "Resent-From");
+	GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
+	if (resent != NULL) {
+		g_ptr_array_add(raw, resent);
+	} else {
+		static const char *const names[] = { "From", "Envelope-Sender", "Resent-Sender",
+		    "X-Envelope-From" };
+		for (size_t k = 0; k < G_N_ELEMENTS(names); k++) {
+			GString *s = g_string_new(NULL);
+			sa_header_addresses(m->fields, names[k], false, s);
+			if (s->len > 0) {
+				char **v = g_strsplit(s->str, "\n", -1);
+				for (char **p = v; *p != NULL; p++)
+					g_ptr_array_add(raw, g_strdup(*p));
+				g_strfreev(v);
+			}
+			g_string_free(s, TRUE);
+		}
+		char *e = envelope_from(m);
+		if (e != NULL)
+			g_ptr_array_add(raw, e);
+		/* tr/././s */
+		for (guint i = 0; i < raw->len; i++) {
+			char *a = raw->pdata[i], *o = a;
+			for (const char *p = a; *p != '\0'; p++)
+				if (!(*p == '.' && o > a && o[-1] == '.'))
+					*o++ = *p;
+			*o = '\0';
+		}
+	}
+	for (guint i = 0; i < raw->len; i++) {
+		const char *a = raw->pdata[i];
+		if (*a == '\0')
+			continue;
+		char *l = g_ascii_strdown(a, -1);
+		if (g_hash_table_contains(seen, l)) {
+			g_free(l);
+			continue;
+		}
+		g_hash_table_add(seen, l);
+		g_ptr_array_add(out, l);
+	}
+	g_hash_table_destroy(seen);
+	g_ptr_array_free(raw, TRUE);
+	return out;
+}
+
+/* check_freemail_from([pattern]) */
+static int
+freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	const struct fm_conf *f = fm_conf(m, c);
+	const struct fm_prep *pr = c->data;
+	if (f->import)
+		return -1;
+	if (!f->available)
+		return 0;
+	GPtrArray *a = all_from_addrs(m);
+	int r = 0;
+	for (guint i = 0; i < a->len && !r; i++)
+		r = is_freemail(f, pr, a->pdata[i]) &&
+		    (pr->re == NULL || g_regex_match(pr->re, a->pdata[i], 0, NULL));
+	g_ptr_array_free(a, TRUE);
+	return r;
+}
+
 #define HDR(n, p, r) { n, p, prep_free, r }
 static const struct sa_eval_def defs[] = {
 	{ "check_for_missing_to_header", NULL, NULL, missing_to },
@@ -1676,6 +2051,8 @@ static const struct sa_eval_def defs[] = {
 	HDR("check_for_forged_eudoramail_received_headers", prep_noargs, forged_eudoramail),
 	HDR("check_for_forged_juno_received_headers", prep_noargs, forged_juno),
 	HDR("check_for_forged_gmail_received_headers", prep_noargs, forged_gmail),
+	{ "check_freemail_header", fm_prep_header, fm_prep_free, freemail_header },
+	{ "check_freemail_from", fm_prep_from, fm_prep_free, freemail_from },
 };
 
 const struct sa_eval_family sa_eval_header_family = {
