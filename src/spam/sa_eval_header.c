@@ -1655,6 +1655,284 @@ forged_gmail(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return r;
 }
 
+/* ---- the envelope sender against the header ------------------------------ */
+
+static void setting_words(const struct sa_eval_msg *m, const char *key,
+    void (*fn)(void *ud, const char *w), void *ud);
+
+/* get(EnvelopeFrom:addr) in scalar context: "" when none */
+static char *
+envfrom_addr(const struct sa_eval_msg *m)
+{
+	char *e = envelope_from(m);
+	if (e == NULL)
+		return g_strdup("");
+	/* the envelope as an address list: its first address */
+	struct sa_field f = { .name = (char *)"EnvelopeFrom", .raw = e, .decoded = e };
+	GPtrArray *one = g_ptr_array_new();
+	g_ptr_array_add(one, &f);
+	GString *s = g_string_new(NULL);
+	sa_header_addresses(one, "EnvelopeFrom", false, s);
+	g_ptr_array_free(one, TRUE);
+	g_free(e);
+	char *nl = strchr(s->str, '\n');
+	if (nl != NULL)
+		g_string_truncate(s, (gsize)(nl - s->str));
+	return g_string_free(s, FALSE);
+}
+
+/* check_for_matching_env_and_hdr_from: the same address (two empty ones
+ * match too, as in SpamAssassin) */
+static int
+env_and_hdr_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	char *e = envfrom_addr(m), *f = hget_addr(m, "From");
+	int r = g_ascii_strcasecmp(e, f) == 0;
+	g_free(e);
+	g_free(f);
+	return r;
+}
+
+/* the last two labels of what follows an address's last @ ("" when no @) */
+static char *
+second_level(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	if (at == NULL)
+		return g_strdup("");
+	char *d = g_strdup(at + 1);
+	/* s/^.+\.([^\.]+\.[^\.]+)$/$1/ */
+	char *last = strrchr(d, '.');
+	if (last != NULL && last > d) {
+		char *p = last;
+		while (p > d && p[-1] != '.')
+			p--;
+		if (p > d + 1 && last > p) {	/* ".+" before it, labels not empty */
+			char *r = g_strdup(p);
+			g_free(d);
+			return r;
+		}
+	}
+	return d;
+}
+
+/* check_equal_from_domains: From's and EnvelopeFrom's second-level
+ * domains differ */
+static int
+equal_from_domains(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	char *from = hget_addr(m, "From"), *env = envfrom_addr(m);
+	char *fd = second_level(from), *ed = second_level(env);
+	int r = *fd != '\0' && *ed != '\0' && g_ascii_strcasecmp(fd, ed) != 0;
+	g_free(from);
+	g_free(env);
+	g_free(fd);
+	g_free(ed);
+	return r;
+}
+
+/* RegistryBoundaries' lists (util_rb_tld, _2tld, _3tld), read once per rule */
+struct rb_conf {
+	GHashTable *tld, *tld2, *tld3;
+};
+
+struct rb_prep {
+	GRegex *srs;
+	gsize once;
+	struct rb_conf *conf;
+};
+
+/* Util.pm idn_to_ascii: lowercased; labels with other octets in ACE */
+static char *
+idn_ascii(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80) {
+			char *a = g_utf8_validate(s, -1, NULL) ? g_hostname_to_ascii(s) : NULL;
+			if (a != NULL) {
+				char *l = g_ascii_strdown(a, -1);
+				g_free(a);
+				return l;
+			}
+			break;
+		}
+	return g_ascii_strdown(s, -1);
+}
+
+static void
+add_word_to(void *ud, const char *w)
+{
+	g_hash_table_add(ud, idn_ascii(w));
+}
+
+static void
+rb_prep_free(void *p)
+{
+	struct rb_prep *pr = p;
+	if (pr == NULL)
+		return;
+	if (pr->srs != NULL)
+		g_regex_unref(pr->srs);
+	if (pr->conf != NULL) {
+		g_hash_table_destroy(pr->conf->tld);
+		g_hash_table_destroy(pr->conf->tld2);
+		g_hash_table_destroy(pr->conf->tld3);
+		g_free(pr->conf);
+	}
+	g_free(pr);
+}
+
+static const struct rb_conf *
+rb_conf(const struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct rb_prep *pr = c->data;
+	if (g_once_init_enter(&pr->once)) {
+		struct rb_conf *r = g_new0(struct rb_conf, 1);
+		r->tld = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		r->tld2 = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		r->tld3 = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		setting_words(m, "util_rb_tld", add_word_to, r->tld);
+		setting_words(m, "util_rb_2tld", add_word_to, r->tld2);
+		setting_words(m, "util_rb_3tld", add_word_to, r->tld3);
+		pr->conf = r;
+		g_once_init_leave(&pr->once, 1);
+	}
+	return pr->conf;
+}
+
+static bool
+us_state(const char *s)
+{
+	static const char *const st[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
+	    "fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me",
+	    "mi", "mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
+	    "ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa",
+	    "wi", "wv", "wy" };
+	for (size_t i = 0; i < G_N_ELEMENTS(st); i++)
+		if (strcmp(s, st[i]) == 0)
+			return true;
+	return false;
+}
+
+/* RegistryBoundaries trim_domain: the registered domain of a host name */
+static char *
+trim_domain(const struct rb_conf *rb, const char *host)
+{
+	char *d = idn_ascii(host);
+	/* tr/././s; leading and trailing dots cut */
+	char *o = d;
+	for (const char *p = d; *p != '\0'; p++)
+		if (!(*p == '.' && o > d && o[-1] == '.'))
+			*o++ = *p;
+	*o = '\0';
+	char *start = d;
+	while (*start == '.')
+		start++;
+	size_t n = strlen(start);
+	while (n > 0 && start[n - 1] == '.')
+		start[--n] = '\0';
+	char **parts = g_strsplit(start, ".", -1);
+	guint np = g_strv_length(parts), first = 0, host_n = 0;
+	while (np - first > 1) {
+		guint left = np - first;
+		char **dp = parts + first;
+		if (left == 2) {
+			char *t = g_strjoinv(".", dp);
+			bool stop = g_hash_table_contains(rb->tld2, t);
+			g_free(t);
+			if (stop)
+				break;
+		} else if (left == 3) {
+			if (strcmp(dp[2], "us") == 0) {
+				if (us_state(dp[1]))
+					break;
+			} else {
+				char *t = g_strjoinv(".", dp);
+				bool stop = g_hash_table_contains(rb->tld3, t);
+				g_free(t);
+				if (stop)
+					break;
+			}
+		} else if (left == 4) {
+			if (strcmp(dp[3], "us") == 0 &&
+			    ((strcmp(dp[0], "pvt") == 0 && strcmp(dp[1], "k12") == 0) ||
+			    strcmp(dp[0], "ci") == 0 || strcmp(dp[0], "co") == 0) &&
+			    us_state(dp[2]))
+				break;
+		}
+		first++;
+		host_n++;
+	}
+	if (host_n > 0)
+		first--;	/* the last host label goes back to the domain */
+	char *r = g_strjoinv(".", parts + first);
+	g_strfreev(parts);
+	g_free(d);
+	return r;
+}
+
+/* is_domain_valid: a known TLD */
+static bool
+domain_valid(const struct rb_conf *rb, const char *dom)
+{
+	char *d = idn_ascii(dom);
+	bool ok = strpbrk(d, " \t\n\r\f\v") == NULL;
+	const char *dot = strrchr(d, '.');
+	ok = ok && dot != NULL && dot[1] != '\0' && g_hash_table_contains(rb->tld, dot + 1);
+	g_free(d);
+	return ok;
+}
+
+static bool
+prep_ratware_env(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc > 0) {
+		snprintf(err, errlen, "no arguments expected");
+		return false;
+	}
+	struct rb_prep *pr = g_new0(struct rb_prep, 1);
+	c->data = pr;
+	pr->srs = g_regex_new("(?i)^SRS\\d[=+-]", G_REGEX_RAW, 0, NULL);
+	return pr->srs != NULL;
+}
+
+/* check_ratware_envelope_from: an envelope sender built of the recipient's
+ * domain and user name (domain.user@) */
+static int
+ratware_envelope_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	const struct rb_prep *pr = c->data;
+	char *to = hget_addr(m, "To"), *from = envfrom_addr(m);
+	int r = 0;
+	if (*to == '\0' || *from == '\0' || g_regex_match(pr->srs, from, 0, NULL))
+		goto out;
+	/* /^([^@]+)\@(.+)$/: the user up to the first @, the rest the domain */
+	char *at = strchr(to, '@');
+	if (at == NULL || at == to || at[1] == '\0' || at[1] == '\n')
+		goto out;
+	*at = '\0';
+	const struct rb_conf *rb = rb_conf(m, c);
+	char *dom = trim_domain(rb, at + 1);
+	if (domain_valid(rb, dom)) {
+		char *qd = g_regex_escape_string(dom, -1), *qu = g_regex_escape_string(to, -1);
+		char *pat = g_strdup_printf("(?i)\\b%s.%s@", qd, qu);
+		GRegex *re = g_regex_new(pat, G_REGEX_RAW, 0, NULL);
+		r = re == NULL ? -1 : g_regex_match(re, from, 0, NULL);
+		if (re != NULL)
+			g_regex_unref(re);
+		g_free(pat);
+		g_free(qd);
+		g_free(qu);
+	}
+	g_free(dom);
+out:
+	g_free(to);
+	g_free(from);
+	return r;
+}
+
 /* ---- FreeMail ------------------------------------------------------------ */
 
 /* the rule files' FreeMail settings, read once per rule (c->data) */
@@ -2051,6 +2329,9 @@ static const struct sa_eval_def defs[] = {
 	HDR("check_for_forged_eudoramail_received_headers", prep_noargs, forged_eudoramail),
 	HDR("check_for_forged_juno_received_headers", prep_noargs, forged_juno),
 	HDR("check_for_forged_gmail_received_headers", prep_noargs, forged_gmail),
+	{ "check_for_matching_env_and_hdr_from", prep_noargs, prep_free, env_and_hdr_from },
+	{ "check_equal_from_domains", prep_noargs, prep_free, equal_from_domains },
+	{ "check_ratware_envelope_from", prep_ratware_env, rb_prep_free, ratware_envelope_from },
 	{ "check_freemail_header", fm_prep_header, fm_prep_free, freemail_header },
 	{ "check_freemail_from", fm_prep_from, fm_prep_free, freemail_from },
 };
