@@ -2308,6 +2308,422 @@ freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return r;
 }
 
+/* ---- WLBLEval, WelcomeListSubject: address and subject lists ----------- */
+
+/* the directives that fill a list of Conf.pm's, and those that empty it */
+static const struct {
+	const char *list;
+	const char *add[2];
+	const char *del[2];
+	const char *rcvd[2];	/* its _rcvd variant: needs the relays */
+} wl_lists[] = {
+	{ "welcomelist_from", { "welcomelist_from", "whitelist_from" },
+	    { "unwelcomelist_from", "unwhitelist_from" },
+	    { "welcomelist_from_rcvd", "whitelist_from_rcvd" } },
+	{ "blocklist_from", { "blocklist_from", "blacklist_from" },
+	    { "unblocklist_from", "unblacklist_from" }, { NULL, NULL } },
+	{ "welcomelist_to", { "welcomelist_to", "whitelist_to" }, { NULL, NULL }, { NULL, NULL } },
+	{ "blocklist_to", { "blocklist_to", "blacklist_to" }, { NULL, NULL }, { NULL, NULL } },
+	{ "more_spam_to", { "more_spam_to", NULL }, { NULL, NULL }, { NULL, NULL } },
+	{ "all_spam_to", { "all_spam_to", NULL }, { NULL, NULL }, { NULL, NULL } },
+	{ "def_welcomelist_from_rcvd", { NULL, NULL }, { NULL, NULL },
+	    { "def_welcomelist_from_rcvd", "def_whitelist_from_rcvd" } },
+	{ "welcomelist_subject", { "welcomelist_subject", "whitelist_subject" }, { NULL, NULL },
+	    { NULL, NULL } },
+	{ "blocklist_subject", { "blocklist_subject", "blacklist_subject" }, { NULL, NULL },
+	    { NULL, NULL } },
+};
+
+struct addrlist {
+	GHashTable *re;		/* lowercased entry -> GRegex * */
+	bool defined;		/* some directive names it */
+	bool rcvd;		/* it has _rcvd entries: the relays decide */
+};
+
+enum wl_kind {
+	WL_FROM_LIST, WL_REPLYTO_LIST, WL_FROM, WL_TO, WL_FROM_WELCOME, WL_FROM_DEFAULT,
+	WL_SUBJECT,
+};
+
+struct wl_prep {
+	enum wl_kind kind;
+	char *list;
+	gsize once;
+	struct addrlist *al;
+};
+
+static void
+addrlist_free(struct addrlist *al)
+{
+	if (al == NULL)
+		return;
+	g_hash_table_destroy(al->re);
+	g_free(al);
+}
+
+static void
+wl_prep_free(void *p)
+{
+	struct wl_prep *pr = p;
+	if (pr == NULL)
+		return;
+	g_free(pr->list);
+	addrlist_free(pr->al);
+	g_free(pr);
+}
+
+/* Conf/Parser.pm add_to_addrlist: a glob, anchored (subjects: not
+ * anchored, and the whole value one entry) */
+static GRegex *
+glob_re(const char *lc, bool anchored)
+{
+	GString *re = g_string_new(anchored ? "^" : "");
+	for (const char *p = lc; *p != '\0'; p++) {
+		char ch = *p;
+		if (anchored && (ch == '\\' || ch == '('))
+			ch = '_';
+		if (ch == '?') {
+			g_string_append_c(re, '.');
+		} else if (ch == '*') {
+			while (p[1] == '*')
+				p++;
+			g_string_append(re, ".*");
+		} else if (g_ascii_isalnum(ch) || ch == '_') {
+			g_string_append_c(re, ch);
+		} else {
+			g_string_append_c(re, '\\');
+			g_string_append_c(re, ch);
+		}
+	}
+	if (anchored)
+		g_string_append_c(re, '$');
+	GRegex *r = g_regex_new(re->str, G_REGEX_RAW, 0, NULL);
+	g_string_free(re, TRUE);
+	return r;
+}
+
+struct al_build {
+	struct addrlist *al;
+	GHashTable *removed;
+	bool subject;
+};
+
+static void
+al_add(void *ud, const char *w)
+{
+	struct al_build *b = ud;
+	char *lc = g_ascii_strdown(w, -1);
+	GRegex *r = glob_re(lc, !b->subject);
+	if (r == NULL) {	/* SpamAssassin warns and leaves it out */
+		g_free(lc);
+		return;
+	}
+	g_hash_table_replace(b->al->re, lc, r);
+}
+
+static void
+al_del(void *ud, const char *w)
+{
+	struct al_build *b = ud;
+	g_hash_table_add(b->removed, g_ascii_strdown(w, -1));
+}
+
+static void
+al_rcvd(void *ud, const char *w)
+{
+	(void)w;
+	((struct al_build *)ud)->al->rcvd = true;
+}
+
+static struct addrlist *
+addrlist_new(const struct sa_eval_msg *m, const char *list)
+{
+	struct addrlist *al = g_new0(struct addrlist, 1);
+	al->re = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)g_regex_unref);
+	struct al_build b = { al, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		false };
+	/* enlist_addrlist (LIST) a b ... */
+	GPtrArray *en = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, "enlist_addrlist") :
+	    NULL;
+	size_t ln = strlen(list);
+	for (guint i = 0; en != NULL && i < en->len; i++) {
+		const char *v = en->pdata[i];
+		if (v[0] != '(' || strncmp(v + 1, list, ln) != 0 || v[1 + ln] != ')' ||
+		    !g_ascii_isspace(v[2 + ln]))
+			continue;
+		al->defined = true;
+		char **w = g_regex_split_simple("\\s+", v + 2 + ln, 0, 0);
+		for (char **q = w; *q != NULL; q++)
+			if (**q != '\0')
+				al_add(&b, *q);
+		g_strfreev(w);
+	}
+	for (size_t k = 0; k < G_N_ELEMENTS(wl_lists); k++) {
+		if (strcmp(wl_lists[k].list, list) != 0)
+			continue;
+		al->defined = true;	/* Conf.pm's lists exist, empty */
+		b.subject = g_str_has_suffix(list, "_subject");
+		for (int j = 0; j < 2; j++) {
+			if (wl_lists[k].add[j] == NULL)
+				continue;
+			if (b.subject) {	/* the whole value, one entry */
+				GPtrArray *a = m->rs != NULL ?
+				    g_hash_table_lookup(m->rs->settings, wl_lists[k].add[j]) : NULL;
+				for (guint i = 0; a != NULL && i < a->len; i++)
+					al_add(&b, a->pdata[i]);
+			} else {
+				setting_words(m, wl_lists[k].add[j], al_add, &b);
+			}
+		}
+		for (int j = 0; j < 2; j++)
+			if (wl_lists[k].del[j] != NULL)
+				setting_words(m, wl_lists[k].del[j], al_del, &b);
+		for (int j = 0; j < 2; j++)
+			if (wl_lists[k].rcvd[j] != NULL)
+				setting_words(m, wl_lists[k].rcvd[j], al_rcvd, &b);
+	}
+	/* the settings keep no order across directives: a removal is taken
+	 * to follow the additions it undoes (as in a user's preferences
+	 * after the site's) */
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, b.removed);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_hash_table_remove(al->re, key);
+	g_hash_table_destroy(b.removed);
+	return al;
+}
+
+static const struct addrlist *
+wl_list(const struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct wl_prep *pr = c->data;
+	if (g_once_init_enter(&pr->once)) {
+		pr->al = addrlist_new(m, pr->list);
+		g_once_init_leave(&pr->once, 1);
+	}
+	return pr->al;
+}
+
+/* _check_welcomelist: the address (lowercased) listed, or matching an
+ * entry's pattern */
+static bool
+in_list(const struct addrlist *al, const char *addr)
+{
+	char *lc = g_ascii_strdown(addr, -1);
+	bool hit = g_hash_table_contains(al->re, lc);
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, al->re);
+	while (!hit && g_hash_table_iter_next(&it, NULL, &v))
+		hit = g_regex_match(v, lc, 0, NULL);
+	g_free(lc);
+	return hit;
+}
+
+/* Util.pm is_fqdn_valid (ASCII) */
+static bool
+fqdn_valid(const char *host)
+{
+	char *h = g_ascii_strdown(host, -1);
+	size_t n = strlen(h);
+	while (n > 0 && h[n - 1] == '.')
+		h[--n] = '\0';
+	bool ok = n <= 253;
+	char **labels = g_strsplit(h, ".", -1);
+	guint cnt = g_strv_length(labels);
+	/* Perl's split drops trailing empty fields */
+	while (cnt > 0 && labels[cnt - 1][0] == '\0')
+		cnt--;
+	ok = ok && cnt > 1;
+	for (guint i = 0; ok && i < cnt; i++) {
+		const char *l = labels[i];
+		size_t ll = strlen(l);
+		ok = ll >= 1 && ll <= 63;
+		for (size_t k = 0; ok && k < ll; k++)
+			ok = g_ascii_islower(l[k]) || g_ascii_isdigit(l[k]) || l[k] == '_' ||
+			    (l[k] == '-' && k > 0 && k + 1 < ll);
+		if (ok && cnt - i <= 2)
+			ok = strchr(l, '_') == NULL;
+	}
+	g_strfreev(labels);
+	g_free(h);
+	return ok;
+}
+
+/* all_to_addrs: Resent-To's and Resent-Cc's first addresses, else the
+ * "for <addr>" of the first three Received fields and every address of
+ * To and the other recipient headers, each once */
+static GPtrArray *
+all_to_addrs(const struct sa_eval_msg *m)
+{
+	GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
+	char *a = first_field_addr(m, "Resent-To"), *b = first_field_addr(m, "Resent-Cc");
+	if (a != NULL)
+		g_ptr_array_add(raw, a);
+	if (b != NULL)
+		g_ptr_array_add(raw, b);
+	if (raw->len == 0) {
+		GRegex *re = g_regex_new(" for <?(\\S+\\@(\\S+?))>?;", G_REGEX_RAW, 0, NULL);
+		unsigned n = 0;
+		for (guint i = 0; re != NULL && i < m->fields->len && n < 3; i++) {
+			const struct sa_field *f = m->fields->pdata[i];
+			if (g_ascii_strcasecmp(f->name, "Received") != 0)
+				continue;
+			n++;
+			GString *v = g_string_new(NULL);
+			field_value(f, v);
+			GMatchInfo *mi = NULL;
+			if (g_regex_match(re, v->str, 0, &mi)) {
+				char *host = g_match_info_fetch(mi, 2);
+				if (fqdn_valid(host))
+					g_ptr_array_add(raw, g_match_info_fetch(mi, 1));
+				g_free(host);
+			}
+			g_match_info_free(mi);
+			g_string_free(v, TRUE);
+		}
+		if (re != NULL)
+			g_regex_unref(re);
+		static const char *const names[] = { "To", "Apparently-To", "Delivered-To",
+		    "Envelope-Recipients", "Apparently-Resent-To", "X-Envelope-To", "Envelope-To",
+		    "X-Delivered-To", "X-Original-To", "X-Rcpt-To", "X-Real-To", "Cc" };
+		for (size_t k = 0; k < G_N_ELEMENTS(names); k++) {
+			GString *s = g_string_new(NULL);
+			sa_header_addresses(m->fields, names[k], false, s);
+			if (s->len > 0) {
+				char **v = g_strsplit(s->str, "\n", -1);
+				for (char **p = v; *p != NULL; p++)
+					g_ptr_array_add(raw, g_strdup(*p));
+				g_strfreev(v);
+			}
+			g_string_free(s, TRUE);
+		}
+	}
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < raw->len; i++)
+		if (g_hash_table_add(seen, raw->pdata[i]))
+			g_ptr_array_add(out, g_strdup(raw->pdata[i]));
+	g_hash_table_destroy(seen);
+	g_ptr_array_free(raw, TRUE);
+	return out;
+}
+
+static bool
+wl_prep(struct sa_eval_call *c, enum wl_kind kind, const char *list, char *err, size_t errlen)
+{
+	struct wl_prep *pr = g_new0(struct wl_prep, 1);
+	c->data = pr;
+	pr->kind = kind;
+	if (kind == WL_FROM_LIST || kind == WL_REPLYTO_LIST) {
+		if (c->argc != 1 || c->argv[0][0] == '\0') {
+			snprintf(err, errlen, "a list name expected");
+			return false;
+		}
+		pr->list = g_strdup(c->argv[0]);
+	} else {
+		if (c->argc != 0) {
+			snprintf(err, errlen, "no arguments expected");
+			return false;
+		}
+		pr->list = g_strdup(list);
+	}
+	return true;
+}
+
+static bool
+prep_from_in_list(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	return wl_prep(c, WL_FROM_LIST, NULL, err, errlen);
+}
+
+static bool
+prep_replyto_in_list(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	return wl_prep(c, WL_REPLYTO_LIST, NULL, err, errlen);
+}
+
+/* the functions without arguments: which list, read how */
+static const struct {
+	const char *fn;
+	enum wl_kind kind;
+	const char *list;
+} wl_fns[] = {
+	{ "check_from_in_blocklist", WL_FROM, "blocklist_from" },
+	{ "check_from_in_blacklist", WL_FROM, "blocklist_from" },
+	{ "check_from_in_welcomelist", WL_FROM_WELCOME, "welcomelist_from" },
+	{ "check_from_in_whitelist", WL_FROM_WELCOME, "welcomelist_from" },
+	{ "check_from_in_default_welcomelist", WL_FROM_DEFAULT, "def_welcomelist_from_rcvd" },
+	{ "check_from_in_default_whitelist", WL_FROM_DEFAULT, "def_welcomelist_from_rcvd" },
+	{ "check_to_in_blocklist", WL_TO, "blocklist_to" },
+	{ "check_to_in_blacklist", WL_TO, "blocklist_to" },
+	{ "check_to_in_welcomelist", WL_TO, "welcomelist_to" },
+	{ "check_to_in_whitelist", WL_TO, "welcomelist_to" },
+	{ "check_to_in_more_spam", WL_TO, "more_spam_to" },
+	{ "check_to_in_all_spam", WL_TO, "all_spam_to" },
+	{ "check_subject_in_welcomelist", WL_SUBJECT, "welcomelist_subject" },
+	{ "check_subject_in_whitelist", WL_SUBJECT, "welcomelist_subject" },
+	{ "check_subject_in_blocklist", WL_SUBJECT, "blocklist_subject" },
+	{ "check_subject_in_blacklist", WL_SUBJECT, "blocklist_subject" },
+};
+
+static bool
+prep_wl_fixed(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(wl_fns); i++)
+		if (strcmp(wl_fns[i].fn, c->def->name) == 0)
+			return wl_prep(c, wl_fns[i].kind, wl_fns[i].list, err, errlen);
+	snprintf(err, errlen, "not implemented");
+	return false;
+}
+
+static int
+wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	const struct wl_prep *pr = c->data;
+	const struct addrlist *al = wl_list(m, c);
+	if (!al->defined)
+		return 0;	/* SpamAssassin: "could not find list" */
+	if (al->rcvd)
+		return -1;	/* _rcvd entries need the relays (RelayEval) */
+	int r = 0;
+	GPtrArray *addrs = NULL;
+	switch (pr->kind) {
+	case WL_FROM_DEFAULT:
+		return 0;	/* no def_welcomelist_from_rcvd entry */
+	case WL_SUBJECT: {
+		char *subj = hget(m, "Subject", NULL);
+		if (*subj != '\0') {
+			char *lc = g_ascii_strdown(subj, -1);
+			r = in_list(al, lc);
+			g_free(lc);
+		}
+		g_free(subj);
+		return r;
+	}
+	case WL_REPLYTO_LIST: {
+		char *a = hget_addr(m, "Reply-To");
+		r = *a != '\0' && in_list(al, a);
+		g_free(a);
+		return r;
+	}
+	case WL_TO:
+		addrs = all_to_addrs(m);
+		break;
+	case WL_FROM:
+	case WL_FROM_LIST:
+	case WL_FROM_WELCOME:
+		addrs = all_from_addrs(m);
+		break;
+	}
+	for (guint i = 0; i < addrs->len && !r; i++)
+		r = in_list(al, addrs->pdata[i]);
+	g_ptr_array_free(addrs, TRUE);
+	return r;
+}
+
 #define HDR(n, p, r) { n, p, prep_free, r }
 static const struct sa_eval_def defs[] = {
 	{ "check_for_missing_to_header", NULL, NULL, missing_to },
@@ -2334,6 +2750,18 @@ static const struct sa_eval_def defs[] = {
 	{ "check_ratware_envelope_from", prep_ratware_env, rb_prep_free, ratware_envelope_from },
 	{ "check_freemail_header", fm_prep_header, fm_prep_free, freemail_header },
 	{ "check_freemail_from", fm_prep_from, fm_prep_free, freemail_from },
+	{ "check_from_in_list", prep_from_in_list, wl_prep_free, wl_run },
+	{ "check_replyto_in_list", prep_replyto_in_list, wl_prep_free, wl_run },
+#define WL(n) { n, prep_wl_fixed, wl_prep_free, wl_run }
+	WL("check_from_in_blocklist"), WL("check_from_in_blacklist"),
+	WL("check_from_in_welcomelist"), WL("check_from_in_whitelist"),
+	WL("check_from_in_default_welcomelist"), WL("check_from_in_default_whitelist"),
+	WL("check_to_in_blocklist"), WL("check_to_in_blacklist"),
+	WL("check_to_in_welcomelist"), WL("check_to_in_whitelist"),
+	WL("check_to_in_more_spam"), WL("check_to_in_all_spam"),
+	WL("check_subject_in_welcomelist"), WL("check_subject_in_whitelist"),
+	WL("check_subject_in_blocklist"), WL("check_subject_in_blacklist"),
+#undef WL
 };
 
 const struct sa_eval_family sa_eval_header_family = {
