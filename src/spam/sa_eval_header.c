@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/content.h"
 #include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
 #include "spam/sa_msg.h"
@@ -751,6 +752,9 @@ struct hdr_cache {
 	double tocc_similar;
 	int hotmail_state;
 	bool hotmail_forged, hotmail_none;
+	int fm_body_state;	/* FreeMail's body addresses: 0 not yet */
+	bool fm_body_skip;	/* too many addresses: the body is not used */
+	GPtrArray *fm_body;	/* the freemail ones (char *) */
 };
 
 static void *
@@ -760,10 +764,19 @@ cache_new(struct sa_eval_msg *m)
 	return g_new0(struct hdr_cache, 1);
 }
 
+static void
+cache_free(void *p)
+{
+	struct hdr_cache *hc = p;
+	if (hc != NULL && hc->fm_body != NULL)
+		g_ptr_array_free(hc->fm_body, TRUE);
+	g_free(hc);
+}
+
 static struct hdr_cache *
 cache(struct sa_eval_msg *m)
 {
-	return sa_eval_cached(m, SA_SLOT_HEADER, cache_new, g_free);
+	return sa_eval_cached(m, SA_SLOT_HEADER, cache_new, cache_free);
 }
 
 /* ---- HeaderEval ---------------------------------------------------------- */
@@ -1940,7 +1953,7 @@ struct fm_conf {
 	GHashTable *domains;	/* exact, lowercased */
 	GHashTable *welcome;	/* freemail_welcomelist: addresses and domains */
 	GRegex *wild;		/* the wildcard domains, or NULL */
-	GRegex *tlds;		/* util_rb_tld: an address in the body */
+	GRegex *tlds;		/* FreeMail.pm's email_regex on util_rb_tld's TLDs */
 	bool available;		/* any domain at all */
 	bool import;		/* freemail_import_*welcomelist_auth: not supported */
 	double max_emails, max_freemails;
@@ -2305,6 +2318,176 @@ freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		r = is_freemail(f, pr, a->pdata[i]) &&
 		    (pr->re == NULL || g_regex_match(pr->re, a->pdata[i], 0, NULL));
 	g_ptr_array_free(a, TRUE);
+	return r;
+}
+
+/* FreeMail.pm _parse_body: the addresses of the body (mailto: links of
+ * <a href>, then the text's addresses but those of URLs and of "addr>" or
+ * "addr label:"), freemail ones kept; false when there are too many */
+static bool
+fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct fm_conf *f)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc == NULL)
+		return false;
+	if (hc->fm_body_state)
+		return !hc->fm_body_skip;
+	hc->fm_body_state = 1;
+	hc->fm_body = g_ptr_array_new_with_free_func(g_free);
+	const struct fm_prep *pr = c->data;
+	GPtrArray *emails = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	const char *tl = g_regex_get_pattern(f->tlds);
+	char *p_mailto = g_strdup_printf("^(?i:mailto):%s", tl);
+	char *p_strip = g_strdup_printf("(?i)<?(?<!mailto:)%s(?:>|\\s{1,10}"
+	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", tl);
+	GRegex *mailto = g_regex_new(p_mailto, G_REGEX_RAW, 0, NULL);
+	GRegex *strip = g_regex_new(p_strip, G_REGEX_RAW, 0, NULL);
+	GRegex *url = g_regex_new("(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", G_REGEX_RAW,
+	    0, NULL);
+	g_free(p_mailto);
+	g_free(p_strip);
+	if (mailto == NULL || strip == NULL || url == NULL)
+		goto done;
+	/* 1: mailto: links of anchors */
+	const GPtrArray *links = m->content != NULL ? content_links(m->content) : NULL;
+	for (guint i = 0; links != NULL && i < links->len && emails->len < 20; i++) {
+		const struct content_link *l = links->pdata[i];
+		if (l->at != CONTENT_LINK_HTML || l->attr != HTML_REF_HREF || l->text == NULL)
+			continue;
+		GMatchInfo *mi = NULL;
+		if (g_regex_match(mailto, l->url, 0, &mi)) {
+			char *e = g_match_info_fetch(mi, 1);
+			char *lc = g_ascii_strdown(e, -1);
+			g_free(e);
+			if (g_hash_table_add(seen, lc))
+				g_ptr_array_add(emails, g_strdup(lc));
+		}
+		g_match_info_free(mi);
+	}
+	/* 2: the body text */
+	for (guint i = 0; m->body != NULL && i < m->body->len && emails->len < 40; i++) {
+		char *a = g_regex_replace_literal(url, m->body->pdata[i], -1, 0, " ", 0, NULL);
+		char *b = a != NULL ? g_regex_replace_literal(strip, a, -1, 0, " ", 0, NULL) : NULL;
+		g_free(a);
+		if (b == NULL)
+			continue;
+		GMatchInfo *mi = NULL;
+		g_regex_match(f->tlds, b, 0, &mi);
+		while (g_match_info_matches(mi) && emails->len < 40) {
+			char *e = g_match_info_fetch(mi, 1);
+			char *lc = g_ascii_strdown(e, -1);
+			g_free(e);
+			if (g_hash_table_add(seen, lc))
+				g_ptr_array_add(emails, g_strdup(lc));
+			g_match_info_next(mi, NULL);
+		}
+		g_match_info_free(mi);
+		g_free(b);
+	}
+	double all = 0, fm = 0;
+	for (guint i = 0; i < emails->len; i++) {
+		if (++all == f->max_emails && f->skip_over) {
+			hc->fm_body_skip = true;
+			break;
+		}
+		if (!is_freemail(f, pr, emails->pdata[i]))
+			continue;
+		if (++fm == f->max_freemails && f->skip_over) {
+			hc->fm_body_skip = true;
+			break;
+		}
+		g_ptr_array_add(hc->fm_body, g_strdup(emails->pdata[i]));
+	}
+done:
+	if (mailto != NULL)
+		g_regex_unref(mailto);
+	if (strip != NULL)
+		g_regex_unref(strip);
+	if (url != NULL)
+		g_regex_unref(url);
+	/* seen owns the lowercased addresses; emails holds copies */
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, seen);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_free(k);
+	g_hash_table_destroy(seen);
+	g_ptr_array_free(emails, TRUE);
+	return !hc->fm_body_skip;
+}
+
+static bool
+fm_prep_replyto(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc > 1 || (c->argc == 1 && strcmp(c->argv[0], "replyto") != 0 &&
+	    strcmp(c->argv[0], "reply") != 0)) {
+		snprintf(err, errlen, "'replyto' or 'reply' expected");
+		return false;
+	}
+	if (!fm_prep_common(c, -1, err, errlen))
+		return false;
+	((struct fm_prep *)c->data)->reply = c->argc == 1 && strcmp(c->argv[0], "reply") == 0;
+	return true;
+}
+
+static bool
+addr_in(const GPtrArray *a, const char *s)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(a->pdata[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* check_freemail_replyto('replyto' | 'reply'): From and Reply-To
+ * different freemail addresses, or the reply address a freemail one and
+ * the body naming another */
+static int
+freemail_replyto(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	const struct fm_conf *f = fm_conf(m, c);
+	const struct fm_prep *pr = c->data;
+	if (f->import)
+		return -1;
+	if (!f->available)
+		return 0;
+	if (f->skip_bulk) {
+		char *e = envelope_from(m);
+		bool bulk = e != NULL && g_regex_match(pr->bulk_re, e, 0, NULL);
+		g_free(e);
+		if (bulk)
+			return 0;
+	}
+	GPtrArray *from = hget_addrs_lc(m, "From"), *rt = hget_addrs_lc(m, "Reply-To");
+	unsigned from_fm = 0, rt_fm = 0;
+	for (guint i = 0; i < from->len; i++)
+		from_fm += is_freemail(f, pr, from->pdata[i]);
+	for (guint i = 0; i < rt->len; i++)
+		rt_fm += is_freemail(f, pr, rt->pdata[i]);
+	bool from_not_in_rt = true;
+	for (guint i = 0; i < from->len; i++)
+		if (addr_in(rt, from->pdata[i]))
+			from_not_in_rt = false;
+	int r = 0;
+	if (from_fm && rt_fm && from_not_in_rt) {
+		r = 1;
+		goto out;
+	}
+	/* 'replyto': Reply-To must be freemail; 'reply': a Reply-To must be,
+	 * and From must be in any case (FreeMail.pm's elsif) */
+	if (!pr->reply ? !rt_fm : ((rt->len > 0 && !rt_fm) || !from_fm))
+		goto out;
+	if (!fm_parse_body(m, c, f))
+		goto out;
+	struct hdr_cache *hc = cache(m);
+	const GPtrArray *reply = !pr->reply ? rt : rt_fm ? rt : from;
+	for (guint i = 0; hc != NULL && i < hc->fm_body->len && !r; i++)
+		for (guint j = 0; j < reply->len && !r; j++)
+			r = strcmp(hc->fm_body->pdata[i], reply->pdata[j]) != 0;
+out:
+	g_ptr_array_free(from, TRUE);
+	g_ptr_array_free(rt, TRUE);
 	return r;
 }
 
@@ -2750,6 +2933,7 @@ static const struct sa_eval_def defs[] = {
 	{ "check_ratware_envelope_from", prep_ratware_env, rb_prep_free, ratware_envelope_from },
 	{ "check_freemail_header", fm_prep_header, fm_prep_free, freemail_header },
 	{ "check_freemail_from", fm_prep_from, fm_prep_free, freemail_from },
+	{ "check_freemail_replyto", fm_prep_replyto, fm_prep_free, freemail_replyto },
 	{ "check_from_in_list", prep_from_in_list, wl_prep_free, wl_run },
 	{ "check_replyto_in_list", prep_replyto_in_list, wl_prep_free, wl_run },
 #define WL(n) { n, prep_wl_fixed, wl_prep_free, wl_run }

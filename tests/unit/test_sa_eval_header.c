@@ -508,6 +508,78 @@ test_lists(void **state)
 	sa_ruleset_free(rs);
 }
 
+/* check_freemail_replyto: From and Reply-To different freemails; or the
+ * reply address freemail and another freemail in the body (the subject is
+ * the body's first line); too many addresses in the body: not used */
+static void
+test_freemail_replyto(void **state)
+{
+	(void)state;
+	char err[200];
+	struct sa_ruleset *rs = sa_ruleset_new();
+	setting(rs, "freemail_domains", "hotmail.com yahoo.com gmail.com");
+	setting(rs, "util_rb_tld", "com org");
+	const char *two = "From: a@hotmail.com\nReply-To: b@yahoo.com\n\n";
+	assert_int_equal(run_rs("check_freemail_replyto", "'replyto'", two, NULL, rs, err,
+	    sizeof err), 1);
+	assert_int_equal(run_rs("check_freemail_replyto", "", two, NULL, rs, err, sizeof err),
+	    1);
+	/* the same address in both */
+	assert_int_equal(run_rs("check_freemail_replyto", "'replyto'",
+	    "From: a@hotmail.com\nReply-To: a@hotmail.com\n\n", NULL, rs, err, sizeof err), 0);
+	/* a bulk envelope sender: skipped */
+	assert_int_equal(run_rs("check_freemail_replyto", "'replyto'", two,
+	    "owner-list@example.org", rs, err, sizeof err), 0);
+	sa_ruleset_free(rs);
+
+	/* the body's addresses: built by hand (m->body as the module makes it) */
+	rs = sa_ruleset_new();
+	setting(rs, "freemail_domains", "hotmail.com yahoo.com gmail.com");
+	setting(rs, "util_rb_tld", "com org");
+	struct sa_eval_call *c = sa_eval_call_new("R", "check_freemail_replyto", "'reply'", err,
+	    sizeof err);
+	assert_non_null(c);
+	const char *hdr = "From: a@hotmail.com\n\n";
+	GPtrArray *f = sa_fields_parse((const uint8_t *)hdr, strlen(hdr));
+	GPtrArray *body = g_ptr_array_new();
+	g_ptr_array_add(body, (char *)"subject line");
+	g_ptr_array_add(body, (char *)"write to other@gmail.com today");
+	struct sa_eval_msg m = { .raw = (const uint8_t *)hdr, .raw_len = strlen(hdr), .fields = f,
+	    .body = body, .rs = rs, .bayes = -1 };
+	assert_int_equal(sa_eval_run(&m, c), 1);
+	sa_eval_msg_clear(&m);
+	/* an address followed by "label:" (not fax, tel ...), in <...> or
+	 * inside a URL is not counted (checked with SpamAssassin's patterns) */
+	body->pdata[1] = (char *)"other@gmail.com wrote: <x@gmail.com> "
+	    "http://x.org/?u=z@gmail.com";
+	assert_int_equal(sa_eval_run(&m, c), 0);
+	sa_eval_msg_clear(&m);
+	body->pdata[1] = (char *)"other@gmail.com fax: 1";
+	assert_int_equal(sa_eval_run(&m, c), 1);
+	sa_eval_msg_clear(&m);
+	/* five addresses: too many, the body is not used */
+	body->pdata[1] = (char *)"o1@gmail.com o2@x.org o3@x.org o4@x.org o5@x.org";
+	assert_int_equal(sa_eval_run(&m, c), 0);
+	sa_eval_msg_clear(&m);
+	body->pdata[1] = (char *)"o1@gmail.com o2@x.org o3@x.org o4@x.org";
+	assert_int_equal(sa_eval_run(&m, c), 1);
+	sa_eval_msg_clear(&m);
+	/* 'reply': From not freemail, no Reply-To: nothing */
+	g_ptr_array_free(f, TRUE);
+	const char *hdr2 = "From: a@example.org\n\n";
+	f = sa_fields_parse((const uint8_t *)hdr2, strlen(hdr2));
+	m.fields = f;
+	assert_int_equal(sa_eval_run(&m, c), 0);
+	sa_eval_msg_clear(&m);
+	g_ptr_array_free(f, TRUE);
+	g_ptr_array_free(body, TRUE);
+	sa_eval_call_free(c);
+	assert_int_equal(run_rs("check_freemail_replyto", "'from'", "\n", NULL, rs, err,
+	    sizeof err), -2);
+	assert_string_equal(err, "'replyto' or 'reply' expected");
+	sa_ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -523,6 +595,7 @@ main(void)
 		cmocka_unit_test(test_envelope),
 		cmocka_unit_test(test_freemail),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_freemail_replyto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
