@@ -1954,6 +1954,7 @@ struct fm_conf {
 	GHashTable *welcome;	/* freemail_welcomelist: addresses and domains */
 	GRegex *wild;		/* the wildcard domains, or NULL */
 	GRegex *tlds;		/* FreeMail.pm's email_regex on util_rb_tld's TLDs */
+	GRegex *mailto, *strip, *url;	/* _parse_body's, made from it */
 	bool available;		/* any domain at all */
 	bool import;		/* freemail_import_*welcomelist_auth: not supported */
 	double max_emails, max_freemails;
@@ -1980,8 +1981,10 @@ fm_conf_free(struct fm_conf *f)
 	g_hash_table_destroy(f->welcome);
 	if (f->wild != NULL)
 		g_regex_unref(f->wild);
-	if (f->tlds != NULL)
-		g_regex_unref(f->tlds);
+	GRegex *r[] = { f->tlds, f->mailto, f->strip, f->url };
+	for (size_t i = 0; i < G_N_ELEMENTS(r); i++)
+		if (r[i] != NULL)
+			g_regex_unref(r[i]);
 	g_free(f);
 }
 
@@ -2114,6 +2117,18 @@ fm_conf_new(const struct sa_eval_msg *m)
 	    b.tlds->len > 0 ? b.tlds->str : "no_tlds_defined");
 	f->tlds = g_regex_new(pat, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 	g_free(pat);
+	if (f->tlds != NULL) {
+		const char *tl = g_regex_get_pattern(f->tlds);
+		char *p_mailto = g_strdup_printf("^(?i:mailto):%s", tl);
+		char *p_strip = g_strdup_printf("(?i)<?(?<!mailto:)%s(?:>|\\s{1,10}"
+		    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", tl);
+		f->mailto = g_regex_new(p_mailto, G_REGEX_RAW, 0, NULL);
+		f->strip = g_regex_new(p_strip, G_REGEX_RAW, 0, NULL);
+		g_free(p_mailto);
+		g_free(p_strip);
+	}
+	f->url = g_regex_new("(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", G_REGEX_RAW, 0,
+	    NULL);
 	g_string_free(b.wild, TRUE);
 	g_string_free(b.tlds, TRUE);
 	f->available = g_hash_table_size(f->domains) > 0 || f->wild != NULL;
@@ -2337,17 +2352,8 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 	const struct fm_prep *pr = c->data;
 	GPtrArray *emails = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-	const char *tl = g_regex_get_pattern(f->tlds);
-	char *p_mailto = g_strdup_printf("^(?i:mailto):%s", tl);
-	char *p_strip = g_strdup_printf("(?i)<?(?<!mailto:)%s(?:>|\\s{1,10}"
-	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", tl);
-	GRegex *mailto = g_regex_new(p_mailto, G_REGEX_RAW, 0, NULL);
-	GRegex *strip = g_regex_new(p_strip, G_REGEX_RAW, 0, NULL);
-	GRegex *url = g_regex_new("(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", G_REGEX_RAW,
-	    0, NULL);
-	g_free(p_mailto);
-	g_free(p_strip);
-	if (mailto == NULL || strip == NULL || url == NULL)
+	GRegex *mailto = f->mailto, *strip = f->strip, *url = f->url;
+	if (f->tlds == NULL || mailto == NULL || strip == NULL || url == NULL)
 		goto done;
 	/* 1: mailto: links of anchors */
 	const GPtrArray *links = m->content != NULL ? content_links(m->content) : NULL;
@@ -2400,12 +2406,6 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 		g_ptr_array_add(hc->fm_body, g_strdup(emails->pdata[i]));
 	}
 done:
-	if (mailto != NULL)
-		g_regex_unref(mailto);
-	if (strip != NULL)
-		g_regex_unref(strip);
-	if (url != NULL)
-		g_regex_unref(url);
 	/* seen owns the lowercased addresses; emails holds copies */
 	GHashTableIter it;
 	gpointer k;
