@@ -2366,8 +2366,12 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 			char *e = g_match_info_fetch(mi, 1);
 			char *lc = g_ascii_strdown(e, -1);
 			g_free(e);
-			if (g_hash_table_add(seen, lc))
+			if (g_hash_table_contains(seen, lc)) {
+				g_free(lc);
+			} else {
+				g_hash_table_add(seen, lc);
 				g_ptr_array_add(emails, g_strdup(lc));
+			}
 		}
 		g_match_info_free(mi);
 	}
@@ -2384,8 +2388,12 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 			char *e = g_match_info_fetch(mi, 1);
 			char *lc = g_ascii_strdown(e, -1);
 			g_free(e);
-			if (g_hash_table_add(seen, lc))
+			if (g_hash_table_contains(seen, lc)) {
+				g_free(lc);
+			} else {
+				g_hash_table_add(seen, lc);
 				g_ptr_array_add(emails, g_strdup(lc));
+			}
 			g_match_info_next(mi, NULL);
 		}
 		g_match_info_free(mi);

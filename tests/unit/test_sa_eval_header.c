@@ -564,6 +564,10 @@ test_freemail_replyto(void **state)
 	body->pdata[1] = (char *)"o1@gmail.com o2@x.org o3@x.org o4@x.org";
 	assert_int_equal(sa_eval_run(&m, c), 1);
 	sa_eval_msg_clear(&m);
+	/* an address repeated counts once (five mentions, four addresses) */
+	body->pdata[1] = (char *)"o1@gmail.com O1@gmail.com o3@x.org o4@x.org o5@x.org";
+	assert_int_equal(sa_eval_run(&m, c), 1);
+	sa_eval_msg_clear(&m);
 	/* 'reply': From not freemail, no Reply-To: nothing */
 	g_ptr_array_free(f, TRUE);
 	const char *hdr2 = "From: a@example.org\n\n";
