@@ -76,15 +76,54 @@ hget(const struct sa_eval_msg *m, const char *name, bool *found)
 	return g_string_free(s, FALSE);
 }
 
-/* get(name:raw): raw_header(), the values as written, folds kept */
+/*
+ * get(name:raw): raw_header(), the values as Message.pm splits them off
+ * the header block: all after the field's first colon, the blanks after
+ * it and the folds kept, CRLF made LF (sa_field.raw has the leading
+ * blanks cut, which check_illegal_chars's ratio counts).  Read from the
+ * message, bounded by its header block.
+ */
 static char *
 hget_raw(const struct sa_eval_msg *m, const char *name)
 {
 	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < m->fields->len; i++) {
-		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) == 0)
-			g_string_append(s, f->raw);
+	const uint8_t *p = m->raw;
+	size_t len = m->raw_len, i = 0, nlen = strlen(name);
+	if (p == NULL) {
+		/* no message bytes: the parsed fields' values */
+		for (guint k = 0; k < m->fields->len; k++) {
+			const struct sa_field *f = m->fields->pdata[k];
+			if (g_ascii_strcasecmp(f->name, name) == 0)
+				g_string_append(s, f->raw);
+		}
+		return g_string_free(s, FALSE);
+	}
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const uint8_t *nl = memchr(p, '\n', len);
+		i = nl != NULL ? (size_t)(nl - p) + 1 : len;
+	}
+	while (i < len) {
+		size_t start = i;
+		if (p[i] == '\n' || (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
+			break;	/* the end of the header block */
+		do {
+			const uint8_t *nl = memchr(p + i, '\n', len - i);
+			i = nl != NULL ? (size_t)(nl - p) + 1 : len;
+		} while (i < len && (p[i] == ' ' || p[i] == '\t'));
+		const uint8_t *colon = memchr(p + start, ':', i - start);
+		if (colon == NULL)
+			continue;
+		size_t klen = (size_t)(colon - (p + start));
+		while (klen > 0 && (p[start + klen - 1] == ' ' || p[start + klen - 1] == '\t'))
+			klen--;
+		if (klen != nlen || g_ascii_strncasecmp((const char *)p + start, name, nlen) != 0)
+			continue;
+		for (size_t k = (size_t)(colon - p) + 1; k < i; k++) {
+			if (p[k] == '\r' && k + 1 < i && p[k + 1] == '\n')
+				continue;
+			if (p[k] != '\0')
+				g_string_append_c(s, (char)p[k]);
+		}
 	}
 	return g_string_free(s, FALSE);
 }

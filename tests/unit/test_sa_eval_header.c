@@ -134,11 +134,17 @@ static void
 test_illegal_chars(void **state)
 {
 	(void)state;
-	/* two 8-bit octets in a 10-octet From (not UTF-8): ratio 0.2 */
+	/* two 8-bit octets in a 10-octet From (the blank after the colon and
+	 * the newline count; not UTF-8): ratio 0.2 (SpamAssassin: 1) */
 	assert_int_equal(run("check_illegal_chars", "'From','0.20','2'",
 	    "From: ab\xe9\xe8@x.y\n\n"), 1);
 	assert_int_equal(run("check_illegal_chars", "'From','0.20','3'",
 	    "From: ab\xe9\xe8@x.y\n\n"), 0);
+	/* 11 octets with two blanks: 0.18 */
+	assert_int_equal(run("check_illegal_chars", "'From','0.20','2'",
+	    "From:  ab\xe9\xe8@x.y\n\n"), 0);
+	assert_int_equal(run("check_illegal_chars", "'From:raw','0.18','2'",
+	    "From:  ab\xe9\xe8@x.y\n\n"), 1);
 	/* valid UTF-8 without controls is legal */
 	assert_int_equal(run("check_illegal_chars", "'From','0.00','1'",
 	    "From: \xc3\xa9\xc3\xa8 <a@x.y>\n\n"), 0);
