@@ -750,6 +750,17 @@ prep_noargs(struct sa_eval_call *c, char *err, size_t errlen)
 	return compile_pats(c, c->def->name, err, errlen);
 }
 
+/* no arguments, nothing to compile */
+static bool
+prep_none(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc > 0) {
+		snprintf(err, errlen, "no arguments expected");
+		return false;
+	}
+	return true;
+}
+
 static bool
 prep_hotmail(struct sa_eval_call *c, char *err, size_t errlen)
 {
@@ -2956,7 +2967,7 @@ wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 
 #define HDR(n, p, r) { n, p, prep_free, r }
 static const struct sa_eval_def defs[] = {
-	{ "check_for_missing_to_header", NULL, NULL, missing_to },
+	{ "check_for_missing_to_header", prep_none, NULL, missing_to },
 	HDR("check_for_shifted_date", prep_range, shifted_date),
 	{ "check_header_count_range", prep_count_range, NULL, count_range },
 	HDR("check_illegal_chars", prep_illegal, illegal_chars),
@@ -2964,7 +2975,7 @@ static const struct sa_eval_def defs[] = {
 	HDR("check_for_faraway_charset_in_headers", prep_faraway, faraway_charset),
 	HDR("check_outlook_message_id", prep_noargs, outlook_message_id),
 	HDR("check_ratware_name_id", prep_noargs, ratware_name_id),
-	{ "sorted_recipients", NULL, NULL, sorted_recipients },
+	{ "sorted_recipients", prep_none, NULL, sorted_recipients },
 	{ "similar_recipients", prep_similar, NULL, similar_recipients },
 	HDR("subject_is_all_caps", prep_noargs, subject_all_caps),
 	HDR("check_unresolved_template", prep_noargs, unresolved_template),

@@ -231,6 +231,10 @@ test_recipients(void **state)
 	assert_int_equal(run("similar_recipients", "'0.65','undef'",
 	    "To: ab@q.com, cd@r.com, ef@s.com, gh@t.com, ij@u.com\n\n"), 0);
 	assert_int_equal(run("similar_recipients", "'0.65','undef'", "\n"), 0);
+	char err[200];
+	assert_int_equal(run_rs("sorted_recipients", "'7'", "\n", NULL, NULL, err, sizeof err),
+	    -2);
+	assert_string_equal(err, "no arguments expected");
 }
 
 static void
