@@ -2402,6 +2402,8 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 	const struct fm_prep *pr = c->data;
 	GPtrArray *emails = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer k;
 	GRegex *mailto = f->mailto, *strip = f->strip, *url = f->url;
 	if (f->tlds == NULL || mailto == NULL || strip == NULL || url == NULL)
 		goto done;
@@ -2465,8 +2467,6 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 	}
 done:
 	/* seen owns the lowercased addresses; emails holds copies */
-	GHashTableIter it;
-	gpointer k;
 	g_hash_table_iter_init(&it, seen);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_free(k);
