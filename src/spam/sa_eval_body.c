@@ -703,6 +703,7 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 			ne->node = part;
 			ne->boundary = g_strdup(c.boundary ? c.boundary : boundary);
 			ne->lines = part_array;
+			part_array = NULL;
 			ne->subparse = subparse;
 			g_queue_push_tail(q, ne);
 			add_child(msg, part);
