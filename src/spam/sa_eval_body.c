@@ -2162,6 +2162,94 @@ run_body_8bits(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return 0;
 }
 
+/* ---- URIEval ---------------------------------------------------------------------- */
+
+/* m%^https?:/{0,}(?:[^\@/]+\@)?\d+\.\d+\.\d+\.\d+%i (https_only: https) */
+static bool
+ip_url(const char *u, bool https_only)
+{
+	size_t i;
+	if (g_ascii_strncasecmp(u, "https:", 6) == 0)
+		i = 6;
+	else if (!https_only && g_ascii_strncasecmp(u, "http:", 5) == 0)
+		i = 5;
+	else
+		return false;
+	while (u[i] == '/')
+		i++;
+	/* an optional userinfo: [^@/]+@ (tried first, dropped when no '@'
+	 * closes it) */
+	size_t k = i;
+	while (u[k] && u[k] != '@' && u[k] != '/')
+		k++;
+	size_t starts[2] = { u[k] == '@' && k > i ? k + 1 : i, i };
+	for (int s = 0; s < 2; s++) {
+		const char *p = u + starts[s];
+		int groups = 0;
+		for (;;) {
+			if (!g_ascii_isdigit(*p))
+				break;
+			while (g_ascii_isdigit(*p))
+				p++;
+			if (++groups == 4)
+				return true;
+			if (*p != '.')
+				break;
+			p++;
+		}
+	}
+	return false;
+}
+
+static bool
+contains_https(const char *t)
+{
+	for (; *t; t++)
+		if (g_ascii_strncasecmp(t, "https:", 6) == 0)
+			return true;
+	return false;
+}
+
+/* check_https_ip_mismatch: an anchor to a numeric address (http or https)
+ * whose text shows an https: URL that is not one to a numeric address */
+static int
+run_https_ip_mismatch(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	if (!m->content)
+		return 0;
+	const GPtrArray *links = content_links(m->content);
+	for (size_t i = 0; links && i < links->len; i++) {
+		const struct content_link *l = g_ptr_array_index(links, i);
+		if (l->at != CONTENT_LINK_HTML || !l->text || !l->url)
+			continue;
+		const char *u = l->url;
+		while (p_space((unsigned char)*u))
+			u++;
+		if (!ip_url(u, false) || ip_url(l->text, true))
+			continue;
+		if (contains_https(l->text))
+			return 1;
+	}
+	return 0;
+}
+
+/* check_uri_truncated: a URI longer than SpamAssassin's MAX_URI_LENGTH */
+static int
+run_uri_truncated(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	if (!m->content)
+		return 0;
+	const GPtrArray *links = content_links(m->content);
+	for (size_t i = 0; links && i < links->len; i++) {
+		const struct content_link *l = g_ptr_array_index(links, i);
+		if (l->url && strlen(l->url) > 8192)
+			return 1;
+	}
+	return 0;
+}
+
 static const struct sa_eval_def defs[] = {
 	{ "check_for_mime", prep_for_mime, NULL, run_for_mime },
 	{ "check_for_mime_html", prep_none, NULL, run_mime_html },
@@ -2179,6 +2267,8 @@ static const struct sa_eval_def defs[] = {
 	{ "check_blank_line_ratio", prep_blank_line_ratio, NULL, run_blank_line_ratio },
 	{ "tvd_vertical_words", prep_two, NULL, run_tvd_vertical_words },
 	{ "check_body_8bits", prep_none, NULL, run_body_8bits },
+	{ "check_https_ip_mismatch", prep_none, NULL, run_https_ip_mismatch },
+	{ "check_uri_truncated", prep_none, NULL, run_uri_truncated },
 };
 
 const struct sa_eval_family sa_eval_body_family = {
