@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "content/content.h"
+#include "mime/message.h"
 #include "spam/sa_conf.h"
 #include "spam/sa_msg.h"
 
@@ -69,6 +70,8 @@ line_len(const struct sa_line *l)
 	return l->len + (l->nl ? 1 : 0);
 }
 
+struct madiff;
+
 /* A node of the tree (Message::Node; the message and each message/rfc822
  * it holds are Message objects, i.e. nodes too). */
 struct sa_node {
@@ -104,6 +107,7 @@ struct sa_tree {
 	GPtrArray *decoded;	/* get_decoded_body_text_array: GString * */
 	bool base64_len_done;
 	size_t base64_len;
+	struct madiff *madiff;	/* multipart_alternative_difference */
 };
 
 /* ---- header values ---------------------------------------------------------- */
@@ -1392,6 +1396,7 @@ tree_free(void *p)
 	g_string_free(t->html_charsets, TRUE);
 	if (t->decoded)
 		g_ptr_array_free(t->decoded, TRUE);
+	g_free(t->madiff);
 	g_free(t);
 }
 
@@ -2162,6 +2167,238 @@ run_body_8bits(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return 0;
 }
 
+/* ---- multipart_alternative_difference ------------------------------------------ */
+
+/* The rendered text of SpamAssassin's text leaves, from the content layer:
+ * each text/plain or text/html leaf of the tree (document order) paired
+ * with the next body text of the same type mamori has.  NULL: no pair. */
+struct leaf_text {
+	const struct sa_node *node;
+	const struct content_text *text;
+};
+
+static GArray *
+pair_texts(struct sa_tree *t, const struct content *ct)
+{
+	GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct leaf_text));
+	GPtrArray *all = g_ptr_array_new();
+	preorder(t->root, all);
+	size_t next = 0;
+	for (size_t i = 0; i < all->len; i++) {
+		const struct sa_node *n = g_ptr_array_index(all, i);
+		if (!is_leaf(n) || (strcmp(n->type, "text/plain") != 0 &&
+		    strcmp(n->type, "text/html") != 0))
+			continue;
+		struct leaf_text lt = { n, NULL };
+		for (size_t k = next; ct && k < ct->n_body; k++) {
+			const struct content_text *x = g_ptr_array_index(ct->texts, k);
+			if (x->part && x->part->type && strcmp(x->part->type, n->type) == 0) {
+				lt.text = x;
+				next = k + 1;
+				break;
+			}
+		}
+		g_array_append_val(pairs, lt);
+	}
+	g_ptr_array_free(all, TRUE);
+	return pairs;
+}
+
+/* split(/\s+/) and grep(/\w/): each word of s counted in h */
+static void
+count_words(const char *s, size_t n, GHashTable *h)
+{
+	const char *end = s + n, *p = s;
+	while (p < end) {
+		/* skip blanks */
+		while (p < end) {
+			gunichar c = g_utf8_get_char_validated(p, end - p);
+			if (c == (gunichar)-1 || c == (gunichar)-2) {
+				break;
+			}
+			if (!(c < 0x80 ? p_space((unsigned char)c) : g_unichar_isspace(c)))
+				break;
+			p = g_utf8_next_char(p);
+		}
+		const char *w = p;
+		bool word = false;
+		while (p < end) {
+			gunichar c = g_utf8_get_char_validated(p, end - p);
+			if (c == (gunichar)-1 || c == (gunichar)-2) {
+				p++;
+				continue;
+			}
+			if (c < 0x80 ? p_space((unsigned char)c) : g_unichar_isspace(c))
+				break;
+			if (c < 0x80 ? p_word((unsigned char)c) :
+			    g_unichar_isalnum(c) || g_unichar_ismark(c))
+				word = true;
+			p = g_utf8_next_char(p);
+		}
+		if (p > w && word) {
+			char *k = g_strndup(w, (size_t)(p - w));
+			gpointer v = g_hash_table_lookup(h, k);
+			g_hash_table_replace(h, k, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) + 1));
+		}
+	}
+}
+
+/* "<img" as a tag in the HTML source (HTML.pm's {inside}{img}) */
+static bool
+has_img(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 4 < n; i++)
+		if (s[i] == '<' && g_ascii_strncasecmp(s + i + 1, "img", 3) == 0 &&
+		    (p_space((unsigned char)s[i + 4]) || s[i + 4] == '/' || s[i + 4] == '>'))
+			return true;
+	return false;
+}
+
+struct madiff {
+	bool done, unknown;
+	double diff, html, text;
+};
+
+/* content_summary(): the root's type, then per child of the root its
+ * subtree's types joined with commas */
+static bool
+calendar_invite(const struct sa_node *root)
+{
+	if (!root->children || root->children->len != 2 ||
+	    strcmp(root->type, "multipart/alternative") != 0)
+		return false;
+	const struct sa_node *a = g_ptr_array_index(root->children, 0);
+	const struct sa_node *b = g_ptr_array_index(root->children, 1);
+	return is_leaf(a) && is_leaf(b) && strcmp(a->type, "text/html") == 0 &&
+	    strcmp(b->type, "text/calendar") == 0;
+}
+
+static void
+collect_ma(const struct sa_node *n, GPtrArray *out)
+{
+	if (g_str_has_prefix(n->type, "multipart/alternative") &&
+	    !p_word((unsigned char)n->type[21]))
+		g_ptr_array_add(out, (gpointer)n);
+	for (size_t i = 0; n->children && i < n->children->len; i++)
+		collect_ma(g_ptr_array_index(n->children, i), out);
+}
+
+static void
+collect_text(const struct sa_node *n, GPtrArray *out)
+{
+	if (g_str_has_prefix(n->type, "text") && !p_word((unsigned char)n->type[4]))
+		g_ptr_array_add(out, (gpointer)n);
+	for (size_t i = 0; n->children && i < n->children->len; i++)
+		collect_text(g_ptr_array_index(n->children, i), out);
+}
+
+static void
+madiff_compute(struct sa_eval_msg *m, struct sa_tree *t, struct madiff *d)
+{
+	d->done = true;
+	GPtrArray *ma = g_ptr_array_new();
+	collect_ma(t->root, ma);
+	if (ma->len == 0 || calendar_invite(t->root)) {
+		g_ptr_array_free(ma, TRUE);
+		return;
+	}
+	GArray *pairs = pair_texts(t, m->content);
+	for (size_t i = 0; i < ma->len && !d->unknown; i++) {
+		GPtrArray *txt = g_ptr_array_new();
+		collect_text(g_ptr_array_index(ma, i), txt);
+		GHashTable *html = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		GHashTable *text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		for (size_t k = 0; k < txt->len; k++) {
+			const struct sa_node *n = g_ptr_array_index(txt, k);
+			bool is_html = named_html(n) || strcmp(n->type, "text/html") == 0;
+			if (!is_html && strcmp(n->type, "text/plain") != 0)
+				continue;
+			const struct content_text *ctext = NULL;
+			for (size_t q = 0; q < pairs->len; q++)
+				if (g_array_index(pairs, struct leaf_text, q).node == n)
+					ctext = g_array_index(pairs, struct leaf_text, q).text;
+			if (!ctext || (ctext->kind == CONTENT_HTML) != is_html) {
+				/* SpamAssassin's rendering of a part mamori does not
+				 * read as a body text: unknown */
+				d->unknown = true;
+				break;
+			}
+			size_t len;
+			const char *s = content_text(m->content, ctext, &len);
+			if (is_html) {
+				/* rendered() of an empty HTML part is its (empty) text */
+				count_words(s, len, html);
+				if (g_hash_table_size(html) == 0 && ctext->raw &&
+				    has_img(ctext->raw, ctext->raw_len))
+					g_hash_table_replace(html, g_strdup("\n"), GSIZE_TO_POINTER(1));
+			} else
+				count_words(s, len, text);
+		}
+		g_ptr_array_free(txt, TRUE);
+		size_t orig = g_hash_table_size(html);
+		if (!d->unknown && orig) {
+			d->html = (double)orig;
+			d->text = (double)g_hash_table_size(text);
+			GHashTableIter it;
+			gpointer k, v;
+			g_hash_table_iter_init(&it, text);
+			while (g_hash_table_iter_next(&it, &k, &v)) {
+				gpointer hv = g_hash_table_lookup(html, k);
+				if (hv && (long)GPOINTER_TO_SIZE(hv) - (long)GPOINTER_TO_SIZE(v) < 1)
+					g_hash_table_remove(html, k);
+			}
+			double diff = (double)g_hash_table_size(html) / (double)orig * 100;
+			if (diff > d->diff)
+				d->diff = diff;
+		}
+		g_hash_table_destroy(html);
+		g_hash_table_destroy(text);
+	}
+	g_array_free(pairs, TRUE);
+	g_ptr_array_free(ma, TRUE);
+}
+
+static struct madiff *
+madiff_get(struct sa_eval_msg *m, struct sa_tree *t)
+{
+	/* kept in the tree: one computation a scan */
+	if (!t->madiff) {
+		t->madiff = g_new0(struct madiff, 1);
+		madiff_compute(m, t, t->madiff);
+	}
+	return t->madiff;
+}
+
+static int
+run_madiff(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct sa_tree *t = tree(m);
+	if (!t)
+		return -1;
+	if (!m->content)
+		return 0;
+	struct madiff *d = madiff_get(m, t);
+	if (d->unknown)
+		return 0;
+	double min = sa_eval_arg_num(c, 0, 0);
+	return (min == 0 || d->diff > min) &&
+	    (sa_eval_arg_undef(c, 1) || d->diff <= sa_eval_arg_num(c, 1, 0));
+}
+
+static int
+run_madiff_count(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct sa_tree *t = tree(m);
+	if (!t)
+		return -1;
+	if (!m->content)
+		return 0;
+	struct madiff *d = madiff_get(m, t);
+	if (d->unknown || !(d->html > sa_eval_arg_num(c, 1, 0)))
+		return 0;
+	return d->text / d->html > sa_eval_arg_num(c, 0, 0);
+}
+
 /* ---- URIEval ---------------------------------------------------------------------- */
 
 /* m%^https?:/{0,}(?:[^\@/]+\@)?\d+\.\d+\.\d+\.\d+%i (https_only: https) */
@@ -2267,6 +2504,8 @@ static const struct sa_eval_def defs[] = {
 	{ "check_blank_line_ratio", prep_blank_line_ratio, NULL, run_blank_line_ratio },
 	{ "tvd_vertical_words", prep_two, NULL, run_tvd_vertical_words },
 	{ "check_body_8bits", prep_none, NULL, run_body_8bits },
+	{ "multipart_alternative_difference", prep_two, NULL, run_madiff },
+	{ "multipart_alternative_difference_count", prep_two, NULL, run_madiff_count },
 	{ "check_https_ip_mismatch", prep_none, NULL, run_https_ip_mismatch },
 	{ "check_uri_truncated", prep_none, NULL, run_uri_truncated },
 };

@@ -9,8 +9,18 @@
 
 #include <string.h>
 
+#include "content/content.h"
+#include "mime/message.h"
 #include "spam/sa_eval.h"
 #include "spam/sa_msg.h"
+
+static const struct mime_limits mlim = {
+	.max_size = 16u << 20,
+	.max_decoded = 16u << 20,
+	.max_parts = 100,
+	.max_depth = 10,
+	.max_names = 100,
+};
 
 /* fn(args) on raw (and body lines, NULL-terminated, or NULL) */
 static int
@@ -282,6 +292,81 @@ test_blank_lines(void **state)
 	assert_int_equal(EV("check_blank_line_ratio", "'1', '10', '6'", m), 0);
 }
 
+/* fn(args) with the parsed message and its content layer */
+static int
+eval_content(const char *fn, const char *args, const char *raw)
+{
+	char err[160];
+	struct sa_eval_call *c = sa_eval_call_new("R", fn, args, err, sizeof err);
+	if (!c)
+		fail_msg("%s(%s): %s", fn, args, err);
+	size_t len = strlen(raw);
+	struct mime_message *msg = mime_message_parse((const uint8_t *)raw, len, &mlim);
+	struct content *ct = content_new(msg, NULL);
+	GPtrArray *f = sa_fields_parse((const uint8_t *)raw, len);
+	struct sa_eval_msg m = { .raw = (const uint8_t *)raw, .raw_len = len, .fields = f,
+		.msg = msg, .content = ct, .bayes = -1 };
+	int r = sa_eval_run(&m, c);
+	sa_eval_msg_clear(&m);
+	g_ptr_array_unref(f);
+	content_free(ct);
+	mime_message_free(msg);
+	sa_eval_call_free(c);
+	return r;
+}
+
+/* multipart_alternative_difference: HTML words {one two four five}, text
+ * words {one two three}: two of four HTML words left, 50 %; the count
+ * form: 3 text words for 4 HTML words */
+static void
+test_madiff(void **state)
+{
+	(void)state;
+	mime_init();
+	static const char m[] = "Subject: m\n"
+	    "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\none two three two\n"
+	    "--b\nContent-Type: text/html\n\n<p>one two four five</p>\n--b--\n";
+	assert_int_equal(eval_content("multipart_alternative_difference", "'49', '50'", m), 1);
+	assert_int_equal(eval_content("multipart_alternative_difference", "'50', '100'", m), 0);
+	assert_int_equal(eval_content("multipart_alternative_difference", "'0', 'undef'", m), 1);
+	assert_int_equal(eval_content("multipart_alternative_difference_count", "'0.7', '3'", m), 1);
+	assert_int_equal(eval_content("multipart_alternative_difference_count", "'0.8', '3'", m), 0);
+	assert_int_equal(eval_content("multipart_alternative_difference_count", "'0.7', '4'", m), 0);
+	/* an HTML part with an image and no words, no text: 100 % */
+	static const char img[] = "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\n\n"
+	    "--b\nContent-Type: text/html\n\n<img src=\"cid:x\">\n--b--\n";
+	assert_int_equal(eval_content("multipart_alternative_difference", "'99', '100'", img), 1);
+	/* no multipart/alternative: 0 */
+	assert_int_equal(eval_content("multipart_alternative_difference", "'0', '100'",
+	    "Subject: x\n\nhello\n"), 1);
+	assert_int_equal(eval_content("multipart_alternative_difference", "'1', '100'",
+	    "Subject: x\n\nhello\n"), 0);
+}
+
+/* check_https_ip_mismatch: an anchor to a numeric address showing an
+ * https: URL; check_uri_truncated: a URL over 8,192 bytes */
+static void
+test_uri(void **state)
+{
+	(void)state;
+	mime_init();
+	static const char ip[] = "Content-Type: text/html\n\n"
+	    "<a href=\"http://10.1.2.3/x\">https://bank.example.com/</a>\n";
+	static const char ok[] = "Content-Type: text/html\n\n"
+	    "<a href=\"http://10.1.2.3/x\">https://10.1.2.3/</a>\n";
+	assert_int_equal(eval_content("check_https_ip_mismatch", "", ip), 1);
+	assert_int_equal(eval_content("check_https_ip_mismatch", "", ok), 0);
+	GString *s = g_string_new("Content-Type: text/html\n\n<a href=\"http://e.example/");
+	for (int i = 0; i < 8200; i++)
+		g_string_append_c(s, 'a');
+	g_string_append(s, "\">x</a>\n");
+	assert_int_equal(eval_content("check_uri_truncated", "", s->str), 1);
+	assert_int_equal(eval_content("check_uri_truncated", "", ip), 0);
+	g_string_free(s, TRUE);
+}
+
 int
 main(void)
 {
@@ -293,6 +378,8 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_body_lines),
 		cmocka_unit_test(test_blank_lines),
+		cmocka_unit_test(test_madiff),
+		cmocka_unit_test(test_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
