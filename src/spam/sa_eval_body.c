@@ -24,6 +24,7 @@
 #include "spam/sa_eval.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -2487,6 +2488,382 @@ run_uri_truncated(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return 0;
 }
 
+/* ---- HTTPSMismatch (RegistryBoundaries.pm) ------------------------------------------ */
+
+struct registry {
+	GHashTable *tld, *two, *three;	/* util_rb_tld, util_rb_2tld, util_rb_3tld */
+};
+
+static void
+registry_free(struct registry *r)
+{
+	if (!r)
+		return;
+	g_hash_table_destroy(r->tld);
+	g_hash_table_destroy(r->two);
+	g_hash_table_destroy(r->three);
+	g_free(r);
+}
+
+static void
+registry_add(GHashTable *h, const struct sa_eval_msg *m, const char *key)
+{
+	GPtrArray *a = m->rs && m->rs->settings ? g_hash_table_lookup(m->rs->settings, key) : NULL;
+	for (size_t i = 0; a && i < a->len; i++) {
+		char **v = g_strsplit_set(g_ptr_array_index(a, i), " \t", -1);
+		for (char **p = v; *p; p++)
+			if (**p)
+				g_hash_table_add(h, g_ascii_strdown(*p, -1));
+		g_strfreev(v);
+	}
+}
+
+static struct registry *
+registry_new(const struct sa_eval_msg *m)
+{
+	struct registry *r = g_new0(struct registry, 1);
+	r->tld = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	r->two = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	r->three = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	registry_add(r->tld, m, "util_rb_tld");
+	registry_add(r->two, m, "util_rb_2tld");
+	registry_add(r->three, m, "util_rb_3tld");
+	return r;
+}
+
+static bool
+us_state(const char *s)
+{
+	static const char *const st[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
+		"fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me",
+		"mi", "mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
+		"ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa",
+		"wi", "wv", "wy" };
+	for (size_t i = 0; i < G_N_ELEMENTS(st); i++)
+		if (strcmp(s, st[i]) == 0)
+			return true;
+	return false;
+}
+
+/* IS_IP_ADDRESS: a dotted quad without leading zeros, or IPv6 */
+static bool
+is_ip(const char *s)
+{
+	const char *p = s;
+	int parts = 0;
+	for (;;) {
+		const char *d = p;
+		while (g_ascii_isdigit(*p))
+			p++;
+		size_t n = (size_t)(p - d);
+		if (n == 0 || n > 3 || (n > 1 && d[0] == '0') || atoi(d) > 255)
+			break;
+		if (++parts == 4)
+			return *p == '\0';
+		if (*p != '.')
+			break;
+		p++;
+	}
+	if (strchr(s, ':')) {
+		for (p = s; *p; p++)
+			if (!g_ascii_isxdigit(*p) && *p != ':' && *p != '.')
+				return false;
+		return g_hostname_is_ip_address(s);
+	}
+	return false;
+}
+
+/* split_domain()'s domain: the registrable part of an (ASCII) host name;
+ * NULL: not ASCII (SpamAssassin would convert it with libidn) */
+static char *
+trim_domain(const struct registry *r, const char *host)
+{
+	for (const char *p = host; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return NULL;
+	GString *d = g_string_new(NULL);
+	for (const char *p = host; *p; p++) {
+		if (*p == '.' && d->len && d->str[d->len - 1] == '.')
+			continue;
+		g_string_append_c(d, g_ascii_tolower(*p));
+	}
+	while (d->len && d->str[0] == '.')
+		g_string_erase(d, 0, 1);
+	while (d->len && d->str[d->len - 1] == '.')
+		g_string_truncate(d, d->len - 1);
+	if (d->len == 0)
+		return g_string_free(d, FALSE);
+	char **parts = g_strsplit(d->str, ".", -1);
+	guint n = g_strv_length(parts), first = 0;
+	while (n - first > 1) {
+		guint k = n - first;
+		if (k == 2) {
+			char *t = g_strjoinv(".", parts + first);
+			bool stop = g_hash_table_contains(r->two, t);
+			g_free(t);
+			if (stop)
+				break;
+		} else if (k == 3) {
+			if (strcmp(parts[first + 2], "us") == 0) {
+				if (us_state(parts[first + 1]))
+					break;
+			} else {
+				char *t = g_strjoinv(".", parts + first);
+				bool stop = g_hash_table_contains(r->three, t);
+				g_free(t);
+				if (stop)
+					break;
+			}
+		} else if (k == 4) {
+			if (strcmp(parts[first + 3], "us") == 0 &&
+			    ((strcmp(parts[first], "pvt") == 0 && strcmp(parts[first + 1], "k12") == 0) ||
+			    strcmp(parts[first], "ci") == 0 || strcmp(parts[first], "co") == 0) &&
+			    us_state(parts[first + 2]))
+				break;
+		}
+		first++;
+	}
+	/* the last label taken off goes back */
+	if (first > 0)
+		first--;
+	char *out = g_strjoinv(".", parts + first);
+	g_strfreev(parts);
+	g_string_free(d, TRUE);
+	return out;
+}
+
+static bool
+domain_valid(const struct registry *r, const char *dom)
+{
+	if (!dom)
+		return false;
+	for (const char *p = dom; *p; p++)
+		if (p_space((unsigned char)*p) || (unsigned char)*p >= 0x80)
+			return false;
+	const char *dot = strrchr(dom, '.');
+	if (!dot || !dot[1])
+		return false;
+	char *tld = g_ascii_strdown(dot + 1, -1);
+	bool ok = g_hash_table_contains(r->tld, tld);
+	g_free(tld);
+	return ok;
+}
+
+static bool
+fqdn_valid(const char *host_in)
+{
+	char *host = g_ascii_strdown(host_in, -1);
+	size_t n = strlen(host);
+	while (n && host[n - 1] == '.')
+		host[--n] = '\0';
+	bool ok = n <= 253;
+	char **labels = g_strsplit(host, ".", -1);
+	guint cnt = g_strv_length(labels);
+	if (cnt < 2)
+		ok = false;
+	for (guint i = 0; ok && labels[i]; i++) {
+		const char *l = labels[i];
+		size_t ll = strlen(l);
+		if (ll < 1 || ll > 63)
+			ok = false;
+		for (size_t k = 0; ok && k < ll; k++) {
+			char ch = l[k];
+			bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+			if (!alnum && !(ch == '-' && k > 0 && k + 1 < ll))
+				ok = false;
+		}
+		if (ok && cnt - i <= 2 && strchr(l, '_'))
+			ok = false;
+	}
+	g_strfreev(labels);
+	g_free(host);
+	return ok;
+}
+
+/* uri_to_domain() of a host name as check_https_http_mismatch passes it */
+static char *
+uri_to_domain(const struct registry *r, const char *in)
+{
+	char *u = g_ascii_strdown(in, -1);
+	/* a host has no scheme, path, user or port left to drop: the %XX test */
+	for (const char *p = u; *p; p++) {
+		if (p[0] == '%' && p[1] && p[2]) {
+			char a = p[1], b = p[2];
+			bool hx = g_ascii_isxdigit(b);
+			if ((a == '2' && hx && b != '0') || ((a >= '3' && a <= '6') && hx) ||
+			    (a == '7' && hx && b != 'f')) {
+				g_free(u);
+				return NULL;
+			}
+		}
+	}
+	char *dom = NULL;
+	if (is_ip(u))
+		dom = g_strdup(u);
+	else if (fqdn_valid(u) && domain_valid(r, u))
+		dom = trim_domain(r, u);
+	g_free(u);
+	return dom;
+}
+
+/* m@https://([^\s/:?#]+)@i in an anchor's text */
+static char *
+https_host(const char *t)
+{
+	for (const char *p = t; *p; p++) {
+		if (g_ascii_strncasecmp(p, "https://", 8) != 0)
+			continue;
+		const char *h = p + 8, *e = h;
+		while (*e) {
+			gunichar c = g_utf8_get_char_validated(e, -1);
+			if (c == (gunichar)-1 || c == (gunichar)-2) {
+				e++;
+				continue;
+			}
+			if (c == '/' || c == ':' || c == '?' || c == '#' ||
+			    (c < 0x80 ? p_space((unsigned char)c) : g_unichar_isspace(c)))
+				break;
+			e = g_utf8_next_char(e);
+		}
+		if (e > h)
+			return g_strndup(h, (size_t)(e - h));
+	}
+	return NULL;
+}
+
+struct anchor_uri {
+	const char *url;
+	GPtrArray *texts;	/* const char * */
+};
+
+static bool
+prep_https_http(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	return want_args(c, 0, 2, err, errlen);
+}
+
+/* check_https_http_mismatch(MIN, MAX): in one HTML part, an anchor to an
+ * http(s) name whose text shows an https: URL to another domain, with
+ * MIN <= anchors (< MAX) */
+static int
+run_https_http(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	if (!m->content)
+		return 0;
+	double min = sa_eval_arg_num(c, 0, 0);
+	if (min == 0)
+		min = 1;
+	bool have_max = !sa_eval_arg_undef(c, 1);
+	double max = sa_eval_arg_num(c, 1, 0);
+	const GPtrArray *links = content_links(m->content);
+	/* nothing to do without an https: anchor text */
+	bool any = false;
+	for (size_t i = 0; links && i < links->len && !any; i++) {
+		const struct content_link *l = g_ptr_array_index(links, i);
+		any = l->at == CONTENT_LINK_HTML && l->text && contains_https(l->text);
+	}
+	if (!any)
+		return 0;
+	struct registry *r = registry_new(m);
+	int result = 0;
+	/* per HTML text: its anchors grouped by URL (HTML.pm's uri_detail) */
+	for (size_t i = 0; links && i < links->len && !result;) {
+		const struct content_text *in = ((const struct content_link *)
+		    g_ptr_array_index(links, i))->in;
+		GHashTable *by = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		GPtrArray *order = g_ptr_array_new();
+		size_t j = i;
+		for (; j < links->len; j++) {
+			const struct content_link *l = g_ptr_array_index(links, j);
+			if (l->in != in)
+				break;
+			if (l->at != CONTENT_LINK_HTML || !l->text || !l->url ||
+			    !l->in || l->in->kind != CONTENT_HTML)
+				continue;
+			/* canon_uri: blanks trimmed */
+			const char *a = l->url;
+			while (p_space((unsigned char)*a))
+				a++;
+			size_t n = strlen(a);
+			while (n && p_space((unsigned char)a[n - 1]))
+				n--;
+			char *k = g_strndup(a, MIN(n, (size_t)8192));
+			struct anchor_uri *au = g_hash_table_lookup(by, k);
+			if (!au) {
+				au = g_new0(struct anchor_uri, 1);
+				au->url = k;
+				au->texts = g_ptr_array_new();
+				g_hash_table_insert(by, k, au);
+				g_ptr_array_add(order, au);
+			} else
+				g_free(k);
+			g_ptr_array_add(au->texts, l->text);
+		}
+		unsigned anchors = 0;
+		bool hit = false;
+		for (size_t k = 0; k < order->len; k++) {
+			struct anchor_uri *au = g_ptr_array_index(order, k);
+			const char *u = au->url;
+			size_t sch = g_ascii_strncasecmp(u, "https://", 8) == 0 ? 8 :
+			    g_ascii_strncasecmp(u, "http://", 7) == 0 ? 7 : 0;
+			if (!sch)
+				continue;
+			size_t e = sch;
+			while (u[e] && u[e] != '/' && u[e] != ':' && u[e] != '?' && u[e] != '#')
+				e++;
+			if (e == sch)
+				continue;
+			char *host = g_strndup(u + sch, e - sch);
+			char *uri = NULL;
+			if (!is_ip(host)) {
+				char *t = trim_domain(r, host);
+				char *dom = t ? uri_to_domain(r, t) : NULL;
+				if (t && domain_valid(r, dom))
+					uri = t;
+				else
+					g_free(t);
+				g_free(dom);
+			}
+			g_free(host);
+			if (!uri || !uri[0]) {
+				g_free(uri);
+				continue;
+			}
+			anchors++;
+			for (size_t q = 0; q < au->texts->len && !hit; q++) {
+				char *h = https_host(g_ptr_array_index(au->texts, q));
+				if (!h)
+					continue;
+				char *hs = h;
+				if (!is_ip(h)) {
+					hs = trim_domain(r, h);
+					if (!domain_valid(r, hs)) {
+						g_free(hs);
+						hs = NULL;
+					}
+					g_free(h);
+				}
+				if (hs && hs[0] && strcmp(uri, hs) != 0)
+					hit = true;
+				g_free(hs);
+			}
+			g_free(uri);
+		}
+		if (hit && anchors >= min && (!have_max || anchors < max))
+			result = 1;
+		for (size_t k = 0; k < order->len; k++) {
+			struct anchor_uri *au = g_ptr_array_index(order, k);
+			g_ptr_array_free(au->texts, TRUE);
+			g_free(au);
+		}
+		g_ptr_array_free(order, TRUE);
+		g_hash_table_destroy(by);
+		i = j > i ? j : i + 1;
+	}
+	registry_free(r);
+	return result;
+}
+
 static const struct sa_eval_def defs[] = {
 	{ "check_for_mime", prep_for_mime, NULL, run_for_mime },
 	{ "check_for_mime_html", prep_none, NULL, run_mime_html },
@@ -2508,6 +2885,7 @@ static const struct sa_eval_def defs[] = {
 	{ "multipart_alternative_difference_count", prep_two, NULL, run_madiff_count },
 	{ "check_https_ip_mismatch", prep_none, NULL, run_https_ip_mismatch },
 	{ "check_uri_truncated", prep_none, NULL, run_uri_truncated },
+	{ "check_https_http_mismatch", prep_https_http, NULL, run_https_http },
 };
 
 const struct sa_eval_family sa_eval_body_family = {

@@ -11,6 +11,7 @@
 
 #include "content/content.h"
 #include "mime/message.h"
+#include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
 #include "spam/sa_msg.h"
 
@@ -293,6 +294,8 @@ test_blank_lines(void **state)
 }
 
 /* fn(args) with the parsed message and its content layer */
+static struct sa_ruleset *test_rs;
+
 static int
 eval_content(const char *fn, const char *args, const char *raw)
 {
@@ -305,7 +308,7 @@ eval_content(const char *fn, const char *args, const char *raw)
 	struct content *ct = content_new(msg, NULL);
 	GPtrArray *f = sa_fields_parse((const uint8_t *)raw, len);
 	struct sa_eval_msg m = { .raw = (const uint8_t *)raw, .raw_len = len, .fields = f,
-		.msg = msg, .content = ct, .bayes = -1 };
+		.msg = msg, .content = ct, .rs = test_rs, .bayes = -1 };
 	int r = sa_eval_run(&m, c);
 	sa_eval_msg_clear(&m);
 	g_ptr_array_unref(f);
@@ -367,6 +370,37 @@ test_uri(void **state)
 	g_string_free(s, TRUE);
 }
 
+/* check_https_http_mismatch: the registrable domains (util_rb_*) of an
+ * anchor's name and of the https: URL its text shows differ */
+static void
+test_https_http(void **state)
+{
+	(void)state;
+	mime_init();
+	static const char tlds[] = "util_rb_tld com uk example\nutil_rb_2tld co.uk\n";
+	test_rs = sa_ruleset_new();
+	sa_conf_parse(test_rs, "t.cf", NULL, tlds, sizeof tlds - 1, &sa_parse_defaults);
+	static const char two[] = "Content-Type: text/html\n\n"
+	    "<a href=\"http://www.evil.co.uk/x\">https://www.paypal.com/login</a>"
+	    "<a href=\"http://a.evil.co.uk/y\">https://paypal.com/</a>\n";
+	static const char same[] = "Content-Type: text/html\n\n"
+	    "<a href=\"http://www.paypal.com/x\">https://secure.paypal.com/login</a>\n";
+	static const char ip[] = "Content-Type: text/html\n\n"
+	    "<a href=\"http://10.1.2.3/x\">https://www.paypal.com/</a>\n";
+	/* two anchors (one domain, evil.co.uk, twice) */
+	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '10'", two), 1);
+	assert_int_equal(eval_content("check_https_http_mismatch", "'3', '10'", two), 0);
+	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '2'", two), 0);
+	assert_int_equal(eval_content("check_https_http_mismatch", "", two), 1);
+	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '10'", same), 0);
+	/* a numeric address is check_https_ip_mismatch's */
+	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '10'", ip), 0);
+	sa_ruleset_free(test_rs);
+	test_rs = NULL;
+	/* without util_rb_tld no domain is valid */
+	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '10'", two), 0);
+}
+
 int
 main(void)
 {
@@ -380,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_blank_lines),
 		cmocka_unit_test(test_madiff),
 		cmocka_unit_test(test_uri),
+		cmocka_unit_test(test_https_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
