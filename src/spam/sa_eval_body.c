@@ -58,12 +58,68 @@ p_word(unsigned char ch)
 }
 
 /* A line of a part, as SpamAssassin keeps it: p[0..len), and a newline
- * it added after a line cut at MAX_BODY_LINE_LENGTH. */
+ * it added after a line cut at MAX_BODY_LINE_LENGTH (what is read). */
 struct sa_line {
 	const char *p;
 	size_t len;
 	bool nl;
 };
+
+/* A line as stored, 8 bytes: its offset in its array's base (CL_STATIC:
+ * the blank line SpamAssassin inserts), its length and, in the top bit,
+ * the added newline.  The lines of an array all point into one buffer. */
+struct sa_cline {
+	uint32_t off;
+	uint32_t n;
+};
+#define CL_NL 0x80000000u
+#define CL_STATIC UINT32_MAX
+/* the tree is made of messages below this size only (offsets and lengths
+ * fit 31 bits) */
+#define SA_TREE_MAX ((size_t)0x7fffffff)
+
+struct sa_lines {
+	GArray *a;		/* struct sa_cline; NULL: none */
+	const char *base;
+};
+
+static const char static_nl[] = "\n";
+
+static size_t
+nlines(const struct sa_lines *ls)
+{
+	return ls->a ? ls->a->len : 0;
+}
+
+static struct sa_line
+line_get(const struct sa_lines *ls, size_t i)
+{
+	const struct sa_cline *c = &g_array_index(ls->a, struct sa_cline, i);
+	struct sa_line l;
+	l.p = c->off == CL_STATIC ? static_nl : ls->base + c->off;
+	l.len = c->n & ~CL_NL;
+	l.nl = (c->n & CL_NL) != 0;
+	return l;
+}
+
+static void
+line_put(struct sa_lines *ls, struct sa_line l)
+{
+	if (!ls->a)
+		ls->a = g_array_new(FALSE, FALSE, sizeof(struct sa_cline));
+	struct sa_cline c;
+	c.off = l.p == static_nl ? CL_STATIC : (uint32_t)(l.p - ls->base);
+	c.n = (uint32_t)l.len | (l.nl ? CL_NL : 0);
+	g_array_append_val(ls->a, c);
+}
+
+static void
+lines_free(struct sa_lines *ls)
+{
+	if (ls->a)
+		g_array_free(ls->a, TRUE);
+	ls->a = NULL;
+}
 
 static size_t
 line_len(const struct sa_line *l)
@@ -81,7 +137,7 @@ struct sa_node {
 	 * (no trailing newline), NULL when absent */
 	char *ct, *cte, *cd;
 	GPtrArray *children;	/* struct sa_node *; NULL: a leaf */
-	GArray *lines;		/* struct sa_line: a leaf's raw() */
+	struct sa_lines lines;	/* a leaf's raw() */
 };
 
 /* The results of MIMEEval's _check_attachments and the parse's flags. */
@@ -322,7 +378,7 @@ ct_clear(struct ctype *c)
 struct pq {
 	struct sa_node *node;
 	char *boundary;
-	GArray *lines;		/* struct sa_line */
+	struct sa_lines lines;
 	int subparse;
 };
 
@@ -344,8 +400,7 @@ node_free(gpointer p)
 	g_free(n->cd);
 	if (n->children)
 		g_ptr_array_free(n->children, TRUE);
-	if (n->lines)
-		g_array_free(n->lines, TRUE);
+	lines_free(&n->lines);
 	g_free(n);
 }
 
@@ -381,72 +436,81 @@ blank_line(const char *p, size_t len)
 	return true;
 }
 
-/*
- * A Message object: the header of buf[0..len) read into node n, its body's
- * lines into *body (pointing into buf, or into a copy kept in t->bufs when
- * CRLF line ends are made LF).  top: the flags are the top message's.
- */
+/* the line of buf[0..len) at *pos (split(/^/m)): its length, 0 at the end */
+static size_t
+next_line(const char *buf, size_t len, size_t pos)
+{
+	if (pos >= len)
+		return 0;
+	const char *nl = memchr(buf + pos, '\n', len - pos);
+	return (nl ? (size_t)(nl - buf) + 1 : len) - pos;
+}
+
+/* the last line of buf[from..len) */
+static size_t
+last_line_start(const char *buf, size_t len, size_t from)
+{
+	if (len <= from)
+		return from;
+	size_t k = len - 1;	/* a final newline belongs to the last line */
+	while (k > from && buf[k - 1] != '\n')
+		k--;
+	return k;
+}
+
+/* Message.pm new(): the header of buf[0..len) into node n and the flags
+ * (top: the top message's), the body's lines into *body: runs of blank
+ * lines cut, CRLF line ends made LF (in a copy kept in t->bufs), a blank
+ * line first in a multipart body that starts with neither a blank line nor
+ * its boundary (bug 6845). */
 static void
 message_new(struct sa_tree *t, struct sa_node *n, const char *buf, size_t len, bool top,
-    GArray **body_out)
+    struct sa_lines *body)
 {
-	GArray *msg = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
-	for (size_t i = 0; i < len;) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - buf) + 1 : len;
-		struct sa_line l = { buf + i, e - i, false };
-		g_array_append_val(msg, l);
-		i = e;
+	if (len == 0) {
+		buf = static_nl;
+		len = 1;
 	}
-	if (msg->len == 0) {
-		struct sa_line l = { "\n", 1, false };
-		g_array_append_val(msg, l);
-	}
-	size_t first = 0;
+	size_t pos = 0, l0 = next_line(buf, len, 0);
 	/* mbox separator: /^From\s+(?!:)/ */
-	{
-		const struct sa_line *l = &g_array_index(msg, struct sa_line, 0);
-		if (l->len >= 5 && memcmp(l->p, "From", 4) == 0 && p_space((unsigned char)l->p[4])) {
-			size_t k = 4;
-			while (k < l->len && p_space((unsigned char)l->p[k]))
-				k++;
-			if (k - 4 >= 2 || k >= l->len || l->p[k] != ':')
-				first = 1;
-		}
+	if (l0 >= 5 && memcmp(buf, "From", 4) == 0 && p_space((unsigned char)buf[4])) {
+		size_t k = 4;
+		while (k < l0 && p_space((unsigned char)buf[k]))
+			k++;
+		if (k - 4 >= 2 || k >= l0 || buf[k] != ':')
+			pos = l0;
 	}
 	bool squash = false;
-	if (first < msg->len) {
-		const struct sa_line *a = &g_array_index(msg, struct sa_line, first);
-		const struct sa_line *z = &g_array_index(msg, struct sa_line, msg->len - 1);
-		squash = g_strstr_len(a->p, (gssize)a->len, "\r\n") ||
-		    g_strstr_len(z->p, (gssize)z->len, "\r\n");
+	if (pos < len) {
+		size_t a = next_line(buf, len, pos);
+		size_t z = last_line_start(buf, len, pos);
+		squash = g_strstr_len(buf + pos, (gssize)a, "\r\n") ||
+		    g_strstr_len(buf + z, (gssize)(len - z), "\r\n");
 	}
-	/* the header */
 	unsigned hdr_errors = 0;
 	GString *header = NULL;
-	size_t i = first;
-	size_t body_start_byte = len;
+	GString *cur = g_string_new(NULL);
 	for (;;) {
-		bool eof = i >= msg->len;
-		GString *cur = g_string_new(NULL);
-		const struct sa_line *l = eof ? NULL : &g_array_index(msg, struct sa_line, i);
+		size_t ll = next_line(buf, len, pos);
+		bool eof = ll == 0;
+		g_string_truncate(cur, 0);
 		if (eof)
 			g_string_assign(cur, squash ? "\r\n" : "\n");
 		else if (squash) {
-			for (size_t k = 0; k < l->len; k++) {
-				if (l->p[k] == '\n' && (k == 0 || l->p[k - 1] != '\r'))
+			for (size_t k = 0; k < ll; k++) {
+				char ch = buf[pos + k];
+				if (ch == '\n' && (k == 0 || buf[pos + k - 1] != '\r'))
 					g_string_append_c(cur, '\r');
-				g_string_append_c(cur, l->p[k]);
+				g_string_append_c(cur, ch);
 			}
 		} else
-			g_string_append_len(cur, l->p, (gssize)l->len);
-		if (!eof)
-			i++;
+			g_string_append_len(cur, buf + pos, (gssize)ll);
+		size_t here = pos;
+		pos += ll;
 		if (cur->len && (cur->str[0] == ' ' || cur->str[0] == '\t')) {
 			if (!header)
 				header = g_string_new(NULL);
 			g_string_append_len(header, cur->str, (gssize)cur->len);
-			g_string_free(cur, TRUE);
 			continue;
 		}
 		if (header) {
@@ -484,99 +548,87 @@ message_new(struct sa_tree *t, struct sa_node *n, const char *buf, size_t len, b
 		if (end) {
 			if (eof && top)
 				t->missing_head_body_separator = true;
-			g_string_free(cur, TRUE);
 			break;
 		}
-		if (cur->len >= 2 && cur->str[0] == '-' && cur->str[1] == '-') {
+		if ((cur->len >= 2 && cur->str[0] == '-' && cur->str[1] == '-') ||
+		    (!header_like(cur->str, cur->len, true) && ++hdr_errors > 3)) {
+			/* the line goes back to the body */
 			if (top)
 				t->missing_head_body_separator = true;
-			i--;
-			g_string_free(cur, TRUE);
+			pos = here;
 			break;
 		}
-		if (!header_like(cur->str, cur->len, true) && ++hdr_errors > 3) {
-			if (top)
-				t->missing_head_body_separator = true;
-			i--;
-			g_string_free(cur, TRUE);
-			break;
-		}
-		header = cur;
+		header = g_string_new_len(cur->str, (gssize)cur->len);
 	}
+	g_string_free(cur, TRUE);
 	if (header)
 		g_string_free(header, TRUE);
-	if (i < msg->len)
-		body_start_byte = (size_t)(g_array_index(msg, struct sa_line, i).p - buf);
 	if (top)
-		t->pristine_body_length = i < msg->len ? len - body_start_byte : 0;
-	/* the body's lines: CRLF made LF, runs of blank lines cut */
-	GArray *body = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
-	for (size_t k = i; k < msg->len; k++) {
-		struct sa_line l = g_array_index(msg, struct sa_line, k);
-		if (squash && l.len >= 2 && l.p[l.len - 2] == '\r' && l.p[l.len - 1] == '\n') {
-			char *c = g_malloc(l.len - 1);
-			memcpy(c, l.p, l.len - 2);
-			c[l.len - 2] = '\n';
-			g_ptr_array_add(t->bufs, c);
-			l.p = c;
-			l.len--;
-		}
-		g_array_append_val(body, l);
-	}
-	g_array_free(msg, TRUE);
-	/* merge runs of blank lines (reverse loop of Message.pm new()) */
-	{
-		GArray *out = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
-		size_t nb = body->len, k = 0;
-		while (k < nb) {
-			struct sa_line *l = &g_array_index(body, struct sa_line, k);
-			if (!blank_line(l->p, l->len)) {
-				g_array_append_val(out, *l);
-				k++;
+		t->pristine_body_length = pos < len ? len - pos : 0;
+	/* the body: CRLF line ends made LF in a copy */
+	const char *bb = buf + pos;
+	size_t bl = pos < len ? len - pos : 0;
+	if (squash && bl) {
+		char *c = g_malloc(bl);
+		size_t o = 0;
+		for (size_t k = 0; k < bl; k++) {
+			if (bb[k] == '\r' && k + 1 < bl && bb[k + 1] == '\n')
 				continue;
-			}
-			size_t r = k;
-			while (r < nb && blank_line(g_array_index(body, struct sa_line, r).p,
-			    g_array_index(body, struct sa_line, r).len))
-				r++;
-			size_t run = r - k;
-			/* a run at the very start keeps 21 lines, others 20 */
-			size_t keep = run;
-			if (k == 0) {
-				if (run > MAX_BLANK_LINES + 1)
+			c[o++] = bb[k];
+		}
+		g_ptr_array_add(t->bufs, c);
+		bb = c;
+		bl = o;
+	}
+	body->a = g_array_new(FALSE, FALSE, sizeof(struct sa_cline));
+	body->base = bb;
+	/* runs of blank lines: a run at the very start keeps its first two
+	 * and last 19 lines past 21, others their first and last 19 past 20
+	 * (the reverse loop of Message.pm new()) */
+	size_t run_start = 0, run = 0;
+	for (size_t q = 0;; ) {
+		size_t ll = next_line(bb, bl, q);
+		bool blank = ll && blank_line(bb + q, ll);
+		if (!blank && run) {
+			size_t keep = run, head = 1;
+			if (run_start == 0) {
+				if (run > MAX_BLANK_LINES + 1) {
 					keep = MAX_BLANK_LINES + 1;
+					head = 2;
+				}
 			} else if (run > MAX_BLANK_LINES)
 				keep = MAX_BLANK_LINES;
-			/* the lines kept: the first one (two at the start) and
-			 * the last ones */
-			size_t head = k == 0 && keep < run ? 2 : 1;
-			for (size_t q = k; q < k + head; q++)
-				g_array_append_val(out, g_array_index(body, struct sa_line, q));
-			for (size_t q = r - (keep - head); q < r; q++)
-				g_array_append_val(out, g_array_index(body, struct sa_line, q));
-			k = r;
+			if (keep < run)
+				g_array_remove_range(body->a, (guint)(run_start + head),
+				    (guint)(run - keep));
+			run = 0;
 		}
-		g_array_free(body, TRUE);
-		body = out;
+		if (!ll)
+			break;
+		if (blank) {
+			if (!run)
+				run_start = body->a->len;
+			run++;
+		}
+		struct sa_line l = { bb + q, ll, false };
+		line_put(body, l);
+		q += ll;
 	}
 	struct ctype c;
 	parse_ct(n->ct, &c);
 	n->type = g_strdup(c.type);
-	/* bug 6845: a multipart body that starts with neither a blank line
-	 * nor the boundary gets a blank line first */
-	if (strncmp(n->type, "multipart/", 10) == 0 && body->len > 1) {
-		const struct sa_line *l0 = &g_array_index(body, struct sa_line, 0);
-		if (!blank_line(l0->p, l0->len)) {
-			size_t bl = c.boundary ? strlen(c.boundary) : 0;
-			if (!c.boundary || l0->len < 2 + bl || memcmp(l0->p, "--", 2) != 0 ||
-			    memcmp(l0->p + 2, c.boundary, bl) != 0) {
-				struct sa_line nl = { "\n", 1, false };
-				g_array_prepend_val(body, nl);
+	if (strncmp(n->type, "multipart/", 10) == 0 && body->a->len > 1) {
+		struct sa_line first = line_get(body, 0);
+		if (!blank_line(first.p, first.len)) {
+			size_t bn = c.boundary ? strlen(c.boundary) : 0;
+			if (!c.boundary || first.len < 2 + bn || memcmp(first.p, "--", 2) != 0 ||
+			    memcmp(first.p + 2, c.boundary, bn) != 0) {
+				struct sa_cline nl = { CL_STATIC, 1 };
+				g_array_prepend_val(body->a, nl);
 			}
 		}
 	}
 	ct_clear(&c);
-	*body_out = body;
 }
 
 /* /^--\Q$boundary\E(--)?\s*$/: 0 no, 1 a boundary, 2 the closing one;
@@ -587,25 +639,22 @@ boundary_line(const struct sa_line *l, const char *b, size_t bl, bool closing_ok
 	if (l->len < 2 + bl || l->p[0] != '-' || l->p[1] != '-' || memcmp(l->p + 2, b, bl) != 0)
 		return 0;
 	size_t k = 2 + bl;
-	int kind = 1;
-	if (closing_ok && k + 2 <= l->len && l->p[k] == '-' && l->p[k + 1] == '-') {
-		if (blank_line(l->p + k + 2, l->len - k - 2))
-			return 2;
-	}
-	(void)kind;
+	if (closing_ok && k + 2 <= l->len && l->p[k] == '-' && l->p[k + 1] == '-' &&
+	    blank_line(l->p + k + 2, l->len - k - 2))
+		return 2;
 	return blank_line(l->p + k, l->len - k) ? 1 : 0;
 }
 
 static void
-push_split(GArray *a, struct sa_line l)
+push_split(struct sa_lines *a, struct sa_line l)
 {
-	while (l.len + (l.nl ? 1 : 0) > MAX_BODY_LINE_LENGTH) {
+	while (line_len(&l) > MAX_BODY_LINE_LENGTH) {
 		struct sa_line c = { l.p, MAX_BODY_LINE_LENGTH, true };
-		g_array_append_val(a, c);
+		line_put(a, c);
 		l.p += MAX_BODY_LINE_LENGTH;
 		l.len -= MAX_BODY_LINE_LENGTH;
 	}
-	g_array_append_val(a, l);
+	line_put(a, l);
 }
 
 static void
@@ -621,7 +670,7 @@ state_add(struct sa_tree *t, const char *b, int d)
 static void
 part_header(struct sa_node *n, const GString *h)
 {
-	/* split(/:\s*\/, $header, 2) */
+	/* split(/:\s*(slash), $header, 2) */
 	const char *colon = memchr(h->str, ':', h->len);
 	if (!colon)
 		return;
@@ -632,45 +681,42 @@ part_header(struct sa_node *n, const GString *h)
 	node_header(n, h->str, klen, h->str + v, h->len - v);
 }
 
+/* Message.pm _parse_multipart() */
 static void
 parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 {
 	struct sa_node *msg = e->node;
 	const char *boundary = e->boundary;
 	size_t bl = strlen(boundary);
-	GArray *body = e->lines;
+	const struct sa_lines *body = &e->lines;
 	int subparse = e->subparse - 1;
 	bool nested_boundary = false;
 	msg->children = g_ptr_array_new();
 
-	size_t start = 0, nlines = body->len;
-	{
-		size_t line;
-		for (line = 0; line < nlines; line++) {
-			const struct sa_line *l = &g_array_index(body, struct sa_line, line);
-			if (boundary_line(l, boundary, bl, false) == 1) {
-				state_add(t, boundary, 0);
-				if (line + 1 < nlines) {
-					const struct sa_line *nx = &g_array_index(body, struct sa_line, line + 1);
-					if (!header_like(nx->p, nx->len, false))
-						t->missing_mime_headers = true;
-				}
-				break;
+	size_t start = 0, nl = nlines(body);
+	/* the preamble: up to the opening boundary, when there is one */
+	for (size_t line = 0; line < nl; line++) {
+		struct sa_line l = line_get(body, line);
+		if (boundary_line(&l, boundary, bl, false) == 1) {
+			state_add(t, boundary, 0);
+			if (line + 1 < nl) {
+				struct sa_line nx = line_get(body, line + 1);
+				if (!header_like(nx.p, nx.len, false))
+					t->missing_mime_headers = true;
 			}
-		}
-		if (line < nlines)
 			start = line + 1;
+			break;
+		}
 	}
 	struct sa_node *part = node_new(t);
 	bool in_body = false;
 	GString *header = NULL;
-	GArray *part_array = NULL;
+	struct sa_lines part_array = { NULL, body->base };
 	unsigned partcnt = 0;
-	size_t line_count = nlines - start;
-	size_t idx = start;
-	for (; idx < nlines; idx++) {
-		const struct sa_line *l = &g_array_index(body, struct sa_line, idx);
-		int bk = boundary_line(l, boundary, bl, true);
+	size_t line_count = nl - start;
+	for (size_t idx = start; idx < nl; idx++) {
+		struct sa_line l = line_get(body, idx);
+		int bk = boundary_line(&l, boundary, bl, true);
 		bool found_end = bk != 0, found_last = bk == 2;
 		if (found_end && nested_boundary) {
 			found_end = false;
@@ -680,22 +726,19 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 		}
 		if (--line_count == 0 || found_end) {
 			if (!found_end) {
-				if (!part_array)
-					part_array = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
-				push_split(part_array, *l);
-			} else if (part_array) {
-				if (part_array->len) {
-					struct sa_line *last = &g_array_index(part_array, struct sa_line,
-					    part_array->len - 1);
-					if (last->nl)
-						last->nl = false;
-					else if (last->len && last->p[last->len - 1] == '\n')
-						last->len--;
-					if (last->len == 0 && !last->nl)
-						g_array_set_size(part_array, part_array->len - 1);
-				}
-			} else
-				part_array = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
+				push_split(&part_array, l);
+			} else if (part_array.a && part_array.a->len) {
+				/* the newline before a boundary is the boundary's */
+				struct sa_cline *last = &g_array_index(part_array.a, struct sa_cline,
+				    part_array.a->len - 1);
+				struct sa_line ll = line_get(&part_array, part_array.a->len - 1);
+				if (ll.nl)
+					last->n &= ~CL_NL;
+				else if (ll.len && ll.p[ll.len - 1] == '\n')
+					last->n--;
+				if (last->n == 0)
+					g_array_set_size(part_array.a, part_array.a->len - 1);
+			}
 			struct ctype c;
 			parse_ct(part->ct, &c);
 			g_free(part->type);
@@ -708,7 +751,9 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 			ne->node = part;
 			ne->boundary = g_strdup(c.boundary ? c.boundary : boundary);
 			ne->lines = part_array;
-			part_array = NULL;
+			if (!ne->lines.a)
+				ne->lines.a = g_array_new(FALSE, FALSE, sizeof(struct sa_cline));
+			part_array.a = NULL;
 			ne->subparse = subparse;
 			g_queue_push_tail(q, ne);
 			add_child(msg, part);
@@ -717,9 +762,8 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 				state_add(t, boundary, -1);
 				break;
 			} else if (line_count) {
-				const struct sa_line *nx = &g_array_index(body, struct sa_line,
-				    nlines - line_count);
-				if (!header_like(nx->p, nx->len, false))
+				struct sa_line nx = line_get(body, nl - line_count);
+				if (!header_like(nx.p, nx.len, false))
 					t->missing_mime_headers = true;
 			}
 			if (++partcnt == MIMEPART_LIMIT) {
@@ -730,23 +774,22 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 			}
 			in_body = false;
 			part = node_new(t);
-			part_array = NULL;
 			if (header)
 				g_string_free(header, TRUE);
 			header = NULL;
 			continue;
 		}
 		if (!in_body) {
-			if (header_like(l->p, l->len, true)) {
+			if (header_like(l.p, l.len, true)) {
 				if (header)
 					part_header(part, header);
 				else
 					header = g_string_new(NULL);
-				g_string_assign(header, "");
-				g_string_append_len(header, l->p, (gssize)l->len);
+				g_string_truncate(header, 0);
+				g_string_append_len(header, l.p, (gssize)l.len);
 				continue;
-			} else if (l->len && (l->p[0] == ' ' || l->p[0] == '\t') && header) {
-				g_string_append_len(header, l->p, (gssize)l->len);
+			} else if (l.len && (l.p[0] == ' ' || l.p[0] == '\t') && header) {
+				g_string_append_len(header, l.p, (gssize)l.len);
 				continue;
 			} else {
 				if (header) {
@@ -763,27 +806,24 @@ parse_multipart(struct sa_tree *t, GQueue *q, struct pq *e)
 				}
 				in_body = true;
 				/* /^\r?$/ */
-				if ((l->len == 1 && l->p[0] == '\n') ||
-				    (l->len == 2 && l->p[0] == '\r' && l->p[1] == '\n') ||
-				    (l->len == 1 && l->p[0] == '\r') || l->len == 0)
+				if ((l.len == 1 && l.p[0] == '\n') ||
+				    (l.len == 2 && l.p[0] == '\r' && l.p[1] == '\n') ||
+				    (l.len == 1 && l.p[0] == '\r') || l.len == 0)
 					continue;
 				t->missing_mime_head_body_separator = true;
 			}
 		}
-		if (!part_array)
-			part_array = g_array_new(FALSE, FALSE, sizeof(struct sa_line));
-		push_split(part_array, *l);
+		push_split(&part_array, l);
 	}
 	if (header)
 		g_string_free(header, TRUE);
-	if (part_array)
-		g_array_free(part_array, TRUE);
+	lines_free(&part_array);
 	/* the epilogue: what follows the closing boundary */
-	for (size_t k = nlines - line_count; line_count && k < nlines; k++) {
-		const struct sa_line *l = &g_array_index(body, struct sa_line, k);
+	for (size_t k = nl - line_count; line_count && k < nl; k++) {
+		struct sa_line l = line_get(body, k);
 		bool other = false;
-		for (size_t c = 0; c < l->len; c++)
-			if (!p_space((unsigned char)l->p[c]) && l->p[c] != '.') {
+		for (size_t c = 0; c < l.len; c++)
+			if (!p_space((unsigned char)l.p[c]) && l.p[c] != '.') {
 				other = true;
 				break;
 			}
@@ -883,13 +923,13 @@ b64_decode(const GString *in)
 }
 
 static GString *
-join_lines(const GArray *lines)
+join_lines(const struct sa_lines *lines)
 {
 	GString *s = g_string_new(NULL);
-	for (size_t i = 0; lines && i < lines->len; i++) {
-		const struct sa_line *l = &g_array_index(lines, struct sa_line, i);
-		g_string_append_len(s, l->p, (gssize)l->len);
-		if (l->nl)
+	for (size_t i = 0; i < nlines(lines); i++) {
+		struct sa_line l = line_get(lines, i);
+		g_string_append_len(s, l.p, (gssize)l.len);
+		if (l.nl)
 			g_string_append_c(s, '\n');
 	}
 	return s;
@@ -917,7 +957,7 @@ lc_dup(const char *s)
 static GString *
 node_decode(const struct sa_node *n)
 {
-	GString *raw = join_lines(n->lines);
+	GString *raw = join_lines(&n->lines);
 	char *enc = lc_dup(n->cte);
 	GString *out = raw;
 	if (enc && strcmp(enc, "quoted-printable") == 0) {
@@ -948,7 +988,7 @@ parse_normal(struct sa_tree *t, struct pq *e)
 	}
 	ct_clear(&c);
 	msg->lines = e->lines;
-	e->lines = NULL;
+	e->lines.a = NULL;
 	(void)t;
 }
 
@@ -972,13 +1012,12 @@ parse_body(struct sa_tree *t, GQueue *q)
 					char *buf = g_string_free(dec, FALSE);
 					g_ptr_array_add(t->bufs, buf);
 					struct sa_node *sub = node_new(t);
-					GArray *sb = NULL;
+					struct sa_lines sb = { NULL, NULL };
 					message_new(t, sub, buf, dl, false, &sb);
 					struct ctype c;
 					parse_ct(sub->ct, &c);
 					add_child(msg, sub);
-					g_array_free(msg->lines, TRUE);
-					msg->lines = NULL;
+					lines_free(&msg->lines);
 					struct pq *ne = g_new0(struct pq, 1);
 					ne->node = sub;
 					ne->boundary = c.boundary ? g_strdup(c.boundary) : NULL;
@@ -990,8 +1029,7 @@ parse_body(struct sa_tree *t, GQueue *q)
 					g_string_free(dec, TRUE);
 			}
 		}
-		if (e->lines)
-			g_array_free(e->lines, TRUE);
+		lines_free(&e->lines);
 		g_free(e->boundary);
 		g_free(e);
 	}
@@ -1309,8 +1347,9 @@ check_attachments(struct sa_tree *t, const struct sa_eval_msg *m)
 			bool unicode = strcmp(c.type, "text/plain") == 0 &&
 			    (!cte[0] || strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0);
 			bool qp = strcmp(cte, "quoted-printable") == 0;
-			for (size_t k = 0; p->lines && k < p->lines->len; k++) {
-				const struct sa_line *l = &g_array_index(p->lines, struct sa_line, k);
+			for (size_t k = 0; k < nlines(&p->lines); k++) {
+				struct sa_line lv = line_get(&p->lines, k);
+				const struct sa_line *l = &lv;
 				size_t ll = line_len(l);
 				if (t->multipart_alternative && !attach && plain_or_html)
 					wp.bytes += (double)ll;
@@ -1404,13 +1443,17 @@ tree_free(void *p)
 static void *
 tree_make(struct sa_eval_msg *m)
 {
+	/* what the 31-bit offsets of struct sa_cline reach (the scan's
+	 * limits.message_size is far below) */
+	if (m->raw && m->raw_len > SA_TREE_MAX)
+		return NULL;
 	struct sa_tree *t = g_new0(struct sa_tree, 1);
 	t->nodes = g_ptr_array_new_with_free_func(node_free);
 	t->bufs = g_ptr_array_new_with_free_func(g_free);
 	t->boundary_state = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->html_charsets = g_string_new(NULL);
 	t->root = node_new(t);
-	GArray *body = NULL;
+	struct sa_lines body = { NULL, NULL };
 	message_new(t, t->root, (const char *)m->raw, m->raw ? m->raw_len : 0, true, &body);
 	struct ctype c;
 	parse_ct(t->root->ct, &c);
@@ -1896,8 +1939,9 @@ base64_len(struct sa_tree *t)
 		 * newline, so "base64" exactly */
 		if (ics || !p->cte || g_ascii_strcasecmp(p->cte, "base64") != 0)
 			continue;
-		for (size_t k = 0; p->lines && k < p->lines->len; k++) {
-			size_t ll = line_len(&g_array_index(p->lines, struct sa_line, k));
+		for (size_t k = 0; k < nlines(&p->lines); k++) {
+			struct sa_line lv = line_get(&p->lines, k);
+			size_t ll = line_len(&lv);
 			if (ll > t->base64_len)
 				t->base64_len = ll;
 		}
