@@ -165,6 +165,7 @@ struct sa_tree {
 	bool base64_len_done;
 	size_t base64_len;
 	struct madiff *madiff;	/* multipart_alternative_difference */
+	int stock;		/* check_stock_info's count; -1: not yet */
 };
 
 /* ---- header values ---------------------------------------------------------- */
@@ -1453,6 +1454,7 @@ tree_make(struct sa_eval_msg *m)
 	t->boundary_state = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->html_charsets = g_string_new(NULL);
 	t->root = node_new(t);
+	t->stock = -1;
 	struct sa_lines body = { NULL, NULL };
 	message_new(t, t->root, (const char *)m->raw, m->raw ? m->raw_len : 0, true, &body);
 	struct ctype c;
@@ -2212,6 +2214,90 @@ run_body_8bits(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return 0;
 }
 
+/* check_stock_info(MIN): "Field: value" lines of the first text/plain part
+ * naming stock quotes (ticker, symbol, target price ...), counted by kind */
+static int
+stock_info(struct sa_tree *t)
+{
+	GPtrArray *all = g_ptr_array_new();
+	preorder(t->root, all);
+	const struct sa_node *part = NULL;
+	for (size_t i = 0; i < all->len && !part; i++) {
+		const struct sa_node *n = g_ptr_array_index(all, i);
+		if (strcmp(n->type, "text/plain") == 0)
+			part = n;
+	}
+	g_ptr_array_free(all, TRUE);
+	/* rendered(): only a text/plain (or a part named .html, rendered as
+	 * HTML: not done here, counted as nothing) */
+	if (!part || named_html(part))
+		return 0;
+	GString *d = node_decode(part);
+	/* the text is read as UTF-8 characters when declared us-ascii or
+	 * UTF-8 and valid as such, else as octets */
+	struct ctype c;
+	parse_ct(part->ct, &c);
+	bool utf8 = c.charset && (g_ascii_strcasecmp(c.charset, "us-ascii") == 0 ||
+	    g_ascii_strcasecmp(c.charset, "utf-8") == 0) &&
+	    g_utf8_validate(d->str, (gssize)d->len, NULL);
+	ct_clear(&c);
+	GRegexCompileFlags raw = utf8 ? 0 : G_REGEX_RAW;
+	GRegex *field = g_regex_new("^\\s*([^:\\s][^:\\n]{2,29})\\s*:\\s*\\S",
+	    G_REGEX_MULTILINE | raw, 0, NULL);
+	GRegex *kind = g_regex_new("(^trad(?:e|ing)date|company(?:name)?|"
+	    "s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|t(?:arget|icker)|"
+	    "(?:opening|current)p(?:rice)?|p(?:rojected|osition)|expectations|weeks?high|"
+	    "marketperformance|(?:year|week|month|day|price)(?:target|estimates?)|sector|"
+	    "r(?:ecommendation|ating))$", 0, 0, NULL);
+	GHashTable *hits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GPtrArray *chunks = g_ptr_array_new_with_free_func((GDestroyNotify)(void (*)(void))g_string_free);
+	short_paragraphs(d->str, d->len, chunks);
+	for (size_t i = 0; field && kind && i < chunks->len; i++) {
+		const GString *ch = g_ptr_array_index(chunks, i);
+		GMatchInfo *mi = NULL;
+		g_regex_match_full(field, ch->str, (gssize)ch->len, 0, 0, &mi, NULL);
+		while (g_match_info_matches(mi)) {
+			char *f = g_match_info_fetch(mi, 1);
+			/* lc, then everything but a-z dropped */
+			GString *k = g_string_new(NULL);
+			for (const char *q = f; q && *q; q++) {
+				char lc = g_ascii_tolower(*q);
+				if (lc >= 'a' && lc <= 'z')
+					g_string_append_c(k, lc);
+			}
+			GMatchInfo *km = NULL;
+			if (g_regex_match(kind, k->str, 0, &km))
+				g_hash_table_add(hits, g_match_info_fetch(km, 1));
+			g_match_info_free(km);
+			g_string_free(k, TRUE);
+			g_free(f);
+			g_match_info_next(mi, NULL);
+		}
+		g_match_info_free(mi);
+	}
+	int n = (int)g_hash_table_size(hits);
+	g_hash_table_destroy(hits);
+	g_ptr_array_free(chunks, TRUE);
+	if (field)
+		g_regex_unref(field);
+	if (kind)
+		g_regex_unref(kind);
+	g_string_free(d, TRUE);
+	return n;
+}
+
+static int
+run_stock_info(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct sa_tree *t = tree(m);
+	if (!t)
+		return -1;
+	if (t->stock < 0)
+		t->stock = stock_info(t);
+	double min = sa_eval_arg_num(c, 0, 0);
+	return min == 0 || t->stock >= min;
+}
+
 /* ---- multipart_alternative_difference ------------------------------------------ */
 
 /* The rendered text of SpamAssassin's text leaves, from the content layer:
@@ -2925,6 +3011,7 @@ static const struct sa_eval_def defs[] = {
 	{ "check_blank_line_ratio", prep_blank_line_ratio, NULL, run_blank_line_ratio },
 	{ "tvd_vertical_words", prep_two, NULL, run_tvd_vertical_words },
 	{ "check_body_8bits", prep_none, NULL, run_body_8bits },
+	{ "check_stock_info", prep_one, NULL, run_stock_info },
 	{ "multipart_alternative_difference", prep_two, NULL, run_madiff },
 	{ "multipart_alternative_difference_count", prep_two, NULL, run_madiff_count },
 	{ "check_https_ip_mismatch", prep_none, NULL, run_https_ip_mismatch },

@@ -401,6 +401,30 @@ test_https_http(void **state)
 	assert_int_equal(eval_content("check_https_http_mismatch", "'1', '10'", two), 0);
 }
 
+/* check_stock_info: nine kinds of "Field: value" in the first text/plain
+ * part (the field may hold blanks, spread over lines, have letters
+ * between its letters, or end a longer name: "xx sector") */
+static void
+test_stock(void **state)
+{
+	(void)state;
+	static const char m[] = "Subject: s\nContent-Type: text/plain; charset=utf-8\n\n"
+	    "Company: Foo Corp\nSymbol: FOOX\n  Current  Price : $1.20\nTarget:\n $5\n"
+	    "Recommendation: Strong Buy\nxx sector: tech\nS-t-o-c-k: x\nweek high: 3\n"
+	    "\303\251t\303\251 Ticker: y\n";
+	assert_int_equal(EV("check_stock_info", "'9'", m), 1);
+	assert_int_equal(EV("check_stock_info", "'10'", m), 0);
+	assert_int_equal(EV("check_stock_info", "'0'", "Subject: s\n\nnothing\n"), 1);
+	assert_int_equal(EV("check_stock_info", "'1'", "Subject: s\n\nnothing\n"), 0);
+	/* the first text/plain part, QP-decoded: "TradeDate" and "Trading Date" */
+	static const char qp[] = "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: text/html\n\n<p>Ticker: x</p>\n"
+	    "--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+	    "Trade=\nDate: today\nTrading Date: x\n--b--\n";
+	assert_int_equal(EV("check_stock_info", "'2'", qp), 1);
+	assert_int_equal(EV("check_stock_info", "'3'", qp), 0);
+}
+
 int
 main(void)
 {
@@ -415,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_madiff),
 		cmocka_unit_test(test_uri),
 		cmocka_unit_test(test_https_http),
+		cmocka_unit_test(test_stock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
