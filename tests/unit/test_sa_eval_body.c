@@ -23,6 +23,8 @@ static const struct mime_limits mlim = {
 	.max_names = 100,
 };
 
+static struct sa_ruleset *test_rs;
+
 /* fn(args) on raw (and body lines, NULL-terminated, or NULL) */
 static int
 eval_body(const char *fn, const char *args, const char *raw, size_t len,
@@ -37,7 +39,7 @@ eval_body(const char *fn, const char *args, const char *raw, size_t len,
 	for (const char *const *p = body; p && *p; p++)
 		g_ptr_array_add(b, (gpointer)*p);
 	struct sa_eval_msg m = { .raw = (const uint8_t *)raw, .raw_len = len, .fields = f,
-		.body = b, .bayes = -1 };
+		.body = b, .rs = test_rs, .bayes = -1 };
 	int r = sa_eval_run(&m, c);
 	/* a second call reads the cached tree */
 	int r2 = sa_eval_run(&m, c);
@@ -294,7 +296,6 @@ test_blank_lines(void **state)
 }
 
 /* fn(args) with the parsed message and its content layer */
-static struct sa_ruleset *test_rs;
 
 static int
 eval_content(const char *fn, const char *args, const char *raw)
@@ -425,6 +426,54 @@ test_stock(void **state)
 	assert_int_equal(EV("check_stock_info", "'3'", qp), 0);
 }
 
+static void
+set_rules(const char *text)
+{
+	if (test_rs)
+		sa_ruleset_free(test_rs);
+	test_rs = NULL;
+	if (text) {
+		test_rs = sa_ruleset_new();
+		sa_conf_parse(test_rs, "t.cf", NULL, text, strlen(text), &sa_parse_defaults);
+	}
+}
+
+/* check_for_faraway_charset: koi8-r outside ok_locales en, and more 8-bit
+ * than 7-bit bytes in the body lines; never with ok_locales all (the
+ * default) or ru */
+static void
+test_faraway(void **state)
+{
+	(void)state;
+	static const char m[] = "Subject: s\nContent-Type: text/plain; charset=koi8-r\n"
+	    "Content-Transfer-Encoding: 8bit\n\n\360\322\311\327\305\324 \315\311\322\n";
+	const char *lines[] = { "s\n", "\320\237\321\200\320\270\320\262\320\265\321\202 "
+	    "\320\274\320\270\321\200 ", NULL };
+	const char *ascii[] = { "s\n", "plain words here ", NULL };
+	set_rules("ok_locales en\n");
+	assert_int_equal(eval_body("check_for_faraway_charset", "", m, sizeof m - 1, lines), 1);
+	assert_int_equal(eval_body("check_for_faraway_charset", "", m, sizeof m - 1, ascii), 0);
+	assert_int_equal(eval_body("check_for_mime", "'mime_faraway_charset'", m, sizeof m - 1,
+	    NULL), 1);
+	set_rules("ok_locales en\nok_locales ru\n");
+	assert_int_equal(eval_body("check_for_faraway_charset", "", m, sizeof m - 1, lines), 0);
+	assert_int_equal(eval_body("check_for_mime", "'mime_faraway_charset'", m, sizeof m - 1,
+	    NULL), 0);
+	set_rules("ok_locales all\n");
+	assert_int_equal(eval_body("check_for_faraway_charset", "", m, sizeof m - 1, lines), 0);
+	set_rules(NULL);
+	assert_int_equal(eval_body("check_for_faraway_charset", "", m, sizeof m - 1, lines), 0);
+	/* a koi8 charset writes capitals: check_for_uppercase never hits */
+	GString *up = g_string_new(NULL);
+	for (int i = 0; i < 50; i++)
+		g_string_append(up, "ABC DEF ");
+	const char *caps[] = { up->str, NULL };
+	assert_int_equal(eval_body("check_for_uppercase", "'50', '100'", m, sizeof m - 1, caps), 0);
+	assert_int_equal(EV("check_for_uppercase", "'50', '100'", "Subject: s\n\nx\n") +
+	    eval_body("check_for_uppercase", "'50', '100'", "Subject: s\n\nx\n", 13, caps), 1);
+	g_string_free(up, TRUE);
+}
+
 int
 main(void)
 {
@@ -440,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_uri),
 		cmocka_unit_test(test_https_http),
 		cmocka_unit_test(test_stock),
+		cmocka_unit_test(test_faraway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
