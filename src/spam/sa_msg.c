@@ -65,13 +65,23 @@ sa_fields_parse(const uint8_t *raw, size_t len)
 			if (raw[k] == '\r' && k + 1 < i && raw[k + 1] == '\n')
 				continue;
 			g_string_append_c(r, (char)raw[k]);
-			if (raw[k] == '\n' || raw[k] == '\r')
-				continue;	/* decoded: line ends removed */
-			g_string_append_c(d, raw[k] == '\t' && k > v && raw[k - 1] == '\n' ? ' ' :
-			    (char)raw[k]);
 		}
 		if (r->len == 0 || r->str[r->len - 1] != '\n')
 			g_string_append_c(r, '\n');
+		/* decoded (Node.pm header()): a line end and the blanks after
+		 * it one space, white space trimmed at both ends */
+		for (size_t k = 0; k < r->len; k++) {
+			if (r->str[k] == '\n' && k + 1 < r->len &&
+			    (r->str[k + 1] == ' ' || r->str[k + 1] == '\t')) {
+				while (k + 1 < r->len && (r->str[k + 1] == ' ' || r->str[k + 1] == '\t'))
+					k++;
+				g_string_append_c(d, ' ');
+				continue;
+			}
+			g_string_append_c(d, r->str[k]);
+		}
+		while (d->len > 0 && g_ascii_isspace(d->str[d->len - 1]))
+			g_string_truncate(d, d->len - 1);
 		if (!decode_skipped(f->name) && strstr(d->str, "=?") != NULL) {
 			char *x = g_mime_utils_header_decode_text(NULL, d->str);
 			if (x != NULL)

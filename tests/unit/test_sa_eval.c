@@ -171,7 +171,8 @@ test_fields_and_missing_to(void **state)
 	assert_int_equal(f->len, 3);
 	GString *out = g_string_new(NULL);
 	sa_header_values(f, "subject", false, out);
-	assert_string_equal(out->str, "日本  folded\n");
+	/* a fold and its blanks one space (Node.pm) */
+	assert_string_equal(out->str, "日本 folded\n");
 	g_string_truncate(out, 0);
 	sa_header_values(f, "Received", true, out);
 	assert_string_equal(out->str, "from a by b\n");

@@ -431,6 +431,68 @@ meta_names(const struct spam_engine *e)
 	return t;
 }
 
+/*
+ * What no score can depend on is not run: a rule is needed when it has a
+ * score in the set, or a needed meta rule reads it.  The others (mostly
+ * sub-rules of meta rules that cannot be used, an eval missing) would
+ * cost a scan their patterns for nothing; `check-config` counts them.
+ */
+static void
+prune_unneeded(struct spam_engine *e)
+{
+	bool *need = g_new0(bool, MAX(e->n, (size_t)1));
+	GArray *todo = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct rule *r = &e->rules[i];
+		if (r->kind != RK_NONE && r->sa->score[e->set] != 0.0 &&
+		    !g_str_has_prefix(r->sa->name, "__")) {
+			need[i] = true;
+			g_array_append_val(todo, i);
+		}
+	}
+	while (todo->len > 0) {
+		size_t i = g_array_index(todo, size_t, todo->len - 1);
+		g_array_set_size(todo, todo->len - 1);
+		const char *p = e->rules[i].kind == RK_META ? e->rules[i].sa->meta : NULL;
+		while (p != NULL && *p != '\0') {
+			if (!g_ascii_isalpha(*p) && *p != '_') {
+				p++;
+				continue;
+			}
+			const char *q = p;
+			while (g_ascii_isalnum(*q) || *q == '_')
+				q++;
+			char name[256];
+			size_t len = (size_t)(q - p);
+			p = q;
+			if (len >= sizeof name)
+				continue;
+			memcpy(name, q - len, len);
+			name[len] = '\0';
+			gpointer v = g_hash_table_lookup(e->index, name);
+			if (v == NULL)
+				continue;
+			size_t k = (size_t)GPOINTER_TO_INT(v) - 1;
+			if (!need[k] && e->rules[k].kind != RK_NONE) {
+				need[k] = true;
+				g_array_append_val(todo, k);
+			}
+		}
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct rule *r = &e->rules[i];
+		if (r->kind == RK_NONE || need[i])
+			continue;
+		r->kind = RK_NONE;
+		sa_eval_call_free(r->call);
+		r->call = NULL;
+		count_reason(e->unusable, "read by no rule with a score (not run)");
+	}
+	g_array_free(todo, TRUE);
+	g_free(need);
+}
+
 /* the rules of the set, each with its kind, or RK_NONE with a reason */
 static void
 classify_rules(struct build *b)
@@ -481,10 +543,15 @@ classify_rules(struct build *b)
 		} else {
 			why = "rule without a pattern";
 		}
-		if (why != NULL) {
+		if (why != NULL)
 			count_reason(e->unusable, why);
-			continue;
-		}
+	}
+	g_hash_table_unref(read_by_meta);
+	prune_unneeded(e);
+
+	for (size_t i = 0; i < e->n; i++) {
+		struct rule *r = &e->rules[i];
+		const struct sa_rule *sa = r->sa;
 		if (r->kind != RK_PATTERN && r->kind != RK_EXISTS)
 			continue;
 		if (sa->type == SA_MIMEHEADER) {
@@ -522,7 +589,6 @@ classify_rules(struct build *b)
 		g_array_append_val(b->specs[c], sp);
 		g_array_append_val(b->ids[c], id);
 	}
-	g_hash_table_unref(read_by_meta);
 }
 
 static bool
