@@ -6,5 +6,5 @@ mamori_layer(mamori_sa_eval
   SOURCES src/spam/sa_msg.c src/spam/sa_eval.c src/spam/sa_eval_header.c
           src/spam/sa_eval_body.c src/spam/sa_eval_html.c src/spam/sa_eval_relay.c
           src/spam/sa_eval_mapped.c
-  DEPS mamori_sa_conf mamori_content mamori_mime mamori_html PkgConfig::GMIME
+  DEPS mamori_sa_relays mamori_sa_conf mamori_content mamori_mime mamori_html PkgConfig::GMIME
        PkgConfig::GLIB m)

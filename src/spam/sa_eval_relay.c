@@ -1,10 +1,259 @@
 /*
- * sa_eval_relay.c - SpamAssassin's eval functions of RelayEval (sa_eval.h).
+ * sa_eval_relay.c - SpamAssassin's eval functions of RelayEval (sa_eval.h;
+ * Plugin/RelayEval.pm of SpamAssassin 4.0.1) on the relays of the message
+ * (sa_relays.h), made once a scan in SA_SLOT_RELAYS.  The spam module
+ * puts there the relays it parsed with its configured networks; when it
+ * did not (unit tests), they are parsed here with the trust boundary
+ * inferred, as SpamAssassin does without trusted_networks.
+ * docs/spam.md "Relays and RelayEval".
  */
+#include <string.h>
+
+#include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
+#include "spam/sa_relays.h"
+
+static void *
+make_relays(struct sa_eval_msg *m)
+{
+	char **orig = sa_relays_originating(m->rs != NULL ? m->rs->settings : NULL);
+	struct sa_relay_opts o = {
+		.originating = (const char *const *)orig,
+		.limits = sa_relay_limits_default,
+	};
+	struct sa_relays *r = sa_relays_parse(m->fields, &o);
+	g_strfreev(orig);
+	return r;
+}
+
+static const struct sa_relays *
+relays(struct sa_eval_msg *m)
+{
+	return sa_eval_cached(m, SA_SLOT_RELAYS, make_relays, sa_relays_free);
+}
+
+/* these take no argument */
+static bool
+no_args(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (c->argc != 0) {
+		g_strlcpy(err, "takes no argument", errlen);
+		return false;
+	}
+	return true;
+}
+
+static int
+all_trusted(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	return r->trusted->len > 0 && r->untrusted->len == 0 && r->unparseable == 0;
+}
+
+static int
+no_relays(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	return r->trusted->len == 0 && r->untrusted->len == 0 && r->unparseable == 0;
+}
+
+static int
+relays_unparseable(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	return relays(m)->unparseable > 0;
+}
+
+/* "1.2.3." of a dotted address (Perl's /^(\d+\.\d+\.\d+\.)/), or 0 */
+static size_t
+three_octets(const char *s)
+{
+	const char *p = s;
+	for (int k = 0; k < 3; k++) {
+		if (!g_ascii_isdigit(*p))
+			return 0;
+		while (g_ascii_isdigit(*p))
+			p++;
+		if (*p++ != '.')
+			return 0;
+	}
+	return (size_t)(p - s);
+}
+
+/* an untrusted relay whose HELO is a public IPv4 address in another /24
+ * than the relay's (public IPv4) address */
+static int
+helo_ip_mismatch(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	for (guint i = 0; i < r->untrusted->len; i++) {
+		const struct sa_relay *x = r->untrusted->pdata[i];
+		if (!sa_ip_is_ipv4(x->helo) || sa_ip_is_private(x->helo))
+			continue;
+		size_t n = three_octets(x->helo);
+		if (sa_ip_is_ipv4(x->ip) && !sa_ip_is_private(x->ip) &&
+		    strcmp(x->helo, x->ip) != 0 && n > 0 && strncmp(x->ip, x->helo, n) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* RelayEval's hostname_to_domain: the last two labels (three when the
+ * top-level one is short, but for ie, fr, de); an address as it is */
+static char *
+hostname_to_domain(const char *h)
+{
+	bool alpha = false;
+	for (const char *p = h; *p != '\0'; p++)
+		alpha |= g_ascii_isalpha(*p);
+	if (!alpha)
+		return g_strdup(h);
+	/* Perl's split(/\./): trailing empty fields removed */
+	char **parts = g_strsplit(h, ".", -1);
+	guint n = g_strv_length(parts);
+	while (n > 0 && parts[n - 1][0] == '\0') {
+		g_free(parts[n - 1]);
+		parts[--n] = NULL;
+	}
+	char *out;
+	bool long_tld = false;
+	if (n > 1) {
+		/* /(?:\S{3,}|ie|fr|de)/, unanchored */
+		const char *tld = parts[n - 1];
+		size_t run = 0;
+		for (const char *p = tld; *p != '\0' && !long_tld; p++) {
+			run = g_ascii_isspace(*p) ? 0 : run + 1;
+			long_tld = run >= 3;
+		}
+		long_tld = long_tld || strstr(tld, "ie") != NULL || strstr(tld, "fr") != NULL ||
+		    strstr(tld, "de") != NULL;
+	}
+	if (n > 1 && long_tld)
+		out = g_strconcat(parts[n - 2], ".", parts[n - 1], NULL);
+	else if (n > 2)
+		out = g_strconcat(parts[n - 3], ".", parts[n - 2], ".", parts[n - 1], NULL);
+	else
+		out = g_strdup(h);
+	g_strfreev(parts);
+	return out;
+}
+
+/* /^\w+(?:[\w.-]+\.)+\w+$/ */
+static bool
+hostish(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || !(g_ascii_isalnum(s[0]) || s[0] == '_'))
+		return false;
+	/* ends in \w+ preceded by a '.', with only [\w.-] between */
+	size_t e = n;
+	while (e > 0 && (g_ascii_isalnum(s[e - 1]) || s[e - 1] == '_'))
+		e--;
+	if (e == n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return false;
+	/* a '.' must end the middle part, which starts after the first \w
+	 * and holds one character or more before that '.' */
+	for (size_t d = n; d-- > 2;)
+		if (s[d] == '.' && d + 1 < n) {
+			bool tail = true;
+			for (size_t k = d + 1; k < n; k++)
+				tail &= g_ascii_isalnum(s[k]) || s[k] == '_';
+			if (tail)
+				return true;
+		}
+	return false;
+}
+
+/*
+ * check_for_forged_received_trail: among the untrusted relays, more than
+ * one whose receiving host's domain differs from the domain of the
+ * reverse DNS name the next relay (the one below) gives for the sender.
+ */
+static int
+forged_received_trail(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	guint n = r->untrusted->len;
+	int mismatch = 0;
+	char **from = g_new0(char *, n + 1);
+	for (guint i = 0; i < n; i++) {
+		const struct sa_relay *x = r->untrusted->pdata[i];
+		char *l = g_ascii_strdown(x->rdns, -1);
+		from[i] = hostname_to_domain(l);
+		g_free(l);
+	}
+	for (guint i = 0; i < n; i++) {
+		const struct sa_relay *x = r->untrusted->pdata[i];
+		char *lb = g_ascii_strdown(x->by, -1);
+		char *by = hostname_to_domain(lb);
+		g_free(lb);
+		if (!hostish(by)) {
+			g_free(by);
+			continue;
+		}
+		if (from[i] != NULL && (strcmp(from[i], "localhost") == 0 ||
+		    strcmp(from[i], "localhost.localdomain") == 0) && strcmp(x->ip, "127.0.0.1") == 0)
+			g_clear_pointer(&from[i], g_free);
+		const char *prev = i > 0 ? from[i - 1] : NULL;
+		if (prev != NULL && hostish(prev) && strcmp(by, prev) != 0 &&
+		    !(strcmp(by, "msn.com") == 0 && strcmp(prev, "hotmail.com") == 0))
+			mismatch++;
+		g_free(by);
+	}
+	for (guint i = 0; i < n; i++)
+		g_free(from[i]);
+	g_free(from);
+	return mismatch > 1;
+}
+
+/* check_for_no_rdns_dotcom_helo: the last public untrusted relay has no
+ * reverse DNS (the MTA looked) and a big freemail HELO */
+static int
+no_rdns_dotcom_helo(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	static const char *const doms[] = { "lycos.com", "lycos.co.uk", "hotmail.com",
+	    "localhost.com", "excite.com", "caramail.com", "cs.com", "aol.com", "msn.com",
+	    "yahoo.com", "drizzle.com" };
+	const struct sa_relays *r = relays(m);
+	int hit = 0;
+	for (guint i = 0; i < r->untrusted->len; i++) {
+		const struct sa_relay *x = r->untrusted->pdata[i];
+		if (x->ip_private)
+			continue;
+		hit = 0;
+		size_t hn = strlen(x->helo);
+		for (size_t k = 0; k < G_N_ELEMENTS(doms); k++) {
+			size_t dn = strlen(doms[k]);
+			if (hn >= dn && g_ascii_strcasecmp(x->helo + hn - dn, doms[k]) == 0 &&
+			    (hn == dn || x->helo[hn - dn - 1] == '.')) {
+				if (x->no_reverse_dns)
+					hit = 1;
+				break;
+			}
+		}
+	}
+	return hit;
+}
+
+static const struct sa_eval_def defs[] = {
+	{ "check_all_trusted", no_args, NULL, all_trusted },
+	{ "check_no_relays", no_args, NULL, no_relays },
+	{ "check_relays_unparseable", no_args, NULL, relays_unparseable },
+	{ "helo_ip_mismatch", no_args, NULL, helo_ip_mismatch },
+	{ "check_for_forged_received_trail", no_args, NULL, forged_received_trail },
+	{ "check_for_no_rdns_dotcom_helo", no_args, NULL, no_rdns_dotcom_helo },
+};
 
 const struct sa_eval_family sa_eval_relay_family = {
 	.name = "RelayEval",
-	.defs = NULL,
-	.n = 0,
+	.defs = defs,
+	.n = G_N_ELEMENTS(defs),
 };
