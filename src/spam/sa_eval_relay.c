@@ -11,6 +11,7 @@
 
 #include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
+#include "spam/sa_msg.h"
 #include "spam/sa_relays.h"
 
 static void *
@@ -243,6 +244,213 @@ no_rdns_dotcom_helo(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return hit;
 }
 
+/* ---- EnvelopeFrom ---- */
+
+/* the first address of the first field named name, appended; false: none */
+static bool
+first_addr(const GPtrArray *fields, const char *name, GString *out)
+{
+	for (guint i = 0; fields != NULL && i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, name) != 0)
+			continue;
+		GPtrArray *one = g_ptr_array_new();
+		g_ptr_array_add(one, fields->pdata[i]);
+		GString *a = g_string_new(NULL);
+		sa_header_addresses(one, name, false, a);
+		g_ptr_array_unref(one);
+		const char *nl = strchr(a->str, '\n');
+		bool ok = a->len > 0;
+		g_string_append_len(out, a->str, nl != NULL ? nl - a->str : (gssize)a->len);
+		g_string_free(a, TRUE);
+		return ok;
+	}
+	return false;
+}
+
+/* whether a Received field comes before a field named name */
+static bool
+after_received(const GPtrArray *fields, const char *name)
+{
+	bool rcvd = false;
+	for (guint i = 0; fields != NULL && i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, "Received") == 0)
+			rcvd = true;
+		else if (rcvd && g_ascii_strcasecmp(f->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+sa_relays_envelope_from(const GPtrArray *fields, const struct sa_relays *rl, GString *out)
+{
+	const struct sa_relay *hop = rl->untrusted->len > 0 ? rl->untrusted->pdata[0] :
+	    rl->trusted->len > 0 ? rl->trusted->pdata[rl->trusted->len - 1] : NULL;
+	if (hop != NULL && hop->envfrom != NULL) {
+		const char *at = strchr(hop->envfrom, '@');
+		if (hop->envfrom[0] == '\0' || (at != NULL && at > hop->envfrom)) {
+			g_string_append(out, hop->envfrom);
+			return true;
+		}
+	}
+	GString *x = g_string_new(NULL);
+	if (first_addr(fields, "X-Sender", x) && strchr(x->str, '@') != NULL) {
+		for (guint i = 0; i < fields->len; i++) {
+			const struct sa_field *f = fields->pdata[i];
+			if (g_ascii_strcasecmp(f->name, "Received") == 0 &&
+			    strstr(f->decoded, "(fetchmail") != NULL) {
+				g_string_free(x, TRUE);
+				return false;
+			}
+		}
+	}
+	g_string_free(x, TRUE);
+	static const char *const hdrs[] = { "X-Envelope-From", "Envelope-Sender", "Return-Path" };
+	size_t keep = out->len;
+	for (size_t k = 0; k < G_N_ELEMENTS(hdrs); k++) {
+		g_string_truncate(out, keep);
+		if (!first_addr(fields, hdrs[k], out))
+			continue;
+		if (!after_received(fields, hdrs[k]))
+			return true;
+		if (k == 0)	/* X-Envelope-From relayed: give up */
+			break;
+	}
+	g_string_truncate(out, keep);
+	return false;
+}
+
+/* ---- WLBLEval's check_mailfrom_matches_rcvd ---- */
+
+static const char *const us_states[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
+	"fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me", "mi",
+	"mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh", "ok", "or",
+	"pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa", "wi", "wv", "wy" };
+
+static bool
+us_state(const char *s)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(us_states); i++)
+		if (strcmp(us_states[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* the rule files' util_rb_2tld and util_rb_3tld, as sets */
+struct rb {
+	GHashTable *two, *three;
+};
+
+static GHashTable *
+rb_set(const struct sa_eval_msg *m, const char *key)
+{
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GPtrArray *v = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, key) : NULL;
+	for (guint i = 0; v != NULL && i < v->len; i++) {
+		char **w = g_strsplit_set(v->pdata[i], " \t", -1);
+		for (char **k = w; *k != NULL; k++)
+			if (**k != '\0')
+				g_hash_table_add(t, g_ascii_strdown(*k, -1));
+		g_strfreev(w);
+	}
+	return t;
+}
+
+/*
+ * RegistryBoundaries' split_domain, the domain part: the labels from the
+ * registered one on ("www.foo.co.uk" -> "foo.co.uk", the 2- and 3-level
+ * public suffixes of util_rb_2tld/util_rb_3tld, RFC 1480's .us names).
+ * d: lower-case ASCII.
+ */
+static char *
+registered_domain(const struct rb *rb, const char *d)
+{
+	/* dots squeezed, leading and trailing ones dropped */
+	GString *g = g_string_new(NULL);
+	for (const char *p = d; *p != '\0'; p++)
+		if (*p != '.' || (g->len > 0 && g->str[g->len - 1] != '.'))
+			g_string_append_c(g, *p);
+	while (g->len > 0 && g->str[g->len - 1] == '.')
+		g_string_truncate(g, g->len - 1);
+	char **parts = g_strsplit(g->str, ".", -1);
+	g_string_free(g, TRUE);
+	guint n = g_strv_length(parts), first = 0;	/* parts[first..n) remain */
+	while (n - first > 1) {
+		guint k = n - first;
+		char *joined = g_strjoinv(".", parts + first);
+		bool stop = false;
+		if (k == 2)
+			stop = g_hash_table_contains(rb->two, joined);
+		else if (k == 3)
+			stop = strcmp(parts[first + 2], "us") == 0 ? us_state(parts[first + 1]) :
+			    g_hash_table_contains(rb->three, joined);
+		else if (k == 4 && strcmp(parts[first + 3], "us") == 0 &&
+		    ((strcmp(parts[first], "pvt") == 0 && strcmp(parts[first + 1], "k12") == 0) ||
+		    strcmp(parts[first], "ci") == 0 || strcmp(parts[first], "co") == 0))
+			stop = us_state(parts[first + 2]);
+		g_free(joined);
+		if (stop)
+			break;
+		first++;
+	}
+	if (first > 0)	/* one label of the host part back */
+		first--;
+	char *out = g_strjoinv(".", parts + first);
+	g_strfreev(parts);
+	return out;
+}
+
+/*
+ * check_mailfrom_matches_rcvd: the registered domain of the envelope
+ * sender (the SMTP envelope's, else SpamAssassin's guess) is the one of
+ * the reverse DNS name of the first untrusted relay, or when all are
+ * trusted of one of them.
+ */
+static int
+mailfrom_matches_rcvd(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	GString *sender = g_string_new(m->mail_from != NULL ? m->mail_from : "");
+	if (m->mail_from == NULL)
+		sa_relays_envelope_from(m->fields, r, sender);
+	/* /\@([^\@]+\.[^\@]+)\z/ */
+	const char *at = strrchr(sender->str, '@');
+	int hit = 0;
+	/* a '.' with something on both sides after the last '@' */
+	bool dot = false;
+	size_t dl = at != NULL ? strlen(at + 1) : 0;
+	for (size_t k = 1; k + 1 < dl && !dot; k++)
+		dot = at[1 + k] == '.';
+	if (!dot) {
+		g_string_free(sender, TRUE);
+		return 0;
+	}
+	struct rb rb = { rb_set(m, "util_rb_2tld"), rb_set(m, "util_rb_3tld") };
+	char *ad = g_ascii_strdown(at + 1, -1);
+	char *adrd = registered_domain(&rb, ad);
+	const GPtrArray *list = r->untrusted->len > 0 ? r->untrusted : r->trusted;
+	guint n = r->untrusted->len > 0 ? 1 : list->len;
+	for (guint i = 0; i < n && !hit; i++) {
+		const struct sa_relay *x = list->pdata[i];
+		if (x->rdns[0] == '\0')
+			continue;
+		char *l = g_ascii_strdown(x->rdns, -1);
+		char *rd = registered_domain(&rb, l);
+		hit = strcmp(adrd, rd) == 0;
+		g_free(rd);
+		g_free(l);
+	}
+	g_free(adrd);
+	g_free(ad);
+	g_hash_table_unref(rb.two);
+	g_hash_table_unref(rb.three);
+	g_string_free(sender, TRUE);
+	return hit;
+}
+
 static const struct sa_eval_def defs[] = {
 	{ "check_all_trusted", no_args, NULL, all_trusted },
 	{ "check_no_relays", no_args, NULL, no_relays },
@@ -250,6 +458,7 @@ static const struct sa_eval_def defs[] = {
 	{ "helo_ip_mismatch", no_args, NULL, helo_ip_mismatch },
 	{ "check_for_forged_received_trail", no_args, NULL, forged_received_trail },
 	{ "check_for_no_rdns_dotcom_helo", no_args, NULL, no_rdns_dotcom_helo },
+	{ "check_mailfrom_matches_rcvd", no_args, NULL, mailfrom_matches_rcvd },
 };
 
 const struct sa_eval_family sa_eval_relay_family = {

@@ -120,6 +120,18 @@ size_t sa_relays_untrusted_ips(const struct sa_relays *r, const char **ips, size
  */
 char **sa_relays_originating(GHashTable *settings);
 
+/*
+ * EnvelopeFrom when there is no SMTP envelope, as SpamAssassin guesses it
+ * (PerMsgStatus.pm get_envelope_from): the envelope sender the last
+ * untrusted relay (else the first trusted one) recorded; else, unless
+ * X-Sender and a fetchmail hop make the headers untrustworthy, the first
+ * address of X-Envelope-From, Envelope-Sender or Return-Path, each only
+ * when no Received field comes before it.  Appended to out; false: none
+ * (true with nothing appended: an empty sender).  Implemented in
+ * sa_eval_relay.c (mamori_sa_eval), which has the address parser.
+ */
+bool sa_relays_envelope_from(const GPtrArray *fields, const struct sa_relays *r, GString *out);
+
 /* SpamAssassin's IP_PRIVATE, IS_IPV4_ADDRESS: for the eval functions. */
 bool sa_ip_is_private(const char *ip);
 bool sa_ip_is_ipv4(const char *s);

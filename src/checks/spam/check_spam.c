@@ -727,87 +727,6 @@ fields_by_received(const GPtrArray *fields, int idx, bool first, bool raw, GStri
 	}
 }
 
-/* the first address of the first field named name, appended; false: none */
-static bool
-first_addr(const GPtrArray *fields, const char *name, GString *out)
-{
-	for (guint i = 0; i < fields->len; i++) {
-		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
-			continue;
-		GPtrArray one = { .pdata = (gpointer *)&fields->pdata[i], .len = 1 };
-		GString *a = g_string_new(NULL);
-		sa_header_addresses(&one, name, false, a);
-		const char *nl = strchr(a->str, '\n');
-		bool ok = a->len > 0;
-		g_string_append_len(out, a->str, nl != NULL ? nl - a->str : (gssize)a->len);
-		g_string_free(a, TRUE);
-		return ok;
-	}
-	return false;
-}
-
-/* whether a Received field comes before a field named name */
-static bool
-after_received(const GPtrArray *fields, const char *name)
-{
-	bool rcvd = false;
-	for (guint i = 0; i < fields->len; i++) {
-		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, "Received") == 0)
-			rcvd = true;
-		else if (rcvd && g_ascii_strcasecmp(f->name, name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * EnvelopeFrom without an SMTP envelope, as SpamAssassin guesses it
- * (PerMsgStatus.pm get_envelope_from): the envelope sender the last
- * untrusted relay (else the first trusted one) recorded; unless X-Sender
- * and a fetchmail hop make headers untrustworthy, X-Envelope-From,
- * Envelope-Sender, Return-Path, each only when no Received field comes
- * before it.  false: none.
- */
-static bool
-guess_envelope_from(const GPtrArray *fields, const struct sa_relays *rl, GString *out)
-{
-	const struct sa_relay *hop = rl->untrusted->len > 0 ? rl->untrusted->pdata[0] :
-	    rl->trusted->len > 0 ? rl->trusted->pdata[rl->trusted->len - 1] : NULL;
-	if (hop != NULL && hop->envfrom != NULL) {
-		const char *at = strchr(hop->envfrom, '@');
-		if (hop->envfrom[0] == '\0' || (at != NULL && at > hop->envfrom)) {
-			g_string_append(out, hop->envfrom);
-			return true;
-		}
-	}
-	GString *x = g_string_new(NULL);
-	if (first_addr(fields, "X-Sender", x) && strchr(x->str, '@') != NULL) {
-		for (guint i = 0; i < fields->len; i++) {
-			const struct sa_field *f = fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, "Received") == 0 &&
-			    strstr(f->decoded, "(fetchmail") != NULL) {
-				g_string_free(x, TRUE);
-				return false;
-			}
-		}
-	}
-	g_string_free(x, TRUE);
-	static const char *const hdrs[] = { "X-Envelope-From", "Envelope-Sender", "Return-Path" };
-	for (size_t k = 0; k < G_N_ELEMENTS(hdrs); k++) {
-		g_string_truncate(out, 0);
-		if (!first_addr(fields, hdrs[k], out))
-			continue;
-		if (!after_received(fields, hdrs[k]))
-			return true;
-		if (k == 0)	/* X-Envelope-From relayed: give up */
-			break;
-	}
-	g_string_truncate(out, 0);
-	return false;
-}
-
 /* The text header rules of target t read; false: the header is absent
  * (the text is "" or the rule's if-unset). */
 static bool
@@ -848,7 +767,7 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct sa
 		const struct mamori_envelope *env = scan_envelope(ctx);
 		if (env != NULL && env->mail_from != NULL)
 			g_string_append(out, env->mail_from);
-		else if (guess_envelope_from(fields, rl, out))
+		else if (sa_relays_envelope_from(fields, rl, out))
 			return true;	/* present, even when "" */
 	} else if (t->mods & ((1u << SA_HDR_ADDR) | (1u << SA_HDR_NAME))) {
 		sa_header_addresses(fields, t->hdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
