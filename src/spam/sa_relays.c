@@ -209,6 +209,13 @@ exim_sub(struct px *p, char *sub, char **helo, char **ident)
 	g_free(s);
 }
 
+/* Perl's truth of a string: not "" and not "0" */
+static bool
+perl_true(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
+}
+
 struct fields {
 	char *ip, *helo, *rdns, *by, *id, *ident, *envfrom, *auth;
 	bool dns;	/* $mta_looked_up_dns */
@@ -365,7 +372,7 @@ formats(struct px *p, const char *t0, struct fields *f, struct chain *ch)
 				CAP(f->ip, 1);
 			if (M("by (\\S+) ")) {
 				CAP(f->by, 1);
-				if (f->ip[0] != '\0')
+				if (perl_true(f->ip))
 					return 1;
 			}
 		} else if (M(" \\(Postfix\\) with")) {
@@ -821,7 +828,7 @@ formats(struct px *p, const char *t0, struct fields *f, struct chain *ch)
 		    M("^\\[<.*? \\(Jetsend"))
 			return 0;
 		/* guess the HELO */
-		if (f->helo[0] == '\0' && M("^(\\S+)[^-A-Za-z0-9.]"))
+		if (!perl_true(f->helo) && M("^(\\S+)[^-A-Za-z0-9.]"))
 			CAP(f->helo, 1);
 	} else if (strncmp(t, "FROM ", 5) == 0) {
 		t += 5;
@@ -852,9 +859,9 @@ formats(struct px *p, const char *t0, struct fields *f, struct chain *ch)
 	}
 
 	/* fall-through: any bracketed address */
-	if (f->ip[0] == '\0' && M("\\[(" IP ")\\]"))
+	if (!perl_true(f->ip) && M("\\[(" IP ")\\]"))
 		CAP(f->ip, 1);
-	if (f->ip[0] != '\0' && f->by[0] != '\0')
+	if (perl_true(f->ip) && perl_true(f->by))
 		return 1;
 	return -1;
 }
@@ -1311,12 +1318,12 @@ sa_relays_parse(const GPtrArray *fields, const struct sa_relay_opts *o)
 			if (!configured) {
 				/* inferred: private addresses and authenticated
 				 * hops are trusted, the first other ends it */
-				if (!rl->ip_private && rl->auth[0] == '\0')
+				if (!rl->ip_private && !perl_true(rl->auth))
 					in_trusted = in_internal = false;
-			} else if (rl->auth[0] == '\0' && !sa_netset_contains(trusted, rl->ip)) {
+			} else if (!perl_true(rl->auth) && !sa_netset_contains(trusted, rl->ip)) {
 				in_trusted = false;
 				in_internal = false;
-			} else if (in_internal && rl->auth[0] == '\0' &&
+			} else if (in_internal && !perl_true(rl->auth) &&
 			    !sa_netset_contains(internal, rl->ip)) {
 				in_internal = false;
 			}

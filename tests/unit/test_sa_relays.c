@@ -11,6 +11,11 @@
  * (tests/support/sa_relays_oracle.pl) and by us; every message must give
  * the same X-Spam-Relays-* texts, unparseable count, trust indices and
  * relay flags.  Exit 77 when a directory or perl is missing.
+ *
+ * With --lines N SEED: the example fields of SpamAssassin's Received.pm
+ * and N variants of them (tests/support/sa_received_lines.pl) parsed by
+ * SpamAssassin and by sa_received_parse(); every one must give the same
+ * answer (unparseable, skipped, or the same relay text and flags).
  */
 #include "test_helpers.h"
 
@@ -73,6 +78,9 @@ static const struct {
 	    -1, NULL, 0, 0, 0 },
 	{ "from [10.0.0.5] by mail.example.com with ESMTP id Q1 envelope-from <bounce@example.org>; Mon, 1 Jan 2018 00:00:00 +0000",
 	    1, "[ ip=10.0.0.5 rdns= helo= by=mail.example.com ident= envfrom=bounce@example.org intl=0 id= auth= msa=0 ]", 1, 0, 1 },
+	/* Perl's truth: a receiving host "0" is no host */
+	{ "from nccdi.com ([61.31.138.57] RDNS failed) by 0 with",
+	    -1, NULL, 0, 0, 0 },
 };
 
 static void
@@ -480,12 +488,63 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 	return same == msgs ? 0 : 1;
 }
 
+static int
+lines_oracle(const char *n, const char *seed)
+{
+	char *argv[] = { g_strdup("perl"), g_strdup(MAMORI_SA_LINES_ORACLE), g_strdup(n),
+	    g_strdup(seed), NULL };
+	char *out = NULL;
+	int status = 0;
+	GError *ge = NULL;
+	bool ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+	    NULL, NULL, &out, NULL, &status, &ge);
+	for (int k = 0; k < 4; k++)
+		g_free(argv[k]);
+	if (!ok) {
+		printf("lines: perl: %s: skipped\n", ge->message);
+		g_error_free(ge);
+		return 77;
+	}
+	if (!g_spawn_check_wait_status(status, NULL) || out[0] == '\0') {
+		printf("lines: perl or SpamAssassin failed: skipped\n");
+		g_free(out);
+		return 77;
+	}
+	char **rows = g_strsplit(out, "\n", -1);
+	size_t total = 0, differ = 0, kinds[3] = { 0 };
+	for (char **row = rows; *row != NULL && **row != '\0'; row++) {
+		char *tab = strrchr(*row, '\t');
+		if (tab == NULL)
+			continue;
+		*tab = '\0';
+		const char *want = tab + 1;
+		struct sa_relay r;
+		int rc = sa_received_parse(*row, strlen(*row), &sa_relay_limits_default, &r);
+		char *got = rc == 1 ? g_strdup_printf("1 %s p=%d nrd=%d nih=%d", r.as_string,
+		    r.ip_private, r.no_reverse_dns, r.rdns_not_in_headers) : g_strdup_printf("%d", rc);
+		if (rc == 1)
+			sa_relay_clear(&r);
+		kinds[rc + 1]++;
+		total++;
+		if (strcmp(got, want) != 0 && differ++ < 10)
+			printf("lines: %s\n  SA: %s\n  us: %s\n", *row, want, got);
+		g_free(got);
+	}
+	printf("lines: %zu fields (%zu unparseable, %zu skipped, %zu relays), %zu differ\n", total,
+	    kinds[0], kinds[1], kinds[2], differ);
+	g_strfreev(rows);
+	g_free(out);
+	return total > 0 && differ == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	mime_init();
 	if (argc == 5 && strcmp(argv[1], "--oracle") == 0)
 		return oracle(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "--lines") == 0)
+		return lines_oracle(argv[2], argv[3]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_folding),
