@@ -11,10 +11,12 @@
 # prints one line a message, tab-separated:
 #
 #   path unparseable last_trusted_index last_internal_index flags
-#        trusted_str untrusted_str internal_str external_str
+#        trusted_str untrusted_str internal_str external_str envelope_from
 #
 # flags: one word per relay, trusted ones first then untrusted, each of
 # p (ip_private), n (no_reverse_dns), h (rdns_not_in_headers), or "-".
+# envelope_from: get_envelope_from()'s guess (no SMTP envelope), "<undef>"
+# when it has none.
 use strict;
 use warnings;
 use Mail::SpamAssassin;
@@ -58,6 +60,10 @@ for my $class ('ham', 'spam') {
 		    join(' ', @flags),
 		    map { my $s = $pms->{$_} // ''; $s =~ s/[\t\n]/ /g; $s }
 		    qw(relays_trusted_str relays_untrusted_str relays_internal_str relays_external_str));
+		my $env = $pms->get_envelope_from();
+		$env = '<undef>' unless defined $env;
+		$env =~ s/[\t\n]/ /g;
+		push @cols, $env;
 		print join("\t", @cols), "\n";
 		$pms->finish();
 		$msg->finish();

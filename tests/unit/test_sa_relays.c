@@ -9,8 +9,8 @@
  * With --oracle RULEDIR CORPUSDIR N: the first N ham and N spam of the
  * corpus (train split) parsed by SpamAssassin itself
  * (tests/support/sa_relays_oracle.pl) and by us; every message must give
- * the same X-Spam-Relays-* texts, unparseable count, trust indices and
- * relay flags.  Exit 77 when a directory or perl is missing.
+ * the same X-Spam-Relays-* texts, unparseable count, trust indices,
+ * relay flags and guessed EnvelopeFrom.  Exit 77 when a directory or perl is missing.
  *
  * With --lines N SEED: the example fields of SpamAssassin's Received.pm
  * and N variants of them (tests/support/sa_received_lines.pl) parsed by
@@ -410,10 +410,10 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 		return 1;
 	}
 	char **rows = g_strsplit(out, "\n", -1);
-	size_t msgs = 0, same = 0, cols_diff[9] = { 0 };
+	size_t msgs = 0, same = 0, cols_diff[10] = { 0 };
 	for (char **row = rows; *row != NULL && **row != '\0'; row++) {
 		char **c = g_strsplit(*row, "\t", -1);
-		if (g_strv_length(c) != 9) {
+		if (g_strv_length(c) != 10) {
 			printf("oracle: bad line: %s\n", *row);
 			g_strfreev(c);
 			continue;
@@ -443,7 +443,7 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 				if (flags->len == l0)
 					g_string_append_c(flags, '-');
 			}
-		char *mine[9];
+		char *mine[10];
 		mine[0] = g_strdup(c[0]);
 		mine[1] = g_strdup_printf("%u", r->unparseable);
 		mine[2] = g_strdup_printf("%d", r->last_trusted_index);
@@ -453,11 +453,15 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 		mine[6] = g_strdup(r->untrusted_str);
 		mine[7] = g_strdup(r->internal_str);
 		mine[8] = g_strdup(r->external_str);
+		GString *env = g_string_new(NULL);
+		if (!sa_relays_envelope_from(f, r, env))
+			g_string_assign(env, "<undef>");
+		mine[9] = g_string_free(env, FALSE);
 		/* Perl wrote tabs and newlines inside as blanks */
-		for (int k = 5; k < 9; k++)
+		for (int k = 5; k < 10; k++)
 			g_strdelimit(mine[k], "\t\n", ' ');
 		bool ok = true;
-		for (int k = 1; k < 9; k++)
+		for (int k = 1; k < 10; k++)
 			if (strcmp(mine[k], c[k]) != 0) {
 				if (cols_diff[k]++ < 5)
 					printf("oracle: %s: column %d\n  SA: %s\n  us: %s\n", c[0], k, c[k],
@@ -466,7 +470,7 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 			}
 		msgs++;
 		same += ok;
-		for (int k = 0; k < 9; k++)
+		for (int k = 0; k < 10; k++)
 			g_free(mine[k]);
 		sa_relays_free(r);
 		g_ptr_array_unref(f);
@@ -474,9 +478,9 @@ oracle(const char *ruledir, const char *corpus, const char *n)
 		g_strfreev(c);
 	}
 	printf("oracle: %zu messages, %zu identical (unparseable %zu, indices %zu/%zu, flags %zu, "
-	    "trusted %zu, untrusted %zu, internal %zu, external %zu differ)\n", msgs, same,
-	    cols_diff[1], cols_diff[2], cols_diff[3], cols_diff[4], cols_diff[5], cols_diff[6],
-	    cols_diff[7], cols_diff[8]);
+	    "trusted %zu, untrusted %zu, internal %zu, external %zu, EnvelopeFrom %zu differ)\n",
+	    msgs, same, cols_diff[1], cols_diff[2], cols_diff[3], cols_diff[4], cols_diff[5],
+	    cols_diff[6], cols_diff[7], cols_diff[8], cols_diff[9]);
 	g_strfreev(rows);
 	g_free(out);
 	g_strfreev(orig);
