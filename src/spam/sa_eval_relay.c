@@ -171,18 +171,38 @@ hostish(const char *s)
 	return false;
 }
 
-/*
- * check_for_forged_received_trail: among the untrusted relays, more than
- * one whose receiving host's domain differs from the domain of the
- * reverse DNS name the next relay (the one below) gives for the sender.
- */
-static int
-forged_received_trail(struct sa_eval_msg *m, const struct sa_eval_call *c)
+/* "a.b" of a dotted quad /^(\d+\.\d+)\.\d+\.\d+$/, or 0 */
+static size_t
+class_b(const char *s)
 {
-	(void)c;
-	const struct sa_relays *r = relays(m);
+	const char *p = s;
+	size_t two = 0;
+	for (int k = 0; k < 4; k++) {
+		if (!g_ascii_isdigit(*p))
+			return 0;
+		while (g_ascii_isdigit(*p))
+			p++;
+		if (k == 1)
+			two = (size_t)(p - s);
+		if (k < 3 && *p++ != '.')
+			return 0;
+	}
+	return *p == '\0' ? two : 0;
+}
+
+/*
+ * RelayEval's _check_for_forged_received over the untrusted relays: how
+ * many receiving hosts' domains differ from the domain of the reverse DNS
+ * name the relay below gives for the sender (*trail), and how many
+ * public dotted-quad HELOs are in another /16 than the relay's address
+ * (*ip_helo).
+ */
+static void
+forged_counts(const struct sa_relays *r, int *trail, int *ip_helo)
+{
 	guint n = r->untrusted->len;
 	int mismatch = 0;
+	*ip_helo = 0;
 	char **from = g_new0(char *, n + 1);
 	for (guint i = 0; i < n; i++) {
 		const struct sa_relay *x = r->untrusted->pdata[i];
@@ -202,6 +222,14 @@ forged_received_trail(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		if (from[i] != NULL && (strcmp(from[i], "localhost") == 0 ||
 		    strcmp(from[i], "localhost.localdomain") == 0) && strcmp(x->ip, "127.0.0.1") == 0)
 			g_clear_pointer(&from[i], g_free);
+		char *lh = g_ascii_strdown(x->helo, -1);
+		char *hlo = hostname_to_domain(lh);
+		g_free(lh);
+		size_t hb = class_b(hlo), fb = class_b(x->ip);
+		if (hb > 0 && fb > 0 && strcmp(x->ip, hlo) != 0 &&
+		    (hb != fb || strncmp(hlo, x->ip, hb) != 0) && !sa_ip_is_private(hlo))
+			(*ip_helo)++;
+		g_free(hlo);
 		const char *prev = i > 0 ? from[i - 1] : NULL;
 		if (prev != NULL && hostish(prev) && strcmp(by, prev) != 0 &&
 		    !(strcmp(by, "msn.com") == 0 && strcmp(prev, "hotmail.com") == 0))
@@ -211,7 +239,75 @@ forged_received_trail(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	for (guint i = 0; i < n; i++)
 		g_free(from[i]);
 	g_free(from);
-	return mismatch > 1;
+	*trail = mismatch;
+}
+
+/* check_for_forged_received_trail: more than one such mismatch */
+static int
+forged_received_trail(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	int trail, ip_helo;
+	forged_counts(relays(m), &trail, &ip_helo);
+	return trail > 1;
+}
+
+/* check_for_forged_received_ip_helo: a HELO address in another /16 */
+static int
+forged_received_ip_helo(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	int trail, ip_helo;
+	forged_counts(relays(m), &trail, &ip_helo);
+	return ip_helo > 0;
+}
+
+/*
+ * check_for_numeric_helo: a "helo=" of the untrusted relays' text is a
+ * dotted quad (then a blank, one of ",;[()<>" or the end).  RelayEval
+ * means to ignore private addresses, but in SpamAssassin 4.0.1 the test
+ * reads $1 after a `local $1` and never holds: any address hits, as
+ * here.
+ */
+static int
+numeric_helo(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const char *s = relays(m)->untrusted_str;
+	for (const char *p = s; *p != '\0'; p++) {
+		/* \bhelo=, any case */
+		if (g_ascii_strncasecmp(p, "helo=", 5) != 0 ||
+		    (p > s && (g_ascii_isalnum(p[-1]) || p[-1] == '_')))
+			continue;
+		/* IPV4_ADDRESS, then the look-ahead: the longest dotted quad
+		 * of octets 0-255 that ends at a non-word character */
+		const char *q = p + 5;
+		char quad[16];
+		size_t k = 0;
+		while (k < sizeof quad - 1 && (g_ascii_isdigit(q[k]) || q[k] == '.'))
+			k++;
+		memcpy(quad, q, k);
+		quad[k] = '\0';
+		unsigned char after = (unsigned char)q[k];
+		if (!sa_ip_is_ipv4(quad) || !(after == '\0' || after <= 0x20 || strchr(",;[()<>", after)))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* check_for_sender_no_reverse: the last untrusted relay (the first to
+ * handle the message) has a reverse DNS name with a dot and a public
+ * address (SpamAssassin's logic, whatever the name says) */
+static int
+sender_no_reverse(struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	(void)c;
+	const struct sa_relays *r = relays(m);
+	if (r->untrusted->len == 0)
+		return 0;
+	const struct sa_relay *x = r->untrusted->pdata[r->untrusted->len - 1];
+	return strchr(x->rdns, '.') != NULL && !x->ip_private;
 }
 
 /* check_for_no_rdns_dotcom_helo: the last public untrusted relay has no
@@ -459,6 +555,9 @@ static const struct sa_eval_def defs[] = {
 	{ "check_for_forged_received_trail", no_args, NULL, forged_received_trail },
 	{ "check_for_no_rdns_dotcom_helo", no_args, NULL, no_rdns_dotcom_helo },
 	{ "check_mailfrom_matches_rcvd", no_args, NULL, mailfrom_matches_rcvd },
+	{ "check_for_forged_received_ip_helo", no_args, NULL, forged_received_ip_helo },
+	{ "check_for_numeric_helo", no_args, NULL, numeric_helo },
+	{ "check_for_sender_no_reverse", no_args, NULL, sender_no_reverse },
 };
 
 const struct sa_eval_family sa_eval_relay_family = {

@@ -17,12 +17,13 @@
 
 static const char *const fns[] = { "check_all_trusted", "check_no_relays",
 	"check_relays_unparseable", "helo_ip_mismatch", "check_for_forged_received_trail",
-	"check_for_no_rdns_dotcom_helo", "check_mailfrom_matches_rcvd" };
+	"check_for_no_rdns_dotcom_helo", "check_mailfrom_matches_rcvd",
+	"check_for_forged_received_ip_helo", "check_for_numeric_helo", "check_for_sender_no_reverse" };
 
 static const struct {
 	const char *name;
 	const char *msg;
-	int want[7];		/* per fns[] */
+	int want[10];		/* per fns[] */
 	const char *envfrom;	/* SpamAssassin's EnvelopeFrom ("" also: none) */
 } cases[] = {
 	{ "alltrusted.eml",
@@ -32,7 +33,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 1, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "" },
 	{ "dotcom.eml",
 	    "Received: from mail.yahoo.com (unknown [192.0.2.50]) by b.example.org (Postfix) with ESMTP id Y1; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "From: a@b.c\n"
@@ -40,7 +41,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 1, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 }, "" },
 	{ "dotcom_reset.eml",
 	    "Received: from mail.yahoo.com (unknown [192.0.2.50]) by b.example.org (Postfix) with ESMTP id Y1; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "Received: from mail.example.com (mail.example.com [192.0.2.60]) by mail.yahoo.com (Postfix) with ESMTP id Y0; Mon, 1 Jan 2018 00:00:00 +0000\n"
@@ -49,7 +50,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "" },
 	{ "envfrom_relay.eml",
 	    "Received: from mx.foo.co.uk (mx.foo.co.uk [192.0.2.70]) by b.example.org (Postfix) with ESMTP id R1 envelope-from <b@foo.co.uk>; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "From: a@b.c\n"
@@ -57,7 +58,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 1 }, "b@foo.co.uk" },
+	    { 0, 0, 0, 0, 0, 0, 1, 0, 0, 1 }, "b@foo.co.uk" },
 	{ "forged.eml",
 	    "Received: from b.example.org (b.example.org [192.0.2.9]) by a.example.net (Postfix) with ESMTP id BB2; Mon, 1 Jan 2018 00:00:01 +0000\n"
 	    "Received: from c.example.com (c.example.com [198.51.100.4]) by b.example.org (Postfix) with ESMTP id C3; Mon, 1 Jan 2018 00:00:00 +0000\n"
@@ -68,7 +69,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 1, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 }, "" },
 	{ "forged_once.eml",
 	    "Received: from b.example.org (b.example.org [192.0.2.9]) by a.example.net (Postfix) with ESMTP id BB2; Mon, 1 Jan 2018 00:00:01 +0000\n"
 	    "Received: from c.example.com (c.example.com [198.51.100.4]) by b.example.org (Postfix) with ESMTP id C3; Mon, 1 Jan 2018 00:00:00 +0000\n"
@@ -78,7 +79,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "" },
 	{ "heloip.eml",
 	    "Received: from 203.0.113.5 (c.example.com [198.51.100.4]) by b.example.org (Postfix) with ESMTP id X1; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "From: a@b.c\n"
@@ -86,7 +87,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 1, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 1, 0, 0, 0, 1, 1, 1 }, "" },
 	{ "heloip_same24.eml",
 	    "Received: from 198.51.100.77 (c.example.com [198.51.100.4]) by b.example.org (Postfix) with ESMTP id X1; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "From: a@b.c\n"
@@ -94,7 +95,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 }, "" },
 	{ "mixed.eml",
 	    "Received: from a.example.net (a.example.net [10.1.2.3]) by mx.example.net (Postfix) with ESMTP id AA1; Mon, 1 Jan 2018 00:00:02 +0000\n"
 	    "Received: from b.example.org (b.example.org [192.0.2.9]) by a.example.net (Postfix) with ESMTP id BB2; Mon, 1 Jan 2018 00:00:01 +0000\n"
@@ -103,7 +104,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "" },
 	{ "norelays.eml",
 	    "Received: garbage\n"
 	    "From: a@b.c\n"
@@ -111,7 +112,25 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 1, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, "" },
+	{ "numeric_private.eml",
+	    "Received: from [10.0.0.5] (helo=10.0.0.5) by b.example.org with esmtp (Exim 4.1) id Z1; Mon, 1 Jan 2018 00:00:00 +0000\n"
+	    "Received: from x.example.net ([198.51.100.9] helo=HELO=192.0.2.1) by c.example.org with esmtp (Exim 4.1) id Z2; Mon, 1 Jan 2018 00:00:00 +0000\n"
+	    "From: a@b.c\n"
+	    "Subject: x\n"
+	    "\n"
+	    "body\n"
+	    "",
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 }, "" },
+	{ "numeric_second.eml",
+	    "Received: from x.example.net ([198.51.100.9] helo=192.0.2.1.5) by c.example.org with esmtp (Exim 4.1) id Z2; Mon, 1 Jan 2018 00:00:00 +0000\n"
+	    "Received: from y.example.net ([198.51.100.10] helo=192.0.2.7) by x.example.net with esmtp (Exim 4.1) id Z3; Mon, 1 Jan 2018 00:00:00 +0000\n"
+	    "From: a@b.c\n"
+	    "Subject: x\n"
+	    "\n"
+	    "body\n"
+	    "",
+	    { 0, 0, 0, 1, 0, 0, 0, 1, 1, 1 }, "" },
 	{ "rp_after.eml",
 	    "Received: from mx.bar.co.uk (mx.bar.co.uk [192.0.2.70]) by b.example.org (Postfix) with ESMTP id R1; Mon, 1 Jan 2018 00:00:00 +0000\n"
 	    "Return-Path: <bounce@x.foo.co.uk>\n"
@@ -120,7 +139,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "" },
 	{ "rp_match.eml",
 	    "Return-Path: <bounce@x.foo.co.uk>\n"
 	    "Received: from mx.foo.co.uk (mx.foo.co.uk [192.0.2.70]) by b.example.org (Postfix) with ESMTP id R1; Mon, 1 Jan 2018 00:00:00 +0000\n"
@@ -129,7 +148,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 1 }, "bounce@x.foo.co.uk" },
+	    { 0, 0, 0, 0, 0, 0, 1, 0, 0, 1 }, "bounce@x.foo.co.uk" },
 	{ "rp_nomatch.eml",
 	    "Return-Path: <bounce@x.foo.co.uk>\n"
 	    "Received: from mx.bar.co.uk (mx.bar.co.uk [192.0.2.70]) by b.example.org (Postfix) with ESMTP id R1; Mon, 1 Jan 2018 00:00:00 +0000\n"
@@ -138,7 +157,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 0, 0, 0, 0, 0 }, "bounce@x.foo.co.uk" },
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "bounce@x.foo.co.uk" },
 	{ "unparseable.eml",
 	    "Received: from a.example.net (a.example.net [10.1.2.3]) by mx.example.net (Postfix) with ESMTP id AA1; Mon, 1 Jan 2018 00:00:02 +0000\n"
 	    "Received: from nowhere.example with no address at all\n"
@@ -147,7 +166,7 @@ static const struct {
 	    "\n"
 	    "body\n"
 	    "",
-	    { 0, 0, 1, 0, 0, 0, 0 }, "" },
+	    { 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 }, "" },
 };
 
 /* the rule files' util_rb_2tld, as 20_aux_tlds.cf gives it (one of them) */
