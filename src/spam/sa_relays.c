@@ -1435,3 +1435,6 @@ sa_ip_is_ipv4(const char *s)
 {
 	return simple_match(__COUNTER__, "^\\b" V4RAW "\\b$", s);
 }
+
+/* every call site above has a slot of its own */
+_Static_assert(__COUNTER__ < SLOTS, "sa_relays: more patterns than SLOTS");
