@@ -999,8 +999,7 @@ run(struct scan_ctx *ctx)
 	const uint8_t *raw = scan_raw(ctx, &rawlen);
 	GPtrArray *fields = sa_fields_parse(raw, raw != NULL ? rawlen : 0);
 	GString *buf = g_string_new(NULL);
-	const struct spam_conf *conf = scan_module_conf(ctx);
-	struct sa_relays *relays = relays_of(conf, e, fields);
+	struct sa_relays *relays = relays_of(scan_module_conf(ctx), e, fields);
 	uint32_t *th = g_new0(uint32_t, e->n);
 	for (guint i = 0; i < e->targets->len; i++) {
 		const struct target *t = e->targets->pdata[i];
@@ -1025,6 +1024,7 @@ run(struct scan_ctx *ctx)
 	g_string_free(buf, TRUE);
 
 	/* body, rawbody, full, uri */
+	const struct spam_conf *conf = scan_module_conf(ctx);
 	GPtrArray *lines = body_lines(ctx, conf->body_part_scan_size);
 	if (!scan_lines(&e->db[DB_BODY], sc, lines, hits)) {
 		scan_add(ctx, SYM_SA_RULES_ERROR, "body");
