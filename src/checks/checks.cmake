@@ -10,7 +10,7 @@ mamori_layer(mamori_mod_auth
   DEPS mamori_base mamori_spf mamori_dkim mamori_arc mamori_dmarc mamori_dns)
 mamori_layer(mamori_mod_dnsbl
   SOURCES src/checks/dnsbl/check_dnsbl.c
-  DEPS mamori_base mamori_dnsbl mamori_dns)
+  DEPS mamori_base mamori_dnsbl mamori_dns mamori_sa_relays mamori_sa_eval)
 mamori_layer(mamori_mod_objects
   SOURCES src/checks/objects/check_objects.c
   DEPS mamori_base mamori_objects)

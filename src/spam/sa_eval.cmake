@@ -6,7 +6,7 @@ mamori_layer(mamori_sa_eval
   SOURCES src/spam/sa_msg.c src/spam/sa_eval.c src/spam/sa_eval_header.c
           src/spam/sa_eval_body.c src/spam/sa_eval_html.c src/spam/sa_eval_relay.c
           src/spam/sa_eval_mapped.c
-  DEPS mamori_sa_conf mamori_content mamori_mime mamori_html PkgConfig::GMIME
+  DEPS mamori_sa_relays mamori_sa_conf mamori_content mamori_mime mamori_html PkgConfig::GMIME
        PkgConfig::GLIB m)
 # DNSEval's check_rbl family (sa_eval_dnsbl.c) reads the dnsbl module's
 # answers: the sub-tests and zone names of src/spam/dnsbl.c, dns_answer

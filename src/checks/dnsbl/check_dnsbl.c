@@ -34,6 +34,8 @@
 #include "core/module.h"
 #include "dns/dns.h"
 #include "spam/dnsbl.h"
+#include "spam/sa_msg.h"
+#include "spam/sa_relays.h"
 #include "util/jsonw.h"
 
 #define ZONES_MAX 32		/* dnsbl.zones entries */
@@ -132,6 +134,9 @@ struct dnsbl_engine {
 	mamori_sym **syms;	/* [zone][code] */
 	struct dnsbl_net *trusted;
 	size_t ntrusted;
+	/* the same networks for the Received hops' trust (src/spam/sa_relays.h);
+	 * NULL: none listed, trust inferred as SpamAssassin does */
+	struct sa_netset *relay_trusted;
 };
 
 static void
@@ -140,6 +145,7 @@ engine_free(void *engine)
 	struct dnsbl_engine *e = engine;
 	if (e == NULL)
 		return;
+	sa_netset_free(e->relay_trusted);
 	for (size_t i = 0; i < e->nzones; i++) {
 		dnsbl_zone_clear(&e->zones[i]);
 		g_free(e->syms[i]);
@@ -240,6 +246,16 @@ engine_new(struct module_setup *s, void **engine)
 		}
 		e->ntrusted++;
 	}
+	if (nn > 0) {
+		char why[160];
+		e->relay_trusted = sa_netset_new((const char *const *)c->trusted_networks->pdata, nn,
+		    why, sizeof why);
+		if (e->relay_trusted == NULL) {
+			snprintf(s->err, s->errlen, "dnsbl.trusted_networks: %s", why);
+			engine_free(e);
+			return false;
+		}
+	}
 	if (!make_symbols(s, e, c->weight)) {
 		engine_free(e);
 		return false;
@@ -291,19 +307,28 @@ add_ip(GPtrArray *ips, const char *ip)
 }
 
 /*
- * MERGE POINT (branch h-relay, src/spam/sa_relays.h): add here, nearest
- * first, the addresses of the untrusted Received hops -- at least the
- * first untrusted one (the hop just before the nearest relay that is not
- * in dnsbl.trusted_networks) -- with add_ip(ips, addr).  Until the
- * Received parser is merged, only the connecting IP is asked about, and
- * a connecting IP inside dnsbl.trusted_networks means nothing is asked.
+ * The untrusted Received hops, nearest first (src/spam/sa_relays.h: the
+ * Received fields parsed as SpamAssassin parses them, trusted up to the
+ * first relay outside dnsbl.trusted_networks, or as SpamAssassin infers
+ * it when none is listed: private addresses and authenticated hops).
  */
 static void
 add_untrusted_relays(struct scan_ctx *ctx, const struct dnsbl_engine *e, GPtrArray *ips)
 {
-	(void)ctx;
-	(void)e;
-	(void)ips;
+	size_t len;
+	const uint8_t *raw = scan_raw(ctx, &len);
+	if (raw == NULL)
+		return;
+	GPtrArray *fields = sa_fields_parse(raw, len);
+	struct sa_relay_opts o = { .trusted = e->relay_trusted,
+	    .limits = sa_relay_limits_default };
+	struct sa_relays *r = sa_relays_parse(fields, &o);
+	const char *hop[IPS_MAX];
+	size_t n = sa_relays_untrusted_ips(r, hop, IPS_MAX);
+	for (size_t i = 0; i < n && i < IPS_MAX; i++)
+		add_ip(ips, hop[i]);
+	sa_relays_free(r);
+	g_ptr_array_unref(fields);
 }
 
 /* The addresses asked about, nearest first (ip_index order). */

@@ -46,6 +46,7 @@
 #include "spam/sa_match.h"
 #include "spam/sa_meta.h"
 #include "spam/sa_msg.h"
+#include "spam/sa_relays.h"
 #include "util/jsonw.h"
 
 /* Its symbols are the rules' (module_symbol_add), these, and a native
@@ -70,6 +71,8 @@ struct spam_conf {
 	uint64_t rawbody_part_scan_size;	/* decoded bytes for rawbody */
 	double rules_scale;	/* each rule's score times this is its weight */
 	uint32_t html_text_min;	/* HTML_ONLY_LITTLE_TEXT */
+	GPtrArray *trusted_networks;	/* CIDR strings; NULL/empty: inferred */
+	GPtrArray *internal_networks;
 };
 
 static const char *const set_names[] = { "plain", "net", "bayes", "bayes_net", NULL };
@@ -128,6 +131,14 @@ static const struct conf_key keys[] = {
 	CONF_UINT(C, html_text_min, 1, 1000000, 200,
 	    "HTML_ONLY_LITTLE_TEXT: visible characters (not blanks) an HTML-only body has "
 	    "at least"),
+	CONF_LIST(C, trusted_networks, NULL, sa_net_check, "an IPv4 or IPv6 network (CIDR)",
+	    false, "SpamAssassin's trusted_networks: the relays whose Received fields are "
+	    "trusted (127.0.0.0/8 and ::1 always are); none listed here nor in "
+	    "internal_networks: inferred, as SpamAssassin does (private addresses and "
+	    "authenticated hops are trusted, the first other relay ends trust)"),
+	CONF_LIST(C, internal_networks, NULL, sa_net_check, "an IPv4 or IPv6 network (CIDR)",
+	    false, "SpamAssassin's internal_networks: the trusted relays that are your own "
+	    "(your MXes); none listed: trusted_networks serves"),
 	CONF_STRING_OFF(C, cache_dir, "", conf_check_abs_path, "an absolute directory path",
 	    "compiled pattern databases are kept here, so that a restart with the same rules "
 	    "does not compile them again (\"\": none)"),
@@ -315,10 +326,6 @@ header_supported(const struct sa_rule *r, const char **why)
 	const char *h = r->hdr;
 	if (strchr(h, '|') != NULL) {
 		*why = "header rule on several headers";
-		return false;
-	}
-	if (g_str_has_prefix(h, "X-Spam-Relays-") || g_str_has_prefix(h, "ALL-")) {
-		*why = "relay metadata (X-Spam-Relays-*, ALL-TRUSTED ...) not implemented";
 		return false;
 	}
 	if (r->mods & ((1u << SA_HDR_HOST) | (1u << SA_HDR_DOMAIN) | (1u << SA_HDR_IP) |
@@ -838,16 +845,76 @@ scratch_get(struct spam_engine *e)
 	return s != NULL ? s : sa_scratch_new(e->alldbs, e->nalldbs);
 }
 
+/* The relays of the message (sa_relays.h), with spam.trusted_networks and
+ * spam.internal_networks and the rule files' originating_ip_headers: for
+ * the header rules (X-Spam-Relays-*, ALL-TRUSTED ...) and the evals. */
+static struct sa_relays *
+relays_of(const struct spam_conf *conf, const struct spam_engine *e, const GPtrArray *fields)
+{
+	struct sa_netset *nets[2] = { NULL, NULL };
+	const GPtrArray *lists[2] = { conf->trusted_networks, conf->internal_networks };
+	char err[160];
+	for (int k = 0; k < 2; k++)
+		if (lists[k] != NULL && lists[k]->len > 0)	/* checked when read */
+			nets[k] = sa_netset_new((const char *const *)lists[k]->pdata, lists[k]->len,
+			    err, sizeof err);
+	char **orig = sa_relays_originating(e->rs->settings);
+	struct sa_relay_opts o = { .trusted = nets[0], .internal = nets[1],
+	    .originating = (const char *const *)orig, .limits = sa_relay_limits_default };
+	struct sa_relays *r = sa_relays_parse(fields, &o);
+	g_strfreev(orig);
+	sa_netset_free(nets[0]);
+	sa_netset_free(nets[1]);
+	return r;
+}
+
+/*
+ * ALL-TRUSTED, ALL-INTERNAL (first) or ALL-UNTRUSTED, ALL-EXTERNAL: the
+ * header fields down to the Received field number idx + 1 (counted from
+ * 0 at the top), that one included; or from it on
+ * (get_all_hdrs_in_rcvd_index_range).
+ */
+static void
+fields_by_received(const GPtrArray *fields, int idx, bool first, bool raw, GString *out)
+{
+	int cur = -1, start = first ? -1 : idx + 1, end = first ? idx + 1 : G_MAXINT;
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		if (g_ascii_strcasecmp(f->name, "Received") == 0)
+			cur++;
+		if (start <= cur && cur < end) {
+			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
+		} else if (cur == end) {
+			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
+			break;
+		}
+	}
+}
+
 /* The text header rules of target t read; false: the header is absent
  * (the text is "" or the rule's if-unset). */
 static bool
-target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct target *t,
-    GString *out)
+target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct sa_relays *rl,
+    const struct target *t, GString *out)
 {
 	bool raw = (t->mods & (1u << SA_HDR_RAW)) != 0;
 
 	g_string_truncate(out, 0);
-	if (strcmp(t->hdr, "ALL") == 0) {
+	/* the relays' texts: present even when empty, as in SpamAssassin */
+	static const char *const relay_hdrs[] = { "x-spam-relays-trusted",
+	    "x-spam-relays-untrusted", "x-spam-relays-internal", "x-spam-relays-external" };
+	for (size_t k = 0; k < G_N_ELEMENTS(relay_hdrs); k++)
+		if (g_ascii_strcasecmp(t->hdr, relay_hdrs[k]) == 0) {
+			const char *v[] = { rl->trusted_str, rl->untrusted_str, rl->internal_str,
+			    rl->external_str };
+			g_string_assign(out, v[k]);
+			return true;
+		}
+	if (strcmp(t->hdr, "ALL-TRUSTED") == 0 || strcmp(t->hdr, "ALL-UNTRUSTED") == 0) {
+		fields_by_received(fields, rl->last_trusted_index, t->hdr[4] == 'T', raw, out);
+	} else if (strcmp(t->hdr, "ALL-INTERNAL") == 0 || strcmp(t->hdr, "ALL-EXTERNAL") == 0) {
+		fields_by_received(fields, rl->last_internal_index, t->hdr[4] == 'I', raw, out);
+	} else if (strcmp(t->hdr, "ALL") == 0) {
 		for (guint i = 0; i < fields->len; i++) {
 			const struct sa_field *f = fields->pdata[i];
 			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
@@ -864,6 +931,8 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct ta
 		const struct mamori_envelope *env = scan_envelope(ctx);
 		if (env != NULL && env->mail_from != NULL)
 			g_string_append(out, env->mail_from);
+		else if (sa_relays_envelope_from(fields, rl, out))
+			return true;	/* present, even when "" */
 	} else if (t->mods & ((1u << SA_HDR_ADDR) | (1u << SA_HDR_NAME))) {
 		sa_header_addresses(fields, t->hdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
 	} else {
@@ -1153,7 +1222,7 @@ dnsbl_answer(const void *ud, const char *zone, unsigned i, const struct dns_answ
 /* The eval rules, on the message as sa_eval.h describes it. */
 static void
 run_evals(struct scan_ctx *ctx, const struct spam_engine *e, struct spam_state *st,
-    const GPtrArray *fields, const GPtrArray *lines, uint32_t *hits)
+    const GPtrArray *fields, const GPtrArray *lines, struct sa_relays *relays, uint32_t *hits)
 {
 	const struct mamori_envelope *env = scan_envelope(ctx);
 	struct sa_eval_msg m = {
@@ -1176,6 +1245,9 @@ run_evals(struct scan_ctx *ctx, const struct spam_engine *e, struct spam_state *
 		m.rcpt = env->rcpt;
 		m.nrcpt = env->n_rcpt;
 	}
+	/* the relays parsed with the configured networks: the evals' now */
+	m.slot[SA_SLOT_RELAYS] = relays;
+	m.slot_free[SA_SLOT_RELAYS] = sa_relays_free;
 	double p;
 	if (scan_spam_probability(ctx, &p))
 		m.bayes = p;
@@ -1222,10 +1294,11 @@ run(struct scan_ctx *ctx)
 	const uint8_t *raw = scan_raw(ctx, &rawlen);
 	GPtrArray *fields = sa_fields_parse(raw, raw != NULL ? rawlen : 0);
 	GString *buf = g_string_new(NULL);
+	struct sa_relays *relays = relays_of(scan_module_conf(ctx), e, fields);
 	uint32_t *th = g_new0(uint32_t, e->n);
 	for (guint i = 0; i < e->targets->len; i++) {
 		const struct target *t = e->targets->pdata[i];
-		bool present = target_text(ctx, fields, t, buf);
+		bool present = target_text(ctx, fields, relays, t, buf);
 		if (!dbset_scan(&t->dbs, sc, buf->str, buf->len, th)) {
 			scan_add(ctx, SYM_SA_RULES_ERROR, "header");
 			st->error = true;
@@ -1276,7 +1349,7 @@ run(struct scan_ctx *ctx)
 	g_async_queue_push(e->scratch, sc);
 
 	/* evals, then metas in order */
-	run_evals(ctx, e, st, fields, lines, hits);
+	run_evals(ctx, e, st, fields, lines, relays, hits);
 	g_ptr_array_unref(lines);
 	g_ptr_array_unref(fields);
 	double *v = g_new(double, MAX(e->n, (size_t)1));
