@@ -184,3 +184,28 @@ sa_eval_arg_num(const struct sa_eval_call *c, unsigned i, double def)
 	double v = g_ascii_strtod(s, &end);
 	return end == s ? 0.0 : v;
 }
+
+static GMutex rx_lock;
+static GHashTable *rx_cache;	/* "flags:pattern" -> GRegex (kept) */
+
+GRegex *
+sa_eval_regex(const char *pattern, GRegexCompileFlags flags)
+{
+	char *key = g_strdup_printf("%x:%s", (unsigned)flags, pattern);
+	g_mutex_lock(&rx_lock);
+	if (rx_cache == NULL)
+		rx_cache = g_hash_table_new(g_str_hash, g_str_equal);
+	GRegex *re = g_hash_table_lookup(rx_cache, key);
+	if (re == NULL) {
+		re = g_regex_new(pattern, flags | G_REGEX_OPTIMIZE, 0, NULL);
+		if (re != NULL) {
+			g_hash_table_insert(rx_cache, key, re);
+			key = NULL;
+		}
+	}
+	if (re != NULL)
+		g_regex_ref(re);
+	g_mutex_unlock(&rx_lock);
+	g_free(key);
+	return re;
+}

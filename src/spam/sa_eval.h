@@ -142,6 +142,14 @@ void sa_eval_msg_clear(struct sa_eval_msg *m);
 double sa_eval_arg_num(const struct sa_eval_call *c, unsigned i, double def);
 bool sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i);
 
+/*
+ * A regular expression of a function's own, constant text (never one
+ * made from the message or the rules): compiled once per process with
+ * GLib's JIT (G_REGEX_OPTIMIZE), shared by all threads; a new reference
+ * (g_regex_unref() it), or NULL when it does not compile.
+ */
+GRegex *sa_eval_regex(const char *pattern, GRegexCompileFlags flags);
+
 /* The families (sa_eval_*.c). */
 extern const struct sa_eval_family sa_eval_header_family;	/* HeaderEval, FreeMail, FromNameSpoof */
 extern const struct sa_eval_family sa_eval_body_family;	/* MIMEEval, BodyEval */

@@ -2242,13 +2242,13 @@ stock_info(struct sa_tree *t)
 	    g_utf8_validate(d->str, (gssize)d->len, NULL);
 	ct_clear(&c);
 	GRegexCompileFlags raw = utf8 ? 0 : G_REGEX_RAW;
-	GRegex *field = g_regex_new("^\\s*([^:\\s][^:\\n]{2,29})\\s*:\\s*\\S",
-	    G_REGEX_MULTILINE | raw, 0, NULL);
-	GRegex *kind = g_regex_new("(^trad(?:e|ing)date|company(?:name)?|"
+	GRegex *field = sa_eval_regex("^\\s*([^:\\s][^:\\n]{2,29})\\s*:\\s*\\S",
+	    G_REGEX_MULTILINE | raw);
+	GRegex *kind = sa_eval_regex("(^trad(?:e|ing)date|company(?:name)?|"
 	    "s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|t(?:arget|icker)|"
 	    "(?:opening|current)p(?:rice)?|p(?:rojected|osition)|expectations|weeks?high|"
 	    "marketperformance|(?:year|week|month|day|price)(?:target|estimates?)|sector|"
-	    "r(?:ecommendation|ating))$", 0, 0, NULL);
+	    "r(?:ecommendation|ating))$", 0);
 	GHashTable *hits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	GPtrArray *chunks = g_ptr_array_new_with_free_func((GDestroyNotify)(void (*)(void))g_string_free);
 	short_paragraphs(d->str, d->len, chunks);

@@ -1209,7 +1209,7 @@ prep_faraway(struct sa_eval_call *c, char *err, size_t errlen)
 	}
 	struct prep *pr = g_new0(struct prep, 1);
 	c->data = pr;
-	pr->rx[0] = g_regex_new("=\\?(.+?)\\?.\\?.*?\\?=", G_REGEX_RAW, 0, NULL);
+	pr->rx[0] = g_regex_new("=\\?(.+?)\\?.\\?.*?\\?=", G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 	return pr->rx[0] != NULL;
 }
 
@@ -1523,7 +1523,7 @@ msn_groups(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	(void)c;
 	char *to = hget(m, "To", NULL);
-	GRegex *re_to = g_regex_new("(?i)<(\\S+)\\@groups\\.msn\\.com>", G_REGEX_RAW, 0, NULL);
+	GRegex *re_to = sa_eval_regex("(?i)<(\\S+)\\@groups\\.msn\\.com>", G_REGEX_RAW);
 	GMatchInfo *mi = NULL;
 	bool r = false;
 	char *list = NULL, *server = NULL, *rcvd = NULL, *mid = NULL, *ef = NULL;
@@ -1534,8 +1534,8 @@ msn_groups(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	g_match_info_free(mi);
 	mi = NULL;
 	rcvd = hget(m, "Received", NULL);
-	re_rc = g_regex_new("from mail pickup service by ((?:p\\d\\d\\.)groups\\.msn\\.com)\\b",
-	    G_REGEX_RAW, 0, NULL);
+	re_rc = sa_eval_regex("from mail pickup service by ((?:p\\d\\d\\.)groups\\.msn\\.com)\\b",
+	    G_REGEX_RAW);
 	if (re_rc == NULL || !g_regex_match(re_rc, rcvd, 0, &mi))
 		goto out;
 	server = g_match_info_fetch(mi, 1);
@@ -1957,7 +1957,7 @@ prep_ratware_env(struct sa_eval_call *c, char *err, size_t errlen)
 	}
 	struct rb_prep *pr = g_new0(struct rb_prep, 1);
 	c->data = pr;
-	pr->srs = g_regex_new("(?i)^SRS\\d[=+-]", G_REGEX_RAW, 0, NULL);
+	pr->srs = g_regex_new("(?i)^SRS\\d[=+-]", G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 	return pr->srs != NULL;
 }
 
@@ -2172,13 +2172,13 @@ fm_conf_new(const struct sa_eval_msg *m)
 		char *p_mailto = g_strdup_printf("^(?i:mailto):%s", tl);
 		char *p_strip = g_strdup_printf("(?i)<?(?<!mailto:)%s(?:>|\\s{1,10}"
 		    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", tl);
-		f->mailto = g_regex_new(p_mailto, G_REGEX_RAW, 0, NULL);
-		f->strip = g_regex_new(p_strip, G_REGEX_RAW, 0, NULL);
+		f->mailto = g_regex_new(p_mailto, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+		f->strip = g_regex_new(p_strip, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 		g_free(p_mailto);
 		g_free(p_strip);
 	}
-	f->url = g_regex_new("(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", G_REGEX_RAW, 0,
-	    NULL);
+	f->url = g_regex_new("(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}",
+	    G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 	g_string_free(b.wild, TRUE);
 	g_string_free(b.tlds, TRUE);
 	f->available = g_hash_table_size(f->domains) > 0 || f->wild != NULL;
@@ -2223,7 +2223,7 @@ fm_prep_common(struct sa_eval_call *c, int regex_arg, char *err, size_t errlen)
 	}
 	if (regex_arg >= 0 && (unsigned)regex_arg < c->argc) {
 		GError *e = NULL;
-		pr->re = g_regex_new(c->argv[regex_arg], G_REGEX_RAW, 0, &e);
+		pr->re = g_regex_new(c->argv[regex_arg], G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, &e);
 		if (pr->re == NULL) {
 			snprintf(err, errlen, "pattern not understood: %s", e->message);
 			g_error_free(e);
@@ -2429,6 +2429,10 @@ fm_parse_body(struct sa_eval_msg *m, const struct sa_eval_call *c, const struct 
 	}
 	/* 2: the body text */
 	for (guint i = 0; m->body != NULL && i < m->body->len && emails->len < 40; i++) {
+		/* an address has an '@': a line without one has none (and
+		 * the replacements below only take text away) */
+		if (strchr(m->body->pdata[i], '@') == NULL)
+			continue;
 		char *a = g_regex_replace_literal(url, m->body->pdata[i], -1, 0, " ", 0, NULL);
 		char *b = a != NULL ? g_regex_replace_literal(strip, a, -1, 0, " ", 0, NULL) : NULL;
 		g_free(a);
@@ -2638,7 +2642,7 @@ glob_re(const char *lc, bool anchored)
 	}
 	if (anchored)
 		g_string_append_c(re, '$');
-	GRegex *r = g_regex_new(re->str, G_REGEX_RAW, 0, NULL);
+	GRegex *r = g_regex_new(re->str, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
 	g_string_free(re, TRUE);
 	return r;
 }
@@ -2806,7 +2810,7 @@ all_to_addrs(const struct sa_eval_msg *m)
 	if (b != NULL)
 		g_ptr_array_add(raw, b);
 	if (raw->len == 0) {
-		GRegex *re = g_regex_new(" for <?(\\S+\\@(\\S+?))>?;", G_REGEX_RAW, 0, NULL);
+		GRegex *re = sa_eval_regex(" for <?(\\S+\\@(\\S+?))>?;", G_REGEX_RAW);
 		unsigned n = 0;
 		for (guint i = 0; re != NULL && i < m->fields->len && n < 3; i++) {
 			const struct sa_field *f = m->fields->pdata[i];

@@ -454,6 +454,45 @@ rb_set(const struct sa_eval_msg *m, const char *key)
 	return t;
 }
 
+/* the sets, made on the first call of a rule (the settings are the
+ * rule files', the same for every message) */
+struct rb_prep {
+	gsize once;
+	struct rb rb;
+};
+
+static bool
+rb_prepare(struct sa_eval_call *c, char *err, size_t errlen)
+{
+	if (!no_args(c, err, errlen))
+		return false;
+	c->data = g_new0(struct rb_prep, 1);
+	return true;
+}
+
+static void
+rb_drop(void *data)
+{
+	struct rb_prep *p = data;
+	if (p->rb.two != NULL)
+		g_hash_table_unref(p->rb.two);
+	if (p->rb.three != NULL)
+		g_hash_table_unref(p->rb.three);
+	g_free(p);
+}
+
+static const struct rb *
+rb_of(const struct sa_eval_msg *m, const struct sa_eval_call *c)
+{
+	struct rb_prep *p = c->data;
+	if (g_once_init_enter(&p->once)) {
+		p->rb.two = rb_set(m, "util_rb_2tld");
+		p->rb.three = rb_set(m, "util_rb_3tld");
+		g_once_init_leave(&p->once, 1);
+	}
+	return &p->rb;
+}
+
 /*
  * RegistryBoundaries' split_domain, the domain part: the labels from the
  * registered one on ("www.foo.co.uk" -> "foo.co.uk", the 2- and 3-level
@@ -507,7 +546,6 @@ registered_domain(const struct rb *rb, const char *d)
 static int
 mailfrom_matches_rcvd(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
-	(void)c;
 	const struct sa_relays *r = relays(m);
 	GString *sender = g_string_new(m->mail_from != NULL ? m->mail_from : "");
 	if (m->mail_from == NULL)
@@ -524,9 +562,9 @@ mailfrom_matches_rcvd(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		g_string_free(sender, TRUE);
 		return 0;
 	}
-	struct rb rb = { rb_set(m, "util_rb_2tld"), rb_set(m, "util_rb_3tld") };
+	const struct rb *rb = rb_of(m, c);
 	char *ad = g_ascii_strdown(at + 1, -1);
-	char *adrd = registered_domain(&rb, ad);
+	char *adrd = registered_domain(rb, ad);
 	const GPtrArray *list = r->untrusted->len > 0 ? r->untrusted : r->trusted;
 	guint n = r->untrusted->len > 0 ? 1 : list->len;
 	for (guint i = 0; i < n && !hit; i++) {
@@ -534,15 +572,13 @@ mailfrom_matches_rcvd(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		if (x->rdns[0] == '\0')
 			continue;
 		char *l = g_ascii_strdown(x->rdns, -1);
-		char *rd = registered_domain(&rb, l);
+		char *rd = registered_domain(rb, l);
 		hit = strcmp(adrd, rd) == 0;
 		g_free(rd);
 		g_free(l);
 	}
 	g_free(adrd);
 	g_free(ad);
-	g_hash_table_unref(rb.two);
-	g_hash_table_unref(rb.three);
 	g_string_free(sender, TRUE);
 	return hit;
 }
@@ -554,7 +590,7 @@ static const struct sa_eval_def defs[] = {
 	{ "helo_ip_mismatch", no_args, NULL, helo_ip_mismatch },
 	{ "check_for_forged_received_trail", no_args, NULL, forged_received_trail },
 	{ "check_for_no_rdns_dotcom_helo", no_args, NULL, no_rdns_dotcom_helo },
-	{ "check_mailfrom_matches_rcvd", no_args, NULL, mailfrom_matches_rcvd },
+	{ "check_mailfrom_matches_rcvd", rb_prepare, rb_drop, mailfrom_matches_rcvd },
 	{ "check_for_forged_received_ip_helo", no_args, NULL, forged_received_ip_helo },
 	{ "check_for_numeric_helo", no_args, NULL, numeric_helo },
 	{ "check_for_sender_no_reverse", no_args, NULL, sender_no_reverse },
