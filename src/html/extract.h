@@ -27,6 +27,8 @@
 
 #include <glib.h>
 
+#include "sa_stats.h"
+
 struct html_limits {
 	size_t input_max;	/* bytes given to gumbo */
 	unsigned tags_max;	/* tags given to gumbo */
@@ -109,6 +111,8 @@ struct html_doc {
 	bool emails;		/* an email or login field outside any form */
 	GString *js;		/* script text, event handlers, javascript: URLs */
 	GString *load;		/* what runs on load: <script>, onload, onerror */
+	/* SpamAssassin's HTML statistics of the document (sa_stats.h) */
+	struct html_sa *sa;
 };
 
 /*

@@ -1,0 +1,1225 @@
+/*
+ * sa_stats.c - SpamAssassin's HTML statistics from gumbo's tree
+ * (sa_stats.h): the token stream rebuilt in source order, then replayed
+ * through what HTML.pm does with each token.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gumbo.h>
+
+#include "sa_stats.h"
+
+/* --- HTML.pm's tables ---------------------------------------------------- */
+
+static const char *const known_elements[] = {
+	"a", "abbr", "acronym", "address", "applet", "area", "b", "base", "basefont", "bdo",
+	"big", "blockquote", "body", "br", "button", "caption", "center", "cite", "code",
+	"col", "colgroup", "dd", "del", "dfn", "dir", "div", "dl", "dt", "em", "fieldset",
+	"font", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr",
+	"html", "i", "iframe", "img", "input", "ins", "isindex", "kbd", "label", "legend", "li",
+	"link", "map", "menu", "meta", "nobr", "noframes", "noscript", "object", "ol",
+	"optgroup", "option", "p", "param", "pre", "q", "s", "samp", "script", "select",
+	"small", "span", "strike", "strong", "style", "sub", "sup", "table", "tbody", "td",
+	"textarea", "tfoot", "th", "thead", "title", "tr", "tt", "u", "ul", "var", "x-sigsep",
+	"x-tab",
+};
+static const char *const tricks[] = { "bgsound", "embed", "listing", "plaintext", "xmp" };
+static const char *const text_style_tags[] = {
+	"a", "basefont", "big", "body", "div", "font", "marquee", "p", "small", "span",
+	"table", "td", "th", "tr",
+};
+static const char *const whitespace_tags[] = {
+	"blockquote", "br", "dd", "div", "dt", "embed", "h1", "h2", "h3", "h4", "h5", "h6",
+	"hr", "li", "listing", "p", "plaintext", "pre", "td", "th", "title", "xmp",
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool
+in(const char *const *tab, size_t n, const char *s)
+{
+	return bsearch(&s, tab, n, sizeof *tab, cmp_str) != NULL;
+}
+#define IN(tab, s) in(tab, G_N_ELEMENTS(tab), s)
+
+static const struct color {
+	const char *name;
+	unsigned rgb;
+} colors[] = {
+#include "sa_colors.inc"
+};
+
+static int
+cmp_color(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct color *)e)->name);
+}
+
+/* --- name_to_rgb --------------------------------------------------------- */
+
+/* the first match of rgb(D%, D%, D%) or rgb(D, D, D) in s (HTML.pm's
+ * patterns: "," then blanks, blanks before ")") */
+static bool
+rgb_call(const char *s, bool pct, unsigned long v[3])
+{
+	for (const char *p = strstr(s, "rgb("); p != NULL; p = strstr(p + 1, "rgb(")) {
+		const char *q = p + 4;
+		int k;
+		for (k = 0; k < 3; k++) {
+			if (!g_ascii_isdigit(*q))
+				break;
+			const char *d_end = q;
+			double d = 0;
+			for (; g_ascii_isdigit(*d_end); d_end++)
+				d = d * 10 + (*d_end - '0');
+			v[k] = d > 1e15 ? (unsigned long)1e15 : (unsigned long)d;
+			q = d_end;
+			if (pct) {
+				if (*q != '%')
+					break;
+				q++;
+			}
+			if (k < 2) {
+				if (*q != ',')
+					break;
+				q++;
+				while (g_ascii_isspace(*q))
+					q++;
+			} else {
+				while (g_ascii_isspace(*q))
+					q++;
+				if (*q != ')')
+					break;
+			}
+		}
+		if (k == 3)
+			return true;
+	}
+	return false;
+}
+
+static void
+dec2hex(GString *g, unsigned long v)
+{
+	g_string_append_printf(g, v < 16 ? "0%lx" : "%lx", v);
+}
+
+void
+html_sa_name_to_rgb(const char *color, char out[12])
+{
+	gchar *c = g_ascii_strdown(color, -1);
+	g_strstrip(c);
+	const struct color *k = bsearch(c, colors, G_N_ELEMENTS(colors), sizeof colors[0],
+	    cmp_color);
+	if (k != NULL) {
+		snprintf(out, 12, "#%06x", k->rgb);
+		g_free(c);
+		return;
+	}
+	bool hexish = true;
+	for (const char *p = c; *p; p++)
+		if (!(*p == '#' || g_ascii_isdigit(*p) || (*p >= 'a' && *p <= 'f')))
+			hexish = false;
+	/* rgb\([\d%, ]*\) anywhere */
+	bool rgbish = false;
+	for (const char *p = strstr(c, "rgb("); p != NULL && !rgbish; p = strstr(p + 1, "rgb(")) {
+		const char *q = p + 4;
+		while (g_ascii_isdigit(*q) || *q == '%' || *q == ',' || *q == ' ')
+			q++;
+		rgbish = *q == ')';
+	}
+	if (!hexish && !rgbish) {
+		strcpy(out, "invalid");
+		g_free(c);
+		return;
+	}
+	GString *g = g_string_new(c);
+	unsigned long v[3];
+	if (rgb_call(g->str, true, v)) {
+		GString *h = g_string_new("#");
+		for (int i = 0; i < 3; i++)
+			dec2hex(h, (unsigned long)((double)v[i] / 100 * 255));
+		g_string_assign(g, h->str);
+		g_string_free(h, TRUE);
+	}
+	if (rgb_call(g->str, false, v)) {
+		GString *h = g_string_new("#");
+		for (int i = 0; i < 3; i++)
+			dec2hex(h, v[i]);
+		g_string_assign(g, h->str);
+		g_string_free(h, TRUE);
+	}
+	if (g->str[0] != '#') {
+		strcpy(out, "invalid");
+	} else {
+		GString *x = g_string_new(NULL);
+		for (const char *p = g->str; *p; p++)
+			if (g_ascii_isxdigit(*p))
+				g_string_append_c(x, g_ascii_tolower(*p));
+		if (x->len > 6)
+			g_string_truncate(x, 6);
+		if (x->len > 3 && x->len < 6)
+			g_string_truncate(x, 3);
+		while (x->len % 3 != 0)
+			g_string_append_c(x, '0');
+		if (x->len == 3) {
+			char t[7] = { x->str[0], x->str[0], x->str[1], x->str[1], x->str[2],
+				x->str[2], 0 };
+			g_string_assign(x, t);
+		}
+		snprintf(out, 12, "#%s", x->str);
+		g_string_free(x, TRUE);
+	}
+	g_string_free(g, TRUE);
+	g_free(c);
+}
+
+/* --- the token stream ---------------------------------------------------- */
+
+enum ev_kind { EV_START, EV_END, EV_TEXT, EV_COMMENT, EV_DECL };
+
+struct ev {
+	size_t pos, end;	/* its source span */
+	unsigned seq;
+	enum ev_kind kind;
+	const GumboElement *el;	/* EV_START from the tree: its attributes */
+	char *text;		/* EV_TEXT: the decoded text (owned) */
+};
+
+struct collect {
+	const char *src;
+	size_t len;		/* parsed */
+	GArray *evs;
+	unsigned seq;
+};
+
+static void
+ev_add(struct collect *c, enum ev_kind k, size_t pos, size_t end, const GumboElement *el,
+    char *text)
+{
+	struct ev e = { .pos = pos, .end = end, .seq = c->seq++, .kind = k, .el = el,
+		.text = text };
+	g_array_append_val(c->evs, e);
+}
+
+/* HTML::Parser's tag names run to a blank, '/' or '>' (<br<br> is "br<br") */
+static bool
+name_char(unsigned char c)
+{
+	return c != '>' && c != '/' && !g_ascii_isspace(c) && c != '\0';
+}
+
+/* The decoded text of src[a..b): the common character references, line
+ * ends as gumbo gives them (CR LF and CR are LF). */
+static char *
+decode(const char *s, size_t a, size_t b)
+{
+	static const struct { const char *n; const char *v; } ents[] = {
+		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" },
+		{ "apos;", "'" }, { "nbsp;", " " },
+	};
+	GString *g = g_string_sized_new(b - a);
+	for (size_t i = a; i < b; i++) {
+		char ch = s[i];
+		if (ch == '\r') {
+			g_string_append_c(g, '\n');
+			if (i + 1 < b && s[i + 1] == '\n')
+				i++;
+			continue;
+		}
+		if (ch != '&') {
+			g_string_append_c(g, ch);
+			continue;
+		}
+		bool done = false;
+		if (i + 2 < b && s[i + 1] == '#') {
+			size_t j = i + 2;
+			int base = 10;
+			if (j < b && (s[j] == 'x' || s[j] == 'X')) {
+				base = 16;
+				j++;
+			}
+			gunichar v = 0;
+			size_t d = j;
+			while (j < b && (base == 16 ? g_ascii_isxdigit(s[j]) : g_ascii_isdigit(s[j])) &&
+			    j - d < 8) {
+				v = v * (gunichar)base + (gunichar)(base == 16 ?
+				    g_ascii_xdigit_value(s[j]) : g_ascii_digit_value(s[j]));
+				j++;
+			}
+			if (j > d) {
+				if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+					v = 0xfffd;
+				g_string_append_unichar(g, v);
+				i = (j < b && s[j] == ';') ? j : j - 1;
+				done = true;
+			}
+		} else {
+			for (size_t k = 0; k < G_N_ELEMENTS(ents) && !done; k++) {
+				size_t n = strlen(ents[k].n);
+				if (i + 1 + n <= b && memcmp(s + i + 1, ents[k].n, n) == 0) {
+					g_string_append(g, ents[k].v);
+					i += n;
+					done = true;
+				}
+			}
+		}
+		if (!done)
+			g_string_append_c(g, ch);
+	}
+	return g_string_free(g, FALSE);
+}
+
+/* The end of the tag at s[i] ('<'): one past its '>', or 0 when it has
+ * none before b.  Quoted attribute values may hold '>'. */
+static size_t
+tag_end(const char *s, size_t i, size_t b)
+{
+	char q = 0;
+	bool eq = false;
+	for (size_t j = i + 1; j < b; j++) {
+		char ch = s[j];
+		if (q != 0) {
+			if (ch == q)
+				q = 0;
+			continue;
+		}
+		if (ch == '>')
+			return j + 1;
+		if (eq && (ch == '"' || ch == '\'')) {
+			q = ch;
+			eq = false;
+			continue;
+		}
+		if (ch == '=')
+			eq = true;
+		else if (!g_ascii_isspace(ch))
+			eq = false;
+	}
+	return 0;
+}
+
+/* The tokens of src[a..b), a stretch gumbo kept no node for (or a text
+ * node's span): tags, comments, declarations and the text between. */
+static void
+scan(struct collect *c, size_t a, size_t b, bool text)
+{
+	const char *s = c->src;
+	size_t t0 = a, i = a;
+
+	while (i < b) {
+		if (s[i] != '<' || i + 1 >= b) {
+			i++;
+			continue;
+		}
+		unsigned char n1 = (unsigned char)s[i + 1];
+		enum ev_kind k;
+		size_t e = 0;
+		if (g_ascii_isalpha(n1)) {
+			k = EV_START;
+		} else if (n1 == '/' && i + 2 < b && g_ascii_isalpha(s[i + 2])) {
+			k = EV_END;
+		} else if (n1 == '!') {
+			if (i + 3 < b && s[i + 2] == '-' && s[i + 3] == '-') {
+				const char *x = g_strstr_len(s + i + 4, (gssize)(b - i - 4), "-->");
+				e = x != NULL ? (size_t)(x - s) + 3 : 0;
+				k = EV_COMMENT;
+			} else {
+				k = b - i >= 9 && g_ascii_strncasecmp(s + i + 2, "doctype", 7) == 0 ?
+				    EV_DECL : EV_COMMENT;
+			}
+		} else if (n1 == '?') {
+			k = EV_DECL;	/* a processing instruction: counted as nothing */
+		} else {
+			i++;
+			continue;
+		}
+		if (e == 0)
+			e = tag_end(s, i, b);
+		if (e == 0)
+			break;	/* no end: the rest is text */
+		if (text && i > t0)
+			ev_add(c, EV_TEXT, t0, i, NULL, decode(s, t0, i));
+		if (!(k == EV_DECL && n1 == '?'))
+			ev_add(c, k, i, e, NULL, NULL);
+		i = t0 = e;
+	}
+	if (text && b > t0)
+		ev_add(c, EV_TEXT, t0, b, NULL, decode(s, t0, b));
+}
+
+/*
+ * SpamAssassin turns every "&nbsp;" of the document into a blank before
+ * parsing: the text of a node whose source has one gets blanks for its
+ * no-break spaces (gumbo decoded them to U+00A0).
+ */
+static char *
+nbsp(const struct collect *c, size_t a, size_t b, const char *text)
+{
+	/* gumbo replaces control characters (U+0085 ...) with U+FFFD,
+	 * HTML::Parser keeps them: such a text is read from the source */
+	if (strstr(text, "\xef\xbf\xbd") != NULL &&
+	    g_strstr_len(c->src + a, (gssize)(b - a), "\xef\xbf\xbd") == NULL)
+		return decode(c->src, a, b);
+	if (g_strstr_len(c->src + a, (gssize)(b - a), "&nbsp;") == NULL)
+		return g_strdup(text);
+	GString *g = g_string_new(NULL);
+	for (const char *p = text; *p; p++) {
+		if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0) {
+			g_string_append_c(g, ' ');
+			p++;
+		} else {
+			g_string_append_c(g, *p);
+		}
+	}
+	return g_string_free(g, FALSE);
+}
+
+static bool
+piece(const struct collect *c, GumboStringPiece p, size_t *pos)
+{
+	if (p.data == NULL || p.length == 0 || p.data < c->src ||
+	    (size_t)(p.data - c->src) + p.length > c->len)
+		return false;
+	*pos = (size_t)(p.data - c->src);
+	return true;
+}
+
+/* text in these elements is text to HTML::Parser too */
+static bool
+literal(const GumboNode *parent)
+{
+	if (parent == NULL || parent->type != GUMBO_NODE_ELEMENT)
+		return false;
+	switch (parent->v.element.tag) {
+	case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_XMP:
+	case GUMBO_TAG_IFRAME: case GUMBO_TAG_TITLE: case GUMBO_TAG_TEXTAREA:
+	case GUMBO_TAG_PLAINTEXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+tree(struct collect *c, const GumboNode *root)
+{
+	GPtrArray *stack = g_ptr_array_new();
+	g_ptr_array_add(stack, (gpointer)root);
+	while (stack->len > 0) {
+		const GumboNode *n = g_ptr_array_steal_index(stack, stack->len - 1);
+		/* an odd pointer: leaving that element */
+		if (((uintptr_t)n & 1) != 0) {
+			const GumboElement *e = &((const GumboNode *)((uintptr_t)n - 1))->v.element;
+			size_t pos;
+			if (piece(c, e->original_end_tag, &pos) && c->src[pos] == '<' &&
+			    c->src[pos + 1] == '/')
+				ev_add(c, EV_END, pos, pos + e->original_end_tag.length, NULL, NULL);
+			continue;
+		}
+		const GumboVector *kids = NULL;
+		size_t pos;
+		switch (n->type) {
+		case GUMBO_NODE_DOCUMENT:
+			kids = &n->v.document.children;
+			break;
+		case GUMBO_NODE_ELEMENT:
+		case GUMBO_NODE_TEMPLATE: {
+			const GumboElement *e = &n->v.element;
+			if (piece(c, e->original_tag, &pos) && c->src[pos] == '<' &&
+			    pos + 1 < c->len) {
+				bool end = c->src[pos + 1] == '/';
+				ev_add(c, end ? EV_END : EV_START, pos, pos + e->original_tag.length,
+				    end ? NULL : e, NULL);
+			}
+			g_ptr_array_add(stack, (gpointer)((uintptr_t)n + 1));
+			kids = &e->children;
+			break;
+		}
+		case GUMBO_NODE_TEXT:
+		case GUMBO_NODE_WHITESPACE:
+		case GUMBO_NODE_CDATA:
+			if (!piece(c, n->v.text.original_text, &pos)) {
+				/* no source span: keep the text where its start is */
+				size_t at = n->v.text.start_pos.offset;
+				if (at <= c->len)
+					ev_add(c, EV_TEXT, at, at, NULL, g_strdup(n->v.text.text));
+				break;
+			}
+			size_t end = pos + n->v.text.original_text.length;
+			if (!literal(n->parent) && memchr(c->src + pos, '<', end - pos) != NULL)
+				scan(c, pos, end, true);
+			else
+				ev_add(c, EV_TEXT, pos, end, NULL, nbsp(c, pos, end, n->v.text.text));
+			break;
+		case GUMBO_NODE_COMMENT:
+			if (piece(c, n->v.text.original_text, &pos))
+				ev_add(c, EV_COMMENT, pos, pos + n->v.text.original_text.length, NULL,
+				    NULL);
+			break;
+		}
+		if (kids != NULL)
+			for (unsigned i = kids->length; i > 0; i--)
+				g_ptr_array_add(stack, kids->data[i - 1]);
+	}
+	g_ptr_array_free(stack, TRUE);
+}
+
+static int
+cmp_ev(const void *a, const void *b)
+{
+	const struct ev *x = a, *y = b;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* --- the replay: HTML.pm ------------------------------------------------- */
+
+struct style {
+	char tag[12];
+	char fg[12], bg[12];
+	double size;
+};
+
+struct replay {
+	struct html_sa *s;
+	GArray *styles;		/* struct style */
+	double basefont;
+	int title_index;
+	bool have_chunk, last_word;
+};
+
+static int
+inside(const struct html_sa *s, const char *tag)
+{
+	gpointer v = g_hash_table_lookup(s->inside, tag);
+	return v == NULL ? -1 : GPOINTER_TO_INT(v) - 1;
+}
+
+static const char *
+attr(const GumboElement *e, const char *name)
+{
+	if (e == NULL)
+		return NULL;
+	const GumboAttribute *a = gumbo_get_attribute(&e->attributes, name);
+	return a != NULL ? a->value : NULL;
+}
+
+static bool
+is_space(gunichar u)
+{
+	return u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' || u == 0x0b ||
+	    u == 0x85 || (u >= 0x80 && g_unichar_isspace(u));
+}
+
+/* not blank, not ASCII punctuation */
+static bool
+wordish(gunichar u)
+{
+	if (is_space(u))
+		return false;
+	return !((u >= 0x21 && u <= 0x2f) || (u >= 0x3a && u <= 0x40) ||
+	    (u >= 0x5b && u <= 0x60) || (u >= 0x7b && u <= 0x7e));
+}
+
+static struct style *
+top(struct replay *r)
+{
+	return &g_array_index(r->styles, struct style, r->styles->len - 1);
+}
+
+static bool
+hex6(const char *c, unsigned v[3])
+{
+	if (*c == '#')
+		c++;
+	if (strlen(c) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (!(g_ascii_isdigit(c[i]) || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	for (int i = 0; i < 3; i++)
+		v[i] = (unsigned)(g_ascii_xdigit_value(c[2 * i]) * 16 +
+		    g_ascii_xdigit_value(c[2 * i + 1]));
+	return true;
+}
+
+static const char *
+last6(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 6 ? s + n - 6 : s;
+}
+
+/* html_font_invisible(), for what it records */
+static void
+font_check(struct replay *r)
+{
+	const struct style *t = top(r);
+	unsigned a[3], b[3];
+	if (strcmp(last6(t->fg), last6(t->bg)) == 0) {
+		r->s->font_low_contrast = true;
+		return;
+	}
+	if (hex6(t->fg, a)) {
+		if (hex6(t->bg, b)) {
+			double dr = (double)a[0] - b[0], dg = (double)a[1] - b[1],
+			    db = (double)a[2] - b[2];
+			double d = sqrt(pow(0.2126 * dr, 2) + pow(0.7152 * dg, 2) +
+			    pow(0.0722 * db, 2));
+			if (d < 12) {
+				r->s->font_low_contrast = true;
+				return;
+			}
+		}
+	}
+	if (strcmp(t->fg, "invalid") == 0 || strcmp(t->bg, "invalid") == 0)
+		r->s->font_invalid_color = true;
+}
+
+static void
+close_table_tag(struct replay *r, const char *tag)
+{
+	bool found = false;
+	for (guint i = 0; i < r->styles->len && !found; i++)
+		found = strcmp(g_array_index(r->styles, struct style, i).tag, tag) == 0;
+	if (!found)
+		return;
+	while (r->styles->len > 1) {
+		const char *t = top(r)->tag;
+		if ((strcmp(tag, "td") == 0 && (strcmp(t, "font") == 0 || strcmp(t, "td") == 0)) ||
+		    (strcmp(tag, "tr") == 0 && (strcmp(t, "font") == 0 || strcmp(t, "td") == 0 ||
+		    strcmp(t, "tr") == 0)))
+			g_array_set_size(r->styles, r->styles->len - 1);
+		else
+			break;
+	}
+}
+
+static void
+close_tag(struct replay *r, const char *tag)
+{
+	bool found = false;
+	for (guint i = 0; i < r->styles->len && !found; i++)
+		found = strcmp(g_array_index(r->styles, struct style, i).tag, tag) == 0;
+	if (!found)
+		return;
+	while (r->styles->len > 0) {
+		bool hit = strcmp(top(r)->tag, tag) == 0;
+		g_array_set_size(r->styles, r->styles->len - 1);
+		if (hit)
+			break;
+	}
+	if (r->styles->len == 0) {	/* cannot happen: "default" stays */
+		struct style d = { "default", "#000000", "#ffffff", 3 };
+		g_array_append_val(r->styles, d);
+	}
+}
+
+/* Perl's numeric reading of a leading integer: "^\s*([+-]?\d+)" */
+static bool
+lead_int(const char *v, bool sign, double *out)
+{
+	while (g_ascii_isspace(*v))
+		v++;
+	double m = 1;
+	if (sign) {
+		if (*v != '+' && *v != '-')
+			return false;
+		m = *v == '-' ? -1 : 1;
+		v++;
+	}
+	if (!g_ascii_isdigit(*v))
+		return false;
+	double d = 0;
+	for (; g_ascii_isdigit(*v); v++)
+		d = d * 10 + (*v - '0');
+	*out = m * d;
+	return true;
+}
+
+/* parse_css_background(): the tokens of the last layer */
+static GPtrArray *
+css_background_last(const char *bg)
+{
+	GPtrArray *layer = g_ptr_array_new_with_free_func(g_free), *last = NULL;
+	GString *tok = g_string_new(NULL);
+	int stack[64];
+	int sp = 0, state = 0;
+	for (const char *p = bg; *p; p++) {
+		char ch = *p;
+		if (state == 0) {
+			if (ch == ' ') {
+				if (tok->len)
+					g_ptr_array_add(layer, g_strdup(tok->str));
+				g_string_truncate(tok, 0);
+			} else if (ch == '(' || ch == '"' || ch == '\'') {
+				g_string_append_c(tok, ch);
+				if (sp < 64)
+					stack[sp++] = state;
+				state = ch == '(' ? 1 : ch == '"' ? 2 : 3;
+			} else if (ch == ',') {
+				if (tok->len)
+					g_ptr_array_add(layer, g_strdup(tok->str));
+				g_string_truncate(tok, 0);
+				if (last != NULL)
+					g_ptr_array_unref(last);
+				last = layer;
+				layer = g_ptr_array_new_with_free_func(g_free);
+			} else {
+				g_string_append_c(tok, ch);
+			}
+		} else if (state == 1) {
+			g_string_append_c(tok, ch);
+			if (ch == ')') {
+				g_ptr_array_add(layer, g_strdup(tok->str));
+				g_string_truncate(tok, 0);
+				state = sp > 0 ? stack[--sp] : 0;
+			} else if (ch == '"' || ch == '\'') {
+				if (sp < 64)
+					stack[sp++] = state;
+				state = ch == '"' ? 2 : 3;
+			}
+		} else {
+			g_string_append_c(tok, ch);
+			if ((state == 2 && ch == '"') || (state == 3 && ch == '\''))
+				state = sp > 0 ? stack[--sp] : 0;
+		}
+	}
+	if (tok->len)
+		g_ptr_array_add(layer, g_strdup(tok->str));
+	g_string_free(tok, TRUE);
+	if (layer->len > 0) {
+		if (last != NULL)
+			g_ptr_array_unref(last);
+		return layer;
+	}
+	g_ptr_array_unref(layer);
+	return last;
+}
+
+/* trim blanks; the result points into s (modified) */
+static char *
+trim(char *s)
+{
+	return g_strstrip(s);
+}
+
+static void
+style_attr(struct replay *r, struct style *nw, const char *style)
+{
+	gchar **parts = g_strsplit(style, ";", -1);
+	for (gchar **pp = parts; *pp != NULL; pp++) {
+		char *p = *pp;
+		while (g_ascii_isspace(*p))
+			p++;
+		bool bgc = g_ascii_strncasecmp(p, "background-color:", 17) == 0;
+		if (bgc || g_ascii_strncasecmp(p, "color:", 6) == 0) {
+			gchar *v = g_ascii_strdown(p + (bgc ? 17 : 6), -1);
+			trim(v);
+			if (*v == '\0') {
+				g_free(v);
+				continue;
+			}
+			/* s/\s*!\s*important$// */
+			size_t n = strlen(v);
+			if (n >= 9 && strcmp(v + n - 9, "important") == 0) {
+				size_t k = n - 9;
+				while (k > 0 && g_ascii_isspace(v[k - 1]))
+					k--;
+				if (k > 0 && v[k - 1] == '!') {
+					k--;
+					while (k > 0 && g_ascii_isspace(v[k - 1]))
+						k--;
+					v[k] = '\0';
+				}
+			}
+			char *dst = bgc ? nw->bg : nw->fg;
+			if (strstr(v, "rgb") != NULL) {
+				GString *d = g_string_new(NULL);
+				for (const char *q = v; *q; q++)
+					if (g_ascii_isdigit(*q) || *q == ',')
+						g_string_append_c(d, *q);
+				gchar **f = g_strsplit(d->str, ",", -1);
+				unsigned x[3] = { 0, 0, 0 };
+				for (int i = 0; i < 3 && f[i] != NULL; i++) {
+					double dv = 0;
+					for (const char *q = f[i]; *q; q++)
+						dv = dv * 10 + (*q - '0');
+					x[i] = dv > 255 ? 255 : (unsigned)dv;
+				}
+				g_strfreev(f);
+				g_string_free(d, TRUE);
+				snprintf(dst, 12, "#%02x%02x%02x", x[0], x[1], x[2]);
+			} else if (strcmp(v, "inherit") == 0) {
+				/* as the parent */
+			} else if (strcmp(v, "transparent") == 0) {
+				strcpy(dst, "transparent");
+			} else {
+				html_sa_name_to_rgb(v, dst);
+			}
+			g_free(v);
+		} else if (strncmp(p, "background:", 11) == 0) {
+			gchar *v = g_ascii_strdown(p + 11, -1);
+			trim(v);
+			GPtrArray *last = *v != '\0' ? css_background_last(v) : NULL;
+			for (guint i = 0; last != NULL && i < last->len; i++) {
+				char rgb[12];
+				html_sa_name_to_rgb(last->pdata[i], rgb);
+				if (strcmp(rgb, "invalid") != 0) {
+					strcpy(nw->bg, rgb);
+					break;
+				}
+			}
+			if (last != NULL)
+				g_ptr_array_unref(last);
+			g_free(v);
+		}
+	}
+	g_strfreev(parts);
+	if (strcmp(nw->bg, "transparent") == 0)
+		strcpy(nw->bg, top(r)->bg);
+	if (strcmp(nw->fg, "transparent") == 0)
+		strcpy(nw->fg, nw->bg);
+}
+
+static bool
+ok_attribute(const char *tag, const char *name)
+{
+	static const struct { const char *tag, *names[7]; } ok[] = {
+		{ "basefont", { "color", "face", "size" } },
+		{ "body", { "text", "bgcolor", "link", "alink", "vlink", "background" } },
+		{ "font", { "color", "face", "size" } },
+		{ "marquee", { "bgcolor", "background" } },
+		{ "table", { "bgcolor", "style" } }, { "td", { "bgcolor", "style" } },
+		{ "th", { "bgcolor", "style" } }, { "tr", { "bgcolor", "style" } },
+		{ "span", { "style" } }, { "p", { "style" } }, { "div", { "style" } },
+		{ "a", { "style" } },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(ok); i++)
+		if (strcmp(ok[i].tag, tag) == 0) {
+			for (int k = 0; k < 7 && ok[i].names[k] != NULL; k++)
+				if (strcmp(ok[i].names[k], name) == 0)
+					return true;
+			return false;
+		}
+	return false;
+}
+
+static void
+text_style(struct replay *r, const char *tag0, const GumboElement *el, bool start)
+{
+	const char *tag = strcmp(tag0, "th") == 0 ? "td" : tag0;
+	if (!start) {
+		if (strcmp(tag, "body") != 0)
+			close_tag(r, tag);
+		return;
+	}
+	const char *sz = attr(el, "size");
+	double d;
+	if (strcmp(tag, "basefont") == 0 && sz != NULL && lead_int(sz, false, &d)) {
+		r->basefont = d;
+		return;
+	}
+	if (strcmp(tag, "td") == 0 || strcmp(tag, "tr") == 0)
+		close_table_tag(r, tag);
+	struct style nw = *top(r);
+	g_strlcpy(nw.tag, tag, sizeof nw.tag);
+	if (strcmp(tag, "big") == 0 || strcmp(tag, "small") == 0) {
+		nw.size += tag[0] == 'b' ? 1 : -1;
+		g_array_append_val(r->styles, nw);
+		return;
+	}
+	for (unsigned i = 0; el != NULL && i < el->attributes.length; i++) {
+		const GumboAttribute *a = el->attributes.data[i];
+		if (!ok_attribute(tag, a->name))
+			continue;
+		if (strcmp(a->name, "text") == 0 || strcmp(a->name, "color") == 0) {
+			html_sa_name_to_rgb(a->value, nw.fg);
+		} else if (strcmp(a->name, "size") == 0) {
+			if (lead_int(a->value, true, &d))
+				nw.size = r->basefont + d;
+			else if (lead_int(a->value, false, &d))
+				nw.size = d;
+		} else if (strcmp(a->name, "style") == 0) {
+			style_attr(r, &nw, a->value);
+		}
+		if (nw.size > r->s->max_size)
+			r->s->max_size = nw.size;
+		else if (nw.size < r->s->min_size)
+			r->s->min_size = nw.size;
+	}
+	g_array_append_val(r->styles, nw);
+}
+
+static GRegex *
+face_re(void)
+{
+	static gsize once;
+	static GRegex *re;
+	if (g_once_init_enter(&once)) {
+		re = g_regex_new("^\\s*[\"'.]?[a-z ][a-z -]*[a-z]\\d?[\"']?"
+		    "(?:,\\s*[\"']?[a-z][a-z -]*[a-z]\\d?[\"']?)*;?$",
+		    G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+		g_once_init_leave(&once, 1);
+	}
+	return re;
+}
+
+static void
+str_append(GPtrArray *a, const char *t)
+{
+	char **last = (char **)&a->pdata[a->len - 1];
+	char *n = g_strconcat(*last, t, NULL);
+	g_free(*last);
+	*last = n;
+}
+
+static double
+dim(const char *v, double pct)
+{
+	/* ^(\d+)(%)?$ */
+	if (v == NULL)
+		return 0;
+	const char *p = v;
+	double d = 0;
+	while (g_ascii_isdigit(*p))
+		d = d * 10 + (*p++ - '0');
+	if (p == v)
+		return 0;
+	if (*p == '%') {
+		p++;
+		d *= pct;
+	}
+	return *p == '\0' || (*p == '\n' && p[1] == '\0') ? d : 0;
+}
+
+static void
+html_tests(struct replay *r, const char *tag, const GumboElement *el)
+{
+	struct html_sa *s = r->s;
+	const char *v;
+	if (strcmp(tag, "font") == 0 && (v = attr(el, "face")) != NULL) {
+		GRegex *re = face_re();
+		if (re != NULL && !g_regex_match(re, v, 0, NULL))
+			s->font_face_bad = true;
+	}
+	if (strcmp(tag, "img") == 0 && inside(s, "a") > 0 && s->anchors->len > 0)
+		str_append(s->anchors, "<img>\n");
+	if (strcmp(tag, "img") == 0 && attr(el, "width") != NULL && attr(el, "height") != NULL) {
+		double w = dim(attr(el, "width"), 8), h = dim(attr(el, "height"), 6);
+		if (w <= 0)
+			w = 200;
+		if (h <= 0)
+			h = 200;
+		s->image_area += w * h;
+	}
+	if (strcmp(tag, "form") == 0 && (v = attr(el, "action")) != NULL) {
+		for (const char *p = v; *p; p++)
+			if (g_ascii_strncasecmp(p, "mailto:", 7) == 0) {
+				s->form_action_mailto = true;
+				break;
+			}
+	}
+	if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
+		s->embeds = true;
+	if (strcmp(tag, "a") == 0)
+		g_ptr_array_add(s->anchors, g_strdup(""));
+	if (strcmp(tag, "title") == 0) {
+		r->title_index++;
+		while ((int)s->titles->len <= r->title_index)
+			g_ptr_array_add(s->titles, g_strdup(""));
+	}
+	const char *he = attr(el, "http-equiv"), *ct = attr(el, "content");
+	if (strcmp(tag, "meta") == 0 && he != NULL && ct != NULL &&
+	    g_regex_match_simple("Content-Type", he, G_REGEX_CASELESS, 0)) {
+		GMatchInfo *mi = NULL;
+		GRegex *re = g_regex_new("\\bcharset\\s*=\\s*[\"']?([^\"']+)", G_REGEX_CASELESS, 0,
+		    NULL);
+		if (re != NULL && g_regex_match(re, ct, 0, &mi)) {
+			gchar *cs = g_match_info_fetch(mi, 1);
+			/* HTML.pm's `$c .= exists $c ? " $1" : $1` makes $c
+			 * before it tests it: every charset gets its space */
+			gchar *n = g_strconcat(s->charsets != NULL ? s->charsets : "", " ", cs, NULL);
+			g_free(s->charsets);
+			s->charsets = n;
+			g_free(cs);
+		}
+		g_match_info_free(mi);
+		if (re != NULL)
+			g_regex_unref(re);
+	}
+	if (strcmp(tag, "iframe") == 0 && (v = attr(el, "src")) != NULL) {
+		/* canon_uri: blanks and NBSP trimmed; a URI left */
+		const char *p = v;
+		for (; *p; p++) {
+			if (g_ascii_isspace(*p))
+				continue;
+			if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0) {
+				p++;
+				continue;
+			}
+			break;
+		}
+		if (*p != '\0')
+			s->iframe_src = true;
+	}
+}
+
+static void
+whitespace(struct replay *r)
+{
+	r->have_chunk = true;
+	r->last_word = false;
+}
+
+static void
+tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
+{
+	struct html_sa *s = r->s;
+	bool ns = false;
+	if ((tag[0] == 'o' && tag[1] == ':') || (tag[0] == 's' && tag[1] == 't' &&
+	    g_ascii_isdigit(tag[2]) && tag[3] == ':')) {
+		const char *p = strchr(tag, ':') + 1;
+		const char *q = p;
+		while (g_ascii_isalnum(*q) || *q == '_' || *q == '-')
+			q++;
+		ns = q > p && (*q == '\0' || (*q == '/' && q[1] == '\0'));
+	}
+	bool known = IN(known_elements, tag);
+	int n = inside(s, tag);
+	if (known || ns) {
+		s->elements++;
+		if (n < 0)
+			s->elements_seen++;
+	}
+	s->tags++;
+	if (n < 0)
+		s->tags_seen++;
+	n = (n < 0 ? 0 : n) + num;
+	if (n < 0) {
+		n = 0;
+		s->closed_extra++;
+	}
+	g_hash_table_insert(s->inside, g_strdup(tag), GINT_TO_POINTER(n + 1));
+	if (ns)
+		return;
+	if (known || IN(tricks, tag)) {
+		if (IN(text_style_tags, tag))
+			text_style(r, tag, el, num > 0);
+		if (IN(whitespace_tags, tag))
+			whitespace(r);
+		if (num > 0)
+			html_tests(r, tag, el);
+	}
+}
+
+static void
+text_event(struct replay *r, const char *t)
+{
+	struct html_sa *s = r->s;
+	if (inside(s, "script") > 0) {
+		g_ptr_array_add(s->scripts, g_utf8_make_valid(t, -1));
+		return;
+	}
+	if (inside(s, "style") > 0)
+		return;
+	if (getenv("SA_STATS_DEBUG") != NULL)
+		fprintf(stderr, "TEXT[%s]\n", t);
+	if (inside(s, "a") > 0 && s->anchors->len > 0)
+		str_append(s->anchors, t);
+	if (inside(s, "title") > 0 && r->title_index >= 0 &&
+	    (guint)r->title_index < s->titles->len) {
+		char **tt = (char **)&s->titles->pdata[r->title_index];
+		char *n = g_strconcat(*tt, t, NULL);
+		g_free(*tt);
+		*tt = n;
+	}
+	bool nonblank = false, first = true, start_word = false;
+	gunichar lastc = 0;
+	for (const char *p = t; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char_validated(p, -1);
+		if (u == (gunichar)-1 || u == (gunichar)-2) {
+			u = 0xfffd;
+		}
+		if (first)
+			start_word = wordish(u);
+		first = false;
+		if (!is_space(u)) {
+			nonblank = true;
+			s->non_space_len++;
+		}
+		lastc = u;
+	}
+	if (nonblank)
+		font_check(r);
+	if (r->have_chunk && start_word && r->last_word)
+		s->obfuscation++;
+	r->have_chunk = true;
+	r->last_word = !first && wordish(lastc);
+}
+
+static void
+replay(struct html_sa *s, const struct collect *c)
+{
+	struct replay r = { .s = s, .basefont = 3, .title_index = -1 };
+	r.styles = g_array_new(FALSE, FALSE, sizeof(struct style));
+	struct style d = { "default", "#000000", "#ffffff", 3 };
+	g_array_append_val(r.styles, d);
+	char name[64];
+
+	for (guint i = 0; i < c->evs->len; i++) {
+		const struct ev *e = &g_array_index(c->evs, struct ev, i);
+		switch (e->kind) {
+		case EV_START:
+		case EV_END: {
+			size_t p = e->pos + (e->kind == EV_END ? 2 : 1), k = 0;
+			while (p < e->end && name_char((unsigned char)c->src[p])) {
+				if (k + 1 < sizeof name)
+					name[k++] = g_ascii_tolower(c->src[p]);
+				p++;
+			}
+			name[k] = '\0';
+			if (k > 0)
+				tag_event(&r, name, e->kind == EV_START ? e->el : NULL,
+				    e->kind == EV_START ? 1 : -1);
+			break;
+		}
+		case EV_TEXT:
+			if (e->text != NULL && *e->text != '\0')
+				text_event(&r, e->text);
+			break;
+		case EV_COMMENT: {
+			gchar *t = g_utf8_make_valid(c->src + e->pos, (gssize)(e->end - e->pos));
+			g_ptr_array_add(s->comments, t);
+			break;
+		}
+		case EV_DECL:
+			s->elements++;
+			s->tags++;
+			g_hash_table_insert(s->inside, g_strdup("!doctype"), GINT_TO_POINTER(1));
+			break;
+		}
+	}
+	/* HTML.pm closes what is left open of style and script */
+	while (inside(s, "style") > 0)
+		tag_event(&r, "style", NULL, -1);
+	while (inside(s, "script") > 0)
+		tag_event(&r, "script", NULL, -1);
+	g_array_free(r.styles, TRUE);
+}
+
+struct html_sa *
+html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t input_len)
+{
+	struct html_sa *s = g_new0(struct html_sa, 1);
+	s->inside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->comments = g_ptr_array_new_with_free_func(g_free);
+	s->titles = g_ptr_array_new_with_free_func(g_free);
+	s->anchors = g_ptr_array_new_with_free_func(g_free);
+	s->scripts = g_ptr_array_new_with_free_func(g_free);
+	s->max_size = s->min_size = 3;
+	s->cut = parsed < input_len;
+	for (size_t i = 0; src != NULL && i < input_len; i++)
+		if (((unsigned char)src[i] & 0xc0) != 0x80)
+			s->length++;
+	if (root == NULL || src == NULL)
+		return s;
+
+	struct collect c = { .src = src, .len = parsed };
+	c.evs = g_array_new(FALSE, FALSE, sizeof(struct ev));
+	tree(&c, root);
+	g_array_sort(c.evs, cmp_ev);
+	/* clones of an element (adoption agency) share its tags: once each */
+	guint w = 0;
+	for (guint i = 0; i < c.evs->len; i++) {
+		struct ev *e = &g_array_index(c.evs, struct ev, i);
+		if (w > 0) {
+			struct ev *p = &g_array_index(c.evs, struct ev, w - 1);
+			if (p->pos == e->pos && p->kind == e->kind && e->kind != EV_TEXT) {
+				g_free(e->text);
+				continue;
+			}
+		}
+		g_array_index(c.evs, struct ev, w++) = *e;
+	}
+	g_array_set_size(c.evs, w);
+	/* what lies between the pieces gumbo kept */
+	size_t cur = 0, n = c.evs->len;
+	for (guint i = 0; i < n; i++) {
+		struct ev e = g_array_index(c.evs, struct ev, i);
+		if (e.pos > cur)
+			scan(&c, cur, e.pos, true);
+		if (e.end > cur)
+			cur = e.end;
+	}
+	if (cur < parsed)
+		scan(&c, cur, parsed, true);
+	if (c.evs->len > n)
+		g_array_sort(c.evs, cmp_ev);
+	replay(s, &c);
+	for (guint i = 0; i < c.evs->len; i++)
+		g_free(g_array_index(c.evs, struct ev, i).text);
+	g_array_free(c.evs, TRUE);
+	return s;
+}
+
+bool
+html_sa_value(const struct html_sa *s, const char *name, double *v)
+{
+	if (strcmp(name, "length") == 0)
+		*v = (double)s->length;
+	else if (strcmp(name, "max_size") == 0)
+		*v = s->max_size;
+	else if (strcmp(name, "min_size") == 0)
+		*v = s->min_size;
+	else if (strcmp(name, "image_area") == 0)
+		*v = s->image_area;
+	else if (strcmp(name, "non_space_len") == 0)
+		*v = (double)s->non_space_len;
+	else if (strcmp(name, "closed_extra_ratio") == 0 && s->tags > 0)
+		*v = (double)s->closed_extra / s->tags;
+	else if (strcmp(name, "bad_tag_ratio") == 0 && s->tags > 0 && s->elements > 0)
+		*v = (double)(s->tags - s->elements) / s->tags;
+	else if (strcmp(name, "non_element_ratio") == 0 && s->tags_seen > 0 &&
+	    s->elements_seen > 0)
+		*v = (double)(s->tags_seen - s->elements_seen) / s->tags_seen;
+	else if (strcmp(name, "obfuscation_ratio") == 0 && s->tags > 0 && s->obfuscation > 0)
+		*v = (double)s->obfuscation / s->tags;
+	else
+		return false;
+	return true;
+}
+
+bool
+html_sa_inside(const struct html_sa *s, const char *tag, int *n)
+{
+	int k = inside(s, tag);
+	if (k < 0)
+		return false;
+	*n = k;
+	return true;
+}
+
+void
+html_sa_free(struct html_sa *s)
+{
+	if (s == NULL)
+		return;
+	g_hash_table_unref(s->inside);
+	g_ptr_array_unref(s->comments);
+	g_ptr_array_unref(s->titles);
+	g_ptr_array_unref(s->anchors);
+	g_ptr_array_unref(s->scripts);
+	g_free(s->charsets);
+	g_free(s);
+}
