@@ -199,6 +199,7 @@ struct collect {
 	size_t len;		/* parsed */
 	GArray *evs;
 	unsigned seq;
+	bool whole;		/* the parse saw the whole document */
 };
 
 static void
@@ -210,11 +211,12 @@ ev_add(struct collect *c, enum ev_kind k, size_t pos, size_t end, const GumboEle
 	g_array_append_val(c->evs, e);
 }
 
-/* HTML::Parser's tag names run to a blank, '/' or '>' (<br<br> is "br<br") */
+/* HTML::Parser's tag names run to a blank or '>' (<br<br> is "br<br",
+ * <o:p/> is "o:p/") */
 static bool
 name_char(unsigned char c)
 {
-	return c != '>' && c != '/' && !g_ascii_isspace(c) && c != '\0';
+	return c != '>' && !g_ascii_isspace(c) && c != '\0';
 }
 
 /* The decoded text of src[a..b): the common character references, line
@@ -307,6 +309,30 @@ tag_end(const char *s, size_t i, size_t b)
 	return 0;
 }
 
+/* A declaration HTML::Parser reads as one: after "<!doctype", names
+ * and quoted strings (else it reports a comment) */
+static bool
+doctype_ok(const char *s, size_t a, size_t b)
+{
+	size_t i = a;
+	while (i < b) {
+		if (g_ascii_isspace(s[i])) {
+			i++;
+		} else if (s[i] == '"' || s[i] == '\'') {
+			const char *q = memchr(s + i + 1, s[i], b - i - 1);
+			if (q == NULL)
+				return false;
+			i = (size_t)(q - s) + 1;
+		} else if (g_ascii_isalnum(s[i])) {
+			while (i < b && !g_ascii_isspace(s[i]) && s[i] != '"' && s[i] != '\'')
+				i++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
 /* The tokens of src[a..b), a stretch gumbo kept no node for (or a text
  * node's span): tags, comments, declarations and the text between. */
 static void
@@ -344,8 +370,18 @@ scan(struct collect *c, size_t a, size_t b, bool text)
 		}
 		if (e == 0)
 			e = tag_end(s, i, b);
+		if (e == 0 && b == c->len && c->whole) {
+			/* a tag cut by the end of the document: HTML::Parser
+			 * reports the rest as a comment */
+			if (text && i > t0)
+				ev_add(c, EV_TEXT, t0, i, NULL, decode(s, t0, i));
+			ev_add(c, EV_COMMENT, i, b, NULL, NULL);
+			return;
+		}
 		if (e == 0)
 			break;	/* no end: the rest is text */
+		if (k == EV_DECL && n1 == '!' && !doctype_ok(s, i + 9, e - 1))
+			k = EV_COMMENT;
 		if (text && i > t0)
 			ev_add(c, EV_TEXT, t0, i, NULL, decode(s, t0, i));
 		if (!(k == EV_DECL && n1 == '?'))
@@ -492,6 +528,12 @@ struct style {
 
 struct replay {
 	struct html_sa *s;
+	/* Perl's view of the texts: the document had 8-bit characters (it
+	 * was decoded: Unicode rules for \s), or a text got a character
+	 * past U+00FF from a reference; else byte rules (U+00A0 is no
+	 * blank) */
+	bool doc_utf8, rendered_utf8;
+	size_t non_space_uni, non_space_byte;
 	GArray *styles;		/* struct style */
 	double basefont;
 	int title_index;
@@ -515,17 +557,23 @@ attr(const GumboElement *e, const char *name)
 }
 
 static bool
-is_space(gunichar u)
+ascii_space(gunichar u)
 {
-	return u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' || u == 0x0b ||
-	    u == 0x85 || (u >= 0x80 && g_unichar_isspace(u));
+	return u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' || u == 0x0b;
+}
+
+/* Perl's \s, with Unicode rules or byte rules */
+static bool
+is_space(gunichar u, bool uni)
+{
+	return ascii_space(u) || (uni && (u == 0x85 || (u >= 0x80 && g_unichar_isspace(u))));
 }
 
 /* not blank, not ASCII punctuation */
 static bool
-wordish(gunichar u)
+wordish(gunichar u, bool uni)
 {
-	if (is_space(u))
+	if (is_space(u, uni))
 		return false;
 	return !((u >= 0x21 && u <= 0x2f) || (u >= 0x3a && u <= 0x40) ||
 	    (u >= 0x5b && u <= 0x60) || (u >= 0x7b && u <= 0x7e));
@@ -1033,8 +1081,6 @@ text_event(struct replay *r, const char *t)
 	}
 	if (inside(s, "style") > 0)
 		return;
-	if (getenv("SA_STATS_DEBUG") != NULL)
-		fprintf(stderr, "TEXT[%s]\n", t);
 	if (inside(s, "a") > 0 && s->anchors->len > 0)
 		str_append(s->anchors, t);
 	if (inside(s, "title") > 0 && r->title_index >= 0 &&
@@ -1044,20 +1090,25 @@ text_event(struct replay *r, const char *t)
 		g_free(*tt);
 		*tt = n;
 	}
+	bool uni = r->doc_utf8;
+	for (const char *p = t; *p && !uni; p = g_utf8_next_char(p))
+		uni = g_utf8_get_char(p) > 0xff;
+	r->rendered_utf8 |= uni;
 	bool nonblank = false, first = true, start_word = false;
 	gunichar lastc = 0;
 	for (const char *p = t; *p; p = g_utf8_next_char(p)) {
 		gunichar u = g_utf8_get_char_validated(p, -1);
-		if (u == (gunichar)-1 || u == (gunichar)-2) {
+		if (u == (gunichar)-1 || u == (gunichar)-2)
 			u = 0xfffd;
-		}
 		if (first)
-			start_word = wordish(u);
+			start_word = wordish(u, uni);
 		first = false;
-		if (!is_space(u)) {
+		if (!ascii_space(u)) {
 			nonblank = true;
-			s->non_space_len++;
+			r->non_space_byte++;
 		}
+		if (!is_space(u, true))
+			r->non_space_uni++;
 		lastc = u;
 	}
 	if (nonblank)
@@ -1065,13 +1116,16 @@ text_event(struct replay *r, const char *t)
 	if (r->have_chunk && start_word && r->last_word)
 		s->obfuscation++;
 	r->have_chunk = true;
-	r->last_word = !first && wordish(lastc);
+	r->last_word = !first && wordish(lastc, uni);
 }
 
 static void
 replay(struct html_sa *s, const struct collect *c)
 {
 	struct replay r = { .s = s, .basefont = 3, .title_index = -1 };
+	for (size_t i = 0; i < c->len && !r.doc_utf8; i++)
+		r.doc_utf8 = (unsigned char)c->src[i] >= 0x80;
+	r.rendered_utf8 = r.doc_utf8;
 	r.styles = g_array_new(FALSE, FALSE, sizeof(struct style));
 	struct style d = { "default", "#000000", "#ffffff", 3 };
 	g_array_append_val(r.styles, d);
@@ -1089,6 +1143,14 @@ replay(struct html_sa *s, const struct collect *c)
 				p++;
 			}
 			name[k] = '\0';
+			/* SpamAssassin first makes <\w+/> and <\w+ /> start tags */
+			if (k > 1 && name[k - 1] == '/' && p < e->end && c->src[p] == '>') {
+				bool w = true;
+				for (size_t j = 0; j + 1 < k; j++)
+					w &= g_ascii_isalnum(name[j]) || name[j] == '_';
+				if (w)
+					name[--k] = '\0';
+			}
 			if (k > 0)
 				tag_event(&r, name, e->kind == EV_START ? e->el : NULL,
 				    e->kind == EV_START ? 1 : -1);
@@ -1099,7 +1161,24 @@ replay(struct html_sa *s, const struct collect *c)
 				text_event(&r, e->text);
 			break;
 		case EV_COMMENT: {
+			/* <?...> is a processing instruction to HTML::Parser */
+			if (e->end - e->pos >= 2 && c->src[e->pos + 1] == '?')
+				break;
 			gchar *t = g_utf8_make_valid(c->src + e->pos, (gssize)(e->end - e->pos));
+			if (strstr(t, "&nbsp;") != NULL) {
+				/* SpamAssassin's blanks for &nbsp; are in its comments too */
+				GString *g = g_string_new(NULL);
+				for (const char *q = t; *q; q++) {
+					if (strncmp(q, "&nbsp;", 6) == 0) {
+						g_string_append_c(g, ' ');
+						q += 5;
+					} else {
+						g_string_append_c(g, *q);
+					}
+				}
+				g_free(t);
+				t = g_string_free(g, FALSE);
+			}
 			g_ptr_array_add(s->comments, t);
 			break;
 		}
@@ -1115,6 +1194,7 @@ replay(struct html_sa *s, const struct collect *c)
 		tag_event(&r, "style", NULL, -1);
 	while (inside(s, "script") > 0)
 		tag_event(&r, "script", NULL, -1);
+	s->non_space_len = r.rendered_utf8 ? r.non_space_uni : r.non_space_byte;
 	g_array_free(r.styles, TRUE);
 }
 
@@ -1135,7 +1215,7 @@ html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t in
 	if (root == NULL || src == NULL)
 		return s;
 
-	struct collect c = { .src = src, .len = parsed };
+	struct collect c = { .src = src, .len = parsed, .whole = parsed == input_len };
 	c.evs = g_array_new(FALSE, FALSE, sizeof(struct ev));
 	tree(&c, root);
 	g_array_sort(c.evs, cmp_ev);
