@@ -1071,9 +1071,28 @@ tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
 	}
 }
 
+/* HTML.pm makes the curly double quotes U+201C and U+201D plain '"'
+ * before parsing: in place */
 static void
-text_event(struct replay *r, const char *t)
+plain_quotes(char *t)
 {
+	char *w = t;
+	for (const char *p = t; *p; ) {
+		if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		    ((unsigned char)p[2] == 0x9c || (unsigned char)p[2] == 0x9d)) {
+			*w++ = '"';
+			p += 3;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+}
+
+static void
+text_event(struct replay *r, char *t)
+{
+	plain_quotes(t);
 	struct html_sa *s = r->s;
 	if (inside(s, "script") > 0) {
 		g_ptr_array_add(s->scripts, g_utf8_make_valid(t, -1));
@@ -1132,7 +1151,7 @@ replay(struct html_sa *s, const struct collect *c)
 	char name[64];
 
 	for (guint i = 0; i < c->evs->len; i++) {
-		const struct ev *e = &g_array_index(c->evs, struct ev, i);
+		struct ev *e = &g_array_index(c->evs, struct ev, i);
 		switch (e->kind) {
 		case EV_START:
 		case EV_END: {
@@ -1179,6 +1198,7 @@ replay(struct html_sa *s, const struct collect *c)
 				g_free(t);
 				t = g_string_free(g, FALSE);
 			}
+			plain_quotes(t);
 			g_ptr_array_add(s->comments, t);
 			break;
 		}
@@ -1209,9 +1229,12 @@ html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t in
 	s->scripts = g_ptr_array_new_with_free_func(g_free);
 	s->max_size = s->min_size = 3;
 	s->cut = parsed < input_len;
-	for (size_t i = 0; src != NULL && i < input_len; i++)
+	for (size_t i = 0; src != NULL && i < input_len; i++) {
 		if (((unsigned char)src[i] & 0xc0) != 0x80)
 			s->length++;
+		if (src[i] == '\r' && i + 1 < input_len && src[i + 1] == '\n')
+			s->crlf++;
+	}
 	if (root == NULL || src == NULL)
 		return s;
 

@@ -38,6 +38,8 @@ struct html_sa {
 	double image_area;	/* <img width height>: the sum of the areas */
 	double max_size, min_size;	/* font sizes (3 when none) */
 	size_t length;		/* characters of the document */
+	size_t crlf;		/* CR LF pairs in it (SpamAssassin's decoded
+				 * text parts have LF line ends) */
 	size_t non_space_len;	/* characters of its rendered text, blanks aside */
 	/* texts: char * (valid UTF-8) */
 	GPtrArray *comments;	/* "<!-- ... -->" as written */

@@ -17,6 +17,7 @@
 #include "content/content.h"
 #include "html/sa_stats.h"
 #include "mime/message.h"
+#include "objects/object.h"
 #include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
 #include "spam/sa_msg.h"
@@ -26,8 +27,15 @@
 enum img_type { IMG_GIF, IMG_PNG, IMG_JPEG, IMG_ALL, IMG_TYPES };
 static const char *const img_names[IMG_TYPES] = { "gif", "png", "jpeg", "all" };
 
+/* A part SpamAssassin renders as HTML: its statistics, and its length as
+ * SpamAssassin counts it */
+struct html_part {
+	const struct html_sa *sa;
+	double length;
+};
+
 struct html_cache {
-	GPtrArray *html;	/* const struct html_sa *: each text/html part */
+	GArray *html;		/* struct html_part: each HTML part */
 	bool images_done;
 	double count[IMG_TYPES], pixels[IMG_TYPES];
 };
@@ -36,24 +44,58 @@ static void
 cache_free(void *p)
 {
 	struct html_cache *h = p;
-	g_ptr_array_unref(h->html);
+	g_array_free(h->html, TRUE);
 	g_free(h);
+}
+
+/* SpamAssassin's effective type of a part: text/html when its name ends
+ * in .htm, .html, .shtm or .shtml */
+static bool
+html_name(const char *name)
+{
+	if (name == NULL)
+		return false;
+	const char *dot = strrchr(name, '.');
+	return dot != NULL && (g_ascii_strcasecmp(dot, ".htm") == 0 ||
+	    g_ascii_strcasecmp(dot, ".html") == 0 || g_ascii_strcasecmp(dot, ".shtm") == 0 ||
+	    g_ascii_strcasecmp(dot, ".shtml") == 0);
+}
+
+static void
+part_add(struct html_cache *h, const struct html_doc *d, const struct mime_part *pt)
+{
+	if (d == NULL || d->sa == NULL)
+		return;
+	struct html_part e = { .sa = d->sa };
+	/* SpamAssassin's decoded text: LF line ends, and in a multipart
+	 * the line end before the boundary kept (but for base64) */
+	e.length = (double)d->sa->length - (double)d->sa->crlf;
+	if (pt != NULL && pt->parent != NULL && pt->parent->kind == MIME_PART_MULTIPART &&
+	    (pt->encoding == NULL || g_ascii_strcasecmp(pt->encoding, "base64") != 0))
+		e.length += 1;
+	g_array_append_val(h->html, e);
 }
 
 static void *
 cache_make(struct sa_eval_msg *m)
 {
 	struct html_cache *h = g_new0(struct html_cache, 1);
-	h->html = g_ptr_array_new();
+	h->html = g_array_new(FALSE, FALSE, sizeof(struct html_part));
 	const struct content *c = m->content;
-	/* SpamAssassin renders every text/html leaf that is not empty */
-	for (guint i = 0; c != NULL && i < c->n_body; i++) {
+	/* SpamAssassin renders every text/html leaf that is not empty, and
+	 * every part named *.html (the object tree parsed those) */
+	for (guint i = 0; c != NULL && i < c->texts->len; i++) {
 		const struct content_text *t = c->texts->pdata[i];
 		if (t->kind != CONTENT_HTML || t->raw_len == 0)
 			continue;
-		const struct html_doc *d = content_html(c, t);
-		if (d != NULL && d->sa != NULL)
-			g_ptr_array_add(h->html, d->sa);
+		const struct mime_part *pt = t->part;
+		if (i >= c->n_body) {
+			pt = t->obj != NULL ? t->obj->part : NULL;
+			if (pt == NULL || pt->kind == MIME_PART_HTML || !(html_name(pt->filename) ||
+			    (pt->type != NULL && strcmp(pt->type, "text/html") == 0)))
+				continue;
+		}
+		part_add(h, content_html(c, t), pt);
 	}
 	return h;
 }
@@ -62,6 +104,20 @@ static struct html_cache *
 cache(struct sa_eval_msg *m)
 {
 	return sa_eval_cached(m, SA_SLOT_HTML, cache_make, cache_free);
+}
+
+#define SA(h, i) (g_array_index((h)->html, struct html_part, (i)).sa)
+
+/* A statistic of part i, its length as SpamAssassin counts it */
+static bool
+part_value(const struct html_cache *h, guint i, const char *name, double *v)
+{
+	const struct html_part *e = &g_array_index(h->html, struct html_part, i);
+	if (strcmp(name, "length") == 0) {
+		*v = e->length;
+		return true;
+	}
+	return html_sa_value(e->sa, name, v);
 }
 
 /* --- arguments ----------------------------------------------------------- */
@@ -207,7 +263,7 @@ range_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		num(c->argv[2], &max);
 	for (guint i = 0; i < h->html->len; i++) {
 		double v;
-		if (!html_sa_value(h->html->pdata[i], c->argv[0], &v))
+		if (!part_value(h, i, c->argv[0], &v))
 			continue;
 		if (v > min && v <= max)
 			return 1;
@@ -232,10 +288,9 @@ image_only_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	num(c->argv[0], &min);
 	num(c->argv[1], &max);
 	for (guint i = 0; i < h->html->len; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_part *e = &g_array_index(h->html, struct html_part, i);
 		int n;
-		if (html_sa_inside(s, "img", &n) && (double)s->length > min &&
-		    (double)s->length <= max)
+		if (html_sa_inside(e->sa, "img", &n) && e->length > min && e->length <= max)
 			return 1;
 	}
 	return 0;
@@ -251,7 +306,7 @@ image_ratio_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	num(c->argv[0], &min);
 	num(c->argv[1], &max);
 	for (guint i = 0; i < h->html->len; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_sa *s = SA(h, i);
 		if (!(s->image_area > 0))
 			continue;
 		double r = (double)s->non_space_len / s->image_area;
@@ -275,7 +330,7 @@ tag_exists_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	const struct html_cache *h = cache(m);
 	for (guint i = 0; i < h->html->len; i++) {
 		int n;
-		if (html_sa_inside(h->html->pdata[i], c->argv[0], &n))
+		if (html_sa_inside(SA(h, i), c->argv[0], &n))
 			return 1;
 	}
 	return 0;
@@ -307,7 +362,7 @@ test_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	const struct html_cache *h = cache(m);
 	const char *t = c->argv[0];
 	for (guint i = 0; i < h->html->len; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_sa *s = SA(h, i);
 		double v;
 		if (strcmp(t, "html") == 0 ||
 		    (strcmp(t, "embeds") == 0 && s->embeds) ||
@@ -315,7 +370,7 @@ test_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		    (strcmp(t, "font_low_contrast") == 0 && s->font_low_contrast) ||
 		    (strcmp(t, "font_invalid_color") == 0 && s->font_invalid_color) ||
 		    (strcmp(t, "form_action_mailto") == 0 && s->form_action_mailto) ||
-		    (html_sa_value(s, t, &v) && v != 0))
+		    (part_value(h, i, t, &v) && v != 0))
 			return 1;
 	}
 	return 0;
@@ -369,14 +424,14 @@ eval_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	const struct html_cache *h = cache(m);
 	bool balance = strcmp(c->def->name, "html_tag_balance") == 0;
 	for (guint i = 0; i < h->html->len; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_sa *s = SA(h, i);
 		double v;
 		int n;
 		if (balance) {
 			if (!html_sa_inside(s, c->argv[0], &n))
 				continue;
 			v = n;
-		} else if (!html_sa_value(s, c->argv[0], &v)) {
+		} else if (!part_value(h, i, c->argv[0], &v)) {
 			continue;
 		}
 		if (cmp_true(&d->cmp, v))
@@ -448,7 +503,7 @@ text_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	bool want = strcmp(c->def->name, "html_text_match") == 0;
 	const struct html_cache *h = cache(m);
 	for (guint i = 0; i < h->html->len; i++) {
-		const GPtrArray *l = list_of(h->html->pdata[i], d->list);
+		const GPtrArray *l = list_of(SA(h, i), d->list);
 		for (guint k = 0; k < l->len; k++) {
 			const char *t = l->pdata[k];
 			char *v = g_utf8_validate(t, -1, NULL) ? NULL : g_utf8_make_valid(t, -1);
@@ -484,7 +539,7 @@ title_ratio_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		return 0;
 	const struct html_cache *h = cache(m);
 	for (guint i = 0; i < h->html->len; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_sa *s = SA(h, i);
 		double max = 0;
 		for (guint k = 0; k < s->titles->len; k++) {
 			const char *t = s->titles->pdata[k];
@@ -570,7 +625,7 @@ faraway_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	int hit = 0;
 	const struct html_cache *h = all ? NULL : cache(m);
 	for (guint i = 0; h != NULL && i < h->html->len && !hit; i++) {
-		const struct html_sa *s = h->html->pdata[i];
+		const struct html_sa *s = SA(h, i);
 		if (s->charsets == NULL)
 			continue;
 		/* Perl's split(/\s+/): a leading empty field, no trailing ones */
@@ -598,7 +653,7 @@ iframe_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	(void)c;
 	const struct html_cache *h = cache(m);
 	for (guint i = 0; i < h->html->len; i++)
-		if (((const struct html_sa *)h->html->pdata[i])->iframe_src)
+		if (SA(h, i)->iframe_src)
 			return 1;
 	return 0;
 }
