@@ -37,18 +37,38 @@ static const char *const whitespace_tags[] = {
 	"hr", "li", "listing", "p", "plaintext", "pre", "td", "th", "title", "xmp",
 };
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+enum tag_class {
+	TC_KNOWN = 1,		/* HTML.pm's %elements */
+	TC_TRICK = 2,		/* %tricks */
+	TC_STYLE = 4,		/* %elements_text_style */
+	TC_SPACE = 8,		/* %elements_whitespace */
+};
 
-static bool
-in(const char *const *tab, size_t n, const char *s)
+/* The classes of a tag name: one lookup in a table made once */
+static unsigned
+tag_class(const char *tag)
 {
-	return bsearch(&s, tab, n, sizeof *tab, cmp_str) != NULL;
+	static gsize once;
+	static GHashTable *t;
+	if (g_once_init_enter(&once)) {
+		GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+		static const struct { const char *const *tab; size_t n; unsigned c; } sets[] = {
+			{ known_elements, G_N_ELEMENTS(known_elements), TC_KNOWN },
+			{ tricks, G_N_ELEMENTS(tricks), TC_TRICK },
+			{ text_style_tags, G_N_ELEMENTS(text_style_tags), TC_STYLE },
+			{ whitespace_tags, G_N_ELEMENTS(whitespace_tags), TC_SPACE },
+		};
+		for (size_t k = 0; k < G_N_ELEMENTS(sets); k++)
+			for (size_t i = 0; i < sets[k].n; i++) {
+				unsigned c = GPOINTER_TO_UINT(g_hash_table_lookup(h, sets[k].tab[i]));
+				g_hash_table_insert(h, (gpointer)sets[k].tab[i],
+				    GUINT_TO_POINTER(c | sets[k].c));
+			}
+		t = h;
+		g_once_init_leave(&once, 1);
+	}
+	return GPOINTER_TO_UINT(g_hash_table_lookup(t, tag));
 }
-#define IN(tab, s) in(tab, G_N_ELEMENTS(tab), s)
 
 static const struct color {
 	const char *name;
@@ -200,6 +220,7 @@ struct collect {
 	GArray *evs;
 	unsigned seq;
 	bool whole;		/* the parse saw the whole document */
+	bool eight_bit;		/* it has bytes past 0x7f */
 };
 
 static void
@@ -538,13 +559,42 @@ struct replay {
 	double basefont;
 	int title_index;
 	bool have_chunk, last_word;
+	/* GString *: each <a>'s and <title>'s text as it grows (appended to,
+	 * never copied whole) */
+	GPtrArray *anchors, *titles;
+	/* tag name -> index + 1 in counts (the balances, made once a name) */
+	GArray *counts;
 };
 
+/* After the replay: the balance of tag, or -1 */
 static int
 inside(const struct html_sa *s, const char *tag)
 {
 	gpointer v = g_hash_table_lookup(s->inside, tag);
 	return v == NULL ? -1 : GPOINTER_TO_INT(v) - 1;
+}
+
+/* During the replay (the table holds indexes into r->counts then) */
+static int *
+count_of(struct replay *r, const char *tag, bool make)
+{
+	gpointer v = g_hash_table_lookup(r->s->inside, tag);
+	if (v == NULL) {
+		if (!make)
+			return NULL;
+		int z = 0;
+		g_array_append_val(r->counts, z);
+		v = GINT_TO_POINTER((int)r->counts->len);
+		g_hash_table_insert(r->s->inside, g_strdup(tag), v);
+	}
+	return &g_array_index(r->counts, int, GPOINTER_TO_INT(v) - 1);
+}
+
+static int
+open_count(struct replay *r, const char *tag)
+{
+	const int *n = count_of(r, tag, false);
+	return n != NULL ? *n : -1;
 }
 
 static const char *
@@ -926,10 +976,13 @@ face_re(void)
 static void
 str_append(GPtrArray *a, const char *t)
 {
-	char **last = (char **)&a->pdata[a->len - 1];
-	char *n = g_strconcat(*last, t, NULL);
-	g_free(*last);
-	*last = n;
+	g_string_append(a->pdata[a->len - 1], t);
+}
+
+static void
+gstring_free(gpointer p)
+{
+	g_string_free(p, TRUE);
 }
 
 static double
@@ -961,8 +1014,8 @@ html_tests(struct replay *r, const char *tag, const GumboElement *el)
 		if (re != NULL && !g_regex_match(re, v, 0, NULL))
 			s->font_face_bad = true;
 	}
-	if (strcmp(tag, "img") == 0 && inside(s, "a") > 0 && s->anchors->len > 0)
-		str_append(s->anchors, "<img>\n");
+	if (strcmp(tag, "img") == 0 && open_count(r, "a") > 0 && r->anchors->len > 0)
+		str_append(r->anchors, "<img>\n");
 	if (strcmp(tag, "img") == 0 && attr(el, "width") != NULL && attr(el, "height") != NULL) {
 		double w = dim(attr(el, "width"), 8), h = dim(attr(el, "height"), 6);
 		if (w <= 0)
@@ -981,11 +1034,11 @@ html_tests(struct replay *r, const char *tag, const GumboElement *el)
 	if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
 		s->embeds = true;
 	if (strcmp(tag, "a") == 0)
-		g_ptr_array_add(s->anchors, g_strdup(""));
+		g_ptr_array_add(r->anchors, g_string_new(NULL));
 	if (strcmp(tag, "title") == 0) {
 		r->title_index++;
-		while ((int)s->titles->len <= r->title_index)
-			g_ptr_array_add(s->titles, g_strdup(""));
+		while ((int)r->titles->len <= r->title_index)
+			g_ptr_array_add(r->titles, g_string_new(NULL));
 	}
 	const char *he = attr(el, "http-equiv"), *ct = attr(el, "content");
 	if (strcmp(tag, "meta") == 0 && he != NULL && ct != NULL &&
@@ -1043,8 +1096,10 @@ tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
 			q++;
 		ns = q > p && (*q == '\0' || (*q == '/' && q[1] == '\0'));
 	}
-	bool known = IN(known_elements, tag);
-	int n = inside(s, tag);
+	unsigned tc = tag_class(tag);
+	bool known = (tc & TC_KNOWN) != 0;
+	int *cnt = count_of(r, tag, false);
+	int n = cnt != NULL ? *cnt : -1;
 	if (known || ns) {
 		s->elements++;
 		if (n < 0)
@@ -1058,13 +1113,15 @@ tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
 		n = 0;
 		s->closed_extra++;
 	}
-	g_hash_table_insert(s->inside, g_strdup(tag), GINT_TO_POINTER(n + 1));
+	if (cnt == NULL)
+		cnt = count_of(r, tag, true);
+	*cnt = n;
 	if (ns)
 		return;
-	if (known || IN(tricks, tag)) {
-		if (IN(text_style_tags, tag))
+	if (tc & (TC_KNOWN | TC_TRICK)) {
+		if (tc & TC_STYLE)
 			text_style(r, tag, el, num > 0);
-		if (IN(whitespace_tags, tag))
+		if (tc & TC_SPACE)
 			whitespace(r);
 		if (num > 0)
 			html_tests(r, tag, el);
@@ -1094,21 +1151,17 @@ text_event(struct replay *r, char *t)
 {
 	plain_quotes(t);
 	struct html_sa *s = r->s;
-	if (inside(s, "script") > 0) {
+	if (open_count(r, "script") > 0) {
 		g_ptr_array_add(s->scripts, g_utf8_make_valid(t, -1));
 		return;
 	}
-	if (inside(s, "style") > 0)
+	if (open_count(r, "style") > 0)
 		return;
-	if (inside(s, "a") > 0 && s->anchors->len > 0)
-		str_append(s->anchors, t);
-	if (inside(s, "title") > 0 && r->title_index >= 0 &&
-	    (guint)r->title_index < s->titles->len) {
-		char **tt = (char **)&s->titles->pdata[r->title_index];
-		char *n = g_strconcat(*tt, t, NULL);
-		g_free(*tt);
-		*tt = n;
-	}
+	if (open_count(r, "a") > 0 && r->anchors->len > 0)
+		str_append(r->anchors, t);
+	if (open_count(r, "title") > 0 && r->title_index >= 0 &&
+	    (guint)r->title_index < r->titles->len)
+		g_string_append(r->titles->pdata[r->title_index], t);
 	bool uni = r->doc_utf8;
 	for (const char *p = t; *p && !uni; p = g_utf8_next_char(p))
 		uni = g_utf8_get_char(p) > 0xff;
@@ -1116,9 +1169,12 @@ text_event(struct replay *r, char *t)
 	bool nonblank = false, first = true, start_word = false;
 	gunichar lastc = 0;
 	for (const char *p = t; *p; p = g_utf8_next_char(p)) {
-		gunichar u = g_utf8_get_char_validated(p, -1);
-		if (u == (gunichar)-1 || u == (gunichar)-2)
-			u = 0xfffd;
+		gunichar u = (unsigned char)*p;
+		if (u >= 0x80) {
+			u = g_utf8_get_char_validated(p, -1);
+			if (u == (gunichar)-1 || u == (gunichar)-2)
+				u = 0xfffd;
+		}
 		if (first)
 			start_word = wordish(u, uni);
 		first = false;
@@ -1142,8 +1198,10 @@ static void
 replay(struct html_sa *s, const struct collect *c)
 {
 	struct replay r = { .s = s, .basefont = 3, .title_index = -1 };
-	for (size_t i = 0; i < c->len && !r.doc_utf8; i++)
-		r.doc_utf8 = (unsigned char)c->src[i] >= 0x80;
+	r.anchors = g_ptr_array_new_with_free_func(gstring_free);
+	r.titles = g_ptr_array_new_with_free_func(gstring_free);
+	r.counts = g_array_new(FALSE, FALSE, sizeof(int));
+	r.doc_utf8 = c->eight_bit;
 	r.rendered_utf8 = r.doc_utf8;
 	r.styles = g_array_new(FALSE, FALSE, sizeof(struct style));
 	struct style d = { "default", "#000000", "#ffffff", 3 };
@@ -1205,16 +1263,31 @@ replay(struct html_sa *s, const struct collect *c)
 		case EV_DECL:
 			s->elements++;
 			s->tags++;
-			g_hash_table_insert(s->inside, g_strdup("!doctype"), GINT_TO_POINTER(1));
+			*count_of(&r, "!doctype", true) = 0;
 			break;
 		}
 	}
 	/* HTML.pm closes what is left open of style and script */
-	while (inside(s, "style") > 0)
+	while (open_count(&r, "style") > 0)
 		tag_event(&r, "style", NULL, -1);
-	while (inside(s, "script") > 0)
+	while (open_count(&r, "script") > 0)
 		tag_event(&r, "script", NULL, -1);
 	s->non_space_len = r.rendered_utf8 ? r.non_space_uni : r.non_space_byte;
+	for (guint i = 0; i < r.anchors->len; i++)
+		g_ptr_array_add(s->anchors, g_strdup(((GString *)r.anchors->pdata[i])->str));
+	for (guint i = 0; i < r.titles->len; i++)
+		g_ptr_array_add(s->titles, g_strdup(((GString *)r.titles->pdata[i])->str));
+	g_ptr_array_unref(r.anchors);
+	g_ptr_array_unref(r.titles);
+	/* the balances */
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, s->inside);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		int n = g_array_index(r.counts, int, GPOINTER_TO_INT(v) - 1);
+		g_hash_table_iter_replace(&it, GINT_TO_POINTER(n + 1));
+	}
+	g_array_free(r.counts, TRUE);
 	g_array_free(r.styles, TRUE);
 }
 
@@ -1229,16 +1302,23 @@ html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t in
 	s->scripts = g_ptr_array_new_with_free_func(g_free);
 	s->max_size = s->min_size = 3;
 	s->cut = parsed < input_len;
+	unsigned char hi = 0;
 	for (size_t i = 0; src != NULL && i < input_len; i++) {
-		if (((unsigned char)src[i] & 0xc0) != 0x80)
-			s->length++;
-		if (src[i] == '\r' && i + 1 < input_len && src[i + 1] == '\n')
-			s->crlf++;
+		unsigned char ch = (unsigned char)src[i];
+		hi |= ch;
+		s->length += (ch & 0xc0) != 0x80;
+	}
+	for (const char *p = src, *e = src + input_len; p != NULL && p < e; p++) {
+		p = memchr(p, '\r', (size_t)(e - p));
+		if (p == NULL)
+			break;
+		s->crlf += p + 1 < e && p[1] == '\n';
 	}
 	if (root == NULL || src == NULL)
 		return s;
 
-	struct collect c = { .src = src, .len = parsed, .whole = parsed == input_len };
+	struct collect c = { .src = src, .len = parsed, .whole = parsed == input_len,
+		.eight_bit = hi >= 0x80 };
 	c.evs = g_array_new(FALSE, FALSE, sizeof(struct ev));
 	tree(&c, root);
 	g_array_sort(c.evs, cmp_ev);
