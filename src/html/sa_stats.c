@@ -1128,6 +1128,28 @@ tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
 	}
 }
 
+/* The character at p (U+FFFD for a byte that starts none) and the next
+ * one, never past end */
+static const char *
+next_char(const char *p, const char *end, gunichar *out)
+{
+	unsigned char b = (unsigned char)*p;
+	if (b < 0x80) {
+		if (out != NULL)
+			*out = b;
+		return p + 1;
+	}
+	gunichar u = g_utf8_get_char_validated(p, end - p);
+	if (u == (gunichar)-1 || u == (gunichar)-2) {
+		if (out != NULL)
+			*out = 0xfffd;
+		return p + 1;
+	}
+	if (out != NULL)
+		*out = u;
+	return g_utf8_next_char(p);
+}
+
 /* HTML.pm makes the curly double quotes U+201C and U+201D plain '"'
  * before parsing: in place */
 static void
@@ -1162,19 +1184,16 @@ text_event(struct replay *r, char *t)
 	if (open_count(r, "title") > 0 && r->title_index >= 0 &&
 	    (guint)r->title_index < r->titles->len)
 		g_string_append(r->titles->pdata[r->title_index], t);
+	const char *end = t + strlen(t);
 	bool uni = r->doc_utf8;
-	for (const char *p = t; *p && !uni; p = g_utf8_next_char(p))
-		uni = g_utf8_get_char(p) > 0xff;
+	for (const char *p = t; p < end && !uni; p = next_char(p, end, NULL))
+		uni = (unsigned char)*p >= 0xc4;	/* a character past U+00FF */
 	r->rendered_utf8 |= uni;
 	bool nonblank = false, first = true, start_word = false;
 	gunichar lastc = 0;
-	for (const char *p = t; *p; p = g_utf8_next_char(p)) {
-		gunichar u = (unsigned char)*p;
-		if (u >= 0x80) {
-			u = g_utf8_get_char_validated(p, -1);
-			if (u == (gunichar)-1 || u == (gunichar)-2)
-				u = 0xfffd;
-		}
+	for (const char *p = t; p < end; ) {
+		gunichar u;
+		p = next_char(p, end, &u);
 		if (first)
 			start_word = wordish(u, uni);
 		first = false;

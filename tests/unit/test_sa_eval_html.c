@@ -224,6 +224,33 @@ test_blanks(void **state)
 	html_doc_free(d);
 }
 
+/* HTML.pm's plain quotes for U+201C and U+201D: no word split by the
+ * <b> (the quote is punctuation), none left in comments; a long link of
+ * many pieces */
+static void
+test_quotes(void **state)
+{
+	(void)state;
+	struct html_doc *d = parse("<p>he<b>\xe2\x80\x9cllo\xe2\x80\x9d</b>"
+	    "<!-- \xe2\x80\x9cq\xe2\x80\x9d --></p>");
+	assert_int_equal(d->sa->obfuscation, 0);
+	assert_int_equal(d->sa->non_space_len, 7);
+	assert_int_equal(d->sa->length, 33);
+	assert_string_equal(d->sa->comments->pdata[0], "<!-- \"q\" -->");
+	html_doc_free(d);
+
+	GString *g = g_string_new("<a href=x>");
+	for (int i = 0; i < 5000; i++)
+		g_string_append(g, "ab<b>c</b>");
+	g_string_append(g, "<img></a>");
+	d = html_doc_parse(g->str, g->len, NULL);
+	assert_int_equal(d->sa->anchors->len, 1);
+	assert_int_equal(strlen(d->sa->anchors->pdata[0]), 5000 * 3 + 6);
+	assert_int_equal(d->sa->obfuscation, 10000 - 1);
+	html_doc_free(d);
+	g_string_free(g, TRUE);
+}
+
 static void
 test_rgb(void **state)
 {
@@ -261,6 +288,15 @@ test_hostile(void **state)
 	d = html_doc_parse(g->str, g->len, NULL);
 	assert_int_equal(d->sa->tags, 15000);
 	assert_int_equal(inside(d->sa, "div"), 5000);
+	assert_false(d->sa->cut);
+	html_doc_free(d);
+	/* past the parse's tags_max (16384): the statistics of what was
+	 * parsed, and said so */
+	for (int i = 0; i < 2000; i++)
+		g_string_append(g, "<i>");
+	d = html_doc_parse(g->str, g->len, NULL);
+	assert_true(d->sa->cut);
+	assert_int_equal(d->sa->tags, 16384);
 	html_doc_free(d);
 	g_string_free(g, TRUE);
 }
@@ -406,6 +442,31 @@ test_html_evals(void **state)
 	fx_clear(&f);
 }
 
+/* a base64 part: CR LF line ends count once, no line end before the
+ * boundary (SpamAssassin's decoding) */
+static void
+test_length_base64(void **state)
+{
+	(void)state;
+	/* "<html><img>\r\n<p>x</p>\r\n</html>": 30 bytes, 28 characters as
+	 * SpamAssassin counts them */
+	struct fixture f;
+	fx_init(&f, "Subject: b64\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	    "\n"
+	    "--b\n"
+	    "Content-Type: text/html\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "PGh0bWw+PGltZz4NCjxwPng8L3A+DQo8L2h0bWw+\n"
+	    "--b--\n");
+	assert_int_equal(run(&f, "html_eval", "'length', '== 28'"), 1);
+	assert_int_equal(run(&f, "html_image_only", "'27', '28'"), 1);
+	assert_int_equal(run(&f, "html_image_only", "'28', '40'"), 0);
+	fx_clear(&f);
+}
+
 /* ImageInfo: GIF, PNG and JPEG headers (a 10x20 GIF, a 3x4 PNG, a 5x6
  * JPEG), counts and pixels per type, base64 parts only */
 static const char *const img_msg =
@@ -481,9 +542,11 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_blanks),
+		cmocka_unit_test(test_quotes),
 		cmocka_unit_test(test_rgb),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_html_evals),
+		cmocka_unit_test(test_length_base64),
 		cmocka_unit_test(test_images),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
