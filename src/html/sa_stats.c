@@ -211,6 +211,8 @@ struct ev {
 	unsigned seq;
 	enum ev_kind kind;
 	const GumboElement *el;	/* EV_START from the tree: its attributes */
+	char **kv;		/* EV_START gumbo dropped: its attributes read
+				 * from the source, name, value, name ... */
 	char *text;		/* EV_TEXT: the decoded text (owned) */
 };
 
@@ -330,6 +332,54 @@ tag_end(const char *s, size_t i, size_t b)
 	return 0;
 }
 
+/* The attributes of the start tag whose name starts at s[a] and which
+ * ends before s[b] ('>'): name, value pairs (names lower case, values
+ * with their references decoded), for a tag gumbo dropped */
+static char **
+read_attrs(const char *s, size_t a, size_t b)
+{
+	GPtrArray *kv = g_ptr_array_new();
+	size_t i = a;
+	while (i < b && !g_ascii_isspace(s[i]))
+		i++;	/* the name */
+	while (i < b && kv->len < 2 * 64) {
+		while (i < b && (g_ascii_isspace(s[i]) || s[i] == '/'))
+			i++;
+		size_t n0 = i;
+		while (i < b && !g_ascii_isspace(s[i]) && s[i] != '=' && s[i] != '>')
+			i++;
+		if (i == n0)
+			break;
+		char *name = g_ascii_strdown(s + n0, (gssize)(i - n0));
+		while (i < b && g_ascii_isspace(s[i]))
+			i++;
+		char *value;
+		if (i < b && s[i] == '=') {
+			i++;
+			while (i < b && g_ascii_isspace(s[i]))
+				i++;
+			size_t v0 = i, v1;
+			if (i < b && (s[i] == '"' || s[i] == '\'')) {
+				const char *q = memchr(s + i + 1, s[i], b - i - 1);
+				v0 = i + 1;
+				v1 = q != NULL ? (size_t)(q - s) : b;
+				i = q != NULL ? v1 + 1 : b;
+			} else {
+				while (i < b && !g_ascii_isspace(s[i]))
+					i++;
+				v1 = i;
+			}
+			value = decode(s, v0, v1);
+		} else {
+			value = g_strdup(name);	/* HTML::Parser: a bare name's value */
+		}
+		g_ptr_array_add(kv, name);
+		g_ptr_array_add(kv, value);
+	}
+	g_ptr_array_add(kv, NULL);
+	return (char **)g_ptr_array_free(kv, FALSE);
+}
+
 /* A declaration HTML::Parser reads as one: after "<!doctype", names
  * and quoted strings (else it reports a comment) */
 static bool
@@ -375,8 +425,15 @@ scan(struct collect *c, size_t a, size_t b, bool text)
 		} else if (n1 == '/' && i + 2 < b && g_ascii_isalpha(s[i + 2])) {
 			k = EV_END;
 		} else if (n1 == '!') {
-			if (i + 3 < b && s[i + 2] == '-' && s[i + 3] == '-') {
-				const char *x = g_strstr_len(s + i + 4, (gssize)(b - i - 4), "-->");
+			const char *cd;
+			if (b - i >= 12 && memcmp(s + i, "<![CDATA[", 9) == 0 &&
+			    (cd = g_strstr_len(s + i + 9, (gssize)(b - i - 9), "]]>")) != NULL) {
+				/* a marked section (HTML::Parser's marked_sections) */
+				e = (size_t)(cd - s) + 3;
+				k = EV_TEXT;
+			} else if (i + 3 < b && s[i + 2] == '-' && s[i + 3] == '-') {
+				/* HTML::Parser ends it at the first "-->" after "<!" */
+				const char *x = g_strstr_len(s + i + 2, (gssize)(b - i - 2), "-->");
 				e = x != NULL ? (size_t)(x - s) + 3 : 0;
 				k = EV_COMMENT;
 			} else {
@@ -405,8 +462,15 @@ scan(struct collect *c, size_t a, size_t b, bool text)
 			k = EV_COMMENT;
 		if (text && i > t0)
 			ev_add(c, EV_TEXT, t0, i, NULL, decode(s, t0, i));
-		if (!(k == EV_DECL && n1 == '?'))
+		if (k == EV_START) {
 			ev_add(c, k, i, e, NULL, NULL);
+			g_array_index(c->evs, struct ev, c->evs->len - 1).kv = read_attrs(s, i + 1, e - 1);
+		} else if (k == EV_TEXT) {
+			/* <![CDATA[ ... ]]>: its content is text */
+			ev_add(c, EV_TEXT, i, e, NULL, g_strndup(s + i + 9, e - i - 12));
+		} else if (!(k == EV_DECL && n1 == '?')) {
+			ev_add(c, k, i, e, NULL, NULL);
+		}
 		i = t0 = e;
 	}
 	if (text && b > t0)
@@ -518,7 +582,14 @@ tree(struct collect *c, const GumboNode *root)
 				ev_add(c, EV_TEXT, pos, end, NULL, nbsp(c, pos, end, n->v.text.text));
 			break;
 		case GUMBO_NODE_COMMENT:
-			if (piece(c, n->v.text.original_text, &pos))
+			if (!piece(c, n->v.text.original_text, &pos))
+				break;
+			/* <![CDATA[ in HTML: a bogus comment to gumbo, a marked
+			 * section (text) to HTML::Parser */
+			if (n->v.text.original_text.length >= 12 &&
+			    memcmp(c->src + pos, "<![CDATA[", 9) == 0)
+				scan(c, pos, pos + n->v.text.original_text.length, true);
+			else
 				ev_add(c, EV_COMMENT, pos, pos + n->v.text.original_text.length, NULL,
 				    NULL);
 			break;
@@ -597,13 +668,42 @@ open_count(struct replay *r, const char *tag)
 	return n != NULL ? *n : -1;
 }
 
-static const char *
-attr(const GumboElement *e, const char *name)
+/* The attributes of a start tag: gumbo's, or those read from the source
+ * (a tag gumbo dropped), or none (ev NULL) */
+static unsigned
+attr_count(const struct ev *ev)
 {
-	if (e == NULL)
-		return NULL;
-	const GumboAttribute *a = gumbo_get_attribute(&e->attributes, name);
-	return a != NULL ? a->value : NULL;
+	if (ev == NULL)
+		return 0;
+	if (ev->el != NULL)
+		return ev->el->attributes.length;
+	return ev->kv != NULL ? g_strv_length(ev->kv) / 2 : 0;
+}
+
+static void
+attr_at(const struct ev *ev, unsigned i, const char **name, const char **value)
+{
+	if (ev->el != NULL) {
+		const GumboAttribute *a = ev->el->attributes.data[i];
+		*name = a->name;
+		*value = a->value;
+	} else {
+		*name = ev->kv[2 * i];
+		*value = ev->kv[2 * i + 1];
+	}
+}
+
+static const char *
+attr(const struct ev *ev, const char *name)
+{
+	unsigned n = attr_count(ev);
+	for (unsigned i = 0; i < n; i++) {
+		const char *k, *v;
+		attr_at(ev, i, &k, &v);
+		if (strcmp(k, name) == 0)
+			return v;
+	}
+	return NULL;
 }
 
 static bool
@@ -914,7 +1014,7 @@ ok_attribute(const char *tag, const char *name)
 }
 
 static void
-text_style(struct replay *r, const char *tag0, const GumboElement *el, bool start)
+text_style(struct replay *r, const char *tag0, const struct ev *el, bool start)
 {
 	const char *tag = strcmp(tag0, "th") == 0 ? "td" : tag0;
 	if (!start) {
@@ -937,19 +1037,21 @@ text_style(struct replay *r, const char *tag0, const GumboElement *el, bool star
 		g_array_append_val(r->styles, nw);
 		return;
 	}
-	for (unsigned i = 0; el != NULL && i < el->attributes.length; i++) {
-		const GumboAttribute *a = el->attributes.data[i];
-		if (!ok_attribute(tag, a->name))
+	unsigned na = attr_count(el);
+	for (unsigned i = 0; i < na; i++) {
+		const char *an, *av;
+		attr_at(el, i, &an, &av);
+		if (!ok_attribute(tag, an))
 			continue;
-		if (strcmp(a->name, "text") == 0 || strcmp(a->name, "color") == 0) {
-			html_sa_name_to_rgb(a->value, nw.fg);
-		} else if (strcmp(a->name, "size") == 0) {
-			if (lead_int(a->value, true, &d))
+		if (strcmp(an, "text") == 0 || strcmp(an, "color") == 0) {
+			html_sa_name_to_rgb(av, nw.fg);
+		} else if (strcmp(an, "size") == 0) {
+			if (lead_int(av, true, &d))
 				nw.size = r->basefont + d;
-			else if (lead_int(a->value, false, &d))
+			else if (lead_int(av, false, &d))
 				nw.size = d;
-		} else if (strcmp(a->name, "style") == 0) {
-			style_attr(r, &nw, a->value);
+		} else if (strcmp(an, "style") == 0) {
+			style_attr(r, &nw, av);
 		}
 		if (nw.size > r->s->max_size)
 			r->s->max_size = nw.size;
@@ -1005,7 +1107,7 @@ dim(const char *v, double pct)
 }
 
 static void
-html_tests(struct replay *r, const char *tag, const GumboElement *el)
+html_tests(struct replay *r, const char *tag, const struct ev *el)
 {
 	struct html_sa *s = r->s;
 	const char *v;
@@ -1084,7 +1186,7 @@ whitespace(struct replay *r)
 }
 
 static void
-tag_event(struct replay *r, const char *tag, const GumboElement *el, int num)
+tag_event(struct replay *r, const char *tag, const struct ev *el, int num)
 {
 	struct html_sa *s = r->s;
 	bool ns = false;
@@ -1248,7 +1350,7 @@ replay(struct html_sa *s, const struct collect *c)
 					name[--k] = '\0';
 			}
 			if (k > 0)
-				tag_event(&r, name, e->kind == EV_START ? e->el : NULL,
+				tag_event(&r, name, e->kind == EV_START ? e : NULL,
 				    e->kind == EV_START ? 1 : -1);
 			break;
 		}
@@ -1310,6 +1412,8 @@ replay(struct html_sa *s, const struct collect *c)
 	g_array_free(r.styles, TRUE);
 }
 
+static bool long_comments(struct collect *c);
+
 struct html_sa *
 html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t input_len)
 {
@@ -1349,6 +1453,7 @@ html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t in
 			struct ev *p = &g_array_index(c.evs, struct ev, w - 1);
 			if (p->pos == e->pos && p->kind == e->kind && e->kind != EV_TEXT) {
 				g_free(e->text);
+				g_strfreev(e->kv);
 				continue;
 			}
 		}
@@ -1368,11 +1473,58 @@ html_sa_collect(const GumboNode *root, const char *src, size_t parsed, size_t in
 		scan(&c, cur, parsed, true);
 	if (c.evs->len > n)
 		g_array_sort(c.evs, cmp_ev);
+	if (long_comments(&c))
+		g_array_sort(c.evs, cmp_ev);
 	replay(s, &c);
-	for (guint i = 0; i < c.evs->len; i++)
+	for (guint i = 0; i < c.evs->len; i++) {
 		g_free(g_array_index(c.evs, struct ev, i).text);
+		g_strfreev(g_array_index(c.evs, struct ev, i).kv);
+	}
 	g_array_free(c.evs, TRUE);
 	return s;
+}
+
+/*
+ * HTML::Parser ends a comment at the first "-->" after its "<!", where
+ * gumbo (HTML5) also ends one at "--!>": such a comment runs on, over the
+ * nodes gumbo made of what followed; they are dropped and the text after
+ * the comment's end read again.  True when the events changed.
+ */
+static bool
+long_comments(struct collect *c)
+{
+	size_t until = 0;
+	bool changed = false;
+	guint n = c->evs->len, w = 0;
+	GArray *again = g_array_new(FALSE, FALSE, sizeof(size_t));
+	for (guint i = 0; i < n; i++) {
+		struct ev e = g_array_index(c->evs, struct ev, i);
+		if (e.pos < until) {
+			if (e.end > until) {
+				g_array_append_val(again, until);
+				g_array_append_val(again, e.end);
+				until = e.end;
+			}
+			g_free(e.text);
+			g_strfreev(e.kv);
+			changed = true;
+			continue;
+		}
+		if (e.kind == EV_COMMENT && e.end - e.pos >= 4 &&
+		    memcmp(c->src + e.pos, "<!--", 4) == 0) {
+			const char *x = g_strstr_len(c->src + e.pos + 2,
+			    (gssize)(c->len - e.pos - 2), "-->");
+			size_t hp = x != NULL ? (size_t)(x - c->src) + 3 : e.end;
+			if (hp > e.end)
+				e.end = until = hp;
+		}
+		g_array_index(c->evs, struct ev, w++) = e;
+	}
+	g_array_set_size(c->evs, w);
+	for (guint i = 0; i + 1 < again->len; i += 2)
+		scan(c, g_array_index(again, size_t, i), g_array_index(again, size_t, i + 1), true);
+	g_array_free(again, TRUE);
+	return changed;
 }
 
 bool

@@ -137,6 +137,30 @@ test_dropped(void **state)
 	assert_int_equal(inside(s, "!doctype"), -1);
 	html_doc_free(d);
 
+	/* a nested <form> gumbo drops: its attributes read from the source */
+	d = parse("<form><form action=\"mailto:x\"><select><option>a<b>b</b></select></form>"
+	    "</form>");
+	assert_true(d->sa->form_action_mailto);
+	assert_int_equal(d->sa->tags, 9);
+	assert_int_equal(inside(d->sa, "option"), 1);
+	html_doc_free(d);
+
+	/* comments end at the first "-->" (not at "--!>"); CDATA is text */
+	d = parse("<!--a--!>b<!---->c<!--->d<svg><![CDATA[ cdata ]]></svg>e");
+	s = d->sa;
+	assert_int_equal(s->comments->len, 2);
+	assert_string_equal(s->comments->pdata[0], "<!--a--!>b<!---->");
+	assert_string_equal(s->comments->pdata[1], "<!--->");
+	assert_int_equal(s->non_space_len, 8);
+	assert_int_equal(s->obfuscation, 1);
+	html_doc_free(d);
+	d = parse("a<!--x--!><b>y</b>--><i>z</i>");
+	assert_int_equal(d->sa->tags, 2);
+	assert_int_equal(inside(d->sa, "b"), -1);
+	assert_int_equal(d->sa->non_space_len, 2);
+	assert_string_equal(d->sa->comments->pdata[0], "<!--x--!><b>y</b>-->");
+	html_doc_free(d);
+
 	d = parse("<p>a <b");
 	assert_int_equal(d->sa->comments->len, 1);
 	assert_string_equal(d->sa->comments->pdata[0], "<b");
