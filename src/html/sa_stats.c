@@ -1022,9 +1022,10 @@ text_style(struct replay *r, const char *tag0, const struct ev *el, bool start)
 			close_tag(r, tag);
 		return;
 	}
-	const char *sz = attr(el, "size");
+	const char *sz;
 	double d;
-	if (strcmp(tag, "basefont") == 0 && sz != NULL && lead_int(sz, false, &d)) {
+	if (strcmp(tag, "basefont") == 0 && (sz = attr(el, "size")) != NULL &&
+	    lead_int(sz, false, &d)) {
 		r->basefont = d;
 		return;
 	}
@@ -1142,8 +1143,9 @@ html_tests(struct replay *r, const char *tag, const struct ev *el)
 		while ((int)r->titles->len <= r->title_index)
 			g_ptr_array_add(r->titles, g_string_new(NULL));
 	}
-	const char *he = attr(el, "http-equiv"), *ct = attr(el, "content");
-	if (strcmp(tag, "meta") == 0 && he != NULL && ct != NULL &&
+	const char *he, *ct;
+	if (strcmp(tag, "meta") == 0 && (he = attr(el, "http-equiv")) != NULL &&
+	    (ct = attr(el, "content")) != NULL &&
 	    g_regex_match_simple("Content-Type", he, G_REGEX_CASELESS, 0)) {
 		GMatchInfo *mi = NULL;
 		GRegex *re = g_regex_new("\\bcharset\\s*=\\s*[\"']?([^\"']+)", G_REGEX_CASELESS, 0,
