@@ -628,7 +628,8 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 		struct walk w = { .d = d, .lim = lim, .src = html, .len = d->parsed };
 		walk(&w, out->document);
 	}
-	d->sa = html_sa_collect(out != NULL ? out->document : NULL, html, d->parsed, len);
+	d->sa = html_sa_collect(out != NULL && !lim->no_sa_stats ? out->document : NULL, html,
+	    d->parsed, len);
 	if (POOL_OFF && out != NULL)
 		gumbo_destroy_output(&opt, out);
 	pool_drop(&pool);	/* the tree with it: no gumbo_destroy_output() */

@@ -635,7 +635,13 @@ struct replay {
 	GPtrArray *anchors, *titles;
 	/* tag name -> index + 1 in counts (the balances, made once a name) */
 	GArray *counts;
+	/* the index in counts of script, style, a and title, or -1: what
+	 * every text reads */
+	int ix[4];
 };
+
+enum { IX_SCRIPT, IX_STYLE, IX_A, IX_TITLE };
+static const char *const ix_names[4] = { "script", "style", "a", "title" };
 
 /* After the replay: the balance of tag, or -1 */
 static int
@@ -657,15 +663,18 @@ count_of(struct replay *r, const char *tag, bool make)
 		g_array_append_val(r->counts, z);
 		v = GINT_TO_POINTER((int)r->counts->len);
 		g_hash_table_insert(r->s->inside, g_strdup(tag), v);
+		for (int k = 0; k < 4; k++)
+			if (strcmp(tag, ix_names[k]) == 0)
+				r->ix[k] = (int)r->counts->len - 1;
 	}
 	return &g_array_index(r->counts, int, GPOINTER_TO_INT(v) - 1);
 }
 
+/* the balance of script, style, a or title (IX_*), or -1 */
 static int
-open_count(struct replay *r, const char *tag)
+open_count(const struct replay *r, int k)
 {
-	const int *n = count_of(r, tag, false);
-	return n != NULL ? *n : -1;
+	return r->ix[k] >= 0 ? g_array_index(r->counts, int, r->ix[k]) : -1;
 }
 
 /* The attributes of a start tag: gumbo's, or those read from the source
@@ -1117,7 +1126,7 @@ html_tests(struct replay *r, const char *tag, const struct ev *el)
 		if (re != NULL && !g_regex_match(re, v, 0, NULL))
 			s->font_face_bad = true;
 	}
-	if (strcmp(tag, "img") == 0 && open_count(r, "a") > 0 && r->anchors->len > 0)
+	if (strcmp(tag, "img") == 0 && open_count(r, IX_A) > 0 && r->anchors->len > 0)
 		str_append(r->anchors, "<img>\n");
 	if (strcmp(tag, "img") == 0 && attr(el, "width") != NULL && attr(el, "height") != NULL) {
 		double w = dim(attr(el, "width"), 8), h = dim(attr(el, "height"), 6);
@@ -1277,15 +1286,15 @@ text_event(struct replay *r, char *t)
 {
 	plain_quotes(t);
 	struct html_sa *s = r->s;
-	if (open_count(r, "script") > 0) {
+	if (open_count(r, IX_SCRIPT) > 0) {
 		g_ptr_array_add(s->scripts, g_utf8_make_valid(t, -1));
 		return;
 	}
-	if (open_count(r, "style") > 0)
+	if (open_count(r, IX_STYLE) > 0)
 		return;
-	if (open_count(r, "a") > 0 && r->anchors->len > 0)
+	if (open_count(r, IX_A) > 0 && r->anchors->len > 0)
 		str_append(r->anchors, t);
-	if (open_count(r, "title") > 0 && r->title_index >= 0 &&
+	if (open_count(r, IX_TITLE) > 0 && r->title_index >= 0 &&
 	    (guint)r->title_index < r->titles->len)
 		g_string_append(r->titles->pdata[r->title_index], t);
 	const char *end = t + strlen(t);
@@ -1324,6 +1333,8 @@ replay(struct html_sa *s, const struct collect *c)
 	r.anchors = g_ptr_array_new_with_free_func(gstring_free);
 	r.titles = g_ptr_array_new_with_free_func(gstring_free);
 	r.counts = g_array_new(FALSE, FALSE, sizeof(int));
+	for (int k = 0; k < 4; k++)
+		r.ix[k] = -1;
 	r.doc_utf8 = c->eight_bit;
 	r.rendered_utf8 = r.doc_utf8;
 	r.styles = g_array_new(FALSE, FALSE, sizeof(struct style));
@@ -1391,9 +1402,9 @@ replay(struct html_sa *s, const struct collect *c)
 		}
 	}
 	/* HTML.pm closes what is left open of style and script */
-	while (open_count(&r, "style") > 0)
+	while (open_count(&r, IX_STYLE) > 0)
 		tag_event(&r, "style", NULL, -1);
-	while (open_count(&r, "script") > 0)
+	while (open_count(&r, IX_SCRIPT) > 0)
 		tag_event(&r, "script", NULL, -1);
 	s->non_space_len = r.rendered_utf8 ? r.non_space_uni : r.non_space_byte;
 	for (guint i = 0; i < r.anchors->len; i++)

@@ -161,6 +161,16 @@ test_dropped(void **state)
 	assert_string_equal(d->sa->comments->pdata[0], "<!--x--!><b>y</b>-->");
 	html_doc_free(d);
 
+	/* the statistics can be left out */
+	struct html_limits lim = html_limits_default;
+	lim.no_sa_stats = true;
+	d = html_doc_parse("<p>a</p>", 8, &lim);
+	assert_int_equal(d->sa->tags, 0);
+	assert_int_equal(d->sa->length, 8);
+	assert_int_equal(d->links->len, 0);
+	assert_string_equal(d->text->str, "\na\n");
+	html_doc_free(d);
+
 	d = parse("<p>a <b");
 	assert_int_equal(d->sa->comments->len, 1);
 	assert_string_equal(d->sa->comments->pdata[0], "<b");
