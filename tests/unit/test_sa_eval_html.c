@@ -13,6 +13,7 @@
 #include "html/extract.h"
 #include "html/sa_stats.h"
 #include "mime/message.h"
+#include "spam/sa_conf.h"
 #include "spam/sa_eval.h"
 #include "spam/sa_msg.h"
 
@@ -466,6 +467,18 @@ test_html_evals(void **state)
 	assert_int_equal(run(&f, "check_iframe_src", "'x'"), -9);
 	/* ok_locales all (no setting): never */
 	assert_int_equal(run(&f, "html_charset_faraway", ""), 0);
+	/* the part's charsets are " koi8-r": Perl's split gives an empty
+	 * first one, never ok, so that one foreign or one ok charset hits */
+	struct sa_ruleset *rs = sa_ruleset_new();
+	GPtrArray *loc = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(loc, g_strdup("en"));
+	g_hash_table_insert(rs->settings, g_strdup("ok_locales"), loc);
+	f.m.rs = rs;
+	assert_int_equal(run(&f, "html_charset_faraway", ""), 1);
+	g_ptr_array_add(loc, g_strdup("all"));	/* the last one counts */
+	assert_int_equal(run(&f, "html_charset_faraway", ""), 0);
+	f.m.rs = NULL;
+	sa_ruleset_free(rs);
 	fx_clear(&f);
 
 	/* no HTML part: nothing, and no crash */
