@@ -608,8 +608,10 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 	d->forms = g_array_new(FALSE, TRUE, sizeof(struct html_form));
 	d->js = g_string_new(NULL);
 	d->load = g_string_new(NULL);
-	if (html == NULL)
+	if (html == NULL) {
+		d->sa = html_sa_collect(NULL, NULL, 0, 0);
 		return d;
+	}
 	d->parsed = html_parse_len(html, len, lim);
 
 	struct pool pool = { 0 };
@@ -626,6 +628,8 @@ html_doc_parse(const char *html, size_t len, const struct html_limits *lim)
 		struct walk w = { .d = d, .lim = lim, .src = html, .len = d->parsed };
 		walk(&w, out->document);
 	}
+	d->sa = html_sa_collect(out != NULL && !lim->no_sa_stats ? out->document : NULL, html,
+	    d->parsed, len);
 	if (POOL_OFF && out != NULL)
 		gumbo_destroy_output(&opt, out);
 	pool_drop(&pool);	/* the tree with it: no gumbo_destroy_output() */
@@ -668,6 +672,7 @@ html_doc_free(struct html_doc *d)
 	if (d == NULL)
 		return;
 	html_doc_drop_analysis(d);
+	html_sa_free(d->sa);
 	g_string_free(d->text, TRUE);
 	g_array_free(d->marks, TRUE);
 	g_ptr_array_unref(d->links);

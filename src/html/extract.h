@@ -27,6 +27,8 @@
 
 #include <glib.h>
 
+#include "sa_stats.h"
+
 struct html_limits {
 	size_t input_max;	/* bytes given to gumbo */
 	unsigned tags_max;	/* tags given to gumbo */
@@ -34,6 +36,9 @@ struct html_limits {
 	size_t script_max;	/* bytes of script text kept (js, load) */
 	unsigned links_max;	/* links kept */
 	size_t link_text_max;	/* bytes of a link's displayed text */
+	/* true: skip SpamAssassin's HTML statistics (html_doc.sa is then
+	 * those of an empty document); they cost about a fifth of a parse */
+	bool no_sa_stats;
 };
 
 /* 8 MiB, 16384 tags, 256 KiB of text, 8 MiB of script, 1000 links of 1 KiB */
@@ -109,6 +114,8 @@ struct html_doc {
 	bool emails;		/* an email or login field outside any form */
 	GString *js;		/* script text, event handlers, javascript: URLs */
 	GString *load;		/* what runs on load: <script>, onload, onerror */
+	/* SpamAssassin's HTML statistics of the document (sa_stats.h) */
+	struct html_sa *sa;
 };
 
 /*

@@ -4,5 +4,5 @@
 # which keeps one parse per HTML part for the scan).
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 mamori_layer(mamori_html
-  SOURCES src/html/extract.c
-  DEPS mamori_util PkgConfig::GLIB PkgConfig::GUMBO)
+  SOURCES src/html/extract.c src/html/sa_stats.c
+  DEPS mamori_util PkgConfig::GLIB PkgConfig::GUMBO m)
