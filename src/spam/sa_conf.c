@@ -55,11 +55,13 @@
  *   HTTPSMismatch https_http_mismatch
  *   DNSEval       check_rbl, check_rbl_sub, check_rbl_txt on mamori's DNS
  *                 lists (module dnsbl)
+ *   ImageInfo     image_count, pixel_coverage, image_to_text_ratio
  */
 static const char *const default_plugins[] = {
 	"Check", "HeaderEval", "BodyEval", "MIMEEval", "HTMLEval", "URIEval",
 	"RelayEval", "MIMEHeader", "ReplaceTags", "FreeMail", "WLBLEval",
-	"DKIM", "SPF", "DMARC", "Bayes", "URIDetail", "HTTPSMismatch", "DNSEval", NULL,
+	"DKIM", "SPF", "DMARC", "Bayes", "URIDetail", "HTTPSMismatch", "DNSEval", "ImageInfo",
+	NULL,
 };
 
 const struct sa_parse_opts sa_parse_defaults = {

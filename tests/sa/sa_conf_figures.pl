@@ -21,7 +21,7 @@ my @names = @ARGV ? @ARGV : qw(BAYES_99 BAYES_00 HTML_MESSAGE MISSING_DATE
     FREEMAIL_FROM DKIM_VALID SPF_PASS T_REMOTE_IMAGE);
 my @plugins = qw(Check HeaderEval BodyEval MIMEEval HTMLEval URIEval RelayEval
     MIMEHeader ReplaceTags FreeMail WLBLEval DKIM SPF DMARC Bayes URIDetail
-    HTTPSMismatch DNSEval);
+    HTTPSMismatch DNSEval ImageInfo);
 
 my $site = tempdir(CLEANUP => 1);
 open(my $pre, '>', "$site/mamori.pre") or die "$site: $!";
