@@ -13,7 +13,9 @@
 #   MAMORI_CONF=FILE  the configuration tuned (default: the stock rules of
 #                     /usr/share/spamassassin with score_set bayes, the
 #                     compiled databases kept in bench/.cache/hsdb)
-#   TUNE_ARGS="..."   more arguments for spam_tune.py (--fixed-b 1 ...)
+#   TUNE_ARGS="..."   arguments for spam_tune.py (default "--fixed-b 1": the
+#                     classifier's weights stay as issue 14 set them, since
+#                     they also serve without rule files; "" tunes both)
 #   SA_DATA, MAMORI, JOBS as for bench/spam-accuracy.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,4 +33,4 @@ export MAMORI_CONF
 SYSTEMS=mamori bash "$ROOT/bench/spam-accuracy.sh" --cv "$K"
 echo
 # shellcheck disable=SC2086
-python3 "$ROOT/bench/spam_tune.py" ${TUNE_ARGS:-} "$WORK/scores/cv$K-mamori.txt.parts"
+python3 "$ROOT/bench/spam_tune.py" ${TUNE_ARGS---fixed-b 1} "$WORK/scores/cv$K-mamori.txt.parts"

@@ -96,7 +96,7 @@ check_rules_path(const char *v, char *err, size_t errlen)
 
 /* The default of spam.rules_scale: bench/spam-tune.sh's choice on the
  * train split (docs/spam.md "One score"). */
-#define SPAM_RULES_SCALE 1.0
+#define SPAM_RULES_SCALE 0.65
 
 static bool
 check(const void *conf, char *err, size_t errlen)
