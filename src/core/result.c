@@ -127,6 +127,12 @@ module_force(struct module_setup *s, mamori_sym sym, int action)
 		    -1 : action;
 }
 
+void
+module_want_html_stats(struct module_setup *s)
+{
+	s->eng->html_sa_stats = true;
+}
+
 static void
 hit_free(gpointer p)
 {

@@ -26,6 +26,7 @@ struct sym_info {
 
 struct mamori_engine {
 	struct mamori_config *cfg;
+	bool html_sa_stats;		/* module_want_html_stats() */
 	struct dns_resolver *dns;	/* shared cache; thread-safe */
 	GHashTable *symbols;		/* name -> struct sym_info * */
 	GPtrArray *dyn_symbols;		/* struct mamori_symbol_def * the

@@ -297,6 +297,7 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		return MAMORI_ERR_CONFIG;
 	}
 	engine_symbol_conf(eng);
+	eng->obj_limits.html_sa_stats = eng->html_sa_stats;
 	struct dns_settings ds = {
 		.servers = (const char *const *)cfg->dns.servers->pdata,
 		.n_servers = cfg->dns.servers->len,
@@ -376,7 +377,10 @@ scan_build_objects(struct scan_ctx *ctx)
 	ctx->obj_limits = eng->obj_limits;
 	ctx->obj_limits.deadline_us = ctx->deadline_us;
 	ctx->obj_limits.mime = &eng->mime_limits;
-	ctx->content = content_new(ctx->msg, NULL);
+	struct content_limits cl = content_limits_default;
+	cl.html = html_limits_default;
+	cl.html.no_sa_stats = !eng->obj_limits.html_sa_stats;
+	ctx->content = content_new(ctx->msg, &cl);
 	for (size_t i = 0; i < eng->nmodules; i++) {
 		if (eng->modules[i]->prepare == NULL)
 			continue;

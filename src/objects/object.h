@@ -141,6 +141,9 @@ struct obj_limits {
 				 * 0 = OFFCRYPTO_SPIN_MAX (offcrypto.h) */
 	unsigned names;		/* names listed past the objects limit */
 	bool reveal_passwords;	/* the report shows passwords in clear */
+	/* each HTML parse also collects SpamAssassin's HTML statistics
+	 * (html/sa_stats.h): only when rules read them (the spam module) */
+	bool html_sa_stats;
 };
 
 struct obj_limit_hit {

@@ -28,6 +28,16 @@ sa_eval_find(const char *name)
 	return NULL;
 }
 
+const struct sa_eval_family *
+sa_eval_family_of(const struct sa_eval_def *d)
+{
+	for (size_t f = 0; f < G_N_ELEMENTS(families); f++)
+		for (size_t i = 0; i < families[f]->n; i++)
+			if (&families[f]->defs[i] == d)
+				return families[f];
+	return NULL;
+}
+
 /*
  * A Perl argument list as the rule files write them: quoted strings
  * ('...' or "...", a backslash keeping the next character of "..." and

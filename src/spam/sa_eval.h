@@ -113,6 +113,8 @@ struct sa_eval_family {
 
 /* The function of that name, or NULL when mamori has none. */
 const struct sa_eval_def *sa_eval_find(const char *name);
+/* The family a function is of. */
+const struct sa_eval_family *sa_eval_family_of(const struct sa_eval_def *d);
 
 /*
  * The call of rule `rule` (borrowed: it must outlive the call) to fn with

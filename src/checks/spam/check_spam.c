@@ -813,6 +813,12 @@ engine_new(struct module_setup *s, void **engine)
 	}
 	compile_metas(e);
 	make_symbols(s, e, c->rules_scale);
+	for (size_t i = 0; i < e->n; i++)
+		if (e->rules[i].kind == RK_EVAL &&
+		    sa_eval_family_of(e->rules[i].call->def) == &sa_eval_html_family) {
+			module_want_html_stats(s);
+			break;
+		}
 	*engine = e;
 	return true;
 }

@@ -575,8 +575,9 @@ script_exfil(struct html_ctx *c, const GString *js)
 void
 html_analyse(struct obj_tree *t, struct mobj *o)
 {
-	struct html_doc *d = html_doc_parse((const char *)o->data, o->len,
-	    &html_limits_default);
+	struct html_limits hl = html_limits_default;
+	hl.no_sa_stats = t->lim == NULL || !t->lim->html_sa_stats;
+	struct html_doc *d = html_doc_parse((const char *)o->data, o->len, &hl);
 	size_t len = d->parsed;
 	struct html_ctx c = { .t = t, .o = o };
 	char *cut = NULL;
