@@ -50,6 +50,30 @@ for m in examples/auth/*.eml; do
 	((arc > rc)) && rc=$arc
 done
 
+# DNS blocklists (examples/dnsbl/dnsbl.conf): zen.dnsbl.example, served
+# from examples/dnsbl/zone.json by the same test DNS server, lists the
+# sender of 01 and the hop before our own relay in 02.
+section "DNS blocklists: examples/dnsbl/ (docs/spam.md, DNS blocklists)"
+bl_portfile=$(mktemp)
+/usr/bin/python3 tests/support/dnsserver.py examples/dnsbl/zone.json --timeout 120 \
+	--port-file "$bl_portfile" >/dev/null &
+bl_pid=$!
+trap 'kill $dns_pid $bl_pid 2>/dev/null; rm -f "$portfile" "$bl_portfile"' EXIT
+for _ in $(seq 50); do [[ -s $bl_portfile ]] && break; sleep 0.1; done
+[[ -s $bl_portfile ]] || { echo "demo: the test DNS server did not start" >&2; exit 2; }
+for m in examples/dnsbl/*.eml; do
+	read -r -a envelope <"${m%.eml}.args"
+	echo "\$ mamori scan -c examples/dnsbl/dnsbl.conf ${envelope[*]} --dns 127.0.0.1:PORT $m"
+	brc=0
+	build/mamori scan -c examples/dnsbl/dnsbl.conf "${envelope[@]}" \
+		--dns "127.0.0.1:$(cat "$bl_portfile")" "$m" || brc=$?
+	((brc <= 1)) || { echo "demo: scan FAILED (exit $brc)" >&2; exit "$brc"; }
+	((brc > rc)) && rc=$brc
+done
+kill $bl_pid 2>/dev/null
+rm -f "$bl_portfile"
+trap 'kill $dns_pid 2>/dev/null; rm -f "$portfile"' EXIT
+
 section "attachments and documents: examples/objects/ and examples/documents/"
 orc=0
 build/mamori scan examples/objects/*.eml examples/documents/*.eml || orc=$?
