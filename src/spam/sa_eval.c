@@ -175,6 +175,20 @@ sa_eval_msg_clear(struct sa_eval_msg *m)
 }
 
 bool
+sa_eval_want_args(const struct sa_eval_call *c, unsigned lo, unsigned hi, char *err,
+    size_t errlen)
+{
+	if (c->argc < lo || c->argc > hi) {
+		if (lo == hi)
+			snprintf(err, errlen, "%u argument%s expected", lo, lo == 1 ? "" : "s");
+		else
+			snprintf(err, errlen, "%u to %u arguments expected", lo, hi);
+		return false;
+	}
+	return true;
+}
+
+bool
 sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i)
 {
 	return i >= c->argc || strcmp(c->argv[i], "undef") == 0;

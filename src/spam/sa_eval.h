@@ -139,6 +139,11 @@ void *sa_eval_cached(struct sa_eval_msg *m, enum sa_eval_slot s,
 /* Free what the scan's functions kept. */
 void sa_eval_msg_clear(struct sa_eval_msg *m);
 
+/* prepare()'s check of the number of arguments: lo to hi, else false
+ * with "N argument(s) expected" or "LO to HI arguments expected". */
+bool sa_eval_want_args(const struct sa_eval_call *c, unsigned lo, unsigned hi, char *err,
+    size_t errlen);
+
 /* Argument helpers: argv[i] as a number (Perl's numeric reading of the
  * string; "undef" or absent: def), and whether it is "undef" or absent. */
 double sa_eval_arg_num(const struct sa_eval_call *c, unsigned i, double def);

@@ -244,20 +244,31 @@ word_at(const char *s, size_t len, size_t i, const char *w)
 	return i == 0 || !p_word((unsigned char)s[i - 1]);
 }
 
+/* At i, the parameter w: w, blanks, '=', blanks; the offset of its value,
+ * or 0 when there is none at i (a value never starts at 0). */
+static size_t
+param_at(const char *s, size_t len, size_t i, const char *w)
+{
+	if (!word_at(s, len, i, w))
+		return 0;
+	size_t k = i + strlen(w);
+	while (k < len && p_space((unsigned char)s[k]))
+		k++;
+	if (k >= len || s[k] != '=')
+		return 0;
+	k++;
+	while (k < len && p_space((unsigned char)s[k]))
+		k++;
+	return k;
+}
+
 static char *
 ct_boundary(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (!word_at(s, len, i, "boundary"))
+		size_t k = param_at(s, len, i, "boundary");
+		if (k == 0)
 			continue;
-		size_t k = i + 8;
-		while (k < len && p_space((unsigned char)s[k]))
-			k++;
-		if (k >= len || s[k] != '=')
-			continue;
-		k++;
-		while (k < len && p_space((unsigned char)s[k]))
-			k++;
 		if (k < len && s[k] == '"') {
 			size_t e = k + 1;
 			while (e < len && s[e] != '"')
@@ -279,16 +290,9 @@ static char *
 ct_charset(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (!word_at(s, len, i, "charset"))
+		size_t k = param_at(s, len, i, "charset");
+		if (k == 0)
 			continue;
-		size_t k = i + 7;
-		while (k < len && p_space((unsigned char)s[k]))
-			k++;
-		if (k >= len || s[k] != '=')
-			continue;
-		k++;
-		while (k < len && p_space((unsigned char)s[k]))
-			k++;
 		size_t st = k;
 		if (k < len && (s[k] == '"' || s[k] == '\''))
 			st = k + 1;
@@ -1481,22 +1485,9 @@ tree(struct sa_eval_msg *m)
 /* ---- the functions ---------------------------------------------------------- */
 
 static bool
-want_args(const struct sa_eval_call *c, unsigned lo, unsigned hi, char *err, size_t errlen)
-{
-	if (c->argc < lo || c->argc > hi) {
-		if (lo == hi)
-			snprintf(err, errlen, "%u argument%s expected", lo, lo == 1 ? "" : "s");
-		else
-			snprintf(err, errlen, "%u to %u arguments expected", lo, hi);
-		return false;
-	}
-	return true;
-}
-
-static bool
 prep_none(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 0, 0, err, errlen);
+	return sa_eval_want_args(c, 0, 0, err, errlen);
 }
 
 /* check_for_mime(KEY): the keys _check_attachments sets in SpamAssassin's
@@ -1535,7 +1526,7 @@ static const char *const mime_keys[] = {
 static bool
 prep_for_mime(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	if (!want_args(c, 1, 1, err, errlen))
+	if (!sa_eval_want_args(c, 1, 1, err, errlen))
 		return false;
 	for (size_t i = 1; i < G_N_ELEMENTS(mime_keys); i++)
 		if (strcmp(c->argv[0], mime_keys[i]) == 0) {
@@ -1611,13 +1602,13 @@ run_mime_html_only(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 prep_two(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 2, 2, err, errlen);
+	return sa_eval_want_args(c, 2, 2, err, errlen);
 }
 
 static bool
 prep_one(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 1, 1, err, errlen);
+	return sa_eval_want_args(c, 1, 1, err, errlen);
 }
 
 static int
@@ -1686,7 +1677,7 @@ static const char *const parse_flags[] = {
 static bool
 prep_parse_flags(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	if (!want_args(c, 1, 1, err, errlen))
+	if (!sa_eval_want_args(c, 1, 1, err, errlen))
 		return false;
 	for (size_t i = 0; i < G_N_ELEMENTS(parse_flags); i++)
 		if (strcmp(c->argv[0], parse_flags[i]) == 0) {
@@ -1918,7 +1909,7 @@ run_ma_non_text(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 prep_base64_length(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 1, 2, err, errlen);
+	return sa_eval_want_args(c, 1, 2, err, errlen);
 }
 
 static void
@@ -1978,7 +1969,7 @@ run_body_length(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 prep_blank_line_ratio(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 2, 3, err, errlen);
+	return sa_eval_want_args(c, 2, 3, err, errlen);
 }
 
 /* the name SpamAssassin gives a part (_parse_normal): Content-Disposition's
@@ -2869,7 +2860,7 @@ struct anchor_uri {
 static bool
 prep_https_http(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 0, 2, err, errlen);
+	return sa_eval_want_args(c, 0, 2, err, errlen);
 }
 
 /* check_https_http_mismatch(MIN, MAX): in one HTML part, an anchor to an

@@ -434,41 +434,25 @@ parse_date(const struct date_rx *rx, const char *date, int64_t *out)
 	const char *p;
 	size_t n;
 	bool ok = false;
-	if (g_regex_match(rx->d1, t->str, 0, &mi)) {
-		p = grp(mi, t->str, 1, &n);
+	/* the three date forms, tried in order: where day and month are
+	 * (the year is the third group of each) */
+	const struct {
+		const GRegex *re;
+		int day, mon;
+	} forms[] = { { rx->d1, 1, 2 }, { rx->d2, 2, 1 }, { rx->d3, 1, 2 } };
+	for (size_t k = 0; k < G_N_ELEMENTS(forms) && !ok; k++) {
+		g_match_info_free(mi);
+		mi = NULL;
+		if (!g_regex_match(forms[k].re, t->str, 0, &mi))
+			continue;
+		p = grp(mi, t->str, forms[k].day, &n);
 		dd = digits(p, n);
-		p = grp(mi, t->str, 2, &n);
+		p = grp(mi, t->str, forms[k].mon, &n);
 		mon = month_of(p, n);
 		p = grp(mi, t->str, 3, &n);
 		yyyy = digits(p, n);
 		ylen = n;
 		ok = true;
-	} else {
-		g_match_info_free(mi);
-		mi = NULL;
-		if (g_regex_match(rx->d2, t->str, 0, &mi)) {
-			p = grp(mi, t->str, 2, &n);
-			dd = digits(p, n);
-			p = grp(mi, t->str, 1, &n);
-			mon = month_of(p, n);
-			p = grp(mi, t->str, 3, &n);
-			yyyy = digits(p, n);
-			ylen = n;
-			ok = true;
-		} else {
-			g_match_info_free(mi);
-			mi = NULL;
-			if (g_regex_match(rx->d3, t->str, 0, &mi)) {
-				p = grp(mi, t->str, 1, &n);
-				dd = digits(p, n);
-				p = grp(mi, t->str, 2, &n);
-				mon = month_of(p, n);
-				p = grp(mi, t->str, 3, &n);
-				yyyy = digits(p, n);
-				ylen = n;
-				ok = true;
-			}
-		}
 	}
 	if (!ok) {
 		g_match_info_free(mi);

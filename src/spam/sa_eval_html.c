@@ -140,19 +140,6 @@ num(const char *s, double *v)
 }
 
 static bool
-want_args(struct sa_eval_call *c, unsigned lo, unsigned hi, char *err, size_t errlen)
-{
-	if (c->argc < lo || c->argc > hi) {
-		if (lo == hi)
-			snprintf(err, errlen, "%u argument%s expected", lo, lo == 1 ? "" : "s");
-		else
-			snprintf(err, errlen, "%u to %u arguments expected", lo, hi);
-		return false;
-	}
-	return true;
-}
-
-static bool
 want_num(struct sa_eval_call *c, unsigned i, char *err, size_t errlen)
 {
 	double v;
@@ -239,7 +226,7 @@ value_name(const char *name)
 static bool
 range_prepare(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	if (!want_args(c, 2, 3, err, errlen))
+	if (!sa_eval_want_args(c, 2, 3, err, errlen))
 		return false;
 	if (!value_name(c->argv[0])) {
 		snprintf(err, errlen, "statistic %s not collected", c->argv[0]);
@@ -276,7 +263,7 @@ range_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 two_nums(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 2, 2, err, errlen) && want_num(c, 0, err, errlen) &&
+	return sa_eval_want_args(c, 2, 2, err, errlen) && want_num(c, 0, err, errlen) &&
 	    want_num(c, 1, err, errlen);
 }
 
@@ -319,7 +306,7 @@ image_ratio_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 one_arg(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 1, 1, err, errlen);
+	return sa_eval_want_args(c, 1, 1, err, errlen);
 }
 
 /* html_tag_exists(tag): the tag came, start or end (as written: the
@@ -385,7 +372,7 @@ struct eval_data {
 static bool
 eval_prepare(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	if (!want_args(c, 2, 2, err, errlen))
+	if (!sa_eval_want_args(c, 2, 2, err, errlen))
 		return false;
 	struct eval_data *d = g_new0(struct eval_data, 1);
 	bool balance = strcmp(c->def->name, "html_tag_balance") == 0;
@@ -460,7 +447,7 @@ text_drop(void *p)
 static bool
 text_prepare(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	if (!want_args(c, 2, 2, err, errlen))
+	if (!sa_eval_want_args(c, 2, 2, err, errlen))
 		return false;
 	int list = -1;
 	for (size_t i = 0; i < G_N_ELEMENTS(lists); i++)
@@ -661,7 +648,7 @@ iframe_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 no_args(struct sa_eval_call *c, char *err, size_t errlen)
 {
-	return want_args(c, 0, 0, err, errlen);
+	return sa_eval_want_args(c, 0, 0, err, errlen);
 }
 
 /* --- ImageInfo ----------------------------------------------------------- */
@@ -763,7 +750,7 @@ static bool
 image_prepare(struct sa_eval_call *c, char *err, size_t errlen)
 {
 	bool ratio = strcmp(c->def->name, "image_to_text_ratio") == 0;
-	if (!want_args(c, ratio ? 3 : 2, 3, err, errlen) || !want_num(c, 1, err, errlen) ||
+	if (!sa_eval_want_args(c, ratio ? 3 : 2, 3, err, errlen) || !want_num(c, 1, err, errlen) ||
 	    (c->argc == 3 && !sa_eval_arg_undef(c, 2) && !want_num(c, 2, err, errlen)))
 		return false;
 	return true;
