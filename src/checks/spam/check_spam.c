@@ -202,6 +202,11 @@ struct mtarget {
 
 struct spam_engine {
 	struct sa_ruleset *rs;
+	/* for the relays (relays_of): spam.trusted_networks and
+	 * internal_networks (NULL: none listed), the rule files'
+	 * originating_ip_headers */
+	struct sa_netset *nets[2];
+	char **originating;
 	struct rule *rules;
 	size_t n;
 	GHashTable *index;	/* name -> GINT_TO_POINTER(index + 1) */
@@ -744,6 +749,9 @@ engine_free(void *engine)
 		g_hash_table_unref(e->index);
 	if (e->unusable != NULL)
 		g_hash_table_unref(e->unusable);
+	sa_netset_free(e->nets[0]);
+	sa_netset_free(e->nets[1]);
+	g_strfreev(e->originating);
 	sa_ruleset_free(e->rs);
 	g_free(e);
 }
@@ -784,6 +792,21 @@ engine_new(struct module_setup *s, void **engine)
 		}
 	}
 	sa_conf_finish(e->rs);
+	const GPtrArray *lists[2] = { c->trusted_networks, c->internal_networks };
+	for (int k = 0; k < 2; k++) {
+		if (lists[k] == NULL || lists[k]->len == 0)
+			continue;
+		char why[160];
+		e->nets[k] = sa_netset_new((const char *const *)lists[k]->pdata, lists[k]->len,
+		    why, sizeof why);
+		if (e->nets[k] == NULL) {	/* checked when read: not expected */
+			snprintf(s->err, s->errlen, "spam.%s: %s",
+			    k == 0 ? "trusted_networks" : "internal_networks", why);
+			engine_free(e);
+			return false;
+		}
+	}
+	e->originating = sa_relays_originating(e->rs->settings);
 
 	e->n = e->rs->rules->len;
 	e->rules = g_new0(struct rule, MAX(e->n, (size_t)1));
@@ -855,23 +878,12 @@ scratch_get(struct spam_engine *e)
  * spam.internal_networks and the rule files' originating_ip_headers: for
  * the header rules (X-Spam-Relays-*, ALL-TRUSTED ...) and the evals. */
 static struct sa_relays *
-relays_of(const struct spam_conf *conf, const struct spam_engine *e, const GPtrArray *fields)
+relays_of(const struct spam_engine *e, const GPtrArray *fields)
 {
-	struct sa_netset *nets[2] = { NULL, NULL };
-	const GPtrArray *lists[2] = { conf->trusted_networks, conf->internal_networks };
-	char err[160];
-	for (int k = 0; k < 2; k++)
-		if (lists[k] != NULL && lists[k]->len > 0)	/* checked when read */
-			nets[k] = sa_netset_new((const char *const *)lists[k]->pdata, lists[k]->len,
-			    err, sizeof err);
-	char **orig = sa_relays_originating(e->rs->settings);
-	struct sa_relay_opts o = { .trusted = nets[0], .internal = nets[1],
-	    .originating = (const char *const *)orig, .limits = sa_relay_limits_default };
-	struct sa_relays *r = sa_relays_parse(fields, &o);
-	g_strfreev(orig);
-	sa_netset_free(nets[0]);
-	sa_netset_free(nets[1]);
-	return r;
+	struct sa_relay_opts o = { .trusted = e->nets[0], .internal = e->nets[1],
+	    .originating = (const char *const *)e->originating,
+	    .limits = sa_relay_limits_default };
+	return sa_relays_parse(fields, &o);
 }
 
 /*
@@ -1300,7 +1312,7 @@ run(struct scan_ctx *ctx)
 	const uint8_t *raw = scan_raw(ctx, &rawlen);
 	GPtrArray *fields = sa_fields_parse(raw, raw != NULL ? rawlen : 0);
 	GString *buf = g_string_new(NULL);
-	struct sa_relays *relays = relays_of(scan_module_conf(ctx), e, fields);
+	struct sa_relays *relays = relays_of(e, fields);
 	uint32_t *th = g_new0(uint32_t, e->n);
 	for (guint i = 0; i < e->targets->len; i++) {
 		const struct target *t = e->targets->pdata[i];
