@@ -233,3 +233,47 @@ sa_eval_regex(const char *pattern, GRegexCompileFlags flags)
 	g_free(key);
 	return re;
 }
+
+static bool
+us_state(const char *s)
+{
+	static const char *const st[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
+	    "fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me",
+	    "mi", "mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
+	    "ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa",
+	    "wi", "wv", "wy" };
+	for (size_t i = 0; i < G_N_ELEMENTS(st); i++)
+		if (strcmp(s, st[i]) == 0)
+			return true;
+	return false;
+}
+
+char *
+sa_eval_registered_domain(const char *host, GHashTable *two, GHashTable *three)
+{
+	char **parts = g_strsplit(host, ".", -1);
+	guint n = g_strv_length(parts), first = 0;	/* parts[first..n) remain */
+	while (n - first > 1) {
+		guint k = n - first;
+		char *joined = g_strjoinv(".", parts + first);
+		bool stop = false;
+		if (k == 2)
+			stop = g_hash_table_contains(two, joined);
+		else if (k == 3)
+			stop = strcmp(parts[first + 2], "us") == 0 ? us_state(parts[first + 1]) :
+			    g_hash_table_contains(three, joined);
+		else if (k == 4 && strcmp(parts[first + 3], "us") == 0 &&
+		    ((strcmp(parts[first], "pvt") == 0 && strcmp(parts[first + 1], "k12") == 0) ||
+		    strcmp(parts[first], "ci") == 0 || strcmp(parts[first], "co") == 0))
+			stop = us_state(parts[first + 2]);
+		g_free(joined);
+		if (stop)
+			break;
+		first++;
+	}
+	if (first > 0)	/* one label of the host part back */
+		first--;
+	char *out = g_strjoinv(".", parts + first);
+	g_strfreev(parts);
+	return out;
+}

@@ -157,6 +157,15 @@ bool sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i);
  */
 GRegex *sa_eval_regex(const char *pattern, GRegexCompileFlags flags);
 
+/*
+ * RegistryBoundaries' split_domain, its domain part, on a host name already
+ * normalised (lower-case ASCII, dots squeezed, none at either end): the
+ * labels from the registered one on ("www.foo.co.uk" -> "foo.co.uk"), with
+ * the rule files' 2- and 3-level public suffixes (util_rb_2tld and
+ * util_rb_3tld, as sets of strings) and RFC 1480's .us names; g_malloc'd.
+ */
+char *sa_eval_registered_domain(const char *host, GHashTable *two, GHashTable *three);
+
 /* The families (sa_eval_*.c). */
 extern const struct sa_eval_family sa_eval_header_family;	/* HeaderEval, FreeMail, FromNameSpoof */
 extern const struct sa_eval_family sa_eval_body_family;	/* MIMEEval, BodyEval */

@@ -2652,20 +2652,6 @@ registry_new(const struct sa_eval_msg *m)
 	return r;
 }
 
-static bool
-us_state(const char *s)
-{
-	static const char *const st[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
-		"fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me",
-		"mi", "mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
-		"ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa",
-		"wi", "wv", "wy" };
-	for (size_t i = 0; i < G_N_ELEMENTS(st); i++)
-		if (strcmp(s, st[i]) == 0)
-			return true;
-	return false;
-}
-
 /* IS_IP_ADDRESS: a dotted quad without leading zeros, or IPv6 */
 static bool
 is_ip(const char *s)
@@ -2714,41 +2700,7 @@ trim_domain(const struct registry *r, const char *host)
 		g_string_truncate(d, d->len - 1);
 	if (d->len == 0)
 		return g_string_free(d, FALSE);
-	char **parts = g_strsplit(d->str, ".", -1);
-	guint n = g_strv_length(parts), first = 0;
-	while (n - first > 1) {
-		guint k = n - first;
-		if (k == 2) {
-			char *t = g_strjoinv(".", parts + first);
-			bool stop = g_hash_table_contains(r->two, t);
-			g_free(t);
-			if (stop)
-				break;
-		} else if (k == 3) {
-			if (strcmp(parts[first + 2], "us") == 0) {
-				if (us_state(parts[first + 1]))
-					break;
-			} else {
-				char *t = g_strjoinv(".", parts + first);
-				bool stop = g_hash_table_contains(r->three, t);
-				g_free(t);
-				if (stop)
-					break;
-			}
-		} else if (k == 4) {
-			if (strcmp(parts[first + 3], "us") == 0 &&
-			    ((strcmp(parts[first], "pvt") == 0 && strcmp(parts[first + 1], "k12") == 0) ||
-			    strcmp(parts[first], "ci") == 0 || strcmp(parts[first], "co") == 0) &&
-			    us_state(parts[first + 2]))
-				break;
-		}
-		first++;
-	}
-	/* the last label taken off goes back */
-	if (first > 0)
-		first--;
-	char *out = g_strjoinv(".", parts + first);
-	g_strfreev(parts);
+	char *out = sa_eval_registered_domain(d->str, r->two, r->three);
 	g_string_free(d, TRUE);
 	return out;
 }

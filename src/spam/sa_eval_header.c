@@ -1849,20 +1849,6 @@ rb_conf(const struct sa_eval_msg *m, const struct sa_eval_call *c)
 	return pr->conf;
 }
 
-static bool
-us_state(const char *s)
-{
-	static const char *const st[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
-	    "fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me",
-	    "mi", "mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
-	    "ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa",
-	    "wi", "wv", "wy" };
-	for (size_t i = 0; i < G_N_ELEMENTS(st); i++)
-		if (strcmp(s, st[i]) == 0)
-			return true;
-	return false;
-}
-
 /* RegistryBoundaries trim_domain: the registered domain of a host name */
 static char *
 trim_domain(const struct rb_conf *rb, const char *host)
@@ -1880,42 +1866,7 @@ trim_domain(const struct rb_conf *rb, const char *host)
 	size_t n = strlen(start);
 	while (n > 0 && start[n - 1] == '.')
 		start[--n] = '\0';
-	char **parts = g_strsplit(start, ".", -1);
-	guint np = g_strv_length(parts), first = 0, host_n = 0;
-	while (np - first > 1) {
-		guint left = np - first;
-		char **dp = parts + first;
-		if (left == 2) {
-			char *t = g_strjoinv(".", dp);
-			bool stop = g_hash_table_contains(rb->tld2, t);
-			g_free(t);
-			if (stop)
-				break;
-		} else if (left == 3) {
-			if (strcmp(dp[2], "us") == 0) {
-				if (us_state(dp[1]))
-					break;
-			} else {
-				char *t = g_strjoinv(".", dp);
-				bool stop = g_hash_table_contains(rb->tld3, t);
-				g_free(t);
-				if (stop)
-					break;
-			}
-		} else if (left == 4) {
-			if (strcmp(dp[3], "us") == 0 &&
-			    ((strcmp(dp[0], "pvt") == 0 && strcmp(dp[1], "k12") == 0) ||
-			    strcmp(dp[0], "ci") == 0 || strcmp(dp[0], "co") == 0) &&
-			    us_state(dp[2]))
-				break;
-		}
-		first++;
-		host_n++;
-	}
-	if (host_n > 0)
-		first--;	/* the last host label goes back to the domain */
-	char *r = g_strjoinv(".", parts + first);
-	g_strfreev(parts);
+	char *r = sa_eval_registered_domain(start, rb->tld2, rb->tld3);
 	g_free(d);
 	return r;
 }

@@ -420,20 +420,6 @@ sa_relays_envelope_from(const GPtrArray *fields, const struct sa_relays *rl, GSt
 
 /* ---- WLBLEval's check_mailfrom_matches_rcvd ---- */
 
-static const char *const us_states[] = { "ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de",
-	"fl", "ga", "gu", "hi", "ia", "id", "il", "in", "ks", "ky", "la", "ma", "md", "me", "mi",
-	"mn", "mo", "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh", "ok", "or",
-	"pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va", "vi", "vt", "wa", "wi", "wv", "wy" };
-
-static bool
-us_state(const char *s)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(us_states); i++)
-		if (strcmp(us_states[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* the rule files' util_rb_2tld and util_rb_3tld, as sets */
 struct rb {
 	GHashTable *two, *three;
@@ -509,31 +495,8 @@ registered_domain(const struct rb *rb, const char *d)
 			g_string_append_c(g, *p);
 	while (g->len > 0 && g->str[g->len - 1] == '.')
 		g_string_truncate(g, g->len - 1);
-	char **parts = g_strsplit(g->str, ".", -1);
+	char *out = sa_eval_registered_domain(g->str, rb->two, rb->three);
 	g_string_free(g, TRUE);
-	guint n = g_strv_length(parts), first = 0;	/* parts[first..n) remain */
-	while (n - first > 1) {
-		guint k = n - first;
-		char *joined = g_strjoinv(".", parts + first);
-		bool stop = false;
-		if (k == 2)
-			stop = g_hash_table_contains(rb->two, joined);
-		else if (k == 3)
-			stop = strcmp(parts[first + 2], "us") == 0 ? us_state(parts[first + 1]) :
-			    g_hash_table_contains(rb->three, joined);
-		else if (k == 4 && strcmp(parts[first + 3], "us") == 0 &&
-		    ((strcmp(parts[first], "pvt") == 0 && strcmp(parts[first + 1], "k12") == 0) ||
-		    strcmp(parts[first], "ci") == 0 || strcmp(parts[first], "co") == 0))
-			stop = us_state(parts[first + 2]);
-		g_free(joined);
-		if (stop)
-			break;
-		first++;
-	}
-	if (first > 0)	/* one label of the host part back */
-		first--;
-	char *out = g_strjoinv(".", parts + first);
-	g_strfreev(parts);
 	return out;
 }
 
