@@ -147,9 +147,9 @@ def label_of(source):
     raise InputError(f'no ham/ spam/ directory in the source path {source!r}')
 
 
-def mamori_scores(stream, out):
-    """One "LABEL SCORE" line per report; only source and score are read."""
-    n = 0
+def reports(stream):
+    """(label, score, report) of each `mamori scan --json` report; the label
+    from its source path."""
     for ln, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -165,7 +165,14 @@ def mamori_scores(stream, out):
             raise InputError(f'report {ln}: no source')
         if isinstance(score, bool) or not isinstance(score, (int, float)):
             raise InputError(f'report {ln}: no numeric "score" (an error report?)')
-        out.write(f'{label_of(src)} {score!r}\n')
+        yield label_of(src), score, rep
+
+
+def mamori_scores(stream, out):
+    """One "LABEL SCORE" line per report; only source and score are read."""
+    n = 0
+    for label, score, _ in reports(stream):
+        out.write(f'{label} {score!r}\n')
         n += 1
     return n
 
@@ -193,23 +200,9 @@ def report_parts(rep):
 def mamori_parts(stream, out):
     """One "LABEL SCORE RULES BAYES OTHER" line per report."""
     n = 0
-    for ln, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            rep = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f'report {ln}: not JSON ({e.msg})') from None
-        src = rep.get('source')
-        if src is None:
-            src = (rep.get('message') or {}).get('source')
-        score = rep.get('score')
-        if not isinstance(src, str):
-            raise InputError(f'report {ln}: no source')
-        if isinstance(score, bool) or not isinstance(score, (int, float)):
-            raise InputError(f'report {ln}: no numeric "score" (an error report?)')
+    for label, score, rep in reports(stream):
         r, b, o = report_parts(rep)
-        out.write(f'{label_of(src)} {score!r} {r!r} {b!r} {o!r}\n')
+        out.write(f'{label} {score!r} {r!r} {b!r} {o!r}\n')
         n += 1
     return n
 
