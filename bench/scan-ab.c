@@ -11,9 +11,10 @@
  * usage: bench_scan_ab [-r ROUNDS] [-s STATE] [-q] CONF_A CONF_B DIR|FILE...
  *   CONF_A, CONF_B  configuration files ("-": the built-in defaults)
  *   -s STATE        the state directory (mamori scan --state) of both
- *   -r ROUNDS       passes over all messages (default 5); the first pass
- *                   also pays what is done once per process (lazy
- *                   initialisation): min and median over the rounds
+ *   -r ROUNDS       passes over all messages (default 5): min and median
+ *                   over the rounds; what each engine does once (the
+ *                   model's load, tables built at their first use) is
+ *                   done before, on the first message, untimed
  *   -q              no line per round
  *
  * Prints per round and then as min and median over the rounds: µs of CPU
@@ -178,6 +179,10 @@ main(int argc, char **argv)
 	double *ra = g_new(double, rounds), *rb = g_new(double, rounds), *rd = g_new(double, rounds);
 	size_t n = msgs->len;
 
+	/* what each engine does once (the model's load, tables built at the
+	 * first use) on the first message, untimed */
+	(void)scan_us(ea, &g_array_index(msgs, struct msg, 0));
+	(void)scan_us(eb, &g_array_index(msgs, struct msg, 0));
 	for (unsigned r = 0; r < rounds; r++) {
 		double sa = 0.0, sb = 0.0;
 		for (size_t k = 0; k < n; k++) {
