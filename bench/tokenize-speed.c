@@ -202,6 +202,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (model != NULL)	/* as the bayes module tokenises for its model */
+		opts.prefetch_w = spam_model_lr_weights(model, &opts.prefetch_mask);
 	double *cold = g_new(double, runs), *warm = g_new(double, runs);
 	double *cls = g_new(double, runs), *render = g_new(double, runs);
 	uint64_t feats = 0, xfeats = 0, words = 0;

@@ -230,6 +230,13 @@ spam_model_nfeatures(const struct spam_model *m)
 	return m->n;
 }
 
+const float *
+spam_model_lr_weights(const struct spam_model *m, uint32_t *mask)
+{
+	*mask = m->wmask;
+	return m->w;
+}
+
 void
 spam_model_counts(const struct spam_model *m, uint64_t h, uint32_t *nspam, uint32_t *nham)
 {

@@ -91,6 +91,9 @@ int64_t spam_model_gen(const struct spam_model *m);
 uint64_t spam_model_nspam(const struct spam_model *m);
 uint64_t spam_model_nham(const struct spam_model *m);
 size_t spam_model_nfeatures(const struct spam_model *m);
+/* The second stage's weights, indexed by (uint32_t)hash & *mask (for
+ * spam_tok_opts.prefetch_w); NULL without a second stage. */
+const float *spam_model_lr_weights(const struct spam_model *m, uint32_t *mask);
 /* Messages the second stage learned from (0: no second stage). */
 size_t spam_model_lr_messages(const struct spam_model *m);
 /* Records of learned messages in an older format, which the second stage

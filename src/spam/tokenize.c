@@ -140,6 +140,8 @@ push(uint64_t **a, size_t *n, size_t *cap, uint64_t h)
 static void
 emit_hash(struct tok *tk, uint64_t h)
 {
+	if (tk->o->prefetch_w != NULL)
+		__builtin_prefetch(&tk->o->prefetch_w[(uint32_t)h & tk->o->prefetch_mask]);
 	if (tk->to_x)
 		push(&tk->xh, &tk->nxh, &tk->capxh, h);
 	else

@@ -120,6 +120,13 @@ struct spam_tok_opts {
 				 * when not in families */
 	size_t bytes_max;	/* body bytes read for "b:" */
 	bool names;		/* keep the names (tests, `mamori learn --dump`) */
+	/* A hint that changes no feature: each hash h emitted is followed by
+	 * a prefetch of prefetch_w[(uint32_t)h & prefetch_mask], the weight
+	 * the classifier reads for h right after (spam_model_lr_weights()),
+	 * so that those cache misses overlap with the tokeniser's own work.
+	 * NULL: none. */
+	const float *prefetch_w;
+	uint32_t prefetch_mask;
 };
 
 /* every family; 256 KiB per part, 20000 words, 64-byte words, OSB

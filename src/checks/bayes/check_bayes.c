@@ -318,13 +318,18 @@ model_for_scan(struct bayes_engine *e, struct mamori_store *st, char *why, size_
 	return m;
 }
 
+/* m: the model the features are for (its weights are prefetched as the
+ * features are made), or NULL */
 static struct spam_features *
-features_of(struct scan_ctx *ctx, const struct bayes_engine *e)
+features_of(struct scan_ctx *ctx, const struct bayes_engine *e, const struct spam_model *m)
 {
 	size_t len = 0;
 	const uint8_t *raw = scan_raw(ctx, &len);
+	struct spam_tok_opts o = e->tok;
+	if (m != NULL)
+		o.prefetch_w = spam_model_lr_weights(m, &o.prefetch_mask);
 	return spam_tokenize(scan_message(ctx), scan_content(ctx), scan_objects(ctx), raw, len,
-	    &e->tok);
+	    &o);
 }
 
 static void
@@ -360,7 +365,7 @@ run(struct scan_ctx *ctx)
 		spam_model_unref(m);
 		return;
 	}
-	struct spam_features *f = features_of(ctx, e);
+	struct spam_features *f = features_of(ctx, e, m);
 	spam_classify(m, f, &e->params, &s->v);
 	s->nfeatures = f->h->len;
 	s->truncated = f->truncated;
@@ -506,7 +511,7 @@ learn(struct scan_ctx *ctx, enum mamori_learn_class cls, bool forget,
 		snprintf(err, errlen, "bayes.enabled is false: nothing learns");
 		return MAMORI_ERR_CONFIG;
 	}
-	struct spam_features *f = features_of(ctx, e);
+	struct spam_features *f = features_of(ctx, e, NULL);
 	uint8_t d[16];
 	digest_of(scan_message(ctx), f, d);
 	enum spam_learned r;
