@@ -275,7 +275,7 @@ after_received(const struct sa_eval_msg *m, const char *name)
  * (RelayEval) and is not done here (docs/spam.md).  NULL: none.
  */
 static char *
-envelope_from(const struct sa_eval_msg *m)
+envelope_from_make(const struct sa_eval_msg *m)
 {
 	if (m->mail_from != NULL)
 		return g_strdup(m->mail_from);
@@ -308,6 +308,8 @@ envelope_from(const struct sa_eval_msg *m)
 	}
 	return NULL;
 }
+
+static const char *envelope_from(struct sa_eval_msg *m);
 
 /* ---- dates (Util.pm parse_rfc822_date) ---------------------------------- */
 
@@ -789,6 +791,12 @@ struct hdr_cache {
 	int fm_body_state;	/* FreeMail's body addresses: 0 not yet */
 	bool fm_body_skip;	/* too many addresses: the body is not used */
 	GPtrArray *fm_body;	/* the freemail ones (char *) */
+	/* the scan's addresses, made on first use (several rules read them) */
+	bool ef_done;
+	char *ef;		/* envelope_from_make(), NULL: none */
+	char *ef_addr;		/* envfrom_addr_make(), NULL: not yet */
+	GPtrArray *from_addrs;	/* all_from_addrs_make() */
+	GPtrArray *to_addrs;	/* all_to_addrs_make() */
 };
 
 static void *
@@ -802,8 +810,16 @@ static void
 cache_free(void *p)
 {
 	struct hdr_cache *hc = p;
-	if (hc != NULL && hc->fm_body != NULL)
+	if (hc == NULL)
+		return;
+	if (hc->fm_body != NULL)
 		g_ptr_array_free(hc->fm_body, TRUE);
+	g_free(hc->ef);
+	g_free(hc->ef_addr);
+	if (hc->from_addrs != NULL)
+		g_ptr_array_free(hc->from_addrs, TRUE);
+	if (hc->to_addrs != NULL)
+		g_ptr_array_free(hc->to_addrs, TRUE);
 	g_free(hc);
 }
 
@@ -811,6 +827,18 @@ static struct hdr_cache *
 cache(struct sa_eval_msg *m)
 {
 	return sa_eval_cached(m, SA_SLOT_HEADER, cache_new, cache_free);
+}
+
+/* EnvelopeFrom (envelope_from_make()), made once a scan; NULL: none */
+static const char *
+envelope_from(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (!hc->ef_done) {
+		hc->ef = envelope_from_make(m);
+		hc->ef_done = true;
+	}
+	return hc->ef;
 }
 
 /* ---- HeaderEval ---------------------------------------------------------- */
@@ -1540,7 +1568,7 @@ msn_groups(struct sa_eval_msg *m, const struct sa_eval_call *c)
 			g_regex_unref(re);
 		g_free(pat);
 		if (r) {
-			ef = envelope_from(m);
+			ef = g_strdup(envelope_from(m));
 			pat = g_strdup_printf("%s-bounce\\@groups\\.msn\\.com", list);
 			re = g_regex_new(pat, G_REGEX_RAW, 0, NULL);
 			r = re != NULL && ef != NULL && g_regex_match(re, ef, 0, NULL);
@@ -1709,23 +1737,33 @@ static void setting_words(const struct sa_eval_msg *m, const char *key,
 
 /* get(EnvelopeFrom:addr) in scalar context: "" when none */
 static char *
-envfrom_addr(const struct sa_eval_msg *m)
+envfrom_addr_make(struct sa_eval_msg *m)
 {
-	char *e = envelope_from(m);
+	const char *e = envelope_from(m);
 	if (e == NULL)
 		return g_strdup("");
 	/* the envelope as an address list: its first address */
-	struct sa_field f = { .name = (char *)"EnvelopeFrom", .raw = e, .decoded = e };
+	struct sa_field f = { .name = (char *)"EnvelopeFrom", .raw = (char *)e,
+		.decoded = (char *)e };
 	GPtrArray *one = g_ptr_array_new();
 	g_ptr_array_add(one, &f);
 	GString *s = g_string_new(NULL);
 	sa_header_addresses(one, "EnvelopeFrom", false, s);
 	g_ptr_array_free(one, TRUE);
-	g_free(e);
 	char *nl = strchr(s->str, '\n');
 	if (nl != NULL)
 		g_string_truncate(s, (gsize)(nl - s->str));
 	return g_string_free(s, FALSE);
+}
+
+/* envfrom_addr_make(), made once a scan */
+static const char *
+envfrom_addr(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->ef_addr == NULL)
+		hc->ef_addr = envfrom_addr_make(m);
+	return hc->ef_addr;
 }
 
 /* check_for_matching_env_and_hdr_from: the same address (two empty ones
@@ -1734,9 +1772,9 @@ static int
 env_and_hdr_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	(void)c;
-	char *e = envfrom_addr(m), *f = hget_addr(m, "From");
+	const char *e = envfrom_addr(m);
+	char *f = hget_addr(m, "From");
 	int r = g_ascii_strcasecmp(e, f) == 0;
-	g_free(e);
 	g_free(f);
 	return r;
 }
@@ -1770,11 +1808,11 @@ static int
 equal_from_domains(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	(void)c;
-	char *from = hget_addr(m, "From"), *env = envfrom_addr(m);
+	char *from = hget_addr(m, "From");
+	const char *env = envfrom_addr(m);
 	char *fd = second_level(from), *ed = second_level(env);
 	int r = *fd != '\0' && *ed != '\0' && g_ascii_strcasecmp(fd, ed) != 0;
 	g_free(from);
-	g_free(env);
 	g_free(fd);
 	g_free(ed);
 	return r;
@@ -1902,7 +1940,8 @@ static int
 ratware_envelope_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	const struct rb_prep *pr = c->data;
-	char *to = hget_addr(m, "To"), *from = envfrom_addr(m);
+	char *to = hget_addr(m, "To");
+	const char *from = envfrom_addr(m);
 	int r = 0;
 	if (*to == '\0' || *from == '\0' || g_regex_match(pr->srs, from, 0, NULL))
 		goto out;
@@ -1927,7 +1966,6 @@ ratware_envelope_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	g_free(dom);
 out:
 	g_free(to);
-	g_free(from);
 	return r;
 }
 
@@ -2232,10 +2270,9 @@ freemail_header(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GPtrArray *emails;
 	if (pr->envfrom) {
 		emails = g_ptr_array_new_with_free_func(g_free);
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		if (e != NULL && *e != '\0')
 			g_ptr_array_add(emails, g_ascii_strdown(e, -1));
-		g_free(e);
 	} else {
 		emails = hget_addrs_lc(m, pr->header);
 	}
@@ -2251,7 +2288,7 @@ freemail_header(struct sa_eval_msg *m, const struct sa_eval_call *c)
  * From, Envelope-Sender, Resent-Sender, X-Envelope-From and EnvelopeFrom
  * (repeated dots squeezed), lowercased, once each */
 static GPtrArray *
-all_from_addrs(const struct sa_eval_msg *m)
+all_from_addrs_make(struct sa_eval_msg *m)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -2273,9 +2310,9 @@ all_from_addrs(const struct sa_eval_msg *m)
 			}
 			g_string_free(s, TRUE);
 		}
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		if (e != NULL)
-			g_ptr_array_add(raw, e);
+			g_ptr_array_add(raw, g_strdup(e));
 		/* tr/././s */
 		for (guint i = 0; i < raw->len; i++) {
 			char *a = raw->pdata[i], *o = a;
@@ -2302,6 +2339,16 @@ all_from_addrs(const struct sa_eval_msg *m)
 	return out;
 }
 
+/* all_from_addrs_make(), made once a scan */
+static const GPtrArray *
+all_from_addrs(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->from_addrs == NULL)
+		hc->from_addrs = all_from_addrs_make(m);
+	return hc->from_addrs;
+}
+
 /* check_freemail_from([pattern]) */
 static int
 freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
@@ -2312,12 +2359,11 @@ freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		return -1;
 	if (!f->available)
 		return 0;
-	GPtrArray *a = all_from_addrs(m);
+	const GPtrArray *a = all_from_addrs(m);
 	int r = 0;
 	for (guint i = 0; i < a->len && !r; i++)
 		r = is_freemail(f, pr, a->pdata[i]) &&
 		    (pr->re == NULL || g_regex_match(pr->re, a->pdata[i], 0, NULL));
-	g_ptr_array_free(a, TRUE);
 	return r;
 }
 
@@ -2450,9 +2496,8 @@ freemail_replyto(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	if (!f->available)
 		return 0;
 	if (f->skip_bulk) {
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		bool bulk = e != NULL && g_regex_match(pr->bulk_re, e, 0, NULL);
-		g_free(e);
 		if (bulk)
 			return 0;
 	}
@@ -2516,6 +2561,8 @@ static const struct {
 
 struct addrlist {
 	GHashTable *re;		/* lowercased entry -> GRegex * */
+	GRegex *any;		/* the entries' patterns as one alternation; NULL:
+				 * try them one by one */
 	bool defined;		/* some directive names it */
 	bool rcvd;		/* it has _rcvd entries: the relays decide */
 };
@@ -2538,6 +2585,8 @@ addrlist_free(struct addrlist *al)
 	if (al == NULL)
 		return;
 	g_hash_table_destroy(al->re);
+	if (al->any != NULL)
+		g_regex_unref(al->any);
 	g_free(al);
 }
 
@@ -2672,6 +2721,18 @@ addrlist_new(const struct sa_eval_msg *m, const char *list)
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_hash_table_remove(al->re, key);
 	g_hash_table_destroy(b.removed);
+	/* one match a scan in place of one per entry: a string matches the
+	 * alternation when it matches one of the entries */
+	if (g_hash_table_size(al->re) > 1) {
+		GString *any = g_string_new(NULL);
+		gpointer v;
+		g_hash_table_iter_init(&it, al->re);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			g_string_append_printf(any, "%s(?:%s)", any->len > 0 ? "|" : "",
+			    g_regex_get_pattern(v));
+		al->any = g_regex_new(any->str, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+		g_string_free(any, TRUE);
+	}
 	return al;
 }
 
@@ -2691,13 +2752,19 @@ wl_list(const struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 in_list(const struct addrlist *al, const char *addr)
 {
+	if (g_hash_table_size(al->re) == 0)
+		return false;
 	char *lc = g_ascii_strdown(addr, -1);
 	bool hit = g_hash_table_contains(al->re, lc);
-	GHashTableIter it;
-	gpointer v;
-	g_hash_table_iter_init(&it, al->re);
-	while (!hit && g_hash_table_iter_next(&it, NULL, &v))
-		hit = g_regex_match(v, lc, 0, NULL);
+	if (!hit && al->any != NULL) {
+		hit = g_regex_match(al->any, lc, 0, NULL);
+	} else if (!hit) {
+		GHashTableIter it;
+		gpointer v;
+		g_hash_table_iter_init(&it, al->re);
+		while (!hit && g_hash_table_iter_next(&it, NULL, &v))
+			hit = g_regex_match(v, lc, 0, NULL);
+	}
 	g_free(lc);
 	return hit;
 }
@@ -2736,7 +2803,7 @@ fqdn_valid(const char *host)
  * "for <addr>" of the first three Received fields and every address of
  * To and the other recipient headers, each once */
 static GPtrArray *
-all_to_addrs(const struct sa_eval_msg *m)
+all_to_addrs_make(const struct sa_eval_msg *m)
 {
 	GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
 	char *a = first_field_addr(m, "Resent-To"), *b = first_field_addr(m, "Resent-Cc");
@@ -2789,6 +2856,16 @@ all_to_addrs(const struct sa_eval_msg *m)
 	g_hash_table_destroy(seen);
 	g_ptr_array_free(raw, TRUE);
 	return out;
+}
+
+/* all_to_addrs_make(), made once a scan */
+static const GPtrArray *
+all_to_addrs(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->to_addrs == NULL)
+		hc->to_addrs = all_to_addrs_make(m);
+	return hc->to_addrs;
 }
 
 static bool
@@ -2869,7 +2946,7 @@ wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	if (al->rcvd)
 		return -1;	/* _rcvd entries need the relays (RelayEval) */
 	int r = 0;
-	GPtrArray *addrs = NULL;
+	const GPtrArray *addrs = NULL;
 	switch (pr->kind) {
 	case WL_FROM_DEFAULT:
 		return 0;	/* no def_welcomelist_from_rcvd entry */
@@ -2900,7 +2977,6 @@ wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	}
 	for (guint i = 0; i < addrs->len && !r; i++)
 		r = in_list(al, addrs->pdata[i]);
-	g_ptr_array_free(addrs, TRUE);
 	return r;
 }
 
