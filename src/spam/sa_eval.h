@@ -158,6 +158,13 @@ bool sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i);
 GRegex *sa_eval_regex(const char *pattern, GRegexCompileFlags flags);
 
 /*
+ * g_regex_split_simple("\\s+", s, 0, 0) with the expression compiled once
+ * (sa_eval_regex()): s's words, a leading empty one when s starts with
+ * white space (g_strfreev() it).
+ */
+char **sa_eval_split_ws(const char *s);
+
+/*
  * RegistryBoundaries' split_domain, its domain part, on a host name already
  * normalised (lower-case ASCII, dots squeezed, none at either end): the
  * labels from the registered one on ("www.foo.co.uk" -> "foo.co.uk"), with

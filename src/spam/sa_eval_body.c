@@ -1086,7 +1086,7 @@ ok_locales(const struct sa_eval_msg *m)
 	if (!a || a->len == 0)
 		return NULL;
 	/* the last line counts */
-	char **v = g_regex_split_simple("\\s+", g_ptr_array_index(a, a->len - 1), 0, 0);
+	char **v = sa_eval_split_ws(g_ptr_array_index(a, a->len - 1));
 	for (char **p = v; *p; p++)
 		if (strcmp(*p, "all") == 0) {
 			g_strfreev(v);
@@ -2184,7 +2184,7 @@ run_body_8bits(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	static const char *const eight[] = { "all", "am", "ar", "be", "bg", "cs", "el", "et", "fa",
 		"fi", "he", "hi", "hy", "is", "ja", "ka", "ko", "mr", "pt", "ru", "ta", "th", "tr",
 		"uk", "vi", "yi", "zh" };
-	char **v = g_regex_split_simple("\\s+", langs, 0, 0);
+	char **v = sa_eval_split_ws(langs);
 	bool off = false;
 	for (char **p = v; *p && !off; p++)
 		for (size_t k = 0; k < G_N_ELEMENTS(eight); k++)

@@ -1232,7 +1232,7 @@ faraway_charset(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GPtrArray *set = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, "ok_locales") : NULL;
 	if (set != NULL && set->len > 0)
 		ok_locales = set->pdata[set->len - 1];	/* the last one counts */
-	char **loc = g_regex_split_simple("\\s+", ok_locales, 0, 0);
+	char **loc = sa_eval_split_ws(ok_locales);
 	int r = 0;
 	for (char **l = loc; *l != NULL; l++)
 		if (strcmp(*l, "all") == 0)
@@ -2048,7 +2048,7 @@ setting_words(const struct sa_eval_msg *m, const char *key,
 {
 	GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, key) : NULL;
 	for (guint i = 0; a != NULL && i < a->len; i++) {
-		char **w = g_regex_split_simple("\\s+", a->pdata[i], 0, 0);
+		char **w = sa_eval_split_ws(a->pdata[i]);
 		for (char **p = w; *p != NULL; p++)
 			if (**p != '\0')
 				fn(ud, *p);
@@ -2682,7 +2682,7 @@ addrlist_new(const struct sa_eval_msg *m, const char *list)
 		    !g_ascii_isspace(v[2 + ln]))
 			continue;
 		al->defined = true;
-		char **w = g_regex_split_simple("\\s+", v + 2 + ln, 0, 0);
+		char **w = sa_eval_split_ws(v + 2 + ln);
 		for (char **q = w; *q != NULL; q++)
 			if (**q != '\0')
 				al_add(&b, *q);
