@@ -120,6 +120,110 @@ sa_header_values(const GPtrArray *fields, const char *name, bool raw, GString *o
 	}
 }
 
+/*
+ * One value's addresses and display names as GMime parses it, kept per
+ * thread by the value's text: the header rules (From:addr, From:name ...)
+ * and several eval functions read the same few fields of every scan, and
+ * the same values come back from scan to scan (a list's To:).  The parse
+ * depends on the text alone, so a kept one is the same answer.
+ */
+struct addr_parse {
+	char *addrs;	/* the mailboxes' addresses, '\n' between them */
+	guint n_addrs;
+	char *names;	/* the non-empty display names, '\n' between them */
+	guint n_names;
+};
+
+struct addr_memo {
+	GHashTable *parses;	/* value (copy) -> struct addr_parse * */
+	size_t bytes;		/* the texts kept, about */
+};
+
+/* a value longer than this is parsed each time, not kept */
+#define ADDR_MEMO_VALUE_MAX 4096
+/* the texts a thread keeps at most; the memo is emptied past it */
+#define ADDR_MEMO_BYTES_MAX (256 * 1024)
+
+static void
+addr_parse_free(gpointer p)
+{
+	struct addr_parse *a = p;
+	g_free(a->addrs);
+	g_free(a->names);
+	g_free(a);
+}
+
+static void
+addr_memo_free(gpointer p)
+{
+	struct addr_memo *m = p;
+	g_hash_table_destroy(m->parses);
+	g_free(m);
+}
+
+static GPrivate addr_memo = G_PRIVATE_INIT(addr_memo_free);
+
+static void
+list_add(GString *s, guint *n, const char *v)
+{
+	if ((*n)++ > 0)
+		g_string_append_c(s, '\n');
+	g_string_append(s, v);
+}
+
+static struct addr_parse *
+addr_parse(const char *value)
+{
+	struct addr_parse *a = g_new0(struct addr_parse, 1);
+	GString *addrs = g_string_new(NULL), *names = g_string_new(NULL);
+	InternetAddressList *l = internet_address_list_parse(NULL, value);
+	for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
+		InternetAddress *ia = internet_address_list_get_address(l, k);
+		const char *name = internet_address_get_name(ia);
+		if (name != NULL && *name != '\0')
+			list_add(names, &a->n_names, name);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+			if (v != NULL)
+				list_add(addrs, &a->n_addrs, v);
+		}
+	}
+	if (l != NULL)
+		g_object_unref(l);
+	a->addrs = g_string_free(addrs, FALSE);
+	a->names = g_string_free(names, FALSE);
+	return a;
+}
+
+/* value's parse: the thread's kept one, or made (and kept when short);
+ * *own set when the caller frees it */
+static const struct addr_parse *
+addr_parse_of(const char *value, bool *own)
+{
+	size_t len = strlen(value);
+	*own = len > ADDR_MEMO_VALUE_MAX;
+	if (*own)
+		return addr_parse(value);
+	struct addr_memo *m = g_private_get(&addr_memo);
+	if (m == NULL) {
+		m = g_new0(struct addr_memo, 1);
+		m->parses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, addr_parse_free);
+		g_private_set(&addr_memo, m);
+	}
+	struct addr_parse *a = g_hash_table_lookup(m->parses, value);
+	if (a != NULL)
+		return a;
+	a = addr_parse(value);
+	size_t cost = 2 * len + strlen(a->addrs) + strlen(a->names) + 64;
+	if (m->bytes + cost > ADDR_MEMO_BYTES_MAX) {
+		g_hash_table_remove_all(m->parses);
+		m->bytes = 0;
+	}
+	g_hash_table_insert(m->parses, g_strndup(value, len), a);
+	m->bytes += cost;
+	return a;
+}
+
 /* :addr and :name (PerMsgStatus.pm _get): every address (or display
  * name) of every value of the header, one a line, parsed by GMime */
 void
@@ -130,24 +234,17 @@ sa_header_addresses(const GPtrArray *fields, const char *name, bool want_name, G
 		const struct sa_field *f = fields->pdata[i];
 		if (g_ascii_strcasecmp(f->name, name) != 0)
 			continue;
-		InternetAddressList *l = internet_address_list_parse(NULL, f->raw);
-		for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
-			InternetAddress *ia = internet_address_list_get_address(l, k);
-			const char *v = NULL;
-			if (want_name) {
-				v = internet_address_get_name(ia);
-			} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-				v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			}
-			if (v == NULL || (want_name && *v == '\0'))
-				continue;
+		bool own;
+		const struct addr_parse *a = addr_parse_of(f->raw, &own);
+		const char *v = want_name ? a->names : a->addrs;
+		if ((want_name ? a->n_names : a->n_addrs) > 0) {
 			if (!first)
 				g_string_append_c(out, '\n');
 			g_string_append(out, v);
 			first = false;
 		}
-		if (l != NULL)
-			g_object_unref(l);
+		if (own)
+			addr_parse_free((struct addr_parse *)a);
 	}
 }
 
