@@ -260,9 +260,41 @@ sa_eval_regex(const char *pattern, GRegexCompileFlags flags)
 	return re;
 }
 
+/* PCRE2's \s on ASCII: space, \t, \n, \v, \f, \r */
+static bool
+ascii_ws(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 char **
 sa_eval_split_ws(const char *s)
 {
+	/* ASCII text (settings are): split here, as GLib does with \s+ (an
+	 * empty string no word, a leading and a trailing run of blanks an
+	 * empty word each) */
+	bool ascii = true;
+	for (const char *p = s; *p != '\0' && ascii; p++)
+		ascii = (unsigned char)*p < 0x80;
+	if (ascii) {
+		GPtrArray *v = g_ptr_array_new();
+		for (const char *p = s; *p != '\0';) {
+			const char *q = p;
+			while (*q != '\0' && !ascii_ws(*q))
+				q++;
+			g_ptr_array_add(v, g_strndup(p, (gsize)(q - p)));
+			if (*q == '\0')
+				break;
+			while (ascii_ws(*q))
+				q++;
+			p = q;
+			if (*p == '\0')
+				g_ptr_array_add(v, g_strdup(""));
+		}
+		g_ptr_array_add(v, NULL);
+		return (char **)g_ptr_array_free(v, FALSE);
+	}
+	/* other text: GLib's (its \s knows Unicode's spaces) */
 	GRegex *re = sa_eval_regex("\\s+", 0);
 	if (re == NULL)	/* a constant that compiles: not reached */
 		return g_regex_split_simple("\\s+", s, 0, 0);
