@@ -1982,6 +1982,8 @@ struct fm_conf {
 	bool import;		/* freemail_import_*welcomelist_auth: not supported */
 	double max_emails, max_freemails;
 	bool skip_over, skip_bulk;
+	char *key;		/* the settings it is made of (fm_conf_key()) */
+	unsigned refs;		/* the rules that share it (fm_lock) */
 };
 
 struct fm_prep {
@@ -2008,8 +2010,11 @@ fm_conf_free(struct fm_conf *f)
 	for (size_t i = 0; i < G_N_ELEMENTS(r); i++)
 		if (r[i] != NULL)
 			g_regex_unref(r[i]);
+	g_free(f->key);
 	g_free(f);
 }
+
+static void fm_conf_release(struct fm_conf *f);
 
 static void
 fm_prep_free(void *p)
@@ -2024,7 +2029,7 @@ fm_prep_free(void *p)
 	if (pr->bulk_re != NULL)
 		g_regex_unref(pr->bulk_re);
 	g_free(pr->header);
-	fm_conf_free(pr->conf);
+	fm_conf_release(pr->conf);
 	g_free(pr);
 }
 
@@ -2166,12 +2171,83 @@ fm_conf_new(const struct sa_eval_msg *m)
 	return f;
 }
 
+/*
+ * The FreeMail settings are the same for every rule of a rule set: one
+ * fm_conf is made for all the rules whose settings are the same text
+ * (the key: every value fm_conf_new() reads), kept while a rule holds it.
+ */
+static const char *const fm_keys[] = { "freemail_domains", "freemail_welcomelist",
+	"freemail_whitelist", "util_rb_tld", "freemail_import_welcomelist_auth",
+	"freemail_import_whitelist_auth", "freemail_import_def_welcomelist_auth",
+	"freemail_import_def_whitelist_auth", "freemail_max_body_emails",
+	"freemail_max_body_freemails", "freemail_skip_when_over_max",
+	"freemail_skip_bulk_envfrom" };
+
+static GMutex fm_lock;
+static GHashTable *fm_shared;	/* key -> struct fm_conf * (borrowed key) */
+
+static char *
+fm_conf_key(const struct sa_eval_msg *m)
+{
+	GString *k = g_string_new(NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(fm_keys); i++) {
+		GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, fm_keys[i]) :
+		    NULL;
+		/* each value after its length: no text can be read two ways */
+		g_string_append_printf(k, "%zu:", i);
+		for (guint j = 0; a != NULL && j < a->len; j++)
+			g_string_append_printf(k, "%zu:%s", strlen(a->pdata[j]),
+			    (const char *)a->pdata[j]);
+		g_string_append_c(k, ';');
+	}
+	return g_string_free(k, FALSE);
+}
+
+static struct fm_conf *
+fm_conf_get(const struct sa_eval_msg *m)
+{
+	char *key = fm_conf_key(m);
+	g_mutex_lock(&fm_lock);
+	if (fm_shared == NULL)
+		fm_shared = g_hash_table_new(g_str_hash, g_str_equal);
+	struct fm_conf *f = g_hash_table_lookup(fm_shared, key);
+	if (f == NULL) {
+		f = fm_conf_new(m);
+		f->key = key;
+		key = NULL;
+		g_hash_table_insert(fm_shared, f->key, f);
+	}
+	f->refs++;
+	g_mutex_unlock(&fm_lock);
+	g_free(key);
+	return f;
+}
+
+static void
+fm_conf_release(struct fm_conf *f)
+{
+	if (f == NULL)
+		return;
+	g_mutex_lock(&fm_lock);
+	bool last = --f->refs == 0;
+	if (last) {
+		g_hash_table_remove(fm_shared, f->key);
+		if (g_hash_table_size(fm_shared) == 0) {
+			g_hash_table_destroy(fm_shared);
+			fm_shared = NULL;
+		}
+	}
+	g_mutex_unlock(&fm_lock);
+	if (last)
+		fm_conf_free(f);
+}
+
 static const struct fm_conf *
 fm_conf(const struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	struct fm_prep *pr = c->data;
 	if (g_once_init_enter(&pr->once)) {
-		pr->conf = fm_conf_new(m);
+		pr->conf = fm_conf_get(m);
 		g_once_init_leave(&pr->once, 1);
 	}
 	return pr->conf;
