@@ -36,16 +36,21 @@ field_value(const struct sa_field *f, GString *out)
 {
 	const char *src = strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
 	size_t start = out->len;
-	for (const char *p = src; *p != '\0'; p++) {
-		if (*p == '\n') {
-			if (p[1] == ' ' || p[1] == '\t') {
-				g_string_append_c(out, ' ');
-				while (p[1] == ' ' || p[1] == '\t')
-					p++;
-			}
-			continue;
+	/* the text between line ends as it is; a line end dropped, one
+	 * followed by blanks made one space with them */
+	for (const char *p = src; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		if (nl == NULL) {
+			g_string_append(out, p);
+			break;
 		}
-		g_string_append_c(out, *p);
+		g_string_append_len(out, p, (gssize)(nl - p));
+		p = nl + 1;
+		if (*p == ' ' || *p == '\t') {
+			g_string_append_c(out, ' ');
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
 	}
 	/* s/\s+$//; s/^\s+// */
 	while (out->len > start && g_ascii_isspace(out->str[out->len - 1]))

@@ -71,24 +71,33 @@ sa_fields_parse(const uint8_t *raw, size_t len)
 		struct sa_field *f = g_new0(struct sa_field, 1);
 		f->name = g_strndup((const char *)raw + start, nlen);
 		GString *r = g_string_sized_new(i - v + 1), *d = g_string_sized_new(i - v + 1);
-		for (size_t k = v; k < i; k++) {
-			if (raw[k] == '\r' && k + 1 < i && raw[k + 1] == '\n')
-				continue;
-			g_string_append_c(r, (char)raw[k]);
+		/* CRLF made LF: the runs between CRs copied as they are */
+		for (size_t k = v; k < i;) {
+			const uint8_t *cr = memchr(raw + k, '\r', i - k);
+			size_t c = cr != NULL ? (size_t)(cr - raw) : i;
+			g_string_append_len(r, (const char *)raw + k, (gssize)(c - k));
+			if (c < i && !(c + 1 < i && raw[c + 1] == '\n'))
+				g_string_append_c(r, '\r');
+			k = c + 1;
 		}
 		if (r->len == 0 || r->str[r->len - 1] != '\n')
 			g_string_append_c(r, '\n');
 		/* decoded (Node.pm header()): a line end and the blanks after
 		 * it one space, white space trimmed at both ends */
-		for (size_t k = 0; k < r->len; k++) {
-			if (r->str[k] == '\n' && k + 1 < r->len &&
-			    (r->str[k + 1] == ' ' || r->str[k + 1] == '\t')) {
-				while (k + 1 < r->len && (r->str[k + 1] == ' ' || r->str[k + 1] == '\t'))
-					k++;
+		for (size_t k = 0; k < r->len;) {
+			const char *nl = memchr(r->str + k, '\n', r->len - k);
+			size_t c = nl != NULL ? (size_t)(nl - r->str) : r->len;
+			g_string_append_len(d, r->str + k, (gssize)(c - k));
+			if (c == r->len)
+				break;
+			if (c + 1 < r->len && (r->str[c + 1] == ' ' || r->str[c + 1] == '\t')) {
+				while (c + 1 < r->len && (r->str[c + 1] == ' ' || r->str[c + 1] == '\t'))
+					c++;
 				g_string_append_c(d, ' ');
-				continue;
+			} else {
+				g_string_append_c(d, '\n');
 			}
-			g_string_append_c(d, r->str[k]);
+			k = c + 1;
 		}
 		while (d->len > 0 && g_ascii_isspace(d->str[d->len - 1]))
 			g_string_truncate(d, d->len - 1);
