@@ -23,6 +23,13 @@
 
 /* ---- header access (PerMsgStatus.pm get()) ------------------------------ */
 
+/* the text field_value() reads: raw, or decoded when it has an encoded word */
+static const char *
+field_src(const struct sa_field *f)
+{
+	return strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
+}
+
 /*
  * A field's value as Node.pm header() makes it: each line end and the
  * blanks after it one space, blanks trimmed at both ends, then RFC 2047
@@ -34,7 +41,7 @@
 static void
 field_value(const struct sa_field *f, GString *out)
 {
-	const char *src = strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
+	const char *src = field_src(f);
 	size_t start = out->len;
 	/* the text between line ends as it is; a line end dropped, one
 	 * followed by blanks made one space with them */
@@ -1116,6 +1123,20 @@ out:
 	return r;
 }
 
+
+/* whether needle is in hay, ASCII letters of either case ("" always) */
+static bool
+ascii_case_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; ; p++) {
+		if (g_ascii_strncasecmp(p, needle, n) == 0)
+			return true;
+		if (*p == '\0')
+			return false;
+	}
+}
+
 /* check_for_to_in_subject('address' | 'user') */
 static bool
 prep_to_in_subject(struct sa_eval_call *c, char *err, size_t errlen)
@@ -1137,15 +1158,27 @@ to_in_subject(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		return 0;
 	}
 	char *subject = hget(m, "Subject", NULL);
+	bool address = strcmp(c->argv[0], "address") == 0;
+	if (!address) {
+		char *at = strchr(to, '@');
+		if (at != NULL)
+			*at = '\0';
+	}
+	/* every form of the pattern has the (escaped) name in it, ASCII
+	 * letters of either case (PCRE2's caseless octets): a subject without
+	 * it is not matched (a long name is, whatever the pattern's compile
+	 * says) */
+	if (strlen(to) <= 256 && !ascii_case_contains(subject, to)) {
+		g_free(subject);
+		g_free(to);
+		return 0;
+	}
 	char *pat;
-	if (strcmp(c->argv[0], "address") == 0) {
+	if (address) {
 		char *q = g_regex_escape_string(to, -1);
 		pat = g_strdup_printf("(?i)\\b%s\\b", q);
 		g_free(q);
 	} else {
-		char *at = strchr(to, '@');
-		if (at != NULL)
-			*at = '\0';
 		char *q = g_regex_escape_string(to, -1);
 		pat = g_strdup_printf("(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?%s$"
 		    "|(?-i:%s)\\s*[,:;!?-](?:$|\\s)|%s$|,\\s*%s[,:;!?-]$)", q, q, q, q);
@@ -1483,6 +1516,9 @@ unresolved_template(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
+		/* pattern 0 needs a '%': a line without one is not made */
+		if (strchr(f->name, '%') == NULL && strchr(field_src(f), '%') == NULL)
+			continue;
 		GString *line = g_string_new(f->name);
 		g_string_append(line, ": ");
 		field_value(f, line);
