@@ -209,29 +209,98 @@ sa_eval_arg_num(const struct sa_eval_call *c, unsigned i, double def)
 	return end == s ? 0.0 : v;
 }
 
+/* the cache's key: the flags and the pattern (a copy when kept) */
+struct rx_key {
+	GRegexCompileFlags flags;
+	const char *pattern;
+};
+
+static guint
+rx_key_hash(gconstpointer k)
+{
+	const struct rx_key *a = k;
+	return g_str_hash(a->pattern) * 31u + (guint)a->flags;
+}
+
+static gboolean
+rx_key_equal(gconstpointer x, gconstpointer y)
+{
+	const struct rx_key *a = x, *b = y;
+	return a->flags == b->flags && strcmp(a->pattern, b->pattern) == 0;
+}
+
 static GMutex rx_lock;
-static GHashTable *rx_cache;	/* "flags:pattern" -> GRegex (kept) */
+static GHashTable *rx_cache;	/* struct rx_key * -> GRegex (kept) */
 
 GRegex *
 sa_eval_regex(const char *pattern, GRegexCompileFlags flags)
 {
-	char *key = g_strdup_printf("%x:%s", (unsigned)flags, pattern);
+	/* looked up without an allocation: several functions ask each scan */
+	struct rx_key probe = { flags, pattern };
 	g_mutex_lock(&rx_lock);
 	if (rx_cache == NULL)
-		rx_cache = g_hash_table_new(g_str_hash, g_str_equal);
-	GRegex *re = g_hash_table_lookup(rx_cache, key);
+		rx_cache = g_hash_table_new(rx_key_hash, rx_key_equal);
+	GRegex *re = g_hash_table_lookup(rx_cache, &probe);
 	if (re == NULL) {
 		re = g_regex_new(pattern, flags | G_REGEX_OPTIMIZE, 0, NULL);
 		if (re != NULL) {
-			g_hash_table_insert(rx_cache, key, re);
-			key = NULL;
+			/* one allocation: the key, then the pattern's copy */
+			size_t n = strlen(pattern) + 1;
+			struct rx_key *k = g_malloc(sizeof *k + n);
+			char *copy = (char *)(k + 1);
+			memcpy(copy, pattern, n);
+			k->flags = flags;
+			k->pattern = copy;
+			g_hash_table_insert(rx_cache, k, re);
 		}
 	}
 	if (re != NULL)
 		g_regex_ref(re);
 	g_mutex_unlock(&rx_lock);
-	g_free(key);
 	return re;
+}
+
+/* PCRE2's \s on ASCII: space, \t, \n, \v, \f, \r */
+static bool
+ascii_ws(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+char **
+sa_eval_split_ws(const char *s)
+{
+	/* ASCII text (settings are): split here, as GLib does with \s+ (an
+	 * empty string no word, a leading and a trailing run of blanks an
+	 * empty word each) */
+	bool ascii = true;
+	for (const char *p = s; *p != '\0' && ascii; p++)
+		ascii = (unsigned char)*p < 0x80;
+	if (ascii) {
+		GPtrArray *v = g_ptr_array_new();
+		for (const char *p = s; *p != '\0';) {
+			const char *q = p;
+			while (*q != '\0' && !ascii_ws(*q))
+				q++;
+			g_ptr_array_add(v, g_strndup(p, (gsize)(q - p)));
+			if (*q == '\0')
+				break;
+			while (ascii_ws(*q))
+				q++;
+			p = q;
+			if (*p == '\0')
+				g_ptr_array_add(v, g_strdup(""));
+		}
+		g_ptr_array_add(v, NULL);
+		return (char **)g_ptr_array_free(v, FALSE);
+	}
+	/* other text: GLib's (its \s knows Unicode's spaces) */
+	GRegex *re = sa_eval_regex("\\s+", 0);
+	if (re == NULL)	/* a constant that compiles: not reached */
+		return g_regex_split_simple("\\s+", s, 0, 0);
+	char **v = g_regex_split(re, s, 0);
+	g_regex_unref(re);
+	return v;
 }
 
 static bool

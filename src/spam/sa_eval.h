@@ -158,6 +158,13 @@ bool sa_eval_arg_undef(const struct sa_eval_call *c, unsigned i);
 GRegex *sa_eval_regex(const char *pattern, GRegexCompileFlags flags);
 
 /*
+ * g_regex_split_simple("\\s+", s, 0, 0) with the expression compiled once
+ * (sa_eval_regex()): s's words, a leading empty one when s starts with
+ * white space (g_strfreev() it).
+ */
+char **sa_eval_split_ws(const char *s);
+
+/*
  * RegistryBoundaries' split_domain, its domain part, on a host name already
  * normalised (lower-case ASCII, dots squeezed, none at either end): the
  * labels from the registered one on ("www.foo.co.uk" -> "foo.co.uk"), with
@@ -165,6 +172,16 @@ GRegex *sa_eval_regex(const char *pattern, GRegexCompileFlags flags);
  * util_rb_3tld, as sets of strings) and RFC 1480's .us names; g_malloc'd.
  */
 char *sa_eval_registered_domain(const char *host, GHashTable *two, GHashTable *three);
+
+/* Whether header field name a is b, ignoring case (g_ascii_strcasecmp()),
+ * the first letters compared first: the lookups pass many fields. */
+static inline bool
+sa_eval_name_is(const char *a, const char *b)
+{
+	/* | 0x20: an ASCII letter's lower case; two octets equal but for
+	 * case stay equal (others may meet: the full compare decides) */
+	return (a[0] | 0x20) == (b[0] | 0x20) && g_ascii_strcasecmp(a, b) == 0;
+}
 
 /* The families (sa_eval_*.c). */
 extern const struct sa_eval_family sa_eval_header_family;	/* HeaderEval, FreeMail, FromNameSpoof */

@@ -165,6 +165,8 @@ struct sa_tree {
 	bool base64_len_done;
 	size_t base64_len;
 	struct madiff *madiff;	/* multipart_alternative_difference */
+	bool uc_done;		/* check_for_uppercase's percentage, made */
+	double uc_pct;
 	int stock;		/* check_stock_info's count; -1: not yet */
 };
 
@@ -1086,7 +1088,7 @@ ok_locales(const struct sa_eval_msg *m)
 	if (!a || a->len == 0)
 		return NULL;
 	/* the last line counts */
-	char **v = g_regex_split_simple("\\s+", g_ptr_array_index(a, a->len - 1), 0, 0);
+	char **v = sa_eval_split_ws(g_ptr_array_index(a, a->len - 1));
 	for (char **p = v; *p; p++)
 		if (strcmp(*p, "all") == 0) {
 			g_strfreev(v);
@@ -1842,6 +1844,8 @@ run_uppercase(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	if (!t)
 		return -1;
 	double min = sa_eval_arg_num(c, 0, 0), max = sa_eval_arg_num(c, 1, 0);
+	if (t->uc_done)	/* the same for each rule: made once a scan */
+		return t->uc_pct > min && t->uc_pct <= max;
 	double pct = 0;
 	if (!body_charset_likely_fp(m, t)) {
 		size_t len = 0, lower = 0, upper = 0;
@@ -1872,6 +1876,8 @@ run_uppercase(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		if (len >= 200 && upper + lower)
 			pct = (double)upper / (double)(upper + lower) * 100;
 	}
+	t->uc_pct = pct;
+	t->uc_done = true;
 	return pct > min && pct <= max;
 }
 
@@ -2184,7 +2190,7 @@ run_body_8bits(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	static const char *const eight[] = { "all", "am", "ar", "be", "bg", "cs", "el", "et", "fa",
 		"fi", "he", "hi", "hy", "is", "ja", "ka", "ko", "mr", "pt", "ru", "ta", "th", "tr",
 		"uk", "vi", "yi", "zh" };
-	char **v = g_regex_split_simple("\\s+", langs, 0, 0);
+	char **v = sa_eval_split_ws(langs);
 	bool off = false;
 	for (char **p = v; *p && !off; p++)
 		for (size_t k = 0; k < G_N_ELEMENTS(eight); k++)

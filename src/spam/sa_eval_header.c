@@ -23,6 +23,13 @@
 
 /* ---- header access (PerMsgStatus.pm get()) ------------------------------ */
 
+/* the text field_value() reads: raw, or decoded when it has an encoded word */
+static const char *
+field_src(const struct sa_field *f)
+{
+	return strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
+}
+
 /*
  * A field's value as Node.pm header() makes it: each line end and the
  * blanks after it one space, blanks trimmed at both ends, then RFC 2047
@@ -34,18 +41,23 @@
 static void
 field_value(const struct sa_field *f, GString *out)
 {
-	const char *src = strstr(f->raw, "=?") == NULL ? f->raw : f->decoded;
+	const char *src = field_src(f);
 	size_t start = out->len;
-	for (const char *p = src; *p != '\0'; p++) {
-		if (*p == '\n') {
-			if (p[1] == ' ' || p[1] == '\t') {
-				g_string_append_c(out, ' ');
-				while (p[1] == ' ' || p[1] == '\t')
-					p++;
-			}
-			continue;
+	/* the text between line ends as it is; a line end dropped, one
+	 * followed by blanks made one space with them */
+	for (const char *p = src; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		if (nl == NULL) {
+			g_string_append(out, p);
+			break;
 		}
-		g_string_append_c(out, *p);
+		g_string_append_len(out, p, (gssize)(nl - p));
+		p = nl + 1;
+		if (*p == ' ' || *p == '\t') {
+			g_string_append_c(out, ' ');
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
 	}
 	/* s/\s+$//; s/^\s+// */
 	while (out->len > start && g_ascii_isspace(out->str[out->len - 1]))
@@ -65,7 +77,7 @@ hget(const struct sa_eval_msg *m, const char *name, bool *found)
 	bool any = false;
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
+		if (!sa_eval_name_is(f->name, name))
 			continue;
 		field_value(f, s);
 		g_string_append_c(s, '\n');
@@ -93,7 +105,7 @@ hget_raw(const struct sa_eval_msg *m, const char *name)
 		/* no message bytes: the parsed fields' values */
 		for (guint k = 0; k < m->fields->len; k++) {
 			const struct sa_field *f = m->fields->pdata[k];
-			if (g_ascii_strcasecmp(f->name, name) == 0)
+			if (sa_eval_name_is(f->name, name))
 				g_string_append(s, f->raw);
 		}
 		return g_string_free(s, FALSE);
@@ -168,7 +180,7 @@ hget_messageid(const struct sa_eval_msg *m)
 	for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, names[k]) == 0) {
+			if (sa_eval_name_is(f->name, names[k])) {
 				/* get_header's values end in a newline: none is empty */
 				field_value(f, s);
 				g_string_append_c(s, '\n');
@@ -232,7 +244,7 @@ first_field_addr(const struct sa_eval_msg *m, const char *name)
 {
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
+		if (!sa_eval_name_is(f->name, name))
 			continue;
 		GPtrArray *one = g_ptr_array_new();
 		g_ptr_array_add(one, (void *)f);
@@ -258,9 +270,9 @@ after_received(const struct sa_eval_msg *m, const char *name)
 	bool rcvd = false;
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, "Received") == 0)
+		if (sa_eval_name_is(f->name, "Received"))
 			rcvd = true;
-		else if (rcvd && g_ascii_strcasecmp(f->name, name) == 0)
+		else if (rcvd && sa_eval_name_is(f->name, name))
 			return true;
 	}
 	return false;
@@ -275,7 +287,7 @@ after_received(const struct sa_eval_msg *m, const char *name)
  * (RelayEval) and is not done here (docs/spam.md).  NULL: none.
  */
 static char *
-envelope_from(const struct sa_eval_msg *m)
+envelope_from_make(const struct sa_eval_msg *m)
 {
 	if (m->mail_from != NULL)
 		return g_strdup(m->mail_from);
@@ -283,7 +295,7 @@ envelope_from(const struct sa_eval_msg *m)
 	if (xs != NULL && strchr(xs, '@') != NULL) {
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, "Received") == 0 &&
+			if (sa_eval_name_is(f->name, "Received") &&
 			    strstr(f->decoded, "(fetchmail") != NULL) {
 				g_free(xs);
 				return NULL;
@@ -308,6 +320,8 @@ envelope_from(const struct sa_eval_msg *m)
 	}
 	return NULL;
 }
+
+static const char *envelope_from(struct sa_eval_msg *m);
 
 /* ---- dates (Util.pm parse_rfc822_date) ---------------------------------- */
 
@@ -789,6 +803,12 @@ struct hdr_cache {
 	int fm_body_state;	/* FreeMail's body addresses: 0 not yet */
 	bool fm_body_skip;	/* too many addresses: the body is not used */
 	GPtrArray *fm_body;	/* the freemail ones (char *) */
+	/* the scan's addresses, made on first use (several rules read them) */
+	bool ef_done;
+	char *ef;		/* envelope_from_make(), NULL: none */
+	char *ef_addr;		/* envfrom_addr_make(), NULL: not yet */
+	GPtrArray *from_addrs;	/* all_from_addrs_make() */
+	GPtrArray *to_addrs;	/* all_to_addrs_make() */
 };
 
 static void *
@@ -802,8 +822,16 @@ static void
 cache_free(void *p)
 {
 	struct hdr_cache *hc = p;
-	if (hc != NULL && hc->fm_body != NULL)
+	if (hc == NULL)
+		return;
+	if (hc->fm_body != NULL)
 		g_ptr_array_free(hc->fm_body, TRUE);
+	g_free(hc->ef);
+	g_free(hc->ef_addr);
+	if (hc->from_addrs != NULL)
+		g_ptr_array_free(hc->from_addrs, TRUE);
+	if (hc->to_addrs != NULL)
+		g_ptr_array_free(hc->to_addrs, TRUE);
 	g_free(hc);
 }
 
@@ -811,6 +839,18 @@ static struct hdr_cache *
 cache(struct sa_eval_msg *m)
 {
 	return sa_eval_cached(m, SA_SLOT_HEADER, cache_new, cache_free);
+}
+
+/* EnvelopeFrom (envelope_from_make()), made once a scan; NULL: none */
+static const char *
+envelope_from(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (!hc->ef_done) {
+		hc->ef = envelope_from_make(m);
+		hc->ef_done = true;
+	}
+	return hc->ef;
 }
 
 /* ---- HeaderEval ---------------------------------------------------------- */
@@ -840,7 +880,7 @@ date_header_time(const struct sa_eval_msg *m, const struct date_rx *dr, int64_t 
 	for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, names[k]) != 0)
+			if (!sa_eval_name_is(f->name, names[k]))
 				continue;
 			GString *v = g_string_new(NULL);
 			field_value(f, v);
@@ -967,7 +1007,7 @@ count_range(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, c->argv[0]) != 0)
+		if (!sa_eval_name_is(f->name, c->argv[0]))
 			continue;
 		GString *v = g_string_new(NULL);
 		field_value(f, v);
@@ -1083,6 +1123,20 @@ out:
 	return r;
 }
 
+
+/* whether needle is in hay, ASCII letters of either case ("" always) */
+static bool
+ascii_case_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; ; p++) {
+		if (g_ascii_strncasecmp(p, needle, n) == 0)
+			return true;
+		if (*p == '\0')
+			return false;
+	}
+}
+
 /* check_for_to_in_subject('address' | 'user') */
 static bool
 prep_to_in_subject(struct sa_eval_call *c, char *err, size_t errlen)
@@ -1104,15 +1158,27 @@ to_in_subject(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		return 0;
 	}
 	char *subject = hget(m, "Subject", NULL);
+	bool address = strcmp(c->argv[0], "address") == 0;
+	if (!address) {
+		char *at = strchr(to, '@');
+		if (at != NULL)
+			*at = '\0';
+	}
+	/* every form of the pattern has the (escaped) name in it, ASCII
+	 * letters of either case (PCRE2's caseless octets): a subject without
+	 * it is not matched (a long name is, whatever the pattern's compile
+	 * says) */
+	if (strlen(to) <= 256 && !ascii_case_contains(subject, to)) {
+		g_free(subject);
+		g_free(to);
+		return 0;
+	}
 	char *pat;
-	if (strcmp(c->argv[0], "address") == 0) {
+	if (address) {
 		char *q = g_regex_escape_string(to, -1);
 		pat = g_strdup_printf("(?i)\\b%s\\b", q);
 		g_free(q);
 	} else {
-		char *at = strchr(to, '@');
-		if (at != NULL)
-			*at = '\0';
 		char *q = g_regex_escape_string(to, -1);
 		pat = g_strdup_printf("(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?%s$"
 		    "|(?-i:%s)\\s*[,:;!?-](?:$|\\s)|%s$|,\\s*%s[,:;!?-]$)", q, q, q, q);
@@ -1204,7 +1270,7 @@ faraway_charset(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GPtrArray *set = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, "ok_locales") : NULL;
 	if (set != NULL && set->len > 0)
 		ok_locales = set->pdata[set->len - 1];	/* the last one counts */
-	char **loc = g_regex_split_simple("\\s+", ok_locales, 0, 0);
+	char **loc = sa_eval_split_ws(ok_locales);
 	int r = 0;
 	for (char **l = loc; *l != NULL; l++)
 		if (strcmp(*l, "all") == 0)
@@ -1214,7 +1280,7 @@ faraway_charset(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	for (size_t k = 0; k < G_N_ELEMENTS(names) && r == 0; k++)
 		for (guint i = 0; i < m->fields->len && r == 0; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, names[k]) != 0)
+			if (!sa_eval_name_is(f->name, names[k]))
 				continue;
 			GMatchInfo *mi = NULL;
 			g_regex_match(pr->rx[0], f->raw, 0, &mi);
@@ -1450,6 +1516,9 @@ unresolved_template(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
+		/* pattern 0 needs a '%': a line without one is not made */
+		if (strchr(f->name, '%') == NULL && strchr(field_src(f), '%') == NULL)
+			continue;
 		GString *line = g_string_new(f->name);
 		g_string_append(line, ": ");
 		field_value(f, line);
@@ -1540,7 +1609,7 @@ msn_groups(struct sa_eval_msg *m, const struct sa_eval_call *c)
 			g_regex_unref(re);
 		g_free(pat);
 		if (r) {
-			ef = envelope_from(m);
+			ef = g_strdup(envelope_from(m));
 			pat = g_strdup_printf("%s-bounce\\@groups\\.msn\\.com", list);
 			re = g_regex_new(pat, G_REGEX_RAW, 0, NULL);
 			r = re != NULL && ef != NULL && g_regex_match(re, ef, 0, NULL);
@@ -1709,23 +1778,33 @@ static void setting_words(const struct sa_eval_msg *m, const char *key,
 
 /* get(EnvelopeFrom:addr) in scalar context: "" when none */
 static char *
-envfrom_addr(const struct sa_eval_msg *m)
+envfrom_addr_make(struct sa_eval_msg *m)
 {
-	char *e = envelope_from(m);
+	const char *e = envelope_from(m);
 	if (e == NULL)
 		return g_strdup("");
 	/* the envelope as an address list: its first address */
-	struct sa_field f = { .name = (char *)"EnvelopeFrom", .raw = e, .decoded = e };
+	struct sa_field f = { .name = (char *)"EnvelopeFrom", .raw = (char *)e,
+		.decoded = (char *)e };
 	GPtrArray *one = g_ptr_array_new();
 	g_ptr_array_add(one, &f);
 	GString *s = g_string_new(NULL);
 	sa_header_addresses(one, "EnvelopeFrom", false, s);
 	g_ptr_array_free(one, TRUE);
-	g_free(e);
 	char *nl = strchr(s->str, '\n');
 	if (nl != NULL)
 		g_string_truncate(s, (gsize)(nl - s->str));
 	return g_string_free(s, FALSE);
+}
+
+/* envfrom_addr_make(), made once a scan */
+static const char *
+envfrom_addr(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->ef_addr == NULL)
+		hc->ef_addr = envfrom_addr_make(m);
+	return hc->ef_addr;
 }
 
 /* check_for_matching_env_and_hdr_from: the same address (two empty ones
@@ -1734,9 +1813,9 @@ static int
 env_and_hdr_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	(void)c;
-	char *e = envfrom_addr(m), *f = hget_addr(m, "From");
+	const char *e = envfrom_addr(m);
+	char *f = hget_addr(m, "From");
 	int r = g_ascii_strcasecmp(e, f) == 0;
-	g_free(e);
 	g_free(f);
 	return r;
 }
@@ -1770,11 +1849,11 @@ static int
 equal_from_domains(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	(void)c;
-	char *from = hget_addr(m, "From"), *env = envfrom_addr(m);
+	char *from = hget_addr(m, "From");
+	const char *env = envfrom_addr(m);
 	char *fd = second_level(from), *ed = second_level(env);
 	int r = *fd != '\0' && *ed != '\0' && g_ascii_strcasecmp(fd, ed) != 0;
 	g_free(from);
-	g_free(env);
 	g_free(fd);
 	g_free(ed);
 	return r;
@@ -1902,7 +1981,8 @@ static int
 ratware_envelope_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	const struct rb_prep *pr = c->data;
-	char *to = hget_addr(m, "To"), *from = envfrom_addr(m);
+	char *to = hget_addr(m, "To");
+	const char *from = envfrom_addr(m);
 	int r = 0;
 	if (*to == '\0' || *from == '\0' || g_regex_match(pr->srs, from, 0, NULL))
 		goto out;
@@ -1927,7 +2007,6 @@ ratware_envelope_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	g_free(dom);
 out:
 	g_free(to);
-	g_free(from);
 	return r;
 }
 
@@ -1944,6 +2023,8 @@ struct fm_conf {
 	bool import;		/* freemail_import_*welcomelist_auth: not supported */
 	double max_emails, max_freemails;
 	bool skip_over, skip_bulk;
+	char *key;		/* the settings it is made of (fm_conf_key()) */
+	unsigned refs;		/* the rules that share it (fm_lock) */
 };
 
 struct fm_prep {
@@ -1970,8 +2051,11 @@ fm_conf_free(struct fm_conf *f)
 	for (size_t i = 0; i < G_N_ELEMENTS(r); i++)
 		if (r[i] != NULL)
 			g_regex_unref(r[i]);
+	g_free(f->key);
 	g_free(f);
 }
+
+static void fm_conf_release(struct fm_conf *f);
 
 static void
 fm_prep_free(void *p)
@@ -1986,7 +2070,7 @@ fm_prep_free(void *p)
 	if (pr->bulk_re != NULL)
 		g_regex_unref(pr->bulk_re);
 	g_free(pr->header);
-	fm_conf_free(pr->conf);
+	fm_conf_release(pr->conf);
 	g_free(pr);
 }
 
@@ -2010,7 +2094,7 @@ setting_words(const struct sa_eval_msg *m, const char *key,
 {
 	GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, key) : NULL;
 	for (guint i = 0; a != NULL && i < a->len; i++) {
-		char **w = g_regex_split_simple("\\s+", a->pdata[i], 0, 0);
+		char **w = sa_eval_split_ws(a->pdata[i]);
 		for (char **p = w; *p != NULL; p++)
 			if (**p != '\0')
 				fn(ud, *p);
@@ -2128,12 +2212,83 @@ fm_conf_new(const struct sa_eval_msg *m)
 	return f;
 }
 
+/*
+ * The FreeMail settings are the same for every rule of a rule set: one
+ * fm_conf is made for all the rules whose settings are the same text
+ * (the key: every value fm_conf_new() reads), kept while a rule holds it.
+ */
+static const char *const fm_keys[] = { "freemail_domains", "freemail_welcomelist",
+	"freemail_whitelist", "util_rb_tld", "freemail_import_welcomelist_auth",
+	"freemail_import_whitelist_auth", "freemail_import_def_welcomelist_auth",
+	"freemail_import_def_whitelist_auth", "freemail_max_body_emails",
+	"freemail_max_body_freemails", "freemail_skip_when_over_max",
+	"freemail_skip_bulk_envfrom" };
+
+static GMutex fm_lock;
+static GHashTable *fm_shared;	/* key -> struct fm_conf * (borrowed key) */
+
+static char *
+fm_conf_key(const struct sa_eval_msg *m)
+{
+	GString *k = g_string_new(NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(fm_keys); i++) {
+		GPtrArray *a = m->rs != NULL ? g_hash_table_lookup(m->rs->settings, fm_keys[i]) :
+		    NULL;
+		/* each value after its length: no text can be read two ways */
+		g_string_append_printf(k, "%zu:", i);
+		for (guint j = 0; a != NULL && j < a->len; j++)
+			g_string_append_printf(k, "%zu:%s", strlen(a->pdata[j]),
+			    (const char *)a->pdata[j]);
+		g_string_append_c(k, ';');
+	}
+	return g_string_free(k, FALSE);
+}
+
+static struct fm_conf *
+fm_conf_get(const struct sa_eval_msg *m)
+{
+	char *key = fm_conf_key(m);
+	g_mutex_lock(&fm_lock);
+	if (fm_shared == NULL)
+		fm_shared = g_hash_table_new(g_str_hash, g_str_equal);
+	struct fm_conf *f = g_hash_table_lookup(fm_shared, key);
+	if (f == NULL) {
+		f = fm_conf_new(m);
+		f->key = key;
+		key = NULL;
+		g_hash_table_insert(fm_shared, f->key, f);
+	}
+	f->refs++;
+	g_mutex_unlock(&fm_lock);
+	g_free(key);
+	return f;
+}
+
+static void
+fm_conf_release(struct fm_conf *f)
+{
+	if (f == NULL)
+		return;
+	g_mutex_lock(&fm_lock);
+	bool last = --f->refs == 0;
+	if (last) {
+		g_hash_table_remove(fm_shared, f->key);
+		if (g_hash_table_size(fm_shared) == 0) {
+			g_hash_table_destroy(fm_shared);
+			fm_shared = NULL;
+		}
+	}
+	g_mutex_unlock(&fm_lock);
+	if (last)
+		fm_conf_free(f);
+}
+
 static const struct fm_conf *
 fm_conf(const struct sa_eval_msg *m, const struct sa_eval_call *c)
 {
 	struct fm_prep *pr = c->data;
 	if (g_once_init_enter(&pr->once)) {
-		pr->conf = fm_conf_new(m);
+		pr->conf = fm_conf_get(m);
 		g_once_init_leave(&pr->once, 1);
 	}
 	return pr->conf;
@@ -2232,10 +2387,9 @@ freemail_header(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GPtrArray *emails;
 	if (pr->envfrom) {
 		emails = g_ptr_array_new_with_free_func(g_free);
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		if (e != NULL && *e != '\0')
 			g_ptr_array_add(emails, g_ascii_strdown(e, -1));
-		g_free(e);
 	} else {
 		emails = hget_addrs_lc(m, pr->header);
 	}
@@ -2251,7 +2405,7 @@ freemail_header(struct sa_eval_msg *m, const struct sa_eval_call *c)
  * From, Envelope-Sender, Resent-Sender, X-Envelope-From and EnvelopeFrom
  * (repeated dots squeezed), lowercased, once each */
 static GPtrArray *
-all_from_addrs(const struct sa_eval_msg *m)
+all_from_addrs_make(struct sa_eval_msg *m)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -2273,9 +2427,9 @@ all_from_addrs(const struct sa_eval_msg *m)
 			}
 			g_string_free(s, TRUE);
 		}
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		if (e != NULL)
-			g_ptr_array_add(raw, e);
+			g_ptr_array_add(raw, g_strdup(e));
 		/* tr/././s */
 		for (guint i = 0; i < raw->len; i++) {
 			char *a = raw->pdata[i], *o = a;
@@ -2302,6 +2456,16 @@ all_from_addrs(const struct sa_eval_msg *m)
 	return out;
 }
 
+/* all_from_addrs_make(), made once a scan */
+static const GPtrArray *
+all_from_addrs(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->from_addrs == NULL)
+		hc->from_addrs = all_from_addrs_make(m);
+	return hc->from_addrs;
+}
+
 /* check_freemail_from([pattern]) */
 static int
 freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
@@ -2312,12 +2476,11 @@ freemail_from(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		return -1;
 	if (!f->available)
 		return 0;
-	GPtrArray *a = all_from_addrs(m);
+	const GPtrArray *a = all_from_addrs(m);
 	int r = 0;
 	for (guint i = 0; i < a->len && !r; i++)
 		r = is_freemail(f, pr, a->pdata[i]) &&
 		    (pr->re == NULL || g_regex_match(pr->re, a->pdata[i], 0, NULL));
-	g_ptr_array_free(a, TRUE);
 	return r;
 }
 
@@ -2450,9 +2613,8 @@ freemail_replyto(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	if (!f->available)
 		return 0;
 	if (f->skip_bulk) {
-		char *e = envelope_from(m);
+		const char *e = envelope_from(m);
 		bool bulk = e != NULL && g_regex_match(pr->bulk_re, e, 0, NULL);
-		g_free(e);
 		if (bulk)
 			return 0;
 	}
@@ -2516,6 +2678,8 @@ static const struct {
 
 struct addrlist {
 	GHashTable *re;		/* lowercased entry -> GRegex * */
+	GRegex *any;		/* the entries' patterns as one alternation; NULL:
+				 * try them one by one */
 	bool defined;		/* some directive names it */
 	bool rcvd;		/* it has _rcvd entries: the relays decide */
 };
@@ -2538,6 +2702,8 @@ addrlist_free(struct addrlist *al)
 	if (al == NULL)
 		return;
 	g_hash_table_destroy(al->re);
+	if (al->any != NULL)
+		g_regex_unref(al->any);
 	g_free(al);
 }
 
@@ -2633,7 +2799,7 @@ addrlist_new(const struct sa_eval_msg *m, const char *list)
 		    !g_ascii_isspace(v[2 + ln]))
 			continue;
 		al->defined = true;
-		char **w = g_regex_split_simple("\\s+", v + 2 + ln, 0, 0);
+		char **w = sa_eval_split_ws(v + 2 + ln);
 		for (char **q = w; *q != NULL; q++)
 			if (**q != '\0')
 				al_add(&b, *q);
@@ -2672,6 +2838,18 @@ addrlist_new(const struct sa_eval_msg *m, const char *list)
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_hash_table_remove(al->re, key);
 	g_hash_table_destroy(b.removed);
+	/* one match a scan in place of one per entry: a string matches the
+	 * alternation when it matches one of the entries */
+	if (g_hash_table_size(al->re) > 1) {
+		GString *any = g_string_new(NULL);
+		gpointer v;
+		g_hash_table_iter_init(&it, al->re);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			g_string_append_printf(any, "%s(?:%s)", any->len > 0 ? "|" : "",
+			    g_regex_get_pattern(v));
+		al->any = g_regex_new(any->str, G_REGEX_RAW | G_REGEX_OPTIMIZE, 0, NULL);
+		g_string_free(any, TRUE);
+	}
 	return al;
 }
 
@@ -2691,13 +2869,19 @@ wl_list(const struct sa_eval_msg *m, const struct sa_eval_call *c)
 static bool
 in_list(const struct addrlist *al, const char *addr)
 {
+	if (g_hash_table_size(al->re) == 0)
+		return false;
 	char *lc = g_ascii_strdown(addr, -1);
 	bool hit = g_hash_table_contains(al->re, lc);
-	GHashTableIter it;
-	gpointer v;
-	g_hash_table_iter_init(&it, al->re);
-	while (!hit && g_hash_table_iter_next(&it, NULL, &v))
-		hit = g_regex_match(v, lc, 0, NULL);
+	if (!hit && al->any != NULL) {
+		hit = g_regex_match(al->any, lc, 0, NULL);
+	} else if (!hit) {
+		GHashTableIter it;
+		gpointer v;
+		g_hash_table_iter_init(&it, al->re);
+		while (!hit && g_hash_table_iter_next(&it, NULL, &v))
+			hit = g_regex_match(v, lc, 0, NULL);
+	}
 	g_free(lc);
 	return hit;
 }
@@ -2736,7 +2920,7 @@ fqdn_valid(const char *host)
  * "for <addr>" of the first three Received fields and every address of
  * To and the other recipient headers, each once */
 static GPtrArray *
-all_to_addrs(const struct sa_eval_msg *m)
+all_to_addrs_make(const struct sa_eval_msg *m)
 {
 	GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
 	char *a = first_field_addr(m, "Resent-To"), *b = first_field_addr(m, "Resent-Cc");
@@ -2749,7 +2933,7 @@ all_to_addrs(const struct sa_eval_msg *m)
 		unsigned n = 0;
 		for (guint i = 0; re != NULL && i < m->fields->len && n < 3; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (g_ascii_strcasecmp(f->name, "Received") != 0)
+			if (!sa_eval_name_is(f->name, "Received"))
 				continue;
 			n++;
 			GString *v = g_string_new(NULL);
@@ -2789,6 +2973,16 @@ all_to_addrs(const struct sa_eval_msg *m)
 	g_hash_table_destroy(seen);
 	g_ptr_array_free(raw, TRUE);
 	return out;
+}
+
+/* all_to_addrs_make(), made once a scan */
+static const GPtrArray *
+all_to_addrs(struct sa_eval_msg *m)
+{
+	struct hdr_cache *hc = cache(m);
+	if (hc->to_addrs == NULL)
+		hc->to_addrs = all_to_addrs_make(m);
+	return hc->to_addrs;
 }
 
 static bool
@@ -2869,7 +3063,7 @@ wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	if (al->rcvd)
 		return -1;	/* _rcvd entries need the relays (RelayEval) */
 	int r = 0;
-	GPtrArray *addrs = NULL;
+	const GPtrArray *addrs = NULL;
 	switch (pr->kind) {
 	case WL_FROM_DEFAULT:
 		return 0;	/* no def_welcomelist_from_rcvd entry */
@@ -2900,7 +3094,6 @@ wl_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	}
 	for (guint i = 0; i < addrs->len && !r; i++)
 		r = in_list(al, addrs->pdata[i]);
-	g_ptr_array_free(addrs, TRUE);
 	return r;
 }
 

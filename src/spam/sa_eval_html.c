@@ -605,7 +605,7 @@ faraway_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	const GPtrArray *set = m->rs != NULL && m->rs->settings != NULL ?
 	    g_hash_table_lookup(m->rs->settings, "ok_locales") : NULL;
 	const char *ok = set != NULL && set->len > 0 ? set->pdata[set->len - 1] : "all";
-	gchar **locales = g_regex_split_simple("\\s+", ok, 0, 0);
+	gchar **locales = sa_eval_split_ws(ok);
 	bool all = false;
 	for (gchar **l = locales; *l != NULL; l++)
 		all |= strcmp(*l, "all") == 0;
@@ -616,7 +616,7 @@ faraway_run(struct sa_eval_msg *m, const struct sa_eval_call *c)
 		if (s->charsets == NULL)
 			continue;
 		/* Perl's split(/\s+/): a leading empty field, no trailing ones */
-		gchar **cs = g_regex_split_simple("\\s+", s->charsets, 0, 0);
+		gchar **cs = sa_eval_split_ws(s->charsets);
 		unsigned okay = 0, bad = 0, n = g_strv_length(cs);
 		while (n > 0 && cs[n - 1][0] == '\0')
 			n--;

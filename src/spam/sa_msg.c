@@ -17,13 +17,23 @@ sa_field_free(gpointer p)
 	g_free(f);
 }
 
+/* whether field name a is b, ignoring case: the first letters compared
+ * before the rest (most fields a lookup passes differ there) */
+static inline bool
+name_is(const char *a, const char *b)
+{
+	/* | 0x20: an ASCII letter's lower case; two octets equal but for
+	 * case stay equal (others may meet: the full compare decides) */
+	return (a[0] | 0x20) == (b[0] | 0x20) && g_ascii_strcasecmp(a, b) == 0;
+}
+
 static bool
 decode_skipped(const char *name)
 {
 	static const char *const names[] = { "Received", "Message-ID", "Resent-Message-ID",
 	    "Date", "Resent-Date", "MIME-Version", "References", "In-Reply-To" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (g_ascii_strcasecmp(name, names[i]) == 0)
+		if (name_is(name, names[i]))
 			return true;
 	return g_ascii_strncasecmp(name, "List-", 5) == 0;
 }
@@ -61,24 +71,33 @@ sa_fields_parse(const uint8_t *raw, size_t len)
 		struct sa_field *f = g_new0(struct sa_field, 1);
 		f->name = g_strndup((const char *)raw + start, nlen);
 		GString *r = g_string_sized_new(i - v + 1), *d = g_string_sized_new(i - v + 1);
-		for (size_t k = v; k < i; k++) {
-			if (raw[k] == '\r' && k + 1 < i && raw[k + 1] == '\n')
-				continue;
-			g_string_append_c(r, (char)raw[k]);
+		/* CRLF made LF: the runs between CRs copied as they are */
+		for (size_t k = v; k < i;) {
+			const uint8_t *cr = memchr(raw + k, '\r', i - k);
+			size_t c = cr != NULL ? (size_t)(cr - raw) : i;
+			g_string_append_len(r, (const char *)raw + k, (gssize)(c - k));
+			if (c < i && !(c + 1 < i && raw[c + 1] == '\n'))
+				g_string_append_c(r, '\r');
+			k = c + 1;
 		}
 		if (r->len == 0 || r->str[r->len - 1] != '\n')
 			g_string_append_c(r, '\n');
 		/* decoded (Node.pm header()): a line end and the blanks after
 		 * it one space, white space trimmed at both ends */
-		for (size_t k = 0; k < r->len; k++) {
-			if (r->str[k] == '\n' && k + 1 < r->len &&
-			    (r->str[k + 1] == ' ' || r->str[k + 1] == '\t')) {
-				while (k + 1 < r->len && (r->str[k + 1] == ' ' || r->str[k + 1] == '\t'))
-					k++;
+		for (size_t k = 0; k < r->len;) {
+			const char *nl = memchr(r->str + k, '\n', r->len - k);
+			size_t c = nl != NULL ? (size_t)(nl - r->str) : r->len;
+			g_string_append_len(d, r->str + k, (gssize)(c - k));
+			if (c == r->len)
+				break;
+			if (c + 1 < r->len && (r->str[c + 1] == ' ' || r->str[c + 1] == '\t')) {
+				while (c + 1 < r->len && (r->str[c + 1] == ' ' || r->str[c + 1] == '\t'))
+					c++;
 				g_string_append_c(d, ' ');
-				continue;
+			} else {
+				g_string_append_c(d, '\n');
 			}
-			g_string_append_c(d, r->str[k]);
+			k = c + 1;
 		}
 		while (d->len > 0 && g_ascii_isspace(d->str[d->len - 1]))
 			g_string_truncate(d, d->len - 1);
@@ -102,7 +121,7 @@ sa_header_values(const GPtrArray *fields, const char *name, bool raw, GString *o
 {
 	for (guint i = 0; i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
+		if (!name_is(f->name, name))
 			continue;
 		if (raw) {	/* get_header(raw): folds made spaces */
 			for (const char *p = f->raw; *p != '\0'; p++) {
@@ -120,6 +139,110 @@ sa_header_values(const GPtrArray *fields, const char *name, bool raw, GString *o
 	}
 }
 
+/*
+ * One value's addresses and display names as GMime parses it, kept per
+ * thread by the value's text: the header rules (From:addr, From:name ...)
+ * and several eval functions read the same few fields of every scan, and
+ * the same values come back from scan to scan (a list's To:).  The parse
+ * depends on the text alone, so a kept one is the same answer.
+ */
+struct addr_parse {
+	char *addrs;	/* the mailboxes' addresses, '\n' between them */
+	guint n_addrs;
+	char *names;	/* the non-empty display names, '\n' between them */
+	guint n_names;
+};
+
+struct addr_memo {
+	GHashTable *parses;	/* value (copy) -> struct addr_parse * */
+	size_t bytes;		/* the texts kept, about */
+};
+
+/* a value longer than this is parsed each time, not kept */
+#define ADDR_MEMO_VALUE_MAX 4096
+/* the texts a thread keeps at most; the memo is emptied past it */
+#define ADDR_MEMO_BYTES_MAX (256 * 1024)
+
+static void
+addr_parse_free(gpointer p)
+{
+	struct addr_parse *a = p;
+	g_free(a->addrs);
+	g_free(a->names);
+	g_free(a);
+}
+
+static void
+addr_memo_free(gpointer p)
+{
+	struct addr_memo *m = p;
+	g_hash_table_destroy(m->parses);
+	g_free(m);
+}
+
+static GPrivate addr_memo = G_PRIVATE_INIT(addr_memo_free);
+
+static void
+list_add(GString *s, guint *n, const char *v)
+{
+	if ((*n)++ > 0)
+		g_string_append_c(s, '\n');
+	g_string_append(s, v);
+}
+
+static struct addr_parse *
+addr_parse(const char *value)
+{
+	struct addr_parse *a = g_new0(struct addr_parse, 1);
+	GString *addrs = g_string_new(NULL), *names = g_string_new(NULL);
+	InternetAddressList *l = internet_address_list_parse(NULL, value);
+	for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
+		InternetAddress *ia = internet_address_list_get_address(l, k);
+		const char *name = internet_address_get_name(ia);
+		if (name != NULL && *name != '\0')
+			list_add(names, &a->n_names, name);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+			if (v != NULL)
+				list_add(addrs, &a->n_addrs, v);
+		}
+	}
+	if (l != NULL)
+		g_object_unref(l);
+	a->addrs = g_string_free(addrs, FALSE);
+	a->names = g_string_free(names, FALSE);
+	return a;
+}
+
+/* value's parse: the thread's kept one, or made (and kept when short);
+ * *own set when the caller frees it */
+static const struct addr_parse *
+addr_parse_of(const char *value, bool *own)
+{
+	size_t len = strlen(value);
+	*own = len > ADDR_MEMO_VALUE_MAX;
+	if (*own)
+		return addr_parse(value);
+	struct addr_memo *m = g_private_get(&addr_memo);
+	if (m == NULL) {
+		m = g_new0(struct addr_memo, 1);
+		m->parses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, addr_parse_free);
+		g_private_set(&addr_memo, m);
+	}
+	struct addr_parse *a = g_hash_table_lookup(m->parses, value);
+	if (a != NULL)
+		return a;
+	a = addr_parse(value);
+	size_t cost = 2 * len + strlen(a->addrs) + strlen(a->names) + 64;
+	if (m->bytes + cost > ADDR_MEMO_BYTES_MAX) {
+		g_hash_table_remove_all(m->parses);
+		m->bytes = 0;
+	}
+	g_hash_table_insert(m->parses, g_strndup(value, len), a);
+	m->bytes += cost;
+	return a;
+}
+
 /* :addr and :name (PerMsgStatus.pm _get): every address (or display
  * name) of every value of the header, one a line, parsed by GMime */
 void
@@ -128,26 +251,19 @@ sa_header_addresses(const GPtrArray *fields, const char *name, bool want_name, G
 	bool first = true;
 	for (guint i = 0; i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (g_ascii_strcasecmp(f->name, name) != 0)
+		if (!name_is(f->name, name))
 			continue;
-		InternetAddressList *l = internet_address_list_parse(NULL, f->raw);
-		for (int k = 0; l != NULL && k < internet_address_list_length(l); k++) {
-			InternetAddress *ia = internet_address_list_get_address(l, k);
-			const char *v = NULL;
-			if (want_name) {
-				v = internet_address_get_name(ia);
-			} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-				v = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			}
-			if (v == NULL || (want_name && *v == '\0'))
-				continue;
+		bool own;
+		const struct addr_parse *a = addr_parse_of(f->raw, &own);
+		const char *v = want_name ? a->names : a->addrs;
+		if ((want_name ? a->n_names : a->n_addrs) > 0) {
 			if (!first)
 				g_string_append_c(out, '\n');
 			g_string_append(out, v);
 			first = false;
 		}
-		if (l != NULL)
-			g_object_unref(l);
+		if (own)
+			addr_parse_free((struct addr_parse *)a);
 	}
 }
 
@@ -156,6 +272,6 @@ sa_header_count(const GPtrArray *fields, const char *name)
 {
 	unsigned n = 0;
 	for (guint i = 0; i < fields->len; i++)
-		n += g_ascii_strcasecmp(((const struct sa_field *)fields->pdata[i])->name, name) == 0;
+		n += name_is(((const struct sa_field *)fields->pdata[i])->name, name);
 	return n;
 }

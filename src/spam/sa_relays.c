@@ -1009,6 +1009,17 @@ out:
 }
 
 static void
+jit_stack_free(gpointer js)
+{
+	pcre2_jit_stack_free(js);
+}
+
+/* The JIT's stack of the thread: made on its first parse, kept for the
+ * next ones (making and freeing 1 MiB each scan cost more than the
+ * parse of a short header), freed when the thread ends. */
+static GPrivate jit_stack = G_PRIVATE_INIT(jit_stack_free);
+
+static void
 px_init(struct px *p, const struct sa_relay_limits *lim)
 {
 	p->md = pcre2_match_data_create(32, NULL);
@@ -1016,7 +1027,12 @@ px_init(struct px *p, const struct sa_relay_limits *lim)
 	pcre2_set_match_limit(p->mc, lim->match_limit);
 	pcre2_set_depth_limit(p->mc, lim->depth_limit);
 	/* the JIT's stack, in place of the depth limit: 1 MiB at most */
-	p->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	p->js = g_private_get(&jit_stack);
+	if (p->js == NULL) {
+		p->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+		if (p->js != NULL)
+			g_private_set(&jit_stack, p->js);
+	}
 	if (p->js != NULL)
 		pcre2_jit_stack_assign(p->mc, NULL, p->js);
 }
@@ -1026,7 +1042,7 @@ px_clear(struct px *p)
 {
 	pcre2_match_data_free(p->md);
 	pcre2_match_context_free(p->mc);
-	pcre2_jit_stack_free(p->js);
+	/* p->js stays the thread's */
 }
 
 void

@@ -9,6 +9,7 @@
  */
 #include "test_helpers.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mime/message.h"
@@ -195,6 +196,92 @@ test_fields_and_missing_to(void **state)
 	g_string_free(out, TRUE);
 }
 
+/* sa_eval_split_ws: the words GLib's g_regex_split_simple("\\s+") gives */
+static void
+test_split_ws(void **state)
+{
+	(void)state;
+	static const char *const fixed[] = { "", " ", "a", " a", "a ", " a ", "a  b", "\v",
+		"a\vb", "all", "  en   ja ", "x\t\r\n\fy", "a\xc2\xa0" "b c", "\xe6\x97\xa5 a" };
+	const char alpha[] = "ab \t\n\v\f\r,";
+	GRand *r = g_rand_new_with_seed(15);
+	for (int i = 0; i < 5000 + (int)G_N_ELEMENTS(fixed); i++) {
+		char buf[16];
+		const char *s = buf;
+		if (i < (int)G_N_ELEMENTS(fixed)) {
+			s = fixed[i];
+		} else {
+			int n = g_rand_int_range(r, 0, 12);
+			for (int k = 0; k < n; k++)
+				buf[k] = alpha[g_rand_int_range(r, 0, sizeof alpha - 1)];
+			buf[n] = '\0';
+		}
+		char **want = g_regex_split_simple("\\s+", s, 0, 0), **got = sa_eval_split_ws(s);
+		assert_int_equal(g_strv_length(got), g_strv_length(want));
+		for (guint k = 0; want[k] != NULL; k++)
+			assert_string_equal(got[k], want[k]);
+		g_strfreev(want);
+		g_strfreev(got);
+	}
+	g_rand_free(r);
+	char **w = sa_eval_split_ws(" en\tja ");
+	assert_int_equal(g_strv_length(w), 4);
+	assert_string_equal(w[0], "");
+	assert_string_equal(w[1], "en");
+	assert_string_equal(w[2], "ja");
+	assert_string_equal(w[3], "");
+	g_strfreev(w);
+}
+
+/* sa_header_addresses keeps its parses: the same answers the second time,
+ * for addresses and names of one value, past the memo's bound, and for a
+ * value too long to keep */
+static void
+test_header_addresses_kept(void **state)
+{
+	(void)state;
+	GString *msg = g_string_new("From: \"Ann\" <ann@example.org>, bob@example.org\n"
+	    "From: <>, Grp: c@example.org;\nReply-To: \"Z\" <z@example.net>\nTo: ");
+	for (int i = 0; i < 400; i++)	/* one value of about 8 KiB */
+		g_string_append_printf(msg, "%su%03d@example.com", i > 0 ? ", " : "", i);
+	g_string_append(msg, "\n\n");
+	GPtrArray *f = sa_fields_parse((const uint8_t *)msg->str, msg->len);
+	GString *out = g_string_new(NULL);
+	for (int round = 0; round < 3; round++) {
+		g_string_truncate(out, 0);
+		sa_header_addresses(f, "From", false, out);
+		/* GMime gives no address for "<>"; a group's members not read */
+		assert_string_equal(out->str, "ann@example.org\nbob@example.org");
+		g_string_truncate(out, 0);
+		sa_header_addresses(f, "From", true, out);
+		assert_string_equal(out->str, "Ann\nGrp");
+		g_string_truncate(out, 0);
+		sa_header_addresses(f, "Reply-To", true, out);
+		assert_string_equal(out->str, "Z");
+		g_string_truncate(out, 0);
+		sa_header_addresses(f, "To", false, out);
+		assert_int_equal(out->len, 400 * strlen("u000@example.com") + 399);
+		assert_true(g_str_has_prefix(out->str, "u000@example.com\nu001@"));
+		assert_true(g_str_has_suffix(out->str, "\nu399@example.com"));
+		/* many other values: the memo emptied on the way */
+		for (int i = 0; i < 3000; i++) {
+			char v[200];
+			snprintf(v, sizeof v, "To: \"%0120d\" <x%d@example.com>\n\n", i, i);
+			GPtrArray *g = sa_fields_parse((const uint8_t *)v, strlen(v));
+			GString *o = g_string_new(NULL);
+			sa_header_addresses(g, "To", false, o);
+			char want[64];
+			snprintf(want, sizeof want, "x%d@example.com", i);
+			assert_string_equal(o->str, want);
+			g_string_free(o, TRUE);
+			g_ptr_array_unref(g);
+		}
+	}
+	g_string_free(out, TRUE);
+	g_ptr_array_unref(f);
+	g_string_free(msg, TRUE);
+}
+
 int
 main(void)
 {
@@ -204,6 +291,8 @@ main(void)
 		cmocka_unit_test(test_bayes),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_fields_and_missing_to),
+		cmocka_unit_test(test_split_ws),
+		cmocka_unit_test(test_header_addresses_kept),
 	};
 	mime_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

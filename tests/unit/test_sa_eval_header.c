@@ -199,6 +199,11 @@ test_subject_and_to(void **state)
 	assert_int_equal(run("check_for_to_in_subject", "'address'",
 	    "To: a.b+c@example.com\nSubject: for A.B+C@EXAMPLE.COM today\n\n"), 1);
 	assert_int_equal(run("check_for_to_in_subject", "'user'", "Subject: x\n\n"), 0);
+	/* the user nowhere in the subject, or only part of it */
+	assert_int_equal(run("check_for_to_in_subject", "'user'",
+	    "To: johnny@example.com\nSubject: Re: john\n\n"), 0);
+	assert_int_equal(run("check_for_to_in_subject", "'user'",
+	    "To: =?utf-8?Q?J=C3=B6rg?= <j@example.com>\nSubject: Re: J\n\n"), 1);
 	char err[200];
 	assert_int_equal(run_rs("check_for_to_in_subject", "'domain'", "\n", NULL, NULL, err,
 	    sizeof err), -2);
@@ -250,6 +255,9 @@ test_misc_headers(void **state)
 	assert_int_equal(run("check_unresolved_template", "",
 	    "X-Mailer: %MAILER_NAME\n\n"), 1);
 	assert_int_equal(run("check_unresolved_template", "", "Subject: 100%OFF\n\n"), 0);
+	/* the '%' in an encoded word only (the decoded value is matched) */
+	assert_int_equal(run("check_unresolved_template", "",
+	    "X-Mailer: =?utf-8?B?JU1BSUxFUl9OQU1F?=\n\n"), 1);
 	assert_int_equal(run("check_unresolved_template", "", "Subject: %SUBJ_X\n\n"), 0);
 	assert_int_equal(run("check_for_missing_to_header", "", "Subject: x\n\n"), 1);
 	assert_int_equal(run("check_for_missing_to_header", "", "Apparently-To: a@b\n\n"), 0);
