@@ -215,6 +215,13 @@ struct spam_engine {
 	GPtrArray *mtargets;	/* struct mtarget * */
 	size_t *meta_order;	/* indices of meta rules, evaluation order */
 	size_t nmeta, nmeta_ok;
+	/* A scan evaluates only the metas a rule that fired reaches
+	 * (meta_plan()): meta_base[i], each rule's value when no rule but
+	 * metas fires (0 for the others; a meta such as !__X is not 0), and
+	 * the metas reading rule r, meta_readers[meta_rstart[r] ..
+	 * meta_rstart[r + 1]) */
+	double *meta_base;
+	size_t *meta_rstart, *meta_readers;
 	int set;
 	size_t in_use;		/* rules a scan evaluates */
 	size_t dbs_cached, dbs_compiled;
@@ -692,6 +699,43 @@ compile_metas(struct spam_engine *e)
 	g_array_free(which, TRUE);
 }
 
+/*
+ * What lets a scan skip the metas no fired rule reaches: each rule's value
+ * when no rule but metas fires (the metas run once, in order, on zeros),
+ * and who reads whom.  A meta none of whose inputs differs from that base
+ * has its base value, the value evaluating it would give.
+ */
+static void
+meta_plan(struct spam_engine *e)
+{
+	size_t n = MAX(e->n, (size_t)1);
+	e->meta_base = g_new0(double, n);
+	for (size_t k = 0; k < e->nmeta_ok; k++) {
+		size_t i = e->meta_order[k];
+		e->meta_base[i] = sa_meta_eval(e->rules[i].meta, e->meta_base);
+	}
+	e->meta_rstart = g_new0(size_t, n + 1);
+	for (size_t k = 0; k < e->nmeta_ok; k++) {
+		size_t nd;
+		const int *d = sa_meta_deps(e->rules[e->meta_order[k]].meta, &nd);
+		for (size_t j = 0; j < nd; j++)
+			if (d[j] >= 0 && (size_t)d[j] < e->n)
+				e->meta_rstart[d[j] + 1]++;
+	}
+	for (size_t r = 0; r < n; r++)
+		e->meta_rstart[r + 1] += e->meta_rstart[r];
+	e->meta_readers = g_new(size_t, MAX(e->meta_rstart[n], (size_t)1));
+	size_t *fill = g_memdup2(e->meta_rstart, n * sizeof *fill);
+	for (size_t k = 0; k < e->nmeta_ok; k++) {
+		size_t i = e->meta_order[k], nd;
+		const int *d = sa_meta_deps(e->rules[i].meta, &nd);
+		for (size_t j = 0; j < nd; j++)
+			if (d[j] >= 0 && (size_t)d[j] < e->n)
+				e->meta_readers[fill[d[j]]++] = i;
+	}
+	g_free(fill);
+}
+
 /* The rules with a score in the set in use become symbols. */
 static void
 make_symbols(struct module_setup *s, struct spam_engine *e, double scale)
@@ -745,6 +789,9 @@ engine_free(void *engine)
 	}
 	g_free(e->alldbs);
 	g_free(e->meta_order);
+	g_free(e->meta_base);
+	g_free(e->meta_rstart);
+	g_free(e->meta_readers);
 	if (e->index != NULL)
 		g_hash_table_unref(e->index);
 	if (e->unusable != NULL)
@@ -835,6 +882,7 @@ engine_new(struct module_setup *s, void **engine)
 		return false;
 	}
 	compile_metas(e);
+	meta_plan(e);
 	make_symbols(s, e, c->rules_scale);
 	for (size_t i = 0; i < e->n; i++)
 		if (e->rules[i].kind == RK_EVAL &&
@@ -1370,17 +1418,31 @@ run(struct scan_ctx *ctx)
 	run_evals(ctx, e, st, fields, lines, relays, hits);
 	g_ptr_array_unref(lines);
 	g_ptr_array_unref(fields);
+	/* the metas that read a rule see its value, as in SpamAssassin (an
+	 * arithmetic meta can exceed 1); a meta hits when non-zero.  Only
+	 * the metas an input of which is off its base value are evaluated
+	 * (meta_plan()): the others have their base value. */
 	double *v = g_new(double, MAX(e->n, (size_t)1));
-	for (size_t i = 0; i < e->n; i++)
+	bool *dirty = g_new0(bool, MAX(e->n, (size_t)1));
+	for (size_t i = 0; i < e->n; i++) {
 		v[i] = hits[i];
+		if (v[i] != 0.0)
+			for (size_t j = e->meta_rstart[i]; j < e->meta_rstart[i + 1]; j++)
+				dirty[e->meta_readers[j]] = true;
+	}
 	for (size_t k = 0; k < e->nmeta_ok; k++) {
 		size_t i = e->meta_order[k];
-		/* the metas that read it see its value, as in SpamAssassin
-		 * (an arithmetic meta can exceed 1); it hits when non-zero */
-		double x = sa_meta_eval(e->rules[i].meta, v);
+		double x = e->meta_base[i];
+		if (dirty[i]) {
+			x = sa_meta_eval(e->rules[i].meta, v);
+			if (x != e->meta_base[i])
+				for (size_t j = e->meta_rstart[i]; j < e->meta_rstart[i + 1]; j++)
+					dirty[e->meta_readers[j]] = true;
+		}
 		v[i] = x;
 		hits[i] = x == 0.0 ? 0 : x >= 1.0 ? (uint32_t)MIN(x, 1e6) : 1;
 	}
+	g_free(dirty);
 	g_free(v);
 
 	for (size_t i = 0; i < e->n; i++) {
