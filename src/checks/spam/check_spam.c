@@ -1142,15 +1142,25 @@ scan_mimeheaders(struct scan_ctx *ctx, const struct spam_engine *e, struct sa_sc
 	return ok;
 }
 
+/*
+ * Every line with every database of db: a database over all the lines
+ * before the next, so that its tables stay in the caches (a pattern is in
+ * one database, so it still reads the lines in their order, as a counting
+ * pattern's maxhits needs).
+ */
 static bool
 scan_lines(const struct dbset *db, struct sa_scratch *sc, GPtrArray *lines, uint32_t *hits)
 {
-	for (guint i = 0; i < lines->len; i++) {
-		const char *l = lines->pdata[i];
-		if (!dbset_scan(db, sc, l, strlen(l), hits))
-			return false;
-	}
-	return true;
+	size_t *len = g_new(size_t, MAX(lines->len, 1u));
+	bool ok = true;
+
+	for (guint i = 0; i < lines->len; i++)
+		len[i] = strlen(lines->pdata[i]);
+	for (size_t k = 0; k < db->n && ok; k++)
+		for (guint i = 0; i < lines->len && ok; i++)
+			ok = sa_db_scan(db->db[k], sc, lines->pdata[i], len[i], hits);
+	g_free(len);
+	return ok;
 }
 
 /* rawbody: every body part decoded, not rendered, in pieces */
