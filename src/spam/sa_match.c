@@ -615,15 +615,19 @@ sa_re_hs_cost(const char *re)
 }
 
 /*
- * A superset of the pattern for Hyperscan's prefilter mode without bounded
- * repeats: x{m,n}, x{m,} and x{m} become x* (m == 0) or x+, so nothing is
- * unrolled; PCRE2 then confirms with the pattern itself.  Left as written
- * where widening would not give a superset: a possessive quantifier, and
- * anything within a lookaround or an atomic group (a wider negative
- * lookahead refuses more).  NULL when out of memory.
+ * A superset of the pattern for Hyperscan's prefilter mode with fewer
+ * bounded repeats; PCRE2 then confirms with the pattern itself.  Without
+ * groups_only every bounded repeat goes: x{m,n}, x{m,} and x{m} become x*
+ * (m == 0) or x+, so nothing is unrolled.  With groups_only only a group's
+ * repeat with an upper bound above its lower one is widened, to x{m,}
+ * (x* or x+ for m 0 or 1): the lower bound keeps the superset selective,
+ * and the optional copies Hyperscan would unroll are gone.  Left as
+ * written where widening would not give a superset: a possessive
+ * quantifier, and anything within a lookaround or an atomic group (a wider
+ * negative lookahead refuses more).  NULL when out of memory.
  */
 static char *
-relax_repeats(const char *re)
+relax_repeats(const char *re, bool groups_only)
 {
 	enum { DEPTH = 64 };
 	bool guard[DEPTH + 1] = { false };	/* per open group: within a lookaround or atomic */
@@ -667,10 +671,22 @@ relax_repeats(const char *re)
 		i = j;
 		size_t ql;
 		(void)bound_at(re + i, &ql);
-		if (ql > 1 && over == 0 && !guard[depth] && !(i + ql < n && re[i + ql] == '+')) {
+		if (ql > 1 && over == 0 && !guard[depth] && !(i + ql < n && re[i + ql] == '+') &&
+		    (!groups_only || c == ')')) {
 			/* {m,n}: a bounded repeat (bound_at read its digits) */
-			sputs(&b, strtoul(re + i + 1, NULL, 10) == 0 ? "*" : "+");
-			i += ql;
+			char *e;
+			unsigned long lo = strtoul(re + i + 1, &e, 10);
+			if (!groups_only) {
+				sputs(&b, lo == 0 ? "*" : "+");
+				i += ql;
+			} else if (*e == ',' && e[1] != '}') {
+				/* the lower bound kept, so the superset keeps the
+				 * pattern's selectivity: x{m,} */
+				char q[32];
+				snprintf(q, sizeof q, "{%lu,}", lo);
+				sputs(&b, lo == 0 ? "*" : lo == 1 ? "+" : q);
+				i += ql;
+			}
 		}
 	}
 	if (b.oom) {
@@ -935,7 +951,7 @@ db_make(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *
 		} else if (db->lim.hs_cost_max != 0 && sa_re_hs_cost(src) > db->lim.hs_cost_max) {
 			/* too costly for Hyperscan's compiler as written: its
 			 * prefilter without the bounded repeats, else PCRE2 */
-			char *r = relax_repeats(src);
+			char *r = relax_repeats(src, false);
 			if (r != NULL && hs_takes(r, hs_flags(mods, K_PREFILTER))) {
 				p->kind = K_PREFILTER;
 				bd.hsrc[db->npats] = r;
@@ -946,7 +962,19 @@ db_make(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *
 		} else if (hs_takes(src, hs_flags(mods, K_EXACT))) {
 			p->kind = K_EXACT;
 		} else if (hs_takes(src, hs_flags(mods, K_PREFILTER))) {
+			/* Hyperscan's own reduction of a pattern it cannot take
+			 * exactly can be slower and less selective than the
+			 * superset with its groups' optional copies gone (the
+			 * stock FUZZY_PHARMACY and FUZZY_PHENT, whose letters
+			 * are groups repeated {1,2}: ten times slower alone,
+			 * and firing on lines the widened one does not): that
+			 * one when Hyperscan takes it */
 			p->kind = K_PREFILTER;
+			char *r = relax_repeats(src, true);
+			if (r != NULL && strcmp(r, src) != 0 && hs_takes(r, hs_flags(mods, K_PREFILTER)))
+				bd.hsrc[db->npats] = r;
+			else
+				free(r);
 		} else {
 			p->kind = K_PCRE;
 		}
@@ -1243,7 +1271,7 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
  * a spec is translated or classified changes (what a database is built
  * from, beyond the specs and limits the key holds).
  */
-#define CACHE_FORMAT 1u
+#define CACHE_FORMAT 2u
 #define CACHE_MAGIC "MAMSADB\n"
 #define CACHE_HEAD (8 + 4 + 64 + 8 + 8 + 8 + 32)
 #define CACHE_MAX ((size_t)256 << 20)	/* bytes of a cache file read */

@@ -179,6 +179,7 @@ struct rule {
 /* A header as header rules read it: name and modifiers, if-unset. */
 struct target {
 	char *hdr;		/* as written: "From", "ALL", "ToCc" ... */
+	char *lhdr;		/* hdr in ASCII lower case (fields_named) */
 	enum sa_hdr_mod mod;
 	unsigned mods;
 	char *if_unset;		/* NULL: none */
@@ -271,6 +272,7 @@ target_of(struct spam_engine *e, const struct sa_rule *r)
 	}
 	struct target *t = g_new0(struct target, 1);
 	t->hdr = g_strdup(r->hdr);
+	t->lhdr = g_ascii_strdown(r->hdr, -1);
 	t->mod = r->mod;
 	t->mods = r->mods;
 	t->if_unset = g_strdup(r->if_unset);
@@ -286,6 +288,7 @@ target_free(gpointer p)
 {
 	struct target *t = p;
 	g_free(t->hdr);
+	g_free(t->lhdr);
 	g_free(t->if_unset);
 	if (t->specs != NULL)
 		g_array_free(t->specs, TRUE);
@@ -934,6 +937,15 @@ relays_of(const struct spam_engine *e, const GPtrArray *fields)
 	return sa_relays_parse(fields, &o);
 }
 
+/* "Name: value" of a field, as the ALL texts hold it */
+static void
+append_field(GString *out, const struct sa_field *f, bool raw)
+{
+	g_string_append(out, f->name);
+	g_string_append_len(out, ": ", 2);
+	g_string_append(out, raw ? f->raw : f->decoded);
+}
+
 /*
  * ALL-TRUSTED, ALL-INTERNAL (first) or ALL-UNTRUSTED, ALL-EXTERNAL: the
  * header fields down to the Received field number idx + 1 (counted from
@@ -949,19 +961,54 @@ fields_by_received(const GPtrArray *fields, int idx, bool first, bool raw, GStri
 		if (g_ascii_strcasecmp(f->name, "Received") == 0)
 			cur++;
 		if (start <= cur && cur < end) {
-			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
+			append_field(out, f, raw);
 		} else if (cur == end) {
-			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
+			append_field(out, f, raw);
 			break;
 		}
 	}
 }
 
+/*
+ * The message's header fields by name (ASCII lower case) -> a GPtrArray of
+ * them in their order: made once a message, so that the 91 stock header
+ * targets each read their own fields, not every field of the header.
+ */
+static GHashTable *
+fields_by_name(const GPtrArray *fields)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sa_field *f = fields->pdata[i];
+		char *k = g_ascii_strdown(f->name, -1);
+		GPtrArray *a = g_hash_table_lookup(h, k);
+		if (a == NULL) {
+			a = g_ptr_array_new();
+			g_hash_table_insert(h, k, a);
+		} else {
+			g_free(k);
+		}
+		g_ptr_array_add(a, fields->pdata[i]);
+	}
+	return h;
+}
+
+/* sa_header_values on the fields named lname (lower case) alone: the
+ * same text, as it reads no other field */
+static void
+named_values(GHashTable *byname, const char *lname, bool raw, GString *out)
+{
+	const GPtrArray *a = g_hash_table_lookup(byname, lname);
+	if (a != NULL)
+		sa_header_values(a, lname, raw, out);
+}
+
 /* The text header rules of target t read; false: the header is absent
- * (the text is "" or the rule's if-unset). */
+ * (the text is "" or the rule's if-unset).  byname: fields_by_name. */
 static bool
-target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct sa_relays *rl,
-    const struct target *t, GString *out)
+target_text(const struct scan_ctx *ctx, const GPtrArray *fields, GHashTable *byname,
+    const struct sa_relays *rl, const struct target *t, GString *out)
 {
 	bool raw = (t->mods & (1u << SA_HDR_RAW)) != 0;
 
@@ -982,17 +1029,16 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct sa
 		fields_by_received(fields, rl->last_internal_index, t->hdr[4] == 'I', raw, out);
 	} else if (strcmp(t->hdr, "ALL") == 0) {
 		for (guint i = 0; i < fields->len; i++) {
-			const struct sa_field *f = fields->pdata[i];
-			g_string_append_printf(out, "%s: %s", f->name, raw ? f->raw : f->decoded);
+			append_field(out, (const struct sa_field *)fields->pdata[i], raw);
 		}
 	} else if (strcmp(t->hdr, "ToCc") == 0) {
-		sa_header_values(fields, "To", raw, out);
-		sa_header_values(fields, "Cc", raw, out);
+		named_values(byname, "to", raw, out);
+		named_values(byname, "cc", raw, out);
 	} else if (strcmp(t->hdr, "MESSAGEID") == 0) {
-		static const char *const ids[] = { "X-Message-Id", "Resent-Message-Id",
-		    "X-Original-Message-ID", "Message-Id" };
+		static const char *const ids[] = { "x-message-id", "resent-message-id",
+		    "x-original-message-id", "message-id" };
 		for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
-			sa_header_values(fields, ids[i], raw, out);
+			named_values(byname, ids[i], raw, out);
 	} else if (strcmp(t->hdr, "EnvelopeFrom") == 0) {
 		const struct mamori_envelope *env = scan_envelope(ctx);
 		if (env != NULL && env->mail_from != NULL)
@@ -1000,9 +1046,11 @@ target_text(const struct scan_ctx *ctx, const GPtrArray *fields, const struct sa
 		else if (sa_relays_envelope_from(fields, rl, out))
 			return true;	/* present, even when "" */
 	} else if (t->mods & ((1u << SA_HDR_ADDR) | (1u << SA_HDR_NAME))) {
-		sa_header_addresses(fields, t->hdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
+		const GPtrArray *a = g_hash_table_lookup(byname, t->lhdr);
+		if (a != NULL)
+			sa_header_addresses(a, t->lhdr, (t->mods & (1u << SA_HDR_NAME)) != 0, out);
 	} else {
-		sa_header_values(fields, t->hdr, raw, out);
+		named_values(byname, t->lhdr, raw, out);
 	}
 	if (out->len > 0)
 		return true;
@@ -1190,15 +1238,25 @@ scan_mimeheaders(struct scan_ctx *ctx, const struct spam_engine *e, struct sa_sc
 	return ok;
 }
 
+/*
+ * Every line with every database of db: a database over all the lines
+ * before the next, so that its tables stay in the caches (a pattern is in
+ * one database, so it still reads the lines in their order, as a counting
+ * pattern's maxhits needs).
+ */
 static bool
 scan_lines(const struct dbset *db, struct sa_scratch *sc, GPtrArray *lines, uint32_t *hits)
 {
-	for (guint i = 0; i < lines->len; i++) {
-		const char *l = lines->pdata[i];
-		if (!dbset_scan(db, sc, l, strlen(l), hits))
-			return false;
-	}
-	return true;
+	size_t *len = g_new(size_t, MAX(lines->len, 1u));
+	bool ok = true;
+
+	for (guint i = 0; i < lines->len; i++)
+		len[i] = strlen(lines->pdata[i]);
+	for (size_t k = 0; k < db->n && ok; k++)
+		for (guint i = 0; i < lines->len && ok; i++)
+			ok = sa_db_scan(db->db[k], sc, lines->pdata[i], len[i], hits);
+	g_free(len);
+	return ok;
 }
 
 /* rawbody: every body part decoded, not rendered, in pieces */
@@ -1361,10 +1419,11 @@ run(struct scan_ctx *ctx)
 	GPtrArray *fields = sa_fields_parse(raw, raw != NULL ? rawlen : 0);
 	GString *buf = g_string_new(NULL);
 	struct sa_relays *relays = relays_of(e, fields);
+	GHashTable *byname = fields_by_name(fields);
 	uint32_t *th = g_new0(uint32_t, e->n);
 	for (guint i = 0; i < e->targets->len; i++) {
 		const struct target *t = e->targets->pdata[i];
-		bool present = target_text(ctx, fields, relays, t, buf);
+		bool present = target_text(ctx, fields, byname, relays, t, buf);
 		if (!dbset_scan(&t->dbs, sc, buf->str, buf->len, th)) {
 			scan_add(ctx, SYM_SA_RULES_ERROR, "header");
 			st->error = true;
@@ -1382,6 +1441,7 @@ run(struct scan_ctx *ctx)
 		}
 	}
 	g_free(th);
+	g_hash_table_unref(byname);
 	g_string_free(buf, TRUE);
 
 	if (!scan_mimeheaders(ctx, e, sc, hits)) {
