@@ -14,7 +14,10 @@
  *
  * Every Hyperscan pattern is compiled with HS_FLAG_SINGLEMATCH (one report
  * is all the scan needs: whether it matched, or that PCRE2 must look) and
- * HS_FLAG_ALLOWEMPTY (Perl's /x*\/ matches the empty text).
+ * HS_FLAG_ALLOWEMPTY (Perl's /x*\/ matches the empty text), but for the
+ * count prefilter (count_group): a pattern (?:G){n,...} Hyperscan cannot
+ * take is given to it as G, whose matches the scan counts; PCRE2 looks
+ * when there are n.
  */
 #include "spam/sa_match.h"
 
@@ -53,6 +56,12 @@ struct sa_pat {
 	enum sa_kind kind;
 	bool count;
 	uint32_t maxhits;
+	uint32_t need;		/* the count prefilter (see count_group): the
+				 * pattern is (?:G){need,...} and Hyperscan
+				 * reports G's matches, all of them; PCRE2
+				 * looks only when need ends at least gap
+				 * apart were reported (0: not used) */
+	uint32_t gap;		/* the shortest match of G, >= 1 */
 	pcre2_code *code;	/* NULL when Hyperscan's answer is enough */
 };
 
@@ -62,16 +71,26 @@ struct sa_db {
 	size_t npats;
 	size_t *pcre_only;	/* indexes into pats */
 	size_t npcre_only;
+	size_t *counted;	/* indexes into pats: those with need */
+	size_t ncounted;
 	struct sa_match_limits lim;
 	struct sa_db_stats st;
 	atomic_size_t limit_hits;
 };
 
+/* A count-prefiltered pattern's reports during one scan. */
+struct sa_ends {
+	uint32_t n;		/* ends counted */
+	unsigned long long last;	/* the last one counted */
+};
+
 struct sa_scratch {
 	hs_scratch_t *hs;
 	unsigned *reported;
+	struct sa_ends *ends;	/* per pattern of the database scanned */
 	size_t cap, nrep;
 	size_t npats;		/* of the database being scanned */
+	const struct sa_pat *pats;	/* its patterns */
 	bool overflow;
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
@@ -696,6 +715,129 @@ relax_repeats(const char *re, bool groups_only)
 	return b.p;
 }
 
+/*
+ * The count prefilter.  A pattern that is one group G repeated at least
+ * n >= 2 times, (?:G){n}, (?:G){n,m} or (?:G){n,} (or capturing, or with
+ * options as (?i:G), lazy or not, after option settings such as (?i) that
+ * then apply to G too), where G cannot match the empty string: any match
+ * of it is n consecutive matches of G, none empty, so G has matches ending
+ * at n different offsets, each at least G's shortest match after the one
+ * before.  Hyperscan is given G (exactly, or its prefilter: a superset,
+ * it reports at least those ends) without HS_FLAG_SINGLEMATCH, and PCRE2
+ * runs the pattern only on a text where n such ends were reported.
+ * Counting greedily (an end counts when it is at least G's shortest match
+ * after the last one counted) finds n whenever those ends are there: the
+ * k-th end counted is never after the k-th end of the match.  It is used
+ * where Hyperscan has nothing of the pattern, or only its prefilter with
+ * the bounded repeats widened (too costly as written), which loses the
+ * repeat's count: the stock __FILL_THIS_FORM_SHORT2, (?:...){3}, whose
+ * widened prefilter let through a quarter of all body lines (where
+ * Hyperscan's own prefilter keeps the count, as for __DOUBLE_IP_LOOSE,
+ * (?:...(?<!127\.0\.0\.1)...){2}, that one is kept: it is tighter).
+ *
+ * G as a pattern of its own, malloc'd, with n in *need; NULL when the
+ * pattern is not of that shape, or G refers to something outside itself
+ * or could end the match early: back-references, subroutine calls and
+ * recursion, conditionals, \G, \K, verbs such as (*ACCEPT), comments.
+ * The caller checks that G is valid on its own and not empty (count_gap).
+ */
+static char *
+count_group(const char *re, uint32_t *need)
+{
+	size_t n = strlen(re), i = 0;
+
+	/* leading option settings: (?i) (?s-m) ... */
+	while (i + 2 < n && re[i] == '(' && re[i + 1] == '?') {
+		size_t j = i + 2;
+		while (j < n && (isalpha((unsigned char)re[j]) || re[j] == '-' || re[j] == '^'))
+			j++;
+		if (j == i + 2 || j >= n || re[j] != ')')
+			break;
+		i = j + 1;
+	}
+	size_t pre = i;
+	if (i + 1 >= n || re[i] != '(')
+		return NULL;
+	size_t body, opt = 0, optlen = 0;
+	if (re[i + 1] != '?') {
+		body = i + 1;	/* capturing */
+	} else if (i + 2 < n && re[i + 2] == ':') {
+		body = i + 3;
+	} else {
+		size_t j = i + 2;
+		while (j < n && (isalpha((unsigned char)re[j]) || re[j] == '-' || re[j] == '^'))
+			j++;
+		if (j == i + 2 || j >= n || re[j] != ':')
+			return NULL;
+		opt = i + 2;
+		optlen = j - opt;
+		body = j + 1;
+	}
+	/* the group's end, refusing what G may not hold */
+	size_t depth = 1, j = body;
+	while (j < n) {
+		char c = re[j];
+		if (c == '\\') {
+			if (j + 1 >= n || strchr("123456789gkGK", re[j + 1]) != NULL)
+				return NULL;
+			j += re[j + 1] == 'c' ? 3 : 2;	/* \cX: X is a character */
+			continue;
+		}
+		if (c == '[') {
+			j = class_end(re, j, n);
+			continue;
+		}
+		if (c == '(') {
+			if (j + 1 < n && re[j + 1] == '*')
+				return NULL;	/* a verb */
+			if (j + 2 < n && re[j + 1] == '?' &&
+			    (strchr("(R&#0123456789+-", re[j + 2]) != NULL ||
+			    (re[j + 2] == 'P' && j + 3 < n && (re[j + 3] == '=' || re[j + 3] == '>'))))
+				return NULL;
+			depth++;
+		} else if (c == ')' && --depth == 0) {
+			break;
+		}
+		j++;
+	}
+	if (j >= n)
+		return NULL;
+	const char *q = re + j + 1;
+	if (q[0] != '{' || !isdigit((unsigned char)q[1]))
+		return NULL;
+	char *e;
+	unsigned long lo = strtoul(q + 1, &e, 10);
+	if (*e == ',' && isdigit((unsigned char)e[1])) {
+		unsigned long hi = strtoul(e + 1, &e, 10);
+		if (hi < lo)
+			return NULL;
+	} else if (*e == ',') {
+		e++;
+	}
+	if (*e != '}')
+		return NULL;
+	e++;
+	if (*e == '?')
+		e++;	/* lazy: as many copies at least */
+	if (*e != '\0' || lo < 2 || lo > UINT32_MAX)
+		return NULL;
+	/* the leading settings, the group's own, then G */
+	struct sbuf b = { 0 };
+	sput(&b, re, pre);
+	if (optlen > 0) {
+		sputs(&b, "(?");
+		sput(&b, re + opt, optlen);
+		sputs(&b, ")");
+	}
+	sput(&b, re + body, j - body);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*need = (uint32_t)lo;
+	return b.p;
+}
+
 /* ---- the database ---- */
 
 static uint32_t
@@ -754,6 +896,70 @@ hs_builds(const char *pat, unsigned flags)
 	return r == HS_SUCCESS;
 }
 
+/*
+ * How Hyperscan takes a (translated) pattern: exactly, as a prefilter
+ * (*hsrc, left NULL when Hyperscan compiles the pattern as it is: a
+ * loosened superset, malloc'd; *bare set when it has no bounded repeat
+ * left), or not at all (K_PCRE).
+ */
+static enum sa_kind
+hs_kind(const char *src, unsigned mods, const struct sa_match_limits *lim, char **hsrc,
+    bool *bare)
+{
+	*hsrc = NULL;
+	*bare = false;
+	if ((mods & SA_MOD_EXTENDED) ||
+	    (lim->repeat_max != 0 && repeat_weight(src) > lim->repeat_max))
+		return K_PCRE;
+	if (lim->hs_cost_max != 0 && sa_re_hs_cost(src) > lim->hs_cost_max) {
+		/* too costly for Hyperscan's compiler as written: its
+		 * prefilter without the bounded repeats, else PCRE2 */
+		char *r = relax_repeats(src, false);
+		if (r != NULL && hs_takes(r, hs_flags(mods, K_PREFILTER))) {
+			*hsrc = r;
+			*bare = true;
+			return K_PREFILTER;
+		}
+		free(r);
+		return K_PCRE;
+	}
+	if (hs_takes(src, hs_flags(mods, K_EXACT)))
+		return K_EXACT;
+	if (hs_takes(src, hs_flags(mods, K_PREFILTER))) {
+		/* Hyperscan's own reduction of a pattern it cannot take
+		 * exactly can be slower and less selective than the superset
+		 * with its groups' optional copies gone (the stock
+		 * FUZZY_PHARMACY and FUZZY_PHENT, whose letters are groups
+		 * repeated {1,2}: ten times slower alone, and firing on lines
+		 * the widened one does not): that one when Hyperscan takes it */
+		char *r = relax_repeats(src, true);
+		if (r != NULL && strcmp(r, src) != 0 && hs_takes(r, hs_flags(mods, K_PREFILTER)))
+			*hsrc = r;
+		else
+			free(r);
+		return K_PREFILTER;
+	}
+	return K_PCRE;
+}
+
+/* The shortest match of G (count_group) as PCRE2 reads it with mods: 0
+ * when G may match the empty string or is not valid on its own. */
+static uint32_t
+count_gap(const char *g, unsigned mods, pcre2_compile_context *cc)
+{
+	int ec;
+	PCRE2_SIZE eoff;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)g, PCRE2_ZERO_TERMINATED, pcre_opts(mods),
+	    &ec, &eoff, cc);
+	if (code == NULL)
+		return 0;
+	uint32_t min = 0;
+	if (pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min) != 0)
+		min = 0;
+	pcre2_code_free(code);
+	return min;
+}
+
 struct build {
 	char **src;		/* translated patterns, per kept pattern */
 	char **hsrc;		/* what Hyperscan compiles instead (its bounded
@@ -763,11 +969,26 @@ struct build {
 };
 
 /* Each spec's outcome, as the cache file keeps it. */
-enum { D_EXACT = K_EXACT, D_PREFILTER = K_PREFILTER, D_PCRE = K_PCRE, D_REJECTED, D_KINDS };
+enum {
+	D_EXACT = K_EXACT, D_PREFILTER = K_PREFILTER, D_PCRE = K_PCRE, D_REJECTED,
+	D_COUNT_EXACT, D_COUNT_PREFILTER,	/* the count prefilter: G exact, prefiltered */
+	D_KINDS
+};
 struct record {
 	uint8_t *kind;		/* D_*, per spec */
 	char **why;		/* a refused spec's reason (malloc'd) */
 };
+
+/* Hyperscan's flags for db->pats[i]: all its matches for the count
+ * prefilter, else one is enough */
+static unsigned
+pat_flags(const struct sa_db *db, const struct build *bd, size_t i)
+{
+	unsigned f = hs_flags(bd->mods[i], db->pats[i].kind);
+	if (db->pats[i].need != 0)
+		f &= ~(unsigned)HS_FLAG_SINGLEMATCH;
+	return f;
+}
 
 /* Compile db->pats[] of kinds exact/prefilter into one database, moving a
  * pattern Hyperscan refuses one kind down; false with err on a failure of
@@ -791,7 +1012,7 @@ build_hs(struct sa_db *db, struct build *bd, char *err, size_t errlen)
 			if (db->pats[i].kind == K_PCRE)
 				continue;
 			exprs[m] = bd->hsrc[i] != NULL ? bd->hsrc[i] : bd->src[i];
-			flags[m] = hs_flags(bd->mods[i], db->pats[i].kind);
+			flags[m] = pat_flags(db, bd, i);
 			ids[m] = (unsigned)i;
 			m++;
 		}
@@ -820,15 +1041,18 @@ build_hs(struct sa_db *db, struct build *bd, char *err, size_t errlen)
 			hs_free_compile_error(e);
 		struct sa_pat *p = &db->pats[ids[bad]];
 		p->kind = p->kind == K_EXACT ? K_PREFILTER : K_PCRE;
+		if (p->kind == K_PCRE)
+			p->need = 0;
 		/* the whole database is costly: after a few rounds, try every
 		 * remaining pattern alone first */
 		if (round == 4) {
 			for (size_t i = 0; i < n; i++) {
 				struct sa_pat *q = &db->pats[i];
 				const char *src = bd->hsrc[i] != NULL ? bd->hsrc[i] : bd->src[i];
-				while (q->kind != K_PCRE &&
-				    !hs_builds(src, hs_flags(bd->mods[i], q->kind)))
+				while (q->kind != K_PCRE && !hs_builds(src, pat_flags(db, bd, i)))
 					q->kind = q->kind == K_EXACT ? K_PREFILTER : K_PCRE;
+				if (q->kind == K_PCRE)
+					q->need = 0;
 			}
 		} else if (round > 8) {
 			say(err, errlen, "Hyperscan: the database does not build");
@@ -938,45 +1162,45 @@ db_make(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *
 		p->code = code;
 		if (given != NULL) {
 			/* a pattern in extended mode is never Hyperscan's */
-			p->kind = (enum sa_kind)given[i];
-			if (p->kind != K_PCRE && (mods & SA_MOD_EXTENDED)) {
+			bool counted = given[i] == D_COUNT_EXACT || given[i] == D_COUNT_PREFILTER;
+			p->kind = given[i] == D_COUNT_EXACT ? K_EXACT :
+			    given[i] == D_COUNT_PREFILTER ? K_PREFILTER : (enum sa_kind)given[i];
+			if (counted) {
+				char *g = count_group(src, &p->need);
+				p->gap = g != NULL ? count_gap(g, mods, cc) : 0;
+				free(g);
+			}
+			if ((p->kind != K_PCRE && (mods & SA_MOD_EXTENDED)) ||
+			    (counted && p->gap == 0)) {
 				pcre2_code_free(code);
 				p->code = NULL;
 				free(src);
 				goto mismatch;
 			}
-		} else if ((mods & SA_MOD_EXTENDED) ||
-		    (db->lim.repeat_max != 0 && repeat_weight(src) > db->lim.repeat_max)) {
-			p->kind = K_PCRE;
-		} else if (db->lim.hs_cost_max != 0 && sa_re_hs_cost(src) > db->lim.hs_cost_max) {
-			/* too costly for Hyperscan's compiler as written: its
-			 * prefilter without the bounded repeats, else PCRE2 */
-			char *r = relax_repeats(src, false);
-			if (r != NULL && hs_takes(r, hs_flags(mods, K_PREFILTER))) {
-				p->kind = K_PREFILTER;
-				bd.hsrc[db->npats] = r;
-			} else {
-				free(r);
-				p->kind = K_PCRE;
-			}
-		} else if (hs_takes(src, hs_flags(mods, K_EXACT))) {
-			p->kind = K_EXACT;
-		} else if (hs_takes(src, hs_flags(mods, K_PREFILTER))) {
-			/* Hyperscan's own reduction of a pattern it cannot take
-			 * exactly can be slower and less selective than the
-			 * superset with its groups' optional copies gone (the
-			 * stock FUZZY_PHARMACY and FUZZY_PHENT, whose letters
-			 * are groups repeated {1,2}: ten times slower alone,
-			 * and firing on lines the widened one does not): that
-			 * one when Hyperscan takes it */
-			p->kind = K_PREFILTER;
-			char *r = relax_repeats(src, true);
-			if (r != NULL && strcmp(r, src) != 0 && hs_takes(r, hs_flags(mods, K_PREFILTER)))
-				bd.hsrc[db->npats] = r;
-			else
-				free(r);
 		} else {
-			p->kind = K_PCRE;
+			bool bare;
+			p->kind = hs_kind(src, mods, &db->lim, &bd.hsrc[db->npats], &bare);
+			if ((p->kind == K_PCRE || bare) && !(mods & SA_MOD_EXTENDED)) {
+				/* Hyperscan has nothing of the pattern, or a
+				 * prefilter without its repeat counts: the
+				 * count prefilter when it applies (count_group) */
+				uint32_t need = 0, gap = 0;
+				char *g = count_group(src, &need), *gh = NULL;
+				if (g != NULL && (gap = count_gap(g, mods, cc)) > 0) {
+					enum sa_kind gk = hs_kind(g, mods, &db->lim, &gh, &bare);
+					if (gk != K_PCRE) {
+						free(bd.hsrc[db->npats]);
+						bd.hsrc[db->npats] = gh != NULL ? gh : g;
+						if (gh != NULL)
+							free(g);
+						g = NULL;
+						p->kind = gk;
+						p->need = need;
+						p->gap = gap;
+					}
+				}
+				free(g);
+			}
 		}
 		bd.src[db->npats] = src;
 		bd.mods[db->npats] = mods;
@@ -995,25 +1219,36 @@ db_make(const struct sa_re_spec *specs, size_t n, const struct sa_match_limits *
 	}
 	if (rec != NULL && given == NULL)
 		for (size_t i = 0; i < db->npats; i++)
-			rec->kind[bd.spec[i]] = (uint8_t)db->pats[i].kind;
+			rec->kind[bd.spec[i]] = db->pats[i].need == 0 ? (uint8_t)db->pats[i].kind :
+			    db->pats[i].kind == K_EXACT ? D_COUNT_EXACT : D_COUNT_PREFILTER;
 
 	size_t npcre = 0;
 	for (size_t i = 0; i < db->npats; i++)
 		npcre += db->pats[i].kind == K_PCRE;
 	db->pcre_only = calloc(npcre ? npcre : 1, sizeof *db->pcre_only);
-	if (db->pcre_only == NULL)
+	db->counted = calloc(db->npats ? db->npats : 1, sizeof *db->counted);
+	if (db->pcre_only == NULL || db->counted == NULL)
 		goto oom;
 	for (size_t i = 0; i < db->npats; i++) {
 		struct sa_pat *p = &db->pats[i];
 		switch (p->kind) {
-		case K_EXACT: db->st.exact++; break;
+		case K_EXACT:
+			if (p->need != 0)
+				db->st.prefiltered++;	/* PCRE2 confirms */
+			else
+				db->st.exact++;
+			break;
 		case K_PREFILTER: db->st.prefiltered++; break;
 		case K_PCRE:
 			db->st.pcre_only++;
 			db->pcre_only[db->npcre_only++] = i;
 			break;
 		}
-		if (p->kind == K_EXACT && !p->count) {
+		if (p->need != 0) {
+			db->st.counted++;
+			db->counted[db->ncounted++] = i;
+		}
+		if (p->kind == K_EXACT && !p->count && p->need == 0) {
 			pcre2_code_free(p->code);
 			p->code = NULL;
 		} else {
@@ -1081,6 +1316,7 @@ sa_db_free(struct sa_db *db)
 			pcre2_code_free(db->pats[i].code);
 	free(db->pats);
 	free(db->pcre_only);
+	free(db->counted);
 	free(db);
 }
 
@@ -1114,10 +1350,12 @@ sa_scratch_new(struct sa_db *const *dbs, size_t n)
 	}
 	s->cap = cap;
 	s->reported = calloc(cap, sizeof *s->reported);
+	s->ends = calloc(cap, sizeof *s->ends);
 	s->md = pcre2_match_data_create(1, NULL);
 	s->mc = pcre2_match_context_create(NULL);
 	s->js = pcre2_jit_stack_create(jit_max < 32 * 1024 ? jit_max : 32 * 1024, jit_max, NULL);
-	if (s->reported == NULL || s->md == NULL || s->mc == NULL || s->js == NULL)
+	if (s->reported == NULL || s->ends == NULL || s->md == NULL || s->mc == NULL ||
+	    s->js == NULL)
 		goto fail;
 	pcre2_jit_stack_assign(s->mc, NULL, s->js);
 	return s;
@@ -1134,6 +1372,7 @@ sa_scratch_free(struct sa_scratch *s)
 	if (s->hs != NULL)
 		hs_free_scratch(s->hs);
 	free(s->reported);
+	free(s->ends);
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mc);
 	pcre2_jit_stack_free(s->js);
@@ -1146,9 +1385,28 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 {
 	struct sa_scratch *s = ctx;
 	(void)from;
-	(void)to;
 	(void)fl;
-	if (s->nrep >= s->cap || id >= s->npats) {
+	if (id >= s->npats) {
+		s->overflow = true;
+		return 1;
+	}
+	const struct sa_pat *p = &s->pats[id];
+	if (p->need != 0) {
+		/* the count prefilter: reported once need ends were counted,
+		 * each at least gap after the one before (count_group) */
+		struct sa_ends *e = &s->ends[id];
+		if (e->n >= p->need)
+			return 0;
+		if (e->n != 0 && to < e->last)
+			e->n = p->need;	/* not in order: the count is not sure, PCRE2 looks */
+		else if (e->n == 0 || to - e->last >= p->gap) {
+			e->n++;
+			e->last = to;
+		}
+		if (e->n < p->need)
+			return 0;
+	}
+	if (s->nrep >= s->cap) {
 		s->overflow = true;
 		return 1;
 	}
@@ -1230,7 +1488,10 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
 	pcre2_set_heap_limit(s->mc, db->lim.heap_limit_kib);
 	s->nrep = 0;
 	s->npats = db->npats;
+	s->pats = db->pats;
 	s->overflow = false;
+	for (size_t k = 0; k < db->ncounted; k++)
+		s->ends[db->counted[k]].n = 0;
 	if (db->hs != NULL) {
 		hs_error_t r = hs_scan(db->hs, text, (unsigned)len, 0, s->hs, on_match, s);
 		if (r != HS_SUCCESS || s->overflow)
@@ -1238,7 +1499,7 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
 	}
 	for (size_t k = 0; k < s->nrep; k++) {
 		const struct sa_pat *p = &db->pats[s->reported[k]];
-		if (p->kind == K_EXACT && !p->count) {
+		if (p->kind == K_EXACT && !p->count && p->need == 0) {
 			if (hits[p->id] == 0)
 				hits[p->id] = 1;
 		} else if (!run_pcre(db, s, p, text, len, hits)) {
@@ -1271,7 +1532,7 @@ sa_db_scan(const struct sa_db *db, struct sa_scratch *s, const char *text, size_
  * a spec is translated or classified changes (what a database is built
  * from, beyond the specs and limits the key holds).
  */
-#define CACHE_FORMAT 2u
+#define CACHE_FORMAT 3u
 #define CACHE_MAGIC "MAMSADB\n"
 #define CACHE_HEAD (8 + 4 + 64 + 8 + 8 + 8 + 32)
 #define CACHE_MAX ((size_t)256 << 20)	/* bytes of a cache file read */

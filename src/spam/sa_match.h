@@ -118,6 +118,9 @@ struct sa_db_stats {
 	size_t exact;		/* patterns Hyperscan matches exactly */
 	size_t prefiltered;	/* Hyperscan as a prefilter, PCRE2 confirms */
 	size_t pcre_only;	/* PCRE2 alone */
+	size_t counted;		/* of the prefiltered: Hyperscan counts the
+				 * matches of the group the pattern repeats,
+				 * PCRE2 looks when there are enough */
 	size_t rejected;
 	size_t bytes;		/* Hyperscan's database size */
 	size_t limit_hits;	/* PCRE2 matches stopped by a limit, so far

@@ -28,6 +28,9 @@
 
 #include "spam/sa_match.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #define NHITS 16
 
 struct rej {
@@ -474,6 +477,183 @@ test_hs_cost(void **state)
 	sa_db_free(b);
 }
 
+/* ---- the count prefilter ---- */
+
+/* Perl's count of re's matches in text (m//g) by PCRE2 alone; for a re
+ * that may match the empty text, 1 when it matches */
+static uint32_t
+pcre_count(const char *re, bool caseless, const char *text)
+{
+	int ec;
+	PCRE2_SIZE eoff;
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	    caseless ? PCRE2_CASELESS : 0, &ec, &eoff, NULL);
+	assert_non_null(c);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(c, NULL);
+	uint32_t n = 0;
+	size_t off = 0, len = strlen(text);
+	while (off <= len && pcre2_match(c, (PCRE2_SPTR)text, len, off, 0, md, NULL) > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		n++;
+		if (ov[1] == ov[0])
+			break;
+		off = ov[1];
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+	return n;
+}
+
+/* A database of re with the compile cost bound at 1, so that a repeated
+ * group makes Hyperscan's prefilter of the whole lose its bounds */
+static struct sa_db *
+one_tight(const char *re, const char *flags, bool count, struct sa_db_stats *st)
+{
+	struct sa_match_limits lim = sa_match_limits_default;
+	lim.hs_cost_max = 1;
+	struct sa_re_spec s = { .id = 0, .re = re, .flags = flags, .count = count };
+	char err[256] = "";
+	struct sa_db *db = sa_db_new_limits(&s, 1, &lim, NULL, NULL, err, sizeof err);
+	if (db == NULL)
+		print_error("sa_db_new_limits: %s\n", err);
+	assert_non_null(db);
+	sa_db_stats(db, st);
+	return db;
+}
+
+static void
+test_count_prefilter(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *re;
+		bool caseless;
+		bool counted;	/* the count prefilter applies */
+		bool empty;	/* may match the empty text: whether it matches */
+	} pats[] = {
+		{ "(?:ab|cd){3}", false, true, false },
+		{ "(?:ab|cd){3,}", false, true, false },
+		{ "(?:ab|cd){2,4}", false, true, false },
+		{ "(?:ab|cd){3}?", false, true, false },
+		{ "(ab|cd){3}", false, true, false },
+		{ "(?i:ab|cd){3}", false, true, false },
+		{ "(?i)(?:ab|cd){3}", false, true, false },
+		{ "(?:ab|cd){3}", true, true, false },
+		{ "(?:x?ab(?=[a-z])|cd\\b){3}", false, true, false },
+		{ "(?:aaa){2}", false, true, false },	/* ends 3 apart at least */
+		{ "(?:[a-d][^a-d]{1,3}){3}", false, true, false },
+		/* G may match the empty text: not counted */
+		{ "(?:(?:ab)?(?:cd)?){3}", false, false, true },
+		{ "(?:ab|cd|x*){3}", false, false, true },
+		/* not the whole pattern, or G not alone */
+		{ "(?:ab|cd){3}x", false, false, false },
+		{ "x(?:ab|cd){3}", false, false, false },
+		{ "(?:ab|cd){3}|zz", false, false, false },
+		{ "(?:ab|cd){1}", false, false, false },
+		{ "(?:ab|cd)+", false, false, false },
+		{ "(?:(a)\\1|cd){3}", false, false, false },
+		{ "(?:(?(?=a)ab|cd)){3}", false, false, false },
+		{ "(?:ab\\K|cd){3}", false, false, true },	/* its matches may be empty */
+	};
+	static const char *texts[] = {
+		"", "ab", "abcd", "ab cd ab", "abcdab", "xabcdab", "AbCdAB", "cdcdcdcd",
+		"ab ab ab ab", "abcdabcdabcd", "abcdab cdabab", "aaaa", "aaaaa", "aaaaaa",
+		"aaaaaaaaaaaaa", "a. b.. c... d", "a.b.c", "xab ab xab", "abababx", "abababab",
+	};
+	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+		for (int count = 0; count < (pats[i].empty ? 1 : 2); count++) {
+			struct sa_db_stats st;
+			struct sa_db *db = one_tight(pats[i].re, pats[i].caseless ? "i" : "",
+			    count, &st);
+			if (st.counted != (pats[i].counted ? 1u : 0u))
+				print_error("%s: counted %zu\n", pats[i].re, st.counted);
+			assert_int_equal(st.counted, pats[i].counted ? 1 : 0);
+			for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+				uint32_t got = scan1(db, texts[t]);
+				uint32_t want = pcre_count(pats[i].re, pats[i].caseless, texts[t]);
+				if (!count && want > 1)
+					want = 1;
+				if (got != want)
+					print_error("%s on \"%s\": %u, PCRE2 %u\n", pats[i].re,
+					    texts[t], got, want);
+				assert_int_equal(got, want);
+			}
+			sa_db_free(db);
+		}
+	}
+}
+
+/* PCRE2 runs only on a text where G has enough matches, each text on its
+ * own: seen through the match limit, which any run of PCRE2 reaches */
+static void
+test_count_prefilter_runs(void **state)
+{
+	(void)state;
+	struct sa_match_limits lim = sa_match_limits_default;
+	lim.hs_cost_max = 1;
+	lim.match_limit = 1;
+	struct sa_re_spec specs[] = {
+		{ .id = 0, .re = "(?:ab|cd){3}", .flags = "" },
+		{ .id = 1, .re = "(?:ab|cd){3}(?-x)", .flags = "x" },	/* PCRE2 alone */
+	};
+	char err[256] = "";
+	struct sa_db *dbs[2];
+	for (int k = 0; k < 2; k++) {
+		dbs[k] = sa_db_new_limits(&specs[k], 1, &lim, NULL, NULL, err, sizeof err);
+		assert_non_null(dbs[k]);
+	}
+	struct sa_scratch *s = sa_scratch_new(dbs, 2);
+	assert_non_null(s);
+	struct sa_db_stats st;
+	sa_db_stats(dbs[0], &st);
+	assert_int_equal(st.counted, 1);
+	sa_db_stats(dbs[1], &st);
+	assert_int_equal(st.counted, 0);
+	assert_int_equal(st.pcre_only, 1);
+	/* G twice, then twice again in another text: never 3 in one text */
+	static const char *few[] = { "abab xxxxxxxx", "cdab yyyyyyyy", "xx abcd xx" };
+	uint32_t hits[NHITS] = { 0 };
+	for (size_t t = 0; t < 3; t++) {
+		assert_true(sa_db_scan(dbs[0], s, few[t], strlen(few[t]), hits));
+		assert_true(sa_db_scan(dbs[1], s, few[t], strlen(few[t]), hits));
+	}
+	sa_db_stats(dbs[0], &st);
+	assert_int_equal(st.limit_hits, 0);
+	sa_db_stats(dbs[1], &st);
+	assert_int_equal(st.limit_hits, 3);	/* the probe: PCRE2 alone runs each time */
+	/* 3 in one text (not together): PCRE2 runs */
+	const char *t = "abcd xxxxxxx ab";
+	assert_true(sa_db_scan(dbs[0], s, t, strlen(t), hits));
+	sa_db_stats(dbs[0], &st);
+	assert_int_equal(st.limit_hits, 1);
+	assert_int_equal(hits[0], 0);
+	sa_scratch_free(s);
+	sa_db_free(dbs[0]);
+	sa_db_free(dbs[1]);
+
+	/* ends closer than G's shortest match count once: abcabcd ends
+	 * G = abc|bcd at 3, 6 and 7: two copies, not three */
+	specs[0].re = "(?:abc|bcd){3}";
+	specs[1].re = "(?:abc|bcd){3}(?-x)";
+	for (int k = 0; k < 2; k++) {
+		dbs[k] = sa_db_new_limits(&specs[k], 1, &lim, NULL, NULL, err, sizeof err);
+		assert_non_null(dbs[k]);
+	}
+	s = sa_scratch_new(dbs, 2);
+	assert_non_null(s);
+	t = "abcabcd xxxxxxx";
+	for (int k = 0; k < 2; k++)
+		assert_true(sa_db_scan(dbs[k], s, t, strlen(t), hits));
+	sa_db_stats(dbs[0], &st);
+	assert_int_equal(st.counted, 1);
+	assert_int_equal(st.limit_hits, 0);
+	sa_db_stats(dbs[1], &st);
+	assert_int_equal(st.limit_hits, 1);
+	sa_scratch_free(s);
+	sa_db_free(dbs[0]);
+	sa_db_free(dbs[1]);
+}
+
 /* ---- the disk cache ---- */
 
 static char tmpdir[64];
@@ -496,7 +676,8 @@ rm_tmpdir(void **state)
 }
 
 /* exact, prefiltered (a back-reference), PCRE2 alone (x switched inline),
- * refused twice (a modifier, PCRE2's syntax), counting, widened */
+ * refused twice (a modifier, PCRE2's syntax), counting, widened, the
+ * count prefilter */
 static const struct sa_re_spec cache_specs[] = {
 	{ .id = 0, .re = "foo\\d+", .flags = "i" },
 	{ .id = 1, .re = "(\\w)-\\1", .flags = "" },
@@ -506,6 +687,7 @@ static const struct sa_re_spec cache_specs[] = {
 	{ .id = 5, .re = "qu+x", .flags = "", .count = true, .maxhits = 3 },
 	{ .id = 6, .re = "(?:(?:na|ba){1,3}\\s){2}man", .flags = "" },
 	{ .id = 7, .re = "^never$", .flags = "m" },
+	{ .id = 8, .re = "(?:(?:na|ba){1,3}\\s){2}", .flags = "", .count = true },
 };
 #define NCS (sizeof cache_specs / sizeof cache_specs[0])
 static const char *cache_texts[] = {
@@ -554,6 +736,7 @@ same_outcome(const struct outcome *a, const struct outcome *b)
 	assert_int_equal(a->st.exact, b->st.exact);
 	assert_int_equal(a->st.prefiltered, b->st.prefiltered);
 	assert_int_equal(a->st.pcre_only, b->st.pcre_only);
+	assert_int_equal(a->st.counted, b->st.counted);
 	assert_int_equal(a->st.rejected, b->st.rejected);
 	assert_int_equal(a->st.bytes, b->st.bytes);
 	assert_memory_equal(a->hits, b->hits, sizeof a->hits);
@@ -588,13 +771,14 @@ test_cache_roundtrip(void **state)
 	assert_int_equal(plain.rej.idx[0], 3);
 	assert_int_equal(plain.rej.idx[1], 4);
 	assert_int_equal(plain.st.exact, 3);	/* 0, 5, 7 */
-	assert_int_equal(plain.st.prefiltered, 2);	/* 1, 6 */
+	assert_int_equal(plain.st.prefiltered, 3);	/* 1, 6, 8 */
+	assert_int_equal(plain.st.counted, 1);	/* 8 */
 	assert_int_equal(plain.st.pcre_only, 1);	/* 2 */
-	uint32_t want0[8] = { 1, 1, 1, 0, 0, 3, 1, 0 };
-	uint32_t want1[8] = { 0, 0, 1, 0, 0, 0, 0, 1 };
+	uint32_t want0[9] = { 1, 1, 1, 0, 0, 3, 1, 0, 1 };
+	uint32_t want1[9] = { 0, 0, 1, 0, 0, 0, 0, 1, 0 };
 	assert_memory_equal(plain.hits[0], want0, sizeof want0);
 	assert_memory_equal(plain.hits[1], want1, sizeof want1);
-	uint32_t want2[8] = { 0, 0, 1, 0, 0, 0, 1, 0 };
+	uint32_t want2[9] = { 0, 0, 1, 0, 0, 0, 1, 0, 1 };
 	assert_memory_equal(plain.hits[2], want2, sizeof want2);
 
 	/* compiled and written (the directory created 0700, the file 0600),
@@ -616,7 +800,8 @@ test_cache_roundtrip(void **state)
 	lim2.hs_cost_max = 0;
 	assert_false(build_and_scan(dir, &lim2, &second));
 	assert_true(build_and_scan(dir, &lim2, &second));
-	assert_int_equal(second.st.prefiltered, 1);	/* 6 exact now */
+	assert_int_equal(second.st.prefiltered, 1);	/* 6 and 8 exact now */
+	assert_int_equal(second.st.counted, 0);
 	assert_memory_equal(plain.hits, second.hits, sizeof plain.hits);
 	assert_true(build_and_scan(dir, &lim, &second));
 	free(path);
@@ -990,6 +1175,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_shared_scratch),
 		cmocka_unit_test(test_match_limit),
 		cmocka_unit_test(test_hs_cost),
+		cmocka_unit_test(test_count_prefilter),
+		cmocka_unit_test(test_count_prefilter_runs),
 		cmocka_unit_test_setup_teardown(test_cache_roundtrip, mk_tmpdir, rm_tmpdir),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test_setup_teardown(test_cache_corrupt, mk_tmpdir, rm_tmpdir),
