@@ -134,7 +134,7 @@ printf '| %-34s | %10s | %10s |\n' "once per process (model load): CPU s" \
 ab_med="" ab_min=""
 if [[ $MAMORI == "$ROOT/build/mamori" ]] &&
 	cmake --build "$ROOT/build" -j 2 --target bench_scan_ab >/dev/null 2>&1; then
-	"$ROOT/build/bench_scan_ab" -q -r "$RUNS" -s "$state" "$work/off.conf" "$work/on.conf" \
+	"$ROOT/build/bench_scan_ab" -q -r "$(((RUNS + 1) / 2 * 2))" -s "$state" "$work/off.conf" "$work/on.conf" \
 		"$corpus" >"$work/ab.txt" || die "bench_scan_ab failed"
 	read -r ab_min ab_med < <(awk '/^B - A:/ { print $4, $5 }' "$work/ab.txt")
 	printf '| %-34s | %10s | %10s |\n' "added, pairs in one process: µs/msg" "$ab_min" "$ab_med"

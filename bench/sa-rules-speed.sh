@@ -80,7 +80,7 @@ done
 ab=""
 if [[ $MAMORI == "$ROOT/build/mamori" ]] &&
 	cmake --build "$ROOT/build" -j 2 --target bench_scan_ab >/dev/null 2>&1; then
-	"$ROOT/build/bench_scan_ab" -q -r "$RUNS" "$work/off.conf" "$work/on.conf" "$corpus" \
+	"$ROOT/build/bench_scan_ab" -q -r "$(((RUNS + 1) / 2 * 2))" "$work/off.conf" "$work/on.conf" "$corpus" \
 		>"$work/ab.txt" || die "bench_scan_ab failed"
 	ab=$(cat "$work/ab.txt")
 else
