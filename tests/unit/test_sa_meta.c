@@ -350,7 +350,8 @@ test_deps(void **state)
 static size_t
 order_of(const char *const *ex, const int *rule, size_t n, size_t *order)
 {
-	struct sa_meta *metas[16];
+	struct sa_meta *metas[16] = { 0 };
+	assert_true(n <= G_N_ELEMENTS(metas));
 	for (size_t i = 0; i < n; i++)
 		metas[i] = compile_ok(ex[i]);
 	size_t k = sa_meta_order(metas, rule, n, 26, order);
