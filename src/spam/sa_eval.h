@@ -173,16 +173,6 @@ char **sa_eval_split_ws(const char *s);
  */
 char *sa_eval_registered_domain(const char *host, GHashTable *two, GHashTable *three);
 
-/* Whether header field name a is b, ignoring case (g_ascii_strcasecmp()),
- * the first letters compared first: the lookups pass many fields. */
-static inline bool
-sa_eval_name_is(const char *a, const char *b)
-{
-	/* | 0x20: an ASCII letter's lower case; two octets equal but for
-	 * case stay equal (others may meet: the full compare decides) */
-	return (a[0] | 0x20) == (b[0] | 0x20) && g_ascii_strcasecmp(a, b) == 0;
-}
-
 /* The families (sa_eval_*.c). */
 extern const struct sa_eval_family sa_eval_header_family;	/* HeaderEval, FreeMail, FromNameSpoof */
 extern const struct sa_eval_family sa_eval_body_family;	/* MIMEEval, BodyEval */

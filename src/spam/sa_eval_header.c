@@ -77,7 +77,7 @@ hget(const struct sa_eval_msg *m, const char *name, bool *found)
 	bool any = false;
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (!sa_eval_name_is(f->name, name))
+		if (!sa_field_name_is(f->name, name))
 			continue;
 		field_value(f, s);
 		g_string_append_c(s, '\n');
@@ -105,7 +105,7 @@ hget_raw(const struct sa_eval_msg *m, const char *name)
 		/* no message bytes: the parsed fields' values */
 		for (guint k = 0; k < m->fields->len; k++) {
 			const struct sa_field *f = m->fields->pdata[k];
-			if (sa_eval_name_is(f->name, name))
+			if (sa_field_name_is(f->name, name))
 				g_string_append(s, f->raw);
 		}
 		return g_string_free(s, FALSE);
@@ -180,7 +180,7 @@ hget_messageid(const struct sa_eval_msg *m)
 	for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (sa_eval_name_is(f->name, names[k])) {
+			if (sa_field_name_is(f->name, names[k])) {
 				/* get_header's values end in a newline: none is empty */
 				field_value(f, s);
 				g_string_append_c(s, '\n');
@@ -244,7 +244,7 @@ first_field_addr(const struct sa_eval_msg *m, const char *name)
 {
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (!sa_eval_name_is(f->name, name))
+		if (!sa_field_name_is(f->name, name))
 			continue;
 		GPtrArray *one = g_ptr_array_new();
 		g_ptr_array_add(one, (void *)f);
@@ -270,9 +270,9 @@ after_received(const struct sa_eval_msg *m, const char *name)
 	bool rcvd = false;
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (sa_eval_name_is(f->name, "Received"))
+		if (sa_field_name_is(f->name, "Received"))
 			rcvd = true;
-		else if (rcvd && sa_eval_name_is(f->name, name))
+		else if (rcvd && sa_field_name_is(f->name, name))
 			return true;
 	}
 	return false;
@@ -295,7 +295,7 @@ envelope_from_make(const struct sa_eval_msg *m)
 	if (xs != NULL && strchr(xs, '@') != NULL) {
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (sa_eval_name_is(f->name, "Received") &&
+			if (sa_field_name_is(f->name, "Received") &&
 			    strstr(f->decoded, "(fetchmail") != NULL) {
 				g_free(xs);
 				return NULL;
@@ -880,7 +880,7 @@ date_header_time(const struct sa_eval_msg *m, const struct date_rx *dr, int64_t 
 	for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 		for (guint i = 0; i < m->fields->len; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (!sa_eval_name_is(f->name, names[k]))
+			if (!sa_field_name_is(f->name, names[k]))
 				continue;
 			GString *v = g_string_new(NULL);
 			field_value(f, v);
@@ -1007,7 +1007,7 @@ count_range(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < m->fields->len; i++) {
 		const struct sa_field *f = m->fields->pdata[i];
-		if (!sa_eval_name_is(f->name, c->argv[0]))
+		if (!sa_field_name_is(f->name, c->argv[0]))
 			continue;
 		GString *v = g_string_new(NULL);
 		field_value(f, v);
@@ -1280,7 +1280,7 @@ faraway_charset(struct sa_eval_msg *m, const struct sa_eval_call *c)
 	for (size_t k = 0; k < G_N_ELEMENTS(names) && r == 0; k++)
 		for (guint i = 0; i < m->fields->len && r == 0; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (!sa_eval_name_is(f->name, names[k]))
+			if (!sa_field_name_is(f->name, names[k]))
 				continue;
 			GMatchInfo *mi = NULL;
 			g_regex_match(pr->rx[0], f->raw, 0, &mi);
@@ -2933,7 +2933,7 @@ all_to_addrs_make(const struct sa_eval_msg *m)
 		unsigned n = 0;
 		for (guint i = 0; re != NULL && i < m->fields->len && n < 3; i++) {
 			const struct sa_field *f = m->fields->pdata[i];
-			if (!sa_eval_name_is(f->name, "Received"))
+			if (!sa_field_name_is(f->name, "Received"))
 				continue;
 			n++;
 			GString *v = g_string_new(NULL);

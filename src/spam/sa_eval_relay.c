@@ -348,7 +348,7 @@ first_addr(const GPtrArray *fields, const char *name, GString *out)
 {
 	for (guint i = 0; fields != NULL && i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (!sa_eval_name_is(f->name, name))
+		if (!sa_field_name_is(f->name, name))
 			continue;
 		GPtrArray *one = g_ptr_array_new();
 		g_ptr_array_add(one, fields->pdata[i]);
@@ -371,9 +371,9 @@ after_received(const GPtrArray *fields, const char *name)
 	bool rcvd = false;
 	for (guint i = 0; fields != NULL && i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (sa_eval_name_is(f->name, "Received"))
+		if (sa_field_name_is(f->name, "Received"))
 			rcvd = true;
-		else if (rcvd && sa_eval_name_is(f->name, name))
+		else if (rcvd && sa_field_name_is(f->name, name))
 			return true;
 	}
 	return false;
@@ -395,7 +395,7 @@ sa_relays_envelope_from(const GPtrArray *fields, const struct sa_relays *rl, GSt
 	if (first_addr(fields, "X-Sender", x) && strchr(x->str, '@') != NULL) {
 		for (guint i = 0; i < fields->len; i++) {
 			const struct sa_field *f = fields->pdata[i];
-			if (sa_eval_name_is(f->name, "Received") &&
+			if (sa_field_name_is(f->name, "Received") &&
 			    strstr(f->decoded, "(fetchmail") != NULL) {
 				g_string_free(x, TRUE);
 				return false;

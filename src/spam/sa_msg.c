@@ -17,23 +17,13 @@ sa_field_free(gpointer p)
 	g_free(f);
 }
 
-/* whether field name a is b, ignoring case: the first letters compared
- * before the rest (most fields a lookup passes differ there) */
-static inline bool
-name_is(const char *a, const char *b)
-{
-	/* | 0x20: an ASCII letter's lower case; two octets equal but for
-	 * case stay equal (others may meet: the full compare decides) */
-	return (a[0] | 0x20) == (b[0] | 0x20) && g_ascii_strcasecmp(a, b) == 0;
-}
-
 static bool
 decode_skipped(const char *name)
 {
 	static const char *const names[] = { "Received", "Message-ID", "Resent-Message-ID",
 	    "Date", "Resent-Date", "MIME-Version", "References", "In-Reply-To" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (name_is(name, names[i]))
+		if (sa_field_name_is(name, names[i]))
 			return true;
 	return g_ascii_strncasecmp(name, "List-", 5) == 0;
 }
@@ -121,7 +111,7 @@ sa_header_values(const GPtrArray *fields, const char *name, bool raw, GString *o
 {
 	for (guint i = 0; i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (!name_is(f->name, name))
+		if (!sa_field_name_is(f->name, name))
 			continue;
 		if (raw) {	/* get_header(raw): folds made spaces */
 			for (const char *p = f->raw; *p != '\0'; p++) {
@@ -251,7 +241,7 @@ sa_header_addresses(const GPtrArray *fields, const char *name, bool want_name, G
 	bool first = true;
 	for (guint i = 0; i < fields->len; i++) {
 		const struct sa_field *f = fields->pdata[i];
-		if (!name_is(f->name, name))
+		if (!sa_field_name_is(f->name, name))
 			continue;
 		bool own;
 		const struct addr_parse *a = addr_parse_of(f->raw, &own);
@@ -272,6 +262,6 @@ sa_header_count(const GPtrArray *fields, const char *name)
 {
 	unsigned n = 0;
 	for (guint i = 0; i < fields->len; i++)
-		n += name_is(((const struct sa_field *)fields->pdata[i])->name, name);
+		n += sa_field_name_is(((const struct sa_field *)fields->pdata[i])->name, name);
 	return n;
 }

@@ -43,6 +43,16 @@ void sa_header_values(const GPtrArray *fields, const char *name, bool raw, GStri
 /* How many fields are named name. */
 unsigned sa_header_count(const GPtrArray *fields, const char *name);
 
+/* Whether field name a is b, ignoring case (g_ascii_strcasecmp()), the
+ * first letters compared first: most fields a lookup passes differ there.
+ * | 0x20 is an ASCII letter's lower case; two octets equal but for case
+ * stay equal (others may meet: the full compare decides). */
+static inline bool
+sa_field_name_is(const char *a, const char *b)
+{
+	return (a[0] | 0x20) == (b[0] | 0x20) && g_ascii_strcasecmp(a, b) == 0;
+}
+
 /*
  * :addr and :name: every address (or non-empty display name) of every
  * value of the header, parsed by GMime, one a line (no newline after the
