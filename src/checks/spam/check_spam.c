@@ -739,6 +739,14 @@ meta_plan(struct spam_engine *e)
 	g_free(fill);
 }
 
+/* rule i's value is off its base: the metas reading it are to be evaluated */
+static void
+meta_mark_readers(const struct spam_engine *e, size_t i, bool *dirty)
+{
+	for (size_t j = e->meta_rstart[i]; j < e->meta_rstart[i + 1]; j++)
+		dirty[e->meta_readers[j]] = true;
+}
+
 /* The rules with a score in the set in use become symbols. */
 static void
 make_symbols(struct module_setup *s, struct spam_engine *e, double scale)
@@ -1487,8 +1495,7 @@ run(struct scan_ctx *ctx)
 	for (size_t i = 0; i < e->n; i++) {
 		v[i] = hits[i];
 		if (v[i] != 0.0)
-			for (size_t j = e->meta_rstart[i]; j < e->meta_rstart[i + 1]; j++)
-				dirty[e->meta_readers[j]] = true;
+			meta_mark_readers(e, i, dirty);
 	}
 	for (size_t k = 0; k < e->nmeta_ok; k++) {
 		size_t i = e->meta_order[k];
@@ -1496,8 +1503,7 @@ run(struct scan_ctx *ctx)
 		if (dirty[i]) {
 			x = sa_meta_eval(e->rules[i].meta, v);
 			if (x != e->meta_base[i])
-				for (size_t j = e->meta_rstart[i]; j < e->meta_rstart[i + 1]; j++)
-					dirty[e->meta_readers[j]] = true;
+				meta_mark_readers(e, i, dirty);
 		}
 		v[i] = x;
 		hits[i] = x == 0.0 ? 0 : x >= 1.0 ? (uint32_t)MIN(x, 1e6) : 1;
