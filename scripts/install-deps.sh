@@ -31,6 +31,10 @@ PACKAGES=(
 	# documents: OLE2 and VBA (libgsf), HTML (gumbo), zlib (PDF streams);
 	# python3-olefile and python3-msoffcrypto-tool are test oracles
 	libgsf-1-dev libgumbo-dev zlib1g-dev python3-olefile python3-msoffcrypto-tool
+	# URLs: IDNA (libidn2; python3-idna is the normaliser's test oracle),
+	# QR codes in images (zbar; PNG, JPEG and GIF decoded by libpng,
+	# libjpeg-turbo and giflib; qrencode makes the tests' QR images)
+	libidn2-dev libzbar-dev libpng-dev libjpeg62-turbo-dev libgif-dev python3-idna qrencode
 	# daemon: milter, HTTP API, store; Postfix, swaks and an SMTP sink are
 	# the end-to-end test's peers, wrk the HTTP benchmark's client
 	libmilter-dev libmicrohttpd-dev libsqlite3-dev postfix swaks python3-aiosmtpd wrk curl gdb
