@@ -11,6 +11,8 @@ under src/:
   rank 0  util             no mail knowledge
   rank 1  mime, dns, html  the message model; the resolver; the one HTML pass
                            (text, links, what the HTML analyser judges from)
+          url, qr          URLs parsed, normalised and unwrapped; QR codes
+                           decoded from images (no mail knowledge either)
   rank 2  objects          the object tree: its driver and the interface it
                            implements (tree_api.h) directly in objects/, the
                            format parsers in objects/containers/ and
@@ -65,6 +67,8 @@ RANK = {
     "mime": 1,
     "dns": 1,
     "html": 1,
+    "url": 1,
+    "qr": 1,
     "objects": 2,
     "content": 3,
     "auth": 4,
