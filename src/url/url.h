@@ -38,6 +38,9 @@ enum url_host_kind {
 };
 
 struct url {
+	char *raw;		/* the input as read (clean_input: blanks,
+				 * wrappers and line breaks gone, "http://"
+				 * before "www.", slashes after the scheme) */
 	char *scheme;		/* lower-case: "http", "https", "data" ... */
 	char *host;		/* normal form (above), or NULL */
 	char *host_unicode;	/* an IDN host in U-labels (for display and
