@@ -37,6 +37,9 @@ enum conf_type {
 	CONF_T_CHOICE,		/* int: index of the value in choices[] */
 	CONF_T_FLAGS,		/* unsigned: a list of choices[], bit i for choices[i] */
 	CONF_T_MODE,		/* unsigned permission bits: "0660" or a number */
+	CONF_T_GROUPS,		/* GPtrArray * of g_malloc'd structs, one per group
+				 * `{ key = ...; }` of the list, each read against
+				 * the table sub (its own defaults and check) */
 };
 
 struct conf_key {
@@ -55,6 +58,8 @@ struct conf_key {
 	const char *hint;
 	bool empty_null;	/* STRING: "" is stored as NULL (off) */
 	bool lower;		/* LIST: stored in lower case */
+	const struct conf_section *sub;	/* GROUPS: each group's keys */
+	uint32_t max_groups;	/* GROUPS: at most this many */
 	const char *doc;	/* one line: what it does */
 };
 
@@ -85,6 +90,12 @@ struct conf_key {
 	{ CONF_FIELD_(st, f), .type = CONF_T_FLAGS, .choices = (ch), .def = (d), .doc = doc_ }
 #define CONF_MODE(st, f, d, doc_) \
 	{ CONF_FIELD_(st, f), .type = CONF_T_MODE, .def = (d), .doc = doc_ }
+/* A list of groups such as urls.feeds = ( { name = "x"; path = "/p"; } ):
+ * each group a struct of sub's (a struct conf_section, .name the key's
+ * dotted name for messages) */
+#define CONF_GROUPS(st, f, sub_, maxn, doc_) \
+	{ CONF_FIELD_(st, f), .type = CONF_T_GROUPS, .sub = (sub_), .max_groups = (maxn), \
+	  .doc = doc_ }
 /* The set of actions a CONF_ACTION key accepts. */
 #define CONF_ACTIONS(a) (1ull << (a))
 

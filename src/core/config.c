@@ -47,6 +47,7 @@ mamori_limit_name(enum mamori_limit l)
 	case MAMORI_LIMIT_LISTED_NAMES: return "listed_names";
 	case MAMORI_LIMIT_ENGINES: return "engines";
 	case MAMORI_LIMIT_PPAP_ATTEMPTS: return "ppap_attempts";
+	case MAMORI_LIMIT_URLS: return "urls";
 	case MAMORI_LIMIT_COUNT: break;
 	}
 	return "?";
@@ -68,6 +69,7 @@ static const int default_on_exceeded[MAMORI_LIMIT_COUNT] = {
 	[MAMORI_LIMIT_LISTED_NAMES] = MAMORI_ACTION_QUARANTINE,
 	[MAMORI_LIMIT_ENGINES] = MAMORI_ACTION_ADD_HEADER,
 	[MAMORI_LIMIT_PPAP_ATTEMPTS] = MAMORI_ACTION_ACCEPT,
+	[MAMORI_LIMIT_URLS] = MAMORI_ACTION_ADD_HEADER,
 };
 
 struct load_ctx {
@@ -312,7 +314,7 @@ static const char *const type_names[] = {
 	[CONF_T_BOOL] = "bool", [CONF_T_UINT] = "integer", [CONF_T_SIZE] = "size",
 	[CONF_T_NUMBER] = "number", [CONF_T_STRING] = "string", [CONF_T_LIST] = "list",
 	[CONF_T_ACTION] = "action", [CONF_T_CHOICE] = "choice", [CONF_T_FLAGS] = "list",
-	[CONF_T_MODE] = "mode",
+	[CONF_T_MODE] = "mode", [CONF_T_GROUPS] = "groups",
 };
 
 const char *
@@ -349,8 +351,20 @@ conf_defaults(const struct conf_section *sec, void *conf)
 		case CONF_T_CHOICE: *CONF_AT(conf, k, int) = (int)k->def; break;
 		case CONF_T_FLAGS:
 		case CONF_T_MODE: *CONF_AT(conf, k, unsigned) = (unsigned)k->def; break;
+		case CONF_T_GROUPS: *CONF_AT(conf, k, GPtrArray *) = g_ptr_array_new(); break;
 		}
 	}
+}
+
+static void
+groups_free(const struct conf_key *k, GPtrArray *a)
+{
+	for (guint i = 0; a != NULL && i < a->len; i++) {
+		conf_release(k->sub, a->pdata[i]);
+		g_free(a->pdata[i]);
+	}
+	if (a != NULL)
+		g_ptr_array_unref(a);
 }
 
 void
@@ -363,6 +377,9 @@ conf_release(const struct conf_section *sec, void *conf)
 			*CONF_AT(conf, k, char *) = NULL;
 		} else if (k->type == CONF_T_LIST && *CONF_AT(conf, k, GPtrArray *) != NULL) {
 			g_ptr_array_unref(*CONF_AT(conf, k, GPtrArray *));
+			*CONF_AT(conf, k, GPtrArray *) = NULL;
+		} else if (k->type == CONF_T_GROUPS) {
+			groups_free(k, *CONF_AT(conf, k, GPtrArray *));
 			*CONF_AT(conf, k, GPtrArray *) = NULL;
 		}
 	}
@@ -404,6 +421,7 @@ conf_default_text(const struct conf_key *k)
 		g_string_append_printf(s, "\"%s\"", k->def_str != NULL ? k->def_str : "");
 		break;
 	case CONF_T_LIST: quoted_list(s, k->def_list); break;
+	case CONF_T_GROUPS: g_string_append(s, "()"); break;
 	case CONF_T_ACTION:
 		g_string_append_printf(s, "\"%s\"", mamori_action_name((enum mamori_action)k->def));
 		break;
@@ -566,6 +584,45 @@ get_mode_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
 	*CONF_AT(conf, k, unsigned) = (unsigned)m;
 }
 
+static void load_section(struct load_ctx *lc, const config_setting_t *g,
+    const struct conf_section *sec, void *conf,
+    bool (*extra)(struct load_ctx *, const config_setting_t *, void *));
+
+/* A list of groups, each against k->sub's table (defaults first). */
+static void
+get_groups_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
+    const struct conf_key *k, void *conf)
+{
+	if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+		fail(lc, s, "%s.%s must be a list of groups: ( { ... }, { ... } )", sec, k->name);
+		return;
+	}
+	int n = config_setting_length(s);
+	if (k->max_groups > 0 && n > (int)k->max_groups) {
+		fail(lc, s, "%s.%s: more than %u groups", sec, k->name, k->max_groups);
+		return;
+	}
+	GPtrArray *out = g_ptr_array_new();
+	for (int j = 0; j < n && !lc->failed; j++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+		void *one = g_malloc0(k->sub->size);
+		conf_defaults(k->sub, one);
+		g_ptr_array_add(out, one);
+		if (!config_setting_is_group(e)) {
+			fail(lc, e, "%s.%s: element %d must be a group { ... }", sec, k->name, j + 1);
+			break;
+		}
+		load_section(lc, e, k->sub, one, NULL);
+	}
+	if (lc->failed) {
+		groups_free(k, out);
+		return;
+	}
+	GPtrArray **dst = CONF_AT(conf, k, GPtrArray *);
+	groups_free(k, *dst);
+	*dst = out;
+}
+
 /* One key of a section against its table entry. */
 static void
 load_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
@@ -611,6 +668,7 @@ load_key(struct load_ctx *lc, const config_setting_t *s, const char *sec,
 	case CONF_T_CHOICE: get_choice_key(lc, s, sec, k, conf); break;
 	case CONF_T_FLAGS: get_flags_key(lc, s, sec, k, conf); break;
 	case CONF_T_MODE: get_mode_key(lc, s, sec, k, conf); break;
+	case CONF_T_GROUPS: get_groups_key(lc, s, sec, k, conf); break;
 	}
 }
 

@@ -30,6 +30,7 @@ enum mamori_limit {
 	MAMORI_LIMIT_LISTED_NAMES,
 	MAMORI_LIMIT_ENGINES,		/* yara.max_bytes, clamd.max_stream, a YARA error */
 	MAMORI_LIMIT_PPAP_ATTEMPTS,	/* ppap.max_attempts, ppap.time_ms */
+	MAMORI_LIMIT_URLS,		/* urls.max_urls, urls.max_dns, the QR limits */
 	MAMORI_LIMIT_COUNT
 };
 /* The key of a limit in limits.on_exceeded ("objects", "scan_time" ...). */

@@ -28,6 +28,7 @@ extern const struct mamori_module module_documents;
 extern const struct mamori_module module_ppap;
 extern const struct mamori_module module_yara;
 extern const struct mamori_module module_clamd;
+extern const struct mamori_module module_urls;
 extern const struct mamori_module module_bayes;
 extern const struct mamori_module module_spam;
 
@@ -42,6 +43,7 @@ const struct mamori_module *const mamori_modules[] = {
 	&module_ppap,
 	&module_yara,
 	&module_clamd,
+	&module_urls,
 	&module_bayes,
 	&module_spam,
 	NULL,

@@ -448,7 +448,11 @@ report_build(struct scan_ctx *ctx, double time_ms)
 	jw_obj_end(&w);
 	symbols_json(&w, res);
 	obj_tree_json(&w, ctx);
-	urls_json(&w, ctx);
+	size_t ui;
+	if (section_writer(ctx, "urls", &ui) != NULL)
+		module_section(&w, ctx, "urls");	/* the urls module's */
+	else
+		urls_json(&w, ctx);
 	module_section(&w, ctx, "auth");
 	jw_obj(&w, "message");
 	headers_summary(&w, msg->headers, false);

@@ -93,6 +93,8 @@ section_keys(GString *out, const struct conf_section *sec)
 		g_string_append_printf(out, "%s.%s\t%s\t%s\t%s\n", sec->name, k->name,
 		    conf_type_name(k), d, k->doc);
 		g_free(d);
+		if (k->type == CONF_T_GROUPS)	/* each group's keys: sub->name is dotted */
+			section_keys(out, k->sub);
 	}
 }
 

@@ -585,7 +585,7 @@ url_homograph(const char *host_unicode, char *why, size_t whylen)
 		e = U_ZERO_ERROR;
 		int32_t m = uspoof_getSkeletonUTF8(sc, 0, host_unicode, n, buf, sizeof buf, &e);
 		if (U_SUCCESS(e) && m > 0 && m < (int32_t)sizeof buf && all_ascii(buf, m)) {
-			snprintf(why, whylen, "confusable with %.*s", (int)m, buf);
+			snprintf(why, whylen, "all-ASCII look-alike (UTS #39 skeleton %.*s)", (int)m, buf);
 			hit = true;
 		}
 	}

@@ -106,7 +106,7 @@ const char *url_host_in(const char *host, GHashTable *set);
 /*
  * The homograph test of an IDN host (url.host_unicode): ICU's spoof
  * checker (UTS #39).  True, with the reason in why ("mixed scripts",
- * "confusable with ascii.example"), when a label mixes scripts beyond
+ * "all-ASCII look-alike (UTS #39 skeleton ...)"), when a label mixes scripts beyond
  * what UTS #39's highly restrictive level allows (Japanese may mix Han,
  * Hiragana, Katakana and Latin) or its skeleton is all ASCII (a Cyrillic
  * "аpple" whose skeleton is "apple").

@@ -23,6 +23,7 @@ The expectation is CASE.expect.json next to CASE.eml:
              "zone" is absent) and --dns pointing at it, so that no test
              ever asks a resolver outside the loopback range
   "auth"     subset match against the report's "auth" object
+  "urls"     the report's "urls" list: as many entries, each a subset match
   "spam"     the report's "spam" object: "hits" exactly (every rule and
              sub-rule that hit, with its count), other keys subset match
 
@@ -46,8 +47,8 @@ import tempfile
 
 TOP_KEYS = ("action", "score", "symbols", "objects", "urls", "auth", "message", "time_ms")
 CASE_KEYS = {"action", "symbols", "message", "dump", "reports", "args", "config",
-             "stdin", "exit", "description", "zone", "auth", "date", "spam"}
-REPORT_KEYS = {"action", "symbols", "message", "auth", "date", "spam"}
+             "stdin", "exit", "description", "zone", "auth", "date", "spam", "urls"}
+REPORT_KEYS = {"action", "symbols", "message", "auth", "date", "spam", "urls"}
 DNSSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support",
                          "dnsserver.py")
 
@@ -117,6 +118,8 @@ def check_report(exp, rep, path, errs):
         subset(exp["auth"], rep.get("auth"), f"{path}.auth", errs)
     if "date" in exp:
         subset(exp["date"], rep.get("date"), f"{path}.date", errs)
+    if "urls" in exp:
+        subset(exp["urls"], rep.get("urls"), f"{path}.urls", errs)
     if "spam" in exp:
         got = rep.get("spam") or {}
         want = dict(exp["spam"])
