@@ -11,3 +11,11 @@ add_executable(url_tool ${CMAKE_CURRENT_SOURCE_DIR}/support/url_tool.c)
 target_compile_options(url_tool PRIVATE ${MAMORI_WARNINGS})
 target_link_libraries(url_tool PRIVATE mamori_url)
 
+add_test(NAME url.oracle
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/url/oracle.py
+          --tool $<TARGET_FILE:url_tool>
+          --differences ${CMAKE_CURRENT_SOURCE_DIR}/url/oracle-differences.txt
+          --extra ${CMAKE_CURRENT_SOURCE_DIR}/url/extra-urls.txt
+          ${MAMORI_SA_CORPUS})
+set_tests_properties(url.oracle PROPERTIES SKIP_RETURN_CODE 77
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 600 LABELS unit)
