@@ -282,6 +282,8 @@ def reference(s):
         r.update(ref_host(hostname))
     except RefInvalid as e:
         return {"ok": False, "why": str(e)}
+    if scheme in SPECIAL and r["host"] == "":
+        return {"ok": False, "why": "WHATWG: empty host"}
     r["port"] = -1 if port is None or port == SPECIAL.get(scheme) else port
     has_query = "?" in s.split("#", 1)[0]
     r["path"] = (p.path or "/") + ("?" + p.query if has_query else "")
@@ -454,6 +456,12 @@ def c_empty_hex(s, ours, ref, fields):
             and any(p in ("0x", "0X") for p in ours["host"].split(".")))
 
 
+def c_empty_host(s, ours, ref, fields):
+    """KNOWN BUG: a host of dots only becomes an empty host."""
+    return (fields == ["ok"] and ours["host"] == "" and ours["scheme"] in SPECIAL
+            and reference(browser_slashes(s)).get("why") == "WHATWG: empty host")
+
+
 CLASSES = [
     ("www-given-http", c_www),
     ("wrapper-dropped", c_wrapper),
@@ -464,6 +472,7 @@ CLASSES = [
     ("known-bug-guri-idna2003-first", c_guri_idna2003),
     ("known-bug-ipv6-zone-id", c_zone_id),
     ("known-bug-ipv4-empty-hex-part", c_empty_hex),
+    ("known-bug-empty-host", c_empty_host),
 ]
 
 
