@@ -129,8 +129,28 @@ ipv4_any(const char *h, char out[INET_ADDRSTRLEN], bool *obfuscated)
 			p = e + 1;
 		}
 	}
+	/* a part "0x" alone is 0 to browsers (WHATWG), not to inet_aton() */
+	char fixed[80];
+	size_t m = 0;
+	for (const char *p = h; *p != '\0' && m + 2 < sizeof fixed;) {
+		const char *e = strchr(p, '.');
+		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (l == 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			fixed[m++] = '0';
+		} else {
+			if (m + l + 2 >= sizeof fixed)
+				return false;
+			memcpy(fixed + m, p, l);
+			m += l;
+		}
+		if (e == NULL)
+			break;
+		fixed[m++] = '.';
+		p = e + 1;
+	}
+	fixed[m] = '\0';
 	struct in_addr a;
-	if (inet_aton(h, &a) == 0)
+	if (inet_aton(fixed, &a) == 0)
 		return false;
 	if (inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN) == NULL)
 		return false;
@@ -161,50 +181,72 @@ has_ace_label(const char *h)
 	return false;
 }
 
-/* Fill u's host fields from h (decoded, UTF-8 or not). */
-static void
-host_norm(struct url *u, const char *h)
+/*
+ * Fill u's host fields from enc, the host as GUri leaves it with
+ * G_URI_FLAGS_NON_DNS (percent-encoded, non-ASCII bytes escaped): decoded
+ * here once, so that no IDNA of GLib's runs before libidn2's.  False when
+ * it is no host at all (empty, dots only, a bracketed host that is no
+ * IPv6 address).
+ */
+static bool
+host_norm(struct url *u, const char *enc)
 {
 	char ip[INET6_ADDRSTRLEN];
+	bool bad = false;
 
-	if (strchr(h, ':') != NULL) {
+	if (strchr(enc, ':') != NULL) {
+		/* GUri gives a bracketed host without its brackets */
 		struct in6_addr a6;
-		if (inet_pton(AF_INET6, h, &a6) == 1 &&
-		    inet_ntop(AF_INET6, &a6, ip, sizeof ip) != NULL) {
-			u->host = g_strdup_printf("[%s]", ip);
-			u->host_kind = URL_HOST_IPV6;
-			return;
-		}
+		if (inet_pton(AF_INET6, enc, &a6) != 1 ||
+		    inet_ntop(AF_INET6, &a6, ip, sizeof ip) == NULL)
+			return false;	/* a zone id, or no address */
+		u->host = g_strdup_printf("[%s]", ip);
+		u->host_kind = URL_HOST_IPV6;
+		return true;
 	}
-	char *lc = g_utf8_validate(h, -1, NULL) ? g_utf8_strdown(h, -1) : g_ascii_strdown(h, -1);
+	char *h = g_uri_unescape_string(enc, NULL);
+	if (h == NULL) {	/* a bad escape or %00: as written */
+		h = g_strdup(enc);
+		bad = true;
+	} else if (!g_utf8_validate(h, -1, NULL)) {
+		char *v = g_utf8_make_valid(h, -1);
+		g_free(h);
+		h = v;
+		bad = true;
+	}
+	char *lc = g_utf8_strdown(h, -1);
+	g_free(h);
 	size_t n = strlen(lc);
 	while (n > 0 && lc[n - 1] == '.')
 		lc[--n] = '\0';
-	if (ipv4_any(lc, ip, &u->ip_obfuscated)) {
+	if (n == 0) {
+		g_free(lc);
+		return false;
+	}
+	if (!bad && ipv4_any(lc, ip, &u->ip_obfuscated)) {
 		u->host = g_strdup(ip);
 		u->host_kind = URL_HOST_IPV4;
 		g_free(lc);
-		return;
+		return true;
 	}
 	u->host_kind = URL_HOST_NAME;
-	u->idn = has_non_ascii(lc) || has_ace_label(lc);
+	u->idn = bad || has_non_ascii(lc) || has_ace_label(lc);
 	if (!u->idn) {
 		u->host = lc;
-		return;
+		return true;
 	}
 	char *ace = NULL;
 	int rc = IDN2_ENCODING_ERROR;
-	if (g_utf8_validate(lc, -1, NULL)) {
+	if (!bad) {
+		/* UTS #46 non-transitional, as browsers: a joiner out of
+		 * context (CONTEXTJ) is refused, not dropped */
 		rc = idn2_lookup_u8((const uint8_t *)lc, (uint8_t **)&ace,
 		    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-		if (rc != IDN2_OK)
-			rc = idn2_lookup_u8((const uint8_t *)lc, (uint8_t **)&ace,
-			    IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
 	}
 	if (rc != IDN2_OK || ace == NULL) {
 		u->idn_invalid = true;
 		u->host = lc;
-		return;
+		return true;
 	}
 	n = strlen(ace);
 	while (n > 0 && ace[n - 1] == '.')
@@ -224,6 +266,9 @@ host_norm(struct url *u, const char *h)
 		u->host_kind = URL_HOST_IPV4;
 		u->ip_obfuscated = true;
 	}
+	if (u->host[0] == '\0')
+		return false;
+	return true;
 }
 
 /* --- parsing --------------------------------------------------------------- */
@@ -238,16 +283,11 @@ url_parse(const char *s, size_t n)
 
 	char *scheme = NULL, *userinfo = NULL, *host = NULL, *path = NULL, *query = NULL;
 	int port = -1;
-	GUriFlags fl = G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED_PATH |
-	    G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_FRAGMENT;
+	/* NON_DNS: the host as written (escaped), decoded by host_norm() */
+	GUriFlags fl = G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED;
 	if (!g_uri_split(in, fl, &scheme, &userinfo, &host, &port, &path, &query, NULL, NULL)) {
-		/* a host GUri cannot decode (a bad %-escape, a NUL): keep it
-		 * as written */
-		if (!g_uri_split(in, fl | G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, &scheme,
-		    &userinfo, &host, &port, &path, &query, NULL, NULL)) {
-			g_free(in);
-			return NULL;
-		}
+		g_free(in);
+		return NULL;
 	}
 	struct url *u = NULL;
 	if (scheme == NULL)
@@ -266,12 +306,20 @@ url_parse(const char *s, size_t n)
 	u->port = port;
 	if (port >= 0 && port == default_port(sc))
 		u->port = -1;
-	if (userinfo != NULL && userinfo[0] != '\0')
-		u->userinfo = g_strdup(userinfo);
+	if (userinfo != NULL && userinfo[0] != '\0') {
+		char *d = g_uri_unescape_string(userinfo, NULL);
+		u->userinfo = d != NULL ? d : g_strdup(userinfo);
+	}
+	if (host != NULL && host[0] != '\0' && !host_norm(u, host)) {
+		url_free(u);
+		u = NULL;
+		goto out;
+	}
 	GString *norm = g_string_sized_new(strlen(u->raw) + 8);
-	if (host != NULL && host[0] != '\0') {
-		host_norm(u, host);
+	if (u->host != NULL) {
 		GString *pq = g_string_new(path != NULL && path[0] != '\0' ? path : "/");
+		if (pq->str[0] != '/')	/* GUri ends a host at ';' */
+			g_string_prepend_c(pq, '/');
 		if (query != NULL)
 			g_string_append_printf(pq, "?%s", query);
 		u->path = g_string_free(pq, FALSE);

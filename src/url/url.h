@@ -7,7 +7,7 @@
  * Normal form (url.norm): scheme "://" host [":" port] path ["?" query],
  *   - scheme lower-case; a URL written "www.host..." gets "http";
  *   - host percent-decoded, IDNA to A-labels (libidn2, UTS #46
- *     non-transitional, then transitional), lower-case, trailing dots
+ *     non-transitional, as browsers), lower-case, trailing dots
  *     dropped; an IPv4 host in any notation (decimal 3232235777, hex
  *     0xC0A80101, octal 0300.0250.1.1, short 192.168.257) as a dotted
  *     quad; IPv6 in its canonical text, in brackets;

@@ -398,25 +398,6 @@ def glib_hostname_to_ascii(b):
     return v
 
 
-def c_guri_idna2003(s, ours, ref, fields):
-    """KNOWN BUG: GUri runs GLib's own IDNA (g_hostname_to_ascii, IDNA 2003
-    nameprep) on a non-ASCII host before url.c's libidn2 sees it."""
-    if not set(fields) <= {"host", "host_kind", "idn", "idn_invalid", "ip_obfuscated"}:
-        return False
-    try:
-        hostname = urlsplit(s).hostname
-    except ValueError:
-        return False
-    raw = unquote_to_bytes(hostname)
-    if raw.isascii() or ours.get("host") is None:
-        return False
-    g = glib_hostname_to_ascii(raw)
-    if g is None:
-        # GLib refuses: url.c keeps the host percent-encoded, not IDNA'd
-        return ("%" in ours["host"] and not ours["idn_invalid"]
-                and unquote_to_bytes(ours["host"]).lower() == raw.lower())
-    g = g.decode("ascii", errors="replace").lower().rstrip(".")
-    return ours["host"] == g or ours["host"] == whatwg_ipv4(g)
 
 
 def c_ipv6_mapped(s, ours, ref, fields):
@@ -440,26 +421,20 @@ def c_semicolon(s, ours, ref, fields):
     h0, semi, h1 = ref["host"].partition(";")
     if not semi or ours["host"] != h0:
         return False
-    p = ";" + h1
+    p = "/;" + h1
     return ours["path"] in (p + ref["path"], p if ref["path"] == "/" else None)
 
 
-def c_zone_id(s, ours, ref, fields):
-    """KNOWN BUG: an IPv6 literal with a zone id."""
-    return (ref.get("host_kind") == "ipv6" and "%" in ref["host"]
-            and ours["host_kind"] == "name" and ours["host"] == ref["host"].strip("[]"))
 
 
-def c_empty_hex(s, ours, ref, fields):
-    """KNOWN BUG: an IPv4 part "0x" (empty hex number: 0 for browsers)."""
-    return (ref.get("host_kind") == "ipv4" and ours["host_kind"] == "name"
-            and any(p in ("0x", "0X") for p in ours["host"].split(".")))
 
 
-def c_empty_host(s, ours, ref, fields):
-    """KNOWN BUG: a host of dots only becomes an empty host."""
-    return (fields == ["ok"] and ours["host"] == "" and ours["scheme"] in SPECIAL
-            and reference(browser_slashes(s)).get("why") == "WHATWG: empty host")
+
+
+def c_zone_refused(s, ours, ref, fields):
+    """An IPv6 literal with a zone id: refused by url.c as by browsers."""
+    return (fields == ["ok"] and not ours["ok"] and ref["ok"]
+            and ref.get("host_kind") == "ipv6" and "%" in (ref.get("host") or ""))
 
 
 CLASSES = [
@@ -469,10 +444,7 @@ CLASSES = [
     ("ipv4-invalid-kept-as-name", c_ipv4_invalid),
     ("ipv6-mapped-dotted-quad", c_ipv6_mapped),
     ("semicolon-ends-host", c_semicolon),
-    ("known-bug-guri-idna2003-first", c_guri_idna2003),
-    ("known-bug-ipv6-zone-id", c_zone_id),
-    ("known-bug-ipv4-empty-hex-part", c_empty_hex),
-    ("known-bug-empty-host", c_empty_host),
+    ("ipv6-zone-id-refused", c_zone_refused),
 ]
 
 
