@@ -83,6 +83,14 @@ build/mamori scan examples/objects/*.eml examples/documents/*.eml || orc=$?
 # PPAP: encrypted ZIP/7z with the password in the body (decrypted and
 # scanned), one whose password comes separately (held), and the password
 # mail; the two-mail flow itself runs in the milter (ctest e2e.ppap).
+# Every link of the body and of the attachments, Safe Links and URL Defense
+# unwrapped (no URL is fetched, no DNS list configured: nothing leaves the
+# machine).
+section "URLs: examples/urls/ (docs/urls.md)"
+urc=0
+build/mamori scan examples/urls/*.eml || urc=$?
+((urc <= 1)) || { echo "demo: scan FAILED (exit $urc)" >&2; exit "$urc"; }
+
 section "PPAP: password-protected archives (examples/ppap/, docs/ppap.md)"
 prc=0
 build/mamori scan examples/ppap/*.eml || prc=$?
