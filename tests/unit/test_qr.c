@@ -9,15 +9,19 @@
  * headers patched to claim 60000 x 60000 pixels, non-images, each limit,
  * and decoding from several threads at once.
  *
- * QR_BENCH=N in the environment adds a speed figure: N decodes of a
- * 296x296 PNG code and of a 2000x2000 photo-like JPEG without a code
- * (made here with libjpeg), CPU time per decode printed.
+ * QR_BENCH=N in the environment adds a speed figure: 10N decodes of a
+ * 296x296 PNG code, N of a 2000x2000 photo-like JPEG without a code, N/4
+ * of 4096x4096 ones (16 Mpx, the default pixels_max: a photo, and black and
+ * white noise), the JPEGs made here with libjpeg; CPU time per decode
+ * printed.
  */
 #include "test_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 
@@ -36,13 +40,35 @@ load(const char *name, size_t *n)
 	return b;
 }
 
-/* Decode bytes; the texts (an array to free) and the status. */
+static FILE *quiet_file;	/* where stderr goes during a decode */
+
+/*
+ * Decode bytes; the texts (an array to free) and the status.  stderr is
+ * sent to a file meanwhile, which must stay empty: the libraries never
+ * print (libjpeg's warnings, libpng's, zbar's).
+ */
 static GPtrArray *
 run(const uint8_t *p, size_t n, const struct qr_limits *lim, enum qr_status *st, char *err,
     size_t errlen)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	if (quiet_file == NULL)
+		quiet_file = tmpfile();
+	assert_non_null(quiet_file);
+	fflush(stderr);
+	int saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(quiet_file), 2) == 2);
 	*st = qr_decode(p, n, lim, out, err, errlen);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) == 2);
+	close(saved);
+	struct stat sb;
+	assert_int_equal(fstat(fileno(quiet_file), &sb), 0);
+	if (sb.st_size != 0)
+		print_error("a library printed %lld bytes to stderr\n", (long long)sb.st_size);
+	assert_int_equal(sb.st_size, 0);
 	for (guint i = 0; i < out->len; i++) {
 		const char *t = g_ptr_array_index(out, i);
 		assert_non_null(t);
@@ -528,9 +554,13 @@ test_names(void **state)
 
 /* ---- speed (QR_BENCH=N) ---- */
 
-/* A 2000x2000 photo-like JPEG: smooth colour fields, texture and noise. */
+/*
+ * A photo-like JPEG: smooth colour fields, texture and a little noise; or,
+ * harsh, black and white pixels at random (zbar's worst case: an edge at
+ * every other pixel).
+ */
 static uint8_t *
-photo_jpeg(unsigned w, unsigned h, size_t *n)
+photo_jpeg(unsigned w, unsigned h, bool harsh, size_t *n)
 {
 	struct jpeg_compress_struct c;
 	struct jpeg_error_mgr e;
@@ -556,6 +586,8 @@ photo_jpeg(unsigned w, unsigned h, size_t *n)
 			int noise = (int)((seed >> 16) & 31) - 16;
 			int v = (int)((x * 255) / w + ((x / 37 + y / 53) % 7) * 9) / 2 + noise;
 			int r = 60 + v, g = 90 + (int)((y * 120) / h) + noise, bl = 200 - v / 2;
+			if (harsh)
+				r = g = bl = (seed >> 20) & 1 ? 255 : 0;
 			row[3 * x] = (uint8_t)CLAMP(r, 0, 255);
 			row[3 * x + 1] = (uint8_t)CLAMP(g, 0, 255);
 			row[3 * x + 2] = (uint8_t)CLAMP(bl, 0, 255);
@@ -583,10 +615,12 @@ cpu_ms(void)
 static void
 bench_one(const char *what, const uint8_t *b, size_t n, int iters, unsigned want_codes)
 {
+	struct qr_limits lim = qr_limits_default;
+	lim.bytes_max = SIZE_MAX;	/* the noise JPEG is over 10 MiB */
 	double t0 = cpu_ms();
 	for (int i = 0; i < iters; i++) {
 		GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-		assert_int_equal(qr_decode(b, n, NULL, out, NULL, 0), QR_OK);
+		assert_int_equal(qr_decode(b, n, &lim, out, NULL, 0), QR_OK);
 		assert_int_equal(out->len, want_codes);
 		g_ptr_array_unref(out);
 	}
@@ -606,8 +640,14 @@ test_bench(void **state)
 	uint8_t *b = load("url300.png", &n);
 	bench_one("296x296 PNG, one code", b, n, iters * 10, 1);
 	g_free(b);
-	b = photo_jpeg(2000, 2000, &n);
+	b = photo_jpeg(2000, 2000, false, &n);
 	bench_one("2000x2000 JPEG photo, no code", b, n, iters, 0);
+	g_free(b);
+	b = photo_jpeg(4096, 4096, false, &n);	/* 16 Mpx: the default pixels_max */
+	bench_one("4096x4096 JPEG photo, no code", b, n, (iters + 3) / 4, 0);
+	g_free(b);
+	b = photo_jpeg(4096, 4096, true, &n);
+	bench_one("4096x4096 JPEG black/white noise, no code", b, n, (iters + 3) / 4, 0);
 	g_free(b);
 }
 
