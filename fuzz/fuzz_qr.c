@@ -21,6 +21,7 @@ static const struct qr_limits lim = {
 	.pixels_max = 256 << 10,
 	.codes_max = 4,
 	.text_max = 64,
+	.inverted = true,	/* the second, inverted scan too */
 };
 
 int

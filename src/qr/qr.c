@@ -27,7 +27,6 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +40,7 @@ const struct qr_limits qr_limits_default = {
 	.pixels_max = 16u << 20,
 	.codes_max = 8,
 	.text_max = 4096,
+	.inverted = false,
 };
 
 /* white margin around the decoded image, pixels */
@@ -449,6 +449,8 @@ scan(const struct canvas *c, const struct qr_limits *lim, GPtrArray *out, char *
 	}
 	zbar_image_scanner_set_config(sc, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
 	zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+	/* found nothing: zbar scans an inverted copy once more */
+	zbar_image_scanner_set_config(sc, ZBAR_NONE, ZBAR_CFG_TEST_INVERTED, lim->inverted ? 1 : 0);
 	zbar_image_set_format(img, zbar_fourcc('Y', '8', '0', '0'));
 	zbar_image_set_size(img, (unsigned)c->stride, (unsigned)c->rows);
 	zbar_image_set_data(img, c->px, c->stride * c->rows, NULL);

@@ -29,6 +29,7 @@
 #ifndef MAMORI_QR_QR_H
 #define MAMORI_QR_QR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,10 @@ struct qr_limits {
 	uint64_t pixels_max;	/* width*height decoded at most (default 16 Mpx): bounds zbar's time and memory */
 	unsigned codes_max;	/* symbols returned at most (default 8) */
 	size_t text_max;	/* bytes of one decoded text kept (default 4096) */
+	/* also light-on-dark codes: when an image has no dark-on-light code,
+	 * zbar scans an inverted copy once more, which doubles the time (and
+	 * the grey buffer) of an image without a code (default false) */
+	bool inverted;
 };
 
 extern const struct qr_limits qr_limits_default;

@@ -108,6 +108,35 @@ test_png(void **state)
 }
 
 static void
+test_inverted(void **state)
+{
+	(void)state;
+	size_t n;
+	uint8_t *b = load("inverted.png", &n);
+	struct qr_limits lim = qr_limits_default;
+	enum qr_status st;
+
+	GPtrArray *out = run(b, n, &lim, &st, NULL, 0);	/* not by default */
+	assert_int_equal(st, QR_OK);
+	assert_int_equal(out->len, 0);
+	g_ptr_array_unref(out);
+	lim.inverted = true;
+	out = run(b, n, &lim, &st, NULL, 0);
+	assert_int_equal(st, QR_OK);
+	assert_int_equal(out->len, 1);
+	assert_string_equal(g_ptr_array_index(out, 0), URL);
+	g_ptr_array_unref(out);
+	g_free(b);
+	/* a dark-on-light code is found once, not twice */
+	b = load("url.png", &n);
+	out = run(b, n, &lim, &st, NULL, 0);
+	assert_int_equal(st, QR_OK);
+	assert_int_equal(out->len, 1);
+	g_ptr_array_unref(out);
+	g_free(b);
+}
+
+static void
 test_jpeg(void **state)
 {
 	(void)state;
@@ -550,6 +579,7 @@ test_names(void **state)
 	assert_int_equal(qr_limits_default.pixels_max, 16u << 20);
 	assert_int_equal(qr_limits_default.codes_max, 8);
 	assert_int_equal(qr_limits_default.text_max, 4096);
+	assert_false(qr_limits_default.inverted);
 }
 
 /* ---- speed (QR_BENCH=N) ---- */
@@ -656,6 +686,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png),
+		cmocka_unit_test(test_inverted),
 		cmocka_unit_test(test_jpeg),
 		cmocka_unit_test(test_gif),
 		cmocka_unit_test(test_two_codes),

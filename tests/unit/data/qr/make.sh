@@ -26,6 +26,8 @@ qrencode -o url.png -s 4 -m 4 "$URL"
 qrencode -o url300.png -s 8 -m 4 "$URL"
 # RGBA with a transparent black background: only compositing on white shows it
 qrencode -o url-alpha.png -t PNG32 -s 4 -m 4 --background=00000000 "$URL"
+# light modules on a dark background (found only with qr_limits.inverted)
+qrencode -o inverted.png -s 4 -m 4 --foreground=FFFFFF --background=000000 "$URL"
 # the same code cropped to its modules: no quiet zone at all
 qrencode -o nomargin.png -s 4 -m 0 "$URL"
 ascii url "$URL"
