@@ -1,0 +1,6 @@
+# fuzz/qr.cmake - the qr fuzz target (fuzz_qr.c: one image through
+# src/qr/qr.c: libpng, libjpeg-turbo or giflib, then zbar).  Included from
+# fuzz/CMakeLists.txt after MAMORI_FUZZ_TARGETS is set.
+list(APPEND MAMORI_FUZZ_TARGETS qr)
+set(fuzz_libs_qr mamori_qr)
+set(fuzz_secs_qr 60)
