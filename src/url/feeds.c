@@ -22,7 +22,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +33,12 @@
 
 /* The read block, and so the longest line (or CSV row) read. */
 #define FEED_BLOCK 65536
+/* The keys a lookup tries: the URL, the host and its parents (of a host
+ * of more labels, the farthest parents, up to this many keys in all). */
+#define FEED_KEYS 16
+/* Huge page size (x86-64, arm64 with 4 KiB pages): tables this large
+ * or larger are aligned to it and asked for huge pages. */
+#define FEED_HUGE ((size_t)2 << 20)
 /* The arena's offsets are 32 bits. */
 #define FEED_ARENA_MAX ((size_t)UINT32_MAX)
 
@@ -70,12 +78,10 @@ struct url_feeds {
 
 /* --- the table ------------------------------------------------------------- */
 
+/* key[0..len) of hash h in the table, or NULL */
 static const struct slot *
-lookup(const struct url_feeds *f, const char *key, size_t len)
+lookup_h(const struct url_feeds *f, const char *key, size_t len, uint64_t h)
 {
-	if (f->used == 0)
-		return NULL;
-	uint64_t h = XXH3_64bits(key, len);
 	size_t mask = f->cap - 1;
 	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
 		const struct slot *s = &f->tab[i];
@@ -87,13 +93,35 @@ lookup(const struct url_feeds *f, const char *key, size_t len)
 	}
 }
 
+/*
+ * A zeroed table of n slots.  A large one on transparent huge pages
+ * where the system gives them on request: a lookup's probe is a cache
+ * miss anyway, but not a TLB miss too (page walks over 4 KiB pages of a
+ * table of tens of MB cost as much as the miss).
+ */
+static struct slot *
+table_alloc(size_t n)
+{
+	size_t bytes = n * sizeof(struct slot);
+	if (bytes < FEED_HUGE)
+		return g_try_new0(struct slot, n);
+	void *p = NULL;
+	if (posix_memalign(&p, FEED_HUGE, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 static bool
 grow_table(struct url_feeds *f)
 {
 	size_t ncap = f->cap == 0 ? 1024 : f->cap * 2;
 	if (ncap > SIZE_MAX / sizeof(struct slot))
 		return false;
-	struct slot *nt = g_try_new0(struct slot, ncap);
+	struct slot *nt = table_alloc(ncap);
 	if (nt == NULL)
 		return false;
 	size_t mask = ncap - 1;
@@ -432,14 +460,15 @@ skip(struct feed *fd, size_t lineno)
 		fd->first_skip = lineno;
 }
 
+/* r by pointer: read after ok's add_*() call has set it */
 static void
-count(struct feed *fd, size_t lineno, bool ok, enum add_result r)
+count(struct feed *fd, size_t lineno, bool ok, const enum add_result *r)
 {
 	if (!ok)
 		skip(fd, lineno);
-	else if (r == ADD_NEW)
+	else if (*r == ADD_NEW)
 		fd->entries++;
-	else if (r == ADD_DUP)
+	else if (*r == ADD_DUP)
 		fd->dups++;
 }
 
@@ -475,7 +504,7 @@ plain_line(struct url_feeds *f, size_t fi, char *s, size_t n, size_t lineno)
 		}
 	}
 	if (strstr(s, "://") != NULL) {
-		count(fd, lineno, add_url(f, fi, s, n, &r), r);
+		count(fd, lineno, add_url(f, fi, s, n, &r), &r);
 		return;
 	}
 	/* a hosts file: "0.0.0.0 host" */
@@ -501,7 +530,7 @@ plain_line(struct url_feeds *f, size_t fi, char *s, size_t n, size_t lineno)
 		s += h;
 		n -= h;
 	}
-	count(fd, lineno, add_host(f, fi, s, n, &r), r);
+	count(fd, lineno, add_host(f, fi, s, n, &r), &r);
 }
 
 /* One CSV row: the URL (or host) in column col. */
@@ -523,11 +552,11 @@ csv_row(struct url_feeds *f, size_t fi, const GString *field, size_t lineno)
 		return;
 	}
 	if (g_strstr_len(s, (gssize)n, "://") != NULL) {
-		count(fd, lineno, add_url(f, fi, s, n, &r), r);
+		count(fd, lineno, add_url(f, fi, s, n, &r), &r);
 		return;
 	}
 	char *h = g_strndup(s, n);
-	count(fd, lineno, add_host(f, fi, h, n, &r), r);
+	count(fd, lineno, add_host(f, fi, h, n, &r), &r);
 	g_free(h);
 }
 
@@ -715,29 +744,66 @@ url_feeds_match(const struct url_feeds *f, const struct url *u, const char **ent
 		*entry = NULL;
 	if (f == NULL || u == NULL || f->used == 0)
 		return NULL;
-	const struct slot *s;
-	if (u->norm != NULL && (s = lookup(f, u->norm, strlen(u->norm))) != NULL)
-		return hit(f, s, entry);
+	/*
+	 * The keys: the URL, the host, its parents but the last label (never
+	 * a registrable domain).  Their slots are fetched from memory all at
+	 * once (the table is larger than the caches: one miss each, in
+	 * parallel rather than one after the other), then probed in order.
+	 */
+	const char *key[FEED_KEYS];
+	size_t len[FEED_KEYS], nk = 0, nparent = 0;
+	uint64_t h[FEED_KEYS];
+	if (u->norm != NULL && u->norm[0] != '\0') {
+		key[nk] = u->norm;
+		len[nk++] = strlen(u->norm);
+	}
 	const char *host = u->host;
-	if (host == NULL || host[0] == '\0')
-		return NULL;
-	size_t hl = strlen(host);
-	if ((s = lookup(f, host, hl)) != NULL)
-		return hit(f, s, entry);
-	if (u->host_kind != URL_HOST_NAME)
-		return NULL;
-	/* the parents, up to the registrable domain (none for a public
-	 * suffix or a name libpsl does not register) */
-	const char *reg = psl_registrable_domain(f->psl, host);
-	if (reg == NULL)
-		return NULL;
-	size_t rl = strlen(reg);
-	for (const char *p = strchr(host, '.'); p != NULL; p = strchr(p + 1, '.')) {
-		size_t pl = hl - (size_t)(p + 1 - host);
-		if (pl < rl)
-			break;
-		if ((s = lookup(f, p + 1, pl)) != NULL)
+	size_t hl = host != NULL ? strlen(host) : 0;
+	if (hl > 0) {
+		key[nk] = host;
+		len[nk++] = hl;
+		if (u->host_kind == URL_HOST_NAME) {
+			/* with more labels than keys, the nearest parents are
+			 * left out: the registrable domain is among the farthest */
+			size_t dots = 0;
+			for (const char *p = host; (p = strchr(p, '.')) != NULL; p++)
+				dots++;
+			size_t room = FEED_KEYS - nk, drop = dots > room + 1 ? dots - 1 - room : 0;
+			for (const char *p = strchr(host, '.'); p != NULL; p = strchr(p + 1, '.')) {
+				if (strchr(p + 1, '.') == NULL)
+					break;
+				if (drop > 0) {
+					drop--;
+					continue;
+				}
+				if (nk == FEED_KEYS)
+					break;
+				key[nk] = p + 1;
+				len[nk++] = hl - (size_t)(p + 1 - host);
+				nparent++;
+			}
+		}
+	}
+	size_t mask = f->cap - 1;
+	for (size_t i = 0; i < nk; i++) {
+		h[i] = XXH3_64bits(key[i], len[i]);
+		__builtin_prefetch(&f->tab[(size_t)h[i] & mask]);
+	}
+	const struct slot *s;
+	size_t first_parent = nk - nparent;
+	for (size_t i = 0; i < nk; i++) {
+		if ((s = lookup_h(f, key[i], len[i], h[i])) == NULL)
+			continue;
+		if (i < first_parent)
 			return hit(f, s, entry);
+		/* a parent domain: libpsl is asked only now.  It counts when
+		 * it is the registrable domain or below it (never a public
+		 * suffix; nothing when the host is one, or a name libpsl does
+		 * not register); a farther one never would. */
+		const char *reg = psl_registrable_domain(f->psl, host);
+		if (reg == NULL || len[i] < strlen(reg))
+			return NULL;
+		return hit(f, s, entry);
 	}
 	return NULL;
 }

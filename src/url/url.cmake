@@ -10,3 +10,11 @@ mamori_layer(mamori_url
   SOURCES src/url/url.c src/url/feeds.c
   DEPS mamori_util PkgConfig::GLIB PkgConfig::LIBIDN2 PkgConfig::LIBPSL PkgConfig::ICU
        PkgConfig::XXHASH)
+
+# bench/url-feeds.c: load time, memory and lookup cost of a feed of a
+# million entries (bench/url-feeds.sh); built with the tests, not installed.
+if(MAMORI_TESTS)
+  add_executable(bench_url_feeds bench/url-feeds.c)
+  target_compile_options(bench_url_feeds PRIVATE ${MAMORI_WARNINGS})
+  target_link_libraries(bench_url_feeds PRIVATE mamori_url)
+endif()
