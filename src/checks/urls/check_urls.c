@@ -31,7 +31,9 @@
 #include "dns/dns.h"
 #include "html/extract.h"
 #include "objects/object.h"
+#include "qr/qr.h"
 #include "spam/dnsbl.h"
+#include "url/feeds.h"
 #include "url/url.h"
 #include "util/jsonw.h"
 
@@ -42,8 +44,18 @@
 #define FOUND_MAX 8		/* places kept per URL in the report */
 #define FORMS_MAX 4		/* original forms kept per URL */
 
+struct feed_conf {
+	char *name;
+	char *path;
+};
+
 struct urls_conf {
 	bool enabled;
+	GPtrArray *feeds;	/* struct feed_conf * */
+	uint32_t feeds_refresh_s;
+	bool qr;
+	uint64_t qr_bytes;
+	uint32_t qr_pixels;
 	uint32_t max_urls;
 	uint32_t max_dns;
 	GPtrArray *dns_lists;
@@ -115,10 +127,51 @@ check_conf(const void *conf, char *err, size_t errlen)
 	return true;
 }
 
+static bool
+check_feed_name(const char *v, char *why, size_t n)
+{
+	for (const char *p = v; *p != '\0'; p++)
+		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.') {
+			snprintf(why, n, "letters, digits, '-', '_' and '.' only");
+			return false;
+		}
+	return *v != '\0';
+}
+
+#define F struct feed_conf
+static const struct conf_key feed_keys[] = {
+	CONF_STRING(F, name, "", check_feed_name, "a name such as \"urlhaus\"",
+	    "the feed's name, in URL_BLOCKLISTED's option and the report"),
+	CONF_STRING(F, path, "", conf_check_abs_path, "an absolute path",
+	    "the file: a host or a URL a line (# comments), or URLhaus's CSV export"),
+};
+#undef F
+static bool
+check_feed(const void *conf, char *err, size_t errlen)
+{
+	const struct feed_conf *f = conf;
+	if (f->name == NULL || f->name[0] == '\0' || f->path == NULL || f->path[0] == '\0') {
+		snprintf(err, errlen, "urls.feeds: each feed needs a name and a path");
+		return false;
+	}
+	return true;
+}
+static const struct conf_section feed_section =
+	MAMORI_CONF("urls.feeds", feed_keys, struct feed_conf, check_feed);
+
 #define C struct urls_conf
 static const struct conf_key keys[] = {
 	CONF_BOOL(C, enabled, true,
 	    "judge the message's URLs (false: they are still listed in the report)"),
+	CONF_GROUPS(C, feeds, &feed_section, 64,
+	    "feeds of bad hosts and URLs: ( { name = \"...\"; path = \"/abs/file\"; }, ... )"),
+	CONF_UINT(C, feeds_refresh_s, 0, 86400, 60,
+	    "a scan checks the feed files for changes this often and reloads them (0: every scan)"),
+	CONF_BOOL(C, qr, true, "decode QR codes in image attachments and inline images"),
+	CONF_SIZE(C, qr_bytes, 1024, 1ull << 30, 10ull << 20,
+	    "bytes of an image read for QR codes; larger: SCAN_LIMIT_EXCEEDED (urls)"),
+	CONF_UINT(C, qr_pixels, 1024, 100000000, 16000000,
+	    "pixels (width x height) of an image decoded for QR codes; more: SCAN_LIMIT_EXCEEDED (urls)"),
 	CONF_UINT(C, max_urls, 1, 100000, 1000,
 	    "distinct URLs judged per message; past it SCAN_LIMIT_EXCEEDED (urls)"),
 	CONF_UINT(C, max_dns, 0, 1000, 20,
@@ -148,8 +201,30 @@ struct redirector {
 	char *path;		/* a prefix of the path, or "" */
 };
 
+/* The feeds in use: replaced as a whole when a file changes; a scan keeps
+ * a reference to the one it started with. */
+struct feeds_ref {
+	gint refs;
+	struct url_feeds *f;
+};
+
+static void
+feeds_unref(struct feeds_ref *r)
+{
+	if (r != NULL && g_atomic_int_dec_and_test(&r->refs)) {
+		url_feeds_free(r->f);
+		g_free(r);
+	}
+}
+
 struct urls_engine {
 	const struct urls_conf *conf;
+	struct url_feed_spec *specs;
+	size_t nspecs;
+	GMutex lock;		/* feeds, checked_us, reloading */
+	struct feeds_ref *feeds;	/* NULL: no feed configured */
+	gint64 checked_us;
+	bool reloading;
 	GHashTable *shorteners;	/* host -> itself */
 	struct redirector *redirs;
 	size_t nredirs;
@@ -164,6 +239,9 @@ engine_free(void *engine)
 	struct urls_engine *e = engine;
 	if (e == NULL)
 		return;
+	feeds_unref(e->feeds);
+	g_free(e->specs);
+	g_mutex_clear(&e->lock);
 	if (e->shorteners != NULL)
 		g_hash_table_unref(e->shorteners);
 	for (size_t i = 0; i < e->nredirs; i++) {
@@ -226,7 +304,27 @@ engine_new(struct module_setup *s, void **engine)
 	struct urls_engine *e = g_new0(struct urls_engine, 1);
 
 	e->conf = c;
+	g_mutex_init(&e->lock);
 	module_force(s, SYM(URL_BLOCKLISTED), c->blocklisted_action);
+	e->nspecs = c->feeds != NULL ? c->feeds->len : 0;
+	e->specs = g_new0(struct url_feed_spec, e->nspecs > 0 ? e->nspecs : 1);
+	for (size_t i = 0; i < e->nspecs; i++) {
+		const struct feed_conf *f = g_ptr_array_index(c->feeds, i);
+		e->specs[i] = (struct url_feed_spec){ .name = f->name, .path = f->path };
+	}
+	if (e->nspecs > 0) {
+		char why[512];
+		struct url_feeds *f = url_feeds_load(e->specs, e->nspecs, why, sizeof why);
+		if (f == NULL) {
+			snprintf(s->err, s->errlen, "urls.feeds: %s", why);
+			engine_free(e);
+			return false;
+		}
+		e->feeds = g_new0(struct feeds_ref, 1);
+		e->feeds->refs = 1;
+		e->feeds->f = f;
+		e->checked_us = g_get_monotonic_time();
+	}
 	e->shorteners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; c->shorteners != NULL && i < c->shorteners->len; i++)
 		g_hash_table_add(e->shorteners, g_strdup(g_ptr_array_index(c->shorteners, i)));
@@ -272,7 +370,14 @@ engine_summary(const void *engine, bool detail)
 	for (size_t i = 0; i < e->nzones; i++)
 		g_string_append_printf(out, "%s%s (%zu codes)", i == 0 ? ": " : ", ",
 		    e->zones[i].zone, e->zones[i].ncodes);
-	g_string_append_c(out, '\n');
+	g_string_append_printf(out, "; QR codes %s\n", e->conf->qr ? "on" : "off");
+	if (e->feeds != NULL) {
+		char *fs = url_feeds_summary(e->feeds->f);
+		g_string_append(out, fs);
+		if (out->len > 0 && out->str[out->len - 1] != '\n')
+			g_string_append_c(out, '\n');
+		g_free(fs);
+	}
 	return g_string_free(out, FALSE);
 }
 
@@ -372,7 +477,8 @@ add_url(struct urls_state *st, const struct urls_conf *c, const char *s, size_t 
 		s++;
 		n--;
 	}
-	if (n == 0 || n > URL_MAX) {
+	/* cid: names a part of the message itself */
+	if (n == 0 || n > URL_MAX || (n >= 4 && g_ascii_strncasecmp(s, "cid:", 4) == 0)) {
 		place_clear(p);
 		return;
 	}
@@ -424,6 +530,36 @@ add_url(struct urls_state *st, const struct urls_conf *c, const char *s, size_t 
 		place_clear(p);
 }
 
+/* The URLs of the QR codes of o, when it is a PNG, JPEG or GIF image (by
+ * its bytes: qr_decode() checks the magic first). */
+static void
+qr_urls(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c,
+    const struct mobj *o)
+{
+	if (o->data == NULL || o->len < 8)
+		return;
+	struct qr_limits lim = qr_limits_default;
+	lim.bytes_max = (size_t)c->qr_bytes;
+	lim.pixels_max = c->qr_pixels;
+	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+	char err[256] = "";
+	enum qr_status r = qr_decode(o->data, o->len, &lim, texts, err, sizeof err);
+	if (r == QR_TOO_LARGE)
+		scan_limit(ctx, MAMORI_LIMIT_URLS, "urls.qr_pixels/qr_bytes: %s (%s)", o->path, err);
+	for (guint i = 0; r == QR_OK && i < texts->len; i++) {
+		const char *s = texts->pdata[i];
+		struct url *u = url_parse(s, strlen(s));
+		if (u == NULL || u->host == NULL) {	/* WIFI:, plain text, mailto: */
+			url_free(u);
+			continue;
+		}
+		url_free(u);
+		struct place p = { .in = g_strdup(o->path), .how = "qr", .attachment = true };
+		add_url(st, c, s, strlen(s), &p);
+	}
+	g_ptr_array_unref(texts);
+}
+
 static void
 collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 {
@@ -450,6 +586,8 @@ collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 			    .attachment = true };
 			add_url(st, c, s, strlen(s), &p);
 		}
+		if (c->qr && c->enabled && !scan_expired(ctx))
+			qr_urls(ctx, st, c, o);
 	}
 }
 
@@ -570,7 +708,8 @@ mismatch(struct scan_ctx *ctx, struct uent *x)
 }
 
 static void
-heuristics(struct scan_ctx *ctx, const struct urls_engine *e, struct uent *x)
+heuristics(struct scan_ctx *ctx, const struct urls_engine *e, const struct url_feeds *feeds,
+    struct uent *x)
 {
 	const struct url *u = x->u;
 	bool attach = false;
@@ -588,6 +727,26 @@ heuristics(struct scan_ctx *ctx, const struct urls_engine *e, struct uent *x)
 			fire(ctx, x, SYM(URL_IN_ATTACHMENT), opt);
 			g_free(opt);
 			break;
+		}
+	}
+	for (guint i = 0; i < x->places->len; i++) {
+		const struct place *p = &g_array_index(x->places, struct place, i);
+		if (strcmp(p->how, "qr") != 0)
+			continue;
+		char *opt = g_strdup_printf("%.*s (%s)", OPTION_URL_MAX, x->key, p->in);
+		fire(ctx, x, SYM(QR_CODE_URL), opt);
+		g_free(opt);
+		break;
+	}
+	if (feeds != NULL) {
+		const char *entry = NULL;
+		const char *name = url_feeds_match(feeds, u, &entry);
+		if (name != NULL) {
+			g_ptr_array_add(x->listed, g_strdup_printf("feed %s (%s)", name, entry));
+			char *opt = g_strdup_printf("%s: %.*s (%s)", name, OPTION_URL_MAX, x->key,
+			    g_array_index(x->places, struct place, 0).in);
+			fire(ctx, x, SYM(URL_BLOCKLISTED), opt);
+			g_free(opt);
 		}
 	}
 	if (strcmp(u->scheme, "data") == 0) {
@@ -741,6 +900,62 @@ dns_lists(struct scan_ctx *ctx, const struct urls_engine *e, struct urls_state *
 	g_hash_table_unref(asked);
 }
 
+/*
+ * The feeds for this scan (a reference), reloaded first when
+ * urls.feeds_refresh_s passed and a file changed: by one scan, the others
+ * go on with the feeds they have; a failed reload keeps them (and says so
+ * on stderr once per attempt).
+ */
+static struct feeds_ref *
+feeds_for_scan(struct urls_engine *e)
+{
+	if (e->nspecs == 0)
+		return NULL;
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&e->lock);
+	struct feeds_ref *r = e->feeds;
+	g_atomic_int_inc(&r->refs);
+	bool due = !e->reloading &&
+	    now - e->checked_us >= (gint64)e->conf->feeds_refresh_s * G_USEC_PER_SEC;
+	if (due) {
+		e->reloading = true;
+		e->checked_us = now;
+	}
+	g_mutex_unlock(&e->lock);
+	if (!due || !url_feeds_changed(r->f)) {
+		if (due) {
+			g_mutex_lock(&e->lock);
+			e->reloading = false;
+			g_mutex_unlock(&e->lock);
+		}
+		return r;
+	}
+	char why[512];
+	struct url_feeds *f = url_feeds_load(e->specs, e->nspecs, why, sizeof why);
+	struct feeds_ref *fresh = NULL;
+	if (f != NULL) {
+		fresh = g_new0(struct feeds_ref, 1);
+		fresh->refs = 2;	/* the engine's and this scan's */
+		fresh->f = f;
+	} else {
+		g_printerr("mamori: urls.feeds: reload failed, the feeds loaded before stay: %s\n",
+		    why);
+	}
+	g_mutex_lock(&e->lock);
+	if (fresh != NULL) {
+		struct feeds_ref *old = e->feeds;
+		e->feeds = fresh;
+		feeds_unref(old);	/* the engine's reference */
+	}
+	e->reloading = false;
+	g_mutex_unlock(&e->lock);
+	if (fresh != NULL) {
+		feeds_unref(r);	/* this scan's reference to the old */
+		r = fresh;
+	}
+	return r;
+}
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -759,8 +974,10 @@ run(struct scan_ctx *ctx)
 		return;
 	}
 	st->judged = true;
+	struct feeds_ref *fr = feeds_for_scan((struct urls_engine *)e);
 	for (guint i = 0; i < st->list->len && !scan_expired(ctx); i++)
-		heuristics(ctx, e, st->list->pdata[i]);
+		heuristics(ctx, e, fr != NULL ? fr->f : NULL, st->list->pdata[i]);
+	feeds_unref(fr);
 	dns_lists(ctx, e, st);
 }
 
