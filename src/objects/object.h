@@ -80,6 +80,7 @@ struct mobj {
 	uint8_t *owned;		/* what ->data points into, if ours */
 	GArray *facts;		/* struct obj_fact, or NULL: see obj_fact() */
 	GPtrArray *urls;	/* char *, or NULL: see obj_url() */
+	unsigned urls_dropped;	/* URLs past OBJ_URLS_MAX not kept */
 	const struct pw_cand *password;	/* OBJ_DECRYPTED: what opened it
 					 * (owned by the pw_list or static) */
 	struct html_doc *html;	/* HTML, HTA, SVG: the one parse of it (html.c):

@@ -152,8 +152,10 @@ obj_url(struct mobj *o, const char *url, size_t len)
 {
 	if (o->urls == NULL)
 		o->urls = g_ptr_array_new_with_free_func(g_free);
-	if (o->urls->len >= OBJ_URLS_MAX)
+	if (o->urls->len >= OBJ_URLS_MAX) {
+		o->urls_dropped++;
 		return;
+	}
 	char *u = text_clean_copy(url, len, 2048);
 	for (guint i = 0; i < o->urls->len; i++) {
 		if (strcmp(g_ptr_array_index(o->urls, i), u) == 0) {

@@ -57,6 +57,7 @@ struct urls_conf {
 	uint64_t qr_bytes;
 	uint32_t qr_pixels;
 	uint32_t max_urls;
+	uint32_t max_per_object;
 	uint32_t max_dns;
 	GPtrArray *dns_lists;
 	double dns_weight;
@@ -174,6 +175,8 @@ static const struct conf_key keys[] = {
 	    "pixels (width x height) of an image decoded for QR codes; more: SCAN_LIMIT_EXCEEDED (urls)"),
 	CONF_UINT(C, max_urls, 1, 100000, 1000,
 	    "distinct URLs judged per message; past it SCAN_LIMIT_EXCEEDED (urls)"),
+	CONF_UINT(C, max_per_object, 1, 256, 256,
+	    "URLs judged per object (a document, a script); past it SCAN_LIMIT_EXCEEDED (urls)"),
 	CONF_UINT(C, max_dns, 0, 1000, 20,
 	    "registrable domains and IP hosts asked of the DNS lists per message"),
 	CONF_LIST(C, dns_lists, NULL, check_zone,
@@ -580,7 +583,13 @@ collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 	const struct obj_tree *t = scan_objects(ctx);
 	for (guint i = 0; t != NULL && i < t->all->len; i++) {
 		const struct mobj *o = g_ptr_array_index(t->all, i);
-		for (guint k = 0; o->urls != NULL && k < o->urls->len; k++) {
+		guint nu = o->urls != NULL ? o->urls->len : 0;
+		if (nu > c->max_per_object || o->urls_dropped > 0)
+			scan_limit(ctx, MAMORI_LIMIT_URLS, "urls.max_per_object(%u): %s, %u more URLs "
+			    "not judged", c->max_per_object, o->path,
+			    (unsigned)(nu > c->max_per_object ? nu - c->max_per_object : 0) +
+			    o->urls_dropped);
+		for (guint k = 0; k < nu && k < c->max_per_object; k++) {
 			const char *s = g_ptr_array_index(o->urls, k);
 			struct place p = { .in = g_strdup(o->path), .how = "object",
 			    .attachment = true };

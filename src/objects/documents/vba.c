@@ -542,7 +542,7 @@ iocs(struct mobj *doc, const char *src, const char *low, size_t n)
 	for (size_t s = 0; schemes[s] != NULL; s++) {
 		size_t sl = strlen(schemes[s]), from = 0;
 		const char *h;
-		while (count < OBJ_URLS_MAX && from < n &&
+		while (count <= OBJ_URLS_MAX && from < n &&
 		    (h = memmem(low + from, n - from, schemes[s], sl)) != NULL) {
 			size_t i = (size_t)(h - low), e = i + sl;
 			while (e < n && url_char(low[e]) && e - i < 2048)
@@ -555,7 +555,7 @@ iocs(struct mobj *doc, const char *src, const char *low, size_t n)
 		}
 	}
 	/* dotted IPv4 addresses */
-	for (size_t i = 0; i < n && count < OBJ_URLS_MAX; i++) {
+	for (size_t i = 0; i < n && count <= OBJ_URLS_MAX; i++) {
 		if (!g_ascii_isdigit(low[i]) || (i > 0 && (ident_char(low[i - 1]) ||
 		    low[i - 1] == '.' || low[i - 1] == '/')))
 			continue;
