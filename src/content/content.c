@@ -433,8 +433,8 @@ url_start(const char *s, size_t n, size_t i)
 	return false;
 }
 
-static void
-text_links(struct content *c, const struct content_text *t, const char *s, size_t n)
+void
+content_find_urls(const char *s, size_t n, content_url_fn fn, void *arg)
 {
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
@@ -449,9 +449,30 @@ text_links(struct content *c, const struct content_text *t, const char *s, size_
 		size_t end = e;
 		while (end > i && strchr(".,;:!?)]}", s[end - 1]) != NULL)
 			end--;
-		(void)link_add(c, t, CONTENT_LINK_TEXT, HTML_REF_HREF, s + i, end - i, NULL);
+		if (!fn(s + i, end - i, arg))
+			return;
 		i = e;
 	}
+}
+
+struct text_links_ctx {
+	struct content *c;
+	const struct content_text *t;
+};
+
+static bool
+text_link(const char *url, size_t n, void *arg)
+{
+	struct text_links_ctx *x = arg;
+	(void)link_add(x->c, x->t, CONTENT_LINK_TEXT, HTML_REF_HREF, url, n, NULL);
+	return true;
+}
+
+static void
+text_links(struct content *c, const struct content_text *t, const char *s, size_t n)
+{
+	struct text_links_ctx x = { c, t };
+	content_find_urls(s, n, text_link, &x);
 }
 
 const GPtrArray *

@@ -147,6 +147,15 @@ const char *content_norm(const struct content *c, const struct content_text *t,
  */
 bool content_nfkc_inert(const char *s, size_t n);
 
+/*
+ * The URLs written in text s[0..n) ("http://", "https://", "ftp://" and
+ * "www." where a word starts, up to a blank or a quote, trailing
+ * punctuation left out): fn(url, len, arg) for each, in order, until it
+ * returns false.  content_links() finds those of the plain parts so.
+ */
+typedef bool (*content_url_fn)(const char *url, size_t len, void *arg);
+void content_find_urls(const char *s, size_t n, content_url_fn fn, void *arg);
+
 /* Every link of every text, in text order (parses what is not yet). */
 const GPtrArray *content_links(const struct content *c);
 

@@ -335,6 +335,12 @@ element(struct walk *w, const GumboElement *e, int form)
 	case GUMBO_TAG_SCRIPT:
 		script_text(w, e);
 		break;
+	case GUMBO_TAG_BASE: {
+		const char *b = attr(e, "href");
+		if (b != NULL && d->base == NULL)
+			d->base = g_strndup(b, 2048);
+		break;
+	}
 	case GUMBO_TAG_META: {
 		const char *he = attr(e, "http-equiv");
 		const char *content = attr(e, "content");
@@ -676,6 +682,7 @@ html_doc_free(struct html_doc *d)
 	g_string_free(d->text, TRUE);
 	g_array_free(d->marks, TRUE);
 	g_ptr_array_unref(d->links);
+	g_free(d->base);
 	g_free(d);
 }
 

@@ -106,6 +106,7 @@ struct html_doc {
 	GString *text;
 	GArray *marks;		/* struct html_mark, in text order */
 	GPtrArray *links;	/* struct html_link * */
+	char *base;		/* the first <base href>, as written, or NULL */
 	unsigned links_dropped;	/* past links_max */
 	/* for the analyser (html_doc_drop_analysis() frees them) */
 	GArray *elems;		/* struct html_elem */

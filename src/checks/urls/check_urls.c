@@ -533,6 +533,45 @@ add_url(struct urls_state *st, const struct urls_conf *c, const char *s, size_t 
 		place_clear(p);
 }
 
+/* Whether s starts with a scheme ("x:", not a relative path) */
+static bool
+has_scheme(const char *s)
+{
+	while (g_ascii_isspace(*s))
+		s++;
+	if (!g_ascii_isalpha(*s))
+		return false;
+	while (g_ascii_isalnum(*s) || *s == '+' || *s == '-' || *s == '.')
+		s++;
+	return *s == ':';
+}
+
+struct text_ctx {
+	struct urls_state *st;
+	const struct urls_conf *c;
+	const struct content_text *t;
+	const GPtrArray *links;	/* the part's links: [first, end) */
+	guint first, end;
+};
+
+static bool
+text_url(const char *url, size_t n, void *arg)
+{
+	struct text_ctx *x = arg;
+	for (guint i = x->first; i < x->end; i++) {
+		const struct content_link *l = x->links->pdata[i];
+		if (l->text != NULL && memmem(l->text, strlen(l->text), url, n) != NULL)
+			return true;	/* what a link displays: judged with it */
+	}
+	struct place p = {
+		.in = g_strdup(x->t->source),
+		.how = "text",
+		.attachment = x->t->origin == CONTENT_ATTACHMENT,
+	};
+	add_url(x->st, x->c, url, n, &p);
+	return true;
+}
+
 /* The URLs of the QR codes of o, when it is a PNG, JPEG or GIF image (by
  * its bytes: qr_decode() checks the magic first). */
 static void
@@ -568,15 +607,41 @@ collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 {
 	const struct content *cn = scan_content(ctx);
 	const GPtrArray *links = cn != NULL ? content_links(cn) : NULL;
-	for (guint i = 0; links != NULL && i < links->len; i++) {
-		const struct content_link *l = links->pdata[i];
-		struct place p = {
-			.in = g_strdup(l->in->source),
-			.how = l->at == CONTENT_LINK_TEXT ? "text" : html_ref_name(l->attr),
-			.text = l->text != NULL && l->text[0] != '\0' ? g_strdup(l->text) : NULL,
-			.attachment = l->in->origin == CONTENT_ATTACHMENT,
-		};
-		add_url(st, c, l->url, strlen(l->url), &p);
+	guint li = 0;
+	for (guint i = 0; cn != NULL && i < cn->texts->len; i++) {
+		const struct content_text *t = cn->texts->pdata[i];
+		/* the part's HTML links (content_links() is in text order),
+		 * relative ones against its <base href> */
+		const struct html_doc *hd = t->kind == CONTENT_HTML ? content_html(cn, t) : NULL;
+		const char *base = hd != NULL ? hd->base : NULL;
+		guint first = li;
+		for (; links != NULL && li < links->len; li++) {
+			const struct content_link *l = links->pdata[li];
+			if (l->in != t)
+				break;
+			if (l->at == CONTENT_LINK_TEXT)
+				continue;	/* read below, from the NFKC text */
+			struct place p = {
+				.in = g_strdup(l->in->source),
+				.how = html_ref_name(l->attr),
+				.text = l->text != NULL && l->text[0] != '\0' ? g_strdup(l->text) :
+				    NULL,
+				.attachment = l->in->origin == CONTENT_ATTACHMENT,
+			};
+			char *abs = base != NULL && !has_scheme(l->url) ?
+			    g_uri_resolve_relative(base, l->url, G_URI_FLAGS_PARSE_RELAXED, NULL) :
+			    NULL;
+			const char *u = abs != NULL ? abs : l->url;
+			add_url(st, c, u, strlen(u), &p);
+			g_free(abs);
+		}
+		/* the URLs written in its text, read in its NFKC form (a
+		 * full-width "ｈｔｔｐｓ：／／..." is a URL too), but for the
+		 * displayed text of its own links */
+		size_t n;
+		const char *s = content_norm(cn, t, &n);
+		struct text_ctx x = { st, c, t, links, first, li };
+		content_find_urls(s, n, text_url, &x);
 	}
 	if (cn != NULL && cn->links_dropped > 0)
 		st->dropped += cn->links_dropped;
