@@ -310,9 +310,10 @@ enum csv_status { CSV_OK, CSV_SHORT, CSV_OPEN, CSV_BAD };
 
 /*
  * Field col (0-based) of the row s[0..n), unquoted, into out (at most
- * max bytes).  CSV_OPEN: a quoted field runs past the end (the row goes
- * on on the next line); CSV_SHORT: fewer fields; CSV_BAD: a quote inside
- * an unquoted field, text after a closing quote, or a field over max.
+ * max bytes).  The whole row is read: CSV_OPEN when a quoted field runs
+ * past the end (the row goes on on the next line); CSV_SHORT: fewer
+ * fields; CSV_BAD: a quote inside an unquoted field, text after a
+ * closing quote, or the field over max.
  */
 static enum csv_status
 csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
@@ -328,7 +329,7 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 					return CSV_OPEN;
 				if (s[i] == '"') {
 					if (i + 1 < n && s[i + 1] == '"') {
-						if (want)
+						if (want && out->len <= max)
 							g_string_append_c(out, '"');
 						i += 2;
 						continue;
@@ -336,7 +337,7 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 					i++;
 					break;
 				}
-				if (want)
+				if (want && out->len <= max)
 					g_string_append_c(out, s[i]);
 				i++;
 			}
@@ -350,15 +351,16 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 				i++;
 			}
 			if (want)
-				g_string_append_len(out, s + b, (gssize)(i - b));
+				g_string_append_len(out, s + b, (gssize)MIN(i - b, max + 1));
 		}
-		if (want)
-			return out->len > max ? CSV_BAD : CSV_OK;
 		if (i >= n)
-			return CSV_SHORT;
+			break;
 		i++;	/* the comma */
 		c++;
 	}
+	if (c < col)
+		return CSV_SHORT;
+	return out->len > max ? CSV_BAD : CSV_OK;
 }
 
 /* URLhaus's header comment "# id,dateadded,url,url_status,...": the url
@@ -762,7 +764,13 @@ url_feeds_match(const struct url_feeds *f, const struct url *u, const char **ent
 	if (hl > 0) {
 		key[nk] = host;
 		len[nk++] = hl;
-		if (u->host_kind == URL_HOST_NAME) {
+		/* parents: of a name (not of one ending in a number, no TLD is:
+		 * "1.192.0.2.1" is not under the IP entry "192.0.2.1") */
+		const char *last = strrchr(host, '.');
+		bool numeric = last != NULL && last[1] != '\0';
+		for (const char *p = last != NULL ? last + 1 : ""; *p != '\0' && numeric; p++)
+			numeric = g_ascii_isdigit(*p);
+		if (u->host_kind == URL_HOST_NAME && !numeric) {
 			/* with more labels than keys, the nearest parents are
 			 * left out: the registrable domain is among the farthest */
 			size_t dots = 0;
