@@ -6,8 +6,11 @@
  * offset in the arena and its feed.  A lookup hashes the key, probes, and
  * compares the string: no allocation.  A host's parent domains are tails
  * of the host string, so the parent walk is pointer arithmetic; libpsl's
- * psl_registrable_domain() gives the registrable domain's length without
- * allocating.
+ * psl_registrable_domain() (a pointer into the host, no allocation) is
+ * asked only when a parent is listed.  The table is larger than the
+ * caches: a lookup hashes all its keys (URL, host, parents) first and
+ * fetches their slots at once; a blocked Bloom filter of 2 bytes an entry
+ * turns most keys not listed away before the table.
  *
  * Files are read in blocks through a bounded line reader (a line longer
  * than the block is skipped, never buffered whole).  A host line of plain
@@ -39,6 +42,9 @@
 /* Huge page size (x86-64, arm64 with 4 KiB pages): tables this large
  * or larger are aligned to it and asked for huge pages. */
 #define FEED_HUGE ((size_t)2 << 20)
+/* The Bloom filter: bits an entry, bits set an entry. */
+#define FEED_BLOOM_BITS 16
+#define FEED_BLOOM_K 4
 /* The arena's offsets are 32 bits. */
 #define FEED_ARENA_MAX ((size_t)UINT32_MAX)
 
@@ -71,12 +77,73 @@ struct url_feeds {
 	struct slot *tab;
 	size_t cap;		/* a power of two */
 	size_t used;
+	/* a blocked Bloom filter of the entries' hashes (FEED_BLOOM_BITS
+	 * bits an entry, FEED_BLOOM_K bits set in one 64-byte block an
+	 * entry): small enough for the caches, it answers most lookups of
+	 * keys not listed without touching the table */
+	uint64_t *bloom;
+	size_t bloom_mask;	/* blocks - 1 */
 	bool full;		/* the arena or the table could not grow */
 	psl_ctx_t *psl_own;	/* psl_latest()'s, freed with the index */
 	const psl_ctx_t *psl;
 };
 
 /* --- the table ------------------------------------------------------------- */
+
+/* the block of hash h and the K bits in it: the block from bits 32.., the
+ * bits from the high bits of another mix of h (the table uses the low) */
+static inline const uint64_t *
+bloom_block(const uint64_t *bloom, size_t mask, uint64_t h)
+{
+	return bloom + ((size_t)(h >> 32) & mask) * 8;
+}
+
+static inline uint64_t
+bloom_mix(uint64_t h)
+{
+	return (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+}
+
+static void
+bloom_build(struct url_feeds *f)
+{
+	size_t bits = 512;
+	while (bits < f->used * FEED_BLOOM_BITS && bits < ((size_t)1 << 40))
+		bits *= 2;
+	size_t blocks = bits / 512;
+	void *p = NULL;
+	if (posix_memalign(&p, 64, blocks * 64) != 0)
+		return;	/* no filter: every lookup probes the table */
+	memset(p, 0, blocks * 64);
+	f->bloom = p;
+	f->bloom_mask = blocks - 1;
+	for (size_t i = 0; i < f->cap; i++) {
+		if (f->tab[i].feed == 0)
+			continue;
+		uint64_t h = f->tab[i].hash, g = bloom_mix(h);
+		uint64_t *b = f->bloom + ((size_t)(h >> 32) & f->bloom_mask) * 8;
+		for (int k = 0; k < FEED_BLOOM_K; k++) {
+			unsigned bit = (unsigned)(g >> (64 - 9 * (k + 1))) & 511;
+			b[bit / 64] |= (uint64_t)1 << (bit % 64);
+		}
+	}
+}
+
+/* whether hash h may be in the table */
+static inline bool
+bloom_may(const struct url_feeds *f, uint64_t h)
+{
+	if (f->bloom == NULL)
+		return true;
+	const uint64_t *b = bloom_block(f->bloom, f->bloom_mask, h);
+	uint64_t g = bloom_mix(h);
+	for (int k = 0; k < FEED_BLOOM_K; k++) {
+		unsigned bit = (unsigned)(g >> (64 - 9 * (k + 1))) & 511;
+		if ((b[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
+			return false;
+	}
+	return true;
+}
 
 /* key[0..len) of hash h in the table, or NULL */
 static const struct slot *
@@ -310,9 +377,10 @@ enum csv_status { CSV_OK, CSV_SHORT, CSV_OPEN, CSV_BAD };
 
 /*
  * Field col (0-based) of the row s[0..n), unquoted, into out (at most
- * max bytes).  CSV_OPEN: a quoted field runs past the end (the row goes
- * on on the next line); CSV_SHORT: fewer fields; CSV_BAD: a quote inside
- * an unquoted field, text after a closing quote, or a field over max.
+ * max bytes).  The whole row is read: CSV_OPEN when a quoted field runs
+ * past the end (the row goes on on the next line); CSV_SHORT: fewer
+ * fields; CSV_BAD: a quote inside an unquoted field, text after a
+ * closing quote, or the field over max.
  */
 static enum csv_status
 csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
@@ -328,7 +396,7 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 					return CSV_OPEN;
 				if (s[i] == '"') {
 					if (i + 1 < n && s[i + 1] == '"') {
-						if (want)
+						if (want && out->len <= max)
 							g_string_append_c(out, '"');
 						i += 2;
 						continue;
@@ -336,7 +404,7 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 					i++;
 					break;
 				}
-				if (want)
+				if (want && out->len <= max)
 					g_string_append_c(out, s[i]);
 				i++;
 			}
@@ -350,15 +418,16 @@ csv_field(const char *s, size_t n, size_t col, GString *out, size_t max)
 				i++;
 			}
 			if (want)
-				g_string_append_len(out, s + b, (gssize)(i - b));
+				g_string_append_len(out, s + b, (gssize)MIN(i - b, max + 1));
 		}
-		if (want)
-			return out->len > max ? CSV_BAD : CSV_OK;
 		if (i >= n)
-			return CSV_SHORT;
+			break;
 		i++;	/* the comma */
 		c++;
 	}
+	if (c < col)
+		return CSV_SHORT;
+	return out->len > max ? CSV_BAD : CSV_OK;
 }
 
 /* URLhaus's header comment "# id,dateadded,url,url_status,...": the url
@@ -704,6 +773,7 @@ url_feeds_load(const struct url_feed_spec *specs, size_t n, char *err, size_t er
 			return NULL;
 		}
 	}
+	bloom_build(f);
 	/* the arena to its size */
 	if (f->alen > 0 && f->alen < f->acap) {
 		f->arena = g_realloc(f->arena, f->alen);
@@ -724,6 +794,7 @@ url_feeds_free(struct url_feeds *f)
 	g_free(f->feeds);
 	g_free(f->arena);
 	g_free(f->tab);
+	free(f->bloom);
 	if (f->psl_own != NULL)
 		psl_free(f->psl_own);
 	g_free(f);
@@ -762,7 +833,13 @@ url_feeds_match(const struct url_feeds *f, const struct url *u, const char **ent
 	if (hl > 0) {
 		key[nk] = host;
 		len[nk++] = hl;
-		if (u->host_kind == URL_HOST_NAME) {
+		/* parents: of a name (not of one ending in a number, no TLD is:
+		 * "1.192.0.2.1" is not under the IP entry "192.0.2.1") */
+		const char *last = strrchr(host, '.');
+		bool numeric = last != NULL && last[1] != '\0';
+		for (const char *p = last != NULL ? last + 1 : ""; *p != '\0' && numeric; p++)
+			numeric = g_ascii_isdigit(*p);
+		if (u->host_kind == URL_HOST_NAME && !numeric) {
 			/* with more labels than keys, the nearest parents are
 			 * left out: the registrable domain is among the farthest */
 			size_t dots = 0;
@@ -785,14 +862,21 @@ url_feeds_match(const struct url_feeds *f, const struct url *u, const char **ent
 		}
 	}
 	size_t mask = f->cap - 1;
+	bool may[FEED_KEYS];
 	for (size_t i = 0; i < nk; i++) {
 		h[i] = XXH3_64bits(key[i], len[i]);
-		__builtin_prefetch(&f->tab[(size_t)h[i] & mask]);
+		if (f->bloom != NULL)
+			__builtin_prefetch(bloom_block(f->bloom, f->bloom_mask, h[i]));
+	}
+	for (size_t i = 0; i < nk; i++) {
+		may[i] = bloom_may(f, h[i]);
+		if (may[i])
+			__builtin_prefetch(&f->tab[(size_t)h[i] & mask]);
 	}
 	const struct slot *s;
 	size_t first_parent = nk - nparent;
 	for (size_t i = 0; i < nk; i++) {
-		if ((s = lookup_h(f, key[i], len[i], h[i])) == NULL)
+		if (!may[i] || (s = lookup_h(f, key[i], len[i], h[i])) == NULL)
 			continue;
 		if (i < first_parent)
 			return hit(f, s, entry);
@@ -830,7 +914,8 @@ url_feeds_summary(const struct url_feeds *f)
 		g_string_append_c(g, '\n');
 	}
 	g_string_append_printf(g, "feeds: %zu entries, %zu KiB\n", f->used,
-	    (f->acap + f->cap * sizeof(struct slot)) / 1024);
+	    (f->acap + f->cap * sizeof(struct slot) + (f->bloom != NULL ?
+	    (f->bloom_mask + 1) * 64 : 0)) / 1024);
 	return g_string_free(g, FALSE);
 }
 
