@@ -10,7 +10,9 @@ Each entry of CASES builds one mail (real documents of tests/data/maldocs
 where one fits, otherwise files written here byte by byte), and says:
 
   urls     the report's "urls" list exactly, as a set of entries
-           (url, {(in, as), ...}); "text" is compared where given
+           (url, {(in, as), ...}); "text" is compared where given, and
+           other keys of the entry (original, unwrapped_from) where a
+           third element gives them
   symbols  the exact set of the URL module's symbols in the report
 
 A check mamori is known to fail (a source it does not read yet) is listed
@@ -63,6 +65,11 @@ KNOWN_MISS = {
     "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
                                "read by the content layer nor given URLs by an analyser: no "
                                "URL (the same script as a MIME attachment is read as text)",
+    "html_base_relative_link": "<base href> is not applied: the relative href \"login.html\" "
+                               "is listed as written (\"parsed\": false) and the <base> "
+                               "itself is listed as an href",
+    "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
+                     "uncompressed content stream, Tj) is not found",
     "calendar_ics_escaped_newline": "text/calendar is read as plain text without RFC 5545 "
                                     "unescaping: the DESCRIPTION's \\n escape is taken into "
                                     "the URL (\"...?m=42\\nAgenda\")",
@@ -274,6 +281,19 @@ def pdf_openaction_uri(url):
     ])
 
 
+def pdf_page_text(text):
+    """A page whose content stream shows text (no link, no action)."""
+    content = b"BT /F1 12 Tf 50 700 Td (" + text.encode() + b") Tj ET"
+    return pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
 def rtf(body):
     return ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times New Roman;}}\n" + body +
             "\n}\n").encode("ascii")
@@ -327,6 +347,18 @@ HTML_ATTACHMENT = """<!DOCTYPE html>
 <img src="https://att-img.example/logo.png" alt="">
 <form method="post" action="https://att-form.example/post.php">
 <input type="password" name="pw"><button>Open</button></form>
+</body></html>
+"""
+
+HTML_BASE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><base href="https://base-host.example/portal/"></head>
+<body><p><a href="login.html">Sign in</a></p></body></html>
+"""
+
+HTML_FORMACTION = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head>
+<body><form action="https://form-host.example/a"><input name="q">
+<button formaction="https://formaction-host.example/b">Go</button></form>
 </body></html>
 """
 
@@ -474,6 +506,26 @@ def build_cases():
          ("https://body-href.example/confirm", [("html part 2", "href", "Confirm")]),
          ("https://body-img.example/banner.png", [("html part 2", "src")]),
          ("https://body-form.example/login", [("html part 2", "action")])], set())
+    c["html_base_relative_link"] = (
+        message("htmlbase", "Please sign in.\n", html=HTML_BASE),
+        [("https://base-host.example/portal/login.html", [("html part 2", "href", "Sign in")])],
+        set())
+    c["html_formaction"] = (
+        message("htmlform", "Search.\n", html=HTML_FORMACTION),
+        [("https://form-host.example/a", [("html part 2", "action")]),
+         ("https://formaction-host.example/b", [("html part 2", "formaction")])], set())
+    c["pdf_page_text"] = (
+        message("pdftext", "Invoice attached.\n",
+                [("text.pdf", "application/pdf",
+                  pdf_page_text("Pay at https://pdf-text.example/pay now"))]),
+        [("https://pdf-text.example/pay", [("text.pdf", "text")])], {A})
+    safe = ("https://apc01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+            "wrapped-in-pdf.example%2Finvoice%3Fid%3D3&data=05%7C02%7C&sdata=x&reserved=0")
+    c["pdf_safelinks_wrapped"] = (
+        message("pdfsafe", "Invoice attached.\n",
+                [("wrapped.pdf", "application/pdf", pdf_annot_uri(safe))]),
+        [("https://wrapped-in-pdf.example/invoice?id=3", [("wrapped.pdf", "object")],
+          {"original": [safe], "unwrapped_from": ["safelinks"]})], {A})
     pw = "Pp4p-2026!"
     c["ppap_zip_document"] = (
         message("ppap", f"請求書をお送りします。\nパスワード: {pw}\n",
@@ -508,9 +560,10 @@ def build_cases():
 # ---- checking -----------------------------------------------------------------------
 
 
-def got_urls(report):
+def got_urls(report, entries):
     out = {}
     for u in report.get("urls", []):
+        entries[u["url"]] = u
         places = set()
         for f in u.get("found", []):
             places.add((f["in"], f["as"]) + ((f["text"],) if "text" in f else ()))
@@ -520,10 +573,14 @@ def got_urls(report):
 
 def compare(want, wsyms, report):
     errs = []
-    have = got_urls(report)
+    entries = {}
+    have = got_urls(report, entries)
     want_map = {}
-    for url, places in want:
+    for url, places, *extra in want:
         want_map[url] = places
+        for k, v in (extra[0] if extra else {}).items():
+            if url in entries and entries[url].get(k) != v:
+                errs.append(f"URL {url}: {k} {entries[url].get(k)}, expected {v}")
     for url, places in want_map.items():
         if url not in have:
             errs.append(f"URL {url} not found")
