@@ -65,9 +65,6 @@ KNOWN_MISS = {
     "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
                                "read by the content layer nor given URLs by an analyser: no "
                                "URL (the same script as a MIME attachment is read as text)",
-    "html_base_relative_link": "<base href> is not applied: the relative href \"login.html\" "
-                               "is listed as written (\"parsed\": false) and the <base> "
-                               "itself is listed as an href",
     "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
                      "uncompressed content stream, Tj) is not found",
     "calendar_ics_escaped_newline": "text/calendar is read as plain text without RFC 5545 "
@@ -75,8 +72,6 @@ KNOWN_MISS = {
                                     "the URL (\"...?m=42\\nAgenda\")",
     "calendar_ics_folded": "text/calendar is read without RFC 5545 unfolding: a folded URL "
                            "line is cut at the fold",
-    "text_fullwidth": "no NFKC before plain-text URL extraction: a full-width URL is not "
-                      "found (the main engineer is adding it)",
 }
 
 
@@ -508,7 +503,8 @@ def build_cases():
          ("https://body-form.example/login", [("html part 2", "action")])], set())
     c["html_base_relative_link"] = (
         message("htmlbase", "Please sign in.\n", html=HTML_BASE),
-        [("https://base-host.example/portal/login.html", [("html part 2", "href", "Sign in")])],
+        [("https://base-host.example/portal/", [("html part 2", "href")]),
+         ("https://base-host.example/portal/login.html", [("html part 2", "href", "Sign in")])],
         set())
     c["html_formaction"] = (
         message("htmlform", "Search.\n", html=HTML_FORMACTION),
