@@ -43,12 +43,24 @@ POSTQUEUE = "/usr/sbin/postqueue"
 POSTSUPER = "/usr/sbin/postsuper"
 
 
+_GIVEN = set()
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free port on 127.0.0.1, never one this process was given before:
+    the kernel may hand out the same port to two bind(0) calls made one
+    after the other once the first socket is closed (seen: the re-injection
+    service and the milter-facing smtpd on one port, so that mail skipped
+    the milter)."""
+    for _ in range(1000):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
+    raise RuntimeError("no free port on 127.0.0.1 that was not given already")
 
 
 def available():

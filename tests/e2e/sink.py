@@ -25,7 +25,6 @@ import email.parser
 import email.policy
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -34,12 +33,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from postfix import free_port  # noqa: E402 (one set of ports given out a process)
 
 
 class _Handler:
