@@ -67,11 +67,6 @@ KNOWN_MISS = {
                                "URL (the same script as a MIME attachment is read as text)",
     "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
                      "uncompressed content stream, Tj) is not found",
-    "calendar_ics_escaped_newline": "text/calendar is read as plain text without RFC 5545 "
-                                    "unescaping: the DESCRIPTION's \\n escape is taken into "
-                                    "the URL (\"...?m=42\\nAgenda\")",
-    "calendar_ics_folded": "text/calendar is read without RFC 5545 unfolding: a folded URL "
-                           "line is cut at the fold",
 }
 
 

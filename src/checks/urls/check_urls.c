@@ -546,6 +546,55 @@ has_scheme(const char *s)
 	return *s == ':';
 }
 
+/*
+ * An iCalendar text (RFC 5545: a plain text that starts BEGIN:VCALENDAR)
+ * as a reader sees it, g_malloc'd (*n its length), or NULL for any other
+ * text: folded lines unfolded (a line break and one blank are nothing),
+ * the escapes \n \N \, \; \\ undone, so that a URL folded over two lines
+ * or followed by an escaped line break is read whole.
+ */
+static char *
+calendar_text(const struct content *cn, const struct content_text *t, size_t *n)
+{
+	if (t->kind != CONTENT_PLAIN)
+		return NULL;
+	size_t len;
+	const char *s = content_text(cn, t, &len);
+	size_t i = 0;
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && g_ascii_isspace(s[i]))
+		i++;
+	if (len - i < 15 || g_ascii_strncasecmp(s + i, "BEGIN:VCALENDAR", 15) != 0)
+		return NULL;
+	GString *g = g_string_sized_new(len);
+	for (; i < len; i++) {
+		char ch = s[i];
+		if (ch == '\r' && i + 1 < len && s[i + 1] == '\n')
+			continue;	/* CRLF: the LF decides */
+		if (ch == '\n' && i + 1 < len && (s[i + 1] == ' ' || s[i + 1] == '\t')) {
+			i++;	/* a fold: the break and one blank */
+			continue;
+		}
+		if (ch == '\\' && i + 1 < len) {
+			char e = s[i + 1];
+			if (e == 'n' || e == 'N') {
+				g_string_append_c(g, '\n');
+				i++;
+				continue;
+			}
+			if (e == ',' || e == ';' || e == '\\') {
+				g_string_append_c(g, e);
+				i++;
+				continue;
+			}
+		}
+		g_string_append_c(g, ch);
+	}
+	*n = g->len;
+	return g_string_free(g, FALSE);
+}
+
 struct text_ctx {
 	struct urls_state *st;
 	const struct urls_conf *c;
@@ -639,9 +688,11 @@ collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 		 * full-width "ｈｔｔｐｓ：／／..." is a URL too), but for the
 		 * displayed text of its own links */
 		size_t n;
-		const char *s = content_norm(cn, t, &n);
 		struct text_ctx x = { st, c, t, links, first, li };
+		char *cal = calendar_text(cn, t, &n);
+		const char *s = cal != NULL ? cal : content_norm(cn, t, &n);
 		content_find_urls(s, n, text_url, &x);
+		g_free(cal);
 	}
 	if (cn != NULL && cn->links_dropped > 0)
 		st->dropped += cn->links_dropped;
