@@ -27,7 +27,7 @@ extern "C" {
 
 #define MAMORI_VERSION "0.1.0"
 /* Version of the JSON report schema (docs/report.md). */
-#define MAMORI_REPORT_VERSION 2
+#define MAMORI_REPORT_VERSION 3
 
 enum mamori_status {
 	MAMORI_OK = 0,
