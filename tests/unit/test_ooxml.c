@@ -548,6 +548,35 @@ test_rtf_made(void **state)
 	obj_tree_free(t);
 }
 
+/*
+ * The attached template ({\*\template ...}): a remote one is the
+ * document's URL and TEMPLATE_INJECTION (escapes undone: \'hh, \\ of a
+ * UNC path); a local one is neither; one left open at the end is read.
+ */
+static void
+test_rtf_template(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rtf, *facts, *urls;
+	} cases[] = {
+		{ "{\\rtf1{\\*\\template https://rtf-t.example/a\\'2edotm}\\pard x\\par}",
+		  "TEMPLATE_INJECTION(template https://rtf-t.example/a.dotm)",
+		  "https://rtf-t.example/a.dotm" },
+		{ "{\\rtf1{\\*\\template {\\ul \\\\\\\\host\\\\share\\\\t.dotm}}x}",
+		  "TEMPLATE_INJECTION(template \\\\host\\share\\t.dotm)",
+		  "\\\\host\\share\\t.dotm" },
+		{ "{\\rtf1{\\*\\template C:\\\\Users\\\\me\\\\Normal.dotm}x}", "", "" },
+		{ "{\\rtf1{\\*\\template  HTTPS://rtf-open.example/b", "TEMPLATE_INJECTION(template HTTPS://rtf-open.example/b)",
+		  "HTTPS://rtf-open.example/b" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct obj_tree *t = build("t.rtf", (const uint8_t *)cases[i].rtf, strlen(cases[i].rtf));
+		expect_root(t, "rtf", cases[i].facts, cases[i].urls);
+		obj_tree_free(t);
+	}
+}
+
 /* Every prefix of the RTFs: no crash, no read past the end (the copy is
  * exactly len bytes, for ASan). */
 static void
@@ -621,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_rtf_issue_251),
 		cmocka_unit_test(test_rtf_clam),
 		cmocka_unit_test(test_rtf_made),
+		cmocka_unit_test(test_rtf_template),
 		cmocka_unit_test(test_rtf_prefixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,9 +57,6 @@ URL_SYMBOLS = {
 # name -> why mamori misses it today (see the module's report in the
 # output).  Keep this list short and exact.
 KNOWN_MISS = {
-    "rtf_template": "rtf.c reads URLs of HYPERLINK/INCLUDE* fields and linked OLE objects "
-                    "only; the \\*\\template destination (RTF template injection) is "
-                    "not read: no URL",
     "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
                                "read by the content layer nor given URLs by an analyser: no "
                                "URL (the same script as a MIME attachment is read as text)",
