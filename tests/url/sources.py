@@ -57,9 +57,6 @@ URL_SYMBOLS = {
 # name -> why mamori misses it today (see the module's report in the
 # output).  Keep this list short and exact.
 KNOWN_MISS = {
-    "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
-                               "read by the content layer nor given URLs by an analyser: no "
-                               "URL (the same script as a MIME attachment is read as text)",
     "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
                      "uncompressed content stream, Tj) is not found",
     "calendar_ics_escaped_newline": "text/calendar is read as plain text without RFC 5545 "
