@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
@@ -57,8 +58,6 @@ URL_SYMBOLS = {
 # name -> why mamori misses it today (see the module's report in the
 # output).  Keep this list short and exact.
 KNOWN_MISS = {
-    "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
-                     "uncompressed content stream, Tj) is not found",
     "calendar_ics_escaped_newline": "text/calendar is read as plain text without RFC 5545 "
                                     "unescaping: the DESCRIPTION's \\n escape is taken into "
                                     "the URL (\"...?m=42\\nAgenda\")",
@@ -268,15 +267,27 @@ def pdf_openaction_uri(url):
     ])
 
 
-def pdf_page_text(text):
-    """A page whose content stream shows text (no link, no action)."""
-    content = b"BT /F1 12 Tf 50 700 Td (" + text.encode() + b") Tj ET"
+def pdf_page_text(text, flate=False):
+    """A page whose content stream shows text (no link, no action);
+    flate: the stream FlateDecode-compressed, the text in a TJ array cut
+    in three (with kerning), one piece written with escapes."""
+    if flate:
+        third = len(text) // 3
+        a, b, c = text[:third], text[third:2 * third], text[2 * third:]
+        esc = "".join("\\%03o" % ord(ch) if ch in "/." else ch for ch in b)
+        content = ("BT /F1 12 Tf 50 700 Td [(" + a + ") -12 (" + esc + ") 30 (" + c +
+                   ")] TJ ET").encode()
+        content = zlib.compress(content)
+        head = b"<< /Length %d /Filter /FlateDecode >>" % len(content)
+    else:
+        content = b"BT /F1 12 Tf 50 700 Td (" + text.encode() + b") Tj ET"
+        head = b"<< /Length %d >>" % len(content)
     return pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        head + b"\nstream\n" + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ])
 
@@ -523,7 +534,12 @@ def build_cases():
         message("pdftext", "Invoice attached.\n",
                 [("text.pdf", "application/pdf",
                   pdf_page_text("Pay at https://pdf-text.example/pay now"))]),
-        [("https://pdf-text.example/pay", [("text.pdf", "text")])], {A})
+        [("https://pdf-text.example/pay", [("text.pdf", "object")])], {A})
+    c["pdf_page_text_flate"] = (
+        message("pdftextz", "Invoice attached.\n",
+                [("textz.pdf", "application/pdf",
+                  pdf_page_text("Pay at https://pdf-flate.example/pay/now.", flate=True))]),
+        [("https://pdf-flate.example/pay/now", [("textz.pdf", "object")])], {A})
     safe = ("https://apc01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
             "wrapped-in-pdf.example%2Finvoice%3Fid%3D3&data=05%7C02%7C&sdata=x&reserved=0")
     c["pdf_safelinks_wrapped"] = (
