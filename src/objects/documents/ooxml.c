@@ -21,8 +21,9 @@
  *    ddeTopic=> (DDE), macro sheets (xl/macrosheets/, or any part a
  *    workbook relationship of type xlMacrosheet/xlIntlMacrosheet points
  *    to: Excel 4.0 macros), their formulas <f> that run programs or call
- *    DLLs, and in xl/workbook.xml the hidden macro sheets and the defined
- *    names Auto_Open/Auto_Close that start them.
+ *    DLLs and the URLs in their string literals (literals joined by &
+ *    read as one), and in xl/workbook.xml the hidden macro sheets and the
+ *    defined names Auto_Open/Auto_Close that start them.
  *
  * The XML is read with GLib's GMarkupParser, a bounded, non-validating
  * tokenizer (no DTDs, no external entities); a part it rejects is a
@@ -278,6 +279,51 @@ word_element(struct ox *x, const char *el, const char **an, const char **av)
 
 /* ---- spreadsheets ---- */
 
+/*
+ * The URLs in a formula's string literals ("..." with "" for a quote),
+ * literals joined by & read as one ("https://"&"evil.example/p.exe").
+ */
+static void
+formula_urls(struct ox *x, const GString *f)
+{
+	GString *lit = g_string_new(NULL);
+	size_t i = 0;
+
+	while (i < f->len) {
+		if (f->str[i] != '"') {
+			i++;
+			continue;
+		}
+		g_string_truncate(lit, 0);
+		for (;;) {
+			/* one literal, from its opening quote at i */
+			for (i++; i < f->len; i++) {
+				if (f->str[i] == '"' && i + 1 < f->len && f->str[i + 1] == '"')
+					i++;
+				else if (f->str[i] == '"')
+					break;
+				if (lit->len < FORMULA_MAX)
+					g_string_append_c(lit, f->str[i]);
+			}
+			if (i < f->len)
+				i++;	/* the closing quote */
+			size_t j = i;
+			while (j < f->len && f->str[j] == ' ')
+				j++;
+			if (j >= f->len || f->str[j] != '&')
+				break;
+			j++;
+			while (j < f->len && f->str[j] == ' ')
+				j++;
+			if (j >= f->len || f->str[j] != '"')
+				break;
+			i = j;	/* another literal joined to this one */
+		}
+		obj_urls_in_text(x->o, lit->str, lit->len);
+	}
+	g_string_free(lit, TRUE);
+}
+
 static void
 judge_formula(struct ox *x, const GString *f)
 {
@@ -385,6 +431,7 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 	} else if (x->kind == PART_MACROSHEET && strcmp(el, "f") == 0) {
 		x->in_text = false;
 		judge_formula(x, x->text);
+		formula_urls(x, x->text);
 	} else if (x->kind == PART_WORKBOOK && strcmp(el, "definedName") == 0) {
 		x->in_text = false;
 		if (x->dn_name != NULL && is_auto_name(x->dn_name) &&

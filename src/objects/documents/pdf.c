@@ -25,7 +25,9 @@
  * PDF_AUTO_ACTION (/OpenAction and /AA with an action other than a
  * GoTo), PDF_EMBEDDED_FILE (a file specification's /EF; each embedded
  * file is carved out as a child), the URLs of /URI, /Launch, /SubmitForm
- * and /GoToR; DOCUMENT_MALFORMED for the damage seen.  An encrypted PDF
+ * and /GoToR, and the URLs written in the pages' text (the strings that
+ * the content streams' text operators show); DOCUMENT_MALFORMED for the
+ * damage seen.  An encrypted PDF
  * (/Encrypt in a trailer) keys are still seen, but its strings and
  * streams are ciphertext: they are neither decoded nor carved.
  */
@@ -49,6 +51,8 @@
 #define PDF_CHAIN 8u			/* references followed, /Next actions */
 #define PDF_SCRIPT_CHARS 100		/* of a script, in PDF_JAVASCRIPT */
 #define PDF_TEXT_MAX (64u << 10)	/* bytes of a string or script read as text */
+#define PDF_PAGE_TEXT_MAX (1u << 20)	/* bytes of page text read, per document */
+#define PDF_CONTENTS_MAX 64u		/* content streams per page */
 
 enum pk { PK_NULL, PK_BOOL, PK_NUM, PK_STR, PK_NAME, PK_ARRAY, PK_DICT, PK_REF };
 
@@ -207,14 +211,15 @@ is_name(const struct pv *v, const char *name)
 
 static struct pv *parse_value(struct lex *l, unsigned depth);
 
-/* A literal string (7.3.4.2): balanced parentheses, backslash escapes. */
-static struct pv *
-parse_literal(struct lex *l)
+/*
+ * The bytes of a literal string (7.3.4.2) whose '(' is at p[*pos]:
+ * balanced parentheses, backslash escapes undone; appended to b, at most
+ * PDF_MAX_STRING bytes in all; *pos left after the closing ')'.
+ */
+static void
+literal_bytes(const uint8_t *p, size_t len, size_t *pos, GByteArray *b)
 {
-	struct pv *v = pv_new(l->d, PK_STR);
-	if (v == NULL)
-		return NULL;
-	GByteArray *b = g_byte_array_new();
+	struct lex lx = { NULL, p, len, *pos }, *l = &lx;
 	unsigned nest = 1;
 
 	l->pos++;
@@ -257,20 +262,15 @@ parse_literal(struct lex *l)
 		if (b->len < PDF_MAX_STRING)
 			g_byte_array_append(b, &out, 1);
 	}
-	v->slen = b->len;
-	g_byte_array_append(b, (const uint8_t *)"", 1);
-	v->s = (char *)g_byte_array_free(b, FALSE);
-	return v;
+	*pos = l->pos;
 }
 
-/* A hexadecimal string (7.3.4.3); l->pos is at '<'. */
-static struct pv *
-parse_hexstr(struct lex *l)
+/* The bytes of a hexadecimal string (7.3.4.3) whose '<' is at p[*pos],
+ * as literal_bytes(). */
+static void
+hex_bytes(const uint8_t *p, size_t len, size_t *pos, GByteArray *b)
 {
-	struct pv *v = pv_new(l->d, PK_STR);
-	if (v == NULL)
-		return NULL;
-	GByteArray *b = g_byte_array_new();
+	struct lex lx = { NULL, p, len, *pos }, *l = &lx;
 	int hi = -1;
 
 	l->pos++;
@@ -294,6 +294,22 @@ parse_hexstr(struct lex *l)
 		uint8_t out = (uint8_t)(hi << 4);
 		g_byte_array_append(b, &out, 1);
 	}
+	*pos = l->pos;
+}
+
+/* A string value: literal (at '(') or hexadecimal (at '<'). */
+static struct pv *
+parse_string(struct lex *l, bool hex)
+{
+	struct pv *v = pv_new(l->d, PK_STR);
+	if (v == NULL)
+		return NULL;
+	GByteArray *b = g_byte_array_new();
+
+	if (hex)
+		hex_bytes(l->p, l->len, &l->pos, b);
+	else
+		literal_bytes(l->p, l->len, &l->pos, b);
 	v->slen = b->len;
 	g_byte_array_append(b, (const uint8_t *)"", 1);
 	v->s = (char *)g_byte_array_free(b, FALSE);
@@ -450,7 +466,7 @@ parse_value(struct lex *l, unsigned depth)
 	case '/':
 		return parse_name(l);
 	case '(':
-		return parse_literal(l);
+		return parse_string(l, false);
 	case '<':
 		if (l->len - l->pos >= 2 && l->p[l->pos + 1] == '<') {
 			if ((v = pv_new(l->d, PK_DICT)) == NULL)
@@ -459,7 +475,7 @@ parse_value(struct lex *l, unsigned depth)
 			parse_items(l, v, depth, true);
 			return v;
 		}
-		return parse_hexstr(l);
+		return parse_string(l, true);
 	case '[':
 		if ((v = pv_new(l->d, PK_ARRAY)) == NULL)
 			return NULL;
@@ -1251,6 +1267,140 @@ walk(struct pdf *d, struct pv *v, unsigned depth)
 	}
 }
 
+/* ---- the text of pages (9.4: text objects) ---- */
+
+/* A line break in the page's text, once. */
+static void
+text_break(GString *text)
+{
+	if (text->len > 0 && text->str[text->len - 1] != '\n')
+		g_string_append_c(text, '\n');
+}
+
+/*
+ * The text a content stream shows, appended to text (up to max bytes):
+ * the string operand of Tj, ' and ", the strings of TJ's array joined,
+ * a line break at the operators that move to another line or end a text
+ * object.  The bytes are as the font's encoding has them: for the simple
+ * fonts of most documents ASCII is ASCII; CID fonts (Identity-H) give
+ * glyph numbers, which are not mapped back.  Inline images (BI ... ID
+ * data EI) are skipped.
+ */
+static void
+content_text(const uint8_t *p, size_t n, GString *text, size_t max)
+{
+	GByteArray *last = g_byte_array_new(), *arr = g_byte_array_new();
+	bool have_last = false, have_arr = false, in_array = false;
+	size_t i = 0;
+
+	while (i < n && text->len < max) {
+		uint8_t c = p[i];
+		if (is_ws(c)) {
+			i++;
+		} else if (c == '%') {
+			while (i < n && p[i] != '\n' && p[i] != '\r')
+				i++;
+		} else if (c == '(' || (c == '<' && (i + 1 >= n || p[i + 1] != '<'))) {
+			GByteArray *to = in_array ? arr : last;
+			if (!in_array)
+				g_byte_array_set_size(last, 0);
+			if (c == '(')
+				literal_bytes(p, n, &i, to);
+			else
+				hex_bytes(p, n, &i, to);
+			have_last = !in_array;
+		} else if (c == '[') {
+			in_array = true;
+			g_byte_array_set_size(arr, 0);
+			i++;
+		} else if (c == ']') {
+			in_array = false;
+			have_arr = true;
+			i++;
+		} else if (c == '/') {
+			for (i++; i < n && is_regular(p[i]); i++)
+				;
+		} else if (is_delim(c)) {
+			i++;	/* << >> of a marked-content property list, strays */
+		} else {
+			size_t s = i;
+			while (i < n && is_regular(p[i]))
+				i++;
+			size_t k = i - s;
+			const char *op = (const char *)p + s;
+			if (g_ascii_isdigit(c) || c == '+' || c == '-' || c == '.')
+				continue;	/* a number: an operand */
+			if ((k == 1 && (c == '\'' || c == '"')) || (k == 2 && memcmp(op, "Tj", 2) == 0)) {
+				if (k == 1)
+					text_break(text);
+				if (have_last)
+					g_string_append_len(text, (const char *)last->data,
+					    (gssize)MIN((size_t)last->len, max - text->len));
+			} else if (k == 2 && memcmp(op, "TJ", 2) == 0) {
+				if (have_arr)
+					g_string_append_len(text, (const char *)arr->data,
+					    (gssize)MIN((size_t)arr->len, max - text->len));
+			} else if (k == 2 && (memcmp(op, "Td", 2) == 0 || memcmp(op, "TD", 2) == 0 ||
+			    memcmp(op, "Tm", 2) == 0 || memcmp(op, "T*", 2) == 0 ||
+			    memcmp(op, "ET", 2) == 0 || memcmp(op, "BT", 2) == 0)) {
+				text_break(text);
+			} else if (k == 2 && memcmp(op, "ID", 2) == 0) {
+				/* inline image data, up to white space, EI, white space */
+				const uint8_t *e = NULL;
+				for (size_t j = i + 1; j + 2 <= n; j++) {
+					if (p[j] == 'E' && p[j + 1] == 'I' && is_ws(p[j - 1]) &&
+					    (j + 2 == n || is_ws(p[j + 2]))) {
+						e = p + j;
+						break;
+					}
+				}
+				i = e != NULL ? (size_t)(e - p) + 2 : n;
+			}
+			have_last = have_arr = false;
+		}
+	}
+	text_break(text);
+	g_byte_array_free(last, TRUE);
+	g_byte_array_free(arr, TRUE);
+}
+
+/*
+ * The URLs written in the pages' text: each page's content streams
+ * (/Contents: a stream or an array of them), decoded as any other stream
+ * (within the same caps), their text searched.  At most
+ * PDF_PAGE_TEXT_MAX bytes of text per document.
+ */
+static void
+pages_text(struct pdf *d)
+{
+	size_t left = PDF_PAGE_TEXT_MAX;
+	GString *text = g_string_new(NULL);
+
+	for (guint i = 0; i < d->objs->len && left > 0 && !d->t->stopped; i++) {
+		struct pobj *po = g_ptr_array_index(d->objs, i);
+		if (!is_name(dict_get(po->val, "Type"), "Page"))
+			continue;
+		if (obj_tree_expired(d->t))
+			break;
+		struct pv *c = dict_get(po->val, "Contents");
+		struct pv *arr = resolve(d, c);
+		bool many = arr != NULL && arr->k == PK_ARRAY;
+		size_t nc = many ? MIN(arr->n, (size_t)PDF_CONTENTS_MAX) : 1;
+		g_string_truncate(text, 0);
+		for (size_t k = 0; k < nc && text->len < left; k++) {
+			struct pobj *cs = target(d, many ? arr->v[k] : c);
+			if (cs == NULL || cs->raw == NULL)
+				continue;
+			decode(d, cs);
+			if (cs->dec != NULL)
+				content_text(cs->dec, cs->declen, text, left);
+		}
+		obj_urls_in_text(d->o, text->str, text->len);
+		left -= MIN(text->len, left);
+	}
+	g_string_free(text, TRUE);
+}
+
 static void
 pobj_free(gpointer p)
 {
@@ -1294,6 +1444,8 @@ pdf_analyse(struct obj_tree *t, struct mobj *o)
 			g_free(n);
 		}
 	}
+	if (!d.encrypted)
+		pages_text(&d);
 	if (d.js_keys > 0 && d.js_scripts == 0)
 		obj_fact(o, OBJ_FACT_PDF_JAVASCRIPT, NULL);
 

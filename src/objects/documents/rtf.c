@@ -18,7 +18,10 @@
  * turn).  For class Package the NativeData is the Packager's own format
  * (label, file name, temporary path, size, the file itself: the same as
  * an Ole10Native stream without its size prefix): the file is carved.
- * HYPERLINK and INCLUDE* fields (\fldinst) give their URL.
+ * HYPERLINK and INCLUDE* fields (\fldinst) give their URL, and so does
+ * the document template ({\*\template ...}): Word loads a remote one when
+ * the document opens (RTF template injection, as a .docx's
+ * attachedTemplate relationship): TEMPLATE_INJECTION.
  *
  * Every size from the file is checked against the bytes we have; the
  * group stack, the objects and the strings kept are bounded.
@@ -42,6 +45,7 @@ enum dest {
 	D_OBJDATA,
 	D_INOBJDATA,	/* a group nested in \objdata: not data */
 	D_FLDINST,
+	D_TEMPLATE,	/* {\*\template ...}: the attached template's path */
 };
 
 struct group {
@@ -64,6 +68,7 @@ struct rtf {
 	struct robj objs[OBJECTS_MAX];
 	size_t nobjs;
 	GString *fld;		/* the field instruction being read */
+	GString *tmpl;		/* the template path being read */
 	struct group outside;	/* the state outside every tracked group */
 };
 
@@ -119,6 +124,25 @@ fld_judge(struct rtf *r)
 	g_string_truncate(r->fld, 0);
 }
 
+/* The end of a {\*\template ...} destination: a URL or UNC path is the
+ * document's URL, and a template loaded from the network. */
+static void
+template_judge(struct rtf *r)
+{
+	char *p = g_strstrip(r->tmpl->str);
+	size_t n = strlen(p);
+
+	if (n > 0 && (strstr(p, "://") != NULL || strncmp(p, "\\\\", 2) == 0)) {
+		obj_url(r->o, p, n);
+		if (g_ascii_strncasecmp(p, "http://", 7) == 0 ||
+		    g_ascii_strncasecmp(p, "https://", 8) == 0 ||
+		    g_ascii_strncasecmp(p, "file://", 7) == 0 || strncmp(p, "\\\\", 2) == 0)
+			obj_fact(r->o, OBJ_FACT_TEMPLATE_INJECTION, "template %.*s",
+			    (int)MIN(n, (size_t)200), p);
+	}
+	g_string_truncate(r->tmpl, 0);
+}
+
 static int
 hexval(uint8_t c)
 {
@@ -161,6 +185,10 @@ text(struct rtf *r, uint8_t c)
 		if (r->fld->len < FLD_MAX)
 			g_string_append_c(r->fld, (char)c);
 		break;
+	case D_TEMPLATE:
+		if (r->tmpl->len < FLD_MAX)
+			g_string_append_c(r->tmpl, (char)c);
+		break;
 	case D_NONE:
 	case D_INOBJDATA:
 		break;
@@ -195,6 +223,8 @@ close_group(struct rtf *r)
 	r->depth--;
 	if (was == D_FLDINST && cur(r)->dest != D_FLDINST)
 		fld_judge(r);
+	if (was == D_TEMPLATE && cur(r)->dest != D_TEMPLATE)
+		template_judge(r);
 }
 
 /* A control word (letters in w), with its parameter if has_param. */
@@ -233,6 +263,9 @@ control(struct rtf *r, const char *w, bool has_param, long param,
 	} else if (strcmp(w, "fldinst") == 0) {
 		g->dest = D_FLDINST;
 		g_string_truncate(r->fld, 0);
+	} else if (strcmp(w, "template") == 0) {
+		g->dest = D_TEMPLATE;
+		g_string_truncate(r->tmpl, 0);
 	}
 }
 
@@ -287,7 +320,7 @@ scan(struct rtf *r, const uint8_t *p, size_t n)
 				int lo = i + 1 < n ? hexval(p[i + 1]) : -1;
 				if (hi >= 0 && lo >= 0) {
 					i += 2;
-					if (cur(r)->dest == D_FLDINST)
+					if (cur(r)->dest == D_FLDINST || cur(r)->dest == D_TEMPLATE)
 						text(r, (uint8_t)(hi << 4 | lo));
 				}
 			} else {
@@ -302,6 +335,8 @@ scan(struct rtf *r, const uint8_t *p, size_t n)
 	}
 	if (r->fld->len > 0)
 		fld_judge(r);
+	if (r->tmpl->len > 0)
+		template_judge(r);
 }
 
 static bool
@@ -509,6 +544,7 @@ rtf_analyse(struct obj_tree *t, struct mobj *o)
 
 	r->o = o;
 	r->fld = g_string_new(NULL);
+	r->tmpl = g_string_new(NULL);
 	scan(r, o->data, o->len);
 	cwalk_init(&w, t, o);
 	for (size_t i = 0; i < r->nobjs; i++) {
@@ -517,5 +553,6 @@ rtf_analyse(struct obj_tree *t, struct mobj *o)
 		g_byte_array_free(r->objs[i].data, TRUE);
 	}
 	g_string_free(r->fld, TRUE);
+	g_string_free(r->tmpl, TRUE);
 	g_free(r);
 }

@@ -526,34 +526,12 @@ obfuscation(const char *low, size_t n, GString *out)
 		g_string_append_printf(out, "%sstring splitting (%zu joins)", out->len ? ", " : "", tiny);
 }
 
-static bool
-url_char(char c)
-{
-	return (unsigned char)c > 0x20 && (unsigned char)c < 0x7f && c != '"' &&
-	    c != '\'' && c != '<' && c != '>' && c != '(' && c != ')' && c != '`' &&
-	    c != '\\' && c != ' ';
-}
-
+/* URLs and dotted IPv4 addresses in the source. */
 static void
 iocs(struct mobj *doc, const char *src, const char *low, size_t n)
 {
-	static const char *const schemes[] = { "http://", "https://", "ftp://", NULL };
-	unsigned count = 0;
-	for (size_t s = 0; schemes[s] != NULL; s++) {
-		size_t sl = strlen(schemes[s]), from = 0;
-		const char *h;
-		while (count <= OBJ_URLS_MAX && from < n &&
-		    (h = memmem(low + from, n - from, schemes[s], sl)) != NULL) {
-			size_t i = (size_t)(h - low), e = i + sl;
-			while (e < n && url_char(low[e]) && e - i < 2048)
-				e++;
-			if (e > i + sl + 1) {
-				obj_url(doc, src + i, e - i);
-				count++;
-			}
-			from = e;
-		}
-	}
+	unsigned count = obj_urls_in_text(doc, src, n);
+
 	/* dotted IPv4 addresses */
 	for (size_t i = 0; i < n && count <= OBJ_URLS_MAX; i++) {
 		if (!g_ascii_isdigit(low[i]) || (i > 0 && (ident_char(low[i - 1]) ||

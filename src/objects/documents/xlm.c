@@ -14,7 +14,8 @@
  *    the Ptg tokens are walked to find function calls (PtgFunc,
  *    PtgFuncVar: EXEC, CALL, REGISTER ...) and string constants (PtgStr)
  *    such as "URLDownloadToFileA"; STRING records (0x0207) are read too
- *    -> XLM_SUSPICIOUS_FORMULA;
+ *    -> XLM_SUSPICIOUS_FORMULA; the URLs in those strings (constants
+ *    joined by PtgConcat read as one) are the workbook's URLs (obj_url);
  *  - FILEPASS (0x002F, 2.4.117) -> ENCRYPTED_OFFICE; record data after it
  *    is encrypted, so only BoundSheet8 (whose lbPlyPos and flags stay in
  *    clear) is still read.
@@ -27,6 +28,8 @@
 
 #define XLM_RECORDS_MAX 1000000
 #define XLM_SHEETS_MAX 256
+#define XLM_JOINED_MAX 2048	/* bytes of string constants joined by & */
+#define XLM_STACK 8		/* string constants on a formula's stack we keep */
 
 /* Function ids (Ftab/Cetab) that run code or call Windows. */
 static const struct {
@@ -71,10 +74,59 @@ check_string(struct mobj *doc, const char *s)
 	g_free(low);
 }
 
+/*
+ * The string constants on top of a formula's operand stack (the tokens
+ * are in reverse Polish order): PtgConcat joins the top two, so that
+ * "https://"&"evil.example/p.exe" is read as one string.  Any other
+ * operand, operator or function ends them: each is then searched for
+ * URLs, as is one pushed out at the bottom of a full stack.
+ */
+struct strstack {
+	struct mobj *doc;
+	GString *s[XLM_STACK];
+	size_t n;
+};
+
+static void
+str_flush(struct strstack *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		obj_urls_in_text(st->doc, st->s[i]->str, st->s[i]->len);
+		g_string_free(st->s[i], TRUE);
+	}
+	st->n = 0;
+}
+
+static void
+str_push(struct strstack *st, const char *s)
+{
+	if (st->n == XLM_STACK) {
+		obj_urls_in_text(st->doc, st->s[0]->str, st->s[0]->len);
+		g_string_free(st->s[0], TRUE);
+		memmove(st->s, st->s + 1, (XLM_STACK - 1) * sizeof st->s[0]);
+		st->n--;
+	}
+	st->s[st->n++] = g_string_new(s);
+}
+
+/* PtgConcat: the top two strings become one; else all are done. */
+static void
+str_concat(struct strstack *st)
+{
+	if (st->n < 2 || st->s[st->n - 2]->len + st->s[st->n - 1]->len > XLM_JOINED_MAX) {
+		str_flush(st);
+		return;
+	}
+	GString *top = st->s[--st->n];
+	g_string_append_len(st->s[st->n - 1], top->str, (gssize)top->len);
+	g_string_free(top, TRUE);
+}
+
 /* Walk the Ptg tokens of a formula (rgce, n bytes). */
 static void
 rgce(struct mobj *doc, const uint8_t *p, size_t n)
 {
+	struct strstack st = { .doc = doc };
 	size_t i = 0;
 	for (unsigned k = 0; i < n && k < 10000; k++) {
 		uint8_t ptg = p[i++];
@@ -82,27 +134,35 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 		size_t skip;
 		switch (base) {
 		case 0x01: case 0x02: skip = 4; break;	/* Exp, Tbl */
-		case 0x03: case 0x04: case 0x05: case 0x06: case 0x07: case 0x08:
+		case 0x08:	/* Concat */
+			str_concat(&st);
+			skip = 0;
+			break;
+		case 0x15:	/* Paren: the stack as it is */
+			skip = 0;
+			break;
+		case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
 		case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
 		case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
-		case 0x15: case 0x16:
-			skip = 0;	/* operators, parentheses, MissArg */
+		case 0x16:
+			skip = 0;	/* operators, MissArg */
 			break;
 		case 0x17:	/* PtgStr: ShortXLUnicodeString */
 			if (n - i < 2)
-				return;
+				goto out;
 			{
 				size_t cch = p[i];
 				bool high = p[i + 1] & 1;
 				char *s = xl_string(p + i + 2, n - i - 2, cch, high);
 				check_string(doc, s);
+				str_push(&st, s);
 				g_free(s);
 				skip = 2 + cch * (high ? 2 : 1);
 			}
 			break;
-		case 0x19:	/* PtgAttr */
+		case 0x19:	/* PtgAttr: spaces, jumps; the stack as it is */
 			if (n - i < 3)
-				return;
+				goto out;
 			skip = 3;
 			if (p[i] & 0x04)	/* tAttrChoose: jump table */
 				skip += ((size_t)le16(p + i + 1) + 1) * 2;
@@ -116,7 +176,7 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 			{
 				size_t at = base == 0x22 ? 1 : 0;
 				if (n - i < at + 2)
-					return;
+					goto out;
 				uint16_t id = le16(p + i + at) & 0x7FFF;
 				bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
 				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
@@ -133,12 +193,18 @@ rgce(struct mobj *doc, const uint8_t *p, size_t n)
 		case 0x39: case 0x3A: case 0x3C: skip = 6; break;
 		case 0x3B: case 0x3D: skip = 10; break;
 		default:
-			return;	/* PtgExtend and unknown: stop here */
+			goto out;	/* PtgExtend and unknown: stop here */
+		}
+		if (base != 0x08 && base != 0x15 && base != 0x17 && base != 0x19) {
+			/* an operand or a function: the strings are used */
+			str_flush(&st);
 		}
 		if (skip > n - i)
-			return;
+			goto out;
 		i += skip;
 	}
+out:
+	str_flush(&st);
 }
 
 void
@@ -223,6 +289,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 		} else if (type == 0x0207 && size >= 3) {	/* STRING */
 			char *s = xl_string(d + 3, size - 3, le16(d), d[2] & 1);
 			check_string(doc, s);
+			obj_urls_in_text(doc, s, strlen(s));
 			g_free(s);
 		}
 	}
