@@ -11,6 +11,8 @@
 # Environment:
 #   RUNS=6          rounds (min and median reported); bench_scan_ab gets
 #                   RUNS rounded up to an even number
+#   REPEAT=3        whole runs scan the corpus this many times (time(1)'s
+#                   10 ms resolution well under the difference)
 #   ENTRIES=1000000 entries of the generated feed (bench_url_feed, lib.sh)
 #   SA_DATA=DIR     an unpacked package's data/ dir (skips npm)
 #   MAMORI=PATH     the binary (default build/mamori; another one skips the
@@ -20,6 +22,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/bench/.cache
 RUNS=${RUNS:-6}
 ENTRIES=${ENTRIES:-1000000}
+REPEAT=${REPEAT:-3}
 TIME=/usr/bin/time
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
@@ -77,11 +80,13 @@ say "corpus: $n messages; URLs per message: mean $umean, median $umed, max $umax
 # (process start, configuration, the feed's load: what a daemon pays once)
 # is subtracted: the figures are per message scanned after the first.
 one=$(find "$corpus/ham" -type f | sort | sed -n 1p)
+reps=()
+for ((r = 0; r < REPEAT; r++)); do reps+=("$corpus"); done
 run_pair() { # conf -> "µs per message after the first" and the one-message CPU
 	local all single
-	all=$(MAMORI_CONFIG=/dev/null cpu "$MAMORI" scan --json -j 1 -c "$1" "$corpus")
+	all=$(MAMORI_CONFIG=/dev/null cpu "$MAMORI" scan --json -j 1 -c "$1" "${reps[@]}")
 	single=$(MAMORI_CONFIG=/dev/null cpu "$MAMORI" scan --json -j 1 -c "$1" "$one")
-	awk -v t="$all" -v o="$single" -v n="$n" 'BEGIN { printf "%.1f %.3f\n", (t - o) * 1e6 / (n - 1), o }'
+	awk -v t="$all" -v o="$single" -v n="$((n * REPEAT))" 'BEGIN { printf "%.1f %.3f\n", (t - o) * 1e6 / (n - 1), o }'
 }
 on=() off=() added=() loads=()
 for ((i = 1; i <= RUNS; i++)); do
@@ -112,7 +117,8 @@ fi
 
 pct() { awk -v d="$1" -v a="$2" 'BEGIN { printf "%+.1f", d * 100 / a }'; }
 echo
-echo "corpus: $corpus ($n messages), $RUNS rounds, -j 1; no rule file, no classifier"
+echo "corpus: $corpus ($n messages; whole runs scan it $REPEAT times), $RUNS rounds, -j 1;" \
+	"no rule file, no classifier"
 echo "off: urls = { enabled = false; qr = false; }   on: urls.feeds = the generated feed, QR on"
 grep -E '^urls:|^feed ' "$work/summary.txt" || true
 echo "URLs per message (the report's urls, module on): mean $umean, median $umed, max $umax;" \
