@@ -11,7 +11,7 @@
 # Environment:
 #   RUNS=6          rounds (min and median reported); bench_scan_ab gets
 #                   RUNS rounded up to an even number
-#   REPEAT=3        whole runs scan the corpus this many times (time(1)'s
+#   REPEAT=5        whole runs scan the corpus this many times (time(1)'s
 #                   10 ms resolution well under the difference)
 #   ENTRIES=1000000 entries of the generated feed (bench_url_feed, lib.sh)
 #   SA_DATA=DIR     an unpacked package's data/ dir (skips npm)
@@ -22,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/bench/.cache
 RUNS=${RUNS:-6}
 ENTRIES=${ENTRIES:-1000000}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 TIME=/usr/bin/time
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
@@ -76,19 +76,22 @@ print(len(c), "%.2f" % statistics.mean(c), statistics.median(c), max(c),
 say "corpus: $n messages; URLs per message: mean $umean, median $umed, max $umax; $uwith % with a URL; URL_BLOCKLISTED in $ublock"
 
 # ---- whole processes: on and off interleaved, one core -----------------------
-# Each run over the corpus is paired with a run over one message, whose CPU
-# (process start, configuration, the feed's load: what a daemon pays once)
-# is subtracted: the figures are per message scanned after the first.
+# Each run over the corpus (REPEAT times) is paired with a run over one
+# message, whose CPU (process start, configuration, the feed's load: what a
+# daemon pays once) is subtracted: the figures are per message scanned after
+# the first.  The one-message CPU subtracted is the median over the rounds
+# of that configuration's: the feed's load alone varies by 0.1-0.2 s from
+# run to run on a loaded host, 10-20 µs a message if each round took its own.
 one=$(find "$corpus/ham" -type f | sort | sed -n 1p)
 reps=()
 for ((r = 0; r < REPEAT; r++)); do reps+=("$corpus"); done
-run_pair() { # conf -> "µs per message after the first" and the one-message CPU
+run_pair() { # conf -> the CPU s of the corpus run and of the one-message run
 	local all single
 	all=$(MAMORI_CONFIG=/dev/null cpu "$MAMORI" scan --json -j 1 -c "$1" "${reps[@]}")
 	single=$(MAMORI_CONFIG=/dev/null cpu "$MAMORI" scan --json -j 1 -c "$1" "$one")
-	awk -v t="$all" -v o="$single" -v n="$((n * REPEAT))" 'BEGIN { printf "%.1f %.3f\n", (t - o) * 1e6 / (n - 1), o }'
+	echo "$all $single"
 }
-on=() off=() added=() loads=()
+all_on=() all_off=() one_on=() one_off=() loads=()
 for ((i = 1; i <= RUNS; i++)); do
 	if ((i % 2)); then
 		read -r x xo < <(run_pair "$work/on.conf")
@@ -97,10 +100,17 @@ for ((i = 1; i <= RUNS; i++)); do
 		read -r y yo < <(run_pair "$work/off.conf")
 		read -r x xo < <(run_pair "$work/on.conf")
 	fi
-	on+=("$x") off+=("$y")
-	added+=("$(awk -v a="$x" -v b="$y" 'BEGIN { printf "%.1f", a - b }')")
+	all_on+=("$x") all_off+=("$y") one_on+=("$xo") one_off+=("$yo")
 	loads+=("$(awk -v a="$xo" -v b="$yo" 'BEGIN { printf "%.3f", a - b }')")
-	say "round $i: whole scan with the module $x µs CPU/msg, without $y (one message: $xo s and $yo s of CPU)"
+	say "round $i: whole scan with the module $x s CPU, without $y s (one message: $xo s and $yo s)"
+done
+o_on=$(printf '%s\n' "${one_on[@]}" | bench_median)
+o_off=$(printf '%s\n' "${one_off[@]}" | bench_median)
+per_msg() { awk -v t="$1" -v o="$2" -v n="$((n * REPEAT))" 'BEGIN { printf "%.1f", (t - o) * 1e6 / (n - 1) }'; }
+on=() off=() added=()
+for ((i = 0; i < RUNS; i++)); do
+	on+=("$(per_msg "${all_on[$i]}" "$o_on")") off+=("$(per_msg "${all_off[$i]}" "$o_off")")
+	added+=("$(awk -v a="${on[$i]}" -v b="${off[$i]}" 'BEGIN { printf "%.1f", a - b }')")
 done
 
 # ---- the same in one process: bench/scan-ab.c scans every message with the
