@@ -64,6 +64,22 @@ bench_this_build() {
 	[[ -x $MAMORI ]] || die "$MAMORI missing"
 }
 
+# bench_url_feed ENTRIES GEN: the generated URL feed of ENTRIES entries
+# (70 % hosts, 30 % URLs; bench/url-feeds.c --generate, seed 1) in
+# bench/.cache/url-feed-ENTRIES.txt, written once by GEN (a bench_url_feeds
+# binary) and reused after.  Sets feed.
+bench_url_feed() {
+	local entries=$1 gen=$2
+	feed=$ROOT/bench/.cache/url-feed-$entries.txt
+	mkdir -p "$ROOT/bench/.cache"
+	if [[ ! -f $feed ]]; then
+		[[ -x $gen ]] || die "$gen missing (target bench_url_feeds)"
+		say "generating $feed"
+		"$gen" --generate "$feed.tmp" "$entries" 1 || die "bench_url_feeds --generate failed"
+		mv "$feed.tmp" "$feed"
+	fi
+}
+
 # bench_corpus_full: BOTH splits of the SpamAssassin public corpus
 # (make-corpus.py without --train-only) in
 # bench/.cache/corpus-full/{train,test}/{ham,spam}, for the accuracy

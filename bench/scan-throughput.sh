@@ -8,6 +8,10 @@
 #             HEAD, both built Release from `git archive`, one core, runs
 #             interleaved; CPU time per message, min and median, and the
 #             change (exit 1 when the median is more than 5 % slower)
+#        bash bench/scan-throughput.sh --urls       issue 16: the URL module
+#             on (QR codes, a 1M-entry feed) against off, CPU per message,
+#             interleaved: bench/urls-speed.sh (its environment: RUNS,
+#             ENTRIES, SA_DATA, MAMORI)
 # Environment:
 #   RUNS=5          timed runs per thread count (best and median reported),
 #                   or rounds of the before/after comparison
@@ -17,6 +21,10 @@
 #                   as Release when missing)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ${1:-} == --urls ]]; then
+	shift
+	exec bash "$ROOT/bench/urls-speed.sh" "$@"
+fi
 CACHE=$ROOT/bench/.cache
 RUNS=${RUNS:-5}
 REPEAT=${REPEAT:-5}

@@ -15,16 +15,13 @@ ENTRIES=${ENTRIES:-1000000}
 LOOKUPS=${LOOKUPS:-1000000}
 
 say() { printf 'bench: %s\n' "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 build=$ROOT/build-bench
 cmake -S "$ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target bench_url_feeds >/dev/null
-feed=$ROOT/bench/.cache/url-feed-$ENTRIES.txt
-mkdir -p "$ROOT/bench/.cache"
-if [[ ! -f $feed ]]; then
-	say "generating $feed"
-	"$build/bench_url_feeds" --generate "$feed.tmp" "$ENTRIES" 1
-	mv "$feed.tmp" "$feed"
-fi
+bench_url_feed "$ENTRIES" "$build/bench_url_feeds"
 say "feed: $feed ($(wc -l <"$feed") lines, $(du -h "$feed" | cut -f1))"
 "$build/bench_url_feeds" -r "$RUNS" -l "$LOOKUPS" "$feed" 1
