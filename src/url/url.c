@@ -401,18 +401,17 @@ url_host_in(const char *host, GHashTable *set)
 		return key;
 	if (host[0] == '[')
 		return NULL;
-	char *reg = url_registrable(host);
-	size_t rl = strlen(reg);
-	const char *found = NULL;
-	for (const char *p = strchr(host, '.'); p != NULL && strlen(p + 1) >= rl;
-	    p = strchr(p + 1, '.')) {
-		if (g_hash_table_lookup_extended(set, p + 1, &key, NULL)) {
-			found = key;
-			break;
-		}
+	/* the parents first; the public suffix list only when one is in the
+	 * set (most hosts: none is, and no libpsl lookup is made) */
+	for (const char *p = strchr(host, '.'); p != NULL; p = strchr(p + 1, '.')) {
+		if (!g_hash_table_lookup_extended(set, p + 1, &key, NULL))
+			continue;
+		char *reg = url_registrable(host);
+		bool within = strlen(p + 1) >= strlen(reg);
+		g_free(reg);
+		return within ? key : NULL;
 	}
-	g_free(reg);
-	return found;
+	return NULL;
 }
 
 /* --- unwrapping ------------------------------------------------------------ */

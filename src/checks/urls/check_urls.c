@@ -807,11 +807,13 @@ mismatch(struct scan_ctx *ctx, struct uent *x)
 {
 	if (x->u == NULL || x->u->host == NULL)
 		return;
-	char *target = url_registrable(x->u->host);
+	char *target = NULL;
 	for (guint i = 0; i < x->places->len; i++) {
 		const struct place *p = &g_array_index(x->places, struct place, i);
 		if (p->text == NULL || strcmp(p->how, "href") != 0)
 			continue;
+		if (target == NULL)
+			target = url_registrable(x->u->host);
 		struct url *s = shown_url(p->text);
 		if (s == NULL || s->host == NULL) {
 			url_free(s);
