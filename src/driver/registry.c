@@ -29,6 +29,7 @@ extern const struct mamori_module module_ppap;
 extern const struct mamori_module module_yara;
 extern const struct mamori_module module_clamd;
 extern const struct mamori_module module_urls;
+extern const struct mamori_module module_bec;
 extern const struct mamori_module module_bayes;
 extern const struct mamori_module module_spam;
 
@@ -44,6 +45,7 @@ const struct mamori_module *const mamori_modules[] = {
 	&module_yara,
 	&module_clamd,
 	&module_urls,
+	&module_bec,
 	&module_bayes,
 	&module_spam,
 	NULL,

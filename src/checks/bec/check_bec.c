@@ -1,0 +1,499 @@
+/*
+ * check_bec.c - impersonation, business e-mail compromise and hijacked
+ * threads (issue 17; docs/bec.md, docs/configuration.md `bec`).
+ *
+ * Design: the header checks look at From, Reply-To and the Subject only:
+ *   - a display name that is one of bec.vip's names (compared after NFKC,
+ *     case folding, blanks and punctuation removed, in both orders of its
+ *     words: 山田 太郎 is 太郎 山田, Taro Yamada is Yamada Taro) or that
+ *     holds one of their addresses, on an address that is not theirs:
+ *     IMPERSONATION_DISPLAY_NAME;
+ *   - a From address at a free-mail provider (bec.freemail_domains, a
+ *     domain or any subdomain of it): FREEMAIL_FROM;
+ *   - a Reply-To to another registrable domain than From's that is free
+ *     mail: REPLYTO_MISMATCH (not for mailing lists: List-Id);
+ *   - a subject that says reply or forward without In-Reply-To or
+ *     References: FAKE_REPLY.
+ * An impersonation with a link or an attachment adds
+ * BEC_IMPERSONATION_PAYLOAD, so that together they reach quarantine while
+ * each alone stays below reject.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "content/content.h"
+#include "core/module.h"
+#include "mime/message.h"
+#include "objects/object.h"
+#include "url/url.h"
+#include "util/jsonw.h"
+
+#define VIP_MAX 1000
+#define NAME_MAX_BYTES 256	/* of a display name looked at */
+
+struct vip_conf {
+	char *name;
+	char *address;
+};
+
+struct bec_conf {
+	GPtrArray *vip;		/* struct vip_conf * */
+	GPtrArray *freemail_domains;
+};
+
+#define SYMBOLS(X) \
+	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
+	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
+	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
+	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To nor References; the option is the prefix.") \
+	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
+	/* end */
+MAMORI_SYMBOLS(SYMBOLS);
+
+/* ---- configuration --------------------------------------------------------- */
+
+/* a shipped list: the providers seen most in Japanese and global mail */
+static const char *const default_freemail[] = {
+	"gmail.com", "googlemail.com", "yahoo.co.jp", "ymail.ne.jp", "yahoo.com", "yahoo.co.uk",
+	"outlook.com", "outlook.jp", "hotmail.com", "hotmail.co.jp", "live.com", "live.jp",
+	"msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.net",
+	"gmx.de", "web.de", "mail.com", "mail.ru", "yandex.ru", "yandex.com", "protonmail.com",
+	"proton.me", "zoho.com", "qq.com", "163.com", "126.com", "naver.com", "excite.co.jp",
+	"nifty.com", "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp",
+	"tutanota.com", "fastmail.com", "hushmail.com", "inbox.com", NULL
+};
+
+static bool
+check_vip_name(const char *v, char *why, size_t n)
+{
+	if (*v == '\0' || strlen(v) > NAME_MAX_BYTES || !g_utf8_validate(v, -1, NULL)) {
+		snprintf(why, n, "a name of at most %d bytes of UTF-8", NAME_MAX_BYTES);
+		return false;
+	}
+	return true;
+}
+
+static bool
+check_address(const char *v, char *why, size_t n)
+{
+	const char *at = strchr(v, '@');
+	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strpbrk(v, " \t<>\"") != NULL) {
+		snprintf(why, n, "an address such as yamada@example.co.jp");
+		return false;
+	}
+	return true;
+}
+
+#define V struct vip_conf
+static const struct conf_key vip_keys[] = {
+	CONF_STRING(V, name, "", check_vip_name, "a person's name",
+	    "a name the person writes under (\"山田 太郎\", \"Taro Yamada\")"),
+	CONF_STRING(V, address, "", check_address, "an address",
+	    "their address; several groups may give one address other names"),
+};
+#undef V
+
+static bool
+check_vip(const void *conf, char *err, size_t errlen)
+{
+	const struct vip_conf *v = conf;
+	if (v->name == NULL || v->name[0] == '\0' || v->address == NULL || v->address[0] == '\0') {
+		snprintf(err, errlen, "bec.vip: each entry needs a name and an address");
+		return false;
+	}
+	return true;
+}
+static const struct conf_section vip_section =
+	MAMORI_CONF("bec.vip", vip_keys, struct vip_conf, check_vip);
+
+#define C struct bec_conf
+static const struct conf_key keys[] = {
+	CONF_GROUPS(C, vip, &vip_section, VIP_MAX,
+	    "people whose names are impersonated: ( { name = \"山田 太郎\"; address = \"yamada@example.co.jp\"; }, ... )"),
+	CONF_LIST(C, freemail_domains, default_freemail, conf_check_domain,
+	    "a domain such as gmail.com", true,
+	    "free-mail providers (a domain and its subdomains); setting the key replaces the list"),
+};
+#undef C
+
+/* ---- engine ---------------------------------------------------------------- */
+
+struct vip {
+	char *key;		/* the normalised name */
+	char *name;		/* as configured */
+	char *address;		/* lower case */
+	bool full;		/* two words or more: may also be found inside
+				 * a longer display name */
+};
+
+struct bec_engine {
+	GPtrArray *vips;	/* struct vip *, two per name (both orders) */
+	GHashTable *addresses;	/* lower-case VIP address -> itself */
+	GHashTable *freemail;	/* domain -> itself */
+};
+
+static void
+vip_free(gpointer p)
+{
+	struct vip *v = p;
+	g_free(v->key);
+	g_free(v->name);
+	g_free(v->address);
+	g_free(v);
+}
+
+static void
+engine_free(void *engine)
+{
+	struct bec_engine *e = engine;
+	if (e == NULL)
+		return;
+	g_ptr_array_unref(e->vips);
+	g_hash_table_unref(e->addresses);
+	g_hash_table_unref(e->freemail);
+	g_free(e);
+}
+
+/* s without blanks and punctuation, after NFKC and case folding */
+static char *
+squeeze(const char *s)
+{
+	char *nf = g_utf8_normalize(s, -1, G_NORMALIZE_NFKC);
+	if (nf == NULL)
+		return g_strdup("");
+	char *cf = g_utf8_casefold(nf, -1);
+	g_free(nf);
+	GString *out = g_string_sized_new(strlen(cf));
+	for (const char *p = cf; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+		if (g_unichar_isspace(u) || g_unichar_ispunct(u) || u == 0x30FB /* ・ */)
+			continue;
+		g_string_append_unichar(out, u);
+	}
+	g_free(cf);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * The words of name (NFKC, split at blanks, punctuation and the middle
+ * dot), g_strfreev() them.
+ */
+static char **
+words_of(const char *name)
+{
+	char *nf = g_utf8_normalize(name, -1, G_NORMALIZE_NFKC);
+	GPtrArray *w = g_ptr_array_new();
+	GString *cur = g_string_new(NULL);
+	for (const char *p = nf != NULL ? nf : ""; ; p = g_utf8_next_char(p)) {
+		gunichar u = *p != '\0' ? g_utf8_get_char(p) : 0;
+		if (u == 0 || g_unichar_isspace(u) || g_unichar_ispunct(u) || u == 0x30FB) {
+			if (cur->len > 0) {
+				g_ptr_array_add(w, g_strdup(cur->str));
+				g_string_truncate(cur, 0);
+			}
+			if (u == 0)
+				break;
+			continue;
+		}
+		g_string_append_unichar(cur, u);
+	}
+	g_string_free(cur, TRUE);
+	g_free(nf);
+	g_ptr_array_add(w, NULL);
+	return (char **)g_ptr_array_free(w, FALSE);
+}
+
+static void
+add_vip(struct bec_engine *e, const char *key, const char *name, const char *address,
+    bool full)
+{
+	for (guint i = 0; i < e->vips->len; i++) {
+		const struct vip *v = e->vips->pdata[i];
+		if (strcmp(v->key, key) == 0 && strcmp(v->address, address) == 0)
+			return;
+	}
+	struct vip *v = g_new0(struct vip, 1);
+	v->key = g_strdup(key);
+	v->name = g_strdup(name);
+	v->address = g_ascii_strdown(address, -1);
+	v->full = full;
+	g_ptr_array_add(e->vips, v);
+}
+
+static bool
+engine_new(struct module_setup *s, void **engine)
+{
+	const struct bec_conf *c = s->conf;
+	struct bec_engine *e = g_new0(struct bec_engine, 1);
+
+	e->vips = g_ptr_array_new_with_free_func(vip_free);
+	e->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	e->freemail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; c->freemail_domains != NULL && i < c->freemail_domains->len; i++)
+		g_hash_table_add(e->freemail, g_strdup(g_ptr_array_index(c->freemail_domains, i)));
+	for (guint i = 0; c->vip != NULL && i < c->vip->len; i++) {
+		const struct vip_conf *vc = g_ptr_array_index(c->vip, i);
+		char **w = words_of(vc->name);
+		guint n = g_strv_length(w);
+		if (n == 0) {
+			snprintf(s->err, s->errlen, "bec.vip: \"%s\" has no letters", vc->name);
+			g_strfreev(w);
+			engine_free(e);
+			return false;
+		}
+		/* both orders: the words as written, and reversed */
+		GString *fw = g_string_new(NULL), *bw = g_string_new(NULL);
+		for (guint k = 0; k < n; k++) {
+			g_string_append(fw, w[k]);
+			g_string_append(bw, w[n - 1 - k]);
+		}
+		char *kf = squeeze(fw->str), *kb = squeeze(bw->str);
+		add_vip(e, kf, vc->name, vc->address, n >= 2);
+		add_vip(e, kb, vc->name, vc->address, n >= 2);
+		g_free(kf);
+		g_free(kb);
+		g_string_free(fw, TRUE);
+		g_string_free(bw, TRUE);
+		g_strfreev(w);
+		g_hash_table_add(e->addresses, g_ascii_strdown(vc->address, -1));
+	}
+	*engine = e;
+	return true;
+}
+
+static char *
+engine_summary(const void *engine, bool detail)
+{
+	const struct bec_engine *e = engine;
+	(void)detail;
+	return g_strdup_printf("bec: %u VIP addresses (%u names in both orders), %u free-mail "
+	    "domains\n", g_hash_table_size(e->addresses), e->vips->len,
+	    g_hash_table_size(e->freemail));
+}
+
+/* ---- a scan ---------------------------------------------------------------- */
+
+struct bec_state {
+	char *json;
+};
+
+static void
+state_free(void *p)
+{
+	g_free(((struct bec_state *)p)->json);
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
+}
+
+/* The VIP a display name names (or whose address it holds), or NULL. */
+static const struct vip *
+vip_named(const struct bec_engine *e, const char *display)
+{
+	if (display == NULL || display[0] == '\0' || e->vips->len == 0)
+		return NULL;
+	char *lc = g_ascii_strdown(display, -1);
+	const struct vip *hit = NULL;
+	for (guint i = 0; i < e->vips->len && hit == NULL; i++) {
+		const struct vip *v = e->vips->pdata[i];
+		if (strstr(lc, v->address) != NULL)
+			hit = v;
+	}
+	g_free(lc);
+	if (hit != NULL)
+		return hit;
+	size_t n = strlen(display);
+	char *cut = g_strndup(display, MIN(n, (size_t)NAME_MAX_BYTES));
+	char *key = squeeze(cut);
+	g_free(cut);
+	for (guint i = 0; i < e->vips->len && hit == NULL; i++) {
+		const struct vip *v = e->vips->pdata[i];
+		if (key[0] != '\0' && (strcmp(key, v->key) == 0 ||
+		    (v->full && strstr(key, v->key) != NULL)))
+			hit = v;
+	}
+	g_free(key);
+	return hit;
+}
+
+static bool
+freemail(const struct bec_engine *e, const char *domain)
+{
+	if (domain == NULL)
+		return false;
+	char *d = g_ascii_strdown(domain, -1);
+	size_t n = strlen(d);
+	while (n > 0 && d[n - 1] == '.')
+		d[--n] = '\0';
+	bool hit = url_host_in(d, e->freemail) != NULL;
+	g_free(d);
+	return hit;
+}
+
+static bool
+has_header(const struct mime_headers *h, const char *name)
+{
+	for (guint i = 0; i < h->all->len; i++) {
+		const struct mime_header *x = h->all->pdata[i];
+		if (g_ascii_strcasecmp(x->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The reply or forward prefix a subject starts with (static), or NULL. */
+static const char *
+reply_prefix(const char *subject)
+{
+	static const char *const prefixes[] = {
+		"re", "fw", "fwd", "aw", "sv", "vs", "wg", "tr", "rv", "返信", "転送", "回复",
+		"答复", "转发", NULL
+	};
+	if (subject == NULL)
+		return NULL;
+	char *nf = g_utf8_normalize(subject, -1, G_NORMALIZE_NFKC);
+	if (nf == NULL)
+		return NULL;
+	char *cf = g_utf8_casefold(nf, -1);
+	g_free(nf);
+	const char *p = cf;
+	while (g_ascii_isspace(*p))
+		p++;
+	const char *found = NULL;
+	for (size_t i = 0; prefixes[i] != NULL && found == NULL; i++) {
+		size_t l = strlen(prefixes[i]);
+		if (strncmp(p, prefixes[i], l) != 0)
+			continue;
+		const char *q = p + l;
+		/* "Re[2]:" and "Re(3):" count too */
+		if (*q == '[' || *q == '(') {
+			const char *e = q + 1;
+			while (g_ascii_isdigit(*e))
+				e++;
+			if (e > q + 1 && (*e == ']' || *e == ')'))
+				q = e + 1;
+		}
+		while (*q == ' ')
+			q++;
+		if (*q == ':')
+			found = prefixes[i];
+	}
+	g_free(cf);
+	return found;
+}
+
+/* A link in the text, or an attachment: what the impersonation carries */
+static char *
+payload_of(struct scan_ctx *ctx)
+{
+	const struct obj_tree *t = scan_objects(ctx);
+	if (t != NULL && t->roots->len > 0) {
+		const struct mobj *o = g_ptr_array_index(t->roots, 0);
+		return g_strdup_printf("attachment %s", o->path);
+	}
+	const struct content *c = scan_content(ctx);
+	const GPtrArray *links = c != NULL ? content_links(c) : NULL;
+	for (guint i = 0; links != NULL && i < links->len; i++) {
+		const struct content_link *l = links->pdata[i];
+		if (l->in->origin == CONTENT_BODY && g_ascii_strncasecmp(l->url, "cid:", 4) != 0 &&
+		    g_ascii_strncasecmp(l->url, "mailto:", 7) != 0)
+			return g_strdup_printf("link %.200s", l->url);
+	}
+	return NULL;
+}
+
+static void
+run(struct scan_ctx *ctx)
+{
+	const struct bec_engine *e = scan_module_engine(ctx);
+	struct bec_state *st = scan_module_state(ctx);
+	const struct mime_message *msg = scan_message(ctx);
+	const struct mime_headers *h = msg->headers;
+	GString *json = g_string_new(NULL);
+	struct jsonw w;
+
+	jw_init(&w, json, false);
+	jw_obj(&w, NULL);
+	const struct mime_addr *from = h->from != NULL && h->from->len > 0 ?
+	    &g_array_index(h->from, struct mime_addr, 0) : NULL;
+	const char *fdom = from != NULL ? domain_of(from->addr) : NULL;
+	bool impersonation = false;
+
+	if (from != NULL) {
+		const struct vip *v = vip_named(e, from->name);
+		char *addr = g_ascii_strdown(from->addr, -1);
+		if (v != NULL && !g_hash_table_contains(e->addresses, addr)) {
+			scan_addf(ctx, SYM(IMPERSONATION_DISPLAY_NAME), "%s <%s> (%s)", from->name,
+			    from->addr, v->address);
+			impersonation = true;
+			jw_str(&w, "vip", v->name);
+		}
+		g_free(addr);
+		if (freemail(e, fdom))
+			scan_addf(ctx, SYM(FREEMAIL_FROM), "%s", from->addr);
+	}
+	if (from != NULL && fdom != NULL && h->reply_to != NULL && h->reply_to->len > 0 &&
+	    !has_header(h, "List-Id")) {
+		const struct mime_addr *rt = &g_array_index(h->reply_to, struct mime_addr, 0);
+		const char *rdom = domain_of(rt->addr);
+		if (rdom != NULL) {
+			char *a = g_ascii_strdown(fdom, -1), *b = g_ascii_strdown(rdom, -1);
+			char *ra = url_registrable(a), *rb = url_registrable(b);
+			if (strcmp(ra, rb) != 0 && freemail(e, rdom))
+				scan_addf(ctx, SYM(REPLYTO_MISMATCH), "%s -> %s", fdom, rt->addr);
+			g_free(ra);
+			g_free(rb);
+			g_free(a);
+			g_free(b);
+		}
+	}
+	const char *rp = reply_prefix(h->subject);
+	if (rp != NULL && h->in_reply_to == NULL &&
+	    (h->references == NULL || h->references->len == 0))
+		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
+	if (impersonation) {
+		char *p = payload_of(ctx);
+		if (p != NULL)
+			scan_add(ctx, SYM(BEC_IMPERSONATION_PAYLOAD), p);
+		g_free(p);
+	}
+	jw_obj_end(&w);
+	st->json = g_string_free(json, FALSE);
+}
+
+static void
+report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
+{
+	const struct bec_state *st = scan_module_state(ctx);
+	if (st->json != NULL) {
+		jw_raw(w, key, st->json);
+	} else {
+		jw_obj(w, key);
+		jw_obj_end(w);
+	}
+}
+
+static const char *const report_keys[] = { "bec", NULL };
+
+const struct mamori_module module_bec = {
+	.name = "bec",
+	.stage = MAMORI_STAGE_CONTENT,
+	.symbols = symbols,
+	.nsymbols = G_N_ELEMENTS(symbols),
+	.conf = MAMORI_CONF("bec", keys, struct bec_conf, NULL),
+	.engine_new = engine_new,
+	.engine_free = engine_free,
+	.state_size = sizeof(struct bec_state),
+	.state_free = state_free,
+	.run = run,
+	.report_keys = report_keys,
+	.report = report,
+	.engine_summary = engine_summary,
+};
