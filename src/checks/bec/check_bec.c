@@ -12,8 +12,10 @@
  *     domain or any subdomain of it): FREEMAIL_FROM;
  *   - a Reply-To to another registrable domain than From's that is free
  *     mail: REPLYTO_MISMATCH (not for mailing lists: List-Id);
- *   - a subject that says reply or forward without In-Reply-To or
- *     References: FAKE_REPLY.
+ *   - a subject that says reply or forward without In-Reply-To,
+ *     References or Outlook's Thread-Index (and, for a forward, without
+ *     an attached message or a forwarded-message marker in the text,
+ *     since clients set no In-Reply-To on a forward): FAKE_REPLY.
  * An impersonation with a link or an attachment adds
  * BEC_IMPERSONATION_PAYLOAD, so that together they reach quarantine while
  * each alone stays below reject.
@@ -47,7 +49,7 @@ struct bec_conf {
 	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
 	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
-	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To nor References; the option is the prefix.") \
+	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); the option is the prefix.") \
 	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
@@ -348,14 +350,17 @@ has_header(const struct mime_headers *h, const char *name)
 	return false;
 }
 
-/* The reply or forward prefix a subject starts with (static), or NULL. */
+/* The reply or forward prefix a subject starts with (static), or NULL;
+ * *forward: it is a forward's. */
 static const char *
-reply_prefix(const char *subject)
+reply_prefix(const char *subject, bool *forward)
 {
 	static const char *const prefixes[] = {
-		"re", "fw", "fwd", "aw", "sv", "vs", "wg", "tr", "rv", "返信", "転送", "回复",
-		"答复", "转发", NULL
+		"re", "aw", "sv", "vs", "rv", "返信", "回复", "答复",
+		/* forwards from here on */
+		"fw", "fwd", "wg", "tr", "転送", "转发", NULL
 	};
+	const size_t first_forward = 8;
 	if (subject == NULL)
 		return NULL;
 	char *nf = g_utf8_normalize(subject, -1, G_NORMALIZE_NFKC);
@@ -382,11 +387,39 @@ reply_prefix(const char *subject)
 		}
 		while (*q == ' ')
 			q++;
-		if (*q == ':')
+		if (*q == ':') {
 			found = prefixes[i];
+			*forward = i >= first_forward;
+		}
 	}
 	g_free(cf);
 	return found;
+}
+
+/*
+ * Whether a forward carries what it forwards: an attached message, or a
+ * forwarded-message marker in a text part (Gmail, Outlook, Thunderbird,
+ * Japanese clients).  Mail clients set no In-Reply-To on a forward.
+ */
+static bool
+forwards_something(const struct mime_message *msg)
+{
+	static const char *const markers[] = {
+		"Forwarded message", "Original Message", "転送されたメッセージ",
+		"転送メッセージ", "元のメッセージ", "Begin forwarded message", NULL
+	};
+	for (guint i = 0; i < msg->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(msg->parts, i);
+		if (p->kind == MIME_PART_MESSAGE)
+			return true;
+		if (p->text == NULL || (p->kind != MIME_PART_TEXT && p->kind != MIME_PART_HTML))
+			continue;
+		for (size_t k = 0; markers[k] != NULL; k++)
+			if (g_strstr_len(p->text, (gssize)MIN(p->text_len, (size_t)65536),
+			    markers[k]) != NULL)
+				return true;
+	}
+	return false;
 }
 
 /* A link in the text, or an attachment: what the impersonation carries */
@@ -454,9 +487,11 @@ run(struct scan_ctx *ctx)
 			g_free(b);
 		}
 	}
-	const char *rp = reply_prefix(h->subject);
+	bool fwd = false;
+	const char *rp = reply_prefix(h->subject, &fwd);
 	if (rp != NULL && h->in_reply_to == NULL &&
-	    (h->references == NULL || h->references->len == 0))
+	    (h->references == NULL || h->references->len == 0) &&
+	    !has_header(h, "Thread-Index") && !(fwd && forwards_something(msg)))
 		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
 	if (impersonation) {
 		char *p = payload_of(ctx);
