@@ -15,7 +15,8 @@
  *   - a subject that says reply or forward without In-Reply-To,
  *     References or Outlook's Thread-Index (and, for a forward, without
  *     an attached message or a forwarded-message marker in the text,
- *     since clients set no In-Reply-To on a forward): FAKE_REPLY.
+ *     since clients set no In-Reply-To on a forward), not on a mailing
+ *     list: FAKE_REPLY.
  * An impersonation with a link or an attachment adds
  * BEC_IMPERSONATION_PAYLOAD, so that together they reach quarantine while
  * each alone stays below reject.
@@ -49,7 +50,7 @@ struct bec_conf {
 	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
 	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
-	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); the option is the prefix.") \
+	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); not for mailing lists (List-Id), whose web-mail replies often lack them; the option is the prefix.") \
 	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
@@ -491,7 +492,8 @@ run(struct scan_ctx *ctx)
 	const char *rp = reply_prefix(h->subject, &fwd);
 	if (rp != NULL && h->in_reply_to == NULL &&
 	    (h->references == NULL || h->references->len == 0) &&
-	    !has_header(h, "Thread-Index") && !(fwd && forwards_something(msg)))
+	    !has_header(h, "Thread-Index") && !has_header(h, "List-Id") &&
+	    !(fwd && forwards_something(msg)))
 		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
 	if (impersonation) {
 		char *p = payload_of(ctx);

@@ -70,7 +70,7 @@ struct urls_conf {
 	X(URL_BLOCKLISTED, 8.0, MAMORI_ACTION_QUARANTINE, "A URL or its host (or a parent domain up to the registrable one) is in a feed of urls.feeds; the option is \"feed: URL\". Forces urls.blocklisted_action (quarantine) by default.") \
 	X(URL_IN_ATTACHMENT, 0.1, NO_FORCE, "A URL was found inside an attachment (a PDF, an Office document, a script, an HTML or text attachment ...), not in the message's own text: not blame by itself; the option is the URL and the object's path.") \
 	X(QR_CODE_URL, 1.0, NO_FORCE, "A URL was decoded from a QR code in an image (a phone would open it, out of the gateway's sight); the option is the URL and the image.") \
-	X(PHISHING_LINK_MISMATCH, 3.0, NO_FORCE, "An HTML link displays a URL or domain whose registrable domain differs from the real target's, after unwrapping Safe Links, URL Defense and Google redirects; the option is \"shown -> target\".") \
+	X(PHISHING_LINK_MISMATCH, 3.0, NO_FORCE, "An HTML link displays a web URL (written with http:// or https://) whose registrable domain differs from the real target's, after unwrapping Safe Links, URL Defense and Google redirects; the option is \"shown -> target\".") \
 	X(URL_IP_HOST, 1.5, NO_FORCE, "A URL's host is an IP address, in any notation (decimal, hex, octal and short forms are read as browsers read them); the option is the URL.") \
 	X(URL_USERINFO, 3.0, NO_FORCE, "A web URL carries a user part before an @ (http://bank.example@evil.example/ goes to evil.example); the option is the URL.") \
 	X(URL_HOMOGRAPH, 4.0, NO_FORCE, "An internationalised host mixes scripts beyond what Unicode's highly restrictive level allows, or its UTS #39 skeleton is plain ASCII (a Cyrillic \"аpple\"); the option is the host and why.") \
@@ -752,9 +752,11 @@ redirector(const struct urls_engine *e, const struct url *u)
 }
 
 /*
- * The domain a link's displayed text shows, as a parsed URL, or NULL: the
- * text is one URL ("https://bank.example/login", "www.bank.example") or
- * one domain name with a public suffix ("bank.example.co.jp").
+ * The URL a link's displayed text shows, parsed, or NULL: the text is one
+ * web URL written with its scheme ("https://bank.example/login").  A bare
+ * domain or "www." host is not taken: newsletters' click trackers show
+ * their brand's domain so (13 of the 2,625 ham of the corpus's train
+ * split), while a phishing link that shows a whole URL is the classic.
  */
 static struct url *
 shown_url(const char *text)
@@ -762,44 +764,14 @@ shown_url(const char *text)
 	while (g_ascii_isspace(*text))
 		text++;
 	size_t n = strlen(text);
-	while (n > 0 && (g_ascii_isspace(text[n - 1]) || text[n - 1] == '/'))
+	while (n > 0 && g_ascii_isspace(text[n - 1]))
 		n--;
-	if (n < 4 || n > 255 || memchr(text, ' ', n) != NULL || memchr(text, '@', n) != NULL)
+	if (n < 10 || n > URL_MAX || memchr(text, ' ', n) != NULL)
 		return NULL;
-	if (memmem(text, n, "://", 3) != NULL || g_ascii_strncasecmp(text, "www.", 4) == 0)
-		return open_url(text, n, NULL);
-	/* a bare domain: letters, digits, hyphens and dots (or non-ASCII, for
-	 * IDN), at least one dot, a known public suffix */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-		if (ch < 0x80 && !g_ascii_isalnum(ch) && ch != '-' && ch != '.')
-			return NULL;
-	}
-	if (memchr(text, '.', n) == NULL || text[0] == '.')
+	if (g_ascii_strncasecmp(text, "http://", 7) != 0 &&
+	    g_ascii_strncasecmp(text, "https://", 8) != 0)
 		return NULL;
-	char *s = g_strdup_printf("http://%.*s/", (int)n, text);
-	struct url *u = url_parse(s, strlen(s));
-	g_free(s);
-	if (u == NULL || u->host_kind != URL_HOST_NAME) {
-		url_free(u);
-		return NULL;
-	}
-	/* "file.pdf", "v2.0": the last label must be a public suffix with
-	 * something before it */
-	char *reg = url_registrable(u->host);
-	bool ok = strcmp(reg, u->host) != 0 || strchr(reg, '.') != NULL;
-	const char *tld = strrchr(u->host, '.');
-	static const char *const not_tlds[] = { ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip",
-		".exe", ".png", ".jpg", ".gif", ".html", ".htm", ".txt", ".php", NULL };
-	for (size_t i = 0; not_tlds[i] != NULL && tld != NULL; i++)
-		if (strcmp(tld, not_tlds[i]) == 0)
-			ok = false;
-	g_free(reg);
-	if (!ok) {
-		url_free(u);
-		return NULL;
-	}
-	return u;
+	return open_url(text, n, NULL);
 }
 
 static void
