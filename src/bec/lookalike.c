@@ -479,7 +479,8 @@ enum kind {
 /*
  * Where p's registrable domain stands as whole labels in d[0..dn) with
  * hyphens read as dots: K_LABEL when in front of d's registrable domain
- * (starting at rstart), K_HYPHEN when it reaches into it, else K_NONE.
+ * (starting at rstart), K_HYPHEN when it reaches into it and a hyphen
+ * stands for a dot in it or next to it, else K_NONE.
  */
 static enum kind
 as_labels(const char *d, size_t dn, size_t rstart, const char *reg, size_t rn)
@@ -489,13 +490,20 @@ as_labels(const char *d, size_t dn, size_t rstart, const char *reg, size_t rn)
 			continue;
 		if (i + rn < dn && d[i + rn] != '.' && d[i + rn] != '-')
 			continue;
-		bool eq = true;
+		bool eq = true, hyphen = (i > 0 && d[i - 1] == '-') || (i + rn < dn && d[i + rn] == '-');
 		for (size_t k = 0; k < rn && eq; k++) {
 			char c = d[i + k] == '-' ? '.' : d[i + k];
+			hyphen |= d[i + k] != reg[k];
 			eq = c == reg[k];
 		}
-		if (eq)
-			return i + rn < rstart ? K_LABEL : K_HYPHEN;
+		if (!eq)
+			continue;
+		if (i + rn < rstart)
+			return K_LABEL;
+		/* inside d's registrable domain with its own dots
+		 * (example.com.au for example.com): other rules judge that */
+		if (hyphen)
+			return K_HYPHEN;
 	}
 	return K_NONE;
 }
