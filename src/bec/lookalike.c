@@ -492,9 +492,11 @@ as_labels(const char *d, size_t dn, size_t rstart, const char *reg, size_t rn)
 			continue;
 		bool eq = true, hyphen = (i > 0 && d[i - 1] == '-') || (i + rn < dn && d[i + rn] == '-');
 		for (size_t k = 0; k < rn && eq; k++) {
-			char c = d[i + k] == '-' ? '.' : d[i + k];
-			hyphen |= d[i + k] != reg[k];
-			eq = c == reg[k];
+			/* a hyphen stands for a dot; the hyphens of an
+			 * A-label ("xn--") for themselves */
+			bool dot = d[i + k] == '-' && reg[k] == '.';
+			hyphen |= dot;
+			eq = dot || d[i + k] == reg[k];
 		}
 		if (!eq)
 			continue;
@@ -633,13 +635,14 @@ bec_lookalike(const struct bec_protected *p, const char *domain, char *why, size
 		if (skeleton(p->sc, c.udom, c.ulab_len, skl, sizeof skl))
 			skel_lab = skl;
 	}
+	/* the strongest kind, then the smallest distance, then the list's order */
 	enum kind best = K_NONE;
 	const struct prot *hit = NULL;
 	unsigned hit_dist = 0;
 	for (size_t i = 0; i < p->n && best != K_SKEL; i++) {
 		unsigned dist = 0;
 		enum kind k = judge(&p->v[i], d, dn, &c, skel_dom, skel_lab, &dist);
-		if (k < best) {
+		if (k < best || (k == best && k == K_DIST && dist < hit_dist)) {
 			best = k;
 			hit = &p->v[i];
 			hit_dist = dist;

@@ -53,7 +53,18 @@
  * With another public suffix the labels must be equal after folding: a
  * label at distance 1 under another suffix is two visible differences
  * (examples.com is not example.co.jp).  Distances count code points of the
- * U-labels, so IDN labels are compared as they are seen.
+ * U-labels, so IDN labels are compared as they are seen.  Of several
+ * protected domains the strongest kind wins, then the smaller distance,
+ * then the list's order.
+ *
+ * Not covered: words added to the name after it (example-login.co.jp,
+ * exampleinvoice.com: too close to ordinary names to flag without a
+ * dictionary), the protected label alone in front of another domain
+ * (example.evil.com), lookalikes in the labels in front other than the
+ * whole protected domain (examp1e.co.jp.evil.example), and an unknown
+ * top-level domain, which libpsl's "*" rule makes a public suffix.
+ * Also flagged, by design: a Microsoft 365 style host name such as
+ * example-co-jp.mail.protection.outlook.com (an MX host, not a sender).
  */
 #ifndef MAMORI_BEC_LOOKALIKE_H
 #define MAMORI_BEC_LOOKALIKE_H
