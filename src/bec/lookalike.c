@@ -104,6 +104,34 @@ valid_ace(const char *s, size_t n)
 	return l > 0;
 }
 
+/* whether one of the labels of s[0..n) is an A-label */
+static bool
+has_ace_label(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++)
+		if ((i == 0 || s[i - 1] == '.') && memcmp(s + i, "xn--", 4) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the A-labels of ace (lower case, NUL-terminated) are A-labels
+ * that libidn2 decodes and that encode back to themselves (UTS #46): a
+ * label such as "xn--zz" or one that decodes to control characters is not.
+ */
+static bool
+ace_valid(const char *ace)
+{
+	char *uni = NULL, *back = NULL;
+	bool ok = idn2_to_unicode_8z8z(ace, &uni, 0) == IDN2_OK && uni != NULL &&
+	    idn2_lookup_u8((const uint8_t *)uni, (uint8_t **)&back,
+		IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	    back != NULL && g_ascii_strcasecmp(back, ace) == 0;
+	idn2_free(uni);
+	idn2_free(back);
+	return ok;
+}
+
 /*
  * domain as lower-case A-labels without a trailing dot, into
  * out[BEC_DOMAIN_MAX + 1]; false for a name that is not a valid host name.
@@ -128,7 +156,7 @@ normalise(const char *domain, char *out)
 		for (size_t i = 0; i < n; i++)
 			out[i] = g_ascii_tolower(domain[i]);
 		out[n] = '\0';
-		return valid_ace(out, n);
+		return valid_ace(out, n) && (!has_ace_label(out, n) || ace_valid(out));
 	}
 	char in[BEC_DOMAIN_IN_MAX + 1];
 	memcpy(in, domain, n);
@@ -150,20 +178,10 @@ normalise(const char *domain, char *out)
 		for (size_t i = 0; i < m; i++)
 			out[i] = g_ascii_tolower(ace[i]);
 		out[m] = '\0';
-		ok = valid_ace(out, m);
+		ok = valid_ace(out, m) && (!has_ace_label(out, m) || ace_valid(out));
 	}
 	idn2_free(ace);
 	return ok;
-}
-
-/* whether one of the labels of s[0..n) is an A-label */
-static bool
-has_ace_label(const char *s, size_t n)
-{
-	for (size_t i = 0; i + 4 <= n; i++)
-		if ((i == 0 || s[i - 1] == '.') && memcmp(s + i, "xn--", 4) == 0)
-			return true;
-	return false;
 }
 
 /* whether d is p or a subdomain of p (both lower-case A-labels) */
@@ -282,8 +300,8 @@ utf8_cps(const char *s, size_t n, uint32_t *out, size_t cap, size_t *k)
 
 /*
  * The parts of the registrable domain reg[0..reg_len) (lower-case
- * A-labels): its U-labels (libidn2; an A-label libidn2 refuses stays as
- * it is), their code points, folded.  false when the code points do not
+ * A-labels, checked by normalise()): its U-labels (libidn2), their code
+ * points, folded.  false when the code points do not
  * fit (they always do for a valid name).
  */
 static bool

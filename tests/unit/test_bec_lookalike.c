@@ -370,8 +370,12 @@ test_hostile(void **state)
 	}
 	expect(p, NULL, NULL, NULL);
 	assert_null(bec_protected_match(p, NULL));
-	/* broken punycode stays an ASCII label: still compared as one */
+	/* broken A-labels: not host names (the fuzzer's "xn--aaacaaak"
+	 * decodes to control characters) */
 	expect(p, "xn--zz.co.jp", NULL, NULL);
+	expect(p, "xn--aaacaaak.co.jp", NULL, NULL);
+	expect(p, "XN--AAACAAAK.jp", NULL, NULL);
+	assert_null(bec_protected_new((const char *const[]){ "xn--aaacaaak.jp" }, 1, NULL, 0));
 
 	/* a 64-byte label, a 254-byte name, a 2000-byte name */
 	char buf[2100];
