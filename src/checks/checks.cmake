@@ -42,7 +42,7 @@ mamori_layer(mamori_mod_urls
   DEPS mamori_base mamori_content mamori_objects mamori_url mamori_qr mamori_dnsbl mamori_dns)
 mamori_layer(mamori_mod_bec
   SOURCES src/checks/bec/check_bec.c
-  DEPS mamori_base mamori_content mamori_objects mamori_url PkgConfig::GMIME)
+  DEPS mamori_base mamori_content mamori_objects mamori_url mamori_bec PkgConfig::GMIME)
 set(MAMORI_MODULES mamori_mod_bec mamori_mod_urls mamori_mod_message mamori_mod_auth mamori_mod_dnsbl mamori_mod_objects
   mamori_mod_documents mamori_mod_ppap mamori_mod_engines mamori_mod_date
   mamori_mod_bayes mamori_mod_spam)

@@ -2,12 +2,15 @@
  * check_bec.c - impersonation, business e-mail compromise and hijacked
  * threads (issue 17; docs/bec.md, docs/configuration.md `bec`).
  *
- * Design: the header checks look at From, Reply-To and the Subject only:
+ * Design: the header checks look at From, Reply-To, the envelope sender
+ * and the Subject only:
  *   - a display name that is one of bec.vip's names (compared after NFKC,
  *     case folding, blanks and punctuation removed, in both orders of its
  *     words: 山田 太郎 is 太郎 山田, Taro Yamada is Yamada Taro) or that
  *     holds one of their addresses, on an address that is not theirs:
  *     IMPERSONATION_DISPLAY_NAME;
+ *   - a From, Reply-To or envelope sender domain that looks like one of
+ *     bec.protected_domains (src/bec/lookalike.h): IMPERSONATION_DOMAIN;
  *   - a From address at a free-mail provider (bec.freemail_domains, a
  *     domain or any subdomain of it): FREEMAIL_FROM;
  *   - a Reply-To to another registrable domain than From's that is free
@@ -26,6 +29,7 @@
 
 #include <glib.h>
 
+#include "bec/lookalike.h"
 #include "content/content.h"
 #include "core/module.h"
 #include "mime/message.h"
@@ -42,16 +46,18 @@ struct vip_conf {
 };
 
 struct bec_conf {
+	GPtrArray *protected_domains;
 	GPtrArray *vip;		/* struct vip_conf * */
 	GPtrArray *freemail_domains;
 };
 
 #define SYMBOLS(X) \
 	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
+	X(IMPERSONATION_DOMAIN, 6.0, NO_FORCE, "The From, Reply-To or envelope sender domain is a look-alike of a domain of bec.protected_domains: Damerau-Levenshtein distance 1 (2 on longer labels) on the registrable label, 1/l 0/o rn/m vv/w cl/d swaps, an inserted hyphen, the protected domain as labels in front of another domain, the same name under another suffix, or an IDN whose UTS #39 skeleton is the protected one's; never the protected domain or its subdomains. The option is \"domain (which header): protected domain, why\".") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
-	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
+	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail or a look-alike of a protected domain; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
 	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); not for mailing lists (List-Id), whose web-mail replies often lack them; the option is the prefix.") \
-	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
+	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME or IMPERSONATION_DOMAIN) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 
@@ -114,6 +120,8 @@ static const struct conf_section vip_section =
 
 #define C struct bec_conf
 static const struct conf_key keys[] = {
+	CONF_LIST(C, protected_domains, NULL, conf_check_domain, "a domain such as example.co.jp",
+	    true, "our own domains and key partners': their look-alikes are impersonation"),
 	CONF_GROUPS(C, vip, &vip_section, VIP_MAX,
 	    "people whose names are impersonated: ( { name = \"山田 太郎\"; address = \"yamada@example.co.jp\"; }, ... )"),
 	CONF_LIST(C, freemail_domains, default_freemail, conf_check_domain,
@@ -133,6 +141,7 @@ struct vip {
 };
 
 struct bec_engine {
+	struct bec_protected *protected;	/* NULL: none configured */
 	GPtrArray *vips;	/* struct vip *, two per name (both orders) */
 	GHashTable *addresses;	/* lower-case VIP address -> itself */
 	GHashTable *freemail;	/* domain -> itself */
@@ -154,6 +163,7 @@ engine_free(void *engine)
 	struct bec_engine *e = engine;
 	if (e == NULL)
 		return;
+	bec_protected_free(e->protected);
 	g_ptr_array_unref(e->vips);
 	g_hash_table_unref(e->addresses);
 	g_hash_table_unref(e->freemail);
@@ -237,6 +247,16 @@ engine_new(struct module_setup *s, void **engine)
 	e->freemail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; c->freemail_domains != NULL && i < c->freemail_domains->len; i++)
 		g_hash_table_add(e->freemail, g_strdup(g_ptr_array_index(c->freemail_domains, i)));
+	if (c->protected_domains != NULL && c->protected_domains->len > 0) {
+		char why[256];
+		e->protected = bec_protected_new((const char *const *)c->protected_domains->pdata,
+		    c->protected_domains->len, why, sizeof why);
+		if (e->protected == NULL) {
+			snprintf(s->err, s->errlen, "bec.protected_domains: %s", why);
+			engine_free(e);
+			return false;
+		}
+	}
 	for (guint i = 0; c->vip != NULL && i < c->vip->len; i++) {
 		const struct vip_conf *vc = g_ptr_array_index(c->vip, i);
 		char **w = words_of(vc->name);
@@ -272,9 +292,10 @@ engine_summary(const void *engine, bool detail)
 {
 	const struct bec_engine *e = engine;
 	(void)detail;
-	return g_strdup_printf("bec: %u VIP addresses (%u names in both orders), %u free-mail "
-	    "domains\n", g_hash_table_size(e->addresses), e->vips->len,
-	    g_hash_table_size(e->freemail));
+	return g_strdup_printf("bec: %zu protected domains, %u VIP addresses (%u names in both "
+	    "orders), %u free-mail domains\n",
+	    e->protected != NULL ? bec_protected_count(e->protected) : 0,
+	    g_hash_table_size(e->addresses), e->vips->len, g_hash_table_size(e->freemail));
 }
 
 /* ---- a scan ---------------------------------------------------------------- */
@@ -473,14 +494,32 @@ run(struct scan_ctx *ctx)
 		if (freemail(e, fdom))
 			scan_addf(ctx, SYM(FREEMAIL_FROM), "%s", from->addr);
 	}
-	if (from != NULL && fdom != NULL && h->reply_to != NULL && h->reply_to->len > 0 &&
-	    !has_header(h, "List-Id")) {
-		const struct mime_addr *rt = &g_array_index(h->reply_to, struct mime_addr, 0);
+	/* look-alikes of our domains: From, Reply-To, the envelope sender */
+	const struct mime_addr *rt = h->reply_to != NULL && h->reply_to->len > 0 ?
+	    &g_array_index(h->reply_to, struct mime_addr, 0) : NULL;
+	if (e->protected != NULL) {
+		const char *doms[3] = { fdom, rt != NULL ? domain_of(rt->addr) : NULL,
+		    domain_of(scan_envelope(ctx)->mail_from) };
+		static const char *const where[3] = { "From", "Reply-To", "envelope sender" };
+		for (int i = 0; i < 3; i++) {
+			char why[128] = "";
+			const char *p = doms[i] != NULL ? bec_lookalike(e->protected, doms[i], why,
+			    sizeof why) : NULL;
+			if (p == NULL)
+				continue;
+			scan_addf(ctx, SYM(IMPERSONATION_DOMAIN), "%s (%s): %s, %s", doms[i], where[i],
+			    p, why);
+			impersonation = true;
+		}
+	}
+	if (from != NULL && fdom != NULL && rt != NULL && !has_header(h, "List-Id")) {
 		const char *rdom = domain_of(rt->addr);
 		if (rdom != NULL) {
 			char *a = g_ascii_strdown(fdom, -1), *b = g_ascii_strdown(rdom, -1);
 			char *ra = url_registrable(a), *rb = url_registrable(b);
-			if (strcmp(ra, rb) != 0 && freemail(e, rdom))
+			char why[64];
+			if (strcmp(ra, rb) != 0 && (freemail(e, rdom) || (e->protected != NULL &&
+			    bec_lookalike(e->protected, rdom, why, sizeof why) != NULL)))
 				scan_addf(ctx, SYM(REPLYTO_MISMATCH), "%s -> %s", fdom, rt->addr);
 			g_free(ra);
 			g_free(rb);
