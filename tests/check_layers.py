@@ -13,6 +13,8 @@ under src/:
                            (text, links, what the HTML analyser judges from)
           url, qr          URLs parsed, normalised and unwrapped; QR codes
                            decoded from images (no mail knowledge either)
+          bec              what the bec module judges from: the authors of
+                           quoted messages, the payment-change phrases
   rank 2  objects          the object tree: its driver and the interface it
                            implements (tree_api.h) directly in objects/, the
                            format parsers in objects/containers/ and
@@ -69,6 +71,7 @@ RANK = {
     "html": 1,
     "url": 1,
     "qr": 1,
+    "bec": 1,
     "objects": 2,
     "content": 3,
     "auth": 4,
