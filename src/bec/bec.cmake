@@ -3,6 +3,12 @@
 # knowledge: quote.c finds the earlier messages a body quotes and their
 # authors (THREAD_HIJACK); phrases.c matches the payment-change dictionary
 # (rules/bec-phrases.txt, BEC_PAYMENT_CHANGE).
+include(GNUInstallDirs)
 mamori_layer(mamori_bec
-  SOURCES src/bec/quote.c
+  SOURCES src/bec/quote.c src/bec/phrases.c
   DEPS mamori_util PkgConfig::GLIB)
+# the shipped dictionary (rules/, installed as yara/ is): installed, or
+# read from the source tree (bec_phrases_default_path())
+target_compile_definitions(mamori_bec PRIVATE
+  MAMORI_RULES_INSTALL_DIR="${CMAKE_INSTALL_FULL_DATADIR}/mamori/rules"
+  MAMORI_RULES_SOURCE_DIR="${PROJECT_SOURCE_DIR}/rules")
