@@ -12,3 +12,11 @@ mamori_layer(mamori_bec
 target_compile_definitions(mamori_bec PRIVATE
   MAMORI_RULES_INSTALL_DIR="${CMAKE_INSTALL_FULL_DATADIR}/mamori/rules"
   MAMORI_RULES_SOURCE_DIR="${PROJECT_SOURCE_DIR}/rules")
+
+# bench/bec-bench.c: the cost of both on decoded bodies and what they find
+# (bench/README.md); built with the tests, not installed.
+if(MAMORI_TESTS)
+  add_executable(bench_bec bench/bec-bench.c)
+  target_compile_options(bench_bec PRIVATE ${MAMORI_WARNINGS})
+  target_link_libraries(bench_bec PRIVATE mamori_bec)
+endif()

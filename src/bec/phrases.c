@@ -19,8 +19,19 @@ struct phrase {
 	bool word_end;
 };
 
+/* Phrases are indexed by a hash of their first two bytes. */
+#define NBUCKET 4096
+
+static inline unsigned
+bucket(unsigned char a, unsigned char b)
+{
+	return (((unsigned)a << 4) ^ b) & (NBUCKET - 1);
+}
+
 struct bec_phrases {
-	GPtrArray *list;	/* struct phrase * */
+	GPtrArray *list;	/* struct phrase *, in the file's order */
+	guint16 *order;		/* indices of list, by bucket */
+	guint16 start[NBUCKET + 1];	/* bucket h: order[start[h]..start[h+1]) */
 };
 
 static bool
@@ -30,55 +41,78 @@ ascii_word(unsigned char c)
 }
 
 /*
- * The normal form of s[0..n) (valid UTF-8) appended to out: lower case,
- * blanks next to a non-ASCII character removed, other blank runs one
- * space, no leading or trailing blank.
+ * The normal form of s[0..n) (UTF-8; an invalid byte is U+FFFD) written
+ * to out, which has room for FOLD_ROOM(n) bytes: lower case, blanks next
+ * to a non-ASCII character removed, other blank runs one space, no
+ * leading or trailing blank.  Its length.
  */
-static void
-fold(GString *out, const char *s, size_t n)
+/* ASCII lower-cased; 0 for a blank (NUL, tab to CR, space) */
+static const unsigned char ASCII_FOLD[128] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	0, '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/',
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?',
+	'@', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '[', '\\', ']', '^', '_',
+	'`', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '{', '|', '}', '~', 127,
+};
+
+#define FOLD_ROOM(n) ((n) / 2 * 3 + 8)	/* a lower case letter is at most 3/2 as long */
+
+static size_t
+fold(char *out, const char *s, size_t n)
 {
 	bool pending = false;	/* a blank run since the last character */
 	bool last_ascii = false;
+	size_t o = 0;
 	const char *e = s + n;
 
 	for (const char *p = s; p < e;) {
 		unsigned char b = (unsigned char)*p;
-		gunichar c;
-		const char *q;
 		if (b < 0x80) {
-			c = b;
+			/* ASCII: a run of characters, then a run of blanks */
+			if (ASCII_FOLD[b] != 0) {
+				if (pending && last_ascii && o > 0)
+					out[o++] = ' ';
+				pending = false;
+				last_ascii = true;
+				do {
+					out[o++] = (char)ASCII_FOLD[b];
+					if (++p == e)
+						break;
+					b = (unsigned char)*p;
+				} while (b < 0x80 && ASCII_FOLD[b] != 0);
+			} else {
+				pending = true;
+				p++;
+			}
+			continue;
+		}
+		gunichar c = g_utf8_get_char_validated(p, e - p);
+		const char *q;
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			c = 0xFFFD;
 			q = p + 1;
 		} else {
-			c = g_utf8_get_char_validated(p, e - p);
-			if (c == (gunichar)-1 || c == (gunichar)-2) {
-				c = 0xFFFD;
-				q = p + 1;
-			} else {
-				q = g_utf8_next_char(p);
-			}
+			q = g_utf8_next_char(p);
 		}
-		bool blank = c < 0x80 ? g_ascii_isspace((char)c) || c == 0 :
-		    (g_unichar_isspace(c) || c == 0x3000);
-		if (blank) {
+		if (g_unichar_isspace(c)) {	/* U+3000, U+00A0, U+2028 ... */
 			pending = true;
 		} else {
-			bool ascii = c < 0x80;
-			if (pending && ascii && last_ascii && out->len > 0)
-				g_string_append_c(out, ' ');
 			pending = false;
-			if (ascii) {
-				g_string_append_c(out, g_ascii_tolower((char)c));
+			gunichar l = g_unichar_tolower(c);
+			if (l == c && c != 0xFFFD) {
+				memcpy(out + o, p, (size_t)(q - p));
+				o += (size_t)(q - p);
 			} else {
-				gunichar l = g_unichar_tolower(c);
-				if (l == c && q - p == g_unichar_to_utf8(c, NULL))
-					g_string_append_len(out, p, q - p);
-				else
-					g_string_append_unichar(out, l);
+				o += (size_t)g_unichar_to_utf8(l, out + o);
 			}
-			last_ascii = ascii;
+			last_ascii = false;
 		}
 		p = q;
 	}
+	return o;
 }
 
 static void
@@ -96,6 +130,7 @@ bec_phrases_free(struct bec_phrases *p)
 	if (p == NULL)
 		return;
 	g_ptr_array_unref(p->list);
+	g_free(p->order);
 	g_free(p);
 }
 
@@ -170,11 +205,12 @@ bec_phrases_parse(const char *data, size_t len, const char *name, char *err, siz
 			goto fail;
 		}
 		char *nf = g_utf8_normalize(w, (gssize)wn, G_NORMALIZE_NFKC);
-		g_string_truncate(f, 0);
-		fold(f, nf, strlen(nf));
+		size_t nfl = strlen(nf);
+		g_string_set_size(f, FOLD_ROOM(nfl));
+		g_string_set_size(f, fold(f->str, nf, nfl));
 		g_free(nf);
-		if (f->len == 0) {
-			snprintf(err, errlen, "%s:%u: empty phrase", name, lineno);
+		if (f->len < 2) {
+			snprintf(err, errlen, "%s:%u: phrase shorter than 2 bytes", name, lineno);
 			goto fail;
 		}
 		struct phrase *ph = g_new0(struct phrase, 1);
@@ -187,6 +223,20 @@ bec_phrases_parse(const char *data, size_t len, const char *name, char *err, siz
 		g_ptr_array_add(p->list, ph);
 	}
 	g_string_free(f, TRUE);
+	/* the index: a counting sort of the phrases by bucket */
+	p->order = g_new0(guint16, MAX(p->list->len, 1));
+	guint fill[NBUCKET + 1] = { 0 };
+	for (guint i = 0; i < p->list->len; i++) {
+		const struct phrase *ph = g_ptr_array_index(p->list, i);
+		p->start[bucket((unsigned char)ph->norm[0], (unsigned char)ph->norm[1]) + 1]++;
+	}
+	for (guint h = 1; h <= NBUCKET; h++)
+		p->start[h] += p->start[h - 1];
+	for (guint i = 0; i < p->list->len; i++) {
+		const struct phrase *ph = g_ptr_array_index(p->list, i);
+		unsigned h = bucket((unsigned char)ph->norm[0], (unsigned char)ph->norm[1]);
+		p->order[p->start[h] + fill[h]++] = (guint16)i;
+	}
 	return p;
 fail:
 	g_string_free(f, TRUE);
@@ -211,22 +261,13 @@ bec_phrases_load(const char *path, char *err, size_t errlen)
 	return p;
 }
 
-/* The first occurrence of ph in t[0..n) at word boundaries, or -1. */
-static gssize
-find_phrase(const struct phrase *ph, const char *t, size_t n)
+/* Whether ph is at t[at..) of t[0..n), at word boundaries. */
+static bool
+phrase_at(const struct phrase *ph, const char *t, size_t n, size_t at)
 {
-	for (size_t from = 0; from + ph->len <= n;) {
-		const char *hit = memmem(t + from, n - from, ph->norm, ph->len);
-		if (hit == NULL)
-			return -1;
-		size_t at = (size_t)(hit - t);
-		bool ok = (!ph->word_start || at == 0 || !ascii_word((unsigned char)t[at - 1])) &&
-		    (!ph->word_end || at + ph->len == n || !ascii_word((unsigned char)t[at + ph->len]));
-		if (ok)
-			return (gssize)at;
-		from = at + 1;
-	}
-	return -1;
+	return ph->len <= n - at && memcmp(t + at, ph->norm, ph->len) == 0 &&
+	    (!ph->word_start || at == 0 || !ascii_word((unsigned char)t[at - 1])) &&
+	    (!ph->word_end || at + ph->len == n || !ascii_word((unsigned char)t[at + ph->len]));
 }
 
 struct span {
@@ -243,22 +284,36 @@ span_cmp(gconstpointer a, gconstpointer b)
 bool
 bec_phrases_match(const struct bec_phrases *p, const char *text, size_t len, GPtrArray *hits)
 {
-	if (p == NULL || text == NULL || len == 0)
+	if (p == NULL || text == NULL || len == 0 || p->list->len == 0)
 		return false;
-	GString *t = g_string_sized_new(len);
-	fold(t, text, len);
+	char *t = g_malloc(FOLD_ROOM(len));
+	size_t n = fold(t, text, len);
+	guint np = p->list->len;
+	gssize *first = g_new(gssize, np);	/* first occurrence, or -1 */
+	for (guint i = 0; i < np; i++)
+		first[i] = -1;
+	guint left = np;
+	for (size_t i = 0; i + 1 < n && left > 0; i++) {
+		unsigned h = bucket((unsigned char)t[i], (unsigned char)t[i + 1]);
+		for (guint k = p->start[h]; k < p->start[h + 1]; k++) {
+			guint16 x = p->order[k];
+			if (first[x] < 0 && phrase_at(g_ptr_array_index(p->list, x), t, n, i)) {
+				first[x] = (gssize)i;
+				left--;
+			}
+		}
+	}
 	GArray *pay = g_array_new(FALSE, FALSE, sizeof(struct span));
 	bool urgent = false;
-	for (guint i = 0; i < p->list->len; i++) {
-		const struct phrase *ph = g_ptr_array_index(p->list, i);
-		gssize at = find_phrase(ph, t->str, t->len);
-		if (at < 0)
+	for (guint i = 0; i < np; i++) {
+		if (first[i] < 0)
 			continue;
+		const struct phrase *ph = g_ptr_array_index(p->list, i);
 		if (ph->cat == CAT_URGENT) {
 			urgent = true;
 		} else {
-			struct span s = { (size_t)at, (size_t)at + ph->len };
-			g_array_append_val(pay, s);
+			struct span sp = { (size_t)first[i], (size_t)first[i] + ph->len };
+			g_array_append_val(pay, sp);
 		}
 		if (hits != NULL)
 			g_ptr_array_add(hits, g_strdup_printf("%s: %s", CAT_NAME[ph->cat], ph->written));
@@ -268,17 +323,18 @@ bec_phrases_match(const struct bec_phrases *p, const char *text, size_t len, GPt
 	unsigned distinct = 0;
 	size_t end = 0;
 	for (guint i = 0; i < pay->len; i++) {
-		const struct span *s = &g_array_index(pay, struct span, i);
-		if (distinct == 0 || s->at >= end) {
+		const struct span *sp = &g_array_index(pay, struct span, i);
+		if (distinct == 0 || sp->at >= end) {
 			distinct++;
-			end = s->end;
-		} else if (s->end > end) {
+			end = sp->end;
+		} else if (sp->end > end) {
 			/* overlapping: the same mention, widened */
-			end = s->end;
+			end = sp->end;
 		}
 	}
 	g_array_free(pay, TRUE);
-	g_string_free(t, TRUE);
+	g_free(first);
+	g_free(t);
 	return distinct >= 1 && (urgent || distinct >= 2);
 }
 

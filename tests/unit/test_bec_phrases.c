@@ -66,7 +66,8 @@ test_format(void **state)
 	    "gift-card iTunes カード\nurgent\tUrgent\n");
 	assert_int_equal(bec_phrases_count(p), 3);
 	bec_phrases_free(p);
-	expect_error("bank-change x\npayment y\n", "t.txt:2: unknown category \"payment\"");
+	expect_error("bank-change xy\npayment yz\n", "t.txt:2: unknown category \"payment\"");
+	expect_error("urgent \xef\xbd\x81\n", "t.txt:1: phrase shorter than 2 bytes");	/* ａ: NFKC "a" */
 	expect_error("urgent\n", "t.txt:1: no phrase");
 	expect_error("urgent \xff\xfe\n", "t.txt:1: not UTF-8");
 	GString *s = g_string_new("urgent ");
