@@ -58,7 +58,7 @@ static const unsigned char ASCII_FOLD[128] = {
 	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '{', '|', '}', '~', 127,
 };
 
-#define FOLD_ROOM(n) ((n) / 2 * 3 + 8)	/* a lower case letter is at most 3/2 as long */
+#define FOLD_ROOM(n) ((n) * 3 + 8)	/* an invalid byte becomes U+FFFD, 3 bytes */
 
 static size_t
 fold(char *out, const char *s, size_t n)

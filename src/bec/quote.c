@@ -329,10 +329,18 @@ author_parse(const char *s, size_t n, char **name, char **addr)
 	if (n == 0)
 		return false;
 	const char *lt = memchr(s, '<', n);
-	const char *mt = find_ci(s, n, "[mailto:");
+	/* "[mailto:a]", "[SMTP:a]" (old Exchange), "[a]" */
+	const char *mt = memchr(s, '[', n);
 	if (mt != NULL && (lt == NULL || mt < lt)) {
-		*name = name_make(s, (size_t)(mt - s));
-		*addr = addr_token(mt + 8, n - (size_t)(mt - s) - 8);
+		const char *a = mt + 1;
+		size_t an = n - (size_t)(a - s);
+		if (has_prefix_ci(a, an, "SMTP:"))
+			a += 5, an -= 5;
+		*addr = addr_token(a, an);	/* "mailto:" goes in addr_make() */
+		if (*addr != NULL)
+			*name = name_make(s, (size_t)(mt - s));
+		else
+			*name = name_make(s, n);
 	} else if (lt != NULL) {
 		*name = name_make(s, (size_t)(lt - s));
 		const char *a = lt + 1;
@@ -428,19 +436,82 @@ after_comma(const char *s, size_t n)
 	return r;
 }
 
+static const char *const DATE_WORDS[] = {
+	"on", "at", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar",
+	"apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "monday", "tuesday",
+	"wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+	"march", "april", "june", "july", "august", "september", "october", "november",
+	"december",
+};
+
 /*
- * The author of an "On <date>, <author>" middle part m[0..n): after the
- * last time, else after the last ", " (the name itself may have a comma
- * only when there is a time: "On ... 10:00 AM Yamada, Taro <a> wrote:").
+ * Whether the word w[0..n) can be part of a date: 1 with a digit, 2 a day
+ * or month name (or "On", "At"), 0 not.
  */
+static int
+date_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_digit(w[i]))
+			return 1;
+	while (n > 0 && (w[n - 1] == ',' || w[n - 1] == '.'))
+		n--;
+	for (size_t i = 0; i < G_N_ELEMENTS(DATE_WORDS); i++)
+		if (strlen(DATE_WORDS[i]) == n && g_ascii_strncasecmp(w, DATE_WORDS[i], n) == 0)
+			return 2;
+	return 0;
+}
+
+/*
+ * Where the author starts in an attribution's part m[0..n) before
+ * "wrote:": after the last time (else at the start), then past every ", "
+ * whose left side holds a digit (the rest of a date: "On 14:22 29 Aug
+ * 2002, Name", "At 11:06 AM 9/18/02 -0400, Name"), then, when there was
+ * no time, past leading date words up to the last with a digit ("5 Sep 2002 name@example.org";
+ * "Jan Novak" stays).  A comma of the name itself
+ * stays ("10:00 AM Yamada, Taro <a>").
+ */
+static const char *
+author_start(const char *m, size_t n)
+{
+	const char *a = after_time(m, n);
+	bool timed = a != NULL;
+	if (a == NULL)
+		a = m;
+	for (;;) {
+		size_t r = n - (size_t)(a - m);
+		const char *c = after_comma(a, r);
+		if (c == NULL)
+			break;
+		bool digit = false;
+		for (const char *d = a; d < c && !digit; d++)
+			digit = is_digit(*d);
+		if (!digit)
+			break;
+		a = c;
+	}
+	/* without a time, leading date words up to the last one with a digit
+	 * ("Jan Novak" stays; after a time, so does "P6") */
+	const char *e = m + n, *w = a, *past = NULL;
+	for (; !timed;) {
+		const char *x = w;
+		while (x < e && *x != ' ')
+			x++;
+		int k = x < e ? date_word(w, (size_t)(x - w)) : 0;
+		if (k == 0)
+			break;
+		w = x + 1;
+		if (k == 1)
+			past = w;
+	}
+	return past != NULL ? past : a;
+}
+
+/* The author of an "On <date>, <author>" middle part m[0..n). */
 static bool
 on_author(const char *m, size_t n, char **name, char **addr)
 {
-	const char *a = after_time(m, n);
-	if (a == NULL)
-		a = after_comma(m, n);
-	if (a == NULL)
-		return false;
+	const char *a = author_start(m, n);
 	return author_parse(a, n - (size_t)(a - m), name, addr);
 }
 
@@ -601,8 +672,10 @@ plain_wrote(struct scan *sc, const struct line *l)
 	int d = next_depth(sc, l);
 	if (d < 0 || (unsigned)d <= l->depth)
 		return false;
+	size_t n = l->bn - strlen(" wrote:");
+	const char *a = author_start(l->b, n);	/* Eudora: "At 10:32 AM ..., Name" */
 	char *name, *addr;
-	if (!author_parse(l->b, l->bn - strlen(" wrote:"), &name, &addr))
+	if (!author_parse(a, n - (size_t)(a - l->b), &name, &addr))
 		return false;
 	add(sc, name, addr, "wrote", l);
 	return true;
@@ -654,8 +727,8 @@ ja_wrote(struct scan *sc, const struct line *l)
 			e = n - strlen(ENDS[i]);
 	if (e == 0)
 		return false;
-	const char *a = after_time(s, e);
-	if (a != NULL) {
+	const char *a = author_start(s, e);
+	if (a != s) {
 		size_t r = e - (size_t)(a - s);
 		/* "10:00 に 山田", "10:00、山田" */
 		trim(&a, &r);

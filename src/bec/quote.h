@@ -34,9 +34,12 @@
  *                  over up to 3 lines ("On ... +0900" / "Name <a> wrote:"
  *                  of Becky!); the author is what follows the last time
  *                  (hh:mm[:ss], AM/PM, a zone +hhmm or "JST,"), else what
- *                  follows the last ", ".
- *   "wrote"        "<author> wrote:" without "On", only when the next
- *                  non-blank line is quoted deeper.
+ *                  follows the last ", "; then past each ", " with a digit
+ *                  on its left (the date's rest: "On 14:22 29 Aug 2002,
+ *                  Name"), so that "10:00 AM Yamada, Taro" keeps its comma.
+ *   "wrote"        "<author> wrote:" without "On" (Eudora's "At 11:06 AM
+ *                  9/18/02 -0400, Name wrote:" the same way), only when
+ *                  the next non-blank line is quoted deeper.
  *   "ja-date"      Gmail Japanese: "2026年12月1日(月) 10:00 山田 太郎
  *                  <yamada@example.co.jp>:" (a date in 年月日, an address
  *                  in <>, a colon at the end).

@@ -185,7 +185,13 @@ test_hostile(void **state)
 	g_ptr_array_unref(hits);
 	for (size_t n = 0; n < sizeof(bin) - 1; n++)
 		(void)bec_phrases_match(p, bin, n, NULL);
+	/* invalid bytes are U+FFFD, three times as long (the fuzzer's find) */
 	GString *s = g_string_new("");
+	for (int i = 0; i < 1000; i++)
+		g_string_append_c(s, '\xb4');
+	g_string_append(s, "口座変更 urgent");
+	assert_true(bec_phrases_match(p, s->str, s->len, NULL));
+	g_string_truncate(s, 0);
 	while (s->len < 1u << 20)
 		g_string_append(s, "口座変 urgen ");
 	assert_false(bec_phrases_match(p, s->str, s->len, NULL));

@@ -137,6 +137,25 @@ test_on_wrote(void **state)
 	/* no time: after the last ", " */
 	expect("On Monday, 1 December 2026, yamada@example.co.jp wrote:\n> hi\n",
 	    "on-wrote|-|yamada@example.co.jp|0\n");
+	/* the date's rest after the time: "On 14:22 29 Aug 2002, Name" */
+	expect("On 14:22 29 Aug 2002, Matthias Saou <matthias@example.net> wrote:\n",
+	    "on-wrote|Matthias Saou|matthias@example.net|0\n");
+	/* Eudora: "At <time> <date>, Name wrote:" before a quote */
+	expect("At 11:06 AM 9/18/02 -0400, R. A. Hettinga wrote:\n>hi\n",
+	    "wrote|R. A. Hettinga|-|0\n");
+	expect("At 10:32 AM -0400 on 9/21/02, Gary Lawrence Murphy wrote:\n> hi\n",
+	    "wrote|Gary Lawrence Murphy|-|0\n");
+	/* no time, no comma: the date words before the author */
+	expect("On Thu, 5 Sep 2002 someone@example.net wrote:\n",
+	    "on-wrote|-|someone@example.net|0\n");
+	/* a name like a month stays */
+	expect("On Mon, Dec 1, 2026 at 10:00 AM Jan Novak <jan@example.cz> wrote:\n",
+	    "on-wrote|Jan Novak|jan@example.cz|0\n");
+	/* old Exchange "[SMTP:a]", and "[a]" */
+	expect("-----Original Message-----\nFrom: Michael Zhao [SMTP:mzhao@example.com]\nSent: x\n",
+	    "outlook-en|Michael Zhao|mzhao@example.com|0\n");
+	expect("> From: Luciano Rocha [strange@example.org]\n> To: x\n",
+	    "gt-header|Luciano Rocha|strange@example.org|1\n");
 	/* "Name wrote:" alone only before a deeper quote */
 	expect("Taro Yamada wrote:\n> hi\n", "wrote|Taro Yamada|-|0\n");
 	expect("As the minister wrote:\nthe plan is good.\n", "");
@@ -253,6 +272,7 @@ test_bounds(void **state)
 	GPtrArray *a = bec_quotes_find(s->str, s->len, 7);
 	assert_int_equal(a->len, 7);
 	const struct bec_quote *q = g_ptr_array_index(a, 6);
+	assert_non_null(q->name);
 	assert_string_equal(q->name, "P6");
 	assert_string_equal(q->address, "p6@example.com");
 	assert_int_equal(q->offset, 6 * strlen("On Mon, Dec 1, 2026 at 10:00 AM P0 <p0@example.com> wrote:\n"));
