@@ -233,6 +233,25 @@ sep_of(const char *s, size_t n)
 
 /* --- the author --------------------------------------------------------- */
 
+/*
+ * s[0..n) made fit to show (text_clean_copy()) and at most max bytes:
+ * an invalid byte or a NUL turns into U+FFFD, three bytes, so the copy is
+ * cut again, on a character.
+ */
+static char *
+clean(const char *s, size_t n, size_t max)
+{
+	char *v = text_clean_copy(s, n, max);
+	size_t k = strlen(v);
+	if (k > max) {
+		k = max;
+		while (k > 0 && ((unsigned char)v[k] & 0xC0) == 0x80)
+			k--;
+		v[k] = '\0';
+	}
+	return v;
+}
+
 static bool
 addr_char(unsigned char c)
 {
@@ -260,7 +279,7 @@ addr_make(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!addr_char((unsigned char)s[i]))
 			return NULL;
-	char *a = text_clean_copy(s, n, BEC_QUOTE_ADDR_MAX);
+	char *a = clean(s, n, BEC_QUOTE_ADDR_MAX);
 	char *dom = strchr(a, '@') + 1;
 	for (char *c = dom; *c != '\0'; c++)
 		*c = g_ascii_tolower(*c);
@@ -303,7 +322,7 @@ name_make(const char *s, size_t n)
 	}
 	if (n == 0)
 		return NULL;
-	return text_clean_copy(s, n, BEC_QUOTE_NAME_MAX);
+	return clean(s, n, BEC_QUOTE_NAME_MAX);
 }
 
 static bool

@@ -309,6 +309,20 @@ test_bounds(void **state)
 	bec_quotes_free(a);
 	g_string_free(s, TRUE);
 
+	/* NULs and invalid bytes become U+FFFD: still at most BEC_QUOTE_NAME_MAX */
+	s = g_string_new("__ ");
+	for (int i = 0; i < 200; i++)
+		g_string_append_c(s, i % 2 ? '\0' : '\xb4');
+	g_string_append(s, " wrote:\n> x\n");
+	a = bec_quotes_find(s->str, s->len, 10);
+	assert_int_equal(a->len, 1);
+	q = g_ptr_array_index(a, 0);
+	assert_true(strlen(q->name) <= BEC_QUOTE_NAME_MAX);
+	assert_true(strlen(q->name) > 200);
+	assert_true(g_utf8_validate(q->name, -1, NULL));
+	bec_quotes_free(a);
+	g_string_free(s, TRUE);
+
 	/* every prefix of a many-form text, and its bytes flipped: no crash */
 	static const char many[] =
 	    "> -----Original Message-----\n> From: \"Y, T\" [mailto:y@example.jp]\n> Sent: x\n"
