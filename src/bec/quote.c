@@ -669,7 +669,8 @@ on_wrote(struct scan *sc, const struct line *l, size_t *next)
 		off = f.next;
 	}
 	bool ok = false;
-	if (has_suffix(s, n, " wrote:")) {
+	/* "On wrote:" shares its blank: no author part */
+	if (n >= strlen("On ") + strlen(" wrote:") && has_suffix(s, n, " wrote:")) {
 		char *name, *addr;
 		if (on_author(s + 3, n - 3 - strlen(" wrote:"), &name, &addr)) {
 			add(sc, name, addr, "on-wrote", l);
@@ -686,7 +687,8 @@ on_wrote(struct scan *sc, const struct line *l, size_t *next)
 static bool
 plain_wrote(struct scan *sc, const struct line *l)
 {
-	if (!has_suffix(l->b, l->bn, " wrote:"))
+	/* a line of on_wrote()'s that it refused is none either */
+	if (!has_suffix(l->b, l->bn, " wrote:") || has_prefix(l->b, l->bn, "On "))
 		return false;
 	int d = next_depth(sc, l);
 	if (d < 0 || (unsigned)d <= l->depth)

@@ -159,6 +159,9 @@ test_on_wrote(void **state)
 	/* "Name wrote:" alone only before a deeper quote */
 	expect("Taro Yamada wrote:\n> hi\n", "wrote|Taro Yamada|-|0\n");
 	expect("As the minister wrote:\nthe plan is good.\n", "");
+	/* "On" and "wrote:" sharing the blank (the fuzzer's third find) */
+	expect("On wrote:\n> x\n", "");
+	expect("On  wrote:\n> x\n", "");
 	/* a sentence starting with "On" is none */
 	expect("On Monday we meet at 10:00 in the lobby.\nSee you.\n", "");
 }
