@@ -279,9 +279,11 @@ addr_make(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!addr_char((unsigned char)s[i]))
 			return NULL;
-	char *a = clean(s, n, BEC_QUOTE_ADDR_MAX);
-	char *dom = strchr(a, '@') + 1;
-	for (char *c = dom; *c != '\0'; c++)
+	/* valid UTF-8 (an IDN), so that the copy is the bytes as they are */
+	if (!g_utf8_validate(s, (gssize)n, NULL))
+		return NULL;
+	char *a = g_strndup(s, n);
+	for (char *c = strchr(a, '@') + 1; *c != '\0'; c++)
 		*c = g_ascii_tolower(*c);
 	return a;
 }

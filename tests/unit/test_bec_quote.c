@@ -326,6 +326,11 @@ test_bounds(void **state)
 	bec_quotes_free(a);
 	g_string_free(s, TRUE);
 
+	/* an address with invalid UTF-8 is none (the fuzzer's fourth find) */
+	char *got2 = found("From: T <ya\xff\xffmada@example.com>\nSent: x\n", 39, 10);
+	assert_string_equal(got2, "header|T|-|0\n");
+	g_free(got2);
+
 	/* every prefix of a many-form text, and its bytes flipped: no crash */
 	static const char many[] =
 	    "> -----Original Message-----\n> From: \"Y, T\" [mailto:y@example.jp]\n> Sent: x\n"
