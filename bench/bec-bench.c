@@ -8,7 +8,8 @@
  *
  * Prints the mean and the 50/99th percentile and maximum per message of
  * both, the quoted authors per form, and every message the payment-change
- * rule fires on with its hits (the false positives on ham).
+ * rule fires on with its hits (the false positives on ham), and those
+ * with a payment phrase (bank-change or gift-card) at all ("PAYMENT").
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ main(int argc, char **argv)
 	GArray *tp = g_array_new(FALSE, FALSE, sizeof(double));
 	GHashTable *forms = g_hash_table_new(g_str_hash, g_str_equal);
 	double qbytes = 0, pbytes = 0;
-	unsigned fired = 0, with_quote = 0, quotes = 0;
+	unsigned fired = 0, with_quote = 0, quotes = 0, with_payment = 0;
 	for (guint i = 0; i < names->len; i++) {
 		char *base = g_build_filename(dir, names->pdata[i], NULL);
 		char *f1 = g_strconcat(base, ".txt", NULL), *f2 = g_strconcat(base, ".norm", NULL);
@@ -117,7 +118,18 @@ main(int argc, char **argv)
 		bec_quotes_free(q);
 
 		GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
-		if (bec_phrases_match(ph, norm, nl, hits)) {
+		bool fires = bec_phrases_match(ph, norm, nl, hits);
+		bool pay = false;
+		for (guint k = 0; k < hits->len && !pay; k++)
+			pay = !g_str_has_prefix(hits->pdata[k], "urgent:");
+		if (pay) {
+			with_payment++;
+			printf("PAYMENT %s:", (char *)names->pdata[i]);
+			for (guint k = 0; k < hits->len; k++)
+				printf(" [%s]", (char *)hits->pdata[k]);
+			printf("\n");
+		}
+		if (fires) {
 			fired++;
 			printf("FIRES %s:", (char *)names->pdata[i]);
 			for (guint k = 0; k < hits->len; k++)
@@ -141,8 +153,9 @@ main(int argc, char **argv)
 	g_hash_table_iter_init(&it, forms);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		printf(" %s=%u", (char *)k, GPOINTER_TO_UINT(v));
-	printf("\npayment-change rule (%u phrases): %u of %u messages (%.2f %%)\n",
-	    bec_phrases_count(ph), fired, names->len, 100.0 * fired / names->len);
+	printf("\npayment-change rule (%u phrases): %u of %u messages (%.2f %%); "
+	    "a payment phrase at all: %u\n",
+	    bec_phrases_count(ph), fired, names->len, 100.0 * fired / names->len, with_payment);
 	g_hash_table_destroy(forms);
 	g_array_free(tq, TRUE);
 	g_array_free(tp, TRUE);
