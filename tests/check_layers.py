@@ -13,8 +13,9 @@ under src/:
                            (text, links, what the HTML analyser judges from)
           url, qr          URLs parsed, normalised and unwrapped; QR codes
                            decoded from images (no mail knowledge either)
-          bec              what the bec module judges from (lookalike
-                           domains), no mail knowledge either
+          bec              what the bec module judges from: look-alike
+                           domains, the authors of quoted messages, the
+                           payment-change phrases (no mail knowledge)
   rank 2  objects          the object tree: its driver and the interface it
                            implements (tree_api.h) directly in objects/, the
                            format parsers in objects/containers/ and
