@@ -91,6 +91,15 @@ urc=0
 build/mamori scan examples/urls/*.eml || urc=$?
 ((urc <= 1)) || { echo "demo: scan FAILED (exit $urc)" >&2; exit "$urc"; }
 
+# Impersonation (examples/bec/bec.conf names a VIP and the protected
+# domains): a hijacked reply, the real correspondent's reply, CEO fraud,
+# a partner's look-alike domain.
+section "impersonation and BEC: examples/bec/ (docs/bec.md)"
+bec_rc=0
+echo "\$ mamori scan -c examples/bec/bec.conf examples/bec/*.eml"
+build/mamori scan -c examples/bec/bec.conf examples/bec/*.eml || bec_rc=$?
+((bec_rc <= 1)) || { echo "demo: scan FAILED (exit $bec_rc)" >&2; exit "$bec_rc"; }
+
 section "PPAP: password-protected archives (examples/ppap/, docs/ppap.md)"
 prc=0
 build/mamori scan examples/ppap/*.eml || prc=$?

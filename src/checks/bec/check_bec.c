@@ -30,6 +30,8 @@
 #include <glib.h>
 
 #include "bec/lookalike.h"
+#include "bec/phrases.h"
+#include "bec/quote.h"
 #include "content/content.h"
 #include "core/module.h"
 #include "mime/message.h"
@@ -46,6 +48,7 @@ struct vip_conf {
 };
 
 struct bec_conf {
+	char *phrases;		/* the payment-change dictionary, or NULL */
 	GPtrArray *protected_domains;
 	GPtrArray *vip;		/* struct vip_conf * */
 	GPtrArray *freemail_domains;
@@ -54,10 +57,12 @@ struct bec_conf {
 #define SYMBOLS(X) \
 	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
 	X(IMPERSONATION_DOMAIN, 6.0, NO_FORCE, "The From, Reply-To or envelope sender domain is a look-alike of a domain of bec.protected_domains: Damerau-Levenshtein distance 1 (2 on longer labels) on the registrable label, 1/l 0/o rn/m vv/w cl/d swaps, an inserted hyphen, the protected domain as labels in front of another domain, the same name under another suffix, or an IDN whose UTS #39 skeleton is the protected one's; never the protected domain or its subdomains. The option is \"domain (which header): protected domain, why\".") \
+	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread. The option is \"name: quoted domain -> sender domain (form)\".") \
+	X(BEC_PAYMENT_CHANGE, 4.0, NO_FORCE, "The text asks to change bank details, pay to a new account or buy gift cards, with urgency or a second payment phrase (the dictionary of bec.phrases, Japanese and English); the option lists the phrases found.") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
 	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail or a look-alike of a protected domain; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
 	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); not for mailing lists (List-Id), whose web-mail replies often lack them; the option is the prefix.") \
-	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME or IMPERSONATION_DOMAIN) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
+	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME, IMPERSONATION_DOMAIN or THREAD_HIJACK) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 
@@ -120,6 +125,8 @@ static const struct conf_section vip_section =
 
 #define C struct bec_conf
 static const struct conf_key keys[] = {
+	CONF_STRING_OFF(C, phrases, "", conf_check_abs_path, "an absolute path",
+	    "the payment-change dictionary (\"\": the shipped rules/bec-phrases.txt)"),
 	CONF_LIST(C, protected_domains, NULL, conf_check_domain, "a domain such as example.co.jp",
 	    true, "our own domains and key partners': their look-alikes are impersonation"),
 	CONF_GROUPS(C, vip, &vip_section, VIP_MAX,
@@ -142,6 +149,7 @@ struct vip {
 
 struct bec_engine {
 	struct bec_protected *protected;	/* NULL: none configured */
+	struct bec_phrases *phrases;
 	GPtrArray *vips;	/* struct vip *, two per name (both orders) */
 	GHashTable *addresses;	/* lower-case VIP address -> itself */
 	GHashTable *freemail;	/* domain -> itself */
@@ -164,6 +172,7 @@ engine_free(void *engine)
 	if (e == NULL)
 		return;
 	bec_protected_free(e->protected);
+	bec_phrases_free(e->phrases);
 	g_ptr_array_unref(e->vips);
 	g_hash_table_unref(e->addresses);
 	g_hash_table_unref(e->freemail);
@@ -247,6 +256,16 @@ engine_new(struct module_setup *s, void **engine)
 	e->freemail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; c->freemail_domains != NULL && i < c->freemail_domains->len; i++)
 		g_hash_table_add(e->freemail, g_strdup(g_ptr_array_index(c->freemail_domains, i)));
+	{
+		char why[512];
+		const char *path = c->phrases != NULL ? c->phrases : bec_phrases_default_path();
+		e->phrases = bec_phrases_load(path, why, sizeof why);
+		if (e->phrases == NULL) {
+			snprintf(s->err, s->errlen, "bec.phrases: %s", why);
+			engine_free(e);
+			return false;
+		}
+	}
 	if (c->protected_domains != NULL && c->protected_domains->len > 0) {
 		char why[256];
 		e->protected = bec_protected_new((const char *const *)c->protected_domains->pdata,
@@ -293,9 +312,10 @@ engine_summary(const void *engine, bool detail)
 	const struct bec_engine *e = engine;
 	(void)detail;
 	return g_strdup_printf("bec: %zu protected domains, %u VIP addresses (%u names in both "
-	    "orders), %u free-mail domains\n",
+	    "orders), %u free-mail domains, %u payment-change phrases\n",
 	    e->protected != NULL ? bec_protected_count(e->protected) : 0,
-	    g_hash_table_size(e->addresses), e->vips->len, g_hash_table_size(e->freemail));
+	    g_hash_table_size(e->addresses), e->vips->len, g_hash_table_size(e->freemail),
+	    bec_phrases_count(e->phrases));
 }
 
 /* ---- a scan ---------------------------------------------------------------- */
@@ -444,6 +464,96 @@ forwards_something(const struct mime_message *msg)
 	return false;
 }
 
+#define TEXT_MAX (256u * 1024u)	/* bytes of a text read for quotes, phrases */
+
+/* The same person's name: both squeezed (NFKC, folded, no blanks or
+ * punctuation) and equal, in either order of their words. */
+static bool
+same_name(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0')
+		return false;
+	char *ka = squeeze(a), *kb = squeeze(b);
+	bool same = ka[0] != '\0' && strcmp(ka, kb) == 0;
+	if (!same && ka[0] != '\0') {
+		char **w = words_of(b);
+		guint n = g_strv_length(w);
+		GString *rev = g_string_new(NULL);
+		for (guint k = 0; k < n; k++)
+			g_string_append(rev, w[n - 1 - k]);
+		char *kr = squeeze(rev->str);
+		same = strcmp(ka, kr) == 0;
+		g_free(kr);
+		g_string_free(rev, TRUE);
+		g_strfreev(w);
+	}
+	g_free(ka);
+	g_free(kb);
+	return same;
+}
+
+/*
+ * THREAD_HIJACK: a quoted message of the body whose author has the
+ * sender's display name at another registrable domain than the sender's.
+ */
+static bool
+hijack(struct scan_ctx *ctx, const struct mime_addr *from, const char *fdom)
+{
+	const struct content *c = scan_content(ctx);
+	if (c == NULL || from == NULL || fdom == NULL || from->name[0] == '\0')
+		return false;
+	char *sd = g_ascii_strdown(fdom, -1);
+	char *sreg = url_registrable(sd);
+	g_free(sd);
+	bool hit = false;
+	for (guint i = 0; i < c->n_body && !hit; i++) {
+		const struct content_text *t = c->texts->pdata[i];
+		size_t n;
+		const char *s = content_text(c, t, &n);
+		GPtrArray *qs = bec_quotes_find(s, MIN(n, (size_t)TEXT_MAX), 16);
+		for (guint k = 0; k < qs->len && !hit; k++) {
+			const struct bec_quote *q = qs->pdata[k];
+			const char *qd = q->address != NULL ? domain_of(q->address) : NULL;
+			if (qd == NULL || !same_name(q->name, from->name))
+				continue;
+			char *qreg = url_registrable(qd);
+			if (strcmp(qreg, sreg) != 0) {
+				scan_addf(ctx, SYM(THREAD_HIJACK), "%s: %s -> %s (%s)", from->name, qreg,
+				    sreg, q->form);
+				hit = true;
+			}
+			g_free(qreg);
+		}
+		bec_quotes_free(qs);
+	}
+	g_free(sreg);
+	return hit;
+}
+
+/* BEC_PAYMENT_CHANGE over the body's texts (NFKC, as the dictionary is) */
+static bool
+payment_change(struct scan_ctx *ctx, const struct bec_engine *e)
+{
+	const struct content *c = scan_content(ctx);
+	bool hit = false;
+	for (guint i = 0; c != NULL && i < c->n_body && !hit; i++) {
+		size_t n;
+		const char *s = content_norm(c, c->texts->pdata[i], &n);
+		GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
+		if (bec_phrases_match(e->phrases, s, MIN(n, (size_t)TEXT_MAX), hits)) {
+			GString *opt = g_string_new(NULL);
+			for (guint k = 0; k < hits->len && k < 4; k++)
+				g_string_append_printf(opt, "%s%s", k > 0 ? "; " : "",
+				    (const char *)hits->pdata[k]);
+			scan_add(ctx, SYM(BEC_PAYMENT_CHANGE), opt->str);
+			g_string_free(opt, TRUE);
+			hit = true;
+		}
+		g_ptr_array_unref(hits);
+	}
+	return hit;
+}
+
 /* A link in the text, or an attachment: what the impersonation carries */
 static char *
 payload_of(struct scan_ctx *ctx)
@@ -534,6 +644,9 @@ run(struct scan_ctx *ctx)
 	    !has_header(h, "Thread-Index") && !has_header(h, "List-Id") &&
 	    !(fwd && forwards_something(msg)))
 		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
+	if (hijack(ctx, from, fdom))
+		impersonation = true;
+	(void)payment_change(ctx, e);
 	if (impersonation) {
 		char *p = payload_of(ctx);
 		if (p != NULL)
