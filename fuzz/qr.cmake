@@ -4,3 +4,4 @@
 list(APPEND MAMORI_FUZZ_TARGETS qr)
 set(fuzz_libs_qr mamori_qr)
 set(fuzz_secs_qr 60)
+set(fuzz_dict_qr ${CMAKE_CURRENT_SOURCE_DIR}/dict/qr.dict)
