@@ -48,6 +48,7 @@ struct vip_conf {
 };
 
 struct bec_conf {
+	bool enabled;
 	char *phrases;		/* the payment-change dictionary, or NULL */
 	GPtrArray *protected_domains;
 	GPtrArray *vip;		/* struct vip_conf * */
@@ -125,6 +126,7 @@ static const struct conf_section vip_section =
 
 #define C struct bec_conf
 static const struct conf_key keys[] = {
+	CONF_BOOL(C, enabled, true, "run the impersonation and BEC checks"),
 	CONF_STRING_OFF(C, phrases, "", conf_check_abs_path, "an absolute path",
 	    "the payment-change dictionary (\"\": the shipped rules/bec-phrases.txt)"),
 	CONF_LIST(C, protected_domains, NULL, conf_check_domain, "a domain such as example.co.jp",
@@ -577,6 +579,9 @@ payload_of(struct scan_ctx *ctx)
 static void
 run(struct scan_ctx *ctx)
 {
+	const struct bec_conf *c = scan_module_conf(ctx);
+	if (!c->enabled)
+		return;
 	const struct bec_engine *e = scan_module_engine(ctx);
 	struct bec_state *st = scan_module_state(ctx);
 	const struct mime_message *msg = scan_message(ctx);
