@@ -601,15 +601,34 @@ struct text_ctx {
 	const struct content_text *t;
 	const GPtrArray *links;	/* the part's links: [first, end) */
 	guint first, end;
+	GHashTable *shown;	/* the URLs its links display (made on the
+				 * first URL of its text), or NULL */
 };
+
+static bool
+shown_add(const char *url, size_t n, void *arg)
+{
+	g_hash_table_add(arg, g_strndup(url, n));
+	return true;
+}
 
 static bool
 text_url(const char *url, size_t n, void *arg)
 {
 	struct text_ctx *x = arg;
-	for (guint i = x->first; i < x->end; i++) {
-		const struct content_link *l = x->links->pdata[i];
-		if (l->text != NULL && memmem(l->text, strlen(l->text), url, n) != NULL)
+	if (x->shown == NULL) {
+		x->shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		for (guint i = x->first; i < x->end; i++) {
+			const struct content_link *l = x->links->pdata[i];
+			if (l->text != NULL)
+				content_find_urls(l->text, strlen(l->text), shown_add, x->shown);
+		}
+	}
+	if (g_hash_table_size(x->shown) > 0) {
+		char *k = g_strndup(url, n);
+		bool shown = g_hash_table_contains(x->shown, k);
+		g_free(k);
+		if (shown)
 			return true;	/* what a link displays: judged with it */
 	}
 	struct place p = {
@@ -688,10 +707,12 @@ collect(struct scan_ctx *ctx, struct urls_state *st, const struct urls_conf *c)
 		 * full-width "ｈｔｔｐｓ：／／..." is a URL too), but for the
 		 * displayed text of its own links */
 		size_t n;
-		struct text_ctx x = { st, c, t, links, first, li };
+		struct text_ctx x = { st, c, t, links, first, li, NULL };
 		char *cal = calendar_text(cn, t, &n);
 		const char *s = cal != NULL ? cal : content_norm(cn, t, &n);
 		content_find_urls(s, n, text_url, &x);
+		if (x.shown != NULL)
+			g_hash_table_unref(x.shown);
 		g_free(cal);
 	}
 	if (cn != NULL && cn->links_dropped > 0)
