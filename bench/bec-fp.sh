@@ -58,32 +58,32 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 conf=$WORK/bec-fp.conf
 
-# scan_into OUT-OF-THE-HELPER...: mamori scan --json of the rest of the
-# arguments (options and directories) piped into bec_fp.py; the reports are
-# never stored.  Fails unless scan exits 0 or 1 and the helper 0.
-scan_into() { # "HELPER ARGS" SCAN-ARGS...
-	local helper_args=$1
+# scan_into HELPER-ARGS... -- SCAN-ARGS...: mamori scan --json of
+# SCAN-ARGS (options and directories) piped into bec_fp.py HELPER-ARGS; the
+# reports are never stored.  Fails unless scan exits 0 or 1 and the helper 0.
+scan_into() {
+	local helper=()
+	while [[ $1 != -- ]]; do helper+=("$1"); shift; done
 	shift
 	set +e
 	"${nonet[@]}" "$MAMORI" scan --json -j "$JOBS" "$@" 2>>"$WORK/scan.log" |
-		# shellcheck disable=SC2086
-		python3 "$HELPER" $helper_args
+		python3 "$HELPER" "${helper[@]}"
 	local st=("${PIPESTATUS[@]}")
 	set -e
 	((st[0] <= 1)) || die "mamori scan exited ${st[0]}: $WORK/scan.log"
-	((st[1] == 0)) || die "bec_fp.py $helper_args failed"
+	((st[1] == 0)) || die "bec_fp.py ${helper[*]} failed"
 }
 
 n_train=$(nfiles "$train") n_test=$(nfiles "$test")
 say "picking the protected domains and VIPs from all ham ($n_train train + $n_test test)"
-MAMORI_CONFIG=/dev/null scan_into "pick $TOP $conf $WORK/picks.json" "$train" "$test" >&2
+MAMORI_CONFIG=/dev/null scan_into pick "$TOP" "$conf" "$WORK/picks.json" -- "$train" "$test" >&2
 "$MAMORI" check-config "$conf" >"$WORK/check-config.log" 2>&1 ||
 	die "check-config refused $conf: $(cat "$WORK/check-config.log")"
 
 say "scanning the train ham with $conf"
-scan_into "count train $WORK/train.json --evidence $EVIDENCE" -c "$conf" "$train"
+scan_into count train "$WORK/train.json" --evidence "$EVIDENCE" -- -c "$conf" "$train"
 say "scanning the test ham with $conf (counts only)"
-scan_into "count test $WORK/test.json" -c "$conf" "$test"
+scan_into count test "$WORK/test.json" -- -c "$conf" "$test"
 
 for s in train test; do
 	got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["messages"])' "$WORK/$s.json")

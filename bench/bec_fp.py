@@ -14,15 +14,17 @@ Usage:
                                    reports of one split's ham -> OUT (JSON):
                                    the messages, and per bec symbol how many
                                    got it; with --evidence N also the first N
-                                   (by file name) of each symbol's messages,
-                                   file name and options (only ever asked
-                                   for the train split)
+                                   (by file name) of each budgeted symbol's
+                                   messages, file name and options, and its
+                                   N most frequent options with their counts
+                                   (only ever asked for the train split)
   bec_fp.py report PICKS BUDGET EVIDENCE SPLIT.json...
                                    the tables: protected domains and VIPs,
                                    per symbol count and % of ham per split
                                    and in total, PASS/FAIL of the budgeted
                                    symbols (at most BUDGET %), and up to
-                                   EVIDENCE messages' options of each
+                                   EVIDENCE messages' options (and the
+                                   EVIDENCE most frequent options) of each
                                    budgeted symbol that fired, from the
                                    splits that kept evidence
 
@@ -171,13 +173,16 @@ def count(split, out, evidence):
                 if evidence:
                     opts = syms[s].get("options") if isinstance(syms[s], dict) else None
                     fired[s].append((src, [str(o) for o in opts or []]))
-    ev = {}
+    ev, distinct = {}, {}
     if evidence:
         for s in BUDGETED:
             ev[s] = [{"file": f, "options": o} for f, o in sorted(fired[s])[:evidence]]
+            c = collections.Counter(o for _, opts in fired[s] for o in opts)
+            distinct[s] = [{"option": o, "messages": n} for o, n in top(c, evidence)]
     with open(out, "w", encoding="utf-8") as f:
         json.dump({"split": split, "messages": messages, "counts": counts,
-                   "evidence": ev if evidence else None}, f, ensure_ascii=False, indent=1)
+                   "evidence": ev if evidence else None,
+                   "distinct": distinct if evidence else None}, f, ensure_ascii=False, indent=1)
 
 
 def pct(c, n):
@@ -243,6 +248,12 @@ def report(picks_path, budget, evidence, split_paths):
                   f"the first {min(len(ev), evidence)} by file name:")
             for e in ev[:evidence]:
                 print(f"  {e['file']}: {'; '.join(e['options']) or '(no option)'}")
+            dist = (s.get("distinct") or {}).get(sym) or []
+            if len(dist) > 1 or (dist and dist[0]["messages"] > 1):
+                print(f"  the {len(dist)} most frequent options of the {s['split']} split, "
+                      "with their messages:")
+                for d in dist:
+                    print(f"  {d['messages']:5d}  {d['option']}")
 
 
 def main(argv):
