@@ -70,7 +70,7 @@ struct urls_conf {
 	X(URL_BLOCKLISTED, 8.0, MAMORI_ACTION_QUARANTINE, "A URL or its host (or a parent domain up to the registrable one) is in a feed of urls.feeds; the option is \"feed: URL\". Forces urls.blocklisted_action (quarantine) by default.") \
 	X(URL_IN_ATTACHMENT, 0.1, NO_FORCE, "A URL was found inside an attachment (a PDF, an Office document, a script, an HTML or text attachment ...), not in the message's own text: not blame by itself; the option is the URL and the object's path.") \
 	X(QR_CODE_URL, 1.0, NO_FORCE, "A URL was decoded from a QR code in an image (a phone would open it, out of the gateway's sight); the option is the URL and the image.") \
-	X(PHISHING_LINK_MISMATCH, 3.0, NO_FORCE, "An HTML link displays a web URL (written with http:// or https://) whose registrable domain differs from the real target's, after unwrapping Safe Links, URL Defense and Google redirects; the option is \"shown -> target\".") \
+	X(PHISHING_LINK_MISMATCH, 5.0, NO_FORCE, "An HTML link displays a web URL (written with http:// or https://) whose registrable domain differs from the real target's, after unwrapping Safe Links, URL Defense and Google redirects; the option is \"shown -> target\".") \
 	X(URL_IP_HOST, 1.5, NO_FORCE, "A URL's host is an IP address, in any notation (decimal, hex, octal and short forms are read as browsers read them); the option is the URL.") \
 	X(URL_USERINFO, 3.0, NO_FORCE, "A web URL carries a user part before an @ (http://bank.example@evil.example/ goes to evil.example); the option is the URL.") \
 	X(URL_HOMOGRAPH, 4.0, NO_FORCE, "An internationalised host mixes scripts beyond what Unicode's highly restrictive level allows, or its UTS #39 skeleton is plain ASCII (a Cyrillic \"аpple\"); the option is the host and why.") \
