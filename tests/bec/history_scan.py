@@ -26,7 +26,11 @@ bec.first_contact_min_history = 5 and FAKE_REPLY forced to quarantine
   9. dave@other -> bob (bob wrote to dave): no FIRST_CONTACT;
  10. alice@partner -> bob (alice wrote to bob): no FIRST_CONTACT;
  11. frank@fake -> bob: FIRST_CONTACT (message 6 was not delivered);
- 12. a scan without --state: no history section, no stateful symbol.
+ 12. a scan without --state: no history section, no stateful symbol;
+ 13. a store that refuses the module's writes (an SQLite trigger added to
+     mamori.db): the scan still succeeds, nothing is recorded and the
+     report's bec.history.error says why; 14. with the trigger gone, the
+     count of delivered messages is what it was before 13.
 Each step checks the exact symbols of the bec module, the report's
 bec.history counters and what was recorded.
 """
@@ -34,6 +38,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -157,6 +162,26 @@ def main():
     check(bec_syms(rep) == {} and "history" not in rep["bec"],
           "12-nostate: no stateful symbol, no history section (%r, %r)"
           % (bec_syms(rep), rep["bec"]))
+
+    db = sqlite3.connect(os.path.join(state, "mamori.db"))
+    db.execute("CREATE TRIGGER refuse_bec BEFORE INSERT ON state_kv WHEN NEW.ns = 'bec' "
+               "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    db.commit()
+    rep = scan(a, conf, state, "13-store-error",
+               mail("alice@partner.example", "bob@ours.example", "err-13@partner.example",
+                    "again"), "bob@ours.example")
+    hist = rep["bec"].get("history", {})
+    check(rep["action"] == "accept" and bec_syms(rep) == {} and hist.get("checked") is True
+          and hist.get("delivered") == 9 and hist.get("recorded") == "no: store error"
+          and hist.get("error", "").startswith("recording the history: store error: ")
+          and "refused by the test" in hist.get("error", ""),
+          "13-store-error: scanned, not recorded, the error reported (%r)" % hist)
+    db.execute("DROP TRIGGER refuse_bec")
+    db.commit()
+    db.close()
+    step("14-after-error", mail("alice@partner.example", "bob@ours.example",
+                                "ok-14@partner.example", "again"),
+         "bob@ours.example", {}, "accept", 9, 0, "yes")
     if FAILS:
         sys.exit("%d checks failed" % len(FAILS))
     print("all checks passed")
