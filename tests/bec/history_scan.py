@@ -30,7 +30,10 @@ bec.first_contact_min_history = 5 and FAKE_REPLY forced to quarantine
  13. a store that refuses the module's writes (an SQLite trigger added to
      mamori.db): the scan still succeeds, nothing is recorded and the
      report's bec.history.error says why; 14. with the trigger gone, the
-     count of delivered messages is what it was before 13.
+     count of delivered messages is what it was before 13;
+ 15. a pair written less than a day ago is not written again (its value,
+     the time written, stays), one written two days ago is (value and
+     expiry move to now).
 Each step checks the exact symbols of the bec module, the report's
 bec.history counters and what was recorded.
 """
@@ -41,6 +44,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 
 FAILS = []
 
@@ -182,6 +186,28 @@ def main():
     step("14-after-error", mail("alice@partner.example", "bob@ours.example",
                                 "ok-14@partner.example", "again"),
          "bob@ours.example", {}, "accept", 9, 0, "yes")
+
+    db = sqlite3.connect(os.path.join(state, "mamori.db"))
+    now = int(time.time())
+    fresh = "p:alice@partner.example\nbob@ours.example"
+    stale = "p:alice@partner.example\ncarol@ours.example"
+    db.execute("UPDATE state_kv SET value = ?, expires = ? WHERE ns = 'bec' AND key = ?",
+               (str(now - 3600).encode(), now + 1000, fresh))
+    db.execute("UPDATE state_kv SET value = ?, expires = ? WHERE ns = 'bec' AND key = ?",
+               (str(now - 2 * 86400).encode(), now + 1000, stale))
+    db.commit()
+    scan(a, conf, state, "15-refresh",
+         mail("alice@partner.example", "bob@ours.example", "ref-15@partner.example", "again",
+              cc="carol@ours.example"), "bob@ours.example")
+    rows = dict((k, (bytes(v).decode(), e)) for k, v, e in db.execute(
+        "SELECT key, value, expires FROM state_kv WHERE ns = 'bec' AND key IN (?, ?)",
+        (fresh, stale)))
+    db.close()
+    check(rows.get(fresh) == (str(now - 3600), now + 1000),
+          "15-refresh: a pair written an hour ago is left as it was (%r)" % (rows.get(fresh),))
+    v, e = rows.get(stale, ("0", 0))
+    check(abs(int(v) - now) < 60 and abs(e - (now + 180 * 86400)) < 60,
+          "15-refresh: a pair written two days ago is written again (%r)" % (rows.get(stale),))
     if FAILS:
         sys.exit("%d checks failed" % len(FAILS))
     print("all checks passed")

@@ -28,8 +28,10 @@
  * namespace "bec" (docs/bec.md "History"):
  *   - "m:<Message-ID>" -> the message's participants (From, To, Cc,
  *     lower case, at most bec.history_participants, '\n'-separated);
- *   - "p:<sender>\n<recipient>" -> "1": the sender wrote to the recipient
- *     (From -> To, Cc and the envelope recipients, the same bound);
+ *   - "p:<sender>\n<recipient>" -> the Unix time it was written: the
+ *     sender wrote to the recipient (From -> To, Cc and the envelope
+ *     recipients, the same bound); written again (its expiry moved) at
+ *     most once a day, so that a regular correspondent costs reads only;
  *   - the counter "delivered": messages recorded.
  * Keys expire bec.history_days after the last message that wrote them.
  * Only delivered mail is recorded: finish() runs after every module and
@@ -626,6 +628,7 @@ payload_of(struct scan_ctx *ctx)
 #define ADDR_MAX 254		/* bytes of an address kept */
 #define REFS_MAX 20		/* referenced messages looked up */
 #define PURGE_EVERY 1000	/* delivered messages between purges */
+#define PAIR_REFRESH_S 86400	/* a pair is written again after a day */
 
 static int64_t
 now_s(void)
@@ -937,6 +940,29 @@ run(struct scan_ctx *ctx)
 }
 
 /*
+ * Whether the pair key was written less than PAIR_REFRESH_S ago: then its
+ * expiry moves at most that much by writing it again, and the write (a
+ * durable commit each) is left out; a regular correspondent costs reads.
+ * A read error is "not fresh": the write that follows reports it.
+ */
+static bool
+pair_fresh(struct mamori_store *store, const char *key, int64_t now)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	char err[64];
+	if (mamori_store_kv_get(store, HIST_NS, key, now, &val, &len, err, sizeof err) !=
+	    MAMORI_STORE_OK)
+		return false;
+	char buf[24] = "";
+	memcpy(buf, val, MIN(len, sizeof buf - 1));
+	free(val);
+	char *end = NULL;
+	gint64 t = g_ascii_strtoll(buf, &end, 10);
+	return end != buf && *end == '\0' && t <= now && now - t < PAIR_REFRESH_S;
+}
+
+/*
  * After every module: record a delivered message in the history (see the
  * head of the file).  Never a symbol; a store error goes to the report.
  */
@@ -988,15 +1014,18 @@ finish(struct scan_ctx *ctx)
 		g_ptr_array_unref(parts);
 		g_free(mk);
 	}
-	/* the sender/recipient pairs */
+	/* the sender/recipient pairs: the value is the Unix time written */
+	char stamp[24];
+	snprintf(stamp, sizeof stamp, "%" G_GINT64_FORMAT, (gint64)now);
 	if (r == MAMORI_STORE_OK && sender != NULL) {
 		GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, true);
 		for (guint i = 0; i < rcpt->len && r == MAMORI_STORE_OK; i++) {
 			if (strcmp(rcpt->pdata[i], sender) == 0)
 				continue;
 			char *k = pair_key(sender, rcpt->pdata[i]);
-			r = mamori_store_kv_put(store, HIST_NS, k, (const uint8_t *)"1", 1, expires,
-			    err, sizeof err);
+			if (!pair_fresh(store, k, now))
+				r = mamori_store_kv_put(store, HIST_NS, k, (const uint8_t *)stamp,
+				    strlen(stamp), expires, err, sizeof err);
 			g_free(k);
 		}
 		g_ptr_array_unref(rcpt);
