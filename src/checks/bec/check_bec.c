@@ -974,6 +974,7 @@ finish(struct scan_ctx *ctx)
 	struct mamori_store *store = scan_store(ctx);
 	if (!c->enabled || store == NULL)
 		return;
+	st->store = true;	/* run() may not have run: the report says why */
 	if (scan_expired(ctx)) {
 		st->recorded = "no: the scan ran out of time";
 		return;
