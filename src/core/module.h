@@ -264,6 +264,14 @@ bool scan_dnsbl_answer(const struct scan_ctx *ctx, const char *zone, unsigned ip
  * final score but for the module's symbols.
  */
 double scan_score_others(const struct scan_ctx *ctx);
+/*
+ * The action and score (may be NULL) that the symbols added so far lead
+ * to, every module's included: score thresholds, symbols' forced actions
+ * and limits.on_exceeded, as the final verdict is computed.  Called from
+ * finish(), it is the final action: a module that records what was
+ * delivered (the bec module's correspondent history) goes by it.
+ */
+enum mamori_action scan_action_so_far(const struct scan_ctx *ctx, double *score);
 /* The options the scan was called with (never NULL). */
 const struct mamori_scan_opts *scan_opts(const struct scan_ctx *ctx);
 /* PPAP, for the front ends' hold and release: a password candidate found

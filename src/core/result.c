@@ -451,8 +451,10 @@ scan_object_addf(struct scan_ctx *ctx, const struct mobj *o, mamori_sym sym,
 	g_ptr_array_add(l, (gpointer)info->def->name);
 }
 
-void
-result_finish(struct mamori_result *res, const struct mamori_config *cfg)
+/* The action and score of the symbols added so far (scan_action_so_far()
+ * and result_finish()). */
+static enum mamori_action
+action_of(const struct mamori_result *res, const struct mamori_config *cfg, double *out)
 {
 	double score = 0;
 	/* a limit's action (limits.on_exceeded) is forced like a symbol's */
@@ -473,8 +475,24 @@ result_finish(struct mamori_result *res, const struct mamori_config *cfg)
 			break;
 		}
 	}
-	res->score = score;
-	res->action = act;
+	*out = score;
+	return act;
+}
+
+enum mamori_action
+scan_action_so_far(const struct scan_ctx *ctx, double *score)
+{
+	double s;
+	enum mamori_action a = action_of(ctx->res, ctx->eng->cfg, &s);
+	if (score != NULL)
+		*score = s;
+	return a;
+}
+
+void
+result_finish(struct mamori_result *res, const struct mamori_config *cfg)
+{
+	res->action = action_of(res, cfg, &res->score);
 }
 
 enum mamori_action

@@ -22,3 +22,11 @@ add_test(NAME e2e.privsep
           --mamori $<TARGET_FILE:mamori_cli>)
 set_tests_properties(e2e.privsep PROPERTIES SKIP_RETURN_CODE 77
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)
+# Issue 17: the bec module's correspondent history through the milter
+# (--state): a delivered thread, a hijacked reply tagged THREAD_HIJACK, the
+# participant's reply clean; FIRST_CONTACT for a new sender, not a known one.
+add_test(NAME e2e.bec_history
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_bec_history_e2e.py
+          --mamori $<TARGET_FILE:mamori_cli>)
+set_tests_properties(e2e.bec_history PROPERTIES SKIP_RETURN_CODE 77
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)

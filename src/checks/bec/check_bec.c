@@ -23,6 +23,32 @@
  * An impersonation with a link or an attachment adds
  * BEC_IMPERSONATION_PAYLOAD, so that together they reach quarantine while
  * each alone stays below reject.
+ *
+ * With a store (scan_store(): `--state DIR`), the correspondent history,
+ * namespace "bec" (docs/bec.md "History"):
+ *   - "m:<Message-ID>" -> the message's participants (From, To, Cc,
+ *     lower case, at most bec.history_participants, '\n'-separated);
+ *   - "p:<sender>\n<recipient>" -> the Unix time it was written: the
+ *     sender wrote to the recipient (From -> To, Cc and the envelope
+ *     recipients, the same bound); written again (its expiry moved) at
+ *     most once a day, so that a regular correspondent costs reads only;
+ *   - the counter "delivered": messages recorded.
+ * Keys expire bec.history_days after the last message that wrote them.
+ * Only delivered mail is recorded: finish() runs after every module and
+ * goes by scan_action_so_far(), the final action (accept or add_header;
+ * nothing when the scan ran out of time, nor for a message this module
+ * found an impersonation in: a hijacker whose reply was delivered with a
+ * header must not become a participant of the thread).  The history gives:
+ *   - THREAD_HIJACK, stateful form: In-Reply-To/References name messages
+ *     of the history and the From address is none of their participants
+ *     (not on mailing lists: List-Id);
+ *   - FIRST_CONTACT: once bec.first_contact_min_history messages were
+ *     recorded, a From that wrote to none of the recipients and to which
+ *     none of them wrote.
+ * A store error is no verdict (as for the bayes module: no tempfail, the
+ * checks of the other modules stand): the stateful symbols are left out
+ * and the report's bec.history.error says why; a failed write in finish()
+ * is reported the same way and never fails the scan.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +56,7 @@
 #include <glib.h>
 
 #include "bec/lookalike.h"
+#include "mamori/store.h"
 #include "bec/phrases.h"
 #include "bec/quote.h"
 #include "content/content.h"
@@ -53,16 +80,20 @@ struct bec_conf {
 	GPtrArray *protected_domains;
 	GPtrArray *vip;		/* struct vip_conf * */
 	GPtrArray *freemail_domains;
+	uint32_t history_days;
+	uint32_t history_participants;
+	uint32_t first_contact_min_history;
 };
 
 #define SYMBOLS(X) \
 	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
 	X(IMPERSONATION_DOMAIN, 6.0, NO_FORCE, "The From, Reply-To or envelope sender domain is a look-alike of a domain of bec.protected_domains: Damerau-Levenshtein distance 1 (2 on longer labels) on the registrable label, 1/l 0/o rn/m vv/w cl/d swaps, an inserted hyphen, the protected domain as labels in front of another domain, the same name under another suffix, or an IDN whose UTS #39 skeleton is the protected one's; never the protected domain or its subdomains. The option is \"domain (which header): protected domain, why\".") \
-	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread. The option is \"name: quoted domain -> sender domain (form)\".") \
+	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread (option \"name: quoted domain -> sender domain (form)\"); or, with a state store, In-Reply-To/References name a message mamori delivered earlier and the From address is none of the participants (From, To, Cc) of the referenced messages it knows, not on mailing lists (option \"thread <msgid>: sender not a participant\").") \
 	X(BEC_PAYMENT_CHANGE, 4.0, NO_FORCE, "The text asks to change bank details, pay to a new account or buy gift cards, with urgency or a second payment phrase (the dictionary of bec.phrases, Japanese and English); the option lists the phrases found.") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
 	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail or a look-alike of a protected domain; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
 	X(FAKE_REPLY, 1.5, NO_FORCE, "The subject says reply or forward (RE:, Re:, FW:, Fwd:, AW:, SV:, 返信:, 転送:, full-width forms) but there is neither In-Reply-To, References nor Thread-Index (a forward also carries no attached message or forwarded-message marker); not for mailing lists (List-Id), whose web-mail replies often lack them; the option is the prefix.") \
+	X(FIRST_CONTACT, 1.0, NO_FORCE, "With a state store, once bec.first_contact_min_history delivered messages are in the history: the From address never wrote to any of the recipients (the envelope recipients, else To and Cc) and none of them wrote to it, in the last bec.history_days days of delivered mail; low weight: it adds up with other signs. The option is \"sender -> recipient\".") \
 	X(BEC_IMPERSONATION_PAYLOAD, 4.0, NO_FORCE, "An impersonation (IMPERSONATION_DISPLAY_NAME, IMPERSONATION_DOMAIN or THREAD_HIJACK) comes with a link or an attachment: together they reach quarantine with the default weights; the option says which.") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
@@ -136,6 +167,12 @@ static const struct conf_key keys[] = {
 	CONF_LIST(C, freemail_domains, default_freemail, conf_check_domain,
 	    "a domain such as gmail.com", true,
 	    "free-mail providers (a domain and its subdomains); setting the key replaces the list"),
+	CONF_UINT(C, history_days, 1, 3650, 180,
+	    "days the correspondent history keeps a message or a sender/recipient pair after the last delivered mail that wrote it"),
+	CONF_UINT(C, history_participants, 1, 1000, 50,
+	    "participants recorded per message (From, To, Cc) and recipients per sender"),
+	CONF_UINT(C, first_contact_min_history, 0, 100000000, 1000,
+	    "delivered messages the history must hold before FIRST_CONTACT fires"),
 };
 #undef C
 
@@ -323,13 +360,20 @@ engine_summary(const void *engine, bool detail)
 /* ---- a scan ---------------------------------------------------------------- */
 
 struct bec_state {
-	char *json;
+	const char *vip;	/* the impersonated VIP's name (the engine's) */
+	bool impersonation;	/* an impersonation symbol of this module */
+	bool store;		/* a store was there */
+	bool hist_read;		/* the stateful checks ran */
+	int64_t delivered;	/* messages in the history when read */
+	int refs_known;		/* referenced messages found in the history */
+	const char *recorded;	/* "yes", or why not (static) */
+	char *error;		/* a store error, or NULL */
 };
 
 static void
 state_free(void *p)
 {
-	g_free(((struct bec_state *)p)->json);
+	g_free(((struct bec_state *)p)->error);
 }
 
 static const char *
@@ -576,6 +620,233 @@ payload_of(struct scan_ctx *ctx)
 	return NULL;
 }
 
+/* ---- the correspondent history ------------------------------------------- */
+
+#define HIST_NS "bec"
+#define HIST_DELIVERED "delivered"
+#define MSGID_MAX 250		/* bytes of a Message-ID kept */
+#define ADDR_MAX 254		/* bytes of an address kept */
+#define REFS_MAX 20		/* referenced messages looked up */
+#define PURGE_EVERY 1000	/* delivered messages between purges */
+#define PAIR_REFRESH_S 86400	/* a pair is written again after a day */
+
+static int64_t
+now_s(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* A Message-ID as a key (g_free), or NULL: empty, too long, blanks or
+ * control characters. */
+static char *
+msgid_key(const char *id)
+{
+	if (id == NULL)
+		return NULL;
+	while (*id == '<' || g_ascii_isspace(*id))
+		id++;
+	size_t n = strnlen(id, MSGID_MAX + 2);
+	while (n > 0 && (id[n - 1] == '>' || g_ascii_isspace(id[n - 1])))
+		n--;
+	if (n == 0 || n > MSGID_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)id[i] <= ' ' || id[i] == 0x7f)
+			return NULL;
+	return g_strdup_printf("m:%.*s", (int)n, id);
+}
+
+/* addr lower-cased (g_free), or NULL when it does not look like one */
+static char *
+addr_norm(const char *addr)
+{
+	if (addr == NULL)
+		return NULL;
+	while (*addr == '<' || g_ascii_isspace(*addr))
+		addr++;
+	size_t n = strnlen(addr, ADDR_MAX + 2);
+	while (n > 0 && (addr[n - 1] == '>' || g_ascii_isspace(addr[n - 1])))
+		n--;
+	if (n < 3 || n > ADDR_MAX)
+		return NULL;
+	const char *at = memchr(addr, '@', n);
+	if (at == NULL || at == addr || at == addr + n - 1)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)addr[i] <= ' ' || addr[i] == 0x7f)
+			return NULL;
+	return g_ascii_strdown(addr, (gssize)n);
+}
+
+/* add the addresses of list (GArray of mime_addr) to out, unique, up to max */
+static void
+add_addrs(GPtrArray *out, const GArray *list, guint max)
+{
+	for (guint i = 0; list != NULL && i < list->len && out->len < max; i++) {
+		char *a = addr_norm(g_array_index(list, struct mime_addr, i).addr);
+		if (a == NULL)
+			continue;
+		bool dup = false;
+		for (guint k = 0; k < out->len && !dup; k++)
+			dup = strcmp(out->pdata[k], a) == 0;
+		if (dup)
+			g_free(a);
+		else
+			g_ptr_array_add(out, a);
+	}
+}
+
+/* The recipients of the scan: the envelope's, else To and Cc (g_free'd
+ * strings, at most max). */
+static GPtrArray *
+recipients_of(struct scan_ctx *ctx, const struct mime_headers *h, guint max, bool both)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	const struct mamori_envelope *env = scan_envelope(ctx);
+	for (size_t i = 0; env != NULL && i < env->n_rcpt && out->len < max; i++) {
+		char *a = addr_norm(env->rcpt[i]);
+		if (a == NULL)
+			continue;
+		bool dup = false;
+		for (guint k = 0; k < out->len && !dup; k++)
+			dup = strcmp(out->pdata[k], a) == 0;
+		if (dup)
+			g_free(a);
+		else
+			g_ptr_array_add(out, a);
+	}
+	if (out->len == 0 || both) {
+		add_addrs(out, h->to, max);
+		add_addrs(out, h->cc, max);
+	}
+	return out;
+}
+
+static char *
+pair_key(const char *from, const char *to)
+{
+	return g_strdup_printf("p:%s\n%s", from, to);
+}
+
+static void
+set_error(struct bec_state *st, const char *what, enum mamori_store_status r,
+    const char *err)
+{
+	if (st->error == NULL)
+		st->error = g_strdup_printf("%s: %s%s%s", what, mamori_store_status_name(r),
+		    err[0] != '\0' ? ": " : "", err);
+}
+
+/*
+ * The stateful THREAD_HIJACK: the participants of the referenced messages
+ * the history knows; false on a store error (st->error).
+ */
+static bool
+history_hijack(struct scan_ctx *ctx, struct mamori_store *store, struct bec_state *st,
+    const struct mime_headers *h, const char *sender, bool *hit)
+{
+	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
+	char *k = msgid_key(h->in_reply_to);
+	if (k != NULL)
+		g_ptr_array_add(refs, k);
+	/* References: oldest first; the newest are the nearest */
+	for (guint i = h->references != NULL ? h->references->len : 0; i > 0 &&
+	    refs->len < REFS_MAX; i--) {
+		k = msgid_key(h->references->pdata[i - 1]);
+		bool dup = k == NULL;
+		for (guint j = 0; j < refs->len && !dup; j++)
+			dup = strcmp(refs->pdata[j], k) == 0;
+		if (dup)
+			g_free(k);
+		else
+			g_ptr_array_add(refs, k);
+	}
+	GHashTable *parts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	const char *first = NULL;
+	bool ok = true;
+	int64_t now = now_s();
+	for (guint i = 0; i < refs->len && ok; i++) {
+		uint8_t *val = NULL;
+		size_t len = 0;
+		char err[256] = "";
+		enum mamori_store_status r = mamori_store_kv_get(store, HIST_NS, refs->pdata[i], now,
+		    &val, &len, err, sizeof err);
+		if (r == MAMORI_STORE_NOTFOUND)
+			continue;
+		if (r != MAMORI_STORE_OK) {
+			set_error(st, "reading the history", r, err);
+			ok = false;
+			break;
+		}
+		st->refs_known++;
+		if (first == NULL)
+			first = (const char *)refs->pdata[i] + 2;
+		char *v = g_strndup((const char *)val, len);
+		free(val);
+		char **list = g_strsplit(v, "\n", -1);
+		for (char **p = list; *p != NULL; p++)
+			if (**p != '\0')
+				g_hash_table_add(parts, g_strdup(*p));
+		g_strfreev(list);
+		g_free(v);
+	}
+	if (ok && first != NULL && sender != NULL && !g_hash_table_contains(parts, sender)) {
+		scan_addf(ctx, SYM(THREAD_HIJACK), "thread <%s>: sender not a participant", first);
+		*hit = true;
+	}
+	g_hash_table_unref(parts);
+	g_ptr_array_unref(refs);
+	return ok;
+}
+
+/* FIRST_CONTACT; false on a store error (st->error). */
+static bool
+history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct bec_state *st,
+    const struct bec_conf *c, const struct mime_headers *h, const char *sender)
+{
+	char err[256] = "";
+	const char *key = HIST_DELIVERED;
+	enum mamori_store_status r = mamori_store_counter_get(store, HIST_NS, &key, 1,
+	    &st->delivered, err, sizeof err);
+	if (r != MAMORI_STORE_OK) {
+		set_error(st, "reading the history", r, err);
+		return false;
+	}
+	if (sender == NULL || st->delivered < (int64_t)c->first_contact_min_history)
+		return true;
+	GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, false);
+	int64_t now = now_s();
+	bool known = false, ok = true;
+	const char *stranger = NULL;
+	for (guint i = 0; i < rcpt->len && ok && !known; i++) {
+		const char *to = rcpt->pdata[i];
+		if (strcmp(to, sender) == 0) {
+			known = true;	/* to oneself */
+			break;
+		}
+		for (int dir = 0; dir < 2 && ok && !known; dir++) {
+			char *k = dir == 0 ? pair_key(sender, to) : pair_key(to, sender);
+			uint8_t *val = NULL;
+			size_t len = 0;
+			r = mamori_store_kv_get(store, HIST_NS, k, now, &val, &len, err, sizeof err);
+			g_free(k);
+			free(val);
+			if (r == MAMORI_STORE_OK)
+				known = true;
+			else if (r != MAMORI_STORE_NOTFOUND) {
+				set_error(st, "reading the history", r, err);
+				ok = false;
+			}
+		}
+		if (stranger == NULL)
+			stranger = to;
+	}
+	if (ok && !known && stranger != NULL)
+		scan_addf(ctx, SYM(FIRST_CONTACT), "%s -> %s", sender, stranger);
+	g_ptr_array_unref(rcpt);
+	return ok;
+}
+
 static void
 run(struct scan_ctx *ctx)
 {
@@ -586,11 +857,6 @@ run(struct scan_ctx *ctx)
 	struct bec_state *st = scan_module_state(ctx);
 	const struct mime_message *msg = scan_message(ctx);
 	const struct mime_headers *h = msg->headers;
-	GString *json = g_string_new(NULL);
-	struct jsonw w;
-
-	jw_init(&w, json, false);
-	jw_obj(&w, NULL);
 	const struct mime_addr *from = h->from != NULL && h->from->len > 0 ?
 	    &g_array_index(h->from, struct mime_addr, 0) : NULL;
 	const char *fdom = from != NULL ? domain_of(from->addr) : NULL;
@@ -603,7 +869,7 @@ run(struct scan_ctx *ctx)
 			scan_addf(ctx, SYM(IMPERSONATION_DISPLAY_NAME), "%s <%s> (%s)", from->name,
 			    from->addr, v->address);
 			impersonation = true;
-			jw_str(&w, "vip", v->name);
+			st->vip = v->name;
 		}
 		g_free(addr);
 		if (freemail(e, fdom))
@@ -651,27 +917,155 @@ run(struct scan_ctx *ctx)
 		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
 	if (hijack(ctx, from, fdom))
 		impersonation = true;
+	struct mamori_store *store = scan_store(ctx);
+	st->store = store != NULL;
+	if (store != NULL) {
+		char *sender = from != NULL ? addr_norm(from->addr) : NULL;
+		bool hit = false;
+		st->hist_read = (has_header(h, "List-Id") ||
+		    history_hijack(ctx, store, st, h, sender, &hit)) &&
+		    history_first_contact(ctx, store, st, c, h, sender);
+		if (hit)
+			impersonation = true;
+		g_free(sender);
+	}
 	(void)payment_change(ctx, e);
+	st->impersonation = impersonation;
 	if (impersonation) {
 		char *p = payload_of(ctx);
 		if (p != NULL)
 			scan_add(ctx, SYM(BEC_IMPERSONATION_PAYLOAD), p);
 		g_free(p);
 	}
-	jw_obj_end(&w);
-	st->json = g_string_free(json, FALSE);
+}
+
+/*
+ * Whether the pair key was written less than PAIR_REFRESH_S ago: then its
+ * expiry moves at most that much by writing it again, and the write (a
+ * durable commit each) is left out; a regular correspondent costs reads.
+ * A read error is "not fresh": the write that follows reports it.
+ */
+static bool
+pair_fresh(struct mamori_store *store, const char *key, int64_t now)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	char err[64];
+	if (mamori_store_kv_get(store, HIST_NS, key, now, &val, &len, err, sizeof err) !=
+	    MAMORI_STORE_OK)
+		return false;
+	char buf[24] = "";
+	memcpy(buf, val, MIN(len, sizeof buf - 1));
+	free(val);
+	char *end = NULL;
+	gint64 t = g_ascii_strtoll(buf, &end, 10);
+	return end != buf && *end == '\0' && t <= now && now - t < PAIR_REFRESH_S;
+}
+
+/*
+ * After every module: record a delivered message in the history (see the
+ * head of the file).  Never a symbol; a store error goes to the report.
+ */
+static void
+finish(struct scan_ctx *ctx)
+{
+	const struct bec_conf *c = scan_module_conf(ctx);
+	struct bec_state *st = scan_module_state(ctx);
+	struct mamori_store *store = scan_store(ctx);
+	if (!c->enabled || store == NULL)
+		return;
+	st->store = true;	/* run() may not have run: the report says why */
+	if (scan_expired(ctx)) {
+		st->recorded = "no: the scan ran out of time";
+		return;
+	}
+	enum mamori_action a = scan_action_so_far(ctx, NULL);
+	if (a != MAMORI_ACTION_ACCEPT && a != MAMORI_ACTION_ADD_HEADER) {
+		st->recorded = "no: not delivered";
+		return;
+	}
+	if (st->impersonation) {
+		st->recorded = "no: an impersonation";
+		return;
+	}
+	const struct mime_headers *h = scan_message(ctx)->headers;
+	const struct mime_addr *from = h->from != NULL && h->from->len > 0 ?
+	    &g_array_index(h->from, struct mime_addr, 0) : NULL;
+	char *sender = from != NULL ? addr_norm(from->addr) : NULL;
+	int64_t now = now_s();
+	int64_t expires = now + (int64_t)c->history_days * 86400;
+	char err[256] = "";
+	enum mamori_store_status r = MAMORI_STORE_OK;
+
+	/* the message's participants */
+	char *mk = msgid_key(h->message_id);
+	if (mk != NULL) {
+		GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+		add_addrs(parts, h->from, c->history_participants);
+		add_addrs(parts, h->to, c->history_participants);
+		add_addrs(parts, h->cc, c->history_participants);
+		GString *v = g_string_new(NULL);
+		for (guint i = 0; i < parts->len; i++)
+			g_string_append_printf(v, "%s%s", i > 0 ? "\n" : "",
+			    (const char *)parts->pdata[i]);
+		if (parts->len > 0)
+			r = mamori_store_kv_put(store, HIST_NS, mk, (const uint8_t *)v->str, v->len,
+			    expires, err, sizeof err);
+		g_string_free(v, TRUE);
+		g_ptr_array_unref(parts);
+		g_free(mk);
+	}
+	/* the sender/recipient pairs: the value is the Unix time written */
+	char stamp[24];
+	snprintf(stamp, sizeof stamp, "%" G_GINT64_FORMAT, (gint64)now);
+	if (r == MAMORI_STORE_OK && sender != NULL) {
+		GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, true);
+		for (guint i = 0; i < rcpt->len && r == MAMORI_STORE_OK; i++) {
+			if (strcmp(rcpt->pdata[i], sender) == 0)
+				continue;
+			char *k = pair_key(sender, rcpt->pdata[i]);
+			if (!pair_fresh(store, k, now))
+				r = mamori_store_kv_put(store, HIST_NS, k, (const uint8_t *)stamp,
+				    strlen(stamp), expires, err, sizeof err);
+			g_free(k);
+		}
+		g_ptr_array_unref(rcpt);
+	}
+	int64_t n = 0;
+	if (r == MAMORI_STORE_OK)
+		r = mamori_store_counter_add1(store, HIST_NS, HIST_DELIVERED, 1, &n, err,
+		    sizeof err);
+	/* expired keys of every namespace go now and then */
+	if (r == MAMORI_STORE_OK && n % PURGE_EVERY == 0)
+		r = mamori_store_kv_purge(store, now, NULL, err, sizeof err);
+	g_free(sender);
+	if (r != MAMORI_STORE_OK) {
+		set_error(st, "recording the history", r, err);
+		st->recorded = "no: store error";
+		return;
+	}
+	st->recorded = "yes";
 }
 
 static void
 report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 {
 	const struct bec_state *st = scan_module_state(ctx);
-	if (st->json != NULL) {
-		jw_raw(w, key, st->json);
-	} else {
-		jw_obj(w, key);
+	jw_obj(w, key);
+	if (st->vip != NULL)
+		jw_str(w, "vip", st->vip);
+	if (st->store) {
+		jw_obj(w, "history");
+		jw_bool(w, "checked", st->hist_read);
+		jw_int(w, "delivered", st->delivered);
+		jw_int(w, "referenced_known", st->refs_known);
+		if (st->recorded != NULL)
+			jw_str(w, "recorded", st->recorded);
+		if (st->error != NULL)
+			jw_str(w, "error", st->error);
 		jw_obj_end(w);
 	}
+	jw_obj_end(w);
 }
 
 static const char *const report_keys[] = { "bec", NULL };
@@ -687,6 +1081,7 @@ const struct mamori_module module_bec = {
 	.state_size = sizeof(struct bec_state),
 	.state_free = state_free,
 	.run = run,
+	.finish = finish,
 	.report_keys = report_keys,
 	.report = report,
 	.engine_summary = engine_summary,
