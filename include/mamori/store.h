@@ -74,6 +74,8 @@ struct mamori_store_kv_op {
 	const uint8_t *val;	/* may be NULL when len is 0 */
 	size_t len;
 	bool remove;		/* remove the key instead */
+	int64_t expires;	/* as kv_put's: Unix time after which the value
+				 * reads as absent; 0: never */
 };
 
 struct mamori_store;
@@ -102,7 +104,7 @@ struct mamori_store_ops {
 	    const char *key, char *err, size_t errlen);
 	/* Set or remove several keys of ns in one transaction (all or none):
 	 * ops[i].remove removes ops[i].key (absent is fine), else it is set
-	 * to ops[i].val[0..len), with no expiry. */
+	 * to ops[i].val[0..len), expiring at ops[i].expires (0: never). */
 	enum mamori_store_status (*kv_write)(struct mamori_store *st, const char *ns,
 	    const struct mamori_store_kv_op *ops, size_t n, char *err, size_t errlen);
 	/* fn(key, val, len, ud) for every value of ns whose key starts with

@@ -1635,7 +1635,7 @@ sq_kv_write(struct mamori_store *base, const char *ns, const struct mamori_store
 		sqlite3_bind_text(s, 2, ops[i].key, -1, SQLITE_TRANSIENT);
 		if (!ops[i].remove) {
 			bind_blob(s, 3, ops[i].val, ops[i].len);
-			sqlite3_bind_int64(s, 4, 0);
+			sqlite3_bind_int64(s, 4, ops[i].expires);
 		}
 		bool ok = run(s);
 		if (!ok) {

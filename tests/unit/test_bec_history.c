@@ -106,6 +106,8 @@ static enum mamori_store_status
 f_kv_write(struct mamori_store *st, const char *ns, const struct mamori_store_kv_op *ops,
     size_t n, char *err, size_t errlen)
 {
+	if (((struct fail_store *)(void *)st)->fail_writes && strcmp(ns, "bec") == 0)
+		return injected(err, errlen);
 	return mamori_store_kv_write(real_of(st), ns, ops, n, err, errlen);
 }
 

@@ -233,14 +233,15 @@ test_kv_write_scan(void **state)
 		{ .key = "p/never", .remove = true },	/* absent: fine */
 		{ .key = "p/old", .val = (const uint8_t *)"new", .len = 3 },
 		{ .key = "p/e", .val = NULL, .len = 0 },	/* empty value */
+		{ .key = "p/w", .val = (const uint8_t *)"W", .len = 1, .expires = 40 },
 	};
 	assert_int_equal(mamori_store_kv_write(st, "m", ops, G_N_ELEMENTS(ops), err,
 	    sizeof err), OK);
 	/* in key order, the prefix only, this namespace only */
 	s = scan_str(st, "m", "p/", 10);
-	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/late=L;p/old=new;");
+	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/late=L;p/old=new;p/w=W;");
 	g_free(s);
-	/* expired values are not visited */
+	/* expired values are not visited (p/w, written with its expiry, at 40) */
 	s = scan_str(st, "m", "p/", 50);
 	assert_string_equal(s, "p/a=1;p/c=3;p/e=;p/old=new;");
 	g_free(s);

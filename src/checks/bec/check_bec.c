@@ -997,9 +997,13 @@ finish(struct scan_ctx *ctx)
 	char err[256] = "";
 	enum mamori_store_status r = MAMORI_STORE_OK;
 
-	/* the message's participants */
+	/* the message's participants and the sender/recipient pairs (the
+	 * value: the Unix time written), in one transaction */
+	GArray *ops = g_array_new(FALSE, TRUE, sizeof(struct mamori_store_kv_op));
+	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
 	char *mk = msgid_key(h->message_id);
 	if (mk != NULL) {
+		g_ptr_array_add(owned, mk);
 		GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
 		add_addrs(parts, h->from, c->history_participants);
 		add_addrs(parts, h->to, c->history_participants);
@@ -1008,29 +1012,41 @@ finish(struct scan_ctx *ctx)
 		for (guint i = 0; i < parts->len; i++)
 			g_string_append_printf(v, "%s%s", i > 0 ? "\n" : "",
 			    (const char *)parts->pdata[i]);
-		if (parts->len > 0)
-			r = mamori_store_kv_put(store, HIST_NS, mk, (const uint8_t *)v->str, v->len,
-			    expires, err, sizeof err);
-		g_string_free(v, TRUE);
+		if (parts->len > 0) {
+			struct mamori_store_kv_op op = { .key = mk, .val = (const uint8_t *)v->str,
+			    .len = v->len, .expires = expires };
+			g_array_append_val(ops, op);
+			g_ptr_array_add(owned, g_string_free(v, FALSE));
+		} else {
+			g_string_free(v, TRUE);
+		}
 		g_ptr_array_unref(parts);
-		g_free(mk);
 	}
-	/* the sender/recipient pairs: the value is the Unix time written */
 	char stamp[24];
 	snprintf(stamp, sizeof stamp, "%" G_GINT64_FORMAT, (gint64)now);
-	if (r == MAMORI_STORE_OK && sender != NULL) {
+	if (sender != NULL) {
 		GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, true);
-		for (guint i = 0; i < rcpt->len && r == MAMORI_STORE_OK; i++) {
+		for (guint i = 0; i < rcpt->len; i++) {
 			if (strcmp(rcpt->pdata[i], sender) == 0)
 				continue;
 			char *k = pair_key(sender, rcpt->pdata[i]);
-			if (!pair_fresh(store, k, now))
-				r = mamori_store_kv_put(store, HIST_NS, k, (const uint8_t *)stamp,
-				    strlen(stamp), expires, err, sizeof err);
-			g_free(k);
+			if (pair_fresh(store, k, now)) {
+				g_free(k);
+				continue;
+			}
+			g_ptr_array_add(owned, k);
+			struct mamori_store_kv_op op = { .key = k, .val = (const uint8_t *)stamp,
+			    .len = strlen(stamp), .expires = expires };
+			g_array_append_val(ops, op);
 		}
 		g_ptr_array_unref(rcpt);
 	}
+	if (ops->len > 0)
+		r = mamori_store_kv_write(store, HIST_NS,
+		    (const struct mamori_store_kv_op *)(const void *)ops->data, ops->len, err,
+		    sizeof err);
+	g_array_free(ops, TRUE);
+	g_ptr_array_unref(owned);
 	int64_t n = 0;
 	if (r == MAMORI_STORE_OK)
 		r = mamori_store_counter_add1(store, HIST_NS, HIST_DELIVERED, 1, &n, err,
