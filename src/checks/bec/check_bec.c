@@ -80,6 +80,7 @@ struct bec_conf {
 	GPtrArray *protected_domains;
 	GPtrArray *vip;		/* struct vip_conf * */
 	GPtrArray *freemail_domains;
+	bool history;
 	uint32_t history_days;
 	uint32_t history_participants;
 	uint32_t first_contact_min_history;
@@ -167,6 +168,8 @@ static const struct conf_key keys[] = {
 	CONF_LIST(C, freemail_domains, default_freemail, conf_check_domain,
 	    "a domain such as gmail.com", true,
 	    "free-mail providers (a domain and its subdomains); setting the key replaces the list"),
+	CONF_BOOL(C, history, true,
+	    "keep the correspondent history in the store (with a state directory): THREAD_HIJACK's thread form and FIRST_CONTACT"),
 	CONF_UINT(C, history_days, 1, 3650, 180,
 	    "days the correspondent history keeps a message or a sender/recipient pair after the last delivered mail that wrote it"),
 	CONF_UINT(C, history_participants, 1, 1000, 50,
@@ -917,7 +920,7 @@ run(struct scan_ctx *ctx)
 		scan_addf(ctx, SYM(FAKE_REPLY), "%s:", rp);
 	if (hijack(ctx, from, fdom))
 		impersonation = true;
-	struct mamori_store *store = scan_store(ctx);
+	struct mamori_store *store = c->history ? scan_store(ctx) : NULL;
 	st->store = store != NULL;
 	if (store != NULL) {
 		char *sender = from != NULL ? addr_norm(from->addr) : NULL;
@@ -972,7 +975,7 @@ finish(struct scan_ctx *ctx)
 	const struct bec_conf *c = scan_module_conf(ctx);
 	struct bec_state *st = scan_module_state(ctx);
 	struct mamori_store *store = scan_store(ctx);
-	if (!c->enabled || store == NULL)
+	if (!c->enabled || !c->history || store == NULL)
 		return;
 	st->store = true;	/* run() may not have run: the report says why */
 	if (scan_expired(ctx)) {
