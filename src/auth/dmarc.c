@@ -41,6 +41,8 @@
 
 #include <glib.h>
 
+#include "util/psl.h"
+
 /* ---- small helpers --------------------------------------------------- */
 
 static void
@@ -485,21 +487,10 @@ domain_norm(const char *in, char out[DMARC_DOMAIN_MAX + 1])
 	return true;
 }
 
-static gpointer
-psl_load(gpointer unused)
-{
-	(void)unused;
-	psl_ctx_t *latest = psl_latest(NULL);
-	if (latest != NULL)
-		return latest;
-	return (gpointer)psl_builtin();
-}
-
 const psl_ctx_t *
 dmarc_psl_default(void)
 {
-	static GOnce once = G_ONCE_INIT;
-	return g_once(&once, psl_load, NULL);
+	return mamori_psl();
 }
 
 /* Org domain of an already normalised name; false when none. */

@@ -110,8 +110,8 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len);
 
 /*
  * The public suffix list used when a function below is given psl == NULL:
- * the system list (psl_latest(NULL)) loaded once, else libpsl's built-in
- * list.  Thread-safe; never freed.
+ * the process's one list (util/psl.h: the system's, else libpsl's
+ * built-in), loaded once.  Thread-safe; never freed.
  */
 const psl_ctx_t *dmarc_psl_default(void);
 

@@ -20,6 +20,8 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#include "util/psl.h"
+
 /* code points of a U-label (an A-label has at most 63 bytes) and of a
  * registrable domain's U-labels (at most BEC_DOMAIN_MAX) */
 #define LAB_CP 64
@@ -71,7 +73,6 @@ struct prot {
 struct bec_protected {
 	struct prot *v;
 	size_t n;
-	psl_ctx_t *psl_owned;		/* psl_latest()'s, freed with the set */
 	const psl_ctx_t *psl;
 	USpoofChecker *sc;		/* configured once, then used as const */
 };
@@ -384,8 +385,6 @@ bec_protected_free(struct bec_protected *p)
 	g_free(p->v);
 	if (p->sc != NULL)
 		uspoof_close(p->sc);
-	if (p->psl_owned != NULL)
-		psl_free(p->psl_owned);
 	g_free(p);
 }
 
@@ -415,9 +414,7 @@ bec_protected_new(const char *const *domains, size_t n, char *err, size_t errlen
 		return NULL;
 	}
 	struct bec_protected *p = g_new0(struct bec_protected, 1);
-	/* the system's list when there is one, else the built-in */
-	p->psl_owned = psl_latest(NULL);
-	p->psl = p->psl_owned != NULL ? p->psl_owned : psl_builtin();
+	p->psl = mamori_psl();
 	UErrorCode e = U_ZERO_ERROR;
 	p->sc = uspoof_open(&e);
 	if (U_FAILURE(e) || p->psl == NULL) {

@@ -35,6 +35,7 @@
 #include "mime/message.h"
 #include "objects/filetype.h"
 #include "objects/object.h"
+#include "util/psl.h"
 
 const struct spam_tok_opts spam_tok_defaults = {
 	.families = SPAM_TOK_ALL,
@@ -869,21 +870,6 @@ headers(struct tok *tk, const struct mime_message *msg, const struct obj_tree *t
 
 /* --- URL hosts --------------------------------------------------------- */
 
-static const psl_ctx_t *
-psl_get(void)
-{
-	static gsize once;
-	static const psl_ctx_t *ctx;
-
-	if (g_once_init_enter(&once)) {
-		/* the system's list when there is one, else the built-in */
-		psl_ctx_t *latest = psl_latest(NULL);
-		ctx = latest != NULL ? latest : psl_builtin();
-		g_once_init_leave(&once, 1);
-	}
-	return ctx;
-}
-
 /* The host of a URL as written: after "scheme://" and any userinfo, up to
  * the port or path; the domain of a mailto:.  False when none. */
 static bool
@@ -953,7 +939,7 @@ url_hosts(struct tok *tk, const struct content *c)
 {
 	const GPtrArray *links = content_links(c);
 	GString *host = g_string_new(NULL), *last = g_string_new(NULL);
-	const psl_ctx_t *psl = psl_get();
+	const psl_ctx_t *psl = mamori_psl();
 
 	for (guint i = 0; i < links->len; i++) {
 		const struct content_link *l = links->pdata[i];

@@ -20,6 +20,7 @@
  * normal form url_parse() gives a URL's host.
  */
 #include "url/feeds.h"
+#include "util/psl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,7 +85,6 @@ struct url_feeds {
 	uint64_t *bloom;
 	size_t bloom_mask;	/* blocks - 1 */
 	bool full;		/* the arena or the table could not grow */
-	psl_ctx_t *psl_own;	/* psl_latest()'s, freed with the index */
 	const psl_ctx_t *psl;
 };
 
@@ -764,9 +764,7 @@ url_feeds_load(const struct url_feed_spec *specs, size_t n, char *err, size_t er
 		f->feeds[i].name = g_strdup(specs[i].name != NULL ? specs[i].name : "");
 		f->feeds[i].path = g_strdup(specs[i].path != NULL ? specs[i].path : "");
 	}
-	/* the system's list when there is one, else the built-in (as url.c) */
-	f->psl_own = psl_latest(NULL);
-	f->psl = f->psl_own != NULL ? f->psl_own : psl_builtin();
+	f->psl = mamori_psl();
 	for (size_t i = 0; i < n; i++) {
 		if (!load_file(f, i, err, errlen)) {
 			url_feeds_free(f);
@@ -795,8 +793,6 @@ url_feeds_free(struct url_feeds *f)
 	g_free(f->arena);
 	g_free(f->tab);
 	free(f->bloom);
-	if (f->psl_own != NULL)
-		psl_free(f->psl_own);
 	g_free(f);
 }
 

@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include <idn2.h>
-#include <libpsl.h>
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
+
+#include "util/psl.h"
 
 /* --- input ----------------------------------------------------------------- */
 
@@ -363,21 +364,6 @@ url_free(struct url *u)
 
 /* --- domains --------------------------------------------------------------- */
 
-static const psl_ctx_t *
-psl_ctx(void)
-{
-	static gsize once;
-	static const psl_ctx_t *ctx;
-
-	if (g_once_init_enter(&once)) {
-		/* the system's list when there is one, else the built-in */
-		psl_ctx_t *latest = psl_latest(NULL);
-		ctx = latest != NULL ? latest : psl_builtin();
-		g_once_init_leave(&once, 1);
-	}
-	return ctx;
-}
-
 char *
 url_registrable(const char *host)
 {
@@ -387,7 +373,7 @@ url_registrable(const char *host)
 	bool obf;
 	if (host[0] == '[' || ipv4_any(host, ip, &obf))
 		return g_strdup(host);
-	const char *r = psl_registrable_domain(psl_ctx(), host);
+	const char *r = psl_registrable_domain(mamori_psl(), host);
 	return g_strdup(r != NULL ? r : host);
 }
 
