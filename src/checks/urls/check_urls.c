@@ -399,6 +399,8 @@ struct uent {
 	char *key;		/* url->norm, or the text as written when it
 				 * does not parse */
 	struct url *u;		/* the final target, or NULL */
+	char *domain;		/* u's registrable domain (url_registrable), or
+				 * NULL without a host */
 	GPtrArray *forms;	/* char *: as written (first FORMS_MAX) */
 	GPtrArray *wrappers;	/* const char *: url_wrapper_name()s */
 	GArray *places;		/* struct place (first FOUND_MAX) */
@@ -428,6 +430,7 @@ uent_free(gpointer p)
 	struct uent *x = p;
 	g_free(x->key);
 	url_free(x->u);
+	g_free(x->domain);
 	g_ptr_array_unref(x->forms);
 	g_ptr_array_unref(x->wrappers);
 	for (guint i = 0; i < x->places->len; i++)
@@ -501,6 +504,7 @@ add_url(struct urls_state *st, const struct urls_conf *c, const char *s, size_t 
 		x = g_new0(struct uent, 1);
 		x->key = key;
 		x->u = u;
+		x->domain = u != NULL && u->host != NULL ? url_registrable(u->host) : NULL;
 		x->forms = g_ptr_array_new_with_free_func(g_free);
 		x->wrappers = wr;
 		x->places = g_array_new(FALSE, TRUE, sizeof(struct place));
@@ -800,20 +804,17 @@ mismatch(struct scan_ctx *ctx, struct uent *x)
 {
 	if (x->u == NULL || x->u->host == NULL)
 		return;
-	char *target = NULL;
 	for (guint i = 0; i < x->places->len; i++) {
 		const struct place *p = &g_array_index(x->places, struct place, i);
 		if (p->text == NULL || strcmp(p->how, "href") != 0)
 			continue;
-		if (target == NULL)
-			target = url_registrable(x->u->host);
 		struct url *s = shown_url(p->text);
 		if (s == NULL || s->host == NULL) {
 			url_free(s);
 			continue;
 		}
 		char *shown = url_registrable(s->host);
-		if (strcmp(shown, target) != 0) {
+		if (strcmp(shown, x->domain) != 0) {
 			char *opt = g_strdup_printf("%s -> %s (%s)", s->host, x->u->host, p->in);
 			fire(ctx, x, SYM(PHISHING_LINK_MISMATCH), opt);
 			g_free(opt);
@@ -824,7 +825,6 @@ mismatch(struct scan_ctx *ctx, struct uent *x)
 		g_free(shown);
 		url_free(s);
 	}
-	g_free(target);
 }
 
 static void
@@ -922,24 +922,21 @@ dns_lists(struct scan_ctx *ctx, const struct urls_engine *e, struct urls_state *
 	if (e->nzones == 0)
 		return;
 	/* the registrable domains and IP hosts, once each, in order found */
-	GHashTable *asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *asked = g_hash_table_new(g_str_hash, g_str_equal);	/* borrowed */
 	GArray *qs = g_array_new(FALSE, TRUE, sizeof(struct dq));
 	bool cut = false;
 	for (guint i = 0; i < st->list->len; i++) {
 		struct uent *x = st->list->pdata[i];
 		if (x->u == NULL || x->u->host == NULL || x->u->host_kind == URL_HOST_IPV6)
 			continue;
-		char *what = url_registrable(x->u->host);
-		if (g_hash_table_contains(asked, what)) {
-			g_free(what);
+		const char *what = x->domain;
+		if (g_hash_table_contains(asked, what))
 			continue;
-		}
 		if (g_hash_table_size(asked) >= c->max_dns) {
-			g_free(what);
 			cut = true;
 			break;
 		}
-		g_hash_table_add(asked, what);
+		g_hash_table_add(asked, (gpointer)what);
 		for (size_t z = 0; z < e->nzones; z++) {
 			struct dq q = { .x = x, .zone = z };
 			snprintf(q.what, sizeof q.what, "%s", what);
@@ -1117,9 +1114,7 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 			jw_str(w, "host", x->u->host);
 			if (x->u->host_unicode != NULL)
 				jw_str(w, "host_unicode", x->u->host_unicode);
-			char *reg = url_registrable(x->u->host);
-			jw_str(w, "domain", reg);
-			g_free(reg);
+			jw_str(w, "domain", x->domain);
 		}
 		if (x->u == NULL)
 			jw_bool(w, "parsed", false);
