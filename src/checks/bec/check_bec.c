@@ -221,6 +221,13 @@ engine_free(void *engine)
 	g_free(e);
 }
 
+/* What separates the words of a name: blanks, punctuation, the middle dot */
+static bool
+name_sep(gunichar u)
+{
+	return g_unichar_isspace(u) || g_unichar_ispunct(u) || u == 0x30FB /* ・ */;
+}
+
 /* s without blanks and punctuation, after NFKC and case folding */
 static char *
 squeeze(const char *s)
@@ -233,7 +240,7 @@ squeeze(const char *s)
 	GString *out = g_string_sized_new(strlen(cf));
 	for (const char *p = cf; *p != '\0'; p = g_utf8_next_char(p)) {
 		gunichar u = g_utf8_get_char(p);
-		if (g_unichar_isspace(u) || g_unichar_ispunct(u) || u == 0x30FB /* ・ */)
+		if (name_sep(u))
 			continue;
 		g_string_append_unichar(out, u);
 	}
@@ -253,7 +260,7 @@ words_of(const char *name)
 	GString *cur = g_string_new(NULL);
 	for (const char *p = nf != NULL ? nf : ""; ; p = g_utf8_next_char(p)) {
 		gunichar u = *p != '\0' ? g_utf8_get_char(p) : 0;
-		if (u == 0 || g_unichar_isspace(u) || g_unichar_ispunct(u) || u == 0x30FB) {
+		if (u == 0 || name_sep(u)) {
 			if (cur->len > 0) {
 				g_ptr_array_add(w, g_strdup(cur->str));
 				g_string_truncate(cur, 0);
@@ -268,6 +275,29 @@ words_of(const char *name)
 	g_free(nf);
 	g_ptr_array_add(w, NULL);
 	return (char **)g_ptr_array_free(w, FALSE);
+}
+
+/*
+ * The keys of a name (squeeze()d): in the order its words are written
+ * (*fwd) and with its words reversed (*rev), g_free() both; the number of
+ * its words (0: it has none, both keys "").
+ */
+static guint
+name_keys(const char *name, char **fwd, char **rev)
+{
+	char **w = words_of(name);
+	guint n = g_strv_length(w);
+	GString *fw = g_string_new(NULL), *bw = g_string_new(NULL);
+	for (guint k = 0; k < n; k++) {
+		g_string_append(fw, w[k]);
+		g_string_append(bw, w[n - 1 - k]);
+	}
+	*fwd = squeeze(fw->str);
+	*rev = squeeze(bw->str);
+	g_string_free(fw, TRUE);
+	g_string_free(bw, TRUE);
+	g_strfreev(w);
+	return n;
 }
 
 static void
@@ -320,28 +350,20 @@ engine_new(struct module_setup *s, void **engine)
 	}
 	for (guint i = 0; c->vip != NULL && i < c->vip->len; i++) {
 		const struct vip_conf *vc = g_ptr_array_index(c->vip, i);
-		char **w = words_of(vc->name);
-		guint n = g_strv_length(w);
+		/* both orders: the words as written, and reversed */
+		char *kf, *kb;
+		guint n = name_keys(vc->name, &kf, &kb);
 		if (n == 0) {
 			snprintf(s->err, s->errlen, "bec.vip: \"%s\" has no letters", vc->name);
-			g_strfreev(w);
+			g_free(kf);
+			g_free(kb);
 			engine_free(e);
 			return false;
 		}
-		/* both orders: the words as written, and reversed */
-		GString *fw = g_string_new(NULL), *bw = g_string_new(NULL);
-		for (guint k = 0; k < n; k++) {
-			g_string_append(fw, w[k]);
-			g_string_append(bw, w[n - 1 - k]);
-		}
-		char *kf = squeeze(fw->str), *kb = squeeze(bw->str);
 		add_vip(e, kf, vc->name, vc->address, n >= 2);
 		add_vip(e, kb, vc->name, vc->address, n >= 2);
 		g_free(kf);
 		g_free(kb);
-		g_string_free(fw, TRUE);
-		g_string_free(bw, TRUE);
-		g_strfreev(w);
 		g_hash_table_add(e->addresses, g_ascii_strdown(vc->address, -1));
 	}
 	*engine = e;
@@ -522,22 +544,12 @@ same_name(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0')
 		return false;
-	char *ka = squeeze(a), *kb = squeeze(b);
-	bool same = ka[0] != '\0' && strcmp(ka, kb) == 0;
-	if (!same && ka[0] != '\0') {
-		char **w = words_of(b);
-		guint n = g_strv_length(w);
-		GString *rev = g_string_new(NULL);
-		for (guint k = 0; k < n; k++)
-			g_string_append(rev, w[n - 1 - k]);
-		char *kr = squeeze(rev->str);
-		same = strcmp(ka, kr) == 0;
-		g_free(kr);
-		g_string_free(rev, TRUE);
-		g_strfreev(w);
-	}
+	char *ka = squeeze(a), *kf, *kr;
+	(void)name_keys(b, &kf, &kr);
+	bool same = ka[0] != '\0' && (strcmp(ka, kf) == 0 || strcmp(ka, kr) == 0);
 	g_free(ka);
-	g_free(kb);
+	g_free(kf);
+	g_free(kr);
 	return same;
 }
 
@@ -639,46 +651,52 @@ now_s(void)
 	return g_get_real_time() / G_USEC_PER_SEC;
 }
 
+/*
+ * s without the blanks and angle brackets around it: *n bytes from the
+ * pointer returned, or NULL when nothing is left, more than max is, or a
+ * blank or control character is inside.
+ */
+static const char *
+bare_token(const char *s, size_t max, size_t *n)
+{
+	if (s == NULL)
+		return NULL;
+	while (*s == '<' || g_ascii_isspace(*s))
+		s++;
+	size_t len = strnlen(s, max + 2);
+	while (len > 0 && (s[len - 1] == '>' || g_ascii_isspace(s[len - 1])))
+		len--;
+	if (len == 0 || len > max)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return NULL;
+	*n = len;
+	return s;
+}
+
 /* A Message-ID as a key (g_free), or NULL: empty, too long, blanks or
  * control characters. */
 static char *
 msgid_key(const char *id)
 {
-	if (id == NULL)
-		return NULL;
-	while (*id == '<' || g_ascii_isspace(*id))
-		id++;
-	size_t n = strnlen(id, MSGID_MAX + 2);
-	while (n > 0 && (id[n - 1] == '>' || g_ascii_isspace(id[n - 1])))
-		n--;
-	if (n == 0 || n > MSGID_MAX)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)id[i] <= ' ' || id[i] == 0x7f)
-			return NULL;
-	return g_strdup_printf("m:%.*s", (int)n, id);
+	size_t n;
+	const char *b = bare_token(id, MSGID_MAX, &n);
+	return b != NULL ? g_strdup_printf("m:%.*s", (int)n, b) : NULL;
 }
 
 /* addr lower-cased (g_free), or NULL when it does not look like one */
 static char *
 addr_norm(const char *addr)
 {
-	if (addr == NULL)
+	size_t n;
+	const char *b = bare_token(addr, ADDR_MAX, &n);
+	if (b == NULL || n < 3)
 		return NULL;
-	while (*addr == '<' || g_ascii_isspace(*addr))
-		addr++;
-	size_t n = strnlen(addr, ADDR_MAX + 2);
-	while (n > 0 && (addr[n - 1] == '>' || g_ascii_isspace(addr[n - 1])))
-		n--;
-	if (n < 3 || n > ADDR_MAX)
+	const char *at = memchr(b, '@', n);
+	if (at == NULL || at == b || at == b + n - 1)
 		return NULL;
-	const char *at = memchr(addr, '@', n);
-	if (at == NULL || at == addr || at == addr + n - 1)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)addr[i] <= ' ' || addr[i] == 0x7f)
-			return NULL;
-	return g_ascii_strdown(addr, (gssize)n);
+	return g_ascii_strdown(b, (gssize)n);
 }
 
 /* add the addresses of list (GArray of mime_addr) to out, unique, up to max */
