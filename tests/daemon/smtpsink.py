@@ -1,15 +1,11 @@
 """smtpsink.py - what the daemon tests share: a free port on 127.0.0.1, and
 an aiosmtpd handler that records every message it accepts (the next hop
 of released messages), refusing one recipient on request."""
-import socket
+import os
+import sys
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402,F401 (the daemon tests import it from here)
 
 
 class Sink:

@@ -35,6 +35,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
 POSTFIX = "/usr/sbin/postfix"
@@ -43,24 +44,8 @@ POSTQUEUE = "/usr/sbin/postqueue"
 POSTSUPER = "/usr/sbin/postsuper"
 
 
-_GIVEN = set()
-
-
-def free_port():
-    """A free port on 127.0.0.1, never one this process was given before:
-    the kernel may hand out the same port to two bind(0) calls made one
-    after the other once the first socket is closed (seen: the re-injection
-    service and the milter-facing smtpd on one port, so that mail skipped
-    the milter)."""
-    for _ in range(1000):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _GIVEN:
-            _GIVEN.add(port)
-            return port
-    raise RuntimeError("no free port on 127.0.0.1 that was not given already")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402,F401 (the e2e tests import it from here)
 
 
 def available():

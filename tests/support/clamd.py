@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 
+from ports import free_port  # noqa: E402 (tests/support, this file's folder)
+
 CLAMD = os.environ.get("MAMORI_CLAMD_BINARY", "/usr/sbin/clamd")
 HERE = os.path.dirname(os.path.abspath(__file__))
 START_TIMEOUT = 60.0
@@ -67,14 +69,6 @@ def command(path, cmd, timeout=5.0):
         return reply.rstrip(b"\0")
     finally:
         s.close()
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_conf(tmp, sock, db, stream_max, tcp_port):
