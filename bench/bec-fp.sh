@@ -5,8 +5,10 @@
 # ten most frequent recipient domains of that ham and its ten most frequent
 # sender display names as bec.vip, how many ham messages get each bec
 # symbol; IMPERSONATION_DISPLAY_NAME, IMPERSONATION_DOMAIN, THREAD_HIJACK
-# and BEC_PAYMENT_CHANGE may each fire on at most 0.2 % of the ham.  See
-# bench/README.md (bec-fp.sh).
+# and BEC_PAYMENT_CHANGE may each fire on at most 0.2 % of the ham: once
+# without a state directory, then once more with one (train, then test, one
+# message at a time), for the stateful THREAD_HIJACK and FIRST_CONTACT.
+# See bench/README.md (bec-fp.sh).
 #
 # usage: bash bench/bec-fp.sh
 # Environment:
@@ -85,15 +87,26 @@ scan_into count train "$WORK/train.json" --evidence "$EVIDENCE" -- -c "$conf" "$
 say "scanning the test ham with $conf (counts only)"
 scan_into count test "$WORK/test.json" -- -c "$conf" "$test"
 
-for s in train test; do
+# the stateful symbols (THREAD_HIJACK's history form, FIRST_CONTACT):
+# the same ham again through one state directory, one message at a time
+# in file order, train first, so that the history of what was delivered
+# before builds up as on a gateway
+state=$WORK/state
+mkdir -p "$state"
+say "scanning the train ham, then the test ham, with --state (one thread)"
+scan_into count train "$WORK/train-state.json" --evidence "$EVIDENCE" -- -c "$conf" -j 1 --state "$state" "$train"
+scan_into count test "$WORK/test-state.json" -- -c "$conf" -j 1 --state "$state" "$test"
+
+for s in train test train-state test-state; do
 	got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["messages"])' "$WORK/$s.json")
 	want=$n_train
-	[[ $s == train ]] || want=$n_test
+	[[ $s == train* ]] || want=$n_test
 	[[ $got == "$want" ]] || die "$s: $got reports for $want messages"
 done
 
 echo
 echo "bec false positives on the SpamAssassin corpus ham ($("$MAMORI" version 2>/dev/null | awk '{ print $NF }'), configuration ${conf#"$ROOT"/}):"
 echo
-python3 "$HELPER" report "$WORK/picks.json" "$BUDGET" "$EVIDENCE" "$WORK/train.json" "$WORK/test.json" ||
+python3 "$HELPER" report "$WORK/picks.json" "$BUDGET" "$EVIDENCE" "$WORK/train.json" "$WORK/test.json" \
+	-- "$WORK/train-state.json" "$WORK/test-state.json" ||
 	die "bec_fp.py report failed"

@@ -18,7 +18,7 @@ Usage:
                                    messages, file name and options, and its
                                    N most frequent options with their counts
                                    (only ever asked for the train split)
-  bec_fp.py report PICKS BUDGET EVIDENCE SPLIT.json...
+  bec_fp.py report PICKS BUDGET EVIDENCE SPLIT.json... [-- STATEFUL.json...]
                                    the tables: protected domains and VIPs,
                                    per symbol count and % of ham per split
                                    and in total, PASS/FAIL of the budgeted
@@ -26,7 +26,10 @@ Usage:
                                    EVIDENCE messages' options (and the
                                    EVIDENCE most frequent options) of each
                                    budgeted symbol that fired, from the
-                                   splits that kept evidence
+                                   splits that kept evidence; after --, the
+                                   same splits scanned with a state
+                                   directory (the correspondent history),
+                                   a second table, budgeted alike
 
 Recipient domains: the domain (after the last @, lower-cased) of every To
 and Cc address, counted once per message.  Sender names: the From display
@@ -45,7 +48,7 @@ import sys
 
 SYMBOLS = ("IMPERSONATION_DISPLAY_NAME", "IMPERSONATION_DOMAIN", "THREAD_HIJACK",
            "BEC_PAYMENT_CHANGE", "FREEMAIL_FROM", "REPLYTO_MISMATCH", "FAKE_REPLY",
-           "BEC_IMPERSONATION_PAYLOAD")
+           "BEC_IMPERSONATION_PAYLOAD", "FIRST_CONTACT")
 BUDGETED = SYMBOLS[:4]
 ADDRESS = re.compile(r"^[<'\"]*[^\s@<>]+@[^\s@<>]+[>'\"]*$")
 NAME_MAX = 256  # bytes, bec.vip.name
@@ -189,16 +192,20 @@ def pct(c, n):
     return f"{100.0 * c / n:.2f} %" if n else "-"
 
 
-def report(picks_path, budget, evidence, split_paths):
-    with open(picks_path, encoding="utf-8") as f:
-        picks = json.load(f)
+def load_splits(paths, picks):
     splits = []
-    for p in split_paths:
+    for p in paths:
         with open(p, encoding="utf-8") as f:
             splits.append(json.load(f))
     total = sum(s["messages"] for s in splits)
     if total != picks["messages"]:
         raise InputError(f"{total} reports scored, {picks['messages']} picked from")
+    return splits, total
+
+
+def report(picks_path, budget, evidence, split_paths, stateful_paths):
+    with open(picks_path, encoding="utf-8") as f:
+        picks = json.load(f)
     print(f"Protected domains (the {len(picks['protected_domains'])} most frequent "
           "recipient domains of To and Cc, messages of all ham addressed there):")
     print()
@@ -214,9 +221,24 @@ def report(picks_path, budget, evidence, split_paths):
     print("|---|---|---|---|")
     for v in picks["vip"]:
         print(f"| {v['name']} | {v['address']} | {v['messages']} | {v['with_address']} |")
+    verdicts = []
+    runs = [("without a state directory", split_paths)]
+    if stateful_paths:
+        runs.append(("with a state directory (the history of the ham delivered before, "
+                     "in file order, train first)", stateful_paths))
+    for how, paths in runs:
+        splits, total = load_splits(paths, picks)
+        verdicts += table(splits, total, budget, evidence, how)
+    print()
+    for sym, verdict, t, total, how in verdicts:
+        print(f"{verdict}: {sym} on {t} of {total} ham ({pct(t, total)}; budget {budget:g} %), "
+              f"{how.split(' (')[0]}")
+
+
+def table(splits, total, budget, evidence, how):
     print()
     head = " | ".join(f"{s['split']} ({s['messages']})" for s in splits)
-    print(f"Ham messages with each symbol ({total} ham; budget: at most {budget:g} % "
+    print(f"Ham messages with each symbol, {how} ({total} ham; budget: at most {budget:g} % "
           f"for {', '.join(BUDGETED)}):")
     print()
     print(f"| symbol | {head} | total ({total}) | budget |")
@@ -228,12 +250,9 @@ def report(picks_path, budget, evidence, split_paths):
         verdict = "—"
         if sym in BUDGETED:
             verdict = "PASS" if 100.0 * t / total <= budget else "FAIL"
-            verdicts.append((sym, verdict, t))
+            verdicts.append((sym, verdict, t, total, how))
         print(f"| {sym} | {' | '.join(cells)} | {t} ({pct(t, total)}) | {verdict} |")
-    print()
-    for sym, verdict, t in verdicts:
-        print(f"{verdict}: {sym} on {t} of {total} ham ({pct(t, total)}; budget {budget:g} %)")
-    for sym, _, t in verdicts:
+    for sym, _, t, _, _ in verdicts:
         if not t:
             continue
         for s in splits:
@@ -254,6 +273,7 @@ def report(picks_path, budget, evidence, split_paths):
                       "with their messages:")
                 for d in dist:
                     print(f"  {d['messages']:5d}  {d['option']}")
+    return verdicts
 
 
 def main(argv):
@@ -268,7 +288,11 @@ def main(argv):
                 evidence = int(argv[5])
             count(argv[2], argv[3], evidence)
         elif len(argv) >= 6 and argv[1] == "report":
-            report(argv[2], float(argv[3]), int(argv[4]), argv[5:])
+            rest = argv[5:]
+            cut = rest.index("--") if "--" in rest else len(rest)
+            if cut == 0:
+                raise InputError("report: no split before --")
+            report(argv[2], float(argv[3]), int(argv[4]), rest[:cut], rest[cut + 1:])
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -26,6 +26,9 @@ bec.first_contact_min_history = 5 and FAKE_REPLY forced to quarantine
   9. dave@other -> bob (bob wrote to dave): no FIRST_CONTACT;
  10. alice@partner -> bob (alice wrote to bob): no FIRST_CONTACT;
  11. frank@fake -> bob: FIRST_CONTACT (message 6 was not delivered);
+ 11b. zed@else (a stranger) replies to message 5, list traffic recorded
+     as an open thread: no THREAD_HIJACK (referenced_open 1), but
+     FIRST_CONTACT;
  12. a scan without --state: no history section, no stateful symbol;
  13. a store that refuses the module's writes (an SQLite trigger added to
      mamori.db): the scan still succeeds, nothing is recorded and the
@@ -109,14 +112,14 @@ def main():
         f.write('bec = { first_contact_min_history = 5; };\n'
                 'symbols = { FAKE_REPLY = { action = "quarantine"; }; };\n')
 
-    def step(name, data, rcpt, syms, action, delivered, known, recorded):
+    def step(name, data, rcpt, syms, action, delivered, known, recorded, opened=0):
         rep = scan(a, conf, state, name, data, rcpt)
         got = bec_syms(rep)
         check(got == syms, "%s: bec symbols %r (want %r)" % (name, got, syms))
         check(rep["action"] == action, "%s: action %s (want %s)" % (name, rep["action"], action))
         hist = rep["bec"].get("history")
         want = {"checked": True, "delivered": delivered, "referenced_known": known,
-                "recorded": recorded}
+                "referenced_open": opened, "recorded": recorded}
         check(hist == want, "%s: bec.history %r (want %r)" % (name, hist, want))
 
     step("01-first", mail("Alice <alice@partner.example>", "bob@ours.example", "first-1@partner.example",
@@ -158,6 +161,11 @@ def main():
                           "hello"),
          "bob@ours.example", {"FIRST_CONTACT": ["frank@fake.example -> bob@ours.example"]},
          "accept", 8, 0, "yes")
+    # 05 was list traffic: recorded as an open thread, which anyone may answer
+    step("11b-open-thread", mail("Zed <zed@else.example>", "bob@ours.example",
+                                 "zed-11b@else.example", "Re: invoice", irt="list-5@evil.example"),
+         "bob@ours.example", {"FIRST_CONTACT": ["zed@else.example -> bob@ours.example"]},
+         "accept", 9, 1, "yes", opened=1)
 
     rep = scan(a, conf, None, "12-nostate",
                mail("Mallory <mallory@evil.example>", "bob@ours.example", "ns-12@evil.example",
@@ -176,7 +184,7 @@ def main():
                     "again"), "bob@ours.example")
     hist = rep["bec"].get("history", {})
     check(rep["action"] == "accept" and bec_syms(rep) == {} and hist.get("checked") is True
-          and hist.get("delivered") == 9 and hist.get("recorded") == "no: store error"
+          and hist.get("delivered") == 10 and hist.get("recorded") == "no: store error"
           and hist.get("error", "").startswith("recording the history: store error: ")
           and "refused by the test" in hist.get("error", ""),
           "13-store-error: scanned, not recorded, the error reported (%r)" % hist)
@@ -185,7 +193,7 @@ def main():
     db.close()
     step("14-after-error", mail("alice@partner.example", "bob@ours.example",
                                 "ok-14@partner.example", "again"),
-         "bob@ours.example", {}, "accept", 9, 0, "yes")
+         "bob@ours.example", {}, "accept", 10, 0, "yes")
 
     db = sqlite3.connect(os.path.join(state, "mamori.db"))
     now = int(time.time())

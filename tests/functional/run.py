@@ -24,6 +24,7 @@ The expectation is CASE.expect.json next to CASE.eml:
              ever asks a resolver outside the loopback range
   "auth"     subset match against the report's "auth" object
   "urls"     the report's "urls" list: as many entries, each a subset match
+  "bec"      subset match against the report's "bec" object
   "spam"     the report's "spam" object: "hits" exactly (every rule and
              sub-rule that hit, with its count), other keys subset match
 
@@ -47,8 +48,8 @@ import tempfile
 
 TOP_KEYS = ("action", "score", "symbols", "objects", "urls", "auth", "message", "time_ms")
 CASE_KEYS = {"action", "symbols", "message", "dump", "reports", "args", "config",
-             "stdin", "exit", "description", "zone", "auth", "date", "spam", "urls"}
-REPORT_KEYS = {"action", "symbols", "message", "auth", "date", "spam", "urls"}
+             "stdin", "exit", "description", "zone", "auth", "date", "spam", "urls", "bec"}
+REPORT_KEYS = {"action", "symbols", "message", "auth", "date", "spam", "urls", "bec"}
 DNSSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support",
                          "dnsserver.py")
 
@@ -120,6 +121,8 @@ def check_report(exp, rep, path, errs):
         subset(exp["date"], rep.get("date"), f"{path}.date", errs)
     if "urls" in exp:
         subset(exp["urls"], rep.get("urls"), f"{path}.urls", errs)
+    if "bec" in exp:
+        subset(exp["bec"], rep.get("bec"), f"{path}.bec", errs)
     if "spam" in exp:
         got = rep.get("spam") or {}
         want = dict(exp["spam"])

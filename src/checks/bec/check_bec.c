@@ -8,7 +8,8 @@
  *     case folding, blanks and punctuation removed, in both orders of its
  *     words: 山田 太郎 is 太郎 山田, Taro Yamada is Yamada Taro) or that
  *     holds one of their addresses, on an address that is not theirs:
- *     IMPERSONATION_DISPLAY_NAME;
+ *     IMPERSONATION_DISPLAY_NAME (not on a mailing list's post: List-Id,
+ *     and List-Post's address among To and Cc; the report names it);
  *   - a From, Reply-To or envelope sender domain that looks like one of
  *     bec.protected_domains (src/bec/lookalike.h): IMPERSONATION_DOMAIN;
  *   - a From address at a free-mail provider (bec.freemail_domains, a
@@ -27,7 +28,9 @@
  * With a store (scan_store(): `--state DIR`), the correspondent history,
  * namespace "bec" (docs/bec.md "History"):
  *   - "m:<Message-ID>" -> the message's participants (From, To, Cc,
- *     lower case, at most bec.history_participants, '\n'-separated);
+ *     lower case, at most bec.history_participants, '\n'-separated),
+ *     after a line "*" when the thread is open to anyone (open_thread():
+ *     list traffic, Precedence list or bulk, neither To nor Cc);
  *   - "p:<sender>\n<recipient>" -> the Unix time it was written: the
  *     sender wrote to the recipient (From -> To, Cc and the envelope
  *     recipients, the same bound); written again (its expiry moved) at
@@ -40,8 +43,8 @@
  * found an impersonation in: a hijacker whose reply was delivered with a
  * header must not become a participant of the thread).  The history gives:
  *   - THREAD_HIJACK, stateful form: In-Reply-To/References name messages
- *     of the history and the From address is none of their participants
- *     (not on mailing lists: List-Id);
+ *     of the history, none of them an open thread, and the From address
+ *     is none of their participants (not on mailing lists: list_traffic());
  *   - FIRST_CONTACT: once bec.first_contact_min_history messages were
  *     recorded, a From that wrote to none of the recipients and to which
  *     none of them wrote.
@@ -87,9 +90,9 @@ struct bec_conf {
 };
 
 #define SYMBOLS(X) \
-	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; the option is \"name <address> (VIP address)\".") \
+	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; not on a mailing list's post (List-Id, and the List-Post address among To and Cc: the name is the poster's, who may post from any address); the option is \"name <address> (VIP address)\".") \
 	X(IMPERSONATION_DOMAIN, 6.0, NO_FORCE, "The From, Reply-To or envelope sender domain is a look-alike of a domain of bec.protected_domains: Damerau-Levenshtein distance 1 (2 on longer labels) on the registrable label, 1/l 0/o rn/m vv/w cl/d swaps, an inserted hyphen, the protected domain as labels in front of another domain, the same name under another suffix, or an IDN whose UTS #39 skeleton is the protected one's; never the protected domain or its subdomains. The option is \"domain (which header): protected domain, why\".") \
-	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread (option \"name: quoted domain -> sender domain (form)\"); or, with a state store, In-Reply-To/References name a message mamori delivered earlier and the From address is none of the participants (From, To, Cc) of the referenced messages it knows, not on mailing lists (option \"thread <msgid>: sender not a participant\").") \
+	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread (option \"name: quoted domain -> sender domain (form)\"); or, with a state store, In-Reply-To/References name a message mamori delivered earlier and the From address is none of the participants (From, To, Cc) of the referenced messages it knows, not on mailing lists (a reply that is list traffic or one to an open thread: list traffic, Precedence list or bulk, no To nor Cc) (option \"thread <msgid>: sender not a participant\").") \
 	X(BEC_PAYMENT_CHANGE, 4.0, NO_FORCE, "The text asks to change bank details, pay to a new account or buy gift cards, with urgency or a second payment phrase (the dictionary of bec.phrases, Japanese and English); the option lists the phrases found.") \
 	X(FREEMAIL_FROM, 0.5, NO_FORCE, "The From address is at a free-mail provider of bec.freemail_domains (or a subdomain of one); low weight: it adds up with an impersonation.") \
 	X(REPLYTO_MISMATCH, 2.0, NO_FORCE, "Reply-To goes to another registrable domain than From, and that domain is free mail or a look-alike of a protected domain; not for mailing lists (List-Id); the option is \"From domain -> Reply-To address\".") \
@@ -391,13 +394,16 @@ struct bec_state {
 	bool hist_read;		/* the stateful checks ran */
 	int64_t delivered;	/* messages in the history when read */
 	int refs_known;		/* referenced messages found in the history */
+	int refs_open;		/* of them, open threads (OPEN_MARK) */
 	const char *recorded;	/* "yes", or why not (static) */
 	char *error;		/* a store error, or NULL */
+	char *list_post;	/* a VIP's name on this list's post: no symbol */
 };
 
 static void
 state_free(void *p)
 {
+	g_free(((struct bec_state *)p)->list_post);
 	g_free(((struct bec_state *)p)->error);
 }
 
@@ -461,6 +467,93 @@ has_header(const struct mime_headers *h, const char *name)
 			return true;
 	}
 	return false;
+}
+
+/* The first value of header name, or NULL. */
+static const char *
+header_value(const struct mime_headers *h, const char *name)
+{
+	for (guint i = 0; i < h->all->len; i++) {
+		const struct mime_header *x = h->all->pdata[i];
+		if (g_ascii_strcasecmp(x->name, name) == 0)
+			return x->value;
+	}
+	return NULL;
+}
+
+/* Mail a mailing list distributed: one of the headers list managers add
+ * (RFC 2369/2919, Mailman's X-BeenThere, ezmlm and Yahoo Groups'
+ * Mailing-List, X-Mailing-List). */
+static bool
+list_traffic(const struct mime_headers *h)
+{
+	static const char *const names[] = { "List-Id", "List-Post", "Mailing-List",
+		"X-Mailing-List", "X-BeenThere" };
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (has_header(h, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A thread anyone may answer, recorded as such in the history: list
+ * traffic, mail marked Precedence: list or bulk, or mail with neither To
+ * nor Cc (its participants are unknown: Bcc, an archive's copy).
+ */
+static bool
+open_thread(const struct mime_headers *h)
+{
+	if (list_traffic(h) || ((h->to == NULL || h->to->len == 0) &&
+	    (h->cc == NULL || h->cc->len == 0)))
+		return true;
+	const char *p = header_value(h, "Precedence");
+	if (p == NULL)
+		return false;
+	char *t = g_strstrip(g_ascii_strdown(p, MIN(strlen(p), 64)));
+	bool bulk = strcmp(t, "list") == 0 || strcmp(t, "bulk") == 0;
+	g_free(t);
+	return bulk;
+}
+
+#define LIST_POST_MAX 1024	/* bytes of a List-Post value looked at */
+
+/*
+ * A mailing list's post (RFC 2369): List-Id is there, and the address of
+ * List-Post's first mailto: URL is one of To and Cc, case-insensitive.
+ * Returns that address (g_free), or NULL.  The message is addressed to
+ * the list, not to a person: a VIP's name on it is the poster's, and
+ * people post to lists from whichever address they have at hand.
+ */
+static char *
+list_post(const struct mime_headers *h)
+{
+	const char *v = header_value(h, "List-Post");
+	if (v == NULL || !has_header(h, "List-Id"))
+		return NULL;
+	size_t n = strnlen(v, LIST_POST_MAX);
+	const char *lt = memchr(v, '<', n);
+	const char *gt = lt != NULL ? memchr(lt, '>', n - (size_t)(lt - v)) : NULL;
+	if (gt == NULL)
+		return NULL;
+	char *url = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+	GUri *u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	g_free(url);
+	char *addr = NULL;
+	if (u != NULL && g_ascii_strcasecmp(g_uri_get_scheme(u), "mailto") == 0 &&
+	    strchr(g_uri_get_path(u), '@') != NULL) {
+		const GArray *lists[2] = { h->to, h->cc };
+		for (int k = 0; k < 2 && addr == NULL; k++)
+			for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++) {
+				const struct mime_addr *a = &g_array_index(lists[k], struct mime_addr, i);
+				if (g_ascii_strcasecmp(a->addr, g_uri_get_path(u)) == 0) {
+					addr = g_ascii_strdown(a->addr, -1);
+					break;
+				}
+			}
+	}
+	if (u != NULL)
+		g_uri_unref(u);
+	return addr;
 }
 
 /* The reply or forward prefix a subject starts with (static), or NULL;
@@ -644,6 +737,7 @@ payload_of(struct scan_ctx *ctx)
 #define REFS_MAX 20		/* referenced messages looked up */
 #define PURGE_EVERY 1000	/* delivered messages between purges */
 #define PAIR_REFRESH_S 86400	/* a pair is written again after a day */
+#define OPEN_MARK "*"		/* first line of an open thread's participants */
 
 static int64_t
 now_s(void)
@@ -806,12 +900,15 @@ history_hijack(struct scan_ctx *ctx, struct mamori_store *store, struct bec_stat
 		free(val);
 		char **list = g_strsplit(v, "\n", -1);
 		for (char **p = list; *p != NULL; p++)
-			if (**p != '\0')
+			if (strcmp(*p, OPEN_MARK) == 0)
+				st->refs_open++;
+			else if (**p != '\0')
 				g_hash_table_add(parts, g_strdup(*p));
 		g_strfreev(list);
 		g_free(v);
 	}
-	if (ok && first != NULL && sender != NULL && !g_hash_table_contains(parts, sender)) {
+	if (ok && first != NULL && sender != NULL && st->refs_open == 0 &&
+	    !g_hash_table_contains(parts, sender)) {
 		scan_addf(ctx, SYM(THREAD_HIJACK), "thread <%s>: sender not a participant", first);
 		*hit = true;
 	}
@@ -887,10 +984,13 @@ run(struct scan_ctx *ctx)
 		const struct vip *v = vip_named(e, from->name);
 		char *addr = g_ascii_strdown(from->addr, -1);
 		if (v != NULL && !g_hash_table_contains(e->addresses, addr)) {
-			scan_addf(ctx, SYM(IMPERSONATION_DISPLAY_NAME), "%s <%s> (%s)", from->name,
-			    from->addr, v->address);
-			impersonation = true;
 			st->vip = v->name;
+			st->list_post = list_post(h);
+			if (st->list_post == NULL) {
+				scan_addf(ctx, SYM(IMPERSONATION_DISPLAY_NAME), "%s <%s> (%s)",
+				    from->name, from->addr, v->address);
+				impersonation = true;
+			}
 		}
 		g_free(addr);
 		if (freemail(e, fdom))
@@ -943,7 +1043,7 @@ run(struct scan_ctx *ctx)
 	if (store != NULL) {
 		char *sender = from != NULL ? addr_norm(from->addr) : NULL;
 		bool hit = false;
-		st->hist_read = (has_header(h, "List-Id") ||
+		st->hist_read = (list_traffic(h) ||
 		    history_hijack(ctx, store, st, h, sender, &hit)) &&
 		    history_first_contact(ctx, store, st, c, h, sender);
 		if (hit)
@@ -1029,11 +1129,11 @@ finish(struct scan_ctx *ctx)
 		add_addrs(parts, h->from, c->history_participants);
 		add_addrs(parts, h->to, c->history_participants);
 		add_addrs(parts, h->cc, c->history_participants);
-		GString *v = g_string_new(NULL);
+		GString *v = g_string_new(open_thread(h) ? OPEN_MARK : NULL);
 		for (guint i = 0; i < parts->len; i++)
-			g_string_append_printf(v, "%s%s", i > 0 ? "\n" : "",
+			g_string_append_printf(v, "%s%s", v->len > 0 ? "\n" : "",
 			    (const char *)parts->pdata[i]);
-		if (parts->len > 0) {
+		if (v->len > 0) {
 			struct mamori_store_kv_op op = { .key = mk, .val = (const uint8_t *)v->str,
 			    .len = v->len, .expires = expires };
 			g_array_append_val(ops, op);
@@ -1091,11 +1191,14 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 	jw_obj(w, key);
 	if (st->vip != NULL)
 		jw_str(w, "vip", st->vip);
+	if (st->list_post != NULL)
+		jw_str(w, "vip_list_post", st->list_post);
 	if (st->store) {
 		jw_obj(w, "history");
 		jw_bool(w, "checked", st->hist_read);
 		jw_int(w, "delivered", st->delivered);
 		jw_int(w, "referenced_known", st->refs_known);
+		jw_int(w, "referenced_open", st->refs_open);
 		if (st->recorded != NULL)
 			jw_str(w, "recorded", st->recorded);
 		if (st->error != NULL)
