@@ -4,13 +4,15 @@
 # (libidn2 for IDNA, libpsl for registrable domains, ICU's spoof checker
 # for UTS #39 skeletons); quote.c, the earlier messages a body quotes and
 # their authors (THREAD_HIJACK); phrases.c, the payment-change dictionary
-# (rules/bec-phrases.txt, BEC_PAYMENT_CHANGE).
+# (rules/bec-phrases.txt, BEC_PAYMENT_CHANGE; matched with Hyperscan).
 include(GNUInstallDirs)
 pkg_check_modules(LIBIDN2 REQUIRED IMPORTED_TARGET libidn2)
 pkg_check_modules(LIBPSL REQUIRED IMPORTED_TARGET libpsl)
+pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
 mamori_layer(mamori_bec
   SOURCES src/bec/lookalike.c src/bec/quote.c src/bec/phrases.c
-  DEPS mamori_util PkgConfig::GLIB PkgConfig::LIBIDN2 PkgConfig::LIBPSL PkgConfig::ICU)
+  DEPS mamori_util PkgConfig::GLIB PkgConfig::LIBIDN2 PkgConfig::LIBPSL PkgConfig::ICU
+    PkgConfig::HYPERSCAN)
 # the shipped dictionary (rules/, installed as yara/ is): installed, or
 # read from the source tree (bec_phrases_default_path())
 target_compile_definitions(mamori_bec PRIVATE

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hs.h>
+
 enum cat { CAT_BANK, CAT_GIFT, CAT_URGENT };
 
 static const char *const CAT_NAME[] = { "bank-change", "gift-card", "urgent" };
@@ -19,20 +21,21 @@ struct phrase {
 	bool word_end;
 };
 
-/* Phrases are indexed by a hash of their first two bytes. */
-#define NBUCKET 4096
-
-static inline unsigned
-bucket(unsigned char a, unsigned char b)
-{
-	return (((unsigned)a << 4) ^ b) & (NBUCKET - 1);
-}
-
+/* The phrases' normal forms are one Hyperscan literal database; a match
+ * ends at `to`, so it starts at to - len. */
 struct bec_phrases {
 	GPtrArray *list;	/* struct phrase *, in the file's order */
-	guint16 *order;		/* indices of list, by bucket */
-	guint16 start[NBUCKET + 1];	/* bucket h: order[start[h]..start[h+1]) */
+	hs_database_t *db;	/* NULL when there are no phrases */
 };
+
+/* Each thread's scratch, grown to fit every database it scanned with. */
+static void
+scratch_free(gpointer s)
+{
+	hs_free_scratch(s);
+}
+
+static GPrivate tls_scratch = G_PRIVATE_INIT(scratch_free);
 
 static bool
 ascii_word(unsigned char c)
@@ -130,7 +133,8 @@ bec_phrases_free(struct bec_phrases *p)
 	if (p == NULL)
 		return;
 	g_ptr_array_unref(p->list);
-	g_free(p->order);
+	if (p->db != NULL)
+		hs_free_database(p->db);
 	g_free(p);
 }
 
@@ -223,19 +227,31 @@ bec_phrases_parse(const char *data, size_t len, const char *name, char *err, siz
 		g_ptr_array_add(p->list, ph);
 	}
 	g_string_free(f, TRUE);
-	/* the index: a counting sort of the phrases by bucket */
-	p->order = g_new0(guint16, MAX(p->list->len, 1));
-	guint fill[NBUCKET + 1] = { 0 };
-	for (guint i = 0; i < p->list->len; i++) {
-		const struct phrase *ph = g_ptr_array_index(p->list, i);
-		p->start[bucket((unsigned char)ph->norm[0], (unsigned char)ph->norm[1]) + 1]++;
-	}
-	for (guint h = 1; h <= NBUCKET; h++)
-		p->start[h] += p->start[h - 1];
-	for (guint i = 0; i < p->list->len; i++) {
-		const struct phrase *ph = g_ptr_array_index(p->list, i);
-		unsigned h = bucket((unsigned char)ph->norm[0], (unsigned char)ph->norm[1]);
-		p->order[p->start[h] + fill[h]++] = (guint16)i;
+	if (p->list->len > 0) {
+		guint np = p->list->len;
+		const char **lits = g_new(const char *, np);
+		unsigned *flags = g_new0(unsigned, np), *ids = g_new(unsigned, np);
+		size_t *lens = g_new(size_t, np);
+		for (guint i = 0; i < np; i++) {
+			const struct phrase *ph = g_ptr_array_index(p->list, i);
+			lits[i] = ph->norm;
+			lens[i] = ph->len;
+			ids[i] = i;
+		}
+		hs_compile_error_t *ce = NULL;
+		hs_error_t r = hs_compile_lit_multi(lits, flags, ids, lens, np, HS_MODE_BLOCK, NULL,
+		    &p->db, &ce);
+		g_free(lits);
+		g_free(flags);
+		g_free(ids);
+		g_free(lens);
+		if (r != HS_SUCCESS) {
+			snprintf(err, errlen, "%s: Hyperscan: %s", name,
+			    ce != NULL ? ce->message : "compile failed");
+			hs_free_compile_error(ce);
+			p->db = NULL;
+			goto fail;
+		}
 	}
 	return p;
 fail:
@@ -261,13 +277,33 @@ bec_phrases_load(const char *path, char *err, size_t errlen)
 	return p;
 }
 
-/* Whether ph is at t[at..) of t[0..n), at word boundaries. */
+/* Whether ph at t[at..) of t[0..n) is at word boundaries. */
 static bool
-phrase_at(const struct phrase *ph, const char *t, size_t n, size_t at)
+phrase_bounded(const struct phrase *ph, const char *t, size_t n, size_t at)
 {
-	return ph->len <= n - at && memcmp(t + at, ph->norm, ph->len) == 0 &&
-	    (!ph->word_start || at == 0 || !ascii_word((unsigned char)t[at - 1])) &&
+	return (!ph->word_start || at == 0 || !ascii_word((unsigned char)t[at - 1])) &&
 	    (!ph->word_end || at + ph->len == n || !ascii_word((unsigned char)t[at + ph->len]));
+}
+
+struct scan {
+	const struct bec_phrases *p;
+	const char *t;
+	size_t n;
+	gssize *first;		/* per phrase: its first occurrence, or -1 */
+};
+
+static int
+on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+    void *arg)
+{
+	(void)from;
+	(void)flags;
+	struct scan *sc = arg;
+	const struct phrase *ph = g_ptr_array_index(sc->p->list, id);
+	size_t at = (size_t)to - ph->len;
+	if (sc->first[id] < 0 && phrase_bounded(ph, sc->t, sc->n, at))
+		sc->first[id] = (gssize)at;
+	return 0;
 }
 
 struct span {
@@ -284,25 +320,23 @@ span_cmp(gconstpointer a, gconstpointer b)
 bool
 bec_phrases_match(const struct bec_phrases *p, const char *text, size_t len, GPtrArray *hits)
 {
-	if (p == NULL || text == NULL || len == 0 || p->list->len == 0)
+	if (p == NULL || p->db == NULL || text == NULL || len == 0)
+		return false;
+	len = MIN(len, (size_t)BEC_PHRASES_TEXT_MAX);
+	/* grown in place, or freed and NULL on a failure: kept either way */
+	hs_scratch_t *scratch = g_private_get(&tls_scratch);
+	hs_error_t r = hs_alloc_scratch(p->db, &scratch);
+	g_private_set(&tls_scratch, scratch);
+	if (r != HS_SUCCESS)
 		return false;
 	char *t = g_malloc(FOLD_ROOM(len));
 	size_t n = fold(t, text, len);
 	guint np = p->list->len;
-	gssize *first = g_new(gssize, np);	/* first occurrence, or -1 */
+	gssize *first = g_new(gssize, np);
 	for (guint i = 0; i < np; i++)
 		first[i] = -1;
-	guint left = np;
-	for (size_t i = 0; i + 1 < n && left > 0; i++) {
-		unsigned h = bucket((unsigned char)t[i], (unsigned char)t[i + 1]);
-		for (guint k = p->start[h]; k < p->start[h + 1]; k++) {
-			guint16 x = p->order[k];
-			if (first[x] < 0 && phrase_at(g_ptr_array_index(p->list, x), t, n, i)) {
-				first[x] = (gssize)i;
-				left--;
-			}
-		}
-	}
+	struct scan sc = { p, t, n, first };
+	(void)hs_scan(p->db, t, (unsigned)n, 0, scratch, on_match, &sc);
 	GArray *pay = g_array_new(FALSE, FALSE, sizeof(struct span));
 	bool urgent = false;
 	for (guint i = 0; i < np; i++) {

@@ -32,11 +32,12 @@
  * overlap the first one's ("振込口座変更" holding "口座変更" is one).
  * An invoice alone ("請求書を送付します") has none of them.
  *
- * Cost: the text is folded once (one pass, ASCII by a table), then each
- * position's first two bytes pick the phrases that may start there (a
- * hash of 4096 buckets built at load): linear in len (times the phrases
- * sharing a bucket, a handful), about 4 us per KiB
- * on the bench machine (bench/bec-bench.c).  The caller bounds len.
+ * Cost: the text is folded once (one pass, ASCII by a table), then
+ * scanned once by a Hyperscan literal database of the phrases' normal
+ * forms (built at load; each thread keeps one scratch space, grown to fit
+ * every dictionary it used): linear in len (bench/bec-bench.c).  Texts
+ * are read up to BEC_PHRASES_TEXT_MAX bytes; the caller bounds len
+ * further.
  */
 #ifndef MAMORI_BEC_PHRASES_H
 #define MAMORI_BEC_PHRASES_H
@@ -49,6 +50,7 @@
 #define BEC_PHRASES_MAX 1000
 #define BEC_PHRASE_MAX 200
 #define BEC_PHRASES_FILE_MAX (256 * 1024)
+#define BEC_PHRASES_TEXT_MAX (64u * 1024u * 1024u)	/* bytes of a text read */
 
 struct bec_phrases;
 
@@ -65,7 +67,8 @@ void bec_phrases_free(struct bec_phrases *p);
 unsigned bec_phrases_count(const struct bec_phrases *p);
 
 /*
- * Whether text[0..len) (UTF-8, NFKC) meets the rule above.  hits, when
+ * Whether text[0..len) (UTF-8, NFKC) meets the rule above (false, too,
+ * when Hyperscan's scratch space cannot be allocated).  hits, when
  * not NULL, gets one g_strdup'ed "category: phrase" (the phrase as the
  * file writes it) per phrase found, in the file's order, whether or not
  * the rule is met (give it g_free as its free function).
