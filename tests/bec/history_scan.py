@@ -7,7 +7,8 @@ usage: history_scan.py --mamori BIN WORKDIR
 
 One state directory, messages scanned one at a time, in order (each scan
 sees what the delivered ones before it recorded), with
-bec.first_contact_min_history = 5 and FAKE_REPLY forced to quarantine
+bec.first_contact_min_history = 5, ours.example protected and FAKE_REPLY
+forced to quarantine
 (a message that is not delivered):
 
   1. alice@partner -> bob@ours, Cc carol@ours (Message-ID first-1):
@@ -29,6 +30,11 @@ bec.first_contact_min_history = 5 and FAKE_REPLY forced to quarantine
  11b. zed@else (a stranger) replies to message 5, list traffic recorded
      as an open thread: no THREAD_HIJACK (referenced_open 1), but
      FIRST_CONTACT;
+ 11c. Carol Tanaka <carol@ours.example> (a protected domain) -> bob: her
+     name is learned; 11d. "Tanaka Carol" from gmail.com -> bob, never in
+     touch with bob: IMPERSONATION_DISPLAY_NAME (known person), not
+     recorded; 11e. "Carol Tanaka" from dave@other, whom bob wrote to: no
+     symbol;
  12. a scan without --state: no history section, no stateful symbol;
  13. a store that refuses the module's writes (an SQLite trigger added to
      mamori.db): the scan still succeeds, nothing is recorded and the
@@ -109,7 +115,7 @@ def main():
     os.makedirs(state)
     conf = os.path.join(a.work, "mamori.conf")
     with open(conf, "w") as f:
-        f.write('bec = { first_contact_min_history = 5; };\n'
+        f.write('bec = { first_contact_min_history = 5; protected_domains = [ "ours.example" ]; };\n'
                 'symbols = { FAKE_REPLY = { action = "quarantine"; }; };\n')
 
     def step(name, data, rcpt, syms, action, delivered, known, recorded, opened=0):
@@ -166,6 +172,24 @@ def main():
                                  "zed-11b@else.example", "Re: invoice", irt="list-5@evil.example"),
          "bob@ours.example", {"FIRST_CONTACT": ["zed@else.example -> bob@ours.example"]},
          "accept", 9, 1, "yes", opened=1)
+    # a protected domain's person: learned from delivered mail, then their
+    # name from an address outside, which never wrote to bob nor bob to it
+    step("11c-colleague", mail("Carol Tanaka <carol@ours.example>", "bob@ours.example",
+                               "carol-11c@ours.example", "lunch"),
+         "bob@ours.example", {"FIRST_CONTACT": ["carol@ours.example -> bob@ours.example"]},
+         "accept", 10, 0, "yes")
+    step("11d-fake-colleague", mail("Tanaka Carol <carol.tanaka@gmail.com>", "bob@ours.example",
+                                    "fake-11d@gmail.com", "quick favour"),
+         "bob@ours.example",
+         {"IMPERSONATION_DISPLAY_NAME":
+          ["Tanaka Carol <carol.tanaka@gmail.com> (known person carol@ours.example)"],
+          "FREEMAIL_FROM": ["carol.tanaka@gmail.com"],
+          "FIRST_CONTACT": ["carol.tanaka@gmail.com -> bob@ours.example"]},
+         "add_header", 11, 0, "no: an impersonation")
+    # the same name from dave, a correspondent of bob's (07): not flagged
+    step("11e-correspondent", mail("Carol Tanaka <dave@other.example>", "bob@ours.example",
+                                   "dave-11e@other.example", "minutes"),
+         "bob@ours.example", {}, "accept", 11, 0, "yes")
 
     rep = scan(a, conf, None, "12-nostate",
                mail("Mallory <mallory@evil.example>", "bob@ours.example", "ns-12@evil.example",
@@ -184,7 +208,7 @@ def main():
                     "again"), "bob@ours.example")
     hist = rep["bec"].get("history", {})
     check(rep["action"] == "accept" and bec_syms(rep) == {} and hist.get("checked") is True
-          and hist.get("delivered") == 10 and hist.get("recorded") == "no: store error"
+          and hist.get("delivered") == 12 and hist.get("recorded") == "no: store error"
           and hist.get("error", "").startswith("recording the history: store error: ")
           and "refused by the test" in hist.get("error", ""),
           "13-store-error: scanned, not recorded, the error reported (%r)" % hist)
@@ -193,7 +217,7 @@ def main():
     db.close()
     step("14-after-error", mail("alice@partner.example", "bob@ours.example",
                                 "ok-14@partner.example", "again"),
-         "bob@ours.example", {}, "accept", 10, 0, "yes")
+         "bob@ours.example", {}, "accept", 12, 0, "yes")
 
     db = sqlite3.connect(os.path.join(state, "mamori.db"))
     now = int(time.time())

@@ -10,6 +10,7 @@
  *     holds one of their addresses, on an address that is not theirs:
  *     IMPERSONATION_DISPLAY_NAME (not on a mailing list's post: List-Id,
  *     and List-Post's address among To and Cc; the report names it);
+ *     with a store, also a protected domain's known person (below);
  *   - a From, Reply-To or envelope sender domain that looks like one of
  *     bec.protected_domains (src/bec/lookalike.h): IMPERSONATION_DOMAIN;
  *   - a From address at a free-mail provider (bec.freemail_domains, a
@@ -47,7 +48,14 @@
  *     is none of their participants (not on mailing lists: list_traffic());
  *   - FIRST_CONTACT: once bec.first_contact_min_history messages were
  *     recorded, a From that wrote to none of the recipients and to which
- *     none of them wrote.
+ *     none of them wrote;
+ *   - "n:<name key>" -> the time written, then up to PERSON_ADDRS
+ *     addresses: a protected domain's known person (bec.known_persons),
+ *     the display name (person_key(): distinctive names only) of a
+ *     delivered message from a protected domain, not list traffic; the
+ *     same name (either order) from an outside address that is none of
+ *     them and never corresponded with the recipients is
+ *     IMPERSONATION_DISPLAY_NAME.
  * A store error is no verdict (as for the bayes module: no tempfail, the
  * checks of the other modules stand): the stateful symbols are left out
  * and the report's bec.history.error says why; a failed write in finish()
@@ -87,10 +95,11 @@ struct bec_conf {
 	uint32_t history_days;
 	uint32_t history_participants;
 	uint32_t first_contact_min_history;
+	bool known_persons;
 };
 
 #define SYMBOLS(X) \
-	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; not on a mailing list's post (List-Id, and the List-Post address among To and Cc: the name is the poster's, who may post from any address); the option is \"name <address> (VIP address)\".") \
+	X(IMPERSONATION_DISPLAY_NAME, 6.0, NO_FORCE, "The From display name is one of bec.vip's names (after NFKC, case folding, blanks and punctuation removed, either order of its words) or holds a VIP's address, but the address is not theirs; not on a mailing list's post (List-Id, and the List-Post address among To and Cc: the name is the poster's, who may post from any address); the option is \"name <address> (VIP address)\". With a state store, also a protected domain's known person (bec.known_persons): a name learned from a protected domain's address, from an outside address that is none of that name's and never corresponded with the recipients (option \"name <address> (known person ADDRESS)\").") \
 	X(IMPERSONATION_DOMAIN, 6.0, NO_FORCE, "The From, Reply-To or envelope sender domain is a look-alike of a domain of bec.protected_domains: Damerau-Levenshtein distance 1 (2 on longer labels) on the registrable label, 1/l 0/o rn/m vv/w cl/d swaps, an inserted hyphen, the protected domain as labels in front of another domain, the same name under another suffix, or an IDN whose UTS #39 skeleton is the protected one's; never the protected domain or its subdomains. The option is \"domain (which header): protected domain, why\".") \
 	X(THREAD_HIJACK, 6.0, NO_FORCE, "The body quotes an earlier message (Outlook's English and Japanese header blocks, Gmail, Thunderbird and Apple Mail's \"On ... wrote:\", 「...さんは書きました」, '>'-quoted headers) whose author has the sender's display name but another registrable domain than the sender's: the real correspondent's name on a stolen thread (option \"name: quoted domain -> sender domain (form)\"); or, with a state store, In-Reply-To/References name a message mamori delivered earlier and the From address is none of the participants (From, To, Cc) of the referenced messages it knows, not on mailing lists (a reply that is list traffic or one to an open thread: list traffic, Precedence list or bulk, no To nor Cc) (option \"thread <msgid>: sender not a participant\").") \
 	X(BEC_PAYMENT_CHANGE, 4.0, NO_FORCE, "The text asks to change bank details, pay to a new account or buy gift cards, with urgency or a second payment phrase (the dictionary of bec.phrases, Japanese and English); the option lists the phrases found.") \
@@ -179,6 +188,8 @@ static const struct conf_key keys[] = {
 	    "participants recorded per message (From, To, Cc) and recipients per sender"),
 	CONF_UINT(C, first_contact_min_history, 0, 100000000, 1000,
 	    "delivered messages the history must hold before FIRST_CONTACT fires"),
+	CONF_BOOL(C, known_persons, true,
+	    "learn the names the protected domains' people write under (with a state directory and bec.history): such a name from another address that never corresponded with the recipients is IMPERSONATION_DISPLAY_NAME"),
 };
 #undef C
 
@@ -398,12 +409,14 @@ struct bec_state {
 	const char *recorded;	/* "yes", or why not (static) */
 	char *error;		/* a store error, or NULL */
 	char *list_post;	/* a VIP's name on this list's post: no symbol */
+	char *known_person;	/* the known person's address impersonated */
 };
 
 static void
 state_free(void *p)
 {
 	g_free(((struct bec_state *)p)->list_post);
+	g_free(((struct bec_state *)p)->known_person);
 	g_free(((struct bec_state *)p)->error);
 }
 
@@ -920,7 +933,7 @@ history_hijack(struct scan_ctx *ctx, struct mamori_store *store, struct bec_stat
 /* FIRST_CONTACT; false on a store error (st->error). */
 static bool
 history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct bec_state *st,
-    const struct bec_conf *c, const struct mime_headers *h, const char *sender)
+    const struct bec_conf *c, const struct mime_headers *h, const char *sender, bool *corr)
 {
 	char err[256] = "";
 	const char *key = HIST_DELIVERED;
@@ -930,7 +943,8 @@ history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct b
 		set_error(st, "reading the history", r, err);
 		return false;
 	}
-	if (sender == NULL || st->delivered < (int64_t)c->first_contact_min_history)
+	*corr = false;
+	if (sender == NULL)
 		return true;
 	GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, false);
 	int64_t now = now_s();
@@ -959,9 +973,117 @@ history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct b
 		if (stranger == NULL)
 			stranger = to;
 	}
-	if (ok && !known && stranger != NULL)
+	*corr = known;
+	if (ok && !known && stranger != NULL &&
+	    st->delivered >= (int64_t)c->first_contact_min_history)
 		scan_addf(ctx, SYM(FIRST_CONTACT), "%s -> %s", sender, stranger);
 	g_ptr_array_unref(rcpt);
+	return ok;
+}
+
+/*
+ * The history key of a known person's name: "n:" and the name's key in
+ * the order written, or in reverse (rev); NULL when the display name is
+ * not distinctive enough to be learned: fewer than two words of which one
+ * has two characters or more, unless one word of at least three
+ * characters, none of them ASCII (山田太郎; not 山田, not Tom).
+ */
+static char *
+person_key(const char *display, bool rev)
+{
+	if (display == NULL || display[0] == '\0' || strlen(display) > NAME_MAX_BYTES ||
+	    strchr(display, '@') != NULL)
+		return NULL;
+	char *fwd = NULL, *bwd = NULL;
+	guint n = name_keys(display, &fwd, &bwd);
+	glong chars = g_utf8_strlen(fwd, -1);
+	bool ascii = false, digit = false;
+	for (const char *p = fwd; *p != '\0'; p++) {
+		ascii |= (unsigned char)*p < 0x80;
+		digit |= g_ascii_isdigit(*p);
+	}
+	bool ok = !digit && ((n >= 2 && chars >= 4) || (n == 1 && chars >= 3 && !ascii));
+	char *key = ok ? g_strdup_printf("n:%s", rev ? bwd : fwd) : NULL;
+	g_free(fwd);
+	g_free(bwd);
+	return key;
+}
+
+#define PERSON_ADDRS 8	/* addresses kept per known person */
+
+/*
+ * A known person's record: the Unix time written, then the addresses at
+ * protected domains the name wrote from (newest last), '\n'-separated.
+ * NOTFOUND, OK with *addrs (g_strfreev) and *written, or an error.
+ */
+static enum mamori_store_status
+person_get(struct mamori_store *store, const char *key, int64_t now, char ***addrs,
+    int64_t *written, char *err, size_t errlen)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	enum mamori_store_status r = mamori_store_kv_get(store, HIST_NS, key, now, &val, &len,
+	    err, errlen);
+	if (r != MAMORI_STORE_OK)
+		return r;
+	char *v = g_strndup((const char *)val, len);
+	free(val);
+	char *nl = strchr(v, '\n');
+	*written = g_ascii_strtoll(v, NULL, 10);
+	*addrs = g_strsplit(nl != NULL ? nl + 1 : "", "\n", PERSON_ADDRS + 1);
+	g_free(v);
+	return MAMORI_STORE_OK;
+}
+
+/*
+ * IMPERSONATION_DISPLAY_NAME for a protected domain's known person: the
+ * From display name is one the history learned from a protected domain's
+ * address (finish()), the From address is outside the protected domains
+ * and none of that name's addresses, and it never corresponded with the
+ * recipients (corr).  Not on list traffic, nor when a VIP name matched.
+ */
+static bool
+history_known_person(struct scan_ctx *ctx, struct mamori_store *store, struct bec_state *st,
+    const struct bec_engine *e, const struct mime_addr *from, const char *fdom,
+    const char *sender, bool *hit)
+{
+	if (e->protected == NULL || from == NULL || fdom == NULL || sender == NULL ||
+	    st->vip != NULL || bec_protected_match(e->protected, fdom) != NULL)
+		return true;
+	int64_t now = now_s();
+	bool ok = true;
+	for (int rev = 0; rev < 2 && ok && !*hit; rev++) {
+		char *key = person_key(from->name, rev == 1);
+		if (key == NULL)
+			break;
+		char **addrs = NULL;
+		int64_t written = 0;
+		char err[256] = "";
+		enum mamori_store_status r = person_get(store, key, now, &addrs, &written, err,
+		    sizeof err);
+		g_free(key);
+		if (r == MAMORI_STORE_NOTFOUND)
+			continue;
+		if (r != MAMORI_STORE_OK) {
+			set_error(st, "reading the history", r, err);
+			ok = false;
+			break;
+		}
+		bool theirs = false;
+		const char *last = NULL;
+		for (char **a = addrs; *a != NULL; a++)
+			if (**a != '\0') {
+				theirs |= strcmp(*a, sender) == 0;
+				last = *a;
+			}
+		if (!theirs && last != NULL) {
+			scan_addf(ctx, SYM(IMPERSONATION_DISPLAY_NAME), "%s <%s> (known person %s)",
+			    from->name, from->addr, last);
+			st->known_person = g_strdup(last);
+			*hit = true;
+		}
+		g_strfreev(addrs);
+	}
 	return ok;
 }
 
@@ -1042,10 +1164,12 @@ run(struct scan_ctx *ctx)
 	st->store = store != NULL;
 	if (store != NULL) {
 		char *sender = from != NULL ? addr_norm(from->addr) : NULL;
-		bool hit = false;
+		bool hit = false, corr = false;
 		st->hist_read = (list_traffic(h) ||
 		    history_hijack(ctx, store, st, h, sender, &hit)) &&
-		    history_first_contact(ctx, store, st, c, h, sender);
+		    history_first_contact(ctx, store, st, c, h, sender, &corr) &&
+		    (!c->known_persons || corr || list_traffic(h) ||
+		    history_known_person(ctx, store, st, e, from, fdom, sender, &hit));
 		if (hit)
 			impersonation = true;
 		g_free(sender);
@@ -1162,7 +1286,49 @@ finish(struct scan_ctx *ctx)
 		}
 		g_ptr_array_unref(rcpt);
 	}
-	if (ops->len > 0)
+	/* a protected domain's person: the name and the address it wrote from */
+	const struct bec_engine *e = scan_module_engine(ctx);
+	const char *fdom = from != NULL ? domain_of(from->addr) : NULL;
+	char *pk = NULL;
+	if (c->known_persons && sender != NULL && fdom != NULL && e->protected != NULL &&
+	    !list_traffic(h) && bec_protected_match(e->protected, fdom) != NULL &&
+	    (pk = person_key(from->name, false)) != NULL) {
+		char **addrs = NULL;
+		int64_t written = 0;
+		r = person_get(store, pk, now, &addrs, &written, err, sizeof err);
+		bool theirs = false;
+		GString *v = g_string_new(NULL);
+		g_string_printf(v, "%" G_GINT64_FORMAT, (gint64)now);
+		if (r == MAMORI_STORE_OK) {
+			guint n = g_strv_length(addrs), skip = 0;
+			for (guint i = 0; i < n; i++)
+				theirs |= strcmp(addrs[i], sender) == 0;
+			if (!theirs && n >= PERSON_ADDRS)
+				skip = n - PERSON_ADDRS + 1;	/* the oldest go */
+			for (guint i = skip; i < n; i++)
+				if (addrs[i][0] != '\0')
+					g_string_append_printf(v, "\n%s", addrs[i]);
+			g_strfreev(addrs);
+		}
+		if (r == MAMORI_STORE_OK || r == MAMORI_STORE_NOTFOUND) {
+			r = MAMORI_STORE_OK;
+			if (!theirs)
+				g_string_append_printf(v, "\n%s", sender);
+			if (!theirs || written > now || now - written >= PAIR_REFRESH_S) {
+				struct mamori_store_kv_op op = { .key = pk, .val = (const uint8_t *)v->str,
+				    .len = v->len, .expires = expires };
+				g_array_append_val(ops, op);
+				g_ptr_array_add(owned, pk);
+				g_ptr_array_add(owned, g_string_free(v, FALSE));
+				pk = NULL;
+				v = NULL;
+			}
+		}
+		if (v != NULL)
+			g_string_free(v, TRUE);
+	}
+	g_free(pk);
+	if (r == MAMORI_STORE_OK && ops->len > 0)
 		r = mamori_store_kv_write(store, HIST_NS,
 		    (const struct mamori_store_kv_op *)(const void *)ops->data, ops->len, err,
 		    sizeof err);
@@ -1193,6 +1359,8 @@ report(const struct scan_ctx *ctx, struct jsonw *w, const char *key)
 		jw_str(w, "vip", st->vip);
 	if (st->list_post != NULL)
 		jw_str(w, "vip_list_post", st->list_post);
+	if (st->known_person != NULL)
+		jw_str(w, "known_person", st->known_person);
 	if (st->store) {
 		jw_obj(w, "history");
 		jw_bool(w, "checked", st->hist_read);
