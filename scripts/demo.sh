@@ -93,12 +93,20 @@ build/mamori scan examples/urls/*.eml || urc=$?
 
 # Impersonation (examples/bec/bec.conf names a VIP and the protected
 # domains): a hijacked reply, the real correspondent's reply, CEO fraud,
-# a partner's look-alike domain.
+# a partner's look-alike domain, the VIP posting to a mailing list; then,
+# with a state directory, a colleague's mail and her name from outside.
 section "impersonation and BEC: examples/bec/ (docs/bec.md)"
 bec_rc=0
 echo "\$ mamori scan -c examples/bec/bec.conf examples/bec/*.eml"
 build/mamori scan -c examples/bec/bec.conf examples/bec/*.eml || bec_rc=$?
 ((bec_rc <= 1)) || { echo "demo: scan FAILED (exit $bec_rc)" >&2; exit "$bec_rc"; }
+bec_state=$(mktemp -d)
+for m in examples/bec/history/01-colleague.eml examples/bec/history/02-colleague-name-outside.eml; do
+	echo "\$ mamori scan -c examples/bec/bec.conf --state STATE $m"
+	build/mamori scan -c examples/bec/bec.conf --state "$bec_state" "$m" || bec_rc=$?
+	((bec_rc <= 1)) || { rm -rf "$bec_state"; echo "demo: scan FAILED (exit $bec_rc)" >&2; exit "$bec_rc"; }
+done
+rm -rf "$bec_state"
 
 section "PPAP: password-protected archives (examples/ppap/, docs/ppap.md)"
 prc=0

@@ -984,9 +984,9 @@ history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct b
 /*
  * The history key of a known person's name: "n:" and the name's key in
  * the order written, or in reverse (rev); NULL when the display name is
- * not distinctive enough to be learned: fewer than two words of which one
- * has two characters or more, unless one word of at least three
- * characters, none of them ASCII (山田太郎; not 山田, not Tom).
+ * not distinctive enough to be learned: two words or more of four
+ * characters or more in all (Carol Tanaka), or three characters or more
+ * none of them ASCII (高橋 健, 山田太郎); not 山田, not Tom, no digits.
  */
 static char *
 person_key(const char *display, bool rev)
@@ -1002,7 +1002,7 @@ person_key(const char *display, bool rev)
 		ascii |= (unsigned char)*p < 0x80;
 		digit |= g_ascii_isdigit(*p);
 	}
-	bool ok = !digit && ((n >= 2 && chars >= 4) || (n == 1 && chars >= 3 && !ascii));
+	bool ok = !digit && ((n >= 2 && chars >= 4) || (chars >= 3 && !ascii));
 	char *key = ok ? g_strdup_printf("n:%s", rev ? bwd : fwd) : NULL;
 	g_free(fwd);
 	g_free(bwd);
