@@ -930,10 +930,13 @@ history_hijack(struct scan_ctx *ctx, struct mamori_store *store, struct bec_stat
 	return ok;
 }
 
-/* FIRST_CONTACT; false on a store error (st->error). */
+/* FIRST_CONTACT, and *corr: the sender and a recipient wrote to each other
+ * (read when FIRST_CONTACT may fire, or need); false on a store error
+ * (st->error). */
 static bool
 history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct bec_state *st,
-    const struct bec_conf *c, const struct mime_headers *h, const char *sender, bool *corr)
+    const struct bec_conf *c, const struct mime_headers *h, const char *sender, bool need,
+    bool *corr)
 {
 	char err[256] = "";
 	const char *key = HIST_DELIVERED;
@@ -944,7 +947,8 @@ history_first_contact(struct scan_ctx *ctx, struct mamori_store *store, struct b
 		return false;
 	}
 	*corr = false;
-	if (sender == NULL)
+	/* the pairs are read for FIRST_CONTACT, or when need says so */
+	if (sender == NULL || (!need && st->delivered < (int64_t)c->first_contact_min_history))
 		return true;
 	GPtrArray *rcpt = recipients_of(ctx, h, c->history_participants, false);
 	int64_t now = now_s();
@@ -1167,7 +1171,8 @@ run(struct scan_ctx *ctx)
 		bool hit = false, corr = false;
 		st->hist_read = (list_traffic(h) ||
 		    history_hijack(ctx, store, st, h, sender, &hit)) &&
-		    history_first_contact(ctx, store, st, c, h, sender, &corr) &&
+		    history_first_contact(ctx, store, st, c, h, sender,
+		    c->known_persons && e->protected != NULL, &corr) &&
 		    (!c->known_persons || corr || list_traffic(h) ||
 		    history_known_person(ctx, store, st, e, from, fdom, sender, &hit));
 		if (hit)
