@@ -16,6 +16,8 @@ under src/:
           bec              what the bec module judges from: look-alike
                            domains, the authors of quoted messages, the
                            payment-change phrases (no mail knowledge)
+          deob             the static sandbox's evaluators: the strings a
+                           macro or script builds (no mail knowledge)
   rank 2  objects          the object tree: its driver and the interface it
                            implements (tree_api.h) directly in objects/, the
                            format parsers in objects/containers/ and
@@ -73,6 +75,7 @@ RANK = {
     "url": 1,
     "qr": 1,
     "bec": 1,
+    "deob": 1,
     "objects": 2,
     "content": 3,
     "auth": 4,

@@ -1,0 +1,7 @@
+# src/deob/deob.cmake - the static sandbox (issue 18): evaluators that
+# fold the constant string-building of macros and scripts (PowerShell,
+# the Script Encoder, VBA/VBScript, JScript) into the strings they yield,
+# bounded; no mail knowledge (rank 1, tests/check_layers.py).
+mamori_layer(mamori_deob
+  SOURCES src/deob/deob.c
+  DEPS mamori_util PkgConfig::GLIB)
