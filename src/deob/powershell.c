@@ -234,8 +234,9 @@ unticked(const char *s, size_t n)
 /* --- UTF-16 and base64 ----------------------------------------------------- */
 
 /*
- * b[0..n) (n even) as UTF-16 (big-endian if be) in UTF-8: converted by
- * GLib piece by piece, an unpaired surrogate or a NUL becoming U+FFFD.
+ * b[0..n) (n even) as UTF-16 (big-endian if be) in UTF-8, converted by
+ * GLib on an aligned copy in which an unpaired surrogate or a NUL (which
+ * would stop the conversion) is U+FFFD first.
  */
 static GString *
 utf16_to_utf8(const guchar *b, size_t n, bool be)
@@ -247,30 +248,18 @@ utf16_to_utf8(const guchar *b, size_t n, bool be)
 		memcpy(&w, b + 2 * i, 2);
 		u[i] = be ? GUINT16_FROM_BE(w) : GUINT16_FROM_LE(w);
 	}
-	GString *out = g_string_sized_new(units + 8);
-	size_t i = 0;
-	while (i < units) {
-		glong rd = 0, wr = 0;
-		GError *err = NULL;
-		gchar *s = g_utf16_to_utf8(u + i, (glong)(units - i), &rd, &wr, &err);
-		if (s != NULL) {
-			g_string_append_len(out, s, wr);
-			g_free(s);
-			if ((size_t)rd >= units - i)
-				break;
-		} else {
-			g_clear_error(&err);
-			if (rd > 0) {
-				s = g_utf16_to_utf8(u + i, rd, NULL, &wr, NULL);
-				if (s != NULL)
-					g_string_append_len(out, s, wr);
-				g_free(s);
-			}
-		}
-		/* u[i + rd] stopped the conversion: a NUL or a bad surrogate */
-		g_string_append(out, "\xEF\xBF\xBD");
-		i += (size_t)rd + 1;
+	for (size_t i = 0; i < units; i++) {
+		bool hi = u[i] >= 0xD800 && u[i] <= 0xDBFF;
+		bool lo = u[i] >= 0xDC00 && u[i] <= 0xDFFF;
+		if (hi && i + 1 < units && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF)
+			i++;	/* a pair */
+		else if (hi || lo || u[i] == 0)
+			u[i] = 0xFFFD;
 	}
+	glong wr = 0;
+	gchar *s = g_utf16_to_utf8(u, (glong)units, NULL, &wr, NULL);
+	GString *out = s != NULL ? g_string_new_len(s, wr) : g_string_new("");
+	g_free(s);
 	g_free(u);
 	return out;
 }
@@ -3130,6 +3119,17 @@ gstring_free_cb(gpointer p)
 	g_string_free(p, TRUE);
 }
 
+/* Whether a literal has a "://" after a letter and before something. */
+static bool
+looks_like_url(const GString *g)
+{
+	for (const char *p = strstr(g->str, "://"); p != NULL; p = strstr(p + 1, "://"))
+		if (p > g->str && g_ascii_isalpha(p[-1]) && p[3] != '\0' && !is_blank(p[3]) &&
+		    p[3] != '\n')
+			return true;
+	return false;
+}
+
 /* The pre-pass: the plain literals into a->lits, the URLs among them and
  * among the bare words recorded. */
 static void
@@ -3149,7 +3149,7 @@ collect_literals(struct an *a)
 		else if (tk.k == T_WORD && tk.len > 3 && has_ci(a->t + tk.off, tk.len, "://"))
 			g = unticked(a->t + tk.off, tk.len);
 		if (g != NULL) {
-			if (strstr(g->str, "://") != NULL &&
+			if (looks_like_url(g) &&
 			    !record(a->c, g->str, g->len, HOW_LIT, NULL)) {
 				g_string_free(g, TRUE);
 				return;
