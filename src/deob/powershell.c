@@ -415,7 +415,7 @@ static size_t
 parse_ps_args(struct ctx *c, const char *t, size_t n, size_t i, unsigned level)
 {
 	for (unsigned guard = 0; guard < 64 && !c->stop; guard++) {
-		size_t s, len, start = i;
+		size_t s, len;
 		bool quoted;
 		if (!read_arg(t, n, &i, &s, &len, &quoted))
 			return i;
@@ -463,7 +463,6 @@ parse_ps_args(struct ctx *c, const char *t, size_t n, size_t i, unsigned level)
 					e++;
 				len = e - s;
 			}
-			(void)start;
 			queue_text(c, t + s, len, level + 1);
 			return e;
 		}
