@@ -74,6 +74,7 @@
 
 #define MAX_TOKENS (2u << 20)	/* tokens read per input */
 #define NAME_MAX_LEN 255	/* a longer identifier is never a variable */
+#define NAMES_MAX 65536u	/* distinct names; the others are never variables */
 #define ARR_MAX 65536u		/* elements of one array */
 #define BLOCK_MAX 256		/* nested blocks followed by pass 2 */
 #define FRAME_MAX DEOB_NEST_MAX	/* nested For loops run */
@@ -601,15 +602,20 @@ intern(struct ctx *c, const char *s, size_t n)
 	gpointer p = g_hash_table_lookup(c->intern, buf);
 	if (p != NULL)
 		return (uint32_t)GPOINTER_TO_UINT(p) - 1;
+	if (c->names->len >= NAMES_MAX)
+		return 0;
 	struct name *nm = g_new0(struct name, 1);
 	nm->lc = g_strdup(buf);
-	for (size_t k = 1; k < G_N_ELEMENTS(KW_NAME); k++)
+	bool word = n <= 16;
+	for (size_t i = 0; i < n && word; i++)
+		word = g_ascii_isalpha(buf[i]);
+	for (size_t k = 1; word && k < G_N_ELEMENTS(KW_NAME); k++)
 		if (strcmp(buf, KW_NAME[k]) == 0)
 			nm->kw = (enum kw)k;
-	for (size_t k = 0; k < G_N_ELEMENTS(BUILTINS); k++)
+	for (size_t k = 0; word && k < G_N_ELEMENTS(BUILTINS); k++)
 		if (strcmp(buf, BUILTINS[k].name) == 0)
 			nm->bi = BUILTINS[k].b;
-	for (size_t k = 0; k < G_N_ELEMENTS(CONSTS); k++)
+	for (size_t k = 0; word && k < G_N_ELEMENTS(CONSTS); k++)
 		if (strcmp(buf, CONSTS[k].name) == 0)
 			nm->bc = (int)k + 1;
 	g_ptr_array_add(c->names, nm);
@@ -1603,8 +1609,9 @@ chain(struct ctx *c, struct val *out, size_t *last_paren)
 				keyok = key_args(key, &a);
 			args_clear(&a);
 			val_move(&v, &r);
+			if (pending || head != H_FREE)
+				head = H_VALUE;	/* a call of an unknown member stays free */
 			pending = false;
-			head = H_VALUE;
 			if (last_paren != NULL)
 				*last_paren = at;
 			continue;
@@ -2056,7 +2063,7 @@ count_assign(struct blocks *bs, struct name *nm, const struct stmt *s, bool elem
 static uint32_t
 param_local(struct ctx *c, struct blocks *bs, uint32_t nm)
 {
-	if (bs->np >= G_N_ELEMENTS(bs->pfrom)) {
+	if (bs->np >= G_N_ELEMENTS(bs->pfrom) || c->names->len >= 2 * NAMES_MAX) {
 		name_at(c, nm)->param = true;
 		return NONE;
 	}
