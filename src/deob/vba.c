@@ -1041,9 +1041,9 @@ vba_replace(struct ctx *c, const struct vstr *s, const struct vstr *f, const str
 		if (hit == NULL)
 			break;
 		vs_append(&o, r->b, r->len);
-		i = to + f->len;
 		if (!step_bytes(c, r->len + (to - i)))
 			break;
+		i = to + f->len;
 	}
 	return o;
 }
