@@ -304,13 +304,13 @@ test_limits(void **state)
 	const char *limit;
 	/* steps: a small budget stops a long loop */
 	struct deob_limits lim = { .steps = 5000 };
-	char *got = run_lim("For i = 1 To 1000000\ns = s & \"x\"\nNext\nShell s & \"abcd\"", 60,
-	    NULL, &lim, &limit);
+	const char *src = "For i = 1 To 1000000\ns = s & \"x\"\nNext\nShell s & \"abcd\"";
+	char *got = run_lim(src, strlen(src), NULL, &lim, &limit);
 	assert_string_equal(limit, "steps");
 	g_free(got);
 	/* bytes: the first string fits, the second does not */
 	lim = (struct deob_limits){ .bytes = 12 };
-	const char *src = "a = \"abcd\" & \"efgh\"\nb = \"ijkl\" & \"mnop\"\nc = \"q\" & \"rstu\"";
+	src = "a = \"abcd\" & \"efgh\"\nb = \"ijkl\" & \"mnop\"\nc = \"q\" & \"rstu\"";
 	got = run_lim(src, strlen(src), NULL, &lim, &limit);
 	assert_string_equal(got, F "abcdefgh");
 	assert_string_equal(limit, "bytes");
