@@ -1086,16 +1086,9 @@ vba_split(struct ctx *c, const struct vstr *s, const struct vstr *d)
 	}
 	struct varr *a = arr_new(0, parts->len);
 	for (guint k = 0; k < parts->len; k++)
-		val_str(&a->v[k], parts->pdata[k], F_FOLD | ((s->len > 0) ? 0 : 0));
+		val_str(&a->v[k], parts->pdata[k], F_FOLD);
 	g_ptr_array_free(parts, TRUE);
 	return a;
-}
-
-/* The string argument i of a[0..n), or NULL (no new reference). */
-static const struct vstr *
-arg_str(const struct val *a, size_t n, size_t i)
-{
-	return i < n && a[i].k == V_STR ? a[i].s : NULL;
 }
 
 /* The integer argument i, false when missing or not a number. */
@@ -1117,9 +1110,8 @@ call_builtin(struct ctx *c, enum bi b, struct val *a, size_t n, struct val *out)
 	char buf[40];
 	struct vstr *s = NULL, *s2 = NULL, *s3 = NULL;
 
-	if (b != B_ARRAY && n > 0 && n <= 3) {	/* strings where one is needed */
-		s = n > 0 ? to_str(&a[0]) : NULL;
-	}
+	if (b != B_ARRAY && n > 0 && n <= 3)	/* the first argument as a string */
+		s = to_str(&a[0]);
 	switch (b) {
 	case B_CHR:
 	case B_CHRW:
@@ -1320,7 +1312,6 @@ call_builtin(struct ctx *c, enum bi b, struct val *a, size_t n, struct val *out)
 	case B_NONE:
 		break;
 	}
-	(void)arg_str;
 	vs_unref(s);
 	vs_unref(s2);
 	vs_unref(s3);
