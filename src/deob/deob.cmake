@@ -3,5 +3,5 @@
 # the Script Encoder, VBA/VBScript, JScript) into the strings they yield,
 # bounded; no mail knowledge (rank 1, tests/check_layers.py).
 mamori_layer(mamori_deob
-  SOURCES src/deob/deob.c
+  SOURCES src/deob/deob.c src/deob/js.c src/deob/screnc.c
   DEPS mamori_util PkgConfig::GLIB)
