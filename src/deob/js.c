@@ -118,8 +118,10 @@ skip_space(const struct lexer *lx, size_t i)
 		} else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
 			i = line_end(lx, i);
 		} else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
-			const char *e = i + 2 < n ? memmem(t + i + 2, n - i - 2, "*/", 2) : NULL;
-			i = e != NULL ? (size_t)(e - t) + 2 : n;
+			size_t e = i + 2;
+			while (e + 1 < n && !(t[e] == '*' && t[e + 1] == '/'))
+				e++;
+			i = e + 1 < n ? e + 2 : n;
 		} else if (c == '<' && n - i >= 4 && memcmp(t + i, "<!--", 4) == 0) {
 			i = line_end(lx, i);
 		} else {
@@ -221,9 +223,10 @@ lex(struct lexer *lx)
 	} else {
 		k->k = T_PUNCT;
 		e = i + 1;
-		for (size_t p = 0; p < G_N_ELEMENTS(PUNCT); p++) {
+		for (size_t p = 0; p < G_N_ELEMENTS(PUNCT) && i + 1 < n &&
+		    strchr("<>=!*&|?+-/%^.", c) != NULL; p++) {
 			size_t pl = strlen(PUNCT[p]);
-			if (n - i >= pl && memcmp(t + i, PUNCT[p], pl) == 0) {
+			if (PUNCT[p][0] == c && n - i >= pl && memcmp(t + i, PUNCT[p], pl) == 0) {
 				e = i + pl;
 				break;
 			}
@@ -491,7 +494,6 @@ unquote(const char *t, size_t s, size_t e)
 		case 'b': append_unit(o, '\b', &high); break;
 		case 'f': append_unit(o, '\f', &high); break;
 		case 'v': append_unit(o, '\v', &high); break;
-		case '0': append_unit(o, 0, &high); break;
 		case '\r':
 			if (i < end && t[i] == '\n')
 				i++;
@@ -529,6 +531,15 @@ unquote(const char *t, size_t s, size_t e)
 			}
 			break;
 		default:
+			if (x >= '0' && x <= '7') {
+				/* \0 and the legacy octal escapes, up to \377 */
+				v = x - '0';
+				for (int d = 0; d < (x <= '3' ? 2 : 1) && i < end &&
+				    t[i] >= '0' && t[i] <= '7'; d++)
+					v = v * 8 + (t[i++] - '0');
+				append_unit(o, (guint32)v, &high);
+				break;
+			}
 			flush_unit(o, &high);
 			g_string_append_c(o, x);
 			break;
@@ -581,14 +592,24 @@ advance(struct js *j, struct lexer *lx)
 	lex(lx);
 }
 
+/* Whether token k's text is p (compared byte by byte: most differ at the first). */
+static bool
+tok_text(const struct lexer *lx, const struct tok *k, const char *p)
+{
+	const char *s = lx->t + k->s;
+	size_t l = k->e - k->s, i;
+	for (i = 0; i < l && p[i] != '\0'; i++)
+		if (s[i] != p[i])
+			return false;
+	return i == l && p[i] == '\0';
+}
+
 /* Whether the current token is the punctuator or word p. */
 static bool
 at(const struct lexer *lx, const char *p)
 {
-	size_t l = strlen(p);
 	const struct tok *k = &lx->cur;
-	return (k->k == T_PUNCT || k->k == T_IDENT) && k->e - k->s == l &&
-	    memcmp(lx->t + k->s, p, l) == 0;
+	return (k->k == T_PUNCT || k->k == T_IDENT) && tok_text(lx, k, p);
 }
 
 /* The token after the current one, without consuming anything. */
@@ -601,13 +622,6 @@ peek2(const struct lexer *lx)
 	return c.cur;
 }
 
-static bool
-tok_text(const struct lexer *lx, const struct tok *k, const char *p)
-{
-	size_t l = strlen(p);
-	return k->e - k->s == l && memcmp(lx->t + k->s, p, l) == 0;
-}
-
 static const char *const KEYWORDS[] = {
 	"var", "let", "const", "return", "if", "else", "while", "for", "do", "function",
 	"case", "default", "throw", "try", "catch", "finally", "switch", "break",
@@ -618,7 +632,7 @@ static const char *const KEYWORDS[] = {
 static bool
 is_keyword(const struct lexer *lx, const struct tok *k)
 {
-	if (k->k != T_IDENT)
+	if (k->k != T_IDENT || k->e - k->s > 10 || !g_ascii_islower(lx->t[k->s]))
 		return false;
 	for (size_t i = 0; i < G_N_ELEMENTS(KEYWORDS); i++)
 		if (tok_text(lx, k, KEYWORDS[i]))
@@ -1396,6 +1410,10 @@ binary_prec(const struct lexer *lx)
 		{ ">>", 9 }, { ">>>", 9 }, { "+", 10 }, { "-", 10 }, { "*", 11 }, { "/", 11 },
 		{ "%", 11 }, { "**", 12 },
 	};
+	const struct tok *k = &lx->cur;
+	if (k->k == T_IDENT ? lx->t[k->s] != 'i' :
+	    k->k != T_PUNCT || strchr("?|&^=!<>+-*/%", lx->t[k->s]) == NULL)
+		return 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(ops); i++)
 		if (at(lx, ops[i].op))
 			return ops[i].prec;
