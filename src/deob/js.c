@@ -341,6 +341,7 @@ struct js {
 	GHashTable *recorded;	/* value (GBytes) -> index + 1 in records */
 	size_t record_bytes;
 	GPtrArray *queue;	/* struct queued *: eval'ed code to analyse */
+	GHashTable *evaled;	/* GBytes of the code queued (or too deep) -> itself */
 	unsigned depth;		/* of the text being analysed */
 	unsigned nest;
 };
@@ -418,6 +419,30 @@ root(struct js *j, const struct val *v)
 }
 
 /* ---- strings ------------------------------------------------------------------ */
+
+/*
+ * The first needle[0..m) in hay[0..n), or NULL.  Short needles: memchr
+ * and a comparison (memmem's AddressSanitizer interceptor checks all of
+ * hay on every call, quadratic in a loop); long ones: memmem.
+ */
+static const char *
+find(const char *hay, size_t n, const char *needle, size_t m)
+{
+	if (m == 0)
+		return hay;
+	if (m > 16)
+		return memmem(hay, n, needle, m);
+	size_t i = 0;
+	while (i + m <= n) {
+		const char *p = memchr(hay + i, needle[0], n - i - m + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p, needle, m) == 0)
+			return p;
+		i = (size_t)(p - hay) + 1;
+	}
+	return NULL;
+}
 
 /*
  * Append UTF-16 code unit u to s; *high holds a pending high surrogate
@@ -646,7 +671,7 @@ saw_literal(struct js *j, const GString *s)
 {
 	GBytes *b = g_bytes_new(s->str, s->len);
 	g_hash_table_add(j->literals, b);
-	if (memmem(s->str, s->len, "://", 3) != NULL)
+	if (find(s->str, s->len, "://", 3) != NULL)
 		record(j, s->str, s->len, HOW_LITERAL);
 }
 
@@ -698,11 +723,12 @@ identifier(struct js *j, const struct lexer *lx, const struct tok *k)
 	if (tok_text(lx, k, "String"))
 		return (struct val){ .k = V_STRING_OBJ };
 	size_t l = k->e - k->s;
-	if (l > MAX_NAME)
+	char name[MAX_NAME + 1];
+	if (l > MAX_NAME || g_hash_table_size(j->vars) == 0)
 		return UNKNOWN;
-	char *name = g_strndup(lx->t + k->s, l);
+	memcpy(name, lx->t + k->s, l);
+	name[l] = '\0';
 	const struct val *v = g_hash_table_lookup(j->vars, name);
-	g_free(name);
 	if (v == NULL)
 		return UNKNOWN;
 	if (v->s != NULL)
@@ -920,7 +946,7 @@ replace(struct js *j, const GString *s, const GString *pat, const GString *rep, 
 	GString *o = g_string_sized_new(s->len);
 	size_t i = 0;
 	while (i <= s->len) {
-		const char *m = memmem(s->str + i, s->len - i, pat->str, pat->len);
+		const char *m = find(s->str + i, s->len - i, pat->str, pat->len);
 		if (m == NULL || !step_bytes(j, rep->len))
 			break;
 		size_t at = (size_t)(m - s->str);
@@ -972,7 +998,7 @@ split(struct js *j, const GString *s, const GString *sep)
 			at = i + char_len(s->str + i, s->len - i);
 			next = at;
 		} else {
-			const char *m = memmem(s->str + i, s->len - i, sep->str, sep->len);
+			const char *m = find(s->str + i, s->len - i, sep->str, sep->len);
 			at = m != NULL ? (size_t)(m - s->str) : s->len;
 			next = at + sep->len;
 		}
@@ -1060,7 +1086,11 @@ call(struct js *j, const struct val *f, const GPtrArray *args, const GString *pa
 			const struct val *code = args->pdata[f->f == FN_EVAL ? 0 : args->len - 1];
 			if (code->k == V_STR && code->s->len > 0) {
 				record(j, code->s->str, code->s->len, HOW_EVAL);
-				if (j->depth + 1 > j->lim.depth) {
+				GBytes *key = g_bytes_new(code->s->str, code->s->len);
+				bool again = !g_hash_table_add(j->evaled, key);
+				if (again) {
+					/* the same code is analysed once */
+				} else if (j->depth + 1 > j->lim.depth) {
 					if (j->r->limit == NULL)
 						j->r->limit = "depth";
 				} else if (!j->stop) {
@@ -1082,7 +1112,7 @@ call(struct js *j, const struct val *f, const GPtrArray *args, const GString *pa
 	case M_REVERSE:
 		return reverse(j, rv->a);
 	case M_JOIN:
-		s0 = args->len == 0 || a0->k == V_UNK ? g_string_new(",") : to_string(a0);
+		s0 = args->len == 0 ? g_string_new(",") : to_string(a0);
 		if (s0 != NULL)
 			r = join(j, rv->a, s0);
 		break;
@@ -1319,7 +1349,7 @@ parse_postfix(struct js *j, struct lexer *lx)
 {
 	struct val v = parse_primary(j, lx);
 
-	while (!j->stop) {
+	while (!j->stop && lx->cur.k == T_PUNCT && strchr(".?[(+-", lx->t[lx->cur.s]) != NULL) {
 		if (at(lx, ".") || at(lx, "?.")) {
 			advance(j, lx);
 			if (lx->cur.k != T_IDENT) {
@@ -1371,6 +1401,10 @@ parse_unary(struct js *j, struct lexer *lx)
 	bool neg = false, num = false, other = false;
 
 	while (!j->stop) {
+		const struct tok *k = &lx->cur;
+		if (k->k == T_PUNCT ? strchr("-+!~", lx->t[k->s]) == NULL :
+		    k->k != T_IDENT || strchr("tvdna", lx->t[k->s]) == NULL)
+			break;
 		if (at(lx, "-") || at(lx, "+")) {
 			neg ^= at(lx, "-");
 			num = true;
@@ -1567,6 +1601,8 @@ deob_js(const char *text, size_t len, const struct deob_limits *lim, struct deob
 		.recorded = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
 		    (GDestroyNotify)g_bytes_unref, NULL),
 		.queue = g_ptr_array_new_with_free_func(queued_free),
+		.evaled = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+		    (GDestroyNotify)g_bytes_unref, NULL),
 	};
 
 	if (text != NULL)
@@ -1594,4 +1630,5 @@ deob_js(const char *text, size_t len, const struct deob_limits *lim, struct deob
 	g_ptr_array_unref(j.records);
 	g_hash_table_unref(j.recorded);
 	g_ptr_array_unref(j.queue);
+	g_hash_table_unref(j.evaled);
 }

@@ -84,6 +84,26 @@ field_value(const char *s, uint32_t *v)
 	return true;
 }
 
+/*
+ * The first 4-byte marker m in text[from..len), or len.  memchr for its
+ * first byte, then a comparison: linear, and cheap under AddressSanitizer
+ * too, whose memmem interceptor checks the whole rest of the text on
+ * every call.
+ */
+static size_t
+find_mark(const char *text, size_t len, size_t from, const char *m)
+{
+	while (from + MARK_LEN <= len) {
+		const char *p = memchr(text + from, m[0], len - from - MARK_LEN + 1);
+		if (p == NULL)
+			break;
+		if (memcmp(p, m, MARK_LEN) == 0)
+			return (size_t)(p - text);
+		from = (size_t)(p - text) + 1;
+	}
+	return len;
+}
+
 /* Whether a checksum field and the end marker stand at text[at..len). */
 static bool
 trailer_at(const char *text, size_t len, size_t at)
@@ -121,9 +141,7 @@ static size_t
 next_end(struct scan *s, size_t from)
 {
 	if (from < s->end_from || from > s->next_end || s->end_from == SIZE_MAX) {
-		const char *e = from < s->len ?
-		    memmem(s->text + from, s->len - from, MARK_END, MARK_LEN) : NULL;
-		s->next_end = e != NULL ? (size_t)(e - s->text) : s->len;
+		s->next_end = find_mark(s->text, s->len, from, MARK_END);
 		s->end_from = from;
 	}
 	return s->next_end;
@@ -208,12 +226,11 @@ deob_screnc(const char *text, size_t len, size_t *out_len, unsigned *blocks)
 	struct scan s = { .text = text, .len = len, .end_from = SIZE_MAX };
 
 	while (i < len) {
-		const char *m = memmem(text + i, len - i, MARK_START, MARK_LEN);
-		size_t at = m != NULL ? (size_t)(m - text) : len;
+		size_t at = find_mark(text, len, i, MARK_START);
 		memcpy(out + o, text + i, at - i);
 		o += at - i;
 		i = at;
-		if (m == NULL)
+		if (at == len)
 			break;
 		size_t body = at + MARK_LEN + FIELD_LEN, n;
 		uint32_t want;
