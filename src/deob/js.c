@@ -17,11 +17,15 @@
  *   decodeURI(), atob() (GLib's base64), s.split(x), a.reverse(),
  *   a.join(x), s.replace("lit", y) and s.replace(/lit/g, y) (a pattern
  *   with no regular-expression operator), s.replaceAll(), s.concat(),
- *   s.length, a[n] and s[n], x.y = / x += (the variable table),
- *   String["fromCharCode"] (a string index is a property).
+ *   s.length, a[n] and s[n], variables (var/let/const x = .., x = ..,
+ *   x += ..; x.y = .. only evaluates its right side), arrays of values,
+ *   String["fromCharCode"] (a string index is a property).  A '/' right
+ *   after '(' opens a regular expression; elsewhere it divides.
  * eval(s), Function(.., s) and new Function(.., s): s is recorded ("js
  * eval") and queued; queued code is analysed after the text that queued it
- * (a work list, not recursion), lim->depth levels deep.
+ * (a work list, not recursion), with the same variables, lim->depth levels
+ * deep (deeper: r->limit "depth", the code still recorded), each distinct
+ * code once.
  *
  * What is recorded: the value of each root expression (a statement, an
  * assignment's right side, a call argument, an array element) that was
@@ -32,11 +36,13 @@
  *
  * Bounds: deob_step() per token and per operation, and one more per 16
  * bytes a string operation writes and per array element; DEOB_NEST_MAX
- * nested parentheses, brackets and calls (a deeper one is unknown and its
- * tokens are read by the statement loop); strings cut at DEOB_STR_MAX;
- * an unterminated string, template or regular expression ends its line;
- * at most MAX_RECORDS records per input (deob_add() compares each new
- * value with all before it).
+ * nested expressions (parentheses, brackets, calls, assignments and
+ * conditionals: every recursion passes parse_assign(); a deeper one is
+ * unknown and its tokens are read by the statement loop); unary operators
+ * read in a loop; strings cut at DEOB_STR_MAX; an unterminated string,
+ * template or regular expression ends its line; at most MAX_RECORDS
+ * records per input, r->limit "bytes" beyond (deob_add() compares each
+ * new value with all before it: quadratic in their number).
  */
 #include "deob.h"
 
