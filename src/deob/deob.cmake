@@ -3,5 +3,6 @@
 # the Script Encoder, VBA/VBScript, JScript) into the strings they yield,
 # bounded; no mail knowledge (rank 1, tests/check_layers.py).
 mamori_layer(mamori_deob
-  SOURCES src/deob/deob.c src/deob/powershell.c src/deob/vba.c
+  SOURCES src/deob/deob.c src/deob/js.c src/deob/powershell.c src/deob/screnc.c
+    src/deob/vba.c
   DEPS mamori_util PkgConfig::GLIB)
