@@ -23,11 +23,14 @@ deob_result_init(struct deob_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->strs = g_ptr_array_new_with_free_func(str_free);
+	r->seen = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
 void
 deob_result_clear(struct deob_result *r)
 {
+	if (r->seen != NULL)
+		g_hash_table_unref(r->seen);
 	if (r->strs != NULL)
 		g_ptr_array_unref(r->strs);
 	memset(r, 0, sizeof *r);
@@ -56,7 +59,7 @@ deob_add(struct deob_result *r, const struct deob_limits *lim, const char *s, si
 		return true;
 	struct deob_limits l = deob_limits_or_defaults(lim);
 	char *v = g_utf8_make_valid(s, (gssize)MIN(len, (size_t)DEOB_STR_MAX));
-	size_t vl = strlen(v);	/* a NUL in s ends the value */
+	size_t vl = strlen(v);	/* (g_utf8_make_valid made NULs U+FFFD) */
 	if (vl > DEOB_STR_MAX) {
 		/* the replacement characters made it longer: cut at a character */
 		const char *end = g_utf8_find_prev_char(v, v + DEOB_STR_MAX + 1);
@@ -67,12 +70,9 @@ deob_add(struct deob_result *r, const struct deob_limits *lim, const char *s, si
 		g_free(v);
 		return true;
 	}
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *o = r->strs->pdata[i];
-		if (o->len == vl && memcmp(o->value, v, vl) == 0) {
-			g_free(v);
-			return true;
-		}
+	if (g_hash_table_contains(r->seen, v)) {
+		g_free(v);
+		return true;
 	}
 	if (r->bytes + vl > l.bytes) {
 		g_free(v);
@@ -85,6 +85,7 @@ deob_add(struct deob_result *r, const struct deob_limits *lim, const char *s, si
 	d->len = vl;
 	d->how = how;
 	g_ptr_array_add(r->strs, d);
+	g_hash_table_add(r->seen, d->value);
 	r->bytes += vl;
 	return true;
 }

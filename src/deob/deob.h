@@ -28,9 +28,13 @@
  *
  * Every evaluator reads text[0..len) only (it need not be NUL-terminated
  * nor valid UTF-8), never recurses on the C stack deeper than
- * DEOB_NEST_MAX, and stops at the first limit hit: r->limit then says
- * which ("steps", "bytes", "time", "depth"); what was recovered before is
- * kept.  A 10 MB input of garbage finishes well within a second.
+ * DEOB_NEST_MAX, and stops at the first of the steps, bytes and time
+ * limits it hits: r->limit then says which ("steps", "bytes", "time");
+ * what was recovered before is kept.  Past the depth limit (a decode
+ * within a decode beyond lim->depth, an expression nested deeper than
+ * DEOB_NEST_MAX) that branch alone is left unanalysed, r->limit says
+ * "depth" (unless another limit came first) and the rest goes on.  A
+ * 10 MB input of garbage finishes well within a second.
  */
 #ifndef MAMORI_DEOB_DEOB_H
 #define MAMORI_DEOB_DEOB_H
@@ -60,6 +64,7 @@ struct deob_str {
 
 struct deob_result {
 	GPtrArray *strs;	/* struct deob_str *, in the order found */
+	GHashTable *seen;	/* the values of strs (not owned): one of each */
 	size_t bytes;		/* of the values */
 	uint64_t steps;
 	const char *limit;	/* NULL, or the limit that stopped: static */
@@ -69,8 +74,8 @@ void deob_result_init(struct deob_result *r);
 void deob_result_clear(struct deob_result *r);
 
 /*
- * Record s[0..len) (made valid UTF-8, cut at DEOB_STR_MAX), unless an
- * equal value is there already.  false when lim->bytes is reached
+ * Record s[0..len) (made valid UTF-8: invalid bytes and NULs become
+ * U+FFFD; cut at DEOB_STR_MAX), unless an equal value is there already.  false when lim->bytes is reached
  * (r->limit = "bytes"; nothing recorded).  Empty strings are skipped.
  */
 bool deob_add(struct deob_result *r, const struct deob_limits *lim, const char *s,
@@ -100,9 +105,15 @@ void deob_powershell(const char *text, size_t len, const struct deob_limits *lim
 char *deob_screnc(const char *text, size_t len, size_t *out_len, unsigned *blocks);
 
 /*
- * VBA or VBScript source (vba.c).  extra, when not NULL: names (lower
- * case: "userform1.label1.caption", "activedocument.variables(\"x\")" ...)
- * of the document's strings the macro may read, to their values.
+ * VBA or VBScript source (vba.c).  extra, when not NULL: names of the
+ * document's strings the macro may read, to their values (NUL-terminated
+ * UTF-8).  A name is the member chain as the macro writes it, each part
+ * lower-cased (ASCII) and joined with '.', call arguments in parentheses
+ * (strings in double quotes, numbers in decimal, separated by ',' without
+ * blanks): "userform1.label1.caption",
+ * "activedocument.variables(\"x\").value",
+ * "activedocument.builtindocumentproperties(\"comments\")"; a name not
+ * found that does not end in ".value" is tried again with it.
  */
 void deob_vba(const char *text, size_t len, GHashTable *extra, const struct deob_limits *lim,
     struct deob_result *r);

@@ -41,8 +41,8 @@
  * unknown and its tokens are read by the statement loop); unary operators
  * read in a loop; strings cut at DEOB_STR_MAX; an unterminated string,
  * template or regular expression ends its line; at most MAX_RECORDS
- * records per input, r->limit "bytes" beyond (deob_add() compares each
- * new value with all before it: quadratic in their number).
+ * records per input, r->limit "bytes" beyond (a bound on the report as
+ * much as on the work).
  */
 #include "deob.h"
 
