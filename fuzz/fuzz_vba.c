@@ -30,7 +30,7 @@ analyse(const uint8_t *p, size_t n)
 		abort();
 	g_ptr_array_unref(m);
 	o.children = g_ptr_array_new();
-	vba_analyse_source(&o, (const char *)p, n);
+	vba_analyse_source(NULL, &o, (const char *)p, n);
 	for (guint k = 0; o.facts != NULL && k < o.facts->len; k++)
 		g_free(g_array_index(o.facts, struct obj_fact, k).detail);
 	if (o.facts != NULL)

@@ -48,6 +48,7 @@ mamori_limit_name(enum mamori_limit l)
 	case MAMORI_LIMIT_ENGINES: return "engines";
 	case MAMORI_LIMIT_PPAP_ATTEMPTS: return "ppap_attempts";
 	case MAMORI_LIMIT_URLS: return "urls";
+	case MAMORI_LIMIT_DEOBFUSCATION: return "deobfuscation";
 	case MAMORI_LIMIT_COUNT: break;
 	}
 	return "?";
@@ -70,6 +71,7 @@ static const int default_on_exceeded[MAMORI_LIMIT_COUNT] = {
 	[MAMORI_LIMIT_ENGINES] = MAMORI_ACTION_ADD_HEADER,
 	[MAMORI_LIMIT_PPAP_ATTEMPTS] = MAMORI_ACTION_ACCEPT,
 	[MAMORI_LIMIT_URLS] = MAMORI_ACTION_ADD_HEADER,
+	[MAMORI_LIMIT_DEOBFUSCATION] = MAMORI_ACTION_ADD_HEADER,
 };
 
 struct load_ctx {
@@ -759,6 +761,8 @@ static const struct conf_key limits_keys[] = {
 	CONF_UINT(L, compression_ratio, 0, 1000000, 100, "kept bytes per byte of container"),
 	CONF_SIZE(L, compression_ratio_min, 0, 64 * 1024 * MIB, 16 * MIB, "the ratio applies once this much was kept"),
 	CONF_UINT(L, listed_names, 0, 10000000, 10000, "names still judged past the parts, depth and objects limits"),
+	CONF_UINT(L, deobfuscation_steps, 1000, 1000000000, 1000000, "evaluation steps of the static sandbox per script or macro"),
+	CONF_SIZE(L, deobfuscation_bytes, 1024, 1024 * MIB, MIB, "bytes of strings the static sandbox recovers per script or macro"),
 };
 #undef L
 

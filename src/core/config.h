@@ -31,6 +31,7 @@ enum mamori_limit {
 	MAMORI_LIMIT_ENGINES,		/* yara.max_bytes, clamd.max_stream, a YARA error */
 	MAMORI_LIMIT_PPAP_ATTEMPTS,	/* ppap.max_attempts, ppap.time_ms */
 	MAMORI_LIMIT_URLS,		/* urls.max_urls, urls.max_dns, the QR limits */
+	MAMORI_LIMIT_DEOBFUSCATION,	/* limits.deobfuscation_steps/_bytes */
 	MAMORI_LIMIT_COUNT
 };
 /* The key of a limit in limits.on_exceeded ("objects", "scan_time" ...). */
@@ -52,6 +53,9 @@ struct mamori_limits {
 	uint32_t compression_ratio;	/* kept bytes per byte of container */
 	uint64_t compression_ratio_min;	/* ... once this much was kept */
 	uint32_t listed_names;	/* names still checked past parts/objects */
+	/* the static sandbox (src/deob/): per script or macro */
+	uint32_t deobfuscation_steps;
+	uint64_t deobfuscation_bytes;
 	/* forced action per limit hit (enum mamori_action; accept = none) */
 	int on_exceeded[MAMORI_LIMIT_COUNT];
 };

@@ -267,6 +267,19 @@ obj_json(struct jsonw *w, const struct scan_ctx *ctx, const struct mobj *o,
 	for (guint i = 0; f != NULL && i < f->len; i++)
 		jw_str(w, NULL, g_ptr_array_index(f, i));
 	jw_arr_end(w);
+	if (o->iocs != NULL && o->iocs->len > 0) {
+		/* what the static sandbox recovered (documents/sandbox.c) */
+		jw_arr(w, "iocs");
+		for (guint i = 0; i < o->iocs->len; i++) {
+			const struct obj_ioc *x = g_ptr_array_index(o->iocs, i);
+			jw_obj(w, NULL);
+			jw_str(w, "kind", x->kind);
+			jw_str(w, "value", x->value);
+			jw_str(w, "how", x->how);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
 	jw_arr(w, "children");
 	for (guint i = 0; i < o->children->len; i++) {
 		const struct mobj *c = g_ptr_array_index(o->children, i);

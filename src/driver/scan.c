@@ -292,6 +292,8 @@ mamori_engine_new(struct mamori_config *cfg, struct mamori_engine **out,
 		.stream_bytes = l->stream_bytes,
 		.ratio = l->compression_ratio,
 		.ratio_min = l->compression_ratio_min,
+		.deob_steps = l->deobfuscation_steps,
+		.deob_bytes = l->deobfuscation_bytes,
 	};
 	if (!engine_symbols(eng, err, errlen) || !engine_modules(eng, err, errlen) ||
 	    !engine_symbols_known(eng, err, errlen)) {

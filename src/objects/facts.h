@@ -45,7 +45,12 @@
 	X(RTF_EQUATION_EDITOR)			\
 	X(HTML_SMUGGLING)			\
 	X(HTML_CREDENTIAL_FORM)			\
-	X(HTML_REDIRECT)
+	X(HTML_REDIRECT)			\
+	/* the static sandbox (sandbox.c) */	\
+	X(DEOBFUSCATED_URL)			\
+	X(DEOBFUSCATED_COMMAND)			\
+	X(SCRIPT_DROPPER)			\
+	X(POWERSHELL_ENCODED)
 
 enum obj_fact_id {
 #define OBJ_FACT_ENUM_(name) OBJ_FACT_##name,

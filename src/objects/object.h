@@ -81,6 +81,7 @@ struct mobj {
 	GArray *facts;		/* struct obj_fact, or NULL: see obj_fact() */
 	GPtrArray *urls;	/* char *, or NULL: see obj_url() */
 	unsigned urls_dropped;	/* URLs past OBJ_URLS_MAX not kept */
+	GPtrArray *iocs;	/* struct obj_ioc *, or NULL: see obj_ioc() */
 	const struct pw_cand *password;	/* OBJ_DECRYPTED: what opened it
 					 * (owned by the pw_list or static) */
 	struct html_doc *html;	/* HTML, HTA, SVG: the one parse of it (html.c):
@@ -106,6 +107,19 @@ struct obj_fact {
 	char *detail;		/* evidence, or NULL */
 };
 #define OBJ_FACTS_MAX 64	/* per object: further facts are dropped */
+
+/*
+ * An indicator the static sandbox recovered from a script or a macro
+ * (documents/sandbox.c): a URL, a command line or a file path, with how
+ * it was derived ("powershell -EncodedCommand", "vba folding" ...).
+ */
+struct obj_ioc {
+	const char *kind;	/* "url", "command", "path" (static) */
+	char *value;		/* cleaned, at most OBJ_IOC_BYTES */
+	const char *how;	/* static */
+};
+#define OBJ_IOCS_MAX 64		/* per object: further ones are dropped */
+#define OBJ_IOC_BYTES 2048
 #define OBJ_URLS_MAX 256	/* per object */
 
 /* A limit that stopped unpacking somewhere. */
@@ -120,6 +134,7 @@ enum obj_limit {
 	OBJ_LIMIT_OVERLAP,	/* a ZIP whose entries overlap (a bomb) */
 	OBJ_LIMIT_PASSWORDS,	/* ppap.max_attempts / ppap.time_ms */
 	OBJ_LIMIT_NAMES,	/* limits.listed_names */
+	OBJ_LIMIT_DEOBFUSCATION,	/* limits.deobfuscation_steps/_bytes */
 	OBJ_LIMIT_COUNT
 };
 
@@ -141,6 +156,8 @@ struct obj_limits {
 	uint32_t spin_max;	/* largest Agile spinCount tried per candidate,
 				 * 0 = OFFCRYPTO_SPIN_MAX (offcrypto.h) */
 	unsigned names;		/* names listed past the objects limit */
+	uint64_t deob_steps;	/* the static sandbox, per script (0: its default) */
+	uint64_t deob_bytes;
 	bool reveal_passwords;	/* the report shows passwords in clear */
 	/* each HTML parse also collects SpamAssassin's HTML statistics
 	 * (html/sa_stats.h): only when rules read them (the spam module) */
@@ -187,6 +204,14 @@ bool obj_has_fact(const struct mobj *o, enum obj_fact_id id);
 /* A URL (or other network indicator) found in the object, for the URL
  * stage and the report; cleaned and cut to 2048 bytes. */
 void obj_url(struct mobj *o, const char *url, size_t len);
+/* An indicator (kind and how static), cleaned and cut to OBJ_IOC_BYTES;
+ * the same kind and value are recorded once, OBJ_IOCS_MAX at most. */
+void obj_ioc(struct mobj *o, const char *kind, const char *value, size_t len,
+    const char *how);
+/* The URLs obj_urls_in_text() finds, each handed to fn instead; at most
+ * max.  Returns how many. */
+unsigned obj_text_urls(const char *text, size_t len, unsigned max,
+    void (*fn)(const char *url, size_t len, void *arg), void *arg);
 /* Every http://, https:// and ftp:// URL written in text (a script, a
  * macro's strings, a document's text; the scheme in any case), each up to
  * a blank, a quote, a bracket or a backslash, sentence punctuation at its

@@ -28,5 +28,6 @@ mamori_layer(mamori_objects
     src/objects/documents/pdf.c
     src/objects/documents/offcrypto.c
     src/objects/documents/html.c
-  DEPS mamori_mime mamori_html mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
+    src/objects/documents/sandbox.c
+  DEPS mamori_mime mamori_html mamori_deob mamori_filetype PkgConfig::LIBARCHIVE PkgConfig::LIBMSPACK
     PkgConfig::OPENSSL PkgConfig::LIBGSF PkgConfig::ZLIB PkgConfig::GUMBO)

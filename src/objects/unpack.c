@@ -42,6 +42,7 @@ obj_limit_name(enum obj_limit l)
 	case OBJ_LIMIT_OVERLAP: return "overlapping_entries";
 	case OBJ_LIMIT_PASSWORDS: return "ppap_attempts";
 	case OBJ_LIMIT_NAMES: return "listed_names";
+	case OBJ_LIMIT_DEOBFUSCATION: return "deobfuscation";
 	case OBJ_LIMIT_COUNT: break;
 	}
 	return "?";
@@ -92,6 +93,8 @@ mobj_free(gpointer p)
 	}
 	if (o->urls != NULL)
 		g_ptr_array_unref(o->urls);
+	if (o->iocs != NULL)
+		g_ptr_array_unref(o->iocs);
 	html_doc_free(o->html);
 	g_free(o);
 }
@@ -178,12 +181,13 @@ url_char(char c)
 }
 
 unsigned
-obj_urls_in_text(struct mobj *o, const char *text, size_t len)
+obj_text_urls(const char *text, size_t len, unsigned max,
+    void (*fn)(const char *url, size_t len, void *arg), void *arg)
 {
 	static const char *const schemes[] = { "http://", "https://", "ftp://", NULL };
 	unsigned count = 0;
 
-	for (size_t i = 0; i < len && count <= OBJ_URLS_MAX; i++) {
+	for (size_t i = 0; i < len && count < max; i++) {
 		char c = g_ascii_tolower(text[i]);
 		if (c != 'h' && c != 'f')
 			continue;
@@ -202,12 +206,54 @@ obj_urls_in_text(struct mobj *o, const char *text, size_t len)
 		while (e > i + sl && strchr(".,;:!?", text[e - 1]) != NULL)
 			e--;
 		if (e > i + sl + 1) {
-			obj_url(o, text + i, e - i);
+			fn(text + i, e - i, arg);
 			count++;
 		}
 		i = e > i ? e - 1 : i;
 	}
 	return count;
+}
+
+static void
+url_to_obj(const char *url, size_t len, void *arg)
+{
+	obj_url(arg, url, len);
+}
+
+unsigned
+obj_urls_in_text(struct mobj *o, const char *text, size_t len)
+{
+	return obj_text_urls(text, len, OBJ_URLS_MAX + 1, url_to_obj, o);
+}
+
+static void
+ioc_free(gpointer p)
+{
+	struct obj_ioc *i = p;
+	g_free(i->value);
+	g_free(i);
+}
+
+void
+obj_ioc(struct mobj *o, const char *kind, const char *value, size_t len, const char *how)
+{
+	if (o->iocs == NULL)
+		o->iocs = g_ptr_array_new_with_free_func(ioc_free);
+	if (o->iocs->len >= OBJ_IOCS_MAX || len == 0)
+		return;
+	char *v = text_clean_copy(value, len, OBJ_IOC_BYTES);
+	for (guint i = 0; i < o->iocs->len; i++) {
+		const struct obj_ioc *x = o->iocs->pdata[i];
+		if (strcmp(x->kind, kind) == 0 && strcmp(x->value, v) == 0) {
+			g_free(v);
+			return;
+		}
+	}
+	struct obj_ioc *x = g_new(struct obj_ioc, 1);
+	x->kind = kind;
+	x->value = v;
+	x->how = how;
+	g_ptr_array_add(o->iocs, x);
 }
 
 static void

@@ -202,7 +202,7 @@ static void
 expect_source(const char *src, const char *want_facts, const char *want_urls)
 {
 	struct mobj *o = fake_obj();
-	vba_analyse_source(o, src, strlen(src));
+	vba_analyse_source(NULL, o, src, strlen(src));
 	char *f = facts(o), *u = urls(o);
 	assert_utf8_equal(f, want_facts);
 	if (want_urls != NULL)
@@ -222,7 +222,7 @@ test_strelka_vba(void **state)
 	gsize n = 0;
 	assert_true(g_file_get_contents(MAMORI_TESTDATA "/maldocs/strelka/test.vba", &b, &n, NULL));
 	struct mobj *o = fake_obj();
-	vba_analyse_source(o, b, n);
+	vba_analyse_source(NULL, o, b, n);
 	char *f = facts(o), *u = urls(o);
 	assert_utf8_equal(f,
 	    "VBA_AUTOEXEC (AutoOpen, Document_Open)\n"

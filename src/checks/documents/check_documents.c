@@ -43,6 +43,11 @@
 	X(HTML_SMUGGLING, 8.0, NO_FORCE, "An HTML file builds a file in the browser from data it carries (Blob or data: URI from base64) and makes the browser save or open it. Option: path (technique).") \
 	X(HTML_CREDENTIAL_FORM, 6.0, NO_FORCE, "An HTML attachment has a form with a password field that posts elsewhere: a phishing page. Option: path (form target).") \
 	X(HTML_REDIRECT, 2.0, NO_FORCE, "An HTML attachment sends the browser elsewhere at once (meta refresh, location change in script). Option: path (target).") \
+	/* the static sandbox */ \
+	X(DEOBFUSCATED_URL, 4.0, NO_FORCE, "A macro or script builds a URL that its text does not hold as written (Chr() codes, reversed or split strings, base64, an encoded PowerShell command, the Script Encoder): the static sandbox folded it. The URL also goes to the URL checks. Option: path (URL, how).") \
+	X(DEOBFUSCATED_COMMAND, 6.0, NO_FORCE, "A macro or script builds a command line that runs a downloader or interpreter (powershell, cmd /c, mshta, rundll32, regsvr32, wscript, cscript, certutil, bitsadmin, msiexec, curl ...) with arguments, hidden from its text as written. Option: path (command, how).") \
+	X(SCRIPT_DROPPER, 8.0, NO_FORCE, "A script attachment (.js, .jse, .vbs, .vbe, .wsf, .hta, .ps1, .bat, .cmd) downloads or runs something: a download object or command with a URL, or a program started with arguments, in its text or in what the static sandbox recovered. Option: path (what).") \
+	X(POWERSHELL_ENCODED, 4.0, NO_FORCE, "A command line or script runs PowerShell with -EncodedCommand (base64 UTF-16LE), the way droppers hide their command; the decoded script is analysed as well. Option: path (decoded start).") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 

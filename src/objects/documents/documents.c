@@ -25,6 +25,25 @@ vba_named(const struct obj_tree *t, const struct mobj *o)
 	return false;
 }
 
+/*
+ * A script that reads as plain text (or, Script Encoder output, as data)
+ * by content but whose name says what Windows would run it with (.ps1,
+ * .bat, .js, .vbe ...): the static sandbox reads it as that language.
+ */
+static bool
+script_named(const struct obj_tree *t, const struct mobj *o)
+{
+	static const char *const ext[] = { ".js", ".jse", ".vbs", ".vbe", ".wsf", ".wsc",
+		".hta", ".ps1", ".psm1", ".bat", ".cmd", NULL };
+	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
+
+	(void)t;
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
+		if (g_ascii_strcasecmp(dot, ext[i]) == 0)
+			return true;
+	return false;
+}
+
 const struct obj_handler obj_analysers[] = {
 	{ .type = "lnk", .run = lnk_analyse },
 	{ .type = "onenote", .run = onenote_analyse },
@@ -37,6 +56,7 @@ const struct obj_handler obj_analysers[] = {
 	{ .type = "pptm", .run = ooxml_analyse },
 	{ .type = "ooxml", .run = ooxml_analyse },
 	{ .type = "csv", .run = csv_analyse },
+	{ .type = "text", .takes = script_named, .run = script_analyse },
 	{ .type = "text", .run = csv_text_analyse },
 	{ .type = "rtf", .run = rtf_analyse },
 	{ .type = "ole2", .run = ole_analyse },
@@ -46,8 +66,15 @@ const struct obj_handler obj_analysers[] = {
 	{ .type = "vba", .run = vba_analyse },
 	{ .type = "pdf", .run = pdf_analyse },
 	{ .type = "html", .run = html_analyse },
-	{ .type = "hta", .run = html_analyse },
+	{ .type = "hta", .run = script_analyse },
 	{ .type = "svg", .run = html_analyse },
 	{ .type = "vbs", .takes = vba_named, .run = vba_analyse },
+	{ .type = "vbs", .run = script_analyse },
+	/* a Script Encoder file (.vbe, .jse) reads as data: DEL bytes */
+	{ .type = "unknown", .takes = script_named, .run = script_analyse },
+	{ .type = "js", .run = script_analyse },
+	{ .type = "wsf", .run = script_analyse },
+	{ .type = "ps1", .run = script_analyse },
+	{ .type = "bat", .run = script_analyse },
 	{ .run = NULL },
 };

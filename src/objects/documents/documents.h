@@ -38,4 +38,30 @@ void pdf_analyse(struct obj_tree *t, struct mobj *o);
 /* HTML, HTA, SVG: smuggling, credential forms, redirects (html.c) */
 void html_analyse(struct obj_tree *t, struct mobj *o);
 
+/* The static sandbox (sandbox.c): the languages of src/deob/. */
+enum sandbox_lang { SANDBOX_POWERSHELL, SANDBOX_VBA, SANDBOX_JS, SANDBOX_CMD };
+
+/* What sandbox_run() found, summed over its calls for one object. */
+struct sandbox_found {
+	unsigned urls, cmds, strings;
+	char *first_url, *first_cmd;	/* g_free'd by sandbox_found_clear() */
+	GString *lc;		/* the recovered strings, lower case */
+};
+
+/*
+ * Run the evaluator of lang over text (a script, a macro module's source,
+ * a command line) found in o: indicators, facts and children on o (see
+ * sandbox.c).  found, when not NULL, is added to.
+ */
+void sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
+    size_t len, struct sandbox_found *found);
+void sandbox_found_clear(struct sandbox_found *f);
+/* Whether s runs a program droppers use (powershell, cmd /c, mshta,
+ * rundll32, regsvr32, wscript, certutil, bitsadmin, msiexec, curl ...)
+ * with an argument. */
+bool sandbox_is_command(const char *s, size_t n);
+/* Script attachments: js, vbs (not VBA source), wsf, hta, ps1, bat, and
+ * text named as one of them. */
+void script_analyse(struct obj_tree *t, struct mobj *o);
+
 #endif

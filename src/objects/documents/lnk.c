@@ -640,7 +640,6 @@ judge(struct mobj *o, const struct lnk *l, const char *target)
 void
 lnk_analyse(struct obj_tree *t, struct mobj *o)
 {
-	(void)t;
 	if (o->len < HEADER_SIZE || le32(o->data) != HEADER_SIZE)
 		return;
 
@@ -662,6 +661,11 @@ lnk_analyse(struct obj_tree *t, struct mobj *o)
 		obj_fact(o, OBJ_FACT_LNK_FILE, "%s", c);
 	g_free(c);
 	g_free(sq);
+	/* the command line itself, and what the static sandbox unfolds of it
+	 * (an encoded PowerShell command) */
+	if (sandbox_is_command(cmd, strlen(cmd)))
+		obj_ioc(o, "command", cmd, strlen(cmd), "shortcut command line");
+	sandbox_run(t, o, SANDBOX_CMD, cmd, strlen(cmd), NULL);
 	g_free(cmd);
 
 	judge(o, &l, target);

@@ -889,7 +889,7 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 			free_fmt = claim->name;
 		if (free_fmt != NULL)
 			obj_fact(o, OBJ_FACT_VBA_IN_MACRO_FREE_FORMAT, "%s", free_fmt);
-		vba_analyse_source(o, c.src->str, c.src->len);
+		vba_analyse_source(t, o, c.src->str, c.src->len);
 	}
 	g_string_free(c.src, TRUE);
 	g_string_free(c.modules, TRUE);

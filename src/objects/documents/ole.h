@@ -47,10 +47,12 @@ GPtrArray *vba_dir_modules(const uint8_t *p, size_t len, bool *damaged);
 /*
  * The olevba/mraptor analysis of VBA source (src, len: any bytes, not
  * NUL-terminated): VBA_AUTOEXEC, VBA_AUTOEXEC_EXECUTE, VBA_SUSPICIOUS,
- * VBA_OBFUSCATED facts and URLs/IPs on doc.  Not VBA_MACRO: the caller
- * knows what holds the source.
+ * VBA_OBFUSCATED facts and URLs/IPs on doc, then the static sandbox
+ * (sandbox.c) over it (t NULL: not; the unit tests and the fuzz target
+ * of this analysis).  Not VBA_MACRO: the caller knows what holds the
+ * source.
  */
-void vba_analyse_source(struct mobj *doc, const char *src, size_t len);
+void vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, size_t len);
 
 /*
  * Excel 4.0 macros in a BIFF8 Workbook stream (xlm.c): facts on doc.

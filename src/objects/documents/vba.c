@@ -570,7 +570,7 @@ iocs(struct mobj *doc, const char *src, const char *low, size_t n)
 }
 
 void
-vba_analyse_source(struct mobj *doc, const char *src, size_t len)
+vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, size_t len)
 {
 	if (src == NULL || len == 0)
 		return;
@@ -600,6 +600,8 @@ vba_analyse_source(struct mobj *doc, const char *src, size_t len)
 	if (ob->len > 0)
 		obj_fact(doc, OBJ_FACT_VBA_OBFUSCATED, "%s", ob->str);
 	iocs(doc, src, low, len);
+	if (t != NULL)
+		sandbox_run(t, doc, SANDBOX_VBA, src, len, NULL);
 
 	g_string_free(a, TRUE);
 	g_string_free(wx, TRUE);
@@ -635,7 +637,6 @@ vb_name(const char *s, size_t n)
 void
 vba_analyse(struct obj_tree *t, struct mobj *o)
 {
-	(void)t;
 	const struct mobj *p = o->parent;
 	if (p != NULL && o->origin == OBJ_FROM_EMBEDDED && p->type != NULL &&
 	    (strcmp(p->type->name, "ole2") == 0 || strcmp(p->type->name, "doc") == 0 ||
@@ -644,5 +645,5 @@ vba_analyse(struct obj_tree *t, struct mobj *o)
 	char *name = vb_name((const char *)o->data, o->len);
 	obj_fact(o, OBJ_FACT_VBA_MACRO, "%s", name != NULL ? name : "source");
 	g_free(name);
-	vba_analyse_source(o, (const char *)o->data, o->len);
+	vba_analyse_source(t, o, (const char *)o->data, o->len);
 }
