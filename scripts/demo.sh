@@ -80,6 +80,16 @@ build/mamori scan examples/objects/*.eml examples/documents/*.eml || orc=$?
 ((orc <= 1)) || { echo "demo: scan FAILED (exit $orc)" >&2; exit "$orc"; }
 ((orc > rc)) && rc=$orc
 
+# The static sandbox: droppers whose URL or command is hidden (Chr() codes,
+# String.fromCharCode, reversed strings, an encoded PowerShell command)
+# folded back, and an ordinary admin script that has nothing to hide.
+section "static sandbox: examples/sandbox/ (docs/documents.md, the static sandbox)"
+src=0
+echo "\$ mamori scan examples/sandbox/*.eml"
+build/mamori scan examples/sandbox/*.eml || src=$?
+((src <= 1)) || { echo "demo: scan FAILED (exit $src)" >&2; exit "$src"; }
+((src > rc)) && rc=$src
+
 # PPAP: encrypted ZIP/7z with the password in the body (decrypted and
 # scanned), one whose password comes separately (held), and the password
 # mail; the two-mail flow itself runs in the milter (ctest e2e.ppap).
