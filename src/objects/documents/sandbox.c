@@ -12,8 +12,13 @@
  *     command line when it runs a program droppers use
  *     (sandbox_is_command()), and
  *     Windows paths (C:\..., %TEMP%\..., \\host\share\...);
- *   - facts: DEOBFUSCATED_URL and DEOBFUSCATED_COMMAND for a URL or a
- *     command that the text does not hold as written (folded, decoded);
+ *   - facts: DEOBFUSCATED_URL for a URL the text does not hold as written
+ *     and whose host is not written in it either (in any case), or that
+ *     was decoded (an -EncodedCommand, FromBase64String, a document
+ *     string): a URL assembled from visible pieces hides nothing;
+ *     DEOBFUSCATED_COMMAND for a command line not written as is whose
+ *     program is not written in the text, or that holds such a URL, or
+ *     that was decoded;
  *     POWERSHELL_ENCODED for an -EncodedCommand; SCRIPT_DROPPER for a
  *     script attachment that downloads (a download API or tool, and a URL)
  *     or runs a program with arguments;
@@ -68,13 +73,13 @@ word_char(char c)
 }
 
 /*
- * Whether s runs a program of progs[] with an argument: the name at the
- * start of a word (after a path or a quote: "C:\...\powershell.exe"),
- * ".exe" optional, then blanks and something more; cmd needs "/c" or
- * "/k".  Case-insensitive.
+ * The program of progs[] that s runs with an argument, or NULL: the name
+ * at the start of a word (after a path or a quote:
+ * "C:\...\powershell.exe"), ".exe" optional, then blanks and something
+ * more; cmd needs "/c" or "/k".  Case-insensitive.
  */
-bool
-sandbox_is_command(const char *s, size_t n)
+static const char *
+command_prog(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && word_char(s[i - 1]))
@@ -99,10 +104,16 @@ sandbox_is_command(const char *s, size_t n)
 			    s[e] == '-') && (g_ascii_tolower(s[e + 1]) == 'c' ||
 			    g_ascii_tolower(s[e + 1]) == 'k')))
 				continue;
-			return true;
+			return progs[k];
 		}
 	}
-	return false;
+	return NULL;
+}
+
+bool
+sandbox_is_command(const char *s, size_t n)
+{
+	return command_prog(s, n) != NULL;
 }
 
 /* A byte of a Windows path: up to a quote, a blank run at its end, a
@@ -162,7 +173,9 @@ struct judge {
 	size_t len;
 	const char *how;	/* of the string being judged */
 	bool literal;		/* it is written in the source as is */
+	char *lc;		/* the source in lower case, made when first needed */
 	unsigned urls, cmds;	/* indicators found */
+	unsigned hidden;	/* URLs whose host is hidden (DEOBFUSCATED_URL) */
 	char *first_url, *first_cmd;
 };
 
@@ -171,6 +184,56 @@ static bool
 in_source(const struct judge *j, const char *s, size_t n)
 {
 	return n <= j->len && memmem(j->text, j->len, s, n) != NULL;
+}
+
+/* The same, in any case (ASCII). */
+static bool
+in_source_ci(struct judge *j, const char *s, size_t n)
+{
+	if (n == 0 || n > j->len)
+		return n == 0;
+	if (j->lc == NULL) {
+		j->lc = g_malloc(j->len);
+		for (size_t i = 0; i < j->len; i++)
+			j->lc[i] = g_ascii_tolower(j->text[i]);
+	}
+	char *l = g_ascii_strdown(s, (gssize)n);
+	bool hit = memmem(j->lc, j->len, l, n) != NULL;
+	g_free(l);
+	return hit;
+}
+
+/*
+ * Whether the host of url is hidden from the source: not written in it
+ * in any case.  A URL put together from pieces whose host is written as
+ * is ("https://intranet.example" & "/api") hides nothing; droppers hide
+ * the host, which is what blocklists and URL extraction would catch.
+ */
+static bool
+host_hidden(struct judge *j, const char *url, size_t n)
+{
+	const char *p = memmem(url, n, "://", 3);
+	if (p == NULL)
+		return false;
+	p += 3;
+	const char *e = p;
+	while (e < url + n && *e != '/' && *e != '?' && *e != '#' && *e != '\\')
+		e++;
+	const char *at = memrchr(p, '@', (size_t)(e - p));
+	if (at != NULL)
+		p = at + 1;
+	const char *colon = memchr(p, ':', (size_t)(e - p));
+	if (colon != NULL && *p != '[')
+		e = colon;
+	return e > p && !in_source_ci(j, p, (size_t)(e - p));
+}
+
+/* Strings the evaluators decoded rather than folded: hidden whole. */
+static bool
+decoded_how(const char *how)
+{
+	return strstr(how, "EncodedCommand") != NULL || strstr(how, "FromBase64") != NULL ||
+	    strstr(how, "document string") != NULL;
 }
 
 static void
@@ -182,7 +245,9 @@ judge_url(const char *url, size_t n, void *arg)
 	j->urls++;
 	if (j->first_url == NULL)
 		j->first_url = text_clean_copy(url, n, DETAIL_MAX);
-	if (!j->literal && !in_source(j, url, n)) {
+	if (!j->literal && !in_source(j, url, n) && (decoded_how(j->how) ||
+	    host_hidden(j, url, n))) {
+		j->hidden++;
 		char *d = text_clean_copy(url, n, DETAIL_MAX);
 		obj_fact(j->o, OBJ_FACT_DEOBFUSCATED_URL, "%s, %s", d, j->how);
 		g_free(d);
@@ -221,13 +286,18 @@ judge_str(struct judge *j, const struct deob_str *s)
 {
 	j->how = s->how;
 	j->literal = g_str_has_suffix(s->how, "literal");
+	unsigned hidden_before = j->hidden;
 	obj_text_urls(s->value, s->len, OBJ_URLS_MAX, judge_url, j);
-	if (sandbox_is_command(s->value, s->len)) {
+	const char *prog = command_prog(s->value, s->len);
+	if (prog != NULL) {
 		obj_ioc(j->o, "command", s->value, s->len, s->how);
 		j->cmds++;
 		if (j->first_cmd == NULL)
 			j->first_cmd = text_clean_copy(s->value, s->len, DETAIL_MAX);
-		if (!j->literal && !in_source(j, s->value, s->len)) {
+		/* hidden: decoded, or its program or one of its URLs' hosts is
+		 * not written in the source */
+		if (!j->literal && !in_source(j, s->value, s->len) && (decoded_how(s->how) ||
+		    !in_source_ci(j, prog, strlen(prog)) || j->hidden > hidden_before)) {
 			char *d = text_clean_copy(s->value, s->len, DETAIL_MAX);
 			obj_fact(j->o, OBJ_FACT_DEOBFUSCATED_COMMAND, "%s, %s", d,
 			    s->how);
@@ -327,6 +397,7 @@ sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const ch
 	}
 	g_free(j.first_url);
 	g_free(j.first_cmd);
+	g_free(j.lc);
 	deob_result_clear(&r);
 }
 
@@ -466,6 +537,7 @@ script_analyse(struct obj_tree *t, struct mobj *o)
 		obj_fact(o, OBJ_FACT_SCRIPT_DROPPER, "runs %s", f.first_cmd);
 	g_free(j.first_url);
 	g_free(j.first_cmd);
+	g_free(j.lc);
 	sandbox_found_clear(&f);
 	g_free(lc);
 	g_free(decoded);
