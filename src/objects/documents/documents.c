@@ -7,6 +7,19 @@
 
 #include "documents.h"
 
+/* Whether o's name ends in one of ext (".bas" ..., NULL-terminated), in
+ * any case. */
+static bool
+named_as(const struct mobj *o, const char *const *ext)
+{
+	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
+
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
+		if (g_ascii_strcasecmp(dot, ext[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * VBA source exported from an editor (.bas, .cls, .frm, .vba) without its
  * "Attribute VB_Name" line reads as VBScript by content; by its name it
@@ -16,13 +29,9 @@ static bool
 vba_named(const struct obj_tree *t, const struct mobj *o)
 {
 	static const char *const ext[] = { ".vba", ".bas", ".cls", ".frm", NULL };
-	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
 
 	(void)t;
-	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
-		if (g_ascii_strcasecmp(dot, ext[i]) == 0)
-			return true;
-	return false;
+	return named_as(o, ext);
 }
 
 /*
@@ -35,13 +44,9 @@ script_named(const struct obj_tree *t, const struct mobj *o)
 {
 	static const char *const ext[] = { ".js", ".jse", ".vbs", ".vbe", ".wsf", ".wsc",
 		".hta", ".ps1", ".psm1", ".bat", ".cmd", NULL };
-	const char *dot = o->name != NULL ? strrchr(o->name, '.') : NULL;
 
 	(void)t;
-	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
-		if (g_ascii_strcasecmp(dot, ext[i]) == 0)
-			return true;
-	return false;
+	return named_as(o, ext);
 }
 
 const struct obj_handler obj_analysers[] = {

@@ -43,7 +43,6 @@ enum sandbox_lang { SANDBOX_POWERSHELL, SANDBOX_VBA, SANDBOX_JS, SANDBOX_CMD };
 
 /* What sandbox_run() found, summed over its calls for one object. */
 struct sandbox_found {
-	unsigned urls, cmds, strings;
 	char *first_url, *first_cmd;	/* g_free'd by sandbox_found_clear() */
 	GString *lc;		/* the recovered strings, lower case */
 };

@@ -53,17 +53,12 @@ static const char *const progs[] = {
 	"certutil", "bitsadmin", "msiexec", "curl", "wget", "cmd", NULL
 };
 
-/* What downloads, and what runs a program, in any of the languages. */
+/* What downloads, in any of the languages. */
 static const char *const dl_markers[] = {
 	"msxml2.xmlhttp", "microsoft.xmlhttp", "msxml2.serverxmlhttp", "winhttp.winhttprequest",
 	"net.webclient", "downloadfile", "downloadstring", "downloaddata", "invoke-webrequest",
 	"invoke-restmethod", "iwr ", "start-bitstransfer", "urldownloadtofile", "adodb.stream",
 	"bitsadmin", "certutil", "curl ", "wget ", NULL
-};
-static const char *const ex_markers[] = {
-	"wscript.shell", "shell.application", "shellexecute", "start-process", "invoke-expression",
-	"iex ", "iex(", ".run(", ".run ", ".exec(", "createobject(\"wscript", "cmd /c", "cmd.exe /c",
-	"win32_process", "shell ", "shell(", NULL
 };
 
 static bool
@@ -174,7 +169,6 @@ struct judge {
 	const char *how;	/* of the string being judged */
 	bool literal;		/* it is written in the source as is */
 	char *lc;		/* the source in lower case, made when first needed */
-	unsigned urls, cmds;	/* indicators found */
 	unsigned hidden;	/* URLs whose host is hidden (DEOBFUSCATED_URL) */
 	char *first_url, *first_cmd;
 };
@@ -242,7 +236,6 @@ judge_url(const char *url, size_t n, void *arg)
 	struct judge *j = arg;
 	obj_url(j->o, url, n);
 	obj_ioc(j->o, "url", url, n, j->how);
-	j->urls++;
 	if (j->first_url == NULL)
 		j->first_url = text_clean_copy(url, n, DETAIL_MAX);
 	if (!j->literal && !in_source(j, url, n) && (decoded_how(j->how) ||
@@ -291,7 +284,6 @@ judge_str(struct judge *j, const struct deob_str *s)
 	const char *prog = command_prog(s->value, s->len);
 	if (prog != NULL) {
 		obj_ioc(j->o, "command", s->value, s->len, s->how);
-		j->cmds++;
 		if (j->first_cmd == NULL)
 			j->first_cmd = text_clean_copy(s->value, s->len, DETAIL_MAX);
 		/* hidden: decoded, or its program or one of its URLs' hosts is
@@ -374,9 +366,6 @@ sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const ch
 	for (guint i = 0; i < r.strs->len; i++)
 		judge_str(&j, r.strs->pdata[i]);
 	if (found != NULL) {
-		found->urls += j.urls;
-		found->cmds += j.cmds;
-		found->strings += r.strs->len;
 		if (found->first_url == NULL) {
 			found->first_url = j.first_url;
 			j.first_url = NULL;
@@ -511,29 +500,22 @@ script_analyse(struct obj_tree *t, struct mobj *o)
 	struct judge j = { .t = t, .o = o, .text = text, .len = len, .how = "as written",
 		.literal = true };
 	obj_text_urls(text, MIN(len, (size_t)MARKER_TEXT_MAX), OBJ_URLS_MAX, judge_url, &j);
-	bool cmd_written = false;
-	for (const char *p = text, *e = text + MIN(len, (size_t)MARKER_TEXT_MAX); p < e;) {
+	/* without a recovered one, the first command line written as is */
+	for (const char *p = text, *e = text + MIN(len, (size_t)MARKER_TEXT_MAX);
+	    f.first_cmd == NULL && p < e;) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(e - p);
-		if (!cmd_written && sandbox_is_command(p, n)) {
-			cmd_written = true;
-			if (f.first_cmd == NULL)
-				f.first_cmd = text_clean_copy(p, n, DETAIL_MAX);
-		}
+		if (sandbox_is_command(p, n))
+			f.first_cmd = text_clean_copy(p, n, DETAIL_MAX);
 		p += n + 1;
 	}
 	const char *dl = marker_in(lc, dl_markers);
-	const char *ex = marker_in(lc, ex_markers);
-	if (f.lc != NULL) {
-		if (dl == NULL)
-			dl = marker_in(f.lc->str, dl_markers);
-		if (ex == NULL)
-			ex = marker_in(f.lc->str, ex_markers);
-	}
+	if (dl == NULL && f.lc != NULL)
+		dl = marker_in(f.lc->str, dl_markers);
 	const char *url = f.first_url != NULL ? f.first_url : j.first_url;
 	if (dl != NULL && url != NULL)
 		obj_fact(o, OBJ_FACT_SCRIPT_DROPPER, "downloads %s", url);
-	else if (f.first_cmd != NULL && (ex != NULL || f.cmds > 0 || cmd_written))
+	else if (f.first_cmd != NULL)
 		obj_fact(o, OBJ_FACT_SCRIPT_DROPPER, "runs %s", f.first_cmd);
 	g_free(j.first_url);
 	g_free(j.first_cmd);
