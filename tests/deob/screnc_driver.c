@@ -6,26 +6,19 @@
  */
 #include <stdio.h>
 
-#include <glib.h>
-
-#include "deob/deob.h"
+#include "driver.h"
 
 int
 main(int argc, char **argv)
 {
-	gchar *text;
-	gsize len;
-	GError *err = NULL;
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: screnc_driver FILE\n");
 		return 2;
 	}
-	if (!g_file_get_contents(argv[1], &text, &len, &err)) {
-		fprintf(stderr, "screnc_driver: %s\n", err->message);
-		g_error_free(err);
+	gsize len = 0;
+	gchar *text = driver_read("screnc_driver", argv[1], &len);
+	if (text == NULL)
 		return 2;
-	}
 	size_t n;
 	unsigned blocks;
 	char *out = deob_screnc(text, len, &n, &blocks);

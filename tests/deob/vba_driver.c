@@ -3,33 +3,13 @@
  *
  * Usage: vba_driver SOURCE [EXTRA]
  * SOURCE is the macro's text; EXTRA, when given, holds the document
- * strings, one "name<TAB>value" a line.  Prints one JSON object a line,
- * {"how": ..., "value": ...} for each recovered string in order, then
- * {"limit": null or "..."}.  Exit 0, or 2 when a file cannot be read.
+ * strings, one "name<TAB>value" a line.  Prints the JSON lines of
+ * driver.h.  Exit 0, or 2 when a file cannot be read.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <glib.h>
-
-#include "deob/deob.h"
-
-/* s as a JSON string (UTF-8 kept, controls, '"' and '\\' escaped). */
-static void
-put_json(const char *s, size_t n)
-{
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
+#include "driver.h"
 
 int
 main(int argc, char **argv)
@@ -38,20 +18,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: vba_driver SOURCE [EXTRA]\n");
 		return 2;
 	}
-	gchar *text = NULL;
 	gsize len = 0;
-	GError *err = NULL;
-	if (!g_file_get_contents(argv[1], &text, &len, &err)) {
-		fprintf(stderr, "vba_driver: %s\n", err->message);
-		g_error_free(err);
+	gchar *text = driver_read("vba_driver", argv[1], &len);
+	if (text == NULL)
 		return 2;
-	}
 	GHashTable *extra = NULL;
 	if (argc == 3) {
-		gchar *e = NULL;
-		if (!g_file_get_contents(argv[2], &e, NULL, &err)) {
-			fprintf(stderr, "vba_driver: %s\n", err->message);
-			g_error_free(err);
+		gsize elen = 0;
+		gchar *e = driver_read("vba_driver", argv[2], &elen);
+		if (e == NULL) {
 			g_free(text);
 			return 2;
 		}
@@ -69,18 +44,7 @@ main(int argc, char **argv)
 	struct deob_result r;
 	deob_result_init(&r);
 	deob_vba(text, len, extra, NULL, &r);
-	for (guint i = 0; i < r.strs->len; i++) {
-		const struct deob_str *s = g_ptr_array_index(r.strs, i);
-		printf("{\"how\": ");
-		put_json(s->how, strlen(s->how));
-		printf(", \"value\": ");
-		put_json(s->value, s->len);
-		printf("}\n");
-	}
-	if (r.limit != NULL)
-		printf("{\"limit\": \"%s\"}\n", r.limit);
-	else
-		printf("{\"limit\": null}\n");
+	driver_print(&r, NULL);
 	deob_result_clear(&r);
 	if (extra != NULL)
 		g_hash_table_destroy(extra);
