@@ -60,4 +60,12 @@ void vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, s
  */
 void xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len);
 
+/*
+ * One parsed formula (rgce, n bytes) of a macro sheet, BIFF8's or (biff12)
+ * an .xlsb's: XLM_SUSPICIOUS_FORMULA for the functions and strings that
+ * run programs or call Windows, and the URLs of its string constants
+ * (those joined by & read as one) on doc.
+ */
+void xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12);
+
 #endif

@@ -20,6 +20,9 @@
  *    is encrypted, so only BoundSheet8 (whose lbPlyPos and flags stay in
  *    clear) is still read.
  * A Ptg we do not know ends the walk of that formula, never the stream.
+ * The same walker reads an .xlsb's formulas (xlm_formula() with biff12,
+ * for xlsb.c): BIFF12 has the same tokens with 4-byte rows and 2-byte
+ * columns in references, and UTF-16 PtgStr strings with a 2-byte count.
  */
 #include <string.h>
 
@@ -122,88 +125,113 @@ str_concat(struct strstack *st)
 	g_string_free(top, TRUE);
 }
 
-/* Walk the Ptg tokens of a formula (rgce, n bytes). */
-static void
-rgce(struct mobj *doc, const uint8_t *p, size_t n)
+/*
+ * A PtgStr's string at p (n bytes left): BIFF8's ShortXLUnicodeString (cch
+ * in one byte, a flags byte, 8- or 16-bit characters) or BIFF12's (cch in
+ * two bytes, UTF-16 characters).  NULL when it does not fit; *size gets
+ * its bytes.
+ */
+static char *
+ptg_str(const uint8_t *p, size_t n, bool biff12, size_t *size)
+{
+	if (n < 2)
+		return NULL;
+	size_t cch = biff12 ? le16(p) : p[0];
+	bool high = biff12 || (p[1] & 1);
+	*size = 2 + cch * (high ? 2 : 1);
+	return xl_string(p + 2, n - 2, cch, high);
+}
+
+/*
+ * The size of a Ptg's data (after its byte): the operand sizes of BIFF8
+ * ([MS-XLS] 2.5.198) and of BIFF12 ([MS-XLSB] 2.5.97), where rows are 4
+ * bytes and columns 2.  0 with *stop set for a token we do not read
+ * (PtgExtend, BIFF12's PtgArray and PtgAttrChoose, unknown ones).
+ */
+static size_t
+ptg_size(uint8_t base, const uint8_t *p, size_t n, bool biff12, bool *stop)
+{
+	size_t ref = biff12 ? 6 : 4, area = biff12 ? 12 : 8;
+
+	*stop = false;
+	switch (base) {
+	case 0x01: case 0x02: return 4;		/* Exp, Tbl */
+	case 0x03: case 0x04: case 0x05: case 0x06: case 0x07: case 0x08:
+	case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
+	case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
+	case 0x15: case 0x16:
+		return 0;	/* operators, Paren, MissArg */
+	case 0x19:	/* PtgAttr: spaces, jumps */
+		if (n < 3 || (biff12 && (p[0] & 0x04))) {
+			*stop = true;
+			return 0;
+		}
+		return 3 + ((p[0] & 0x04) ? ((size_t)le16(p + 1) + 1) * 2 : 0);
+	case 0x1C: case 0x1D: return 1;		/* Err, Bool */
+	case 0x1E: return 2;			/* Int */
+	case 0x1F: return 8;			/* Num */
+	case 0x20:				/* Array */
+		*stop = biff12;
+		return 7;
+	case 0x21: return 2;			/* Func */
+	case 0x22: return 3;			/* FuncVar */
+	case 0x23: return 4;			/* Name */
+	case 0x24: case 0x2A: case 0x2C: return ref;	/* Ref, RefErr, RefN */
+	case 0x25: case 0x2B: case 0x2D: return area;	/* Area, AreaErr, AreaN */
+	case 0x26: case 0x27: case 0x28: return 6;	/* MemArea, MemErr, MemNoMem */
+	case 0x29: return 2;			/* MemFunc */
+	case 0x39: return 6;			/* NameX */
+	case 0x3A: case 0x3C: return 2 + ref;	/* Ref3d, RefErr3d */
+	case 0x3B: case 0x3D: return 2 + area;	/* Area3d, AreaErr3d */
+	default:
+		*stop = true;
+		return 0;
+	}
+}
+
+void
+xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12)
 {
 	struct strstack st = { .doc = doc };
 	size_t i = 0;
 	for (unsigned k = 0; i < n && k < 10000; k++) {
 		uint8_t ptg = p[i++];
 		uint8_t base = ptg < 0x20 ? ptg : (uint8_t)(0x20 | (ptg & 0x1F));
+		bool stop;
 		size_t skip;
-		switch (base) {
-		case 0x01: case 0x02: skip = 4; break;	/* Exp, Tbl */
-		case 0x08:	/* Concat */
+		if (base == 0x17) {	/* PtgStr */
+			char *s = ptg_str(p + i, n - i, biff12, &skip);
+			if (s == NULL)
+				break;
+			check_string(doc, s);
+			str_push(&st, s);
+			g_free(s);
+		} else {
+			skip = ptg_size(base, p + i, n - i, biff12, &stop);
+			if (stop)
+				break;
+		}
+		if (base == 0x08) {	/* Concat */
 			str_concat(&st);
-			skip = 0;
-			break;
-		case 0x15:	/* Paren: the stack as it is */
-			skip = 0;
-			break;
-		case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
-		case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
-		case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
-		case 0x16:
-			skip = 0;	/* operators, MissArg */
-			break;
-		case 0x17:	/* PtgStr: ShortXLUnicodeString */
-			if (n - i < 2)
-				goto out;
-			{
-				size_t cch = p[i];
-				bool high = p[i + 1] & 1;
-				char *s = xl_string(p + i + 2, n - i - 2, cch, high);
-				check_string(doc, s);
-				str_push(&st, s);
-				g_free(s);
-				skip = 2 + cch * (high ? 2 : 1);
-			}
-			break;
-		case 0x19:	/* PtgAttr: spaces, jumps; the stack as it is */
-			if (n - i < 3)
-				goto out;
-			skip = 3;
-			if (p[i] & 0x04)	/* tAttrChoose: jump table */
-				skip += ((size_t)le16(p + i + 1) + 1) * 2;
-			break;
-		case 0x1C: case 0x1D: skip = 1; break;	/* Err, Bool */
-		case 0x1E: skip = 2; break;		/* Int */
-		case 0x1F: skip = 8; break;		/* Num */
-		case 0x20: skip = 7; break;		/* Array */
-		case 0x21:	/* PtgFunc */
-		case 0x22:	/* PtgFuncVar */
-			{
-				size_t at = base == 0x22 ? 1 : 0;
-				if (n - i < at + 2)
-					goto out;
-				uint16_t id = le16(p + i + at) & 0x7FFF;
-				bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
-				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
-					if (bad_funcs[f].id == id)
-						obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s",
-						    bad_funcs[f].name);
-				skip = at + 2;
-			}
-			break;
-		case 0x23: case 0x24: case 0x2A: case 0x2C: skip = 4; break;
-		case 0x25: case 0x2B: case 0x2D: skip = 8; break;
-		case 0x26: case 0x27: case 0x28: skip = 6; break;
-		case 0x29: skip = 2; break;
-		case 0x39: case 0x3A: case 0x3C: skip = 6; break;
-		case 0x3B: case 0x3D: skip = 10; break;
-		default:
-			goto out;	/* PtgExtend and unknown: stop here */
+		} else if (base == 0x21 || base == 0x22) {	/* Func, FuncVar */
+			size_t at = base == 0x22 ? 1 : 0;
+			if (n - i < at + 2)
+				break;
+			uint16_t id = le16(p + i + at) & 0x7FFF;
+			bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
+			for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
+				if (bad_funcs[f].id == id)
+					obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s",
+					    bad_funcs[f].name);
 		}
 		if (base != 0x08 && base != 0x15 && base != 0x17 && base != 0x19) {
 			/* an operand or a function: the strings are used */
 			str_flush(&st);
 		}
 		if (skip > n - i)
-			goto out;
+			break;
 		i += skip;
 	}
-out:
 	str_flush(&st);
 }
 
@@ -285,7 +313,7 @@ xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len)
 			size_t cce = le16(d + 20);
 			if (cce > (size_t)size - 22)
 				cce = (size_t)size - 22;
-			rgce(doc, d + 22, cce);
+			xlm_formula(doc, d + 22, cce, false);
 		} else if (type == 0x0207 && size >= 3) {	/* STRING */
 			char *s = xl_string(d + 3, size - 3, le16(d), d[2] & 1);
 			check_string(doc, s);
