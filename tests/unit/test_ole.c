@@ -114,12 +114,14 @@ expect(const char *dir, const char *file, const char *want_facts,
 
 #define MD MAMORI_TESTDATA "/maldocs"
 
-/* PowerPoint: the VBA project in a compressed ExOleObjStg record. */
+/* PowerPoint: the VBA project in a compressed ExOleObjStg record, and the
+ * shapes' actions (ppt.c): a macro on click, a program on mouse-over. */
 static void
 test_ppt_vba(void **state)
 {
 	(void)state;
 	struct obj_tree *t = expect(MD, "oletools/vba/sample_with_vba.ppt",
+	    "sample_with_vba.ppt: PPT_ACTION_RUN (click: macro Action_Click)\n"
 	    "sample_with_vba.ppt: VBA_MACRO (Module1)\n"
 	    "sample_with_vba.ppt: VBA_AUTOEXEC (Action_Click)\n",
 	    "sample_with_vba.ppt/VBA/Module1.bas vba 101\n");
@@ -131,8 +133,9 @@ test_ppt_vba(void **state)
 	/* the module was not analysed a second time on its own */
 	assert_null(m->facts);
 	obj_tree_free(t);
-	/* no VBA in the other one (its hover action is not a macro) */
-	t = expect(MD, "oletools/vba/mouse-over.ppt", "", "");
+	/* no VBA in the other one: its hover action runs a program (ppt.c) */
+	t = expect(MD, "oletools/vba/mouse-over.ppt",
+	    "mouse-over.ppt: PPT_ACTION_RUN (mouse-over: C:\\Windows\\System32\\calc.exe)\n", "");
 	obj_tree_free(t);
 }
 

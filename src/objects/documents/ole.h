@@ -1,7 +1,8 @@
 /*
  * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c):
  * the MS-OVBA decompressor and dir-stream reader (vba.c), the VBA source
- * analysis (vba.c) and the Excel 4.0 macro reader (xlm.c).  Each takes
+ * analysis (vba.c), the Excel 4.0 macro reader (xlm.c) and the PowerPoint
+ * action reader (ppt.c).  Each takes
  * (pointer, length) and is bounded; the fuzz targets call them directly.
  */
 #ifndef MAMORI_OBJECTS_OLE_H
@@ -59,5 +60,12 @@ void vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, s
  * Also ENCRYPTED_OFFICE when a FILEPASS record is found.
  */
 void xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len);
+
+/*
+ * PowerPoint shapes' actions that run a program or a macro, in a
+ * "PowerPoint Document" stream (ppt.c): PPT_ACTION_RUN facts on doc, and
+ * a program's command line through the static sandbox (t NULL: not).
+ */
+void ppt_binary_actions(struct obj_tree *t, struct mobj *doc, const uint8_t *p, size_t len);
 
 #endif
