@@ -69,6 +69,10 @@
 #define SOURCE_MAX (8u << 20)	/* bytes of Basic source per document */
 #define NAMES_MAX 400		/* bytes of module names in ODF_MACRO */
 #define HREF_SHOW 160		/* bytes of a script URL in a fact */
+#define COMMANDS_MAX 16		/* command lines of bindings run through the
+				 * sandbox per document (each is bounded; a
+				 * file with thousands of bindings is not run
+				 * thousands of times) */
 
 enum odf_part {
 	ODF_MODULE,	/* Basic/<library>/<module>.xml */
@@ -86,6 +90,7 @@ struct odf {
 	GString *text;		/* its source */
 	GString *src;		/* the source of every module, for the sandbox */
 	GString *names;		/* what ODF_MACRO lists */
+	unsigned commands;	/* command lines run through the sandbox */
 };
 
 static const char *
@@ -251,6 +256,17 @@ shell_command(const char *href)
 	return dec;
 }
 
+/* A binding's command line through the static sandbox, COMMANDS_MAX at
+ * most. */
+static void
+run_command(struct odf *x, const char *cmd)
+{
+	if (cmd[0] == '\0' || x->commands >= COMMANDS_MAX)
+		return;
+	x->commands++;
+	sandbox_run(x->t, x->o, SANDBOX_CMD, cmd, strlen(cmd), NULL);
+}
+
 /* One <script:event-listener>, <script:event> or
  * <presentation:event-listener>. */
 static void
@@ -268,7 +284,7 @@ event_element(struct odf *x, const char **an, const char **av)
 		if (strcmp(action, "execute") == 0 && href != NULL && href[0] != '\0') {
 			obj_fact(x->o, OBJ_FACT_PPT_ACTION_RUN, "%s: %.*s", trigger_name(ev),
 			    HREF_SHOW, href);
-			sandbox_run(x->t, x->o, SANDBOX_CMD, href, strlen(href), NULL);
+			run_command(x, href);
 		}
 		return;
 	}
@@ -289,7 +305,7 @@ event_element(struct odf *x, const char **an, const char **av)
 		obj_fact(x->o, OBJ_FACT_ODF_MACRO, "%s -> %.*s", trigger_name(ev), HREF_SHOW,
 		    target);
 	if (cmd != NULL)
-		sandbox_run(x->t, x->o, SANDBOX_CMD, cmd, strlen(cmd), NULL);
+		run_command(x, cmd);
 	g_free(cmd);
 	g_free(target);
 }

@@ -53,6 +53,9 @@
 #define CSTRING_MAX 1024	/* characters of a CString kept */
 #define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define TARGET_SHOW 160		/* bytes of a target in a fact */
+#define COMMANDS_MAX 16		/* programs run through the sandbox per
+				 * document (each is bounded; thousands of
+				 * shapes are not run thousands of times) */
 
 #define RT_INTERACTIVE_INFO 0x0FF2
 #define RT_INTERACTIVE_INFO_ATOM 0x0FF3
@@ -65,10 +68,11 @@
 #define II_RUN_PROGRAM 2
 
 /* One program or macro a shape runs: the fact, and the sandbox over a
- * program's command line (t NULL: not). */
+ * program's command line (t NULL: not), COMMANDS_MAX times at most
+ * (*runs counts them). */
 static void
-report(struct obj_tree *t, struct mobj *doc, const char *trigger, bool macro,
-    const char *target)
+report(struct obj_tree *t, struct mobj *doc, unsigned *runs, const char *trigger,
+    bool macro, const char *target)
 {
 	if (macro) {
 		obj_fact(doc, OBJ_FACT_PPT_ACTION_RUN, "%s: macro %.*s", trigger, TARGET_SHOW,
@@ -76,8 +80,10 @@ report(struct obj_tree *t, struct mobj *doc, const char *trigger, bool macro,
 		return;
 	}
 	obj_fact(doc, OBJ_FACT_PPT_ACTION_RUN, "%s: %.*s", trigger, TARGET_SHOW, target);
-	if (t != NULL && target[0] != '\0')
+	if (t != NULL && target[0] != '\0' && *runs < COMMANDS_MAX) {
+		(*runs)++;
 		sandbox_run(t, doc, SANDBOX_CMD, target, strlen(target), NULL);
+	}
 }
 
 /* ---- binary .ppt ---- */
@@ -87,6 +93,7 @@ struct walk {
 	struct mobj *doc;
 	GHashTable *links;	/* exHyperlinkId -> target (owned) */
 	unsigned records;
+	unsigned runs;		/* programs run through the sandbox */
 	bool actions;		/* second pass: the actions; first: the links */
 };
 
@@ -187,11 +194,11 @@ interactive_info(struct walk *w, unsigned inst, const uint8_t *p, size_t n)
 	}
 	const char *trigger = inst == 1 ? "mouse-over" : "click";
 	if (action == II_MACRO) {
-		report(w->t, w->doc, trigger, true, name != NULL ? name : "");
+		report(w->t, w->doc, &w->runs, trigger, true, name != NULL ? name : "");
 	} else if (action == II_RUN_PROGRAM) {
 		const char *target = name != NULL && name[0] != '\0' ? name :
 		    g_hash_table_lookup(w->links, GUINT_TO_POINTER(link));
-		report(w->t, w->doc, trigger, false, target != NULL ? target : "");
+		report(w->t, w->doc, &w->runs, trigger, false, target != NULL ? target : "");
 	}
 	g_free(name);
 }
@@ -241,6 +248,7 @@ struct px {
 	struct mobj *o;
 	bool rels;		/* parsing the part's relationships */
 	GHashTable *targets;	/* rId -> target (owned) */
+	unsigned runs;		/* programs run through the sandbox */
 };
 
 static const char *
@@ -297,11 +305,12 @@ hlink(struct px *x, const char *el, const char **an, const char **av)
 		const char *rid = attr(an, av, "id");
 		const char *target = rid != NULL ? g_hash_table_lookup(x->targets, rid) : NULL;
 		char *dec = target != NULL ? g_uri_unescape_string(target, NULL) : NULL;
-		report(x->t, x->o, trigger, false, dec != NULL ? dec : target != NULL ? target : "");
+		report(x->t, x->o, &x->runs, trigger, false,
+		    dec != NULL ? dec : target != NULL ? target : "");
 		g_free(dec);
 	} else if (has_prefix_ci(action, "ppaction://macro")) {
 		char *name = macro_name(action);
-		report(x->t, x->o, trigger, true, name);
+		report(x->t, x->o, &x->runs, trigger, true, name);
 		g_free(name);
 	}
 }
