@@ -93,6 +93,7 @@ struct odf {
 	unsigned commands;	/* command lines run through the sandbox */
 };
 
+/* "hlinkClick" of "a:hlinkClick": the name without its prefix. */
 static const char *
 local_name(const char *qname)
 {
@@ -112,12 +113,14 @@ attr(const char **names, const char **values, const char *local)
 	return NULL;
 }
 
+/* Whether s starts with prefix, ASCII case ignored. */
 static bool
 has_prefix_ci(const char *s, const char *prefix)
 {
 	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Whether s ends with suffix, ASCII case ignored. */
 static bool
 has_suffix_ci(const char *s, const char *suffix)
 {
@@ -312,6 +315,7 @@ event_element(struct odf *x, const char **an, const char **av)
 
 /* ---- the parser ---- */
 
+/* GMarkup: an element opens. */
 static void
 on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
@@ -368,6 +372,7 @@ has_code(const char *s, size_t n)
 	return false;
 }
 
+/* GMarkup: an element closes (a module's source is complete). */
 static void
 on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 {
@@ -387,6 +392,7 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 	}
 }
 
+/* GMarkup: text (a module's source, unescaped). */
 static void
 on_text(GMarkupParseContext *c, const gchar *text, gsize len, gpointer ud,
     GError **err)
@@ -405,6 +411,7 @@ static const GMarkupParser parser = {
 	.text = on_text,
 };
 
+/* Parse one part as kind: at most PART_MAX bytes; damage is a fact. */
 static void
 parse_part(struct odf *x, const struct mobj *part, enum odf_part kind)
 {

@@ -203,6 +203,8 @@ interactive_info(struct walk *w, unsigned inst, const uint8_t *p, size_t n)
 	g_free(name);
 }
 
+/* The records of p[0..n): containers entered, the two passes' records
+ * handled. */
 static void
 walk_records(struct walk *w, const uint8_t *p, size_t n, unsigned depth)
 {
@@ -251,6 +253,7 @@ struct px {
 	unsigned runs;		/* programs run through the sandbox */
 };
 
+/* "hlinkClick" of "a:hlinkClick": the name without its prefix. */
 static const char *
 local_name(const char *qname)
 {
@@ -270,6 +273,7 @@ attr(const char **names, const char **values, const char *local)
 	return NULL;
 }
 
+/* Whether s starts with prefix, ASCII case ignored. */
 static bool
 has_prefix_ci(const char *s, const char *prefix)
 {
@@ -294,6 +298,7 @@ macro_name(const char *action)
 	return dec;
 }
 
+/* An a:hlinkClick / a:hlinkHover / a:hlinkMouseOver element. */
 static void
 hlink(struct px *x, const char *el, const char **an, const char **av)
 {
@@ -315,6 +320,7 @@ hlink(struct px *x, const char *el, const char **an, const char **av)
 	}
 }
 
+/* GMarkup: an element opens. */
 static void
 on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
