@@ -32,6 +32,9 @@
  * workbook.bin, macro sheets and external links) are record streams,
  * read by xlsb.c for the same facts.
  *
+ * PowerPoint slides' actions that run programs are ppt.c's
+ * (ppt_ooxml_actions(), called at the end).
+ *
  * CSV (RFC 4180, loosely): a cell that starts with = + - @ and calls a
  * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.
  */
@@ -543,7 +546,6 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 {
 	struct ox x = { .o = o };
 
-	(void)t;
 	x.wbrels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	x.macro_parts = g_ptr_array_new_with_free_func(g_free);
 	x.loose = g_string_new(NULL);
@@ -596,6 +598,8 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 	g_string_free(x.text, TRUE);
 	g_hash_table_destroy(x.wbrels);
 	g_ptr_array_free(x.macro_parts, TRUE);
+	/* shapes that run programs on click or mouse-over (ppt.c) */
+	ppt_ooxml_actions(t, o);
 }
 
 /* ---- CSV ---- */
