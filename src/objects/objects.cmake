@@ -16,11 +16,13 @@ mamori_layer(mamori_objects
     src/objects/containers/mspack.c
     src/objects/containers/sevenzip.c
     src/objects/containers/mailfile.c
+    src/objects/containers/activemime.c
   # document analysers (their registry: documents/documents.c)
     src/objects/documents/documents.c
     src/objects/documents/lnk.c
     src/objects/documents/onenote.c
     src/objects/documents/ooxml.c
+    src/objects/documents/flatxml.c
     src/objects/documents/rtf.c
     src/objects/documents/ole.c
     src/objects/documents/vba.c
