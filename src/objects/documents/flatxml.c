@@ -108,7 +108,9 @@ keep_escaped(struct flat *x, const char *p, size_t n)
 	g_free(e);
 }
 
-/* Start reading a part's content as mode, named name. */
+/* Start reading a part's content as mode, named name.  An XML part gets
+ * the declaration a zip package's parts start with, so that it is typed
+ * "xml" as theirs are. */
 static void
 part_begin(struct flat *x, const char *name, enum flat_mode mode)
 {
@@ -118,6 +120,9 @@ part_begin(struct flat *x, const char *name, enum flat_mode mode)
 	x->xml_depth = 0;
 	x->cut = false;
 	g_string_truncate(x->buf, 0);
+	if (mode == MODE_XML)
+		g_string_append(x->buf,
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n");
 }
 
 /* The part is read: decode it and make it a child of the document. */
