@@ -16,6 +16,9 @@ what each document holds:
                                an AutoOpen macro that runs a shell
   flatxml_mht_activemime       the same project in an MHT file named .doc
                                (Word's "Single File Web Page")
+  flatxml_flatopc_vba          oletools' harmless-clean.xml (Flat OPC) with
+                               the project as a pkg:binaryData part
+                               /word/vbaProject.bin, named .doc
 """
 import base64
 import os
@@ -128,6 +131,25 @@ def mht(mso):
             f"--{b}--\r\n").encode("ascii")
 
 
+def flatopc_vba(vba):
+    """harmless-clean.xml (tests/data/maldocs) made macro-enabled: the
+    project as /word/vbaProject.bin, base64 in pkg:binaryData, as Word
+    writes it (lines of 76), with its relationship."""
+    path = os.path.join(HERE, "..", "data", "maldocs", "oletools", "clean", "harmless-clean.xml")
+    with open(path, "rb") as f:
+        doc = f.read()
+    part = ('<pkg:part pkg:name="/word/vbaProject.bin" '
+            'pkg:contentType="application/vnd.ms-office.vbaProject" pkg:compression="store">'
+            '<pkg:binaryData>' + b64_wrapped(vba) + '</pkg:binaryData></pkg:part>').encode()
+    rel = (b'<Relationship Id="rIdVba1" Type="http://schemas.microsoft.com/office/2006/'
+           b'relationships/vbaProject" Target="vbaProject.bin"/>')
+    at = doc.index(b'pkg:name="/word/_rels/document.xml.rels"')
+    end = doc.index(b"</Relationships>", at)
+    doc = doc[:end] + rel + doc[end:]
+    assert doc.endswith(b"</pkg:package>")
+    return doc[:-len(b"</pkg:package>")] + part + b"</pkg:package>"
+
+
 def mail(case, name, data):
     body = b64_wrapped(data, nl="\r\n")
     return ("From: billing@example.com\r\nTo: rcpt@example.jp\r\n"
@@ -152,12 +174,14 @@ def project():
 
 
 def cases():
-    mso = activemime(project())
+    proj = project()
+    mso = activemime(proj)
     return {
         "flatxml_word2003_ddeauto": ("invoice.doc", word_ddeauto()),
         "flatxml_excel2003_dde": ("report.xls", excel_dde()),
         "flatxml_word2003_activemime": ("invoice.doc", word_activemime(mso)),
         "flatxml_mht_activemime": ("invoice.doc", mht(mso)),
+        "flatxml_flatopc_vba": ("invoice.doc", flatopc_vba(proj)),
     }
 
 
