@@ -4,7 +4,9 @@
  *
  * When this runs, the archive unpacker has already made the ZIP's parts
  * children of the document (ECMA-376 part 2, Open Packaging Conventions),
- * named by their part names ("word/document.xml").  We read:
+ * named by their part names ("word/document.xml"); for a Flat OPC file
+ * (the package as one XML file) flatxml.c has made them so before it
+ * calls ooxml_analyse().  We read:
  *
  *  - every relationships part (*.rels): a Relationship with
  *    TargetMode="External" is a URL of the document (obj_url); one whose
@@ -16,7 +18,8 @@
  *    <w:fldChar w:fldCharType="begin"/> and "separate"/"end" (a field's
  *    instruction may be split over many runs: they are concatenated) and
  *    <w:fldSimple w:instr="...">; DDE and DDEAUTO fields run a program
- *    when fields update (ECMA-376 part 1, 17.16).
+ *    when fields update (ECMA-376 part 1, 17.16).  This field reader
+ *    (word_fields, documents.h) also reads Word 2003 XML for flatxml.c.
  *  - SpreadsheetML: external link parts with <ddeLink ddeService=
  *    ddeTopic=> (DDE), macro sheets (xl/macrosheets/, or any part a
  *    workbook relationship of type xlMacrosheet/xlIntlMacrosheet points
@@ -33,7 +36,8 @@
  * by its name.
  *
  * CSV (RFC 4180, loosely): a cell that starts with = + - @ and calls a
- * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.
+ * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.  The
+ * same rule (dde_formula()) judges Excel 2003 XML formulas (flatxml.c).
  */
 #include <string.h>
 
