@@ -41,10 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(h, 0, sizeof(h));
 		h[2] = 0x01;
 		h[3] = 0xF0;
-		le32_put(h + 0x0E - 10, 4);
-		le32_put(h + 0x12 - 10, 0xFFFFFFFFu);
-		le32_put(h + 0x1E - 10, 4);
-		le32_put(h + 0x2E - 10, (uint32_t)(size - 1));
+		le32_put(h + (0x0E - 10), 4);
+		le32_put(h + (0x12 - 10), 0xFFFFFFFFu);
+		le32_put(h + (0x1E - 10), 4);
+		le32_put(h + (0x2E - 10), (uint32_t)(size - 1));
 		g_byte_array_append(a, h, sizeof(h));
 		uLongf n = compressBound((uLong)(size - 1));
 		uint8_t *z = g_malloc(n);
