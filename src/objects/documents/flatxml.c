@@ -174,6 +174,8 @@ is_external(const char *href)
 
 /* ---- Flat OPC ---- */
 
+/* A Flat OPC element: a part's name, the start of its content, or an
+ * element of an XML part's content (written back). */
 static void
 opc_start(struct flat *x, const char *qname, const char *el, const char **an,
     const char **av)
@@ -210,6 +212,8 @@ opc_start(struct flat *x, const char *qname, const char *el, const char **an,
 	}
 }
 
+/* The end of a Flat OPC element: of the part's XML, or of its content
+ * (the part becomes a child), or of the part. */
 static void
 opc_end(struct flat *x, const char *qname, const char *el)
 {
@@ -231,6 +235,7 @@ opc_end(struct flat *x, const char *qname, const char *el)
 
 /* ---- Word 2003 XML ---- */
 
+/* A Word 2003 XML element: fields, links, the template, w:binData. */
 static void
 word_start(struct flat *x, const char *el, const char **an, const char **av)
 {
@@ -251,6 +256,8 @@ word_start(struct flat *x, const char *el, const char **an, const char **av)
 	}
 }
 
+/* The end of a Word 2003 XML element: a field's instruction, a w:binData
+ * part (it becomes a child). */
 static void
 word_end(struct flat *x, const char *el)
 {
@@ -261,6 +268,7 @@ word_end(struct flat *x, const char *el)
 
 /* ---- Excel 2003 XML ---- */
 
+/* An Excel 2003 XML element: a Cell's formula and link. */
 static void
 excel_start(struct flat *x, const char *el, const char **an, const char **av)
 {
@@ -276,6 +284,7 @@ excel_start(struct flat *x, const char *el, const char **an, const char **av)
 
 /* ---- the parser ---- */
 
+/* GMarkupParser callbacks: each form's reader, by o's true type. */
 static void
 on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
