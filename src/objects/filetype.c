@@ -34,7 +34,8 @@ enum {
 	T_BAT, T_SH, T_SCRIPT, T_VBA, T_LNK, T_URL, T_SETTINGCONTENT, T_ONENOTE,
 	T_ISO, T_UDF, T_IMG, T_VHD, T_VHDX, T_CHM, T_OLE2, T_DOC, T_XLS,
 	T_PPT, T_MSG, T_DOCX, T_DOCM, T_XLSX, T_XLSM, T_XLSB, T_PPTX, T_PPTM,
-	T_OOXML, T_RTF, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
+	T_OOXML, T_WORDXML, T_FLATOPC, T_EXCELXML, T_MHT, T_ACTIVEMIME,
+	T_RTF, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
 	T_XML, T_ZIP, T_7Z, T_RAR, T_TAR, T_GZIP, T_BZIP2, T_XZ, T_ZSTD,
 	T_LZMA, T_CAB, T_CPIO, T_ARJ, T_LHA, T_ACE, T_EMAIL, T_MBOX, T_TNEF,
 	T_SZDD, T_KWAJ,
@@ -129,6 +130,17 @@ static const struct ftype table[T_COUNT] = {
 	    EXTS("pptm", "potm", "ppsm", "ppam") },
 	[T_OOXML] = { "ooxml", "application/vnd.openxmlformats-officedocument",
 	    "Office Open XML package", F_OFFDOC, EXTS("vsdx", "vsdm") },
+	/* Office documents saved as one XML or MIME file (flatxml.c) */
+	[T_WORDXML] = { "wordxml", "application/vnd.ms-word2003+xml",
+	    "Word 2003 XML document", F_OLE | FT_MARKUP, NOEXT },
+	[T_FLATOPC] = { "flatopc", "application/vnd.ms-office.flatopc+xml",
+	    "Office XML document (Flat OPC)", F_OLE | FT_MARKUP, NOEXT },
+	[T_EXCELXML] = { "excelxml", "application/vnd.ms-excel2003+xml",
+	    "Excel 2003 XML spreadsheet", F_OFFDOC | FT_MARKUP, NOEXT },
+	[T_MHT] = { "mht", "multipart/related", "Web archive (MHT/MHTML)",
+	    F_OLE | FT_MARKUP, EXTS("mht", "mhtml") },
+	[T_ACTIVEMIME] = { "activemime", "application/x-mso", "ActiveMime (MSO) data",
+	    F_OLE, EXTS("mso") },
 	[T_RTF] = { "rtf", "application/rtf", "Rich Text Format", F_OFFDOC,
 	    EXTS("rtf") },
 	[T_ODT] = { "odt", "application/vnd.oasis.opendocument.text",
@@ -704,6 +716,8 @@ sniff_binary(const uint8_t *p, size_t len, uint64_t total)
 		return T(T_PDF);
 	if (AT(p, len, 0, "{\\rt"))
 		return T(T_RTF);
+	if (AT(p, len, 0, "ActiveMime"))
+		return T(T_ACTIVEMIME);
 	if (AT(p, len, 0, "\x89PNG\r\n\x1a\n"))
 		return T(T_PNG);
 	if (AT(p, len, 0, "\xFF\xD8\xFF"))
@@ -874,6 +888,58 @@ sniff_mail(const uint8_t *p, size_t len)
 	return looks_header_block(p, len) ? T(T_EMAIL) : NULL;
 }
 
+/* Does [p, p+n) contain s (lower case), ASCII case ignored? */
+static bool
+contains_ci(const uint8_t *p, size_t n, const char *s)
+{
+	size_t m = strlen(s);
+	for (size_t i = 0; m <= n && i <= n - m; i++)
+		if (g_ascii_strncasecmp((const char *)p + i, s, m) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A web archive (MHTML, RFC 2557): a MIME header block with MIME-Version
+ * and a multipart/related Content-Type, and none of a mail's transport
+ * fields (looks_header_block() said no).  Word's "Single File Web Page"
+ * starts so, and droppers saved it under a .doc name.
+ */
+static const struct ftype *
+sniff_mht(const uint8_t *p, size_t len)
+{
+	size_t n = len < 16384 ? len : 16384, o = 0;
+	unsigned lines = 0;
+	bool version = false, related = false, in_ct = false;
+	static const char *const mv[] = { "mime-version", NULL };
+	static const char *const ct[] = { "content-type", NULL };
+
+	while (o < n && lines < 200) {
+		const uint8_t *nl = memchr(p + o, '\n', n - o);
+		size_t e = nl != NULL ? (size_t)(nl - p) : n;
+		size_t ll = e - o;
+		if (ll > 0 && p[o + ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			break;
+		if (p[o] == ' ' || p[o] == '\t') {
+			if (lines == 0)
+				return NULL;
+		} else {
+			size_t fl = field_name_len(p + o, ll);
+			if (fl == 0)
+				return NULL;
+			version |= name_in(p + o, fl, mv);
+			in_ct = name_in(p + o, fl, ct);
+		}
+		if (in_ct && contains_ci(p + o, ll, "multipart/related"))
+			related = true;
+		lines++;
+		o = e + 1;
+	}
+	return version && related ? T(T_MHT) : NULL;
+}
+
 /* A lower-cased copy of the window, starting with '\n' so "\nfoo" finds foo at line starts. */
 struct lwin {
 	char buf[SCRIPT_WINDOW + 2];
@@ -954,6 +1020,70 @@ starts(const struct lwin *w, size_t at_, const char *s)
 	return at_ <= w->n && w->n - at_ >= n && memcmp(w->buf + at_, s, n) == 0;
 }
 
+/*
+ * Where the root element of an XML document starts in the window: past
+ * the XML declaration, processing instructions (<?mso-application ...?>),
+ * comments, a DOCTYPE and blanks.  w->n when it is not in the window.
+ */
+static size_t
+xml_root(const struct lwin *w, size_t s)
+{
+	for (unsigned k = 0; k < 64 && s < w->n; k++) {
+		while (s < w->n && g_ascii_isspace(w->buf[s]))
+			s++;
+		const char *close = NULL;
+		if (starts(w, s, "<?"))
+			close = "?>";
+		else if (starts(w, s, "<!--"))
+			close = "-->";
+		else if (starts(w, s, "<!"))
+			close = ">";
+		else
+			return s;
+		const char *e = memmem(w->buf + s + 2, w->n - s - 2, close, strlen(close));
+		if (e == NULL)
+			return w->n;
+		s = (size_t)(e - w->buf) + strlen(close);
+	}
+	return w->n;
+}
+
+/* Is the root element at s named name (lower case), its namespace ns
+ * declared in the window? */
+static bool
+root_is(const struct lwin *w, size_t s, const char *name, const char *ns)
+{
+	size_t n = strlen(name);
+	if (!starts(w, s, name) || s + n >= w->n)
+		return false;
+	char c = w->buf[s + n];
+	return (c == '>' || c == '/' || g_ascii_isspace(c)) && has(w, ns);
+}
+
+/*
+ * Office documents saved as one XML file, by their root element and its
+ * namespace: Word 2003 XML (WordprocessingML 2003), Flat OPC (an OOXML
+ * package as XML, Word/Excel/PowerPoint 2007+ "XML document") and Excel
+ * 2003 XML (SpreadsheetML 2003).  Any other XML stays "xml".
+ */
+static const struct ftype *
+sniff_office_xml(const struct lwin *w, size_t s)
+{
+	size_t r = xml_root(w, s);
+	if (r >= w->n)
+		return NULL;
+	if (root_is(w, r, "<w:worddocument",
+	    "http://schemas.microsoft.com/office/word/2003/wordml"))
+		return T(T_WORDXML);
+	if (root_is(w, r, "<pkg:package",
+	    "http://schemas.microsoft.com/office/2006/xmlpackage"))
+		return T(T_FLATOPC);
+	if ((root_is(w, r, "<workbook", "urn:schemas-microsoft-com:office:spreadsheet") ||
+	    root_is(w, r, "<ss:workbook", "urn:schemas-microsoft-com:office:spreadsheet")))
+		return T(T_EXCELXML);
+	return NULL;
+}
+
 static const struct ftype *
 sniff_markup(const struct lwin *w)
 {
@@ -961,6 +1091,9 @@ sniff_markup(const struct lwin *w)
 	if (s >= w->n || w->buf[s] != '<')
 		return NULL;
 	bool xml = starts(w, s, "<?xml");
+	const struct ftype *office = xml ? sniff_office_xml(w, s) : NULL;
+	if (office != NULL)
+		return office;
 	if (has(w, "<hta:application"))
 		return T(T_HTA);
 	if ((has(w, "<job") || has(w, "<package")) && has(w, "<script") &&
@@ -1102,6 +1235,8 @@ sniff_text(const uint8_t *p, size_t len)
 		return NULL;
 	const struct ftype *t;
 	if (!utf16 && (t = sniff_mail(p, len)) != NULL)
+		return t;
+	if (!utf16 && (t = sniff_mht(p, len)) != NULL)
 		return t;
 	if (!utf16) {
 		size_t n = len < 4096 ? len : 4096;

@@ -16,6 +16,7 @@ mamori_layer(mamori_objects
     src/objects/containers/mspack.c
     src/objects/containers/sevenzip.c
     src/objects/containers/mailfile.c
+    src/objects/containers/activemime.c
   # document analysers (their registry: documents/documents.c)
     src/objects/documents/documents.c
     src/objects/documents/lnk.c
@@ -24,6 +25,7 @@ mamori_layer(mamori_objects
     src/objects/documents/xlsb.c
     src/objects/documents/odf.c
     src/objects/documents/ppt.c
+    src/objects/documents/flatxml.c
     src/objects/documents/rtf.c
     src/objects/documents/ole.c
     src/objects/documents/vba.c

@@ -490,6 +490,46 @@ test_markup(void **state)
 	expect_str("[InternetShortcut]\r\nURL=file://evil.example/share/a.exe\r\n", "url");
 }
 
+/* Office documents saved as one XML or MIME file, and ActiveMime parts
+ * (flatxml.c, activemime.c): by root element, whatever the name. */
+static void
+test_office_flat(void **state)
+{
+	(void)state;
+	expect_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n"
+	    "<?mso-application progid=\"Word.Document\"?>\r\n<w:wordDocument xmlns:w=\""
+	    "http://schemas.microsoft.com/office/word/2003/wordml\"><w:body/></w:wordDocument>",
+	    "wordxml");
+	expect_str("<?xml version=\"1.0\"?>\n<?mso-application progid=\"Word.Document\"?>\n"
+	    "<pkg:package xmlns:pkg=\"http://schemas.microsoft.com/office/2006/xmlPackage\">"
+	    "<pkg:part pkg:name=\"/word/document.xml\"/></pkg:package>", "flatopc");
+	expect_str("<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n"
+	    "<!-- saved -->\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" "
+	    "xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>", "excelxml");
+	/* the root element decides, not a namespace mentioned elsewhere */
+	expect_str("<?xml version=\"1.0\"?>\n<note>urn:schemas-microsoft-com:office:spreadsheet"
+	    " <Workbook/></note>", "xml");
+	expect_str("<?xml version=\"1.0\"?>\n<w:wordDocument xmlns:w=\"urn:other\"/>", "xml");
+	expect_str("MIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n"
+	    "\tboundary=\"----=_NextPart_01D0\"\r\n\r\nThis document is a Single File Web Page,"
+	    " also known as a Web Archive file.\r\n\r\n------=_NextPart_01D0\r\n", "mht");
+	/* a mail with transport fields stays a mail; multipart/mixed is no MHT */
+	expect_str("From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n"
+	    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@x>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/related; boundary=b\r\n\r\n--b\r\n", "email");
+	expect_str("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\n", "text");
+	static const uint8_t mso[] = "ActiveMime\0\0\x01\xf0\x04\0\0\0\xff\xff\xff\xff";
+	expect_type(mso, sizeof(mso) - 1, "activemime", "ActiveMime header");
+	assert_ptr_equal(ftype_from_extension("page.mht"), ftype_by_name("mht"));
+	assert_ptr_equal(ftype_from_extension("editdata.mso"), ftype_by_name("activemime"));
+	/* saved as .doc: the Office family, no mismatch */
+	assert_false(ftype_mismatch(ftype_from_extension("a.doc"), ftype_by_name("wordxml")));
+	assert_false(ftype_mismatch(ftype_from_extension("a.doc"), ftype_by_name("mht")));
+	assert_false(ftype_mismatch(ftype_from_extension("a.xml"), ftype_by_name("flatopc")));
+	assert_true(ftype_by_name("mht")->flags & FT_MACRO_CAPABLE);
+}
+
 static void
 test_mail(void **state)
 {
@@ -967,6 +1007,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clamav_files),
+		cmocka_unit_test(test_office_flat),
 		cmocka_unit_test(test_data_files),
 		cmocka_unit_test(test_elf),
 		cmocka_unit_test(test_pe_built),

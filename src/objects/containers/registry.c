@@ -36,5 +36,9 @@ const struct obj_handler obj_containers[] = {
 	/* GMime */
 	{ .type = "email", .ftflags = FT_MESSAGE, .takes = mail_allowed, .run = mail_file_unpack },
 	{ .type = "mbox", .ftflags = FT_MESSAGE, .takes = mail_allowed, .run = mail_file_unpack },
+	/* a web archive (MHT, maybe named .doc): its MIME parts */
+	{ .type = "mht", .takes = mail_allowed, .run = mail_file_unpack },
+	/* ActiveMime (editdata.mso ...): the OLE2 file it compresses */
+	{ .type = "activemime", .run = activemime_unpack },
 	{ .run = NULL },
 };

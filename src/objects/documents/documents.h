@@ -41,6 +41,33 @@ void odf_analyse(struct obj_tree *t, struct mobj *o);
 /* ppt.c: presentation actions that run programs or macros.  Slides of an
  * OOXML presentation (its parts o's children; called by ooxml_analyse). */
 void ppt_ooxml_actions(struct obj_tree *t, struct mobj *o);
+/*
+ * ooxml.c: the field codes of WordprocessingML, for every form of Word
+ * XML (flatxml.c reads Word 2003 XML with them).  Handed the elements and
+ * text of one part: <w:fldChar> begin/separate/end around <w:instrText>
+ * runs, and <w:fldSimple w:instr>.  A DDE or DDEAUTO field is a DDE_FIELD
+ * fact on o; HYPERLINK, INCLUDEPICTURE and INCLUDETEXT give o URLs.
+ * el is the local name (no prefix); word_fields_text() says whether the
+ * text was an instruction's; word_fields_finish() judges the fields a
+ * part leaves open and starts afresh for the next part.
+ */
+struct word_fields;
+struct word_fields *word_fields_new(struct mobj *o);
+void word_fields_start(struct word_fields *f, const char *el, const char **an,
+    const char **av);
+void word_fields_end(struct word_fields *f, const char *el);
+bool word_fields_text(struct word_fields *f, const char *text, size_t len);
+void word_fields_finish(struct word_fields *f);
+void word_fields_free(struct word_fields *f);
+/* ooxml.c: does a formula or CSV cell reach a program through DDE
+ * (=cmd|'/c calc'!A0, =DDE(...))? */
+bool dde_formula(const char *p, size_t n);
+/* flatxml.c: Office documents saved as one XML file: Flat OPC (its parts
+ * become children, then ooxml_analyse() reads them), Word 2003 XML, Excel
+ * 2003 XML. */
+void flatopc_analyse(struct obj_tree *t, struct mobj *o);
+void wordxml_analyse(struct obj_tree *t, struct mobj *o);
+void excelxml_analyse(struct obj_tree *t, struct mobj *o);
 /* rtf.c: OLE objects in RTF */
 void rtf_analyse(struct obj_tree *t, struct mobj *o);
 /* OLE2 files: .doc .xls .ppt, vbaProject.bin, OLE objects (ole.c). */

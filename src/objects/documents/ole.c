@@ -482,6 +482,56 @@ dde_scan(struct ole_ctx *c, const uint8_t *p, size_t n)
 
 static void nested(struct ole_ctx *c, const uint8_t *p, size_t n);
 
+/*
+ * A compound file compressed with zlib after its inflated size (a u32):
+ * PowerPoint's compressed ExOleObjStg and VbaProjectStg ([MS-PPT]
+ * 2.10.34), and the streams of Word 2003's oledata.mso, one per embedded
+ * object, named by its ObjectID.  Inflated to at most OLE_STREAM_MAX bytes
+ * and read as a nested compound file.
+ */
+static void
+inflate_storage(struct ole_ctx *c, const uint8_t *p, size_t n, const char *what)
+{
+	if (n < 4)
+		return;
+	uint32_t want = le32(p);
+	size_t cap = want < OLE_STREAM_MAX ? want : OLE_STREAM_MAX;
+	uint8_t *out = cap > 0 ? g_try_malloc(cap) : NULL;
+	if (out == NULL)
+		return;
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) == Z_OK) {
+		z.next_in = (Bytef *)(uintptr_t)(p + 4);
+		z.avail_in = (uInt)MIN(n - 4, (size_t)UINT32_MAX);
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		int r = inflate(&z, Z_FINISH);
+		size_t got = cap - z.avail_out;
+		inflateEnd(&z);
+		if (r != Z_STREAM_END && got < cap)
+			obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "%s does not inflate", what);
+		nested(c, out, got);
+	}
+	g_free(out);
+}
+
+/* Word 2003's oledata.mso names an embedded object's stream by its
+ * ObjectID: "_" and digits ("_1577691300"). */
+static bool
+object_id_stream(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 2 || n > 20 || name[0] != '_')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (!g_ascii_isdigit(name[i]))
+			return false;
+	}
+	return true;
+}
+
 /* [MS-PPT] 2.3.1 RecordHeader: recVer:4 recInstance:12, recType, recLen. */
 static void
 ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
@@ -510,27 +560,7 @@ ppt_records(struct ole_ctx *c, const uint8_t *p, size_t n, unsigned depth,
 			ppt_records(c, body, rlen, depth + 1, count);
 		} else if (type == 0x1011 && inst == 1 && rlen >= 4) {
 			/* ExOleObjStg / VbaProjectStg, compressed with zlib */
-			uint32_t want = le32(body);
-			size_t cap = want < OLE_STREAM_MAX ? want : OLE_STREAM_MAX;
-			uint8_t *out = cap > 0 ? g_try_malloc(cap) : NULL;
-			if (out != NULL) {
-				z_stream z;
-				memset(&z, 0, sizeof(z));
-				if (inflateInit(&z) == Z_OK) {
-					z.next_in = (Bytef *)(uintptr_t)(body + 4);
-					z.avail_in = rlen - 4;
-					z.next_out = out;
-					z.avail_out = (uInt)cap;
-					int r = inflate(&z, Z_FINISH);
-					size_t got = cap - z.avail_out;
-					inflateEnd(&z);
-					if (r != Z_STREAM_END && got < cap)
-						obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED,
-						    "PowerPoint storage does not inflate");
-					nested(c, out, got);
-				}
-				g_free(out);
-			}
+			inflate_storage(c, body, rlen, "PowerPoint storage");
 		} else if (type == 0x1011 && inst == 0) {
 			nested(c, body, rlen);
 		}
@@ -568,13 +598,15 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	bool workbook = root && c->nest == 0 &&
 	    (strcmp(name, "Workbook") == 0 || strcmp(name, "Book") == 0);
 	bool ppt = root && c->nest == 0 && strcmp(name, "PowerPoint Document") == 0;
+	/* oledata.mso (Word 2003 XML, MHT): [size][zlib] of an object */
+	bool mso = root && c->nest == 0 && object_id_stream(name);
 
 	if (root && strcmp(name, "EncryptedSummary") == 0)
 		obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "RC4/CryptoAPI");
 	if (root && strcmp(name, "EncryptionInfo") == 0 &&
 	    has_child(dir, "EncryptedPackage"))
 		encryption_info(c, dir);
-	if (!native && !package && !worddoc && !workbook && !ppt)
+	if (!native && !package && !worddoc && !workbook && !ppt && !mso)
 		return;
 	size_t n = 0;
 	uint8_t *p = read_all(in, &n);
@@ -590,6 +622,9 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 		dde_scan(c, p, n);
 	} else if (workbook) {
 		xlm_analyse_workbook(c->doc, p, n);
+	} else if (mso) {
+		if (n >= 6 && p[4] == 0x78 && ((p[4] << 8) | p[5]) % 31 == 0)
+			inflate_storage(c, p, n, "oledata.mso object");
 	} else {
 		unsigned count = 0;
 		ppt_records(c, p, n, 0, &count);

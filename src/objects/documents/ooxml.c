@@ -4,7 +4,9 @@
  *
  * When this runs, the archive unpacker has already made the ZIP's parts
  * children of the document (ECMA-376 part 2, Open Packaging Conventions),
- * named by their part names ("word/document.xml").  We read:
+ * named by their part names ("word/document.xml"); for a Flat OPC file
+ * (the package as one XML file) flatxml.c has made them so before it
+ * calls ooxml_analyse().  We read:
  *
  *  - every relationships part (*.rels): a Relationship with
  *    TargetMode="External" is a URL of the document (obj_url); one whose
@@ -16,7 +18,8 @@
  *    <w:fldChar w:fldCharType="begin"/> and "separate"/"end" (a field's
  *    instruction may be split over many runs: they are concatenated) and
  *    <w:fldSimple w:instr="...">; DDE and DDEAUTO fields run a program
- *    when fields update (ECMA-376 part 1, 17.16).
+ *    when fields update (ECMA-376 part 1, 17.16).  This field reader
+ *    (word_fields, documents.h) also reads Word 2003 XML for flatxml.c.
  *  - SpreadsheetML: external link parts with <ddeLink ddeService=
  *    ddeTopic=> (DDE), macro sheets (xl/macrosheets/, or any part a
  *    workbook relationship of type xlMacrosheet/xlIntlMacrosheet points
@@ -36,7 +39,8 @@
  * (ppt_ooxml_actions(), called at the end).
  *
  * CSV (RFC 4180, loosely): a cell that starts with = + - @ and calls a
- * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.
+ * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.  The
+ * same rule (dde_formula()) judges Excel 2003 XML formulas (flatxml.c).
  */
 #include <string.h>
 
@@ -68,12 +72,7 @@ struct ox {
 	bool wb_rels_part;	/* parsing the workbook's .rels */
 	char *rels_base;	/* "xl/" for xl/_rels/workbook.xml.rels */
 	GPtrArray *macro_parts;	/* part names of macro sheets (owned) */
-	/* fields in WordprocessingML */
-	GString *instr[FIELD_DEPTH];
-	bool done[FIELD_DEPTH];	/* instruction already judged */
-	unsigned fields;	/* open fields, may exceed FIELD_DEPTH */
-	bool in_instr;
-	GString *loose;		/* instrText outside any field */
+	struct word_fields *wf;	/* fields in WordprocessingML */
 	/* formulas in macro sheets, defined names in the workbook */
 	bool in_text;
 	GString *text;
@@ -207,8 +206,20 @@ rels_element(struct ox *x, const char *el, const char **an, const char **av)
 
 /* ---- fields ---- */
 
+/* The field codes of one Word part being read (documents.h). */
+struct word_fields {
+	struct mobj *o;
+	GString *instr[FIELD_DEPTH];
+	bool done[FIELD_DEPTH];	/* instruction already judged */
+	unsigned fields;	/* open fields, may exceed FIELD_DEPTH */
+	bool in_instr;
+	GString *loose;		/* instrText outside any field */
+};
+
+/* One field instruction: DDE and DDEAUTO are facts, the fields that fetch
+ * from the network give their URL. */
 static void
-judge_instr(struct ox *x, const GString *s)
+judge_instr(struct word_fields *x, const GString *s)
 {
 	const char *p = s->str;
 	const char *end = s->str + s->len;
@@ -238,8 +249,31 @@ judge_instr(struct ox *x, const GString *s)
 	}
 }
 
-static void
-word_element(struct ox *x, const char *el, const char **an, const char **av)
+struct word_fields *
+word_fields_new(struct mobj *o)
+{
+	struct word_fields *f = g_new0(struct word_fields, 1);
+
+	f->o = o;
+	f->loose = g_string_new(NULL);
+	return f;
+}
+
+void
+word_fields_free(struct word_fields *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < FIELD_DEPTH; i++) {
+		if (f->instr[i] != NULL)
+			g_string_free(f->instr[i], TRUE);
+	}
+	g_string_free(f->loose, TRUE);
+	g_free(f);
+}
+
+void
+word_fields_start(struct word_fields *x, const char *el, const char **an, const char **av)
 {
 	if (strcmp(el, "fldChar") == 0) {
 		const char *t = attr(an, av, "fldCharType");
@@ -278,6 +312,41 @@ word_element(struct ox *x, const char *el, const char **an, const char **av)
 			g_string_free(s, TRUE);
 		}
 	}
+}
+
+void
+word_fields_end(struct word_fields *x, const char *el)
+{
+	if (strcmp(el, "instrText") == 0) {
+		x->in_instr = false;
+		if (x->fields == 0)
+			judge_instr(x, x->loose);
+	}
+}
+
+bool
+word_fields_text(struct word_fields *x, const char *text, size_t len)
+{
+	if (!x->in_instr)
+		return false;
+	GString *s = x->fields == 0 ? x->loose :
+	    x->fields <= FIELD_DEPTH ? x->instr[x->fields - 1] : NULL;
+	if (s != NULL)
+		append_bounded(s, text, len, INSTR_MAX);
+	return true;
+}
+
+void
+word_fields_finish(struct word_fields *x)
+{
+	/* fields the part leaves open (cut, or damaged on purpose) */
+	for (unsigned i = 0; i < MIN(x->fields, FIELD_DEPTH); i++) {
+		if (!x->done[i])
+			judge_instr(x, x->instr[i]);
+	}
+	x->fields = 0;
+	x->in_instr = false;
+	g_string_truncate(x->loose, 0);
 }
 
 /* ---- spreadsheets ---- */
@@ -397,7 +466,7 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
 		rels_element(x, el, an, av);
 		break;
 	case PART_WORD:
-		word_element(x, el, an, av);
+		word_fields_start(x->wf, el, an, av);
 		break;
 	case PART_EXTLINK:
 		if (strcmp(el, "ddeLink") == 0) {
@@ -427,10 +496,8 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 
 	(void)c;
 	(void)err;
-	if (x->kind == PART_WORD && strcmp(el, "instrText") == 0) {
-		x->in_instr = false;
-		if (x->fields == 0)
-			judge_instr(x, x->loose);
+	if (x->kind == PART_WORD) {
+		word_fields_end(x->wf, el);
 	} else if (x->kind == PART_MACROSHEET && strcmp(el, "f") == 0) {
 		x->in_text = false;
 		judge_formula(x, x->text);
@@ -452,11 +519,8 @@ on_text(GMarkupParseContext *c, const gchar *text, gsize len, gpointer ud,
 
 	(void)c;
 	(void)err;
-	if (x->in_instr) {
-		GString *s = x->fields == 0 ? x->loose :
-		    x->fields <= FIELD_DEPTH ? x->instr[x->fields - 1] : NULL;
-		if (s != NULL)
-			append_bounded(s, text, len, INSTR_MAX);
+	if (x->kind == PART_WORD && word_fields_text(x->wf, text, len)) {
+		/* a field instruction */
 	} else if (x->in_text) {
 		append_bounded(x->text, text, len, FORMULA_MAX);
 	}
@@ -478,10 +542,8 @@ parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
 		return;
 	x->part = part->name;
 	x->kind = kind;
-	x->fields = 0;
-	x->in_instr = false;
 	x->in_text = false;
-	g_string_truncate(x->loose, 0);
+	word_fields_finish(x->wf);
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
 		p += 3;
 		n -= 3;
@@ -502,11 +564,8 @@ parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
 	if (err != NULL)
 		g_error_free(err);
 	g_markup_parse_context_free(c);
-	/* fields the part leaves open (cut, or damaged on purpose) */
-	for (unsigned i = 0; kind == PART_WORD && i < MIN(x->fields, FIELD_DEPTH); i++) {
-		if (!x->done[i])
-			judge_instr(x, x->instr[i]);
-	}
+	if (kind == PART_WORD)
+		word_fields_finish(x->wf);
 	g_free(x->dn_name);
 	x->dn_name = NULL;
 }
@@ -548,7 +607,7 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 
 	x.wbrels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	x.macro_parts = g_ptr_array_new_with_free_func(g_free);
-	x.loose = g_string_new(NULL);
+	x.wf = word_fields_new(o);
 	x.text = g_string_new(NULL);
 
 	/* the relationships first: the workbook's say which parts are macro
@@ -590,11 +649,7 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 			parse_part(&x, c, PART_WORKBOOK);
 	}
 
-	for (size_t i = 0; i < FIELD_DEPTH; i++) {
-		if (x.instr[i] != NULL)
-			g_string_free(x.instr[i], TRUE);
-	}
-	g_string_free(x.loose, TRUE);
+	word_fields_free(x.wf);
 	g_string_free(x.text, TRUE);
 	g_hash_table_destroy(x.wbrels);
 	g_ptr_array_free(x.macro_parts, TRUE);
@@ -606,8 +661,8 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 
 /* A formula that reaches a program through DDE: cmd|'/c calc'!A0, or
  * =DDE("cmd";"/c calc";"x"). */
-static bool
-is_dde_cell(const char *p, size_t n)
+bool
+dde_formula(const char *p, size_t n)
 {
 	while (n > 0 && (*p == ' ' || *p == '\t')) {
 		p++;
@@ -655,7 +710,7 @@ csv_analyse(struct obj_tree *t, struct mobj *o)
 		if (ch == '"' && cell->len == 0) {
 			quoted = true;
 		} else if (ch == ',' || ch == ';' || ch == '\t' || ch == '\n' || ch == '\r') {
-			if (is_dde_cell(cell->str, cell->len))
+			if (dde_formula(cell->str, cell->len))
 				obj_fact(o, OBJ_FACT_DDE_FIELD, "%.*s", (int)MIN(cell->len, CELL_SHOW),
 				    cell->str);
 			g_string_truncate(cell, 0);
