@@ -50,7 +50,9 @@
 	X(DEOBFUSCATED_URL)			\
 	X(DEOBFUSCATED_COMMAND)			\
 	X(SCRIPT_DROPPER)			\
-	X(POWERSHELL_ENCODED)
+	X(POWERSHELL_ENCODED)			\
+	/* VBA projects: p-code against source (pcode.c) */	\
+	X(VBA_STOMPED)
 
 enum obj_fact_id {
 #define OBJ_FACT_ENUM_(name) OBJ_FACT_##name,

@@ -48,6 +48,8 @@
 	X(DEOBFUSCATED_COMMAND, 6.0, NO_FORCE, "A macro or script builds a command line that runs a downloader or interpreter (powershell, cmd /c, mshta, rundll32, regsvr32, wscript, cscript, certutil, bitsadmin, msiexec, curl ...) with arguments, whose program or URL its text hides, or decodes one. Option: path (command, how).") \
 	X(SCRIPT_DROPPER, 8.0, NO_FORCE, "A script attachment (.js, .jse, .vbs, .vbe, .wsf, .hta, .ps1, .bat, .cmd) downloads or runs something: a download object or command with a URL, or a program started with arguments, in its text or in what the static sandbox recovered. Option: path (what).") \
 	X(POWERSHELL_ENCODED, 4.0, NO_FORCE, "A command line or script runs PowerShell with -EncodedCommand (base64 UTF-16LE), the way droppers hide their command; the decoded script is analysed as well. Option: path (decoded start).") \
+	/* VBA projects: p-code against source */ \
+	X(VBA_STOMPED, 6.0, NO_FORCE, "VBA stomping: a module's compiled p-code, which is what Office runs, holds a string literal its source does not, or procedures while its source has none: the source was replaced or blanked to hide the macro from analysis, which only malware does. Judged only for p-code layouts read in full (VBA6/VBA7 on Windows). Option: path (module: what differs).") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 
