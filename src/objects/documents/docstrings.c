@@ -371,8 +371,10 @@ form_sites(const uint8_t *p, size_t n, struct site *sites, size_t max)
 	align(&c, base, 4);
 	size_t got = 0;
 	for (uint32_t i = 0; i < count && got < max && !c.bad; i++) {
-		if (!site_read(&c, &sites[got]))
+		if (!site_read(&c, &sites[got])) {
+			site_clear(&sites[got]);
 			break;
+		}
 		got++;
 	}
 	return got;
@@ -623,7 +625,7 @@ x_start(GMarkupParseContext *ctx, const gchar *el, const gchar **an, const gchar
 		if (strcmp(l, "property") == 0) {
 			g_free(m->cname);
 			m->cname = NULL;
-			for (size_t i = 0; an[i] != NULL; i++)
+			for (size_t i = 0; an[i] != NULL && m->cname == NULL; i++)
 				if (strcmp(an[i], "name") == 0)
 					m->cname = g_strdup(av[i]);
 		} else if (m->cname != NULL && strcmp(l, "property") != 0) {
