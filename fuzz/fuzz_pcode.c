@@ -6,7 +6,7 @@
  * from the second byte: 0x97 or 0xB5 or as is), judged against itself as
  * source; 2 a UserForm (the rest split into "f" and "o" at the second
  * byte's proportion); 3 a WordDocument FIB that is its own table stream;
- * 4 an OOXML settings/core/custom part.
+ * 4 an OOXML settings/core/custom part; 5 an OLE property set stream.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	unsigned mode = data[0] % 5, arg = data[1];
+	unsigned mode = data[0] % 6, arg = data[1];
 	const uint8_t *p = data + 2;
 	size_t n = size - 2;
 	GHashTable *x = docstr_new();
@@ -44,6 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		docstr_form(x, "UserForm1", p, cut, p + cut, n - cut);
 	} else if (mode == 3) {
 		docstr_word(x, p, n, p, n, p, n);
+	} else if (mode == 5) {
+		docstr_olps(x, p, n, arg & 1);
 	} else {
 		static const char *const parts[] = { "word/settings.xml", "docProps/core.xml",
 			"docProps/custom.xml", "docProps/app.xml" };

@@ -205,6 +205,25 @@ test_ooxml_parts(void **state)
 	g_hash_table_unref(x);
 }
 
+/* A real SummaryInformation property set, and every cut of it. */
+static void
+test_olps(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	uint8_t *p = load("SummaryInformation.bin", &n);
+	GHashTable *x = docstr_new();
+	docstr_olps(x, p, n, false);
+	assert_string_equal(g_hash_table_lookup(x,
+	    "activedocument.builtindocumentproperties(\"title\")"), "Test MouseOver");
+	assert_string_equal(g_hash_table_lookup(x,
+	    "activedocument.builtindocumentproperties(\"author\").value"), "user");
+	for (size_t k = 0; k < n; k++)
+		docstr_olps(x, p, k, k & 1);
+	g_hash_table_unref(x);
+	g_free(p);
+}
+
 int
 main(void)
 {
@@ -215,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_word_docvars),
 		cmocka_unit_test(test_ooxml_parts),
+		cmocka_unit_test(test_olps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

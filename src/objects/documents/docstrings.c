@@ -36,8 +36,13 @@
  *     cp:lastModifiedBy), docProps/app.xml (Company, Manager),
  *     docProps/custom.xml (<property name=...><vt:lpwstr>...) read with
  *     GMarkupParser.
- * The OLE property sets (SummaryInformation, DocumentSummaryInformation)
- * are read by ole.c with libgsf and handed to docstr_property().
+ *   - OLE property sets, [MS-OLEPS] 2.21 PropertySetStream: in
+ *     "\005SummaryInformation" Title (PID 2), Subject (3), Author (4),
+ *     Keywords (5), Comments (6), Last Author (8); in
+ *     "\005DocumentSummaryInformation" Category (2), Manager (14),
+ *     Company (15) and, in its second set, the user-defined properties
+ *     named by its dictionary (PID 0); string values only (VT_LPSTR in
+ *     the set's code page, PID 1, or VT_LPWSTR).
  *
  * Every reader takes (pointer, length), checks each size against what is
  * there and gives up on the rest of a stream at the first inconsistency.
@@ -498,6 +503,12 @@ docstr_form(GHashTable *x, const char *form, const uint8_t *f, size_t fn, const 
 	g_free(sites);
 }
 
+/* A property identifier and the name VBA gives the property. */
+struct olps_pid {
+	uint32_t pid;
+	const char *name;
+};
+
 /* ---- Word 97-2003 document variables ([MS-DOC]) ------------------------------ */
 
 /* UTF-16LE p[0..2*cch) as UTF-8. */
@@ -574,6 +585,120 @@ docstr_word(GHashTable *x, const uint8_t *wd, size_t wn, const uint8_t *t0, size
 	if (lcb == 0 || fc > tn || lcb > tn - fc)
 		return;
 	stwuser(x, t + fc, lcb);
+}
+
+/* ---- OLE property sets ([MS-OLEPS]) ------------------------------------------ */
+
+#define OLEPS_PROPS_MAX 1024	/* properties read per set */
+
+/* A string property at p[0..n) (TypedPropertyValue 2.15: VT_LPSTR in
+ * the set's code page, VT_LPWSTR), UTF-8 or NULL. */
+static char *
+olps_string(const uint8_t *p, size_t n, unsigned codepage)
+{
+	if (n < 8)
+		return NULL;
+	unsigned type = le16(p);
+	size_t len = le32(p + 4);
+	if (type == 0x1F || (type == 0x1E && codepage == 1200)) {
+		size_t bytes = type == 0x1F ? len * 2 : len;
+		if (len > n || bytes > n - 8)
+			return NULL;
+		return u16(p + 8, bytes / 2);
+	}
+	if (type != 0x1E || len > n - 8)
+		return NULL;
+	const char *s = (const char *)p + 8;
+	size_t l = strnlen(s, MIN(len, (size_t)DOCSTR_VALUE_MAX));
+	char *v = g_convert(s, (gssize)l, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
+	return v != NULL ? v : g_strndup(s, l);
+}
+
+/* The dictionary (PID 0, 2.17) of a user-defined set: the name of pid. */
+static char *
+olps_name(const uint8_t *p, size_t n, unsigned codepage, uint32_t pid)
+{
+	if (n < 4)
+		return NULL;
+	size_t count = le32(p), i = 4;
+	for (size_t k = 0; k < count && k < OLEPS_PROPS_MAX && n - i >= 8; k++) {
+		uint32_t id = le32(p + i);
+		size_t len = le32(p + i + 4);
+		i += 8;
+		size_t bytes = codepage == 1200 ? len * 2 : len;
+		if (len > n || bytes > n - i)
+			return NULL;
+		if (id == pid) {
+			if (codepage == 1200)
+				return u16(p + i, len);
+			return g_strndup((const char *)p + i, strnlen((const char *)p + i, bytes));
+		}
+		i += bytes;
+		if (codepage == 1200)
+			i += (4 - (bytes % 4)) % 4;
+		if (i > n)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* One PropertySet (2.20) at p[0..n): its strings to x, named by names
+ * (PID -> VBA name, 0-terminated) or, user-defined, by the dictionary. */
+static void
+olps_set(GHashTable *x, const uint8_t *p, size_t n, const struct olps_pid *names, bool user)
+{
+	if (n < 8)
+		return;
+	size_t size = le32(p), count = le32(p + 4);
+	if (size < 8 || size > n || count > OLEPS_PROPS_MAX || count > (size - 8) / 8)
+		return;
+	n = size;
+	unsigned codepage = 1252;
+	size_t dict = 0;
+	for (size_t k = 0; k < count; k++) {	/* the code page and dictionary first */
+		uint32_t pid = le32(p + 8 + k * 8), off = le32(p + 12 + k * 8);
+		if (pid == 1 && off <= n - 6 && le16(p + off) == 0x02)
+			codepage = le16(p + off + 4);
+		else if (pid == 0 && off < n)
+			dict = off;
+	}
+	for (size_t k = 0; k < count; k++) {
+		uint32_t pid = le32(p + 8 + k * 8), off = le32(p + 12 + k * 8);
+		if (pid < 2 || off >= n)
+			continue;
+		char *name = NULL;
+		if (user && dict != 0)
+			name = olps_name(p + dict, n - dict, codepage, pid);
+		for (size_t i = 0; !user && names[i].pid != 0; i++)
+			if (names[i].pid == pid)
+				name = g_strdup(names[i].name);
+		if (name == NULL)
+			continue;
+		char *v = olps_string(p + off, n - off, codepage);
+		if (v != NULL)
+			docstr_property(x, name, v, user);
+		g_free(v);
+		g_free(name);
+	}
+}
+
+void
+docstr_olps(GHashTable *x, const uint8_t *p, size_t n, bool docsummary)
+{
+	static const struct olps_pid summary[] = { { 2, "title" }, { 3, "subject" },
+		{ 4, "author" }, { 5, "keywords" }, { 6, "comments" }, { 8, "last author" },
+		{ 0, NULL } };
+	static const struct olps_pid docsum[] = { { 2, "category" }, { 14, "manager" },
+		{ 15, "company" }, { 0, NULL } };
+	if (x == NULL || p == NULL || n < 48 || le16(p) != 0xFFFE)
+		return;
+	size_t sets = le32(p + 24);
+	for (size_t k = 0; k < sets && k < 2 && 28 + k * 20 + 20 <= n; k++) {
+		size_t off = le32(p + 28 + k * 20 + 16);
+		if (off >= n)
+			continue;
+		olps_set(x, p + off, n - off, docsummary ? docsum : summary, docsummary && k == 1);
+	}
 }
 
 /* ---- OOXML parts --------------------------------------------------------------- */

@@ -39,10 +39,7 @@
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-input-memory.h>
-#include <gsf/gsf-doc-meta-data.h>
 #include <gsf/gsf-input.h>
-#include <gsf/gsf-meta-names.h>
-#include <gsf/gsf-msole-utils.h>
 #include <gsf/gsf-utils.h>
 #include <zlib.h>
 
@@ -353,42 +350,15 @@ user_form(struct ole_ctx *c, GsfInfile *dir, const char *name)
 	g_free(o);
 }
 
-/* Map libgsf's names of the OLE property sets' properties to VBA's. */
+/* "\005SummaryInformation", "\005DocumentSummaryInformation" ([MS-OLEPS],
+ * docstrings.c; not libgsf's reader, which leaks on damaged sets). */
 static void
-meta_prop(gpointer key, gpointer value, gpointer data)
+summary_info(struct ole_ctx *c, GsfInput *in, bool docsummary)
 {
-	static const struct { const char *gsf, *vba; } names[] = {
-		{ GSF_META_NAME_TITLE, "title" }, { GSF_META_NAME_SUBJECT, "subject" },
-		{ GSF_META_NAME_CREATOR, "author" }, { GSF_META_NAME_KEYWORDS, "keywords" },
-		{ GSF_META_NAME_DESCRIPTION, "comments" }, { GSF_META_NAME_CATEGORY, "category" },
-		{ GSF_META_NAME_LAST_SAVED_BY, "last author" }, { GSF_META_NAME_MANAGER, "manager" },
-		{ GSF_META_NAME_COMPANY, "company" },
-	};
-	struct ole_ctx *c = data;
-	const char *name = key;
-	const GValue *v = gsf_doc_prop_get_val(value);
-	if (name == NULL || v == NULL || !G_VALUE_HOLDS_STRING(v) || g_value_get_string(v) == NULL)
-		return;
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (strcmp(name, names[i].gsf) == 0) {
-			docstr_property(c->extra, names[i].vba, g_value_get_string(v), false);
-			return;
-		}
-	if (strchr(name, ':') == NULL)	/* a user-defined property */
-		docstr_property(c->extra, name, g_value_get_string(v), true);
-}
-
-/* "\005SummaryInformation", "\005DocumentSummaryInformation" ([MS-OLEPS]). */
-static void
-summary_info(struct ole_ctx *c, GsfInput *in)
-{
-	GsfDocMetaData *meta = gsf_doc_meta_data_new();
-	GError *err = gsf_doc_meta_data_read_from_msole(meta, in);
-	if (err == NULL)
-		gsf_doc_meta_data_foreach(meta, meta_prop, c);
-	else
-		g_error_free(err);
-	g_object_unref(meta);
+	size_t n = 0;
+	uint8_t *p = read_all(in, &n);
+	docstr_olps(c->extra, p, n, docsummary);
+	g_free(p);
 }
 
 /* Word's document variables: the table streams beside WordDocument. */
@@ -705,9 +675,10 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	    (strcmp(name, "Workbook") == 0 || strcmp(name, "Book") == 0);
 	bool ppt = root && c->nest == 0 && strcmp(name, "PowerPoint Document") == 0;
 
-	if (root && c->nest == 0 && (strcmp(name, "\005SummaryInformation") == 0 ||
-	    strcmp(name, "\005DocumentSummaryInformation") == 0))
-		summary_info(c, in);
+	if (root && c->nest == 0 && strcmp(name, "\005SummaryInformation") == 0)
+		summary_info(c, in, false);
+	if (root && c->nest == 0 && strcmp(name, "\005DocumentSummaryInformation") == 0)
+		summary_info(c, in, true);
 	if (c->quiet)
 		return;
 	if (root && strcmp(name, "EncryptedSummary") == 0)

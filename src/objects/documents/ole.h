@@ -124,6 +124,9 @@ void docstr_word(GHashTable *x, const uint8_t *wd, size_t wn, const uint8_t *t0,
  * "Comments") or custom document property. */
 void docstr_docvar(GHashTable *x, const char *name, const char *val);
 void docstr_property(GHashTable *x, const char *name, const char *val, bool custom);
+/* An OLE property set stream: "\005SummaryInformation" (docsummary
+ * false) or "\005DocumentSummaryInformation" ([MS-OLEPS] 2.21). */
+void docstr_olps(GHashTable *x, const uint8_t *p, size_t n, bool docsummary);
 /* An OOXML part by its part name: word/settings.xml (w:docVars),
  * docProps/core.xml, docProps/app.xml, docProps/custom.xml. */
 void docstr_ooxml_part(GHashTable *x, const char *name, const uint8_t *p, size_t n);
