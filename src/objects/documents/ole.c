@@ -11,7 +11,13 @@
  *    the "PowerPoint Document" stream, [MS-PPT] 2.10.42, inflated with
  *    zlib).  The modules (vba.c, [MS-OVBA]) become children
  *    "VBA/<module>.bas" of type "vba"; their source is analysed once, as a
- *    whole, with the facts on this object;
+ *    whole, with the facts on this object; each module's p-code is
+ *    compared with its source (pcode.c: VBA_STOMPED), and the source runs
+ *    through the static sandbox with the strings the document keeps for
+ *    its macros (docstrings.c: UserForm storages, Word's document
+ *    variables, the OLE property sets, the p-code literals the source
+ *    lacks); for a vbaProject.bin part of an OOXML package the package's
+ *    analyser does that last step (ole_vba_sandbox(), from ooxml.c);
  *  - embedded objects: "\001Ole10Native" streams ([MS-OLEDS] 2.3.6; the
  *    Packager format inside: label, source path, temporary path, data),
  *    "Package" and "CONTENTS" streams: each becomes a child;

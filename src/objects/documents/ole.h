@@ -1,7 +1,9 @@
 /*
- * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c):
- * the MS-OVBA decompressor and dir-stream reader (vba.c), the VBA source
- * analysis (vba.c) and the Excel 4.0 macro reader (xlm.c).  Each takes
+ * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c,
+ * pcode.c, docstrings.c and ooxml.c): the MS-OVBA decompressor and
+ * dir-stream reader (vba.c), the VBA source analysis (vba.c), the Excel
+ * 4.0 macro reader (xlm.c), the p-code reader (pcode.c) and the readers
+ * of the strings a document keeps for its macros (docstrings.c).  Each takes
  * (pointer, length) and is bounded; the fuzz targets call them directly.
  */
 #ifndef MAMORI_OBJECTS_OLE_H
