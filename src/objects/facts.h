@@ -54,7 +54,9 @@
 	/* OpenDocument macros, PowerPoint actions (odf.c, ppt.c) */	\
 	X(ODF_MACRO)				\
 	X(ODF_MACRO_AUTOEXEC)			\
-	X(PPT_ACTION_RUN)
+	X(PPT_ACTION_RUN)			\
+	/* VBA projects: p-code against source (pcode.c) */	\
+	X(VBA_STOMPED)
 
 enum obj_fact_id {
 #define OBJ_FACT_ENUM_(name) OBJ_FACT_##name,

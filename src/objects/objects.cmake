@@ -29,6 +29,8 @@ mamori_layer(mamori_objects
     src/objects/documents/rtf.c
     src/objects/documents/ole.c
     src/objects/documents/vba.c
+    src/objects/documents/pcode.c
+    src/objects/documents/docstrings.c
     src/objects/documents/xlm.c
     src/objects/documents/pdf.c
     src/objects/documents/offcrypto.c

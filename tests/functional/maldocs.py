@@ -35,6 +35,7 @@ DOC_SYMBOLS = {
     "PDF_AUTO_ACTION", "PDF_EMBEDDED_FILE", "RTF_OLE_OBJECT", "RTF_OBJUPDATE",
     "RTF_EQUATION_EDITOR", "HTML_SMUGGLING", "HTML_CREDENTIAL_FORM", "HTML_REDIRECT",
     "ODF_MACRO", "ODF_MACRO_AUTOEXEC", "PPT_ACTION_RUN",
+    "VBA_STOMPED",
 }
 
 # file -> (document symbols, object paths that must exist (name inside the

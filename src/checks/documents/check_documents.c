@@ -52,6 +52,8 @@
 	X(ODF_MACRO, 2.0, NO_FORCE, "An OpenDocument file (.odt, .ods, .odp, .odg) holds macros: StarBasic modules (Basic/<library>/<module>.xml) or scripts in the package (Scripts/: Python, BeanShell, JavaScript), or binds an event to a script outside the document (location=application/share, a macro: URL). Option: path (modules, or event -> script).") \
 	X(ODF_MACRO_AUTOEXEC, 4.0, NO_FORCE, "An OpenDocument macro runs by itself: a script bound to the document's load, new, load-finished, view-created or focus event (office:event-listeners, the ODF 1.0 script:event form); a macro:shell(...) binding runs a command. Option: path (event -> script).") \
 	X(PPT_ACTION_RUN, 6.0, NO_FORCE, "A presentation shape runs a program or a macro when clicked or when the mouse passes over it (.ppt InteractiveInfo II_RunProgramAction/II_MacroAction, .pptx ppaction://program or ppaction://macro, .odp presentation:action execute): how PowerPoint droppers start without an auto-run macro. Option: path (click|mouse-over: target).") \
+	/* VBA projects: p-code against source */ \
+	X(VBA_STOMPED, 6.0, NO_FORCE, "VBA stomping: a module's compiled p-code, which is what Office runs, holds a string literal its source does not, or procedures while its source has none: the source was replaced or blanked to hide the macro from analysis, which only malware does. Judged only for p-code layouts read in full (VBA6/VBA7 on Windows). Option: path (module: what differs).") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 

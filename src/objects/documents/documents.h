@@ -94,6 +94,12 @@ struct sandbox_found {
  */
 void sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
     size_t len, struct sandbox_found *found);
+/*
+ * The same, with the VBA evaluator's document strings (extra: NULL or as
+ * deob_vba() takes it, src/deob/deob.h; not kept).
+ */
+void sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang,
+    const char *text, size_t len, struct sandbox_found *found, GHashTable *extra);
 void sandbox_found_clear(struct sandbox_found *f);
 /* Whether s runs a program droppers use (powershell, cmd /c, mshta,
  * rundll32, regsvr32, wscript, certutil, bitsadmin, msiexec, curl ...)

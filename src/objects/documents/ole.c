@@ -11,7 +11,13 @@
  *    the "PowerPoint Document" stream, [MS-PPT] 2.10.42, inflated with
  *    zlib).  The modules (vba.c, [MS-OVBA]) become children
  *    "VBA/<module>.bas" of type "vba"; their source is analysed once, as a
- *    whole, with the facts on this object;
+ *    whole, with the facts on this object; each module's p-code is
+ *    compared with its source (pcode.c: VBA_STOMPED), and the source runs
+ *    through the static sandbox with the strings the document keeps for
+ *    its macros (docstrings.c: UserForm storages, Word's document
+ *    variables, the OLE property sets, the p-code literals the source
+ *    lacks); for a vbaProject.bin part of an OOXML package the package's
+ *    analyser does that last step (ole_vba_sandbox(), from ooxml.c);
  *  - embedded objects: "\001Ole10Native" streams ([MS-OLEDS] 2.3.6; the
  *    Packager format inside: label, source path, temporary path, data),
  *    "Package" and "CONTENTS" streams: each becomes a child;
@@ -75,6 +81,11 @@ struct ole_ctx {
 	unsigned projects;
 	uint8_t *ppt_crypt;	/* the first CryptSession10Container's body */
 	size_t ppt_crypt_n;
+	GHashTable *extra;	/* the document's strings (docstrings.c) */
+	GString *pcode;		/* p-code literals not in the source, as VBA
+				 * reading them from extra (for the sandbox) */
+	unsigned pcode_n;
+	bool quiet;		/* ole_vba_sandbox(): collect, no facts */
 };
 
 static void walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root);
@@ -206,6 +217,63 @@ module_child_name(const char *name)
 	return g_string_free(s, FALSE);
 }
 
+/* A fact on the document, unless only collecting (ole_vba_sandbox()). */
+#define CFACT(c, f, ...) do { if (!(c)->quiet) obj_fact((c)->doc, f, __VA_ARGS__); } while (0)
+
+/* PROJECTSYSKIND ([MS-OVBA] 2.3.4.2.1.1) of a decompressed dir stream:
+ * whether it is 3 (64-bit Windows). */
+static bool
+dir_is64(const uint8_t *p, size_t n)
+{
+	return n >= 10 && le16(p) == 0x0001 && le32(p + 2) == 4 && le32(p + 6) == 3;
+}
+
+/*
+ * A module's p-code (the PerformanceCache before its source, pcode.c):
+ * VBA_STOMPED when it disagrees with the source; the literals the source
+ * lacks are what runs, handed to the sandbox as document strings.
+ */
+static void
+module_pcode(struct ole_ctx *c, const struct vba_module *m, const uint8_t *s, size_t slen,
+    const uint8_t *src, size_t olen, unsigned version, bool is64)
+{
+	struct vba_pcode pc;
+	if (m->offset == 0 || m->offset > slen ||
+	    vba_pcode_read(s, m->offset, version, is64, &pc) != PCODE_OK || pc.lines == 0) {
+		vba_pcode_clear(&pc);
+		return;
+	}
+	GString *why = g_string_new(NULL);
+	if (vba_pcode_stomped(&pc, (const char *)src, olen, why))
+		CFACT(c, OBJ_FACT_VBA_STOMPED, "%s: %s", m->name, why->str);
+	g_string_free(why, TRUE);
+	for (guint i = 0; i < pc.lits->len && c->pcode_n < 1000; i++) {
+		gsize n = 0;
+		const char *l = g_bytes_get_data(pc.lits->pdata[i], &n);
+		char *q = g_strndup(l, n);
+		char **parts = g_strsplit(q, "\"", -1);
+		char *esc = g_strjoinv("\"\"", parts);
+		g_strfreev(parts);
+		char *lit = g_strconcat("\"", esc, "\"", NULL);
+		if (n < 4 || memmem(src, olen, lit, strlen(lit)) != NULL) {
+			g_free(q);
+			g_free(esc);
+			g_free(lit);
+			continue;
+		}
+		char key[32];
+		g_snprintf(key, sizeof key, "pcode_literal_%u", ++c->pcode_n);
+		char *latin = g_convert(q, (gssize)n, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
+		docstr_add(c->extra, key, latin != NULL ? latin : q);
+		g_string_append_printf(c->pcode, "PCodeRuns %s\n", key);
+		g_free(latin);
+		g_free(q);
+		g_free(esc);
+		g_free(lit);
+	}
+	vba_pcode_clear(&pc);
+}
+
 /* vba is the "VBA" storage of a project. */
 static void
 vba_project(struct ole_ctx *c, GsfInfile *vba)
@@ -213,7 +281,7 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 	size_t dlen = 0;
 	uint8_t *dir = read_child(vba, "dir", &dlen);
 	if (dir == NULL) {
-		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without a dir stream");
+		CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without a dir stream");
 		return;
 	}
 	bool damaged = false;
@@ -221,20 +289,26 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 	uint8_t *plain = vba_decompress(dir, dlen, VBA_DIR_MAX, &plen, &damaged);
 	g_free(dir);
 	if (plain == NULL) {
-		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream not compressed");
+		CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream not compressed");
 		return;
 	}
 	GPtrArray *mods = vba_dir_modules(plain, plen, &damaged);
+	bool is64 = dir_is64(plain, plen);
 	g_free(plain);
 	if (damaged)
-		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream damaged");
+		CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA dir stream damaged");
+	/* _VBA_PROJECT: 0x61CC, then the Version of its p-code (2.3.4.1) */
+	size_t vlen = 0;
+	uint8_t *vp = read_child(vba, "_VBA_PROJECT", &vlen);
+	unsigned version = vp != NULL && vlen >= 7 && le16(vp) == 0x61CC ? le16(vp + 2) : 0;
+	g_free(vp);
 	c->projects++;
 	for (guint i = 0; i < mods->len; i++) {
 		const struct vba_module *m = g_ptr_array_index(mods, i);
 		size_t slen = 0;
 		uint8_t *s = read_child(vba, m->stream, &slen);
 		if (s == NULL) {
-			obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module stream missing");
+			CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module stream missing");
 			continue;
 		}
 		size_t olen = 0;
@@ -243,9 +317,11 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 		if (m->offset < slen)
 			src = vba_decompress(s + m->offset, slen - m->offset,
 			    VBA_SOURCE_MAX, &olen, &bad);
+		if (src != NULL && !bad && olen < VBA_SOURCE_MAX)
+			module_pcode(c, m, s, slen, src, olen, version, is64);
 		g_free(s);
 		if (src == NULL || bad)
-			obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module source damaged");
+			CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA module source damaged");
 		if (c->modules->len > 0)
 			g_string_append(c->modules, ", ");
 		if (c->modules->len < 400)
@@ -256,15 +332,53 @@ vba_project(struct ole_ctx *c, GsfInfile *vba)
 				g_string_append_c(c->src, '\n');
 			}
 			char *cn = module_child_name(m->name);
-			if (olen > 0)
+			if (olen > 0 && !c->quiet)
 				(void)cwalk_add(&c->w, cn, src, olen, OBJ_FROM_EMBEDDED);
 			g_free(cn);
 			g_free(src);
 		}
 	}
 	if (mods->len == 0)
-		obj_fact(c->doc, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without modules");
+		CFACT(c, OBJ_FACT_DOCUMENT_MALFORMED, "VBA project without modules");
 	g_ptr_array_unref(mods);
+}
+
+/* ---- the document's strings (docstrings.c) ---- */
+
+/* A UserForm: a storage holding "f" and "o". */
+static void
+user_form(struct ole_ctx *c, GsfInfile *dir, const char *name)
+{
+	size_t fn = 0, on = 0;
+	uint8_t *f = read_child(dir, "f", &fn);
+	uint8_t *o = f != NULL ? read_child(dir, "o", &on) : NULL;
+	if (f != NULL)
+		docstr_form(c->extra, name, f, fn, o, on);
+	g_free(f);
+	g_free(o);
+}
+
+/* "\005SummaryInformation", "\005DocumentSummaryInformation" ([MS-OLEPS],
+ * docstrings.c; not libgsf's reader, which leaks on damaged sets). */
+static void
+summary_info(struct ole_ctx *c, GsfInput *in, bool docsummary)
+{
+	size_t n = 0;
+	uint8_t *p = read_all(in, &n);
+	docstr_olps(c->extra, p, n, docsummary);
+	g_free(p);
+}
+
+/* Word's document variables: the table streams beside WordDocument. */
+static void
+word_docvars(struct ole_ctx *c, GsfInfile *dir, const uint8_t *wd, size_t wn)
+{
+	size_t n0 = 0, n1 = 0;
+	uint8_t *t0 = read_child(dir, "0Table", &n0);
+	uint8_t *t1 = read_child(dir, "1Table", &n1);
+	docstr_word(c->extra, wd, wn, t0, n0, t1, n1);
+	g_free(t0);
+	g_free(t1);
 }
 
 /* ---- embedded objects ---- */
@@ -601,6 +715,12 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	/* oledata.mso (Word 2003 XML, MHT): [size][zlib] of an object */
 	bool mso = root && c->nest == 0 && object_id_stream(name);
 
+	if (root && c->nest == 0 && strcmp(name, "\005SummaryInformation") == 0)
+		summary_info(c, in, false);
+	if (root && c->nest == 0 && strcmp(name, "\005DocumentSummaryInformation") == 0)
+		summary_info(c, in, true);
+	if (c->quiet)
+		return;
 	if (root && strcmp(name, "EncryptedSummary") == 0)
 		obj_fact(c->doc, OBJ_FACT_ENCRYPTED_OFFICE, "RC4/CryptoAPI");
 	if (root && strcmp(name, "EncryptionInfo") == 0 &&
@@ -620,6 +740,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	} else if (worddoc) {
 		word_fib(c, p, n);
 		dde_scan(c, p, n);
+		word_docvars(c, dir, p, n);
 	} else if (workbook) {
 		xlm_analyse_workbook(c->doc, p, n);
 	} else if (mso) {
@@ -656,6 +777,8 @@ walk(struct ole_ctx *c, GsfInfile *dir, unsigned depth, bool root)
 		if (name == NULL)
 			name = "";
 		if (is_storage(in)) {
+			if (has_child(GSF_INFILE(in), "f") && has_child(GSF_INFILE(in), "o"))
+				user_form(c, GSF_INFILE(in), name);
 			if (depth + 1 < OLE_DEPTH_MAX && strcmp(name, "VBA") != 0)
 				walk(c, GSF_INFILE(in), depth + 1, false);
 		} else {
@@ -888,6 +1011,83 @@ macro_free(const char *type)
 	    strcmp(type, "pptx") == 0 || strcmp(type, "ooxml") == 0;
 }
 
+/*
+ * Whether o's macros are run through the sandbox by its OOXML package's
+ * analyser (ooxml.c, which runs after all the parts are children) rather
+ * than here: the document variables and properties are other parts.
+ */
+static bool
+sandbox_deferred(const struct mobj *o)
+{
+	static const char *const pkg[] = { "docx", "docm", "xlsx", "xlsm", "xlsb", "pptx",
+		"pptm", "ooxml", NULL };
+	const struct mobj *p = o->parent;
+	if (p == NULL || p->type == NULL || o->origin != OBJ_FROM_ARCHIVE)
+		return false;
+	for (size_t i = 0; pkg[i] != NULL; i++)
+		if (strcmp(p->type->name, pkg[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The source, the document strings and the p-code lines, to the sandbox. */
+static void
+run_sandbox(struct obj_tree *t, struct mobj *o, struct ole_ctx *c)
+{
+	GString *text = g_string_new_len(c->src->str, (gssize)c->src->len);
+	g_string_append_len(text, c->pcode->str, (gssize)c->pcode->len);
+	sandbox_run_extra(t, o, SANDBOX_VBA, text->str, text->len, NULL, c->extra);
+	g_string_free(text, TRUE);
+}
+
+static void
+ctx_init(struct ole_ctx *c, struct obj_tree *t, struct mobj *o)
+{
+	memset(c, 0, sizeof *c);
+	c->t = t;
+	c->doc = o;
+	cwalk_init(&c->w, t, o);
+	c->src = g_string_new(NULL);
+	c->modules = g_string_new(NULL);
+	c->pcode = g_string_new(NULL);
+	c->extra = docstr_new();
+}
+
+static void
+ctx_clear(struct ole_ctx *c)
+{
+	g_free(c->ppt_crypt);
+	g_string_free(c->src, TRUE);
+	g_string_free(c->modules, TRUE);
+	g_string_free(c->pcode, TRUE);
+	g_hash_table_unref(c->extra);
+}
+
+/* Copy the entries of b into a (a's own win). */
+static void
+extra_merge(gpointer k, gpointer v, gpointer a)
+{
+	docstr_add(a, k, v);
+}
+
+void
+ole_vba_sandbox(struct obj_tree *t, struct mobj *o, GHashTable *extra)
+{
+	GsfInfile *f = ole_open(o->data, o->len);
+	if (f == NULL)
+		return;
+	struct ole_ctx c;
+	ctx_init(&c, t, o);
+	c.quiet = true;
+	walk(&c, f, 0, true);
+	g_object_unref(f);
+	if (extra != NULL)
+		g_hash_table_foreach(extra, extra_merge, c.extra);
+	if (c.projects > 0)
+		run_sandbox(t, o, &c);
+	ctx_clear(&c);
+}
+
 void
 ole_analyse(struct obj_tree *t, struct mobj *o)
 {
@@ -896,10 +1096,8 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 		obj_fact(o, OBJ_FACT_DOCUMENT_MALFORMED, "OLE2 file unreadable");
 		return;
 	}
-	struct ole_ctx c = { .t = t, .doc = o };
-	cwalk_init(&c.w, t, o);
-	c.src = g_string_new(NULL);
-	c.modules = g_string_new(NULL);
+	struct ole_ctx c;
+	ctx_init(&c, t, o);
 	walk(&c, f, 0, true);
 	if (obj_has_fact(o, OBJ_FACT_ENCRYPTED_OFFICE)) {
 		/* the PPAP check reads this flag; o's content was analysed
@@ -909,7 +1107,6 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 		if (o->cipher == NULL)
 			o->cipher = g_strdup(encryption_name(o));
 	}
-	g_free(c.ppt_crypt);
 	g_object_unref(f);
 
 	if (c.projects > 0) {
@@ -927,8 +1124,9 @@ ole_analyse(struct obj_tree *t, struct mobj *o)
 			free_fmt = claim->name;
 		if (free_fmt != NULL)
 			obj_fact(o, OBJ_FACT_VBA_IN_MACRO_FREE_FORMAT, "%s", free_fmt);
-		vba_analyse_source(t, o, c.src->str, c.src->len);
+		vba_analyse_source(NULL, o, c.src->str, c.src->len);
+		if (!sandbox_deferred(o))
+			run_sandbox(t, o, &c);
 	}
-	g_string_free(c.src, TRUE);
-	g_string_free(c.modules, TRUE);
+	ctx_clear(&c);
 }

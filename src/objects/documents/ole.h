@@ -1,8 +1,10 @@
 /*
- * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c):
- * the MS-OVBA decompressor and dir-stream reader (vba.c), the VBA source
- * analysis (vba.c), the Excel 4.0 macro reader (xlm.c) and the PowerPoint
- * action reader (ppt.c).  Each takes
+ * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c,
+ * pcode.c, docstrings.c, ppt.c and ooxml.c): the MS-OVBA decompressor and
+ * dir-stream reader (vba.c), the VBA source analysis (vba.c), the Excel
+ * 4.0 macro reader (xlm.c), the PowerPoint action reader (ppt.c), the
+ * p-code reader (pcode.c) and the readers of the strings a document keeps
+ * for its macros (docstrings.c).  Each takes
  * (pointer, length) and is bounded; the fuzz targets call them directly.
  */
 #ifndef MAMORI_OBJECTS_OLE_H
@@ -75,5 +77,76 @@ void xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12);
  * a program's command line through the static sandbox (t NULL: not).
  */
 void ppt_binary_actions(struct obj_tree *t, struct mobj *doc, const uint8_t *p, size_t len);
+
+/*
+ * ole.c: run the VBA project of the OLE2 object o (a vbaProject.bin part)
+ * through the sandbox with the strings of its forms and p-code and those
+ * of extra (the OOXML package's parts; may be NULL).  ole_analyse() leaves
+ * this to the package's analyser (ooxml.c) when o is a part of one.
+ */
+struct obj_tree;
+void ole_vba_sandbox(struct obj_tree *t, struct mobj *o, GHashTable *extra);
+
+/* ---- p-code (pcode.c) ---- */
+
+enum vba_pcode_status {
+	PCODE_OK,		/* decoded: every line, every instruction */
+	PCODE_NONE,		/* no PerformanceCache (MODULEOFFSET 0) */
+	PCODE_UNKNOWN,		/* a version or layout we do not decode */
+};
+
+/* What a module's p-code holds. */
+struct vba_pcode {
+	GPtrArray *lits;	/* GBytes: LitStr string literals, in order */
+	unsigned funcs;		/* FuncDefn: procedures defined */
+	unsigned lines;		/* lines with instructions */
+	unsigned instrs;
+};
+
+/*
+ * The PerformanceCache p[0..n) of a module stream (the bytes before
+ * MODULEOFFSET): version is _VBA_PROJECT's Version ([MS-OVBA] 2.3.4.1),
+ * is64 whether PROJECTSYSKIND is 3.  pc is filled (clear it with
+ * vba_pcode_clear() whatever the status).
+ */
+enum vba_pcode_status vba_pcode_read(const uint8_t *p, size_t n, unsigned version, bool is64,
+    struct vba_pcode *pc);
+void vba_pcode_clear(struct vba_pcode *pc);
+/*
+ * Whether decoded p-code pc disagrees with the module's source src[0..len):
+ * a string literal of the p-code not written in the source, or procedures
+ * in the p-code and none in the source.  why gets what differs.
+ */
+bool vba_pcode_stomped(const struct vba_pcode *pc, const char *src, size_t len, GString *why);
+
+/* ---- the strings a document holds for its macros (docstrings.c) ---- */
+
+/*
+ * The `extra` table of deob_vba() (src/deob/deob.h): lower-case member
+ * chains to UTF-8 values.  docstr_new() makes one (keys and values owned);
+ * the others add to it, bounded (DOCSTR_* in docstrings.c); the first
+ * value of a name is kept.
+ */
+GHashTable *docstr_new(void);
+void docstr_add(GHashTable *x, const char *key, const char *val);
+/* A UserForm: its storage name, its "f" (controls) and "o" (their data)
+ * streams ([MS-OFORMS] 2.2.10 FormControl, 2.2.5 MorphDataControl ...). */
+void docstr_form(GHashTable *x, const char *form, const uint8_t *f, size_t fn,
+    const uint8_t *o, size_t on);
+/* Word 97-2003 document variables: the WordDocument stream's FIB and the
+ * table streams (either may be NULL); [MS-DOC] 2.5.6 fcStwUser, 2.9.281
+ * StwUser. */
+void docstr_word(GHashTable *x, const uint8_t *wd, size_t wn, const uint8_t *t0, size_t n0,
+    const uint8_t *t1, size_t n1);
+/* A document variable; a built-in (custom false, name as VBA names it:
+ * "Comments") or custom document property. */
+void docstr_docvar(GHashTable *x, const char *name, const char *val);
+void docstr_property(GHashTable *x, const char *name, const char *val, bool custom);
+/* An OLE property set stream: "\005SummaryInformation" (docsummary
+ * false) or "\005DocumentSummaryInformation" ([MS-OLEPS] 2.21). */
+void docstr_olps(GHashTable *x, const uint8_t *p, size_t n, bool docsummary);
+/* An OOXML part by its part name: word/settings.xml (w:docVars),
+ * docProps/core.xml, docProps/app.xml, docProps/custom.xml. */
+void docstr_ooxml_part(GHashTable *x, const char *name, const uint8_t *p, size_t n);
 
 #endif

@@ -46,6 +46,7 @@
 
 #include "documents.h"
 #include "objects/filetype.h"
+#include "ole.h"
 
 #define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define FIELD_DEPTH 16		/* nested fields whose instructions we keep */
@@ -600,6 +601,32 @@ is_macro_part(const struct ox *x, const char *name)
 	return false;
 }
 
+/*
+ * The package's VBA projects (vbaProject.bin parts, analysed by ole.c as
+ * they were unpacked) through the static sandbox, now that every part is
+ * a child: with the document variables (word/settings.xml) and the
+ * properties (docProps/) their macros may read (docstrings.c).
+ */
+static void
+vba_parts(struct obj_tree *t, struct mobj *o)
+{
+	GHashTable *extra = NULL;
+	for (guint pass = 0; pass < 2; pass++)
+		for (guint i = 0; i < o->children->len; i++) {
+			struct mobj *c = g_ptr_array_index(o->children, i);
+			if (pass == 0 && c->name != NULL && c->data != NULL) {
+				if (extra == NULL)
+					extra = docstr_new();
+				docstr_ooxml_part(extra, c->name, c->data, c->len);
+			} else if (pass == 1 && c->origin == OBJ_FROM_ARCHIVE &&
+			    obj_has_fact(c, OBJ_FACT_VBA_MACRO) && !t->stopped) {
+				ole_vba_sandbox(t, c, extra);
+			}
+		}
+	if (extra != NULL)
+		g_hash_table_unref(extra);
+}
+
 void
 ooxml_analyse(struct obj_tree *t, struct mobj *o)
 {
@@ -648,6 +675,7 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 		else if (g_ascii_strcasecmp(c->name, "xl/workbook.xml") == 0)
 			parse_part(&x, c, PART_WORKBOOK);
 	}
+	vba_parts(t, o);
 
 	word_fields_free(x.wf);
 	g_string_free(x.text, TRUE);

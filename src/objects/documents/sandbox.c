@@ -33,7 +33,12 @@
  * Who calls it: script_analyse() for script attachments (true types js,
  * vbs, wsf, hta, ps1, bat; .jse and .vbe are js and vbs by name), the
  * shortcut analyser with its command line (lnk.c), the VBA analyser with
- * each module's source (vba.c).  HTML pages are not run through it: the
+ * each module's source (vba.c), and an OLE2 document's or OOXML package's
+ * VBA project (ole.c, ooxml.c) through sandbox_run_extra() with the
+ * strings the document holds for its macros (UserForm controls, document
+ * variables and properties, p-code literals the source lacks:
+ * docstrings.c, pcode.c), which the VBA evaluator reads as
+ * "vba document string".  HTML pages are not run through it: the
  * scripts of ordinary web pages build URLs all the time.
  */
 #include <string.h>
@@ -321,8 +326,8 @@ runs_powershell(const char *s, size_t n)
 }
 
 static void
-evaluate(enum sandbox_lang lang, const char *text, size_t len, const struct deob_limits *lim,
-    struct deob_result *r)
+evaluate(enum sandbox_lang lang, const char *text, size_t len, GHashTable *extra,
+    const struct deob_limits *lim, struct deob_result *r)
 {
 	switch (lang) {
 	case SANDBOX_POWERSHELL:
@@ -330,7 +335,7 @@ evaluate(enum sandbox_lang lang, const char *text, size_t len, const struct deob
 		deob_powershell(text, len, lim, r);
 		break;
 	case SANDBOX_VBA:
-		deob_vba(text, len, NULL, lim, r);
+		deob_vba(text, len, extra, lim, r);
 		break;
 	case SANDBOX_JS:
 		deob_js(text, len, lim, r);
@@ -342,6 +347,13 @@ void
 sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
     size_t len, struct sandbox_found *found)
 {
+	sandbox_run_extra(t, o, lang, text, len, found, NULL);
+}
+
+void
+sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
+    size_t len, struct sandbox_found *found, GHashTable *extra)
+{
 	struct deob_limits lim = {
 		.steps = t->lim->deob_steps,
 		.bytes = (size_t)MIN(t->lim->deob_bytes, (uint64_t)SIZE_MAX),
@@ -349,7 +361,7 @@ sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const ch
 	};
 	struct deob_result r;
 	deob_result_init(&r);
-	evaluate(lang, text, len, &lim, &r);
+	evaluate(lang, text, len, extra, &lim, &r);
 	/* a command line the macro or script builds may run PowerShell: its
 	 * own encodings are unfolded too (appended while walking: bounded by
 	 * the result's byte limit) */
