@@ -15,7 +15,7 @@
  *     to the next cell below it in its column, unless the formula asked
  *     for GOTO(ref) (the cursor moves there), RUN(ref) (there, the cell
  *     below pushed on a call stack of CALLS_MAX), RETURN (pops, or ends),
- *     HALT (ends).  No cell below: the run ends;
+ *     HALT (ends).  No cell below: as RETURN;
  *   - expressions follow Excel's grammar and precedence (comparison < &
  *     < + - < * / < ^ < unary - < %): numbers, "strings" ("" a quote),
  *     TRUE/FALSE, references in A1 ($A$1), R1C1 (R5C1, relative R[1]C,
@@ -1370,11 +1370,9 @@ run_from(struct ev *e, uint64_t key)
 		if (c == NULL) {
 			/* a blank cell: the next one down the column */
 			GTreeNode *nd = g_tree_upper_bound(e->x->cells, &key);
-			if (nd == NULL)
-				return;
-			uint64_t next = *(const uint64_t *)g_tree_node_key(nd);
-			if (next >> 22 != key >> 22)
-				goto ret;
+			uint64_t next = nd != NULL ? *(const uint64_t *)g_tree_node_key(nd) : 0;
+			if (nd == NULL || next >> 22 != key >> 22)
+				goto ret;	/* the column's end: as RETURN */
 			key = next;
 			continue;
 		}

@@ -25,6 +25,7 @@ mamori_layer(mamori_objects
     src/objects/documents/ole.c
     src/objects/documents/vba.c
     src/objects/documents/xlm.c
+    src/objects/documents/sylk.c
     src/objects/documents/pdf.c
     src/objects/documents/offcrypto.c
     src/objects/documents/html.c

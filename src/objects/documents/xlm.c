@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "documents.h"
 #include "ole.h"
 #include "util/bytes.h"
 
@@ -62,16 +63,22 @@ xl_string(const uint8_t *p, size_t n, size_t cch, bool high)
 	return g_string_free(s, FALSE);
 }
 
+bool
+xlm_bad_string(const char *s, size_t n)
+{
+	char *low = g_ascii_strdown(s, (gssize)n);
+	bool bad = false;
+	for (size_t i = 0; bad_strings[i] != NULL && !bad; i++)
+		bad = strstr(low, bad_strings[i]) != NULL;
+	g_free(low);
+	return bad;
+}
+
 static void
 check_string(struct mobj *doc, const char *s)
 {
-	char *low = g_ascii_strdown(s, -1);
-	for (size_t i = 0; bad_strings[i] != NULL; i++)
-		if (strstr(low, bad_strings[i]) != NULL) {
-			obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "\"%.100s\"", s);
-			break;
-		}
-	g_free(low);
+	if (xlm_bad_string(s, strlen(s)))
+		obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "\"%.100s\"", s);
 }
 
 /*
