@@ -38,7 +38,8 @@
  * REGISTER ("xlm EXEC" ...), and a string built by an operation (not a
  * plain literal) that is a formula's value or an argument of a function
  * that is not a string function, when it looks like a URL, a command line
- * or a path ("xlm folding").
+ * or a path ("xlm folding"); not the text of a formula FORMULA writes
+ * (what it yields is recorded where it runs).
  *
  * Bounds: deob_step() per token, per operation and per cell run, and one
  * more per 16 bytes a string operation writes; CELLS_MAX cells and
@@ -391,11 +392,13 @@ record(struct ev *e, const struct val *v, const char *how)
 }
 
 /* A root's value (a formula's, an argument's): recorded when built and
- * interesting. */
+ * interesting, unless it is a formula's text (FORMULA's argument: the
+ * formula runs, or is evaluated once at the end, where it is written). */
 static void
 root(struct ev *e, const struct val *v)
 {
-	if (v->k == V_STR && v->built && interesting(v->s->str, v->s->len))
+	if (v->k == V_STR && v->built && (v->s->len == 0 || v->s->str[0] != '=') &&
+	    interesting(v->s->str, v->s->len))
 		record(e, v, HOW_FOLD);
 }
 
