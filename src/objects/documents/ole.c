@@ -587,7 +587,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 		word_fib(c, p, n);
 		dde_scan(c, p, n);
 	} else if (workbook) {
-		xlm_analyse_workbook(c->doc, p, n);
+		xlm_analyse_workbook(c->t, c->doc, p, n);
 	} else {
 		unsigned count = 0;
 		ppt_records(c, p, n, 0, &count);
@@ -809,7 +809,7 @@ decrypt_excel(struct ole_ctx *c, GsfInfile *f)
 	uint8_t *plain = oc != NULL ? offcrypto_xls_workbook(oc, wb, wn, &pn) : NULL;
 
 	if (plain != NULL)
-		xlm_analyse_workbook(c->doc, plain, pn);
+		xlm_analyse_workbook(c->t, c->doc, plain, pn);
 	g_free(plain);
 	offcrypto_free(oc);
 	g_free(wb);
