@@ -23,7 +23,10 @@
  *    to: Excel 4.0 macros), their formulas <f> that run programs or call
  *    DLLs and the URLs in their string literals (literals joined by &
  *    read as one), and in xl/workbook.xml the hidden macro sheets and the
- *    defined names Auto_Open/Auto_Close that start them.
+ *    defined names Auto_Open/Auto_Close that start them.  Once every part
+ *    is read, the macro sheets' formulas (by sheet name and <c r=> cell)
+ *    run from the Auto_Open cells in the static sandbox's XLM evaluator
+ *    (sandbox_run_xlm(), sandbox.c), at most XCELLS_MAX of them.
  *
  * The XML is read with GLib's GMarkupParser, a bounded, non-validating
  * tokenizer (no DTDs, no external entities); a part it rejects is a
