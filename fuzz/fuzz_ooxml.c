@@ -8,8 +8,10 @@
  * below (the document, its relationships, a footer, the workbook and its
  * relationships, a macro sheet, an external link), which are written into
  * a stored ZIP with [Content_Types].xml and built as an object tree, so
- * that the analyser reads them as it reads a real document.  An odd first
- * byte: the rest is a CSV file.
+ * that the analyser reads them as it reads a real document; with the
+ * first byte's bit 1 set, the parts are those of an .xlsb (its workbook.bin
+ * and relationships, a binary macro sheet, a binary external link: the
+ * BIFF12 records of xlsb.c).  An odd first byte: the rest is a CSV file.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,11 @@ static const char *const parts[] = {
 	"xl/workbook.xml", "xl/_rels/workbook.xml.rels",
 	"xl/macrosheets/sheet1.xml", "xl/externalLinks/externalLink1.xml",
 	"word/_rels/settings.xml.rels",
+};
+
+static const char *const xlsb_parts[] = {
+	"xl/workbook.bin", "xl/_rels/workbook.bin.rels", "xl/macrosheets/sheet1.bin",
+	"xl/externalLinks/externalLink1.bin", "xl/macrosheets/intl1.bin",
 };
 
 static const char content_types[] =
@@ -102,17 +109,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	entry(z, cd, "[Content_Types].xml", (const uint8_t *)content_types,
 	    sizeof(content_types) - 1);
 	const uint8_t *p = data + 1, *end = data + size;
-	for (size_t i = 0; i < G_N_ELEMENTS(parts) && p < end; i++, count++) {
-		const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
-		const uint8_t *e = nul != NULL ? nul : end;
-		entry(z, cd, parts[i], p, (size_t)(e - p));
-		p = nul != NULL ? nul + 1 : end;
+	bool xlsb = data[0] & 2;
+	const char *const *names = xlsb ? xlsb_parts : parts;
+	size_t nnames = xlsb ? G_N_ELEMENTS(xlsb_parts) : G_N_ELEMENTS(parts);
+	for (size_t i = 0; i < nnames && p < end; i++, count++) {
+		/* a binary part holds NUL bytes: parts are split at "\0\xff\0" */
+		const uint8_t *sep = xlsb ? memmem(p, (size_t)(end - p), "\0\xff\0", 3) :
+		    memchr(p, 0, (size_t)(end - p));
+		const uint8_t *e = sep != NULL ? sep : end;
+		entry(z, cd, names[i], p, (size_t)(e - p));
+		p = sep != NULL ? sep + (xlsb ? 3 : 1) : end;
 	}
 	uint32_t cdoff = z->len, cdlen = cd->len;
 	g_byte_array_append(z, cd->data, cd->len);
 	le(z, 0x06054b50, 4); le(z, 0, 2); le(z, 0, 2); le(z, count, 2);
 	le(z, count, 2); le(z, cdlen, 4); le(z, cdoff, 4); le(z, 0, 2);
-	t = obj_tree_build_file("x.docx", z->data, z->len, &lim);
+	t = obj_tree_build_file(xlsb ? "x.xlsb" : "x.docx", z->data, z->len, &lim);
 	if (t->all->len > lim.objects)
 		abort();
 	obj_tree_free(t);

@@ -50,7 +50,11 @@
 	X(DEOBFUSCATED_URL)			\
 	X(DEOBFUSCATED_COMMAND)			\
 	X(SCRIPT_DROPPER)			\
-	X(POWERSHELL_ENCODED)
+	X(POWERSHELL_ENCODED)			\
+	/* OpenDocument macros, PowerPoint actions (odf.c, ppt.c) */	\
+	X(ODF_MACRO)				\
+	X(ODF_MACRO_AUTOEXEC)			\
+	X(PPT_ACTION_RUN)
 
 enum obj_fact_id {
 #define OBJ_FACT_ENUM_(name) OBJ_FACT_##name,

@@ -21,6 +21,9 @@ mamori_layer(mamori_objects
     src/objects/documents/lnk.c
     src/objects/documents/onenote.c
     src/objects/documents/ooxml.c
+    src/objects/documents/xlsb.c
+    src/objects/documents/odf.c
+    src/objects/documents/ppt.c
     src/objects/documents/rtf.c
     src/objects/documents/ole.c
     src/objects/documents/vba.c

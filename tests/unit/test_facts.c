@@ -45,9 +45,9 @@ test_names(void **state)
 	assert_string_equal(obj_fact_name((enum obj_fact_id)-1), "?");
 	/* first and last of the list: the order of the check's symbols */
 	assert_int_equal(OBJ_FACT_VBA_MACRO, 0);
-	assert_string_equal(obj_fact_name(OBJ_FACT_POWERSHELL_ENCODED), "POWERSHELL_ENCODED");
-	assert_int_equal(OBJ_FACT_POWERSHELL_ENCODED, OBJ_FACT_COUNT - 1);
-	assert_int_equal(OBJ_FACT_COUNT, 32);
+	assert_string_equal(obj_fact_name(OBJ_FACT_PPT_ACTION_RUN), "PPT_ACTION_RUN");
+	assert_int_equal(OBJ_FACT_PPT_ACTION_RUN, OBJ_FACT_COUNT - 1);
+	assert_int_equal(OBJ_FACT_COUNT, 35);
 }
 
 /* A fact is recorded once per (id, detail); obj_has_fact() finds it by id. */

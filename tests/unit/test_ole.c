@@ -114,12 +114,14 @@ expect(const char *dir, const char *file, const char *want_facts,
 
 #define MD MAMORI_TESTDATA "/maldocs"
 
-/* PowerPoint: the VBA project in a compressed ExOleObjStg record. */
+/* PowerPoint: the VBA project in a compressed ExOleObjStg record, and the
+ * shapes' actions (ppt.c): a macro on click, a program on mouse-over. */
 static void
 test_ppt_vba(void **state)
 {
 	(void)state;
 	struct obj_tree *t = expect(MD, "oletools/vba/sample_with_vba.ppt",
+	    "sample_with_vba.ppt: PPT_ACTION_RUN (click: macro Action_Click)\n"
 	    "sample_with_vba.ppt: VBA_MACRO (Module1)\n"
 	    "sample_with_vba.ppt: VBA_AUTOEXEC (Action_Click)\n",
 	    "sample_with_vba.ppt/VBA/Module1.bas vba 101\n");
@@ -131,9 +133,112 @@ test_ppt_vba(void **state)
 	/* the module was not analysed a second time on its own */
 	assert_null(m->facts);
 	obj_tree_free(t);
-	/* no VBA in the other one (its hover action is not a macro) */
-	t = expect(MD, "oletools/vba/mouse-over.ppt", "", "");
+	/* no VBA in the other one: its hover action runs a program (ppt.c) */
+	t = expect(MD, "oletools/vba/mouse-over.ppt",
+	    "mouse-over.ppt: PPT_ACTION_RUN (mouse-over: C:\\Windows\\System32\\calc.exe)\n", "");
 	obj_tree_free(t);
+}
+
+/* ---- PowerPoint actions built record by record (ppt.c) ---- */
+
+/* A record header ([MS-PPT] 2.3.1) and body onto a. */
+static void
+ppt_rec(GByteArray *a, unsigned ver, unsigned inst, uint16_t type, const void *body,
+    size_t n)
+{
+	uint8_t h[8] = { (uint8_t)(ver | (inst & 0xF) << 4), (uint8_t)(inst >> 4),
+		(uint8_t)type, (uint8_t)(type >> 8), (uint8_t)n, (uint8_t)(n >> 8),
+		(uint8_t)(n >> 16), (uint8_t)(n >> 24) };
+	g_byte_array_append(a, h, 8);
+	g_byte_array_append(a, body, (guint)n);
+}
+
+/* A CString of ASCII s (UTF-16LE) with instance inst onto a. */
+static void
+ppt_cstring(GByteArray *a, unsigned inst, const char *s)
+{
+	GByteArray *u = g_byte_array_new();
+	for (const char *c = s; *c != '\0'; c++) {
+		uint8_t w[2] = { (uint8_t)*c, 0 };
+		g_byte_array_append(u, w, 2);
+	}
+	ppt_rec(a, 0, inst, 0x0FBA, u->data, u->len);
+	g_byte_array_unref(u);
+}
+
+/* An InteractiveInfo container (inst 0 click, 1 mouse-over) with its
+ * atom (action, exHyperlinkIdRef) and, when name is not NULL, a
+ * MacroNameAtom. */
+static void
+ppt_action(GByteArray *a, unsigned inst, uint8_t action, uint32_t link, const char *name)
+{
+	uint8_t atom[16] = { 0 };
+	atom[4] = (uint8_t)link;
+	atom[8] = action;
+	GByteArray *c = g_byte_array_new();
+	ppt_rec(c, 0, 0, 0x0FF3, atom, sizeof(atom));
+	if (name != NULL)
+		ppt_cstring(c, 2, name);
+	ppt_rec(a, 0xF, inst, 0x0FF2, c->data, c->len);
+	g_byte_array_unref(c);
+}
+
+static char *
+ppt_facts(const uint8_t *p, size_t n)
+{
+	struct mobj o = { .path = (char *)"x.ppt" };
+	GString *s = g_string_new(NULL);
+
+	ppt_binary_actions(NULL, &o, p, n);
+	for (guint k = 0; o.facts != NULL && k < o.facts->len; k++) {
+		struct obj_fact *f = &g_array_index(o.facts, struct obj_fact, k);
+		g_string_append_printf(s, "%s (%s)\n", obj_fact_name(f->id), f->detail);
+		g_free(f->detail);
+	}
+	if (o.facts != NULL)
+		g_array_unref(o.facts);
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * A program named by a hyperlink (no MacroNameAtom), a program named by
+ * its MacroNameAtom, a macro on mouse-over, a hyperlink action (not
+ * reported), inside a document container; then every prefix of the
+ * stream (cut records) is read without a crash, never with more facts.
+ */
+static void
+test_ppt_actions(void **state)
+{
+	(void)state;
+	GByteArray *links = g_byte_array_new(), *doc = g_byte_array_new();
+	GByteArray *a = g_byte_array_new();
+	uint8_t id[4] = { 7, 0, 0, 0 };
+	ppt_rec(links, 0, 0, 0x0FD3, id, 4);
+	ppt_cstring(links, 0, "friendly");
+	ppt_cstring(links, 1, "C:\\tools\\run.exe /q");
+	ppt_rec(doc, 0xF, 0, 0x0FD7, links->data, links->len);
+	ppt_action(doc, 0, 2, 7, NULL);
+	ppt_action(doc, 0, 2, 0, "cmd.exe /c calc");
+	ppt_action(doc, 1, 1, 0, "Module1.Go");
+	ppt_action(doc, 0, 4, 7, NULL);
+	ppt_rec(a, 0xF, 0, 0x03E8, doc->data, doc->len);
+
+	char *f = ppt_facts(a->data, a->len);
+	assert_utf8_equal(f, "PPT_ACTION_RUN (click: C:\\tools\\run.exe /q)\n"
+	    "PPT_ACTION_RUN (click: cmd.exe /c calc)\n"
+	    "PPT_ACTION_RUN (mouse-over: macro Module1.Go)\n");
+	g_free(f);
+	for (size_t cut = 0; cut < a->len; cut++) {
+		f = ppt_facts(a->data, cut);
+		unsigned lines = 0;
+		for (const char *c = f; *c != '\0'; c++)
+			lines += *c == '\n';
+		assert_true(lines <= 3);
+		g_free(f);
+	}
+	g_byte_array_unref(a);
+	g_byte_array_unref(doc);
+	g_byte_array_unref(links);
 }
 
 /* Excel: _VBA_PROJECT_CUR/VBA, three modules; the workbook is RC4
@@ -511,6 +616,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ppt_vba),
+		cmocka_unit_test(test_ppt_actions),
 		cmocka_unit_test(test_xls_vba),
 		cmocka_unit_test(test_vba_project_bin),
 		cmocka_unit_test(test_xlm),

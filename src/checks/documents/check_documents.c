@@ -48,6 +48,10 @@
 	X(DEOBFUSCATED_COMMAND, 6.0, NO_FORCE, "A macro or script builds a command line that runs a downloader or interpreter (powershell, cmd /c, mshta, rundll32, regsvr32, wscript, cscript, certutil, bitsadmin, msiexec, curl ...) with arguments, whose program or URL its text hides, or decodes one. Option: path (command, how).") \
 	X(SCRIPT_DROPPER, 8.0, NO_FORCE, "A script attachment (.js, .jse, .vbs, .vbe, .wsf, .hta, .ps1, .bat, .cmd) downloads or runs something: a download object or command with a URL, or a program started with arguments, in its text or in what the static sandbox recovered. Option: path (what).") \
 	X(POWERSHELL_ENCODED, 4.0, NO_FORCE, "A command line or script runs PowerShell with -EncodedCommand (base64 UTF-16LE), the way droppers hide their command; the decoded script is analysed as well. Option: path (decoded start).") \
+	/* OpenDocument macros, PowerPoint actions */ \
+	X(ODF_MACRO, 2.0, NO_FORCE, "An OpenDocument file (.odt, .ods, .odp, .odg) holds macros: StarBasic modules (Basic/<library>/<module>.xml) or scripts in the package (Scripts/: Python, BeanShell, JavaScript), or binds an event to a script outside the document (location=application/share, a macro: URL). Option: path (modules, or event -> script).") \
+	X(ODF_MACRO_AUTOEXEC, 4.0, NO_FORCE, "An OpenDocument macro runs by itself: a script bound to the document's load, new, load-finished, view-created or focus event (office:event-listeners, the ODF 1.0 script:event form); a macro:shell(...) binding runs a command. Option: path (event -> script).") \
+	X(PPT_ACTION_RUN, 6.0, NO_FORCE, "A presentation shape runs a program or a macro when clicked or when the mouse passes over it (.ppt InteractiveInfo II_RunProgramAction/II_MacroAction, .pptx ppaction://program or ppaction://macro, .odp presentation:action execute): how PowerPoint droppers start without an auto-run macro. Option: path (click|mouse-over: target).") \
 	/* end */
 MAMORI_SYMBOLS(SYMBOLS);
 

@@ -27,7 +27,20 @@ void onenote_analyse(struct obj_tree *t, struct mobj *o);	/* onenote.c */
  * objects named *.csv) */
 void ooxml_analyse(struct obj_tree *t, struct mobj *o);
 void csv_analyse(struct obj_tree *t, struct mobj *o);
+/* Whether a defined name starts a macro when the workbook opens or
+ * closes (Auto_Open, _xlnm.Auto_Close, Auto_Open2 ...). */
+bool ooxml_is_auto_name(const char *name);
+/* xlsb.c: an .xlsb's binary parts, children of doc: hidden macro sheets
+ * and Auto_Open names in xl/workbook.bin (rels: the workbook's
+ * relationship ids -> type, as ooxml.c reads them), the formulas of the
+ * macro_parts (part names), DDE links in xl/externalLinks/ *.bin. */
+void xlsb_analyse_parts(struct mobj *doc, GHashTable *rels, const GPtrArray *macro_parts);
 void csv_text_analyse(struct obj_tree *t, struct mobj *o);
+/* odf.c: OpenDocument macros and the events bound to them */
+void odf_analyse(struct obj_tree *t, struct mobj *o);
+/* ppt.c: presentation actions that run programs or macros.  Slides of an
+ * OOXML presentation (its parts o's children; called by ooxml_analyse). */
+void ppt_ooxml_actions(struct obj_tree *t, struct mobj *o);
 /* rtf.c: OLE objects in RTF */
 void rtf_analyse(struct obj_tree *t, struct mobj *o);
 /* OLE2 files: .doc .xls .ppt, vbaProject.bin, OLE objects (ole.c). */

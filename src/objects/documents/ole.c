@@ -27,7 +27,9 @@
  *    read for XLM macros, a Word WordDocument stream for DDE fields;
  *    PowerPoint's password is only verified;
  *  - DDE fields in the WordDocument stream (see dde_scan());
- *  - Excel 4.0 macros in the Workbook stream (xlm.c).
+ *  - Excel 4.0 macros in the Workbook stream (xlm.c);
+ *  - PowerPoint shapes that run a program or macro on click or mouse-over
+ *    (ppt.c).
  *
  * libgsf reports damage through g_warning() and g_return_if_fail() in its
  * own log domains, and one warning in the default domain; those messages
@@ -591,6 +593,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 	} else {
 		unsigned count = 0;
 		ppt_records(c, p, n, 0, &count);
+		ppt_binary_actions(c->t, c->doc, p, n);
 	}
 	g_free(p);
 }

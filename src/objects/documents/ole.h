@@ -1,7 +1,8 @@
 /*
  * ole.h - what the OLE2 analysers share (private to ole.c, vba.c, xlm.c):
  * the MS-OVBA decompressor and dir-stream reader (vba.c), the VBA source
- * analysis (vba.c) and the Excel 4.0 macro reader (xlm.c).  Each takes
+ * analysis (vba.c), the Excel 4.0 macro reader (xlm.c) and the PowerPoint
+ * action reader (ppt.c).  Each takes
  * (pointer, length) and is bounded; the fuzz targets call them directly.
  */
 #ifndef MAMORI_OBJECTS_OLE_H
@@ -65,5 +66,20 @@ void xlm_analyse_workbook(struct obj_tree *t, struct mobj *doc, const uint8_t *p
  * FORMULA record's rgce, or NULL when it cannot be decompiled whole
  * (xlm.c; for the tests).  g_free it. */
 char *xlm_formula_text(const uint8_t *p, size_t n);
+
+/*
+ * One parsed formula (rgce, n bytes) of a macro sheet, BIFF8's or (biff12)
+ * an .xlsb's: XLM_SUSPICIOUS_FORMULA for the functions and strings that
+ * run programs or call Windows, and the URLs of its string constants
+ * (those joined by & read as one) on doc.
+ */
+void xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12);
+
+/*
+ * PowerPoint shapes' actions that run a program or a macro, in a
+ * "PowerPoint Document" stream (ppt.c): PPT_ACTION_RUN facts on doc, and
+ * a program's command line through the static sandbox (t NULL: not).
+ */
+void ppt_binary_actions(struct obj_tree *t, struct mobj *doc, const uint8_t *p, size_t len);
 
 #endif

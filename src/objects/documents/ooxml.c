@@ -31,9 +31,12 @@
  * The XML is read with GLib's GMarkupParser, a bounded, non-validating
  * tokenizer (no DTDs, no external entities); a part it rejects is a
  * DOCUMENT_MALFORMED fact and the other parts are still read.  At most
- * PART_MAX bytes of a part are parsed.  Binary parts (.xlsb's
- * workbook.bin) are not parsed: a .bin macro sheet is still recognised
- * by its name.
+ * PART_MAX bytes of a part are parsed.  An .xlsb's binary parts (its
+ * workbook.bin, macro sheets and external links) are record streams,
+ * read by xlsb.c for the same facts.
+ *
+ * PowerPoint slides' actions that run programs are ppt.c's
+ * (ppt_ooxml_actions(), called at the end).
  *
  * CSV (RFC 4180, loosely): a cell that starts with = + - @ and calls a
  * program through DDE (cmd|'/c calc'!A0, =DDE(...)) is a DDE_FIELD.
@@ -412,8 +415,8 @@ is_macro_rel(struct ox *x, const char *rid)
 
 /* Auto_Open, Auto_Close (and Auto_Open2 ...): Excel runs the macro a
  * defined name of that name points to. */
-static bool
-is_auto_name(const char *name)
+bool
+ooxml_is_auto_name(const char *name)
 {
 	if (has_prefix_ci(name, "_xlnm."))
 		name += 6;
@@ -513,7 +516,7 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 		}
 	} else if (x->kind == PART_WORKBOOK && strcmp(el, "definedName") == 0) {
 		x->in_text = false;
-		if (x->dn_name != NULL && is_auto_name(x->dn_name) &&
+		if (x->dn_name != NULL && ooxml_is_auto_name(x->dn_name) &&
 		    x->macro_parts->len > 0) {
 			obj_fact(x->o, OBJ_FACT_XLM_AUTOEXEC, "%s -> %.*s", x->dn_name,
 			    (int)MIN(x->text->len, 100), x->text->str);
@@ -709,6 +712,8 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 				parse_part(&x, c, PART_MACROSHEET);
 		}
 	}
+	/* an .xlsb's binary parts (xlsb.c) */
+	xlsb_analyse_parts(o, x.wbrels, x.macro_parts);
 	for (guint i = 0; i < o->children->len; i++) {
 		const struct mobj *c = g_ptr_array_index(o->children, i);
 		if (c->name == NULL)
@@ -736,6 +741,8 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 	g_string_free(x.text, TRUE);
 	g_hash_table_destroy(x.wbrels);
 	g_ptr_array_free(x.macro_parts, TRUE);
+	/* shapes that run programs on click or mouse-over (ppt.c) */
+	ppt_ooxml_actions(t, o);
 }
 
 /* ---- CSV ---- */

@@ -20,8 +20,11 @@
  *    is encrypted, so only BoundSheet8 (whose lbPlyPos and flags stay in
  *    clear) is still read.
  * A Ptg we do not know ends the walk of that formula, never the stream.
+ * The same walker reads an .xlsb's formulas (xlm_formula() with biff12,
+ * for xlsb.c): BIFF12 has the same tokens with 4-byte rows and 2-byte
+ * columns in references, and UTF-16 PtgStr strings with a 2-byte count.
  *
- * The static sandbox: each macro-sheet formula is also decompiled into
+ * The static sandbox: each BIFF8 macro-sheet formula is also decompiled into
  * formula text (2.5.198.104 order: operands pushed, operators and
  * functions pop theirs) - PtgStr, PtgInt, PtgNum, PtgBool, PtgErr,
  * PtgMissArg, the binary and unary operators, PtgParen, PtgAttr's SUM,
@@ -460,97 +463,135 @@ decompile(struct fstack *f, const struct xlmwb *wb, uint8_t ptg, uint8_t base,
 	}
 }
 
-/* Walk the Ptg tokens of a formula (rgce, n bytes). */
+/*
+ * A PtgStr's string at p (n bytes left): BIFF8's ShortXLUnicodeString (cch
+ * in one byte, a flags byte, 8- or 16-bit characters) or BIFF12's (cch in
+ * two bytes, UTF-16 characters).  NULL when it does not fit; *size gets
+ * its bytes.
+ */
+static char *
+ptg_str(const uint8_t *p, size_t n, bool biff12, size_t *size)
+{
+	if (n < 2)
+		return NULL;
+	size_t cch = biff12 ? le16(p) : p[0];
+	bool high = biff12 || (p[1] & 1);
+	*size = 2 + cch * (high ? 2 : 1);
+	return xl_string(p + 2, n - 2, cch, high);
+}
+
+/*
+ * The size of a Ptg's data (after its byte): the operand sizes of BIFF8
+ * ([MS-XLS] 2.5.198) and of BIFF12 ([MS-XLSB] 2.5.97), where rows are 4
+ * bytes and columns 2.  0 with *stop set for a token we do not read
+ * (PtgExtend, BIFF12's PtgArray and PtgAttrChoose, unknown ones).
+ */
+static size_t
+ptg_size(uint8_t base, const uint8_t *p, size_t n, bool biff12, bool *stop)
+{
+	size_t ref = biff12 ? 6 : 4, area = biff12 ? 12 : 8;
+
+	*stop = false;
+	switch (base) {
+	case 0x01: case 0x02: return 4;		/* Exp, Tbl */
+	case 0x03: case 0x04: case 0x05: case 0x06: case 0x07: case 0x08:
+	case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
+	case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
+	case 0x15: case 0x16:
+		return 0;	/* operators, Paren, MissArg */
+	case 0x19:	/* PtgAttr: spaces, jumps */
+		if (n < 3 || (biff12 && (p[0] & 0x04))) {
+			*stop = true;
+			return 0;
+		}
+		return 3 + ((p[0] & 0x04) ? ((size_t)le16(p + 1) + 1) * 2 : 0);
+	case 0x1C: case 0x1D: return 1;		/* Err, Bool */
+	case 0x1E: return 2;			/* Int */
+	case 0x1F: return 8;			/* Num */
+	case 0x20:				/* Array */
+		*stop = biff12;
+		return 7;
+	case 0x21: return 2;			/* Func */
+	case 0x22: return 3;			/* FuncVar */
+	case 0x23: return 4;			/* Name */
+	case 0x24: case 0x2A: case 0x2C: return ref;	/* Ref, RefErr, RefN */
+	case 0x25: case 0x2B: case 0x2D: return area;	/* Area, AreaErr, AreaN */
+	case 0x26: case 0x27: case 0x28: return 6;	/* MemArea, MemErr, MemNoMem */
+	case 0x29: return 2;			/* MemFunc */
+	case 0x39: return 6;			/* NameX */
+	case 0x3A: case 0x3C: return 2 + ref;	/* Ref3d, RefErr3d */
+	case 0x3B: case 0x3D: return 2 + area;	/* Area3d, AreaErr3d */
+	default:
+		*stop = true;
+		return 0;
+	}
+}
+
+/*
+ * Walk the Ptg tokens of a formula (p, n bytes; BIFF12 operand sizes when
+ * biff12).  text, when not NULL (BIFF8 only): the formula decompiled,
+ * when it could be whole (wb: the workbook's sheets and names, or NULL).
+ */
 static void
-rgce(struct mobj *doc, const struct xlmwb *wb, const uint8_t *p, size_t n, GString *text)
+walk(struct mobj *doc, const struct xlmwb *wb, const uint8_t *p, size_t n, bool biff12,
+    GString *text)
 {
 	struct strstack st = { .doc = doc };
 	struct fstack fs = { .n = 0 };
-	size_t i = 0;
+	size_t i = 0, end = 0;	/* end: after the last token read whole */
 	for (unsigned k = 0; i < n && k < 10000; k++) {
 		uint8_t ptg = p[i++];
 		uint8_t base = ptg < 0x20 ? ptg : (uint8_t)(0x20 | (ptg & 0x1F));
+		bool stop;
 		size_t skip;
-		switch (base) {
-		case 0x01: case 0x02: skip = 4; break;	/* Exp, Tbl */
-		case 0x08:	/* Concat */
+		if (base == 0x17) {	/* PtgStr */
+			char *s = ptg_str(p + i, n - i, biff12, &skip);
+			if (s == NULL)
+				break;
+			check_string(doc, s);
+			str_push(&st, s);
+			g_free(s);
+		} else {
+			skip = ptg_size(base, p + i, n - i, biff12, &stop);
+			if (stop)
+				break;
+		}
+		if (base == 0x08) {	/* Concat */
 			str_concat(&st);
-			skip = 0;
-			break;
-		case 0x15:	/* Paren: the stack as it is */
-			skip = 0;
-			break;
-		case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
-		case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E:
-		case 0x0F: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
-		case 0x16:
-			skip = 0;	/* operators, MissArg */
-			break;
-		case 0x17:	/* PtgStr: ShortXLUnicodeString */
-			if (n - i < 2)
-				goto out;
-			{
-				size_t cch = p[i];
-				bool high = p[i + 1] & 1;
-				char *s = xl_string(p + i + 2, n - i - 2, cch, high);
-				check_string(doc, s);
-				str_push(&st, s);
-				g_free(s);
-				skip = 2 + cch * (high ? 2 : 1);
-			}
-			break;
-		case 0x19:	/* PtgAttr: spaces, jumps; the stack as it is */
-			if (n - i < 3)
-				goto out;
-			skip = 3;
-			if (p[i] & 0x04)	/* tAttrChoose: jump table */
-				skip += ((size_t)le16(p + i + 1) + 1) * 2;
-			break;
-		case 0x1C: case 0x1D: skip = 1; break;	/* Err, Bool */
-		case 0x1E: skip = 2; break;		/* Int */
-		case 0x1F: skip = 8; break;		/* Num */
-		case 0x20: skip = 7; break;		/* Array */
-		case 0x21:	/* PtgFunc */
-		case 0x22:	/* PtgFuncVar */
-			{
-				size_t at = base == 0x22 ? 1 : 0;
-				if (n - i < at + 2)
-					goto out;
-				uint16_t id = le16(p + i + at) & 0x7FFF;
-				bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
-				for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
-					if (bad_funcs[f].id == id)
-						obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s",
-						    bad_funcs[f].name);
-				skip = at + 2;
-			}
-			break;
-		case 0x23: case 0x24: case 0x2A: case 0x2C: skip = 4; break;
-		case 0x25: case 0x2B: case 0x2D: skip = 8; break;
-		case 0x26: case 0x27: case 0x28: skip = 6; break;
-		case 0x29: skip = 2; break;
-		case 0x39: case 0x3A: case 0x3C: skip = 6; break;
-		case 0x3B: case 0x3D: skip = 10; break;
-		default:
-			goto out;	/* PtgExtend and unknown: stop here */
+		} else if (base == 0x21 || base == 0x22) {	/* Func, FuncVar */
+			size_t at = base == 0x22 ? 1 : 0;
+			if (n - i < at + 2)
+				break;
+			uint16_t id = le16(p + i + at) & 0x7FFF;
+			bool ce = base == 0x22 && (le16(p + i + at) & 0x8000);
+			for (size_t f = 0; !ce && f < G_N_ELEMENTS(bad_funcs); f++)
+				if (bad_funcs[f].id == id)
+					obj_fact(doc, OBJ_FACT_XLM_SUSPICIOUS_FORMULA, "%s",
+					    bad_funcs[f].name);
 		}
 		if (base != 0x08 && base != 0x15 && base != 0x17 && base != 0x19) {
 			/* an operand or a function: the strings are used */
 			str_flush(&st);
 		}
 		if (skip > n - i)
-			goto out;
+			break;
 		if (text != NULL && !fs.bad)
 			decompile(&fs, wb, ptg, base, p + i, skip);
 		i += skip;
+		end = i;
 	}
-	if (text != NULL && !fs.bad && fs.n == 1) {
+	if (text != NULL && end == n && !fs.bad && fs.n == 1) {
 		g_string_assign(text, "=");
 		g_string_append_len(text, fs.s[0]->str, (gssize)fs.s[0]->len);
 	}
-out:
 	fs_clear(&fs);
 	str_flush(&st);
+}
+
+void
+xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12)
+{
+	walk(doc, NULL, p, n, biff12, NULL);
 }
 
 /* A cell (rw, col at d) of the macro sheet being read, for the evaluator. */
@@ -806,7 +847,7 @@ xlm_analyse_workbook(struct obj_tree *t, struct mobj *doc, const uint8_t *p, siz
 			if (cce > (size_t)size - 22)
 				cce = (size_t)size - 22;
 			g_string_truncate(text, 0);
-			rgce(doc, &wb, d + 22, cce, wb.sandbox ? text : NULL);
+			walk(doc, &wb, d + 22, cce, false, wb.sandbox ? text : NULL);
 			if (text->len > 1)
 				xcell(&wb, d, text->str, text->len);
 		} else if (type == 0x0207 && size >= 3) {	/* STRING */
@@ -835,7 +876,7 @@ xlm_formula_text(const uint8_t *p, size_t n)
 {
 	struct mobj doc = { 0 };
 	GString *text = g_string_new(NULL);
-	rgce(&doc, NULL, p, n, text);
+	walk(&doc, NULL, p, n, false, text);
 	for (guint k = 0; doc.facts != NULL && k < doc.facts->len; k++)
 		g_free(g_array_index(doc.facts, struct obj_fact, k).detail);
 	if (doc.facts != NULL)
