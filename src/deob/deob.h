@@ -21,7 +21,10 @@
  *                 of the document (UserForm captions, document variables)
  *                 the caller hands in;
  *   js.c          JScript: literals, '+', String.fromCharCode, split/
- *                 reverse/join, replace with a literal.
+ *                 reverse/join, replace with a literal;
+ *   xlm.c         Excel 4.0 macro sheets: the cells' formulas executed
+ *                 from Auto_Open (CHAR, &, MID, FORMULA writing cells,
+ *                 GOTO, RUN, EXEC, CALL/REGISTER ...).
  * and deob.c: the result (below).  Which recovered strings are URLs,
  * command lines or file paths the caller judges
  * (src/objects/documents/sandbox.c).
@@ -120,6 +123,42 @@ void deob_vba(const char *text, size_t len, GHashTable *extra, const struct deob
 
 /* JScript source (js.c). */
 void deob_js(const char *text, size_t len, const struct deob_limits *lim,
+    struct deob_result *r);
+
+/* ---- Excel 4.0 (XLM) macros (xlm.c) ---------------------------------------- */
+
+/*
+ * A macro sheet is cells, not a text: the caller hands in each cell's
+ * formula text ("=FORMULA(CHAR(104)&\"ttp://x\",R5C1)", A1 or R1C1
+ * references) or constant value, by sheet name, row and column (1-based),
+ * and the cells execution starts at (the Auto_Open names; without any, the
+ * first formula of each sheet), then runs them.  Recorded: the string
+ * arguments of EXEC, SHELL, CALL, REGISTER and of calls to REGISTERed
+ * names ("xlm EXEC", "xlm CALL" ...), and every string the macro builds
+ * that looks like a URL, a command line or a path ("xlm folding").
+ */
+struct deob_xlm;
+
+struct deob_xlm *deob_xlm_new(void);
+void deob_xlm_free(struct deob_xlm *x);
+/* Add (or replace) a cell: text[0..len) is a formula when it starts with
+ * '=', else a value (a number when it reads as one).  Past the caps on
+ * cells and bytes (xlm.c) a cell is ignored; false then. */
+bool deob_xlm_cell(struct deob_xlm *x, const char *sheet, uint32_t row, uint32_t col,
+    const char *text, size_t len);
+/* A cell execution starts at (in the order given). */
+void deob_xlm_start(struct deob_xlm *x, const char *sheet, uint32_t row, uint32_t col);
+/* Run from the start cells; then each formula never reached is evaluated
+ * once without side effects.  May be called once. */
+void deob_xlm_run(struct deob_xlm *x, const struct deob_limits *lim, struct deob_result *r);
+
+/*
+ * The same from a text, one cell a line (the fuzz target's, the tests'
+ * and the oracle's form): "[SHEET!]REF TEXT", REF in A1 or R1C1 form, a
+ * blank or tab before TEXT; "@start [SHEET!]REF" names a start cell.
+ * Other lines are ignored.  Sheet "Macro1" when none is named.
+ */
+void deob_xlm_lines(const char *text, size_t len, const struct deob_limits *lim,
     struct deob_result *r);
 
 #endif

@@ -35,7 +35,7 @@ enum {
 	T_ISO, T_UDF, T_IMG, T_VHD, T_VHDX, T_CHM, T_OLE2, T_DOC, T_XLS,
 	T_PPT, T_MSG, T_DOCX, T_DOCM, T_XLSX, T_XLSM, T_XLSB, T_PPTX, T_PPTM,
 	T_OOXML, T_WORDXML, T_FLATOPC, T_EXCELXML, T_MHT, T_ACTIVEMIME,
-	T_RTF, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
+	T_RTF, T_SYLK, T_ODT, T_ODS, T_ODP, T_ODF, T_PDF, T_HTML, T_SVG,
 	T_XML, T_ZIP, T_7Z, T_RAR, T_TAR, T_GZIP, T_BZIP2, T_XZ, T_ZSTD,
 	T_LZMA, T_CAB, T_CPIO, T_ARJ, T_LHA, T_ACE, T_EMAIL, T_MBOX, T_TNEF,
 	T_SZDD, T_KWAJ,
@@ -143,6 +143,9 @@ static const struct ftype table[T_COUNT] = {
 	    F_OLE, EXTS("mso") },
 	[T_RTF] = { "rtf", "application/rtf", "Rich Text Format", F_OFFDOC,
 	    EXTS("rtf") },
+	/* SYLK (Microsoft's symbolic link format): a text spreadsheet Excel
+	 * opens, Excel 4.0 macro sheets included */
+	[T_SYLK] = { "sylk", "application/x-sylk", "SYLK spreadsheet", F_OLE, EXTS("slk", "sylk") },
 	[T_ODT] = { "odt", "application/vnd.oasis.opendocument.text",
 	    "OpenDocument text", F_OLE, EXTS("odt", "ott") },
 	[T_ODS] = { "ods", "application/vnd.oasis.opendocument.spreadsheet",
@@ -718,6 +721,8 @@ sniff_binary(const uint8_t *p, size_t len, uint64_t total)
 		return T(T_RTF);
 	if (AT(p, len, 0, "ActiveMime"))
 		return T(T_ACTIVEMIME);
+	if (AT(p, len, 0, "ID;"))	/* SYLK's first record (sylk.c) */
+		return T(T_SYLK);
 	if (AT(p, len, 0, "\x89PNG\r\n\x1a\n"))
 		return T(T_PNG);
 	if (AT(p, len, 0, "\xFF\xD8\xFF"))

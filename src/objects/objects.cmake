@@ -32,6 +32,7 @@ mamori_layer(mamori_objects
     src/objects/documents/pcode.c
     src/objects/documents/docstrings.c
     src/objects/documents/xlm.c
+    src/objects/documents/sylk.c
     src/objects/documents/pdf.c
     src/objects/documents/offcrypto.c
     src/objects/documents/html.c

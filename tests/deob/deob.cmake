@@ -13,6 +13,10 @@
 #                       (and the published samples it cites)
 #   deob.js_oracle      obfuscations of random URLs and commands built by
 #                       Python; deob_js() must recover each
+#   deob.xlm_oracle     an independent Python evaluator over seeded random
+#                       obfuscated macro sheets (CHAR, &, MID, FORMULA
+#                       writing cells, GOTO, RUN); deob_xlm_lines() must
+#                       recover the EXEC and CALL arguments it computes
 function(deob_driver name)
   add_executable(${name} ${ARGN} ${CMAKE_CURRENT_LIST_DIR}/driver.c)
   target_compile_options(${name} PRIVATE ${MAMORI_WARNINGS})
@@ -46,4 +50,11 @@ add_test(NAME deob.js_oracle
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/js_oracle.py
           --driver $<TARGET_FILE:js_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/js-oracle)
 set_tests_properties(deob.js_oracle PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)
+
+deob_driver(xlm_driver ${CMAKE_CURRENT_LIST_DIR}/xlm_driver.c)
+add_test(NAME deob.xlm_oracle
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/xlm_oracle.py
+          --driver $<TARGET_FILE:xlm_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/xlm-oracle)
+set_tests_properties(deob.xlm_oracle PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)

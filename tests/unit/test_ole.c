@@ -419,7 +419,7 @@ test_xlm_url_records(void **state)
 	rec(w, 0x000A, NULL, 0);
 
 	struct mobj *o = g_new0(struct mobj, 1);
-	xlm_analyse_workbook(o, w->data, w->len);
+	xlm_analyse_workbook(NULL, o, w->data, w->len);
 	char *u = urls_of(o);
 	assert_string_equal(u, "https://joined.example/x\nhttp://a.example/\n"
 	    "https://paren.example/y\nftp://cached.example/z\n");
@@ -562,6 +562,55 @@ test_damage(void **state)
 	g_rand_free(r);
 }
 
+
+/* Formula tokens decompiled to text for the XLM evaluator (xlm.c). */
+static void
+test_xlm_formula_text(void **state)
+{
+	(void)state;
+	uint8_t r[256];
+	size_t n = 0;
+	/* FORMULA(CHAR(104)&"ttp://x.example/",R5C1): PtgInt, PtgFunc CHAR,
+	 * PtgStr, PtgConcat, PtgRef, PtgFuncVar (Cetab FORMULA) */
+	r[n++] = 0x1E; r[n++] = 104; r[n++] = 0;
+	r[n++] = 0x41; r[n++] = 111; r[n++] = 0;
+	n += ptgstr(r + n, "ttp://x.example/\"q");
+	r[n++] = 0x08;
+	r[n++] = 0x44; r[n++] = 4; r[n++] = 0; r[n++] = 0; r[n++] = 0xC0;
+	r[n++] = 0x62; r[n++] = 2; r[n++] = 0x60; r[n++] = 0x80;
+	char *t = xlm_formula_text(r, n);
+	assert_non_null(t);
+	assert_string_equal(t, "=FORMULA(CHAR(104)&\"ttp://x.example/\"\"q\",R5C1)");
+	g_free(t);
+	/* CALL("urlmon",,1.5,TRUE,-(2)) with a missing argument, a PtgNum,
+	 * PtgBool, PtgParen and unary minus; PtgRefN relative */
+	n = 0;
+	n += ptgstr(r + n, "urlmon");
+	r[n++] = 0x16;
+	r[n++] = 0x1F;
+	double d = 1.5;
+	memcpy(r + n, &d, 8);
+	n += 8;
+	r[n++] = 0x1D; r[n++] = 1;
+	r[n++] = 0x1E; r[n++] = 2; r[n++] = 0;
+	r[n++] = 0x15;
+	r[n++] = 0x13;
+	r[n++] = 0x4C; r[n++] = 0xFF; r[n++] = 0xFF; r[n++] = 0x02; r[n++] = 0xC0;
+	r[n++] = 0x42; r[n++] = 6; r[n++] = 150; r[n++] = 0;
+	t = xlm_formula_text(r, n);
+	assert_non_null(t);
+	assert_string_equal(t, "=CALL(\"urlmon\",,1.5,TRUE,-(2),R[-1]C[2])");
+	g_free(t);
+	/* an unknown Ptg, or a PtgFunc whose argument count is not known:
+	 * no text */
+	n = 0;
+	r[n++] = 0x1E; r[n++] = 1; r[n++] = 0;
+	r[n++] = 0x41; r[n++] = 0xFF; r[n++] = 0x00;	/* Ftab 255 as PtgFunc */
+	assert_null(xlm_formula_text(r, n));
+	r[0] = 0x18;	/* PtgExtend */
+	assert_null(xlm_formula_text(r, 1));
+}
+
 int
 main(void)
 {
@@ -578,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_embedded),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_xlm_formula_text),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	if (keep != NULL)

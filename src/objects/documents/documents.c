@@ -71,6 +71,7 @@ const struct obj_handler obj_analysers[] = {
 	{ .type = "text", .takes = script_named, .run = script_analyse },
 	{ .type = "text", .run = csv_text_analyse },
 	{ .type = "rtf", .run = rtf_analyse },
+	{ .type = "sylk", .run = sylk_analyse },
 	{ .type = "ole2", .run = ole_analyse },
 	{ .type = "doc", .run = ole_analyse },
 	{ .type = "xls", .run = ole_analyse },

@@ -75,6 +75,12 @@ void ole_analyse(struct obj_tree *t, struct mobj *o);
 /* VBA source on its own, not from a project analysed here (vba.c). */
 void vba_analyse(struct obj_tree *t, struct mobj *o);
 void pdf_analyse(struct obj_tree *t, struct mobj *o);
+/* SYLK spreadsheets and their Excel 4.0 macros (sylk.c) */
+void sylk_analyse(struct obj_tree *t, struct mobj *o);
+/* Whether a string constant of an Excel 4.0 formula names a download or
+ * execution API, a DLL or a program droppers use, or holds a URL (xlm.c:
+ * the rule of XLM_SUSPICIOUS_FORMULA for .xls and SYLK). */
+bool xlm_bad_string(const char *s, size_t n);
 /* HTML, HTA, SVG: smuggling, credential forms, redirects (html.c) */
 void html_analyse(struct obj_tree *t, struct mobj *o);
 
@@ -101,6 +107,27 @@ void sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, con
 void sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang,
     const char *text, size_t len, struct sandbox_found *found, GHashTable *extra);
 void sandbox_found_clear(struct sandbox_found *f);
+
+/*
+ * Excel 4.0 macro sheets (sandbox.c), the one place the readers of .xls
+ * (xlm.c), .xlsm (ooxml.c) and SYLK (sylk.c) hand their cells to the XLM
+ * evaluator (src/deob/xlm.c): init, the cells (formula text "=..." or a
+ * value; sheet, row and column 1-based) and the start cells (Auto_Open;
+ * none: the first formula of each sheet), then sandbox_run_xlm() runs
+ * them when there is a formula and t is not NULL, judges what they build
+ * as sandbox_run() does (on o) and frees what init made.
+ */
+struct deob_xlm;
+struct sandbox_xlm {
+	struct deob_xlm *x;
+	GString *src;		/* the formulas as written, for what is hidden */
+	unsigned formulas;
+};
+void sandbox_xlm_init(struct sandbox_xlm *s);
+void sandbox_xlm_cell(struct sandbox_xlm *s, const char *sheet, uint32_t row, uint32_t col,
+    const char *text, size_t len);
+void sandbox_xlm_start(struct sandbox_xlm *s, const char *sheet, uint32_t row, uint32_t col);
+void sandbox_run_xlm(struct obj_tree *t, struct mobj *o, struct sandbox_xlm *s);
 /* Whether s runs a program droppers use (powershell, cmd /c, mshta,
  * rundll32, regsvr32, wscript, certutil, bitsadmin, msiexec, curl ...)
  * with an argument. */

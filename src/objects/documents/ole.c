@@ -742,7 +742,7 @@ stream(struct ole_ctx *c, GsfInfile *dir, GsfInput *in, const char *name, bool r
 		dde_scan(c, p, n);
 		word_docvars(c, dir, p, n);
 	} else if (workbook) {
-		xlm_analyse_workbook(c->doc, p, n);
+		xlm_analyse_workbook(c->t, c->doc, p, n);
 	} else if (mso) {
 		if (n >= 6 && p[4] == 0x78 && ((p[4] << 8) | p[5]) % 31 == 0)
 			inflate_storage(c, p, n, "oledata.mso object");
@@ -970,7 +970,7 @@ decrypt_excel(struct ole_ctx *c, GsfInfile *f)
 	uint8_t *plain = oc != NULL ? offcrypto_xls_workbook(oc, wb, wn, &pn) : NULL;
 
 	if (plain != NULL)
-		xlm_analyse_workbook(c->doc, plain, pn);
+		xlm_analyse_workbook(c->t, c->doc, plain, pn);
 	g_free(plain);
 	offcrypto_free(oc);
 	g_free(wb);

@@ -59,9 +59,15 @@ void vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, s
 
 /*
  * Excel 4.0 macros in a BIFF8 Workbook stream (xlm.c): facts on doc.
- * Also ENCRYPTED_OFFICE when a FILEPASS record is found.
+ * Also ENCRYPTED_OFFICE when a FILEPASS record is found.  The macro
+ * sheets' formulas, decompiled, are run by the static sandbox (sandbox.c)
+ * unless t is NULL.
  */
-void xlm_analyse_workbook(struct mobj *doc, const uint8_t *p, size_t len);
+void xlm_analyse_workbook(struct obj_tree *t, struct mobj *doc, const uint8_t *p, size_t len);
+/* The formula text ("=...", R1C1 references, no sheet names) of a
+ * FORMULA record's rgce, or NULL when it cannot be decompiled whole
+ * (xlm.c; for the tests).  g_free it. */
+char *xlm_formula_text(const uint8_t *p, size_t n);
 
 /*
  * One parsed formula (rgce, n bytes) of a macro sheet, BIFF8's or (biff12)

@@ -26,7 +26,10 @@
  *    to: Excel 4.0 macros), their formulas <f> that run programs or call
  *    DLLs and the URLs in their string literals (literals joined by &
  *    read as one), and in xl/workbook.xml the hidden macro sheets and the
- *    defined names Auto_Open/Auto_Close that start them.
+ *    defined names Auto_Open/Auto_Close that start them.  Once every part
+ *    is read, the macro sheets' formulas (by sheet name and <c r=> cell)
+ *    run from the Auto_Open cells in the static sandbox's XLM evaluator
+ *    (sandbox_run_xlm(), sandbox.c), at most XCELLS_MAX of them.
  *
  * The XML is read with GLib's GMarkupParser, a bounded, non-validating
  * tokenizer (no DTDs, no external entities); a part it rejects is a
@@ -78,7 +81,40 @@ struct ox {
 	bool in_text;
 	GString *text;
 	char *dn_name;
+	/* for the XLM evaluator (sandbox_run_xlm), once every part is read */
+	GHashTable *rid_part;	/* workbook rId -> part name (owned) */
+	GPtrArray *sheets;	/* struct xsheet *: <sheet name= r:id=> */
+	GPtrArray *xcells;	/* struct xcell *: macro sheets' formulas */
+	GPtrArray *autos;	/* Auto_Open defined names' texts (owned) */
+	uint32_t cell_row, cell_col;	/* <c r=> of the formula being read */
 };
+
+struct xsheet {
+	char *name, *rid;
+};
+
+struct xcell {
+	char *part, *f;
+	uint32_t row, col;
+};
+
+static void
+xsheet_free(gpointer p)
+{
+	struct xsheet *x = p;
+	g_free(x->name);
+	g_free(x->rid);
+	g_free(x);
+}
+
+static void
+xcell_free(gpointer p)
+{
+	struct xcell *c = p;
+	g_free(c->part);
+	g_free(c->f);
+	g_free(c);
+}
 
 static const char *
 local_name(const char *qname)
@@ -199,6 +235,7 @@ rels_element(struct ox *x, const char *el, const char **an, const char **av)
 	}
 	if (x->wb_rels_part && id != NULL) {
 		g_hash_table_replace(x->wbrels, g_strdup(id), g_strdup(tname));
+		g_hash_table_replace(x->rid_part, g_strdup(id), resolve_target(x->rels_base, target));
 		if (g_ascii_strcasecmp(tname, "xlMacrosheet") == 0 ||
 		    g_ascii_strcasecmp(tname, "xlIntlMacrosheet") == 0)
 			g_ptr_array_add(x->macro_parts, resolve_target(x->rels_base, target));
@@ -352,6 +389,30 @@ word_fields_finish(struct word_fields *x)
 
 /* ---- spreadsheets ---- */
 
+#define XCELLS_MAX (256u * 1024u)	/* macro-sheet formulas handed to the evaluator */
+
+/* An A1 reference ("B12", "$B$12"): row and column, 1-based. */
+static bool
+a1_ref(const char *r, uint32_t *row, uint32_t *col)
+{
+	uint32_t c = 0, w = 0;
+	size_t i = 0;
+	if (r[i] == '$')
+		i++;
+	for (; g_ascii_isalpha(r[i]) && i < 4; i++)
+		c = c * 26 + (uint32_t)(g_ascii_toupper(r[i]) - 'A' + 1);
+	if (r[i] == '$')
+		i++;
+	size_t s = i;
+	for (; g_ascii_isdigit(r[i]) && i - s < 8; i++)
+		w = w * 10 + (uint32_t)(r[i] - '0');
+	if (c == 0 || c > 16384 || i == s || r[i] != '\0' || w == 0 || w > 1048576)
+		return false;
+	*row = w;
+	*col = c;
+	return true;
+}
+
 /*
  * The URLs in a formula's string literals ("..." with "" for a quote),
  * literals joined by & read as one ("https://"&"evil.example/p.exe").
@@ -440,6 +501,12 @@ workbook_element(struct ox *x, const char *el, const char **an, const char **av)
 		const char *name = attr(an, av, "name");
 		const char *state = attr(an, av, "state");
 		const char *rid = attr(an, av, "id");
+		if (name != NULL && rid != NULL && x->sheets->len < 4096) {
+			struct xsheet *sh = g_new(struct xsheet, 1);
+			sh->name = g_strdup(name);
+			sh->rid = g_strdup(rid);
+			g_ptr_array_add(x->sheets, sh);
+		}
 		if (state != NULL && (strcmp(state, "hidden") == 0 ||
 		    strcmp(state, "veryHidden") == 0) && is_macro_rel(x, rid))
 			obj_fact(x->o, OBJ_FACT_XLM_HIDDEN_SHEET, "%s, %s",
@@ -478,7 +545,11 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
 		}
 		break;
 	case PART_MACROSHEET:
-		if (strcmp(el, "f") == 0) {
+		if (strcmp(el, "c") == 0) {
+			const char *r = attr(an, av, "r");
+			if (r == NULL || !a1_ref(r, &x->cell_row, &x->cell_col))
+				x->cell_row = x->cell_col = 0;
+		} else if (strcmp(el, "f") == 0) {
 			x->in_text = true;
 			g_string_truncate(x->text, 0);
 		}
@@ -503,12 +574,26 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 		x->in_text = false;
 		judge_formula(x, x->text);
 		formula_urls(x, x->text);
+		if (x->cell_row > 0 && x->text->len > 0 && x->xcells->len < XCELLS_MAX) {
+			struct xcell *xc = g_new(struct xcell, 1);
+			xc->part = g_strdup(x->part);
+			xc->f = g_strdup_printf("=%s", x->text->str);
+			xc->row = x->cell_row;
+			xc->col = x->cell_col;
+			g_ptr_array_add(x->xcells, xc);
+		}
 	} else if (x->kind == PART_WORKBOOK && strcmp(el, "definedName") == 0) {
 		x->in_text = false;
 		if (x->dn_name != NULL && ooxml_is_auto_name(x->dn_name) &&
-		    x->macro_parts->len > 0)
+		    x->macro_parts->len > 0) {
 			obj_fact(x->o, OBJ_FACT_XLM_AUTOEXEC, "%s -> %.*s", x->dn_name,
 			    (int)MIN(x->text->len, 100), x->text->str);
+			const char *n = x->dn_name;
+			if (has_prefix_ci(n, "_xlnm."))
+				n += 6;
+			if (has_prefix_ci(n, "Auto_Open") && x->autos->len < 64)
+				g_ptr_array_add(x->autos, g_strdup(x->text->str));
+		}
 	}
 }
 
@@ -627,11 +712,63 @@ vba_parts(struct obj_tree *t, struct mobj *o)
 		g_hash_table_unref(extra);
 }
 
+/* The name of the sheet whose part is part (the part's name without one). */
+static const char *
+sheet_of_part(struct ox *x, const char *part)
+{
+	for (guint i = 0; i < x->sheets->len; i++) {
+		const struct xsheet *sh = x->sheets->pdata[i];
+		const char *p = g_hash_table_lookup(x->rid_part, sh->rid);
+		if (p != NULL && g_ascii_strcasecmp(p, part) == 0)
+			return sh->name;
+	}
+	return part;
+}
+
+/*
+ * The macro sheets' formulas through the XLM evaluator (sandbox.c), from
+ * the cells the Auto_Open names point to ("Macro1!$A$1", "'My sheet'!A1").
+ */
+static void
+run_xlm(struct obj_tree *t, struct ox *x)
+{
+	if (x->xcells->len == 0)
+		return;
+	struct sandbox_xlm sx;
+	sandbox_xlm_init(&sx);
+	for (guint i = 0; i < x->xcells->len; i++) {
+		const struct xcell *c = x->xcells->pdata[i];
+		sandbox_xlm_cell(&sx, sheet_of_part(x, c->part), c->row, c->col, c->f,
+		    strlen(c->f));
+	}
+	for (guint i = 0; i < x->autos->len; i++) {
+		char *a = g_strstrip(g_strdup(x->autos->pdata[i]));
+		char *bang = strrchr(a, '!');
+		uint32_t row, col;
+		if (bang != NULL && a1_ref(bang + 1, &row, &col)) {
+			*bang = '\0';
+			char *sheet = a;
+			size_t n = strlen(sheet);
+			if (n >= 2 && sheet[0] == '\'' && sheet[n - 1] == '\'') {
+				sheet[n - 1] = '\0';
+				sheet++;
+			}
+			sandbox_xlm_start(&sx, sheet, row, col);
+		}
+		g_free(a);
+	}
+	sandbox_run_xlm(t, x->o, &sx);
+}
+
 void
 ooxml_analyse(struct obj_tree *t, struct mobj *o)
 {
 	struct ox x = { .o = o };
 
+	x.rid_part = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	x.sheets = g_ptr_array_new_with_free_func(xsheet_free);
+	x.xcells = g_ptr_array_new_with_free_func(xcell_free);
+	x.autos = g_ptr_array_new_with_free_func(g_free);
 	x.wbrels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	x.macro_parts = g_ptr_array_new_with_free_func(g_free);
 	x.wf = word_fields_new(o);
@@ -677,6 +814,11 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 	}
 	vba_parts(t, o);
 
+	run_xlm(t, &x);
+	g_hash_table_destroy(x.rid_part);
+	g_ptr_array_free(x.sheets, TRUE);
+	g_ptr_array_free(x.xcells, TRUE);
+	g_ptr_array_free(x.autos, TRUE);
 	word_fields_free(x.wf);
 	g_string_free(x.text, TRUE);
 	g_hash_table_destroy(x.wbrels);

@@ -38,7 +38,11 @@
  * strings the document holds for its macros (UserForm controls, document
  * variables and properties, p-code literals the source lacks:
  * docstrings.c, pcode.c), which the VBA evaluator reads as
- * "vba document string".  HTML pages are not run through it: the
+ * "vba document string".  Through sandbox_run_xlm() the Excel 4.0 macro
+ * sheets of .xls (xlm.c), .xlsm (ooxml.c) and SYLK (sylk.c): their cells
+ * are run by deob_xlm (src/deob/xlm.c) and what it recovers is judged the
+ * same way, against the formulas as written (XLM_SOURCE_MAX bytes of
+ * them).  HTML pages are not run through it: the
  * scripts of ordinary web pages build URLs all the time.
  */
 #include <string.h>
@@ -51,6 +55,7 @@
 #define MARKER_TEXT_MAX (4u * 1024u * 1024u)	/* bytes searched for markers */
 #define DETAIL_MAX 160		/* of a value shown in a fact */
 #define PAYLOAD_B64_MIN 64	/* a base64 string this long may be a file */
+#define XLM_SOURCE_MAX (16u << 20)	/* bytes of a macro sheet's formulas kept as its text */
 
 /* Programs whose start with arguments is what droppers do. */
 static const char *const progs[] = {
@@ -343,40 +348,31 @@ evaluate(enum sandbox_lang lang, const char *text, size_t len, GHashTable *extra
 	}
 }
 
-void
-sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
-    size_t len, struct sandbox_found *found)
+/*
+ * What the evaluators recovered in r from text (what o holds as written),
+ * judged: the limit hit, indicators, facts and children on o; found, when
+ * not NULL, is added to.  r is cleared.
+ */
+static void
+results(struct obj_tree *t, struct mobj *o, const char *text, size_t len,
+    const struct deob_limits *lim, bool powershell, struct deob_result *r,
+    struct sandbox_found *found)
 {
-	sandbox_run_extra(t, o, lang, text, len, found, NULL);
-}
-
-void
-sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
-    size_t len, struct sandbox_found *found, GHashTable *extra)
-{
-	struct deob_limits lim = {
-		.steps = t->lim->deob_steps,
-		.bytes = (size_t)MIN(t->lim->deob_bytes, (uint64_t)SIZE_MAX),
-		.deadline = t->lim->deadline_us,
-	};
-	struct deob_result r;
-	deob_result_init(&r);
-	evaluate(lang, text, len, extra, &lim, &r);
 	/* a command line the macro or script builds may run PowerShell: its
 	 * own encodings are unfolded too (appended while walking: bounded by
 	 * the result's byte limit) */
-	if (lang != SANDBOX_POWERSHELL && lang != SANDBOX_CMD)
-		for (guint i = 0; i < r.strs->len && r.limit == NULL; i++) {
-			const struct deob_str *s = r.strs->pdata[i];
+	if (!powershell)
+		for (guint i = 0; i < r->strs->len && r->limit == NULL; i++) {
+			const struct deob_str *s = r->strs->pdata[i];
 			if (runs_powershell(s->value, s->len))
-				deob_powershell(s->value, s->len, &lim, &r);
+				deob_powershell(s->value, s->len, lim, r);
 		}
-	if (r.limit != NULL)
+	if (r->limit != NULL)
 		obj_tree_hit(t, OBJ_LIMIT_DEOBFUSCATION, o->path);
 
 	struct judge j = { .t = t, .o = o, .text = text, .len = len };
-	for (guint i = 0; i < r.strs->len; i++)
-		judge_str(&j, r.strs->pdata[i]);
+	for (guint i = 0; i < r->strs->len; i++)
+		judge_str(&j, r->strs->pdata[i]);
 	if (found != NULL) {
 		if (found->first_url == NULL) {
 			found->first_url = j.first_url;
@@ -388,8 +384,8 @@ sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, co
 		}
 		if (found->lc == NULL)
 			found->lc = g_string_new(NULL);
-		for (guint i = 0; i < r.strs->len && found->lc->len < MARKER_TEXT_MAX; i++) {
-			const struct deob_str *s = r.strs->pdata[i];
+		for (guint i = 0; i < r->strs->len && found->lc->len < MARKER_TEXT_MAX; i++) {
+			const struct deob_str *s = r->strs->pdata[i];
 			char *l = g_ascii_strdown(s->value, (gssize)s->len);
 			g_string_append_c(found->lc, '\n');
 			g_string_append(found->lc, l);
@@ -399,7 +395,87 @@ sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, co
 	g_free(j.first_url);
 	g_free(j.first_cmd);
 	g_free(j.lc);
-	deob_result_clear(&r);
+	deob_result_clear(r);
+}
+
+/* The evaluators' limits from the tree's. */
+static struct deob_limits
+limits_of(const struct obj_tree *t)
+{
+	return (struct deob_limits){
+		.steps = t->lim->deob_steps,
+		.bytes = (size_t)MIN(t->lim->deob_bytes, (uint64_t)SIZE_MAX),
+		.deadline = t->lim->deadline_us,
+	};
+}
+
+void
+sandbox_run(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
+    size_t len, struct sandbox_found *found)
+{
+	sandbox_run_extra(t, o, lang, text, len, found, NULL);
+}
+
+void
+sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, const char *text,
+    size_t len, struct sandbox_found *found, GHashTable *extra)
+{
+	struct deob_limits lim = limits_of(t);
+	struct deob_result r;
+	deob_result_init(&r);
+	evaluate(lang, text, len, extra, &lim, &r);
+	results(t, o, text, len, &lim, lang == SANDBOX_POWERSHELL || lang == SANDBOX_CMD, &r,
+	    found);
+}
+
+/* ---- Excel 4.0 macro sheets ------------------------------------------------- */
+
+void
+sandbox_xlm_init(struct sandbox_xlm *s)
+{
+	s->x = deob_xlm_new();
+	s->src = g_string_new(NULL);
+	s->formulas = 0;
+}
+
+void
+sandbox_xlm_cell(struct sandbox_xlm *s, const char *sheet, uint32_t row, uint32_t col,
+    const char *text, size_t len)
+{
+	if (s->x == NULL || len == 0)
+		return;
+	if (!deob_xlm_cell(s->x, sheet, row, col, text, len))
+		return;
+	if (text[0] == '=')
+		s->formulas++;
+	if (s->src->len + len < XLM_SOURCE_MAX) {
+		g_string_append_len(s->src, text, (gssize)len);
+		g_string_append_c(s->src, '\n');
+	}
+}
+
+void
+sandbox_xlm_start(struct sandbox_xlm *s, const char *sheet, uint32_t row, uint32_t col)
+{
+	if (s->x != NULL)
+		deob_xlm_start(s->x, sheet, row, col);
+}
+
+void
+sandbox_run_xlm(struct obj_tree *t, struct mobj *o, struct sandbox_xlm *s)
+{
+	if (s->x == NULL)
+		return;
+	if (t != NULL && s->formulas > 0) {
+		struct deob_limits lim = limits_of(t);
+		struct deob_result r;
+		deob_result_init(&r);
+		deob_xlm_run(s->x, &lim, &r);
+		results(t, o, s->src->str, s->src->len, &lim, false, &r, NULL);
+	}
+	deob_xlm_free(s->x);
+	g_string_free(s->src, TRUE);
+	memset(s, 0, sizeof *s);
 }
 
 void
