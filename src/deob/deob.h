@@ -122,4 +122,12 @@ void deob_vba(const char *text, size_t len, GHashTable *extra, const struct deob
 void deob_js(const char *text, size_t len, const struct deob_limits *lim,
     struct deob_result *r);
 
+/*
+ * A Windows batch file or cmd.exe command line (cmd.c): set and %name%,
+ * !name!, %name:~start,len%, %name:old=new%, carets, cmd /c nesting, call,
+ * for over constant sets, if; the command lines it runs and their URLs.
+ */
+void deob_cmd(const char *text, size_t len, const struct deob_limits *lim,
+    struct deob_result *r);
+
 #endif
