@@ -745,6 +745,44 @@ do_start(struct ctx *c, const char *a, size_t n)
 	}
 }
 
+/*
+ * Where command s[0..n), its word at start, ends without the closing
+ * parentheses of a block: one for each '(' before the word, and each ')'
+ * at the end that the command does not open itself (outside quotes).
+ */
+static size_t
+trim_parens(const char *s, size_t n, size_t start)
+{
+	size_t before = 0;
+	long balance = 0;
+	bool quoted = false;
+
+	for (size_t k = 0; k < start; k++)
+		before += s[k] == '(';
+	for (size_t k = start; k < n; k++) {
+		if (s[k] == '"')
+			quoted = !quoted;
+		else if (!quoted && s[k] == '(')
+			balance++;
+		else if (!quoted && s[k] == ')')
+			balance--;
+	}
+	size_t tn = n;
+	for (;;) {
+		size_t t = tn;
+		while (t > start && is_blank(s[t - 1]))
+			t--;
+		if (t <= start || s[t - 1] != ')' || (balance >= 0 && before == 0))
+			break;
+		if (balance < 0)
+			balance++;
+		else
+			before--;
+		tn = t - 1;
+	}
+	return tn;
+}
+
 /* One command s[0..n) after phase 2. */
 static void
 exec_command(struct ctx *c, const char *s, size_t n)
@@ -763,22 +801,27 @@ exec_command(struct ctx *c, const char *s, size_t n)
 	size_t start;
 	bool exe;
 	size_t end = command_word(s, n, w, &start, &exe);
-	size_t parens = 0;
-	for (size_t k = 0; k < start; k++)
-		parens += s[k] == '(';
-	size_t tn = n;		/* the command without its closing parentheses */
-	while (parens > 0 && tn > start && (is_blank(s[tn - 1]) || s[tn - 1] == ')')) {
-		if (s[tn - 1] == ')')
-			parens--;
-		tn--;
-	}
+	/* a block's parentheses: those opened before the word and those the
+	 * command closes without opening */
+	size_t tn = trim_parens(s, n, start);
 	end = MIN(end, tn);	/* (an unterminated quote ran into a ')') */
-	const char *cmd = s + start;
-	size_t cn = tn - start;
 	const char *arg = s + end;
 	size_t an = tn - end;
 
-	record_urls(st, cmd, cn);
+	if (strcmp(w, "set") != 0)
+		record_urls(st, s + start, tn - start);
+	if (is_program(w, exe) && tn > start && step(st, 1 + st->rawn / SCAN_PER_STEP)) {
+		/* the program's name without its quotes ("" noise), then its
+		 * arguments as they are */
+		GString *rec = g_string_sized_new(tn - start);
+		for (size_t k = start; k < end; k++)
+			if (s[k] != '"')
+				g_string_append_c(rec, s[k]);
+		g_string_append_len(rec, arg, (gssize)an);
+		if (find(st->raw, st->rawn, rec->str, rec->len) == NULL)
+			record(st, rec->str, rec->len);
+		g_string_free(rec, TRUE);
+	}
 	if (strcmp(w, "set") == 0) {
 		do_set(c, arg, an);
 	} else if (strcmp(w, "setlocal") == 0) {
@@ -804,18 +847,6 @@ exec_command(struct ctx *c, const char *s, size_t n)
 		do_cmd(c, arg, an);
 	} else if (strcmp(w, "start") == 0) {
 		do_start(c, arg, an);
-	}
-	if (is_program(w, exe) && cn > 0 && step(st, 1 + st->rawn / SCAN_PER_STEP)) {
-		/* the program's name without its quotes ("" noise), then its
-		 * arguments as they are */
-		GString *rec = g_string_sized_new(cn);
-		for (size_t k = start; k < end; k++)
-			if (s[k] != '"')
-				g_string_append_c(rec, s[k]);
-		g_string_append_len(rec, s + end, (gssize)(tn - end));
-		if (find(st->raw, st->rawn, rec->str, rec->len) == NULL)
-			record(st, rec->str, rec->len);
-		g_string_free(rec, TRUE);
 	}
 	if (d != NULL)
 		g_string_free(d, TRUE);
