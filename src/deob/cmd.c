@@ -515,20 +515,33 @@ expand_delayed(struct ctx *c, const char *s, size_t n, GString *o)
 
 /* ---- phase 2: commands --------------------------------------------------- */
 
-/* One command from s[*pos..n) into o: carets outside quotes removed, up to
- * & && || or |; *pos past the operator. */
+/*
+ * One command from s[*pos..n) into o: carets outside quotes removed, up to
+ * & && || or |, or the ')' that closes a block (*depth: the blocks open,
+ * each a '(' where a command starts); *pos past the operator.
+ */
 static void
-next_command(struct st *st, const char *s, size_t n, size_t *pos, GString *o)
+next_command(struct st *st, const char *s, size_t n, size_t *pos, GString *o, unsigned *depth)
 {
 	bool quoted = false;
 	size_t i = *pos;
 	size_t from = i;
 
+	while (i < n && (is_delim(s[i]) || is_blank(s[i]) || s[i] == '@' || s[i] == '(')) {
+		if (s[i] == '(' && *depth < DEOB_NEST_MAX)
+			(*depth)++;
+		i++;
+	}
 	while (i < n) {
 		char ch = s[i];
 		if (ch == '"')
 			quoted = !quoted;
-		else if (!quoted && ch == '^') {
+		else if (!quoted && ch == ')' && *depth > 0) {
+			put(st, o, s + from, i - from);
+			(*depth)--;
+			*pos = i + 1;
+			return;
+		} else if (!quoted && ch == '^') {
 			put(st, o, s + from, i - from);
 			if (i + 1 < n)
 				put(st, o, s + i + 1, 1);
@@ -745,44 +758,6 @@ do_start(struct ctx *c, const char *a, size_t n)
 	}
 }
 
-/*
- * Where command s[0..n), its word at start, ends without the closing
- * parentheses of a block: one for each '(' before the word, and each ')'
- * at the end that the command does not open itself (outside quotes).
- */
-static size_t
-trim_parens(const char *s, size_t n, size_t start)
-{
-	size_t before = 0;
-	long balance = 0;
-	bool quoted = false;
-
-	for (size_t k = 0; k < start; k++)
-		before += s[k] == '(';
-	for (size_t k = start; k < n; k++) {
-		if (s[k] == '"')
-			quoted = !quoted;
-		else if (!quoted && s[k] == '(')
-			balance++;
-		else if (!quoted && s[k] == ')')
-			balance--;
-	}
-	size_t tn = n;
-	for (;;) {
-		size_t t = tn;
-		while (t > start && is_blank(s[t - 1]))
-			t--;
-		if (t <= start || s[t - 1] != ')' || (balance >= 0 && before == 0))
-			break;
-		if (balance < 0)
-			balance++;
-		else
-			before--;
-		tn = t - 1;
-	}
-	return tn;
-}
-
 /* One command s[0..n) after phase 2. */
 static void
 exec_command(struct ctx *c, const char *s, size_t n)
@@ -801,10 +776,7 @@ exec_command(struct ctx *c, const char *s, size_t n)
 	size_t start;
 	bool exe;
 	size_t end = command_word(s, n, w, &start, &exe);
-	/* a block's parentheses: those opened before the word and those the
-	 * command closes without opening */
-	size_t tn = trim_parens(s, n, start);
-	end = MIN(end, tn);	/* (an unterminated quote ran into a ')') */
+	size_t tn = n;
 	const char *arg = s + end;
 	size_t an = tn - end;
 
@@ -818,6 +790,8 @@ exec_command(struct ctx *c, const char *s, size_t n)
 			if (s[k] != '"')
 				g_string_append_c(rec, s[k]);
 		g_string_append_len(rec, arg, (gssize)an);
+		while (rec->len > 0 && is_blank(rec->str[rec->len - 1]))
+			g_string_truncate(rec, rec->len - 1);
 		if (find(st->raw, st->rawn, rec->str, rec->len) == NULL)
 			record(st, rec->str, rec->len);
 		g_string_free(rec, TRUE);
@@ -1137,6 +1111,7 @@ run_line(struct ctx *c, const char *s, size_t n)
 		return;
 	GString *cmd = g_string_new(NULL);
 	size_t pos = 0;
+	unsigned depth = 0;
 	while (pos < n && step(st, 1)) {
 		char w[WORD_MAX];
 		size_t start;
@@ -1151,7 +1126,7 @@ run_line(struct ctx *c, const char *s, size_t n)
 			break;
 		}
 		g_string_truncate(cmd, 0);
-		next_command(st, s, n, &pos, cmd);
+		next_command(st, s, n, &pos, cmd, &depth);
 		exec_command(c, cmd->str, cmd->len);
 	}
 	g_string_free(cmd, TRUE);

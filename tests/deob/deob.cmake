@@ -13,6 +13,10 @@
 #                       (and the published samples it cites)
 #   deob.js_oracle      obfuscations of random URLs and commands built by
 #                       Python; deob_js() must recover each
+#   deob.cmd_oracle     batch files and cmd /c lines hiding a command and
+#                       its URL (substrings of a scrambled alphabet,
+#                       replacements, carets, delayed expansion); a Python
+#                       expander of its own must agree with deob_cmd()
 function(deob_driver name)
   add_executable(${name} ${ARGN} ${CMAKE_CURRENT_LIST_DIR}/driver.c)
   target_compile_options(${name} PRIVATE ${MAMORI_WARNINGS})
@@ -46,4 +50,11 @@ add_test(NAME deob.js_oracle
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/js_oracle.py
           --driver $<TARGET_FILE:js_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/js-oracle)
 set_tests_properties(deob.js_oracle PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)
+
+deob_driver(cmd_driver ${CMAKE_CURRENT_LIST_DIR}/cmd_driver.c)
+add_test(NAME deob.cmd_oracle
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/cmd_oracle.py
+          --driver $<TARGET_FILE:cmd_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/cmd-oracle)
+set_tests_properties(deob.cmd_oracle PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)
