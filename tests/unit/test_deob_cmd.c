@@ -174,6 +174,10 @@ test_delayed_and_nesting(void **state)
 	    "powershell -c calc");
 	/* parentheses around commands */
 	EXPECT("set a=calc\n(powershell %a% & mshta %a%)\n", "powershell calc", "mshta calc");
+	/* a ')' outside a block is text */
+	EXPECT("set x=a)\nmshta %x% b)\n", "mshta a) b)");
+	EXPECT("set x=a\n(set y=%x%) & (mshta %x% & (curl %x%)) & wscript %x%)\n",
+	    "mshta a", "curl a", "wscript a)");
 	/* cmd /c in cmd /c, each expanding its own */
 	EXPECT("set a=calc\ncmd /c cmd /v:on /c \"set b=x&&mshta !b!%a%\"\n",
 	    "cmd /c cmd /v:on /c \"set b=x&&mshta !b!calc\"",
