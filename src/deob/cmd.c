@@ -13,9 +13,11 @@
  *      variable is removed; on a command line an undefined one stays as
  *      written.  An undefined or malformed %name:... loses (batch) or
  *      keeps (command line) its "%name:" and the scan goes on after it;
- *   2. the line is cut into commands at & && || | outside double quotes,
- *      a caret outside quotes escapes the next byte; FOR and IF take the
- *      rest of the line as their body;
+ *   2. the line is cut into commands at & && || | outside double quotes
+ *      and at the ')' closing a block a command opened with '(' (a ')'
+ *      outside a block is text); a caret outside quotes escapes the next
+ *      byte; FOR and IF take the rest of the line as their body (all
+ *      conditions of && and || are taken as met);
  *   3. each command, when delayed expansion is on (setlocal
  *      enabledelayedexpansion, cmd /v:on) and it holds a '!', gets
  *      !name! with the same modifiers (undefined: empty; carets escape);
@@ -27,27 +29,32 @@
  *      levels deep), start (its program runs), for with a constant set
  *      (for %x in (a b c), for /L %x in (start,step,end), and for /f over
  *      ('command'), which is run), if (==, EQU..GEQ, defined, /i, not;
- *      exist and errorlevel are unknown: both branches run).  Labels,
- *      goto, echo and everything else are read as straight-line code.
- * A text of one line is a command line; of more, a batch file.
+ *      exist and errorlevel are unknown: both branches run; a block and
+ *      its else on the same line).  Labels, goto, endlocal, echo and
+ *      everything else are read as straight-line code, line by line (a
+ *      block over several lines is not gathered into one).
+ * A text of one line is a command line; of more, a batch file.  A caret
+ * ending a line joins the next.
  * Built-in variables have their conventional values (%COMSPEC%
  * C:\Windows\system32\cmd.exe, %SystemRoot%, %windir%, %PUBLIC%, %TEMP%,
  * %APPDATA% ...), so that %COMSPEC:~-7,1% picks a 'c'.
  *
- * Recorded, how "cmd expansion": each command, fully expanded, that
- * starts a program (powershell, mshta, rundll32, certutil, bitsadmin,
- * curl, wscript, start, msiexec, cmd ... or any *.exe) and does not
- * appear as such in the line as written; and every http, https and ftp
- * URL in any expanded command.  An -EncodedCommand is left to the
- * PowerShell evaluator, which the caller hands the command line.
+ * Recorded, how "cmd expansion", in the order run (a command before the
+ * commands it runs): every http, https and ftp URL in an expanded command
+ * other than set (whose values may be halves); each command, fully
+ * expanded, that starts a program (powershell, mshta, rundll32, certutil,
+ * bitsadmin, curl, wscript, start, msiexec, cmd ... or any *.exe), its
+ * name without quotes ("" noise), unless it appears as such in the line
+ * as written.  An -EncodedCommand is left to the PowerShell evaluator,
+ * which the caller hands the command line.
  *
  * Bounds: deob_step() per line, per token of the expansions, per command,
  * per FOR iteration and per 64 bytes scanned or written; an expanded line
- * and a variable's value are cut at DEOB_STR_MAX bytes; the variables hold
- * at most VARS_BYTES bytes in all; call, cmd, for and if nest at most
- * DEOB_NEST_MAX deep on the C stack (cmd /c also lim->depth deep;
- * beyond: r->limit "depth"); at most MAX_RECORDS records, r->limit
- * "bytes" beyond.
+ * and a variable's value are cut at DEOB_STR_MAX bytes; at most VARS_BYTES
+ * are ever stored in variables (r->limit "bytes" beyond); call, cmd, for
+ * and if nest at most DEOB_NEST_MAX deep on the C stack (cmd /c also
+ * lim->depth deep; beyond: r->limit "depth"); at most MAX_RECORDS
+ * records, r->limit "bytes" beyond.
  */
 #include "deob.h"
 
@@ -1016,7 +1023,7 @@ run_for(struct ctx *c, const char *s, size_t n)
 	char mode = 0;
 	GString *t = g_string_new(NULL);
 
-	while (i < n && is_blank(s[i]))
+	while (i < n && (is_blank(s[i]) || is_delim(s[i])))
 		i++;
 	if (i + 1 < n && s[i] == '/') {
 		mode = g_ascii_tolower(s[i + 1]);
@@ -1025,7 +1032,7 @@ run_for(struct ctx *c, const char *s, size_t n)
 		if (t->len > 0 && t->str[0] == '%')
 			i -= t->len;
 	}
-	while (i < n && is_blank(s[i]))
+	while (i < n && (is_blank(s[i]) || is_delim(s[i])))
 		i++;
 	if (i + 1 >= n || s[i] != '%')
 		goto out;
@@ -1117,11 +1124,11 @@ run_line(struct ctx *c, const char *s, size_t n)
 		size_t start;
 		bool exe;
 		size_t end = command_word(s + pos, n - pos, w, &start, &exe);
-		if (strcmp(w, "for") == 0 && end - start == 3) {
+		if (strcmp(w, "for") == 0) {
 			run_for(c, s + pos + end, n - pos - end);
 			break;
 		}
-		if (strcmp(w, "if") == 0 && end - start == 2) {
+		if (strcmp(w, "if") == 0) {
 			run_if(c, s + pos + end, n - pos - end);
 			break;
 		}

