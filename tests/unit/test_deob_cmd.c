@@ -125,6 +125,9 @@ test_constructs(void **state)
 	    "curl x", "mshta y", "wscript curl");
 	/* on one line, %a% is expanded before set runs: a batch file drops it */
 	NOTHING("@echo off\nset a=curl& %a% x\n");
+	/* an EncodedCommand is recorded as it is, for the PowerShell evaluator */
+	EXPECT("set e=SQBFAFgA\n%COMSPEC:~-7,1%md /c p^owershell -e %e%\n",
+	    "cmd /c powershell -e SQBFAFgA", "powershell -e SQBFAFgA");
 	/* line continuation */
 	EXPECT("set a=calc\npower^\nshell -c %a%\n", "powershell -c calc");
 	/* labels, comments and goto are read past */
