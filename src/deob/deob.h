@@ -161,4 +161,12 @@ void deob_xlm_run(struct deob_xlm *x, const struct deob_limits *lim, struct deob
 void deob_xlm_lines(const char *text, size_t len, const struct deob_limits *lim,
     struct deob_result *r);
 
+/*
+ * A Windows batch file or cmd.exe command line (cmd.c): set and %name%,
+ * !name!, %name:~start,len%, %name:old=new%, carets, cmd /c nesting, call,
+ * for over constant sets, if; the command lines it runs and their URLs.
+ */
+void deob_cmd(const char *text, size_t len, const struct deob_limits *lim,
+    struct deob_result *r);
+
 #endif

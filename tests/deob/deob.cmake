@@ -17,6 +17,10 @@
 #                       obfuscated macro sheets (CHAR, &, MID, FORMULA
 #                       writing cells, GOTO, RUN); deob_xlm_lines() must
 #                       recover the EXEC and CALL arguments it computes
+#   deob.cmd_oracle     batch files and cmd /c lines hiding a command and
+#                       its URL (substrings of a scrambled alphabet,
+#                       replacements, carets, delayed expansion); a Python
+#                       expander of its own must agree with deob_cmd()
 function(deob_driver name)
   add_executable(${name} ${ARGN} ${CMAKE_CURRENT_LIST_DIR}/driver.c)
   target_compile_options(${name} PRIVATE ${MAMORI_WARNINGS})
@@ -57,4 +61,11 @@ add_test(NAME deob.xlm_oracle
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/xlm_oracle.py
           --driver $<TARGET_FILE:xlm_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/xlm-oracle)
 set_tests_properties(deob.xlm_oracle PROPERTIES
+  ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)
+
+deob_driver(cmd_driver ${CMAKE_CURRENT_LIST_DIR}/cmd_driver.c)
+add_test(NAME deob.cmd_oracle
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/cmd_oracle.py
+          --driver $<TARGET_FILE:cmd_driver> --work ${CMAKE_CURRENT_BINARY_DIR}/cmd-oracle)
+set_tests_properties(deob.cmd_oracle PROPERTIES
   ENVIRONMENT "${MAMORI_TEST_ENV}" TIMEOUT 300 LABELS unit)
