@@ -3,7 +3,8 @@
  * would download and run, recovered without running it, and judged.
  *
  * The evaluators of src/deob/ fold the constant string-building of each
- * language (PowerShell, VBA/VBScript, JScript, the Script Encoder) into
+ * language (PowerShell, VBA/VBScript, JScript, the Script Encoder, Excel
+ * 4.0 macro sheets, cmd.exe batch files and command lines) into
  * the strings it yields; here those strings become, on the object they
  * came from:
  *   - indicators (obj_ioc(), the report's "iocs" of the object): every
@@ -336,7 +337,13 @@ evaluate(enum sandbox_lang lang, const char *text, size_t len, GHashTable *extra
 {
 	switch (lang) {
 	case SANDBOX_POWERSHELL:
+		deob_powershell(text, len, lim, r);
+		break;
 	case SANDBOX_CMD:
+		/* cmd.exe's expansion first: what it runs is then unfolded
+		 * (results()); a PowerShell line written plainly in a batch file
+		 * is one cmd.exe does not change, so read the text as such too */
+		deob_cmd(text, len, lim, r);
 		deob_powershell(text, len, lim, r);
 		break;
 	case SANDBOX_VBA:
@@ -424,7 +431,7 @@ sandbox_run_extra(struct obj_tree *t, struct mobj *o, enum sandbox_lang lang, co
 	struct deob_result r;
 	deob_result_init(&r);
 	evaluate(lang, text, len, extra, &lim, &r);
-	results(t, o, text, len, &lim, lang == SANDBOX_POWERSHELL || lang == SANDBOX_CMD, &r,
+	results(t, o, text, len, &lim, lang == SANDBOX_POWERSHELL, &r,
 	    found);
 }
 
