@@ -90,6 +90,18 @@ build/mamori scan examples/sandbox/*.eml || src=$?
 ((src <= 1)) || { echo "demo: scan FAILED (exit $src)" >&2; exit "$src"; }
 ((src > rc)) && rc=$src
 
+# Document formats droppers use besides .docm and .xls: an .xlsb's hidden
+# Excel 4.0 sheet, SYLK, a macro sheet building its URL with FORMULA and
+# CHAR, Word 2003 XML and MHT carrying an ActiveMime macro, an .odt macro
+# run on open, a presentation's mouse-over program, a URL hidden in a
+# UserForm, a stomped VBA project, a DOSfuscated batch file.
+section "document formats: examples/formats/ (docs/documents.md)"
+frc=0
+echo "\$ mamori scan examples/formats/*.eml"
+build/mamori scan examples/formats/*.eml || frc=$?
+((frc <= 1)) || { echo "demo: scan FAILED (exit $frc)" >&2; exit "$frc"; }
+((frc > rc)) && rc=$frc
+
 # PPAP: encrypted ZIP/7z with the password in the body (decrypted and
 # scanned), one whose password comes separately (held), and the password
 # mail; the two-mail flow itself runs in the milter (ctest e2e.ppap).
