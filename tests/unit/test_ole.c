@@ -578,7 +578,7 @@ test_xlm_formula_text(void **state)
 	r[n++] = 0x08;
 	r[n++] = 0x44; r[n++] = 4; r[n++] = 0; r[n++] = 0; r[n++] = 0xC0;
 	r[n++] = 0x62; r[n++] = 2; r[n++] = 0x60; r[n++] = 0x80;
-	char *t = xlm_formula_text(r, n);
+	char *t = xlm_formula_text(r, n, false);
 	assert_non_null(t);
 	assert_string_equal(t, "=FORMULA(CHAR(104)&\"ttp://x.example/\"\"q\",R5C1)");
 	g_free(t);
@@ -597,7 +597,7 @@ test_xlm_formula_text(void **state)
 	r[n++] = 0x13;
 	r[n++] = 0x4C; r[n++] = 0xFF; r[n++] = 0xFF; r[n++] = 0x02; r[n++] = 0xC0;
 	r[n++] = 0x42; r[n++] = 6; r[n++] = 150; r[n++] = 0;
-	t = xlm_formula_text(r, n);
+	t = xlm_formula_text(r, n, false);
 	assert_non_null(t);
 	assert_string_equal(t, "=CALL(\"urlmon\",,1.5,TRUE,-(2),R[-1]C[2])");
 	g_free(t);
@@ -606,9 +606,31 @@ test_xlm_formula_text(void **state)
 	n = 0;
 	r[n++] = 0x1E; r[n++] = 1; r[n++] = 0;
 	r[n++] = 0x41; r[n++] = 0xFF; r[n++] = 0x00;	/* Ftab 255 as PtgFunc */
-	assert_null(xlm_formula_text(r, n));
+	assert_null(xlm_formula_text(r, n, false));
 	r[0] = 0x18;	/* PtgExtend */
-	assert_null(xlm_formula_text(r, 1));
+	assert_null(xlm_formula_text(r, 1, false));
+	/* BIFF12 (.xlsb): PtgStr with a 2-byte count and UTF-16, PtgRef with a
+	 * 4-byte row, PtgAreaN relative (row -1, column -2 in 14 bits) */
+	n = 0;
+	r[n++] = 0x17; r[n++] = 3; r[n++] = 0;
+	r[n++] = 'c'; r[n++] = 0; r[n++] = 'm'; r[n++] = 0; r[n++] = 'd'; r[n++] = 0;
+	r[n++] = 0x44; r[n++] = 0x00; r[n++] = 0x00; r[n++] = 0x01; r[n++] = 0x00;
+	r[n++] = 0x02; r[n++] = 0x00;			/* R65537C3 */
+	r[n++] = 0x08;
+	r[n++] = 0x4D;
+	r[n++] = 0xFF; r[n++] = 0xFF; r[n++] = 0xFF; r[n++] = 0xFF;	/* rwFirst -1 */
+	r[n++] = 0x00; r[n++] = 0x00; r[n++] = 0x00; r[n++] = 0x00;	/* rwLast 0 */
+	r[n++] = 0xFE; r[n++] = 0xFF;		/* colFirst -2, both relative */
+	r[n++] = 0x00; r[n++] = 0xC0;		/* colLast 0, both relative */
+	r[n++] = 0x42; r[n++] = 2; r[n++] = 110; r[n++] = 0;
+	t = xlm_formula_text(r, n, true);
+	assert_non_null(t);
+	assert_string_equal(t, "=EXEC(\"cmd\"&R65537C3,R[-1]C[-2]:R[0]C[0])");
+	g_free(t);
+	/* the BIFF8 reading of the same bytes is not that formula */
+	t = xlm_formula_text(r, n, false);
+	assert_true(t == NULL || strcmp(t, "=EXEC(\"cmd\"&R65537C3,R[-1]C[-2]:R[0]C[0])") != 0);
+	g_free(t);
 }
 
 int

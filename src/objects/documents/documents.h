@@ -32,9 +32,12 @@ void csv_analyse(struct obj_tree *t, struct mobj *o);
 bool ooxml_is_auto_name(const char *name);
 /* xlsb.c: an .xlsb's binary parts, children of doc: hidden macro sheets
  * and Auto_Open names in xl/workbook.bin (rels: the workbook's
- * relationship ids -> type, as ooxml.c reads them), the formulas of the
- * macro_parts (part names), DDE links in xl/externalLinks/ *.bin. */
-void xlsb_analyse_parts(struct mobj *doc, GHashTable *rels, const GPtrArray *macro_parts);
+ * relationship ids -> type, rid_part: -> part name, as ooxml.c reads
+ * them), the formulas of the macro_parts (part names), also decompiled
+ * and run by the XLM evaluator (sandbox_run_xlm()), DDE links in
+ * xl/externalLinks/ *.bin. */
+void xlsb_analyse_parts(struct obj_tree *t, struct mobj *doc, GHashTable *rels,
+    GHashTable *rid_part, const GPtrArray *macro_parts);
 void csv_text_analyse(struct obj_tree *t, struct mobj *o);
 /* odf.c: OpenDocument macros and the events bound to them */
 void odf_analyse(struct obj_tree *t, struct mobj *o);

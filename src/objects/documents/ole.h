@@ -65,17 +65,19 @@ void vba_analyse_source(struct obj_tree *t, struct mobj *doc, const char *src, s
  */
 void xlm_analyse_workbook(struct obj_tree *t, struct mobj *doc, const uint8_t *p, size_t len);
 /* The formula text ("=...", R1C1 references, no sheet names) of a
- * FORMULA record's rgce, or NULL when it cannot be decompiled whole
- * (xlm.c; for the tests).  g_free it. */
-char *xlm_formula_text(const uint8_t *p, size_t n);
+ * FORMULA record's rgce (an .xlsb cell's when biff12), or NULL when it
+ * cannot be decompiled whole (xlm.c; for the tests).  g_free it. */
+char *xlm_formula_text(const uint8_t *p, size_t n, bool biff12);
 
 /*
  * One parsed formula (rgce, n bytes) of a macro sheet, BIFF8's or (biff12)
  * an .xlsb's: XLM_SUSPICIOUS_FORMULA for the functions and strings that
  * run programs or call Windows, and the URLs of its string constants
- * (those joined by & read as one) on doc.
+ * (those joined by & read as one) on doc.  Returns the formula as text
+ * ("=EXEC(...)", R1C1 references; g_free) when it decompiles whole (no
+ * defined names: a PtgName makes it NULL), else NULL.
  */
-void xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12);
+char *xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12);
 
 /*
  * PowerPoint shapes' actions that run a program or a macro, in a

@@ -799,7 +799,7 @@ ooxml_analyse(struct obj_tree *t, struct mobj *o)
 		}
 	}
 	/* an .xlsb's binary parts (xlsb.c) */
-	xlsb_analyse_parts(o, x.wbrels, x.macro_parts);
+	xlsb_analyse_parts(t, o, x.wbrels, x.rid_part, x.macro_parts);
 	for (guint i = 0; i < o->children->len; i++) {
 		const struct mobj *c = g_ptr_array_index(o->children, i);
 		if (c->name == NULL)

@@ -247,19 +247,28 @@ sheet_prefix(GString *s, const struct xlmwb *wb, uint16_t ixti)
 	g_string_append(s, "'!");
 }
 
-/* A cell of a PtgRef / PtgRefN (relative: offsets from the cell). */
+/* A cell of a PtgRef / PtgRefN (relative: offsets from the cell); BIFF12
+ * rows are 32 bits, its relative columns 14-bit signed. */
 static void
-ref_text(GString *s, uint16_t rw, uint16_t col, bool n)
+ref_text(GString *s, uint32_t rw, uint16_t col, bool n, bool biff12)
 {
 	bool rrel = col & 0x8000, crel = col & 0x4000;
 	if (n && rrel)
-		g_string_append_printf(s, "R[%d]", (int)(int16_t)rw);
+		g_string_append_printf(s, "R[%ld]", biff12 ? (long)(int32_t)rw : (long)(int16_t)rw);
 	else
-		g_string_append_printf(s, "R%u", (unsigned)rw + 1);
+		g_string_append_printf(s, "R%lu", (unsigned long)rw + 1);
 	if (n && crel)
-		g_string_append_printf(s, "C[%d]", (int)(int8_t)(col & 0xFF));
+		g_string_append_printf(s, "C[%d]", biff12 ?
+		    (int)((int16_t)(uint16_t)((col & 0x3FFF) << 2) >> 2) : (int)(int8_t)(col & 0xFF));
 	else
 		g_string_append_printf(s, "C%u", (unsigned)(col & 0x3FFF) + 1);
+}
+
+/* A row number of a reference: 16 bits in BIFF8, 32 in BIFF12. */
+static uint32_t
+row_at(const uint8_t *p, bool biff12)
+{
+	return biff12 ? le32(p) : le16(p);
 }
 
 /* Pop argc operands and push name(args). */
@@ -285,12 +294,14 @@ fs_call(struct fstack *f, const char *name, size_t argc)
 
 /*
  * One Ptg of a formula into text on f (ptg, its base, its data at p[0..n)
- * after the ptg byte).  Unknown: f->bad.
+ * after the ptg byte; BIFF12's operand layout when biff12).  Unknown:
+ * f->bad.
  */
 static void
 decompile(struct fstack *f, const struct xlmwb *wb, uint8_t ptg, uint8_t base,
-    const uint8_t *p, size_t n)
+    const uint8_t *p, size_t n, bool biff12)
 {
+	size_t rw = biff12 ? 4 : 2;	/* bytes of a row */
 	static const char *const binops[] = {
 		[0x03] = "+", [0x04] = "-", [0x05] = "*", [0x06] = "/", [0x07] = "^",
 		[0x08] = "&", [0x09] = "<", [0x0A] = "<=", [0x0B] = "=", [0x0C] = ">=",
@@ -328,8 +339,8 @@ decompile(struct fstack *f, const struct xlmwb *wb, uint8_t ptg, uint8_t base,
 		fs_push(f, g_string_new(NULL));
 		return;
 	case 0x17: {		/* Str */
-		size_t cch = p[0];
-		bool high = p[1] & 1;
+		size_t cch = biff12 ? le16(p) : p[0];
+		bool high = biff12 || (p[1] & 1);
 		char *t = xl_string(p + 2, n - 2, cch, high);
 		s = g_string_new("\"");
 		for (const char *c = t; *c != '\0'; c++) {
@@ -429,27 +440,28 @@ decompile(struct fstack *f, const struct xlmwb *wb, uint8_t ptg, uint8_t base,
 		fs_push(f, g_string_new(nm));
 		return;
 	}
-	case 0x24: case 0x2C:	/* Ref, RefN */
+	case 0x24: case 0x2C:	/* Ref, RefN: rw, col */
 		s = g_string_new(NULL);
-		ref_text(s, le16(p), le16(p + 2), base == 0x2C);
+		ref_text(s, row_at(p, biff12), le16(p + rw), base == 0x2C, biff12);
 		fs_push(f, s);
 		return;
-	case 0x25: case 0x2D:	/* Area, AreaN */
+	case 0x25: case 0x2D:	/* Area, AreaN: rwFirst, rwLast, colFirst, colLast */
 		s = g_string_new(NULL);
-		ref_text(s, le16(p), le16(p + 4), base == 0x2D);
+		ref_text(s, row_at(p, biff12), le16(p + 2 * rw), base == 0x2D, biff12);
 		g_string_append_c(s, ':');
-		ref_text(s, le16(p + 2), le16(p + 6), base == 0x2D);
+		ref_text(s, row_at(p + rw, biff12), le16(p + 2 * rw + 2), base == 0x2D, biff12);
 		fs_push(f, s);
 		return;
-	case 0x3A: case 0x3B:	/* Ref3d, Area3d */
+	case 0x3A: case 0x3B:	/* Ref3d, Area3d: ixti, then as above */
 		s = g_string_new(NULL);
 		sheet_prefix(s, wb, le16(p));
 		if (base == 0x3A) {
-			ref_text(s, le16(p + 2), le16(p + 4), false);
+			ref_text(s, row_at(p + 2, biff12), le16(p + 2 + rw), false, biff12);
 		} else {
-			ref_text(s, le16(p + 2), le16(p + 6), false);
+			ref_text(s, row_at(p + 2, biff12), le16(p + 2 + 2 * rw), false, biff12);
 			g_string_append_c(s, ':');
-			ref_text(s, le16(p + 4), le16(p + 8), false);
+			ref_text(s, row_at(p + 2 + rw, biff12), le16(p + 4 + 2 * rw), false,
+			    biff12);
 		}
 		fs_push(f, s);
 		return;
@@ -529,7 +541,7 @@ ptg_size(uint8_t base, const uint8_t *p, size_t n, bool biff12, bool *stop)
 
 /*
  * Walk the Ptg tokens of a formula (p, n bytes; BIFF12 operand sizes when
- * biff12).  text, when not NULL (BIFF8 only): the formula decompiled,
+ * biff12).  text, when not NULL: the formula decompiled,
  * when it could be whole (wb: the workbook's sheets and names, or NULL).
  */
 static void
@@ -576,7 +588,7 @@ walk(struct mobj *doc, const struct xlmwb *wb, const uint8_t *p, size_t n, bool 
 		if (skip > n - i)
 			break;
 		if (text != NULL && !fs.bad)
-			decompile(&fs, wb, ptg, base, p + i, skip);
+			decompile(&fs, wb, ptg, base, p + i, skip, biff12);
 		i += skip;
 		end = i;
 	}
@@ -588,10 +600,16 @@ walk(struct mobj *doc, const struct xlmwb *wb, const uint8_t *p, size_t n, bool 
 	str_flush(&st);
 }
 
-void
+char *
 xlm_formula(struct mobj *doc, const uint8_t *p, size_t n, bool biff12)
 {
-	walk(doc, NULL, p, n, biff12, NULL);
+	GString *text = g_string_new(NULL);
+	walk(doc, NULL, p, n, biff12, text);
+	if (text->len == 0) {
+		g_string_free(text, TRUE);
+		return NULL;
+	}
+	return g_string_free(text, FALSE);
 }
 
 /* A cell (rw, col at d) of the macro sheet being read, for the evaluator. */
@@ -872,11 +890,11 @@ xlm_analyse_workbook(struct obj_tree *t, struct mobj *doc, const uint8_t *p, siz
 }
 
 char *
-xlm_formula_text(const uint8_t *p, size_t n)
+xlm_formula_text(const uint8_t *p, size_t n, bool biff12)
 {
 	struct mobj doc = { 0 };
 	GString *text = g_string_new(NULL);
-	walk(&doc, NULL, p, n, false, text);
+	walk(&doc, NULL, p, n, biff12, text);
 	for (guint k = 0; doc.facts != NULL && k < doc.facts->len; k++)
 		g_free(g_array_index(doc.facts, struct obj_fact, k).detail);
 	if (doc.facts != NULL)

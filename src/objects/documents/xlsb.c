@@ -135,17 +135,25 @@ walk(struct mobj *doc, const struct mobj *part, brt_fn fn, void *ctx)
 		    part->name, off);
 }
 
-/* What the workbook's records are read with. */
+/* What the workbook's and macro sheets' records are read with. */
 struct wb {
 	GHashTable *rels;	/* relationship id -> type */
+	GHashTable *rid_part;	/* relationship id -> part name */
 	bool has_macros;
+	GHashTable *sheet_of;	/* part name -> sheet name (owned) */
+	bool auto_ref;		/* an Auto_Open name refers to a cell: */
+	uint32_t auto_row, auto_col;	/* it (0-based) */
+	/* the macro sheet being read, for the XLM evaluator */
+	struct sandbox_xlm *sx;
+	const char *sheet;
+	uint32_t row;		/* of the last BrtRowHdr */
 };
 
 /* The workbook: hidden macro sheets and the names that start them. */
 static bool
 workbook_rec(struct mobj *doc, const struct brt *r, void *ctx)
 {
-	const struct wb *wb = ctx;
+	struct wb *wb = ctx;
 	size_t at;
 	bool ok = true;
 
@@ -155,6 +163,9 @@ workbook_rec(struct mobj *doc, const struct brt *r, void *ctx)
 		char *rid = wide_string(r, &at);
 		char *name = rid != NULL ? wide_string(r, &at) : NULL;
 		const char *type = rid != NULL ? g_hash_table_lookup(wb->rels, rid) : NULL;
+		const char *part = rid != NULL ? g_hash_table_lookup(wb->rid_part, rid) : NULL;
+		if (name != NULL && part != NULL)
+			g_hash_table_replace(wb->sheet_of, g_strdup(part), g_strdup(name));
 		if (name == NULL)
 			ok = false;
 		else if ((state == 1 || state == 2) && type != NULL &&
@@ -167,22 +178,36 @@ workbook_rec(struct mobj *doc, const struct brt *r, void *ctx)
 	} else if (r->type == 39 && r->n >= 9 && wb->has_macros) {	/* BrtName */
 		at = 9;		/* flags, chKey, itab */
 		char *name = wide_string(r, &at);
-		if (name == NULL)
+		if (name == NULL) {
 			ok = false;
-		else if (ooxml_is_auto_name(name))
+		} else if (ooxml_is_auto_name(name)) {
 			obj_fact(doc, OBJ_FACT_XLM_AUTOEXEC, "%s", name);
+			/* its NameParsedFormula: cce, then a PtgRef3d (ixti, row,
+			 * col) is the cell the macro starts at */
+			if (r->n - at >= 4 + 9 && le32(r->p + at) >= 9 &&
+			    (r->p[at + 4] & 0x1F) == 0x1A && r->p[at + 4] >= 0x20) {
+				wb->auto_ref = true;
+				wb->auto_row = le32(r->p + at + 7);
+				wb->auto_col = le16(r->p + at + 11) & 0x3FFF;
+			}
+		}
 		g_free(name);
 	}
 	return ok;
 }
 
-/* A macro sheet: the Ptg tokens of each formula cell. */
+/* A macro sheet: the Ptg tokens of each formula cell, and the formula as
+ * text for the evaluator. */
 static bool
 macrosheet_rec(struct mobj *doc, const struct brt *r, void *ctx)
 {
+	struct wb *wb = ctx;
 	size_t at = 8;	/* the Cell: column, style */
 
-	(void)ctx;
+	if (r->type == 0 && r->n >= 4) {	/* BrtRowHdr: rw */
+		wb->row = le32(r->p);
+		return true;
+	}
 	switch (r->type) {
 	case 8:		/* BrtFmlaString: the cached string */
 		if (r->n < 12 || le32(r->p + 8) > (r->n - 12) / 2)
@@ -202,7 +227,10 @@ macrosheet_rec(struct mobj *doc, const struct brt *r, void *ctx)
 	at += 2;	/* grbitFlags */
 	if (r->n < at + 4 || le32(r->p + at) > r->n - at - 4)
 		return false;
-	xlm_formula(doc, r->p + at + 4, le32(r->p + at), true);
+	char *f = xlm_formula(doc, r->p + at + 4, le32(r->p + at), true);
+	if (f != NULL && wb->row < UINT32_MAX && le32(r->p) < 16384)
+		sandbox_xlm_cell(wb->sx, wb->sheet, wb->row + 1, le32(r->p) + 1, f, strlen(f));
+	g_free(f);
 	return true;
 }
 
@@ -223,23 +251,60 @@ extlink_rec(struct mobj *doc, const struct brt *r, void *ctx)
 	return topic != NULL;
 }
 
-void
-xlsb_analyse_parts(struct mobj *doc, GHashTable *rels, const GPtrArray *macro_parts)
+/* Whether the part c is an .xlsb's binary part (its name ends .bin). */
+static bool
+bin_part(const struct mobj *c)
 {
+	size_t nl = c->name != NULL ? strlen(c->name) : 0;
+	return nl >= 4 && c->data != NULL && g_ascii_strcasecmp(c->name + nl - 4, ".bin") == 0;
+}
+
+static bool
+in_list(const GPtrArray *a, const char *s)
+{
+	for (guint j = 0; j < a->len; j++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(a, j), s) == 0)
+			return true;
+	return false;
+}
+
+void
+xlsb_analyse_parts(struct obj_tree *t, struct mobj *doc, GHashTable *rels,
+    GHashTable *rid_part, const GPtrArray *macro_parts)
+{
+	struct sandbox_xlm sx;
+	struct wb wb = { .rels = rels, .rid_part = rid_part, .has_macros = macro_parts->len > 0,
+		.sx = &sx };
+	const char *first_macro = NULL;
+
+	wb.sheet_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sandbox_xlm_init(&sx);
+	/* the workbook first: the sheets' names and the Auto_Open cell */
 	for (guint i = 0; i < doc->children->len; i++) {
 		const struct mobj *c = g_ptr_array_index(doc->children, i);
-		size_t nl = c->name != NULL ? strlen(c->name) : 0;
-		if (nl < 4 || c->data == NULL || g_ascii_strcasecmp(c->name + nl - 4, ".bin") != 0)
-			continue;
-		bool macro = false;
-		for (guint j = 0; j < macro_parts->len; j++)
-			macro |= g_ascii_strcasecmp(g_ptr_array_index(macro_parts, j), c->name) == 0;
-		struct wb wb = { .rels = rels, .has_macros = macro_parts->len > 0 };
-		if (g_ascii_strcasecmp(c->name, "xl/workbook.bin") == 0)
+		if (bin_part(c) && g_ascii_strcasecmp(c->name, "xl/workbook.bin") == 0)
 			walk(doc, c, workbook_rec, &wb);
-		else if (macro)
-			walk(doc, c, macrosheet_rec, NULL);
-		else if (g_ascii_strncasecmp(c->name, "xl/externalLinks/", 17) == 0)
-			walk(doc, c, extlink_rec, NULL);
 	}
+	for (guint i = 0; i < doc->children->len; i++) {
+		const struct mobj *c = g_ptr_array_index(doc->children, i);
+		if (!bin_part(c))
+			continue;
+		if (in_list(macro_parts, c->name)) {
+			const char *sheet = g_hash_table_lookup(wb.sheet_of, c->name);
+			wb.sheet = sheet != NULL ? sheet : c->name;
+			wb.row = UINT32_MAX;
+			if (first_macro == NULL)
+				first_macro = wb.sheet;
+			walk(doc, c, macrosheet_rec, &wb);
+		} else if (g_ascii_strncasecmp(c->name, "xl/externalLinks/", 17) == 0) {
+			walk(doc, c, extlink_rec, NULL);
+		}
+	}
+	/* Auto_Open's cell, on the macro sheet when there is one (the name's
+	 * sheet index is not resolved: with several macro sheets the
+	 * evaluator starts from each one's first formula instead) */
+	if (wb.auto_ref && macro_parts->len == 1 && first_macro != NULL)
+		sandbox_xlm_start(&sx, first_macro, wb.auto_row + 1, wb.auto_col + 1);
+	sandbox_run_xlm(t, doc, &sx);
+	g_hash_table_destroy(wb.sheet_of);
 }
