@@ -21,6 +21,7 @@ mamori_layer(mamori_objects
     src/objects/documents/documents.c
     src/objects/documents/lnk.c
     src/objects/documents/onenote.c
+    src/objects/documents/markup.c
     src/objects/documents/ooxml.c
     src/objects/documents/xlsb.c
     src/objects/documents/odf.c

@@ -19,6 +19,15 @@
 
 #include "objects/tree_api.h"
 
+/* markup.c: for the analysers that read XML with GMarkup.  The local name
+ * of a qualified name ("w:binData" -> "binData"); the value of the
+ * attribute of that local name (any prefix), or NULL; whether s starts or
+ * ends with a string, ASCII case ignored (part names). */
+const char *xml_local_name(const char *qname);
+const char *xml_attr(const char **names, const char **values, const char *local);
+bool has_prefix_ci(const char *s, const char *prefix);
+bool has_suffix_ci(const char *s, const char *suffix);
+
 /* The driver runs the analyser of o's true type after o's container (so
  * OOXML parts are its children already). */
 void lnk_analyse(struct obj_tree *t, struct mobj *o);		/* lnk.c */

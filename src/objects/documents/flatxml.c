@@ -67,26 +67,6 @@ struct flat {
 	struct word_fields *wf;	/* Word 2003 XML */
 };
 
-/* The local name of a qualified XML name ("w:binData" -> "binData"). */
-static const char *
-local_name(const char *qname)
-{
-	const char *c = strrchr(qname, ':');
-
-	return c != NULL ? c + 1 : qname;
-}
-
-/* The value of the attribute of that local name, or NULL. */
-static const char *
-attr(const char **names, const char **values, const char *local)
-{
-	for (size_t i = 0; names[i] != NULL; i++) {
-		if (strcmp(local_name(names[i]), local) == 0)
-			return values[i];
-	}
-	return NULL;
-}
-
 /* Append to the part being read, up to PART_MAX. */
 static void
 keep(struct flat *x, const char *p, size_t n)
@@ -198,7 +178,7 @@ opc_start(struct flat *x, const char *qname, const char *el, const char **an,
 	if (x->mode != MODE_NONE)
 		return;
 	if (strcmp(el, "part") == 0) {
-		const char *name = attr(an, av, "name");
+		const char *name = xml_attr(an, av, "name");
 		g_free(x->name);
 		x->name = name != NULL ? g_strndup(name, NAME_MAX_LEN) : NULL;
 	} else if (x->name != NULL && strcmp(el, "xmlData") == 0) {
@@ -241,17 +221,17 @@ word_start(struct flat *x, const char *el, const char **an, const char **av)
 {
 	word_fields_start(x->wf, el, an, av);
 	if (strcmp(el, "hlink") == 0) {
-		const char *dest = attr(an, av, "dest");
+		const char *dest = xml_attr(an, av, "dest");
 		if (dest != NULL && dest[0] != '\0')
 			obj_url(x->o, dest, strlen(dest));
 	} else if (strcmp(el, "attachedTemplate") == 0) {
-		const char *val = attr(an, av, "val");
+		const char *val = xml_attr(an, av, "val");
 		if (val != NULL && is_remote(val)) {
 			obj_url(x->o, val, strlen(val));
 			obj_fact(x->o, OBJ_FACT_TEMPLATE_INJECTION, "attachedTemplate %s", val);
 		}
 	} else if (strcmp(el, "binData") == 0 && x->mode == MODE_NONE) {
-		const char *name = attr(an, av, "name");
+		const char *name = xml_attr(an, av, "name");
 		part_begin(x, name != NULL && name[0] != '\0' ? name : "binData", MODE_BASE64);
 	}
 }
@@ -274,10 +254,10 @@ excel_start(struct flat *x, const char *el, const char **an, const char **av)
 {
 	if (strcmp(el, "Cell") != 0)
 		return;
-	const char *f = attr(an, av, "Formula");
+	const char *f = xml_attr(an, av, "Formula");
 	if (f != NULL && dde_formula(f, strlen(f)))
 		obj_fact(x->o, OBJ_FACT_DDE_FIELD, "%.*s", (int)MIN(strlen(f), FORMULA_SHOW), f);
-	const char *href = attr(an, av, "HRef");
+	const char *href = xml_attr(an, av, "HRef");
 	if (href != NULL && is_external(href))
 		obj_url(x->o, href, strlen(href));
 }
@@ -290,7 +270,7 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
 {
 	struct flat *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;
@@ -311,7 +291,7 @@ static void
 on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 {
 	struct flat *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;

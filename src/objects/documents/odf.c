@@ -93,42 +93,6 @@ struct odf {
 	unsigned commands;	/* command lines run through the sandbox */
 };
 
-/* "hlinkClick" of "a:hlinkClick": the name without its prefix. */
-static const char *
-local_name(const char *qname)
-{
-	const char *c = strrchr(qname, ':');
-
-	return c != NULL ? c + 1 : qname;
-}
-
-/* The value of the attribute of local name local (any prefix), or NULL. */
-static const char *
-attr(const char **names, const char **values, const char *local)
-{
-	for (size_t i = 0; names[i] != NULL; i++) {
-		if (strcmp(local_name(names[i]), local) == 0)
-			return values[i];
-	}
-	return NULL;
-}
-
-/* Whether s starts with prefix, ASCII case ignored. */
-static bool
-has_prefix_ci(const char *s, const char *prefix)
-{
-	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Whether s ends with suffix, ASCII case ignored. */
-static bool
-has_suffix_ci(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && g_ascii_strcasecmp(s + n - m, suffix) == 0;
-}
-
 /* Add one entry to the ODF_MACRO list, while it is short enough. */
 static void
 name_add(struct odf *x, const char *fmt, ...)
@@ -275,10 +239,10 @@ run_command(struct odf *x, const char *cmd)
 static void
 event_element(struct odf *x, const char **an, const char **av)
 {
-	const char *ev = attr(an, av, "event-name");
-	const char *href = attr(an, av, "href");
-	const char *macro = attr(an, av, "macro-name");
-	const char *action = attr(an, av, "action");
+	const char *ev = xml_attr(an, av, "event-name");
+	const char *href = xml_attr(an, av, "href");
+	const char *macro = xml_attr(an, av, "macro-name");
+	const char *action = xml_attr(an, av, "action");
 
 	if (ev == NULL)
 		return;
@@ -296,7 +260,7 @@ event_element(struct odf *x, const char **an, const char **av)
 	if (href != NULL && is_script_url(href)) {
 		target = percent_decode(href);
 	} else if (href == NULL && macro != NULL && macro[0] != '\0') {
-		const char *loc = attr(an, av, "location");
+		const char *loc = xml_attr(an, av, "location");
 		target = g_strdup_printf("%s?location=%s", macro, loc != NULL ? loc : "document");
 	}
 	if (target == NULL)
@@ -321,14 +285,14 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
 {
 	struct odf *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;
 	switch (x->kind) {
 	case ODF_MODULE:
 		if (strcmp(el, "module") == 0 && !x->in_module) {
-			const char *name = attr(an, av, "name");
+			const char *name = xml_attr(an, av, "name");
 			x->in_module = true;
 			g_free(x->module);
 			x->module = g_strdup(name != NULL ? name : "?");
@@ -337,8 +301,8 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
 		break;
 	case ODF_LIBRARY:
 		if (strcmp(el, "library") == 0) {
-			const char *pw = attr(an, av, "passwordprotected");
-			const char *name = attr(an, av, "name");
+			const char *pw = xml_attr(an, av, "passwordprotected");
+			const char *name = xml_attr(an, av, "name");
 			if (pw != NULL && strcmp(pw, "true") == 0)
 				name_add(x, "%.60s (password-protected)",
 				    name != NULL ? name : x->library);
@@ -380,7 +344,7 @@ on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 
 	(void)c;
 	(void)err;
-	if (x->kind != ODF_MODULE || !x->in_module || strcmp(local_name(qname), "module") != 0)
+	if (x->kind != ODF_MODULE || !x->in_module || strcmp(xml_local_name(qname), "module") != 0)
 		return;
 	x->in_module = false;
 	if (!has_code(x->text->str, x->text->len))

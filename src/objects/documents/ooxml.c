@@ -116,38 +116,6 @@ xcell_free(gpointer p)
 	g_free(c);
 }
 
-static const char *
-local_name(const char *qname)
-{
-	const char *c = strrchr(qname, ':');
-
-	return c != NULL ? c + 1 : qname;
-}
-
-static const char *
-attr(const char **names, const char **values, const char *local)
-{
-	for (size_t i = 0; names[i] != NULL; i++) {
-		if (strcmp(local_name(names[i]), local) == 0)
-			return values[i];
-	}
-	return NULL;
-}
-
-static bool
-has_prefix_ci(const char *s, const char *prefix)
-{
-	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool
-has_suffix_ci(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && g_ascii_strcasecmp(s + n - m, suffix) == 0;
-}
-
 /* Does s contain needle, ASCII case ignored? */
 static bool
 contains_ci(const char *s, size_t n, const char *needle)
@@ -211,10 +179,10 @@ rels_element(struct ox *x, const char *el, const char **an, const char **av)
 {
 	if (strcmp(el, "Relationship") != 0)
 		return;
-	const char *type = attr(an, av, "Type");
-	const char *target = attr(an, av, "Target");
-	const char *mode = attr(an, av, "TargetMode");
-	const char *id = attr(an, av, "Id");
+	const char *type = xml_attr(an, av, "Type");
+	const char *target = xml_attr(an, av, "Target");
+	const char *mode = xml_attr(an, av, "TargetMode");
+	const char *id = xml_attr(an, av, "Id");
 	if (type == NULL || target == NULL)
 		return;
 	const char *slash = strrchr(type, '/');
@@ -314,7 +282,7 @@ void
 word_fields_start(struct word_fields *x, const char *el, const char **an, const char **av)
 {
 	if (strcmp(el, "fldChar") == 0) {
-		const char *t = attr(an, av, "fldCharType");
+		const char *t = xml_attr(an, av, "fldCharType");
 		if (t == NULL)
 			return;
 		if (strcmp(t, "begin") == 0) {
@@ -342,7 +310,7 @@ word_fields_start(struct word_fields *x, const char *el, const char **an, const 
 		if (x->fields == 0)
 			g_string_truncate(x->loose, 0);
 	} else if (strcmp(el, "fldSimple") == 0) {
-		const char *ins = attr(an, av, "instr");
+		const char *ins = xml_attr(an, av, "instr");
 		if (ins != NULL) {
 			GString *s = g_string_new(NULL);
 			append_bounded(s, ins, strlen(ins), INSTR_MAX);
@@ -498,9 +466,9 @@ static void
 workbook_element(struct ox *x, const char *el, const char **an, const char **av)
 {
 	if (strcmp(el, "sheet") == 0) {
-		const char *name = attr(an, av, "name");
-		const char *state = attr(an, av, "state");
-		const char *rid = attr(an, av, "id");
+		const char *name = xml_attr(an, av, "name");
+		const char *state = xml_attr(an, av, "state");
+		const char *rid = xml_attr(an, av, "id");
 		if (name != NULL && rid != NULL && x->sheets->len < 4096) {
 			struct xsheet *sh = g_new(struct xsheet, 1);
 			sh->name = g_strdup(name);
@@ -512,7 +480,7 @@ workbook_element(struct ox *x, const char *el, const char **an, const char **av)
 			obj_fact(x->o, OBJ_FACT_XLM_HIDDEN_SHEET, "%s, %s",
 			    name != NULL ? name : "?", state);
 	} else if (strcmp(el, "definedName") == 0) {
-		const char *name = attr(an, av, "name");
+		const char *name = xml_attr(an, av, "name");
 		g_free(x->dn_name);
 		x->dn_name = g_strdup(name != NULL ? name : "");
 		x->in_text = true;
@@ -525,7 +493,7 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
 {
 	struct ox *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;
@@ -538,15 +506,15 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
 		break;
 	case PART_EXTLINK:
 		if (strcmp(el, "ddeLink") == 0) {
-			const char *svc = attr(an, av, "ddeService");
-			const char *topic = attr(an, av, "ddeTopic");
+			const char *svc = xml_attr(an, av, "ddeService");
+			const char *topic = xml_attr(an, av, "ddeTopic");
 			obj_fact(x->o, OBJ_FACT_DDE_FIELD, "%s|'%s'", svc != NULL ? svc : "",
 			    topic != NULL ? topic : "");
 		}
 		break;
 	case PART_MACROSHEET:
 		if (strcmp(el, "c") == 0) {
-			const char *r = attr(an, av, "r");
+			const char *r = xml_attr(an, av, "r");
 			if (r == NULL || !a1_ref(r, &x->cell_row, &x->cell_col))
 				x->cell_row = x->cell_col = 0;
 		} else if (strcmp(el, "f") == 0) {
@@ -564,7 +532,7 @@ static void
 on_end(GMarkupParseContext *c, const gchar *qname, gpointer ud, GError **err)
 {
 	struct ox *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;

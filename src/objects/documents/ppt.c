@@ -253,33 +253,6 @@ struct px {
 	unsigned runs;		/* programs run through the sandbox */
 };
 
-/* "hlinkClick" of "a:hlinkClick": the name without its prefix. */
-static const char *
-local_name(const char *qname)
-{
-	const char *c = strrchr(qname, ':');
-
-	return c != NULL ? c + 1 : qname;
-}
-
-/* The value of the attribute of local name local (any prefix), or NULL. */
-static const char *
-attr(const char **names, const char **values, const char *local)
-{
-	for (size_t i = 0; names[i] != NULL; i++) {
-		if (strcmp(local_name(names[i]), local) == 0)
-			return values[i];
-	}
-	return NULL;
-}
-
-/* Whether s starts with prefix, ASCII case ignored. */
-static bool
-has_prefix_ci(const char *s, const char *prefix)
-{
-	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* ppaction://macro?name=X: X, percent-decoded (g_free). */
 static char *
 macro_name(const char *action)
@@ -302,12 +275,12 @@ macro_name(const char *action)
 static void
 hlink(struct px *x, const char *el, const char **an, const char **av)
 {
-	const char *action = attr(an, av, "action");
+	const char *action = xml_attr(an, av, "action");
 	if (action == NULL)
 		return;
 	const char *trigger = strcmp(el, "hlinkClick") == 0 ? "click" : "mouse-over";
 	if (has_prefix_ci(action, "ppaction://program")) {
-		const char *rid = attr(an, av, "id");
+		const char *rid = xml_attr(an, av, "id");
 		const char *target = rid != NULL ? g_hash_table_lookup(x->targets, rid) : NULL;
 		char *dec = target != NULL ? g_uri_unescape_string(target, NULL) : NULL;
 		report(x->t, x->o, &x->runs, trigger, false,
@@ -326,12 +299,12 @@ on_start(GMarkupParseContext *c, const gchar *qname, const gchar **an,
     const gchar **av, gpointer ud, GError **err)
 {
 	struct px *x = ud;
-	const char *el = local_name(qname);
+	const char *el = xml_local_name(qname);
 
 	(void)c;
 	(void)err;
 	if (x->rels) {
-		const char *id = attr(an, av, "Id"), *target = attr(an, av, "Target");
+		const char *id = xml_attr(an, av, "Id"), *target = xml_attr(an, av, "Target");
 		if (strcmp(el, "Relationship") == 0 && id != NULL && target != NULL)
 			g_hash_table_replace(x->targets, g_strdup(id), g_strdup(target));
 	} else if (strcmp(el, "hlinkClick") == 0 || strcmp(el, "hlinkHover") == 0 ||
