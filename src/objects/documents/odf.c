@@ -94,6 +94,8 @@ struct odf {
 };
 
 /* Add one entry to the ODF_MACRO list, while it is short enough. */
+static void name_add(struct odf *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
 static void
 name_add(struct odf *x, const char *fmt, ...)
 {
