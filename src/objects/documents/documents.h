@@ -27,6 +27,14 @@ const char *xml_local_name(const char *qname);
 const char *xml_attr(const char **names, const char **values, const char *local);
 bool has_prefix_ci(const char *s, const char *prefix);
 bool has_suffix_ci(const char *s, const char *suffix);
+/* Parse the XML of part (a child of a document) with parser and ud: a
+ * UTF-8 BOM skipped, at most XML_PART_MAX bytes.  With doc, a part GMarkup
+ * rejects (not well-formed, not UTF-8, a DTD it refuses) or one cut at the
+ * limit is a DOCUMENT_MALFORMED fact on doc ("part: GLib's message");
+ * without, what was read before the damage counts, silently. */
+#define XML_PART_MAX (16u << 20)
+void xml_parse_part(struct mobj *doc, const struct mobj *part, const GMarkupParser *parser,
+    void *ud);
 
 /* The driver runs the analyser of o's true type after o's container (so
  * OOXML parts are its children already). */

@@ -55,7 +55,7 @@
  *
  * The XML is read with GLib's GMarkupParser (as ooxml.c does: no DTDs,
  * no external entities); a part it rejects is DOCUMENT_MALFORMED and the
- * others are still read.  At most PART_MAX bytes of a part are parsed and
+ * others are still read.  At most XML_PART_MAX bytes of a part are parsed and
  * SOURCE_MAX bytes of Basic source are run through the sandbox.  Not
  * read: documents encrypted with a password (their parts are encrypted
  * too: see the manifest's encryption-data), the flat XML forms (.fodt ...)
@@ -65,7 +65,6 @@
 
 #include "documents.h"
 
-#define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define SOURCE_MAX (8u << 20)	/* bytes of Basic source per document */
 #define NAMES_MAX 400		/* bytes of module names in ODF_MACRO */
 #define HREF_SHOW 160		/* bytes of a script URL in a fact */
@@ -377,37 +376,15 @@ static const GMarkupParser parser = {
 	.text = on_text,
 };
 
-/* Parse one part as kind: at most PART_MAX bytes; damage is a fact. */
+/* Parse one part as kind: at most XML_PART_MAX bytes; damage is a fact. */
 static void
 parse_part(struct odf *x, const struct mobj *part, enum odf_part kind)
 {
-	const char *p = (const char *)part->data;
-	size_t n = part->len;
-
-	if (p == NULL || n == 0)
+	if (part->data == NULL || part->len == 0)
 		return;
 	x->kind = kind;
 	x->in_module = false;
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
-	}
-	bool cut = n > PART_MAX;
-	if (cut)
-		n = PART_MAX;
-	GMarkupParseContext *c = g_markup_parse_context_new(&parser, 0, x, NULL);
-	GError *err = NULL;
-	if (!g_markup_parse_context_parse(c, p, (gssize)n, &err) ||
-	    (!cut && !g_markup_parse_context_end_parse(c, &err))) {
-		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: %s", part->name,
-		    err != NULL ? err->message : "XML error");
-	} else if (cut) {
-		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: larger than %u bytes, the rest not read",
-		    part->name, PART_MAX);
-	}
-	if (err != NULL)
-		g_error_free(err);
-	g_markup_parse_context_free(c);
+	xml_parse_part(x->o, part, &parser, x);
 }
 
 /* Basic/<library>/<file>: the library's name (g_free), or NULL when name

@@ -34,7 +34,7 @@
  * The XML is read with GLib's GMarkupParser, a bounded, non-validating
  * tokenizer (no DTDs, no external entities); a part it rejects is a
  * DOCUMENT_MALFORMED fact and the other parts are still read.  At most
- * PART_MAX bytes of a part are parsed.  An .xlsb's binary parts (its
+ * XML_PART_MAX bytes of a part are parsed.  An .xlsb's binary parts (its
  * workbook.bin, macro sheets and external links) are record streams,
  * read by xlsb.c for the same facts.
  *
@@ -51,7 +51,6 @@
 #include "objects/filetype.h"
 #include "ole.h"
 
-#define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define FIELD_DEPTH 16		/* nested fields whose instructions we keep */
 #define INSTR_MAX 4096		/* bytes of one field instruction */
 #define FORMULA_MAX 8192	/* bytes of one formula */
@@ -589,35 +588,13 @@ static const GMarkupParser parser = {
 static void
 parse_part(struct ox *x, const struct mobj *part, enum part_kind kind)
 {
-	const char *p = (const char *)part->data;
-	size_t n = part->len;
-
-	if (p == NULL || n == 0)
+	if (part->data == NULL || part->len == 0)
 		return;
 	x->part = part->name;
 	x->kind = kind;
 	x->in_text = false;
 	word_fields_finish(x->wf);
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
-	}
-	bool cut = n > PART_MAX;
-	if (cut)
-		n = PART_MAX;
-	GMarkupParseContext *c = g_markup_parse_context_new(&parser, 0, x, NULL);
-	GError *err = NULL;
-	if (!g_markup_parse_context_parse(c, p, (gssize)n, &err) ||
-	    (!cut && !g_markup_parse_context_end_parse(c, &err))) {
-		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: %s", part->name,
-		    err != NULL ? err->message : "XML error");
-	} else if (cut) {
-		obj_fact(x->o, OBJ_FACT_DOCUMENT_MALFORMED, "%s: larger than %u bytes, the rest not read",
-		    part->name, PART_MAX);
-	}
-	if (err != NULL)
-		g_error_free(err);
-	g_markup_parse_context_free(c);
+	xml_parse_part(x->o, part, &parser, x);
 	if (kind == PART_WORD)
 		word_fields_finish(x->wf);
 	g_free(x->dn_name);

@@ -51,7 +51,6 @@
 #define PPT_DEPTH_MAX 16	/* containers inside containers */
 #define PPT_LINKS_MAX 4096	/* hyperlinks kept per stream */
 #define CSTRING_MAX 1024	/* characters of a CString kept */
-#define PART_MAX (16u << 20)	/* bytes of one XML part we parse */
 #define TARGET_SHOW 160		/* bytes of a target in a fact */
 #define COMMANDS_MAX 16		/* programs run through the sandbox per
 				 * document (each is bounded; thousands of
@@ -322,20 +321,8 @@ static const GMarkupParser parser = {
 static void
 parse_part(struct px *x, const struct mobj *part, bool rels)
 {
-	const char *p = (const char *)part->data;
-	size_t n = MIN(part->len, PART_MAX);
-
-	if (p == NULL || n == 0)
-		return;
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
-	}
 	x->rels = rels;
-	GMarkupParseContext *c = g_markup_parse_context_new(&parser, 0, x, NULL);
-	if (g_markup_parse_context_parse(c, p, (gssize)n, NULL))
-		(void)g_markup_parse_context_end_parse(c, NULL);
-	g_markup_parse_context_free(c);
+	xml_parse_part(NULL, part, &parser, x);
 }
 
 /* A part that can hold shapes with actions. */
