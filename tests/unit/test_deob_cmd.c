@@ -14,18 +14,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-
-/* A second, as the brief asks; three under AddressSanitizer. */
-#if defined(__SANITIZE_ADDRESS__)
-#define BUDGET_US 3000000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUDGET_US 3000000
-#endif
-#endif
-#ifndef BUDGET_US
-#define BUDGET_US 1000000
-#endif
+#include "deob_budget.h"
 
 #define HOW "cmd expansion"
 
@@ -308,34 +297,6 @@ test_garbage_and_truncated(void **state)
 	deob_result_clear(&r);
 }
 
-/* deob_cmd() on s[0..n) within a second. */
-static void
-within_a_second(const char *what, const char *s, size_t n)
-{
-	struct deob_result r;
-	deob_result_init(&r);
-	int64_t t0 = g_get_monotonic_time();
-	deob_cmd(s, n, NULL, &r);
-	int64_t us = g_get_monotonic_time() - t0;
-	deob_result_clear(&r);
-	if (getenv("DEOB_TIMES") != NULL)
-		fprintf(stderr, "%s: %lld us\n", what, (long long)us);
-	if (us > BUDGET_US) {
-		print_error("%s: %zu bytes took %lld us\n", what, n, (long long)us);
-		fail();
-	}
-}
-
-static char *
-repeat(const char *s, size_t n)
-{
-	char *b = g_malloc(n);
-	size_t l = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		b[i] = s[i % l];
-	return b;
-}
-
 static void
 test_ten_megabytes(void **state)
 {
@@ -346,14 +307,14 @@ test_ten_megabytes(void **state)
 	for (size_t i = 0; i < n; i++)
 		b[i] = (char)g_rand_int_range(rnd, 0, 256);
 	g_rand_free(rnd);
-	within_a_second("random", b, n);
+	deob_within_budget(deob_cmd, "random", b, n);
 	/* random bytes from cmd's special characters */
 	static const char special[] = "%!^&|\"()~:=, \n\rabc01-*sc/";
 	rnd = g_rand_new_with_seed(19);
 	for (size_t i = 0; i < n; i++)
 		b[i] = special[g_rand_int_range(rnd, 0, (gint32)sizeof special - 1)];
 	g_rand_free(rnd);
-	within_a_second("special", b, n);
+	deob_within_budget(deob_cmd, "special", b, n);
 	g_free(b);
 	static const char *const patterns[] = {
 		"%a:~",
@@ -381,15 +342,15 @@ test_ten_megabytes(void **state)
 		"start ",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++) {
-		b = repeat(patterns[i], n);
-		within_a_second(patterns[i], b, n);
+		b = deob_repeat(patterns[i], n);
+		deob_within_budget(deob_cmd, patterns[i], b, n);
 		g_free(b);
 	}
 	/* many distinct recorded lines: bounded by steps and records */
 	GString *s = g_string_new("set a=x\n");
 	for (unsigned i = 0; s->len < n; i++)
 		g_string_append_printf(s, "mshta %%a%%%u&", i);
-	within_a_second("distinct", s->str, s->len);
+	deob_within_budget(deob_cmd, "distinct", s->str, s->len);
 	g_string_free(s, TRUE);
 }
 

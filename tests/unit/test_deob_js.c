@@ -13,21 +13,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-
-/*
- * A second, as the brief asks; three under AddressSanitizer (-O1 and
- * instrumented, every figure about five times slower).
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define BUDGET_US 3000000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUDGET_US 3000000
-#endif
-#endif
-#ifndef BUDGET_US
-#define BUDGET_US 1000000
-#endif
+#include "deob_budget.h"
 
 /* deob_js() on s with lim (NULL: defaults) into r (initialised here). */
 static void
@@ -288,34 +274,6 @@ test_garbage_and_truncated(void **state)
 	expect("a = 'ab\\0' + 'cdef';", "ab\357\277\275cdef", FOLD);	/* NUL: U+FFFD */
 }
 
-/* deob_js() on s[0..n) within a second. */
-static void
-within_a_second(const char *what, const char *s, size_t n)
-{
-	struct deob_result r;
-	deob_result_init(&r);
-	int64_t t0 = g_get_monotonic_time();
-	deob_js(s, n, NULL, &r);
-	int64_t us = g_get_monotonic_time() - t0;
-	deob_result_clear(&r);
-	if (getenv("DEOB_TIMES") != NULL)
-		fprintf(stderr, "%s: %lld us\n", what, (long long)us);
-	if (us > BUDGET_US) {
-		print_error("%s: %zu bytes took %lld us\n", what, n, (long long)us);
-		fail();
-	}
-}
-
-static char *
-repeat(const char *s, size_t n)
-{
-	char *b = g_malloc(n);
-	size_t l = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		b[i] = s[i % l];
-	return b;
-}
-
 static void
 test_ten_megabytes(void **state)
 {
@@ -326,7 +284,7 @@ test_ten_megabytes(void **state)
 	for (size_t i = 0; i < n; i++)
 		b[i] = (char)g_rand_int_range(rnd, 0, 256);
 	g_rand_free(rnd);
-	within_a_second("random", b, n);
+	deob_within_budget(deob_js, "random", b, n);
 	g_free(b);
 	static const char *const patterns[] = {
 		"String.fromCharCode(",
@@ -350,15 +308,15 @@ test_ten_megabytes(void **state)
 		"'abcd'.split('').reverse().join('')+",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++) {
-		b = repeat(patterns[i], n);
-		within_a_second(patterns[i], b, n);
+		b = deob_repeat(patterns[i], n);
+		deob_within_budget(deob_js, patterns[i], b, n);
 		g_free(b);
 	}
 	/* many distinct folded values: bounded by steps and records */
 	GString *s = g_string_new(NULL);
 	for (unsigned i = 0; s->len < n; i++)
 		g_string_append_printf(s, "'a%u'+'bcd';", i);
-	within_a_second("distinct", s->str, s->len);
+	deob_within_budget(deob_js, "distinct", s->str, s->len);
 	g_string_free(s, TRUE);
 }
 

@@ -18,21 +18,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-
-/*
- * A second, as the brief asks; three under AddressSanitizer (-O1 and
- * instrumented, every figure about five times slower).
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define BUDGET_US 3000000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUDGET_US 3000000
-#endif
-#endif
-#ifndef BUDGET_US
-#define BUDGET_US 1000000
-#endif
+#include "deob_budget.h"
 
 /* deob_screnc() on s[0..n), which must give want with blocks blocks. */
 static void
@@ -157,21 +143,7 @@ within_a_second(const char *s, size_t n)
 	int64_t us = g_get_monotonic_time() - t0;
 	assert_true(out_len <= n);
 	g_free(out);
-	if (us > BUDGET_US) {
-		print_error("%zu bytes took %lld us\n", n, (long long)us);
-		fail();
-	}
-}
-
-/* s repeated up to n bytes. */
-static char *
-repeat(const char *s, size_t n)
-{
-	char *b = g_malloc(n);
-	size_t l = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		b[i] = s[i % l];
-	return b;
+	deob_budget_check("screnc", n, us);
 }
 
 static void
@@ -196,12 +168,12 @@ test_ten_megabytes(void **state)
 		"@@@@@@@@",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++) {
-		b = repeat(patterns[i], n);
+		b = deob_repeat(patterns[i], n);
 		within_a_second(b, n);
 		g_free(b);
 	}
 	/* one block of 10 MB: every byte decoded */
-	b = repeat("abcdefgh", n);
+	b = deob_repeat("abcdefgh", n);
 	memcpy(b, "#@~^", 4);
 	memcpy(b + 4, "6P+fAA==", 8);	/* n - 24 */
 	memcpy(b + n - 12, "AAAAAA==^#~@", 12);

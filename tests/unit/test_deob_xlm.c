@@ -13,18 +13,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-
-/* A second, as the brief asks; three under AddressSanitizer. */
-#if defined(__SANITIZE_ADDRESS__)
-#define BUDGET_US 3000000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUDGET_US 3000000
-#endif
-#endif
-#ifndef BUDGET_US
-#define BUDGET_US 1000000
-#endif
+#include "deob_budget.h"
 
 static const char FOLD[] = "xlm folding";
 static const char EXEC[] = "xlm EXEC";
@@ -247,34 +236,6 @@ test_limits(void **state)
 	g_string_free(s, TRUE);
 }
 
-/* deob_xlm_lines() on s[0..n) within a second. */
-static void
-within_a_second(const char *what, const char *s, size_t n)
-{
-	struct deob_result r;
-	deob_result_init(&r);
-	int64_t t0 = g_get_monotonic_time();
-	deob_xlm_lines(s, n, NULL, &r);
-	int64_t us = g_get_monotonic_time() - t0;
-	deob_result_clear(&r);
-	if (getenv("DEOB_TIMES") != NULL)
-		fprintf(stderr, "%s: %lld us\n", what, (long long)us);
-	if (us > BUDGET_US) {
-		print_error("%s: %zu bytes took %lld us\n", what, n, (long long)us);
-		fail();
-	}
-}
-
-static char *
-repeat(const char *s, size_t n)
-{
-	char *b = g_malloc(n);
-	size_t l = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		b[i] = s[i % l];
-	return b;
-}
-
 static void
 test_ten_megabytes(void **state)
 {
@@ -285,7 +246,7 @@ test_ten_megabytes(void **state)
 	for (size_t i = 0; i < n; i++)
 		b[i] = (char)g_rand_int_range(rnd, 0, 256);
 	g_rand_free(rnd);
-	within_a_second("random", b, n);
+	deob_within_budget(deob_xlm_lines, "random", b, n);
 	g_free(b);
 	static const char *const patterns[] = {
 		"A1 =((((",
@@ -303,8 +264,8 @@ test_ten_megabytes(void **state)
 		"\n",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++) {
-		b = repeat(patterns[i], n);
-		within_a_second(patterns[i], b, n);
+		b = deob_repeat(patterns[i], n);
+		deob_within_budget(deob_xlm_lines, patterns[i], b, n);
 		g_free(b);
 	}
 	/* many distinct cells that each build a string and write a cell */
@@ -312,7 +273,7 @@ test_ten_megabytes(void **state)
 	for (unsigned i = 1; s->len < n; i++)
 		g_string_append_printf(s, "A%u =FORMULA(\"=EXEC(\"\"cmd /c %u\"\")\",B%u)\n", i % 1000000 + 1,
 		    i, i % 1000000 + 1);
-	within_a_second("distinct", s->str, s->len);
+	deob_within_budget(deob_xlm_lines, "distinct", s->str, s->len);
 	g_string_free(s, TRUE);
 }
 
