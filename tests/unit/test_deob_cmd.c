@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-#include "deob_budget.h"
+#include "deob_test.h"
 
 #define HOW "cmd expansion"
 
@@ -22,12 +22,9 @@
 static void
 run(const char *s, const struct deob_limits *lim, struct deob_result *r)
 {
-	deob_result_init(r);
-	deob_cmd(s, strlen(s), lim, r);
+	deob_run_checked(deob_cmd, s, lim, r);
 	for (guint i = 0; i < r->strs->len; i++) {
 		const struct deob_str *d = r->strs->pdata[i];
-		assert_true(g_utf8_validate(d->value, (gssize)d->len, NULL));
-		assert_true(d->len <= DEOB_STR_MAX);
 		assert_string_equal(d->how, HOW);
 	}
 }
@@ -35,10 +32,7 @@ run(const char *s, const struct deob_limits *lim, struct deob_result *r)
 static void
 dump(const struct deob_result *r)
 {
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		print_error("  [%s] %s\n", d->how, d->value);
-	}
+	deob_dump(r);
 	print_error("  limit %s\n", r->limit != NULL ? r->limit : "-");
 }
 

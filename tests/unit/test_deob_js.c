@@ -13,40 +13,19 @@
 #include <string.h>
 
 #include "deob/deob.h"
-#include "deob_budget.h"
+#include "deob_test.h"
 
 /* deob_js() on s with lim (NULL: defaults) into r (initialised here). */
 static void
 run(const char *s, const struct deob_limits *lim, struct deob_result *r)
 {
-	deob_result_init(r);
-	deob_js(s, strlen(s), lim, r);
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		assert_true(g_utf8_validate(d->value, (gssize)d->len, NULL));
-		assert_true(d->len <= DEOB_STR_MAX);
-	}
-}
-
-/* Whether r holds value with how. */
-static bool
-has(const struct deob_result *r, const char *value, const char *how)
-{
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		if (strcmp(d->value, value) == 0 && strcmp(d->how, how) == 0)
-			return true;
-	}
-	return false;
+	deob_run_checked(deob_js, s, lim, r);
 }
 
 static void
 dump(const struct deob_result *r)
 {
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		print_error("  [%s] %s\n", d->how, d->value);
-	}
+	deob_dump(r);
 	print_error("  limit %s\n", r->limit != NULL ? r->limit : "-");
 }
 
@@ -56,7 +35,7 @@ expect(const char *s, const char *value, const char *how)
 {
 	struct deob_result r;
 	run(s, NULL, &r);
-	if (!has(&r, value, how)) {
+	if (!deob_has(&r, value, how)) {
 		print_error("%s\nmissing [%s] %s in:\n", s, how, value);
 		dump(&r);
 		fail();
@@ -176,13 +155,13 @@ test_eval(void **state)
 	const char *deep = "eval(\"eval('u = \\\\'ab\\\\' + \\\\'cd://\\\\'')\")";
 	struct deob_result r;
 	run(deep, NULL, &r);
-	assert_true(has(&r, "ab" "cd://", FOLD));
+	assert_true(deob_has(&r, "ab" "cd://", FOLD));
 	assert_null(r.limit);
 	deob_result_clear(&r);
 	struct deob_limits lim = { .depth = 1 };
 	run(deep, &lim, &r);
-	assert_false(has(&r, "abcd://", FOLD));
-	assert_true(has(&r, "u = 'ab' + 'cd://'", EVAL));
+	assert_false(deob_has(&r, "abcd://", FOLD));
+	assert_true(deob_has(&r, "u = 'ab' + 'cd://'", EVAL));
 	assert_string_equal(r.limit, "depth");
 	deob_result_clear(&r);
 }

