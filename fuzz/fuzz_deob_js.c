@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "deob/deob.h"
+#include "fuzz_deob.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,25 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct deob_result r;
 	deob_result_init(&r);
 	deob_js((const char *)data, size, &lim, &r);
-	size_t total = 0;
-	for (guint i = 0; i < r.strs->len; i++) {
-		const struct deob_str *s = r.strs->pdata[i];
-		if (s->value == NULL || s->len == 0 || s->len > DEOB_STR_MAX ||
-		    strlen(s->value) != s->len || !g_utf8_validate(s->value, (gssize)s->len, NULL))
-			abort();
-		if (strcmp(s->how, "js folding") != 0 && strcmp(s->how, "js literal") != 0 &&
-		    strcmp(s->how, "js eval") != 0)
-			abort();
-		total += s->len;
-	}
-	if (total != r.bytes || r.bytes > BYTES)
-		abort();
+	static const char *const hows[] = { "js folding", "js literal", "js eval", NULL };
 	/* the last operation may cost up to 2 * DEOB_STR_MAX / 16 steps at once */
-	if (r.steps > STEPS + 2 * DEOB_STR_MAX / 16 + 2)
-		abort();
-	if (r.limit != NULL && strcmp(r.limit, "steps") != 0 && strcmp(r.limit, "bytes") != 0 &&
-	    strcmp(r.limit, "depth") != 0)
-		abort();
+	fuzz_deob_check(&r, BYTES, STEPS + 2 * DEOB_STR_MAX / 16 + 2, hows);
 	deob_result_clear(&r);
 	return 0;
 }
